@@ -1,0 +1,162 @@
+// ESLint flat config. Besides correctness rules it enforces the import direction of STYLE.md rule 1:
+// every file gets exactly one `no-restricted-imports` layer below (later layers replace earlier ones
+// for the files they match, they do not merge), and each message starts with "Bad layering".
+import { builtinModules } from 'node:module';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
+import vueParser from 'vue-eslint-parser';
+
+const nodeBuiltins = [...new Set(builtinModules.filter((name) => !name.startsWith('_')))];
+
+/** A restriction layer: `paths` are exact module names, `patterns` are regular expressions on the import string. */
+function layer(paths, patterns) {
+  return ['error', { paths, patterns }];
+}
+
+const electronOnlyInShell = {
+  name: 'electron',
+  message: 'Bad layering: only src-main/app and src-main/preload import electron; the engine must run in plain Node.',
+};
+const noRendererFromNode = {
+  regex: '(^|/)src-renderer(/|$)',
+  message: 'Bad layering: Node-side code never imports the renderer; share types through src-main/contract.',
+};
+const noNodeBuiltins = (who) =>
+  nodeBuiltins.map((name) => ({
+    name,
+    message: `Bad layering: ${who} runs without Node; Node built-ins are not available there.`,
+  }));
+const noNodePrefixed = (who) => ({
+  regex: '^node:',
+  message: `Bad layering: ${who} runs without Node; Node built-ins are not available there.`,
+});
+const noElectron = (who, instead = '') => ({
+  name: 'electron',
+  message: `Bad layering: ${who} never imports electron${instead}.`,
+});
+const noSqlite = (who) => ({
+  name: 'better-sqlite3',
+  message: `Bad layering: ${who} never touches SQLite; go through LabService.`,
+});
+
+// Relative imports that leave src-main/contract for another src-main area. The pure model files
+// (no Node, no Electron, no DOM) are the only exceptions; a new one is added here on purpose.
+const contractReachesIntoMain =
+  '^\\.{1,2}/(?:[^/]*/)*?(?:(?:store|export|cli|service|serve|lessons|bench|net|app|preload)(?:/|$)|engine/(?!run-model$|trace/trace-event$))';
+
+export default defineConfig(
+  {
+    ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'coverage/**', 'test/e2e/screenshots/**'],
+  },
+
+  ...tseslint.configs.recommended,
+
+  ...pluginVue.configs['flat/recommended'].map((config) => ({ ...config, files: ['src-renderer/**/*.vue'] })),
+  {
+    name: 'conlab/vue-parser',
+    files: ['src-renderer/**/*.vue'],
+    languageOptions: {
+      parser: vueParser,
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+    },
+  },
+  // Layout is not linted (no formatter runs in CI); the remaining Vue rules are about correctness.
+  { name: 'conlab/vue-no-layout', files: ['src-renderer/**/*.vue'], rules: pluginVue.configs['no-layout-rules'].rules },
+
+  {
+    name: 'conlab/project-rules',
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+
+  // Layer: everything by default (engine, store, export, cli, service, serve, lessons, bench, net,
+  // tests, scripts, tooling).
+  {
+    name: 'conlab/layering/default',
+    rules: { 'no-restricted-imports': layer([electronOnlyInShell], [noRendererFromNode]) },
+  },
+
+  // Layer: the Electron shell.
+  {
+    name: 'conlab/layering/app',
+    files: ['src-main/app/**'],
+    rules: { 'no-restricted-imports': layer([], [noRendererFromNode]) },
+  },
+
+  // Layer: the preload. It runs sandboxed (only `electron` and a few polyfills can be required) and
+  // exposes the contract, nothing more.
+  {
+    name: 'conlab/layering/preload',
+    files: ['src-main/preload/**'],
+    rules: {
+      'no-restricted-imports': layer(
+        [...noNodeBuiltins('the sandboxed preload'), noSqlite('the preload')],
+        [
+          noNodePrefixed('the sandboxed preload'),
+          noRendererFromNode,
+          {
+            regex: '^\\.{1,2}/(?:[^/]*/)*?(?:engine|store|export|cli|service|serve|lessons|bench|net|app)(?:/|$)',
+            message: 'Bad layering: the preload imports src-main/contract only; the engine runs in the main process.',
+          },
+        ],
+      ),
+    },
+  },
+
+  // Layer: the contract and the pure model files it shares with the renderer.
+  {
+    name: 'conlab/layering/contract',
+    files: ['src-main/contract/**', 'src-main/engine/run-model.ts', 'src-main/engine/trace/trace-event.ts'],
+    rules: {
+      'no-restricted-imports': layer(
+        [...noNodeBuiltins('contract and pure model code'), noElectron('contract and pure model code'), noSqlite('contract and pure model code')],
+        [
+          noNodePrefixed('contract and pure model code'),
+          noRendererFromNode,
+          {
+            regex: contractReachesIntoMain,
+            message:
+              'Bad layering: the contract imports only pure model files (engine/run-model, engine/trace/trace-event); engine internals may use Node.',
+          },
+        ],
+      ),
+    },
+  },
+
+  // Layer: the renderer. It imports the contract (relative path or `@contract/*`) and nothing else of src-main.
+  {
+    name: 'conlab/layering/renderer',
+    files: ['src-renderer/**'],
+    rules: {
+      'no-restricted-imports': layer(
+        [...noNodeBuiltins('the renderer'), noElectron('the renderer', '; the desktop app reaches it through window.conlab'), noSqlite('the renderer')],
+        [
+          noNodePrefixed('the renderer'),
+          {
+            regex: '(^|/)src-main(/(?!contract(/|$))|$)',
+            message: 'Bad layering: the renderer imports src-main/contract only (or @contract/*), never engine internals.',
+          },
+        ],
+      ),
+    },
+  },
+
+  // Layer: tests that drive the real Electron app (skipped where the binary is missing) may resolve it.
+  {
+    name: 'conlab/layering/electron-tests',
+    files: ['test/electron/**'],
+    rules: { 'no-restricted-imports': layer([], [noRendererFromNode]) },
+  },
+);

@@ -1,0 +1,17 @@
+import type { WebPreferences } from 'electron';
+
+/**
+ * The only web preferences a Concurrency Lab window may use.
+ *
+ * The renderer is untrusted UI: it runs sandboxed, without Node, isolated from the preload's world,
+ * and reaches the engine only through the functions the preload exposes.
+ */
+export const secureWebPreferences = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+} as const satisfies WebPreferences;

@@ -1,0 +1,132 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
+import { PrimitiveAccess } from '../sync/primitive-access';
+import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
+import { TraceBuffer } from '../trace/trace-buffer';
+import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
+import { assertNever, currentUsage, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
+import { WordVars } from './var-access';
+
+/**
+ * The actor side of a thread or process actor: receives its init, runs its program with the
+ * interpreter, and talks to the runner through a channel (a worker port, an IPC channel, or an
+ * Electron parentPort). Broker calls are numbered; replies resolve them.
+ */
+
+export interface ParentChannel {
+  post(message: ActorToRunner): void;
+  onMessage(handler: (message: RunnerToActor) => void): void;
+  /** Keep the host alive while a reply is awaited; let it go otherwise. */
+  hold(): void;
+  release(): void;
+  /** Ends the actor once everything posted has left (processes exit explicitly). */
+  finish(code: number): void;
+}
+
+/** Primitive operations served by the runner for process actors, which share no memory with it. */
+class BrokeredPrimitives implements PrimitiveOps {
+  constructor(private readonly call: (request: BrokerRequest) => Promise<unknown>) {}
+  acquire(prim: string, options: { blocking?: boolean | undefined; timeoutMs?: number | undefined }): Promise<boolean> {
+    return this.call({ type: 'prim.acquire', prim, blocking: options.blocking ?? true, timeoutMs: options.timeoutMs }) as Promise<boolean>;
+  }
+  async release(prim: string): Promise<void> {
+    await this.call({ type: 'prim.release', prim });
+  }
+  wait(prim: string, timeoutMs?: number): Promise<{ passed: boolean; index?: number }> {
+    return this.call({ type: 'prim.wait', prim, timeoutMs }) as Promise<{ passed: boolean; index?: number }>;
+  }
+  async set(prim: string): Promise<void> {
+    await this.call({ type: 'prim.set', prim });
+  }
+  async clear(prim: string): Promise<void> {
+    await this.call({ type: 'prim.clear', prim });
+  }
+  async notify(prim: string, count: number): Promise<void> {
+    // Infinity does not survive JSON: -1 stands for "all".
+    await this.call({ type: 'prim.notify', prim, count: Number.isFinite(count) ? count : -1 });
+  }
+}
+
+export async function runActor(init: ActorInit, channel: ParentChannel): Promise<void> {
+  const layout: SharedLayout = buildLayout(init.spec, init.actorCount);
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextCallId = 1;
+
+  channel.onMessage((message) => {
+    switch (message.type) {
+      case 'reply': {
+        const waiter = pending.get(message.id);
+        if (!waiter) return;
+        pending.delete(message.id);
+        if (pending.size === 0) channel.release();
+        if (message.ok) waiter.resolve(message.value);
+        else waiter.reject(new ActorFailure(message.error.message));
+        return;
+      }
+      case 'stop':
+        trace.flush();
+        channel.post({ type: 'done', ok: false, error: 'stopped by the runner', emitted: trace.emitted, dropped: trace.dropped, t: trace.now(), usage: currentUsage() });
+        channel.finish(0);
+        return;
+      case 'init':
+        return; // already initialised
+      default:
+        assertNever(message);
+    }
+  });
+
+  const call = (request: BrokerRequest): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const id = nextCallId++;
+      if (pending.size === 0) channel.hold();
+      pending.set(id, { resolve, reject });
+      trace.flush(); // the runner sees events up to the request before it answers
+      channel.post({ type: 'call', id, request });
+    });
+
+  const shared = init.memory ? new Int32Array(init.memory) : null;
+  const emittedWord = shared ? actorWord(layout, init.actor.id, ACTOR_EVENTS_EMITTED) : -1;
+  const trace = new TraceBuffer({
+    actor: init.actor.name,
+    trial: init.trial,
+    runStartNs: BigInt(init.runStartNs),
+    budget: init.eventBudget,
+    sink: (batch) => channel.post({ type: 'events', batch }),
+    ...(shared ? { onCount: (n: number) => Atomics.store(shared, emittedWord, n) } : {}),
+  });
+
+  let words: Int32Array;
+  let prims: PrimitiveOps;
+  if (shared) {
+    words = shared;
+    prims = new PrimitiveAccess(shared, layout, init.actor.id, 'blocking', () => trace.flush());
+  } else {
+    words = new Int32Array(layout.words);
+    words.set(init.privateWords ?? []);
+    prims = new BrokeredPrimitives(call);
+  }
+
+  const services: ActorServices = {
+    self: { ...init.actor, pid: process.pid, ppid: process.ppid, threadId },
+    trace,
+    prims,
+    vars: new WordVars(words, layout, call),
+    workDir: init.workDir,
+    call,
+    block: blockThread,
+    sleep: (ms) => sleep(ms),
+  };
+
+  channel.post({ type: 'started', pid: process.pid, ppid: process.ppid, threadId, t: trace.now() });
+  trace.emit('actor', 'B', { kind: init.actor.kind, pid: process.pid, ppid: process.ppid, threadId });
+  let error: string | null = null;
+  try {
+    await new Interpreter(services).run(init.spec.actors.find((a) => a.name === init.actor.group)!.program);
+  } catch (caught) {
+    error = caught instanceof Error ? caught.message : String(caught);
+  }
+  trace.emit('actor', 'E', { ok: error === null, ...(error ? { error } : {}) });
+  trace.flush();
+  channel.post({ type: 'done', ok: error === null, error, emitted: trace.emitted, dropped: trace.dropped, t: trace.now(), usage: currentUsage() });
+  channel.finish(0);
+}

@@ -1,0 +1,133 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { entryPath } from '../entry-paths';
+import type { ActorKind } from '../run-model';
+import type { ActorInit, ActorToRunner, RunnerToActor } from './protocol';
+
+/**
+ * Hosts start actors on real mechanisms and end them. One interface, several implementations:
+ * worker threads, forked child processes, and (inside Electron, provided by the app shell)
+ * utility processes. Outside Electron the engine hosts utility actors as forked children and the
+ * run records that substitution.
+ */
+
+export interface ActorExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** A host-level failure (the thread ran out of memory, the binary could not start, ...). */
+  readonly error: string | null;
+}
+
+export interface ActorHandle {
+  readonly pid: number | null;
+  post(message: RunnerToActor): void;
+  /** Ends the actor at once (its process group, for processes). Idempotent; resolves once it is gone. */
+  kill(): Promise<void>;
+  readonly exited: Promise<ActorExit>;
+}
+
+export interface ActorHostOptions {
+  readonly memoryMb: number;
+}
+
+export interface ActorHost {
+  /** What really runs the actor, shown on the run (e.g. "worker_threads.Worker"). */
+  readonly mechanism: string;
+  start(init: ActorInit, onMessage: (message: ActorToRunner) => void, options: ActorHostOptions): ActorHandle;
+}
+
+export type ActorHosts = Readonly<Record<Exclude<ActorKind, 'task' | 'main'>, ActorHost>>;
+
+export const threadHost: ActorHost = {
+  mechanism: 'worker_threads.Worker',
+  start(init, onMessage, options) {
+    const worker = new Worker(entryPath('actor-thread'), {
+      workerData: init,
+      resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
+      stdout: true,
+      stderr: false,
+    });
+    let hostError: string | null = null;
+    worker.on('message', onMessage);
+    worker.on('error', (error: Error & { code?: string }) => {
+      hostError = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the thread exceeded its memory limit (${options.memoryMb} MB)` : error.message;
+    });
+    const exited = new Promise<ActorExit>((resolve) => worker.once('exit', (code) => resolve({ code, signal: null, error: hostError })));
+    let killing: Promise<void> | null = null;
+    return {
+      pid: process.pid,
+      post: (message) => worker.postMessage(message),
+      kill: () => {
+        killing ??= worker.terminate().then(() => undefined);
+        return killing;
+      },
+      exited,
+    };
+  },
+};
+
+/** Extra V8 flags for every forked actor: stable CPU timings (see ANCHORS: concurrent OSR). */
+export const PROCESS_EXEC_ARGV = ['--no-concurrent-osr'];
+
+export function forkHost(mechanism = 'child_process.fork'): ActorHost {
+  return {
+    mechanism,
+    start(init, onMessage, options) {
+      const child: ChildProcess = fork(entryPath('actor-process'), [], {
+        execArgv: [...PROCESS_EXEC_ARGV, `--max-old-space-size=${options.memoryMb}`],
+        // Its own process group: the actor's own children go with it when the group is killed.
+        detached: true,
+        serialization: 'json',
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      });
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-2_000);
+      });
+      child.on('message', (message) => onMessage(message as ActorToRunner));
+      let spawnError: string | null = null;
+      child.on('error', (error) => {
+        spawnError = error.message;
+      });
+      const exited = new Promise<ActorExit>((resolve) => {
+        child.once('exit', (code, signal) => {
+          const oom = /heap out of memory/i.test(stderr) ? `the process exceeded its memory limit (${options.memoryMb} MB)` : null;
+          resolve({ code, signal, error: spawnError ?? oom ?? (code ? stderr.trim().split('\n').slice(-3).join(' ') || null : null) });
+        });
+      });
+      child.send({ type: 'init', init } satisfies RunnerToActor);
+      let gone = false;
+      void exited.then(() => {
+        gone = true;
+      });
+      return {
+        pid: child.pid ?? null,
+        post: (message) => {
+          if (child.connected) child.send(message);
+        },
+        kill: () => {
+          if (!gone && child.pid) {
+            try {
+              process.kill(-child.pid, 'SIGKILL');
+            } catch {
+              child.kill('SIGKILL'); // no group (already gone, or a platform without groups)
+            }
+          }
+          return exited.then(() => undefined);
+        },
+        exited,
+      };
+    },
+  };
+}
+
+export const processHost = forkHost();
+
+/** Hosts used outside Electron: utility actors run as forked children (a recorded substitution). */
+export const nodeHosts: ActorHosts = {
+  thread: threadHost,
+  process: processHost,
+  utility: forkHost('child_process.fork (standing in for Electron utilityProcess)'),
+};
+
+export const UTILITY_SUBSTITUTION_REASON = 'Electron utilityProcess exists only inside the Electron app; outside it the engine forks a child process instead';

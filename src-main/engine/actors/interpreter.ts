@@ -1,0 +1,360 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { ActorKind } from '../run-model';
+import type { Cond, Step, Value } from '../spec/spec-schema';
+import type { TraceBuffer } from '../trace/trace-buffer';
+import type { BrokerRequest } from './protocol';
+import { assertNever } from './protocol';
+
+/**
+ * The step interpreter: runs an actor's program, one step at a time, on whatever mechanism hosts it.
+ * It evaluates a small, closed language — no user text is ever evaluated as code — and every step
+ * emits trace events (spans as B/E, the rest as instants), so the timeline shows what happened.
+ */
+
+export interface ActorSelf {
+  readonly id: number;
+  readonly name: string;
+  readonly group: string;
+  readonly index: number;
+  readonly kind: ActorKind;
+  readonly pid: number;
+  readonly ppid: number;
+  readonly threadId: number;
+}
+
+/** Primitive operations as the host provides them: shared memory for threads and tasks, the broker for processes. */
+export interface PrimitiveOps {
+  acquire(name: string, options: { blocking?: boolean | undefined; timeoutMs?: number | undefined }): Promise<boolean>;
+  release(name: string): void | Promise<void>;
+  wait(name: string, timeoutMs?: number): Promise<{ passed: boolean; index?: number }>;
+  set(name: string): void | Promise<void>;
+  clear(name: string): void | Promise<void>;
+  notify(name: string, count: number): void | Promise<void>;
+}
+
+/** Shared variables as the host sees them: shared words, a private copy, or the runner's managed store. */
+export interface VarOps {
+  read(name: string, index: unknown): unknown;
+  write(name: string, index: unknown, value: unknown): void | Promise<void>;
+  add(name: string, index: unknown, delta: number): number | Promise<number>;
+}
+
+export interface ActorServices {
+  readonly self: ActorSelf;
+  readonly trace: TraceBuffer;
+  readonly prims: PrimitiveOps;
+  readonly vars: VarOps;
+  readonly workDir: string;
+  call(request: BrokerRequest): Promise<unknown>;
+  /** Blocks the actor's thread (for a task: the whole event loop) for `ms`. */
+  block(ms: number): void;
+  /** Yields the thread for `ms`: other tasks of the same loop run meanwhile. */
+  sleep(ms: number): Promise<void>;
+}
+
+export class ActorFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActorFailure';
+  }
+}
+
+type Locals = Map<string, unknown>;
+
+/** A deterministic integer loop the optimizer cannot remove: the CPU work of a `compute` step. */
+export function spin(iterations: number): number {
+  let x = 0;
+  for (let i = 0; i < iterations; i++) x = (Math.imul(x, 31) + i) | 0;
+  return x;
+}
+
+const blockWord = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks the calling thread without spinning the CPU. */
+export function blockThread(ms: number): void {
+  if (ms > 0) Atomics.wait(blockWord, 0, 0, ms);
+}
+
+function asNumber(value: unknown, what: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  throw new ActorFailure(`${what} must be a number, got ${JSON.stringify(value)}`);
+}
+
+export class Interpreter {
+  private readonly locals: Locals = new Map();
+
+  constructor(private readonly services: ActorServices) {}
+
+  async run(program: readonly Step[]): Promise<void> {
+    await this.steps(program);
+  }
+
+  evaluate(value: Value): unknown {
+    if (value === null || typeof value !== 'object') return value;
+    if ('ref' in value) {
+      if (!this.locals.has(value.ref)) throw new ActorFailure(`local ${value.ref} is not set yet (set it with let, or a step's into)`);
+      return this.locals.get(value.ref);
+    }
+    if ('self' in value) {
+      const self = this.services.self;
+      return self[value.self];
+    }
+    if ('now' in value) return this.services.trace.now() / 1e6;
+    if ('add' in value) return asNumber(this.evaluate(value.add[0]), 'add') + asNumber(this.evaluate(value.add[1]), 'add');
+    if ('sub' in value) return asNumber(this.evaluate(value.sub[0]), 'sub') - asNumber(this.evaluate(value.sub[1]), 'sub');
+    if ('mul' in value) return asNumber(this.evaluate(value.mul[0]), 'mul') * asNumber(this.evaluate(value.mul[1]), 'mul');
+    if ('div' in value) {
+      const divisor = asNumber(this.evaluate(value.div[1]), 'div');
+      if (divisor === 0) throw new ActorFailure('division by zero');
+      return asNumber(this.evaluate(value.div[0]), 'div') / divisor;
+    }
+    if ('mod' in value) {
+      const divisor = asNumber(this.evaluate(value.mod[1]), 'mod');
+      if (divisor === 0) throw new ActorFailure('modulo by zero');
+      return asNumber(this.evaluate(value.mod[0]), 'mod') % divisor;
+    }
+    if ('concat' in value) return value.concat.map((part) => this.text(this.evaluate(part))).join('');
+    if ('upper' in value) return this.text(this.evaluate(value.upper)).toUpperCase();
+    if ('list' in value) return value.list.map((item) => this.evaluate(item));
+    return assertNever(value, 'value');
+  }
+
+  private text(value: unknown): string {
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  }
+
+  test(cond: Cond): boolean {
+    if ('compare' in cond) {
+      const [left, op, right] = cond.compare;
+      const a = this.evaluate(left);
+      const b = this.evaluate(right);
+      switch (op) {
+        case '==':
+          return a === b;
+        case '!=':
+          return a !== b;
+        case '<':
+          return (a as number) < (b as number);
+        case '<=':
+          return (a as number) <= (b as number);
+        case '>':
+          return (a as number) > (b as number);
+        case '>=':
+          return (a as number) >= (b as number);
+        default:
+          return assertNever(op, 'comparison');
+      }
+    }
+    if ('not' in cond) return !this.test(cond.not);
+    if ('all' in cond) return cond.all.every((c) => this.test(c));
+    if ('any' in cond) return cond.any.some((c) => this.test(c));
+    if ('truthy' in cond) return Boolean(this.evaluate(cond.truthy));
+    return assertNever(cond, 'condition');
+  }
+
+  private async steps(program: readonly Step[]): Promise<void> {
+    for (const step of program) await this.step(step);
+  }
+
+  private filePath(relative: string): string {
+    return join(this.services.workDir, relative);
+  }
+
+  private async step(step: Step): Promise<void> {
+    const { trace, prims, vars } = this.services;
+    switch (step.op) {
+      case 'compute': {
+        trace.emit('compute', 'B', { iterations: step.iterations });
+        if (step.iterations > 1_000_000) trace.flush();
+        const result = spin(step.iterations);
+        trace.emit('compute', 'E', { result });
+        return;
+      }
+      case 'sleep':
+        trace.emit('sleep', 'B', { ms: step.ms });
+        if (!trace.isMuted) trace.flush();
+        await this.services.sleep(step.ms);
+        trace.emit('sleep', 'E');
+        return;
+      case 'block':
+        trace.emit('block', 'B', { ms: step.ms });
+        if (!trace.isMuted) trace.flush();
+        this.services.block(step.ms);
+        trace.emit('block', 'E');
+        return;
+      case 'let': {
+        const value = this.evaluate(step.value);
+        this.locals.set(step.name, value);
+        trace.emit('let', 'I', { name: step.name, value });
+        return;
+      }
+      case 'read': {
+        const index = step.index === undefined ? undefined : this.evaluate(step.index);
+        const value = await vars.read(step.var, index);
+        this.locals.set(step.into, value);
+        trace.emit('read', 'I', index === undefined ? { var: step.var, value } : { var: step.var, index, value });
+        return;
+      }
+      case 'write': {
+        const index = step.index === undefined ? undefined : this.evaluate(step.index);
+        const value = this.evaluate(step.value);
+        await vars.write(step.var, index, value);
+        trace.emit('write', 'I', index === undefined ? { var: step.var, value } : { var: step.var, index, value });
+        return;
+      }
+      case 'add': {
+        const index = step.index === undefined ? undefined : this.evaluate(step.index);
+        const delta = asNumber(this.evaluate(step.delta), 'add.delta');
+        const value = await vars.add(step.var, index, delta);
+        if (step.into) this.locals.set(step.into, value);
+        trace.emit('add', 'I', index === undefined ? { var: step.var, delta, value } : { var: step.var, index, delta, value });
+        return;
+      }
+      case 'acquire': {
+        trace.emit('acquire', 'B', { prim: step.prim });
+        const ok = await prims.acquire(step.prim, { blocking: step.blocking, timeoutMs: step.timeoutMs });
+        trace.emit('acquire', 'E', { prim: step.prim, ok });
+        if (step.into) this.locals.set(step.into, ok);
+        return;
+      }
+      case 'release':
+        await prims.release(step.prim);
+        trace.emit('release', 'I', { prim: step.prim });
+        return;
+      case 'wait': {
+        trace.emit('wait', 'B', { prim: step.prim });
+        const result = await prims.wait(step.prim, step.timeoutMs);
+        trace.emit('wait', 'E', result.index === undefined ? { prim: step.prim, passed: result.passed } : { prim: step.prim, passed: result.passed, index: result.index });
+        if (step.into) this.locals.set(step.into, result.passed);
+        return;
+      }
+      case 'set':
+        await prims.set(step.prim);
+        trace.emit('set', 'I', { prim: step.prim });
+        return;
+      case 'clear':
+        await prims.clear(step.prim);
+        trace.emit('clear', 'I', { prim: step.prim });
+        return;
+      case 'notify': {
+        const count = step.all ? Infinity : step.n ?? 1;
+        await prims.notify(step.prim, count);
+        trace.emit('notify', 'I', { prim: step.prim, n: step.all ? 'all' : count });
+        return;
+      }
+      case 'put': {
+        const value = this.evaluate(step.value);
+        const priority = step.priority === undefined ? undefined : this.evaluate(step.priority);
+        trace.emit('put', 'B', { queue: step.queue, value });
+        const ok = (await this.services.call({ type: 'queue.put', queue: step.queue, value, priority, blocking: step.blocking ?? true, timeoutMs: step.timeoutMs })) as boolean;
+        trace.emit('put', 'E', { queue: step.queue, ok });
+        if (step.into) this.locals.set(step.into, ok);
+        else if (!ok) throw new ActorFailure(`queue ${step.queue} is full (put ${step.blocking === false ? 'without blocking' : `timed out after ${step.timeoutMs} ms`}); give the step an "into" to handle it`);
+        return;
+      }
+      case 'get': {
+        trace.emit('get', 'B', { queue: step.queue });
+        const result = (await this.services.call({ type: 'queue.get', queue: step.queue, blocking: step.blocking ?? true, timeoutMs: step.timeoutMs })) as { ok: boolean; value?: unknown };
+        trace.emit('get', 'E', result.ok ? { queue: step.queue, ok: true, value: result.value } : { queue: step.queue, ok: false });
+        if (step.into) this.locals.set(step.into, result.ok ? result.value : null);
+        else if (!result.ok) throw new ActorFailure(`queue ${step.queue} is empty (get ${step.blocking === false ? 'without blocking' : `timed out after ${step.timeoutMs} ms`}); give the step an "into" to handle it`);
+        return;
+      }
+      case 'task_done':
+        await this.services.call({ type: 'queue.task_done', queue: step.queue });
+        trace.emit('task_done', 'I', { queue: step.queue });
+        return;
+      case 'spawn': {
+        trace.emit('spawn', 'B', { actor: step.actor });
+        const names = await this.services.call({ type: 'actor.spawn', group: step.actor, index: step.index });
+        trace.emit('spawn', 'E', { actor: step.actor, names });
+        return;
+      }
+      case 'join': {
+        if (step.queue !== undefined) {
+          trace.emit('join', 'B', { queue: step.queue });
+          const ok = await this.services.call({ type: 'queue.join', queue: step.queue, timeoutMs: step.timeoutMs });
+          trace.emit('join', 'E', { queue: step.queue, ok });
+        } else {
+          trace.emit('join', 'B', { actor: step.actor });
+          const ok = await this.services.call({ type: 'actor.join', group: step.actor!, index: step.index, timeoutMs: step.timeoutMs });
+          trace.emit('join', 'E', { actor: step.actor, ok });
+        }
+        return;
+      }
+      case 'terminate':
+        await this.services.call({ type: 'actor.terminate', group: step.actor, index: step.index });
+        trace.emit('terminate', 'I', { actor: step.actor, index: step.index ?? null });
+        return;
+      case 'is_alive': {
+        const alive = await this.services.call({ type: 'actor.is_alive', group: step.actor, index: step.index });
+        this.locals.set(step.into, alive);
+        trace.emit('is_alive', 'I', { actor: step.actor, alive });
+        return;
+      }
+      case 'file_append': {
+        const text = this.text(this.evaluate(step.text));
+        const file = this.filePath(step.path);
+        await mkdir(dirname(file), { recursive: true });
+        await appendFile(file, text);
+        trace.emit('file_append', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
+        return;
+      }
+      case 'file_read': {
+        let text: string;
+        try {
+          text = await readFile(this.filePath(step.path), 'utf8');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ActorFailure(`file ${step.path} does not exist in the run folder`);
+          throw error;
+        }
+        this.locals.set(step.into, text);
+        trace.emit('file_read', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
+        return;
+      }
+      case 'log': {
+        const values = Object.fromEntries(Object.entries(step.values ?? {}).map(([key, v]) => [key, this.evaluate(v)]));
+        const message = step.message.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (whole, key: string) => (key in values ? this.text(values[key]) : whole));
+        trace.emit('log', 'I', { message }, true);
+        return;
+      }
+      case 'record':
+        trace.emit('record', 'I', { name: step.name, value: this.evaluate(step.value) }, true);
+        return;
+      case 'mark':
+        trace.emit('mark', 'I', { name: step.name }, true);
+        return;
+      case 'fail':
+        throw new ActorFailure(step.message);
+      case 'repeat': {
+        const summary = step.trace === 'summary' || (step.trace === undefined && step.times > 10_000);
+        trace.emit('repeat', 'B', { times: step.times, trace: summary ? 'summary' : 'each' });
+        if (summary) trace.mute();
+        try {
+          for (let i = 0; i < step.times; i++) await this.steps(step.steps);
+        } finally {
+          if (summary) trace.unmute();
+        }
+        trace.emit('repeat', 'E', { times: step.times });
+        return;
+      }
+      case 'if': {
+        const taken = this.test(step.cond);
+        trace.emit('if', 'I', { taken });
+        if (taken) await this.steps(step.then);
+        else if (step.else) await this.steps(step.else);
+        return;
+      }
+      case 'section':
+        trace.emit('section', 'B', { name: step.name }, true);
+        try {
+          await this.steps(step.steps);
+        } finally {
+          trace.emit('section', 'E', { name: step.name }, true);
+        }
+        return;
+      default:
+        assertNever(step, 'step');
+    }
+  }
+}

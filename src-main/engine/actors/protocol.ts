@@ -1,0 +1,100 @@
+import type { ActorKind } from '../run-model';
+import type { Spec } from '../spec/spec-schema';
+import type { EventBatch } from '../trace/trace-event';
+
+/**
+ * Messages between the runner and its actors. Every message is tagged; requests carry ids; errors
+ * cross as plain data. Both ends switch exhaustively and fail loudly on an unknown type.
+ */
+
+export interface ActorIdentity {
+  /** Dense index over all instances of the trial: the actor's row in the shared wait table. */
+  readonly id: number;
+  readonly name: string;
+  readonly group: string;
+  readonly index: number;
+  readonly kind: ActorKind;
+  readonly daemon: boolean;
+}
+
+export interface ActorInit {
+  readonly runId: string;
+  readonly trial: number;
+  /** The run's clock origin, process.hrtime.bigint() as decimal text (JSON cannot carry a bigint). */
+  readonly runStartNs: string;
+  readonly spec: Spec;
+  readonly actor: ActorIdentity;
+  readonly actorCount: number;
+  /** Threads get the run's shared memory itself. */
+  readonly memory?: SharedArrayBuffer;
+  /** Processes get a private copy of the shared variables' words, taken when they were spawned. */
+  readonly privateWords?: readonly number[];
+  readonly workDir: string;
+  readonly eventBudget: number;
+  readonly runnerPid: number;
+}
+
+export type BrokerRequest =
+  | { readonly type: 'queue.put'; readonly queue: string; readonly value: unknown; readonly priority?: unknown; readonly blocking: boolean; readonly timeoutMs?: number | undefined }
+  | { readonly type: 'queue.get'; readonly queue: string; readonly blocking: boolean; readonly timeoutMs?: number | undefined }
+  | { readonly type: 'queue.task_done'; readonly queue: string }
+  | { readonly type: 'queue.join'; readonly queue: string; readonly timeoutMs?: number | undefined }
+  | { readonly type: 'actor.spawn'; readonly group: string; readonly index?: number | undefined }
+  | { readonly type: 'actor.join'; readonly group: string; readonly index?: number | undefined; readonly timeoutMs?: number | undefined }
+  | { readonly type: 'actor.terminate'; readonly group: string; readonly index?: number | undefined }
+  | { readonly type: 'actor.is_alive'; readonly group: string; readonly index?: number | undefined }
+  | { readonly type: 'managed.read'; readonly name: string; readonly index?: unknown }
+  | { readonly type: 'managed.write'; readonly name: string; readonly index?: unknown; readonly value: unknown }
+  | { readonly type: 'managed.add'; readonly name: string; readonly index?: unknown; readonly delta: number }
+  | { readonly type: 'prim.acquire'; readonly prim: string; readonly blocking: boolean; readonly timeoutMs?: number | undefined }
+  | { readonly type: 'prim.release'; readonly prim: string }
+  | { readonly type: 'prim.wait'; readonly prim: string; readonly timeoutMs?: number | undefined }
+  | { readonly type: 'prim.set'; readonly prim: string }
+  | { readonly type: 'prim.clear'; readonly prim: string }
+  | { readonly type: 'prim.notify'; readonly prim: string; readonly count: number };
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+}
+
+export type RunnerToActor =
+  | { readonly type: 'init'; readonly init: ActorInit }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
+  | { readonly type: 'stop' };
+
+export type ActorToRunner =
+  | { readonly type: 'started'; readonly pid: number; readonly ppid: number; readonly threadId: number; readonly t: number }
+  | { readonly type: 'events'; readonly batch: EventBatch }
+  | { readonly type: 'call'; readonly id: number; readonly request: BrokerRequest }
+  | {
+      readonly type: 'done';
+      readonly ok: boolean;
+      readonly error: string | null;
+      readonly emitted: number;
+      readonly dropped: number;
+      readonly t: number;
+      /** The host process's own usage: meaningful for process actors (a thread shares the runner's process). */
+      readonly usage: ActorUsage;
+    };
+
+export interface ActorUsage {
+  readonly userUs: number;
+  readonly systemUs: number;
+  readonly maxRssKb: number;
+}
+
+export function currentUsage(): ActorUsage {
+  const usage = process.resourceUsage();
+  return { userUs: usage.userCPUTime, systemUs: usage.systemCPUTime, maxRssKb: usage.maxRSS };
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+export function assertNever(value: never, what = 'message'): never {
+  throw new Error(`unknown ${what}: ${JSON.stringify(value)}`);
+}

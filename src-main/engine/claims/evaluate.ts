@@ -1,0 +1,234 @@
+import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialRecord } from '../run-model';
+import type { CheckSpec, ClaimSpec, Comparison, Quantity } from '../spec/spec-schema';
+import { decodeBatches, type EventBatch, type TraceEvent } from '../trace/trace-event';
+
+/**
+ * Claims: structured statements about a run, checked after each counted trial. No code is ever
+ * evaluated. A claim holds when it holds in every counted trial, fails when it fails in any, and is
+ * inconclusive (with the reason) when the machine or the run cannot decide it.
+ */
+
+export interface ClaimContext {
+  readonly trial: TrialRecord;
+  readonly batches: readonly EventBatch[];
+  readonly environment: RunEnvironment;
+  readonly runnerPid: number;
+  readonly runnerThreadId: number;
+}
+
+interface Verdict {
+  readonly status: ClaimStatus;
+  readonly detail: string;
+}
+
+class Undecidable extends Error {}
+
+export function claimText(claim: ClaimSpec): LocalizedText {
+  return typeof claim.text === 'string' ? { en: claim.text, zh: claim.text } : claim.text;
+}
+
+function format(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 3 : 1);
+  const text = JSON.stringify(value);
+  return text === undefined ? 'nothing' : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function aggregate(values: readonly unknown[], agg: string, what: string): unknown {
+  if (agg === 'count') return values.length;
+  if (agg === 'all') return values;
+  if (agg === 'distinct') return new Set(values.map((v) => JSON.stringify(v))).size;
+  if (values.length === 0) throw new Undecidable(`${what} has no values`);
+  if (agg === 'first') return values[0];
+  if (agg === 'last') return values[values.length - 1];
+  const numbers = values.map((v) => {
+    if (typeof v !== 'number') throw new Undecidable(`${what} holds ${format(v)}, not a number`);
+    return v;
+  });
+  if (agg === 'min') return Math.min(...numbers);
+  if (agg === 'max') return Math.max(...numbers);
+  return numbers.reduce((a, b) => a + b, 0);
+}
+
+class Evaluator {
+  private events: TraceEvent[] | null = null;
+
+  constructor(private readonly ctx: ClaimContext) {}
+
+  private allEvents(): TraceEvent[] {
+    this.events ??= decodeBatches(this.ctx.batches);
+    return this.events;
+  }
+
+  private matchesActor(eventActor: string, wanted: string | undefined): boolean {
+    if (wanted === undefined) return true;
+    if (eventActor === wanted) return true;
+    const record = this.ctx.trial.actors.find((a) => a.name === eventActor);
+    return record?.group === wanted;
+  }
+
+  describe(q: Quantity): string {
+    if ('const' in q) return format(q.const);
+    if ('metric' in q) return `metric ${q.metric}`;
+    if ('record' in q) return `record ${q.record} (${q.agg ?? 'last'}${q.actor ? ` of ${q.actor}` : ''})`;
+    if ('shared' in q) return `final ${q.shared}${q.index === undefined ? '' : `[${q.index}]`}`;
+    if ('status' in q) return 'run status';
+    if ('actors' in q) return `${q.field} of ${q.actors} (${q.agg})`;
+    if ('actor' in q) return `${q.field} of ${q.actor}`;
+    if ('event' in q) return `${q.pick} ${q.event.op}${q.event.ph ? `.${q.event.ph}` : ''}${q.event.name ? ` ${q.event.name}` : ''}${q.event.actor ? ` of ${q.event.actor}` : ''}${q.pick === 'count' ? '' : ' (ms)'}`;
+    return `runner ${q.runner}`;
+  }
+
+  value(q: Quantity): unknown {
+    const { trial } = this.ctx;
+    if ('const' in q) return q.const;
+    if ('metric' in q) {
+      const value = trial.metrics[q.metric];
+      if (value === undefined) throw new Undecidable(`metric ${q.metric} was not measured`);
+      return value;
+    }
+    if ('record' in q) {
+      let values: readonly unknown[];
+      if (q.actor === undefined) values = trial.records[q.record] ?? [];
+      else {
+        values = this.allEvents()
+          .filter((e) => e.op === 'record' && e.data?.['name'] === q.record && this.matchesActor(e.actor, q.actor))
+          .map((e) => e.data?.['value']);
+      }
+      return aggregate(values, q.agg ?? 'last', `record ${q.record}`);
+    }
+    if ('shared' in q) {
+      const value = trial.finalShared[q.shared];
+      if (q.index === undefined) return value;
+      if (!Array.isArray(value)) throw new Undecidable(`${q.shared} is not an array`);
+      return value[q.index];
+    }
+    if ('status' in q) return trial.status;
+    if ('actors' in q) {
+      const group = trial.actors.filter((a) => a.group === q.actors);
+      return aggregate(group.map((a) => a[q.field]), q.agg, `${q.field} of ${q.actors}`);
+    }
+    if ('actor' in q) {
+      const actor = trial.actors.find((a) => a.name === q.actor) ?? trial.actors.find((a) => a.group === q.actor);
+      if (!actor) throw new Undecidable(`no actor ${q.actor} in this trial`);
+      switch (q.field) {
+        case 'startedMs':
+          return actor.startedNs === null ? null : actor.startedNs / 1e6;
+        case 'endedMs':
+          return actor.endedNs === null ? null : actor.endedNs / 1e6;
+        default:
+          return actor[q.field];
+      }
+    }
+    if ('event' in q) {
+      const wanted = q.event;
+      const matches = this.allEvents().filter(
+        (e) =>
+          e.op === wanted.op &&
+          (wanted.ph === undefined || e.ph === wanted.ph) &&
+          (wanted.name === undefined || e.data?.['name'] === wanted.name || e.data?.['prim'] === wanted.name || e.data?.['queue'] === wanted.name) &&
+          this.matchesActor(e.actor, wanted.actor),
+      );
+      if (q.pick === 'count') return matches.length;
+      const event = q.pick === 'first' ? matches[0] : matches[matches.length - 1];
+      if (!event) throw new Undecidable(`no ${wanted.op} event${wanted.actor ? ` of ${wanted.actor}` : ''} was recorded`);
+      return event.t / 1e6;
+    }
+    if (q.runner === 'pid') return this.ctx.runnerPid;
+    if (q.runner === 'threadId') return this.ctx.runnerThreadId;
+    return this.ctx.environment.cpuCount;
+  }
+
+  compare(a: unknown, op: Comparison, b: unknown): boolean {
+    if (op === '==' || op === '!=') {
+      const equal = typeof a === 'object' || typeof b === 'object' ? JSON.stringify(a) === JSON.stringify(b) : a === b;
+      return op === '==' ? equal : !equal;
+    }
+    if (typeof a !== 'number' || typeof b !== 'number') throw new Undecidable(`cannot order ${format(a)} and ${format(b)}`);
+    switch (op) {
+      case '<':
+        return a < b;
+      case '<=':
+        return a <= b;
+      case '>':
+        return a > b;
+      case '>=':
+        return a >= b;
+    }
+  }
+
+  check(check: CheckSpec): Verdict {
+    try {
+      if ('compare' in check) {
+        const [left, op, right] = check.compare;
+        const a = this.value(left);
+        let b = this.value(right);
+        const scaled = check.factor !== undefined || check.plus !== undefined;
+        if (scaled) {
+          if (typeof b !== 'number') throw new Undecidable(`${this.describe(right)} is not a number`);
+          b = b * (check.factor ?? 1) + (check.plus ?? 0);
+        }
+        const rightText = scaled ? `${check.factor ?? 1} × ${this.describe(right)}${check.plus ? ` + ${check.plus}` : ''} = ${format(b)}` : `${this.describe(right)}${'const' in right ? '' : ` = ${format(b)}`}`;
+        const ok = this.compare(a, op, b);
+        return { status: ok ? 'holds' : 'fails', detail: `${this.describe(left)} = ${format(a)} ${ok ? '' : 'not '}${op} ${rightText}` };
+      }
+      if ('before' in check) {
+        const [first, second] = check.before;
+        const a = this.value(first);
+        const b = this.value(second);
+        if (typeof a !== 'number' || typeof b !== 'number') throw new Undecidable('before compares two event times');
+        const ok = a < b;
+        return { status: ok ? 'holds' : 'fails', detail: `${this.describe(first)} at ${format(a)} ms ${ok ? 'precedes' : 'does not precede'} ${this.describe(second)} at ${format(b)} ms` };
+      }
+      if ('all' in check) {
+        const verdicts = check.all.map((c) => this.check(c));
+        const failing = verdicts.find((v) => v.status === 'fails') ?? verdicts.find((v) => v.status === 'inconclusive');
+        return { status: failing?.status ?? 'holds', detail: (failing ? [failing] : verdicts).map((v) => v.detail).join('; ') };
+      }
+      if ('any' in check) {
+        const verdicts = check.any.map((c) => this.check(c));
+        const holding = verdicts.find((v) => v.status === 'holds');
+        if (holding) return holding;
+        const undecided = verdicts.find((v) => v.status === 'inconclusive');
+        return { status: undecided ? 'inconclusive' : 'fails', detail: verdicts.map((v) => v.detail).join('; or ') };
+      }
+      const inner = this.check(check.not);
+      return { status: inner.status === 'holds' ? 'fails' : inner.status === 'fails' ? 'holds' : 'inconclusive', detail: `not (${inner.detail})` };
+    } catch (error) {
+      if (error instanceof Undecidable) return { status: 'inconclusive', detail: error.message };
+      throw error;
+    }
+  }
+}
+
+/** Why this machine cannot decide the claim, or null when it can. */
+export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment): string | null {
+  const needs = claim.requires;
+  if (!needs) return null;
+  if (needs.minCores !== undefined && environment.cpuCount < needs.minCores) {
+    return `needs at least ${needs.minCores} CPU cores; this machine has ${environment.cpuCount}`;
+  }
+  if (needs.procfs && !environment.hasProcfs) return 'needs /proc to observe process states, which this platform does not have';
+  if (needs.platform !== undefined && !environment.os.startsWith(needs.platform)) return `needs ${needs.platform}; this is ${environment.os}`;
+  return null;
+}
+
+export function evaluateClaimOnTrial(claim: ClaimSpec, ctx: ClaimContext): Verdict {
+  const unmet = unmetRequirement(claim, ctx.environment);
+  if (unmet) return { status: 'inconclusive', detail: unmet };
+  const statuses: readonly string[] = claim.statuses ?? ['ok'];
+  if (!statuses.includes(ctx.trial.status)) {
+    return { status: 'inconclusive', detail: `the trial ended ${ctx.trial.status}${ctx.trial.error ? ` (${ctx.trial.error})` : ''}, so the claim cannot be judged` };
+  }
+  return new Evaluator(ctx).check(claim.check);
+}
+
+/** Combines per-trial verdicts: fails if any trial fails, else inconclusive if any is, else holds. */
+export function combineVerdicts(claim: ClaimSpec, verdicts: readonly { trial: number; verdict: Verdict }[]): ClaimResult {
+  const text = claimText(claim);
+  if (verdicts.length === 0) return { id: claim.id, text, status: 'inconclusive', detail: 'no counted trial finished' };
+  const failing = verdicts.find((v) => v.verdict.status === 'fails');
+  const undecided = verdicts.find((v) => v.verdict.status === 'inconclusive');
+  const chosen = failing ?? undecided ?? verdicts[verdicts.length - 1]!;
+  const prefix = verdicts.length > 1 ? `trial ${chosen.trial}: ` : '';
+  return { id: claim.id, text, status: chosen.verdict.status, detail: `${prefix}${chosen.verdict.detail}` };
+}

@@ -1,0 +1,185 @@
+/**
+ * The records a run produces: what the runner hands to the store, the exporters, the CLI and the UI.
+ *
+ * Pure data, no Node imports. Times are milliseconds unless the name says otherwise; trace times are
+ * nanoseconds since the run's start.
+ */
+
+export const RUN_STATUSES = ['running', 'ok', 'failed', 'cancelled', 'timed-out', 'deadlocked', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const ACTOR_KINDS = ['thread', 'process', 'utility', 'task', 'main'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/** How an actor instance ended: a closed union, recorded per actor. */
+export type ActorExitReason =
+  | 'completed'
+  | 'failed'
+  | 'terminated' // ended by a terminate step
+  | 'daemon-stopped' // a daemon ended because the main program ended
+  | 'cancelled'
+  | 'timed-out'
+  | 'deadlocked'
+  | 'never-started';
+
+export type ClaimStatus = 'holds' | 'fails' | 'inconclusive';
+
+export interface LocalizedText {
+  readonly en: string;
+  readonly zh: string;
+}
+
+/** The machine a run ran on. */
+export interface RunEnvironment {
+  readonly os: string; // e.g. "linux 6.1.0 x64"
+  readonly cpuModel: string;
+  readonly cpuCount: number;
+  readonly totalMemoryMb: number;
+  readonly node: string;
+  readonly electron: string | null;
+  readonly appVersion: string;
+  readonly hasProcfs: boolean;
+}
+
+/** An actor kind that ran on another mechanism than its name says, visibly. */
+export interface Substitution {
+  readonly kind: ActorKind;
+  readonly ranAs: string;
+  readonly reason: string;
+}
+
+export interface ActorRecord {
+  readonly name: string; // instance name, e.g. "buyer-3"
+  readonly group: string; // the spec's actor name, e.g. "buyer"
+  readonly kind: ActorKind;
+  readonly daemon: boolean;
+  readonly pid: number | null;
+  readonly threadId: number | null;
+  readonly ppid: number | null;
+  /** Nanoseconds since run start: spawn requested, first instruction, end. */
+  readonly requestedNs: number | null;
+  readonly startedNs: number | null;
+  readonly endedNs: number | null;
+  /** From spawn request to the actor's first event, in milliseconds. */
+  readonly spawnLatencyMs: number | null;
+  readonly exit: ActorExitReason;
+  readonly error: string | null;
+  /** Events the actor said it emitted vs events the runner received. */
+  readonly eventsEmitted: number;
+  readonly eventsReceived: number;
+  /** Events not recorded on purpose because a limit was reached (not lost). */
+  readonly eventsDropped: number;
+}
+
+export interface DeadlockEdge {
+  readonly actor: string;
+  readonly waitsFor: string; // primitive name
+  readonly heldBy: string; // actor name
+}
+
+export interface DeadlockReport {
+  readonly detectedAtMs: number;
+  readonly cycle: readonly DeadlockEdge[];
+  /** One sentence naming every actor and lock of the cycle. */
+  readonly description: string;
+}
+
+/** Numeric metrics of one trial, by name (e.g. wallMs, cpuUserMs, peakRssMb, section.critical.max). */
+export type MetricMap = Readonly<Record<string, number>>;
+
+export interface TrialRecord {
+  readonly index: number; // 0-based over warm-ups and counted trials
+  readonly warmup: boolean;
+  readonly status: RunStatus;
+  readonly startedAt: string; // ISO time
+  readonly wallMs: number;
+  readonly metrics: MetricMap;
+  readonly actors: readonly ActorRecord[];
+  /** Values recorded by `record` steps, by name, in the order they were recorded. */
+  readonly records: Readonly<Record<string, readonly unknown[]>>;
+  /** Final value of every shared and managed variable, as the runner sees it. */
+  readonly finalShared: Readonly<Record<string, unknown>>;
+  readonly deadlock: DeadlockReport | null;
+  readonly error: string | null;
+  readonly eventCount: number;
+  readonly eventsLost: number;
+  readonly eventsDropped: number;
+}
+
+export interface MetricStats {
+  readonly name: string;
+  readonly unit: string;
+  readonly n: number;
+  readonly median: number;
+  readonly mean: number;
+  readonly stddev: number;
+  readonly min: number;
+  readonly max: number;
+  /** 95% confidence interval of the mean (Student's t); equal to the mean when n < 2. */
+  readonly ci95: readonly [number, number];
+  /** Indices (into the counted trials) whose modified z-score exceeds 3.5. */
+  readonly outliers: readonly number[];
+}
+
+export interface ClaimResult {
+  readonly id: string;
+  readonly text: LocalizedText;
+  readonly status: ClaimStatus;
+  readonly detail: string;
+}
+
+export interface RunRecord {
+  readonly id: string;
+  readonly lessonId: string | null;
+  readonly experimentId: string | null;
+  readonly title: string;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly endedAt: string | null;
+  readonly wallMs: number | null;
+  readonly spec: unknown; // the resolved spec snapshot (validated Spec)
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly repeat: number;
+  readonly warmup: number;
+  readonly environment: RunEnvironment;
+  readonly substitutions: readonly Substitution[];
+  readonly trials: readonly TrialRecord[];
+  readonly stats: readonly MetricStats[];
+  readonly claims: readonly ClaimResult[];
+  readonly warnings: readonly string[];
+  readonly error: string | null;
+  readonly tags: readonly string[];
+  readonly notes: readonly RunNote[];
+}
+
+export interface RunNote {
+  readonly id: number;
+  readonly text: string;
+  readonly createdAt: string;
+}
+
+/** One line of history: what a list needs without loading trials or events. */
+export interface RunSummary {
+  readonly id: string;
+  readonly lessonId: string | null;
+  readonly title: string;
+  readonly status: RunStatus;
+  readonly startedAt: string;
+  readonly wallMs: number | null;
+  readonly trials: number;
+  readonly claimsHeld: number;
+  readonly claimsFailed: number;
+  readonly claimsInconclusive: number;
+  readonly tags: readonly string[];
+}
+
+export interface RunFilter {
+  readonly lessonId?: string;
+  readonly status?: RunStatus;
+  readonly tag?: string;
+  readonly since?: string; // ISO date
+  readonly until?: string;
+  readonly search?: string; // matches title, lesson id, notes
+  readonly limit?: number;
+  readonly offset?: number;
+}

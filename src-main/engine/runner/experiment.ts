@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { nodeHosts, UTILITY_SUBSTITUTION_REASON, type ActorHosts } from '../actors/hosts';
+import { combineVerdicts, evaluateClaimOnTrial } from '../claims/evaluate';
+import { summarizeTrials, warmupWarning } from '../metrics/stats';
+import type { ClaimResult, RunEnvironment, RunRecord, RunStatus, Substitution, TrialRecord } from '../run-model';
+import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
+import type { EventBatch } from '../trace/trace-event';
+import { currentEnvironment } from './environment';
+import { Trial, trialWorkDir } from './trial';
+
+/**
+ * Running an experiment: validate, then warm-up and counted trials one after another, claims
+ * checked on every counted trial, statistics over the counted trials, and the run written to a
+ * sink (the store) as it goes, so a crash loses at most the last unflushed batch.
+ */
+
+/** Where a run is recorded while it runs (the store's writer implements it). */
+export interface RunSink {
+  beginRun(meta: Pick<RunRecord, 'id' | 'lessonId' | 'experimentId' | 'title' | 'startedAt' | 'spec' | 'params' | 'repeat' | 'warmup' | 'environment' | 'substitutions'>): Promise<void> | void;
+  appendBatches(runId: string, batches: readonly EventBatch[]): void;
+  saveTrial(runId: string, trial: TrialRecord): Promise<void> | void;
+  finishRun(
+    runId: string,
+    fields: Pick<RunRecord, 'status' | 'wallMs' | 'stats' | 'claims' | 'warnings' | 'error'> & { endedAt: string; eventCount: number },
+  ): Promise<void> | void;
+  flush(): Promise<void>;
+}
+
+export interface RunProgress {
+  readonly runId: string;
+  /** 1-based over warm-ups and counted trials. */
+  readonly trial: number;
+  readonly trials: number;
+  readonly warmup: boolean;
+  readonly phase: 'started' | 'trial-done' | 'finished';
+  readonly elapsedMs: number;
+  readonly events: number;
+  readonly status?: RunStatus;
+}
+
+export interface RunRequest extends ValidateOptions {
+  /** An authored spec (validated here) or one validated already. */
+  readonly spec: unknown;
+  readonly validated?: ValidatedSpec;
+  readonly repeat?: number;
+  readonly warmup?: number;
+  readonly lessonId?: string | null;
+  readonly experimentId?: string | null;
+  readonly title?: string;
+  readonly runId?: string;
+  /** Electron passes its utilityProcess host; elsewhere utility actors are forked (and say so). */
+  readonly hosts?: Partial<ActorHosts>;
+  readonly signal?: AbortSignal;
+  readonly sink?: RunSink;
+  readonly workRoot?: string;
+  readonly onProgress?: (progress: RunProgress) => void;
+  /** Live events, batch by batch, for a view that draws them as they come. */
+  readonly onBatch?: (batch: EventBatch) => void;
+  readonly environment?: RunEnvironment;
+  readonly deadlockSampleMs?: number;
+}
+
+export interface RunResult {
+  readonly run: RunRecord;
+  readonly batches: readonly EventBatch[];
+}
+
+const STATUS_SEVERITY: readonly RunStatus[] = ['cancelled', 'failed', 'timed-out', 'deadlocked', 'interrupted', 'ok'];
+
+function overallStatus(trials: readonly TrialRecord[]): RunStatus {
+  let worst: RunStatus = 'ok';
+  for (const trial of trials) {
+    if (STATUS_SEVERITY.indexOf(trial.status) < STATUS_SEVERITY.indexOf(worst)) worst = trial.status;
+  }
+  return worst;
+}
+
+function titleOf(validated: ValidatedSpec, fallback: string | undefined): string {
+  if (fallback) return fallback;
+  const { title, id } = validated.spec;
+  if (typeof title === 'string') return title;
+  if (title) return title.en;
+  return id ?? 'untitled experiment';
+}
+
+export async function runExperiment(request: RunRequest): Promise<RunResult> {
+  const validated = request.validated ?? validateSpec(request.spec, request);
+  const repeat = request.repeat ?? 1;
+  const warmup = request.warmup ?? 0;
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1_000) throw new RangeError(`repeat must be an integer from 1 to 1000, got ${repeat}`);
+  if (!Number.isInteger(warmup) || warmup < 0 || warmup > 100) throw new RangeError(`warmup must be an integer from 0 to 100, got ${warmup}`);
+
+  const hosts: ActorHosts = { ...nodeHosts, ...request.hosts };
+  const substitutions: Substitution[] = [];
+  if (!request.hosts?.utility && validated.spec.actors.some((actor) => actor.kind === 'utility')) {
+    substitutions.push({ kind: 'utility', ranAs: hosts.utility.mechanism, reason: UTILITY_SUBSTITUTION_REASON });
+  }
+  const environment = request.environment ?? currentEnvironment();
+  const runId = request.runId ?? randomUUID();
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const meta = {
+    id: runId,
+    lessonId: request.lessonId ?? null,
+    experimentId: request.experimentId ?? null,
+    title: titleOf(validated, request.title),
+    startedAt,
+    spec: validated.spec,
+    params: validated.params,
+    repeat,
+    warmup,
+    environment,
+    substitutions,
+  };
+  const sink = request.sink;
+  await sink?.beginRun(meta);
+
+  const workRoot = request.workRoot ?? join(tmpdir(), 'conlab-runs');
+  const total = warmup + repeat;
+  const trials: TrialRecord[] = [];
+  const allBatches: EventBatch[] = [];
+  const verdicts = new Map<string, { trial: number; verdict: ReturnType<typeof evaluateClaimOnTrial> }[]>();
+  let events = 0;
+  const progress = (phase: RunProgress['phase'], index: number, status?: RunStatus): void =>
+    request.onProgress?.({ runId, trial: index + 1, trials: total, warmup: index < warmup, phase, elapsedMs: performance.now() - started, events, ...(status ? { status } : {}) });
+
+  try {
+    for (let index = 0; index < total; index++) {
+      progress('started', index);
+      const trialBatches: EventBatch[] = [];
+      const outcome = await new Trial({
+        runId,
+        index,
+        warmup: index < warmup,
+        spec: validated.spec,
+        limits: validated.limits,
+        workDir: trialWorkDir(workRoot, runId, index),
+        hosts,
+        signal: request.signal,
+        deadlockSampleMs: request.deadlockSampleMs,
+        onBatch: (batch) => {
+          events += batch.count;
+          trialBatches.push(batch);
+          sink?.appendBatches(runId, [batch]);
+          request.onBatch?.(batch);
+        },
+      }).run();
+      trials.push(outcome.record);
+      allBatches.push(...trialBatches);
+      await sink?.saveTrial(runId, outcome.record);
+      if (index >= warmup) {
+        for (const claim of validated.spec.claims ?? []) {
+          const list = verdicts.get(claim.id) ?? [];
+          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, batches: trialBatches, environment, runnerPid: process.pid, runnerThreadId: threadId }) });
+          verdicts.set(claim.id, list);
+        }
+      }
+      progress('trial-done', index, outcome.record.status);
+      if (outcome.record.status === 'cancelled') break;
+    }
+  } finally {
+    rmSync(join(workRoot, runId), { recursive: true, force: true });
+  }
+
+  const counted = trials.filter((trial) => !trial.warmup);
+  const status = trials.some((t) => t.status === 'cancelled') ? 'cancelled' : overallStatus(counted.length ? counted : trials);
+  const claims: ClaimResult[] = (validated.spec.claims ?? []).map((claim) => combineVerdicts(claim, verdicts.get(claim.id) ?? []));
+  const stats = counted.length ? summarizeTrials(counted) : [];
+  const warnings: string[] = [];
+  const slowFirst = counted.length >= 3 ? warmupWarning(counted.map((t) => t.wallMs)) : null;
+  if (slowFirst) warnings.push(slowFirst);
+  for (const trial of trials) {
+    if (trial.eventsLost > 0) {
+      const who = trial.actors.filter((a) => a.eventsEmitted > a.eventsReceived).map((a) => `${a.name} (${a.eventsEmitted - a.eventsReceived})`);
+      warnings.push(`trial ${trial.index}: ${trial.eventsLost} trace events lost when actors were stopped: ${who.join(', ')}`);
+    }
+    if (trial.eventsDropped > 0) warnings.push(`trial ${trial.index}: ${trial.eventsDropped} trace events not recorded: the event limit was reached (raise limits.maxEvents)`);
+  }
+  const firstError = trials.find((t) => t.status !== 'ok' && t.error)?.error ?? null;
+  const wallMs = performance.now() - started;
+  const endedAt = new Date().toISOString();
+  await sink?.finishRun(runId, { status, endedAt, wallMs, stats, claims, warnings, error: firstError, eventCount: events });
+  await sink?.flush();
+  progress('finished', total - 1, status);
+
+  const run: RunRecord = { ...meta, status, endedAt, wallMs, trials, stats, claims, warnings, error: firstError, tags: [], notes: [] };
+  return { run, batches: allBatches };
+}

@@ -1,0 +1,571 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { threadId } from 'node:worker_threads';
+import type { ActorHandle, ActorHosts } from '../actors/hosts';
+import { ActorFailure, blockThread, Interpreter, type ActorServices } from '../actors/interpreter';
+import { assertNever, serializeError, type ActorIdentity, type ActorToRunner, type ActorUsage, type BrokerRequest } from '../actors/protocol';
+import { WordVars } from '../actors/var-access';
+import type { ActorExitReason, ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
+import type { EffectiveLimits } from '../spec/limits';
+import type { ActorSpec, Spec } from '../spec/spec-schema';
+import { PrimitiveAccess } from '../sync/primitive-access';
+import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
+import { TraceBuffer } from '../trace/trace-buffer';
+import type { EventBatch } from '../trace/trace-event';
+import { BrokerQueue } from './broker-queue';
+import { DeadlockDetector, describeCycle } from './deadlock';
+import { analyzeTrial } from './trial-analysis';
+
+/**
+ * One trial of an experiment: starts the actors on their real mechanisms, serves their broker
+ * requests, enforces limits, detects deadlock, ends on completion, failure, deadlock, timeout or
+ * cancel, and leaves nothing running behind it.
+ *
+ * End of a trial: when the main program has ended (at once, without one), running daemons are
+ * stopped and non-daemons are awaited; the trial ends when none is left. The first actor to fail
+ * ends the trial as failed (the others are stopped), so a failure is never buried under a hang.
+ */
+
+export interface TrialOptions {
+  readonly runId: string;
+  readonly index: number;
+  readonly warmup: boolean;
+  readonly spec: Spec;
+  readonly limits: EffectiveLimits;
+  readonly workDir: string;
+  readonly hosts: ActorHosts;
+  readonly signal?: AbortSignal | undefined;
+  readonly onBatch?: ((batch: EventBatch) => void) | undefined;
+  /** How often the wait-for graph is sampled; a deadlock is confirmed on the second sample. */
+  readonly deadlockSampleMs?: number;
+}
+
+export interface TrialOutcome {
+  readonly record: TrialRecord;
+  readonly batches: readonly EventBatch[];
+}
+
+type InstanceState = 'pending' | 'running' | 'ended';
+
+interface Instance {
+  readonly identity: ActorIdentity;
+  readonly spec: ActorSpec;
+  state: InstanceState;
+  handle: ActorHandle | null;
+  abort: AbortController | null;
+  requestedNs: number | null;
+  startedNs: number | null;
+  endedNs: number | null;
+  pid: number | null;
+  ppid: number | null;
+  threadId: number | null;
+  exit: ActorExitReason;
+  /** Set when the runner decided how the actor ends (stopped, terminated) before it actually exits. */
+  stopReason: ActorExitReason | null;
+  error: string | null;
+  doneReported: boolean;
+  emitted: number;
+  received: number;
+  dropped: number;
+  usage: ActorUsage | null;
+  ended: Promise<void>;
+  markEnded: () => void;
+  brokerPrims: PrimitiveAccess | null;
+}
+
+const STOP_GRACE_MS = 150;
+
+export class Trial {
+  private readonly startNs = process.hrtime.bigint();
+  private readonly layout: SharedLayout;
+  private readonly memory: Int32Array;
+  private readonly instances: Instance[] = [];
+  private readonly byGroup = new Map<string, Instance[]>();
+  private readonly queues = new Map<string, BrokerQueue>();
+  private readonly managed = new Map<string, unknown>();
+  private readonly batches: EventBatch[] = [];
+  private readonly eventBudget: number;
+  private status: RunStatus | null = null;
+  private failure: string | null = null;
+  private deadlock: DeadlockReport | null = null;
+  private daemonsStopped = false;
+  private mainEnded: boolean;
+  private finished!: () => void;
+  private readonly finishedPromise = new Promise<void>((resolve) => (this.finished = resolve));
+  private endNs: number | null = null;
+
+  constructor(private readonly options: TrialOptions) {
+    const { spec } = options;
+    let id = 0;
+    for (const actor of spec.actors) {
+      const count = actor.count ?? 1;
+      const group: Instance[] = [];
+      for (let index = 0; index < count; index++) {
+        let markEnded!: () => void;
+        const ended = new Promise<void>((resolve) => (markEnded = resolve));
+        const instance: Instance = {
+          identity: { id: id++, name: count === 1 ? actor.name : `${actor.name}-${index}`, group: actor.name, index, kind: actor.kind, daemon: actor.daemon ?? false },
+          spec: actor,
+          state: 'pending',
+          handle: null,
+          abort: null,
+          requestedNs: null,
+          startedNs: null,
+          endedNs: null,
+          pid: null,
+          ppid: null,
+          threadId: null,
+          exit: 'never-started',
+          stopReason: null,
+          error: null,
+          doneReported: false,
+          emitted: 0,
+          received: 0,
+          dropped: 0,
+          usage: null,
+          ended,
+          markEnded,
+          brokerPrims: null,
+        };
+        group.push(instance);
+        this.instances.push(instance);
+      }
+      this.byGroup.set(actor.name, group);
+    }
+    this.layout = buildLayout(spec, this.instances.length);
+    this.memory = createSharedMemory(spec, this.layout);
+    for (const [name, def] of Object.entries(spec.queues ?? {})) this.queues.set(name, new BrokerQueue(name, def));
+    for (const [name, def] of Object.entries(spec.shared ?? {})) {
+      if (def.scope === 'managed') this.managed.set(name, structuredClone(def.initial));
+    }
+    this.eventBudget = Math.max(1_000, Math.floor(options.limits.maxEvents / Math.max(1, this.instances.length)));
+    this.mainEnded = !spec.actors.some((actor) => actor.kind === 'main');
+  }
+
+  private now(): number {
+    return Number(process.hrtime.bigint() - this.startNs);
+  }
+
+  async run(): Promise<TrialOutcome> {
+    mkdirSync(this.options.workDir, { recursive: true });
+    const startedAt = new Date().toISOString();
+    const cpuBefore = process.cpuUsage();
+    const { signal } = this.options;
+    const onAbort = (): void => this.finish('cancelled', 'cancelled by the user');
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const wallTimer = setTimeout(() => this.finish('timed-out', `the trial exceeded its wall-time limit of ${this.options.limits.wallTimeMs} ms`), this.options.limits.wallTimeMs);
+    const detector = new DeadlockDetector(this.memory, this.layout, this.instances.map((i) => i.identity.name), (id) => this.instances[id]?.state === 'running');
+    const deadlockTimer = setInterval(() => {
+      const cycle = detector.sample();
+      if (cycle) {
+        this.deadlock = { detectedAtMs: this.now() / 1e6, cycle, description: describeCycle(cycle) };
+        this.finish('deadlocked', this.deadlock.description);
+      }
+    }, this.options.deadlockSampleMs ?? 200);
+
+    try {
+      if (this.status === null) {
+        for (const instance of this.instances) {
+          if (instance.spec.kind === 'main') this.start(instance);
+        }
+        for (const instance of this.instances) {
+          if (instance.spec.kind !== 'main' && instance.spec.autostart !== false && this.status === null) this.start(instance);
+        }
+        this.checkEnd();
+      }
+      await this.finishedPromise;
+    } finally {
+      clearTimeout(wallTimer);
+      clearInterval(deadlockTimer);
+      signal?.removeEventListener('abort', onAbort);
+      await this.teardown();
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    return this.outcome(startedAt, cpu);
+  }
+
+  /** Ends the trial (idempotent): the first reason wins. */
+  private finish(status: RunStatus, detail: string | null): void {
+    if (this.status !== null) return;
+    this.status = status;
+    this.failure = detail;
+    this.endNs = this.now();
+    this.finished();
+  }
+
+  private start(instance: Instance): void {
+    instance.state = 'running';
+    instance.requestedNs = this.now();
+    const { kind } = instance.identity;
+    if (kind === 'task' || kind === 'main') {
+      this.startInRunner(instance);
+      return;
+    }
+    const init = {
+      runId: this.options.runId,
+      trial: this.options.index,
+      runStartNs: this.startNs.toString(),
+      spec: this.options.spec,
+      actor: instance.identity,
+      actorCount: this.instances.length,
+      workDir: this.options.workDir,
+      eventBudget: this.eventBudget,
+      runnerPid: process.pid,
+      ...(kind === 'thread'
+        ? { memory: this.memory.buffer as SharedArrayBuffer }
+        : { privateWords: Array.from(this.memory.subarray(0, this.layout.actorTableOffset)) }),
+    };
+    try {
+      const handle = this.options.hosts[kind].start(init, (message) => this.onActorMessage(instance, message), { memoryMb: this.options.limits.memoryMbPerActor });
+      instance.handle = handle;
+      instance.pid = handle.pid;
+      void handle.exited.then((exit) => this.onActorExit(instance, exit.code, exit.signal, exit.error));
+    } catch (error) {
+      instance.error = `could not start ${instance.identity.name}: ${(error as Error).message}`;
+      this.endInstance(instance, 'failed');
+    }
+  }
+
+  private startInRunner(instance: Instance): void {
+    const abort = new AbortController();
+    instance.abort = abort;
+    instance.pid = process.pid;
+    instance.ppid = process.ppid;
+    instance.threadId = threadId;
+    const trace = new TraceBuffer({
+      actor: instance.identity.name,
+      trial: this.options.index,
+      runStartNs: this.startNs,
+      budget: this.eventBudget,
+      sink: (batch) => this.receiveBatch(instance, batch),
+      onCount: (n) => (instance.emitted = n),
+    });
+    const isAborted = (): boolean => abort.signal.aborted;
+    const call = (request: BrokerRequest): Promise<unknown> => {
+      if (isAborted()) return Promise.reject(new ActorFailure('stopped'));
+      trace.flush();
+      return this.handleRequest(instance, request);
+    };
+    const services: ActorServices = {
+      self: { ...instance.identity, pid: process.pid, ppid: process.ppid, threadId },
+      trace,
+      prims: new PrimitiveAccess(this.memory, this.layout, instance.identity.id, 'awaiting', () => trace.flush(), isAborted),
+      vars: new WordVars(this.memory, this.layout, call),
+      workDir: this.options.workDir,
+      call,
+      block: blockThread,
+      sleep: (ms) => sleepFor(ms, undefined, { signal: abort.signal }),
+    };
+    instance.startedNs = this.now();
+    trace.emit('actor', 'B', { kind: instance.identity.kind, pid: process.pid, ppid: process.ppid, threadId });
+    // Start on a later turn of the loop, as a new task does: the starter's next step runs first.
+    void Promise.resolve()
+      .then(() => new Interpreter(services).run(instance.spec.program))
+      .then(
+        () => null,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      )
+      .then((error) => {
+        if (!isAborted()) trace.emit('actor', 'E', { ok: error === null, ...(error ? { error } : {}) });
+        trace.flush();
+        instance.doneReported = true;
+        if (isAborted()) return this.endInstance(instance, instance.stopReason ?? 'cancelled');
+        instance.error = error;
+        this.endInstance(instance, error === null ? 'completed' : 'failed');
+      });
+  }
+
+  private receiveBatch(instance: Instance, batch: EventBatch): void {
+    instance.received += batch.count;
+    this.batches.push(batch);
+    this.options.onBatch?.(batch);
+  }
+
+  private onActorMessage(instance: Instance, message: ActorToRunner): void {
+    switch (message.type) {
+      case 'started':
+        instance.startedNs = message.t;
+        instance.pid = message.pid;
+        instance.ppid = message.ppid;
+        instance.threadId = message.threadId;
+        return;
+      case 'events':
+        this.receiveBatch(instance, message.batch);
+        return;
+      case 'call':
+        this.handleRequest(instance, message.request).then(
+          (value) => instance.handle?.post({ type: 'reply', id: message.id, ok: true, value: value ?? null }),
+          (error: unknown) => instance.handle?.post({ type: 'reply', id: message.id, ok: false, error: serializeError(error) }),
+        );
+        return;
+      case 'done':
+        instance.doneReported = true;
+        instance.emitted = message.emitted;
+        instance.dropped = message.dropped;
+        instance.endedNs = message.t;
+        instance.usage = message.usage;
+        if (!message.ok && instance.stopReason === null) instance.error = message.error;
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  private onActorExit(instance: Instance, code: number | null, signal: string | null, hostError: string | null): void {
+    if (instance.state === 'ended') return;
+    if (instance.stopReason) return this.endInstance(instance, instance.stopReason);
+    if (!instance.doneReported) {
+      instance.error = hostError ?? `${instance.identity.name} exited before finishing its program (code ${code}, signal ${signal})`;
+      return this.endInstance(instance, 'failed');
+    }
+    this.endInstance(instance, instance.error ? 'failed' : 'completed');
+  }
+
+  private endInstance(instance: Instance, exit: ActorExitReason): void {
+    if (instance.state === 'ended') return;
+    instance.state = 'ended';
+    instance.exit = exit;
+    instance.endedNs ??= this.now();
+    if (instance.identity.kind === 'thread' && !instance.doneReported) {
+      // A thread ended from outside still counted every event it emitted in shared memory.
+      instance.emitted = Atomics.load(this.memory, actorWord(this.layout, instance.identity.id, ACTOR_EVENTS_EMITTED));
+    }
+    instance.markEnded();
+    if (exit === 'failed' && this.status === null) {
+      this.finish('failed', `${instance.identity.name} failed: ${instance.error ?? 'unknown error'}`);
+      return;
+    }
+    if (instance.spec.kind === 'main') this.mainEnded = true;
+    this.checkEnd();
+  }
+
+  private checkEnd(): void {
+    if (this.status !== null || !this.mainEnded) return;
+    if (!this.daemonsStopped) {
+      const nonDaemonsLeft = this.instances.some((i) => i.state === 'running' && !i.identity.daemon);
+      if (!nonDaemonsLeft) {
+        this.daemonsStopped = true;
+        for (const instance of this.instances) {
+          if (instance.state === 'running' && instance.identity.daemon) void this.stop(instance, 'daemon-stopped');
+        }
+      }
+    }
+    if (this.instances.every((i) => i.state !== 'running' || i.identity.daemon)) this.finish('ok', null);
+  }
+
+  /** Stops one actor: a polite stop for processes (they flush their events), then its process group is killed. */
+  private async stop(instance: Instance, reason: ActorExitReason): Promise<void> {
+    if (instance.state !== 'running') return;
+    instance.stopReason ??= reason;
+    const { kind } = instance.identity;
+    if (kind === 'task' || kind === 'main') {
+      instance.abort?.abort();
+      return;
+    }
+    const handle = instance.handle;
+    if (!handle) return this.endInstance(instance, reason);
+    if (kind === 'process' || kind === 'utility') {
+      handle.post({ type: 'stop' });
+      const exited = await Promise.race([handle.exited.then(() => true), sleepFor(STOP_GRACE_MS).then(() => false)]);
+      if (exited) return;
+    }
+    await handle.kill();
+  }
+
+  private async teardown(): Promise<void> {
+    const reason: ActorExitReason =
+      this.status === 'cancelled' ? 'cancelled' : this.status === 'timed-out' ? 'timed-out' : this.status === 'deadlocked' ? 'deadlocked' : 'daemon-stopped';
+    for (const queue of this.queues.values()) queue.close();
+    await Promise.all(this.instances.filter((i) => i.state === 'running').map((i) => this.stop(i, i.identity.daemon && this.status === 'ok' ? 'daemon-stopped' : reason)));
+    // Wake every awaiting wait so that stopped tasks observe their abort and settle.
+    for (let index = 0; index < this.memory.length; index++) Atomics.notify(this.memory, index);
+    const settled = Promise.all(this.instances.filter((i) => i.state === 'running' && i.handle).map((i) => i.ended));
+    await Promise.race([settled, sleepFor(1_000)]);
+    for (const instance of this.instances) {
+      if (instance.state === 'running') this.endInstance(instance, instance.stopReason ?? reason);
+    }
+  }
+
+  private select(group: string, index: number | undefined): Instance[] {
+    const instances = this.byGroup.get(group);
+    if (!instances) throw new ActorFailure(`no actor named ${group}`);
+    if (index === undefined) return instances;
+    const one = instances[index];
+    if (!one) throw new ActorFailure(`actor ${group} has no instance ${index}`);
+    return [one];
+  }
+
+  private queue(name: string): BrokerQueue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new ActorFailure(`no queue named ${name}`);
+    return queue;
+  }
+
+  private brokerPrims(instance: Instance): PrimitiveAccess {
+    instance.brokerPrims ??= new PrimitiveAccess(this.memory, this.layout, instance.identity.id, 'awaiting', () => {}, () => instance.state !== 'running' || this.status !== null);
+    return instance.brokerPrims;
+  }
+
+  private managedKey(name: string, index: unknown): { container: Record<string, unknown> | unknown[] | null; key: string | number | null } {
+    if (!this.managed.has(name)) throw new ActorFailure(`no shared variable named ${name}`);
+    if (index === undefined) return { container: null, key: null };
+    const value = this.managed.get(name);
+    if (Array.isArray(value)) {
+      if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > value.length) throw new ActorFailure(`index ${JSON.stringify(index)} is outside ${name}`);
+      return { container: value, key: index };
+    }
+    if (value !== null && typeof value === 'object') {
+      if (typeof index !== 'string' && typeof index !== 'number') throw new ActorFailure(`key ${JSON.stringify(index)} of ${name} must be a string or number`);
+      return { container: value as Record<string, unknown>, key: String(index) };
+    }
+    throw new ActorFailure(`${name} holds a single value, not an array or object`);
+  }
+
+  /** The broker: requests from any actor kind, answered by the runner. Errors become the actor's failure. */
+  async handleRequest(instance: Instance, request: BrokerRequest): Promise<unknown> {
+    switch (request.type) {
+      case 'queue.put':
+        return this.queue(request.queue).put(request.value, request.priority, request.blocking, request.timeoutMs);
+      case 'queue.get':
+        return this.queue(request.queue).get(request.blocking, request.timeoutMs);
+      case 'queue.task_done':
+        try {
+          this.queue(request.queue).taskDone();
+        } catch (error) {
+          throw new ActorFailure((error as Error).message);
+        }
+        return null;
+      case 'queue.join':
+        return this.queue(request.queue).join(request.timeoutMs);
+      case 'actor.spawn': {
+        const targets = this.select(request.group, request.index);
+        for (const target of targets) {
+          if (target.state !== 'pending') throw new ActorFailure(`${target.identity.name} was already started: an actor starts once`);
+        }
+        if (this.status !== null) throw new ActorFailure('the trial is ending');
+        for (const target of targets) this.start(target);
+        return targets.map((t) => t.identity.name);
+      }
+      case 'actor.join': {
+        const targets = this.select(request.group, request.index);
+        for (const target of targets) {
+          if (target.state === 'pending') throw new ActorFailure(`cannot join ${target.identity.name}: it was never started`);
+          if (target === instance) throw new ActorFailure(`${instance.identity.name} cannot join itself`);
+        }
+        const all = Promise.all(targets.map((t) => t.ended)).then(() => true);
+        if (request.timeoutMs === undefined) return all;
+        return Promise.race([all, sleepFor(request.timeoutMs).then(() => false)]);
+      }
+      case 'actor.terminate': {
+        // As with Python's terminate(), the call returns at once; the actor is gone shortly after.
+        for (const target of this.select(request.group, request.index)) {
+          if (target.state === 'running') {
+            target.stopReason = 'terminated';
+            if (target.handle) void target.handle.kill();
+            else void this.stop(target, 'terminated');
+          }
+        }
+        return null;
+      }
+      case 'actor.is_alive':
+        return this.select(request.group, request.index).some((t) => t.state === 'running');
+      case 'managed.read': {
+        const { container, key } = this.managedKey(request.name, request.index);
+        const value = container === null ? this.managed.get(request.name) : (container as Record<string | number, unknown>)[key!];
+        return value === undefined ? null : structuredClone(value);
+      }
+      case 'managed.write': {
+        const { container, key } = this.managedKey(request.name, request.index);
+        if (container === null) this.managed.set(request.name, structuredClone(request.value));
+        else (container as Record<string | number, unknown>)[key!] = structuredClone(request.value);
+        return null;
+      }
+      case 'managed.add': {
+        const { container, key } = this.managedKey(request.name, request.index);
+        const current = container === null ? this.managed.get(request.name) : (container as Record<string | number, unknown>)[key!];
+        const base = current === undefined || current === null ? 0 : current;
+        if (typeof base !== 'number') throw new ActorFailure(`cannot add to ${request.name}${key === null ? '' : `[${JSON.stringify(key)}]`}: it holds ${JSON.stringify(base)}`);
+        const next = base + request.delta;
+        if (container === null) this.managed.set(request.name, next);
+        else (container as Record<string | number, unknown>)[key!] = next;
+        return next;
+      }
+      case 'prim.acquire':
+        return this.brokerPrims(instance).acquire(request.prim, { blocking: request.blocking, timeoutMs: request.timeoutMs });
+      case 'prim.release':
+        this.brokerPrims(instance).release(request.prim);
+        return null;
+      case 'prim.wait':
+        return this.brokerPrims(instance).wait(request.prim, request.timeoutMs);
+      case 'prim.set':
+        this.brokerPrims(instance).set(request.prim);
+        return null;
+      case 'prim.clear':
+        this.brokerPrims(instance).clear(request.prim);
+        return null;
+      case 'prim.notify':
+        this.brokerPrims(instance).notify(request.prim, request.count < 0 ? Infinity : request.count);
+        return null;
+      default:
+        return assertNever(request, 'broker request');
+    }
+  }
+
+  private finalShared(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [name, slot] of Object.entries(this.layout.vars)) {
+      out[name] = slot.array ? Array.from(this.memory.subarray(slot.offset, slot.offset + slot.length)) : this.memory[slot.offset];
+    }
+    for (const [name, value] of this.managed) out[name] = value;
+    return out;
+  }
+
+  private outcome(startedAt: string, cpu: NodeJS.CpuUsage): TrialOutcome {
+    const end = this.endNs ?? this.now();
+    const actors: ActorRecord[] = this.instances.map((i) => ({
+      name: i.identity.name,
+      group: i.identity.group,
+      kind: i.identity.kind,
+      daemon: i.identity.daemon,
+      pid: i.pid,
+      threadId: i.threadId,
+      ppid: i.ppid,
+      requestedNs: i.requestedNs,
+      startedNs: i.startedNs,
+      endedNs: i.endedNs,
+      spawnLatencyMs: i.requestedNs !== null && i.startedNs !== null ? (i.startedNs - i.requestedNs) / 1e6 : null,
+      exit: i.exit,
+      error: i.error,
+      eventsEmitted: Math.max(i.emitted, i.received),
+      eventsReceived: i.received,
+      eventsDropped: i.dropped,
+    }));
+    const status = this.status ?? 'ok';
+    const processUsage = this.instances.filter((i) => i.usage && (i.identity.kind === 'process' || i.identity.kind === 'utility')).map((i) => i.usage!);
+    const record = analyzeTrial({
+      index: this.options.index,
+      warmup: this.options.warmup,
+      status,
+      startedAt,
+      wallMs: end / 1e6,
+      actors,
+      batches: this.batches,
+      finalShared: this.finalShared(),
+      deadlock: this.deadlock,
+      error: status === 'ok' ? null : this.failure,
+      cpu: {
+        userMs: (cpu.user + processUsage.reduce((sum, u) => sum + u.userUs, 0)) / 1_000,
+        systemMs: (cpu.system + processUsage.reduce((sum, u) => sum + u.systemUs, 0)) / 1_000,
+      },
+      runnerPeakRssMb: process.resourceUsage().maxRSS / 1024,
+      processPeakRssMb: processUsage.length ? Math.max(...processUsage.map((u) => u.maxRssKb)) / 1024 : 0,
+    });
+    return { record, batches: this.batches };
+  }
+}
+
+export function trialWorkDir(root: string, runId: string, index: number): string {
+  return join(root, runId, `trial-${index}`);
+}

@@ -1,0 +1,67 @@
+import type { Spec } from './spec-schema';
+import type { SpecIssue } from './validate';
+
+/**
+ * Run limits: caps configured by the person (settings, CLI flags) and the values a spec asks for.
+ * A spec may ask for less than a cap, never more; exceeding a cap is a validation error, not a clamp.
+ */
+
+export interface LimitCaps {
+  /** Actor instances in one trial, all groups together. */
+  readonly maxActors: number;
+  readonly wallTimeMs: number;
+  /** Heap cap of each thread and process actor, in MB. */
+  readonly memoryMbPerActor: number;
+  /** Trace events kept per trial; beyond it, actors count events instead of recording them. */
+  readonly maxEvents: number;
+}
+
+export type EffectiveLimits = LimitCaps;
+
+export const DEFAULT_LIMIT_CAPS: LimitCaps = Object.freeze({
+  maxActors: 1_000,
+  wallTimeMs: 10 * 60_000,
+  memoryMbPerActor: 512,
+  maxEvents: 5_000_000,
+});
+
+const FLAG: Record<keyof LimitCaps, string> = {
+  maxActors: '--max-actors',
+  wallTimeMs: '--max-wall-ms',
+  memoryMbPerActor: '--max-memory-mb',
+  maxEvents: '--max-events',
+};
+
+export function totalActorInstances(spec: Spec): number {
+  return spec.actors.reduce((sum, actor) => sum + (actor.count ?? 1), 0);
+}
+
+export function resolveLimits(spec: Spec, caps: LimitCaps): { limits: EffectiveLimits; issues: SpecIssue[] } {
+  const issues: SpecIssue[] = [];
+  const asked = spec.limits ?? {};
+  const limits = { ...caps };
+  for (const key of Object.keys(caps) as (keyof LimitCaps)[]) {
+    const value = asked[key];
+    if (value === undefined) continue;
+    if (value > caps[key]) {
+      issues.push({
+        path: `limits.${key}`,
+        message: `exceeds the configured cap (raise the cap in settings or with ${FLAG[key]})`,
+        received: String(value),
+        expected: `at most ${caps[key]}`,
+      });
+    } else {
+      limits[key] = value;
+    }
+  }
+  const total = totalActorInstances(spec);
+  if (total > limits.maxActors) {
+    issues.push({
+      path: 'actors',
+      message: `${total} actor instances in all (the counts added up) exceed the limit`,
+      received: String(total),
+      expected: `at most ${limits.maxActors} (limits.maxActors, or ${FLAG.maxActors})`,
+    });
+  }
+  return { limits, issues };
+}

@@ -1,0 +1,204 @@
+import type { ActorSpec, CheckSpec, PrimitiveType, Quantity, Spec, Step } from './spec-schema';
+import type { SpecIssue } from './validate';
+
+/**
+ * Cross-reference checks of a resolved spec: every name a step uses exists and has the right type,
+ * and every primitive an actor uses can reach that actor's kind. Pure.
+ */
+
+const ACQUIRABLE: readonly PrimitiveType[] = ['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'condition'];
+const WAITABLE: readonly PrimitiveType[] = ['event', 'condition', 'barrier'];
+const PROCESS_KINDS = new Set<ActorSpec['kind']>(['process', 'utility']);
+
+function list(types: readonly string[]): string {
+  return types.join(', ');
+}
+
+export function* walkSteps(steps: readonly Step[], path: string): Generator<{ step: Step; path: string }> {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const here = `${path}[${i}]`;
+    yield { step, path: here };
+    if (step.op === 'repeat' || step.op === 'section') yield* walkSteps(step.steps, `${here}.steps`);
+    if (step.op === 'if') {
+      yield* walkSteps(step.then, `${here}.then`);
+      if (step.else) yield* walkSteps(step.else, `${here}.else`);
+    }
+  }
+}
+
+export function checkReferences(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const shared = spec.shared ?? {};
+  const primitives = spec.primitives ?? {};
+  const queues = spec.queues ?? {};
+  const groups = new Map<string, ActorSpec>();
+
+  spec.actors.forEach((actor, i) => {
+    if (groups.has(actor.name)) issues.push({ path: `actors[${i}].name`, message: 'actor names must be unique', received: JSON.stringify(actor.name) });
+    groups.set(actor.name, actor);
+    if (actor.kind === 'main') {
+      if ((actor.count ?? 1) !== 1) issues.push({ path: `actors[${i}].count`, message: 'the main program runs once', received: String(actor.count), expected: '1' });
+      if (actor.daemon) issues.push({ path: `actors[${i}].daemon`, message: 'the main program cannot be a daemon: daemons end when it ends', received: 'true', expected: 'false' });
+    }
+  });
+  const mains = spec.actors.filter((actor) => actor.kind === 'main');
+  if (mains.length > 1) issues.push({ path: 'actors', message: 'at most one actor of kind main', received: `${mains.length}`, expected: '0 or 1' });
+
+  for (const [name, prim] of Object.entries(primitives)) {
+    if (prim.type === 'condition' && prim.lock !== undefined) {
+      const lock = primitives[prim.lock];
+      if (!lock) issues.push({ path: `primitives.${name}.lock`, message: 'no such primitive', received: JSON.stringify(prim.lock), expected: 'the name of a mutex or rlock' });
+      else if (lock.type !== 'mutex' && lock.type !== 'rlock') issues.push({ path: `primitives.${name}.lock`, message: 'a condition needs a mutex or rlock', received: lock.type, expected: 'mutex or rlock' });
+    }
+    if (prim.type === 'bounded-semaphore' || prim.type === 'semaphore') {
+      if (prim.value > 1_000_000) issues.push({ path: `primitives.${name}.value`, message: 'too large', received: String(prim.value), expected: 'at most 1000000' });
+    }
+  }
+
+  const spawned = new Set<string>();
+  spec.actors.forEach((actor, actorIndex) => {
+    const crossProcess = PROCESS_KINDS.has(actor.kind);
+    for (const { step, path: stepPath } of walkSteps(actor.program, `actors[${actorIndex}].program`)) {
+      const needPrim = (field: string, prim: string, allowed: readonly PrimitiveType[]): void => {
+        const def = primitives[prim];
+        if (!def) {
+          const names = Object.keys(primitives);
+          issues.push({ path: `${stepPath}.${field}`, message: 'no such primitive', received: JSON.stringify(prim), expected: names.length ? `one of ${list(names)}` : 'a name declared in primitives' });
+          return;
+        }
+        if (!allowed.includes(def.type)) {
+          issues.push({ path: `${stepPath}.${field}`, message: `${step.op} does not apply to a ${def.type}`, received: `${prim} (${def.type})`, expected: `a ${list(allowed)}` });
+        }
+        const lockOf = def.type === 'condition' && def.lock ? primitives[def.lock] : undefined;
+        const reach = def.reach ?? 'cross-process';
+        if (crossProcess && (reach === 'in-process' || lockOf?.reach === 'in-process')) {
+          issues.push({
+            path: `${stepPath}.${field}`,
+            message: `primitive ${prim} is in-process: it lives in memory shared by threads and tasks, which a ${actor.kind} actor (${actor.name}) does not share. Set primitives.${prim}.reach to "cross-process" so the runner brokers it for processes`,
+            received: 'reach: in-process',
+            expected: 'reach: cross-process',
+          });
+        }
+      };
+      const needVar = (field: string, name: string, indexed: boolean): void => {
+        const def = shared[name];
+        if (!def) {
+          const names = Object.keys(shared);
+          issues.push({ path: `${stepPath}.${field}`, message: 'no such shared variable', received: JSON.stringify(name), expected: names.length ? `one of ${list(names)}` : 'a name declared in shared' });
+          return;
+        }
+        if (indexed && def.scope === 'shared' && !Array.isArray(def.initial)) {
+          issues.push({ path: `${stepPath}.index`, message: `${name} is a single value, not an array`, received: 'an index', expected: 'no index' });
+        }
+      };
+      const needQueue = (name: string): void => {
+        if (!queues[name]) {
+          const names = Object.keys(queues);
+          issues.push({ path: `${stepPath}.queue`, message: 'no such queue', received: JSON.stringify(name), expected: names.length ? `one of ${list(names)}` : 'a name declared in queues' });
+        }
+      };
+      const needActor = (name: string, index: number | undefined): void => {
+        const group = groups.get(name);
+        if (!group) {
+          issues.push({ path: `${stepPath}.actor`, message: 'no such actor', received: JSON.stringify(name), expected: `one of ${list([...groups.keys()])}` });
+          return;
+        }
+        if (group.kind === 'main') issues.push({ path: `${stepPath}.actor`, message: 'the main program is not spawned, joined or terminated by steps', received: name });
+        if (index !== undefined && index >= (group.count ?? 1)) {
+          issues.push({ path: `${stepPath}.index`, message: `actor ${name} has ${group.count ?? 1} instances (indices from 0)`, received: String(index), expected: `at most ${(group.count ?? 1) - 1}` });
+        }
+      };
+      switch (step.op) {
+        case 'read':
+        case 'write':
+        case 'add':
+          needVar('var', step.var, step.index !== undefined);
+          break;
+        case 'acquire':
+        case 'release':
+          needPrim('prim', step.prim, ACQUIRABLE);
+          break;
+        case 'wait':
+          needPrim('prim', step.prim, WAITABLE);
+          break;
+        case 'set':
+        case 'clear':
+          needPrim('prim', step.prim, ['event']);
+          break;
+        case 'notify':
+          needPrim('prim', step.prim, ['condition']);
+          break;
+        case 'put':
+        case 'get':
+        case 'task_done':
+          needQueue(step.queue);
+          break;
+        case 'spawn':
+          needActor(step.actor, step.index);
+          spawned.add(step.actor);
+          break;
+        case 'terminate':
+        case 'is_alive':
+          needActor(step.actor, step.index);
+          break;
+        case 'join':
+          if ((step.actor === undefined) === (step.queue === undefined)) {
+            issues.push({ path: stepPath, message: 'join waits for an actor or for a queue', received: step.actor && step.queue ? 'both' : 'neither', expected: 'exactly one of actor, queue' });
+          } else if (step.actor !== undefined) needActor(step.actor, step.index);
+          else if (step.queue !== undefined) needQueue(step.queue);
+          break;
+        case 'file_append':
+        case 'file_read':
+          if (step.path.startsWith('/') || step.path.startsWith('\\') || /^[A-Za-z]:/.test(step.path) || step.path.split(/[\\/]/).includes('..')) {
+            issues.push({ path: `${stepPath}.path`, message: 'files live in the run folder', received: JSON.stringify(step.path), expected: 'a relative path without ..' });
+          }
+          break;
+        case 'compute':
+        case 'sleep':
+        case 'block':
+        case 'let':
+        case 'log':
+        case 'record':
+        case 'mark':
+        case 'fail':
+        case 'repeat':
+        case 'if':
+        case 'section':
+          break;
+        default:
+          assertNeverStep(step);
+      }
+    }
+  });
+
+  spec.actors.forEach((actor, i) => {
+    if (actor.kind !== 'main' && actor.autostart === false && !spawned.has(actor.name)) {
+      issues.push({ path: `actors[${i}].autostart`, message: `actor ${actor.name} never starts: autostart is false and no spawn step names it`, received: 'false', expected: 'true, or a spawn step' });
+    }
+  });
+
+  (spec.claims ?? []).forEach((claim, i) => checkClaim(claim.check, `claims[${i}].check`, spec, groups, issues));
+  return issues;
+}
+
+function checkQuantity(q: Quantity, path: string, spec: Spec, groups: Map<string, ActorSpec>, issues: SpecIssue[]): void {
+  if ('shared' in q && !(spec.shared ?? {})[q.shared]) issues.push({ path: `${path}.shared`, message: 'no such shared variable', received: JSON.stringify(q.shared) });
+  if ('actors' in q && !groups.has(q.actors)) issues.push({ path: `${path}.actors`, message: 'no such actor', received: JSON.stringify(q.actors) });
+}
+
+function checkClaim(check: CheckSpec, path: string, spec: Spec, groups: Map<string, ActorSpec>, issues: SpecIssue[]): void {
+  if ('compare' in check) {
+    checkQuantity(check.compare[0], `${path}.compare[0]`, spec, groups, issues);
+    checkQuantity(check.compare[2], `${path}.compare[2]`, spec, groups, issues);
+  } else if ('before' in check) {
+    checkQuantity(check.before[0], `${path}.before[0]`, spec, groups, issues);
+    checkQuantity(check.before[1], `${path}.before[1]`, spec, groups, issues);
+  } else if ('all' in check) check.all.forEach((c, i) => checkClaim(c, `${path}.all[${i}]`, spec, groups, issues));
+  else if ('any' in check) check.any.forEach((c, i) => checkClaim(c, `${path}.any[${i}]`, spec, groups, issues));
+  else checkClaim(check.not, `${path}.not`, spec, groups, issues);
+}
+
+function assertNeverStep(step: never): never {
+  throw new Error(`unhandled step ${JSON.stringify(step)}`);
+}

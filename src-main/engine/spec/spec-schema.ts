@@ -1,0 +1,346 @@
+import { z } from 'zod';
+import { ACTOR_KINDS } from '../run-model';
+
+/**
+ * The experiment spec, version 1: the JSON a person writes, the composer edits and a run log carries.
+ *
+ * One factory builds two schemas. The *authored* schema accepts `{"param": "name"}` wherever a value
+ * may come from a parameter; it is what `conlab schema` prints for editors. The *resolved* schema is
+ * the same shape after parameters were substituted, and is what the engine runs. Pure: no Node imports.
+ */
+
+export const SPEC_VERSION = 1;
+
+const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const name = () => z.string().regex(NAME_PATTERN, 'a name: a letter or _, then letters, digits, _ or -, at most 64');
+
+const localizedText = z.strictObject({ en: z.string().max(20_000), zh: z.string().max(20_000) });
+const text = z.union([z.string().max(20_000), localizedText]);
+
+export type SchemaMode = 'authored' | 'resolved';
+
+const paramRef = z.strictObject({ param: name() });
+
+export function buildSpecSchema(mode: SchemaMode) {
+  /** A number that may come from a parameter in authored specs. */
+  const num = <T extends z.ZodType>(schema: T) => (mode === 'authored' ? z.union([schema, paramRef]) : schema);
+
+  const intNonNeg = z.number().int().min(0);
+  const msValue = z.number().min(0).max(86_400_000);
+
+  // Values: constants, locals, parameters (authored only), facts about the actor, arithmetic.
+  const selfFact = z.enum(['index', 'name', 'group', 'kind', 'pid', 'ppid', 'threadId']);
+  type ValueShape =
+    | number
+    | string
+    | boolean
+    | null
+    | { ref: string }
+    | { param: string }
+    | { self: z.infer<typeof selfFact> }
+    | { now: 'ms' }
+    | { add: [ValueShape, ValueShape] }
+    | { sub: [ValueShape, ValueShape] }
+    | { mul: [ValueShape, ValueShape] }
+    | { div: [ValueShape, ValueShape] }
+    | { mod: [ValueShape, ValueShape] }
+    | { concat: ValueShape[] }
+    | { upper: ValueShape }
+    | { list: ValueShape[] };
+  const value: z.ZodType<ValueShape> = z.lazy(() => {
+    const pair = z.tuple([value, value]);
+    const members: z.ZodType<ValueShape>[] = [
+      z.number(),
+      z.string().max(100_000),
+      z.boolean(),
+      z.null(),
+      z.strictObject({ ref: name() }),
+      z.strictObject({ self: selfFact }),
+      z.strictObject({ now: z.literal('ms') }),
+      z.strictObject({ add: pair }),
+      z.strictObject({ sub: pair }),
+      z.strictObject({ mul: pair }),
+      z.strictObject({ div: pair }),
+      z.strictObject({ mod: pair }),
+      z.strictObject({ concat: z.array(value).max(64) }),
+      z.strictObject({ upper: value }),
+      z.strictObject({ list: z.array(value).max(10_000) }),
+    ];
+    if (mode === 'authored') members.push(paramRef);
+    return z.union(members as unknown as [z.ZodType<ValueShape>, z.ZodType<ValueShape>, ...z.ZodType<ValueShape>[]]);
+  });
+
+  const comparison = z.enum(['<', '<=', '==', '!=', '>=', '>']);
+  type CondShape =
+    | { compare: [ValueShape, z.infer<typeof comparison>, ValueShape] }
+    | { not: CondShape }
+    | { all: CondShape[] }
+    | { any: CondShape[] }
+    | { truthy: ValueShape };
+  const cond: z.ZodType<CondShape> = z.lazy(() =>
+    z.union([
+      z.strictObject({ compare: z.tuple([value, comparison, value]) }),
+      z.strictObject({ not: cond }),
+      z.strictObject({ all: z.array(cond).min(1).max(32) }),
+      z.strictObject({ any: z.array(cond).min(1).max(32) }),
+      z.strictObject({ truthy: value }),
+    ]),
+  );
+
+  const timeoutMs = num(msValue).optional();
+  const common = { label: z.string().max(200).optional() };
+
+  const leafSteps = [
+    z.strictObject({ op: z.literal('compute'), iterations: num(z.number().int().min(0).max(1e12)), ...common }),
+    z.strictObject({ op: z.literal('sleep'), ms: num(msValue), ...common }),
+    z.strictObject({ op: z.literal('block'), ms: num(msValue), ...common }),
+    z.strictObject({ op: z.literal('let'), name: name(), value, ...common }),
+    z.strictObject({ op: z.literal('read'), var: name(), index: value.optional(), into: name(), ...common }),
+    z.strictObject({ op: z.literal('write'), var: name(), index: value.optional(), value, ...common }),
+    z.strictObject({ op: z.literal('add'), var: name(), index: value.optional(), delta: value, into: name().optional(), ...common }),
+    z.strictObject({
+      op: z.literal('acquire'),
+      prim: name(),
+      blocking: z.boolean().optional(),
+      timeoutMs,
+      into: name().optional(),
+      ...common,
+    }),
+    z.strictObject({ op: z.literal('release'), prim: name(), ...common }),
+    z.strictObject({ op: z.literal('wait'), prim: name(), timeoutMs, into: name().optional(), ...common }),
+    z.strictObject({ op: z.literal('set'), prim: name(), ...common }),
+    z.strictObject({ op: z.literal('clear'), prim: name(), ...common }),
+    z.strictObject({ op: z.literal('notify'), prim: name(), all: z.boolean().optional(), n: num(z.number().int().min(1)).optional(), ...common }),
+    z.strictObject({
+      op: z.literal('put'),
+      queue: name(),
+      value,
+      priority: value.optional(),
+      blocking: z.boolean().optional(),
+      timeoutMs,
+      into: name().optional(),
+      ...common,
+    }),
+    z.strictObject({ op: z.literal('get'), queue: name(), blocking: z.boolean().optional(), timeoutMs, into: name().optional(), ...common }),
+    z.strictObject({ op: z.literal('task_done'), queue: name(), ...common }),
+    z.strictObject({ op: z.literal('spawn'), actor: name(), index: num(intNonNeg).optional(), ...common }),
+    z.strictObject({
+      op: z.literal('join'),
+      actor: name().optional(),
+      queue: name().optional(),
+      index: num(intNonNeg).optional(),
+      timeoutMs,
+      ...common,
+    }),
+    z.strictObject({ op: z.literal('terminate'), actor: name(), index: num(intNonNeg).optional(), ...common }),
+    z.strictObject({ op: z.literal('is_alive'), actor: name(), index: num(intNonNeg).optional(), into: name(), ...common }),
+    z.strictObject({ op: z.literal('file_append'), path: z.string().min(1).max(200), text: value, ...common }),
+    z.strictObject({ op: z.literal('file_read'), path: z.string().min(1).max(200), into: name(), ...common }),
+    z.strictObject({ op: z.literal('log'), message: z.string().max(2_000), values: z.record(name(), value).optional(), ...common }),
+    z.strictObject({ op: z.literal('record'), name: name(), value, ...common }),
+    z.strictObject({ op: z.literal('mark'), name: name(), ...common }),
+    z.strictObject({ op: z.literal('fail'), message: z.string().max(2_000), ...common }),
+  ] as const;
+
+  type StepShape = z.infer<(typeof leafSteps)[number]> | RepeatShape | IfShape | SectionShape;
+  interface RepeatShape {
+    op: 'repeat';
+    times: number | { param: string };
+    steps: StepShape[];
+    trace?: 'each' | 'summary' | undefined;
+    label?: string | undefined;
+  }
+  interface IfShape {
+    op: 'if';
+    cond: CondShape;
+    then: StepShape[];
+    else?: StepShape[] | undefined;
+    label?: string | undefined;
+  }
+  interface SectionShape {
+    op: 'section';
+    name: string;
+    steps: StepShape[];
+    label?: string | undefined;
+  }
+  const steps: z.ZodType<StepShape[]> = z.lazy(() => z.array(step).max(10_000));
+  const step: z.ZodType<StepShape> = z.lazy(() =>
+    z.discriminatedUnion('op', [
+      ...leafSteps,
+      z.strictObject({
+        op: z.literal('repeat'),
+        times: num(z.number().int().min(0).max(1e9)),
+        steps,
+        trace: z.enum(['each', 'summary']).optional(),
+        ...common,
+      }),
+      z.strictObject({ op: z.literal('if'), cond, then: steps, else: steps.optional(), ...common }),
+      z.strictObject({ op: z.literal('section'), name: name(), steps, ...common }),
+    ]),
+  ) as z.ZodType<StepShape>;
+
+  const reach = z.enum(['in-process', 'cross-process']).optional();
+  const primitive = z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('mutex'), reach }),
+    z.strictObject({ type: z.literal('rlock'), reach }),
+    z.strictObject({ type: z.literal('semaphore'), value: num(z.number().int().min(0).max(1_000_000)), reach }),
+    z.strictObject({ type: z.literal('bounded-semaphore'), value: num(z.number().int().min(0).max(1_000_000)), reach }),
+    z.strictObject({ type: z.literal('event'), reach }),
+    z.strictObject({ type: z.literal('condition'), lock: name().optional(), reach }),
+    z.strictObject({ type: z.literal('barrier'), parties: num(z.number().int().min(1).max(10_000)), reach }),
+  ]);
+
+  const int32 = z.number().int().min(-2_147_483_648).max(2_147_483_647);
+  const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+    z.union([z.number(), z.string().max(100_000), z.boolean(), z.null(), z.array(jsonValue).max(100_000), z.record(z.string(), jsonValue)]),
+  );
+  const sharedVar = z.discriminatedUnion('scope', [
+    z.strictObject({
+      scope: z.literal('shared'),
+      initial: z.union([num(int32), z.array(int32).min(1).max(1_000_000)]),
+      description: text.optional(),
+    }),
+    z.strictObject({ scope: z.literal('managed'), initial: jsonValue, description: text.optional() }),
+  ]);
+
+  const queue = z.strictObject({
+    order: z.enum(['fifo', 'lifo', 'priority']),
+    maxsize: num(z.number().int().min(0).max(1_000_000)).optional(),
+  });
+
+  const actor = z.strictObject({
+    name: name(),
+    kind: z.enum(ACTOR_KINDS),
+    count: num(z.number().int().min(1).max(100_000)).optional(),
+    daemon: z.boolean().optional(),
+    autostart: z.boolean().optional(),
+    program: steps,
+  });
+
+  const param = z.discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('integer'),
+      default: z.number().int(),
+      min: z.number().int().optional(),
+      max: z.number().int().optional(),
+      description: text.optional(),
+    }),
+    z.strictObject({
+      type: z.literal('number'),
+      default: z.number(),
+      min: z.number().optional(),
+      max: z.number().optional(),
+      description: text.optional(),
+    }),
+    z.strictObject({ type: z.literal('boolean'), default: z.boolean(), description: text.optional() }),
+    z.strictObject({
+      type: z.literal('choice'),
+      default: z.string(),
+      choices: z.array(z.string().max(200)).min(1).max(100),
+      description: text.optional(),
+    }),
+  ]);
+
+  const limits = z.strictObject({
+    maxActors: num(z.number().int().min(1)).optional(),
+    wallTimeMs: num(z.number().int().min(1)).optional(),
+    memoryMbPerActor: num(z.number().int().min(16)).optional(),
+    maxEvents: num(z.number().int().min(0)).optional(),
+  });
+
+  // Claims: structured checks, evaluated after each counted trial. Never code.
+  const recordAgg = z.enum(['first', 'last', 'min', 'max', 'sum', 'count', 'distinct', 'all']);
+  const quantity = z.union([
+    z.strictObject({ const: z.union([z.number(), z.string(), z.boolean(), z.null()]) }),
+    z.strictObject({ metric: z.string().max(200) }),
+    z.strictObject({ record: name(), agg: recordAgg.optional(), actor: z.string().max(100).optional() }),
+    z.strictObject({ shared: name(), index: z.number().int().min(0).optional() }),
+    z.strictObject({ status: z.literal(true) }),
+    z.strictObject({ actor: z.string().max(100), field: z.enum(['pid', 'ppid', 'threadId', 'exit', 'startedMs', 'endedMs', 'spawnLatencyMs']) }),
+    z.strictObject({ actors: name(), field: z.enum(['pid', 'ppid', 'threadId', 'exit']), agg: recordAgg }),
+    z.strictObject({
+      event: z.strictObject({ op: z.string().max(64), ph: z.enum(['B', 'E', 'I']).optional(), actor: z.string().max(100).optional(), name: z.string().max(100).optional() }),
+      pick: z.enum(['first', 'last', 'count']),
+    }),
+    z.strictObject({ runner: z.enum(['pid', 'threadId', 'cpuCount']) }),
+  ]);
+  type CheckShape =
+    | { compare: [z.infer<typeof quantity>, z.infer<typeof comparison>, z.infer<typeof quantity>]; factor?: number | undefined; plus?: number | undefined }
+    | { before: [z.infer<typeof quantity>, z.infer<typeof quantity>] }
+    | { all: CheckShape[] }
+    | { any: CheckShape[] }
+    | { not: CheckShape };
+  const check: z.ZodType<CheckShape> = z.lazy(() =>
+    z.union([
+      z.strictObject({ compare: z.tuple([quantity, comparison, quantity]), factor: z.number().optional(), plus: z.number().optional() }),
+      z.strictObject({ before: z.tuple([quantity, quantity]) }),
+      z.strictObject({ all: z.array(check).min(1).max(32) }),
+      z.strictObject({ any: z.array(check).min(1).max(32) }),
+      z.strictObject({ not: check }),
+    ]),
+  );
+  const claim = z.strictObject({
+    id: name(),
+    text,
+    check,
+    requires: z
+      .strictObject({
+        minCores: z.number().int().min(1).optional(),
+        procfs: z.boolean().optional(),
+        platform: z.enum(['linux', 'darwin', 'win32']).optional(),
+      })
+      .optional(),
+    /** When the run ended deadlocked, a claim about the deadlock may still hold: name the statuses it is evaluated under. */
+    statuses: z.array(z.enum(['ok', 'failed', 'deadlocked', 'timed-out'])).optional(),
+  });
+
+  return z.strictObject({
+    version: z.literal(SPEC_VERSION),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and -').optional(),
+    title: text.optional(),
+    description: text.optional(),
+    params: z.record(name(), param).optional(),
+    limits: limits.optional(),
+    shared: z.record(name(), sharedVar).optional(),
+    primitives: z.record(name(), primitive).optional(),
+    queues: z.record(name(), queue).optional(),
+    actors: z.array(actor).min(1).max(1_000),
+    claims: z.array(claim).max(100).optional(),
+  });
+}
+
+export const authoredSpecSchema = buildSpecSchema('authored');
+export const resolvedSpecSchema = buildSpecSchema('resolved');
+
+/** Removes `{param}` references from a type: what remains once parameters are substituted. */
+type Resolved<T> = T extends { param: string }
+  ? never
+  : T extends readonly unknown[]
+    ? { [K in keyof T]: Resolved<T[K]> }
+    : T extends object
+      ? { [K in keyof T]: Resolved<T[K]> }
+      : T;
+
+/** A spec as written, parameters not yet substituted. */
+export type AuthoredSpec = z.infer<typeof authoredSpecSchema>;
+/** A spec after parameters were substituted: what the engine runs. */
+export type Spec = Resolved<AuthoredSpec>;
+export type Step = Spec['actors'][number]['program'][number];
+export type StepOp = Step['op'];
+export type ActorSpec = Spec['actors'][number];
+export type PrimitiveSpec = NonNullable<Spec['primitives']>[string];
+export type PrimitiveType = PrimitiveSpec['type'];
+export type SharedVarSpec = NonNullable<Spec['shared']>[string];
+export type QueueSpec = NonNullable<Spec['queues']>[string];
+export type ParamSpec = NonNullable<Spec['params']>[string];
+export type ClaimSpec = NonNullable<Spec['claims']>[number];
+export type CheckSpec = ClaimSpec['check'];
+export type Quantity = Extract<CheckSpec, { compare: unknown }>['compare'][0];
+export type Comparison = Extract<CheckSpec, { compare: unknown }>['compare'][1];
+export type Value = Extract<Step, { op: 'let' }>['value'];
+export type Cond = Extract<Step, { op: 'if' }>['cond'];
+
+/** The JSON Schema (draft 2020-12) of authored specs, for editors. */
+export function specJsonSchema(): unknown {
+  return z.toJSONSchema(authoredSpecSchema, { unrepresentable: 'any' });
+}

@@ -1,0 +1,246 @@
+import type { z } from 'zod';
+import { authoredSpecSchema, resolvedSpecSchema, type Spec, type Step, type PrimitiveType } from './spec-schema';
+import { checkReferences } from './references';
+import { DEFAULT_LIMIT_CAPS, resolveLimits, type LimitCaps, type EffectiveLimits } from './limits';
+
+/**
+ * Validation of experiment specs: a bad spec is refused before anything starts, with every error
+ * naming its JSON path, what was given and what was expected. Pure: no Node imports.
+ */
+
+export interface SpecIssue {
+  /** JSON path in the authored spec, e.g. `actors[0].program[2].prim`; `--set n` for an override. */
+  readonly path: string;
+  readonly message: string;
+  readonly received?: string;
+  readonly expected?: string;
+}
+
+export class SpecError extends Error {
+  constructor(readonly issues: readonly SpecIssue[]) {
+    super(formatIssues(issues));
+    this.name = 'SpecError';
+  }
+}
+
+export function formatIssues(issues: readonly SpecIssue[], max = 12): string {
+  const lines = issues.slice(0, max).map((issue) => {
+    const parts = [`${issue.path || '(spec)'}: ${issue.message}`];
+    if (issue.expected !== undefined) parts.push(`expected ${issue.expected}`);
+    if (issue.received !== undefined) parts.push(`got ${issue.received}`);
+    return `  - ${parts.join('; ')}`;
+  });
+  if (issues.length > max) lines.push(`  … and ${issues.length - max} more`);
+  return `the spec is not valid (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}`;
+}
+
+export type ParamValues = Record<string, number | boolean | string>;
+
+export interface ValidatedSpec {
+  readonly spec: Spec;
+  readonly params: ParamValues;
+  readonly limits: EffectiveLimits;
+}
+
+export interface ValidateOptions {
+  /** `--set name=value` overrides, as text (the CLI) or typed values (the UI). */
+  readonly overrides?: Readonly<Record<string, string | number | boolean>>;
+  readonly caps?: LimitCaps;
+}
+
+export function pathToString(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+function excerpt(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+const STEP_OPS = [
+  'compute', 'sleep', 'block', 'let', 'read', 'write', 'add', 'acquire', 'release', 'wait', 'set', 'clear', 'notify',
+  'put', 'get', 'task_done', 'spawn', 'join', 'terminate', 'is_alive', 'file_append', 'file_read', 'log', 'record',
+  'mark', 'fail', 'repeat', 'if', 'section',
+] as const satisfies readonly Step['op'][];
+const PRIMITIVE_TYPES = ['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event', 'condition', 'barrier'] as const satisfies readonly PrimitiveType[];
+
+/** Turns zod issues into ours: one line per problem, the deepest useful path, the value that was given. */
+export function zodIssues(error: z.ZodError, input: unknown, prefix: readonly PropertyKey[] = []): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  for (const issue of error.issues) {
+    const path = [...prefix, ...issue.path];
+    const received = excerpt(valueAt(input, issue.path));
+    const at = pathToString(path);
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys) {
+          out.push({ path: pathToString([...path, key]), message: 'unknown field', received: excerpt(valueAt(input, [...issue.path, key])), expected: 'no such field' });
+        }
+        break;
+      case 'invalid_union': {
+        const node = valueAt(input, issue.path);
+        const discriminator = 'note' in issue && issue.note === 'No matching discriminator';
+        if (discriminator && node && typeof node === 'object' && 'op' in node) {
+          out.push({ path: pathToString([...path, 'op']), message: 'unknown step', received: excerpt((node as { op: unknown }).op), expected: `one of ${STEP_OPS.join(', ')}` });
+        } else if (discriminator && node && typeof node === 'object' && 'type' in node) {
+          out.push({ path: pathToString([...path, 'type']), message: 'unknown type', received: excerpt((node as { type: unknown }).type), expected: `one of ${PRIMITIVE_TYPES.join(', ')} (primitives) or integer, number, boolean, choice (params)` });
+        } else if (discriminator && node && typeof node === 'object' && 'scope' in node) {
+          out.push({ path: pathToString([...path, 'scope']), message: 'unknown scope', received: excerpt((node as { scope: unknown }).scope), expected: 'shared or managed' });
+        } else if (discriminator) {
+          const field = Array.isArray(issue.path) && node && typeof node === 'object' ? 'a discriminating field (op, type or scope)' : 'an object';
+          out.push({ path: at, message: 'missing or unknown kind', received, expected: field });
+        } else {
+          // Report the branch that got furthest: the one whose first issue has the longest path.
+          const branches = issue.errors.filter((branch) => branch.length > 0);
+          const best = branches.sort((a, b) => (b[0]?.path.length ?? 0) - (a[0]?.path.length ?? 0))[0];
+          const deepest = best?.[0];
+          if (deepest && deepest.path.length > 0 && deepest.code !== 'invalid_type') {
+            out.push({ path: pathToString([...path, ...deepest.path]), message: deepest.message, received: excerpt(valueAt(node, deepest.path)) });
+          } else {
+            out.push({ path: at, message: 'not an accepted form', received, expected: describeUnion(issue.path) });
+          }
+        }
+        break;
+      }
+      case 'invalid_type':
+        out.push({ path: at, message: 'wrong type', received, expected: issue.expected });
+        break;
+      case 'too_small':
+        out.push({ path: at, message: issue.message, received, expected: `at least ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : ''}` });
+        break;
+      case 'too_big':
+        out.push({ path: at, message: issue.message, received, expected: `at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''}` });
+        break;
+      default:
+        out.push({ path: at, message: issue.message, received });
+    }
+  }
+  return out;
+}
+
+function describeUnion(path: readonly PropertyKey[]): string {
+  const last = path[path.length - 1];
+  if (last === 'cond') return 'a condition: {compare: [a, op, b]}, {not}, {all}, {any} or {truthy}';
+  if (last === 'check') return 'a check: {compare: [q, op, q]}, {before: [q, q]}, {all}, {any} or {not}';
+  return 'a number, string, boolean, null, {ref}, {param}, {self}, {now}, {add|sub|mul|div|mod: [a, b]}, {concat}, {upper} or {list}';
+}
+
+function coerceOverride(name: string, raw: string | number | boolean, def: NonNullable<Spec['params']>[string]): { value?: number | boolean | string; issue?: SpecIssue } {
+  const path = `--set ${name}`;
+  switch (def.type) {
+    case 'integer':
+    case 'number': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(n) || (def.type === 'integer' && !Number.isInteger(n))) {
+        return { issue: { path, message: 'not a valid value', received: excerpt(raw), expected: def.type === 'integer' ? 'an integer' : 'a number' } };
+      }
+      if (def.min !== undefined && n < def.min) return { issue: { path, message: 'too small', received: String(n), expected: `at least ${def.min}` } };
+      if (def.max !== undefined && n > def.max) return { issue: { path, message: 'too large', received: String(n), expected: `at most ${def.max}` } };
+      return { value: n };
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return { value: raw };
+      const text = String(raw).toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(text)) return { value: true };
+      if (['false', '0', 'no', 'off'].includes(text)) return { value: false };
+      return { issue: { path, message: 'not a valid value', received: excerpt(raw), expected: 'true or false' } };
+    }
+    case 'choice': {
+      const text = String(raw);
+      if (!def.choices.includes(text)) return { issue: { path, message: 'not one of the choices', received: excerpt(raw), expected: def.choices.join(', ') } };
+      return { value: text };
+    }
+  }
+}
+
+/** Replaces every `{"param": name}` object with the parameter's value; unknown names become issues. */
+function substitute(node: unknown, params: ParamValues, path: PropertyKey[], issues: SpecIssue[]): unknown {
+  if (Array.isArray(node)) return node.map((item, i) => substitute(item, params, [...path, i], issues));
+  if (node === null || typeof node !== 'object') return node;
+  const record = node as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length === 1 && keys[0] === 'param' && typeof record['param'] === 'string') {
+    const name = record['param'];
+    if (!(name in params)) {
+      issues.push({ path: pathToString(path), message: 'unknown parameter', received: excerpt(name), expected: Object.keys(params).length ? `one of ${Object.keys(params).join(', ')}` : 'a parameter declared in params' });
+      return node;
+    }
+    return params[name];
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    // Parameter declarations hold defaults, not references.
+    out[key] = path.length === 0 && key === 'params' ? record[key] : substitute(record[key], params, [...path, key], issues);
+  }
+  return out;
+}
+
+/**
+ * Validates an authored spec and resolves it: parameters (defaults, then overrides), substitution,
+ * the resolved schema, cross-references (names, primitive types, reach across processes) and limits.
+ * Throws SpecError listing every problem found; nothing has started when it throws.
+ */
+export function validateSpec(input: unknown, options: ValidateOptions = {}): ValidatedSpec {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new SpecError([{ path: '', message: 'a spec is a JSON object', received: excerpt(input), expected: 'an object with version and actors' }]);
+  }
+  const authored = authoredSpecSchema.safeParse(input);
+  if (!authored.success) throw new SpecError(zodIssues(authored.error, input));
+
+  const issues: SpecIssue[] = [];
+  const declared = authored.data.params ?? {};
+  const params: ParamValues = {};
+  for (const [name, def] of Object.entries(declared)) {
+    if ((def.type === 'integer' || def.type === 'number') && ((def.min !== undefined && def.default < def.min) || (def.max !== undefined && def.default > def.max))) {
+      issues.push({ path: `params.${name}.default`, message: 'default outside its own bounds', received: String(def.default), expected: `between ${def.min ?? '-∞'} and ${def.max ?? '∞'}` });
+    }
+    if (def.type === 'choice' && !def.choices.includes(def.default)) {
+      issues.push({ path: `params.${name}.default`, message: 'default is not one of the choices', received: excerpt(def.default), expected: def.choices.join(', ') });
+    }
+    params[name] = def.default;
+  }
+  for (const [name, raw] of Object.entries(options.overrides ?? {})) {
+    const def = declared[name];
+    if (!def) {
+      const names = Object.keys(declared);
+      issues.push({ path: `--set ${name}`, message: 'no such parameter', received: excerpt(raw), expected: names.length ? `one of ${names.join(', ')}` : 'nothing: this spec has no parameters' });
+      continue;
+    }
+    const coerced = coerceOverride(name, raw, def);
+    if (coerced.issue) issues.push(coerced.issue);
+    else if (coerced.value !== undefined) params[name] = coerced.value;
+  }
+  if (issues.length) throw new SpecError(issues);
+
+  const substituted = substitute(input, params, [], issues);
+  if (issues.length) throw new SpecError(issues);
+  const resolved = resolvedSpecSchema.safeParse(substituted);
+  if (!resolved.success) throw new SpecError(zodIssues(resolved.error, substituted));
+  const spec = resolved.data as Spec;
+
+  issues.push(...checkReferences(spec));
+  const { limits, issues: limitIssues } = resolveLimits(spec, options.caps ?? DEFAULT_LIMIT_CAPS);
+  issues.push(...limitIssues);
+  if (issues.length) throw new SpecError(issues);
+  return { spec, params, limits };
+}

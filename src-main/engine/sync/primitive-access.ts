@@ -1,0 +1,154 @@
+import {
+  barrierWait,
+  conditionNotify,
+  conditionWait,
+  eventClear,
+  eventSet,
+  eventWait,
+  mutexAcquire,
+  mutexRelease,
+  PrimitiveError,
+  rlockAcquire,
+  rlockRelease,
+  semaphoreAcquire,
+  semaphoreRelease,
+  type SyncOp,
+} from './primitives';
+import { ACTOR_WAIT_SEQ, ACTOR_WAITING_ON, actorWord, type PrimSlot, type SharedLayout } from './shared-layout';
+import { deadlineFrom, runAwaiting, runBlocking } from './drivers';
+
+/**
+ * One actor's handle on the shared primitives: it names primitives, keeps the wait table that the
+ * deadlock detector reads, and drives each operation blocking (threads) or awaiting (tasks, and the
+ * runner acting for a process actor).
+ */
+
+export type WaitMode = 'blocking' | 'awaiting';
+
+export interface AcquireOptions {
+  readonly blocking?: boolean | undefined;
+  readonly timeoutMs?: number | undefined;
+}
+
+export class PrimitiveAccess {
+  private readonly owner: number;
+
+  constructor(
+    private readonly memory: Int32Array,
+    private readonly layout: SharedLayout,
+    private readonly actorId: number,
+    private readonly mode: WaitMode,
+    /** Runs before a blocking wait that lasts longer than a few milliseconds. */
+    private readonly beforeLongWait: () => void = () => {},
+    private readonly isAborted: () => boolean = () => false,
+  ) {
+    this.owner = actorId + 1;
+  }
+
+  slot(name: string): PrimSlot {
+    const slot = this.layout.primByName[name];
+    if (!slot) throw new PrimitiveError(`no primitive named ${name}`);
+    return slot;
+  }
+
+  private drive<T>(slot: PrimSlot, op: SyncOp<T>): Promise<T> {
+    const waitingOn = actorWord(this.layout, this.actorId, ACTOR_WAITING_ON);
+    const hooks = {
+      onFirstSleep: () => {
+        Atomics.add(this.memory, actorWord(this.layout, this.actorId, ACTOR_WAIT_SEQ), 1);
+        Atomics.store(this.memory, waitingOn, slot.id + 1);
+      },
+      onWoken: () => Atomics.store(this.memory, waitingOn, 0),
+      longWaitMs: 20,
+      onLongWait: this.beforeLongWait,
+      isAborted: this.isAborted,
+    };
+    if (this.mode === 'blocking') {
+      try {
+        return Promise.resolve(runBlocking(op, this.memory, hooks));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    }
+    return runAwaiting(op, this.memory, hooks);
+  }
+
+  acquire(name: string, options: AcquireOptions = {}): Promise<boolean> {
+    const named = this.slot(name);
+    // A condition is acquired and released through its lock, as Python's Condition is.
+    const slot = named.type === 'condition' ? this.layout.prims[named.lockId!]! : named;
+    const deadline = deadlineFrom(options.timeoutMs, options.blocking ?? true);
+    switch (slot.type) {
+      case 'mutex':
+        return this.drive(slot, mutexAcquire(this.memory, slot, this.owner, deadline));
+      case 'rlock':
+        return this.drive(slot, rlockAcquire(this.memory, slot, this.owner, deadline));
+      case 'semaphore':
+      case 'bounded-semaphore':
+        return this.drive(slot, semaphoreAcquire(this.memory, slot, deadline));
+      default:
+        return Promise.reject(new PrimitiveError(`acquire does not apply to ${name} (${slot.type})`));
+    }
+  }
+
+  release(name: string): void {
+    const named = this.slot(name);
+    const slot = named.type === 'condition' ? this.layout.prims[named.lockId!]! : named;
+    switch (slot.type) {
+      case 'mutex':
+        return mutexRelease(this.memory, slot);
+      case 'rlock':
+        return rlockRelease(this.memory, slot, this.owner);
+      case 'semaphore':
+      case 'bounded-semaphore':
+        return semaphoreRelease(this.memory, slot);
+      default:
+        throw new PrimitiveError(`release does not apply to ${name} (${slot.type})`);
+    }
+  }
+
+  /** Event: true once set (false on timeout). Condition: true when notified. Barrier: true when passed. */
+  async wait(name: string, timeoutMs?: number): Promise<{ passed: boolean; index?: number }> {
+    const slot = this.slot(name);
+    const deadline = deadlineFrom(timeoutMs);
+    switch (slot.type) {
+      case 'event':
+        return { passed: await this.drive(slot, eventWait(this.memory, slot, deadline)) };
+      case 'condition': {
+        const lock = this.layout.prims[slot.lockId!]!;
+        return { passed: await this.drive(slot, conditionWait(this.memory, slot, lock, this.owner, deadline)) };
+      }
+      case 'barrier': {
+        const index = await this.drive(slot, barrierWait(this.memory, slot, deadline));
+        return index < 0 ? { passed: false } : { passed: true, index };
+      }
+      default:
+        throw new PrimitiveError(`wait does not apply to ${name} (${slot.type})`);
+    }
+  }
+
+  set(name: string): void {
+    eventSet(this.memory, this.expect(name, 'event'));
+  }
+
+  clear(name: string): void {
+    eventClear(this.memory, this.expect(name, 'event'));
+  }
+
+  notify(name: string, count: number): void {
+    const slot = this.expect(name, 'condition');
+    conditionNotify(this.memory, slot, this.layout.prims[slot.lockId!]!, this.owner, count);
+  }
+
+  /** The lock a condition uses, so that acquire/release on the condition's name can be offered. */
+  conditionLock(name: string): string {
+    const slot = this.expect(name, 'condition');
+    return this.layout.prims[slot.lockId!]!.name;
+  }
+
+  private expect(name: string, type: PrimSlot['type']): PrimSlot {
+    const slot = this.slot(name);
+    if (slot.type !== type) throw new PrimitiveError(`${name} is a ${slot.type}, not a ${type}`);
+    return slot;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Trace events: what every actor emits for every step and primitive operation.
+ *
+ * Pure data, no Node imports: shared by the engine, the store, the exporters and the renderer.
+ * Events travel and are stored in batches (one batch per actor and flush), never one by one.
+ */
+
+/** Phase of an event: B begins a span, E ends the most recent open span of the same op, I is an instant. */
+export type TracePhase = 'B' | 'E' | 'I';
+
+/** One decoded trace event. `t` is nanoseconds since the run's start on the shared monotonic clock. */
+export interface TraceEvent {
+  readonly actor: string;
+  readonly seq: number;
+  readonly t: number;
+  readonly op: string;
+  readonly ph: TracePhase;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** Wire form of one event inside a batch: [seq, t, op, ph, data?]. */
+export type EncodedEvent =
+  | readonly [number, number, string, TracePhase]
+  | readonly [number, number, string, TracePhase, Record<string, unknown>];
+
+/**
+ * A batch of consecutive events of one actor. `payload` is the JSON text of an EncodedEvent[],
+ * produced by the actor itself so that neither the runner nor the store re-encodes it.
+ */
+export interface EventBatch {
+  readonly trial: number;
+  readonly actor: string;
+  readonly firstSeq: number;
+  readonly count: number;
+  readonly tFirst: number;
+  readonly tLast: number;
+  readonly payload: string;
+}
+
+export function decodeBatch(batch: EventBatch): TraceEvent[] {
+  const rows = JSON.parse(batch.payload) as EncodedEvent[];
+  return rows.map((row) => ({
+    actor: batch.actor,
+    seq: row[0],
+    t: row[1],
+    op: row[2],
+    ph: row[3],
+    ...(row.length > 4 ? { data: row[4] } : {}),
+  }));
+}
+
+/** Decodes batches and orders the events by time, ties by actor then sequence. */
+export function decodeBatches(batches: readonly EventBatch[]): TraceEvent[] {
+  const events: TraceEvent[] = [];
+  for (const batch of batches) for (const event of decodeBatch(batch)) events.push(event);
+  events.sort((a, b) => a.t - b.t || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : a.seq - b.seq));
+  return events;
+}

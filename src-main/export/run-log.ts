@@ -1,0 +1,515 @@
+/**
+ * The self-contained JSON run log: a run and its trace batches in one file that any Concurrency Lab can
+ * import. Parsing only decompresses, decodes JSON and validates; nothing in a file is executed or evaluated,
+ * and every size is bounded before or while it is read.
+ *
+ * Layout: { format: 'conlab-run-log', version: 1, exportedAt, app: { name, version }, run, events }.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import {
+  ACTOR_KINDS,
+  RUN_STATUSES,
+  type ActorExitReason,
+  type ClaimStatus,
+  type RunRecord,
+} from '../engine/run-model';
+import type { EventBatch } from '../engine/trace/trace-event';
+
+export const RUN_LOG_FORMAT = 'conlab-run-log';
+export const RUN_LOG_VERSION = 1;
+export const APP_NAME = 'Concurrency Lab';
+/** Default cap on a log's (decompressed) size; below V8's longest string (~536.9M chars), so it always decodes. */
+export const DEFAULT_MAX_RUN_LOG_BYTES = 512_000_000;
+
+export interface RunLog {
+  readonly format: typeof RUN_LOG_FORMAT;
+  readonly version: typeof RUN_LOG_VERSION;
+  readonly exportedAt: string;
+  readonly app: { readonly name: string; readonly version: string };
+  readonly run: RunRecord;
+  readonly events: readonly EventBatch[];
+}
+
+/** One schema problem: where (e.g. "run.trials[0].wallMs"), what was expected, and what the file holds. */
+export interface RunLogIssue {
+  readonly path: string;
+  readonly message: string;
+  readonly received: string;
+}
+
+/** A file that cannot be imported; `issues` lists every problem found, the message names the first few. */
+export class RunLogError extends Error {
+  override readonly name = 'RunLogError';
+  constructor(
+    message: string,
+    readonly issues: readonly RunLogIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface ParseRunLogOptions {
+  /** Refuse logs larger than this many bytes, after decompression. Default DEFAULT_MAX_RUN_LOG_BYTES. */
+  readonly maxBytes?: number;
+}
+
+// ---- Limits. Generous for real runs; they exist so a hostile file cannot make the importer allocate freely.
+
+const LIMITS = {
+  idChars: 200,
+  nameChars: 1_000,
+  textChars: 100_000,
+  batches: 1_000_000,
+  payloadChars: 64 * 1024 * 1024,
+  eventsPerBatch: 1_000_000,
+  trials: 100_000,
+  actorsPerTrial: 100_000,
+  listItems: 100_000,
+  recordKeys: 100_000,
+  recordValues: 1_000_000,
+  jsonDepth: 64,
+  jsonStringChars: 1_000_000,
+  jsonArrayItems: 1_000_000,
+  jsonObjectKeys: 100_000,
+} as const;
+
+/** Compile-time check that `values` lists every member of the union T (the model declares some unions only as types). */
+function everyMemberOf<T extends string>() {
+  return <const V extends readonly [T, ...T[]]>(
+    values: V & ([Exclude<T, V[number]>] extends [never] ? unknown : { missingMembers: Exclude<T, V[number]> }),
+  ): V => values;
+}
+
+const ACTOR_EXIT_REASONS = everyMemberOf<ActorExitReason>()([
+  'completed',
+  'failed',
+  'terminated',
+  'daemon-stopped',
+  'cancelled',
+  'timed-out',
+  'deadlocked',
+  'never-started',
+]);
+const CLAIM_STATUSES = everyMemberOf<ClaimStatus>()(['holds', 'fails', 'inconclusive']);
+const TRACE_PHASES = ['B', 'E', 'I'] as const;
+
+// ---- Building blocks.
+
+const id = z.string().min(1).max(LIMITS.idChars);
+const name = z.string().max(LIMITS.nameChars);
+const text = z.string().max(LIMITS.textChars);
+const isoTime = z.iso.datetime({ offset: true });
+const count = z.int().nonnegative();
+const nonNegative = z.number().nonnegative();
+/** Any JSON value (arbitrary user data: specs, parameters, recorded values), bounded in depth and size. */
+const jsonValue = z.unknown().superRefine((value, ctx) => {
+  const problem = jsonValueProblem(value, 0);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, input: problem.input });
+});
+
+/**
+ * A string-keyed record with at most `maxKeys` keys. The raw object is checked first because z.record
+ * silently drops an own "__proto__" key (which JSON.parse creates), and a strict import should say so instead.
+ */
+function boundedRecord<V extends z.ZodType>(value: V, maxKeys: number) {
+  return z
+    .unknown()
+    .superRefine((input, ctx) => {
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) return; // z.record reports it
+      if (Object.keys(input).length > maxKeys) {
+        ctx.addIssue({ code: 'custom', message: `at most ${maxKeys} keys are allowed`, input });
+      }
+      if (Object.hasOwn(input, '__proto__')) {
+        ctx.addIssue({ code: 'custom', message: 'the key "__proto__" is not allowed', path: ['__proto__'], input });
+      }
+    })
+    .pipe(z.record(z.string().max(LIMITS.nameChars), value));
+}
+
+// ---- The run record, field by field (mirrors engine/run-model.ts).
+
+const environmentSchema = z.strictObject({
+  os: name,
+  cpuModel: name,
+  cpuCount: count,
+  totalMemoryMb: nonNegative,
+  node: name,
+  electron: name.nullable(),
+  appVersion: name,
+  hasProcfs: z.boolean(),
+});
+
+const substitutionSchema = z.strictObject({
+  kind: z.enum(ACTOR_KINDS),
+  ranAs: name,
+  reason: text,
+});
+
+const actorSchema = z.strictObject({
+  name: id,
+  group: id,
+  kind: z.enum(ACTOR_KINDS),
+  daemon: z.boolean(),
+  pid: count.nullable(),
+  threadId: count.nullable(),
+  ppid: count.nullable(),
+  requestedNs: z.number().nullable(),
+  startedNs: z.number().nullable(),
+  endedNs: z.number().nullable(),
+  spawnLatencyMs: z.number().nullable(),
+  exit: z.enum(ACTOR_EXIT_REASONS),
+  error: text.nullable(),
+  eventsEmitted: count,
+  eventsReceived: count,
+  eventsDropped: count,
+});
+
+const deadlockSchema = z.strictObject({
+  detectedAtMs: nonNegative,
+  cycle: z
+    .array(z.strictObject({ actor: id, waitsFor: id, heldBy: id }))
+    .max(LIMITS.actorsPerTrial),
+  description: text,
+});
+
+const trialSchema = z.strictObject({
+  index: count,
+  warmup: z.boolean(),
+  status: z.enum(RUN_STATUSES),
+  startedAt: isoTime,
+  wallMs: nonNegative,
+  metrics: boundedRecord(z.number(), LIMITS.recordKeys),
+  actors: z.array(actorSchema).max(LIMITS.actorsPerTrial),
+  records: boundedRecord(z.array(jsonValue).max(LIMITS.recordValues), LIMITS.recordKeys),
+  finalShared: boundedRecord(jsonValue, LIMITS.recordKeys),
+  deadlock: deadlockSchema.nullable(),
+  error: text.nullable(),
+  eventCount: count,
+  eventsLost: count,
+  eventsDropped: count,
+});
+
+const metricStatsSchema = z.strictObject({
+  name,
+  unit: z.string().max(32),
+  n: count,
+  median: z.number(),
+  mean: z.number(),
+  stddev: nonNegative,
+  min: z.number(),
+  max: z.number(),
+  ci95: z.tuple([z.number(), z.number()]),
+  outliers: z.array(count).max(LIMITS.trials),
+});
+
+const claimSchema = z.strictObject({
+  id,
+  text: z.strictObject({ en: text, zh: text }),
+  status: z.enum(CLAIM_STATUSES),
+  detail: text,
+});
+
+const noteSchema = z.strictObject({
+  id: z.int(),
+  text,
+  createdAt: isoTime,
+});
+
+const runSchema = z.strictObject({
+  id,
+  lessonId: id.nullable(),
+  experimentId: id.nullable(),
+  title: name,
+  status: z.enum(RUN_STATUSES),
+  startedAt: isoTime,
+  endedAt: isoTime.nullable(),
+  wallMs: nonNegative.nullable(),
+  spec: jsonValue,
+  params: boundedRecord(jsonValue, LIMITS.recordKeys),
+  repeat: count,
+  warmup: count,
+  environment: environmentSchema,
+  substitutions: z.array(substitutionSchema).max(LIMITS.listItems),
+  trials: z.array(trialSchema).max(LIMITS.trials),
+  stats: z.array(metricStatsSchema).max(LIMITS.listItems),
+  claims: z.array(claimSchema).max(LIMITS.listItems),
+  warnings: z.array(text).max(LIMITS.listItems),
+  error: text.nullable(),
+  tags: z.array(name).max(LIMITS.listItems),
+  notes: z.array(noteSchema).max(LIMITS.listItems),
+});
+
+// ---- Trace batches. The payload stays a string in the parsed log; it is parsed here only to check it.
+
+const batchSchema = z
+  .strictObject({
+    trial: count,
+    actor: id,
+    firstSeq: count,
+    count,
+    tFirst: z.number(),
+    tLast: z.number(),
+    payload: z.string().max(LIMITS.payloadChars),
+  })
+  .superRefine((batch, ctx) => {
+    const problem = payloadProblem(batch.payload, batch.count);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path, input: problem.input });
+  });
+
+export const runLogSchema = z.strictObject({
+  format: z.literal(RUN_LOG_FORMAT),
+  version: z.literal(RUN_LOG_VERSION),
+  exportedAt: isoTime,
+  app: z.strictObject({ name, version: name }),
+  run: runSchema,
+  // Batches are not cross-checked against run.trials: a crash-interrupted run keeps events of a trial whose
+  // record was never written, and its log must still import.
+  events: z.array(batchSchema).max(LIMITS.batches),
+});
+
+/** JSON Schema (draft 2020-12) of the run log for documentation; payload and JSON-value checks are code only. */
+export function runLogJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(runLogSchema, { unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+// ---- Build, serialize, parse.
+
+export function buildRunLog(
+  run: RunRecord,
+  batches: readonly EventBatch[],
+  appVersion: string,
+  exportedAt: Date = new Date(),
+): RunLog {
+  return {
+    format: RUN_LOG_FORMAT,
+    version: RUN_LOG_VERSION,
+    exportedAt: exportedAt.toISOString(),
+    app: { name: APP_NAME, version: appVersion },
+    run,
+    events: [...batches],
+  };
+}
+
+/** UTF-8 JSON, gzip-compressed when asked (parseRunLog recognizes both). */
+export function serializeRunLog(log: RunLog, opts: { readonly gzip?: boolean } = {}): Buffer {
+  const json = Buffer.from(JSON.stringify(log), 'utf8');
+  return opts.gzip === true ? gzipSync(json) : json;
+}
+
+/** Parses and validates a run log (gzip detected by its magic bytes); throws RunLogError on any problem. */
+export function parseRunLog(bytes: Buffer | string, opts: ParseRunLogOptions = {}): RunLog {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_RUN_LOG_BYTES;
+  const document = parseJson(decodeText(bytes, maxBytes));
+
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw fileError(`not a Concurrency Lab run log: expected a JSON object, found ${describe(document)}`, '', document);
+  }
+  const { format, version } = document as { format?: unknown; version?: unknown };
+  if (format !== RUN_LOG_FORMAT) {
+    throw fileError(
+      `not a Concurrency Lab run log: format is ${describe(format)}, expected "${RUN_LOG_FORMAT}"`,
+      'format',
+      format,
+    );
+  }
+  if (typeof version === 'number' && Number.isInteger(version) && version > RUN_LOG_VERSION) {
+    throw fileError(
+      `run log version ${version} is newer than this Concurrency Lab understands (${RUN_LOG_VERSION}); update the app`,
+      'version',
+      version,
+    );
+  }
+
+  const result = runLogSchema.safeParse(document, { reportInput: true });
+  if (!result.success) {
+    const issues = result.error.issues.map(
+      (issue): RunLogIssue => ({
+        path: formatPath(issue.path),
+        message: issue.message,
+        received: 'input' in issue ? describe(issue.input) : 'nothing',
+      }),
+    );
+    const shown = issues.slice(0, 3).map((issue) => `${issue.path || '(top)'}: ${issue.message}`);
+    const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+    throw new RunLogError(
+      `run log is not valid: ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}`,
+      issues,
+    );
+  }
+  const log: RunLog = result.data;
+  return log;
+}
+
+function decodeText(bytes: Buffer | string, maxBytes: number): string {
+  if (typeof bytes === 'string') {
+    // UTF-8 never needs fewer bytes than UTF-16 code units, so a string this long encodes past the cap too.
+    if (bytes.length > maxBytes) throw tooLarge(maxBytes);
+    return bytes.charCodeAt(0) === 0xfeff ? bytes.slice(1) : bytes;
+  }
+  let raw: Buffer = bytes;
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      raw = gunzipSync(bytes, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new RunLogError(
+          `run log decompresses to more than ${maxBytes} bytes; refusing to read it (the file may be a ` +
+            `compression bomb, or a run too large to import: export it with fewer events)`,
+        );
+      }
+      throw new RunLogError(`run log looks gzip-compressed but cannot be decompressed: ${(error as Error).message}`);
+    }
+  } else if (bytes.length > maxBytes) {
+    throw tooLarge(maxBytes);
+  }
+  try {
+    // fatal: a run log is UTF-8 JSON; silently replacing bad bytes would import altered text.
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch {
+    throw new RunLogError('run log is not UTF-8 text (is it a run log, or was it damaged in transfer?)');
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // SyntaxError for bad JSON; RangeError when nesting exhausts the stack.
+    throw new RunLogError(`run log is not valid JSON: ${(error as Error).message}`, [
+      { path: '', message: `not valid JSON: ${(error as Error).message}`, received: describe(text) },
+    ]);
+  }
+}
+
+function tooLarge(maxBytes: number): RunLogError {
+  return new RunLogError(`run log is larger than ${maxBytes} bytes; refusing to read it`);
+}
+
+function fileError(message: string, path: string, received: unknown): RunLogError {
+  return new RunLogError(message, [{ path, message, received: describe(received) }]);
+}
+
+// ---- Checks the schema delegates to code.
+
+interface ValueProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+  readonly input: unknown;
+}
+
+/** First problem of a JSON value, with the path inside it; null when it is a bounded JSON value. */
+function jsonValueProblem(value: unknown, depth: number): ValueProblem | null {
+  if (depth > LIMITS.jsonDepth) return { path: [], message: `nested deeper than ${LIMITS.jsonDepth} levels`, input: value };
+  switch (typeof value) {
+    case 'string':
+      return value.length > LIMITS.jsonStringChars
+        ? { path: [], message: `string longer than ${LIMITS.jsonStringChars} characters`, input: value }
+        : null;
+    case 'number':
+      return Number.isFinite(value) ? null : { path: [], message: 'expected a finite number', input: value };
+    case 'boolean':
+      return null;
+    case 'object': {
+      if (value === null) return null;
+      if (Array.isArray(value)) {
+        if (value.length > LIMITS.jsonArrayItems) {
+          return { path: [], message: `array longer than ${LIMITS.jsonArrayItems} items`, input: value };
+        }
+        for (let index = 0; index < value.length; index++) {
+          const inner = jsonValueProblem(value[index], depth + 1);
+          if (inner !== null) return { ...inner, path: [index, ...inner.path] };
+        }
+        return null;
+      }
+      const keys = Object.keys(value);
+      if (keys.length > LIMITS.jsonObjectKeys) {
+        return { path: [], message: `object with more than ${LIMITS.jsonObjectKeys} keys`, input: value };
+      }
+      for (const key of keys) {
+        const inner = jsonValueProblem((value as Record<string, unknown>)[key], depth + 1);
+        if (inner !== null) return { ...inner, path: [key, ...inner.path] };
+      }
+      return null;
+    }
+    default:
+      return { path: [], message: 'expected a JSON value', input: value };
+  }
+}
+
+/** First problem of a batch payload: JSON text of [seq, t, op, ph, data?][] with `expectedCount` rows. */
+function payloadProblem(payload: string, expectedCount: number): ValueProblem | null {
+  let rows: unknown;
+  try {
+    rows = JSON.parse(payload);
+  } catch (error) {
+    return { path: ['payload'], message: `payload is not valid JSON: ${(error as Error).message}`, input: payload };
+  }
+  if (!Array.isArray(rows)) {
+    return { path: ['payload'], message: 'payload must be a JSON array of [seq, t, op, ph, data?] rows', input: rows };
+  }
+  if (rows.length > LIMITS.eventsPerBatch) {
+    return { path: ['payload'], message: `payload holds more than ${LIMITS.eventsPerBatch} events`, input: rows };
+  }
+  for (let index = 0; index < rows.length; index++) {
+    const problem = eventRowProblem(rows[index]);
+    if (problem !== null) return { ...problem, path: ['payload', index, ...problem.path] };
+  }
+  if (rows.length !== expectedCount) {
+    return { path: ['count'], message: `count is ${expectedCount} but the payload holds ${rows.length} events`, input: expectedCount };
+  }
+  return null;
+}
+
+function eventRowProblem(row: unknown): ValueProblem | null {
+  if (!Array.isArray(row) || (row.length !== 4 && row.length !== 5)) {
+    return { path: [], message: 'expected an event row [seq, t, op, ph] or [seq, t, op, ph, data]', input: row };
+  }
+  const [seq, t, op, ph] = row as unknown[];
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0) {
+    return { path: [0], message: 'seq: expected a non-negative integer', input: seq };
+  }
+  if (typeof t !== 'number' || !Number.isFinite(t)) return { path: [1], message: 't: expected a finite number', input: t };
+  if (typeof op !== 'string' || op.length === 0 || op.length > LIMITS.idChars) {
+    return { path: [2], message: `op: expected a string of 1 to ${LIMITS.idChars} characters`, input: op };
+  }
+  if (!TRACE_PHASES.includes(ph as (typeof TRACE_PHASES)[number])) {
+    return { path: [3], message: 'ph: expected "B", "E" or "I"', input: ph };
+  }
+  if (row.length === 5) {
+    const data: unknown = row[4];
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return { path: [4], message: 'data: expected an object', input: data };
+    }
+    const inner = jsonValueProblem(data, 1);
+    if (inner !== null) return { ...inner, path: [4, ...inner.path] };
+  }
+  return null;
+}
+
+// ---- Presenting problems to a person.
+
+/** "run.trials[0].wallMs" from ['run', 'trials', 0, 'wallMs']. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}
+
+/** A short, safe description of a value found in a file (never the whole value). */
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return value.length > 60 ? `${JSON.stringify(value.slice(0, 60))}… (string)` : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    const shown = keys.slice(0, 5).join(', ');
+    return keys.length === 0 ? 'an empty object' : `an object with keys ${shown}${keys.length > 5 ? ', …' : ''}`;
+  }
+  return typeof value;
+}

@@ -1,0 +1,689 @@
+import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import {
+  RUN_STATUSES,
+  type ActorRecord,
+  type ClaimResult,
+  type ClaimStatus,
+  type DeadlockReport,
+  type MetricMap,
+  type MetricStats,
+  type RunEnvironment,
+  type RunFilter,
+  type RunNote,
+  type RunRecord,
+  type RunStatus,
+  type RunSummary,
+  type Substitution,
+  type TrialRecord,
+} from '../engine/run-model';
+import type { EventBatch } from '../engine/trace/trace-event';
+import { openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database';
+import { StoreInputError, type ExperimentInput, type RunFinish, type RunStart, type SavedExperiment } from './store-model';
+
+/**
+ * The run history in SQLite: runs, trials, event batches, metrics, claims, tags, notes, experiments.
+ *
+ * Synchronous (better-sqlite3): call it from the thread that owns the connection. Every method that
+ * writes more than one row does so in one transaction, so a reader never sees half of it. Unknown ids
+ * give null / false / empty results, never an exception; writing events for a run that does not exist
+ * is a programming error and throws. JSON columns hold JSON text; event payloads are stored as given.
+ */
+
+interface RunRow {
+  id: string;
+  lesson_id: string | null;
+  experiment_id: string | null;
+  title: string;
+  status: string;
+  started_at: string;
+  ended_at: string | null;
+  wall_ms: number | null;
+  spec_json: string;
+  params_json: string;
+  repeat: number;
+  warmup: number;
+  environment_json: string;
+  substitutions_json: string;
+  stats_json: string;
+  warnings_json: string;
+  error: string | null;
+  owner_pid: number | null;
+  event_count: number;
+}
+
+interface TrialRow {
+  idx: number;
+  warmup: number;
+  status: string;
+  started_at: string;
+  wall_ms: number;
+  metrics_json: string;
+  actors_json: string;
+  records_json: string;
+  final_shared_json: string;
+  deadlock_json: string | null;
+  error: string | null;
+  event_count: number;
+  events_lost: number;
+  events_dropped: number;
+}
+
+interface ClaimRow {
+  claim_id: string;
+  text_en: string;
+  text_zh: string;
+  status: string;
+  detail: string;
+}
+
+interface NoteRow {
+  id: number;
+  text: string;
+  created_at: string;
+}
+
+interface EventRow {
+  trial: number;
+  actor: string;
+  first_seq: number;
+  count: number;
+  t_first: number;
+  t_last: number;
+  payload: string;
+}
+
+interface SummaryRow {
+  id: string;
+  lesson_id: string | null;
+  title: string;
+  status: string;
+  started_at: string;
+  wall_ms: number | null;
+  trials: number;
+  claims_held: number;
+  claims_failed: number;
+  claims_inconclusive: number;
+  tags_json: string;
+}
+
+interface ExperimentRow {
+  id: string;
+  name: string;
+  spec_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One numeric metric of one trial, as the metrics table holds it (for CSV and comparisons). */
+export interface MetricRow {
+  readonly trial: number;
+  readonly name: string;
+  readonly value: number;
+}
+
+export type SearchMode = 'fts5' | 'like';
+
+const MAX_TAG_LENGTH = 100;
+const MAX_SEARCH_TERMS = 16;
+
+const toJson = (value: unknown): string => JSON.stringify(value ?? null);
+const fromJson = <T>(text: string): T => JSON.parse(text) as T;
+
+function asRunStatus(value: string, runId: string): RunStatus {
+  if ((RUN_STATUSES as readonly string[]).includes(value)) return value as RunStatus;
+  throw new Error(`run ${runId} has status "${value}", which this version does not know`);
+}
+
+function asClaimStatus(value: string): ClaimStatus {
+  return value === 'holds' || value === 'fails' ? value : 'inconclusive';
+}
+
+function escapeLike(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function checkCount(field: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new StoreInputError(`${field}: expected a whole number ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * Turns a filter bound into the ISO form stored in started_at. A bare date means local midnight (the
+ * person's day, not UTC's); `until` with a bare date includes that whole day.
+ */
+function dateBound(field: 'since' | 'until', value: string): { iso: string; exclusive: boolean } {
+  const dateOnly = DATE_ONLY.exec(value.trim());
+  if (dateOnly) {
+    const [, y, m, d] = dateOnly.map(Number) as [number, number, number, number];
+    const day = new Date(y, m - 1, field === 'until' ? d + 1 : d);
+    if (!Number.isNaN(day.getTime())) return { iso: day.toISOString(), exclusive: field === 'until' };
+  } else {
+    const time = Date.parse(value);
+    if (!Number.isNaN(time)) return { iso: new Date(time).toISOString(), exclusive: false };
+  }
+  throw new StoreInputError(`${field}: expected an ISO date such as 2025-03-01 or 2025-03-01T09:30:00Z, got "${value}"`);
+}
+
+function normalizeTag(tag: string): string {
+  const trimmed = tag.trim();
+  if (trimmed === '') throw new StoreInputError('tag: expected a non-empty text, got an empty one');
+  if (trimmed.length > MAX_TAG_LENGTH) {
+    throw new StoreInputError(`tag: expected at most ${MAX_TAG_LENGTH} characters, got ${trimmed.length}`);
+  }
+  return trimmed;
+}
+
+function prepareStatements(db: SqliteDatabase) {
+  return {
+    runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
+    insertRun: db.prepare(
+      `INSERT INTO runs (id, lesson_id, experiment_id, title, status, started_at, ended_at, wall_ms, spec_json,
+         params_json, repeat, warmup, environment_json, substitutions_json, stats_json, warnings_json, error,
+         owner_pid, event_count)
+       VALUES (@id, @lessonId, @experimentId, @title, @status, @startedAt, @endedAt, @wallMs, @spec,
+         @params, @repeat, @warmup, @environment, @substitutions, @stats, @warnings, @error,
+         @ownerPid, @eventCount)`,
+    ),
+    finishRun: db.prepare(
+      `UPDATE runs SET status = @status, ended_at = @endedAt, wall_ms = @wallMs, stats_json = @stats,
+         warnings_json = @warnings, error = @error, event_count = @eventCount
+       WHERE id = @id`,
+    ),
+    getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    deleteRun: db.prepare('DELETE FROM runs WHERE id = ?'),
+    insertEvent: db.prepare(
+      `INSERT OR IGNORE INTO events (run_id, trial, actor, first_seq, count, t_first, t_last, payload)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    readEvents: db.prepare(
+      `SELECT trial, actor, first_seq, count, t_first, t_last, payload FROM events
+       WHERE run_id = ? ORDER BY trial, actor, first_seq`,
+    ),
+    readTrialEvents: db.prepare(
+      `SELECT trial, actor, first_seq, count, t_first, t_last, payload FROM events
+       WHERE run_id = ? AND trial = ? ORDER BY actor, first_seq`,
+    ),
+    countEvents: db.prepare('SELECT coalesce(sum(count), 0) FROM events WHERE run_id = ?').pluck(),
+    upsertTrial: db.prepare(
+      `INSERT OR REPLACE INTO trials (run_id, idx, warmup, status, started_at, wall_ms, metrics_json, actors_json,
+         records_json, final_shared_json, deadlock_json, error, event_count, events_lost, events_dropped)
+       VALUES (@runId, @index, @warmup, @status, @startedAt, @wallMs, @metrics, @actors,
+         @records, @finalShared, @deadlock, @error, @eventCount, @eventsLost, @eventsDropped)`,
+    ),
+    readTrials: db.prepare('SELECT * FROM trials WHERE run_id = ? ORDER BY idx'),
+    deleteTrialMetrics: db.prepare('DELETE FROM metrics WHERE run_id = ? AND trial = ?'),
+    insertMetric: db.prepare('INSERT INTO metrics (run_id, trial, name, value) VALUES (?, ?, ?, ?)'),
+    readMetrics: db.prepare('SELECT trial, name, value FROM metrics WHERE run_id = ? ORDER BY trial, name'),
+    deleteClaims: db.prepare('DELETE FROM claims WHERE run_id = ?'),
+    insertClaim: db.prepare(
+      `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    readClaims: db.prepare('SELECT claim_id, text_en, text_zh, status, detail FROM claims WHERE run_id = ? ORDER BY position'),
+    insertTag: db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)'),
+    deleteTag: db.prepare('DELETE FROM tags WHERE run_id = ? AND tag = ?'),
+    readTags: db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck(),
+    insertNote: db.prepare('INSERT INTO notes (run_id, text, created_at) VALUES (?, ?, ?)'),
+    deleteNote: db.prepare('DELETE FROM notes WHERE id = ?'),
+    readNotes: db.prepare('SELECT id, text, created_at FROM notes WHERE run_id = ? ORDER BY id'),
+    getExperiment: db.prepare('SELECT * FROM experiments WHERE id = ?'),
+    listExperiments: db.prepare('SELECT * FROM experiments ORDER BY updated_at DESC, name, id'),
+    insertExperiment: db.prepare(
+      `INSERT INTO experiments (id, name, spec_json, created_at, updated_at) VALUES (@id, @name, @spec, @now, @now)`,
+    ),
+    updateExperiment: db.prepare(`UPDATE experiments SET name = @name, spec_json = @spec, updated_at = @now WHERE id = @id`),
+    deleteExperiment: db.prepare('DELETE FROM experiments WHERE id = ?'),
+  };
+}
+
+export class RunStore {
+  /** Whether search uses the FTS5 index or, where the SQLite build lacks FTS5, LIKE scans. */
+  readonly searchMode: SearchMode;
+
+  private readonly listStatements = new Map<string, Statement>();
+  private readonly stmt: ReturnType<typeof prepareStatements>;
+
+  /** Opens the database at `file` (see openDatabase) and wraps it. */
+  static open(file: string, options?: OpenDatabaseOptions): RunStore {
+    return new RunStore(openDatabase(file, options));
+  }
+
+  constructor(readonly db: SqliteDatabase) {
+    const fts = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs_fts'`).get();
+    this.searchMode = fts ? 'fts5' : 'like';
+    this.stmt = prepareStatements(db);
+  }
+
+  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  runExists(runId: string): boolean {
+    return this.stmt.runExists.get(runId) !== undefined;
+  }
+
+  // ---------------------------------------------------------------- a run's life, as the runner writes it
+
+  /** Records a starting run: status 'running', owned by this process until finishRun. */
+  beginRun(meta: RunStart): void {
+    if (this.runExists(meta.id)) throw new Error(`cannot begin run ${meta.id}: a run with this id is already stored`);
+    this.stmt.insertRun.run({
+      ...this.runStartColumns(meta),
+      status: 'running',
+      endedAt: null,
+      wallMs: null,
+      stats: '[]',
+      warnings: '[]',
+      error: null,
+      ownerPid: process.pid,
+      eventCount: 0,
+    });
+  }
+
+  /**
+   * Stores event batches, one row each, in one transaction. A batch already stored (same run, trial,
+   * actor, first sequence number) is skipped, so re-sending after an uncertain failure is safe.
+   * Returns the number of new rows.
+   */
+  appendEventBatches(runId: string, batches: readonly EventBatch[]): number {
+    return this.transaction(() => {
+      if (!this.runExists(runId)) {
+        throw new Error(`cannot store ${batches.length} event batches: run ${runId} does not exist (beginRun first)`);
+      }
+      let inserted = 0;
+      for (const b of batches) {
+        inserted += this.stmt.insertEvent.run(runId, b.trial, b.actor, b.firstSeq, b.count, b.tFirst, b.tLast, b.payload).changes;
+      }
+      return inserted;
+    });
+  }
+
+  /** Stores (or replaces) one trial and its numeric metrics. False when the run does not exist. */
+  saveTrial(runId: string, trial: TrialRecord): boolean {
+    return this.transaction(() => {
+      if (!this.runExists(runId)) return false;
+      this.writeTrial(runId, trial);
+      return true;
+    });
+  }
+
+  /** Records a run's end: status, times, statistics, claims, warnings. False when the run does not exist. */
+  finishRun(runId: string, fields: RunFinish): boolean {
+    return this.transaction(() => {
+      const changed = this.stmt.finishRun.run({
+        id: runId,
+        status: fields.status,
+        endedAt: fields.endedAt,
+        wallMs: fields.wallMs,
+        stats: toJson(fields.stats),
+        warnings: toJson(fields.warnings),
+        error: fields.error,
+        eventCount: fields.eventCount,
+      }).changes;
+      if (changed === 0) return false;
+      this.writeClaims(runId, fields.claims);
+      return true;
+    });
+  }
+
+  /**
+   * Stores a whole run (an imported run log) in one transaction. If a run with this id exists nothing
+   * changes and the answer is 'exists'. Notes get new local ids; tags are a set.
+   */
+  saveCompleteRun(run: RunRecord, batches: readonly EventBatch[]): 'inserted' | 'exists' {
+    return this.transaction(() => {
+      if (this.runExists(run.id)) return 'exists';
+      this.stmt.insertRun.run({
+        ...this.runStartColumns(run),
+        status: run.status,
+        endedAt: run.endedAt,
+        wallMs: run.wallMs,
+        stats: toJson(run.stats),
+        warnings: toJson(run.warnings),
+        error: run.error,
+        ownerPid: null,
+        eventCount: batches.reduce((sum, b) => sum + b.count, 0),
+      });
+      for (const trial of run.trials) this.writeTrial(run.id, trial);
+      this.writeClaims(run.id, run.claims);
+      for (const tag of run.tags) this.stmt.insertTag.run(run.id, normalizeTag(tag));
+      for (const note of run.notes) this.stmt.insertNote.run(run.id, note.text, note.createdAt);
+      this.appendEventBatches(run.id, batches);
+      return 'inserted';
+    });
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** The whole record of a run (without its events), or null when there is no such run. */
+  getRun(runId: string): RunRecord | null {
+    return this.transaction(() => {
+      const row = this.stmt.getRun.get(runId) as RunRow | undefined;
+      if (!row) return null;
+      const trials = (this.stmt.readTrials.all(runId) as TrialRow[]).map((t) => this.trialFromRow(t, runId));
+      const claims = (this.stmt.readClaims.all(runId) as ClaimRow[]).map(
+        (c): ClaimResult => ({
+          id: c.claim_id,
+          text: { en: c.text_en, zh: c.text_zh },
+          status: asClaimStatus(c.status),
+          detail: c.detail,
+        }),
+      );
+      return {
+        id: row.id,
+        lessonId: row.lesson_id,
+        experimentId: row.experiment_id,
+        title: row.title,
+        status: asRunStatus(row.status, row.id),
+        startedAt: row.started_at,
+        endedAt: row.ended_at,
+        wallMs: row.wall_ms,
+        spec: fromJson<unknown>(row.spec_json),
+        params: fromJson<Record<string, unknown>>(row.params_json),
+        repeat: row.repeat,
+        warmup: row.warmup,
+        environment: fromJson<RunEnvironment>(row.environment_json),
+        substitutions: fromJson<Substitution[]>(row.substitutions_json),
+        trials,
+        stats: fromJson<MetricStats[]>(row.stats_json),
+        claims,
+        warnings: fromJson<string[]>(row.warnings_json),
+        error: row.error,
+        tags: this.stmt.readTags.all(runId) as string[],
+        notes: this.readNotes(runId),
+      };
+    });
+  }
+
+  /**
+   * One line per run, newest first. Filters combine with AND; `search` matches every
+   * whitespace-separated term (as a substring, case-insensitively) in the title, lesson id or notes.
+   * `trials` counts the counted trials (warm-ups excluded). Malformed dates or counts throw a
+   * StoreInputError that names the field.
+   */
+  listRuns(filter: RunFilter = {}): RunSummary[] {
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (filter.lessonId !== undefined) {
+      where.push('r.lesson_id = @lessonId');
+      params['lessonId'] = filter.lessonId;
+    }
+    if (filter.status !== undefined) {
+      where.push('r.status = @status');
+      params['status'] = filter.status;
+    }
+    if (filter.tag !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = @tag)');
+      params['tag'] = filter.tag.trim();
+    }
+    if (filter.since !== undefined) {
+      where.push('r.started_at >= @since');
+      params['since'] = dateBound('since', filter.since).iso;
+    }
+    if (filter.until !== undefined) {
+      const bound = dateBound('until', filter.until);
+      where.push(bound.exclusive ? 'r.started_at < @until' : 'r.started_at <= @until');
+      params['until'] = bound.iso;
+    }
+    if (filter.search !== undefined) {
+      const clause = this.searchClause(filter.search, params);
+      if (clause) where.push(clause);
+    }
+    params['limit'] = checkCount('limit', filter.limit) ?? -1;
+    params['offset'] = checkCount('offset', filter.offset) ?? 0;
+
+    const sql = `SELECT r.id, r.lesson_id, r.title, r.status, r.started_at, r.wall_ms,
+        (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.warmup = 0) AS trials,
+        (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status = 'holds') AS claims_held,
+        (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status = 'fails') AS claims_failed,
+        (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status NOT IN ('holds', 'fails')) AS claims_inconclusive,
+        (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags_json
+      FROM runs r
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY r.started_at DESC, r.id DESC
+      LIMIT @limit OFFSET @offset`;
+    let statement = this.listStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.listStatements.set(sql, statement);
+    }
+    return (statement.all(params) as SummaryRow[]).map((row) => ({
+      id: row.id,
+      lessonId: row.lesson_id,
+      title: row.title,
+      status: asRunStatus(row.status, row.id),
+      startedAt: row.started_at,
+      wallMs: row.wall_ms,
+      trials: row.trials,
+      claimsHeld: row.claims_held,
+      claimsFailed: row.claims_failed,
+      claimsInconclusive: row.claims_inconclusive,
+      tags: fromJson<string[]>(row.tags_json),
+    }));
+  }
+
+  /** A run's event batches ordered by trial, actor, first sequence number; [] for an unknown run. */
+  readEventBatches(runId: string, trial?: number): EventBatch[] {
+    return [...this.iterateEventBatches(runId, trial)];
+  }
+
+  /**
+   * The same batches one at a time, for exports of runs too large to hold decoded. The connection is
+   * busy until the iteration ends (better-sqlite3 refuses other statements meanwhile).
+   */
+  *iterateEventBatches(runId: string, trial?: number): Generator<EventBatch> {
+    const rows = (
+      trial === undefined ? this.stmt.readEvents.iterate(runId) : this.stmt.readTrialEvents.iterate(runId, trial)
+    ) as IterableIterator<EventRow>;
+    for (const row of rows) {
+      yield {
+        trial: row.trial,
+        actor: row.actor,
+        firstSeq: row.first_seq,
+        count: row.count,
+        tFirst: row.t_first,
+        tLast: row.t_last,
+        payload: row.payload,
+      };
+    }
+  }
+
+  /** Number of events stored for a run (the sum of its batch counts); 0 for an unknown run. */
+  countEvents(runId: string): number {
+    return this.stmt.countEvents.get(runId) as number;
+  }
+
+  /** The metrics rows of a run, by trial then name. */
+  readMetrics(runId: string): MetricRow[] {
+    return this.stmt.readMetrics.all(runId) as MetricRow[];
+  }
+
+  // ---------------------------------------------------------------- what a person adds or removes
+
+  /** Tags a run (idempotent). False when the run does not exist. */
+  addTag(runId: string, tag: string): boolean {
+    const normalized = normalizeTag(tag);
+    if (!this.runExists(runId)) return false;
+    this.stmt.insertTag.run(runId, normalized);
+    return true;
+  }
+
+  /** True when the tag was there and is now removed. */
+  removeTag(runId: string, tag: string): boolean {
+    return this.stmt.deleteTag.run(runId, tag.trim()).changes > 0;
+  }
+
+  /** Adds a note to a run; null when the run does not exist. */
+  addNote(runId: string, text: string): RunNote | null {
+    if (text.trim() === '') throw new StoreInputError('note: expected some text, got an empty note');
+    if (!this.runExists(runId)) return null;
+    const createdAt = new Date().toISOString();
+    const id = Number(this.stmt.insertNote.run(runId, text, createdAt).lastInsertRowid);
+    return { id, text, createdAt };
+  }
+
+  deleteNote(noteId: number): boolean {
+    return this.stmt.deleteNote.run(noteId).changes > 0;
+  }
+
+  /** Deletes a run with everything recorded for it. False when there was no such run. */
+  deleteRun(runId: string): boolean {
+    return this.stmt.deleteRun.run(runId).changes > 0;
+  }
+
+  // ---------------------------------------------------------------- saved experiments
+
+  saveExperiment(input: ExperimentInput): SavedExperiment {
+    const name = input.name.trim();
+    if (name === '') throw new StoreInputError('name: expected a non-empty experiment name');
+    const now = new Date().toISOString();
+    const id = input.id ?? randomUUID();
+    const values = { id, name, spec: toJson(input.spec), now };
+    this.transaction(() => {
+      if (this.stmt.updateExperiment.run(values).changes === 0) this.stmt.insertExperiment.run(values);
+    });
+    return this.getExperiment(id)!;
+  }
+
+  listExperiments(): SavedExperiment[] {
+    return (this.stmt.listExperiments.all() as ExperimentRow[]).map(experimentFromRow);
+  }
+
+  getExperiment(id: string): SavedExperiment | null {
+    const row = this.stmt.getExperiment.get(id) as ExperimentRow | undefined;
+    return row ? experimentFromRow(row) : null;
+  }
+
+  deleteExperiment(id: string): boolean {
+    return this.stmt.deleteExperiment.run(id).changes > 0;
+  }
+
+  /** Closes the connection; further calls throw. Safe to call twice. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private runStartColumns(meta: RunStart) {
+    return {
+      id: meta.id,
+      lessonId: meta.lessonId,
+      experimentId: meta.experimentId,
+      title: meta.title,
+      startedAt: meta.startedAt,
+      spec: toJson(meta.spec),
+      params: toJson(meta.params),
+      repeat: meta.repeat,
+      warmup: meta.warmup,
+      environment: toJson(meta.environment),
+      substitutions: toJson(meta.substitutions),
+    };
+  }
+
+  private writeTrial(runId: string, trial: TrialRecord): void {
+    this.stmt.upsertTrial.run({
+      runId,
+      index: trial.index,
+      warmup: trial.warmup ? 1 : 0,
+      status: trial.status,
+      startedAt: trial.startedAt,
+      wallMs: trial.wallMs,
+      metrics: toJson(trial.metrics),
+      actors: toJson(trial.actors),
+      records: toJson(trial.records),
+      finalShared: toJson(trial.finalShared),
+      deadlock: trial.deadlock === null ? null : toJson(trial.deadlock),
+      error: trial.error,
+      eventCount: trial.eventCount,
+      eventsLost: trial.eventsLost,
+      eventsDropped: trial.eventsDropped,
+    });
+    this.stmt.deleteTrialMetrics.run(runId, trial.index);
+    for (const [name, value] of Object.entries(trial.metrics)) {
+      // NaN and infinities have no SQL (or JSON) form; metrics_json keeps them as null.
+      if (Number.isFinite(value)) this.stmt.insertMetric.run(runId, trial.index, name, value);
+    }
+  }
+
+  private writeClaims(runId: string, claims: readonly ClaimResult[]): void {
+    this.stmt.deleteClaims.run(runId);
+    claims.forEach((claim, position) => {
+      this.stmt.insertClaim.run(runId, claim.id, position, claim.text.en, claim.text.zh, claim.status, claim.detail);
+    });
+  }
+
+  private trialFromRow(row: TrialRow, runId: string): TrialRecord {
+    return {
+      index: row.idx,
+      warmup: row.warmup !== 0,
+      status: asRunStatus(row.status, runId),
+      startedAt: row.started_at,
+      wallMs: row.wall_ms,
+      metrics: fromJson<MetricMap>(row.metrics_json),
+      actors: fromJson<ActorRecord[]>(row.actors_json),
+      records: fromJson<Record<string, unknown[]>>(row.records_json),
+      finalShared: fromJson<Record<string, unknown>>(row.final_shared_json),
+      deadlock: row.deadlock_json === null ? null : fromJson<DeadlockReport>(row.deadlock_json),
+      error: row.error,
+      eventCount: row.event_count,
+      eventsLost: row.events_lost,
+      eventsDropped: row.events_dropped,
+    };
+  }
+
+  private readNotes(runId: string): RunNote[] {
+    return (this.stmt.readNotes.all(runId) as NoteRow[]).map((n) => ({ id: n.id, text: n.text, createdAt: n.created_at }));
+  }
+
+  /**
+   * The WHERE clause for a search text, or null when it has no terms. With FTS5, terms of 3 or more
+   * characters go through the trigram index (MATCH of a quoted phrase is a substring test); shorter
+   * ones, which a trigram index cannot look up, are LIKE tests on the same rows.
+   */
+  private searchClause(search: string, params: Record<string, string | number>): string | null {
+    const terms = [...new Set(search.trim().split(/\s+/u).filter((t) => t !== ''))].slice(0, MAX_SEARCH_TERMS);
+    if (terms.length === 0) return null;
+    const likeOf = (columns: string[], name: string) =>
+      `(${columns.map((c) => `${c} LIKE @${name} ESCAPE '\\'`).join(' OR ')})`;
+    if (this.searchMode === 'like') {
+      return terms
+        .map((term, i) => {
+          params[`s${i}`] = escapeLike(term);
+          return `(r.title LIKE @s${i} ESCAPE '\\' OR coalesce(r.lesson_id, '') LIKE @s${i} ESCAPE '\\'
+            OR EXISTS (SELECT 1 FROM notes n WHERE n.run_id = r.id AND n.text LIKE @s${i} ESCAPE '\\'))`;
+        })
+        .join(' AND ');
+    }
+    const long = terms.filter((t) => [...t].length >= 3);
+    const conditions: string[] = [];
+    if (long.length > 0) {
+      params['match'] = long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' AND ');
+      conditions.push('runs_fts MATCH @match');
+    }
+    terms
+      .filter((t) => [...t].length < 3)
+      .forEach((term, i) => {
+        params[`s${i}`] = escapeLike(term);
+        conditions.push(likeOf(['title', 'lesson_id', 'notes'], `s${i}`));
+      });
+    return `r.id IN (SELECT run_id FROM runs_fts WHERE ${conditions.join(' AND ')})`;
+  }
+}
+
+function experimentFromRow(row: ExperimentRow): SavedExperiment {
+  return {
+    id: row.id,
+    name: row.name,
+    spec: fromJson<unknown>(row.spec_json),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
