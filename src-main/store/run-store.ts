@@ -161,8 +161,12 @@ function dateBound(field: 'since' | 'until', value: string): { iso: string; excl
   const dateOnly = DATE_ONLY.exec(value.trim());
   if (dateOnly) {
     const [, y, m, d] = dateOnly.map(Number) as [number, number, number, number];
-    const day = new Date(y, m - 1, field === 'until' ? d + 1 : d);
-    if (!Number.isNaN(day.getTime())) return { iso: day.toISOString(), exclusive: field === 'until' };
+    const day = new Date(y, m - 1, d);
+    // Date rolls 2025-02-30 over into March; a date that does not round-trip does not exist.
+    if (day.getFullYear() === y && day.getMonth() === m - 1 && day.getDate() === d) {
+      if (field === 'until') day.setDate(d + 1);
+      return { iso: day.toISOString(), exclusive: field === 'until' };
+    }
   } else {
     const time = Date.parse(value);
     if (!Number.isNaN(time)) return { iso: new Date(time).toISOString(), exclusive: false };

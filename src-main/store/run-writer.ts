@@ -3,7 +3,7 @@ import type { TrialRecord } from '../engine/run-model';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { entryPath } from '../engine/entry-paths';
 import type { RunFinish, RunStart } from './store-model';
-import type { PlainError, WriterInit, WriterReply, WriterRequest } from './writer-protocol';
+import { unknownMessageError, type PlainError, type WriterInit, type WriterReply, type WriterRequest } from './writer-protocol';
 
 /**
  * The runner's handle on the history database: writes go to a worker thread that owns its own SQLite
@@ -244,10 +244,8 @@ export class RunWriter {
       case 'ready':
       case 'openFailed':
         return this.die(new Error(`store writer: unexpected reply ${reply.type} after start`));
-      default: {
-        const unknown: never = reply;
-        return this.die(new Error(`store writer: unknown reply ${JSON.stringify(unknown)}`));
-      }
+      default:
+        return this.die(unknownMessageError(reply, 'store writer reply'));
     }
   }
 

@@ -11,7 +11,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { openDatabase } from './database';
 import { RunStore } from './run-store';
-import { toPlainError, type WriterInit, type WriterReply, type WriterRequest } from './writer-protocol';
+import { toPlainError, unknownMessageError, type WriterInit, type WriterReply, type WriterRequest } from './writer-protocol';
 
 const COMMIT_INTERVAL_MS = 50;
 const COMMIT_BATCHES = 256;
@@ -113,9 +113,9 @@ class BatchingWriter {
   }
 
   private rejectUnknown(message: never): void {
-    const { type, seq } = message as { type?: unknown; seq?: unknown };
+    const seq = (message as { seq?: unknown }).seq;
     const known = typeof seq === 'number' ? seq : -1;
-    this.fail(known, new Error(`store writer: unknown message type ${JSON.stringify(type)}`));
+    this.fail(known, unknownMessageError(message, 'store writer'));
     if (known >= 0) this.post({ type: 'committed', seq: known });
   }
 }

@@ -39,7 +39,12 @@ export function toPlainError(error: unknown): PlainError {
   return { name: 'Error', message: String(error) };
 }
 
-/** Compile-time exhaustiveness for switches over a tagged union; fails loudly if reached at run time. */
-export function assertNever(value: never, what: string): never {
-  throw new Error(`unknown ${what}: ${JSON.stringify(value)}`);
+/**
+ * The default branch of an exhaustive switch over a message union: `value` is `never` at compile time,
+ * so adding a message type without handling it fails type-checking; at run time (a message from a
+ * mismatched bundle) it yields an explicit error naming the type instead of being ignored.
+ */
+export function unknownMessageError(value: never, what: string): Error {
+  const type = (value as { type?: unknown } | null)?.type;
+  return new Error(`${what}: unknown message type ${JSON.stringify(type)}`);
 }

@@ -119,6 +119,13 @@ export class Interpreter {
     return assertNever(value, 'value');
   }
 
+  private instanceIndex(value: Value | undefined): number | undefined {
+    if (value === undefined) return undefined;
+    const index = this.evaluate(value);
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) throw new ActorFailure(`an actor index is a whole number from 0, got ${JSON.stringify(index)}`);
+    return index;
+  }
+
   private text(value: unknown): string {
     return typeof value === 'string' ? value : JSON.stringify(value);
   }
@@ -266,7 +273,7 @@ export class Interpreter {
         return;
       case 'spawn': {
         trace.emit('spawn', 'B', { actor: step.actor });
-        const names = await this.services.call({ type: 'actor.spawn', group: step.actor, index: step.index });
+        const names = await this.services.call({ type: 'actor.spawn', group: step.actor, index: this.instanceIndex(step.index) });
         trace.emit('spawn', 'E', { actor: step.actor, names });
         return;
       }
@@ -277,17 +284,18 @@ export class Interpreter {
           trace.emit('join', 'E', { queue: step.queue, ok });
         } else {
           trace.emit('join', 'B', { actor: step.actor });
-          const ok = await this.services.call({ type: 'actor.join', group: step.actor!, index: step.index, timeoutMs: step.timeoutMs });
+          const ok = await this.services.call({ type: 'actor.join', group: step.actor!, index: this.instanceIndex(step.index), timeoutMs: step.timeoutMs });
           trace.emit('join', 'E', { actor: step.actor, ok });
         }
         return;
       }
       case 'terminate':
-        await this.services.call({ type: 'actor.terminate', group: step.actor, index: step.index });
-        trace.emit('terminate', 'I', { actor: step.actor, index: step.index ?? null });
+        const index = this.instanceIndex(step.index);
+        await this.services.call({ type: 'actor.terminate', group: step.actor, index });
+        trace.emit('terminate', 'I', { actor: step.actor, index: index ?? null });
         return;
       case 'is_alive': {
-        const alive = await this.services.call({ type: 'actor.is_alive', group: step.actor, index: step.index });
+        const alive = await this.services.call({ type: 'actor.is_alive', group: step.actor, index: this.instanceIndex(step.index) });
         this.locals.set(step.into, alive);
         trace.emit('is_alive', 'I', { actor: step.actor, alive });
         return;

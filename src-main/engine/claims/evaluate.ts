@@ -200,6 +200,41 @@ class Evaluator {
   }
 }
 
+function constant(value: unknown): unknown {
+  if (value !== null && typeof value === 'object') throw new Error('a claim\'s "when" compares parameters and constants only');
+  return value;
+}
+
+function staticTest(cond: NonNullable<ClaimSpec['when']>): boolean {
+  if ('compare' in cond) {
+    const a = constant(cond.compare[0]);
+    const b = constant(cond.compare[2]);
+    switch (cond.compare[1]) {
+      case '==':
+        return a === b;
+      case '!=':
+        return a !== b;
+      case '<':
+        return (a as number) < (b as number);
+      case '<=':
+        return (a as number) <= (b as number);
+      case '>':
+        return (a as number) > (b as number);
+      case '>=':
+        return (a as number) >= (b as number);
+    }
+  }
+  if ('not' in cond) return !staticTest(cond.not);
+  if ('all' in cond) return cond.all.every(staticTest);
+  if ('any' in cond) return cond.any.some(staticTest);
+  return Boolean(constant(cond.truthy));
+}
+
+/** Whether a claim applies to this run's parameters (its `when`, already substituted). */
+export function claimApplies(claim: ClaimSpec): boolean {
+  return claim.when === undefined || staticTest(claim.when);
+}
+
 /** Why this machine cannot decide the claim, or null when it can. */
 export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment): string | null {
   const needs = claim.requires;

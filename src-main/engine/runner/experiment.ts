@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { nodeHosts, UTILITY_SUBSTITUTION_REASON, type ActorHosts } from '../actors/hosts';
-import { combineVerdicts, evaluateClaimOnTrial } from '../claims/evaluate';
+import { claimApplies, combineVerdicts, evaluateClaimOnTrial } from '../claims/evaluate';
 import { summarizeTrials, warmupWarning } from '../metrics/stats';
 import type { ClaimResult, RunEnvironment, RunRecord, RunStatus, Substitution, TrialRecord } from '../run-model';
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
@@ -89,6 +89,7 @@ function titleOf(validated: ValidatedSpec, fallback: string | undefined): string
 
 export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const validated = request.validated ?? validateSpec(request.spec, request);
+  const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);
   const repeat = request.repeat ?? 1;
   const warmup = request.warmup ?? 0;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1_000) throw new RangeError(`repeat must be an integer from 1 to 1000, got ${repeat}`);
@@ -153,7 +154,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       allBatches.push(...trialBatches);
       await sink?.saveTrial(runId, outcome.record);
       if (index >= warmup) {
-        for (const claim of validated.spec.claims ?? []) {
+        for (const claim of claimSpecs) {
           const list = verdicts.get(claim.id) ?? [];
           list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, batches: trialBatches, environment, runnerPid: process.pid, runnerThreadId: threadId }) });
           verdicts.set(claim.id, list);
@@ -168,7 +169,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
 
   const counted = trials.filter((trial) => !trial.warmup);
   const status = trials.some((t) => t.status === 'cancelled') ? 'cancelled' : overallStatus(counted.length ? counted : trials);
-  const claims: ClaimResult[] = (validated.spec.claims ?? []).map((claim) => combineVerdicts(claim, verdicts.get(claim.id) ?? []));
+  const claims: ClaimResult[] = claimSpecs.map((claim) => combineVerdicts(claim, verdicts.get(claim.id) ?? []));
   const stats = counted.length ? summarizeTrials(counted) : [];
   const warnings: string[] = [];
   const slowFirst = counted.length >= 3 ? warmupWarning(counted.map((t) => t.wallMs)) : null;

@@ -22,14 +22,14 @@ export interface TrialAnalysisInput {
   readonly processPeakRssMb: number;
 }
 
-/** Events that carry meaning for the analysis: records and section boundaries, in time order. */
-function keyEvents(batches: readonly EventBatch[]): TraceEvent[] {
+/** Events that carry meaning for the analysis: records, section boundaries and lock waits, in time order. */
+function keyEvents(batches: readonly EventBatch[], withAcquires: boolean): TraceEvent[] {
   const events: TraceEvent[] = [];
   for (const batch of batches) {
     // Cheap pre-filter: most batches hold neither records nor sections.
-    if (!batch.payload.includes('"record"') && !batch.payload.includes('"section"')) continue;
+    if (!batch.payload.includes('"record"') && !batch.payload.includes('"section"') && !(withAcquires && batch.payload.includes('"acquire"'))) continue;
     for (const event of decodeBatch(batch)) {
-      if (event.op === 'record' || event.op === 'section') events.push(event);
+      if (event.op === 'record' || event.op === 'section' || (withAcquires && event.op === 'acquire' && event.ph === 'B')) events.push(event);
     }
   }
   events.sort((a, b) => a.t - b.t || a.seq - b.seq);
@@ -40,9 +40,14 @@ export function analyzeTrial(input: TrialAnalysisInput): TrialRecord {
   const records: Record<string, unknown[]> = {};
   const inside = new Map<string, number>();
   const maxInside = new Map<string, number>();
-  for (const event of keyEvents(input.batches)) {
+  // The cycle formed when its last member began to wait; detection latency is measured from then.
+  const waitStarts = new Map<string, number>();
+  const cycle = input.deadlock?.cycle ?? [];
+  for (const event of keyEvents(input.batches, cycle.length > 0)) {
     const data = event.data ?? {};
-    if (event.op === 'record') {
+    if (event.op === 'acquire') {
+      if (cycle.some((edge) => edge.actor === event.actor && edge.waitsFor === data['prim'])) waitStarts.set(event.actor, event.t);
+    } else if (event.op === 'record') {
       const name = String(data['name']);
       (records[name] ??= []).push(data['value']);
     } else if (event.ph === 'B' || event.ph === 'E') {
@@ -70,6 +75,9 @@ export function analyzeTrial(input: TrialAnalysisInput): TrialRecord {
   }
   for (const [kind, list] of latencies) metrics[`spawnLatencyMs.${kind}`] = list.reduce((a, b) => a + b, 0) / list.length;
   for (const [name, max] of maxInside) metrics[`section.${name}.max`] = max;
+  if (input.deadlock && waitStarts.size === cycle.length) {
+    metrics['deadlockLatencyMs'] = input.deadlock.detectedAtMs - Math.max(...waitStarts.values()) / 1e6;
+  }
 
   const eventCount = input.actors.reduce((sum, a) => sum + a.eventsReceived, 0);
   const eventsLost = input.actors.reduce((sum, a) => sum + Math.max(0, a.eventsEmitted - a.eventsReceived), 0);

@@ -98,7 +98,8 @@ export function checkReferences(spec: Spec): SpecIssue[] {
           issues.push({ path: `${stepPath}.queue`, message: 'no such queue', received: JSON.stringify(name), expected: names.length ? `one of ${list(names)}` : 'a name declared in queues' });
         }
       };
-      const needActor = (name: string, index: number | undefined): void => {
+      const needActor = (name: string, rawIndex: unknown): void => {
+        const index = typeof rawIndex === 'number' ? rawIndex : undefined;
         const group = groups.get(name);
         if (!group) {
           issues.push({ path: `${stepPath}.actor`, message: 'no such actor', received: JSON.stringify(name), expected: `one of ${list([...groups.keys()])}` });

@@ -123,17 +123,17 @@ export function buildSpecSchema(mode: SchemaMode) {
     }),
     z.strictObject({ op: z.literal('get'), queue: name(), blocking: z.boolean().optional(), timeoutMs, into: name().optional(), ...common }),
     z.strictObject({ op: z.literal('task_done'), queue: name(), ...common }),
-    z.strictObject({ op: z.literal('spawn'), actor: name(), index: num(intNonNeg).optional(), ...common }),
+    z.strictObject({ op: z.literal('spawn'), actor: name(), index: value.optional(), ...common }),
     z.strictObject({
       op: z.literal('join'),
       actor: name().optional(),
       queue: name().optional(),
-      index: num(intNonNeg).optional(),
+      index: value.optional(),
       timeoutMs,
       ...common,
     }),
-    z.strictObject({ op: z.literal('terminate'), actor: name(), index: num(intNonNeg).optional(), ...common }),
-    z.strictObject({ op: z.literal('is_alive'), actor: name(), index: num(intNonNeg).optional(), into: name(), ...common }),
+    z.strictObject({ op: z.literal('terminate'), actor: name(), index: value.optional(), ...common }),
+    z.strictObject({ op: z.literal('is_alive'), actor: name(), index: value.optional(), into: name(), ...common }),
     z.strictObject({ op: z.literal('file_append'), path: z.string().min(1).max(200), text: value, ...common }),
     z.strictObject({ op: z.literal('file_read'), path: z.string().min(1).max(200), into: name(), ...common }),
     z.strictObject({ op: z.literal('log'), message: z.string().max(2_000), values: z.record(name(), value).optional(), ...common }),
@@ -251,7 +251,7 @@ export function buildSpecSchema(mode: SchemaMode) {
   // Claims: structured checks, evaluated after each counted trial. Never code.
   const recordAgg = z.enum(['first', 'last', 'min', 'max', 'sum', 'count', 'distinct', 'all']);
   const quantity = z.union([
-    z.strictObject({ const: z.union([z.number(), z.string(), z.boolean(), z.null()]) }),
+    z.strictObject({ const: num(z.union([z.number(), z.string(), z.boolean(), z.null()])) }),
     z.strictObject({ metric: z.string().max(200) }),
     z.strictObject({ record: name(), agg: recordAgg.optional(), actor: z.string().max(100).optional() }),
     z.strictObject({ shared: name(), index: z.number().int().min(0).optional() }),
@@ -290,6 +290,8 @@ export function buildSpecSchema(mode: SchemaMode) {
         platform: z.enum(['linux', 'darwin', 'win32']).optional(),
       })
       .optional(),
+    /** Only checked when this holds for the run's parameters (e.g. a claim about the lock-free variant). */
+    when: cond.optional(),
     /** When the run ended deadlocked, a claim about the deadlock may still hold: name the statuses it is evaluated under. */
     statuses: z.array(z.enum(['ok', 'failed', 'deadlocked', 'timed-out'])).optional(),
   });

@@ -100,7 +100,13 @@ export function zodIssues(error: z.ZodError, input: unknown, prefix: readonly Pr
       case 'invalid_union': {
         const node = valueAt(input, issue.path);
         const discriminator = 'note' in issue && issue.note === 'No matching discriminator';
-        if (discriminator && node && typeof node === 'object' && 'op' in node) {
+        // zod 4 puts the discriminating key itself at the end of the path and lists the accepted values.
+        const key = issue.discriminator;
+        const options = 'options' in issue ? issue.options : undefined;
+        if (discriminator && key !== undefined && options && issue.path[issue.path.length - 1] === key) {
+          const what = key === 'op' ? 'step' : key;
+          out.push({ path: at, message: node === undefined ? `missing ${key}` : `unknown ${what}`, received, expected: `one of ${options.map(String).join(', ')}` });
+        } else if (discriminator && node && typeof node === 'object' && 'op' in node) {
           out.push({ path: pathToString([...path, 'op']), message: 'unknown step', received: excerpt((node as { op: unknown }).op), expected: `one of ${STEP_OPS.join(', ')}` });
         } else if (discriminator && node && typeof node === 'object' && 'type' in node) {
           out.push({ path: pathToString([...path, 'type']), message: 'unknown type', received: excerpt((node as { type: unknown }).type), expected: `one of ${PRIMITIVE_TYPES.join(', ')} (primitives) or integer, number, boolean, choice (params)` });
@@ -117,7 +123,7 @@ export function zodIssues(error: z.ZodError, input: unknown, prefix: readonly Pr
           if (deepest && deepest.path.length > 0 && deepest.code !== 'invalid_type') {
             out.push({ path: pathToString([...path, ...deepest.path]), message: deepest.message, received: excerpt(valueAt(node, deepest.path)) });
           } else {
-            out.push({ path: at, message: 'not an accepted form', received, expected: describeUnion(issue.path) });
+            out.push({ path: at, message: 'not an accepted form', received, expected: describeUnion(issue.path, issue.errors) });
           }
         }
         break;
@@ -138,8 +144,11 @@ export function zodIssues(error: z.ZodError, input: unknown, prefix: readonly Pr
   return out;
 }
 
-function describeUnion(path: readonly PropertyKey[]): string {
+function describeUnion(path: readonly PropertyKey[], branches: readonly (readonly z.core.$ZodIssue[])[]): string {
   const last = path[path.length - 1];
+  // A number that a parameter may supply (ms, iterations, count, ...): its two branches want a number or an object.
+  const wanted = branches.map((branch) => (branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0 ? branch[0]!.expected : null));
+  if (wanted.length === 2 && wanted.includes('number') && wanted.includes('object')) return 'a number, or {"param": name}';
   if (last === 'cond') return 'a condition: {compare: [a, op, b]}, {not}, {all}, {any} or {truthy}';
   if (last === 'check') return 'a check: {compare: [q, op, q]}, {before: [q, q]}, {all}, {any} or {not}';
   return 'a number, string, boolean, null, {ref}, {param}, {self}, {now}, {add|sub|mul|div|mod: [a, b]}, {concat}, {upper} or {list}';

@@ -1,0 +1,160 @@
+import Table from 'cli-table3';
+import type { Comparison } from '../engine/metrics/compare';
+import type { ClaimStatus, RunRecord, RunSummary } from '../engine/run-model';
+import type { RunProgress } from '../engine/runner/experiment';
+import { CHAPTER_TITLES, pick, type Lang, type Lesson } from '../lessons/lesson';
+import type { LabService } from '../service/lab-service';
+
+/** How the command line shows lessons, runs, history and comparisons to a person. */
+
+const MARK: Record<ClaimStatus, string> = { holds: '✓', fails: '✗', inconclusive: '?' };
+
+function num(value: number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en');
+  return Number.isInteger(value) ? String(value) : value.toFixed(digits);
+}
+
+function table(head: string[]): Table.Table {
+  return new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+}
+
+export function formatLessonList(service: LabService, lang: Lang): string {
+  const lines: string[] = [];
+  for (const chapter of service.chapters()) {
+    const lessons = service.listLessons().filter((l) => l.chapter === chapter.id);
+    if (lessons.length === 0) continue;
+    lines.push(pick(chapter.title, lang));
+    for (const lesson of lessons) lines.push(`  ${lesson.id.padEnd(26)} ${pick(lesson.title, lang)}`);
+    lines.push('');
+  }
+  lines.push(lang === 'zh' ? '运行：conlab run <课程>；详情：conlab show <课程>' : 'Run one: conlab run <lesson>; read one: conlab show <lesson>');
+  return lines.join('\n');
+}
+
+export function formatLesson(lesson: Lesson, lang: Lang): string {
+  const zh = lang === 'zh';
+  const spec = lesson.spec as { params?: Record<string, { type: string; default: unknown; min?: number; max?: number; choices?: string[]; description?: string | { en: string; zh: string } }>; claims?: { id: string; text: string | { en: string; zh: string } }[] };
+  const lines = [
+    `${pick(lesson.title, lang)}  (${lesson.id} · ${pick(CHAPTER_TITLES[lesson.chapter], lang)})`,
+    '',
+    pick(lesson.text.teaches, lang),
+    '',
+    `${zh ? '观察' : 'Watch'}: ${pick(lesson.text.watch, lang)}`,
+    '',
+    `${zh ? 'Python 与 Node' : 'Python and Node'}: ${pick(lesson.text.pythonVsNode, lang)}`,
+    '',
+    `${zh ? '试试' : 'Try next'}: ${pick(lesson.text.tryNext, lang)}`,
+  ];
+  const params = Object.entries(spec.params ?? {});
+  if (params.length) {
+    lines.push('', zh ? '参数（--set 名称=值）：' : 'Parameters (--set name=value):');
+    for (const [name, def] of params) {
+      const bounds = def.choices ? def.choices.join('|') : def.min !== undefined || def.max !== undefined ? `${def.min ?? ''}..${def.max ?? ''}` : def.type;
+      const description = def.description === undefined ? '' : typeof def.description === 'string' ? def.description : pick(def.description, lang);
+      lines.push(`  ${name} = ${JSON.stringify(def.default)}  [${bounds}]  ${description}`);
+    }
+  }
+  const claims = spec.claims ?? [];
+  if (claims.length) {
+    lines.push('', zh ? '检查的论断：' : 'Claims checked:');
+    for (const claim of claims) lines.push(`  - ${typeof claim.text === 'string' ? claim.text : pick(claim.text, lang)}`);
+  }
+  return lines.join('\n');
+}
+
+export function progressLine(progress: RunProgress): string {
+  const phase = progress.warmup ? 'warm-up' : 'trial';
+  return `${phase} ${progress.trial}/${progress.trials} · ${(progress.elapsedMs / 1000).toFixed(1)} s · ${progress.events.toLocaleString('en')} events`;
+}
+
+export function formatRun(run: RunRecord, lang: Lang): string {
+  const zh = lang === 'zh';
+  const counted = run.trials.filter((t) => !t.warmup);
+  const lines = [`${run.title}`, `${zh ? '运行' : 'run'} ${run.id} · ${run.status} · ${num(run.wallMs ?? null, 0)} ms · ${counted.length} ${zh ? '次计数试验' : 'counted trial(s)'}${run.warmup ? ` + ${run.warmup} warm-up` : ''}`];
+  if (run.error) lines.push(`${zh ? '原因' : 'reason'}: ${run.error}`);
+  for (const trial of run.trials) {
+    if (trial.deadlock) lines.push(`trial ${trial.index}: ${trial.deadlock.description}`);
+  }
+  for (const substitution of run.substitutions) lines.push(`note: ${substitution.kind} actors ran as ${substitution.ranAs} — ${substitution.reason}`);
+  if (run.claims.length) {
+    lines.push('', zh ? '论断' : 'Claims');
+    for (const claim of run.claims) lines.push(`  ${MARK[claim.status]} ${pick(claim.text, lang)}\n      ${claim.detail}`);
+  }
+  if (run.stats.length) {
+    const stats = table(['metric', 'median', 'mean', '± sd', '95% CI', 'min', 'max', 'n']);
+    for (const s of run.stats) {
+      stats.push([`${s.name}${s.unit ? ` (${s.unit})` : ''}`, num(s.median), num(s.mean), num(s.stddev), `${num(s.ci95[0])} – ${num(s.ci95[1])}`, num(s.min), num(s.max), String(s.n)]);
+    }
+    lines.push('', stats.toString());
+  }
+  const last = counted[counted.length - 1] ?? run.trials[run.trials.length - 1];
+  if (last) {
+    const records = Object.entries(last.records);
+    if (records.length) {
+      lines.push('', zh ? '记录的值（最后一次试验）' : 'Recorded values (last trial)');
+      for (const [name, values] of records) lines.push(`  ${name}: ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+    }
+    const shared = Object.entries(last.finalShared);
+    if (shared.length) lines.push(`${zh ? '共享变量终值' : 'final shared state'}: ${shared.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
+  }
+  for (const warning of run.warnings) lines.push(`warning: ${warning}`);
+  return lines.join('\n');
+}
+
+export function formatHistory(runs: readonly RunSummary[]): string {
+  if (runs.length === 0) return 'no runs recorded yet (conlab run <lesson> records one)';
+  const out = table(['run', 'started', 'lesson / title', 'status', 'wall ms', 'claims ✓/✗/?', 'tags']);
+  for (const run of runs) {
+    out.push([run.id.slice(0, 8), run.startedAt.replace('T', ' ').slice(0, 19), run.lessonId ?? run.title, run.status, num(run.wallMs, 0), `${run.claimsHeld}/${run.claimsFailed}/${run.claimsInconclusive}`, run.tags.join(', ')]);
+  }
+  return out.toString();
+}
+
+export function formatComparison(comparison: Comparison): string {
+  const others = comparison.runIds.slice(1);
+  const out = table(['metric', `baseline ${comparison.baselineId.slice(0, 8)} (mean)`, ...others.map((id) => `${id.slice(0, 8)}: ratio [95% CI]`)]);
+  for (const metric of comparison.metrics) {
+    const base = metric.stats[0];
+    const cells = metric.ratios.map((ratio) => {
+      if (!ratio || ratio.ratio === null) return ratio?.reason ?? '–';
+      const interval = ratio.interval ? ` [${ratio.interval[0].toFixed(2)}, ${ratio.interval[1].toFixed(2)}]` : ` (${ratio.reason ?? 'no interval'})`;
+      return `${ratio.ratio.toFixed(2)}×${interval}${ratio.verdict && ratio.verdict !== 'uncertain' ? ` ${ratio.verdict}` : ''}`;
+    });
+    out.push([`${metric.name}${metric.unit ? ` (${metric.unit})` : ''}`, base ? num(base.mean) : '–', ...cells]);
+  }
+  const lines = [out.toString()];
+  for (const skipped of comparison.skipped) lines.push(`skipped ${skipped.name}: ${skipped.reason}`);
+  return lines.join('\n');
+}
+
+/** The machine-readable result of `conlab run --json`. */
+export function runJson(run: RunRecord): Record<string, unknown> {
+  return {
+    runId: run.id,
+    lessonId: run.lessonId,
+    title: run.title,
+    status: run.status,
+    wallMs: run.wallMs,
+    params: run.params,
+    claims: run.claims.map((c) => ({ id: c.id, text: c.text, status: c.status, detail: c.detail })),
+    metrics: Object.fromEntries(run.stats.map((s) => [s.name, s])),
+    trials: run.trials.map((t) => ({
+      index: t.index,
+      warmup: t.warmup,
+      status: t.status,
+      wallMs: t.wallMs,
+      metrics: t.metrics,
+      records: t.records,
+      finalShared: t.finalShared,
+      deadlock: t.deadlock,
+      error: t.error,
+      eventCount: t.eventCount,
+      eventsLost: t.eventsLost,
+      actors: t.actors,
+    })),
+    substitutions: run.substitutions,
+    warnings: run.warnings,
+    environment: run.environment,
+  };
+}

@@ -1,0 +1,349 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { Command, CommanderError, Option } from 'commander';
+import type { RunFilter, RunRecord, RunStatus } from '../engine/run-model';
+import { RUN_STATUSES } from '../engine/run-model';
+import { appVersion } from '../engine/entry-paths';
+import { specJsonSchema } from '../engine/spec/spec-schema';
+import { formatIssues } from '../engine/spec/validate';
+import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
+import type { Lang } from '../lessons/lesson';
+import { formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, progressLine, runJson } from './format';
+
+/**
+ * `conlab`: the lab on the command line. Exit codes: 0 ok, 1 a run failed or a claim failed,
+ * 2 bad input. Errors are one clear message, never a stack trace unless --debug.
+ */
+
+v8.setFlagsFromString('--no-concurrent-osr');
+
+class UsageError extends Error {}
+
+function defaultLang(): Lang {
+  const locale = process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG'] || Intl.DateTimeFormat().resolvedOptions().locale;
+  return /^zh/i.test(locale) ? 'zh' : 'en';
+}
+
+function parseLang(value: string): Lang {
+  if (value !== 'en' && value !== 'zh') throw new UsageError(`--lang must be en or zh, got ${value}`);
+  return value;
+}
+
+function parseCount(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+    return n;
+  };
+}
+
+function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set takes name=value, got ${value}`);
+  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1) };
+}
+
+interface GlobalOptions {
+  db?: string;
+  debug?: boolean;
+}
+
+function openService(program: Command, caps: Record<string, number> = {}): LabService {
+  const { db } = program.opts<GlobalOptions>();
+  return LabService.open({ dbPath: db, caps });
+}
+
+async function withService<T>(program: Command, fn: (service: LabService) => Promise<T> | T, caps?: Record<string, number>): Promise<T> {
+  const service = openService(program, caps);
+  try {
+    return await fn(service);
+  } finally {
+    await service.close();
+  }
+}
+
+function readSpecFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+function exitCodeFor(run: RunRecord): number {
+  return run.status !== 'ok' && run.status !== 'deadlocked' ? 1 : run.claims.some((c) => c.status === 'fails') ? 1 : run.status === 'deadlocked' && run.claims.length === 0 ? 1 : 0;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('conlab')
+    .description('Concurrency Lab: run concurrency experiments on real processes, threads and tasks, and keep every run.')
+    .version(appVersion())
+    .option('--db <path>', 'run history database (default: $CONLAB_DB, else the app\'s data folder)')
+    .option('--debug', 'show stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('list')
+    .description('list the lessons by chapter')
+    .option('--lang <lang>', 'en or zh (default: from the system locale)')
+    .option('--json', 'print [{id, chapter, title: {en, zh}}]')
+    .action((opts: { lang?: string; json?: boolean }) =>
+      withService(program, (service) => {
+        const lessons = service.listLessons();
+        if (opts.json) print(JSON.stringify(lessons.map((l) => ({ id: l.id, chapter: l.chapter, title: l.title })), null, 2));
+        else print(formatLessonList(service, opts.lang ? parseLang(opts.lang) : defaultLang()));
+      }),
+    );
+
+  program
+    .command('show')
+    .description('show a lesson: what it teaches, its parameters and its claims')
+    .argument('<lesson>', 'lesson id')
+    .option('--lang <lang>', 'en or zh')
+    .option('--json', 'print the lesson as JSON')
+    .action((id: string, opts: { lang?: string; json?: boolean }) =>
+      withService(program, (service) => {
+        const lesson = service.getLesson(id);
+        if (opts.json) print(JSON.stringify(lesson, null, 2));
+        else print(formatLesson(lesson, opts.lang ? parseLang(opts.lang) : defaultLang()));
+      }),
+    );
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of experiment specs (for editors)')
+    .action(() => print(JSON.stringify(specJsonSchema(), null, 2))); // needs no database
+
+  program
+    .command('run')
+    .description('run a lesson (by id) or a spec file, record it, and check its claims')
+    .argument('<lesson-or-file>', 'a lesson id, or a path to a spec .json file')
+    .option('--set <name=value>', 'override a parameter (repeatable)', collectSet, {})
+    .option('--repeat <n>', 'counted trials', parseCount('--repeat', 1, 1000), 1)
+    .option('--warmup <n>', 'warm-up trials, not counted', parseCount('--warmup', 0, 100), 0)
+    .option('--title <text>', 'a title for the run')
+    .option('--json', 'print one JSON object: runId, status, claims, metrics, trials')
+    .option('--lang <lang>', 'en or zh')
+    .option('--max-actors <n>', 'cap on actor instances per trial', parseCount('--max-actors', 1, 100_000))
+    .option('--max-wall-ms <ms>', 'cap on a trial\'s wall time', parseCount('--max-wall-ms', 1, 86_400_000))
+    .option('--max-memory-mb <mb>', 'heap cap per thread or process actor', parseCount('--max-memory-mb', 16, 65_536))
+    .option('--max-events <n>', 'trace events kept per trial', parseCount('--max-events', 0, 100_000_000))
+    .action(
+      async (
+        target: string,
+        opts: { set: Record<string, string>; repeat: number; warmup: number; title?: string; json?: boolean; lang?: string; maxActors?: number; maxWallMs?: number; maxMemoryMb?: number; maxEvents?: number },
+      ) => {
+        const lang = opts.lang ? parseLang(opts.lang) : defaultLang();
+        const caps: Record<string, number> = {};
+        if (opts.maxActors !== undefined) caps['maxActors'] = opts.maxActors;
+        if (opts.maxWallMs !== undefined) caps['wallTimeMs'] = opts.maxWallMs;
+        if (opts.maxMemoryMb !== undefined) caps['memoryMbPerActor'] = opts.maxMemoryMb;
+        if (opts.maxEvents !== undefined) caps['maxEvents'] = opts.maxEvents;
+        const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
+        const spec = isFile ? readSpecFile(target) : undefined;
+        const live = !opts.json && process.stderr.isTTY;
+        const controller = new AbortController();
+        const onSigint = (): void => {
+          if (controller.signal.aborted) process.exit(130);
+          controller.abort();
+        };
+        process.on('SIGINT', onSigint);
+        try {
+          const run = await withService(
+            program,
+            (service) =>
+              service.run({
+                ...(isFile ? { spec } : { lessonId: target }),
+                overrides: opts.set,
+                repeat: opts.repeat,
+                warmup: opts.warmup,
+                ...(opts.title ? { title: opts.title } : {}),
+                signal: controller.signal,
+                onProgress: (progress) => {
+                  if (live) process.stderr.write(`\r\x1b[2K${progressLine(progress)}`);
+                },
+              }),
+            caps,
+          );
+          if (live) process.stderr.write('\r\x1b[2K');
+          print(opts.json ? JSON.stringify(runJson(run), null, 2) : formatRun(run, lang));
+          process.exitCode = exitCodeFor(run);
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+      },
+    );
+
+  program
+    .command('history')
+    .description('list recorded runs, newest first')
+    .option('--lesson <id>', 'only runs of this lesson')
+    .addOption(new Option('--status <status>', 'only runs that ended so').choices([...RUN_STATUSES]))
+    .option('--tag <tag>', 'only runs with this tag')
+    .option('--since <date>', 'started on or after (ISO date)')
+    .option('--until <date>', 'started before (ISO date)')
+    .option('--search <text>', 'search titles, lessons and notes')
+    .option('--limit <n>', 'at most this many', parseCount('--limit', 1, 100_000), 50)
+    .option('--json', 'print JSON')
+    .action((opts: { lesson?: string; status?: RunStatus; tag?: string; since?: string; until?: string; search?: string; limit: number; json?: boolean }) =>
+      withService(program, (service) => {
+        const filter: RunFilter = {
+          ...(opts.lesson ? { lessonId: opts.lesson } : {}),
+          ...(opts.status ? { status: opts.status } : {}),
+          ...(opts.tag ? { tag: opts.tag } : {}),
+          ...(opts.since ? { since: opts.since } : {}),
+          ...(opts.until ? { until: opts.until } : {}),
+          ...(opts.search ? { search: opts.search } : {}),
+          limit: opts.limit,
+        };
+        const runs = service.listRuns(filter);
+        print(opts.json ? JSON.stringify(runs, null, 2) : formatHistory(runs));
+      }),
+    );
+
+  program
+    .command('show-run')
+    .description('show one recorded run')
+    .argument('<run>', 'run id (or a unique prefix)')
+    .option('--json', 'print the whole run record')
+    .option('--lang <lang>', 'en or zh')
+    .action((id: string, opts: { json?: boolean; lang?: string }) =>
+      withService(program, (service) => {
+        const run = service.getRun(id);
+        print(opts.json ? JSON.stringify(run, null, 2) : formatRun(run, opts.lang ? parseLang(opts.lang) : defaultLang()));
+      }),
+    );
+
+  program
+    .command('compare')
+    .description('compare two or more runs: the first is the baseline; ratios with 95% intervals')
+    .argument('<runs...>', 'run ids (or unique prefixes)')
+    .option('--metric <name...>', 'only these metrics')
+    .option('--json', 'print JSON')
+    .action((ids: string[], opts: { metric?: string[]; json?: boolean }) =>
+      withService(program, (service) => {
+        const comparison = service.compare(ids, opts.metric);
+        print(opts.json ? JSON.stringify(comparison, null, 2) : formatComparison(comparison));
+      }),
+    );
+
+  program
+    .command('export')
+    .description('export a run: a JSON run log (optionally gzip), CSV, or a trace for Perfetto / chrome://tracing')
+    .argument('<run>', 'run id (or a unique prefix)')
+    .addOption(new Option('--format <format>', 'what to write').choices([...EXPORT_FORMATS]).default('json'))
+    .option('--out <file>', 'write here (default: a file named after the run in the current folder; - for stdout)')
+    .action((id: string, opts: { format: ExportFormat; out?: string }) =>
+      withService(program, (service) => {
+        const exported = service.exportRun(id, opts.format);
+        if (opts.out === '-') {
+          process.stdout.write(exported.data);
+          return;
+        }
+        const file = opts.out ?? exported.fileName;
+        writeFileSync(file, exported.data);
+        print(`wrote ${file} (${exported.data.length.toLocaleString('en')} bytes)`);
+      }),
+    );
+
+  program
+    .command('import')
+    .description('import a JSON run log (plain or gzip); validated strictly, nothing in it is executed')
+    .argument('<file>', 'the run log')
+    .action((file: string) =>
+      withService(program, (service) => {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(file);
+        } catch (error) {
+          throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+        }
+        const { runId, result } = service.importRunLog(bytes);
+        print(result === 'inserted' ? `imported run ${runId}` : `run ${runId} is already in the history; nothing changed`);
+      }),
+    );
+
+  program
+    .command('delete')
+    .description('delete recorded runs with their trials, events, tags and notes')
+    .argument('<runs...>', 'run ids (or unique prefixes)')
+    .action((ids: string[]) =>
+      withService(program, (service) => {
+        for (const id of ids) {
+          const full = service.resolveRunId(id);
+          service.deleteRun(full);
+          print(`deleted ${full}`);
+        }
+      }),
+    );
+
+  program
+    .command('tag')
+    .description('tag a run (or remove a tag with --remove)')
+    .argument('<run>', 'run id (or a unique prefix)')
+    .argument('<tags...>', 'tags')
+    .option('--remove', 'remove these tags instead')
+    .action((id: string, tags: string[], opts: { remove?: boolean }) =>
+      withService(program, (service) => {
+        for (const tag of tags) {
+          if (opts.remove) service.untagRun(id, tag);
+          else service.tagRun(id, tag);
+        }
+      }),
+    );
+
+  program
+    .command('note')
+    .description('add a note to a run')
+    .argument('<run>', 'run id (or a unique prefix)')
+    .argument('<text>', 'the note')
+    .action((id: string, text: string) =>
+      withService(program, (service) => {
+        service.addNote(id, text);
+      }),
+    );
+
+  return program;
+}
+
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv as string[], { from: 'node' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version print and exit 0; usage errors were already explained by commander.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof LabError) {
+      process.stderr.write(`conlab: ${error.issues.length ? formatIssues(error.issues) : error.message}\n`);
+      return error.code === 'unavailable' ? 1 : 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`conlab: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`conlab: ${debug && error instanceof Error ? error.stack ?? error.message : error instanceof Error ? error.message : String(error)}\n`);
+    if (!debug) process.stderr.write('(run again with --debug for details)\n');
+    return 1;
+  }
+}
+
+const exitCode = await main(process.argv);
+process.exitCode = exitCode;

@@ -1,0 +1,116 @@
+import type { Lesson } from '../lesson';
+
+const criticalSection = (locked: boolean) => [
+  ...(locked ? [{ op: 'acquire', prim: 'counterLock' }] : []),
+  { op: 'read', var: 'counter', into: 'seen' },
+  // The gap between reading and writing back is the race window: wide on purpose, so that
+  // without the lock every thread reads before any writes, and updates are always lost.
+  { op: 'block', ms: { param: 'windowMs' } },
+  { op: 'write', var: 'counter', value: { sub: [{ ref: 'seen' }, 1] } },
+  ...(locked ? [{ op: 'release', prim: 'counterLock' }] : []),
+];
+
+export const raceCounter: Lesson = {
+  id: 'race-counter',
+  chapter: 'threads',
+  title: { en: 'A race that loses updates, and the lock that fixes it', zh: '丢失更新的竞争，以及修复它的锁' },
+  text: {
+    teaches: {
+      en: 'Many threads each take one from a shared counter by reading it, pausing, and writing back. Without a lock they read the same old value and overwrite each other, so most decrements vanish. With a mutex around read-pause-write the counter reaches exactly zero. Starting threads one at a time and joining each before the next is also correct, but slower than a lock when each thread has work outside the critical section.',
+      zh: '多个线程各自把共享计数器减一：先读，停一下，再写回。没有锁时它们读到同一个旧值、互相覆盖，大部分减法就丢了。用互斥锁包住“读-停-写”，计数器恰好减到零。一个接一个地启动线程并逐个 join 也正确，但当每个线程在临界区外还有工作时，它比加锁慢。',
+    },
+    watch: {
+      en: 'In the unlocked phase all lanes read at almost the same moment. In the locked phase the lanes show long "blocked on a lock" stretches: only one thread is inside at a time. In the serial phase lanes never overlap.',
+      zh: '无锁阶段，各条泳道几乎同时读取；加锁阶段，泳道上出现长段“等待锁”，任何时刻只有一个线程在临界区内；串行阶段，泳道彼此不重叠。',
+    },
+    pythonVsNode: {
+      en: 'In CPython the GIL runs one thread at a time, yet the race still happens because the thread can be switched between the read and the write. Node worker threads run truly in parallel on separate cores, so the race needs no switch at all. A Node worker costs tens of milliseconds to start (a CPython thread well under one), which is why the serial phase is so slow here.',
+      zh: 'CPython 有 GIL，同一时刻只运行一个线程，但读和写之间可能被切换，所以仍会竞争。Node 的 worker 线程在不同核心上真正并行，不需要切换就会竞争。Node 启动一个 worker 要几十毫秒（CPython 线程远不到一毫秒），所以这里串行阶段特别慢。',
+    },
+    tryNext: {
+      en: 'Set windowMs=0: the race window shrinks to a few instructions and some runs may lose no update at all — races are about timing, not certainty. Raise threads to 50: the unlocked result stays far above zero while the locked one is still exactly zero.',
+      zh: '把 windowMs 设为 0：竞争窗口缩到几条指令，有些运行可能一个更新都不丢——竞争取决于时机，而非必然。把 threads 调到 50：无锁结果仍远高于零，加锁结果仍恰好为零。',
+    },
+  },
+  spec: {
+    version: 1,
+    id: 'race-counter',
+    title: { en: 'Race on a shared counter', zh: '共享计数器上的竞争' },
+    params: {
+      threads: { type: 'integer', default: 20, min: 2, max: 200, description: { en: 'threads in each phase', zh: '每个阶段的线程数' } },
+      windowMs: { type: 'integer', default: 10, min: 0, max: 200, description: { en: 'pause between read and write (the race window)', zh: '读与写之间的停顿（竞争窗口）' } },
+      outsideMs: { type: 'integer', default: 40, min: 0, max: 1000, description: { en: 'work each thread does outside the critical section', zh: '每个线程在临界区外做的工作' } },
+    },
+    shared: { counter: { scope: 'shared', initial: { param: 'threads' } } },
+    primitives: { counterLock: { type: 'mutex' } },
+    actors: [
+      {
+        name: 'main',
+        kind: 'main',
+        program: [
+          { op: 'mark', name: 'unlocked' },
+          { op: 'spawn', actor: 'unlocked' },
+          { op: 'join', actor: 'unlocked' },
+          { op: 'read', var: 'counter', into: 'final' },
+          { op: 'record', name: 'unlockedFinal', value: { ref: 'final' } },
+          { op: 'write', var: 'counter', value: { param: 'threads' } },
+          { op: 'mark', name: 'locked' },
+          { op: 'let', name: 't0', value: { now: 'ms' } },
+          { op: 'spawn', actor: 'locked' },
+          { op: 'join', actor: 'locked' },
+          { op: 'record', name: 'lockedMs', value: { sub: [{ now: 'ms' }, { ref: 't0' }] } },
+          { op: 'read', var: 'counter', into: 'final' },
+          { op: 'record', name: 'lockedFinal', value: { ref: 'final' } },
+          { op: 'write', var: 'counter', value: { param: 'threads' } },
+          { op: 'mark', name: 'serial' },
+          { op: 'let', name: 't0', value: { now: 'ms' } },
+          { op: 'let', name: 'i', value: 0 },
+          {
+            op: 'repeat',
+            times: { param: 'threads' },
+            steps: [
+              { op: 'spawn', actor: 'serial', index: { ref: 'i' } },
+              { op: 'join', actor: 'serial', index: { ref: 'i' } },
+              { op: 'let', name: 'i', value: { add: [{ ref: 'i' }, 1] } },
+            ],
+          },
+          { op: 'record', name: 'serialMs', value: { sub: [{ now: 'ms' }, { ref: 't0' }] } },
+          { op: 'read', var: 'counter', into: 'final' },
+          { op: 'record', name: 'serialFinal', value: { ref: 'final' } },
+        ],
+      },
+      { name: 'unlocked', kind: 'thread', count: { param: 'threads' }, autostart: false, program: criticalSection(false) },
+      {
+        name: 'locked',
+        kind: 'thread',
+        count: { param: 'threads' },
+        autostart: false,
+        program: [{ op: 'block', ms: { param: 'outsideMs' } }, { op: 'section', name: 'critical', steps: criticalSection(true) }],
+      },
+      {
+        name: 'serial',
+        kind: 'thread',
+        count: { param: 'threads' },
+        autostart: false,
+        program: [{ op: 'block', ms: { param: 'outsideMs' } }, ...criticalSection(false)],
+      },
+    ],
+    claims: [
+      {
+        id: 'updates-lost',
+        text: { en: 'Without a lock, updates are lost: the counter ends above 0', zh: '不加锁会丢失更新：计数器最终大于 0' },
+        check: { compare: [{ record: 'unlockedFinal' }, '>', { const: 0 }] },
+      },
+      {
+        id: 'lock-exact',
+        text: { en: 'With a mutex the counter ends at exactly 0', zh: '加互斥锁后计数器恰好为 0' },
+        check: { all: [{ compare: [{ record: 'lockedFinal' }, '==', { const: 0 }] }, { compare: [{ metric: 'section.critical.max' }, '==', { const: 1 }] }] },
+      },
+      {
+        id: 'lock-beats-serial',
+        text: { en: 'The lock variant is faster than starting and joining threads one by one', zh: '加锁版本比逐个启动并 join 线程更快' },
+        check: { compare: [{ record: 'lockedMs' }, '<', { record: 'serialMs' }] },
+      },
+    ],
+  },
+};

@@ -1,0 +1,319 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ActorHosts } from '../engine/actors/hosts';
+import { appVersion } from '../engine/entry-paths';
+import { compareRuns, type Comparison } from '../engine/metrics/compare';
+import type { RunRecord, RunFilter, RunNote, RunSummary } from '../engine/run-model';
+import { runExperiment, type RunProgress, type RunSink } from '../engine/runner/experiment';
+import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../engine/spec/limits';
+import { specJsonSchema } from '../engine/spec/spec-schema';
+import { SpecError, validateSpec, type ParamValues, type SpecIssue } from '../engine/spec/validate';
+import type { EventBatch } from '../engine/trace/trace-event';
+import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
+import { buildRunLog, parseRunLog, RunLogError, serializeRunLog } from '../export/run-log';
+import { toTraceEvents } from '../export/trace-events';
+import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from '../lessons/lesson';
+import { findLesson, LESSONS } from '../lessons/catalog';
+import { resolveDbPath } from '../store/db-location';
+import { RunStore } from '../store/run-store';
+import { RunWriter } from '../store/run-writer';
+
+/**
+ * LabService: the one API every front end calls — the CLI, browser mode and the Electron app.
+ * It owns the store (one reading connection, one writer worker) and runs experiments; front ends
+ * never reach into the engine's insides. Errors a person caused are LabErrors with a code.
+ */
+
+export type LabErrorCode = 'bad-input' | 'not-found' | 'conflict' | 'unavailable';
+
+export class LabError extends Error {
+  constructor(
+    readonly code: LabErrorCode,
+    message: string,
+    readonly issues: readonly SpecIssue[] = [],
+  ) {
+    super(message);
+    this.name = 'LabError';
+  }
+}
+
+export interface LabServiceOptions {
+  /** Explicit database path (the CLI's --db); else CONLAB_DB; else the app's user-data folder. */
+  readonly dbPath?: string | undefined;
+  readonly hosts?: Partial<ActorHosts>;
+  readonly caps?: Partial<LimitCaps>;
+  readonly workRoot?: string;
+}
+
+export interface LessonSummary {
+  readonly id: string;
+  readonly chapter: ChapterId;
+  readonly chapterTitle: { en: string; zh: string };
+  readonly title: { en: string; zh: string };
+}
+
+export interface StartRunRequest {
+  /** A lesson id, or a spec (an object) to run. */
+  readonly lessonId?: string;
+  readonly spec?: unknown;
+  readonly overrides?: Readonly<Record<string, string | number | boolean>>;
+  readonly repeat?: number;
+  readonly warmup?: number;
+  readonly title?: string;
+  readonly experimentId?: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: RunProgress) => void;
+  readonly onBatch?: (batch: EventBatch) => void;
+}
+
+export type ExportFormat = 'json' | 'json.gz' | 'csv' | 'csv-metrics' | 'csv-events' | 'trace';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'json.gz', 'csv', 'csv-metrics', 'csv-events', 'trace'];
+
+export interface ExportResult {
+  readonly data: Buffer;
+  readonly fileName: string;
+  readonly mimeType: string;
+}
+
+function sinkFor(writer: RunWriter): RunSink {
+  return {
+    beginRun: (meta) => writer.beginRun(meta),
+    appendBatches: (runId, batches) => writer.appendBatches(runId, batches),
+    saveTrial: (runId, trial) => writer.saveTrial(runId, trial),
+    finishRun: (runId, fields) => writer.finishRun(runId, fields),
+    flush: () => writer.flush(),
+  };
+}
+
+export class LabService {
+  readonly dbPath: string;
+  readonly caps: LimitCaps;
+  private readonly store: RunStore;
+  private writer: Promise<RunWriter> | null = null;
+  private readonly active = new Map<string, AbortController>();
+
+  private constructor(
+    store: RunStore,
+    dbPath: string,
+    private readonly options: LabServiceOptions,
+  ) {
+    this.store = store;
+    this.dbPath = dbPath;
+    this.caps = { ...DEFAULT_LIMIT_CAPS, ...options.caps };
+  }
+
+  static open(options: LabServiceOptions = {}): LabService {
+    const dbPath = resolveDbPath(options.dbPath);
+    try {
+      mkdirSync(dirname(dbPath), { recursive: true });
+      return new LabService(RunStore.open(dbPath), dbPath, options);
+    } catch (error) {
+      throw new LabError('unavailable', `cannot open the run history at ${dbPath}: ${(error as Error).message}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ lessons and specs
+
+  listLessons(): LessonSummary[] {
+    return LESSONS.map((lesson) => ({ id: lesson.id, chapter: lesson.chapter, chapterTitle: CHAPTER_TITLES[lesson.chapter], title: lesson.title }));
+  }
+
+  chapters(): readonly { id: ChapterId; title: { en: string; zh: string } }[] {
+    return CHAPTERS.map((id) => ({ id, title: CHAPTER_TITLES[id] }));
+  }
+
+  getLesson(id: string): Lesson {
+    const lesson = findLesson(id);
+    if (!lesson) throw new LabError('not-found', `no lesson named ${id} (conlab list shows them all)`);
+    return lesson;
+  }
+
+  specSchema(): unknown {
+    return specJsonSchema();
+  }
+
+  validate(spec: unknown, overrides: Readonly<Record<string, string | number | boolean>> = {}): { ok: true; params: ParamValues } | { ok: false; issues: readonly SpecIssue[] } {
+    try {
+      return { ok: true, params: validateSpec(spec, { overrides, caps: this.caps }).params };
+    } catch (error) {
+      if (error instanceof SpecError) return { ok: false, issues: error.issues };
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------ runs
+
+  private getWriter(): Promise<RunWriter> {
+    this.writer ??= RunWriter.open(this.dbPath);
+    return this.writer;
+  }
+
+  /** Runs a lesson or a spec to the end and records it. Bad specs are refused before anything starts. */
+  async run(request: StartRunRequest): Promise<RunRecord> {
+    const lesson = request.lessonId !== undefined ? this.getLesson(request.lessonId) : null;
+    const spec = lesson ? lesson.spec : request.spec;
+    if (spec === undefined) throw new LabError('bad-input', 'give a lesson id or a spec to run');
+    let validated;
+    try {
+      validated = validateSpec(spec, { overrides: request.overrides ?? {}, caps: this.caps });
+    } catch (error) {
+      if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
+      throw error;
+    }
+    const controller = new AbortController();
+    const onOuterAbort = (): void => controller.abort();
+    request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const writer = await this.getWriter();
+    let runId: string | null = null;
+    try {
+      const { run } = await runExperiment({
+        spec,
+        validated,
+        repeat: request.repeat ?? 1,
+        warmup: request.warmup ?? 0,
+        lessonId: lesson?.id ?? null,
+        experimentId: request.experimentId ?? null,
+        ...(request.title !== undefined ? { title: request.title } : lesson ? { title: lesson.title.en } : {}),
+        ...(this.options.hosts ? { hosts: this.options.hosts } : {}),
+        ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
+        signal: controller.signal,
+        sink: sinkFor(writer),
+        onProgress: (progress) => {
+          if (runId === null) {
+            runId = progress.runId;
+            this.active.set(runId, controller);
+          }
+          request.onProgress?.(progress);
+        },
+        ...(request.onBatch ? { onBatch: request.onBatch } : {}),
+      });
+      return this.getRun(run.id);
+    } catch (error) {
+      if (error instanceof RangeError) throw new LabError('bad-input', error.message);
+      throw error;
+    } finally {
+      if (runId !== null) this.active.delete(runId);
+      request.signal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  /** Cancels a run in progress; the whole tree is gone within half a second. */
+  cancel(runId: string): boolean {
+    const controller = this.active.get(runId);
+    if (!controller) return false;
+    controller.abort();
+    return true;
+  }
+
+  activeRuns(): string[] {
+    return [...this.active.keys()];
+  }
+
+  // ------------------------------------------------------------------ history
+
+  /** Accepts a full run id or a unique prefix of at least 4 characters. */
+  resolveRunId(idOrPrefix: string): string {
+    if (this.store.runExists(idOrPrefix)) return idOrPrefix;
+    if (idOrPrefix.length < 4 || !/^[0-9a-f-]+$/i.test(idOrPrefix)) throw new LabError('not-found', `no run ${idOrPrefix}`);
+    const rows = this.store.db.prepare('SELECT id FROM runs WHERE id LIKE ? LIMIT 2').all(`${idOrPrefix.toLowerCase()}%`) as { id: string }[];
+    if (rows.length === 0) throw new LabError('not-found', `no run ${idOrPrefix}`);
+    if (rows.length > 1) throw new LabError('bad-input', `${idOrPrefix} matches several runs; give more characters`);
+    return rows[0]!.id;
+  }
+
+  listRuns(filter: RunFilter = {}): RunSummary[] {
+    try {
+      return this.store.listRuns(filter);
+    } catch (error) {
+      throw new LabError('bad-input', (error as Error).message);
+    }
+  }
+
+  getRun(idOrPrefix: string): RunRecord {
+    const id = this.resolveRunId(idOrPrefix);
+    const run = this.store.getRun(id);
+    if (!run) throw new LabError('not-found', `no run ${idOrPrefix}`);
+    return run;
+  }
+
+  runEvents(idOrPrefix: string, trial?: number): EventBatch[] {
+    return this.store.readEventBatches(this.resolveRunId(idOrPrefix), trial);
+  }
+
+  tagRun(idOrPrefix: string, tag: string): void {
+    if (!tag.trim()) throw new LabError('bad-input', 'a tag cannot be empty');
+    this.store.addTag(this.resolveRunId(idOrPrefix), tag.trim());
+  }
+
+  untagRun(idOrPrefix: string, tag: string): boolean {
+    return this.store.removeTag(this.resolveRunId(idOrPrefix), tag);
+  }
+
+  addNote(idOrPrefix: string, text: string): RunNote {
+    if (!text.trim()) throw new LabError('bad-input', 'a note cannot be empty');
+    const note = this.store.addNote(this.resolveRunId(idOrPrefix), text);
+    if (!note) throw new LabError('not-found', `no run ${idOrPrefix}`);
+    return note;
+  }
+
+  deleteRun(idOrPrefix: string): boolean {
+    const id = this.resolveRunId(idOrPrefix);
+    if (this.active.has(id)) throw new LabError('conflict', `run ${id} is still running; cancel it first`);
+    return this.store.deleteRun(id);
+  }
+
+  compare(ids: readonly string[], metrics?: readonly string[]): Comparison {
+    if (ids.length < 2) throw new LabError('bad-input', 'compare needs two or more runs');
+    const runs = ids.map((id) => this.getRun(id));
+    return compareRuns(runs, metrics ? { metrics } : {});
+  }
+
+  // ------------------------------------------------------------------ export and import
+
+  exportRun(idOrPrefix: string, format: ExportFormat): ExportResult {
+    const run = this.getRun(idOrPrefix);
+    const base = `conlab-${run.lessonId ?? 'run'}-${run.id.slice(0, 8)}`;
+    switch (format) {
+      case 'json':
+      case 'json.gz': {
+        const log = buildRunLog(run, this.store.readEventBatches(run.id), appVersion());
+        const gzip = format === 'json.gz';
+        return { data: serializeRunLog(log, { gzip }), fileName: `${base}.runlog.json${gzip ? '.gz' : ''}`, mimeType: gzip ? 'application/gzip' : 'application/json' };
+      }
+      case 'csv':
+        return { data: Buffer.from(trialsCsv(run)), fileName: `${base}.trials.csv`, mimeType: 'text/csv' };
+      case 'csv-metrics':
+        return { data: Buffer.from(metricsCsv(run)), fileName: `${base}.metrics.csv`, mimeType: 'text/csv' };
+      case 'csv-events': {
+        const parts: string[] = [];
+        for (const line of eventsCsvLines(this.store.readEventBatches(run.id))) parts.push(line);
+        return { data: Buffer.from(parts.join('')), fileName: `${base}.events.csv`, mimeType: 'text/csv' };
+      }
+      case 'trace':
+        return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.store.readEventBatches(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
+      default:
+        throw new LabError('bad-input', `unknown export format ${String(format)}; use one of ${EXPORT_FORMATS.join(', ')}`);
+    }
+  }
+
+  /** Imports a run log: validated strictly, never executed; importing the same run twice changes nothing. */
+  importRunLog(bytes: Buffer | string): { runId: string; result: 'inserted' | 'exists' } {
+    let log;
+    try {
+      log = parseRunLog(bytes);
+    } catch (error) {
+      if (error instanceof RunLogError) throw new LabError('bad-input', error.message);
+      throw error;
+    }
+    const result = this.store.saveCompleteRun(log.run as RunRecord, log.events);
+    return { runId: log.run.id, result };
+  }
+
+  async close(): Promise<void> {
+    for (const controller of this.active.values()) controller.abort();
+    if (this.writer) await (await this.writer).close();
+    this.store.close();
+  }
+}
+
+export type { Lang };
