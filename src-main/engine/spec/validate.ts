@@ -132,10 +132,10 @@ export function zodIssues(error: z.ZodError, input: unknown, prefix: readonly Pr
         out.push({ path: at, message: 'wrong type', received, expected: issue.expected });
         break;
       case 'too_small':
-        out.push({ path: at, message: issue.message, received, expected: `at least ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : ''}` });
+        out.push({ path: at, message: 'too small', received, expected: `at least ${String(issue.minimum)}${issue.origin === 'array' ? ' items' : ''}` });
         break;
       case 'too_big':
-        out.push({ path: at, message: issue.message, received, expected: `at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''}` });
+        out.push({ path: at, message: 'too large', received, expected: `at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''}` });
         break;
       default:
         out.push({ path: at, message: issue.message, received });

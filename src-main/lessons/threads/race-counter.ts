@@ -1,14 +1,16 @@
 import type { Lesson } from '../lesson';
 
-const criticalSection = (locked: boolean) => [
-  ...(locked ? [{ op: 'acquire', prim: 'counterLock' }] : []),
+const readPauseWrite = [
   { op: 'read', var: 'counter', into: 'seen' },
   // The gap between reading and writing back is the race window: wide on purpose, so that
   // without the lock every thread reads before any writes, and updates are always lost.
   { op: 'block', ms: { param: 'windowMs' } },
   { op: 'write', var: 'counter', value: { sub: [{ ref: 'seen' }, 1] } },
-  ...(locked ? [{ op: 'release', prim: 'counterLock' }] : []),
 ];
+const criticalSection = (locked: boolean) =>
+  locked
+    ? [{ op: 'acquire', prim: 'counterLock' }, { op: 'section', name: 'critical', steps: readPauseWrite }, { op: 'release', prim: 'counterLock' }]
+    : readPauseWrite;
 
 export const raceCounter: Lesson = {
   id: 'race-counter',
@@ -85,7 +87,7 @@ export const raceCounter: Lesson = {
         kind: 'thread',
         count: { param: 'threads' },
         autostart: false,
-        program: [{ op: 'block', ms: { param: 'outsideMs' } }, { op: 'section', name: 'critical', steps: criticalSection(true) }],
+        program: [{ op: 'block', ms: { param: 'outsideMs' } }, ...criticalSection(true)],
       },
       {
         name: 'serial',
@@ -100,6 +102,11 @@ export const raceCounter: Lesson = {
         id: 'updates-lost',
         text: { en: 'Without a lock, updates are lost: the counter ends above 0', zh: '不加锁会丢失更新：计数器最终大于 0' },
         check: { compare: [{ record: 'unlockedFinal' }, '>', { const: 0 }] },
+      },
+      {
+        id: 'serial-exact',
+        text: { en: 'Starting and joining one thread at a time is also correct: the counter ends at 0', zh: '一次只启动并 join 一个线程同样正确：计数器最终为 0' },
+        check: { compare: [{ record: 'serialFinal' }, '==', { const: 0 }] },
       },
       {
         id: 'lock-exact',
