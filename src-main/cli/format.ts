@@ -158,3 +158,24 @@ export function runJson(run: RunRecord): Record<string, unknown> {
     environment: run.environment,
   };
 }
+
+export interface CheckRow {
+  readonly lesson: string;
+  readonly runId: string;
+  readonly status: string;
+  readonly held: number;
+  readonly failed: number;
+  readonly inconclusive: number;
+  readonly wallMs: number;
+  readonly failures: readonly string[];
+}
+
+export function formatCheck(rows: readonly CheckRow[]): string {
+  const out = table(['lesson', 'status', 'held', 'failed', 'inconclusive', 'wall ms']);
+  for (const row of rows) out.push([row.lesson, row.status, String(row.held), String(row.failed), String(row.inconclusive), num(row.wallMs, 0)]);
+  const lines = [out.toString()];
+  for (const row of rows) for (const failure of row.failures) lines.push(`${row.lesson}: ${failure}`);
+  const failed = rows.filter((r) => r.failed > 0).length;
+  lines.push(failed ? `${failed} of ${rows.length} lessons have a failing claim` : `all ${rows.length} lessons: no claim failed`);
+  return lines.join('\n');
+}

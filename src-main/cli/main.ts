@@ -8,7 +8,7 @@ import { specJsonSchema } from '../engine/spec/spec-schema';
 import { formatIssues } from '../engine/spec/validate';
 import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
 import type { Lang } from '../lessons/lesson';
-import { formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, progressLine, runJson } from './format';
+import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, progressLine, runJson, type CheckRow } from './format';
 
 /**
  * `conlab`: the lab on the command line. Exit codes: 0 ok, 1 a run failed or a claim failed,
@@ -186,6 +186,39 @@ export function buildProgram(): Command {
         }
       },
     );
+
+  program
+    .command('check')
+    .description('run every lesson headless and check its claims (exit 1 when any claim fails)')
+    .option('--chapter <chapter>', 'only this chapter')
+    .option('--json', 'print JSON')
+    .action(async (opts: { chapter?: string; json?: boolean }) => {
+      const rows = await withService(program, async (service) => {
+        const chapters = service.chapters().map((c) => c.id as string);
+        if (opts.chapter !== undefined && !chapters.includes(opts.chapter)) throw new UsageError(`--chapter must be one of ${chapters.join(', ')}, got ${opts.chapter}`);
+        const lessons = service.listLessons().filter((l) => opts.chapter === undefined || l.chapter === opts.chapter);
+        const out: CheckRow[] = [];
+        for (const lesson of lessons) {
+          if (!opts.json && process.stderr.isTTY) process.stderr.write(`\r\x1b[2Kchecking ${lesson.id} (${out.length + 1}/${lessons.length})`);
+          const run = await service.run({ lessonId: lesson.id });
+          service.tagRun(run.id, 'check');
+          out.push({
+            lesson: lesson.id,
+            runId: run.id,
+            status: run.status,
+            held: run.claims.filter((c) => c.status === 'holds').length,
+            failed: run.claims.filter((c) => c.status === 'fails').length,
+            inconclusive: run.claims.filter((c) => c.status === 'inconclusive').length,
+            wallMs: run.wallMs ?? 0,
+            failures: run.claims.filter((c) => c.status !== 'holds').map((c) => `${c.id}: ${c.detail}`),
+          });
+        }
+        if (!opts.json && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+        return out;
+      });
+      print(opts.json ? JSON.stringify(rows, null, 2) : formatCheck(rows));
+      process.exitCode = rows.some((row) => row.failed > 0) ? 1 : 0;
+    });
 
   program
     .command('history')

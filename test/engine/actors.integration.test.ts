@@ -4,7 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { UTILITY_SUBSTITUTION_REASON } from '../../src-main/engine/actors/hosts';
 import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
-import { actorRecord, logsOf, only, recordsOf, runSpec, select } from './helpers/run-spec';
+import { actorRecord, outcome, logsOf, only, recordsOf, runSpec, select } from './helpers/run-spec';
 
 /** Records who the actor is, as it sees itself. */
 const identify: Step[] = [
@@ -41,7 +41,7 @@ test('main spawns and joins a thread, a process, a utility and a task; each runs
     ],
   };
   const { run, trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(trial.actors.map((a) => [a.name, a.exit])).toEqual([
     ['main', 'completed'],
     ['t-0', 'completed'],
@@ -99,7 +99,7 @@ test('a task runs on the runner loop: a task that sleeps lets another run, one t
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   const done = (actor: string): number => only(events, { actor, op: 'mark', name: 'done' }).t;
   expect(done('other')).toBeLessThan(done('sleeper'));
   expect(done('blocker')).toBeLessThan(done('waiter'));
@@ -162,7 +162,7 @@ test('shared variables: a thread writes the runner memory, a process writes its 
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   // The thread's writes are the runner's memory.
   expect(recordsOf(events, 'main', 'afterThread')).toEqual([42]);
   expect(trial.finalShared['seenByThreads']).toBe(42);
@@ -192,7 +192,7 @@ test('daemons are stopped when main and the other actors end; a non-daemon is aw
   const started = performance.now();
   const { trial, events } = await runSpec(spec);
   const elapsed = performance.now() - started;
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(logsOf(events, 'worker')).toEqual(['done']);
   for (const name of ['daemonThread', 'daemonProcess', 'daemonTask']) {
     expect(logsOf(events, name), name).toEqual([]);
@@ -216,7 +216,7 @@ test('without a main, the trial ends when every non-daemon actor has ended', asy
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(actorRecord(trial, 'short').exit).toBe('completed');
   expect(actorRecord(trial, 'background').exit).toBe('daemon-stopped');
   expect(logsOf(events, 'background')).toEqual([]);
@@ -249,7 +249,7 @@ test('terminate ends an actor from outside; is_alive and join see it', async () 
   };
   const started = performance.now();
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(performance.now() - started).toBeLessThan(10_000);
   expect(recordsOf(events, 'main', 'aliveBefore')).toEqual([true]);
   expect(recordsOf(events, 'main', 'aliveAfter')).toEqual([false]);

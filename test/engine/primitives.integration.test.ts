@@ -2,7 +2,7 @@
 // section concurrency (metric section.<name>.max), event order and recorded results.
 import { expect, test } from 'vitest';
 import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
-import { actorRecord, ms, only, recordsOf, runSpec, select } from './helpers/run-spec';
+import { actorRecord, outcome, ms, only, recordsOf, runSpec, select } from './helpers/run-spec';
 
 /** Barrier first (so every instance contends at once), then a section of `holdMs` inside acquire/release. */
 function guardedSection(prim: string, holdMs: number, barrier = 'start'): Step[] {
@@ -21,7 +21,7 @@ test('mutex: 8 threads contending are never inside the section together', async 
     actors: [{ name: 't', kind: 'thread', count: 8, program: [...guardedSection('m', 5), { op: 'acquire', prim: 'm' }, { op: 'section', name: 'critical', steps: [{ op: 'block', ms: 1 }] }, { op: 'release', prim: 'm' }] }],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(trial.metrics['section.critical.max']).toBe(1);
   expect(select(events, { op: 'section', ph: 'B' })).toHaveLength(16);
 });
@@ -33,7 +33,7 @@ test('control: the same 8 threads without the mutex do overlap (the metric sees 
     actors: [{ name: 't', kind: 'thread', count: 8, program: [{ op: 'wait', prim: 'start' }, { op: 'section', name: 'critical', steps: [{ op: 'block', ms: 100 }] }] }],
   };
   const { trial } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(trial.metrics['section.critical.max']).toBeGreaterThan(1);
 });
 
@@ -47,7 +47,7 @@ test('mutex across processes: the broker keeps 3 processes and 2 threads mutuall
     ],
   };
   const { trial } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(trial.metrics['section.critical.max']).toBe(1);
 });
 
@@ -68,7 +68,7 @@ test('rlock: the owner re-enters; other threads wait until it released as many t
     actors: [{ name: 't', kind: 'thread', count: 3, program: reenter }],
   };
   const { trial } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(trial.metrics['section.critical.max']).toBe(1);
 });
 
@@ -90,7 +90,7 @@ test('semaphore(3): 10 threads, at most 3 inside, and 3 do get in together', asy
     actors: [{ name: 't', kind: 'thread', count: 10, program: guardedSection('s', 60) }],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(trial.metrics['section.critical.max']).toBe(3);
   expect(select(events, { op: 'section', ph: 'E' })).toHaveLength(10);
 });
@@ -105,7 +105,7 @@ test('semaphore(2) across processes and threads through the broker: never more t
     ],
   };
   const { trial } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(trial.metrics['section.critical.max']).toBeLessThanOrEqual(2);
   expect(trial.metrics['section.critical.max']).toBeGreaterThanOrEqual(1);
 });
@@ -128,7 +128,7 @@ test('bounded semaphore: a release beyond its bound fails the actor; a plain sem
   expect(actorRecord(brokered.trial, 'p').error).toContain('released more times than it was acquired');
 
   const plain = await runSpec({ version: 1, primitives: { s: { type: 'semaphore', value: 1 } }, actors: [{ name: 't', kind: 'thread', program: overRelease }] });
-  expect(plain.trial.status).toBe('ok');
+  expect(outcome(plain.trial)).toBe('ok');
 });
 
 test('non-blocking and timed acquire of a held lock fail, and say so', async () => {
@@ -155,7 +155,7 @@ test('non-blocking and timed acquire of a held lock fail, and say so', async () 
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(recordsOf(events, 'prober', 'nonBlocking')).toEqual([false]);
   expect(recordsOf(events, 'prober', 'timed')).toEqual([false]);
   expect(recordsOf(events, 'prober', 'blocking')).toEqual([true]);
@@ -177,7 +177,7 @@ test('event: waiters on threads, a process and a task pass only after the set', 
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   const setting = only(events, { actor: 'setter', op: 'mark', name: 'setting' });
   for (const name of ['w-0', 'w-1', 'pw', 'tw']) {
     expect(recordsOf(events, name, 'passed'), name).toEqual([true]);
@@ -211,7 +211,7 @@ test('event: a wait with a timeout returns false after about the timeout; clear 
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   for (const name of ['t', 'p']) {
     expect(recordsOf(events, name, 'timedOut'), name).toEqual([false]);
     const [begin] = select(events, { actor: name, op: 'wait', ph: 'B' });
@@ -265,7 +265,7 @@ test('condition: consumers wait (releasing the lock), the producer notifies all,
   };
   const started = performance.now();
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   // The producer saw all three waiting long before its polling budget (500 × 10 ms) ran out.
   expect(performance.now() - started).toBeLessThan(4_000);
   const notifying = only(events, { actor: 'producer', op: 'mark', name: 'notifying' });
@@ -288,7 +288,7 @@ test('condition: a wait with a timeout and no notify returns false, holding the 
     actors: [{ name: 't', kind: 'thread', program: [{ op: 'acquire', prim: 'c' }, { op: 'wait', prim: 'c', timeoutMs: 80, into: 'n' }, { op: 'record', name: 'notified', value: { ref: 'n' } }, { op: 'release', prim: 'm' }] }],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(recordsOf(events, 't', 'notified')).toEqual([false]);
 });
 
@@ -303,7 +303,7 @@ test('barrier: nobody passes before the last party arrives, then all pass togeth
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   const arriving = only(events, { actor: 'late', op: 'mark', name: 'arriving' });
   const passes = select(events, { op: 'wait', ph: 'E', name: 'b' });
   expect(passes).toHaveLength(4);
@@ -341,7 +341,7 @@ test('barrier: a wait that times out withdraws its arrival and returns false', a
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(recordsOf(events, 'alone', 'passed')).toEqual([false, true]);
   const arriving = only(events, { actor: 'other', op: 'mark', name: 'arriving' });
   expect(select(events, { actor: 'alone', op: 'wait', ph: 'E', name: 'b' })[1]!.t).toBeGreaterThan(arriving.t);

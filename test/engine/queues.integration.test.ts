@@ -2,7 +2,7 @@
 // processes and tasks.
 import { expect, test } from 'vitest';
 import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
-import { actorRecord, ms, only, recordsOf, runSpec, select } from './helpers/run-spec';
+import { actorRecord, outcome, ms, only, recordsOf, runSpec, select } from './helpers/run-spec';
 
 /** Puts `values` (optionally with priorities), then gets as many, recording what came out. */
 function putThenGet(values: number[], priorities?: number[]): Step[] {
@@ -21,13 +21,13 @@ test.each([
     version: 1,
     queues: { q: { order } },
     actors: [
-      { name: 't', kind: 'thread', program: putThenGet(puts) },
+      { name: 't', kind: 'thread', autostart: false, program: putThenGet(puts) },
       { name: 'p', kind: 'process', autostart: false, program: putThenGet(puts) },
       { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 't' }, { op: 'join', actor: 't' }, { op: 'spawn', actor: 'p' }, { op: 'join', actor: 'p' }] },
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(recordsOf(events, 't', 'got')).toEqual(expected);
   expect(recordsOf(events, 'p', 'got')).toEqual(expected);
 });
@@ -51,7 +51,7 @@ test('priority queue: an explicit priority wins over the value; ties leave in ar
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(recordsOf(events, 't', 'got')).toEqual(['urgent', 'first-of-two', 'second-of-two', 'low']);
 });
 
@@ -81,7 +81,7 @@ test('bounded queue: a non-blocking put on a full queue fails, a timed get on an
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(recordsOf(events, 't', 'puts')).toEqual([[true, true, false, false]]);
   expect(recordsOf(events, 't', 'gets')).toEqual([[1, 2]]);
   expect(recordsOf(events, 't', 'emptyNow')).toEqual([null]);
@@ -122,7 +122,7 @@ test('a blocked put waits for room: it completes only after a get made some', as
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   expect(recordsOf(events, 'consumer', 'got')).toEqual([[1, 2]]);
   expect(only(events, { actor: 'producer', op: 'mark', name: 'second-in' }).t).toBeGreaterThan(only(events, { actor: 'consumer', op: 'mark', name: 'taking' }).t);
 });
@@ -158,7 +158,7 @@ test('task_done and join: join returns only after the last item is marked done',
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   const done = select(events, { op: 'record', name: 'job' }).map((e) => e.data?.['value']);
   expect(done.sort()).toEqual([1, 2, 3, 4]);
   const joined = only(events, { actor: 'main', op: 'mark', name: 'joined' });
@@ -190,7 +190,7 @@ test('join with a timeout returns false while a task is not done; task_done beyo
       },
     ],
   });
-  expect(timedJoin.trial.status).toBe('ok');
+  expect(outcome(timedJoin.trial)).toBe('ok');
   expect(select(timedJoin.events, { actor: 't', op: 'join', ph: 'E' }).map((e) => e.data?.['ok'])).toEqual([false, true]);
 
   const tooMany = await runSpec({
@@ -218,7 +218,7 @@ test('one queue joins producers and consumers of every kind: each item is delive
     ],
   };
   const { trial, events } = await runSpec(spec);
-  expect(trial.status).toBe('ok');
+  expect(outcome(trial)).toBe('ok');
   const got = select(events, { op: 'record', name: 'got' }).map((e) => e.data?.['value'] as number);
   expect(got.sort((a, b) => a - b)).toEqual([11, 12, 13, 21, 22, 23, 31, 32, 33]);
   // Each producer's items left in the order it put them (FIFO per producer).

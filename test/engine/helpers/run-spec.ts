@@ -64,3 +64,8 @@ export function actorRecord(trial: TrialRecord, name: string): TrialRecord['acto
   if (!actor) throw new Error(`no actor ${name} in the trial (have ${trial.actors.map((a) => a.name).join(', ')})`);
   return actor;
 }
+
+/** The trial's status, followed by its error when it has one, so that a failed assertion shows why. */
+export function outcome(trial: TrialRecord): string {
+  return trial.error ? `${trial.status}: ${trial.error}` : trial.status;
+}
