@@ -53,7 +53,7 @@ test('main spawns and joins a thread, a process, a utility and a task; each runs
   ]);
 
   // Utility processes need Electron: outside it the run says what ran instead, and why.
-  expect(run.substitutions).toEqual([{ kind: 'utility', ranAs: expect.stringContaining('child_process.fork') as unknown as string, reason: UTILITY_SUBSTITUTION_REASON }]);
+  expect(run.substitutions).toEqual([{ kind: 'utility', ranAs: expect.stringContaining('child_process.fork'), reason: UTILITY_SUBSTITUTION_REASON }]);
 
   // What each actor saw of itself agrees with what the runner recorded.
   for (const actor of trial.actors) {

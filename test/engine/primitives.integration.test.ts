@@ -2,6 +2,7 @@
 // section concurrency (metric section.<name>.max), event order and recorded results.
 import { expect, test } from 'vitest';
 import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
+import { untilCount } from './helpers/programs';
 import { actorRecord, outcome, ms, only, recordsOf, runSpec, select } from './helpers/run-spec';
 
 /** Barrier first (so every instance contends at once), then a section of `holdMs` inside acquire/release. */
@@ -87,7 +88,7 @@ test('semaphore(3): 10 threads, at most 3 inside, and 3 do get in together', asy
   const spec: AuthoredSpec = {
     version: 1,
     primitives: { s: { type: 'semaphore', value: 3 }, start: { type: 'barrier', parties: 10 } },
-    actors: [{ name: 't', kind: 'thread', count: 10, program: guardedSection('s', 60) }],
+    actors: [{ name: 't', kind: 'thread', count: 10, program: guardedSection('s', 150) }],
   };
   const { trial, events } = await runSpec(spec);
   expect(outcome(trial)).toBe('ok');
@@ -165,15 +166,18 @@ test('non-blocking and timed acquire of a held lock fail, and say so', async () 
 });
 
 test('event: waiters on threads, a process and a task pass only after the set', async () => {
-  const waitForGo: Step[] = [{ op: 'wait', prim: 'go', into: 'passed' }, { op: 'record', name: 'passed', value: { ref: 'passed' } }];
+  // Each waiter counts itself in just before its wait; the setter sets only once all four counted
+  // and a further 100 ms passed, so every wait has really begun before the set.
+  const waitForGo: Step[] = [{ op: 'add', var: 'arrived', delta: 1 }, { op: 'wait', prim: 'go', into: 'passed' }, { op: 'record', name: 'passed', value: { ref: 'passed' } }];
   const spec: AuthoredSpec = {
     version: 1,
+    shared: { arrived: { scope: 'managed', initial: 0 } },
     primitives: { go: { type: 'event' } },
     actors: [
       { name: 'w', kind: 'thread', count: 2, program: waitForGo },
       { name: 'pw', kind: 'process', program: waitForGo },
       { name: 'tw', kind: 'task', program: waitForGo },
-      { name: 'setter', kind: 'thread', program: [{ op: 'sleep', ms: 300 }, { op: 'mark', name: 'setting' }, { op: 'set', prim: 'go' }] },
+      { name: 'setter', kind: 'thread', program: [...untilCount('arrived', 4), { op: 'sleep', ms: 100 }, { op: 'mark', name: 'setting' }, { op: 'set', prim: 'go' }] },
     ],
   };
   const { trial, events } = await runSpec(spec);
@@ -181,11 +185,9 @@ test('event: waiters on threads, a process and a task pass only after the set', 
   const setting = only(events, { actor: 'setter', op: 'mark', name: 'setting' });
   for (const name of ['w-0', 'w-1', 'pw', 'tw']) {
     expect(recordsOf(events, name, 'passed'), name).toEqual([true]);
-    const passed = only(events, { actor: name, op: 'wait', ph: 'E' });
-    expect(passed.t, `${name} passed after the set`).toBeGreaterThan(setting.t);
+    expect(only(events, { actor: name, op: 'wait', ph: 'B' }).t, `${name} was waiting before the set`).toBeLessThan(setting.t);
+    expect(only(events, { actor: name, op: 'wait', ph: 'E' }).t, `${name} passed after the set`).toBeGreaterThan(setting.t);
   }
-  // At least the in-process waiters were already waiting when the event was set.
-  for (const name of ['w-0', 'w-1', 'tw']) expect(only(events, { actor: name, op: 'wait', ph: 'B' }).t).toBeLessThan(setting.t);
 });
 
 test('event: a wait with a timeout returns false after about the timeout; clear makes a set event block again', async () => {
@@ -247,13 +249,9 @@ test('condition: consumers wait (releasing the lock), the producer notifies all,
         name: 'producer',
         kind: 'thread',
         program: [
-          // Bounded polling inside the program: until all three consumers are inside their wait.
-          { op: 'let', name: 'w', value: 0 },
-          {
-            op: 'repeat',
-            times: 500,
-            steps: [{ op: 'if', cond: { compare: [{ ref: 'w' }, '<', 3] }, then: [{ op: 'acquire', prim: 'c' }, { op: 'read', var: 'waiting', into: 'w' }, { op: 'release', prim: 'c' }, { op: 'sleep', ms: 10 }] }],
-          },
+          // Until all three consumers are inside their wait (each counts itself holding the lock, which
+          // its wait releases: the producer's acquire below succeeds only once that consumer waits).
+          ...untilCount('waiting', 3),
           { op: 'acquire', prim: 'c' },
           { op: 'write', var: 'data', value: 42 },
           { op: 'mark', name: 'notifying' },
@@ -266,8 +264,8 @@ test('condition: consumers wait (releasing the lock), the producer notifies all,
   const started = performance.now();
   const { trial, events } = await runSpec(spec);
   expect(outcome(trial)).toBe('ok');
-  // The producer saw all three waiting long before its polling budget (500 × 10 ms) ran out.
-  expect(performance.now() - started).toBeLessThan(4_000);
+  // The producer saw all three waiting long before its polling budget (1,000 × 10 ms) ran out.
+  expect(performance.now() - started).toBeLessThan(8_000);
   const notifying = only(events, { actor: 'producer', op: 'mark', name: 'notifying' });
   for (const name of ['consumer-0', 'consumer-1']) {
     expect(recordsOf(events, name, 'seen'), name).toEqual([42]);
@@ -293,26 +291,29 @@ test('condition: a wait with a timeout and no notify returns false, holding the 
 });
 
 test('barrier: nobody passes before the last party arrives, then all pass together, each with its own index', async () => {
+  const arriveAndWait: Step[] = [{ op: 'add', var: 'arrived', delta: 1 }, { op: 'wait', prim: 'b' }];
   const spec: AuthoredSpec = {
     version: 1,
+    shared: { arrived: { scope: 'managed', initial: 0 } },
     primitives: { b: { type: 'barrier', parties: 4 } },
     actors: [
-      { name: 'early', kind: 'thread', count: 2, program: [{ op: 'wait', prim: 'b' }] },
-      { name: 'earlyProcess', kind: 'process', program: [{ op: 'wait', prim: 'b' }] },
-      { name: 'late', kind: 'thread', program: [{ op: 'sleep', ms: 400 }, { op: 'mark', name: 'arriving' }, { op: 'wait', prim: 'b' }] },
+      { name: 'early', kind: 'thread', count: 2, program: arriveAndWait },
+      { name: 'earlyProcess', kind: 'process', program: arriveAndWait },
+      // The last party arrives 300 ms after the three others counted themselves in.
+      { name: 'late', kind: 'thread', program: [...untilCount('arrived', 3), { op: 'sleep', ms: 300 }, { op: 'mark', name: 'arriving' }, { op: 'wait', prim: 'b' }] },
     ],
   };
   const { trial, events } = await runSpec(spec);
   expect(outcome(trial)).toBe('ok');
   const arriving = only(events, { actor: 'late', op: 'mark', name: 'arriving' });
+  for (const name of ['early-0', 'early-1', 'earlyProcess']) expect(only(events, { actor: name, op: 'wait', ph: 'B' }).t, `${name} waited first`).toBeLessThan(arriving.t);
   const passes = select(events, { op: 'wait', ph: 'E', name: 'b' });
   expect(passes).toHaveLength(4);
   for (const pass of passes) {
     expect(pass.t, `${pass.actor} passed after the last arrival`).toBeGreaterThan(arriving.t);
     expect(pass.data?.['passed']).toBe(true);
   }
-  // The early threads had been waiting long before (the late one slept 400 ms).
-  for (const name of ['early-0', 'early-1']) expect(arriving.t - only(events, { actor: name, op: 'wait', ph: 'B' }).t).toBeGreaterThan(200e6);
+  // Together: the passes are spread over less than the 300 ms that separated the arrivals.
   const spread = Math.max(...passes.map(ms)) - Math.min(...passes.map(ms));
   expect(spread).toBeLessThan(200);
   expect(passes.map((p) => p.data?.['index']).sort()).toEqual([0, 1, 2, 3]);

@@ -83,6 +83,8 @@ function lockOrder(kind: 'thread' | 'process'): AuthoredSpec {
   ];
   return {
     version: 1,
+    // Should detection fail, the trial ends timed-out instead of hanging the test.
+    limits: { wallTimeMs: 15_000 },
     primitives: { m1: { type: 'mutex' }, m2: { type: 'mutex' }, bothHoldOne: { type: 'barrier', parties: 2 } },
     actors: [
       { name: 'A', kind, program: takeBoth('m1', 'm2') },
@@ -115,6 +117,7 @@ test('a timed acquire breaks the lock-order cycle: no deadlock is reported, both
   // A gives up m2 after 1 s and backs off, releasing m1: a wait with a deadline is not a deadlock.
   const spec: AuthoredSpec = {
     version: 1,
+    limits: { wallTimeMs: 15_000 },
     primitives: { m1: { type: 'mutex' }, m2: { type: 'mutex' }, bothHoldOne: { type: 'barrier', parties: 2 } },
     actors: [
       {
@@ -142,16 +145,17 @@ test('a timed acquire breaks the lock-order cycle: no deadlock is reported, both
   expect(recordsOf(events, 'A', 'gotSecond')).toEqual([false]);
 });
 
-test('a thread acquiring a mutex it already holds deadlocks on itself; with an rlock it re-enters', async () => {
+test.each(['thread', 'process'] as const)('a %s acquiring a mutex it already holds deadlocks on itself; with an rlock it re-enters', async (kind) => {
   const twice = (prim: string): Step[] => [{ op: 'acquire', prim }, { op: 'acquire', prim }, { op: 'log', message: 'inside twice' }, { op: 'release', prim }, { op: 'release', prim }];
   const started = performance.now();
-  const mutex = await runSpec({ version: 1, primitives: { m: { type: 'mutex' } }, actors: [{ name: 'T', kind: 'thread', program: twice('m') }] });
+  const mutex = await runSpec({ version: 1, limits: { wallTimeMs: 15_000 }, primitives: { m: { type: 'mutex' } }, actors: [{ name: 'T', kind, program: twice('m') }] });
   expect(mutex.run.status).toBe('deadlocked');
   expect(performance.now() - started).toBeLessThan(5_000);
   expect(mutex.trial.deadlock?.cycle).toEqual([{ actor: 'T', waitsFor: 'm', heldBy: 'T' }]);
+  expect(mutex.trial.deadlock?.description).toBe('deadlock: T waits for m held by T');
   expect(actorRecord(mutex.trial, 'T').exit).toBe('deadlocked');
 
-  const rlock = await runSpec({ version: 1, primitives: { r: { type: 'rlock' } }, actors: [{ name: 'T', kind: 'thread', program: twice('r') }] });
+  const rlock = await runSpec({ version: 1, primitives: { r: { type: 'rlock' } }, actors: [{ name: 'T', kind, program: twice('r') }] });
   expect(outcome(rlock.trial)).toBe('ok');
   expect(select(rlock.events, { actor: 'T', op: 'log' })).toHaveLength(1);
 });
@@ -160,6 +164,7 @@ test('a three-way cycle among a thread, a process and a task is named whole', as
   const take = (first: string, second: string): Step[] => [{ op: 'acquire', prim: first }, { op: 'wait', prim: 'allHoldOne' }, { op: 'acquire', prim: second }];
   const spec: AuthoredSpec = {
     version: 1,
+    limits: { wallTimeMs: 15_000 },
     primitives: { a: { type: 'mutex' }, b: { type: 'mutex' }, c: { type: 'mutex' }, allHoldOne: { type: 'barrier', parties: 3 } },
     actors: [
       { name: 'T', kind: 'thread', program: take('a', 'b') },

@@ -9,7 +9,9 @@ import type { DeadlockEdge } from '../run-model';
  * member still in the same wait (its wait sequence unchanged). An actor that stayed in one wait the
  * whole time cannot have released anything, so the cycle is real, not an artefact of reading the
  * table while it changed. Only owned locks (mutex, rlock, a condition's lock) form edges: semaphores
- * have no owner, so a deadlock through them ends by the wall-time limit instead.
+ * have no owner, so a deadlock through them ends by the wall-time limit instead. A wait with a timeout
+ * (recorded negated in the table) ends by itself, so it never forms an edge. An actor waiting for a
+ * mutex it holds itself is a cycle of one: a mutex is not re-entrant, nothing can release it.
  */
 
 interface Snapshot {
@@ -38,13 +40,14 @@ export class DeadlockDetector {
   private waitsFor(actorId: number): { prim: number; owner: number; seq: number } | null {
     if (!this.isLive(actorId)) return null;
     const waitingOn = Atomics.load(this.memory, actorWord(this.layout, actorId, ACTOR_WAITING_ON));
-    if (waitingOn === 0) return null;
+    if (waitingOn <= 0) return null;
     const prim = this.layout.prims[waitingOn - 1];
     if (!prim) return null;
     const lock = prim.type === 'condition' ? null : prim; // a condition wait waits for a notify, not an owner
     if (!lock || (lock.type !== 'mutex' && lock.type !== 'rlock')) return null;
     const owner = lockOwner(this.memory, lock) - 1;
-    if (owner < 0 || owner === actorId) return null;
+    // An rlock's owner re-enters without waiting, so a self edge on one can only be a torn read of the table.
+    if (owner < 0 || (owner === actorId && lock.type !== 'mutex')) return null;
     const seq = Atomics.load(this.memory, actorWord(this.layout, actorId, ACTOR_WAIT_SEQ));
     return { prim: lock.id, owner, seq };
   }

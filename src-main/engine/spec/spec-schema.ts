@@ -25,7 +25,6 @@ export function buildSpecSchema(mode: SchemaMode) {
   /** A number that may come from a parameter in authored specs. */
   const num = <T extends z.ZodType>(schema: T) => (mode === 'authored' ? z.union([schema, paramRef]) : schema);
 
-  const intNonNeg = z.number().int().min(0);
   const msValue = z.number().min(0).max(86_400_000);
 
   // Values: constants, locals, parameters (authored only), facts about the actor, arithmetic.

@@ -51,12 +51,13 @@ export class PrimitiveAccess {
     return slot;
   }
 
-  private drive<T>(slot: PrimSlot, op: SyncOp<T>): Promise<T> {
+  /** `deadline` is the operation's own: a wait that will end by itself (finite deadline) is marked so, and is never part of a deadlock. */
+  private drive<T>(slot: PrimSlot, op: SyncOp<T>, deadline: number): Promise<T> {
     const waitingOn = actorWord(this.layout, this.actorId, ACTOR_WAITING_ON);
     const hooks = {
       onFirstSleep: () => {
         Atomics.add(this.memory, actorWord(this.layout, this.actorId, ACTOR_WAIT_SEQ), 1);
-        Atomics.store(this.memory, waitingOn, slot.id + 1);
+        Atomics.store(this.memory, waitingOn, deadline === Infinity ? slot.id + 1 : -(slot.id + 1));
       },
       onWoken: () => Atomics.store(this.memory, waitingOn, 0),
       longWaitMs: 20,
@@ -80,12 +81,12 @@ export class PrimitiveAccess {
     const deadline = deadlineFrom(options.timeoutMs, options.blocking ?? true);
     switch (slot.type) {
       case 'mutex':
-        return this.drive(slot, mutexAcquire(this.memory, slot, this.owner, deadline));
+        return this.drive(slot, mutexAcquire(this.memory, slot, this.owner, deadline), deadline);
       case 'rlock':
-        return this.drive(slot, rlockAcquire(this.memory, slot, this.owner, deadline));
+        return this.drive(slot, rlockAcquire(this.memory, slot, this.owner, deadline), deadline);
       case 'semaphore':
       case 'bounded-semaphore':
-        return this.drive(slot, semaphoreAcquire(this.memory, slot, deadline));
+        return this.drive(slot, semaphoreAcquire(this.memory, slot, deadline), deadline);
       default:
         return Promise.reject(new PrimitiveError(`acquire does not apply to ${name} (${slot.type})`));
     }
@@ -113,13 +114,13 @@ export class PrimitiveAccess {
     const deadline = deadlineFrom(timeoutMs);
     switch (slot.type) {
       case 'event':
-        return { passed: await this.drive(slot, eventWait(this.memory, slot, deadline)) };
+        return { passed: await this.drive(slot, eventWait(this.memory, slot, deadline), deadline) };
       case 'condition': {
         const lock = this.layout.prims[slot.lockId!]!;
-        return { passed: await this.drive(slot, conditionWait(this.memory, slot, lock, this.owner, deadline)) };
+        return { passed: await this.drive(slot, conditionWait(this.memory, slot, lock, this.owner, deadline), deadline) };
       }
       case 'barrier': {
-        const index = await this.drive(slot, barrierWait(this.memory, slot, deadline));
+        const index = await this.drive(slot, barrierWait(this.memory, slot, deadline), deadline);
         return index < 0 ? { passed: false } : { passed: true, index };
       }
       default:

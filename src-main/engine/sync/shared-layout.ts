@@ -10,7 +10,10 @@ import type { Spec, PrimitiveType } from '../spec/spec-schema';
 
 /** Words reserved per primitive. */
 export const PRIM_WORDS = 4;
-/** Words per actor in the wait table: waiting-on (primitive id + 1, 0 for none), wait sequence, events emitted. */
+/**
+ * Words per actor in the wait table: waiting-on (primitive id + 1; negated for a wait with a timeout, which ends by
+ * itself; 0 for none), wait sequence, events emitted.
+ */
 export const ACTOR_WORDS = 4;
 export const ACTOR_WAITING_ON = 0;
 export const ACTOR_WAIT_SEQ = 1;

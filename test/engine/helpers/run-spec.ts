@@ -2,7 +2,7 @@
 import { runExperiment, type RunRequest } from '../../../src-main/engine/runner/experiment';
 import type { RunRecord, TrialRecord } from '../../../src-main/engine/run-model';
 import type { AuthoredSpec } from '../../../src-main/engine/spec/spec-schema';
-import { decodeBatches, type TraceEvent } from '../../../src-main/engine/trace/trace-event';
+import { decodeBatches, type EventBatch, type TraceEvent } from '../../../src-main/engine/trace/trace-event';
 
 export interface Ran {
   readonly run: RunRecord;
@@ -10,13 +10,14 @@ export interface Ran {
   readonly trial: TrialRecord;
   /** Every event of the run, ordered by time. */
   readonly events: readonly TraceEvent[];
+  readonly batches: readonly EventBatch[];
 }
 
 export async function runSpec(spec: AuthoredSpec, options: Omit<RunRequest, 'spec'> = {}): Promise<Ran> {
   const { run, batches } = await runExperiment({ spec, ...options });
   const trial = run.trials[run.trials.length - 1];
   if (!trial) throw new Error(`the run ended without a trial (status ${run.status}, error ${run.error})`);
-  return { run, trial, events: decodeBatches(batches) };
+  return { run, trial, events: decodeBatches(batches), batches };
 }
 
 export interface EventFilter {
