@@ -21,7 +21,7 @@ export interface ActorExit {
 export interface ActorHandle {
   readonly pid: number | null;
   post(message: RunnerToActor): void;
-  /** Ends the actor at once (its process group, for processes). Idempotent; resolves once it is gone. */
+  /** Ends the actor at once (its whole process group, for processes, even after the actor exited). Idempotent; resolves once it is gone. */
   kill(): Promise<void>;
   readonly exited: Promise<ActorExit>;
 }
@@ -106,11 +106,13 @@ export function forkHost(mechanism = 'child_process.fork'): ActorHost {
           if (child.connected) child.send(message);
         },
         kill: () => {
-          if (!gone && child.pid) {
+          // The group may outlive its leader (an actor's own children, an orphaned grandchild): kill it
+          // even when the actor itself has already exited.
+          if (child.pid) {
             try {
               process.kill(-child.pid, 'SIGKILL');
             } catch {
-              child.kill('SIGKILL'); // no group (already gone, or a platform without groups)
+              if (!gone) child.kill('SIGKILL'); // no group (a platform without groups)
             }
           }
           return exited.then(() => undefined);

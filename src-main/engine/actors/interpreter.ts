@@ -1,10 +1,11 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ActorKind } from '../run-model';
 import type { Cond, Step, Value } from '../spec/spec-schema';
 import type { TraceBuffer } from '../trace/trace-buffer';
 import type { BrokerRequest } from './protocol';
 import { assertNever } from './protocol';
+import { readProcState, startOsChild } from './os-children';
 
 /**
  * The step interpreter: runs an actor's program, one step at a time, on whatever mechanism hosts it.
@@ -69,6 +70,26 @@ export function spin(iterations: number): number {
   return x;
 }
 
+/**
+ * The producer (this loop) and a consumer generator hand a value back and forth until `switches`
+ * switches happened (there and back counts two), with nothing else to do: the cost of switching alone.
+ */
+export function pingPong(switches: number): number {
+  function* consumer(): Generator<number, void, number> {
+    let received = 0;
+    for (;;) received = yield received + 1;
+  }
+  const target = consumer();
+  target.next();
+  let value = 0;
+  let count = 0;
+  while (count < switches) {
+    value = target.next(value).value as number;
+    count += 2;
+  }
+  return count;
+}
+
 const blockWord = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks the calling thread without spinning the CPU. */
 export function blockThread(ms: number): void {
@@ -116,6 +137,31 @@ export class Interpreter {
     if ('concat' in value) return value.concat.map((part) => this.text(this.evaluate(part))).join('');
     if ('upper' in value) return this.text(this.evaluate(value.upper)).toUpperCase();
     if ('list' in value) return value.list.map((item) => this.evaluate(item));
+    if ('len' in value) {
+      const of = this.evaluate(value.len);
+      if (typeof of === 'string' || Array.isArray(of)) return of.length;
+      if (of !== null && typeof of === 'object') return Object.keys(of).length;
+      throw new ActorFailure(`len needs a string, list or object, got ${JSON.stringify(of)}`);
+    }
+    if ('at' in value) {
+      const container = this.evaluate(value.at[0]);
+      const key = this.evaluate(value.at[1]);
+      if (Array.isArray(container) && typeof key === 'number') return container[key] ?? null;
+      if (container !== null && typeof container === 'object' && (typeof key === 'string' || typeof key === 'number')) {
+        return (container as Record<string, unknown>)[String(key)] ?? null;
+      }
+      throw new ActorFailure(`cannot take ${JSON.stringify(key)} of ${JSON.stringify(container)}`);
+    }
+    if ('json' in value) {
+      const source = this.evaluate(value.json);
+      try {
+        return JSON.parse(this.text(source)) as unknown;
+      } catch {
+        throw new ActorFailure(`not JSON: ${this.text(source).slice(0, 60)}`);
+      }
+    }
+    if ('text' in value) return this.text(this.evaluate(value.text));
+    if ('floor' in value) return Math.floor(asNumber(this.evaluate(value.floor), 'floor'));
     return assertNever(value, 'value');
   }
 
@@ -318,6 +364,47 @@ export class Interpreter {
         }
         this.locals.set(step.into, text);
         trace.emit('file_read', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
+        return;
+      }
+      case 'file_write': {
+        const text = this.text(this.evaluate(step.text));
+        const file = this.filePath(step.path);
+        await mkdir(dirname(file), { recursive: true });
+        // Replace the file whole (write a sibling, then rename), so a reader sees the old or the new
+        // content, never half of it: lost updates come from the read-modify-write, not torn files.
+        const temporary = `${file}.${this.services.self.pid}.${this.services.self.threadId}.tmp`;
+        await writeFile(temporary, text);
+        await rename(temporary, file);
+        trace.emit('file_write', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
+        return;
+      }
+      case 'list_actors': {
+        const names = await this.services.call({ type: 'actor.list', group: step.group });
+        this.locals.set(step.into, names);
+        trace.emit('list_actors', 'I', { names });
+        return;
+      }
+      case 'os_child': {
+        const pid = startOsChild(step.mode, step.ms ?? 0);
+        this.locals.set(step.into, pid);
+        trace.emit('os_child', 'I', { mode: step.mode, pid });
+        return;
+      }
+      case 'proc_state': {
+        const pid = asNumber(this.evaluate(step.pid), 'proc_state.pid');
+        const state = readProcState(pid);
+        this.locals.set(step.into, state);
+        trace.emit('proc_state', 'I', { pid, ...(state ?? { state: null }) });
+        return;
+      }
+      case 'generator_pingpong': {
+        trace.emit('generator_pingpong', 'B', { switches: step.switches });
+        const started = performance.now();
+        const exchanged = pingPong(step.switches);
+        const ms = performance.now() - started;
+        const result = { switches: exchanged, ms, perSecond: ms > 0 ? (exchanged / ms) * 1000 : null };
+        trace.emit('generator_pingpong', 'E', result);
+        if (step.into) this.locals.set(step.into, result);
         return;
       }
       case 'log': {

@@ -43,6 +43,7 @@ export type BrokerRequest =
   | { readonly type: 'actor.join'; readonly group: string; readonly index?: number | undefined; readonly timeoutMs?: number | undefined }
   | { readonly type: 'actor.terminate'; readonly group: string; readonly index?: number | undefined }
   | { readonly type: 'actor.is_alive'; readonly group: string; readonly index?: number | undefined }
+  | { readonly type: 'actor.list'; readonly group?: string | undefined }
   | { readonly type: 'managed.read'; readonly name: string; readonly index?: unknown }
   | { readonly type: 'managed.write'; readonly name: string; readonly index?: unknown; readonly value: unknown }
   | { readonly type: 'managed.add'; readonly name: string; readonly index?: unknown; readonly delta: number }

@@ -386,6 +386,8 @@ export class Trial {
     for (const instance of this.instances) {
       if (instance.state === 'running') this.endInstance(instance, instance.stopReason ?? reason);
     }
+    // Whatever a process actor left in its process group (children it started) ends with the trial.
+    await Promise.all(this.instances.filter((i) => (i.identity.kind === 'process' || i.identity.kind === 'utility') && i.handle).map((i) => i.handle!.kill()));
   }
 
   private select(group: string, index: number | undefined): Instance[] {
@@ -471,6 +473,8 @@ export class Trial {
       }
       case 'actor.is_alive':
         return this.select(request.group, request.index).some((t) => t.state === 'running');
+      case 'actor.list':
+        return this.instances.filter((t) => t.state === 'running' && (request.group === undefined || t.identity.group === request.group)).map((t) => t.identity.name);
       case 'managed.read': {
         const { container, key } = this.managedKey(request.name, request.index);
         const value = container === null ? this.managed.get(request.name) : (container as Record<string | number, unknown>)[key!];

@@ -149,7 +149,24 @@ export function checkReferences(spec: Spec): SpecIssue[] {
           } else if (step.actor !== undefined) needActor(step.actor, step.index);
           else if (step.queue !== undefined) needQueue(step.queue);
           break;
+        case 'os_child':
+          if (!crossProcess) {
+            issues.push({
+              path: `${stepPath}.op`,
+              message: `os_child runs in a process actor: the OS children it starts belong to that actor's process group, which the runner ends with it; ${actor.name} is a ${actor.kind} actor`,
+              received: actor.kind,
+              expected: 'an actor of kind process or utility',
+            });
+          }
+          break;
+        case 'list_actors':
+          if (step.group !== undefined && !groups.has(step.group)) issues.push({ path: `${stepPath}.group`, message: 'no such actor', received: JSON.stringify(step.group), expected: `one of ${list([...groups.keys()])}` });
+          break;
+        case 'proc_state':
+        case 'generator_pingpong':
+          break;
         case 'file_append':
+        case 'file_write':
         case 'file_read':
           if (step.path.startsWith('/') || step.path.startsWith('\\') || /^[A-Za-z]:/.test(step.path) || step.path.split(/[\\/]/).includes('..')) {
             issues.push({ path: `${stepPath}.path`, message: 'files live in the run folder', received: JSON.stringify(step.path), expected: 'a relative path without ..' });

@@ -45,7 +45,12 @@ export function buildSpecSchema(mode: SchemaMode) {
     | { mod: [ValueShape, ValueShape] }
     | { concat: ValueShape[] }
     | { upper: ValueShape }
-    | { list: ValueShape[] };
+    | { list: ValueShape[] }
+    | { len: ValueShape }
+    | { at: [ValueShape, ValueShape] }
+    | { json: ValueShape }
+    | { text: ValueShape }
+    | { floor: ValueShape };
   const value: z.ZodType<ValueShape> = z.lazy(() => {
     const pair = z.tuple([value, value]);
     const members: z.ZodType<ValueShape>[] = [
@@ -64,6 +69,11 @@ export function buildSpecSchema(mode: SchemaMode) {
       z.strictObject({ concat: z.array(value).max(64) }),
       z.strictObject({ upper: value }),
       z.strictObject({ list: z.array(value).max(10_000) }),
+      z.strictObject({ len: value }),
+      z.strictObject({ at: pair }),
+      z.strictObject({ json: value }),
+      z.strictObject({ text: value }),
+      z.strictObject({ floor: value }),
     ];
     if (mode === 'authored') members.push(paramRef);
     return z.union(members as unknown as [z.ZodType<ValueShape>, z.ZodType<ValueShape>, ...z.ZodType<ValueShape>[]]);
@@ -135,6 +145,11 @@ export function buildSpecSchema(mode: SchemaMode) {
     z.strictObject({ op: z.literal('is_alive'), actor: name(), index: value.optional(), into: name(), ...common }),
     z.strictObject({ op: z.literal('file_append'), path: z.string().min(1).max(200), text: value, ...common }),
     z.strictObject({ op: z.literal('file_read'), path: z.string().min(1).max(200), into: name(), ...common }),
+    z.strictObject({ op: z.literal('file_write'), path: z.string().min(1).max(200), text: value, ...common }),
+    z.strictObject({ op: z.literal('list_actors'), group: name().optional(), into: name(), ...common }),
+    z.strictObject({ op: z.literal('os_child'), mode: z.enum(['exit', 'sleep']), ms: num(msValue).optional(), into: name(), ...common }),
+    z.strictObject({ op: z.literal('proc_state'), pid: value, into: name(), ...common }),
+    z.strictObject({ op: z.literal('generator_pingpong'), switches: num(z.number().int().min(1).max(1e9)), into: name().optional(), ...common }),
     z.strictObject({ op: z.literal('log'), message: z.string().max(2_000), values: z.record(name(), value).optional(), ...common }),
     z.strictObject({ op: z.literal('record'), name: name(), value, ...common }),
     z.strictObject({ op: z.literal('mark'), name: name(), ...common }),

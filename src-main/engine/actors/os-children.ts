@@ -1,0 +1,39 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/**
+ * Plain OS processes started by a process actor (for the zombie and orphan lessons), and a reader
+ * of their state in /proc. They are started in the actor's process group, which the runner ends
+ * with the actor, so none outlives the run.
+ */
+
+const children = new Set<ChildProcess>();
+
+/** Starts `sh -c 'exit 0'` (exits at once) or a sleeper; returns its pid. It is never waited for here. */
+export function startOsChild(mode: 'exit' | 'sleep', ms: number): number {
+  const script = mode === 'exit' ? 'exit 0' : `sleep ${Math.max(0, ms) / 1000}`;
+  const child = spawn('sh', ['-c', script], { stdio: 'ignore' });
+  // Keep a reference: libuv reaps the child when it exits, but only while this loop runs — a
+  // blocked loop (a `block` step) leaves an exited child a zombie, which is what the lesson shows.
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  child.unref();
+  if (child.pid === undefined) throw new Error('could not start sh');
+  return child.pid;
+}
+
+export interface ProcState {
+  readonly state: string;
+  readonly ppid: number;
+}
+
+/** The state letter (R, S, Z, …) and parent pid of a process from /proc, or null when it is gone or /proc is absent. */
+export function readProcState(pid: number): ProcState | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: rest[0] ?? '?', ppid: Number(rest[1]) };
+  } catch {
+    return null;
+  }
+}
