@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { ActorHosts } from '../engine/actors/hosts';
 import { appVersion } from '../engine/entry-paths';
@@ -17,6 +18,7 @@ import { findLesson, LESSONS } from '../lessons/catalog';
 import { resolveDbPath } from '../store/db-location';
 import { RunStore } from '../store/run-store';
 import { RunWriter } from '../store/run-writer';
+import { StoreInputError, type ExperimentInput, type SavedExperiment } from '../store/store-model';
 
 /**
  * LabService: the one API every front end calls — the CLI, browser mode and the Electron app.
@@ -91,6 +93,7 @@ export class LabService {
   private readonly store: RunStore;
   private writer: Promise<RunWriter> | null = null;
   private readonly active = new Map<string, AbortController>();
+  private savedSettings: LabSettings | null = null;
 
   private constructor(
     store: RunStore,
@@ -134,7 +137,7 @@ export class LabService {
 
   validate(spec: unknown, overrides: Readonly<Record<string, string | number | boolean>> = {}): { ok: true; params: ParamValues } | { ok: false; issues: readonly SpecIssue[] } {
     try {
-      return { ok: true, params: validateSpec(spec, { overrides, caps: this.caps }).params };
+      return { ok: true, params: validateSpec(spec, { overrides, caps: this.caps, cpuCount: availableParallelism() }).params };
     } catch (error) {
       if (error instanceof SpecError) return { ok: false, issues: error.issues };
       throw error;
@@ -155,7 +158,7 @@ export class LabService {
     if (spec === undefined) throw new LabError('bad-input', 'give a lesson id or a spec to run');
     let validated;
     try {
-      validated = validateSpec(spec, { overrides: request.overrides ?? {}, caps: this.caps });
+      validated = validateSpec(spec, { overrides: request.overrides ?? {}, caps: this.caps, cpuCount: availableParallelism() });
     } catch (error) {
       if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
       throw error;
@@ -309,11 +312,121 @@ export class LabService {
     return { runId: log.run.id, result };
   }
 
+  // ------------------------------------------------------------------ for the app and browser mode (src-main/contract)
+
+  /**
+   * Starts a run without waiting for it: resolves with the run id once the run is recorded and
+   * cancellable (its first progress report); `done` settles when it ends. A bad spec or lesson
+   * rejects before anything starts, exactly as `run` does.
+   */
+  startRun(request: StartRunRequest): Promise<{ runId: string; done: Promise<RunRecord> }> {
+    return new Promise((resolve, reject) => {
+      let started = false;
+      const done = this.run({
+        ...request,
+        onProgress: (progress) => {
+          if (!started) {
+            started = true;
+            resolve({ runId: progress.runId, done });
+          }
+          request.onProgress?.(progress);
+        },
+      });
+      done.catch((error: unknown) => {
+        if (!started) reject(error instanceof Error ? error : new Error(String(error)));
+      });
+    });
+  }
+
+  listExperiments(): SavedExperiment[] {
+    return this.store.listExperiments();
+  }
+
+  /** Saves a composer spec under a name; with the id of a saved experiment, replaces it. */
+  saveExperiment(input: ExperimentInput): SavedExperiment {
+    try {
+      return this.store.saveExperiment(input);
+    } catch (error) {
+      if (error instanceof StoreInputError) throw new LabError('bad-input', error.message);
+      throw error;
+    }
+  }
+
+  deleteExperiment(id: string): boolean {
+    return this.store.deleteExperiment(id);
+  }
+
+  /** Settings live next to the run history, as `<database file>.settings.json`. */
+  get settingsPath(): string {
+    return `${this.dbPath}.settings.json`;
+  }
+
+  /**
+   * Reads the saved settings and applies their limits as this service's caps; limits given to
+   * `open` (the CLI's --max-* flags) still win. Front ends call it once after `open`.
+   */
+  loadSettings(): LabSettings {
+    this.savedSettings = readSettingsFile(this.settingsPath);
+    Object.assign(this.caps, this.savedSettings.limits, this.options.caps);
+    return this.getSettings();
+  }
+
+  getSettings(): LabSettings {
+    const saved = this.savedSettings ?? readSettingsFile(this.settingsPath);
+    return { ...saved, limits: { ...this.caps } };
+  }
+
+  updateSettings(patch: Partial<Omit<LabSettings, 'limits'>> & { limits?: Partial<LimitCaps> }): LabSettings {
+    const current = this.getSettings();
+    const next: LabSettings = {
+      limits: { ...current.limits, ...patch.limits },
+      language: patch.language ?? current.language,
+      theme: patch.theme ?? current.theme,
+    };
+    try {
+      writeFileSync(this.settingsPath, `${JSON.stringify(next, null, 2)}\n`);
+    } catch (error) {
+      throw new LabError('unavailable', `cannot save the settings at ${this.settingsPath}: ${(error as Error).message}`);
+    }
+    this.savedSettings = next;
+    Object.assign(this.caps, next.limits);
+    return this.getSettings();
+  }
+
   async close(): Promise<void> {
     for (const controller of this.active.values()) controller.abort();
     if (this.writer) await (await this.writer).close();
     this.store.close();
   }
+}
+
+/** What Settings holds (contract/dto.ts Settings); a missing or unreadable file means the defaults. */
+export interface LabSettings {
+  readonly limits: LimitCaps;
+  readonly language: 'system' | 'en' | 'zh-CN';
+  readonly theme: 'system' | 'light' | 'dark';
+}
+
+function readSettingsFile(path: string): LabSettings {
+  const defaults: LabSettings = { limits: { ...DEFAULT_LIMIT_CAPS }, language: 'system', theme: 'system' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return defaults;
+  }
+  if (raw === null || typeof raw !== 'object') return defaults;
+  const record = raw as { limits?: Record<string, unknown>; language?: unknown; theme?: unknown };
+  const limits: Record<string, number> = { ...DEFAULT_LIMIT_CAPS };
+  for (const key of Object.keys(DEFAULT_LIMIT_CAPS)) {
+    const value = record.limits?.[key];
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) limits[key] = value;
+  }
+  return {
+    limits: limits as unknown as LimitCaps,
+    language: record.language === 'en' || record.language === 'zh-CN' ? record.language : 'system',
+    theme: record.theme === 'light' || record.theme === 'dark' ? record.theme : 'system',
+  };
 }
 
 export type { Lang };

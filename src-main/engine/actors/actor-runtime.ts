@@ -121,7 +121,9 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
   trace.emit('actor', 'B', { kind: init.actor.kind, pid: process.pid, ppid: process.ppid, threadId });
   let error: string | null = null;
   try {
-    await new Interpreter(services).run(init.spec.actors.find((a) => a.name === init.actor.group)!.program);
+    const interpreter = new Interpreter(services, init.spec.functions ?? {});
+    if (init.pool !== undefined) await interpreter.servePool(init.pool);
+    else await interpreter.run(init.spec.actors.find((a) => a.name === init.actor.group)!.program);
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   }

@@ -4,7 +4,7 @@ import type { ActorKind } from '../run-model';
 import type { Cond, Step, Value } from '../spec/spec-schema';
 import type { TraceBuffer } from '../trace/trace-buffer';
 import type { BrokerRequest } from './protocol';
-import { assertNever } from './protocol';
+import { assertNever, type PoolTask } from './protocol';
 import { readProcState, startOsChild } from './os-children';
 
 /**
@@ -63,6 +63,14 @@ export class ActorFailure extends Error {
 
 type Locals = Map<string, unknown>;
 
+/** Functions a pool runs: a name and the steps of its body (they read `arg` and end with `return`). */
+export type FunctionTable = Readonly<Record<string, { readonly steps: readonly Step[] }>>;
+
+/** Unwinds a function body to its caller with the returned value. */
+class ReturnSignal {
+  constructor(readonly value: unknown) {}
+}
+
 /** A deterministic integer loop the optimizer cannot remove: the CPU work of a `compute` step. */
 export function spin(iterations: number): number {
   let x = 0;
@@ -104,10 +112,53 @@ function asNumber(value: unknown, what: string): number {
 export class Interpreter {
   private readonly locals: Locals = new Map();
 
-  constructor(private readonly services: ActorServices) {}
+  constructor(
+    private readonly services: ActorServices,
+    private readonly functions: FunctionTable = {},
+  ) {}
 
   async run(program: readonly Step[]): Promise<void> {
-    await this.steps(program);
+    try {
+      await this.steps(program);
+    } catch (error) {
+      if (error instanceof ReturnSignal) throw new ActorFailure('return outside a function');
+      throw error;
+    }
+  }
+
+  /** Runs a function body in its own scope with `arg` set; resolves to what it returned (null without return). */
+  async runFunction(name: string, arg: unknown, extraLocals: Readonly<Record<string, unknown>> = {}): Promise<unknown> {
+    const fn = this.functions[name];
+    if (!fn) throw new ActorFailure(`no function named ${name}`);
+    const scope = new Interpreter(this.services, this.functions);
+    scope.locals.set('arg', arg);
+    for (const [key, value] of Object.entries(extraLocals)) scope.locals.set(key, value);
+    try {
+      await scope.steps(fn.steps);
+      return null;
+    } catch (error) {
+      if (error instanceof ReturnSignal) return error.value;
+      throw error;
+    }
+  }
+
+  /** A pool worker's life: take a task, run its function, report the outcome; until the pool shuts down. */
+  async servePool(pool: string): Promise<void> {
+    const { trace } = this.services;
+    for (;;) {
+      const task = (await this.services.call({ type: 'pool.next', pool })) as PoolTask | null;
+      if (task === null) return;
+      trace.emit('task', 'B', { pool, task: task.task, function: task.function, arg: task.arg });
+      let outcome: { ok: boolean; value: unknown; error: string | null };
+      try {
+        outcome = { ok: true, value: await this.runFunction(task.function, task.arg), error: null };
+      } catch (error) {
+        if (!(error instanceof ActorFailure)) throw error;
+        outcome = { ok: false, value: null, error: error.message };
+      }
+      trace.emit('task', 'E', { pool, task: task.task, ok: outcome.ok, ...(outcome.ok ? { value: outcome.value } : { error: outcome.error }) });
+      await this.services.call({ type: 'pool.done', pool, task: task.task, ...outcome });
+    }
   }
 
   evaluate(value: Value): unknown {
@@ -397,6 +448,39 @@ export class Interpreter {
         trace.emit('proc_state', 'I', { pid, ...(state ?? { state: null }) });
         return;
       }
+      case 'submit': {
+        const arg = step.arg === undefined ? null : this.evaluate(step.arg);
+        trace.emit('submit', 'B', { pool: step.pool, function: step.function, arg });
+        const future = await this.services.call({ type: 'pool.submit', pool: step.pool, function: step.function, arg, callback: step.callback });
+        trace.emit('submit', 'E', { pool: step.pool, future });
+        if (step.into) this.locals.set(step.into, future);
+        return;
+      }
+      case 'result': {
+        const future = this.evaluate(step.future);
+        if (typeof future !== 'string') throw new ActorFailure(`result needs a future (what submit put in its "into"), got ${JSON.stringify(future)}`);
+        trace.emit('result', 'B', { future });
+        const value = await this.services.call({ type: 'pool.result', future, timeoutMs: step.timeoutMs });
+        trace.emit('result', 'E', { future, value });
+        if (step.into) this.locals.set(step.into, value);
+        return;
+      }
+      case 'map': {
+        const args = this.evaluate(step.args);
+        if (!Array.isArray(args)) throw new ActorFailure(`map needs a list of arguments, got ${JSON.stringify(args)}`);
+        trace.emit('map', 'B', { pool: step.pool, function: step.function, count: args.length });
+        const values = await this.services.call({ type: 'pool.map', pool: step.pool, function: step.function, args });
+        trace.emit('map', 'E', { pool: step.pool, values });
+        if (step.into) this.locals.set(step.into, values);
+        return;
+      }
+      case 'shutdown':
+        trace.emit('shutdown', 'B', { pool: step.pool });
+        await this.services.call({ type: 'pool.shutdown', pool: step.pool, wait: step.wait ?? true });
+        trace.emit('shutdown', 'E', { pool: step.pool });
+        return;
+      case 'return':
+        throw new ReturnSignal(step.value === undefined ? null : this.evaluate(step.value));
       case 'generator_pingpong': {
         trace.emit('generator_pingpong', 'B', { switches: step.switches });
         const started = performance.now();

@@ -32,6 +32,15 @@ export interface ActorInit {
   readonly workDir: string;
   readonly eventBudget: number;
   readonly runnerPid: number;
+  /** Set for a pool worker: it serves the pool's tasks instead of running a program. */
+  readonly pool?: string;
+}
+
+/** A task handed to a pool worker. */
+export interface PoolTask {
+  readonly task: number;
+  readonly function: string;
+  readonly arg: unknown;
 }
 
 export type BrokerRequest =
@@ -44,6 +53,12 @@ export type BrokerRequest =
   | { readonly type: 'actor.terminate'; readonly group: string; readonly index?: number | undefined }
   | { readonly type: 'actor.is_alive'; readonly group: string; readonly index?: number | undefined }
   | { readonly type: 'actor.list'; readonly group?: string | undefined }
+  | { readonly type: 'pool.submit'; readonly pool: string; readonly function: string; readonly arg: unknown; readonly callback?: string | undefined }
+  | { readonly type: 'pool.map'; readonly pool: string; readonly function: string; readonly args: readonly unknown[] }
+  | { readonly type: 'pool.result'; readonly future: string; readonly timeoutMs?: number | undefined }
+  | { readonly type: 'pool.shutdown'; readonly pool: string; readonly wait: boolean }
+  | { readonly type: 'pool.next'; readonly pool: string }
+  | { readonly type: 'pool.done'; readonly pool: string; readonly task: number; readonly ok: boolean; readonly value: unknown; readonly error: string | null }
   | { readonly type: 'managed.read'; readonly name: string; readonly index?: unknown }
   | { readonly type: 'managed.write'; readonly name: string; readonly index?: unknown; readonly value: unknown }
   | { readonly type: 'managed.add'; readonly name: string; readonly index?: unknown; readonly delta: number }

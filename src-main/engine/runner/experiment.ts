@@ -88,7 +88,8 @@ function titleOf(validated: ValidatedSpec, fallback: string | undefined): string
 }
 
 export async function runExperiment(request: RunRequest): Promise<RunResult> {
-  const validated = request.validated ?? validateSpec(request.spec, request);
+  const environment = request.environment ?? currentEnvironment();
+  const validated = request.validated ?? validateSpec(request.spec, { ...request, cpuCount: environment.cpuCount });
   const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);
   const repeat = request.repeat ?? 1;
   const warmup = request.warmup ?? 0;
@@ -100,7 +101,6 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   if (!request.hosts?.utility && validated.spec.actors.some((actor) => actor.kind === 'utility')) {
     substitutions.push({ kind: 'utility', ranAs: hosts.utility.mechanism, reason: UTILITY_SUBSTITUTION_REASON });
   }
-  const environment = request.environment ?? currentEnvironment();
   const runId = request.runId ?? randomUUID();
   const startedAt = new Date().toISOString();
   const started = performance.now();
@@ -141,6 +141,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
         limits: validated.limits,
         workDir: trialWorkDir(workRoot, runId, index),
         hosts,
+        cpuCount: environment.cpuCount,
         signal: request.signal,
         deadlockSampleMs: request.deadlockSampleMs,
         onBatch: (batch) => {

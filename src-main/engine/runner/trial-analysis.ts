@@ -20,6 +20,7 @@ export interface TrialAnalysisInput {
   readonly cpu: { readonly userMs: number; readonly systemMs: number };
   readonly runnerPeakRssMb: number;
   readonly processPeakRssMb: number;
+  readonly extraMetrics?: Readonly<Record<string, number>>;
 }
 
 /** Events that carry meaning for the analysis: records, section boundaries and lock waits, in time order. */
@@ -65,6 +66,7 @@ export function analyzeTrial(input: TrialAnalysisInput): TrialRecord {
     runnerPeakRssMb: input.runnerPeakRssMb,
     processPeakRssMb: input.processPeakRssMb,
     actorsStarted: input.actors.filter((a) => a.startedNs !== null).length,
+    ...input.extraMetrics,
   };
   const latencies = new Map<string, number[]>();
   for (const actor of input.actors) {

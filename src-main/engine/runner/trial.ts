@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
@@ -7,13 +8,14 @@ import { ActorFailure, blockThread, Interpreter, type ActorServices } from '../a
 import { assertNever, serializeError, type ActorIdentity, type ActorToRunner, type ActorUsage, type BrokerRequest } from '../actors/protocol';
 import { WordVars } from '../actors/var-access';
 import type { ActorExitReason, ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
-import type { EffectiveLimits } from '../spec/limits';
+import { poolSize, type EffectiveLimits } from '../spec/limits';
 import type { ActorSpec, Spec } from '../spec/spec-schema';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
 import type { EventBatch } from '../trace/trace-event';
 import { BrokerQueue } from './broker-queue';
+import { PoolScheduler, type FutureOutcome } from './pool-scheduler';
 import { DeadlockDetector, describeCycle } from './deadlock';
 import { analyzeTrial } from './trial-analysis';
 
@@ -38,7 +40,9 @@ export interface TrialOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onBatch?: ((batch: EventBatch) => void) | undefined;
   /** How often the wait-for graph is sampled; a deadlock is confirmed on the second sample. */
-  readonly deadlockSampleMs?: number;
+  readonly deadlockSampleMs?: number | undefined;
+  /** CPUs of this machine: the default size of pools. */
+  readonly cpuCount?: number | undefined;
 }
 
 export interface TrialOutcome {
@@ -72,6 +76,18 @@ interface Instance {
   ended: Promise<void>;
   markEnded: () => void;
   brokerPrims: PrimitiveAccess | null;
+  /** For a pool worker: the pool it serves. */
+  readonly pool: string | null;
+}
+
+interface PoolRuntime {
+  readonly scheduler: PoolScheduler;
+  readonly workers: readonly Instance[];
+  readonly callbacks: Instance;
+  started: boolean;
+  callbackChain: Promise<void>;
+  callbackInterpreter: Interpreter | null;
+  callbackTrace: TraceBuffer | null;
 }
 
 const STOP_GRACE_MS = 150;
@@ -84,6 +100,7 @@ export class Trial {
   private readonly byGroup = new Map<string, Instance[]>();
   private readonly queues = new Map<string, BrokerQueue>();
   private readonly managed = new Map<string, unknown>();
+  private readonly pools = new Map<string, PoolRuntime>();
   private readonly batches: EventBatch[] = [];
   private readonly eventBudget: number;
   private status: RunStatus | null = null;
@@ -98,7 +115,7 @@ export class Trial {
   constructor(private readonly options: TrialOptions) {
     const { spec } = options;
     let id = 0;
-    for (const actor of spec.actors) {
+    const addGroup = (actor: ActorSpec, pool: string | null): Instance[] => {
       const count = actor.count ?? 1;
       const group: Instance[] = [];
       for (let index = 0; index < count; index++) {
@@ -127,11 +144,22 @@ export class Trial {
           ended,
           markEnded,
           brokerPrims: null,
+          pool,
         };
         group.push(instance);
         this.instances.push(instance);
       }
       this.byGroup.set(actor.name, group);
+      return group;
+    };
+    for (const actor of spec.actors) addGroup(actor, null);
+    // A pool is real actors: `size` daemon workers named after it, and a lane where its callbacks run.
+    for (const [name, pool] of Object.entries(spec.pools ?? {})) {
+      const size = poolSize(pool, options.cpuCount ?? availableParallelism());
+      const workers = addGroup({ name, kind: pool.kind, count: size, daemon: true, autostart: false, program: [] }, name);
+      const [callbacks] = addGroup({ name: `${name}-callbacks`, kind: 'task', count: 1, daemon: true, autostart: false, program: [] }, null);
+      const scheduler = new PoolScheduler(name, size, (callback, outcome) => this.runCallback(name, callback, outcome));
+      this.pools.set(name, { scheduler, workers, callbacks: callbacks!, started: false, callbackChain: Promise.resolve(), callbackInterpreter: null, callbackTrace: null });
     }
     this.layout = buildLayout(spec, this.instances.length);
     this.memory = createSharedMemory(spec, this.layout);
@@ -213,6 +241,7 @@ export class Trial {
       workDir: this.options.workDir,
       eventBudget: this.eventBudget,
       runnerPid: process.pid,
+      ...(instance.pool !== null ? { pool: instance.pool } : {}),
       ...(kind === 'thread'
         ? { memory: this.memory.buffer as SharedArrayBuffer }
         : { privateWords: Array.from(this.memory.subarray(0, this.layout.actorTableOffset)) }),
@@ -228,7 +257,8 @@ export class Trial {
     }
   }
 
-  private startInRunner(instance: Instance): void {
+  /** What an actor running on the runner's own loop (a task, main, a pool's callbacks) works with. */
+  private runnerServices(instance: Instance): { services: ActorServices; trace: TraceBuffer; isAborted: () => boolean } {
     const abort = new AbortController();
     instance.abort = abort;
     instance.pid = process.pid;
@@ -258,11 +288,16 @@ export class Trial {
       block: blockThread,
       sleep: (ms) => sleepFor(ms, undefined, { signal: abort.signal }),
     };
+    return { services, trace, isAborted };
+  }
+
+  private startInRunner(instance: Instance): void {
+    const { services, trace, isAborted } = this.runnerServices(instance);
     instance.startedNs = this.now();
     trace.emit('actor', 'B', { kind: instance.identity.kind, pid: process.pid, ppid: process.ppid, threadId });
     // Start on a later turn of the loop, as a new task does: the starter's next step runs first.
     void Promise.resolve()
-      .then(() => new Interpreter(services).run(instance.spec.program))
+      .then(() => new Interpreter(services, this.options.spec.functions ?? {}).run(instance.spec.program))
       .then(
         () => null,
         (error: unknown) => (error instanceof Error ? error.message : String(error)),
@@ -275,6 +310,63 @@ export class Trial {
         instance.error = error;
         this.endInstance(instance, error === null ? 'completed' : 'failed');
       });
+  }
+
+  private pool(name: string): PoolRuntime {
+    const pool = this.pools.get(name);
+    if (!pool) throw new ActorFailure(`no pool named ${name}`);
+    return pool;
+  }
+
+  /** Pools start their workers at the first submission, as a process pool forks at creation. */
+  private ensurePoolStarted(pool: PoolRuntime): void {
+    if (pool.started) return;
+    if (this.status !== null) throw new ActorFailure('the trial is ending');
+    pool.started = true;
+    const lane = pool.callbacks;
+    lane.state = 'running';
+    lane.requestedNs = this.now();
+    const { services, trace } = this.runnerServices(lane);
+    lane.startedNs = this.now();
+    trace.emit('actor', 'B', { kind: 'task', pid: process.pid, ppid: process.ppid, threadId, role: 'pool callbacks' });
+    pool.callbackInterpreter = new Interpreter(services, this.options.spec.functions ?? {});
+    pool.callbackTrace = trace;
+    for (const worker of pool.workers) this.start(worker);
+  }
+
+  /** Callbacks run one after another on the runner, in the order their tasks finished. */
+  private runCallback(poolName: string, callback: string, outcome: FutureOutcome): void {
+    const pool = this.pools.get(poolName)!;
+    const lane = pool.callbacks;
+    pool.callbackChain = pool.callbackChain.then(async () => {
+      const interpreter = pool.callbackInterpreter;
+      const trace = pool.callbackTrace;
+      if (!interpreter || !trace || lane.state !== 'running' || lane.abort?.signal.aborted) return;
+      trace.emit('callback', 'B', { callback, future: outcome.id });
+      try {
+        await interpreter.runFunction(callback, outcome.value, { future: { ...outcome } });
+        trace.emit('callback', 'E', { callback, future: outcome.id, ok: true });
+      } catch (error) {
+        trace.emit('callback', 'E', { callback, future: outcome.id, ok: false });
+        lane.error = `callback ${callback} for ${outcome.id} failed: ${(error as Error).message}`;
+        trace.flush();
+        this.endInstance(lane, 'failed');
+      }
+      trace.flush();
+    });
+  }
+
+  private async shutdownPool(pool: PoolRuntime, wait: boolean): Promise<void> {
+    await pool.scheduler.shutdown(wait);
+    if (!wait) return;
+    await Promise.all(pool.workers.filter((w) => w.state !== 'pending').map((w) => w.ended));
+    await pool.callbackChain;
+    if (pool.callbacks.state === 'running') {
+      pool.callbackTrace?.emit('actor', 'E', { ok: true });
+      pool.callbackTrace?.flush();
+      pool.callbacks.doneReported = true;
+      this.endInstance(pool.callbacks, 'completed');
+    }
   }
 
   private receiveBatch(instance: Instance, batch: EventBatch): void {
@@ -473,6 +565,32 @@ export class Trial {
       }
       case 'actor.is_alive':
         return this.select(request.group, request.index).some((t) => t.state === 'running');
+      case 'pool.submit': {
+        const pool = this.pool(request.pool);
+        const future = pool.scheduler.submit(request.function, request.arg, request.callback);
+        this.ensurePoolStarted(pool);
+        return future;
+      }
+      case 'pool.map': {
+        const pool = this.pool(request.pool);
+        const futures = request.args.map((arg) => pool.scheduler.submit(request.function, arg, undefined));
+        this.ensurePoolStarted(pool);
+        return Promise.all(futures.map((future) => pool.scheduler.result(future, undefined)));
+      }
+      case 'pool.result': {
+        const pool = [...this.pools.values()].find((p) => p.scheduler.owns(request.future));
+        if (!pool) throw new ActorFailure(`no future ${request.future}`);
+        return pool.scheduler.result(request.future, request.timeoutMs);
+      }
+      case 'pool.shutdown':
+        await this.shutdownPool(this.pool(request.pool), request.wait);
+        return null;
+      case 'pool.next':
+        if (instance.pool !== request.pool) throw new ActorFailure(`${instance.identity.name} is not a worker of pool ${request.pool}`);
+        return this.pool(request.pool).scheduler.next();
+      case 'pool.done':
+        this.pool(request.pool).scheduler.done(request.task, request.ok, request.value, request.error);
+        return null;
       case 'actor.list':
         return this.instances.filter((t) => t.state === 'running' && (request.group === undefined || t.identity.group === request.group)).map((t) => t.identity.name);
       case 'managed.read': {
@@ -565,6 +683,13 @@ export class Trial {
       },
       runnerPeakRssMb: process.resourceUsage().maxRSS / 1024,
       processPeakRssMb: processUsage.length ? Math.max(...processUsage.map((u) => u.maxRssKb)) / 1024 : 0,
+      extraMetrics: Object.fromEntries(
+        [...this.pools.values()].flatMap(({ scheduler }) => [
+          [`pool.${scheduler.name}.size`, scheduler.size],
+          [`pool.${scheduler.name}.maxRunning`, scheduler.maxRunning],
+          [`pool.${scheduler.name}.tasks`, scheduler.completed],
+        ]),
+      ),
     });
     return { record, batches: this.batches };
   }

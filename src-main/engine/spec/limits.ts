@@ -32,11 +32,24 @@ const FLAG: Record<keyof LimitCaps, string> = {
   maxEvents: '--max-events',
 };
 
-export function totalActorInstances(spec: Spec): number {
-  return spec.actors.reduce((sum, actor) => sum + (actor.count ?? 1), 0);
+/** A pool's worker count: its size, else the platform's default for that kind of pool. */
+export function poolSize(pool: NonNullable<Spec['pools']>[string], cpuCount: number): number {
+  return pool.size ?? (pool.kind === 'process' ? cpuCount : Math.min(32, cpuCount + 4));
 }
 
-export function resolveLimits(spec: Spec, caps: LimitCaps): { limits: EffectiveLimits; issues: SpecIssue[] } {
+/** Every actor instance of a trial: the actors' counts, each pool's workers and its callback lane. */
+export function totalActorInstances(spec: Spec, cpuCount = defaultCpuCount()): number {
+  const actors = spec.actors.reduce((sum, actor) => sum + (actor.count ?? 1), 0);
+  return actors + Object.values(spec.pools ?? {}).reduce((sum, pool) => sum + poolSize(pool, cpuCount) + 1, 0);
+}
+
+/** Where the caller does not say (a browser, say), the CPU count the platform reports, else 1. */
+export function defaultCpuCount(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return nav?.hardwareConcurrency ?? 1;
+}
+
+export function resolveLimits(spec: Spec, caps: LimitCaps, cpuCount = defaultCpuCount()): { limits: EffectiveLimits; issues: SpecIssue[] } {
   const issues: SpecIssue[] = [];
   const asked = spec.limits ?? {};
   const limits = { ...caps };
@@ -54,11 +67,11 @@ export function resolveLimits(spec: Spec, caps: LimitCaps): { limits: EffectiveL
       limits[key] = value;
     }
   }
-  const total = totalActorInstances(spec);
+  const total = totalActorInstances(spec, cpuCount);
   if (total > limits.maxActors) {
     issues.push({
       path: 'actors',
-      message: `${total} actor instances in all (the counts added up) exceed the limit`,
+      message: `${total} actor instances in all (the counts and pool sizes added up) exceed the limit`,
       received: String(total),
       expected: `at most ${limits.maxActors} (limits.maxActors, or ${FLAG.maxActors})`,
     });

@@ -57,9 +57,20 @@ export function checkReferences(spec: Spec): SpecIssue[] {
   }
 
   const spawned = new Set<string>();
-  spec.actors.forEach((actor, actorIndex) => {
+  const functions = spec.functions ?? {};
+  const pools = spec.pools ?? {};
+  for (const name of Object.keys(pools)) {
+    if (groups.has(name)) issues.push({ path: `pools.${name}`, message: 'a pool and an actor cannot share a name (the pool\'s workers are actors named after it)', received: JSON.stringify(name) });
+  }
+  // A function may run in any pool's workers: check it against the strictest kind present.
+  const functionKind: ActorSpec['kind'] = Object.values(pools).some((pool) => pool.kind === 'process') ? 'process' : 'thread';
+  const programs: { actor: Pick<ActorSpec, 'name' | 'kind'>; steps: readonly Step[]; path: string; inFunction: boolean }[] = [
+    ...spec.actors.map((actor, i) => ({ actor, steps: actor.program, path: `actors[${i}].program`, inFunction: false })),
+    ...Object.entries(functions).map(([name, fn]) => ({ actor: { name: `function ${name}`, kind: functionKind }, steps: fn.steps, path: `functions.${name}.steps`, inFunction: true })),
+  ];
+  programs.forEach(({ actor, steps: programSteps, path: programPath, inFunction }) => {
     const crossProcess = PROCESS_KINDS.has(actor.kind);
-    for (const { step, path: stepPath } of walkSteps(actor.program, `actors[${actorIndex}].program`)) {
+    for (const { step, path: stepPath } of walkSteps(programSteps, programPath)) {
       const needPrim = (field: string, prim: string, allowed: readonly PrimitiveType[]): void => {
         const def = primitives[prim];
         if (!def) {
@@ -161,6 +172,27 @@ export function checkReferences(spec: Spec): SpecIssue[] {
           break;
         case 'list_actors':
           if (step.group !== undefined && !groups.has(step.group)) issues.push({ path: `${stepPath}.group`, message: 'no such actor', received: JSON.stringify(step.group), expected: `one of ${list([...groups.keys()])}` });
+          break;
+        case 'submit':
+        case 'map':
+        case 'shutdown': {
+          if (!pools[step.pool]) {
+            const names = Object.keys(pools);
+            issues.push({ path: `${stepPath}.pool`, message: 'no such pool', received: JSON.stringify(step.pool), expected: names.length ? `one of ${list(names)}` : 'a name declared in pools' });
+          }
+          const named = step.op === 'shutdown' ? [] : [['function', step.function] as const, ...(step.op === 'submit' && step.callback ? [['callback', step.callback] as const] : [])];
+          for (const [field, fnName] of named) {
+            if (!functions[fnName]) {
+              const names = Object.keys(functions);
+              issues.push({ path: `${stepPath}.${field}`, message: 'no such function', received: JSON.stringify(fnName), expected: names.length ? `one of ${list(names)}` : 'a name declared in functions' });
+            }
+          }
+          break;
+        }
+        case 'return':
+          if (!inFunction) issues.push({ path: `${stepPath}.op`, message: 'return ends a function: it belongs in functions.<name>.steps', received: 'return in an actor program', expected: 'return inside a function' });
+          break;
+        case 'result':
           break;
         case 'proc_state':
         case 'generator_pingpong':

@@ -149,6 +149,19 @@ export function buildSpecSchema(mode: SchemaMode) {
     z.strictObject({ op: z.literal('list_actors'), group: name().optional(), into: name(), ...common }),
     z.strictObject({ op: z.literal('os_child'), mode: z.enum(['exit', 'sleep']), ms: num(msValue).optional(), into: name(), ...common }),
     z.strictObject({ op: z.literal('proc_state'), pid: value, into: name(), ...common }),
+    z.strictObject({
+      op: z.literal('submit'),
+      pool: name(),
+      function: name(),
+      arg: value.optional(),
+      callback: name().optional(),
+      into: name().optional(),
+      ...common,
+    }),
+    z.strictObject({ op: z.literal('result'), future: value, timeoutMs, into: name().optional(), ...common }),
+    z.strictObject({ op: z.literal('map'), pool: name(), function: name(), args: value, into: name().optional(), ...common }),
+    z.strictObject({ op: z.literal('shutdown'), pool: name(), wait: z.boolean().optional(), ...common }),
+    z.strictObject({ op: z.literal('return'), value: value.optional(), ...common }),
     z.strictObject({ op: z.literal('generator_pingpong'), switches: num(z.number().int().min(1).max(1e9)), into: name().optional(), ...common }),
     z.strictObject({ op: z.literal('log'), message: z.string().max(2_000), values: z.record(name(), value).optional(), ...common }),
     z.strictObject({ op: z.literal('record'), name: name(), value, ...common }),
@@ -221,6 +234,13 @@ export function buildSpecSchema(mode: SchemaMode) {
     order: z.enum(['fifo', 'lifo', 'priority']),
     maxsize: num(z.number().int().min(0).max(1_000_000)).optional(),
   });
+
+  const pool = z.strictObject({
+    kind: z.enum(['thread', 'process']),
+    /** Default: the CPU count for process pools (as multiprocessing.Pool), min(32, CPUs + 4) for thread pools (as ThreadPoolExecutor). */
+    size: num(z.number().int().min(1).max(1_000)).optional(),
+  });
+  const fn = z.strictObject({ steps, description: text.optional() });
 
   const actor = z.strictObject({
     name: name(),
@@ -320,6 +340,8 @@ export function buildSpecSchema(mode: SchemaMode) {
     shared: z.record(name(), sharedVar).optional(),
     primitives: z.record(name(), primitive).optional(),
     queues: z.record(name(), queue).optional(),
+    functions: z.record(name(), fn).optional(),
+    pools: z.record(name(), pool).optional(),
     actors: z.array(actor).min(1).max(1_000),
     claims: z.array(claim).max(100).optional(),
   });
@@ -348,6 +370,7 @@ export type PrimitiveSpec = NonNullable<Spec['primitives']>[string];
 export type PrimitiveType = PrimitiveSpec['type'];
 export type SharedVarSpec = NonNullable<Spec['shared']>[string];
 export type QueueSpec = NonNullable<Spec['queues']>[string];
+export type PoolSpec = NonNullable<Spec['pools']>[string];
 export type ParamSpec = NonNullable<Spec['params']>[string];
 export type ClaimSpec = NonNullable<Spec['claims']>[number];
 export type CheckSpec = ClaimSpec['check'];

@@ -46,6 +46,8 @@ export interface ValidateOptions {
   /** `--set name=value` overrides, as text (the CLI) or typed values (the UI). */
   readonly overrides?: Readonly<Record<string, string | number | boolean>>;
   readonly caps?: LimitCaps;
+  /** CPUs of the machine that will run the spec (default pool sizes depend on it). */
+  readonly cpuCount?: number;
 }
 
 export function pathToString(path: readonly PropertyKey[]): string {
@@ -80,7 +82,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 const STEP_OPS = [
   'compute', 'sleep', 'block', 'let', 'read', 'write', 'add', 'acquire', 'release', 'wait', 'set', 'clear', 'notify',
   'put', 'get', 'task_done', 'spawn', 'join', 'terminate', 'is_alive', 'file_append', 'file_read', 'file_write', 'list_actors',
-  'os_child', 'proc_state', 'generator_pingpong', 'log', 'record',
+  'os_child', 'proc_state', 'generator_pingpong', 'submit', 'result', 'map', 'shutdown', 'return', 'log', 'record',
   'mark', 'fail', 'repeat', 'if', 'section',
 ] as const satisfies readonly Step['op'][];
 const PRIMITIVE_TYPES = ['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event', 'condition', 'barrier'] as const satisfies readonly PrimitiveType[];
@@ -249,7 +251,7 @@ export function validateSpec(input: unknown, options: ValidateOptions = {}): Val
   const spec = resolved.data as Spec;
 
   issues.push(...checkReferences(spec));
-  const { limits, issues: limitIssues } = resolveLimits(spec, options.caps ?? DEFAULT_LIMIT_CAPS);
+  const { limits, issues: limitIssues } = resolveLimits(spec, options.caps ?? DEFAULT_LIMIT_CAPS, options.cpuCount);
   issues.push(...limitIssues);
   if (issues.length) throw new SpecError(issues);
   return { spec, params, limits };
