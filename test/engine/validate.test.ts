@@ -70,6 +70,11 @@ describe('the schema', () => {
   test('a value of the wrong type is refused at its field', () => {
     const issue = refuseAt(spec([log, { op: 'sleep', ms: 'soon' }]), 'actors[0].program[1].ms');
     expect(issue.received).toBe('"soon"');
+    expect(issue.expected).toBe('a number, {"param": name}, or an expression such as {"mul": [{"self": "index"}, 100]}');
+  });
+
+  test('a count that only a parameter may supply names just those two forms', () => {
+    const issue = refuseAt({ version: 1, actors: [{ name: 'worker', kind: 'thread', count: 'many', program: [log] }] }, 'actors[0].count');
     expect(issue.expected).toBe('a number, or {"param": name}');
   });
 

@@ -216,6 +216,13 @@ export class Interpreter {
     return assertNever(value, 'value');
   }
 
+  /** A step's amount: a number as written, or an expression evaluated now (a non-negative number up to max). */
+  private amount(value: number | Value, what: string, max: number): number {
+    const n = typeof value === 'number' ? value : this.evaluate(value);
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > max) throw new ActorFailure(`${what} must be a number from 0 to ${max}, got ${JSON.stringify(n)}`);
+    return n;
+  }
+
   private instanceIndex(value: Value | undefined): number | undefined {
     if (value === undefined) return undefined;
     const index = this.evaluate(value);
@@ -268,24 +275,29 @@ export class Interpreter {
     const { trace, prims, vars } = this.services;
     switch (step.op) {
       case 'compute': {
-        trace.emit('compute', 'B', { iterations: step.iterations });
-        if (step.iterations > 1_000_000) trace.flush();
-        const result = spin(step.iterations);
+        const iterations = this.amount(step.iterations, 'compute.iterations', 1e12);
+        trace.emit('compute', 'B', { iterations });
+        if (iterations > 1_000_000) trace.flush();
+        const result = spin(iterations);
         trace.emit('compute', 'E', { result });
         return;
       }
-      case 'sleep':
-        trace.emit('sleep', 'B', { ms: step.ms });
+      case 'sleep': {
+        const ms = this.amount(step.ms, 'sleep.ms', 86_400_000);
+        trace.emit('sleep', 'B', { ms });
         if (!trace.isMuted) trace.flush();
-        await this.services.sleep(step.ms);
+        await this.services.sleep(ms);
         trace.emit('sleep', 'E');
         return;
-      case 'block':
-        trace.emit('block', 'B', { ms: step.ms });
+      }
+      case 'block': {
+        const ms = this.amount(step.ms, 'block.ms', 86_400_000);
+        trace.emit('block', 'B', { ms });
         if (!trace.isMuted) trace.flush();
-        this.services.block(step.ms);
+        this.services.block(ms);
         trace.emit('block', 'E');
         return;
+      }
       case 'let': {
         const value = this.evaluate(step.value);
         this.locals.set(step.name, value);

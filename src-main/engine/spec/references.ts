@@ -234,7 +234,9 @@ export function checkReferences(spec: Spec): SpecIssue[] {
 
 function checkQuantity(q: Quantity, path: string, spec: Spec, groups: Map<string, ActorSpec>, issues: SpecIssue[]): void {
   if ('shared' in q && !(spec.shared ?? {})[q.shared]) issues.push({ path: `${path}.shared`, message: 'no such shared variable', received: JSON.stringify(q.shared) });
-  if ('actors' in q && !groups.has(q.actors)) issues.push({ path: `${path}.actors`, message: 'no such actor', received: JSON.stringify(q.actors) });
+  const pools = Object.keys(spec.pools ?? {});
+  const known = (name: string): boolean => groups.has(name) || pools.includes(name) || pools.some((pool) => name === `${pool}-callbacks`);
+  if ('actors' in q && !known(q.actors)) issues.push({ path: `${path}.actors`, message: 'no such actor or pool', received: JSON.stringify(q.actors) });
 }
 
 function checkClaim(check: CheckSpec, path: string, spec: Spec, groups: Map<string, ActorSpec>, issues: SpecIssue[]): void {

@@ -97,12 +97,17 @@ export function buildSpecSchema(mode: SchemaMode) {
   );
 
   const timeoutMs = num(msValue).optional();
+  /** A bounded number, or an expression computed when the step runs (e.g. {mul: [{self: 'index'}, 100]}). */
+  const computed = z.custom<Exclude<ValueShape, number | string | boolean | null>>((v) => v !== null && typeof v === 'object' && value.safeParse(v).success, {
+    message: 'an expression such as {"mul": [{"self": "index"}, 100]}',
+  });
+  const dynamic = <T extends z.ZodType>(schema: T) => z.union([num(schema), computed]);
   const common = { label: z.string().max(200).optional() };
 
   const leafSteps = [
-    z.strictObject({ op: z.literal('compute'), iterations: num(z.number().int().min(0).max(1e12)), ...common }),
-    z.strictObject({ op: z.literal('sleep'), ms: num(msValue), ...common }),
-    z.strictObject({ op: z.literal('block'), ms: num(msValue), ...common }),
+    z.strictObject({ op: z.literal('compute'), iterations: dynamic(z.number().int().min(0).max(1e12)), ...common }),
+    z.strictObject({ op: z.literal('sleep'), ms: dynamic(msValue), ...common }),
+    z.strictObject({ op: z.literal('block'), ms: dynamic(msValue), ...common }),
     z.strictObject({ op: z.literal('let'), name: name(), value, ...common }),
     z.strictObject({ op: z.literal('read'), var: name(), index: value.optional(), into: name(), ...common }),
     z.strictObject({ op: z.literal('write'), var: name(), index: value.optional(), value, ...common }),

@@ -152,6 +152,10 @@ function describeUnion(path: readonly PropertyKey[], branches: readonly (readonl
   // A number that a parameter may supply (ms, iterations, count, ...): its two branches want a number or an object.
   const wanted = branches.map((branch) => (branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0 ? branch[0]!.expected : null));
   if (wanted.length === 2 && wanted.includes('number') && wanted.includes('object')) return 'a number, or {"param": name}';
+  // sleep/block/compute amounts also take an expression evaluated when the step runs.
+  if (wanted.length === 2 && wanted[0] === null && wanted[1] === null && branches.some((b) => b[0]?.message.includes('an expression such as'))) {
+    return 'a number, {"param": name}, or an expression such as {"mul": [{"self": "index"}, 100]}';
+  }
   if (last === 'cond') return 'a condition: {compare: [a, op, b]}, {not}, {all}, {any} or {truthy}';
   if (last === 'check') return 'a check: {compare: [q, op, q]}, {before: [q, q]}, {all}, {any} or {not}';
   return 'a number, string, boolean, null, {ref}, {param}, {self}, {now}, {add|sub|mul|div|mod: [a, b]}, {concat}, {upper} or {list}';

@@ -1,0 +1,57 @@
+import type { Lesson } from '../lesson';
+
+const ref = (name: string) => ({ ref: name });
+
+export const generatorSwitch: Lesson = {
+  id: 'generator-switch',
+  chapter: 'coroutines',
+  title: { en: 'Switching between generators: cheap, and useless without waiting', zh: '在生成器之间切换：很便宜，但没有等待就没有用' },
+  text: {
+    teaches: {
+      en: 'A generator can pause itself and be resumed later, so two of them can hand a value back and forth: a producer and a consumer taking turns in one thread. Each hand-over is a switch, and a switch costs only a few nanoseconds. But switching does not make the work faster: with nothing to wait for, taking turns just adds the switches to the work. Coroutines pay off only when a task would otherwise sit waiting for input or output.',
+      zh: '生成器可以暂停自己、稍后再被恢复，于是两个生成器可以来回传递一个值：生产者和消费者在同一个线程里轮流执行。每次交接就是一次切换，一次切换只需几纳秒。但切换并不会让工作变快：没有需要等待的东西时，轮流执行只是把切换的开销加到工作上。只有当任务原本要空等输入输出时，协程才有价值。',
+    },
+    watch: {
+      en: 'One span, generator_pingpong, on the main lane: ten million switches in well under a second. The record switchesPerSecond is the rate on this machine.',
+      zh: 'main 泳道上只有一段 generator_pingpong：一千万次切换用时远少于一秒。记录 switchesPerSecond 是本机的切换速率。',
+    },
+    pythonVsNode: {
+      en: 'Python generators and V8 generators work alike (next/send and yield). V8 switches roughly twice as fast as CPython on our machines, around 28 million switches a second against 13 million. The lab does not trace each switch — ten million events would cost far more than the switches — it times the whole exchange.',
+      zh: 'Python 生成器与 V8 生成器的工作方式相同（next/send 与 yield）。在我们的机器上，V8 的切换大约比 CPython 快一倍，每秒约 2800 万次对 1300 万次。实验室不会逐次追踪切换——一千万个事件的代价远大于切换本身——而是对整个交换过程计时。',
+    },
+    tryNext: {
+      en: 'Set switches=100000000: the time grows in proportion, the rate stays the same. Compare with the auto-switch-on-io lesson, where switching at the moment of waiting is what saves the time.',
+      zh: '设置 switches=100000000：耗时成比例增长，速率不变。再对比 auto-switch-on-io 一课：在等待的时刻切换，才是节省时间的关键。',
+    },
+  },
+  spec: {
+    version: 1,
+    id: 'generator-switch',
+    title: { en: 'Ten million switches', zh: '一千万次切换' },
+    params: { switches: { type: 'integer', default: 10_000_000, min: 2, max: 1_000_000_000 } },
+    actors: [
+      {
+        name: 'main',
+        kind: 'main',
+        program: [
+          { op: 'generator_pingpong', switches: { param: 'switches' }, into: 'result' },
+          { op: 'record', name: 'switches', value: { at: [ref('result'), 'switches'] } },
+          { op: 'record', name: 'switchesPerSecond', value: { floor: { at: [ref('result'), 'perSecond'] } } },
+          { op: 'record', name: 'elapsedMs', value: { at: [ref('result'), 'ms'] } },
+        ],
+      },
+    ],
+    claims: [
+      {
+        id: 'completes',
+        text: { en: 'All switches complete', zh: '所有切换都完成了' },
+        check: { compare: [{ record: 'switches' }, '>=', { const: { param: 'switches' } }] },
+      },
+      {
+        id: 'rate-recorded',
+        text: { en: 'The switching rate is recorded, above a million switches a second', zh: '记录了切换速率，每秒超过一百万次' },
+        check: { compare: [{ record: 'switchesPerSecond' }, '>', { const: 1_000_000 }] },
+      },
+    ],
+  },
+};

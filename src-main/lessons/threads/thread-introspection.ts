@@ -1,0 +1,94 @@
+import type { Lesson } from '../lesson';
+
+const ref = (name: string) => ({ ref: name });
+
+export const threadIntrospection: Lesson = {
+  id: 'thread-introspection',
+  chapter: 'threads',
+  title: { en: 'Who is running? Names, counts and is_alive', zh: '谁在运行？名字、数量与 is_alive' },
+  text: {
+    teaches: {
+      en: 'A program can ask about its own threads: how many are alive, what they are called, whether one of them is still running, and which one is asking. Here three named worker threads wait on an event; the main program lists the live threads, checks one of them, releases them, joins them, and lists again.',
+      zh: '程序可以查询自己的线程：有多少个还活着、它们叫什么、某一个是否仍在运行、以及提问的是哪一个。这里三个有名字的工作线程在一个事件上等待；主程序列出存活的线程，检查其中一个，放行它们，join 之后再列一次。',
+    },
+    watch: {
+      en: 'The records liveBefore and liveAfter: four live actors (main and three workers) while they wait, only main afterwards. Each worker records its own name from inside.',
+      zh: '看记录 liveBefore 和 liveAfter：等待期间有四个存活的 actor（main 和三个工作线程），之后只剩 main。每个工作线程在内部记录自己的名字。',
+    },
+    pythonVsNode: {
+      en: 'Python has threading.active_count(), enumerate(), current_thread() and is_alive(). Node has no registry of worker threads; the lab\'s runner keeps the actor table and answers from it, and a worker learns its own name and threadId from the runner when it starts.',
+      zh: 'Python 有 threading.active_count()、enumerate()、current_thread() 和 is_alive()。Node 没有 worker 线程的登记表；实验室的运行器维护 actor 表并据此回答，工作线程启动时从运行器得知自己的名字和 threadId。',
+    },
+    tryNext: {
+      en: 'Set workers=6: liveBefore becomes 7. Make one worker a daemon in the composer and end main without joining: the daemon disappears from the table when main ends.',
+      zh: '设置 workers=6：liveBefore 变成 7。在编辑器中把某个工作线程设为守护线程，并让 main 不 join 就结束：main 结束时守护线程从表中消失。',
+    },
+  },
+  spec: {
+    version: 1,
+    id: 'thread-introspection',
+    title: { en: 'Threads that report themselves', zh: '报告自己的线程' },
+    params: { workers: { type: 'integer', default: 3, min: 1, max: 20 } },
+    primitives: { go: { type: 'event' } },
+    actors: [
+      {
+        name: 'main',
+        kind: 'main',
+        program: [
+          { op: 'spawn', actor: 'worker' },
+          { op: 'list_actors', into: 'live' },
+          { op: 'record', name: 'liveBefore', value: { len: ref('live') } },
+          { op: 'list_actors', group: 'worker', into: 'workers' },
+          { op: 'record', name: 'workerNames', value: { text: ref('workers') } },
+          { op: 'is_alive', actor: 'worker', index: 0, into: 'alive' },
+          { op: 'record', name: 'firstAliveBefore', value: ref('alive') },
+          { op: 'set', prim: 'go' },
+          { op: 'join', actor: 'worker' },
+          { op: 'is_alive', actor: 'worker', index: 0, into: 'alive' },
+          { op: 'record', name: 'firstAliveAfter', value: ref('alive') },
+          { op: 'list_actors', into: 'live' },
+          { op: 'record', name: 'liveAfter', value: { len: ref('live') } },
+          { op: 'record', name: 'mainName', value: { self: 'name' } },
+        ],
+      },
+      {
+        name: 'worker',
+        kind: 'thread',
+        count: { param: 'workers' },
+        autostart: false,
+        program: [
+          { op: 'record', name: 'selfName', value: { self: 'name' } },
+          { op: 'wait', prim: 'go' },
+        ],
+      },
+    ],
+    claims: [
+      {
+        id: 'counts',
+        text: { en: 'The live count is main plus the workers while they wait, and main alone after they are joined', zh: '等待期间存活数是 main 加上工作线程，join 之后只剩 main' },
+        check: {
+          all: [
+            { compare: [{ record: 'liveBefore' }, '==', { const: { param: 'workers' } }], plus: 1 },
+            { compare: [{ record: 'liveAfter' }, '==', { const: 1 }] },
+          ],
+        },
+      },
+      {
+        id: 'names',
+        text: { en: 'The names match the actor table, and each worker knows its own name', zh: '名字与 actor 表一致，每个工作线程都知道自己的名字' },
+        check: {
+          all: [
+            { compare: [{ record: 'selfName', agg: 'distinct' }, '==', { const: { param: 'workers' } }] },
+            { compare: [{ actors: 'worker', field: 'exit', agg: 'count' }, '==', { const: { param: 'workers' } }] },
+            { compare: [{ record: 'mainName' }, '==', { const: 'main' }] },
+          ],
+        },
+      },
+      {
+        id: 'is-alive',
+        text: { en: 'is_alive is true while a worker waits and false once it has been joined', zh: '工作线程等待时 is_alive 为真，join 之后为假' },
+        check: { all: [{ compare: [{ record: 'firstAliveBefore' }, '==', { const: true }] }, { compare: [{ record: 'firstAliveAfter' }, '==', { const: false }] }] },
+      },
+    ],
+  },
+};
