@@ -4,6 +4,7 @@ import type { ActorKind } from '../run-model';
 import type { Cond, Step, Value } from '../spec/spec-schema';
 import type { TraceBuffer } from '../trace/trace-buffer';
 import type { BrokerRequest } from './protocol';
+import { applyComparison } from '../spec/comparison';
 import { assertNever, type PoolTask } from './protocol';
 import { readProcState, startOsChild } from './os-children';
 
@@ -237,24 +238,7 @@ export class Interpreter {
   test(cond: Cond): boolean {
     if ('compare' in cond) {
       const [left, op, right] = cond.compare;
-      const a = this.evaluate(left);
-      const b = this.evaluate(right);
-      switch (op) {
-        case '==':
-          return a === b;
-        case '!=':
-          return a !== b;
-        case '<':
-          return (a as number) < (b as number);
-        case '<=':
-          return (a as number) <= (b as number);
-        case '>':
-          return (a as number) > (b as number);
-        case '>=':
-          return (a as number) >= (b as number);
-        default:
-          return assertNever(op, 'comparison');
-      }
+      return applyComparison(this.evaluate(left), op, this.evaluate(right));
     }
     if ('not' in cond) return !this.test(cond.not);
     if ('all' in cond) return cond.all.every((c) => this.test(c));

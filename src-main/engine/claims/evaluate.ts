@@ -1,4 +1,5 @@
 import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialRecord } from '../run-model';
+import { applyComparison } from '../spec/comparison';
 import type { CheckSpec, ClaimSpec, Comparison, Quantity } from '../spec/spec-schema';
 import { decodeBatches, type EventBatch, type TraceEvent } from '../trace/trace-event';
 
@@ -206,24 +207,7 @@ function constant(value: unknown): unknown {
 }
 
 function staticTest(cond: NonNullable<ClaimSpec['when']>): boolean {
-  if ('compare' in cond) {
-    const a = constant(cond.compare[0]);
-    const b = constant(cond.compare[2]);
-    switch (cond.compare[1]) {
-      case '==':
-        return a === b;
-      case '!=':
-        return a !== b;
-      case '<':
-        return (a as number) < (b as number);
-      case '<=':
-        return (a as number) <= (b as number);
-      case '>':
-        return (a as number) > (b as number);
-      case '>=':
-        return (a as number) >= (b as number);
-    }
-  }
+  if ('compare' in cond) return applyComparison(constant(cond.compare[0]), cond.compare[1], constant(cond.compare[2]));
   if ('not' in cond) return !staticTest(cond.not);
   if ('all' in cond) return cond.all.every(staticTest);
   if ('any' in cond) return cond.any.some(staticTest);
