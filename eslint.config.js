@@ -153,6 +153,24 @@ export default defineConfig(
     },
   },
 
+  // Layer: component and store tests of the renderer (happy-dom). They import the renderer and the
+  // contract, like the renderer itself; never electron or SQLite.
+  {
+    name: 'conlab/layering/renderer-tests',
+    files: ['test/renderer/**'],
+    rules: {
+      'no-restricted-imports': layer(
+        [noElectron('renderer tests'), noSqlite('renderer tests')],
+        [
+          {
+            regex: '(^|/)src-main/(?!contract(/|$))',
+            message: 'Bad layering: renderer tests import the renderer and src-main/contract only, as the renderer does.',
+          },
+        ],
+      ),
+    },
+  },
+
   // Layer: tests that drive the real Electron app (skipped where the binary is missing) may resolve it.
   {
     name: 'conlab/layering/electron-tests',

@@ -9,6 +9,9 @@ declare module '*.vue' {
 /** Exposed by src-main/preload in the desktop app; absent in browser mode. */
 interface ConlabDesktopBridge {
   version(): string;
+  /** Resolves to a ResponseMessage (validated by DesktopTransport). */
+  request(method: string, params: unknown): Promise<unknown>;
+  onLiveEvent(listener: (event: unknown) => void): () => void;
 }
 
 interface Window {

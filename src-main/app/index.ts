@@ -1,12 +1,19 @@
-import { app, BrowserWindow, shell } from 'electron';
-import { dirname, join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, session, shell } from 'electron';
+import { LabService } from '../service/lab-service';
+import { registerAppScheme, serveAppProtocol } from './app-protocol';
+import { registerContractIpc } from './contract-ipc';
+import { APP_ENTRY_URL, isAllowedNavigation, isPermissionGranted, windowOpenDecision } from './security-policy';
+import { electronUtilityHost } from './utility-host';
 import { secureWebPreferences } from './window-options';
 
 // out/main/index.js sits next to out/preload and out/renderer in the build and inside app.asar.
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const preloadPath = join(outDir, 'preload', 'index.cjs');
-const rendererPath = join(outDir, 'renderer', 'index.html');
+const rendererRoot = join(outDir, 'renderer');
+
+registerAppScheme();
 
 function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -20,14 +27,18 @@ function createMainWindow(): BrowserWindow {
   });
   window.once('ready-to-show', () => window.show());
 
-  // The renderer never navigates away from the bundled UI; links to the web open in the browser.
+  // The renderer never navigates away from the bundled UI; https links open in the system browser.
   window.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
+    const decision = windowOpenDecision(url);
+    if (decision.openExternally) void shell.openExternal(url);
+    return { action: decision.action };
   });
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!isAllowedNavigation(url)) event.preventDefault();
+  });
+  window.webContents.on('will-attach-webview', (event) => event.preventDefault());
 
-  void window.loadFile(rendererPath);
+  void window.loadURL(APP_ENTRY_URL);
   return window;
 }
 
@@ -35,6 +46,8 @@ function createMainWindow(): BrowserWindow {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  let service: LabService | null = null;
+
   app.on('second-instance', () => {
     const [window] = BrowserWindow.getAllWindows();
     if (!window) return;
@@ -44,7 +57,22 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('window-all-closed', () => app.quit());
 
-  void app.whenReady().then(() => {
+  // Runs in progress are cancelled and the writer flushed before the process goes.
+  let closing = false;
+  app.on('will-quit', (event) => {
+    if (!service || closing) return;
+    closing = true;
+    event.preventDefault();
+    void service.close().finally(() => app.quit());
+  });
+
+  void app.whenReady().then(async () => {
+    session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(isPermissionGranted(permission)));
+    await serveAppProtocol(rendererRoot);
+    // The same history the CLI uses: userData/conlab.db (or CONLAB_DB); utility actors run on utilityProcess here.
+    service = LabService.open({ dbPath: process.env['CONLAB_DB'] || join(app.getPath('userData'), 'conlab.db'), hosts: { utility: electronUtilityHost } });
+    service.loadSettings();
+    registerContractIpc(service);
     createMainWindow();
     // macOS keeps the app alive without windows; re-open one when the dock icon is clicked.
     app.on('activate', () => {

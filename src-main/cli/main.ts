@@ -8,6 +8,7 @@ import { specJsonSchema } from '../engine/spec/spec-schema';
 import { formatIssues } from '../engine/spec/validate';
 import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
 import type { Lang } from '../lessons/lesson';
+import { registerServeCommand } from './serve-command';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, progressLine, runJson, type CheckRow } from './format';
 
 /**
@@ -348,6 +349,8 @@ export function buildProgram(): Command {
         service.addNote(id, text);
       }),
     );
+
+  registerServeCommand(program, () => openService(program));
 
   return program;
 }

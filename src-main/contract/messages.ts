@@ -1,0 +1,175 @@
+/**
+ * The wire: how requests, responses and live run events travel between a front end and LabService,
+ * over Electron IPC (the app) or a loopback WebSocket (browser mode). Every message is a tagged union
+ * member with a `type`; requests carry an id that their response repeats; errors are plain data.
+ *
+ * Pure: zod and the pure model only.
+ */
+import { z } from 'zod';
+import { RUN_STATUSES, type RunStatus } from '../engine/run-model';
+import type { EventBatch, RunProgress, SpecIssue } from './dto';
+
+export const PROTOCOL_VERSION = 1;
+
+export { CHANNEL_PREFIX, IPC_CHANNELS } from './channels';
+
+/** Browser mode: the WebSocket endpoint, reached as `ws://127.0.0.1:<port>/ws?token=<token>`. */
+export const WS_PATH = '/ws';
+export const TOKEN_PARAM = 'token';
+
+/**
+ * Live events are batched and throttled per run: at most one `run-live` message per
+ * LIVE_FLUSH_INTERVAL_MS (10 per second), plus one `run-ended`. A view redraws at most that often
+ * whatever the run's event rate, and 100,000 events arrive as a few hundred messages.
+ */
+export const LIVE_FLUSH_INTERVAL_MS = 100;
+export const LIVE_MAX_MESSAGES_PER_SECOND = 1000 / LIVE_FLUSH_INTERVAL_MS;
+
+export const ERROR_CODES = ['bad-request', 'bad-input', 'not-found', 'conflict', 'unavailable', 'internal'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** An error as it crosses the wire: a name and a message a person can act on, never a live object. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly code: ErrorCode;
+  /** For bad specs: every problem with its JSON path. */
+  readonly issues?: readonly SpecIssue[];
+}
+
+export interface RequestMessage {
+  readonly type: 'request';
+  readonly id: number;
+  readonly method: string;
+  readonly params: unknown;
+}
+
+export type ResponseMessage =
+  | { readonly type: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly type: 'response'; readonly id: number; readonly ok: false; readonly error: WireError };
+
+export type LiveEvent =
+  | {
+      readonly type: 'run-live';
+      readonly runId: string;
+      /** Counts this run's run-live messages from 1, so a gap is visible. */
+      readonly seq: number;
+      /** The latest progress since the last message, if any. */
+      readonly progress: RunProgress | null;
+      /** Every event batch since the last message, in arrival order. */
+      readonly batches: readonly EventBatch[];
+    }
+  | { readonly type: 'run-ended'; readonly runId: string; readonly status: RunStatus | null; readonly error: WireError | null };
+
+export interface EventMessage {
+  readonly type: 'event';
+  readonly event: LiveEvent;
+}
+
+export interface HelloMessage {
+  readonly type: 'hello';
+  readonly protocol: number;
+  readonly version: string;
+}
+
+export type ClientMessage = RequestMessage;
+export type ServerMessage = ResponseMessage | EventMessage | HelloMessage;
+
+// ------------------------------------------------------------------ runtime schemas (both ends)
+
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+export const requestMessageSchema = z.strictObject({
+  type: z.literal('request'),
+  id: z.number().int().min(0).max(MAX_ID),
+  method: z.string().min(1).max(64),
+  params: z.unknown(),
+});
+export const clientMessageSchema = z.discriminatedUnion('type', [requestMessageSchema]);
+
+const specIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  received: z.string().optional(),
+  expected: z.string().optional(),
+});
+
+export const wireErrorSchema = z.object({
+  name: z.string(),
+  message: z.string(),
+  code: z.enum(ERROR_CODES),
+  issues: z.array(specIssueSchema).optional(),
+});
+
+export const eventBatchSchema = z.object({
+  trial: z.number().int().min(0),
+  actor: z.string(),
+  firstSeq: z.number().int(),
+  count: z.number().int().min(0),
+  tFirst: z.number(),
+  tLast: z.number(),
+  payload: z.string(),
+});
+
+export const runProgressSchema = z.object({
+  runId: z.string(),
+  trial: z.number().int(),
+  trials: z.number().int(),
+  warmup: z.boolean(),
+  phase: z.enum(['started', 'trial-done', 'finished']),
+  elapsedMs: z.number(),
+  events: z.number(),
+  status: z.enum(RUN_STATUSES).optional(),
+});
+
+export const liveEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('run-live'),
+    runId: z.string(),
+    seq: z.number().int().min(1),
+    progress: runProgressSchema.nullable(),
+    batches: z.array(eventBatchSchema),
+  }),
+  z.object({ type: z.literal('run-ended'), runId: z.string(), status: z.enum(RUN_STATUSES).nullable(), error: wireErrorSchema.nullable() }),
+]);
+
+// A plain union: two members share type 'response' (told apart by `ok`).
+export const serverMessageSchema = z.union([
+  z.object({ type: z.literal('response'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ type: z.literal('response'), id: z.number().int(), ok: z.literal(false), error: wireErrorSchema }),
+  z.object({ type: z.literal('event'), event: liveEventSchema }),
+  z.object({ type: z.literal('hello'), protocol: z.number().int(), version: z.string() }),
+]);
+
+/** Ends a switch over a closed union: the compiler proves it unreachable, the runtime names the stranger. */
+export function assertNever(value: never, what = 'message'): never {
+  throw new Error(`unknown ${what}: ${JSON.stringify(value)}`);
+}
+
+/** Turns anything thrown into a WireError; `code` comes from the error when it has a known one. */
+export function toWireError(error: unknown, fallback: ErrorCode = 'internal'): WireError {
+  if (error !== null && typeof error === 'object') {
+    const candidate = error as { name?: unknown; message?: unknown; code?: unknown; issues?: unknown };
+    const code = (ERROR_CODES as readonly unknown[]).includes(candidate.code) ? (candidate.code as ErrorCode) : fallback;
+    const issues = Array.isArray(candidate.issues) && candidate.issues.length > 0 ? (candidate.issues as SpecIssue[]).map((issue) => ({ ...issue })) : undefined;
+    return {
+      name: typeof candidate.name === 'string' ? candidate.name : 'Error',
+      message: typeof candidate.message === 'string' ? candidate.message : String(error),
+      code,
+      ...(issues ? { issues } : {}),
+    };
+  }
+  return { name: 'Error', message: String(error), code: fallback };
+}
+
+/** A WireError turned back into something throwable on the receiving side. */
+export class RemoteError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: readonly SpecIssue[];
+  constructor(wire: WireError) {
+    super(wire.message);
+    this.name = wire.name;
+    this.code = wire.code;
+    this.issues = wire.issues ?? [];
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The LabService contract: every method a front end may call, its parameters as a zod schema and
+ * its result as a type. The same schemas validate a request in the renderer before it is sent and
+ * in browser mode / the main process before LabService is called (STYLE.md rule 2).
+ *
+ * Pure: imports zod and the pure model only, never Node, Electron or the DOM.
+ */
+import { z } from 'zod';
+import { RUN_STATUSES } from '../engine/run-model';
+import type {
+  AppInfo,
+  EventBatch,
+  RunNote,
+  RunRecord,
+  RunSummary,
+  ChapterInfo,
+  Comparison,
+  ExportedFile,
+  ImportResult,
+  Lesson,
+  LessonSummary,
+  SavedExperiment,
+  SettingsInfo,
+  StartedRun,
+  ValidationResult,
+} from './dto';
+import { EXPORT_FORMATS } from './dto';
+import { isMethodName, METHOD_NAMES, type MethodName } from './channels';
+
+/** A result type carried at the type level only: the map's `result` entries hold no runtime value. */
+declare const resultType: unique symbol;
+export interface Returns<T> {
+  readonly [resultType]?: T;
+}
+function returns<T>(): Returns<T> {
+  return {};
+}
+
+// ------------------------------------------------------------------ building blocks
+
+/** A full run id or a unique prefix of at least 4 characters (LabService.resolveRunId). */
+export const runIdSchema = z.string().regex(/^[0-9A-Za-z-]{4,64}$/, 'a run id (or a unique prefix of 4+ characters)');
+export const lessonIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a lesson id: lower-case letters, digits and -');
+const paramNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a parameter name');
+export const overridesSchema = z.record(paramNameSchema, z.union([z.string().max(1_000), z.number(), z.boolean()]));
+const isoDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'an ISO date, e.g. 2025-01-31');
+const tagSchema = z.string().trim().min(1, 'a tag cannot be empty').max(64);
+/** A spec travels as any JSON value; the engine validates it and reports issues by path. */
+const specSchema = z.unknown().refine((value) => value !== undefined, 'a spec is required');
+/** Base64 of at most ~64 MB of bytes. */
+const base64Schema = z.string().max(90_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text');
+
+export const runFilterSchema = z.strictObject({
+  lessonId: lessonIdSchema.optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  tag: tagSchema.optional(),
+  since: isoDateSchema.optional(),
+  until: isoDateSchema.optional(),
+  search: z.string().max(200).optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+  offset: z.number().int().min(0).optional(),
+});
+
+/** Bounds match the command line's --max-* flags. */
+export const limitCapsSchema = z.strictObject({
+  maxActors: z.number().int().min(1).max(100_000),
+  wallTimeMs: z.number().int().min(1_000).max(86_400_000),
+  memoryMbPerActor: z.number().int().min(16).max(65_536),
+  maxEvents: z.number().int().min(0).max(100_000_000),
+});
+
+export const settingsPatchSchema = z.strictObject({
+  limits: limitCapsSchema.partial().optional(),
+  language: z.enum(['system', 'en', 'zh-CN']).optional(),
+  theme: z.enum(['system', 'light', 'dark']).optional(),
+});
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+export const startRunSchema = z
+  .strictObject({
+    lessonId: lessonIdSchema.optional(),
+    spec: z.unknown().optional(),
+    overrides: overridesSchema.optional(),
+    repeat: z.number().int().min(1).max(1_000).optional(),
+    warmup: z.number().int().min(0).max(100).optional(),
+    title: z.string().max(200).optional(),
+    experimentId: z.string().max(64).optional(),
+  })
+  .refine((request) => (request.lessonId === undefined) !== (request.spec === undefined), {
+    message: 'give exactly one of lessonId or spec',
+    path: ['lessonId'],
+  });
+
+const empty = z.strictObject({});
+
+// ------------------------------------------------------------------ the method map
+
+export const METHODS = {
+  'app.info': { params: empty, result: returns<AppInfo>() },
+
+  'lessons.list': { params: empty, result: returns<readonly LessonSummary[]>() },
+  'lessons.chapters': { params: empty, result: returns<readonly ChapterInfo[]>() },
+  'lessons.get': { params: z.strictObject({ id: lessonIdSchema }), result: returns<Lesson>() },
+
+  'specs.schema': { params: empty, result: returns<unknown>() },
+  'specs.validate': { params: z.strictObject({ spec: specSchema, overrides: overridesSchema.optional() }), result: returns<ValidationResult>() },
+
+  /** Starts a run and returns its id at once; progress and events follow as `run-live` messages. */
+  'runs.start': { params: startRunSchema, result: returns<StartedRun>() },
+  'runs.cancel': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly cancelled: boolean }>() },
+  'runs.active': { params: empty, result: returns<readonly string[]>() },
+  /** Receive the live events of a run started elsewhere (another tab, before a reload). */
+  'runs.subscribe': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly active: boolean }>() },
+  'runs.unsubscribe': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly subscribed: boolean }>() },
+
+  'history.list': { params: z.strictObject({ filter: runFilterSchema.optional() }), result: returns<readonly RunSummary[]>() },
+  'history.get': { params: z.strictObject({ runId: runIdSchema }), result: returns<RunRecord>() },
+  'history.events': {
+    params: z.strictObject({ runId: runIdSchema, trial: z.number().int().min(0).max(1_100).optional() }),
+    result: returns<readonly EventBatch[]>(),
+  },
+  'history.tag': { params: z.strictObject({ runId: runIdSchema, tag: tagSchema }), result: returns<{ readonly tags: readonly string[] }>() },
+  'history.untag': { params: z.strictObject({ runId: runIdSchema, tag: tagSchema }), result: returns<{ readonly tags: readonly string[] }>() },
+  'history.note': {
+    params: z.strictObject({ runId: runIdSchema, text: z.string().trim().min(1, 'a note cannot be empty').max(10_000) }),
+    result: returns<RunNote>(),
+  },
+  'history.delete': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly deleted: boolean }>() },
+
+  'compare.runs': {
+    params: z.strictObject({ runIds: z.array(runIdSchema).min(2, 'compare needs two or more runs').max(16), metrics: z.array(z.string().max(200)).max(200).optional() }),
+    result: returns<Comparison>(),
+  },
+
+  'export.run': { params: z.strictObject({ runId: runIdSchema, format: z.enum(EXPORT_FORMATS) }), result: returns<ExportedFile>() },
+  'import.runLog': { params: z.strictObject({ dataBase64: base64Schema.min(1, 'the file is empty') }), result: returns<ImportResult>() },
+
+  'experiments.list': { params: empty, result: returns<readonly SavedExperiment[]>() },
+  'experiments.save': {
+    params: z.strictObject({ id: z.string().max(64).optional(), name: z.string().trim().min(1, 'a name cannot be empty').max(200), spec: specSchema }),
+    result: returns<SavedExperiment>(),
+  },
+  'experiments.delete': { params: z.strictObject({ id: z.string().min(1).max(64) }), result: returns<{ readonly deleted: boolean }>() },
+
+  'settings.get': { params: empty, result: returns<SettingsInfo>() },
+  'settings.update': { params: settingsPatchSchema, result: returns<SettingsInfo>() },
+} as const;
+
+export type MethodMap = typeof METHODS;
+export { METHOD_NAMES, isMethodName, type MethodName };
+
+// channels.ts lists the names for the preload without zod; both lists must be the same set.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _namesMatch: Same<MethodName, keyof MethodMap> = true;
+void _namesMatch;
+
+/** What a caller passes (before defaults and trimming). */
+export type ParamsOf<M extends MethodName> = z.input<MethodMap[M]['params']>;
+/** What a handler receives after validation. */
+export type ValidParamsOf<M extends MethodName> = z.output<MethodMap[M]['params']>;
+export type ResultOf<M extends MethodName> = MethodMap[M]['result'] extends Returns<infer T> ? T : never;
+
+
+/** An error a person can act on: names the field, what was given and what was expected. */
+export interface ParamsProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ParamsCheck<M extends MethodName> = { readonly ok: true; readonly params: ValidParamsOf<M> } | { readonly ok: false; readonly problems: readonly ParamsProblem[] };
+
+export function checkParams<M extends MethodName>(method: M, params: unknown): ParamsCheck<M> {
+  const parsed = METHODS[method].params.safeParse(params ?? {});
+  if (parsed.success) return { ok: true, params: parsed.data as ValidParamsOf<M> };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(params)', message: issue.message })),
+  };
+}
+
+export function describeProblems(method: string, problems: readonly ParamsProblem[]): string {
+  return `bad parameters for ${method}: ${problems.map((problem) => `${problem.path}: ${problem.message}`).join('; ')}`;
+}

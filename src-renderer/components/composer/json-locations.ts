@@ -1,0 +1,164 @@
+/**
+ * A small JSON parser that remembers where every value is, so that a validation issue at
+ * `actors[0].program[2].prim` can be marked on its line. Paths are written as the engine writes
+ * them (engine/spec/validate.ts pathToString). Strict JSON (what JSON.parse accepts), nothing more.
+ */
+
+export interface JsonSyntaxError {
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export type LocatedJson =
+  | { readonly ok: true; readonly value: unknown; lineOf(path: string): number | null }
+  | { readonly ok: false; readonly error: JsonSyntaxError };
+
+class ParseFailure extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+function joinPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return parent ? `${parent}.${key}` : key;
+}
+
+export function locateJsonPaths(source: string): LocatedJson {
+  const offsets = new Map<string, number>();
+  let index = 0;
+
+  const fail = (message: string): never => {
+    throw new ParseFailure(message, index);
+  };
+  const skipSpace = (): void => {
+    while (index < source.length && ' \t\n\r'.includes(source[index]!)) index++;
+  };
+  const expect = (char: string): void => {
+    if (source[index] !== char) fail(`expected ${JSON.stringify(char)}${index < source.length ? ` but found ${JSON.stringify(source[index])}` : ' but the text ended'}`);
+    index++;
+  };
+
+  function parseString(): string {
+    const start = index;
+    expect('"');
+    while (index < source.length) {
+      const char = source[index]!;
+      if (char === '"') {
+        index++;
+        return JSON.parse(source.slice(start, index)) as string;
+      }
+      if (char === '\\') index += 2;
+      else if (char < ' ') fail('control character in a string');
+      else index++;
+    }
+    return fail('unterminated string');
+  }
+
+  function parseNumber(): number {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(source.slice(index, index + 400));
+    if (!match) return fail(`unexpected ${JSON.stringify(source[index])}`);
+    index += match[0].length;
+    return Number(match[0]);
+  }
+
+  function parseValue(path: string): unknown {
+    skipSpace();
+    if (!offsets.has(path)) offsets.set(path, index);
+    const char = source[index];
+    if (char === '{') {
+      index++;
+      const object: Record<string, unknown> = {};
+      skipSpace();
+      if (source[index] === '}') {
+        index++;
+        return object;
+      }
+      for (;;) {
+        skipSpace();
+        const keyOffset = index;
+        const key = parseString();
+        const childPath = joinPath(path, key);
+        offsets.set(childPath, keyOffset);
+        skipSpace();
+        expect(':');
+        object[key] = parseValue(childPath);
+        skipSpace();
+        if (source[index] === ',') {
+          index++;
+          continue;
+        }
+        expect('}');
+        return object;
+      }
+    }
+    if (char === '[') {
+      index++;
+      const array: unknown[] = [];
+      skipSpace();
+      if (source[index] === ']') {
+        index++;
+        return array;
+      }
+      for (;;) {
+        array.push(parseValue(joinPath(path, array.length)));
+        skipSpace();
+        if (source[index] === ',') {
+          index++;
+          continue;
+        }
+        expect(']');
+        return array;
+      }
+    }
+    if (char === '"') return parseString();
+    if (source.startsWith('true', index)) return (index += 4), true;
+    if (source.startsWith('false', index)) return (index += 5), false;
+    if (source.startsWith('null', index)) return (index += 4), null;
+    if (char === undefined) return fail('the text ended where a value was expected');
+    return parseNumber();
+  }
+
+  const lineAt = (offset: number): { line: number; column: number } => {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < offset && i < source.length; i++) {
+      if (source[i] === '\n') {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return { line, column: offset - lineStart + 1 };
+  };
+
+  try {
+    const value = parseValue('');
+    skipSpace();
+    if (index < source.length) fail(`unexpected ${JSON.stringify(source[index])} after the end of the spec`);
+    return {
+      ok: true,
+      value,
+      lineOf(path: string): number | null {
+        // An issue about an override or a missing field points at the nearest enclosing value.
+        let probe = path.startsWith('--set ') ? 'params' : path;
+        for (;;) {
+          const offset = offsets.get(probe);
+          if (offset !== undefined) return lineAt(offset).line;
+          if (probe === '') return null;
+          const cut = Math.max(probe.lastIndexOf('.'), probe.lastIndexOf('['));
+          probe = cut > 0 ? probe.slice(0, cut) : '';
+        }
+      },
+    };
+  } catch (error) {
+    if (error instanceof ParseFailure) {
+      const { line, column } = lineAt(error.offset);
+      return { ok: false, error: { message: error.message, line, column } };
+    }
+    throw error;
+  }
+}

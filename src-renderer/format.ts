@@ -1,0 +1,35 @@
+/** Numbers and times as people read them, in the UI's locale. */
+
+export function formatNumber(value: number | null | undefined, locale: string, digits = 2): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  const abs = Math.abs(value);
+  const maximumFractionDigits = abs >= 1000 ? 0 : abs >= 100 ? 1 : digits;
+  return value.toLocaleString(locale, { maximumFractionDigits });
+}
+
+export function formatMs(value: number | null | undefined, locale: string): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  if (value >= 10_000) return `${(value / 1000).toLocaleString(locale, { maximumFractionDigits: 1 })} s`;
+  return `${formatNumber(value, locale, value < 10 ? 2 : 1)} ms`;
+}
+
+export function formatDate(iso: string | null | undefined, locale: string): string {
+  if (!iso) return '–';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(locale, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** Trace times are nanoseconds; the timeline and log show milliseconds. */
+export function nsToMs(ns: number): number {
+  return ns / 1e6;
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** i18n keys cannot hold dots or dashes reliably: `json.gz` → `jsonGz`, `timed-out` → `timedOut`. */
+export function messageKey(value: string): string {
+  return value.replace(/[.-](\w)/g, (_, letter: string) => letter.toUpperCase());
+}

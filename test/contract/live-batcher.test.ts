@@ -1,0 +1,81 @@
+import { describe, expect, test } from 'vitest';
+import type { EventBatch, RunProgress } from '../../src-main/contract/dto';
+import { LiveRunBatcher, type BatcherClock } from '../../src-main/contract/live-batcher';
+import type { LiveEvent } from '../../src-main/contract/messages';
+
+/** A clock the test moves by hand: timers fire only inside `advance`. */
+class ManualClock implements BatcherClock {
+  time = 0;
+  private timers: { at: number; fn: () => void; handle: number }[] = [];
+  private nextHandle = 1;
+  now(): number {
+    return this.time;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const handle = this.nextHandle++;
+    this.timers.push({ at: this.time + ms, fn, handle });
+    return handle;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((timer) => timer.handle !== handle);
+  }
+  advance(ms: number): void {
+    const until = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((timer) => timer !== due);
+      this.time = due.at;
+      due.fn();
+    }
+    this.time = until;
+  }
+}
+
+const batch = (firstSeq: number): EventBatch => ({ trial: 0, actor: 'a', firstSeq, count: 1, tFirst: firstSeq, tLast: firstSeq, payload: `[[${firstSeq},${firstSeq},"log","I"]]` });
+const progress = (events: number): RunProgress => ({ runId: 'r', trial: 1, trials: 1, warmup: false, phase: 'started', elapsedMs: events, events });
+
+describe('LiveRunBatcher', () => {
+  test('sends at most one run-live message per interval, carrying every batch in order', () => {
+    const clock = new ManualClock();
+    const sent: (LiveEvent & { at: number })[] = [];
+    const batcher = new LiveRunBatcher('r', (event) => sent.push({ ...event, at: clock.time }), 100, clock);
+    for (let i = 0; i < 1000; i++) {
+      batcher.batch(batch(i));
+      if (i % 100 === 0) batcher.progress(progress(i));
+      clock.advance(1); // 1,000 batches over one second
+    }
+    clock.advance(200);
+    const live = sent.filter((event) => event.type === 'run-live');
+    expect(live.length).toBeLessThanOrEqual(11);
+    for (let i = 1; i < live.length; i++) expect(live[i]!.at - live[i - 1]!.at).toBeGreaterThanOrEqual(100);
+    const seqs = live.flatMap((event) => (event.type === 'run-live' ? event.batches.map((b) => b.firstSeq) : []));
+    expect(seqs).toEqual([...Array(1000).keys()]);
+    expect(live.map((event) => (event.type === 'run-live' ? event.seq : 0))).toEqual(live.map((_, index) => index + 1));
+  });
+
+  test('end flushes what is pending, then sends one run-ended and nothing after it', () => {
+    const clock = new ManualClock();
+    const sent: LiveEvent[] = [];
+    const batcher = new LiveRunBatcher('r', (event) => sent.push(event), 100, clock);
+    batcher.batch(batch(0));
+    clock.advance(0);
+    batcher.batch(batch(1));
+    batcher.progress(progress(2));
+    batcher.end('ok');
+    batcher.batch(batch(2));
+    batcher.end('failed');
+    clock.advance(1000);
+    expect(sent.map((event) => event.type)).toEqual(['run-live', 'run-live', 'run-ended']);
+    expect(sent[1]).toMatchObject({ seq: 2, progress: { events: 2 }, batches: [{ firstSeq: 1 }] });
+    expect(sent[2]).toEqual({ type: 'run-ended', runId: 'r', status: 'ok', error: null });
+  });
+
+  test('an idle run sends nothing', () => {
+    const clock = new ManualClock();
+    const sent: LiveEvent[] = [];
+    new LiveRunBatcher('r', (event) => sent.push(event), 100, clock);
+    clock.advance(10_000);
+    expect(sent).toEqual([]);
+  });
+});

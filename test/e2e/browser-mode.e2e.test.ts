@@ -1,0 +1,263 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CHROMIUM, openSession, type BrowserSession } from './browser-session';
+
+/**
+ * Browser mode end to end: `conlab serve` with the real engine on a temporary database, driven in
+ * Chromium. The tests share one session and build on each other (runs made early are found,
+ * compared and exported later), so they run in order. Each page is saved to test/e2e/screenshots.
+ */
+
+const customSpec = (title: string, kind = 'thread') => ({
+  version: 1,
+  title,
+  params: { n: { type: 'integer', default: 3, min: 1, max: 10 } },
+  shared: { total: { scope: 'shared', initial: 0 } },
+  actors: [{ name: 'adder', kind, count: { param: 'n' }, program: [{ op: 'add', var: 'total', delta: 1 }] }],
+  claims: [{ id: 'all-added', text: 'every thread added one', check: { compare: [{ shared: 'total' }, '==', { const: { param: 'n' } }] } }],
+});
+
+let session: BrowserSession;
+const runIds: Record<string, string> = {};
+
+function runIdFromUrl(url: string): string {
+  const match = /#\/runs\/([0-9a-f-]{36})/.exec(url);
+  if (!match) throw new Error(`not a run page: ${url}`);
+  return match[1]!;
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)', () => {
+  beforeAll(async () => {
+    session = await openSession();
+  });
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  test('the lessons page lists chapters, lessons and their claims', async () => {
+    const { page } = session;
+    await session.go('/lessons');
+    await page.locator('[data-lesson="race-counter"]').waitFor();
+    expect(await page.locator('[data-chapter="threads"] h2').textContent()).toBe('Threads and locks');
+    await expect.poll(() => page.locator('[data-lesson="race-counter"] [data-claim="updates-lost"]').count()).toBe(1);
+    await page.fill('#lesson-search', 'deadlock');
+    await expect.poll(() => page.locator('.lesson-card').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('[data-lesson="race-counter"]').count()).toBe(0);
+    await page.fill('#lesson-search', '');
+    await session.shot('01-lessons');
+  });
+
+  test('race-counter runs live and its results show the lost-update claim holding', async () => {
+    const { page } = session;
+    await page.click('[data-lesson="race-counter"] .lesson-link');
+    await page.locator('[data-testid="run-lesson"]').waitFor();
+    await page.fill('#param-threads', '0');
+    expect(await page.locator('#param-threads').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('[data-testid="run-lesson"]').isDisabled()).toBe(true);
+    await page.fill('#param-threads', '12');
+    await session.shot('02-lesson');
+    await page.click('[data-testid="run-lesson"]');
+    await page.waitForURL(/#\/runs\/.+\/live$/);
+    runIds['race'] = runIdFromUrl(page.url());
+    await page.locator('[data-testid="timeline-canvas"]').waitFor();
+    await expect.poll(async () => Number((await page.locator('[data-testid="event-count"]').textContent())?.replace(/\D/g, '')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await session.shot('03-live-run');
+    await page.locator('[data-testid="view-results"]').waitFor({ timeout: 90_000 });
+    await session.shot('04-live-run-ended');
+    await page.click('[data-testid="view-results"]');
+    const lostUpdates = page.locator('[data-testid="claims"] [data-claim="updates-lost"]');
+    await lostUpdates.waitFor();
+    expect(await lostUpdates.getAttribute('class')).toContain('claim-holds');
+    expect(await lostUpdates.textContent()).toContain('updates are lost');
+    expect(await page.locator('[data-testid="metric-table"]').textContent()).toContain('wallMs');
+    await page.click('text=Show the timeline');
+    await page.locator('[data-testid="timeline-canvas"]').waitFor();
+    await session.shot('05-results');
+  });
+
+  test('deadlock ends with the cycle named', async () => {
+    const { page } = session;
+    await session.go('/lessons/deadlock');
+    await page.locator('[data-testid="run-lesson"]').waitFor();
+    await page.fill('#param-threads', '4');
+    await page.click('[data-testid="run-lesson"]');
+    await page.waitForURL(/#\/runs\/.+\/live$/);
+    runIds['deadlock'] = runIdFromUrl(page.url());
+    await page.locator('[data-testid="run-ended"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid="run-ended"]').textContent()).toContain('deadlocked');
+    await session.shot('06-live-deadlock');
+    await page.click('[data-testid="view-results"]');
+    const deadlock = page.locator('[data-testid="deadlock"]');
+    await deadlock.waitFor();
+    const text = (await deadlock.textContent()) ?? '';
+    expect(text).toMatch(/waits for (A|B), held by worker-\d+/);
+    expect(await page.locator('[data-claim="deadlock-detected"]').getAttribute('class')).toContain('claim-holds');
+    await session.shot('07-results-deadlock');
+  });
+
+  test('a long run is cancelled from the live view', async () => {
+    const { page } = session;
+    await session.go('/composer');
+    const editor = page.locator('[data-testid="spec-editor"]');
+    await editor.waitFor();
+    await editor.fill(JSON.stringify({ version: 1, title: 'e2e long sleep', actors: [{ name: 'sleeper', kind: 'thread', count: 2, program: [{ op: 'sleep', ms: 120_000 }] }] }, null, 2));
+    await expect.poll(() => page.locator('[data-testid="validation"]').textContent()).toContain('valid');
+    await page.click('[data-testid="run-spec"]');
+    await page.waitForURL(/#\/runs\/.+\/live$/);
+    runIds['cancelled'] = runIdFromUrl(page.url());
+    await expect.poll(() => page.locator('[data-testid="event-count"]').textContent(), { timeout: 30_000 }).not.toBe('0');
+    const cancelledAt = Date.now();
+    await page.click('[data-testid="cancel-run"]');
+    await page.locator('[data-testid="run-ended"]').waitFor({ timeout: 15_000 });
+    expect(Date.now() - cancelledAt).toBeLessThan(10_000);
+    expect(await page.locator('[data-testid="run-ended"]').textContent()).toContain('cancelled');
+    await session.shot('08-live-cancelled');
+  });
+
+  test('the composer marks errors by path, then saves and runs a custom spec', async () => {
+    const { page } = session;
+    await session.go('/composer');
+    const editor = page.locator('[data-testid="spec-editor"]');
+    await editor.waitFor();
+    const broken = customSpec('e2e custom adders', 'thred');
+    await editor.fill(JSON.stringify(broken, null, 2));
+    await expect.poll(() => page.locator('[data-testid="spec-issue"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="validation"]').textContent()).toContain('actors[0].kind');
+    expect(await page.locator('.gutter .marked').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="run-spec"]').isDisabled()).toBe(true);
+    // The issue's line link puts the caret on the marked line.
+    await page.click('[data-testid="spec-issue"] .link-button');
+    const caretLine = await editor.evaluate((element) => {
+      const area = element as unknown as { value: string; selectionStart: number };
+      return area.value.slice(0, area.selectionStart).split('\n').length;
+    });
+    expect(caretLine).toBe(JSON.stringify(broken, null, 2).split('\n').findIndex((line) => line.includes('"thred"')) + 1);
+    await session.shot('09-composer-errors');
+
+    await editor.fill('{ "version": 1, ');
+    await expect.poll(() => page.locator('[data-testid="validation"]').textContent()).toContain('Not valid JSON');
+
+    await editor.fill(JSON.stringify(customSpec('e2e custom adders'), null, 2));
+    await expect.poll(() => page.locator('[data-testid="validation"]').textContent()).toContain('The spec is valid');
+    await page.fill('input[name="experiment-name"]', 'e2e custom adders');
+    await page.click('[data-testid="save-experiment"]');
+    await expect.poll(() => page.locator('[data-testid="composer-message"]').textContent()).toContain('Saved as');
+    await page.fill('input[name="repeat"]', '3');
+    await session.shot('10-composer-valid');
+    await page.click('[data-testid="run-spec"]');
+    await page.waitForURL(/#\/runs\/.+\/live$/);
+    runIds['custom1'] = runIdFromUrl(page.url());
+    await page.locator('[data-testid="view-results"]').waitFor({ timeout: 60_000 });
+    await page.click('[data-testid="view-results"]');
+    await page.locator('[data-claim="all-added"]').waitFor();
+    expect(await page.locator('[data-claim="all-added"]').getAttribute('class')).toContain('claim-holds');
+
+    // Run it again from its results, for the comparison below.
+    await page.click('text=Run again');
+    await page.waitForURL((url) => url.hash.endsWith('/live') && !url.hash.includes(runIds['custom1']!));
+    runIds['custom2'] = runIdFromUrl(page.url());
+    await page.locator('[data-testid="view-results"]').waitFor({ timeout: 60_000 });
+  });
+
+  test('history finds runs by search, status and tag', async () => {
+    const { page } = session;
+    await session.go('/history');
+    const table = page.locator('[data-testid="history-table"]');
+    await table.waitFor();
+    await expect.poll(() => page.locator('[data-testid="history-table"] tbody tr[data-run]').count()).toBe(5);
+    await page.fill('input[name="search"]', 'custom adders');
+    await expect.poll(() => page.locator('tbody tr[data-run]').count()).toBe(2);
+    await page.fill('input[name="search"]', '');
+    await page.selectOption('select[name="status"]', 'deadlocked');
+    await expect.poll(() => page.locator('tbody tr[data-run]').count()).toBe(1);
+    expect(await page.locator('tbody tr[data-run]').getAttribute('data-run')).toBe(runIds['deadlock']);
+    await page.selectOption('select[name="status"]', '');
+    await expect.poll(() => page.locator('tbody tr[data-run]').count()).toBe(5);
+
+    const row = page.locator(`tr[data-run="${runIds['race']}"]`);
+    await row.locator('.tag-input').fill('classroom');
+    await row.locator('.tag-input').press('Enter');
+    await expect.poll(() => row.locator('.tag-chip').textContent()).toContain('classroom');
+    await page.fill('input[name="tag"]', 'classroom');
+    await expect.poll(() => page.locator('tbody tr[data-run]').count()).toBe(1);
+    await page.fill('input[name="tag"]', '');
+    await expect.poll(() => page.locator('tbody tr[data-run]').count()).toBe(5);
+    await session.shot('11-history');
+  });
+
+  test('two runs are compared side by side with ratio intervals', async () => {
+    const { page } = session;
+    await page.locator(`tr[data-run="${runIds['custom1']}"] input[type="checkbox"]`).check();
+    await page.locator(`tr[data-run="${runIds['custom2']}"] input[type="checkbox"]`).check();
+    await page.click('[data-testid="compare-selected"]');
+    await page.waitForURL(/#\/compare\?ids=/);
+    const table = page.locator('[data-testid="compare-table"]');
+    await table.waitFor();
+    const text = (await table.textContent()) ?? '';
+    expect(text).toContain('wallMs');
+    expect(text).toMatch(/×\d[\d.,]* \[\d[\d.,]*, \d[\d.,]*\]/);
+    await page.locator('canvas[role="img"]').waitFor();
+    await session.shot('12-compare');
+  });
+
+  test('a run log is exported, and imported again after the run is deleted', async () => {
+    const { page } = session;
+    await session.go('/transfer');
+    await page.locator('[data-testid="export-run"]').waitFor();
+    await page.selectOption('[data-testid="export-run"]', runIds['race']!);
+    await page.check('input[name="format"][value="json"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-download"]')]);
+    expect(download.suggestedFilename()).toMatch(/^conlab-race-counter-[0-9a-f]{8}\.runlog\.json$/);
+    const saved = join(session.dir, download.suggestedFilename());
+    await download.saveAs(saved);
+    const log = JSON.parse(readFileSync(saved, 'utf8')) as { run: { id: string } };
+    expect(log.run.id).toBe(runIds['race']);
+    await session.shot('13-transfer-export');
+
+    await session.go(`/runs/${runIds['race']}`);
+    await page.locator('[data-testid="claims"]').waitFor();
+    await page.click('button.danger:has-text("Delete")');
+    await page.waitForURL(/#\/history$/);
+    await expect.poll(() => page.locator(`tr[data-run="${runIds['race']}"]`).count()).toBe(0);
+
+    await session.go('/transfer');
+    await page.setInputFiles('[data-testid="import-file"]', saved);
+    await page.click('[data-testid="import-button"]');
+    await expect.poll(() => page.locator('[data-testid="import-result"]').textContent()).toContain('Imported run');
+    await session.shot('14-transfer-import');
+    await page.click('[data-testid="import-result"] a');
+    await page.locator('[data-claim="updates-lost"]').waitFor();
+    expect(await page.locator('[data-claim="updates-lost"]').getAttribute('class')).toContain('claim-holds');
+  });
+
+  test('settings switch the language to Chinese and the theme to dark', async () => {
+    const { page } = session;
+    await session.go('/settings');
+    await page.locator('[data-testid="data-location"]').waitFor();
+    expect(await page.locator('[data-testid="data-location"]').textContent()).toBe(join(session.dir, 'history.db'));
+    await session.shot('15-settings');
+    await page.selectOption('[data-testid="language"]', 'zh-CN');
+    await expect.poll(() => page.locator('.app-nav').textContent()).toContain('课程');
+    expect(await page.locator('h1').textContent()).toBe('设置');
+    expect(await page.evaluate('document.documentElement.lang')).toBe('zh-CN');
+    await session.shot('16-settings-zh');
+
+    // Kept in the settings file: a fresh page load comes back in Chinese.
+    await session.go('/lessons');
+    await page.locator('[data-chapter="threads"] h2').waitFor();
+    await expect.poll(() => page.locator('[data-chapter="threads"] h2').textContent()).toBe('线程与锁');
+    expect(await page.locator('[data-lesson="race-counter"] .lesson-link').textContent()).toBe('丢失更新的竞争，以及修复它的锁');
+    await session.shot('17-lessons-zh');
+
+    await session.go('/settings');
+    await page.selectOption('[data-testid="theme"]', 'dark');
+    await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    await session.go(`/runs/${runIds['deadlock']}`);
+    await page.locator('[data-testid="deadlock"]').waitFor();
+    await page.click('text=显示时间线');
+    await page.locator('[data-testid="timeline-canvas"]').waitFor();
+    await session.shot('18-results-dark-zh');
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, test } from 'vitest';
+import { TimelineModel } from '../../src-renderer/components/timeline/timeline-model';
+import { batch } from './fixtures';
+
+const ms = 1e6;
+
+describe('TimelineModel', () => {
+  test('turns spans into lane states: blocked on a lock, waiting, sleeping, running, done', () => {
+    const model = new TimelineModel();
+    model.ingest([
+      batch('worker-0', [
+        [0, 'actor', 'B'],
+        [1 * ms, 'acquire', 'B', { prim: 'A' }],
+        [3 * ms, 'acquire', 'E', { prim: 'A', ok: true }],
+        [4 * ms, 'sleep', 'B', { ms: 2 }],
+        [6 * ms, 'sleep', 'E'],
+        [7 * ms, 'get', 'B', { queue: 'jobs' }],
+        [9 * ms, 'get', 'E', { queue: 'jobs', ok: true }],
+        [10 * ms, 'actor', 'E', { ok: true }],
+      ]),
+      batch('worker-1', [[0.5 * ms, 'actor', 'B'], [2 * ms, 'join', 'B', { actor: 'x' }]]),
+    ]);
+    const [first, second] = model.lanes;
+    const at = (lane: typeof first, t: number) => model.stateAt(lane!, t);
+    expect(at(first, 0.5 * ms).state).toBe('running');
+    expect(at(first, 2 * ms)).toMatchObject({ state: 'blocked', span: { op: 'acquire', target: 'A' } });
+    expect(at(first, 5 * ms).state).toBe('sleeping');
+    expect(at(first, 8 * ms)).toMatchObject({ state: 'waiting', span: { target: 'jobs' } });
+    expect(at(first, 11 * ms).state).toBe('done');
+    expect(at(second, 0).state).toBe('idle');
+    // An open span lasts until it ends: worker-1 is still waiting for its join.
+    expect(at(second, 50 * ms)).toMatchObject({ state: 'waiting', span: { op: 'join', end: Number.POSITIVE_INFINITY } });
+    expect(model.countStates(11 * ms)).toEqual({ running: 0, blocked: 0, waiting: 1, sleeping: 0, done: 1 });
+    expect(model.opCounts.get('acquire')).toBe(2);
+    expect(model.tMax).toBe(10 * ms);
+  });
+
+  test('keeps the log in time order across interleaved batches of different actors', () => {
+    const model = new TimelineModel();
+    model.ingest([batch('b', [[5, 'log', 'I'], [9, 'log', 'I']]), batch('a', [[1, 'log', 'I'], [7, 'log', 'I']])]);
+    model.ingest([batch('a', [[8, 'log', 'I']], 0, 2)]);
+    expect(model.orderedEvents().map((event) => `${event.actor}@${event.t}`)).toEqual(['a@1', 'b@5', 'a@7', 'a@8', 'b@9']);
+  });
+
+  test('finds the first span in view by binary search, even behind a long span', () => {
+    const model = new TimelineModel();
+    const rows: [number, string, 'B' | 'E'][] = [[0, 'wait', 'B'], [1000, 'wait', 'E']];
+    for (let i = 0; i < 100; i++) rows.push([2000 + i * 10, 'acquire', 'B'], [2005 + i * 10, 'acquire', 'E']);
+    model.ingest([batch('w', rows)]);
+    const lane = model.lanes[0]!;
+    // The 1000 ns wait is the longest span: a window starting at 500 must still include it.
+    expect(lane.spans[model.firstSpanFrom(lane, 500)]!.op).toBe('wait');
+    const index = model.firstSpanFrom(lane, 2503);
+    expect(lane.spans[index]!.start).toBeLessThanOrEqual(2503);
+    expect(lane.spans.slice(0, index).every((span) => span.end < 2503)).toBe(true);
+  });
+
+  test('takes 100,000 events in a few hundred batches quickly', () => {
+    const model = new TimelineModel();
+    const started = performance.now();
+    for (let round = 0; round < 500; round++) {
+      const batches = [];
+      for (let actor = 0; actor < 20; actor++) {
+        const rows: [number, string, 'B' | 'E' | 'I', Record<string, unknown>?][] = [];
+        for (let i = 0; i < 10; i++) {
+          const t = (round * 10 + i) * 1000 + actor;
+          rows.push([t, 'acquire', i % 2 === 0 ? 'B' : 'E', { prim: 'lock' }]);
+        }
+        batches.push(batch(`worker-${actor}`, rows, 0, round * 10));
+      }
+      model.ingest(batches);
+    }
+    const ingestMs = performance.now() - started;
+    expect(model.eventCount).toBe(100_000);
+    expect(model.lanes).toHaveLength(20);
+    const sortStarted = performance.now();
+    expect(model.orderedEvents()).toHaveLength(100_000);
+    const sortMs = performance.now() - sortStarted;
+    expect(ingestMs).toBeLessThan(2_000);
+    expect(sortMs).toBeLessThan(1_000);
+  });
+});
