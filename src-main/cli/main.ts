@@ -51,7 +51,9 @@ interface GlobalOptions {
 
 function openService(program: Command, caps: Record<string, number> = {}): LabService {
   const { db } = program.opts<GlobalOptions>();
-  return LabService.open({ dbPath: db, caps });
+  const service = LabService.open({ dbPath: db, caps });
+  service.loadSettings(); // limits saved in the app's settings apply here too; --max-* flags still win
+  return service;
 }
 
 async function withService<T>(program: Command, fn: (service: LabService) => Promise<T> | T, caps?: Record<string, number>): Promise<T> {
