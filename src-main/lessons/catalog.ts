@@ -1,12 +1,70 @@
-import { CHAPTERS, type Lesson } from './lesson';
+import { explicitSwitch } from './coroutines/explicit-switch';
+import { generatorSwitch } from './coroutines/generator-switch';
+import { autoSwitchOnIo } from './coroutines/auto-switch-on-io';
+import type { Lesson } from './lesson';
+import { daemonProcess } from './processes/daemon-process';
+import { ipcQueue } from './processes/ipc-queue';
+import { processIsolation } from './processes/process-isolation';
+import { processJoin } from './processes/process-join';
+import { processLifecycle } from './processes/process-lifecycle';
+import { processSharedData } from './processes/process-shared-data';
+import { processStart } from './processes/process-start';
+import { processPoolCallback } from './processes/process-pool-callback';
+import { producerConsumer } from './processes/producer-consumer';
+import { ticketRace } from './processes/ticket-race';
+import { zombieOrphan } from './processes/zombie-orphan';
+import { cpuVsIo } from './threads/cpu-vs-io';
+import { daemonThread } from './threads/daemon-thread';
 import { deadlock } from './threads/deadlock';
+import { event } from './threads/event';
+import { pools } from './threads/pools';
+import { queueOrders } from './threads/queue-orders';
 import { raceCounter } from './threads/race-counter';
 import { semaphore } from './threads/semaphore';
+import { threadPipeline } from './threads/thread-pipeline';
+import { threadSharedMemory } from './threads/thread-shared-memory';
+import { threadIntrospection } from './threads/thread-introspection';
+import { threadStart } from './threads/thread-start';
+import { threadVsProcessIds } from './threads/thread-vs-process-ids';
+import { timer } from './threads/timer';
 
-/** The lesson catalog, in the order a learner meets the lessons. Add a lesson: write its module, list it here. */
-export const LESSONS: readonly Lesson[] = [raceCounter, deadlock, semaphore].sort(
-  (a, b) => CHAPTERS.indexOf(a.chapter) - CHAPTERS.indexOf(b.chapter),
-);
+/**
+ * The lesson catalog, in the order a learner meets the lessons (the order of LESSONS.md, chapter by
+ * chapter). Add a lesson: write its module, list it here.
+ */
+export const LESSONS: readonly Lesson[] = [
+  // Processes
+  processStart,
+  processIsolation,
+  processJoin,
+  processLifecycle,
+  zombieOrphan,
+  daemonProcess,
+  ticketRace,
+  ipcQueue,
+  producerConsumer,
+  processSharedData,
+  processPoolCallback,
+  // Threads and locks
+  threadStart,
+  threadVsProcessIds,
+  threadSharedMemory,
+  threadPipeline,
+  threadIntrospection,
+  daemonThread,
+  raceCounter,
+  cpuVsIo,
+  deadlock,
+  semaphore,
+  event,
+  queueOrders,
+  timer,
+  pools,
+  // Coroutines
+  generatorSwitch,
+  explicitSwitch,
+  autoSwitchOnIo,
+];
 
 export function findLesson(id: string): Lesson | undefined {
   return LESSONS.find((lesson) => lesson.id === id);

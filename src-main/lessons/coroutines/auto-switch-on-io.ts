@@ -1,0 +1,101 @@
+import type { Lesson } from '../lesson';
+
+const ref = (name: string) => ({ ref: name });
+const since = (name: string) => ({ sub: [{ now: 'ms' }, ref(name)] });
+
+const task = (name: string, op: 'sleep' | 'block', param: string) => ({
+  name,
+  kind: 'task',
+  autostart: false,
+  program: [
+    { op: 'log', message: `${name}: waiting` },
+    { op, ms: { param } },
+    { op: 'log', message: `${name}: done` },
+  ],
+});
+
+export const autoSwitchOnIo: Lesson = {
+  id: 'auto-switch-on-io',
+  chapter: 'coroutines',
+  title: { en: 'Switching when a task waits, and a call that blocks everyone', zh: '任务等待时切换，以及一个拖住所有人的调用' },
+  text: {
+    teaches: {
+      en: 'Tasks on one event loop take turns. When a task waits in a way the loop understands (a timer, a socket, a file read), the loop runs the other tasks meanwhile, so two tasks waiting 300 and 200 ms finish together after about 300 ms. A call that blocks the thread instead (a synchronous sleep, a busy loop, a synchronous file read) holds the whole loop: nothing else runs, and the same two waits add up to about 500 ms.',
+      zh: '同一个事件循环上的任务轮流执行。当任务以事件循环能理解的方式等待（定时器、套接字、文件读取）时，循环会趁机运行其他任务，所以分别等待 300 和 200 毫秒的两个任务大约 300 毫秒后一起完成。而阻塞线程的调用（同步睡眠、忙循环、同步读文件）会霸占整个循环：其他任务都无法运行，同样的两次等待加起来约 500 毫秒。',
+    },
+    watch: {
+      en: 'In the first phase the two sleep spans overlap on the timeline. In the second phase the block spans sit end to end: the second task cannot even begin its wait until the first has released the thread. Compare the records yieldingMs and blockingMs.',
+      zh: '第一阶段，两段睡眠在时间线上重叠。第二阶段，两段阻塞首尾相接：第一个任务释放线程之前，第二个任务连开始等待都做不到。比较记录 yieldingMs 和 blockingMs。',
+    },
+    pythonVsNode: {
+      en: 'gevent makes blocking calls such as time.sleep switch automatically only after monkey.patch_all() has replaced them; without the patch they stall every greenlet. Node never needed the patch: its standard I/O functions are asynchronous, and await hands the thread back to the loop. What still stalls everyone in Node is the same thing as in unpatched gevent: synchronous calls (the *Sync functions, Atomics.wait, long computations). The lab\'s "block" step is such a call.',
+      zh: 'gevent 只有在 monkey.patch_all() 替换了 time.sleep 等阻塞调用之后，才会在这些调用处自动切换；不打补丁，它们会拖住所有 greenlet。Node 从来不需要这种补丁：它的标准 I/O 函数本身就是异步的，await 会把线程交还给事件循环。在 Node 中仍然会拖住所有人的，和未打补丁的 gevent 一样，是同步调用（各种 *Sync 函数、Atomics.wait、长时间计算）。实验室的 block 步骤就是这样的调用。',
+    },
+    tryNext: {
+      en: 'Set shortMs=300: yielding still takes one wait, blocking now takes two full waits, 600 ms. Set longMs=1000: the blocking phase freezes the runner for over a second, and even the lab\'s own bookkeeping on that thread waits with it.',
+      zh: '设置 shortMs=300：让出式仍只需一次等待，阻塞式则需要两次完整等待，共 600 毫秒。设置 longMs=1000：阻塞阶段让运行器冻结超过一秒，连实验室自己在这个线程上的记录工作也只能跟着等。',
+    },
+  },
+  spec: {
+    version: 1,
+    id: 'auto-switch-on-io',
+    title: { en: 'Two waits, yielding then blocking', zh: '两次等待：先让出，再阻塞' },
+    params: {
+      longMs: { type: 'integer', default: 300, min: 50, max: 5000, description: { en: 'the first task\'s wait', zh: '第一个任务的等待时长' } },
+      shortMs: { type: 'integer', default: 200, min: 50, max: 5000, description: { en: 'the second task\'s wait', zh: '第二个任务的等待时长' } },
+    },
+    actors: [
+      {
+        name: 'main',
+        kind: 'main',
+        program: [
+          { op: 'let', name: 'sum', value: { add: [{ param: 'longMs' }, { param: 'shortMs' }] } },
+          { op: 'let', name: 'longest', value: { param: 'longMs' } },
+          { op: 'if', cond: { compare: [{ param: 'shortMs' }, '>', { param: 'longMs' }] }, then: [{ op: 'let', name: 'longest', value: { param: 'shortMs' } }] },
+          { op: 'record', name: 'longestMs', value: ref('longest') },
+          { op: 'record', name: 'sumMs', value: ref('sum') },
+          { op: 'mark', name: 'yielding' },
+          { op: 'let', name: 't0', value: { now: 'ms' } },
+          { op: 'spawn', actor: 'slowYield' },
+          { op: 'spawn', actor: 'fastYield' },
+          { op: 'join', actor: 'slowYield' },
+          { op: 'join', actor: 'fastYield' },
+          { op: 'record', name: 'yieldingMs', value: since('t0') },
+          { op: 'mark', name: 'blocking' },
+          { op: 'let', name: 't0', value: { now: 'ms' } },
+          { op: 'spawn', actor: 'slowBlock' },
+          { op: 'spawn', actor: 'fastBlock' },
+          { op: 'join', actor: 'slowBlock' },
+          { op: 'join', actor: 'fastBlock' },
+          { op: 'record', name: 'blockingMs', value: since('t0') },
+        ],
+      },
+      task('slowYield', 'sleep', 'longMs'),
+      task('fastYield', 'sleep', 'shortMs'),
+      task('slowBlock', 'block', 'longMs'),
+      task('fastBlock', 'block', 'shortMs'),
+    ],
+    claims: [
+      {
+        id: 'yielding-overlaps',
+        text: { en: 'Waits that yield overlap: the total is ≈ the longer wait (300 ms)', zh: '让出式等待相互重叠：总耗时约等于较长的那次等待（300 毫秒）' },
+        check: {
+          all: [
+            { compare: [{ record: 'yieldingMs' }, '>=', { record: 'longestMs' }], factor: 0.98 },
+            { compare: [{ record: 'yieldingMs' }, '<', { record: 'longestMs' }], plus: 100 },
+          ],
+        },
+      },
+      {
+        id: 'blocking-adds-up',
+        text: { en: 'Waits that block the thread add up: the total is ≈ the sum (500 ms)', zh: '阻塞线程的等待会累加：总耗时约等于两者之和（500 毫秒）' },
+        check: {
+          all: [
+            { compare: [{ record: 'blockingMs' }, '>=', { record: 'sumMs' }], factor: 0.98 },
+            { compare: [{ record: 'blockingMs' }, '<', { record: 'sumMs' }], plus: 150 },
+          ],
+        },
+      },
+    ],
+  },
+};

@@ -1,0 +1,27 @@
+import { daemonSpec } from '../daemon-spec';
+import type { Lesson } from '../lesson';
+
+export const daemonProcess: Lesson = {
+  id: 'daemon-process',
+  chapter: 'processes',
+  title: { en: 'Daemon processes do not keep the program alive', zh: '守护进程不会让程序继续活着' },
+  text: {
+    teaches: {
+      en: 'A child marked as a daemon is a helper the program does not wait for. When the main program\'s own code is over, ordinary children are still awaited, but a daemon that is still working is stopped where it stands. Here the main program starts a daemon that needs 1.5 s and an ordinary child that needs 0.3 s, then ends at once: the ordinary child gets to finish, the daemon never does.',
+      zh: '被标记为守护进程的子进程是程序不去等待的帮手。主程序自己的代码执行完后，普通子进程仍会被等待，而仍在工作的守护进程会被就地停止。这里主程序启动一个需要 1.5 秒的守护进程和一个需要 0.3 秒的普通子进程，然后立刻结束：普通子进程能完成，守护进程永远完成不了。',
+    },
+    watch: {
+      en: 'The main lane ends first, with the mark "main-done". The worker lane carries on and ends with "done". The daemon lane is cut off in the middle of its sleep and ends as "daemon-stopped", without the mark "done".',
+      zh: '主泳道最先结束，带有 main-done 标记。worker 泳道继续运行，以 done 标记结束。daemon 泳道在睡眠中途被截断，以 daemon-stopped 结束，没有 done 标记。',
+    },
+    pythonVsNode: {
+      en: 'Python\'s multiprocessing terminates daemon children as soon as the main code finishes, even while ordinary children are still running; a daemon process also may not start children of its own. The lab applies one rule to every actor kind, the one Python uses for threads: daemons are stopped once the main program and every ordinary actor have ended. With the default timings both rules give the same result; with a short daemon (see below) they differ, and Python would still kill the daemon. Node itself has no daemon flag: a parent that exits simply leaves its children running unless it ends them, which the lab\'s runner does.',
+      zh: 'Python 的 multiprocessing 在主程序代码结束时立即终止守护子进程，即使普通子进程还在运行；守护进程也不允许再创建自己的子进程。实验室对所有类型的参与者使用同一条规则，也就是 Python 对线程使用的规则：当主程序和所有普通参与者都结束后，才停止守护者。在默认时长下两条规则结果相同；守护进程较短时（见下文）二者就不同了，Python 仍会杀掉守护进程。Node 本身没有守护标志：父进程退出时，除非主动结束子进程，否则它们会继续运行，实验室的运行器会替你结束它们。',
+    },
+    tryNext: {
+      en: 'Set daemonMs=100 and workerMs=800: the daemon now finishes first and logs "done", because in the lab it lives as long as the ordinary child does. Set workerMs=0: everything else ends almost at once and the daemon is stopped right after it started.',
+      zh: '设置 daemonMs=100、workerMs=800：守护进程先完成并打印 "done"，因为在实验室里它和普通子进程活得一样久。设置 workerMs=0：其他一切几乎立刻结束，守护进程刚启动就被停止。',
+    },
+  },
+  spec: daemonSpec('daemon-process', 'process', { en: 'One daemon child, one ordinary child', zh: '一个守护子进程，一个普通子进程' }),
+};

@@ -1,0 +1,153 @@
+import type { Lesson } from '../lesson';
+
+const ref = (name: string) => ({ ref: name });
+const since = (name: string) => ({ sub: [{ now: 'ms' }, ref(name)] });
+const GROUPS = ['cpuTask', 'cpuThread', 'cpuProcess', 'ioTask', 'ioThread', 'ioProcess'] as const;
+type Group = (typeof GROUPS)[number];
+const goEvent = (group: Group) => `${group}Go`;
+
+/**
+ * One phase of main. Starting actors and running them are timed apart: main waits until every actor
+ * of the group has started (each releases "arrived" once), then opens the group's gate and times the
+ * work alone. Start-up costs are recorded too, and claimed separately.
+ */
+const phase = (group: Group) => [
+  { op: 'mark', name: group },
+  { op: 'let', name: 't0', value: { now: 'ms' } },
+  { op: 'spawn', actor: group },
+  { op: 'repeat', times: { param: 'tasks' }, steps: [{ op: 'acquire', prim: 'arrived' }] },
+  { op: 'record', name: `${group}StartMs`, value: since('t0') },
+  { op: 'let', name: 't1', value: { now: 'ms' } },
+  { op: 'set', prim: goEvent(group) },
+  { op: 'join', actor: group },
+  { op: 'record', name: `${group}Ms`, value: since('t1') },
+  { op: 'record', name: `${group}TotalMs`, value: since('t0') },
+];
+
+const gated = (group: Group, work: unknown[]) => [{ op: 'release', prim: 'arrived' }, { op: 'wait', prim: goEvent(group) }, ...work];
+const cpuWork = [{ op: 'compute', iterations: { param: 'cpuIterations' } }];
+const ioWork = [{ op: 'sleep', ms: { param: 'ioMs' } }];
+
+const group = (name: Group, kind: string) => ({
+  name,
+  kind,
+  count: { param: 'tasks' },
+  autostart: false,
+  program: gated(name, name.startsWith('cpu') ? cpuWork : ioWork),
+});
+
+/** Threads or processes at least 1.5× faster than async tasks on the same CPU work. */
+const fasterThanAsync = (phaseRecord: string) => ({ compare: [{ record: 'cpuTaskMs' }, '>=', { record: phaseRecord }], factor: 1.5 });
+/** An IO phase takes about one wait, far less than the waits one after another. */
+const oneWait = (phaseRecord: string) => ({
+  all: [
+    { compare: [{ record: phaseRecord }, '>=', { const: { param: 'ioMs' } }], factor: 0.98 },
+    { compare: [{ record: phaseRecord }, '<', { const: { param: 'ioMs' } }], plus: 200 },
+  ],
+});
+
+export const cpuVsIo: Lesson = {
+  id: 'cpu-vs-io',
+  chapter: 'threads',
+  title: { en: 'CPU-bound or IO-bound: processes, threads or async tasks', zh: '计算密集还是 IO 密集：进程、线程还是异步任务' },
+  text: {
+    teaches: {
+      en: 'Whether concurrency speeds a job up depends on what the job waits for. CPU-bound work (pure computation) gets faster only with more cores actually computing at once: async tasks share one thread and take the sum of their times, while threads and processes spread over the cores. IO-bound work (here, sleeping as a stand-in for waiting on a disk or a network) needs no core while it waits, so every kind of concurrency overlaps the waits and finishes in about one wait. The same four CPU tasks and four waiting tasks run here as processes, as threads and as async tasks, side by side.',
+      zh: '并发能否让工作变快，取决于工作在等什么。计算密集型工作（纯计算）只有在更多核心同时计算时才会变快：异步任务共用一个线程，耗时是各自时间之和；线程和进程则能分布到多个核心上。IO 密集型工作（这里用睡眠代替等待磁盘或网络）在等待时不占用核心，所以任何一种并发都能让等待相互重叠，大约一次等待的时间就完成。这里把同样的四个计算任务和四个等待任务，分别以进程、线程和异步任务运行，并排比较。',
+    },
+    watch: {
+      en: 'Each phase first starts its four actors and waits until all of them are ready, then lets them go at once, so that the work is timed apart from the start-up. In the CPU phases the async task lanes compute one after another on the runner\'s thread, while the thread and process lanes compute side by side. In the IO phases all four lanes of each kind sleep together. The records cpuTaskMs, cpuThreadMs, cpuProcessMs, ioTaskMs, ioThreadMs and ioProcessMs time the work; the records ending in StartMs time the start-up, and those ending in TotalMs both together. On a busy machine the CPU phases say more about the other programs than about threads: they take the cores away, and on Linux each child process here is scheduled as a group of its own, so processes can get a larger share of a crowded machine than the threads of one process.',
+      zh: '每个阶段先启动四个参与者，等它们全部就绪后再同时放行，这样工作的耗时与启动的耗时分开计算。在计算阶段，异步任务泳道在运行器的线程上一个接一个地计算，而线程和进程泳道并排同时计算。在 IO 阶段，每种类型的四条泳道一起睡眠。记录 cpuTaskMs、cpuThreadMs、cpuProcessMs、ioTaskMs、ioThreadMs 和 ioProcessMs 是工作的耗时；以 StartMs 结尾的记录是启动的耗时，以 TotalMs 结尾的是两者之和。在繁忙的机器上，计算阶段的结果更多反映的是其他程序，而不是线程本身：它们占走了核心；而且在 Linux 上，这里的每个子进程都作为独立的一组被调度，所以在拥挤的机器上，进程可能比同一进程内的线程分到更多的 CPU。',
+    },
+    pythonVsNode: {
+      en: 'In CPython the GIL lets only one thread run Python code at a time, so threads behave like the async tasks here on CPU work, and only processes use more cores. Node worker threads have no such lock: each is its own engine instance, so threads scale across cores just like processes, at a lower start-up cost. For IO, Python\'s advice "use threads, they are cheap" rests on CPython threads starting in well under a millisecond; a Node worker takes tens of milliseconds and a Node process about a hundred, so in Node the cheapest way to overlap waits is async tasks on the one event loop, which start at almost no cost.',
+      zh: '在 CPython 中，GIL 让同一时刻只有一个线程执行 Python 代码，所以在计算任务上线程的表现和这里的异步任务一样，只有进程能用上更多核心。Node 的 worker 线程没有这样的锁：每个线程都是独立的引擎实例，所以线程和进程一样能扩展到多个核心，而且启动开销更低。对于 IO，Python 的建议“用线程，它们便宜”建立在 CPython 线程启动远不到一毫秒的基础上；而 Node 的 worker 要几十毫秒，Node 进程要一百毫秒左右，所以在 Node 中重叠等待最便宜的方式是在同一个事件循环上跑异步任务，它们几乎不需要启动开销。',
+    },
+    tryNext: {
+      en: 'Set tasks=2: on two cores threads and processes now need about one task\'s time, a speed-up close to 2×. Set cpuIterations=10000000 (about 15 ms of work) and compare the TotalMs records: start-up now outweighs the work, and the async tasks, which cost nothing to start, finish first. Set ioMs=1000: every IO phase stretches to about one second, whatever the kind.',
+      zh: '设置 tasks=2：在两个核心上，线程和进程大约只需一个任务的时间，加速接近 2 倍。设置 cpuIterations=10000000（约 15 毫秒的工作量），再比较以 TotalMs 结尾的记录：此时启动开销超过了工作本身，几乎没有启动开销的异步任务反而最先完成。设置 ioMs=1000：无论哪种类型，每个 IO 阶段都延长到约一秒。',
+    },
+  },
+  spec: {
+    version: 1,
+    id: 'cpu-vs-io',
+    title: { en: 'Four CPU tasks and four waiting tasks, three ways', zh: '四个计算任务和四个等待任务，三种方式' },
+    params: {
+      tasks: { type: 'integer', default: 4, min: 2, max: 8, description: { en: 'tasks in each phase', zh: '每个阶段的任务数' } },
+      cpuIterations: {
+        type: 'integer',
+        default: 250_000_000,
+        min: 1_000_000,
+        max: 5_000_000_000,
+        description: { en: 'loop iterations of one CPU task (about 0.35 s on our machines)', zh: '一个计算任务的循环次数（在我们的机器上约 0.35 秒）' },
+      },
+      ioMs: { type: 'integer', default: 300, min: 10, max: 5000, description: { en: 'how long one IO task waits', zh: '一个 IO 任务等待多久' } },
+    },
+    primitives: {
+      arrived: { type: 'semaphore', value: 0 },
+      ...Object.fromEntries(GROUPS.map((g) => [goEvent(g), { type: 'event' }])),
+    },
+    actors: [
+      {
+        name: 'main',
+        kind: 'main',
+        program: GROUPS.flatMap(phase),
+      },
+      group('cpuTask', 'task'),
+      group('cpuThread', 'thread'),
+      group('cpuProcess', 'process'),
+      group('ioTask', 'task'),
+      group('ioThread', 'thread'),
+      group('ioProcess', 'process'),
+    ],
+    claims: [
+      {
+        id: 'cpu-async-one-at-a-time',
+        text: {
+          en: 'CPU work as async tasks runs one task at a time (they share one thread), so the phase takes the sum of their times',
+          zh: '以异步任务执行计算工作时一次只运行一个任务（它们共用一个线程），所以这一阶段的耗时是各任务时间之和',
+        },
+        check: {
+          all: [
+            { compare: [{ actors: 'cpuTask', field: 'threadId', agg: 'distinct' }, '==', { const: 1 }] },
+            { compare: [{ actors: 'cpuTask', field: 'threadId', agg: 'first' }, '==', { runner: 'threadId' }] },
+            // The last task began computing only after the first had finished.
+            { before: [{ event: { op: 'compute', ph: 'E', actor: 'cpuTask' }, pick: 'first' }, { event: { op: 'compute', ph: 'B', actor: 'cpuTask' }, pick: 'last' }] },
+          ],
+        },
+      },
+      {
+        id: 'cpu-threads-parallel',
+        text: { en: 'CPU work as threads is at least 1.5× faster than as async tasks', zh: '以线程执行计算工作，比异步任务至少快 1.5 倍' },
+        requires: { minCores: 2 },
+        check: fasterThanAsync('cpuThreadMs'),
+      },
+      {
+        id: 'cpu-processes-parallel',
+        text: { en: 'CPU work as processes is at least 1.5× faster than as async tasks', zh: '以进程执行计算工作，比异步任务至少快 1.5 倍' },
+        requires: { minCores: 2 },
+        check: fasterThanAsync('cpuProcessMs'),
+      },
+      {
+        id: 'io-one-wait',
+        text: { en: 'IO waits overlap in every kind: each IO phase takes about one wait, not the waits added up', zh: '每种类型都能让 IO 等待重叠：每个 IO 阶段约为一次等待，而不是所有等待相加' },
+        check: { all: [oneWait('ioTaskMs'), oneWait('ioThreadMs'), oneWait('ioProcessMs')] },
+      },
+      {
+        id: 'process-start-costlier',
+        text: { en: 'Starting a process costs measurably more than starting a thread (at least 1.25×; about 3× on an idle machine)', zh: '启动进程的开销明显高于启动线程（至少 1.25 倍；空闲机器上约 3 倍）' },
+        check: { compare: [{ metric: 'spawnLatencyMs.process' }, '>=', { metric: 'spawnLatencyMs.thread' }], factor: 1.25 },
+      },
+      {
+        id: 'tasks-cheapest-for-io',
+        text: { en: 'For IO, async tasks are the cheapest way to overlap: start plus wait is shortest with them', zh: '对于 IO，异步任务是最便宜的重叠方式：启动加等待的总时间最短' },
+        check: {
+          all: [
+            { compare: [{ record: 'ioTaskTotalMs' }, '<', { record: 'ioThreadTotalMs' }] },
+            { compare: [{ record: 'ioTaskTotalMs' }, '<', { record: 'ioProcessTotalMs' }] },
+          ],
+        },
+      },
+    ],
+  },
+};
