@@ -2,7 +2,7 @@
 // median of repeated measurements, both sides measured in the same run. Not a test: it reports.
 import v8 from 'node:v8';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { currentEnvironment } from '../engine/runner/environment';
@@ -39,6 +39,15 @@ function selectGroups(only: string | undefined, fail: (message: string) => never
   return GROUPS.filter((group) => names.includes(group.name));
 }
 
+/**
+ * The machine's load before the bench: the figures of a busy machine are not those of an idle one.
+ * Only the reading taken before the first group counts: later ones include the bench's own threads.
+ */
+function loadLine(before: number, cores: number): string {
+  const text = `load average (1 min) before the bench: ${before.toFixed(1)} on ${cores} cores`;
+  return before > cores / 2 ? `${text}: BUSY, other processes competed for the cores; rerun on a quiet machine before quoting` : text;
+}
+
 async function main(): Promise<void> {
   const program = new Command()
     .name('bench')
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   const failedGroups: string[] = [];
   const started = performance.now();
+  const loadAtStart = loadavg()[0]!;
   try {
     for (const group of groups) {
       const groupStarted = performance.now();
@@ -76,12 +86,13 @@ async function main(): Promise<void> {
     rmSync(scratchDir, { recursive: true, force: true });
   }
   const totalS = (performance.now() - started) / 1_000;
-  log(`bench finished in ${totalS.toFixed(1)} s${cli.quick ? ' (--quick)' : ''}`);
+  const load = loadLine(loadAtStart, environment.cpuCount);
+  log(`bench finished in ${totalS.toFixed(1)} s${cli.quick ? ' (--quick)' : ''}; ${load}`);
 
   if (cli.json) {
     process.stdout.write(`${renderJson(figures)}\n`);
   } else {
-    const header = [`node flags: --no-concurrent-osr; ${cli.quick ? 'QUICK mode (fewer repetitions: a smoke check, not figures to quote)' : 'full mode'}; ${totalS.toFixed(0)} s`];
+    const header = [`node flags: --no-concurrent-osr; ${cli.quick ? 'QUICK mode (fewer repetitions: a smoke check, not figures to quote)' : 'full mode'}; ${totalS.toFixed(0)} s`, load];
     if (failedGroups.length) header.push(`FAILED groups (see stderr): ${failedGroups.join(', ')}`);
     process.stdout.write(`${renderTable(figures, environment, header)}\n`);
   }

@@ -17,13 +17,23 @@ import { interleave, median } from '../sampling';
  * three-state algorithm) for the same 100·K increments.
  *
  * The timed window on both sides runs from the moment the last thread arrived at a start barrier
- * (every thread then starts counting together) to the last thread's end. Without the barrier the
- * window from the first start to the last end would mostly measure spawning 100 threads on few cores
- * (≈ 24 ms each, ANCHORS.md), and the earliest threads would count uncontended; that wider window is
+ * (every thread may then start counting; the earliest 'go' stamp, the last arrival's own) to the
+ * last thread's end. Without the barrier, the
+ * window from the first start to the last end mostly measures spawning 100 threads on few cores
+ * (≈ 24 ms each, ANCHORS.md) while the earliest threads count uncontended; that wider window is
  * still reported in the notes, for both sides.
+ *
+ * A contended lock's throughput depends on how long the loop body takes, not only on the lock: when
+ * a thread releases and re-acquires within a few nanoseconds it keeps the lock, when it needs a
+ * microsecond a woken waiter takes it and every acquisition becomes a hand-off between threads
+ * (a lock convoy). So beside the bare raw loop, a raw loop padded with plain integer work to the
+ * runner's own uncontended time per iteration is measured too: it separates what the interpreter's
+ * per-step cost does to contention from what the engine's lock itself costs.
  */
 
 const THREADS = 100;
+/** Integer-work iterations of the calibration run, per lock iteration. */
+const PAD_PROBE = 2_000;
 
 interface ContentionSample {
   /** Acquisitions per second from the barrier to the last end. */
@@ -33,20 +43,25 @@ interface ContentionSample {
   readonly failures: readonly string[];
 }
 
-function contentionSpec(iterations: number, trace: 'summary' | 'each'): ValidatedSpec {
-  const events = THREADS * (iterations * 4 + 16);
+interface Size {
+  readonly threads: number;
+  readonly iterations: number;
+}
+
+function contentionSpec({ threads, iterations }: Size, trace: 'summary' | 'each'): ValidatedSpec {
+  const events = threads * (iterations * 4 + 16);
   const maxEvents = Math.max(DEFAULT_LIMIT_CAPS.maxEvents, events * 2);
   return validateSpec(
     {
       version: 1,
       limits: { maxEvents },
       shared: { n: { scope: 'shared', initial: 0 } },
-      primitives: { m: { type: 'mutex' }, go: { type: 'barrier', parties: THREADS } },
+      primitives: { m: { type: 'mutex' }, go: { type: 'barrier', parties: threads } },
       actors: [
         {
           name: 'worker',
           kind: 'thread',
-          count: THREADS,
+          count: threads,
           program: [
             { op: 'wait', prim: 'go' },
             { op: 'mark', name: 'go' },
@@ -84,30 +99,32 @@ function markTimes(batches: readonly EventBatch[]): { go: number[]; end: number[
   return { go, end };
 }
 
-function runnerSampler(iterations: number, trace: 'summary' | 'each', workRoot: string, environment: RunEnvironment): () => Promise<ContentionSample> {
-  const validated = contentionSpec(iterations, trace);
-  const total = THREADS * iterations;
-  return async () => {
-    const { run, batches } = await runExperiment({ spec: validated.spec, validated, workRoot, environment });
-    const failures = runFailures(run, total);
-    const { go, end } = markTimes(batches);
-    if (go.length !== THREADS || end.length !== THREADS) failures.push(`found ${go.length} 'go' and ${end.length} 'end' marks, expected ${THREADS} each`);
-    const actors = run.trials[0]?.actors ?? [];
-    const firstStart = Math.min(...actors.map((a) => a.startedNs ?? Infinity));
-    const lastEnd = Math.max(...actors.map((a) => a.endedNs ?? -Infinity));
-    return {
-      perS: (total / (Math.max(...end) - Math.max(...go))) * 1e9,
-      perSFromStart: (total / (lastEnd - firstStart)) * 1e9,
-      failures,
-    };
-  };
-}
-
 function runFailures(run: RunRecord, total: number): string[] {
   const trial = run.trials[0];
   if (run.status !== 'ok' || !trial) return [`the run ended ${run.status}${run.error ? `: ${run.error}` : ''}`];
   const n = trial.finalShared['n'];
   return n === total ? [] : [`final n = ${String(n)}, expected ${total}`];
+}
+
+function runnerSampler(size: Size, trace: 'summary' | 'each', workRoot: string, environment: RunEnvironment): () => Promise<ContentionSample> {
+  const validated = contentionSpec(size, trace);
+  const total = size.threads * size.iterations;
+  return async () => {
+    const { run, batches } = await runExperiment({ spec: validated.spec, validated, workRoot, environment });
+    const failures = runFailures(run, total);
+    const { go, end } = markTimes(batches);
+    if (go.length !== size.threads || end.length !== size.threads) {
+      failures.push(`found ${go.length} 'go' and ${end.length} 'end' marks, expected ${size.threads} each`);
+    }
+    const actors = run.trials[0]?.actors ?? [];
+    const firstStart = Math.min(...actors.map((a) => a.startedNs ?? Infinity));
+    const lastEnd = Math.max(...actors.map((a) => a.endedNs ?? -Infinity));
+    return {
+      perS: (total / (Math.max(...end) - Math.min(...go))) * 1e9,
+      perSFromStart: (total / (lastEnd - firstStart)) * 1e9,
+      failures,
+    };
+  };
 }
 
 interface RawTimes {
@@ -116,15 +133,23 @@ interface RawTimes {
   readonly end: string;
 }
 
-function rawSampler(file: string, iterations: number): () => Promise<ContentionSample> {
-  const total = THREADS * iterations;
+interface Padding {
+  readonly padInside: number;
+  readonly padOutside: number;
+}
+
+const NO_PADDING: Padding = { padInside: 0, padOutside: 0 };
+
+function rawSampler(file: string, size: Size, padding: () => Padding): () => Promise<ContentionSample> {
+  const total = size.threads * size.iterations;
   return async () => {
     const memory = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
-    const workers = Array.from({ length: THREADS }, () => new Worker(file, { workerData: { memory, iterations, parties: THREADS } }));
+    const workerData = { memory, iterations: size.iterations, parties: size.threads, ...padding() };
+    const workers = Array.from({ length: size.threads }, () => new Worker(file, { workerData }));
     const times = await Promise.all(
       workers.map(async (worker) => {
         const exited = once(worker, 'exit');
-        exited.catch(() => undefined);
+        exited.catch(() => undefined); // an 'error' rejects both; the message wait reports it
         const [message] = (await once(worker, 'message')) as [RawTimes];
         await exited;
         return { started: BigInt(message.started), go: BigInt(message.go), end: BigInt(message.end) };
@@ -135,7 +160,7 @@ function rawSampler(file: string, iterations: number): () => Promise<ContentionS
     const lastEnd = maxOf(times.map((t) => t.end));
     const counter = new Int32Array(memory)[1];
     return {
-      perS: (total / Number(lastEnd - maxOf(times.map((t) => t.go)))) * 1e9,
+      perS: (total / Number(lastEnd - minOf(times.map((t) => t.go)))) * 1e9,
       perSFromStart: (total / Number(lastEnd - minOf(times.map((t) => t.started)))) * 1e9,
       failures: counter === total ? [] : [`raw counter = ${counter}, expected ${total}`],
     };
@@ -143,44 +168,124 @@ function rawSampler(file: string, iterations: number): () => Promise<ContentionS
 }
 
 const fmtRate = (perS: number): string => `${Math.round(perS).toLocaleString('en-US')}/s`;
+const rateOf = (samples: readonly ContentionSample[]): number => median(samples.map((s) => s.perS));
+const checks = (...sets: (readonly ContentionSample[])[]): string[] => sets.flatMap((set) => set.flatMap((s) => s.failures));
 
-function contentionFigure(name: string, runner: readonly ContentionSample[], raw: readonly ContentionSample[], iterations: number, trace: string): Figure {
-  return makeFigure({
-    name,
-    value: median(runner.map((s) => s.perS)),
-    unit: 'acq/s',
-    samples: runner.length,
-    baseline: { value: median(raw.map((s) => s.perS)), label: `${THREADS} raw Workers, hand-written futex mutex (Drepper's 3-state), same increments` },
-    failures: [...runner, ...raw].flatMap((s) => s.failures),
-    notes: [
-      `${THREADS} thread actors × ${iterations.toLocaleString('en-US')} [acquire m, add n 1, release m], trace '${trace}'; window: start barrier passed → last thread's end; final n checked = ${(THREADS * iterations).toLocaleString('en-US')}`,
-      `window from the first thread's start instead (spawning included): runner ${fmtRate(median(runner.map((s) => s.perSFromStart)))} vs raw ${fmtRate(median(raw.map((s) => s.perSFromStart)))}`,
-    ],
-  });
+function loopText(size: Size, trace: string): string {
+  return `${size.threads} thread actor${size.threads === 1 ? '' : 's'} × ${size.iterations.toLocaleString('en-US')} [acquire m, add n 1, release m], trace '${trace}'; final n checked = ${(size.threads * size.iterations).toLocaleString('en-US')}`;
+}
+
+function fromStartNote(runner: readonly ContentionSample[], raw: readonly ContentionSample[]): string {
+  return `window from the first thread's start instead (spawning included): runner ${fmtRate(median(runner.map((s) => s.perSFromStart)))} vs raw ${fmtRate(median(raw.map((s) => s.perSFromStart)))}`;
+}
+
+/** What the padded comparison says, in words, from its measured ratio. */
+function paddedVerdict(ratio: number): string {
+  if (ratio >= 0.8) return 'ratio near 1: under contention the runner gets what any loop body of its length gets from this lock; the lock path adds little of its own';
+  return `ratio ${ratio.toFixed(2)}: under contention the runner loses more than its uncontended per-iteration time explains; the lock hand-offs cost it more than they cost a plain loop of the same length`;
 }
 
 async function run(options: BenchOptions): Promise<Figure[]> {
   const entries = writeRawEntries(options.scratchDir);
   const workRoot = join(options.scratchDir, 'mutex-runs');
   const environment = currentEnvironment();
-  const iterations = options.quick ? 2_000 : 20_000;
-  const iterationsTraced = options.quick ? 200 : 1_000;
+  const solo: Size = { threads: 1, iterations: options.quick ? 100_000 : 300_000 };
+  const probe: Size = { threads: 1, iterations: 20_000 };
+  const contended: Size = { threads: THREADS, iterations: options.quick ? 1_000 : 2_000 };
+  const longer: Size = { threads: THREADS, iterations: contended.iterations * 10 };
+  const traced: Size = { threads: THREADS, iterations: options.quick ? 200 : 1_000 };
+  const soloRounds = options.quick ? 3 : 5;
   const rounds = options.quick ? 1 : 5;
-  const warmupRounds = 0;
+  const explainRounds = options.quick ? 1 : 3;
+  const rawLabel = `${THREADS} raw Workers, hand-written futex mutex (Drepper's 3-state), same increments`;
 
-  options.log(`mutex: ${THREADS} threads × ${iterations} (trace summary) and × ${iterationsTraced} (trace each), ${rounds} rounds`);
+  options.log(`mutex: one thread, uncontended, and the padding calibration, ${soloRounds} rounds`);
+  const soloSamples = await interleave(
+    {
+      runner: runnerSampler(solo, 'summary', workRoot, environment),
+      raw: rawSampler(entries.futexLockWorker, solo, () => NO_PADDING),
+      probe: rawSampler(entries.futexLockWorker, probe, () => ({ padInside: 0, padOutside: PAD_PROBE })),
+    },
+    { rounds: soloRounds, warmupRounds: 1 },
+  );
+  const runnerIterationNs = 1e9 / rateOf(soloSamples.runner);
+  const rawIterationNs = 1e9 / rateOf(soloSamples.raw);
+  const padNs = (1e9 / rateOf(soloSamples.probe) - rawIterationNs) / PAD_PROBE;
+  const padTotal = Math.max(0, Math.round((runnerIterationNs - rawIterationNs) / padNs));
+  // Roughly half of the runner's iteration lies between the CAS that takes the lock and the release:
+  // the end of the acquire step, the add step and the start of the release step.
+  const padding: Padding = { padInside: Math.round(padTotal / 2), padOutside: padTotal - Math.round(padTotal / 2) };
+  options.log(`  runner ${runnerIterationNs.toFixed(0)} ns per uncontended iteration, raw ${rawIterationNs.toFixed(0)} ns; padding the raw loop with ${padTotal} work iterations (${padNs.toFixed(2)} ns each)`);
+
+  options.log(`mutex: ${THREADS} threads × ${contended.iterations}, runner and raw, ${rounds} rounds`);
   const samples = await interleave(
     {
-      runner: runnerSampler(iterations, 'summary', workRoot, environment),
-      raw: rawSampler(entries.futexLockWorker, iterations),
-      runnerTraced: runnerSampler(iterationsTraced, 'each', workRoot, environment),
-      rawTraced: rawSampler(entries.futexLockWorker, iterationsTraced),
+      runner: runnerSampler(contended, 'summary', workRoot, environment),
+      raw: rawSampler(entries.futexLockWorker, contended, () => NO_PADDING),
     },
-    { rounds, warmupRounds, onRound: (round, total) => options.log(`  mutex round ${round}/${total}`) },
+    { rounds, warmupRounds: 0, onRound: (round, total) => options.log(`  mutex round ${round}/${total}`) },
   );
+  // The comparisons that explain the main figure (and the traced variant) get fewer rounds: each
+  // sample spawns 100 threads, and the whole bench must stay within a few minutes on 2 cores.
+  options.log(`mutex: explanations (raw ×10 longer, raw padded, trace 'each' × ${traced.iterations}), ${explainRounds} rounds`);
+  const explain = await interleave(
+    {
+      rawLonger: rawSampler(entries.futexLockWorker, longer, () => NO_PADDING),
+      rawPadded: rawSampler(entries.futexLockWorker, contended, () => padding),
+      rawPaddedSolo: rawSampler(entries.futexLockWorker, solo, () => padding),
+      runnerTraced: runnerSampler(traced, 'each', workRoot, environment),
+      rawTraced: rawSampler(entries.futexLockWorker, traced, () => NO_PADDING),
+    },
+    { rounds: explainRounds, warmupRounds: 0, onRound: (round, total) => options.log(`  explanation round ${round}/${total}`) },
+  );
+
   return [
-    contentionFigure('mutex.contended', samples.runner, samples.raw, iterations, 'summary'),
-    contentionFigure('mutex.contended.traced', samples.runnerTraced, samples.rawTraced, iterationsTraced, 'each'),
+    makeFigure({
+      name: 'mutex.contended',
+      value: rateOf(samples.runner),
+      unit: 'acq/s',
+      samples: samples.runner.length,
+      baseline: { value: rateOf(samples.raw), label: rawLabel },
+      failures: checks(samples.runner, samples.raw, explain.rawLonger),
+      notes: [
+        `${loopText(contended, 'summary')}; window: start barrier passed → last thread's end`,
+        fromStartNote(samples.runner, samples.raw),
+        `the raw rate grows with the run's length (an unfair lock lets the running thread keep it for long streaks): ${fmtRate(rateOf(explain.rawLonger))} at ${longer.iterations.toLocaleString('en-US')} per thread; compare ratios at equal sizes only`,
+      ],
+    }),
+    makeFigure({
+      name: 'mutex.contended.traced',
+      value: rateOf(explain.runnerTraced),
+      unit: 'acq/s',
+      samples: explain.runnerTraced.length,
+      baseline: { value: rateOf(explain.rawTraced), label: rawLabel },
+      failures: checks(explain.runnerTraced, explain.rawTraced),
+      notes: [`${loopText(traced, 'each')} (4 events per iteration); window: start barrier passed → last thread's end`, fromStartNote(explain.runnerTraced, explain.rawTraced)],
+    }),
+    makeFigure({
+      name: 'mutex.contended.vs-padded-raw',
+      value: rateOf(samples.runner),
+      unit: 'acq/s',
+      samples: samples.runner.length,
+      baseline: {
+        value: rateOf(explain.rawPadded),
+        label: `the raw loop padded with ${padTotal} integer-work iterations (half inside the lock) to the runner's uncontended time per iteration`,
+      },
+      failures: checks(explain.rawPadded, explain.rawPaddedSolo),
+      notes: [
+        `padded raw loop alone on one thread: ${Math.round(1e9 / rateOf(explain.rawPaddedSolo))} ns per iteration vs the runner's ${runnerIterationNs.toFixed(0)} ns (calibration check)`,
+        paddedVerdict(rateOf(samples.runner) / rateOf(explain.rawPadded)),
+      ],
+    }),
+    makeFigure({
+      name: 'mutex.uncontended',
+      value: rateOf(soloSamples.runner),
+      unit: 'acq/s',
+      samples: soloSamples.runner.length,
+      baseline: { value: rateOf(soloSamples.raw), label: '1 raw Worker, the same futex loop' },
+      failures: checks(soloSamples.runner, soloSamples.raw, soloSamples.probe),
+      notes: [`${loopText(solo, 'summary')}; the interpreter's cost per iteration: ${runnerIterationNs.toFixed(0)} ns vs ${rawIterationNs.toFixed(0)} ns raw`],
+    }),
   ];
 }
 

@@ -152,6 +152,14 @@ function receivedNote(runner: readonly SpawnSample[], raw: readonly SpawnSample[
   return `until the parent received the first message: runner ${fmt(r)} vs raw ${fmt(b)} (ratio ${(r / b).toFixed(2)})`;
 }
 
+/** Where the runner's excess over the raw start goes: how much of it the bundle started by hand already shows. */
+function excessNote(runner: readonly SpawnSample[], bundle: readonly SpawnSample[], raw: readonly SpawnSample[]): string {
+  const rawMs = median(raw.map((s) => s.stampMs));
+  const excess = median(runner.map((s) => s.stampMs)) - rawMs;
+  const bundleExcess = median(bundle.map((s) => s.stampMs)) - rawMs;
+  return `runner − raw = ${fmt(excess)}; the actor bundle started by hand (no runner, no host options) already costs ${fmt(bundleExcess)} over raw`;
+}
+
 function partFigure(name: string, label: string, samples: readonly SpawnSample[], raw: readonly SpawnSample[], baselineLabel: string): Figure {
   return makeFigure({
     name,
@@ -167,24 +175,29 @@ async function run(options: BenchOptions): Promise<Figure[]> {
   const entries = writeRawEntries(options.scratchDir);
   const workRoot = join(options.scratchDir, 'spawn-runs');
   const environment = currentEnvironment();
+  // A thread start is short (≈ 30–40 ms) and noisy on a shared machine, and a round of them is cheap:
+  // threads get more rounds than processes.
+  const threadRounds = options.quick ? 5 : 25;
   const rounds = options.quick ? 5 : 15;
   const warmupRounds = options.quick ? 1 : 2;
   const target = { of: 'ratio', op: '<=', limit: 1.15 } as const;
   const rawWorkerLabel = 'new Worker(minimal .mjs)';
   const rawForkLabel = 'fork(minimal .mjs)';
 
-  options.log(`spawn: threads and tasks, ${rounds} rounds (+${warmupRounds} warm-up)`);
+  options.log(`spawn: threads and tasks, ${threadRounds} rounds (+${warmupRounds} warm-up)`);
   const threadSpec = emptyActorSpec('thread');
   const threads = await interleave(
     {
       raw: rawWorker(entries.firstMessageWorker),
+      rawCjs: rawWorker(entries.firstMessageWorkerCjs),
       rawResourceLimits: rawWorker(entries.firstMessageWorker, { resourceLimits: { maxOldGenerationSizeMb: MEMORY_MB } }),
       rawStdout: rawWorker(entries.firstMessageWorker, { stdout: true, stderr: false }),
+      rawInit: rawWorker(entries.firstMessageWorker, { workerData: handInit(threadSpec, 'thread', process.hrtime.bigint(), options.scratchDir) }),
       bundle: bundleThread(threadSpec, options.scratchDir),
       runner: runnerSpawn('thread', workRoot, environment),
       task: runnerSpawn('task', workRoot, environment),
     },
-    { rounds, warmupRounds, onRound: (round, total) => options.log(`  thread round ${round}/${total}`) },
+    { rounds: threadRounds, warmupRounds, onRound: (round, total) => options.log(`  thread round ${round}/${total}`) },
   );
 
   options.log(`spawn: processes, ${rounds} rounds (+${warmupRounds} warm-up)`);
@@ -210,7 +223,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       samples: threads.runner.length,
       baseline: { value: median(threads.raw.map((s) => s.stampMs)), label: rawWorkerLabel },
       target,
-      notes: ['runner: spawnLatencyMs of a thread actor with an empty program', receivedNote(threads.runner, threads.raw)],
+      notes: ['runner: spawnLatencyMs of a thread actor with an empty program', receivedNote(threads.runner, threads.raw), excessNote(threads.runner, threads.bundle, threads.raw)],
     }),
     makeFigure({
       name: 'spawn.process',
@@ -219,7 +232,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       samples: processes.runner.length,
       baseline: { value: median(processes.raw.map((s) => s.stampMs)), label: `${rawForkLabel}, --no-concurrent-osr` },
       target,
-      notes: ['runner: spawnLatencyMs of a process actor with an empty program', receivedNote(processes.runner, processes.raw)],
+      notes: ['runner: spawnLatencyMs of a process actor with an empty program', receivedNote(processes.runner, processes.raw), excessNote(processes.runner, processes.bundle, processes.raw)],
     }),
     makeFigure({
       name: 'spawn.task',
@@ -228,8 +241,10 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       samples: threads.task.length,
       notes: ['a task runs inside the runner: nothing is started, only scheduled'],
     }),
+    partFigure('spawn.thread.part.commonjs', 'the minimal file as CommonJS (.cjs): no ESM loader in the new thread; the actor bundles are ESM', threads.rawCjs, threads.raw, rawWorkerLabel),
     partFigure('spawn.thread.part.resource-limits', `minimal Worker + resourceLimits {maxOldGenerationSizeMb: ${MEMORY_MB}} (threadHost passes it)`, threads.rawResourceLimits, threads.raw, rawWorkerLabel),
     partFigure('spawn.thread.part.stdout-pipe', 'minimal Worker + {stdout: true, stderr: false} (threadHost passes it)', threads.rawStdout, threads.raw, rawWorkerLabel),
+    partFigure('spawn.thread.part.init-data', "minimal Worker + an actor's init (spec, identity, shared memory) as workerData", threads.rawInit, threads.raw, rawWorkerLabel),
     partFigure('spawn.thread.part.actor-bundle', 'the actor-thread bundle started by hand: plain new Worker(bundle, {workerData: init})', threads.bundle, threads.raw, rawWorkerLabel),
     partFigure('spawn.process.part.detached', 'minimal fork + detached: true (a process group, as forkHost asks)', processes.rawDetached, processes.raw, rawForkLabel),
     partFigure('spawn.process.part.stdio-pipes', "minimal fork + stdio ['ignore','ignore','pipe','ipc'] (forkHost's)", processes.rawPipes, processes.raw, rawForkLabel),

@@ -140,7 +140,7 @@ async function repetition(index: number, marksPerActor: number, options: BenchOp
 
 async function run(options: BenchOptions): Promise<Figure[]> {
   const marksPerActor = options.quick ? 200_000 : 500_000;
-  const repetitions = options.quick ? 2 : 5;
+  const repetitions = options.quick ? 2 : 7;
   const results: RepetitionResult[] = [];
   for (let index = 0; index < repetitions; index++) {
     const result = await repetition(index, marksPerActor, options);

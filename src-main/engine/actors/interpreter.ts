@@ -214,6 +214,11 @@ export class Interpreter {
     }
     if ('text' in value) return this.text(this.evaluate(value.text));
     if ('floor' in value) return Math.floor(asNumber(this.evaluate(value.floor), 'floor'));
+    if ('cpu' in value) {
+      // CPU time of this actor's whole process (user + system), all its threads together.
+      const usage = process.cpuUsage();
+      return (usage.user + usage.system) / 1_000;
+    }
     return assertNever(value, 'value');
   }
 

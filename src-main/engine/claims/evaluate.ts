@@ -238,7 +238,12 @@ export function evaluateClaimOnTrial(claim: ClaimSpec, ctx: ClaimContext): Verdi
   if (!statuses.includes(ctx.trial.status)) {
     return { status: 'inconclusive', detail: `the trial ended ${ctx.trial.status}${ctx.trial.error ? ` (${ctx.trial.error})` : ''}, so the claim cannot be judged` };
   }
-  return new Evaluator(ctx).check(claim.check);
+  const evaluator = new Evaluator(ctx);
+  if (claim.given) {
+    const given = evaluator.check(claim.given);
+    if (given.status !== 'holds') return { status: 'inconclusive', detail: `this run cannot decide it: ${given.detail}` };
+  }
+  return evaluator.check(claim.check);
 }
 
 /** Combines per-trial verdicts: fails if any trial fails, else inconclusive if any is, else holds. */

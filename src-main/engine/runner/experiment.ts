@@ -10,6 +10,7 @@ import type { ClaimResult, RunEnvironment, RunRecord, RunStatus, Substitution, T
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
 import type { EventBatch } from '../trace/trace-event';
 import { currentEnvironment } from './environment';
+import { ensureStableTimings } from './stable-timings';
 import { Trial, trialWorkDir } from './trial';
 
 /**
@@ -88,6 +89,7 @@ function titleOf(validated: ValidatedSpec, fallback: string | undefined): string
 }
 
 export async function runExperiment(request: RunRequest): Promise<RunResult> {
+  ensureStableTimings();
   const environment = request.environment ?? currentEnvironment();
   const validated = request.validated ?? validateSpec(request.spec, { ...request, cpuCount: environment.cpuCount });
   const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);

@@ -295,8 +295,9 @@ export class Trial {
     const { services, trace, isAborted } = this.runnerServices(instance);
     instance.startedNs = this.now();
     trace.emit('actor', 'B', { kind: instance.identity.kind, pid: process.pid, ppid: process.ppid, threadId });
-    // Start on a later turn of the loop, as a new task does: the starter's next step runs first.
-    void Promise.resolve()
+    // Start on a later turn of the loop (a macrotask), as a new task does: the starter goes on with its
+    // next steps first, until it waits for something. A microtask would run before the starter resumes.
+    void new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => new Interpreter(services, this.options.spec.functions ?? {}).run(instance.spec.program))
       .then(
         () => null,

@@ -228,7 +228,10 @@ export function checkReferences(spec: Spec): SpecIssue[] {
     }
   });
 
-  (spec.claims ?? []).forEach((claim, i) => checkClaim(claim.check, `claims[${i}].check`, spec, groups, issues));
+  (spec.claims ?? []).forEach((claim, i) => {
+    checkClaim(claim.check, `claims[${i}].check`, spec, groups, issues);
+    if (claim.given) checkClaim(claim.given, `claims[${i}].given`, spec, groups, issues);
+  });
   return issues;
 }
 

@@ -50,7 +50,8 @@ export function buildSpecSchema(mode: SchemaMode) {
     | { at: [ValueShape, ValueShape] }
     | { json: ValueShape }
     | { text: ValueShape }
-    | { floor: ValueShape };
+    | { floor: ValueShape }
+    | { cpu: 'ms' };
   const value: z.ZodType<ValueShape> = z.lazy(() => {
     const pair = z.tuple([value, value]);
     const members: z.ZodType<ValueShape>[] = [
@@ -74,6 +75,7 @@ export function buildSpecSchema(mode: SchemaMode) {
       z.strictObject({ json: value }),
       z.strictObject({ text: value }),
       z.strictObject({ floor: value }),
+      z.strictObject({ cpu: z.literal('ms') }),
     ];
     if (mode === 'authored') members.push(paramRef);
     return z.union(members as unknown as [z.ZodType<ValueShape>, z.ZodType<ValueShape>, ...z.ZodType<ValueShape>[]]);
@@ -331,6 +333,11 @@ export function buildSpecSchema(mode: SchemaMode) {
       .optional(),
     /** Only checked when this holds for the run's parameters (e.g. a claim about the lock-free variant). */
     when: cond.optional(),
+    /**
+     * What the machine must have given the run for the claim to be decidable (e.g. "the threads got at
+     * least 1.6 cores of CPU"). When it does not hold, the claim is inconclusive with this detail.
+     */
+    given: check.optional(),
     /** When the run ended deadlocked, a claim about the deadlock may still hold: name the statuses it is evaluated under. */
     statuses: z.array(z.enum(['ok', 'failed', 'deadlocked', 'timed-out'])).optional(),
   });

@@ -1,0 +1,387 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { ByteQueue } from './byte-queue';
+import type { HandlerSpec, Protocol } from './config';
+import { assertNever, messageOf } from './errors';
+import { ACK, ACK_BYTE, encodeFrame, FrameDecoder, lengthHeader, type Framing } from './framing';
+import { DEFAULT_HELLO_TEXT, messageHandler, upperAscii, type MessageHandler } from './handlers';
+import { httpResponse, HttpParseError, HttpRequestParser, type HttpRequest } from './http-codec';
+import { IvrDialogue } from './ivr';
+
+/**
+ * A session is one connection's conversation, without the socket: bytes in, bytes out through a sink.
+ * Every concurrency model runs the same sessions; only who owns the socket and where the session
+ * runs (this thread, a worker thread, a child process) changes. Sessions are plain data to build, so
+ * a worker or child can rebuild one from its SessionSpec.
+ *
+ * The connection that drives a session feeds it chunks in order and, when `receive` returns a
+ * promise, waits for it before feeding the next chunk: answers leave in the order requests came.
+ */
+
+export interface SessionSink {
+  write(data: Buffer): void;
+  /** Close the connection once what was written has been sent. */
+  end(): void;
+}
+
+export interface StreamSession {
+  /** The connection is open; the server may speak first (the IVR greets). */
+  open(sink: SessionSink): void;
+  /** Bytes from the peer; returns how many requests were answered, or a promise of that count. */
+  receive(chunk: Buffer, sink: SessionSink): number | Promise<number>;
+}
+
+export interface SessionSpec {
+  readonly protocol: Exclude<Protocol, 'udp'>;
+  readonly handler: HandlerSpec;
+  readonly framing: Framing;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** Answers messages one by one; stays synchronous until a handler returns a promise. */
+function answerAll<M>(messages: readonly M[], answer: (message: M) => MaybePromise<void>, from = 0): MaybePromise<number> {
+  for (let i = from; i < messages.length; i++) {
+    const result = answer(messages[i]!);
+    if (isPromise(result)) return result.then(() => answerAll(messages, answer, i + 1)).then(() => messages.length);
+  }
+  return messages.length;
+}
+
+/** One write per answer: a framed answer's header and body leave in one segment. */
+function writeAll(sink: SessionSink, chunks: readonly Buffer[]): void {
+  sink.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+}
+
+/** Raw stream: one read is one request (what a naive server assumes). */
+function rawSession(handle: MessageHandler): StreamSession {
+  return {
+    open: () => {},
+    receive(chunk, sink) {
+      const answer = handle(chunk);
+      if (isPromise(answer)) {
+        return answer.then((bytes) => {
+          sink.write(bytes);
+          return 1;
+        });
+      }
+      sink.write(answer);
+      return 1;
+    },
+  };
+}
+
+function framedSession(handle: MessageHandler, framing: Framing): StreamSession {
+  const decoder = new FrameDecoder(framing);
+  const reply = (sink: SessionSink) => (message: Buffer): MaybePromise<void> => {
+    const answer = handle(message);
+    if (isPromise(answer)) return answer.then((bytes) => writeAll(sink, encodeFrame(framing, bytes)));
+    writeAll(sink, encodeFrame(framing, answer));
+  };
+  return {
+    open: () => {},
+    receive: (chunk, sink) => answerAll(decoder.push(chunk), reply(sink)),
+  };
+}
+
+type AckState =
+  | { readonly kind: 'header' }
+  | { readonly kind: 'body'; readonly bytes: number }
+  | { readonly kind: 'await-header-ack'; readonly answer: Buffer }
+  | { readonly kind: 'await-body-ack' }
+  | { readonly kind: 'broken' };
+
+/**
+ * Stop-and-wait framing, both directions: the server ACKs the client's header and body, then sends
+ * its answer the same way and waits for the client's two ACKs before reading the next request.
+ */
+function acknowledgeSession(handle: MessageHandler): StreamSession {
+  const queue = new ByteQueue();
+  let state: AckState = { kind: 'header' };
+  let answered = 0;
+
+  const expectAck = (sink: SessionSink): boolean => {
+    const byte = queue.take(1)[0];
+    if (byte === ACK) return true;
+    state = { kind: 'broken' };
+    sink.end();
+    return false;
+  };
+
+  const pump = (sink: SessionSink): MaybePromise<number> => {
+    for (;;) {
+      switch (state.kind) {
+        case 'header':
+          if (queue.length < 4) return settle();
+          state = { kind: 'body', bytes: queue.take(4).readUInt32BE(0) };
+          sink.write(ACK_BYTE);
+          break;
+        case 'body': {
+          if (queue.length < state.bytes) return settle();
+          const message = queue.take(state.bytes);
+          sink.write(ACK_BYTE);
+          const answer = handle(message);
+          const send = (bytes: Buffer): void => {
+            sink.write(lengthHeader(bytes.length));
+            state = { kind: 'await-header-ack', answer: bytes };
+            answered++;
+          };
+          if (isPromise(answer)) return answer.then(send).then(() => pump(sink));
+          send(answer);
+          break;
+        }
+        case 'await-header-ack': {
+          if (queue.length < 1) return settle();
+          const { answer } = state;
+          if (!expectAck(sink)) return settle();
+          sink.write(answer);
+          state = { kind: 'await-body-ack' };
+          break;
+        }
+        case 'await-body-ack':
+          if (queue.length < 1) return settle();
+          if (!expectAck(sink)) return settle();
+          state = { kind: 'header' };
+          break;
+        case 'broken':
+          queue.takeAll();
+          return settle();
+        default:
+          return assertNever(state, 'acknowledge state');
+      }
+    }
+  };
+  const settle = (): number => {
+    const count = answered;
+    answered = 0;
+    return count;
+  };
+  return {
+    open: () => {},
+    receive(chunk, sink) {
+      queue.push(chunk);
+      return pump(sink);
+    },
+  };
+}
+
+function ivrSession(language: 'zh' | 'en'): StreamSession {
+  const dialogue = new IvrDialogue(language);
+  const lines = new FrameDecoder({ kind: 'delimiter', delimiter: '\n' });
+  const say = (sink: SessionSink, replies: readonly string[]): void => {
+    if (replies.length > 0) sink.write(Buffer.from(replies.map((reply) => `${reply}\n`).join(''), 'utf8'));
+  };
+  return {
+    open: (sink) => say(sink, dialogue.greeting()),
+    receive(chunk, sink) {
+      let count = 0;
+      for (const line of lines.push(chunk)) {
+        if (dialogue.state === 'ended') break;
+        const turn = dialogue.answer(line.toString('utf8').replace(/\r$/, ''));
+        say(sink, turn.replies);
+        count++;
+        if (turn.hangUp) sink.end();
+      }
+      return count;
+    },
+  };
+}
+
+const MAX_FILE_HEADER = 4096;
+
+/** Checks a file name from a header: a bare name, never a path, so a sender cannot write outside saveDir. */
+export function checkFileName(name: string): string | null {
+  if (name.length === 0 || name.length > 255) return 'the file name is empty or longer than 255 characters';
+  if (/[/\\\0]/.test(name) || name === '.' || name === '..') return `the file name ${JSON.stringify(name)} is not a bare name`;
+  return null;
+}
+
+type FileState =
+  | { readonly kind: 'header' }
+  | { readonly kind: 'body'; readonly name: string; readonly size: number; left: number; readonly hash: Hash; readonly file: WriteStream | null }
+  | { readonly kind: 'failed' };
+
+/** `name|size\n`, then size bytes; answers `ok <size> <sha256>\n` per file, `error <why>\n` and closes on a bad header. */
+function fileReceiveSession(saveDir: string | undefined): StreamSession {
+  const queue = new ByteQueue();
+  const newline = Buffer.from('\n');
+  let state: FileState = { kind: 'header' };
+
+  const fail = (sink: SessionSink, why: string): void => {
+    state = { kind: 'failed' };
+    sink.write(Buffer.from(`error ${why}\n`, 'utf8'));
+    sink.end();
+  };
+
+  const pump = (sink: SessionSink, done: number): MaybePromise<number> => {
+    for (;;) {
+      if (state.kind === 'failed') {
+        queue.takeAll();
+        return done;
+      }
+      if (state.kind === 'header') {
+        const end = queue.indexOf(newline);
+        if (end < 0) {
+          if (queue.length > MAX_FILE_HEADER) fail(sink, `no header line within ${MAX_FILE_HEADER} bytes`);
+          else return done;
+          continue;
+        }
+        const header = queue.take(end).toString('utf8');
+        queue.take(1);
+        const bar = header.lastIndexOf('|');
+        const name = bar >= 0 ? header.slice(0, bar) : '';
+        const size = bar >= 0 ? Number(header.slice(bar + 1)) : Number.NaN;
+        const badName = checkFileName(name);
+        if (bar < 0 || !Number.isSafeInteger(size) || size < 0) {
+          fail(sink, `expected a header "name|size", got ${JSON.stringify(header.slice(0, 80))}`);
+          continue;
+        }
+        if (badName) {
+          fail(sink, badName);
+          continue;
+        }
+        let file: WriteStream | null = null;
+        if (saveDir !== undefined) {
+          file = createWriteStream(join(saveDir, name));
+          file.on('error', () => {}); // reported when the file is finished
+        }
+        state = { kind: 'body', name, size, left: size, hash: createHash('sha256'), file };
+        continue;
+      }
+      const body = state;
+      const take = Math.min(body.left, queue.length);
+      let mustDrain = false;
+      if (take > 0) {
+        const bytes = queue.take(take);
+        body.hash.update(bytes);
+        body.left -= take;
+        if (body.file && !body.file.write(bytes)) mustDrain = true;
+      }
+      if (body.left > 0) {
+        // Back-pressure from the disk reaches the socket: the caller stops feeding until we resolve.
+        if (mustDrain && body.file) return once(body.file, 'drain').then(() => pump(sink, done));
+        return done;
+      }
+      const reply = `ok ${body.size} ${body.hash.digest('hex')}\n`;
+      state = { kind: 'header' };
+      if (body.file) {
+        const file = body.file;
+        return new Promise<void>((resolve) => file.end(() => resolve()))
+          .then(() => {
+            if (file.errored) throw file.errored;
+            sink.write(Buffer.from(reply));
+          })
+          .catch((error: unknown) => fail(sink, `could not save ${body.name}: ${messageOf(error)}`))
+          .then(() => pump(sink, done + 1));
+      }
+      sink.write(Buffer.from(reply));
+      done++;
+    }
+  };
+  return {
+    open: () => {},
+    receive(chunk, sink) {
+      queue.push(chunk);
+      return pump(sink, 0);
+    },
+  };
+}
+
+function httpSession(handler: HandlerSpec): StreamSession {
+  const parser = new HttpRequestParser();
+  let answer: (request: HttpRequest) => MaybePromise<Buffer>;
+  switch (handler.kind) {
+    case 'hello': {
+      const body = Buffer.from(handler.text ?? DEFAULT_HELLO_TEXT, 'utf8');
+      answer = () => body;
+      break;
+    }
+    case 'echo':
+    case 'upper':
+    case 'delay': {
+      const handle = messageHandler(handler);
+      // A GET has no body: echo its target, so that a browser sees something.
+      answer = (request) => handle(request.body.length > 0 ? request.body : Buffer.from(request.target, 'utf8'));
+      break;
+    }
+    case 'ivr':
+    case 'file-receive':
+      throw new Error(`the ${handler.kind} handler does not answer HTTP`);
+    default:
+      return assertNever(handler, 'handler');
+  }
+  let closed = false;
+  const respond = (sink: SessionSink) => (request: HttpRequest): MaybePromise<void> => {
+    if (closed) return;
+    const send = (body: Buffer): void => {
+      sink.write(httpResponse(200, body, { keepAlive: request.keepAlive }));
+      if (!request.keepAlive) {
+        closed = true;
+        sink.end();
+      }
+    };
+    const body = answer(request);
+    if (isPromise(body)) return body.then(send);
+    send(body);
+  };
+  return {
+    open: () => {},
+    receive(chunk, sink) {
+      if (closed) return 0;
+      let requests: HttpRequest[];
+      try {
+        requests = parser.push(chunk);
+      } catch (error) {
+        const status = error instanceof HttpParseError ? error.status : 400;
+        closed = true;
+        sink.write(httpResponse(status, Buffer.from(`${messageOf(error)}\n`, 'utf8'), { keepAlive: false }));
+        sink.end();
+        return 0;
+      }
+      return answerAll(requests, respond(sink));
+    },
+  };
+}
+
+export function createStreamSession(spec: SessionSpec): StreamSession {
+  if (spec.protocol === 'http') return httpSession(spec.handler);
+  const { handler, framing } = spec;
+  switch (handler.kind) {
+    case 'ivr':
+      return ivrSession(handler.language ?? 'zh');
+    case 'file-receive':
+      return fileReceiveSession(handler.saveDir);
+    case 'echo':
+    case 'upper':
+    case 'delay': {
+      const handle = messageHandler(handler);
+      switch (framing.kind) {
+        case 'none':
+          return rawSession(handle);
+        case 'delimiter':
+        case 'length-prefix':
+          return framedSession(handle, framing);
+        case 'acknowledge':
+          return acknowledgeSession(handle);
+        default:
+          return assertNever(framing, 'framing');
+      }
+    }
+    case 'hello':
+      throw new Error('the hello handler answers HTTP only');
+    default:
+      return assertNever(handler, 'handler');
+  }
+}
+
+/** UDP: one datagram in, one datagram out; boundaries are the protocol's own. */
+export function createDatagramHandler(handler: HandlerSpec): MessageHandler {
+  if (handler.kind === 'upper') return upperAscii;
+  return messageHandler(handler);
+}
