@@ -12,6 +12,9 @@ const entries = {
   'engine/actor-process': 'src-main/engine/actors/process-entry.ts',
   'engine/store-writer': 'src-main/store/writer-entry.ts',
   'bench/bench': 'src-main/bench/main.ts',
+  'net/session-worker': 'src-main/net/session-worker.ts',
+  'net/server-child': 'src-main/net/server-child.ts',
+  'net/load-worker': 'src-main/net/load/load-worker.ts',
 };
 const present = Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(join(root, src))));
 
@@ -22,6 +25,10 @@ await build({
   outdir: 'out',
   outExtension: { '.js': '.mjs' },
   bundle: true,
+  // Shared code and lazily imported parts (the network library, loaded by an actor's first socket
+  // step) go to chunks, so an actor's entry stays small and starts fast.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   platform: 'node',
   format: 'esm',
   target: 'node20',

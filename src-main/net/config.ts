@@ -91,7 +91,7 @@ export const HANDLERS_BY_PROTOCOL: Readonly<Record<Protocol, readonly HandlerKin
   udp: ['echo', 'upper', 'delay'],
 };
 
-const framingSchema = z.discriminatedUnion('kind', [
+export const framingSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
   z.strictObject({ kind: z.literal('delimiter'), delimiter: z.string().min(1).max(16).optional() }),
   z.strictObject({ kind: z.literal('length-prefix') }),

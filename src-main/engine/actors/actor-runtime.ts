@@ -6,6 +6,7 @@ import { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
 import { assertNever, currentUsage, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
 import { WordVars } from './var-access';
+import { NetClients } from './net-clients';
 
 /**
  * The actor side of a thread or process actor: receives its init, runs its program with the
@@ -115,6 +116,7 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     call,
     block: blockThread,
     sleep: (ms) => sleep(ms),
+    net: new NetClients(init.servers ?? {}, trace, init.workDir),
   };
 
   channel.post({ type: 'started', pid: process.pid, ppid: process.ppid, threadId, t: trace.now() });
@@ -127,6 +129,7 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   }
+  await services.net.closeAll();
   trace.emit('actor', 'E', { ok: error === null, ...(error ? { error } : {}) });
   trace.flush();
   channel.post({ type: 'done', ok: error === null, error, emitted: trace.emitted, dropped: trace.dropped, t: trace.now(), usage: currentUsage() });

@@ -5,6 +5,7 @@ import type { Cond, Step, Value } from '../spec/spec-schema';
 import type { TraceBuffer } from '../trace/trace-buffer';
 import type { BrokerRequest } from './protocol';
 import { applyComparison } from '../spec/comparison';
+import type { NetClients } from './net-clients';
 import { assertNever, type PoolTask } from './protocol';
 import { readProcState, startOsChild } from './os-children';
 
@@ -53,6 +54,8 @@ export interface ActorServices {
   block(ms: number): void;
   /** Yields the thread for `ms`: other tasks of the same loop run meanwhile. */
   sleep(ms: number): Promise<void>;
+  /** Clients of the trial's servers. */
+  readonly net: NetClients;
 }
 
 export class ActorFailure extends Error {
@@ -214,6 +217,7 @@ export class Interpreter {
     }
     if ('text' in value) return this.text(this.evaluate(value.text));
     if ('floor' in value) return Math.floor(asNumber(this.evaluate(value.floor), 'floor'));
+    if ('port' in value) return this.services.net.address(value.port).port;
     if ('cpu' in value) {
       // CPU time of this actor's whole process (user + system), all its threads together.
       const usage = process.cpuUsage();
@@ -482,6 +486,76 @@ export class Interpreter {
         return;
       case 'return':
         throw new ReturnSignal(step.value === undefined ? null : this.evaluate(step.value));
+      case 'connect': {
+        trace.emit('connect', 'B', { server: step.server });
+        const conn = await this.services.net.connect(step.server, step.framing, step.timeoutMs);
+        trace.emit('connect', 'E', { server: step.server, conn });
+        this.locals.set(step.into, conn);
+        return;
+      }
+      case 'send': {
+        const conn = this.evaluate(step.conn);
+        const data = this.text(this.evaluate(step.data));
+        trace.emit('send', 'B', { conn, bytes: Buffer.byteLength(data), all: step.all ?? false });
+        const result = await this.services.net.send(conn, data, step.all ?? false);
+        trace.emit('send', 'E', { conn, ...result });
+        return;
+      }
+      case 'recv': {
+        const conn = this.evaluate(step.conn);
+        trace.emit('recv', 'B', { conn });
+        const data = await this.services.net.recv(conn, { bytes: step.bytes, until: step.until, message: step.message, timeoutMs: step.timeoutMs });
+        trace.emit('recv', 'E', { conn, bytes: Buffer.byteLength(data), data: data.length > 200 ? `${data.slice(0, 200)}…` : data });
+        this.locals.set(step.into, data);
+        return;
+      }
+      case 'close': {
+        const conn = this.evaluate(step.conn);
+        await this.services.net.close(conn);
+        trace.emit('close', 'I', { conn });
+        return;
+      }
+      case 'sendto': {
+        const data = this.text(this.evaluate(step.data));
+        const bytes = await this.services.net.sendto(step.server, data);
+        trace.emit('sendto', 'I', { server: step.server, bytes });
+        return;
+      }
+      case 'recvfrom': {
+        trace.emit('recvfrom', 'B', {});
+        const datagram = await this.services.net.recvfrom(step.timeoutMs);
+        trace.emit('recvfrom', 'E', { bytes: Buffer.byteLength(datagram.data), from: datagram.from });
+        this.locals.set(step.into, datagram.data);
+        return;
+      }
+      case 'http_get': {
+        trace.emit('http_get', 'B', { server: step.server, path: step.path ?? '/' });
+        const response = await this.services.net.httpGet(step.server, step.path ?? '/');
+        trace.emit('http_get', 'E', { status: response.status, charset: response.charset });
+        this.locals.set(step.into, response);
+        return;
+      }
+      case 'load': {
+        trace.emit('load', 'B', { server: step.server, connections: step.connections });
+        const report = await this.services.net.load(step.server, step);
+        trace.emit('load', 'E', report);
+        if (step.into) this.locals.set(step.into, report);
+        return;
+      }
+      case 'send_file': {
+        trace.emit('send_file', 'B', { server: step.server, mb: step.mb });
+        const result = await this.services.net.sendFile(step.server, step.mb, step.chunkBytes);
+        trace.emit('send_file', 'E', result);
+        if (step.into) this.locals.set(step.into, result);
+        return;
+      }
+      case 'sticky_demo': {
+        trace.emit('sticky_demo', 'B', { mode: step.mode });
+        const result = await this.services.net.sticky(step.mode);
+        trace.emit('sticky_demo', 'E', result);
+        this.locals.set(step.into, result);
+        return;
+      }
       case 'generator_pingpong': {
         trace.emit('generator_pingpong', 'B', { switches: step.switches });
         const started = performance.now();

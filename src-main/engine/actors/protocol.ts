@@ -34,6 +34,8 @@ export interface ActorInit {
   readonly runnerPid: number;
   /** Set for a pool worker: it serves the pool's tasks instead of running a program. */
   readonly pool?: string;
+  /** Where the trial's servers listen. */
+  readonly servers?: Readonly<Record<string, { readonly host: '127.0.0.1' | '::1'; readonly port: number; readonly protocol: 'tcp' | 'udp' | 'http' }>>;
 }
 
 /** A task handed to a pool worker. */

@@ -16,6 +16,8 @@ import { TraceBuffer } from '../trace/trace-buffer';
 import type { EventBatch } from '../trace/trace-event';
 import { BrokerQueue } from './broker-queue';
 import { PoolScheduler, type FutureOutcome } from './pool-scheduler';
+import { NetClients, type ServerAddress } from '../actors/net-clients';
+import type { ProcessServer } from '../../net/index';
 import { DeadlockDetector, describeCycle } from './deadlock';
 import { analyzeTrial } from './trial-analysis';
 
@@ -78,6 +80,8 @@ interface Instance {
   brokerPrims: PrimitiveAccess | null;
   /** For a pool worker: the pool it serves. */
   readonly pool: string | null;
+  /** Sockets of an actor that runs on the runner's loop, closed when it ends. */
+  net: NetClients | null;
 }
 
 interface PoolRuntime {
@@ -101,6 +105,9 @@ export class Trial {
   private readonly queues = new Map<string, BrokerQueue>();
   private readonly managed = new Map<string, unknown>();
   private readonly pools = new Map<string, PoolRuntime>();
+  private readonly servers = new Map<string, ProcessServer>();
+  private readonly serverAddresses: Record<string, ServerAddress> = {};
+  private readonly serverMetrics: Record<string, number> = {};
   private readonly batches: EventBatch[] = [];
   private readonly eventBudget: number;
   private status: RunStatus | null = null;
@@ -145,6 +152,7 @@ export class Trial {
           markEnded,
           brokerPrims: null,
           pool,
+          net: null,
         };
         group.push(instance);
         this.instances.push(instance);
@@ -194,6 +202,7 @@ export class Trial {
     }, this.options.deadlockSampleMs ?? 200);
 
     try {
+      await this.startServers();
       if (this.status === null) {
         for (const instance of this.instances) {
           if (instance.spec.kind === 'main') this.start(instance);
@@ -242,6 +251,7 @@ export class Trial {
       eventBudget: this.eventBudget,
       runnerPid: process.pid,
       ...(instance.pool !== null ? { pool: instance.pool } : {}),
+      servers: this.serverAddresses,
       ...(kind === 'thread'
         ? { memory: this.memory.buffer as SharedArrayBuffer }
         : { privateWords: Array.from(this.memory.subarray(0, this.layout.actorTableOffset)) }),
@@ -287,7 +297,9 @@ export class Trial {
       call,
       block: blockThread,
       sleep: (ms) => sleepFor(ms, undefined, { signal: abort.signal }),
+      net: new NetClients(this.serverAddresses, trace, this.options.workDir),
     };
+    instance.net = services.net;
     return { services, trace, isAborted };
   }
 
@@ -370,6 +382,52 @@ export class Trial {
     }
   }
 
+  /** The spec's servers, each in its own process, listening before any actor starts. */
+  private async startServers(): Promise<void> {
+    const entries = Object.entries(this.options.spec.servers ?? {});
+    if (entries.length === 0) return;
+    const net = await import('../../net/index');
+    for (const [name, config] of entries) {
+      if (this.status !== null) return;
+      try {
+        const server = await net.startServerProcess(config);
+        this.servers.set(name, server);
+        this.serverAddresses[name] = { host: server.address.host as ServerAddress['host'], port: server.address.port, protocol: config.protocol };
+      } catch (error) {
+        this.finish('failed', `server ${name} could not start: ${(error as Error).message}`);
+        return;
+      }
+    }
+  }
+
+  /** Stops every server (its port is free again afterwards) and keeps its figures as trial metrics. */
+  private async stopServers(): Promise<void> {
+    await Promise.all(
+      [...this.servers].map(async ([name, server]) => {
+        let metrics: Awaited<ReturnType<ProcessServer['metrics']>> | null = null;
+        try {
+          metrics = await server.metrics();
+        } catch {
+          // a server that crashed has no figures to give; its stop result says why
+        }
+        const result = await server.stop();
+        const m = metrics ?? result.metrics;
+        Object.assign(this.serverMetrics, {
+          [`server.${name}.port`]: server.address.port,
+          [`server.${name}.connectionsAccepted`]: m.connectionsAccepted,
+          [`server.${name}.maxConcurrentConnections`]: m.maxConcurrentConnections,
+          [`server.${name}.requests`]: m.requests,
+          [`server.${name}.bytesIn`]: m.bytesIn,
+          [`server.${name}.bytesOut`]: m.bytesOut,
+          [`server.${name}.cpuMs`]: m.cpu.userMs + m.cpu.systemMs,
+          [`server.${name}.threadsUsed`]: m.threadsUsed,
+          [`server.${name}.processesUsed`]: m.processesUsed,
+        });
+      }),
+    );
+    this.servers.clear();
+  }
+
   private receiveBatch(instance: Instance, batch: EventBatch): void {
     instance.received += batch.count;
     this.batches.push(batch);
@@ -419,6 +477,7 @@ export class Trial {
   private endInstance(instance: Instance, exit: ActorExitReason): void {
     if (instance.state === 'ended') return;
     instance.state = 'ended';
+    if (instance.net) void instance.net.closeAll();
     instance.exit = exit;
     instance.endedNs ??= this.now();
     if (instance.identity.kind === 'thread' && !instance.doneReported) {
@@ -481,6 +540,7 @@ export class Trial {
     }
     // Whatever a process actor left in its process group (children it started) ends with the trial.
     await Promise.all(this.instances.filter((i) => (i.identity.kind === 'process' || i.identity.kind === 'utility') && i.handle).map((i) => i.handle!.kill()));
+    await this.stopServers();
   }
 
   private select(group: string, index: number | undefined): Instance[] {
@@ -684,13 +744,14 @@ export class Trial {
       },
       runnerPeakRssMb: process.resourceUsage().maxRSS / 1024,
       processPeakRssMb: processUsage.length ? Math.max(...processUsage.map((u) => u.maxRssKb)) / 1024 : 0,
-      extraMetrics: Object.fromEntries(
-        [...this.pools.values()].flatMap(({ scheduler }) => [
+      extraMetrics: Object.fromEntries([
+        ...Object.entries(this.serverMetrics),
+        ...[...this.pools.values()].flatMap(({ scheduler }) => [
           [`pool.${scheduler.name}.size`, scheduler.size],
           [`pool.${scheduler.name}.maxRunning`, scheduler.maxRunning],
           [`pool.${scheduler.name}.tasks`, scheduler.completed],
         ]),
-      ),
+      ]),
     });
     return { record, batches: this.batches };
   }

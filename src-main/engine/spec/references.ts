@@ -194,6 +194,35 @@ export function checkReferences(spec: Spec): SpecIssue[] {
           break;
         case 'result':
           break;
+        case 'connect':
+        case 'sendto':
+        case 'http_get':
+        case 'load':
+        case 'send_file': {
+          const server = (spec.servers ?? {})[step.server];
+          if (!server) {
+            const names = Object.keys(spec.servers ?? {});
+            issues.push({ path: `${stepPath}.server`, message: 'no such server', received: JSON.stringify(step.server), expected: names.length ? `one of ${list(names)}` : 'a name declared in servers' });
+            break;
+          }
+          const wants: Record<string, readonly string[]> = { connect: ['tcp'], sendto: ['udp'], http_get: ['http'], load: ['tcp', 'http', 'udp'], send_file: ['tcp'] };
+          if (!wants[step.op]!.includes(server.protocol)) {
+            issues.push({ path: `${stepPath}.server`, message: `${step.op} needs a ${wants[step.op]!.join(' or ')} server; ${step.server} speaks ${server.protocol}`, received: server.protocol, expected: wants[step.op]!.join(' or ') });
+          }
+          if (step.op === 'send_file' && server.handler.kind !== 'file-receive') {
+            issues.push({ path: `${stepPath}.server`, message: `send_file needs a server whose handler is file-receive; ${step.server} runs ${server.handler.kind}`, received: server.handler.kind, expected: 'file-receive' });
+          }
+          if (step.op === 'load' && (step.durationMs === undefined) === (step.requests === undefined)) {
+            issues.push({ path: stepPath, message: 'a load runs for a time or a number of requests', received: step.durationMs !== undefined ? 'both' : 'neither', expected: 'exactly one of durationMs, requests' });
+          }
+          break;
+        }
+        case 'send':
+        case 'recv':
+        case 'close':
+        case 'recvfrom':
+        case 'sticky_demo':
+          break;
         case 'proc_state':
         case 'generator_pingpong':
           break;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTOR_KINDS } from '../run-model';
+import { framingSchema, serverConfigSchema } from '../../net/config';
 
 /**
  * The experiment spec, version 1: the JSON a person writes, the composer edits and a run log carries.
@@ -51,7 +52,8 @@ export function buildSpecSchema(mode: SchemaMode) {
     | { json: ValueShape }
     | { text: ValueShape }
     | { floor: ValueShape }
-    | { cpu: 'ms' };
+    | { cpu: 'ms' }
+    | { port: string };
   const value: z.ZodType<ValueShape> = z.lazy(() => {
     const pair = z.tuple([value, value]);
     const members: z.ZodType<ValueShape>[] = [
@@ -76,6 +78,7 @@ export function buildSpecSchema(mode: SchemaMode) {
       z.strictObject({ text: value }),
       z.strictObject({ floor: value }),
       z.strictObject({ cpu: z.literal('ms') }),
+      z.strictObject({ port: name() }),
     ];
     if (mode === 'authored') members.push(paramRef);
     return z.union(members as unknown as [z.ZodType<ValueShape>, z.ZodType<ValueShape>, ...z.ZodType<ValueShape>[]]);
@@ -169,6 +172,37 @@ export function buildSpecSchema(mode: SchemaMode) {
     z.strictObject({ op: z.literal('map'), pool: name(), function: name(), args: value, into: name().optional(), ...common }),
     z.strictObject({ op: z.literal('shutdown'), pool: name(), wait: z.boolean().optional(), ...common }),
     z.strictObject({ op: z.literal('return'), value: value.optional(), ...common }),
+    // Network steps: clients of the run's servers (see `servers`), on loopback only.
+    z.strictObject({ op: z.literal('connect'), server: name(), framing: framingSchema.optional(), timeoutMs, into: name(), ...common }),
+    z.strictObject({ op: z.literal('send'), conn: value, data: value, all: z.boolean().optional(), ...common }),
+    z.strictObject({
+      op: z.literal('recv'),
+      conn: value,
+      bytes: num(z.number().int().min(1).max(64 * 2 ** 20)).optional(),
+      until: z.string().min(1).max(64).optional(),
+      message: z.boolean().optional(),
+      timeoutMs,
+      into: name(),
+      ...common,
+    }),
+    z.strictObject({ op: z.literal('close'), conn: value, ...common }),
+    z.strictObject({ op: z.literal('sendto'), server: name(), data: value, ...common }),
+    z.strictObject({ op: z.literal('recvfrom'), timeoutMs, into: name(), ...common }),
+    z.strictObject({ op: z.literal('http_get'), server: name(), path: z.string().max(2_000).optional(), into: name(), ...common }),
+    z.strictObject({
+      op: z.literal('load'),
+      server: name(),
+      connections: num(z.number().int().min(1).max(10_000)),
+      messageBytes: num(z.number().int().min(1).max(2 ** 20)).optional(),
+      durationMs: num(z.number().int().min(1).max(600_000)).optional(),
+      requests: num(z.number().int().min(1).max(100_000_000)).optional(),
+      ratePerConnection: num(z.number().min(0.001).max(100_000)).optional(),
+      threads: num(z.number().int().min(1).max(16)).optional(),
+      into: name().optional(),
+      ...common,
+    }),
+    z.strictObject({ op: z.literal('send_file'), server: name(), mb: num(z.number().min(0.001).max(1_024)), chunkBytes: num(z.number().int().min(1).max(16 * 2 ** 20)).optional(), into: name().optional(), ...common }),
+    z.strictObject({ op: z.literal('sticky_demo'), mode: z.enum(['naive', 'acknowledge', 'length-prefix']), into: name(), ...common }),
     z.strictObject({ op: z.literal('generator_pingpong'), switches: num(z.number().int().min(1).max(1e9)), into: name().optional(), ...common }),
     z.strictObject({ op: z.literal('log'), message: z.string().max(2_000), values: z.record(name(), value).optional(), ...common }),
     z.strictObject({ op: z.literal('record'), name: name(), value, ...common }),
@@ -353,6 +387,8 @@ export function buildSpecSchema(mode: SchemaMode) {
     primitives: z.record(name(), primitive).optional(),
     queues: z.record(name(), queue).optional(),
     functions: z.record(name(), fn).optional(),
+    /** Servers the runner starts before the actors (each in its own process) and stops after them; port 0 picks a free port. */
+    servers: z.record(name(), serverConfigSchema).optional(),
     pools: z.record(name(), pool).optional(),
     actors: z.array(actor).min(1).max(1_000),
     claims: z.array(claim).max(100).optional(),

@@ -82,7 +82,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 const STEP_OPS = [
   'compute', 'sleep', 'block', 'let', 'read', 'write', 'add', 'acquire', 'release', 'wait', 'set', 'clear', 'notify',
   'put', 'get', 'task_done', 'spawn', 'join', 'terminate', 'is_alive', 'file_append', 'file_read', 'file_write', 'list_actors',
-  'os_child', 'proc_state', 'generator_pingpong', 'submit', 'result', 'map', 'shutdown', 'return', 'log', 'record',
+  'os_child', 'proc_state', 'generator_pingpong', 'submit', 'result', 'map', 'shutdown', 'return', 'connect', 'send', 'recv', 'close', 'sendto', 'recvfrom',
+  'http_get', 'load', 'send_file', 'sticky_demo', 'log', 'record',
   'mark', 'fail', 'repeat', 'if', 'section',
 ] as const satisfies readonly Step['op'][];
 const PRIMITIVE_TYPES = ['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event', 'condition', 'barrier'] as const satisfies readonly PrimitiveType[];
