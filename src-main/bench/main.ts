@@ -2,7 +2,7 @@
 // median of repeated measurements, both sides measured in the same run. Not a test: it reports.
 import v8 from 'node:v8';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { currentEnvironment } from '../engine/runner/environment';
@@ -10,6 +10,7 @@ import type { Figure, FigureGroup } from './figure';
 import { mutexGroup } from './groups/mutex';
 import { spawnGroup } from './groups/spawn';
 import { traceStoreGroup } from './groups/trace-store';
+import { busyShare, loadLine } from './machine-load';
 import { machineLine, renderJson, renderTable } from './report';
 
 // V8's concurrent on-stack replacement makes tight loops randomly ~8x slower on these machines
@@ -39,15 +40,6 @@ function selectGroups(only: string | undefined, fail: (message: string) => never
   return GROUPS.filter((group) => names.includes(group.name));
 }
 
-/**
- * The machine's load before the bench: the figures of a busy machine are not those of an idle one.
- * Only the reading taken before the first group counts: later ones include the bench's own threads.
- */
-function loadLine(before: number, cores: number): string {
-  const text = `load average (1 min) before the bench: ${before.toFixed(1)} on ${cores} cores`;
-  return before > cores / 2 ? `${text}: BUSY, other processes competed for the cores; rerun on a quiet machine before quoting` : text;
-}
-
 async function main(): Promise<void> {
   const program = new Command()
     .name('bench')
@@ -68,8 +60,8 @@ async function main(): Promise<void> {
   const scratchDir = mkdtempSync(join(tmpdir(), 'conlab-bench-'));
   const figures: Figure[] = [];
   const failedGroups: string[] = [];
+  const busyBefore = await busyShare();
   const started = performance.now();
-  const loadAtStart = loadavg()[0]!;
   try {
     for (const group of groups) {
       const groupStarted = performance.now();
@@ -86,7 +78,7 @@ async function main(): Promise<void> {
     rmSync(scratchDir, { recursive: true, force: true });
   }
   const totalS = (performance.now() - started) / 1_000;
-  const load = loadLine(loadAtStart, environment.cpuCount);
+  const load = loadLine(busyBefore, environment.cpuCount);
   log(`bench finished in ${totalS.toFixed(1)} s${cli.quick ? ' (--quick)' : ''}; ${load}`);
 
   if (cli.json) {
