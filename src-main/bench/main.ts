@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { currentEnvironment } from '../engine/runner/environment';
 import type { Figure, FigureGroup } from './figure';
 import { mutexGroup } from './groups/mutex';
+import { networkGroup } from './groups/network';
 import { spawnGroup } from './groups/spawn';
 import { traceStoreGroup } from './groups/trace-store';
 import { busyShare, loadLine } from './machine-load';
@@ -19,7 +20,7 @@ import { machineLine, renderJson, renderTable } from './report';
 v8.setFlagsFromString('--no-concurrent-osr');
 
 /** Every figure group, in the order they run and print. A new group (network lab, renderer FPS) is added here. */
-const GROUPS: readonly FigureGroup[] = [spawnGroup, traceStoreGroup, mutexGroup];
+const GROUPS: readonly FigureGroup[] = [spawnGroup, traceStoreGroup, mutexGroup, networkGroup];
 
 interface CliOptions {
   readonly json?: boolean;

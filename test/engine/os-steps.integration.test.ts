@@ -37,9 +37,24 @@ describe.runIf(existsSync('/proc/self/stat'))('zombies and orphans, seen in /pro
             { op: 'spawn', actor: 'parent' },
             { op: 'spawn', actor: 'middle' },
             waitForManaged('zombiePid'),
-            { op: 'sleep', ms: 100 },
-            { op: 'proc_state', pid: { ref: 'zombiePid' }, into: 'z' },
-            { op: 'record', name: 'zombieState', value: { at: [{ ref: 'z' }, 'state'] } },
+            // The child exits 100 ms after it starts; look until it shows up as a zombie (at most 2 s).
+            { op: 'let', name: 'state', value: 'none' },
+            {
+              op: 'repeat',
+              times: 200,
+              steps: [
+                {
+                  op: 'if',
+                  cond: { compare: [{ ref: 'state' }, '!=', 'Z'] },
+                  then: [
+                    { op: 'proc_state', pid: { ref: 'zombiePid' }, into: 'z' },
+                    { op: 'if', cond: { truthy: { ref: 'z' } }, then: [{ op: 'let', name: 'state', value: { at: [{ ref: 'z' }, 'state'] } }], else: [{ op: 'let', name: 'state', value: 'gone' }] },
+                    { op: 'sleep', ms: 10 },
+                  ],
+                },
+              ],
+            },
+            { op: 'record', name: 'zombieState', value: { ref: 'state' } },
             waitForManaged('orphanPid'),
             { op: 'join', actor: 'middle' },
             { op: 'read', var: 'middlePid', into: 'middlePid' },
@@ -57,7 +72,7 @@ describe.runIf(existsSync('/proc/self/stat'))('zombies and orphans, seen in /pro
           program: [
             { op: 'os_child', mode: 'exit', into: 'pid' },
             { op: 'write', var: 'zombiePid', value: { ref: 'pid' } },
-            { op: 'block', ms: 2_000 },
+            { op: 'block', ms: 3_000 },
           ],
         },
         {

@@ -1,4 +1,3 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ActorKind } from '../run-model';
 import type { Cond, Step, Value } from '../spec/spec-schema';
@@ -7,7 +6,6 @@ import type { BrokerRequest } from './protocol';
 import { applyComparison } from '../spec/comparison';
 import type { NetClients } from './net-clients';
 import { assertNever, type PoolTask } from './protocol';
-import { readProcState, startOsChild } from './os-children';
 
 /**
  * The step interpreter: runs an actor's program, one step at a time, on whatever mechanism hosts it.
@@ -57,6 +55,11 @@ export interface ActorServices {
   /** Clients of the trial's servers. */
   readonly net: NetClients;
 }
+
+/** File steps are rare: node:fs/promises is loaded on first use, not with every actor. */
+const files = (): Promise<typeof import('node:fs/promises')> => import('node:fs/promises');
+/** The zombie and orphan steps start OS processes: loaded on first use only. */
+const osChildren = (): Promise<typeof import('./os-children')> => import('./os-children');
 
 export class ActorFailure extends Error {
   constructor(message: string) {
@@ -405,15 +408,16 @@ export class Interpreter {
       case 'file_append': {
         const text = this.text(this.evaluate(step.text));
         const file = this.filePath(step.path);
-        await mkdir(dirname(file), { recursive: true });
-        await appendFile(file, text);
+        const fs = await files();
+        await fs.mkdir(dirname(file), { recursive: true });
+        await fs.appendFile(file, text);
         trace.emit('file_append', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
         return;
       }
       case 'file_read': {
         let text: string;
         try {
-          text = await readFile(this.filePath(step.path), 'utf8');
+          text = await (await files()).readFile(this.filePath(step.path), 'utf8');
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ActorFailure(`file ${step.path} does not exist in the run folder`);
           throw error;
@@ -425,12 +429,13 @@ export class Interpreter {
       case 'file_write': {
         const text = this.text(this.evaluate(step.text));
         const file = this.filePath(step.path);
-        await mkdir(dirname(file), { recursive: true });
+        const fs = await files();
+        await fs.mkdir(dirname(file), { recursive: true });
         // Replace the file whole (write a sibling, then rename), so a reader sees the old or the new
         // content, never half of it: lost updates come from the read-modify-write, not torn files.
         const temporary = `${file}.${this.services.self.pid}.${this.services.self.threadId}.tmp`;
-        await writeFile(temporary, text);
-        await rename(temporary, file);
+        await fs.writeFile(temporary, text);
+        await fs.rename(temporary, file);
         trace.emit('file_write', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
         return;
       }
@@ -441,14 +446,14 @@ export class Interpreter {
         return;
       }
       case 'os_child': {
-        const pid = startOsChild(step.mode, step.ms ?? 0);
+        const pid = (await osChildren()).startOsChild(step.mode, step.ms ?? (step.mode === 'exit' ? 100 : 0));
         this.locals.set(step.into, pid);
         trace.emit('os_child', 'I', { mode: step.mode, pid });
         return;
       }
       case 'proc_state': {
         const pid = asNumber(this.evaluate(step.pid), 'proc_state.pid');
-        const state = readProcState(pid);
+        const state = (await osChildren()).readProcState(pid);
         this.locals.set(step.into, state);
         trace.emit('proc_state', 'I', { pid, ...(state ?? { state: null }) });
         return;

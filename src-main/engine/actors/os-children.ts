@@ -9,9 +9,14 @@ import { readFileSync } from 'node:fs';
 
 const children = new Set<ChildProcess>();
 
-/** Starts `sh -c 'exit 0'` (exits at once) or a sleeper; returns its pid. It is never waited for here. */
+/**
+ * Starts a shell that exits after `ms` (mode exit: soon, so that the parent has time to start
+ * blocking first — an exit during an await would be reaped at once) or a long sleeper (mode sleep).
+ * Returns its pid. It is never waited for here.
+ */
 export function startOsChild(mode: 'exit' | 'sleep', ms: number): number {
-  const script = mode === 'exit' ? 'exit 0' : `sleep ${Math.max(0, ms) / 1000}`;
+  const seconds = Math.max(0, ms) / 1000;
+  const script = mode === 'exit' ? `sleep ${seconds}; exit 0` : `sleep ${seconds}`;
   const child = spawn('sh', ['-c', script], { stdio: 'ignore' });
   // Keep a reference: libuv reaps the child when it exits, but only while this loop runs — a
   // blocked loop (a `block` step) leaves an exited child a zombie, which is what the lesson shows.
