@@ -9,6 +9,7 @@ import { currentEnvironment } from '../engine/runner/environment';
 import type { Figure, FigureGroup } from './figure';
 import { mutexGroup } from './groups/mutex';
 import { networkGroup } from './groups/network';
+import { rendererGroup } from './groups/renderer';
 import { spawnGroup } from './groups/spawn';
 import { traceStoreGroup } from './groups/trace-store';
 import { busyShare, loadLine } from './machine-load';
@@ -20,7 +21,7 @@ import { machineLine, renderJson, renderTable } from './report';
 v8.setFlagsFromString('--no-concurrent-osr');
 
 /** Every figure group, in the order they run and print. A new group (network lab, renderer FPS) is added here. */
-const GROUPS: readonly FigureGroup[] = [spawnGroup, traceStoreGroup, mutexGroup, networkGroup];
+const GROUPS: readonly FigureGroup[] = [spawnGroup, traceStoreGroup, mutexGroup, networkGroup, rendererGroup];
 
 interface CliOptions {
   readonly json?: boolean;

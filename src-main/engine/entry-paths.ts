@@ -13,7 +13,8 @@ export type EngineEntry = 'actor-thread' | 'actor-process' | 'store-writer';
 
 let cachedRoot: string | null = null;
 
-function findPackageRoot(): string {
+/** The folder of the Concurrency Lab package.json, found by climbing from this module (bundled or not). */
+export function findPackageRoot(): string {
   if (cachedRoot) return cachedRoot;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
@@ -35,11 +36,13 @@ function findPackageRoot(): string {
   }
 }
 
+/** A folder of built bundles under out/; packaged apps keep them unpacked: a forked child cannot execute a file inside app.asar. */
+export function bundleDir(folder: string): string {
+  return join(findPackageRoot(), 'out', folder).replace(/app\.asar([/\\])/, 'app.asar.unpacked$1');
+}
+
 export function engineDir(): string {
-  const override = process.env['CONLAB_ENGINE_DIR'];
-  if (override) return override;
-  // Packaged apps keep these bundles unpacked: a forked child cannot execute a file inside app.asar.
-  return join(findPackageRoot(), 'out', 'engine').replace(/app\.asar([/\\])/, 'app.asar.unpacked$1');
+  return process.env['CONLAB_ENGINE_DIR'] || bundleDir('engine');
 }
 
 export function entryPath(entry: EngineEntry): string {

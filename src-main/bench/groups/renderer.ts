@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { engineDir } from '../../engine/entry-paths';
+import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
+
+/**
+ * Frames per second of the live run view while a run streams 100,000 trace events into its canvas
+ * timeline, in Debian's Chromium against `conlab serve` with the real engine. The baseline is the
+ * same page, idle, measured in the same browser just before.
+ */
+
+const CHROMIUM = process.env['CONLAB_CHROMIUM'] ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** 20 threads taking one mutex 1,700 times each: three events a round, 102,000 in all (with the actors' own). */
+const heavySpec = {
+  version: 1,
+  title: 'bench: 100k events',
+  primitives: { L: { type: 'mutex' } },
+  actors: [{ name: 'w', kind: 'thread', count: 20, program: [{ op: 'repeat', times: 1_700, steps: [{ op: 'acquire', prim: 'L' }, { op: 'release', prim: 'L' }] }] }],
+};
+
+/** Counts animation frames until stopped; the page keeps drawing whatever it draws meanwhile. */
+const FRAME_COUNTER = `(() => {
+  window.__frames = 0; window.__counting = true;
+  const tick = () => { if (!window.__counting) return; window.__frames++; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  window.__countStarted = performance.now();
+})()`;
+const FRAME_RESULT = `(() => { window.__counting = false; return { frames: window.__frames, ms: performance.now() - window.__countStarted }; })()`;
+
+function unmeasured(reason: string): Figure[] {
+  return [
+    makeFigure({
+      name: 'renderer.live-fps',
+      value: Number.NaN,
+      unit: 'frames/s',
+      samples: 0,
+      notes: [`NOT MEASURED: ${reason}`],
+    }),
+  ];
+}
+
+async function startServe(root: string, dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'conlab.mjs'), '--db', join(dir, 'renderer-bench.db'), 'serve', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`conlab serve printed no URL in 30 s: ${output}`)), 30_000);
+    child.stdout!.on('data', () => {
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`conlab serve exited with ${code}: ${output}`)));
+  });
+  return { url, child };
+}
+
+async function run(options: BenchOptions): Promise<Figure[]> {
+  const root = join(engineDir(), '..', '..');
+  if (!existsSync(CHROMIUM)) return unmeasured(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CONLAB_CHROMIUM)`);
+  if (!existsSync(join(root, 'out', 'renderer', 'index.html'))) return unmeasured('the renderer is not built: run npm run build first');
+  const { url, child } = await startServe(root, options.scratchDir);
+  const context = await chromium.launchPersistentContext(join(options.scratchDir, 'chromium-profile'), { executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 }, args: ARGS });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${url}#/composer`);
+    await page.locator('[data-testid="spec-editor"]').fill(JSON.stringify(heavySpec, null, 2));
+    await page.locator('[data-testid="validation"]').filter({ hasText: 'The spec is valid' }).waitFor({ timeout: 30_000 });
+
+    options.log('renderer: idle frame rate');
+    await page.evaluate(FRAME_COUNTER);
+    await page.waitForTimeout(2_000);
+    const idle = (await page.evaluate(FRAME_RESULT)) as { frames: number; ms: number };
+
+    options.log('renderer: frame rate while 100,000 events stream into the live view');
+    await page.click('[data-testid="run-spec"]');
+    await page.waitForURL(/#\/runs\/.+\/live$/);
+    await page.evaluate(FRAME_COUNTER);
+    await page.locator('[data-testid="run-ended"]').waitFor({ timeout: 300_000 });
+    const live = (await page.evaluate(FRAME_RESULT)) as { frames: number; ms: number };
+    const events = Number((await page.locator('[data-testid="event-count"]').textContent())?.replace(/\D/g, '') ?? 0);
+
+    const fps = (measure: { frames: number; ms: number }): number => (measure.frames / measure.ms) * 1000;
+    const failures = events < 100_000 ? [`the live view showed ${events} events, fewer than 100,000`] : [];
+    return [
+      makeFigure({
+        name: 'renderer.live-fps',
+        value: fps(live),
+        unit: 'frames/s',
+        samples: 1,
+        baseline: { value: fps(idle), label: 'same page idle' },
+        target: { of: 'value', op: '>=', limit: 30 },
+        failures,
+        notes: [`renderer: ${events.toLocaleString('en')} events drawn live over ${(live.ms / 1000).toFixed(1)} s (${live.frames} frames), headless Chromium without a GPU`],
+      }),
+    ];
+  } finally {
+    await context.close().catch(() => undefined);
+    child.kill('SIGINT');
+  }
+}
+
+export const rendererGroup: FigureGroup = {
+  name: 'renderer',
+  description: 'frames per second of the live run view while 100,000 events stream in (Chromium, browser mode)',
+  run,
+};
