@@ -27,6 +27,19 @@ import { threadIntrospection } from './threads/thread-introspection';
 import { threadStart } from './threads/thread-start';
 import { threadVsProcessIds } from './threads/thread-vs-process-ids';
 import { timer } from './threads/timer';
+import { tcpBasics } from './sockets/tcp-basics';
+import { httpHello } from './sockets/http-hello';
+import { udpBasics } from './sockets/udp-basics';
+import { ivrBot } from './sockets/ivr-bot';
+import { stickyPackets } from './sockets/sticky-packets';
+import { fileUpload } from './sockets/file-upload';
+import { nonblockingPolling } from './sockets/nonblocking-polling';
+import { selectServer } from './sockets/select-server';
+import { threadingTcpServer } from './sockets/threading-tcp-server';
+import { serverModels } from './sockets/server-models';
+import { selectVsEpoll } from './sockets/select-vs-epoll';
+import { threadedTcpServer } from './threads/threaded-tcp-server';
+import { coroutineEchoServer } from './coroutines/coroutine-echo-server';
 
 /**
  * The lesson catalog, in the order a learner meets the lessons (the order of LESSONS.md, chapter by
@@ -60,10 +73,24 @@ export const LESSONS: readonly Lesson[] = [
   queueOrders,
   timer,
   pools,
+  threadedTcpServer,
   // Coroutines
   generatorSwitch,
   explicitSwitch,
   autoSwitchOnIo,
+  coroutineEchoServer,
+  // Sockets and IO multiplexing
+  tcpBasics,
+  httpHello,
+  udpBasics,
+  ivrBot,
+  nonblockingPolling,
+  selectServer,
+  threadingTcpServer,
+  stickyPackets,
+  fileUpload,
+  serverModels,
+  selectVsEpoll,
 ];
 
 export function findLesson(id: string): Lesson | undefined {

@@ -1,0 +1,71 @@
+import type { Lesson } from '../lesson';
+
+const ref = (name: string) => ({ ref: name });
+
+export const fileUpload: Lesson = {
+  id: 'file-upload',
+  chapter: 'sockets',
+  title: { en: 'Uploading a file in chunks', zh: '分块上传文件' },
+  text: {
+    teaches: {
+      en: 'To upload a file the client first sends a header "name|size", then the bytes in chunks; the server reads exactly size bytes, stores them and answers with the size and SHA-256 it computed. A single send may accept only part of a big buffer: the socket\'s send buffer is full and the rest has to wait. sendall loops until everything is out; in Node, write() returns false and the sender must wait for the "drain" event before writing more. That wait is back-pressure: the receiver sets the pace.',
+      zh: '上传文件时，客户端先发送头部“文件名|大小”，再分块发送字节；服务器恰好读取“大小”个字节，保存下来，并用它算出的大小和 SHA-256 作答。一次 send 可能只接受大缓冲区的一部分：套接字的发送缓冲区已满，剩下的必须等待。sendall 会循环直到全部发出；在 Node 里，write() 返回 false，发送方必须等待“drain”事件才能继续写。这种等待就是背压：由接收方决定速度。',
+    },
+    watch: {
+      en: 'net.progress marks every tenth of the file. net.write marks with accepted=false are writes the socket could not take at once, each followed by a net.drain mark with how long the sender waited.',
+      zh: 'net.progress 每完成十分之一标记一次。accepted=false 的 net.write 标记是套接字无法立即接收的写入，每个之后都有一个 net.drain 标记，说明发送方等待了多久。',
+    },
+    pythonVsNode: {
+      en: 'Python\'s socket.send() returns how many bytes it took and may take fewer than offered; sendall() hides the loop. Node\'s socket.write() always queues the whole buffer in memory and signals "too much" with its return value, so ignoring it does not lose data but can grow memory without bound. Both are the same kernel buffer filling up.',
+      zh: 'Python 的 socket.send() 返回它接收了多少字节，可能少于提供的数量；sendall() 把循环隐藏了起来。Node 的 socket.write() 总是把整个缓冲区排进内存队列，并用返回值表示“太多了”，所以忽略它不会丢数据，却可能让内存无限增长。两者背后都是同一个内核缓冲区被填满。',
+    },
+    tryNext: {
+      en: 'Set chunkBytes=16384: many more writes, and most of them accepted at once. Set mb=64: the transfer takes longer and the drain waits add up, but the checksum still matches.',
+      zh: '设置 chunkBytes=16384：写入次数多得多，且大多数能立即被接受。设置 mb=64：传输更久，drain 等待累积起来，但校验和依然一致。',
+    },
+  },
+  spec: {
+    version: 1,
+    id: 'file-upload',
+    title: { en: 'A multi-megabyte upload, verified', zh: '经过校验的多兆字节上传' },
+    params: {
+      mb: { type: 'integer', default: 16, min: 1, max: 256, description: { en: 'file size in MB', zh: '文件大小（MB）' } },
+      chunkBytes: { type: 'integer', default: 4194304, min: 1024, max: 16777216, description: { en: 'bytes per write', zh: '每次写入的字节数' } },
+    },
+    servers: { files: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'file-receive' } } },
+    actors: [
+      {
+        name: 'main',
+        kind: 'main',
+        program: [
+          { op: 'send_file', server: 'files', mb: { param: 'mb' }, chunkBytes: { param: 'chunkBytes' }, into: 'r' },
+          { op: 'record', name: 'verified', value: { at: [ref('r'), 'verified'] } },
+          { op: 'record', name: 'sha256', value: { at: [ref('r'), 'sha256'] } },
+          { op: 'record', name: 'refusedWrites', value: { at: [ref('r'), 'refusedWrites'] } },
+          { op: 'record', name: 'drainWaitMs', value: { at: [ref('r'), 'drainWaitMs'] } },
+        ],
+      },
+    ],
+    claims: [
+      {
+        id: 'bytes-and-hash-match',
+        text: { en: 'The server received every byte, and its SHA-256 matches the file\'s', zh: '服务器收到了每一个字节，其 SHA-256 与文件的一致' },
+        check: { compare: [{ record: 'verified' }, '==', { const: true }] },
+      },
+      {
+        id: 'backpressure-visible',
+        text: {
+          en: 'With chunks of a megabyte or more and a file of 16 MB or more, some writes are refused at once and the sender waits for drain: partial writes show in the trace',
+          zh: '块不小于 1 MB、文件不小于 16 MB 时，有些写入不能立即被接受，发送方要等待 drain：轨迹中可以看到部分写入',
+        },
+        when: { all: [{ compare: [{ param: 'chunkBytes' }, '>=', 1048576] }, { compare: [{ param: 'mb' }, '>=', 16] }] },
+        check: {
+          all: [
+            { compare: [{ record: 'refusedWrites' }, '>=', { const: 1 }] },
+            { compare: [{ event: { op: 'net.drain' }, pick: 'count' }, '>=', { const: 1 }] },
+          ],
+        },
+      },
+    ],
+  },
+};

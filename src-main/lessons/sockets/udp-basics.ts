@@ -1,0 +1,66 @@
+import type { Lesson } from '../lesson';
+
+const ref = (name: string) => ({ ref: name });
+const DATAGRAMS = ['first', 'a second, longer datagram', '第三个'];
+
+export const udpBasics: Lesson = {
+  id: 'udp-basics',
+  chapter: 'sockets',
+  title: { en: 'UDP: datagrams keep their boundaries', zh: 'UDP：数据报保留各自的边界' },
+  text: {
+    teaches: {
+      en: 'UDP has no connection: the client simply sends a datagram to an address with sendto, and the server answers to whatever address the datagram came from (recvfrom tells it). Each datagram is delivered whole or not at all, and one receive returns exactly one datagram, never half of one and never two glued together. Three datagrams sent back to back come back as three separate replies.',
+      zh: 'UDP 没有连接：客户端直接用 sendto 把数据报发往一个地址，服务器则回复给数据报的来源地址（recvfrom 会告诉它）。每个数据报要么完整送达，要么完全丢失；一次接收恰好得到一个数据报，不会只有半个，也不会两个粘在一起。连续发出的三个数据报会作为三个独立的应答返回。',
+    },
+    watch: {
+      en: 'Three sendto marks, then three recvfrom spans, each with the size of one datagram and the server\'s address as "from". There is no connect and no close.',
+      zh: '先是三个 sendto 标记，然后是三个 recvfrom 区间，每个都是一个数据报的大小，“from”是服务器地址。没有 connect，也没有 close。',
+    },
+    pythonVsNode: {
+      en: 'Python: socket(AF_INET, SOCK_DGRAM), sendto(data, addr), recvfrom(bufsize). Node: dgram.createSocket(\'udp4\'), socket.send(data, port, host), and a \'message\' event per datagram with rinfo as the sender. On loopback nothing is lost; across a real network UDP may drop or reorder datagrams and nothing retries.',
+      zh: 'Python：socket(AF_INET, SOCK_DGRAM)、sendto(data, addr)、recvfrom(bufsize)。Node：dgram.createSocket(\'udp4\')、socket.send(data, port, host)，每个数据报触发一次 \'message\' 事件，rinfo 表示发送方。在回环地址上不会丢包；在真实网络中 UDP 可能丢失或乱序，而且没有任何重传。',
+    },
+    tryNext: {
+      en: 'Compare with sticky-packets: the same three messages over TCP could arrive merged into one read. Set a short timeoutMs on a fourth recvfrom: with nothing sent, it fails with a timeout instead of returning an empty datagram.',
+      zh: '与“粘包”一课对比：同样三条消息走 TCP 时可能在一次读取中合并到达。再加一个 timeoutMs 很短的 recvfrom：由于没有发送任何数据，它会以超时失败，而不是返回一个空数据报。',
+    },
+  },
+  spec: {
+    version: 1,
+    id: 'udp-basics',
+    title: { en: 'Three datagrams, three replies', zh: '三个数据报，三个应答' },
+    servers: { dgram: { protocol: 'udp', model: 'event-loop', handler: { kind: 'echo' } } },
+    actors: [
+      {
+        name: 'main',
+        kind: 'main',
+        program: [
+          ...DATAGRAMS.map((data) => ({ op: 'sendto', server: 'dgram', data })),
+          ...DATAGRAMS.map((_, i) => ({ op: 'recvfrom', timeoutMs: 5000, into: `d${i}` })),
+          ...DATAGRAMS.map((_, i) => ({ op: 'record', name: `reply${i}`, value: ref(`d${i}`) })),
+          { op: 'record', name: 'replies', value: { concat: [ref('d0'), '|', ref('d1'), '|', ref('d2')] } },
+        ],
+      },
+    ],
+    claims: [
+      {
+        id: 'whole-and-separate',
+        text: {
+          en: 'Each datagram comes back whole and on its own: three receives return exactly the three messages sent, none merged or split',
+          zh: '每个数据报都完整、独立地返回：三次接收恰好得到发出的三条消息，没有合并也没有拆分',
+        },
+        check: { compare: [{ record: 'replies' }, '==', { const: DATAGRAMS.join('|') }] },
+      },
+      {
+        id: 'server-counted',
+        text: { en: 'The server handled three requests and no connection', zh: '服务器处理了三个请求，没有任何连接' },
+        check: {
+          all: [
+            { compare: [{ metric: 'server.dgram.requests' }, '==', { const: 3 }] },
+            { compare: [{ event: { op: 'connect' }, pick: 'count' }, '==', { const: 0 }] },
+          ],
+        },
+      },
+    ],
+  },
+};
