@@ -1,7 +1,7 @@
 // Bundles the Node side that runs outside Electron: the conlab CLI, actor and worker entries, the benchmark.
 // npm packages stay external and load from node_modules.
 import { build } from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,17 +35,24 @@ const options = {
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
+  metafile: true,
   // import.meta.url inside a bundle points at the bundle; createRequire gives CommonJS packages a require.
   banner: { js: "import { createRequire as __conlabRequire } from 'node:module'; const require = __conlabRequire(import.meta.url);" },
 };
 
 const started = Date.now();
-rmSync(join(root, 'out', 'chunks'), { recursive: true, force: true });
 const builds = [build({ ...options, entryPoints: present(otherEntries), chunkNames: 'chunks/[name]-[hash]' })];
 for (const [name, src] of Object.entries(present(actorEntries))) {
   builds.push(build({ ...options, entryPoints: { [name]: src }, chunkNames: `chunks/${name.split('/')[1]}-[name]-[hash]` }));
 }
-await Promise.all(builds);
+const results = await Promise.all(builds);
+// Chunks are named by their content, so a rebuild rewrites the ones in use unchanged; only chunks no
+// build produced any more are removed (a process still running from the old build keeps working).
+const produced = new Set(results.flatMap((result) => Object.keys(result.metafile.outputs)).map((file) => file.replace(/^out\/chunks\//, '')));
+const chunkDir = join(root, 'out', 'chunks');
+if (existsSync(chunkDir)) {
+  for (const file of readdirSync(chunkDir)) if (!produced.has(file)) rmSync(join(chunkDir, file), { force: true });
+}
 if (!process.env.CONLAB_QUIET_BUILD) {
   // stderr: `npm run bench -- --json` keeps stdout for the JSON.
   console.error(`engine bundles built (${Object.keys({ ...present(actorEntries), ...present(otherEntries) }).length} entries, ${Date.now() - started} ms)`);
