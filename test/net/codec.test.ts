@@ -1,0 +1,155 @@
+// Pure pieces of the network lab: framing, HTTP parsing, the IVR dialogue, config checks, the
+// descriptor budget. No sockets here.
+import { describe, expect, test } from 'vitest';
+import { resolveServerConfig, ServerConfigError } from '../../src-main/net/config';
+import { encodeFrame, FrameDecoder } from '../../src-main/net/framing';
+import { upperAscii } from '../../src-main/net/handlers';
+import { HttpRequestParser, HttpResponseParser, httpResponse } from '../../src-main/net/http-codec';
+import { IVR_TEXT, IvrDialogue } from '../../src-main/net/ivr';
+import { checkDescriptorBudget, parseProcLimits } from '../../src-main/net/load/descriptors';
+import { resolveLoadConfig } from '../../src-main/net/load/load-config';
+import { NetError } from '../../src-main/net/errors';
+
+const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
+const texts = (messages: Buffer[]): string[] => messages.map((m) => m.toString('utf8'));
+
+describe('framing', () => {
+  test('delimiter: several messages in one chunk, one message across chunks', () => {
+    const decoder = new FrameDecoder({ kind: 'delimiter' });
+    expect(texts(decoder.push(bytes('one\ntwo\nthr')))).toEqual(['one', 'two']);
+    expect(texts(decoder.push(bytes('ee')))).toEqual([]);
+    expect(texts(decoder.push(bytes('\n')))).toEqual(['three']);
+    expect(decoder.buffered).toBe(0);
+  });
+
+  test('delimiter: a multi-byte delimiter split between chunks', () => {
+    const decoder = new FrameDecoder({ kind: 'delimiter', delimiter: '\r\n' });
+    expect(texts(decoder.push(bytes('a\r')))).toEqual([]);
+    expect(texts(decoder.push(bytes('\nb\r\n')))).toEqual(['a', 'b']);
+  });
+
+  test('length-prefix survives being fed one byte at a time', () => {
+    const stream = Buffer.concat([...encodeFrame({ kind: 'length-prefix' }, bytes('héllo')), ...encodeFrame({ kind: 'length-prefix' }, bytes('')), ...encodeFrame({ kind: 'length-prefix' }, bytes('x'))]);
+    const decoder = new FrameDecoder({ kind: 'length-prefix' });
+    const out: string[] = [];
+    for (const byte of stream) out.push(...texts(decoder.push(Buffer.from([byte]))));
+    expect(out).toEqual(['héllo', '', 'x']);
+  });
+
+  test('a message that contains its own delimiter is refused, naming the delimiter', () => {
+    expect(() => encodeFrame({ kind: 'delimiter', delimiter: '|' }, bytes('a|b'))).toThrow(/contains its own delimiter "\|"/);
+  });
+
+  test('upper-casing keeps UTF-8 text intact', () => {
+    expect(upperAscii(bytes('abc 你好 xyz')).toString('utf8')).toBe('ABC 你好 XYZ');
+  });
+});
+
+describe('http codec', () => {
+  test('pipelined requests, split anywhere, with and without bodies', () => {
+    const parser = new HttpRequestParser();
+    const raw = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /c HTTP/1.0\r\n\r\n';
+    const requests = [];
+    for (let i = 0; i < raw.length; i += 7) requests.push(...parser.push(Buffer.from(raw.slice(i, i + 7), 'latin1')));
+    expect(requests.map((r) => [r.method, r.target, r.body.toString(), r.keepAlive])).toEqual([
+      ['GET', '/a', '', true],
+      ['POST', '/b', 'hello', true],
+      ['GET', '/c', '', false],
+    ]);
+  });
+
+  test('a malformed request line is a 400, a chunked body a 501', () => {
+    expect(() => new HttpRequestParser().push(bytes('HELLO\r\n\r\n'))).toThrow(expect.objectContaining({ status: 400 }) as Error);
+    expect(() => new HttpRequestParser().push(bytes('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'))).toThrow(expect.objectContaining({ status: 501 }) as Error);
+  });
+
+  test('responses declare their charset and length; the response parser cuts them apart', () => {
+    const body = bytes('你好');
+    const response = httpResponse(200, body, { keepAlive: true });
+    expect(response.toString('latin1')).toContain('Content-Type: text/plain; charset=utf-8\r\nContent-Length: 6\r\n');
+    const parser = new HttpResponseParser();
+    const both = Buffer.concat([response, response]);
+    const got = [...parser.push(both.subarray(0, 10)), ...parser.push(both.subarray(10))];
+    expect(got.map((r) => [r.head.status, r.body.toString('utf8')])).toEqual([
+      [200, '你好'],
+      [200, '你好'],
+    ]);
+  });
+});
+
+describe('the 10086 dialogue', () => {
+  test('menu, retry, a person, notes, exit: in Chinese', () => {
+    const ivr = new IvrDialogue('zh');
+    const zh = IVR_TEXT.zh;
+    const transcript = [ivr.greeting(), ...['9', '', '0', '话费查询', 'EXIT', 'anything'].map((line) => ivr.answer(line).replies)];
+    expect(transcript).toEqual([[zh.welcome], [zh.retry], [zh.retry], [zh.connecting, zh.agentHello], [zh.agentNoted('话费查询')], [zh.goodbye], []]);
+    expect(ivr.state).toBe('ended');
+  });
+
+  test('exit from the menu hangs up at once: in English', () => {
+    const ivr = new IvrDialogue('en');
+    expect(ivr.answer(' exit ')).toEqual({ replies: [IVR_TEXT.en.goodbye], hangUp: true });
+  });
+});
+
+describe('config checks name the field and what was expected', () => {
+  test('per-connection models need connections', () => {
+    expect(() => resolveServerConfig({ protocol: 'udp', model: 'thread-per-connection', handler: { kind: 'echo' } })).toThrow(
+      /server\.model: thread-per-connection needs connections, and udp has none; expected one of event-loop, blocking-serial, worker-pool, cluster/,
+    );
+  });
+
+  test('hello is HTTP; ivr is TCP', () => {
+    expect(() => resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'hello' } })).toThrow(/use protocol http/);
+    expect(() => resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'ivr' } })).toThrow(/use protocol tcp/);
+  });
+
+  test('an unknown model is refused with the field path', () => {
+    expect(() => resolveServerConfig({ protocol: 'tcp', model: 'fork-bomb', handler: { kind: 'echo' } })).toThrow(ServerConfigError);
+    expect(() => resolveServerConfig({ protocol: 'tcp', model: 'fork-bomb', handler: { kind: 'echo' } })).toThrow(/server\.model/);
+  });
+
+  test('only loopback hosts', () => {
+    expect(() => resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' }, host: '0.0.0.0' })).toThrow(/server\.host/);
+  });
+
+  test('defaults: 127.0.0.1, port 0, no framing', () => {
+    expect(resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } })).toMatchObject({ host: '127.0.0.1', port: 0, framing: { kind: 'none' }, workers: 2 });
+  });
+
+  test('a load needs exactly one of duration and requests', () => {
+    expect(() => resolveLoadConfig({ port: 1, connections: 1 })).toThrow(/exactly one of durationMs .* and requests/);
+    expect(() => resolveLoadConfig({ port: 1, connections: 1, durationMs: 10, requests: 10 })).toThrow(/got both/);
+  });
+});
+
+describe('descriptor budget', () => {
+  test('reads the soft and hard limits from /proc/self/limits text', () => {
+    const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 1048576              files\n';
+    expect(parseProcLimits(text)).toEqual({ soft: 1024, hard: 1048576 });
+  });
+
+  test('10,000 connections under ulimit 1024 are refused with the numbers and the fix', () => {
+    const check = checkDescriptorBudget(10_000, '10000 connections', { soft: 1024, hard: 1048576, open: 30 });
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.reason).toContain('open-file limit (ulimit -n, RLIMIT_NOFILE) is 1024');
+    expect(check.reason).toContain('Node cannot raise this limit itself');
+    expect(check.reason).toContain('ulimit -n 10094');
+    expect(check.reason).toContain('use at most 930');
+  });
+
+  test('a hard limit below the need says an administrator must raise it', () => {
+    const check = checkDescriptorBudget(10_000, '10000 connections', { soft: 1024, hard: 4096, open: 30 });
+    expect(!check.ok && check.reason).toMatch(/needs an administrator/);
+  });
+
+  test('what fits, fits', () => {
+    expect(checkDescriptorBudget(900, 'x', { soft: 1024, hard: 1024, open: 30 }).ok).toBe(true);
+    expect(checkDescriptorBudget(1e6, 'x', { soft: null, hard: null, open: null }).ok).toBe(true);
+  });
+
+  test('NetError carries a closed code', () => {
+    expect(new NetError('port-in-use', 'x').code).toBe('port-in-use');
+  });
+});
