@@ -93,5 +93,6 @@ describe('summarizeTrials', () => {
       '/s',
       '',
     ]);
+    expect([unitOf('spawnLatencyMs.thread'), unitOf('server.web.cpuMs'), unitOf('section.critical.max'), unitOf('pool.p.maxRunning')]).toEqual(['ms', 'ms', '', '']);
   });
 });

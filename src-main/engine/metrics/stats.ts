@@ -90,9 +90,11 @@ export function warmupWarning(values: readonly number[], unit = 'ms'): string | 
 
 /** Unit of a metric by naming convention: …Ms → ms, …Mb → MB, …PerSec → /s, anything else unitless. */
 export function unitOf(metricName: string): string {
-  if (metricName.endsWith('Ms')) return 'ms';
-  if (metricName.endsWith('Mb')) return 'MB';
-  if (metricName.endsWith('PerSec')) return '/s';
+  // The unit is carried by the base name: `spawnLatencyMs.thread` and `server.web.cpuMs` are both ms.
+  const base = metricName.split('.').find((part) => /(Ms|Mb|PerSec)$/.test(part)) ?? metricName;
+  if (base.endsWith('Ms')) return 'ms';
+  if (base.endsWith('Mb')) return 'MB';
+  if (base.endsWith('PerSec')) return '/s';
   return '';
 }
 
