@@ -2,6 +2,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, session, shell } from 'electron';
 import { LabService } from '../service/lab-service';
+import { installAppMenu } from './app-menu';
 import { registerAppScheme, serveAppProtocol } from './app-protocol';
 import { registerContractIpc } from './contract-ipc';
 import { APP_ENTRY_URL, isAllowedNavigation, isPermissionGranted, windowOpenDecision } from './security-policy';
@@ -73,6 +74,7 @@ if (!app.requestSingleInstanceLock()) {
     service = LabService.open({ dbPath: process.env['CONLAB_DB'] || join(app.getPath('userData'), 'conlab.db'), hosts: { utility: electronUtilityHost } });
     service.loadSettings();
     registerContractIpc(service);
+    installAppMenu(service);
     createMainWindow();
     // macOS keeps the app alive without windows; re-open one when the dock icon is clicked.
     app.on('activate', () => {
