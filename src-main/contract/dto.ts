@@ -2,8 +2,9 @@
  * The data shapes that cross the contract: what LabService returns, as the renderer sees it.
  *
  * Pure types, no Node imports. Where the engine already has a pure model (engine/run-model.ts,
- * engine/trace/trace-event.ts) the contract reuses it; shapes the engine keeps in modules the
- * renderer may not import (lessons, comparison, spec issues, progress) are declared again here, and
+ * engine/trace/trace-event.ts) the contract reuses it. Lessons and lesson summaries are defined here and
+ * used as they are by src-main/lessons and the service; the shapes the engine keeps in modules the
+ * renderer may not import (comparison, spec issues, progress) are declared again here, and
  * test/contract/types-agree.test.ts fails to compile when the two drift apart.
  */
 import type { LocalizedText, MetricStats, RunStatus } from '../engine/run-model';

@@ -1,12 +1,14 @@
 import type { LocalizedText } from '../engine/run-model';
+import type { ChapterId, Lesson, LessonText } from '../contract/dto';
 
 /**
  * A lesson: a runnable experiment with its explanation in Chinese and English. The spec is an
- * authored spec (parameters unresolved); its claims are what the lesson says will happen.
+ * authored spec (parameters unresolved); its claims are what the lesson says will happen. The shapes
+ * are the contract's (contract/dto.ts), so the renderer shows lessons exactly as the engine keeps them.
  */
+export type { ChapterId, Lesson, LessonText };
 
-export const CHAPTERS = ['processes', 'threads', 'coroutines', 'sockets'] as const;
-export type ChapterId = (typeof CHAPTERS)[number];
+export const CHAPTERS = ['processes', 'threads', 'coroutines', 'sockets'] as const satisfies readonly ChapterId[];
 
 export const CHAPTER_TITLES: Readonly<Record<ChapterId, LocalizedText>> = {
   processes: { en: 'Processes', zh: '进程' },
@@ -14,26 +16,6 @@ export const CHAPTER_TITLES: Readonly<Record<ChapterId, LocalizedText>> = {
   coroutines: { en: 'Coroutines', zh: '协程' },
   sockets: { en: 'Sockets and IO multiplexing', zh: '套接字与 IO 多路复用' },
 };
-
-export interface LessonText {
-  /** What the lesson teaches. */
-  readonly teaches: LocalizedText;
-  /** What to look at in the timeline while it runs. */
-  readonly watch: LocalizedText;
-  /** Where Python (the curriculum's language) and Node differ here. */
-  readonly pythonVsNode: LocalizedText;
-  /** Things to try next, each with the effect to expect. */
-  readonly tryNext: LocalizedText;
-}
-
-export interface Lesson {
-  readonly id: string;
-  readonly chapter: ChapterId;
-  readonly title: LocalizedText;
-  readonly text: LessonText;
-  /** An authored experiment spec (JSON), validated when the lesson runs. */
-  readonly spec: Readonly<Record<string, unknown>>;
-}
 
 export type Lang = 'en' | 'zh';
 

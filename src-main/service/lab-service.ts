@@ -13,6 +13,7 @@ import type { EventBatch } from '../engine/trace/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
 import { buildRunLog, parseRunLog, RunLogError, serializeRunLog } from '../export/run-log';
 import { toTraceEvents } from '../export/trace-events';
+import type { LessonSummary } from '../contract/dto';
 import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from '../lessons/lesson';
 import { findLesson, LESSONS } from '../lessons/catalog';
 import { resolveDbPath } from '../store/db-location';
@@ -47,12 +48,7 @@ export interface LabServiceOptions {
   readonly workRoot?: string;
 }
 
-export interface LessonSummary {
-  readonly id: string;
-  readonly chapter: ChapterId;
-  readonly chapterTitle: { en: string; zh: string };
-  readonly title: { en: string; zh: string };
-}
+export type { LessonSummary };
 
 export interface StartRunRequest {
   /** A lesson id, or a spec (an object) to run. */
