@@ -92,7 +92,15 @@ export function forkHost(mechanism = 'child_process.fork'): ActorHost {
       const exited = new Promise<ActorExit>((resolve) => {
         child.once('exit', (code, signal) => {
           const oom = /heap out of memory/i.test(stderr) ? `the process exceeded its memory limit (${options.memoryMb} MB)` : null;
-          resolve({ code, signal, error: spawnError ?? oom ?? (code ? stderr.trim().split('\n').slice(-3).join(' ') || null : null) });
+          const exit = { code, signal, error: spawnError ?? oom ?? (code ? stderr.trim().split('\n').slice(-3).join(' ') || null : null) };
+          // 'exit' can come before the last IPC messages have been read (the child's final "done"):
+          // the channel's 'disconnect' comes after them, so wait for it (bounded) before reporting.
+          if (!child.connected) return resolve(exit);
+          const timer = setTimeout(() => resolve(exit), 1_000);
+          child.once('disconnect', () => {
+            clearTimeout(timer);
+            resolve(exit);
+          });
         });
       });
       child.send({ type: 'init', init } satisfies RunnerToActor);
