@@ -50,11 +50,13 @@ test('SIGKILL of a running conlab: actors exit, the run is marked interrupted, i
     const reader = () => new Database(db, { readonly: true, fileMustExist: true });
     // Wait until the runner has committed events of its child processes to the history.
     const pids = await until(
-      'events from the process actors',
+      'events from every actor',
       () => {
         try {
           const conn = reader();
           try {
+            // Kill only once all three actors have committed events (the thread included).
+            if (!conn.prepare("SELECT 1 FROM events WHERE actor = 'ticker' LIMIT 1").get()) return null;
             const rows = conn.prepare("SELECT payload FROM events WHERE actor LIKE 'child-%'").all() as { payload: string }[];
             const found = new Set<number>();
             for (const row of rows) {
