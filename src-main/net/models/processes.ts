@@ -5,6 +5,7 @@ import { addCpu, CpuMeter, type CpuTime, ZERO_CPU } from '../cpu-time';
 import { messageOf } from '../errors';
 import type { ServerCounters } from '../server-metrics';
 import { closeListener, listenTcp } from '../tcp-listener';
+import type { BoundAddress } from '../tcp-listener';
 import { sessionSpecOf, type ModelContext, type ModelServer } from './model';
 
 /**
@@ -26,6 +27,23 @@ export class ChildGroup {
 
   get size(): number {
     return this.live.size;
+  }
+
+  /**
+   * The server as its model reports it when these children do all the serving (a cluster): metrics
+   * gathered from them, and stop ends them within the grace period (they end their own connections).
+   */
+  serving(address: BoundAddress, counters: ServerCounters): ModelServer {
+    const meter = new CpuMeter();
+    return {
+      address,
+      metrics: async () => counters.snapshot(meter, ZERO_CPU, await this.collect()),
+      stop: async (graceMs) => {
+        await this.stopAll(graceMs);
+        await this.collect();
+        return 0;
+      },
+    };
   }
 
   /**
@@ -225,14 +243,5 @@ export async function startCluster(ctx: ModelContext): Promise<ModelServer> {
     throw error;
   }
   await closeListener(server);
-  const meter = new CpuMeter();
-  return {
-    address,
-    metrics: async () => counters.snapshot(meter, ZERO_CPU, await children.collect()),
-    async stop(graceMs) {
-      await children.stopAll(graceMs);
-      await children.collect();
-      return 0;
-    },
-  };
+  return children.serving(address, counters);
 }

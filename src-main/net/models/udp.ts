@@ -1,5 +1,5 @@
 import type { RemoteInfo, Socket as DatagramSocket } from 'node:dgram';
-import { CpuMeter, ZERO_CPU } from '../cpu-time';
+import { CpuMeter } from '../cpu-time';
 import { createDatagramHandler } from '../session';
 import { bindUdp, closeUdp } from '../udp-bind';
 import type { ModelContext, ModelServer } from './model';
@@ -149,14 +149,5 @@ export async function startUdpCluster(ctx: ModelContext): Promise<ModelServer> {
     throw error;
   }
   await closeUdp(socket);
-  const meter = new CpuMeter();
-  return {
-    address,
-    metrics: async () => counters.snapshot(meter, ZERO_CPU, await children.collect()),
-    async stop(graceMs) {
-      await children.stopAll(graceMs);
-      await children.collect();
-      return 0;
-    },
-  };
+  return children.serving(address, counters);
 }
