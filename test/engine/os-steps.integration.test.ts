@@ -2,18 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
 import { validateSpec, SpecError } from '../../src-main/engine/spec/validate';
+import { zombieOrphan } from '../../src-main/lessons/processes/zombie-orphan';
 import { runSpec } from './helpers/run-spec';
 
 /** Steps that reach the operating system and the data values: zombies, orphans, files, actor lists, generators. */
-
-const waitForManaged = (name: string) => ({
-  op: 'repeat',
-  times: 400,
-  steps: [
-    { op: 'read', var: name, into: name },
-    { op: 'if', cond: { compare: [{ ref: name }, '==', 0] }, then: [{ op: 'sleep', ms: 10 }] },
-  ],
-});
 
 function alive(pid: number): boolean {
   try {
@@ -26,67 +18,8 @@ function alive(pid: number): boolean {
 
 describe.runIf(existsSync('/proc/self/stat'))('zombies and orphans, seen in /proc', () => {
   test('a child that exits under a blocked parent is a zombie; a grandchild whose parent exits is adopted; none survives the run', async () => {
-    const spec = {
-      version: 1,
-      shared: { zombiePid: { scope: 'managed', initial: 0 }, orphanPid: { scope: 'managed', initial: 0 }, middlePid: { scope: 'managed', initial: 0 } },
-      actors: [
-        {
-          name: 'main',
-          kind: 'main',
-          program: [
-            { op: 'spawn', actor: 'parent' },
-            { op: 'spawn', actor: 'middle' },
-            waitForManaged('zombiePid'),
-            // The child exits 100 ms after it starts; look until it shows up as a zombie (at most 2 s).
-            { op: 'let', name: 'state', value: 'none' },
-            {
-              op: 'repeat',
-              times: 200,
-              steps: [
-                {
-                  op: 'if',
-                  cond: { compare: [{ ref: 'state' }, '!=', 'Z'] },
-                  then: [
-                    { op: 'proc_state', pid: { ref: 'zombiePid' }, into: 'z' },
-                    { op: 'if', cond: { truthy: { ref: 'z' } }, then: [{ op: 'let', name: 'state', value: { at: [{ ref: 'z' }, 'state'] } }], else: [{ op: 'let', name: 'state', value: 'gone' }] },
-                    { op: 'sleep', ms: 10 },
-                  ],
-                },
-              ],
-            },
-            { op: 'record', name: 'zombieState', value: { ref: 'state' } },
-            waitForManaged('orphanPid'),
-            { op: 'join', actor: 'middle' },
-            { op: 'read', var: 'middlePid', into: 'middlePid' },
-            { op: 'proc_state', pid: { ref: 'orphanPid' }, into: 'o' },
-            { op: 'record', name: 'orphanPpid', value: { at: [{ ref: 'o' }, 'ppid'] } },
-            { op: 'record', name: 'middlePid', value: { ref: 'middlePid' } },
-            { op: 'record', name: 'orphanPid', value: { ref: 'orphanPid' } },
-            { op: 'join', actor: 'parent' },
-          ],
-        },
-        {
-          name: 'parent',
-          kind: 'process',
-          autostart: false,
-          program: [
-            { op: 'os_child', mode: 'exit', into: 'pid' },
-            { op: 'write', var: 'zombiePid', value: { ref: 'pid' } },
-            { op: 'block', ms: 3_000 },
-          ],
-        },
-        {
-          name: 'middle',
-          kind: 'process',
-          autostart: false,
-          program: [
-            { op: 'os_child', mode: 'sleep', ms: 20_000, into: 'pid' },
-            { op: 'write', var: 'orphanPid', value: { ref: 'pid' } },
-            { op: 'write', var: 'middlePid', value: { self: 'pid' } },
-          ],
-        },
-      ],
-    } as AuthoredSpec;
+    // The zombie-orphan lesson is exactly this scenario; the engine's steps are checked through it.
+    const spec = zombieOrphan.spec as AuthoredSpec;
     const { run, trial } = await runSpec(spec);
     expect({ status: run.status, error: run.error }).toEqual({ status: 'ok', error: null });
     expect(trial.records['zombieState']).toEqual(['Z']);
@@ -94,10 +27,10 @@ describe.runIf(existsSync('/proc/self/stat'))('zombies and orphans, seen in /pro
     const [middlePid] = trial.records['middlePid'] as number[];
     expect(orphanPpid).not.toBe(middlePid);
     // The adopted grandchild was in the middle actor's process group, which ended with the trial.
-    const [orphanPid] = trial.records['orphanPid'] as number[];
+    const orphanPid = trial.finalShared['orphanPid'] as number;
     const deadline = Date.now() + 3_000;
-    while (alive(orphanPid!) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(alive(orphanPid!)).toBe(false);
+    while (alive(orphanPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(alive(orphanPid)).toBe(false);
   });
 });
 
