@@ -269,9 +269,14 @@ export function buildProgram(): Command {
     .argument('<runs...>', 'run ids (or unique prefixes)')
     .option('--metric <name...>', 'only these metrics')
     .option('--json', 'print JSON')
-    .action((ids: string[], opts: { metric?: string[]; json?: boolean }) =>
+    .option('--html <file>', 'also write a self-contained HTML report of the comparison')
+    .action((ids: string[], opts: { metric?: string[]; json?: boolean; html?: string }) =>
       withService(program, (service) => {
         const comparison = service.compare(ids, opts.metric);
+        if (opts.html) {
+          writeFileSync(opts.html, service.compareReport(ids, opts.metric).data);
+          process.stderr.write(`wrote ${opts.html}\n`);
+        }
         print(opts.json ? JSON.stringify(comparison, null, 2) : formatComparison(comparison));
       }),
     );

@@ -33,6 +33,7 @@ export const METHOD_NAMES = [
   'history.note',
   'history.delete',
   'compare.runs',
+  'compare.report',
   'export.run',
   'import.runLog',
   'experiments.list',

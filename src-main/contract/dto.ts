@@ -106,7 +106,7 @@ export interface Comparison {
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
 }
 
-export const EXPORT_FORMATS = ['json', 'json.gz', 'csv', 'csv-metrics', 'csv-events', 'trace'] as const;
+export const EXPORT_FORMATS = ['json', 'json.gz', 'csv', 'csv-metrics', 'csv-events', 'trace', 'html'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** An exported file. The bytes travel as base64 so that both transports carry plain JSON. */

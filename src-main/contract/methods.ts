@@ -132,6 +132,11 @@ export const METHODS = {
     result: returns<Comparison>(),
   },
 
+  'compare.report': {
+    params: z.strictObject({ runIds: z.array(runIdSchema).min(2, 'compare needs two or more runs').max(16), metrics: z.array(z.string().max(200)).max(200).optional() }),
+    result: returns<ExportedFile>(),
+  },
+
   'export.run': { params: z.strictObject({ runId: runIdSchema, format: z.enum(EXPORT_FORMATS) }), result: returns<ExportedFile>() },
   'import.runLog': { params: z.strictObject({ dataBase64: base64Schema.min(1, 'the file is empty') }), result: returns<ImportResult>() },
 

@@ -54,6 +54,10 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'history.delete': ({ runId }) => ({ deleted: service.deleteRun(runId) }),
 
     'compare.runs': ({ runIds, metrics }): Comparison => service.compare(runIds, metrics),
+    'compare.report': ({ runIds, metrics }) => {
+      const file = service.compareReport(runIds, metrics);
+      return { fileName: file.fileName, mimeType: file.mimeType, dataBase64: file.data.toString('base64') };
+    },
 
     'export.run': ({ runId, format }) => {
       const file = service.exportRun(runId, format);

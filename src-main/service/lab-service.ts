@@ -13,6 +13,7 @@ import type { EventBatch } from '../engine/trace/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
 import { buildRunLog, parseRunLog, RunLogError, serializeRunLog } from '../export/run-log';
 import { toTraceEvents } from '../export/trace-events';
+import { comparisonReport, runReport } from '../export/html-report';
 import type { LessonSummary } from '../contract/dto';
 import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from '../lessons/lesson';
 import { findLesson, LESSONS } from '../lessons/catalog';
@@ -64,8 +65,8 @@ export interface StartRunRequest {
   readonly onBatch?: (batch: EventBatch) => void;
 }
 
-export type ExportFormat = 'json' | 'json.gz' | 'csv' | 'csv-metrics' | 'csv-events' | 'trace';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'json.gz', 'csv', 'csv-metrics', 'csv-events', 'trace'];
+export type ExportFormat = 'json' | 'json.gz' | 'csv' | 'csv-metrics' | 'csv-events' | 'trace' | 'html';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'json.gz', 'csv', 'csv-metrics', 'csv-events', 'trace', 'html'];
 
 export interface ExportResult {
   readonly data: Buffer;
@@ -261,6 +262,13 @@ export class LabService {
     return this.store.deleteRun(id);
   }
 
+  /** One self-contained HTML report of a comparison (the first run is the baseline). */
+  compareReport(ids: readonly string[], metrics?: readonly string[]): ExportResult {
+    const comparison = this.compare(ids, metrics);
+    const runs = comparison.runIds.map((id) => this.getRun(id));
+    return { data: Buffer.from(comparisonReport(runs, comparison)), fileName: `conlab-compare-${runs.map((r) => r.id.slice(0, 8)).join('-')}.report.html`, mimeType: 'text/html' };
+  }
+
   compare(ids: readonly string[], metrics?: readonly string[]): Comparison {
     if (ids.length < 2) throw new LabError('bad-input', 'compare needs two or more runs');
     const runs = ids.map((id) => this.getRun(id));
@@ -290,6 +298,8 @@ export class LabService {
       }
       case 'trace':
         return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.store.readEventBatches(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
+      case 'html':
+        return { data: Buffer.from(runReport(run, this.store.readEventBatches(run.id))), fileName: `${base}.report.html`, mimeType: 'text/html' };
       default:
         throw new LabError('bad-input', `unknown export format ${String(format)}; use one of ${EXPORT_FORMATS.join(', ')}`);
     }

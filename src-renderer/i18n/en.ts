@@ -199,6 +199,7 @@ export const en = {
   },
   compare: {
     heading: 'Compare runs',
+    report: 'Download the report (HTML)',
     baseline: 'baseline',
     metric: 'Metric',
     ratio: 'Ratio to baseline',
@@ -241,6 +242,7 @@ export const en = {
     run: 'Run',
     format: 'Format',
     formats: {
+      html: 'Report (HTML, opens offline)',
       json: 'Run log (JSON)',
       jsonGz: 'Run log (JSON, gzip)',
       csv: 'Trials (CSV)',

@@ -200,6 +200,7 @@ export const zhCN: Messages = {
     selectTwo: '请选择两次或更多运行进行对比。',
   },
   compare: {
+    report: '下载报告（HTML）',
     heading: '对比运行',
     baseline: '基准',
     metric: '指标',
@@ -243,6 +244,7 @@ export const zhCN: Messages = {
     run: '运行',
     format: '格式',
     formats: {
+      html: '报告（HTML，可离线打开）',
       json: '运行日志（JSON）',
       jsonGz: '运行日志（JSON，gzip）',
       csv: '试验（CSV）',

@@ -123,6 +123,14 @@ describe('conlab', () => {
     expect((await conlab('export', runId, '--format', 'trace', '--out', traceFile)).code).toBe(0);
     expect((JSON.parse(readFileSync(traceFile, 'utf8')) as { traceEvents: unknown[] }).traceEvents.length).toBeGreaterThan(0);
 
+    const htmlFile = join(dir, 'run.html');
+    expect((await conlab('export', runId, '--format', 'html', '--out', htmlFile)).code).toBe(0);
+    const html = readFileSync(htmlFile, 'utf8');
+    expect(html).toContain('every thread added one');
+    expect(html).toContain('✓');
+    expect(html).toMatch(/<svg[^>]*aria-label="timeline"/);
+    expect(html).not.toMatch(/<script|src="http|href="http/);
+
     const csvFile = join(dir, 'events.csv');
     expect((await conlab('export', runId, '--format', 'csv-events', '--out', csvFile)).code).toBe(0);
     expect(readFileSync(csvFile, 'utf8')).toContain('adder');
@@ -142,8 +150,14 @@ describe('conlab', () => {
     writeFileSync(file, JSON.stringify({ ...quickSpec, claims: [] }));
     const a = JSON.parse((await conlab('run', file, '--repeat', '3', '--json')).stdout) as { runId: string };
     const b = JSON.parse((await conlab('run', file, '--repeat', '3', '--json')).stdout) as { runId: string };
-    const result = await conlab('compare', a.runId, b.runId, '--json');
+    const reportFile = join(dir, 'compare.html');
+    const result = await conlab('compare', a.runId, b.runId, '--json', '--html', reportFile);
     expect(result.code).toBe(0);
+    const report = readFileSync(reportFile, 'utf8');
+    expect(report).toContain('Comparison of 2 runs');
+    expect(report).toContain(a.runId.slice(0, 8));
+    expect(report).toContain('<svg');
+    expect(report).not.toMatch(/<script|src="http|href="http/);
     const comparison = JSON.parse(result.stdout) as { baselineId: string; metrics: { name: string; ratios: ({ ratio: number | null } | null)[] }[] };
     expect(comparison.baselineId).toBe(a.runId);
     const wall = comparison.metrics.find((m) => m.name === 'wallMs');

@@ -1,0 +1,168 @@
+import type { Comparison } from '../engine/metrics/compare';
+import type { ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../engine/run-model';
+import { decodeBatches, type EventBatch } from '../engine/trace/trace-event';
+
+/**
+ * The report: one self-contained HTML file for a run or a comparison, with its claims, statistics and
+ * charts drawn as inline SVG. No script, no external file, no network: it opens offline in any browser
+ * and can be mailed or archived with a lab session's results.
+ */
+
+const MARK: Record<ClaimStatus, string> = { holds: '✓', fails: '✗', inconclusive: '?' };
+const COLOURS: Record<string, string> = { running: '#3b82c4', blocked: '#d9434f', waiting: '#e0a030', sleeping: '#8b77c9' };
+/** Which state a span of each op means on the timeline. */
+const STATE_OF: Record<string, string> = { compute: 'running', acquire: 'blocked', wait: 'waiting', get: 'waiting', put: 'waiting', join: 'waiting', recv: 'waiting', sleep: 'sleeping', block: 'sleeping' };
+const MAX_SPANS = 20_000;
+
+function esc(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function num(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return Math.abs(value) >= 1000 ? Math.round(value).toLocaleString('en') : Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+const STYLE = `body{font:14px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2330;padding:0 1rem}
+h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid #dde2ea}
+table{border-collapse:collapse;width:100%}th,td{padding:.25rem .5rem;border-bottom:1px solid #eef0f4;text-align:right}
+th:first-child,td:first-child{text-align:left}.muted{color:#667085}.holds{color:#1a7f37}.fails{color:#c62828}.inconclusive{color:#8a6d00}
+.claim{margin:.4rem 0}.detail{font-size:.85rem;color:#667085;margin-left:1.6rem}code{font-size:.85rem}
+.legend span{display:inline-block;margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(title)}</title><style>${STYLE}</style></head>
+<body>${body}
+<p class="muted">Concurrency Lab report, written ${esc(new Date().toISOString())}. Self-contained: no script, nothing loaded from elsewhere.</p>
+</body></html>
+`;
+}
+
+function statsTable(stats: readonly MetricStats[]): string {
+  const rows = stats
+    .map((s) => `<tr><td><code>${esc(s.name)}</code>${s.unit ? ` <span class="muted">${esc(s.unit)}</span>` : ''}</td><td>${num(s.median)}</td><td>${num(s.mean)}</td><td>${num(s.stddev)}</td><td>${num(s.ci95[0])} – ${num(s.ci95[1])}</td><td>${num(s.min)}</td><td>${num(s.max)}</td><td>${s.n}</td></tr>`)
+    .join('');
+  return `<table><thead><tr><th>metric</th><th>median</th><th>mean</th><th>sd</th><th>95% interval</th><th>min</th><th>max</th><th>n</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** Vertical bars with optional interval whiskers: one per label. */
+function barChart(title: string, unit: string, bars: readonly { label: string; value: number; low?: number; high?: number }[]): string {
+  if (bars.length === 0) return '';
+  const width = 760;
+  const height = 220;
+  const left = 60;
+  const bottom = 30;
+  const top = 20;
+  const max = Math.max(...bars.map((b) => b.high ?? b.value), 1e-9);
+  const slot = (width - left) / bars.length;
+  const y = (v: number): number => top + (height - top - bottom) * (1 - v / max);
+  const parts = bars.map((bar, i) => {
+    const x = left + i * slot + slot * 0.15;
+    const w = slot * 0.7;
+    const whisker = bar.low !== undefined && bar.high !== undefined ? `<line x1="${x + w / 2}" x2="${x + w / 2}" y1="${y(bar.low)}" y2="${y(bar.high)}" stroke="#1d2330" stroke-width="1.5"/>` : '';
+    return `<rect x="${x}" y="${y(bar.value)}" width="${w}" height="${height - bottom - y(bar.value)}" fill="#3b82c4"><title>${esc(bar.label)}: ${num(bar.value)} ${esc(unit)}</title></rect>${whisker}<text x="${x + w / 2}" y="${height - 10}" font-size="11" text-anchor="middle">${esc(bar.label)}</text>`;
+  });
+  const axis = [0, 0.5, 1].map((f) => `<text x="${left - 6}" y="${y(max * f) + 4}" font-size="11" text-anchor="end">${num(max * f)}</text><line x1="${left}" x2="${width}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#eef0f4"/>`);
+  return `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(title)}">${axis.join('')}${parts.join('')}</svg><figcaption class="muted">${esc(title)} (${esc(unit)})</figcaption></figure>`;
+}
+
+/** One lane per actor, spans coloured by state, from the trial's own events. */
+function timeline(trial: TrialRecord, batches: readonly EventBatch[]): string {
+  const events = decodeBatches(batches.filter((b) => b.trial === trial.index));
+  if (events.length === 0) return '<p class="muted">No events were recorded for this trial.</p>';
+  const end = Math.max(...events.map((e) => e.t), 1);
+  const lanes = trial.actors.map((a) => a.name);
+  const laneOf = new Map(lanes.map((name, i) => [name, i]));
+  const open = new Map<string, { t: number; op: string }[]>();
+  const spans: string[] = [];
+  const width = 1000;
+  const labelWidth = 110;
+  const row = 16;
+  const x = (t: number): number => labelWidth + ((width - labelWidth) * t) / end;
+  for (const event of events) {
+    if (spans.length >= MAX_SPANS) break;
+    const state = STATE_OF[event.op];
+    if (!state) continue;
+    const stack = open.get(event.actor) ?? [];
+    if (event.ph === 'B') {
+      stack.push({ t: event.t, op: event.op });
+      open.set(event.actor, stack);
+    } else if (event.ph === 'E') {
+      const begin = stack.pop();
+      const lane = laneOf.get(event.actor);
+      if (!begin || lane === undefined) continue;
+      spans.push(`<rect x="${x(begin.t).toFixed(1)}" y="${lane * row + 2}" width="${Math.max(0.5, x(event.t) - x(begin.t)).toFixed(1)}" height="${row - 4}" fill="${COLOURS[state]}"><title>${esc(event.actor)}: ${esc(begin.op)} ${num((event.t - begin.t) / 1e6)} ms</title></rect>`);
+    }
+  }
+  const background = trial.actors.map((a, i) => {
+    const start = a.startedNs ?? 0;
+    const stop = a.endedNs ?? end;
+    return `<text x="0" y="${i * row + 12}" font-size="11">${esc(a.name)}</text><rect x="${x(start).toFixed(1)}" y="${i * row + 2}" width="${Math.max(0.5, x(stop) - x(start)).toFixed(1)}" height="${row - 4}" fill="#e6ebf2"/>`;
+  });
+  const legend = Object.entries(COLOURS).map(([state, colour]) => `<span><i style="background:${colour}"></i>${esc(state === 'blocked' ? 'blocked on a lock' : state)}</span>`).join('');
+  const height = lanes.length * row + 4;
+  return `<p class="legend">${legend}<span><i style="background:#e6ebf2"></i>alive</span></p><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="timeline">${background.join('')}${spans.join('')}</svg><p class="muted">Trial ${trial.index}, ${num(end / 1e6)} ms${spans.length >= MAX_SPANS ? `, first ${MAX_SPANS.toLocaleString('en')} spans` : ''}.</p>`;
+}
+
+/** A report of one run: claims, statistics, a chart of its trials and the timeline of its last counted trial. */
+export function runReport(run: RunRecord, batches: readonly EventBatch[]): string {
+  const counted = run.trials.filter((t) => !t.warmup);
+  const last = counted[counted.length - 1] ?? run.trials[run.trials.length - 1];
+  const claims = run.claims.map((c) => `<div class="claim ${c.status}">${MARK[c.status]} ${esc(c.text.en)} <span class="muted">/ ${esc(c.text.zh)}</span><div class="detail">${esc(c.detail)}</div></div>`).join('');
+  const deadlocks = run.trials.filter((t) => t.deadlock).map((t) => `<p class="fails">trial ${t.index}: ${esc(t.deadlock!.description)}</p>`).join('');
+  const params = Object.entries(run.params).map(([k, v]) => `<code>${esc(k)}=${esc(JSON.stringify(v))}</code>`).join(' ');
+  const env = run.environment;
+  const body = `<h1>${esc(run.title)}</h1>
+<p class="muted">run <code>${esc(run.id)}</code>${run.lessonId ? ` · lesson <code>${esc(run.lessonId)}</code>` : ''} · <strong>${esc(run.status)}</strong> · ${num(run.wallMs)} ms · ${counted.length} counted trial(s)${run.warmup ? ` + ${run.warmup} warm-up` : ''} · started ${esc(run.startedAt)}</p>
+${params ? `<p>parameters: ${params}</p>` : ''}
+<p class="muted">${esc(env.os)} · ${esc(env.cpuModel)} × ${env.cpuCount} · ${env.totalMemoryMb} MB · node ${esc(env.node)}${env.electron ? ` · electron ${esc(env.electron)}` : ''}</p>
+${run.substitutions.map((s) => `<p class="muted">${esc(s.kind)} actors ran as ${esc(s.ranAs)}: ${esc(s.reason)}</p>`).join('')}
+${run.error ? `<p class="fails">${esc(run.error)}</p>` : ''}${deadlocks}
+<h2>Claims</h2>${claims || '<p class="muted">This run makes no claims.</p>'}
+<h2>Metrics</h2>${statsTable(run.stats)}
+${barChart('Wall time of each trial', 'ms', run.trials.map((t) => ({ label: `${t.warmup ? 'w' : '#'}${t.index}`, value: t.wallMs })))}
+${run.warnings.map((w) => `<p class="inconclusive">warning: ${esc(w)}</p>`).join('')}
+<h2>Timeline</h2>${last ? timeline(last, batches) : ''}`;
+  return page(`${run.title} — Concurrency Lab`, body);
+}
+
+/** A report of a comparison: the baseline first, ratios with their 95% intervals, means with intervals as a chart. */
+export function comparisonReport(runs: readonly RunRecord[], comparison: Comparison): string {
+  const label = (id: string): string => {
+    const run = runs.find((r) => r.id === id);
+    return `${id.slice(0, 8)}${run ? ` ${run.lessonId ?? run.title}` : ''}`;
+  };
+  const head = `<tr><th>metric</th>${comparison.runIds.map((id, i) => `<th>${esc(label(id))}${i === 0 ? ' (baseline)' : ''}</th>`).join('')}</tr>`;
+  const rows = comparison.metrics
+    .map((m) => {
+      const cells = m.stats.map((s, i) => {
+        if (!s) return '<td>–</td>';
+        if (i === 0) return `<td>${num(s.mean)}</td>`;
+        const ratio = m.ratios[i - 1];
+        const interval = ratio?.interval ? ` [${ratio.interval[0].toFixed(2)}, ${ratio.interval[1].toFixed(2)}]` : '';
+        return `<td>${num(s.mean)}<br><span class="muted">${ratio?.ratio !== null && ratio?.ratio !== undefined ? `${ratio.ratio.toFixed(2)}×${interval}${ratio.verdict ? ` ${esc(ratio.verdict)}` : ''}` : esc(ratio?.reason ?? '')}</span></td>`;
+      });
+      return `<tr><td><code>${esc(m.name)}</code> <span class="muted">${esc(m.unit)}</span></td>${cells.join('')}</tr>`;
+    })
+    .join('');
+  const wall = comparison.metrics.find((m) => m.name === 'wallMs');
+  const chart = wall
+    ? barChart(
+        'Mean wall time with its 95% interval',
+        'ms',
+        wall.stats.flatMap((s, i) => (s ? [{ label: label(comparison.runIds[i]!), value: s.mean, low: s.ci95[0], high: s.ci95[1] }] : [])),
+      )
+    : '';
+  const claims = runs
+    .map((run) => `<h3>${esc(label(run.id))}: ${esc(run.status)}</h3>${run.claims.map((c) => `<div class="claim ${c.status}">${MARK[c.status]} ${esc(c.text.en)}<div class="detail">${esc(c.detail)}</div></div>`).join('')}`)
+    .join('');
+  const body = `<h1>Comparison of ${runs.length} runs</h1>
+<p class="muted">Ratios are each run's mean over the baseline's, with a 95% interval (delta method, Welch degrees of freedom).</p>
+<h2>Metrics</h2><table><thead>${head}</thead><tbody>${rows}</tbody></table>${chart}
+${comparison.skipped.map((s) => `<p class="muted">skipped ${esc(s.name)}: ${esc(s.reason)}</p>`).join('')}
+<h2>Claims</h2>${claims}`;
+  return page('Comparison — Concurrency Lab', body);
+}
