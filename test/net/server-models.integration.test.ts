@@ -224,8 +224,11 @@ describe('what the models cost', () => {
       await server.stop();
       return elapsed;
     };
-    expect(await timeFor('blocking-serial')).toBeGreaterThanOrEqual(400);
-    expect(await timeFor('event-loop')).toBeLessThan(300);
+    const serial = await timeFor('blocking-serial');
+    const eventLoop = await timeFor('event-loop');
+    // Four waits one after another, against four waits that overlap: the margin is about 4 to 1.
+    expect(serial).toBeGreaterThanOrEqual(400);
+    expect(eventLoop).toBeLessThan(serial / 2);
   });
 
   test('scanning burns CPU over idle connections; the event loop does not', async () => {
