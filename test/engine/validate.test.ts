@@ -152,6 +152,22 @@ describe('references', () => {
     expect(refuseAt(spec([log], params), '--set n', { overrides: { n: '2.5' } }).expected).toBe('an integer');
   });
 
+  test("a server's model, workers and delay come from parameters; a value the server cannot take is refused at the server's field", () => {
+    const parameterised = spec([log], {
+      params: {
+        model: { type: 'choice', default: 'event-loop', choices: ['event-loop', 'worker-pool', 'cluster', 'no-such-model'] },
+        workers: { type: 'integer', default: 2, min: 1, max: 100 },
+        waitMs: { type: 'integer', default: 100, min: 0, max: 1_000 },
+      },
+      servers: { s: { protocol: 'tcp', model: { param: 'model' }, workers: { param: 'workers' }, handler: { kind: 'delay', ms: { param: 'waitMs' } } } },
+    });
+    const resolved = validateSpec(parameterised, { overrides: { model: 'cluster', workers: '3', waitMs: '5' } });
+    expect(resolved.spec.servers?.['s']).toEqual({ protocol: 'tcp', model: 'cluster', workers: 3, handler: { kind: 'delay', ms: 5 } });
+    expect(validateSpec(parameterised).spec.servers?.['s']?.model).toBe('event-loop');
+    expect(refuseAt(parameterised, 'servers.s.model', { overrides: { model: 'no-such-model' } }).received).toContain('no-such-model');
+    expect(refuseAt(parameterised, 'servers.s.workers', { overrides: { workers: '65' } }).expected).toContain('64');
+  });
+
   test('an actor with autostart false that no step spawns never starts, and is refused', () => {
     const input = { version: 1, actors: [{ name: 'a', kind: 'thread', program: [log] }, { name: 'b', kind: 'thread', autostart: false, program: [log] }] };
     const issue = refuseAt(input, 'actors[1].autostart');

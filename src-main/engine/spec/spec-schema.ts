@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACTOR_KINDS } from '../run-model';
-import { framingSchema, serverConfigSchema } from '../../net/config';
+import { framingSchema, handlerSchema, serverConfigSchema } from '../../net/config';
 
 /**
  * The experiment spec, version 1: the JSON a person writes, the composer edits and a run log carries.
@@ -376,6 +376,29 @@ export function buildSpecSchema(mode: SchemaMode) {
     statuses: z.array(z.enum(['ok', 'failed', 'deadlocked', 'timed-out'])).optional(),
   });
 
+  // A server's settings may come from parameters in authored specs (a lesson's model or worker count),
+  // all but the handler's and the framing's kind, which choose the shape of the rest.
+  const settings = serverConfigSchema.shape;
+  const fixedHandlers = handlerSchema.options.filter((option) => option.shape.kind.value !== 'delay');
+  const server =
+    mode === 'resolved'
+      ? serverConfigSchema
+      : z.strictObject({
+          protocol: num(settings.protocol),
+          model: num(settings.model),
+          handler: z.discriminatedUnion('kind', [
+            z.strictObject({ kind: z.literal('delay'), ms: num(z.number().min(0).max(60_000)), blocking: num(z.boolean()).optional() }),
+            ...fixedHandlers,
+          ]),
+          host: num(settings.host.unwrap()).optional(),
+          port: num(settings.port.unwrap()).optional(),
+          framing: settings.framing,
+          workers: num(settings.workers.unwrap()).optional(),
+          maxThreads: num(settings.maxThreads.unwrap()).optional(),
+          maxProcesses: num(settings.maxProcesses.unwrap()).optional(),
+          backlog: num(settings.backlog.unwrap()).optional(),
+        });
+
   return z.strictObject({
     version: z.literal(SPEC_VERSION),
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and -').optional(),
@@ -388,7 +411,7 @@ export function buildSpecSchema(mode: SchemaMode) {
     queues: z.record(name(), queue).optional(),
     functions: z.record(name(), fn).optional(),
     /** Servers the runner starts before the actors (each in its own process) and stops after them; port 0 picks a free port. */
-    servers: z.record(name(), serverConfigSchema).optional(),
+    servers: z.record(name(), server).optional(),
     pools: z.record(name(), pool).optional(),
     actors: z.array(actor).min(1).max(1_000),
     claims: z.array(claim).max(100).optional(),

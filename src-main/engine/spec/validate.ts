@@ -90,8 +90,12 @@ const PRIMITIVE_TYPES = ['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'ev
 
 /** Turns zod issues into ours: one line per problem, the deepest useful path, the value that was given. */
 export function zodIssues(error: z.ZodError, input: unknown, prefix: readonly PropertyKey[] = []): SpecIssue[] {
+  return convertIssues(error.issues, input, prefix);
+}
+
+function convertIssues(issues: readonly z.core.$ZodIssue[], input: unknown, prefix: readonly PropertyKey[]): SpecIssue[] {
   const out: SpecIssue[] = [];
-  for (const issue of error.issues) {
+  for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     const received = excerpt(valueAt(input, issue.path));
     const at = pathToString(path);
@@ -125,7 +129,7 @@ export function zodIssues(error: z.ZodError, input: unknown, prefix: readonly Pr
           const best = branches.sort((a, b) => (b[0]?.path.length ?? 0) - (a[0]?.path.length ?? 0))[0];
           const deepest = best?.[0];
           if (deepest && deepest.path.length > 0 && deepest.code !== 'invalid_type') {
-            out.push({ path: pathToString([...path, ...deepest.path]), message: deepest.message, received: excerpt(valueAt(node, deepest.path)) });
+            out.push(...convertIssues([deepest], node, path));
           } else {
             out.push({ path: at, message: 'not an accepted form', received, expected: describeUnion(issue.path, issue.errors) });
           }
@@ -140,6 +144,9 @@ export function zodIssues(error: z.ZodError, input: unknown, prefix: readonly Pr
         break;
       case 'too_big':
         out.push({ path: at, message: 'too large', received, expected: `at most ${String(issue.maximum)}${issue.origin === 'array' ? ' items' : ''}` });
+        break;
+      case 'invalid_value':
+        out.push({ path: at, message: 'not an accepted value', received, expected: `one of ${issue.values.map(String).join(', ')}` });
         break;
       default:
         out.push({ path: at, message: issue.message, received });

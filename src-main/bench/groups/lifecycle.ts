@@ -1,0 +1,230 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import { PROCESS_EXEC_ARGV } from '../../engine/actors/hosts';
+import { currentEnvironment } from '../../engine/runner/environment';
+import { runExperiment } from '../../engine/runner/experiment';
+import type { AuthoredSpec, Step } from '../../engine/spec/spec-schema';
+import { validateSpec } from '../../engine/spec/validate';
+import { decodeBatch, type EventBatch } from '../../engine/trace/trace-event';
+import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
+import { interleave, median } from '../sampling';
+
+/**
+ * How fast a run lets go, the two figures the engine promises: cancel ends the whole tree within
+ * 500 ms, and a deadlock is detected within 1 s of the cycle forming.
+ *
+ * Cancel: a run of 4 process actors asleep, 4 thread actors blocked in their thread and a task, all
+ * of them inside their long step; the clock runs from abort() until the run has resolved *and* no
+ * process of it is left in /proc (a zombie counts as gone). Baseline, in the same rounds: as many
+ * forked children and Workers started by hand and killed by hand (SIGKILL to the process group,
+ * worker.terminate()), timed until every 'exit' has arrived.
+ *
+ * Deadlock: two actors take two mutexes in opposite order (a barrier makes both hold their first),
+ * for threads and for processes; the figure is the trial's deadlockLatencyMs: from the later of the
+ * two blocking acquires to the detector's verdict. The detector samples the wait-for graph every
+ * 200 ms and wants the same cycle twice, so ≈ 200–400 ms is its design.
+ */
+
+const PROCESSES = 4;
+const THREADS = 4;
+
+const RAW_SLEEPER_CHILD = `process.send('up');
+setInterval(() => {}, 60_000);
+`;
+
+const RAW_BLOCKED_WORKER = `import { parentPort } from 'node:worker_threads';
+parentPort.postMessage('up');
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+`;
+
+const longSleepers: AuthoredSpec = {
+  version: 1,
+  actors: [
+    { name: 'p', kind: 'process', count: PROCESSES, program: [{ op: 'sleep', ms: 60_000 }] },
+    { name: 't', kind: 'thread', count: THREADS, program: [{ op: 'block', ms: 60_000 }] },
+    { name: 'k', kind: 'task', program: [{ op: 'sleep', ms: 60_000 }] },
+  ],
+};
+
+function lockOrder(kind: 'thread' | 'process'): AuthoredSpec {
+  const takeBoth = (first: string, second: string): Step[] => [
+    { op: 'acquire', prim: first },
+    { op: 'wait', prim: 'bothHoldOne' },
+    { op: 'acquire', prim: second },
+    { op: 'release', prim: second },
+    { op: 'release', prim: first },
+  ];
+  return {
+    version: 1,
+    limits: { wallTimeMs: 20_000 },
+    primitives: { m1: { type: 'mutex' }, m2: { type: 'mutex' }, bothHoldOne: { type: 'barrier', parties: 2 } },
+    actors: [
+      { name: 'A', kind, program: takeBoth('m1', 'm2') },
+      { name: 'B', kind, program: takeBoth('m2', 'm1') },
+    ],
+  };
+}
+
+/** Alive as far as a user can tell: present in /proc and not a zombie. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function untilGone(pids: readonly number[], timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (pids.some(isAlive)) {
+    if (performance.now() > deadline) return false;
+    await sleep(1);
+  }
+  return true;
+}
+
+interface CancelSample {
+  readonly ms: number;
+  readonly resolvedMs: number;
+  readonly failure: string | null;
+}
+
+function runnerCancel(workRoot: string): () => Promise<CancelSample> {
+  const validated = validateSpec(longSleepers);
+  const environment = currentEnvironment();
+  const expected = PROCESSES + THREADS + 1;
+  return async () => {
+    const controller = new AbortController();
+    const inside = new Set<string>();
+    let allInside!: () => void;
+    const ready = new Promise<void>((resolve) => (allInside = resolve));
+    const onBatch = (batch: EventBatch): void => {
+      for (const event of decodeBatch(batch)) if ((event.op === 'sleep' || event.op === 'block') && event.ph === 'B') inside.add(event.actor);
+      if (inside.size === expected) allInside();
+    };
+    const running = runExperiment({ spec: validated.spec, validated, signal: controller.signal, onBatch, workRoot, environment });
+    await ready;
+    const aborted = performance.now();
+    controller.abort();
+    const { run } = await running;
+    const resolvedMs = performance.now() - aborted;
+    const pids = run.trials[0]!.actors.filter((actor) => actor.kind === 'process' && actor.pid !== null).map((actor) => actor.pid!);
+    const gone = await untilGone(pids, 5_000);
+    const ms = performance.now() - aborted;
+    let failure: string | null = null;
+    if (run.status !== 'cancelled') failure = `the run ended ${run.status}, not cancelled`;
+    else if (pids.length !== PROCESSES) failure = `${pids.length} process pids recorded, expected ${PROCESSES}`;
+    else if (!gone) failure = `process actors still alive 5 s after cancel: ${pids.filter(isAlive).join(', ')}`;
+    return { ms, resolvedMs, failure };
+  };
+}
+
+function rawKill(childFile: string, workerFile: string): () => Promise<CancelSample> {
+  return async () => {
+    const children: ChildProcess[] = [];
+    const workers: Worker[] = [];
+    const ups: Promise<unknown>[] = [];
+    for (let i = 0; i < PROCESSES; i++) {
+      const child = fork(childFile, [], { execArgv: [...PROCESS_EXEC_ARGV], detached: true, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+      children.push(child);
+      ups.push(once(child, 'message'));
+    }
+    for (let i = 0; i < THREADS; i++) {
+      const worker = new Worker(workerFile);
+      workers.push(worker);
+      ups.push(once(worker, 'message'));
+    }
+    await Promise.all(ups);
+    const exits = [...children.map((child) => once(child, 'exit')), ...workers.map((worker) => once(worker, 'exit'))];
+    const killed = performance.now();
+    for (const child of children) process.kill(-child.pid!, 'SIGKILL');
+    for (const worker of workers) void worker.terminate();
+    await Promise.all(exits);
+    const ms = performance.now() - killed;
+    return { ms, resolvedMs: ms, failure: null };
+  };
+}
+
+interface DeadlockSample {
+  readonly latencyMs: number | null;
+  readonly failure: string | null;
+}
+
+function deadlockRun(kind: 'thread' | 'process', workRoot: string): () => Promise<DeadlockSample> {
+  const validated = validateSpec(lockOrder(kind));
+  const environment = currentEnvironment();
+  return async () => {
+    const { run } = await runExperiment({ spec: validated.spec, validated, workRoot, environment });
+    const latency = run.trials[0]?.metrics['deadlockLatencyMs'];
+    if (run.status !== 'deadlocked') return { latencyMs: null, failure: `the ${kind} lock-order run ended ${run.status}, not deadlocked` };
+    if (latency === undefined) return { latencyMs: null, failure: `the ${kind} run has no deadlockLatencyMs` };
+    return { latencyMs: latency, failure: null };
+  };
+}
+
+const spread = (values: readonly number[]): string => `min ${Math.min(...values).toFixed(0)} ms, max ${Math.max(...values).toFixed(0)} ms`;
+
+async function run(options: BenchOptions): Promise<Figure[]> {
+  const childFile = join(options.scratchDir, 'raw-sleeper-child.mjs');
+  const workerFile = join(options.scratchDir, 'raw-blocked-worker.mjs');
+  writeFileSync(childFile, RAW_SLEEPER_CHILD);
+  writeFileSync(workerFile, RAW_BLOCKED_WORKER);
+  const workRoot = join(options.scratchDir, 'lifecycle-runs');
+  const rounds = options.quick ? 3 : 11;
+  const warmupRounds = 1;
+
+  options.log(`lifecycle: cancel, ${rounds} rounds (+${warmupRounds} warm-up)`);
+  const cancel = await interleave(
+    { runner: runnerCancel(workRoot), raw: rawKill(childFile, workerFile) },
+    { rounds, warmupRounds, onRound: (round, total) => options.log(`  cancel round ${round}/${total}`) },
+  );
+  options.log(`lifecycle: deadlock detection, ${rounds} rounds (+${warmupRounds} warm-up)`);
+  const deadlock = await interleave(
+    { thread: deadlockRun('thread', workRoot), process: deadlockRun('process', workRoot) },
+    { rounds, warmupRounds, onRound: (round, total) => options.log(`  deadlock round ${round}/${total}`) },
+  );
+
+  const cancelMs = cancel.runner.map((sample) => sample.ms);
+  const figures: Figure[] = [
+    makeFigure({
+      name: 'lifecycle.cancel',
+      value: median(cancelMs),
+      unit: 'ms',
+      samples: cancelMs.length,
+      baseline: { value: median(cancel.raw.map((sample) => sample.ms)), label: `${PROCESSES} forks + ${THREADS} Workers killed by hand` },
+      target: { of: 'value', op: '<=', limit: 500 },
+      failures: cancel.runner.flatMap((sample) => (sample.failure ? [sample.failure] : [])),
+      notes: [
+        `abort() → run resolved and no process left: ${PROCESSES} process actors asleep, ${THREADS} thread actors blocked, 1 task; ${spread(cancelMs)}`,
+        `abort() → run resolved: median ${median(cancel.runner.map((sample) => sample.resolvedMs)).toFixed(1)} ms`,
+      ],
+    }),
+  ];
+  for (const kind of ['thread', 'process'] as const) {
+    const samples = deadlock[kind];
+    const latencies = samples.flatMap((sample) => (sample.latencyMs === null ? [] : [sample.latencyMs]));
+    figures.push(
+      makeFigure({
+        name: `lifecycle.deadlock.${kind}`,
+        value: latencies.length ? median(latencies) : Number.NaN,
+        unit: 'ms',
+        samples: latencies.length,
+        target: { of: 'value', op: '<=', limit: 1_000 },
+        failures: samples.flatMap((sample) => (sample.failure ? [sample.failure] : [])),
+        notes: [`two ${kind} actors, two mutexes in opposite order: cycle formed → detected; ${latencies.length ? spread(latencies) : 'no sample'}; sampled every 200 ms, confirmed on a second sample`],
+      }),
+    );
+  }
+  return figures;
+}
+
+export const lifecycleGroup: FigureGroup = {
+  name: 'lifecycle',
+  description: 'cancel of a whole run (abort → no process left) vs killing as many by hand; deadlock detection latency',
+  run,
+};
