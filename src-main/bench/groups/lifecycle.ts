@@ -1,10 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { PROCESS_EXEC_ARGV } from '../../engine/actors/hosts';
+import { readProcState } from '../../engine/actors/os-children';
 import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment } from '../../engine/runner/experiment';
 import type { AuthoredSpec, Step } from '../../engine/spec/spec-schema';
@@ -71,12 +72,8 @@ function lockOrder(kind: 'thread' | 'process'): AuthoredSpec {
 
 /** Alive as far as a user can tell: present in /proc and not a zombie. */
 function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const stat = readProcState(pid);
+  return stat !== null && stat.state !== 'Z' && stat.state !== 'X';
 }
 
 async function untilGone(pids: readonly number[], timeoutMs: number): Promise<boolean> {

@@ -1,5 +1,6 @@
 // Linux /proc inspection: which processes are still alive, and whose children they are.
 import { readdirSync, readFileSync } from 'node:fs';
+import { readProcState } from '../../../src-main/engine/actors/os-children';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ProcStat {
@@ -9,16 +10,10 @@ interface ProcStat {
   readonly ppid: number;
 }
 
-/** Parses /proc/<pid>/stat; null once the process is gone. The command name may hold spaces and parentheses, so fields are read after its last ')'. */
+/** Parses /proc/<pid>/stat; null once the process is gone. */
 export function procStat(pid: number): ProcStat | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]) };
+  const stat = readProcState(pid);
+  return stat && { pid, ...stat };
 }
 
 /** Alive means it still runs: a zombie (Z) or dead (X) entry only waits to be reaped. */
