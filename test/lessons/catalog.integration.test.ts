@@ -23,6 +23,8 @@ const variants: Record<string, Record<string, string | number | boolean>[]> = {
   deadlock: [{ useRlock: true }],
   semaphore: [{ permits: 1 }],
   event: [{ setLate: false }],
+  // The handler's delay is a server setting taken from a parameter.
+  'threading-tcp-server': [{ clients: 4, delayMs: 300 }],
 };
 
 describe('the lesson catalog', () => {

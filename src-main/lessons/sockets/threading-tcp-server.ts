@@ -1,8 +1,8 @@
 import type { Lesson } from '../lesson';
 
 const ref = (name: string) => ({ ref: name });
-/** How long the handler blocks its thread per request (server settings take no parameters). */
-const DELAY_MS = 150;
+/** How long the handler blocks its thread per request: the `delayMs` parameter. */
+const delay = { param: 'delayMs' };
 
 /**
  * A client. On the threaded server it first exchanges a greeting, so that its server thread is up
@@ -42,8 +42,8 @@ export const threadingTcpServer: Lesson = {
   title: { en: 'A thread per request: ThreadingTCPServer', zh: '每个请求一个线程：ThreadingTCPServer' },
   text: {
     teaches: {
-      en: 'socketserver.ThreadingTCPServer waits for connections in its main loop and hands each accepted one to a new thread, which runs the handler. When the handler has to wait (a database, a disk, another service), only its own thread waits; the others keep going. Here every request makes its thread wait 150 ms. With a thread per connection, all clients are answered in about one delay; the same handler behind a server that serves one client at a time takes one delay per client.',
-      zh: 'socketserver.ThreadingTCPServer 在主循环中等待连接，把每个接受的连接交给一个新线程去运行处理函数。处理函数需要等待时（数据库、磁盘、另一个服务），只有它自己的线程在等，其他线程照常运行。这里每个请求都让它的线程等待 150 毫秒。每连接一个线程时，所有客户端大约在一个延迟内都得到应答；同样的处理函数放在一次只服务一个客户端的服务器后面，每个客户端都要花一个延迟。',
+      en: 'socketserver.ThreadingTCPServer waits for connections in its main loop and hands each accepted one to a new thread, which runs the handler. When the handler has to wait (a database, a disk, another service), only its own thread waits; the others keep going. Here every request makes its thread wait delayMs (150 ms by default). With a thread per connection, all clients are answered in about one delay; the same handler behind a server that serves one client at a time takes one delay per client.',
+      zh: 'socketserver.ThreadingTCPServer 在主循环中等待连接，把每个接受的连接交给一个新线程去运行处理函数。处理函数需要等待时（数据库、磁盘、另一个服务），只有它自己的线程在等，其他线程照常运行。这里每个请求都让它的线程等待 delayMs 毫秒（默认 150）。每连接一个线程时，所有客户端大约在一个延迟内都得到应答；同样的处理函数放在一次只服务一个客户端的服务器后面，每个客户端都要花一个延迟。',
     },
     watch: {
       en: 'Each phase starts when every client is connected (the threaded clients first exchange a greeting, so the server\'s threads are already running). In the threaded phase the client lanes then all end at about the same moment; in the serial phase they end one delay apart, like a staircase. server.threaded.threadsUsed counts the threads the server started.',
@@ -54,8 +54,8 @@ export const threadingTcpServer: Lesson = {
       zh: '在 Python 中，处理函数里的 time.sleep 会释放 GIL，所以这些线程真的是并行等待。实验室的每连接一线程服务器给每条连接一个工作线程，延迟处理函数会阻塞该线程（Atomics.wait），就像 time.sleep 阻塞 Python 线程一样。普通的 Node 服务器做这件事并不需要线程：一个被 await 的定时器就能让单个线程同时等待所有请求（见 coroutine-echo-server）。',
     },
     tryNext: {
-      en: 'Set clients=16: the threaded phase still takes about one delay, the serial phase twice as long as before. Set clients=2: the gap narrows to two delays against one.',
-      zh: '设置 clients=16：多线程阶段仍约为一个延迟，串行阶段比之前长一倍。设置 clients=2：差距缩小为两个延迟对一个延迟。',
+      en: 'Set clients=16: the threaded phase still takes about one delay, the serial phase twice as long as before. Set clients=2: the gap narrows to two delays against one. Set delayMs=20: the threads were started before the clock, so even a short wait keeps the ratio near clients to 1, until the round trips themselves start to count.',
+      zh: '设置 clients=16：多线程阶段仍约为一个延迟，串行阶段比之前长一倍。设置 clients=2：差距缩小为两个延迟对一个延迟。设置 delayMs=20：线程在计时之前就已启动，所以即使等待很短，比例仍接近“客户端数比 1”，直到往返本身的开销开始显现。',
     },
   },
   spec: {
@@ -64,6 +64,7 @@ export const threadingTcpServer: Lesson = {
     title: { en: 'Waiting requests: a thread each, or one after another', zh: '需要等待的请求：每个一个线程，还是一个接一个' },
     params: {
       clients: { type: 'integer', default: 8, min: 2, max: 64 },
+      delayMs: { type: 'integer', default: 150, min: 20, max: 2_000 },
     },
     primitives: {
       threadedReady: { type: 'barrier', parties: { param: 'clients' } },
@@ -72,15 +73,15 @@ export const threadingTcpServer: Lesson = {
       serialGo: { type: 'event' },
     },
     servers: {
-      threaded: { protocol: 'tcp', model: 'thread-per-connection', handler: { kind: 'delay', ms: DELAY_MS, blocking: true } },
-      serial: { protocol: 'tcp', model: 'blocking-serial', handler: { kind: 'delay', ms: DELAY_MS, blocking: true } },
+      threaded: { protocol: 'tcp', model: 'thread-per-connection', handler: { kind: 'delay', ms: delay, blocking: true } },
+      serial: { protocol: 'tcp', model: 'blocking-serial', handler: { kind: 'delay', ms: delay, blocking: true } },
     },
     actors: [
       {
         name: 'main',
         kind: 'main',
         program: [
-          { op: 'record', name: 'sumOfDelaysMs', value: { mul: [{ param: 'clients' }, DELAY_MS] } },
+          { op: 'record', name: 'sumOfDelaysMs', value: { mul: [{ param: 'clients' }, delay] } },
           ...timed('threadedClient', 'threadedGo', 'threadedMs'),
           ...timed('serialClient', 'serialGo', 'serialMs'),
         ],
