@@ -50,6 +50,9 @@ describe('ratioInterval (delta method on the log ratio, Welch–Satterthwaite df
     const zero = ratioInterval(stats(0, 0, 3), stats(5, 1, 3));
     expect(zero).toMatchObject({ ratio: null, interval: null });
     expect(zero.reason).toMatch(/positive means/);
+    const bothZero = ratioInterval(stats(0, 0, 3), stats(0, 0, 3));
+    expect(bothZero).toMatchObject({ ratio: null, interval: null });
+    expect(bothZero.reason).toMatch(/both runs measured 0/);
   });
 
   it('is exact when neither run varies', () => {

@@ -83,7 +83,7 @@ export function compareRuns(runs: readonly RunRecord[], opts: CompareOptions = {
     const ratios = others.map((run, index): RatioEstimate | null => {
       const other = statsByRun[index + 1]!.get(name);
       if (other === undefined) return null;
-      const estimate = ratioInterval(baseline, other, runs[0]!.id, run.id);
+      const estimate = ratioInterval(baseline, other, shortId(runs[0]!.id), shortId(run.id));
       return { runId: run.id, ...estimate, verdict: timeLike ? verdictOf(estimate) : null };
     });
     metrics.push({
@@ -106,6 +106,9 @@ export function compareRuns(runs: readonly RunRecord[], opts: CompareOptions = {
   return { baselineId: runs[0]!.id, runIds: runs.map((run) => run.id), metrics, skipped };
 }
 
+/** The first 8 characters of a run id, as the app and the CLI show it. */
+const shortId = (id: string): string => id.slice(0, 8);
+
 /**
  * Ratio of means other/baseline with its 95% interval: se = sqrt(s_b²/(n_b·m_b²) + s_a²/(n_a·m_a²)) on the
  * log scale, df by Welch–Satterthwaite on those two terms, interval = ratio·exp(±t(0.975, df)·se).
@@ -127,6 +130,9 @@ export function ratioInterval(
       df: null,
       reason: `an interval needs at least 2 counted trials per run (${tooFew.join(', ')})`,
     };
+  }
+  if (baseline.mean === 0 && other.mean === 0 && baseline.stddev === 0 && other.stddev === 0) {
+    return { ratio: null, interval: null, df: null, reason: 'both runs measured 0 in every trial: no ratio to take' };
   }
   if (ratio === null || !(baseline.mean > 0) || !(other.mean > 0)) {
     return {
