@@ -32,7 +32,7 @@ export function renderTable(figures: readonly Figure[], environment: RunEnvironm
   for (const figure of figures) {
     table.push([
       figure.name,
-      `${formatNumber(figure.value)} ${figure.unit}`,
+      figure.samples === 0 ? 'not measured' : `${formatNumber(figure.value)} ${figure.unit}`,
       figure.baseline === null ? '—' : `${formatNumber(figure.baseline)} ${figure.unit}`,
       figure.ratio === null ? '—' : figure.ratio.toFixed(2),
       figure.target ?? '',
@@ -53,6 +53,7 @@ export function renderTable(figures: readonly Figure[], environment: RunEnvironm
 /** The machine-readable form: exactly `{"figures": [...]}` with the fields scripts rely on. */
 export function renderJson(figures: readonly Figure[]): string {
   return JSON.stringify({
-    figures: figures.map(({ name, value, unit, baseline, ratio, target, meets }) => ({ name, value, unit, baseline, ratio, target, meets })),
+    // A figure with no measurement has no value (null), rather than a 0 a script could take for one.
+    figures: figures.map(({ name, value, unit, baseline, ratio, target, meets, samples }) => ({ name, value: samples === 0 ? null : value, unit, baseline, ratio, target, meets })),
   });
 }
