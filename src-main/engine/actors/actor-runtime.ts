@@ -123,7 +123,8 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
   trace.emit('actor', 'B', { kind: init.actor.kind, pid: process.pid, ppid: process.ppid, threadId });
   let error: string | null = null;
   try {
-    const interpreter = new Interpreter(services, init.spec.functions ?? {});
+    // A thread or process actor has its thread to itself: steps that complete at once run back to back.
+    const interpreter = new Interpreter(services, init.spec.functions ?? {}, { ownThread: true });
     if (init.pool !== undefined) await interpreter.servePool(init.pool);
     else await interpreter.run(init.spec.actors.find((a) => a.name === init.actor.group)!.program);
   } catch (caught) {

@@ -6,6 +6,7 @@ import type { BrokerRequest } from './protocol';
 import { applyComparison } from '../spec/comparison';
 import type { NetClients } from './net-clients';
 import { assertNever, type PoolTask } from './protocol';
+import { andThen, type Maybe } from '../sync/maybe';
 
 /**
  * The step interpreter: runs an actor's program, one step at a time, on whatever mechanism hosts it.
@@ -26,9 +27,9 @@ export interface ActorSelf {
 
 /** Primitive operations as the host provides them: shared memory for threads and tasks, the broker for processes. */
 export interface PrimitiveOps {
-  acquire(name: string, options: { blocking?: boolean | undefined; timeoutMs?: number | undefined }): Promise<boolean>;
+  acquire(name: string, options: { blocking?: boolean | undefined; timeoutMs?: number | undefined }): Maybe<boolean>;
   release(name: string): void | Promise<void>;
-  wait(name: string, timeoutMs?: number): Promise<{ passed: boolean; index?: number }>;
+  wait(name: string, timeoutMs?: number): Maybe<{ passed: boolean; index?: number }>;
   set(name: string): void | Promise<void>;
   clear(name: string): void | Promise<void>;
   notify(name: string, count: number): void | Promise<void>;
@@ -111,10 +112,29 @@ export function blockThread(ms: number): void {
   if (ms > 0) Atomics.wait(blockWord, 0, 0, ms);
 }
 
+/** The promise of a step still under way, or undefined when it is done. */
+function settled(result: Maybe<void>): Promise<void> | undefined {
+  return result instanceof Promise ? result : undefined;
+}
+
 function asNumber(value: unknown, what: string): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   throw new ActorFailure(`${what} must be a number, got ${JSON.stringify(value)}`);
 }
+
+export interface InterpreterOptions {
+  /**
+   * The actor has its thread to itself (a thread or a process actor): a step that completes at once is
+   * followed by the next without an await in between. Nothing else of the actor's could run in that
+   * gap anyway (messages and timers wait for the thread to be idle), so only the cost goes: a promise
+   * and a microtask per step. Tasks share the runner's loop and keep an await per step.
+   */
+  readonly ownThread?: boolean;
+}
+
+/** Steps that never wait for anything outside the actor: they complete when called. */
+type ImmediateStep = Extract<Step, { op: 'compute' | 'block' | 'let' | 'log' | 'record' | 'mark' | 'fail' | 'return' | 'generator_pingpong' }>;
+type StepOf<K extends Step['op']> = Extract<Step, { op: K }>;
 
 export class Interpreter {
   private readonly locals: Locals = new Map();
@@ -122,11 +142,12 @@ export class Interpreter {
   constructor(
     private readonly services: ActorServices,
     private readonly functions: FunctionTable = {},
+    private readonly options: InterpreterOptions = {},
   ) {}
 
   async run(program: readonly Step[]): Promise<void> {
     try {
-      await this.steps(program);
+      await this.sequence(program);
     } catch (error) {
       if (error instanceof ReturnSignal) throw new ActorFailure('return outside a function');
       throw error;
@@ -137,11 +158,11 @@ export class Interpreter {
   async runFunction(name: string, arg: unknown, extraLocals: Readonly<Record<string, unknown>> = {}): Promise<unknown> {
     const fn = this.functions[name];
     if (!fn) throw new ActorFailure(`no function named ${name}`);
-    const scope = new Interpreter(this.services, this.functions);
+    const scope = new Interpreter(this.services, this.functions, this.options);
     scope.locals.set('arg', arg);
     for (const [key, value] of Object.entries(extraLocals)) scope.locals.set(key, value);
     try {
-      await scope.steps(fn.steps);
+      await scope.sequence(fn.steps);
       return null;
     } catch (error) {
       if (error instanceof ReturnSignal) return error.value;
@@ -259,16 +280,177 @@ export class Interpreter {
     return assertNever(cond, 'condition');
   }
 
+  /** Runs a list of steps: on the fast path when the actor has its thread to itself. */
+  private sequence(program: readonly Step[]): Maybe<void> {
+    return this.options.ownThread ? this.runFrom(program, 0) : this.steps(program);
+  }
+
   private async steps(program: readonly Step[]): Promise<void> {
     for (const step of program) await this.step(step);
   }
 
-  private filePath(relative: string): string {
-    return join(this.services.workDir, relative);
+  /** Runs `program` from `start` synchronously, until a step has to wait: the rest then runs in `runRest`. */
+  private runFrom(program: readonly Step[], start: number): Maybe<void> {
+    for (let i = start; i < program.length; i++) {
+      const pending = this.fast(program[i]!);
+      if (pending !== undefined) return this.runRest(program, i + 1, pending);
+    }
+    return undefined;
   }
 
-  private async step(step: Step): Promise<void> {
+  /** One async loop for the rest of a list (a chain of continuations would grow with every step that waits). */
+  private async runRest(program: readonly Step[], from: number, pending: Promise<void>): Promise<void> {
+    await pending;
+    for (let i = from; i < program.length; i++) {
+      const next = this.fast(program[i]!);
+      if (next !== undefined) await next;
+    }
+  }
+
+  /** A step on the fast path: done when it returns undefined, else the promise of its end. Same events as `step`. */
+  private fast(step: Step): Promise<void> | undefined {
     const { trace, prims, vars } = this.services;
+    switch (step.op) {
+      case 'compute':
+      case 'block':
+      case 'let':
+      case 'log':
+      case 'record':
+      case 'mark':
+      case 'fail':
+      case 'return':
+      case 'generator_pingpong':
+        this.immediate(step);
+        return undefined;
+      case 'read': {
+        const index = step.index === undefined ? undefined : this.evaluate(step.index);
+        return settled(andThen(vars.read(step.var, index), (value) => this.afterRead(step, index, value)));
+      }
+      case 'write': {
+        const index = step.index === undefined ? undefined : this.evaluate(step.index);
+        const value = this.evaluate(step.value);
+        return settled(andThen(vars.write(step.var, index, value), () => this.afterWrite(step, index, value)));
+      }
+      case 'add': {
+        const index = step.index === undefined ? undefined : this.evaluate(step.index);
+        const delta = asNumber(this.evaluate(step.delta), 'add.delta');
+        return settled(andThen(vars.add(step.var, index, delta), (value) => this.afterAdd(step, index, delta, value)));
+      }
+      case 'acquire':
+        trace.emit('acquire', 'B', { prim: step.prim });
+        return settled(andThen(prims.acquire(step.prim, { blocking: step.blocking, timeoutMs: step.timeoutMs }), (ok) => this.afterAcquire(step, ok)));
+      case 'release':
+        return settled(andThen(prims.release(step.prim), () => trace.emit('release', 'I', { prim: step.prim })));
+      case 'wait':
+        trace.emit('wait', 'B', { prim: step.prim });
+        return settled(andThen(prims.wait(step.prim, step.timeoutMs), (result) => this.afterWait(step, result)));
+      case 'set':
+        return settled(andThen(prims.set(step.prim), () => trace.emit('set', 'I', { prim: step.prim })));
+      case 'clear':
+        return settled(andThen(prims.clear(step.prim), () => trace.emit('clear', 'I', { prim: step.prim })));
+      case 'notify': {
+        const count = step.all ? Infinity : step.n ?? 1;
+        return settled(andThen(prims.notify(step.prim, count), () => trace.emit('notify', 'I', { prim: step.prim, n: step.all ? 'all' : count })));
+      }
+      case 'repeat':
+        return this.fastRepeat(step);
+      case 'if': {
+        const taken = this.test(step.cond);
+        trace.emit('if', 'I', { taken });
+        const branch = taken ? step.then : step.else;
+        return branch ? settled(this.runFrom(branch, 0)) : undefined;
+      }
+      case 'section': {
+        trace.emit('section', 'B', { name: step.name }, true);
+        const end = (): void => trace.emit('section', 'E', { name: step.name }, true);
+        let pending: Maybe<void>;
+        try {
+          pending = this.runFrom(step.steps, 0);
+        } catch (error) {
+          end();
+          throw error;
+        }
+        if (pending === undefined) {
+          end();
+          return undefined;
+        }
+        return pending.then(end, (error: unknown) => {
+          end();
+          throw error;
+        });
+      }
+      default:
+        return this.step(step);
+    }
+  }
+
+  private fastRepeat(step: StepOf<'repeat'>): Promise<void> | undefined {
+    const { trace } = this.services;
+    const summary = this.repeatBegin(step);
+    const end = (): void => {
+      if (summary) trace.unmute();
+      trace.emit('repeat', 'E', { times: step.times });
+    };
+    const fail = (error: unknown): never => {
+      if (summary) trace.unmute();
+      throw error;
+    };
+    for (let i = 0; i < step.times; i++) {
+      let pending: Maybe<void>;
+      try {
+        pending = this.runFrom(step.steps, 0);
+      } catch (error) {
+        return fail(error);
+      }
+      if (pending !== undefined) return this.repeatRest(step, i + 1, pending).then(end, fail);
+    }
+    end();
+    return undefined;
+  }
+
+  private async repeatRest(step: StepOf<'repeat'>, from: number, pending: Promise<void>): Promise<void> {
+    await pending;
+    for (let i = from; i < step.times; i++) {
+      const next = this.runFrom(step.steps, 0);
+      if (next !== undefined) await next;
+    }
+  }
+
+  /** Emits a repeat's begin; mutes the trace for a summary repeat (true then). */
+  private repeatBegin(step: StepOf<'repeat'>): boolean {
+    const summary = step.trace === 'summary' || (step.trace === undefined && step.times > 10_000);
+    this.services.trace.emit('repeat', 'B', { times: step.times, trace: summary ? 'summary' : 'each' });
+    if (summary) this.services.trace.mute();
+    return summary;
+  }
+
+  private afterRead(step: StepOf<'read'>, index: unknown, value: unknown): void {
+    this.locals.set(step.into, value);
+    this.services.trace.emit('read', 'I', index === undefined ? { var: step.var, value } : { var: step.var, index, value });
+  }
+
+  private afterWrite(step: StepOf<'write'>, index: unknown, value: unknown): void {
+    this.services.trace.emit('write', 'I', index === undefined ? { var: step.var, value } : { var: step.var, index, value });
+  }
+
+  private afterAdd(step: StepOf<'add'>, index: unknown, delta: number, value: number): void {
+    if (step.into) this.locals.set(step.into, value);
+    this.services.trace.emit('add', 'I', index === undefined ? { var: step.var, delta, value } : { var: step.var, index, delta, value });
+  }
+
+  private afterAcquire(step: StepOf<'acquire'>, ok: boolean): void {
+    this.services.trace.emit('acquire', 'E', { prim: step.prim, ok });
+    if (step.into) this.locals.set(step.into, ok);
+  }
+
+  private afterWait(step: StepOf<'wait'>, result: { passed: boolean; index?: number }): void {
+    this.services.trace.emit('wait', 'E', result.index === undefined ? { prim: step.prim, passed: result.passed } : { prim: step.prim, passed: result.passed, index: result.index });
+    if (step.into) this.locals.set(step.into, result.passed);
+  }
+
+  /** The steps that complete when called, shared by both paths. */
+  private immediate(step: ImmediateStep): void {
+    const { trace } = this.services;
     switch (step.op) {
       case 'compute': {
         const iterations = this.amount(step.iterations, 'compute.iterations', 1e12);
@@ -276,14 +458,6 @@ export class Interpreter {
         if (iterations > 1_000_000) trace.flush();
         const result = spin(iterations);
         trace.emit('compute', 'E', { result });
-        return;
-      }
-      case 'sleep': {
-        const ms = this.amount(step.ms, 'sleep.ms', 86_400_000);
-        trace.emit('sleep', 'B', { ms });
-        if (!trace.isMuted) trace.flush();
-        await this.services.sleep(ms);
-        trace.emit('sleep', 'E');
         return;
       }
       case 'block': {
@@ -300,46 +474,93 @@ export class Interpreter {
         trace.emit('let', 'I', { name: step.name, value });
         return;
       }
+      case 'log': {
+        const values = Object.fromEntries(Object.entries(step.values ?? {}).map(([key, v]) => [key, this.evaluate(v)]));
+        const message = step.message.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (whole, key: string) => (key in values ? this.text(values[key]) : whole));
+        trace.emit('log', 'I', { message }, true);
+        return;
+      }
+      case 'record':
+        trace.emit('record', 'I', { name: step.name, value: this.evaluate(step.value) }, true);
+        return;
+      case 'mark':
+        trace.emit('mark', 'I', { name: step.name }, true);
+        return;
+      case 'fail':
+        throw new ActorFailure(step.message);
+      case 'return':
+        throw new ReturnSignal(step.value === undefined ? null : this.evaluate(step.value));
+      case 'generator_pingpong': {
+        trace.emit('generator_pingpong', 'B', { switches: step.switches });
+        const started = performance.now();
+        const exchanged = pingPong(step.switches);
+        const ms = performance.now() - started;
+        const result = { switches: exchanged, ms, perSecond: ms > 0 ? (exchanged / ms) * 1000 : null };
+        trace.emit('generator_pingpong', 'E', result);
+        if (step.into) this.locals.set(step.into, result);
+        return;
+      }
+      default:
+        assertNever(step, 'step');
+    }
+  }
+
+  private filePath(relative: string): string {
+    return join(this.services.workDir, relative);
+  }
+
+  private async step(step: Step): Promise<void> {
+    const { trace, prims, vars } = this.services;
+    switch (step.op) {
+      case 'compute':
+      case 'block':
+      case 'let':
+      case 'log':
+      case 'record':
+      case 'mark':
+      case 'fail':
+      case 'return':
+      case 'generator_pingpong':
+        this.immediate(step);
+        return;
+      case 'sleep': {
+        const ms = this.amount(step.ms, 'sleep.ms', 86_400_000);
+        trace.emit('sleep', 'B', { ms });
+        if (!trace.isMuted) trace.flush();
+        await this.services.sleep(ms);
+        trace.emit('sleep', 'E');
+        return;
+      }
       case 'read': {
         const index = step.index === undefined ? undefined : this.evaluate(step.index);
-        const value = await vars.read(step.var, index);
-        this.locals.set(step.into, value);
-        trace.emit('read', 'I', index === undefined ? { var: step.var, value } : { var: step.var, index, value });
+        this.afterRead(step, index, await vars.read(step.var, index));
         return;
       }
       case 'write': {
         const index = step.index === undefined ? undefined : this.evaluate(step.index);
         const value = this.evaluate(step.value);
         await vars.write(step.var, index, value);
-        trace.emit('write', 'I', index === undefined ? { var: step.var, value } : { var: step.var, index, value });
+        this.afterWrite(step, index, value);
         return;
       }
       case 'add': {
         const index = step.index === undefined ? undefined : this.evaluate(step.index);
         const delta = asNumber(this.evaluate(step.delta), 'add.delta');
-        const value = await vars.add(step.var, index, delta);
-        if (step.into) this.locals.set(step.into, value);
-        trace.emit('add', 'I', index === undefined ? { var: step.var, delta, value } : { var: step.var, index, delta, value });
+        this.afterAdd(step, index, delta, await vars.add(step.var, index, delta));
         return;
       }
-      case 'acquire': {
+      case 'acquire':
         trace.emit('acquire', 'B', { prim: step.prim });
-        const ok = await prims.acquire(step.prim, { blocking: step.blocking, timeoutMs: step.timeoutMs });
-        trace.emit('acquire', 'E', { prim: step.prim, ok });
-        if (step.into) this.locals.set(step.into, ok);
+        this.afterAcquire(step, await prims.acquire(step.prim, { blocking: step.blocking, timeoutMs: step.timeoutMs }));
         return;
-      }
       case 'release':
         await prims.release(step.prim);
         trace.emit('release', 'I', { prim: step.prim });
         return;
-      case 'wait': {
+      case 'wait':
         trace.emit('wait', 'B', { prim: step.prim });
-        const result = await prims.wait(step.prim, step.timeoutMs);
-        trace.emit('wait', 'E', result.index === undefined ? { prim: step.prim, passed: result.passed } : { prim: step.prim, passed: result.passed, index: result.index });
-        if (step.into) this.locals.set(step.into, result.passed);
+        this.afterWait(step, await prims.wait(step.prim, step.timeoutMs));
         return;
-      }
       case 'set':
         await prims.set(step.prim);
         trace.emit('set', 'I', { prim: step.prim });
@@ -489,8 +710,6 @@ export class Interpreter {
         await this.services.call({ type: 'pool.shutdown', pool: step.pool, wait: step.wait ?? true });
         trace.emit('shutdown', 'E', { pool: step.pool });
         return;
-      case 'return':
-        throw new ReturnSignal(step.value === undefined ? null : this.evaluate(step.value));
       case 'connect': {
         trace.emit('connect', 'B', { server: step.server });
         const conn = await this.services.net.connect(step.server, step.framing, step.timeoutMs);
@@ -561,34 +780,8 @@ export class Interpreter {
         this.locals.set(step.into, result);
         return;
       }
-      case 'generator_pingpong': {
-        trace.emit('generator_pingpong', 'B', { switches: step.switches });
-        const started = performance.now();
-        const exchanged = pingPong(step.switches);
-        const ms = performance.now() - started;
-        const result = { switches: exchanged, ms, perSecond: ms > 0 ? (exchanged / ms) * 1000 : null };
-        trace.emit('generator_pingpong', 'E', result);
-        if (step.into) this.locals.set(step.into, result);
-        return;
-      }
-      case 'log': {
-        const values = Object.fromEntries(Object.entries(step.values ?? {}).map(([key, v]) => [key, this.evaluate(v)]));
-        const message = step.message.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (whole, key: string) => (key in values ? this.text(values[key]) : whole));
-        trace.emit('log', 'I', { message }, true);
-        return;
-      }
-      case 'record':
-        trace.emit('record', 'I', { name: step.name, value: this.evaluate(step.value) }, true);
-        return;
-      case 'mark':
-        trace.emit('mark', 'I', { name: step.name }, true);
-        return;
-      case 'fail':
-        throw new ActorFailure(step.message);
       case 'repeat': {
-        const summary = step.trace === 'summary' || (step.trace === undefined && step.times > 10_000);
-        trace.emit('repeat', 'B', { times: step.times, trace: summary ? 'summary' : 'each' });
-        if (summary) trace.mute();
+        const summary = this.repeatBegin(step);
         try {
           for (let i = 0; i < step.times; i++) await this.steps(step.steps);
         } finally {

@@ -16,6 +16,7 @@ import {
 } from './primitives';
 import { ACTOR_WAIT_SEQ, ACTOR_WAITING_ON, actorWord, type PrimSlot, type SharedLayout } from './shared-layout';
 import { deadlineFrom, runAwaiting, runBlocking } from './drivers';
+import { andThen, type Maybe } from './maybe';
 
 /**
  * One actor's handle on the shared primitives: it names primitives, keeps the wait table that the
@@ -51,8 +52,12 @@ export class PrimitiveAccess {
     return slot;
   }
 
-  /** `deadline` is the operation's own: a wait that will end by itself (finite deadline) is marked so, and is never part of a deadlock. */
-  private drive<T>(slot: PrimSlot, op: SyncOp<T>, deadline: number): Promise<T> {
+  /**
+   * `deadline` is the operation's own: a wait that will end by itself (finite deadline) is marked so,
+   * and is never part of a deadlock. Blocking mode returns the result itself (or throws), awaiting mode
+   * a promise.
+   */
+  private drive<T>(slot: PrimSlot, op: SyncOp<T>, deadline: number): Maybe<T> {
     const waitingOn = actorWord(this.layout, this.actorId, ACTOR_WAITING_ON);
     const hooks = {
       onFirstSleep: () => {
@@ -64,17 +69,10 @@ export class PrimitiveAccess {
       onLongWait: this.beforeLongWait,
       isAborted: this.isAborted,
     };
-    if (this.mode === 'blocking') {
-      try {
-        return Promise.resolve(runBlocking(op, this.memory, hooks));
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    }
-    return runAwaiting(op, this.memory, hooks);
+    return this.mode === 'blocking' ? runBlocking(op, this.memory, hooks) : runAwaiting(op, this.memory, hooks);
   }
 
-  acquire(name: string, options: AcquireOptions = {}): Promise<boolean> {
+  acquire(name: string, options: AcquireOptions = {}): Maybe<boolean> {
     const named = this.slot(name);
     // A condition is acquired and released through its lock, as Python's Condition is.
     const slot = named.type === 'condition' ? this.layout.prims[named.lockId!]! : named;
@@ -88,7 +86,7 @@ export class PrimitiveAccess {
       case 'bounded-semaphore':
         return this.drive(slot, semaphoreAcquire(this.memory, slot, deadline), deadline);
       default:
-        return Promise.reject(new PrimitiveError(`acquire does not apply to ${name} (${slot.type})`));
+        throw new PrimitiveError(`acquire does not apply to ${name} (${slot.type})`);
     }
   }
 
@@ -109,20 +107,18 @@ export class PrimitiveAccess {
   }
 
   /** Event: true once set (false on timeout). Condition: true when notified. Barrier: true when passed. */
-  async wait(name: string, timeoutMs?: number): Promise<{ passed: boolean; index?: number }> {
+  wait(name: string, timeoutMs?: number): Maybe<{ passed: boolean; index?: number }> {
     const slot = this.slot(name);
     const deadline = deadlineFrom(timeoutMs);
     switch (slot.type) {
       case 'event':
-        return { passed: await this.drive(slot, eventWait(this.memory, slot, deadline), deadline) };
+        return andThen(this.drive(slot, eventWait(this.memory, slot, deadline), deadline), (passed) => ({ passed }));
       case 'condition': {
         const lock = this.layout.prims[slot.lockId!]!;
-        return { passed: await this.drive(slot, conditionWait(this.memory, slot, lock, this.owner, deadline), deadline) };
+        return andThen(this.drive(slot, conditionWait(this.memory, slot, lock, this.owner, deadline), deadline), (passed) => ({ passed }));
       }
-      case 'barrier': {
-        const index = await this.drive(slot, barrierWait(this.memory, slot, deadline), deadline);
-        return index < 0 ? { passed: false } : { passed: true, index };
-      }
+      case 'barrier':
+        return andThen(this.drive(slot, barrierWait(this.memory, slot, deadline), deadline), (index) => (index < 0 ? { passed: false } : { passed: true, index }));
       default:
         throw new PrimitiveError(`wait does not apply to ${name} (${slot.type})`);
     }
