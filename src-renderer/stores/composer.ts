@@ -20,6 +20,8 @@ export const useComposerStore = defineStore('composer', () => {
   const experimentId = ref<string | null>(null);
   const check = ref<ComposerCheck>({ kind: 'idle' });
   const saved = ref<SavedExperiment[]>([]);
+  /** Which side of the composer is shown: the forms or the JSON text (both edit the same spec). */
+  const mode = ref<'build' | 'json'>('build');
   let generation = 0;
 
   /** Validates the current text: JSON first (with line and column), then the engine's own validation. */
@@ -79,5 +81,10 @@ export const useComposerStore = defineStore('composer', () => {
     return parsed.ok ? parsed.value : undefined;
   }
 
-  return { text, name, experimentId, check, saved, validate, load, loadSaved, save, removeSaved, parsedSpec };
+  /** Replaces the text with a spec built in the forms (keeping name and saved experiment). */
+  function setSpec(spec: unknown): void {
+    text.value = `${JSON.stringify(spec, null, 2)}\n`;
+  }
+
+  return { text, name, experimentId, check, saved, mode, validate, load, loadSaved, save, removeSaved, parsedSpec, setSpec };
 });

@@ -33,6 +33,7 @@ describe.skipIf(!existsSync(CHROMIUM))('timeline under load (conlab serve + Chro
   test('stays responsive while 100,000 events stream in, and redraws quickly after', async () => {
     const { page } = session;
     await session.go('/composer');
+    await page.click('[data-testid="mode-json"]');
     await page.locator('[data-testid="spec-editor"]').fill(JSON.stringify(heavySpec, null, 2));
     await expect.poll(() => page.locator('[data-testid="validation"]').textContent()).toContain('The spec is valid');
     await page.evaluate(`(() => {
