@@ -7,13 +7,25 @@ const SERVERS = [
   { key: 'loop', model: 'event-loop' },
 ] as const;
 
-/** One client measures the server's answer time (median of a few hundred echoes), into `name`. */
+/** Measurements of each configuration: the claims take the lowest, which a passing burst of other work cannot raise. */
+const ROUNDS = 3;
+
+/** One client measures the server's answer time (median of a few hundred echoes), ROUNDS times, into `name`. */
 const measure = (server: string, name: string) => [
-  { op: 'load', server, connections: 1, requests: { param: 'requests' }, messageBytes: 16, into: 'report' },
-  { op: 'record', name, value: { at: [ref('report'), 'p50Ms'] } },
-  { op: 'record', name: `${name}Answered`, value: { at: [ref('report'), 'answered'] } },
-  { op: 'if', cond: { compare: [{ at: [ref('report'), 'error'] }, '!=', null] }, then: [{ op: 'record', name: 'loadError', value: { at: [ref('report'), 'error'] } }] },
+  {
+    op: 'repeat',
+    times: ROUNDS,
+    steps: [
+      { op: 'load', server, connections: 1, requests: { param: 'requests' }, messageBytes: 16, into: 'report' },
+      { op: 'record', name, value: { at: [ref('report'), 'p50Ms'] } },
+      { op: 'record', name: `${name}Answered`, value: { at: [ref('report'), 'answered'] } },
+      { op: 'if', cond: { compare: [{ at: [ref('report'), 'error'] }, '!=', null] }, then: [{ op: 'record', name: 'loadError', value: { at: [ref('report'), 'error'] } }] },
+    ],
+  },
 ];
+
+/** The lowest of a configuration's measurements. */
+const lowest = (name: string) => ({ record: name, agg: 'min' });
 
 /** For one server: measure with no idle connections, then with `idle` connections open and silent. */
 const phase = (key: string) => [
@@ -42,8 +54,8 @@ export const selectVsEpoll: Lesson = {
       zh: 'select() 和 poll() 每次调用都要传入全部套接字，内核和程序都要遍历整个列表，才能找出少数就绪的套接字。打开的连接越多，每一轮就越久，即使其中几乎全都空闲。epoll 把列表保存在内核里，只返回有事可做的套接字，所以每一轮的开销取决于活动量，而不是连接数。这里一个活跃客户端测量两种服务器的应答时间：先是单独测量，再在旁边打开几千条空闲连接后测量。',
     },
     watch: {
-      en: 'Compare the recorded medians: scanFewMs and scanManyMs for the scanning server, loopFewMs and loopManyMs for the event loop. The times are small (fractions of a millisecond) because the work per socket is small, but the scanning server\'s grows with the idle connections while the event loop\'s does not.',
-      zh: '比较记录的中位数：扫描服务器的 scanFewMs 和 scanManyMs，事件循环的 loopFewMs 和 loopManyMs。这些时间都很小（不到一毫秒），因为每个套接字的工作量很小；但扫描服务器的时间随空闲连接增加，事件循环的则不变。',
+      en: 'Compare the recorded medians (three of each, the claims use the lowest): scanFewMs and scanManyMs for the scanning server, loopFewMs and loopManyMs for the event loop. The times are small (fractions of a millisecond) because the work per socket is small, but the scanning server\'s grows with the idle connections while the event loop\'s does not.',
+      zh: '比较记录的中位数（每种各测三次，判断时取最小值）：扫描服务器的 scanFewMs 和 scanManyMs，事件循环的 loopFewMs 和 loopManyMs。这些时间都很小（不到一毫秒），因为每个套接字的工作量很小；但扫描服务器的时间随空闲连接增加，事件循环的则不变。',
     },
     pythonVsNode: {
       en: 'Python exposes select.select, select.poll and select.epoll directly (and selectors picks the best). Node gives no choice: libuv always uses epoll on Linux (kqueue on macOS, IOCP on Windows). The lab\'s "scanning" server therefore imitates select in JavaScript: on every turn it tries to read from every socket. The kernel-side cost of select is not reproduced, only the application\'s walk over all sockets, so the growth shown here is smaller than a real select server\'s.',
@@ -92,14 +104,14 @@ export const selectVsEpoll: Lesson = {
         // event loop's two measurements agree. Otherwise scheduling noise is as large as the effect.
         given: {
           all: [
-            { compare: [{ record: 'scanFewMs' }, '<=', { record: 'loopFewMs' }], factor: 1.5, plus: 0.01 },
-            { compare: [{ record: 'loopManyMs' }, '<=', { record: 'loopFewMs' }], factor: 1.5, plus: 0.02 },
+            { compare: [lowest('scanFewMs'), '<=', lowest('loopFewMs')], factor: 1.5, plus: 0.01 },
+            { compare: [lowest('loopManyMs'), '<=', lowest('loopFewMs')], factor: 1.5, plus: 0.02 },
           ],
         },
         check: {
           all: [
-            { compare: [{ record: 'scanManyMs' }, '>=', { record: 'scanFewMs' }], factor: 2 },
-            { compare: [{ record: 'scanManyMs' }, '>=', { record: 'loopManyMs' }], factor: 2 },
+            { compare: [lowest('scanManyMs'), '>=', lowest('scanFewMs')], factor: 2 },
+            { compare: [lowest('scanManyMs'), '>=', lowest('loopManyMs')], factor: 2 },
           ],
         },
       },
@@ -110,8 +122,8 @@ export const selectVsEpoll: Lesson = {
           zh: '事件循环的应答时间保持平稳：有空闲连接时，最多是没有时的两倍再加 0.05 毫秒',
         },
         // Decidable only when the two baselines agree: otherwise the machine was too noisy to tell.
-        given: { compare: [{ record: 'scanFewMs' }, '<=', { record: 'loopFewMs' }], factor: 1.5, plus: 0.01 },
-        check: { compare: [{ record: 'loopManyMs' }, '<=', { record: 'loopFewMs' }], factor: 2, plus: 0.05 },
+        given: { compare: [lowest('scanFewMs'), '<=', lowest('loopFewMs')], factor: 1.5, plus: 0.01 },
+        check: { compare: [lowest('loopManyMs'), '<=', lowest('loopFewMs')], factor: 2, plus: 0.05 },
       },
     ],
   },
