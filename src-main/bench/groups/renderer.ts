@@ -71,6 +71,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${url}#/composer`);
+    await page.click('[data-testid="mode-json"]');
     await page.locator('[data-testid="spec-editor"]').fill(JSON.stringify(heavySpec, null, 2));
     await page.locator('[data-testid="validation"]').filter({ hasText: 'The spec is valid' }).waitFor({ timeout: 30_000 });
 
