@@ -233,6 +233,25 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     await expect.poll(() => page.locator('[data-testid="final-shared"] [data-var="counter"]').textContent()).toBe('counter = 4');
   });
 
+  test('every lesson opens in the form builder with all its actors and their top-level steps', async () => {
+    const { page } = session;
+    await session.go('/composer');
+    await page.click('[data-testid="mode-build"]');
+    const ids = await page.locator('[data-testid="start-from-lesson"] option:not([value=""])').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+    expect(ids.length).toBe(41);
+    for (const id of ids) {
+      await page.selectOption('[data-testid="start-from-lesson"]', id);
+      // The spec as the JSON side holds it, and what the forms show of it.
+      await page.click('[data-testid="mode-json"]');
+      const spec = JSON.parse(await page.locator('[data-testid="spec-editor"]').inputValue()) as { actors: { program: unknown[] }[] };
+      await page.click('[data-testid="mode-build"]');
+      await expect.poll(() => page.locator('[data-actor]').count(), { message: id }).toBe(spec.actors.length);
+      const topSteps = spec.actors.reduce((sum, actor) => sum + actor.program.length, 0);
+      expect(await page.locator('[data-step]:not([data-step*="steps["]):not([data-step*="then["]):not([data-step*="else["])').count(), id).toBe(topSteps);
+    }
+    await session.shot('22-composer-builder-lesson');
+  });
+
   test('history finds runs by search, status and tag', async () => {
     const { page } = session;
     // Runs so far: race-counter, deadlock, the cancelled one, two custom adders, the one built with forms.
