@@ -237,7 +237,7 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     const { page } = session;
     await session.go('/composer');
     await page.click('[data-testid="mode-build"]');
-    const ids = await page.locator('[data-testid="start-from-lesson"] option:not([value=""])').evaluateAll((options) => options.map((option) => (option as HTMLOptionElement).value));
+    const ids = await page.locator('[data-testid="start-from-lesson"] option:not([value=""])').evaluateAll((options) => options.map((option) => (option as unknown as { value: string }).value));
     expect(ids.length).toBe(41);
     for (const id of ids) {
       await page.selectOption('[data-testid="start-from-lesson"]', id);
