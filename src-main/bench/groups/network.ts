@@ -98,14 +98,14 @@ function startModel(model: ServerModel, connections: number): Promise<ProcessSer
 const cpuCount = (): number => availableParallelism();
 const fmt = (value: number, digits = 2): string => value.toLocaleString('en-US', { maximumSignificantDigits: Math.max(digits, 3) });
 
-function sampleNotes(sample: Sample): string[] {
+function sampleNotes(sample: Sample, startsPerConnection = false): string[] {
   const { report } = sample;
   const latency = report.latencyMs;
   const notes = [
     latency ? `latency p50 ${fmt(latency.p50)} ms, p90 ${fmt(latency.p90)} ms, p99 ${fmt(latency.p99)} ms, max ${fmt(latency.max)} ms` : 'no answers',
     `sent ${report.sent} = answered ${report.answered} + errors ${report.errors}${report.connections.failed ? `; ${report.connections.failed} connections failed` : ''}`,
     report.durationS > 0
-      ? `server CPU ${fmt(sample.serverCpuMs / 1_000 / report.durationS)} cores; generator CPU ${report.generatorCpu ? `${fmt(report.generatorCpu.utilisation * 100)}% of ${report.threads} threads` : 'unknown'}`
+      ? `server CPU ${fmt(sample.serverCpuMs / 1_000 / report.durationS)} cores${startsPerConnection ? ' (counting the start of a thread or process per connection while the load primed its connections, spread over the measured seconds)' : ''}; generator CPU ${report.generatorCpu ? `${fmt(report.generatorCpu.utilisation * 100)}% of ${report.threads} threads` : 'unknown'}`
       : 'no measured phase',
     `machine load average ${fmt(sample.loadAverage)} on ${cpuCount()} cores`,
   ];
@@ -194,7 +194,7 @@ async function closedLoop(options: BenchOptions): Promise<Figure[]> {
           notes: [
             `${model} model, its own process; ${LOAD_THREADS} load threads, ${MESSAGE_BYTES}-byte echo, ${durationMs / 1_000} s`,
             ...(connections === 1 ? [ONE_IN_FLIGHT_NOTE] : []),
-            ...sampleNotes(middle),
+            ...sampleNotes(middle, PER_CONNECTION_MODELS.includes(model)),
           ],
         }),
       );
