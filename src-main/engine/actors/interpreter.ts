@@ -133,7 +133,10 @@ export interface InterpreterOptions {
 }
 
 /** Steps that never wait for anything outside the actor: they complete when called. */
-type ImmediateStep = Extract<Step, { op: 'compute' | 'block' | 'let' | 'log' | 'record' | 'mark' | 'fail' | 'return' | 'generator_pingpong' }>;
+const IMMEDIATE_OPS = ['compute', 'block', 'let', 'log', 'record', 'mark', 'fail', 'return', 'generator_pingpong'] as const;
+type ImmediateStep = Extract<Step, { op: (typeof IMMEDIATE_OPS)[number] }>;
+const immediateOps: ReadonlySet<string> = new Set(IMMEDIATE_OPS);
+const isImmediate = (step: Step): step is ImmediateStep => immediateOps.has(step.op);
 type StepOf<K extends Step['op']> = Extract<Step, { op: K }>;
 
 export class Interpreter {
@@ -309,19 +312,12 @@ export class Interpreter {
 
   /** A step on the fast path: done when it returns undefined, else the promise of its end. Same events as `step`. */
   private fast(step: Step): Promise<void> | undefined {
+    if (isImmediate(step)) {
+      this.immediate(step);
+      return undefined;
+    }
     const { trace, prims, vars } = this.services;
     switch (step.op) {
-      case 'compute':
-      case 'block':
-      case 'let':
-      case 'log':
-      case 'record':
-      case 'mark':
-      case 'fail':
-      case 'return':
-      case 'generator_pingpong':
-        this.immediate(step);
-        return undefined;
       case 'read': {
         const index = step.index === undefined ? undefined : this.evaluate(step.index);
         return settled(andThen(vars.read(step.var, index), (value) => this.afterRead(step, index, value)));
@@ -510,19 +506,12 @@ export class Interpreter {
   }
 
   private async step(step: Step): Promise<void> {
+    if (isImmediate(step)) {
+      this.immediate(step);
+      return;
+    }
     const { trace, prims, vars } = this.services;
     switch (step.op) {
-      case 'compute':
-      case 'block':
-      case 'let':
-      case 'log':
-      case 'record':
-      case 'mark':
-      case 'fail':
-      case 'return':
-      case 'generator_pingpong':
-        this.immediate(step);
-        return;
       case 'sleep': {
         const ms = this.amount(step.ms, 'sleep.ms', 86_400_000);
         trace.emit('sleep', 'B', { ms });
