@@ -241,6 +241,13 @@ export const en = {
     modeJson: 'JSON',
     builderNeedsJson: 'The forms need the spec to be a valid JSON object: fix it on the JSON side first.',
     builder: {
+      params: 'Parameters',
+      paramsHint: 'Values a run may set (the lesson form and --set name=value); {example} uses one anywhere a value is read.',
+      addParam: 'Add a parameter',
+      claims: 'Claims',
+      claimsHint: 'What the run should show, checked after each counted trial: check compares a record, a metric, shared state or a constant.',
+      addClaim: 'Add a claim',
+      removeClaim: 'Remove this claim',
       title: 'title',
       elsewhere: 'Also in this spec, edited on the JSON side: {sections}.',
       shared: 'Shared state',

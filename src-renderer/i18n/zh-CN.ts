@@ -243,6 +243,13 @@ export const zhCN: Messages = {
     modeJson: 'JSON',
     builderNeedsJson: '表单需要规格是有效的 JSON 对象：请先在 JSON 一侧修正。',
     builder: {
+      params: '参数',
+      paramsHint: '一次运行可以设置的值（课程表单和 --set name=value）；在读取值的任何位置都可以用 {example} 引用。',
+      addParam: '添加参数',
+      claims: '断言',
+      claimsHint: '运行应当显示的结果，在每次计入的试验后检查：check 比较记录、指标、共享状态或常量。',
+      addClaim: '添加断言',
+      removeClaim: '删除该断言',
       title: '标题',
       elsewhere: '此规格中还有以下部分，请在 JSON 一侧编辑：{sections}。',
       shared: '共享状态',

@@ -214,15 +214,21 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
       await builder.locator(`[data-step="actors[0].program[${from}]"] [data-testid="step-up"]`).click();
       await builder.locator(`[data-field="actors[0].program[${from - 1}].message"]`).waitFor();
     }
-    await setField('actors[0].count', '4');
+    // A parameter for the count, and a claim that every thread added one.
+    await builder.locator('[data-testid="add-param"]').click();
+    await setField('params.n.default', '4');
+    await setField('actors[0].count', '{"param": "n"}');
+    await builder.locator('[data-testid="add-claim"]').click();
+    await setField('claims[0].id', 'all-added');
+    await setField('claims[0].check', '{"compare": [{"shared": "counter"}, "==", {"const": {"param": "n"}}]}');
     await expect.poll(() => page.locator('[data-testid="validation"]').textContent()).toContain('The spec is valid');
     await session.shot('21-composer-builder');
 
     // The JSON side shows what the forms built.
     await page.click('[data-testid="mode-json"]');
-    const built = JSON.parse(await page.locator('[data-testid="spec-editor"]').inputValue()) as { actors: { count: number; program: { op: string }[] }[]; primitives: object; shared: object };
+    const built = JSON.parse(await page.locator('[data-testid="spec-editor"]').inputValue()) as { actors: { count: unknown; program: { op: string }[] }[]; primitives: object; shared: object };
     expect(built.actors[0]!.program.map((step) => step.op)).toEqual(['log', 'acquire', 'add', 'release']);
-    expect(built.actors[0]!.count).toBe(4);
+    expect(built.actors[0]!.count).toEqual({ param: 'n' });
     expect(built.primitives).toEqual({ lock: { type: 'mutex' } });
     expect(built.shared).toEqual({ counter: { scope: 'shared', initial: 0 } });
 
@@ -231,6 +237,7 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     await page.locator('[data-testid="view-results"]').waitFor({ timeout: 60_000 });
     await page.click('[data-testid="view-results"]');
     await expect.poll(() => page.locator('[data-testid="final-shared"] [data-var="counter"]').textContent()).toBe('counter = 4');
+    expect(await page.locator('[data-claim="all-added"]').getAttribute('class')).toContain('claim-holds');
   });
 
   test('every lesson opens in the form builder with all its actors and their top-level steps', async () => {

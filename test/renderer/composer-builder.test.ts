@@ -162,7 +162,7 @@ describe('ComposerBuilder', () => {
   test('primitives, queues and actors are added, renamed and removed; other sections are named, not lost', async () => {
     const mounted = await mountBuilder(starter);
     const { wrapper, follow } = mounted;
-    expect(wrapper.find('[data-testid="builder-elsewhere"]').text()).toContain('params (1)');
+    expect(wrapper.find('[data-testid="builder-elsewhere"]').exists()).toBe(false);
     await wrapper.find('[data-testid="add-primitive"]').trigger('click');
     await follow();
     expect(mounted.current()['primitives']).toEqual({ L: { type: 'mutex' }, lock: { type: 'mutex' } });
@@ -192,6 +192,34 @@ describe('ComposerBuilder', () => {
     await follow();
     expect((mounted.current()['actors'] as JsonObject[]).map((a) => a['name'])).toEqual(['worker']);
     expect(mounted.current()['params']).toEqual(starter['params']);
+  });
+
+  test('parameters and claims are built with forms; sections the forms do not cover are named', async () => {
+    const mounted = await mountBuilder({ ...starter, servers: { echo: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } } } });
+    const { wrapper, follow } = mounted;
+    expect(wrapper.find('[data-testid="builder-elsewhere"]').text()).toContain('servers (1)');
+    await wrapper.find('[data-testid="add-param"]').trigger('click');
+    await follow();
+    expect(mounted.current()['params']).toEqual({ n: { type: 'integer', default: 3 }, n2: { type: 'integer', default: 1 } });
+    await wrapper.find('[data-section="params"] [data-entry="n2"] [data-testid="param-type"]').setValue('choice');
+    await follow();
+    expect((mounted.current()['params'] as JsonObject)['n2']).toEqual({ type: 'choice', default: 'a', choices: ['a', 'b'] });
+    await wrapper.find('[data-section="params"] [data-entry="n"] [data-testid="add-field"]').setValue('max');
+    await follow();
+    expect((mounted.current()['params'] as JsonObject)['n']).toEqual({ type: 'integer', default: 3, max: 100 });
+
+    await wrapper.find('[data-testid="add-claim"]').trigger('click');
+    await follow();
+    const claims = () => mounted.current()['claims'] as JsonObject[];
+    expect(claims().map((claim) => claim['id'])).toEqual(['claim']);
+    const check = wrapper.find('[data-field="claims[0].check"]');
+    await check.setValue('{"compare": [{"shared": "n"}, "==", {"const": 2}]}');
+    await check.trigger('change');
+    await follow();
+    expect(claims()[0]!['check']).toEqual({ compare: [{ shared: 'n' }, '==', { const: 2 }] });
+    await wrapper.find('[data-testid="remove-claim"]').trigger('click');
+    await follow();
+    expect(mounted.current()).not.toHaveProperty('claims');
   });
 
   test("the engine's issues are shown on the step they name", async () => {

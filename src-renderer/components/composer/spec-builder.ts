@@ -231,3 +231,32 @@ export function fieldText(value: Json): string {
   if (kind === 'number') return String(value);
   return JSON.stringify(value);
 }
+
+// ---- parameters and claims ----
+
+export const PARAM_TYPES = ['integer', 'number', 'boolean', 'choice'] as const;
+
+/** A parameter of `type` with a usable default (and the choices a choice needs). */
+export function newParam(type: string): JsonObject {
+  if (type === 'boolean') return { type, default: false };
+  if (type === 'choice') return { type, default: 'a', choices: ['a', 'b'] };
+  return { type, default: 1 };
+}
+
+/** Fields a parameter of `type` may add, with their starting values. */
+export function paramOptional(type: string): JsonObject {
+  const numeric = type === 'integer' || type === 'number';
+  return { ...(numeric ? { min: 0, max: 100 } : {}), description: '' };
+}
+
+export function newClaim(taken: readonly string[]): JsonObject {
+  return { id: freeName('claim', taken), text: 'what should hold', check: { compare: [{ metric: 'wallMs' }, '>', { const: 0 }] } };
+}
+
+/** Fields a claim may add: when it applies, what it needs of the machine or the run, and the statuses it is judged under. */
+export const CLAIM_OPTIONAL: JsonObject = {
+  when: { compare: [{ param: 'n' }, '>', 1] },
+  requires: { minCores: 2 },
+  given: { compare: [{ metric: 'wallMs' }, '>', { const: 0 }] },
+  statuses: ['ok'],
+};
