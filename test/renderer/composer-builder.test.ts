@@ -151,6 +151,23 @@ describe('ComposerBuilder', () => {
     const varField = wrapper.find('[data-field="actors[0].program[3].steps[0].var"]').element as HTMLInputElement;
     expect([varField.type, varField.value]).toEqual(['text', '']);
 
+    // A JSON field keeps text it refused while another field is edited (every edit makes new objects).
+    // The top list's own add control (the repeat's body has one too, earlier in the page).
+    await top.find(':scope > .add-step [data-testid="step-op-to-add"]').setValue('record');
+    await top.find(':scope > .add-step [data-testid="add-step"]').trigger('click');
+    await follow();
+    const value = wrapper.find('[data-field="actors[0].program[4].value"]');
+    expect((value.element as HTMLInputElement).value).toBe('{"ref":"x"}');
+    await value.setValue('{"ref": ');
+    await value.trigger('change');
+    const name = wrapper.find('[data-field="actors[0].program[4].name"]');
+    await name.setValue('total');
+    await name.trigger('change');
+    await follow();
+    expect(((mounted.current()['actors'] as JsonObject[])[0]!['program'] as JsonObject[])[4]).toEqual({ op: 'record', name: 'total', value: { ref: 'x' } });
+    expect((wrapper.find('[data-field="actors[0].program[4].value"]').element as HTMLInputElement).value).toBe('{"ref": ');
+    expect(wrapper.find('[data-step="actors[0].program[4]"] [role="alert"]').text()).toContain('JSON');
+
     await wrapper.find('[data-step="actors[0].program[3]"] [data-testid="add-field"]').setValue('trace');
     await follow();
     expect(((mounted.current()['actors'] as JsonObject[])[0]!['program'] as JsonObject[])[3]!['trace']).toBe('summary');
