@@ -3,26 +3,31 @@
  *
  * Pure types, no Node imports. Where the engine already has a pure model (engine/run-model.ts,
  * engine/trace/trace-event.ts) the contract reuses it. Lessons and lesson summaries are defined here and
- * used as they are by src-main/lessons and the service; the shapes the engine keeps in modules the
- * renderer may not import (comparison, spec issues, progress) are declared again here, and
+ * used as they are by src-main/lessons and the service; the few shapes the engine keeps in modules the
+ * renderer may not import (spec issues, limits, settings) are declared again here, and
  * test/contract/types-agree.test.ts fails to compile when the two drift apart.
  */
-import type { LocalizedText, MetricStats, RunStatus } from '../engine/run-model';
+import type { LocalizedText } from '../engine/run-model';
 
 export type {
   ActorKind,
   ActorRecord,
   ClaimResult,
   ClaimStatus,
+  Comparison,
   DeadlockReport,
   LocalizedText,
+  MetricComparison,
   MetricStats,
+  RatioEstimate,
   RunFilter,
   RunNote,
+  RunProgress,
   RunRecord,
   RunStatus,
   RunSummary,
   TrialRecord,
+  Verdict,
 } from '../engine/run-model';
 export type { EventBatch, TraceEvent, TracePhase } from '../engine/trace/trace-event';
 
@@ -67,44 +72,6 @@ export interface SpecIssue {
 export type ParamValues = Record<string, number | boolean | string>;
 
 export type ValidationResult = { readonly ok: true; readonly params: ParamValues } | { readonly ok: false; readonly issues: readonly SpecIssue[] };
-
-export interface RunProgress {
-  readonly runId: string;
-  /** 1-based over warm-ups and counted trials. */
-  readonly trial: number;
-  readonly trials: number;
-  readonly warmup: boolean;
-  readonly phase: 'started' | 'trial-done' | 'finished';
-  readonly elapsedMs: number;
-  readonly events: number;
-  readonly status?: RunStatus;
-}
-
-export type Verdict = 'faster' | 'slower' | 'same' | 'uncertain';
-
-export interface RatioEstimate {
-  readonly runId: string;
-  readonly ratio: number | null;
-  readonly interval: readonly [number, number] | null;
-  readonly df: number | null;
-  readonly reason: string | null;
-  readonly verdict: Verdict | null;
-}
-
-export interface MetricComparison {
-  readonly name: string;
-  readonly unit: string;
-  readonly timeLike: boolean;
-  readonly stats: readonly (MetricStats | null)[];
-  readonly ratios: readonly (RatioEstimate | null)[];
-}
-
-export interface Comparison {
-  readonly baselineId: string;
-  readonly runIds: readonly string[];
-  readonly metrics: readonly MetricComparison[];
-  readonly skipped: readonly { readonly name: string; readonly reason: string }[];
-}
 
 export const EXPORT_FORMATS = ['json', 'json.gz', 'csv', 'csv-metrics', 'csv-events', 'trace', 'html'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -1,7 +1,5 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import * as dto from '../../src-main/contract/dto';
-import type { Comparison as EngineComparison } from '../../src-main/engine/metrics/compare';
-import type { RunProgress as EngineRunProgress } from '../../src-main/engine/runner/experiment';
 import type { LimitCaps as EngineLimitCaps } from '../../src-main/engine/spec/limits';
 import type { SpecIssue as EngineSpecIssue } from '../../src-main/engine/spec/validate';
 import { CHAPTERS, type Lesson as EngineLesson } from '../../src-main/lessons/lesson';
@@ -14,8 +12,6 @@ import type { SavedExperiment as StoreSavedExperiment } from '../../src-main/sto
  */
 describe('contract shapes agree with the engine', () => {
   test('types', () => {
-    expectTypeOf<EngineComparison>().toExtend<dto.Comparison>();
-    expectTypeOf<EngineRunProgress>().toExtend<dto.RunProgress>();
     expectTypeOf<EngineLimitCaps>().toExtend<dto.LimitCaps>();
     expectTypeOf<EngineSpecIssue>().toExtend<dto.SpecIssue>();
     expectTypeOf<EngineLesson>().toExtend<dto.Lesson>();

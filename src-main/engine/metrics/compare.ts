@@ -5,51 +5,10 @@
  * The interval is the delta method on the log ratio with Welch–Satterthwaite degrees of freedom, so it is
  * asymmetric around the ratio and never crosses 0. Pure computation, no Node imports.
  */
-import type { MetricStats, RunRecord } from '../run-model';
+import type { Comparison, MetricComparison, MetricStats, RatioEstimate, RatioInterval, RunRecord, SkippedMetric, Verdict } from '../run-model';
 import { summarizeTrials, tCritical95 } from './stats';
 
-/** For time-like metrics: how a run compares with the baseline; 'uncertain' when there is no interval. */
-export type Verdict = 'faster' | 'slower' | 'same' | 'uncertain';
-
-export interface RatioInterval {
-  /** mean(other) / mean(baseline); null when the baseline mean is 0. */
-  readonly ratio: number | null;
-  /** 95% interval of the ratio; null when it cannot be estimated (see `reason`). */
-  readonly interval: readonly [number, number] | null;
-  /** Welch–Satterthwaite degrees of freedom; null without an interval or when both spreads are 0 (exact). */
-  readonly df: number | null;
-  /** Why `interval` is null; null when there is an interval. */
-  readonly reason: string | null;
-}
-
-export interface RatioEstimate extends RatioInterval {
-  readonly runId: string;
-  /** Set for time-like metrics (unit ms), where lower is faster; null for others. */
-  readonly verdict: Verdict | null;
-}
-
-export interface MetricComparison {
-  readonly name: string;
-  readonly unit: string;
-  readonly timeLike: boolean;
-  /** One entry per run, in the order given; null where that run lacks the metric. */
-  readonly stats: readonly (MetricStats | null)[];
-  /** One entry per non-baseline run, in the order given; null where that run lacks the metric. */
-  readonly ratios: readonly (RatioEstimate | null)[];
-}
-
-export interface SkippedMetric {
-  readonly name: string;
-  readonly reason: string;
-}
-
-export interface Comparison {
-  readonly baselineId: string;
-  readonly runIds: readonly string[];
-  readonly metrics: readonly MetricComparison[];
-  /** Metrics seen (or requested) that could not be compared, and why. */
-  readonly skipped: readonly SkippedMetric[];
-}
+export type { Comparison, MetricComparison, RatioEstimate, RatioInterval, SkippedMetric, Verdict } from '../run-model';
 
 export interface CompareOptions {
   /** Compare only these metrics, in this order. Default: every metric of the baseline, in its order. */

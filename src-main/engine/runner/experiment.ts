@@ -6,7 +6,7 @@ import { threadId } from 'node:worker_threads';
 import { nodeHosts, UTILITY_SUBSTITUTION_REASON, type ActorHosts } from '../actors/hosts';
 import { claimApplies, combineVerdicts, evaluateClaimOnTrial } from '../claims/evaluate';
 import { summarizeTrials, warmupWarning } from '../metrics/stats';
-import type { ClaimResult, RunEnvironment, RunRecord, RunStatus, Substitution, TrialRecord } from '../run-model';
+import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, Substitution, TrialRecord } from '../run-model';
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
 import type { EventBatch } from '../trace/trace-event';
 import { currentEnvironment } from './environment';
@@ -31,17 +31,7 @@ export interface RunSink {
   flush(): Promise<void>;
 }
 
-export interface RunProgress {
-  readonly runId: string;
-  /** 1-based over warm-ups and counted trials. */
-  readonly trial: number;
-  readonly trials: number;
-  readonly warmup: boolean;
-  readonly phase: 'started' | 'trial-done' | 'finished';
-  readonly elapsedMs: number;
-  readonly events: number;
-  readonly status?: RunStatus;
-}
+export type { RunProgress } from '../run-model';
 
 export interface RunRequest extends ValidateOptions {
   /** An authored spec (validated here) or one validated already. */
