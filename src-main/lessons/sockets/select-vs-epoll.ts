@@ -50,20 +50,20 @@ export const selectVsEpoll: Lesson = {
   title: { en: 'select scans every socket, epoll reports the ready ones', zh: 'select 扫描每个套接字，epoll 只报告就绪的' },
   text: {
     teaches: {
-      en: 'select() and poll() are handed the whole list of sockets on every call, and the kernel and the program both walk that list to find the few that are ready. The more connections are open, the longer each turn takes, even if nearly all of them are idle. epoll keeps the list inside the kernel and returns only the sockets that have something to do, so the cost of a turn follows the activity, not the number of connections. Here one active client measures the answer time of each kind of server, first alone, then with thousands of idle connections open beside it.',
-      zh: 'select() 和 poll() 每次调用都要传入全部套接字，内核和程序都要遍历整个列表，才能找出少数就绪的套接字。打开的连接越多，每一轮就越久，即使其中几乎全都空闲。epoll 把列表保存在内核里，只返回有事可做的套接字，所以每一轮的开销取决于活动量，而不是连接数。这里一个活跃客户端测量两种服务器的应答时间：先是单独测量，再在旁边打开几千条空闲连接后测量。',
+      en: 'select() and poll() are handed the whole list of sockets on every call, and the kernel and the program both walk that list to find the few that are ready. The more connections are open, the longer each turn takes, even if nearly all of them are idle. epoll keeps the list inside the kernel and returns only the sockets that have something to do, so the cost of a turn follows the activity, not the number of connections. Here one active client measures the answer time of each kind of server, first alone, then with a thousand idle connections open beside it.',
+      zh: 'select() 和 poll() 每次调用都要传入全部套接字，内核和程序都要遍历整个列表，才能找出少数就绪的套接字。打开的连接越多，每一轮就越久，即使其中几乎全都空闲。epoll 把列表保存在内核里，只返回有事可做的套接字，所以每一轮的开销取决于活动量，而不是连接数。这里一个活跃客户端测量两种服务器的应答时间：先是单独测量，再在旁边打开一千条空闲连接后测量。',
     },
     watch: {
-      en: 'Compare the recorded medians (three of each, the claims use the lowest): scanFewMs and scanManyMs for the scanning server, loopFewMs and loopManyMs for the event loop. The times are small (fractions of a millisecond) because the work per socket is small, but the scanning server\'s grows with the idle connections while the event loop\'s does not.',
-      zh: '比较记录的中位数（每种各测三次，判断时取最小值）：扫描服务器的 scanFewMs 和 scanManyMs，事件循环的 loopFewMs 和 loopManyMs。这些时间都很小（不到一毫秒），因为每个套接字的工作量很小；但扫描服务器的时间随空闲连接增加，事件循环的则不变。',
+      en: 'Compare the recorded medians (three of each, the claims use the lowest): scanFewMs and scanManyMs for the scanning server, loopFewMs and loopManyMs for the event loop. Without idle connections both answer in a fraction of a millisecond; with them the scanning server\'s time grows with the number of sockets it visits on every turn, while the event loop\'s does not move.',
+      zh: '比较记录的中位数（每种各测三次，判断时取最小值）：扫描服务器的 scanFewMs 和 scanManyMs，事件循环的 loopFewMs 和 loopManyMs。没有空闲连接时两者都在一毫秒以内应答；有了空闲连接，扫描服务器的时间随每一轮要检查的套接字数量增长，事件循环的则不变。',
     },
     pythonVsNode: {
-      en: 'Python exposes select.select, select.poll and select.epoll directly (and selectors picks the best). Node gives no choice: libuv always uses epoll on Linux (kqueue on macOS, IOCP on Windows). The lab\'s "scanning" server therefore imitates select in JavaScript: on every turn it tries to read from every socket. The kernel-side cost of select is not reproduced, only the application\'s walk over all sockets, so the growth shown here is smaller than a real select server\'s.',
-      zh: 'Python 直接提供 select.select、select.poll 和 select.epoll（selectors 会挑选最好的那个）。Node 不给选择：libuv 在 Linux 上总是使用 epoll（macOS 上是 kqueue，Windows 上是 IOCP）。因此实验室的“scanning”服务器在 JavaScript 中模仿 select：每一轮都尝试读取每个套接字。它没有重现 select 在内核一侧的开销，只重现了程序遍历所有套接字的过程，所以这里显示的增长比真正的 select 服务器要小。',
+      en: 'Python exposes select.select, select.poll and select.epoll directly (and selectors picks the best). Node gives no choice: libuv always uses epoll on Linux (kqueue on macOS, IOCP on Windows). The lab\'s "scanning" server therefore imitates select: on every turn it makes one system call on every socket (as select makes the kernel visit every descriptor it is given) and then tries to read from it. That call costs about 0.5 µs here, a few times select\'s own cost per descriptor (about 0.1 µs in CPython on the same machine), so the growth has select\'s shape and is somewhat steeper.',
+      zh: 'Python 直接提供 select.select、select.poll 和 select.epoll（selectors 会挑选最好的那个）。Node 不给选择：libuv 在 Linux 上总是使用 epoll（macOS 上是 kqueue，Windows 上是 IOCP）。因此实验室的“scanning”服务器模仿 select：每一轮都对每个套接字做一次系统调用（就像 select 让内核逐个检查传入的描述符），再尝试读取它。这次调用在这里约需 0.5 微秒，是 select 每个描述符开销的几倍（同一台机器上 CPython 约 0.1 微秒），所以增长的形状与 select 相同，只是更陡一些。',
     },
     tryNext: {
-      en: 'Set idle=500: the scanning server\'s growth becomes hard to see among the noise. Set idle=5000 (it takes a few seconds to open them): the scanning median rises further, the event loop\'s stays where it was.',
-      zh: '设置 idle=500：扫描服务器的增长淹没在噪声中，难以分辨。设置 idle=5000（打开这些连接需要几秒钟）：扫描服务器的中位数继续上升，事件循环的保持不变。',
+      en: 'Set idle=100: the scanning server\'s growth is still visible but small. Set idle=3000 (it takes a few seconds to open them): the scanning median rises about threefold again, the event loop\'s stays where it was.',
+      zh: '设置 idle=100：扫描服务器的增长仍可见，但很小。设置 idle=3000（打开这些连接需要几秒钟）：扫描服务器的中位数再涨约三倍，事件循环的保持不变。',
     },
   },
   spec: {
@@ -71,7 +71,7 @@ export const selectVsEpoll: Lesson = {
     id: 'select-vs-epoll',
     title: { en: 'Answer time as idle connections grow', zh: '空闲连接增多时的应答时间' },
     params: {
-      idle: { type: 'integer', default: 3000, min: 1, max: 20000, description: { en: 'idle connections opened beside the measuring client', zh: '在测量客户端旁边打开的空闲连接数' } },
+      idle: { type: 'integer', default: 1000, min: 1, max: 20000, description: { en: 'idle connections opened beside the measuring client', zh: '在测量客户端旁边打开的空闲连接数' } },
       requests: { type: 'integer', default: 400, min: 50, max: 100000, description: { en: 'echoes per measurement', zh: '每次测量的回显次数' } },
     },
     primitives: Object.fromEntries(
@@ -99,7 +99,7 @@ export const selectVsEpoll: Lesson = {
           en: 'The scanning server answers at least twice as slowly with the idle connections open as without them, and at least twice as slowly as the event loop with the same idle connections',
           zh: '打开空闲连接后，扫描服务器的应答时间至少是没有空闲连接时的两倍，也至少是同样空闲连接下事件循环的两倍',
         },
-        when: { compare: [{ param: 'idle' }, '>=', 2000] },
+        when: { compare: [{ param: 'idle' }, '>=', 500] },
         // Decidable only on a steady machine: the two baselines (no idle connections) agree, and the
         // event loop's two measurements agree. Otherwise scheduling noise is as large as the effect.
         given: {
