@@ -7,6 +7,7 @@ import { applyComparison } from '../spec/comparison';
 import type { NetClients } from './net-clients';
 import { assertNever, type PoolTask } from './protocol';
 import { andThen, type Maybe } from '../sync/maybe';
+import { hasOwnName, ownValue } from '../spec/own-names';
 
 /**
  * The step interpreter: runs an actor's program, one step at a time, on whatever mechanism hosts it.
@@ -159,7 +160,7 @@ export class Interpreter {
 
   /** Runs a function body in its own scope with `arg` set; resolves to what it returned (null without return). */
   async runFunction(name: string, arg: unknown, extraLocals: Readonly<Record<string, unknown>> = {}): Promise<unknown> {
-    const fn = this.functions[name];
+    const fn = ownValue(this.functions, name);
     if (!fn) throw new ActorFailure(`no function named ${name}`);
     const scope = new Interpreter(this.services, this.functions, this.options);
     scope.locals.set('arg', arg);
@@ -230,7 +231,7 @@ export class Interpreter {
       const key = this.evaluate(value.at[1]);
       if (Array.isArray(container) && typeof key === 'number') return container[key] ?? null;
       if (container !== null && typeof container === 'object' && (typeof key === 'string' || typeof key === 'number')) {
-        return (container as Record<string, unknown>)[String(key)] ?? null;
+        return ownValue(container as Record<string, unknown>, String(key)) ?? null;
       }
       throw new ActorFailure(`cannot take ${JSON.stringify(key)} of ${JSON.stringify(container)}`);
     }
@@ -472,7 +473,7 @@ export class Interpreter {
       }
       case 'log': {
         const values = Object.fromEntries(Object.entries(step.values ?? {}).map(([key, v]) => [key, this.evaluate(v)]));
-        const message = step.message.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (whole, key: string) => (key in values ? this.text(values[key]) : whole));
+        const message = step.message.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (whole, key: string) => (hasOwnName(values, key) ? this.text(values[key]) : whole));
         trace.emit('log', 'I', { message }, true);
         return;
       }

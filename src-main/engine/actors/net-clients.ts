@@ -4,6 +4,7 @@ import type { Framing } from '../../net/framing';
 import type { LoopbackHost } from '../../net/loopback';
 import type { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure } from './interpreter';
+import { ownValue } from '../spec/own-names';
 
 /**
  * An actor's network clients: connections to the run's servers, one UDP socket, HTTP requests,
@@ -44,7 +45,7 @@ export class NetClients {
   ) {}
 
   address(server: string): ServerAddress {
-    const address = this.servers[server];
+    const address = ownValue(this.servers, server);
     if (!address) throw new ActorFailure(`no server named ${server} is running in this trial`);
     return address;
   }
