@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { Connection, UdpClient } from '../../net/index';
 import type { Framing } from '../../net/framing';
 import type { LoopbackHost } from '../../net/loopback';
@@ -15,6 +16,8 @@ import { ownValue } from '../spec/own-names';
 type NetModule = typeof import('../../net/index');
 let netModule: Promise<NetModule> | null = null;
 const loadNet = (): Promise<NetModule> => (netModule ??= import('../../net/index'));
+/** Files generated for send_file steps by this thread. */
+let uploads = 0;
 
 export interface ServerAddress {
   readonly host: LoopbackHost;
@@ -186,7 +189,9 @@ export class NetClients {
   async sendFile(server: string, mb: number, chunkBytes: number | undefined): Promise<Record<string, unknown>> {
     const { host, port } = this.address(server);
     const net = await loadNet();
-    const path = join(this.workDir, `upload-${this.nextId++}.bin`);
+    // Named after the process, thread and a count kept by this module: the tasks of one runner share
+    // the run folder, and each sends a file of its own.
+    const path = join(this.workDir, `upload-${process.pid}-${threadId}-${++uploads}.bin`);
     try {
       net.generateFile(path, mb);
       let lastPercent = -1;

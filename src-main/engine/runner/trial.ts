@@ -11,6 +11,7 @@ import type { ActorExitReason, ActorRecord, DeadlockReport, RunStatus, TrialReco
 import { poolSize, type EffectiveLimits } from '../spec/limits';
 import type { ActorSpec, Spec } from '../spec/spec-schema';
 import { setOwnValue } from '../spec/own-names';
+import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
@@ -391,7 +392,7 @@ export class Trial {
     for (const [name, config] of entries) {
       if (this.status !== null) return;
       try {
-        const server = await net.startServerProcess(config);
+        const server = await net.startServerProcess(await this.inRunFolder(config));
         this.servers.set(name, server);
         setOwnValue(this.serverAddresses, name, { host: server.address.host as ServerAddress['host'], port: server.address.port, protocol: config.protocol });
       } catch (error) {
@@ -399,6 +400,16 @@ export class Trial {
         return;
       }
     }
+  }
+
+  /**
+   * A server as it runs: a file-receive server's saveDir (relative in the spec) becomes its folder
+   * inside this trial's folder, created and checked part by part (no symbolic link on the way).
+   */
+  private async inRunFolder(config: NonNullable<Spec['servers']>[string]): Promise<NonNullable<Spec['servers']>[string]> {
+    const { handler } = config;
+    if (handler.kind !== 'file-receive' || handler.saveDir === undefined) return config;
+    return { ...config, handler: { ...handler, saveDir: await runFolderDir(this.options.workDir, handler.saveDir) } };
   }
 
   /** Stops every server (its port is free again afterwards) and keeps its figures as trial metrics. */

@@ -1,6 +1,7 @@
 import type { ActorSpec, CheckSpec, PrimitiveType, Quantity, Spec, Step } from './spec-schema';
 import type { SpecIssue } from './validate';
 import { ownValue } from './own-names';
+import { runPathProblem, type RunPathKind } from './run-paths';
 
 /**
  * Cross-reference checks of a resolved spec: every name a step uses exists and has the right type,
@@ -55,6 +56,10 @@ export function checkReferences(spec: Spec): SpecIssue[] {
     if (prim.type === 'bounded-semaphore' || prim.type === 'semaphore') {
       if (prim.value > 1_000_000) issues.push({ path: `primitives.${name}.value`, message: 'too large', received: String(prim.value), expected: 'at most 1000000' });
     }
+  }
+
+  for (const [name, server] of Object.entries(spec.servers ?? {})) {
+    if (server.handler.kind === 'file-receive' && server.handler.saveDir !== undefined) checkRunPath(`servers.${name}.handler.saveDir`, server.handler.saveDir, 'folder', issues);
   }
 
   const spawned = new Set<string>();
@@ -230,9 +235,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         case 'file_append':
         case 'file_write':
         case 'file_read':
-          if (step.path.startsWith('/') || step.path.startsWith('\\') || /^[A-Za-z]:/.test(step.path) || step.path.split(/[\\/]/).includes('..')) {
-            issues.push({ path: `${stepPath}.path`, message: 'files live in the run folder', received: JSON.stringify(step.path), expected: 'a relative path without ..' });
-          }
+          checkRunPath(`${stepPath}.path`, step.path, 'file', issues);
           break;
         case 'compute':
         case 'sleep':
@@ -263,6 +266,19 @@ export function checkReferences(spec: Spec): SpecIssue[] {
     if (claim.given) checkClaim(claim.given, `claims[${i}].given`, spec, groups, issues);
   });
   return issues;
+}
+
+/** A path a spec names must stay in the run folder (see run-paths.ts). */
+function checkRunPath(at: string, path: string, kind: RunPathKind, issues: SpecIssue[]): void {
+  const problem = runPathProblem(path, kind);
+  if (problem !== null) {
+    issues.push({
+      path: at,
+      message: `${kind === 'file' ? 'files' : 'folders'} live in the run's own folder, and ${problem}`,
+      received: JSON.stringify(path),
+      expected: kind === 'file' ? 'a relative path inside the run folder, such as "out/log.txt"' : 'a relative folder inside the run folder, such as "uploads" or "."',
+    });
+  }
 }
 
 function checkQuantity(q: Quantity, path: string, spec: Spec, groups: Map<string, ActorSpec>, issues: SpecIssue[]): void {
