@@ -132,6 +132,9 @@ export async function appendRunFile(root: string, relative: string, text: string
  */
 export async function replaceRunFile(root: string, relative: string, text: string, temporarySuffix: string): Promise<void> {
   const file = await runFolderFile(root, relative, true);
+  // Renaming over a link would replace the link, not its target; it is refused all the same, as every file step does.
+  const existing = await lstat(file).catch(() => null);
+  if (existing?.isSymbolicLink()) throw new RunFolderError(`${JSON.stringify(relative)} is a symbolic link; links are not followed out of the run folder`);
   const temporary = `${file}.${temporarySuffix}.tmp`;
   const handle = await openNoFollow(temporary, 'replace', JSON.stringify(`${relative}.${temporarySuffix}.tmp`));
   try {

@@ -81,7 +81,9 @@ setInterval(() => {
 process.on('message', (message: ParentToChild, handle: unknown) => {
   switch (message.type) {
     case 'serve-socket': {
-      const socket = handle as net.Socket;
+      const socket = handle as net.Socket & { allowHalfOpen: boolean };
+      // Rebuilt from the handle with default options: answers must still go out after the peer's FIN.
+      socket.allowHalfOpen = true;
       sockets.add(socket);
       const served = serveSocket(socket, createStreamSession(message.session), tally);
       void post({ type: 'serving' });
