@@ -19,7 +19,7 @@ import { SocketSet } from './tcp-listener';
 v8.setFlagsFromString('--no-concurrent-osr');
 
 const startCpu = processCpu();
-const tally = { requests: 0, bytesIn: 0, bytesOut: 0 };
+const tally = { requests: 0, bytesIn: 0, bytesOut: 0, filesRefused: 0 };
 const sockets = new SocketSet();
 let hosted: RunningServer | null = null;
 let listener: net.Server | null = null;

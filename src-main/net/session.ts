@@ -23,6 +23,8 @@ export interface SessionSink {
   write(data: Buffer): void;
   /** Close the connection once what was written has been sent. */
   end(): void;
+  /** Counts a request refused before it was served (a file-receive header: see ServerMetrics.filesRefused). */
+  refused(): void;
 }
 
 export interface StreamSession {
@@ -230,6 +232,11 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
     sink.write(Buffer.from(`error ${why}\n`, 'utf8'));
     sink.end();
   };
+  /** An upload refused at its header: answered, counted, nothing saved. */
+  const refuse = (sink: SessionSink, why: string): void => {
+    sink.refused();
+    fail(sink, why);
+  };
 
   const pump = (sink: SessionSink, done: number): MaybePromise<number> => {
     for (;;) {
@@ -240,7 +247,7 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
       if (state.kind === 'header') {
         const end = queue.indexOf(newline);
         if (end < 0) {
-          if (queue.length > MAX_FILE_HEADER) fail(sink, `no header line within ${MAX_FILE_HEADER} bytes`);
+          if (queue.length > MAX_FILE_HEADER) refuse(sink, `no header line within ${MAX_FILE_HEADER} bytes`);
           else return done;
           continue;
         }
@@ -251,11 +258,11 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
         const size = bar >= 0 ? Number(header.slice(bar + 1)) : Number.NaN;
         const badName = checkFileName(name);
         if (bar < 0 || !Number.isSafeInteger(size) || size < 0) {
-          fail(sink, `expected a header "name|size", got ${JSON.stringify(header.slice(0, 80))}`);
+          refuse(sink, `expected a header "name|size", got ${JSON.stringify(header.slice(0, 80))}`);
           continue;
         }
         if (badName) {
-          fail(sink, badName);
+          refuse(sink, badName);
           continue;
         }
         let file: WriteStream | null = null;
@@ -271,7 +278,7 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
             }
           } catch (error) {
             const code = (error as NodeJS.ErrnoException).code;
-            fail(sink, `could not save ${JSON.stringify(name)}: ${code === 'ELOOP' ? 'a symbolic link is in its place' : code === 'ENOTFILE' || code === 'EISDIR' || code === 'ENXIO' ? 'something other than a file is in its place' : messageOf(error)}`);
+            refuse(sink, `could not save ${JSON.stringify(name)}: ${code === 'ELOOP' ? 'a symbolic link is in its place' : code === 'ENOTFILE' || code === 'EISDIR' || code === 'ENXIO' ? 'something other than a file is in its place' : messageOf(error)}`);
             continue;
           }
           file = createWriteStream('', { fd, autoClose: true });

@@ -273,12 +273,13 @@ describe('file names a client sends', () => {
     });
   }
 
-  for (const model of ['event-loop', 'process-per-connection'] as const) {
+  for (const model of ['event-loop', 'thread-per-connection', 'process-per-connection'] as const) {
     test(`${model}: names with paths, .., control characters or too long are refused with an error answer; a planted link is not followed`, async () => {
       const saveDir = join(scratch, `save-${model}`);
       mkdirSync(saveDir);
       symlinkSync(target, join(saveDir, 'victim.bin'));
       const server = await startServer({ protocol: 'tcp', model, handler: { kind: 'file-receive', saveDir } });
+      let stopped = false;
       try {
         const { port } = server.address;
         const refused = ['../sentinel/escape.bin', `${sentinel}/abs.bin`, '..', 'a\u0001b', 'tab\tname', `${'n'.repeat(256)}`, 'victim.bin', 'sub\\..\\x'];
@@ -292,11 +293,44 @@ describe('file names a client sends', () => {
         expect(readFileSync(join(saveDir, '.bashrc'), 'utf8')).toBe('hi');
         expect(readdirSync(saveDir).sort()).toEqual(['.bashrc', 'victim.bin']);
         untouched();
+        const { metrics } = await server.stop();
+        stopped = true;
+        expect(metrics.filesRefused).toBe(refused.length);
+        expect(metrics.requests).toBe(1);
       } finally {
-        await server.stop();
+        if (!stopped) await server.stop();
       }
     });
   }
+});
+
+describe('file names a client sends, through the engine', () => {
+  test('a client step announcing ../../x is answered with an error, counted in the run, and nothing is written', async () => {
+    const { trial } = await runSpec(
+      {
+        version: 1,
+        servers: { files: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'file-receive', saveDir: 'in' } } },
+        actors: [
+          {
+            name: 'main',
+            kind: 'main',
+            program: [
+              { op: 'connect', server: 'files', into: 'c' },
+              { op: 'send', conn: { ref: 'c' }, data: '../../sentinel/escape.bin|3\nabc' },
+              { op: 'recv', conn: { ref: 'c' }, until: '\n', into: 'answer' },
+              { op: 'record', name: 'answer', value: { ref: 'answer' } },
+            ],
+          },
+        ],
+        claims: [{ id: 'refused', text: 'one upload refused', check: { compare: [{ metric: 'server.files.filesRefused' }, '==', { const: 1 }] } }],
+      },
+      { workRoot },
+    );
+    expect(trial.status, outcome(trial)).toBe('ok');
+    expect(String(trial.records['answer']![0])).toMatch(/^error the file name "\.\.\/\.\.\/sentinel\/escape\.bin" is not a bare name\n?$/);
+    expect(trial.metrics['server.files.filesRefused']).toBe(1);
+    untouched();
+  });
 });
 
 describe('the CLI', () => {

@@ -434,6 +434,7 @@ export class Trial {
           [`server.${name}.cpuMs`]: m.cpu.userMs + m.cpu.systemMs,
           [`server.${name}.threadsUsed`]: m.threadsUsed,
           [`server.${name}.processesUsed`]: m.processesUsed,
+          ...(server.config.handler.kind === 'file-receive' ? { [`server.${name}.filesRefused`]: m.filesRefused } : {}),
         });
       }),
     );
