@@ -130,6 +130,27 @@ describe('names of built-in object properties', () => {
   });
 });
 
+describe('paths in messages', () => {
+  test('a key with control characters is shown escaped in the issue path, never raw', () => {
+    const issues = refuse({ version: 1, shared: { 'x\u001b[2J\u0007': { scope: 'shared', initial: 0 } }, actors: [{ name: 'a', kind: 'thread', program: [] }] });
+    expect(issues.length).toBeGreaterThan(0);
+    for (const issue of issues) {
+      expect(issue.path).toBe('shared["x\\u001b[2J\\u0007"]');
+      expect(issue.path).not.toMatch(/[\u0000-\u001f]/);
+    }
+  });
+
+  test('file paths: absolute, .., backslashes, control characters and empty parts are refused at their field', () => {
+    const step = (path: string) => ({ version: 1, actors: [{ name: 'a', kind: 'thread', program: [{ op: 'file_append', path, text: 'x' }] }] });
+    for (const path of ['/etc/passwd', '../x', 'a/../../x', 'a\\b', 'C:/x', 'a//b', 'a/', 'a\u0000b', '.']) {
+      const issues = refuse(step(path));
+      expect(issues.map((i) => i.path), JSON.stringify(path)).toEqual(['actors[0].program[0].path']);
+      expect(issues[0]!.message).toMatch(/^files live in the run's own folder, and it /);
+    }
+    for (const path of ['a.txt', 'out/a.txt', './out/a.txt', '..hidden', 'a..b/c']) expect(() => validateSpec(step(path)), path).not.toThrow();
+  });
+});
+
 describe('parameter overrides', () => {
   const withParams = { version: 1, params: { n: { type: 'integer', default: 3, min: 1, max: 10 }, mode: { type: 'choice', default: 'a', choices: ['a', 'b'] } }, actors: [{ name: 'a', kind: 'thread', program: [] }] };
 

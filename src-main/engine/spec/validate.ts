@@ -55,6 +55,9 @@ export function pathToString(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    // A key that is not a plain name (control characters, spaces, a whole sentence) is shown quoted
+    // with JSON's escapes and cut short: paths are printed to terminals.
+    else if (typeof key === 'string' && !/^[A-Za-z_$][\w$-]{0,63}$/.test(key)) out += `[${excerpt(key)}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
   return out;
