@@ -261,7 +261,11 @@ export function checkRawSpec(input: unknown): SpecIssue[] {
       return issues;
     }
     if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], key: i, parent: frame, depth: frame.depth + 1, steps: frame.steps });
+      // Only containers are pushed: a shared array of a million integers costs no frames.
+      for (let i = node.length - 1; i >= 0; i--) {
+        const item: unknown = node[i];
+        if (item !== null && typeof item === 'object') stack.push({ node: item, key: i, parent: frame, depth: frame.depth + 1, steps: frame.steps });
+      }
       continue;
     }
     const record = node as Record<string, unknown>;
@@ -283,7 +287,8 @@ export function checkRawSpec(input: unknown): SpecIssue[] {
         issues.push({ path: here ? `${here}.${key}` : key, message: 'a key a spec may not use: it names the prototype of every JavaScript object', received: JSON.stringify(key), expected: 'another name' });
         continue;
       }
-      stack.push({ node: record[key], key, parent: frame, depth: frame.depth + 1, steps });
+      const child = record[key];
+      if (child !== null && typeof child === 'object') stack.push({ node: child, key, parent: frame, depth: frame.depth + 1, steps });
     }
   }
   return issues;
