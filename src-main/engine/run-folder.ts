@@ -66,6 +66,9 @@ export async function runFolderFile(root: string, relative: string, create: bool
   return join(folder, parts[parts.length - 1]!);
 }
 
+/** Sibling files written by replaceRunFile in this thread. */
+let replacements = 0;
+
 export type FileUse = 'read' | 'append' | 'replace';
 
 const FLAGS: Record<FileUse, number> = {
@@ -126,7 +129,7 @@ export async function appendRunFile(root: string, relative: string, text: string
 }
 
 /**
- * Replaces a file of the run folder whole: writes a sibling `temporaryName`, then renames it over the
+ * Replaces a file of the run folder whole: writes a sibling named with `temporarySuffix`, then renames it over the
  * file (rename replaces a link itself, never what it points to), so a reader sees the old or the new
  * content, never half of it.
  */
@@ -135,8 +138,10 @@ export async function replaceRunFile(root: string, relative: string, text: strin
   // Renaming over a link would replace the link, not its target; it is refused all the same, as every file step does.
   const existing = await lstat(file).catch(() => null);
   if (existing?.isSymbolicLink()) throw new RunFolderError(`${JSON.stringify(relative)} is a symbolic link; links are not followed out of the run folder`);
-  const temporary = `${file}.${temporarySuffix}.tmp`;
-  const handle = await openNoFollow(temporary, 'replace', JSON.stringify(`${relative}.${temporarySuffix}.tmp`));
+  // Tasks of one runner share a process and a thread: a count keeps their siblings apart too.
+  const sibling = `${temporarySuffix}.${++replacements}.tmp`;
+  const temporary = `${file}.${sibling}`;
+  const handle = await openNoFollow(temporary, 'replace', JSON.stringify(`${relative}.${sibling}`));
   try {
     await handle.writeFile(text);
   } finally {
