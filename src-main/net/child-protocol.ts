@@ -29,6 +29,7 @@ export type ParentToChild =
 /** What a serving child counted; its CPU is its whole process's. */
 export interface ChildStats {
   readonly requests: number;
+  readonly filesRefused: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly cpu: CpuTime;

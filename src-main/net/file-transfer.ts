@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Connection, type ClientEventListener } from './connection';
 import { NetError } from './errors';
@@ -21,13 +21,15 @@ export interface GeneratedFile {
 }
 
 const MB = 1024 * 1024;
+/** A symbolic link where a file is expected is refused, never followed (absent on Windows). */
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /** Writes `megabytes` of deterministic pseudo-random bytes (xorshift32 from `seed`); returns its SHA-256. */
 export function generateFile(path: string, megabytes: number, seed = 1): GeneratedFile {
   if (!(megabytes > 0) || megabytes > 4096) throw new NetError('invalid-config', `file size: ${megabytes} MB; expected more than 0 and at most 4096`);
   const total = Math.round(megabytes * MB);
   const hash = createHash('sha256');
-  const fd = openSync(path, 'w');
+  const fd = openNoFollow(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
   let state = seed >>> 0 || 1;
   try {
     for (let written = 0; written < total; ) {
@@ -49,6 +51,22 @@ export function generateFile(path: string, megabytes: number, seed = 1): Generat
     closeSync(fd);
   }
   return { path, bytes: total, sha256: hash.digest('hex') };
+}
+
+/** Opens a regular file without following a symbolic link in its last part. */
+function openNoFollow(path: string, flags: number): number {
+  let fd: number;
+  try {
+    fd = openSync(path, flags | NO_FOLLOW | (constants.O_NONBLOCK ?? 0), 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new NetError('invalid-config', `${path} is a symbolic link; it is not followed`);
+    throw error;
+  }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new NetError('invalid-config', `${path} is not a regular file`);
+  }
+  return fd;
 }
 
 export interface TransferProgress {
@@ -90,11 +108,17 @@ export async function sendFile(options: SendFileOptions): Promise<SendFileResult
   const name = options.name ?? basename(options.path);
   const badName = checkFileName(name);
   if (badName) throw new NetError('invalid-config', `sendFile name: ${badName}`);
-  const size = statSync(options.path).size;
+  const fd = openNoFollow(options.path, constants.O_RDONLY);
+  const size = fstatSync(fd).size;
   const chunkBytes = options.chunkBytes ?? 64 * 1024;
   const started = performance.now();
-  const connection = await Connection.connect({ host: options.host, port: options.port, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
-  const fd = openSync(options.path, 'r');
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ host: options.host, port: options.port, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
   const hash = createHash('sha256');
   let writes = 0;
   let refusedWrites = 0;

@@ -31,6 +31,7 @@ export type RelayToWorker =
 
 export interface WorkerStats {
   readonly requests: number;
+  readonly filesRefused: number;
   /** The worker thread's own CPU, or null where the platform cannot say. */
   readonly cpu: CpuTime | null;
 }

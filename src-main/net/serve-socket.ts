@@ -6,6 +6,7 @@ export interface StreamTally {
   requests: number;
   bytesIn: number;
   bytesOut: number;
+  filesRefused: number;
 }
 
 export interface ServedConnection {
@@ -50,6 +51,9 @@ export function serveSocket(socket: Socket, session: StreamSession, tally: Strea
     },
     end() {
       if (!socket.destroyed) socket.end();
+    },
+    refused() {
+      tally.filesRefused++;
     },
   };
 

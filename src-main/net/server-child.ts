@@ -19,7 +19,7 @@ import { SocketSet } from './tcp-listener';
 v8.setFlagsFromString('--no-concurrent-osr');
 
 const startCpu = processCpu();
-const tally = { requests: 0, bytesIn: 0, bytesOut: 0 };
+const tally = { requests: 0, bytesIn: 0, bytesOut: 0, filesRefused: 0 };
 const sockets = new SocketSet();
 let hosted: RunningServer | null = null;
 let listener: net.Server | null = null;
@@ -81,7 +81,9 @@ setInterval(() => {
 process.on('message', (message: ParentToChild, handle: unknown) => {
   switch (message.type) {
     case 'serve-socket': {
-      const socket = handle as net.Socket;
+      const socket = handle as net.Socket & { allowHalfOpen: boolean };
+      // Rebuilt from the handle with default options: answers must still go out after the peer's FIN.
+      socket.allowHalfOpen = true;
       sockets.add(socket);
       const served = serveSocket(socket, createStreamSession(message.session), tally);
       void post({ type: 'serving' });

@@ -12,6 +12,11 @@ export interface ServerMetrics {
   readonly bytesIn: number;
   readonly bytesOut: number;
   /**
+   * file-receive: uploads refused at their header, with an error answer and nothing saved (a name that
+   * is not a bare file name, a header that is not name|size, or no regular file can be opened under it).
+   */
+  readonly filesRefused: number;
+  /**
    * CPU of every thread and process that served: the server's own thread (through /proc/thread-self
    * on Linux; where that is missing, its whole process), plus each worker thread and child process.
    */
@@ -49,6 +54,7 @@ export class ServerCounters {
   requests = 0;
   bytesIn = 0;
   bytesOut = 0;
+  filesRefused = 0;
   threadsUsed = 1;
   currentThreads = 1;
   maxConcurrentThreads = 1;
@@ -113,6 +119,7 @@ export class ServerCounters {
       requests: this.requests,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
+      filesRefused: this.filesRefused,
       cpu,
       cpuScope: threadScoped ? 'server-threads' : 'hosting-process',
       cpuParts,

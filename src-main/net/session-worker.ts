@@ -13,7 +13,8 @@ const meter = new CpuMeter();
 let requests = 0;
 
 const post = (message: WorkerToRelay): void => port.postMessage(message);
-const stats = (): WorkerStats => ({ requests, cpu: meter.scope === 'thread' ? meter.elapsed() : null });
+let filesRefused = 0;
+const stats = (): WorkerStats => ({ requests, filesRefused, cpu: meter.scope === 'thread' ? meter.elapsed() : null });
 
 interface Conn {
   readonly session: StreamSession;
@@ -78,6 +79,9 @@ port.on('message', (message: RelayToWorker) => {
         sink: {
           write: (bytes) => post({ type: 'write', conn: id, bytes }),
           end: () => endConn(id, conn),
+          refused: () => {
+            filesRefused++;
+          },
         },
         backlog: [],
         busy: false,

@@ -1,6 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, constants, createWriteStream, fstatSync, openSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { ByteQueue } from './byte-queue';
 import type { HandlerSpec, Protocol } from './config';
@@ -24,6 +23,8 @@ export interface SessionSink {
   write(data: Buffer): void;
   /** Close the connection once what was written has been sent. */
   end(): void;
+  /** Counts a request refused before it was served (a file-receive header: see ServerMetrics.filesRefused). */
+  refused(): void;
 }
 
 export interface StreamSession {
@@ -195,12 +196,25 @@ function ivrSession(language: 'zh' | 'en'): StreamSession {
 
 const MAX_FILE_HEADER = 4096;
 
-/** Checks a file name from a header: a bare name, never a path, so a sender cannot write outside saveDir. */
+/** The longest file name a sender may announce, in UTF-8 bytes (what Linux file systems take). */
+export const MAX_FILE_NAME_BYTES = 255;
+
+/**
+ * Checks a file name a sender announces: a bare name (no folder, no `..`, no separator, no NUL or other
+ * control character) of at most MAX_FILE_NAME_BYTES bytes, so it can only name a file directly in
+ * saveDir. Returns why it is refused, or null. The name is quoted with JSON escapes in the answer.
+ */
 export function checkFileName(name: string): string | null {
-  if (name.length === 0 || name.length > 255) return 'the file name is empty or longer than 255 characters';
-  if (/[/\\\0]/.test(name) || name === '.' || name === '..') return `the file name ${JSON.stringify(name)} is not a bare name`;
+  const shown = JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name);
+  if (name.length === 0) return 'the file name is empty';
+  if (Buffer.byteLength(name, 'utf8') > MAX_FILE_NAME_BYTES) return `the file name ${shown} is longer than ${MAX_FILE_NAME_BYTES} bytes`;
+  if (/[\u0000-\u001f\u007f]/.test(name)) return `the file name ${shown} holds a control character`;
+  if (/[/\\]/.test(name) || name === '.' || name === '..') return `the file name ${shown} is not a bare name`;
   return null;
 }
+
+/** Opens saveDir/name for writing: never through a symbolic link there, never a FIFO or device. */
+const SAVE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
 type FileState =
   | { readonly kind: 'header' }
@@ -218,6 +232,11 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
     sink.write(Buffer.from(`error ${why}\n`, 'utf8'));
     sink.end();
   };
+  /** An upload refused at its header: answered, counted, nothing saved. */
+  const refuse = (sink: SessionSink, why: string): void => {
+    sink.refused();
+    fail(sink, why);
+  };
 
   const pump = (sink: SessionSink, done: number): MaybePromise<number> => {
     for (;;) {
@@ -228,7 +247,7 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
       if (state.kind === 'header') {
         const end = queue.indexOf(newline);
         if (end < 0) {
-          if (queue.length > MAX_FILE_HEADER) fail(sink, `no header line within ${MAX_FILE_HEADER} bytes`);
+          if (queue.length > MAX_FILE_HEADER) refuse(sink, `no header line within ${MAX_FILE_HEADER} bytes`);
           else return done;
           continue;
         }
@@ -239,17 +258,31 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
         const size = bar >= 0 ? Number(header.slice(bar + 1)) : Number.NaN;
         const badName = checkFileName(name);
         if (bar < 0 || !Number.isSafeInteger(size) || size < 0) {
-          fail(sink, `expected a header "name|size", got ${JSON.stringify(header.slice(0, 80))}`);
+          refuse(sink, `expected a header "name|size", got ${JSON.stringify(header.slice(0, 80))}`);
           continue;
         }
         if (badName) {
-          fail(sink, badName);
+          refuse(sink, badName);
           continue;
         }
         let file: WriteStream | null = null;
         if (saveDir !== undefined) {
-          file = createWriteStream(join(saveDir, name));
-          file.on('error', () => {}); // reported when the file is finished
+          // Opened here, before a byte of the body is taken: a symbolic link planted under the name
+          // (ELOOP), a folder or a FIFO is refused with an error answer.
+          let fd: number;
+          try {
+            fd = openSync(join(saveDir, name), SAVE_FLAGS, 0o644);
+            if (!fstatSync(fd).isFile()) {
+              closeSync(fd);
+              throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' });
+            }
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            refuse(sink, `could not save ${JSON.stringify(name)}: ${code === 'ELOOP' ? 'a symbolic link is in its place' : code === 'ENOTFILE' || code === 'EISDIR' || code === 'ENXIO' ? 'something other than a file is in its place' : messageOf(error)}`);
+            continue;
+          }
+          file = createWriteStream('', { fd, autoClose: true });
+          file.on('error', () => {}); // a write that fails is reported when the file is finished
         }
         state = { kind: 'body', name, size, left: size, hash: createHash('sha256'), file };
         continue;
@@ -261,18 +294,28 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
         const bytes = queue.take(take);
         body.hash.update(bytes);
         body.left -= take;
-        if (body.file && !body.file.write(bytes)) mustDrain = true;
+        if (body.file && !body.file.destroyed && !body.file.write(bytes)) mustDrain = true;
       }
       if (body.left > 0) {
         // Back-pressure from the disk reaches the socket: the caller stops feeding until we resolve.
-        if (mustDrain && body.file) return once(body.file, 'drain').then(() => pump(sink, done));
+        if (mustDrain && body.file) {
+          const file = body.file;
+          // A file that failed never drains: its error ends the wait too, and is reported at the end.
+          return new Promise<void>((resolve) => {
+            if (file.destroyed) return resolve();
+            file.once('drain', resolve);
+            file.once('close', resolve);
+          }).then(() => pump(sink, done));
+        }
         return done;
       }
       const reply = `ok ${body.size} ${body.hash.digest('hex')}\n`;
       state = { kind: 'header' };
       if (body.file) {
         const file = body.file;
-        return new Promise<void>((resolve) => file.end(() => resolve()))
+        // A stream destroyed by a failed write has nothing left to finish (end would not call back).
+        const finished = file.destroyed ? Promise.resolve() : new Promise<void>((resolve) => file.end(() => resolve()));
+        return finished
           .then(() => {
             if (file.errored) throw file.errored;
             sink.write(Buffer.from(reply));

@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import type { ActorKind } from '../run-model';
 import type { Cond, Step, Value } from '../spec/spec-schema';
 import type { TraceBuffer } from '../trace/trace-buffer';
@@ -7,6 +6,7 @@ import { applyComparison } from '../spec/comparison';
 import type { NetClients } from './net-clients';
 import { assertNever, type PoolTask } from './protocol';
 import { andThen, type Maybe } from '../sync/maybe';
+import { hasOwnName, ownValue } from '../spec/own-names';
 
 /**
  * The step interpreter: runs an actor's program, one step at a time, on whatever mechanism hosts it.
@@ -57,8 +57,8 @@ export interface ActorServices {
   readonly net: NetClients;
 }
 
-/** File steps are rare: node:fs/promises is loaded on first use, not with every actor. */
-const files = (): Promise<typeof import('node:fs/promises')> => import('node:fs/promises');
+/** File steps are rare: the run folder's file access (and node:fs/promises) is loaded on first use, not with every actor. */
+const runFolder = (): Promise<typeof import('../run-folder')> => import('../run-folder');
 /** The zombie and orphan steps start OS processes: loaded on first use only. */
 const osChildren = (): Promise<typeof import('./os-children')> => import('./os-children');
 
@@ -159,7 +159,7 @@ export class Interpreter {
 
   /** Runs a function body in its own scope with `arg` set; resolves to what it returned (null without return). */
   async runFunction(name: string, arg: unknown, extraLocals: Readonly<Record<string, unknown>> = {}): Promise<unknown> {
-    const fn = this.functions[name];
+    const fn = ownValue(this.functions, name);
     if (!fn) throw new ActorFailure(`no function named ${name}`);
     const scope = new Interpreter(this.services, this.functions, this.options);
     scope.locals.set('arg', arg);
@@ -230,7 +230,7 @@ export class Interpreter {
       const key = this.evaluate(value.at[1]);
       if (Array.isArray(container) && typeof key === 'number') return container[key] ?? null;
       if (container !== null && typeof container === 'object' && (typeof key === 'string' || typeof key === 'number')) {
-        return (container as Record<string, unknown>)[String(key)] ?? null;
+        return ownValue(container as Record<string, unknown>, String(key)) ?? null;
       }
       throw new ActorFailure(`cannot take ${JSON.stringify(key)} of ${JSON.stringify(container)}`);
     }
@@ -472,7 +472,7 @@ export class Interpreter {
       }
       case 'log': {
         const values = Object.fromEntries(Object.entries(step.values ?? {}).map(([key, v]) => [key, this.evaluate(v)]));
-        const message = step.message.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (whole, key: string) => (key in values ? this.text(values[key]) : whole));
+        const message = step.message.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (whole, key: string) => (hasOwnName(values, key) ? this.text(values[key]) : whole));
         trace.emit('log', 'I', { message }, true);
         return;
       }
@@ -501,8 +501,15 @@ export class Interpreter {
     }
   }
 
-  private filePath(relative: string): string {
-    return join(this.services.workDir, relative);
+  /** A file step's work in the run folder; a path refused there (a symbolic link, say) fails the actor. */
+  private async inRunFolder<T>(work: (folder: typeof import('../run-folder')) => Promise<T>): Promise<T> {
+    const folder = await runFolder();
+    try {
+      return await work(folder);
+    } catch (error) {
+      if (error instanceof folder.RunFolderError) throw new ActorFailure(error.message);
+      throw error;
+    }
   }
 
   private async step(step: Step): Promise<void> {
@@ -617,35 +624,28 @@ export class Interpreter {
       }
       case 'file_append': {
         const text = this.text(this.evaluate(step.text));
-        const file = this.filePath(step.path);
-        const fs = await files();
-        await fs.mkdir(dirname(file), { recursive: true });
-        await fs.appendFile(file, text);
+        await this.inRunFolder((folder) => folder.appendRunFile(this.services.workDir, step.path, text));
         trace.emit('file_append', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
         return;
       }
       case 'file_read': {
-        let text: string;
-        try {
-          text = await (await files()).readFile(this.filePath(step.path), 'utf8');
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ActorFailure(`file ${step.path} does not exist in the run folder`);
-          throw error;
-        }
+        const text = await this.inRunFolder(async (folder) => {
+          try {
+            return await folder.readRunFile(this.services.workDir, step.path);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ActorFailure(`file ${step.path} does not exist in the run folder`);
+            throw error;
+          }
+        });
         this.locals.set(step.into, text);
         trace.emit('file_read', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
         return;
       }
       case 'file_write': {
         const text = this.text(this.evaluate(step.text));
-        const file = this.filePath(step.path);
-        const fs = await files();
-        await fs.mkdir(dirname(file), { recursive: true });
-        // Replace the file whole (write a sibling, then rename), so a reader sees the old or the new
-        // content, never half of it: lost updates come from the read-modify-write, not torn files.
-        const temporary = `${file}.${this.services.self.pid}.${this.services.self.threadId}.tmp`;
-        await fs.writeFile(temporary, text);
-        await fs.rename(temporary, file);
+        // Replaced whole (a sibling written, then renamed over it): lost updates come from the
+        // read-modify-write, not from torn files.
+        await this.inRunFolder((folder) => folder.replaceRunFile(this.services.workDir, step.path, text, `${this.services.self.pid}.${this.services.self.threadId}`));
         trace.emit('file_write', 'I', { path: step.path, bytes: Buffer.byteLength(text) });
         return;
       }

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { Connection, UdpClient } from '../../net/index';
 import type { Framing } from '../../net/framing';
 import type { LoopbackHost } from '../../net/loopback';
 import type { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure } from './interpreter';
+import { ownValue } from '../spec/own-names';
 
 /**
  * An actor's network clients: connections to the run's servers, one UDP socket, HTTP requests,
@@ -14,6 +16,8 @@ import { ActorFailure } from './interpreter';
 type NetModule = typeof import('../../net/index');
 let netModule: Promise<NetModule> | null = null;
 const loadNet = (): Promise<NetModule> => (netModule ??= import('../../net/index'));
+/** Files generated for send_file steps by this thread. */
+let uploads = 0;
 
 export interface ServerAddress {
   readonly host: LoopbackHost;
@@ -44,7 +48,7 @@ export class NetClients {
   ) {}
 
   address(server: string): ServerAddress {
-    const address = this.servers[server];
+    const address = ownValue(this.servers, server);
     if (!address) throw new ActorFailure(`no server named ${server} is running in this trial`);
     return address;
   }
@@ -185,7 +189,9 @@ export class NetClients {
   async sendFile(server: string, mb: number, chunkBytes: number | undefined): Promise<Record<string, unknown>> {
     const { host, port } = this.address(server);
     const net = await loadNet();
-    const path = join(this.workDir, `upload-${this.nextId++}.bin`);
+    // Named after the process, thread and a count kept by this module: the tasks of one runner share
+    // the run folder, and each sends a file of its own.
+    const path = join(this.workDir, `upload-${process.pid}-${threadId}-${++uploads}.bin`);
     try {
       net.generateFile(path, mb);
       let lastPercent = -1;

@@ -1,6 +1,7 @@
 import type { SharedLayout } from '../sync/shared-layout';
 import type { BrokerRequest } from './protocol';
 import { ActorFailure, type VarOps } from './interpreter';
+import { ownValue } from '../spec/own-names';
 
 /**
  * Variables as an actor sees them. Shared variables are 32-bit words: the run's SharedArrayBuffer
@@ -17,7 +18,8 @@ export class WordVars implements VarOps {
   ) {}
 
   private at(name: string, index: unknown): number | null {
-    const slot = this.layout.vars[name];
+    // Own properties only: a name such as `constructor` must not reach Object.prototype and alias word 0.
+    const slot = ownValue(this.layout.vars, name);
     if (!slot) return null;
     if (!slot.array) {
       if (index !== undefined) throw new ActorFailure(`${name} is a single value, not an array`);

@@ -2,6 +2,7 @@ import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialReco
 import { applyComparison } from '../spec/comparison';
 import type { CheckSpec, ClaimSpec, Comparison, Quantity } from '../spec/spec-schema';
 import { decodeBatches, type EventBatch, type TraceEvent } from '../trace/trace-event';
+import { ownValue } from '../spec/own-names';
 
 /**
  * Claims: structured statements about a run, checked after each counted trial. No code is ever
@@ -83,13 +84,13 @@ class Evaluator {
     const { trial } = this.ctx;
     if ('const' in q) return q.const;
     if ('metric' in q) {
-      const value = trial.metrics[q.metric];
+      const value = ownValue(trial.metrics, q.metric);
       if (value === undefined) throw new Undecidable(`metric ${q.metric} was not measured`);
       return value;
     }
     if ('record' in q) {
       let values: readonly unknown[];
-      if (q.actor === undefined) values = trial.records[q.record] ?? [];
+      if (q.actor === undefined) values = ownValue(trial.records, q.record) ?? [];
       else {
         values = this.allEvents()
           .filter((e) => e.op === 'record' && e.data?.['name'] === q.record && this.matchesActor(e.actor, q.actor))
@@ -98,7 +99,7 @@ class Evaluator {
       return aggregate(values, q.agg ?? 'last', `record ${q.record}`);
     }
     if ('shared' in q) {
-      const value = trial.finalShared[q.shared];
+      const value = ownValue(trial.finalShared, q.shared);
       if (q.index === undefined) return value;
       if (!Array.isArray(value)) throw new Undecidable(`${q.shared} is not an array`);
       return value[q.index];

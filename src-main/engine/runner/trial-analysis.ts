@@ -1,5 +1,6 @@
 import type { ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
 import { decodeBatch, type EventBatch, type TraceEvent } from '../trace/trace-event';
+import { setOwnValue } from '../spec/own-names';
 
 /**
  * What a trial's events and actors say once it has ended: metrics, recorded values, section
@@ -38,7 +39,8 @@ function keyEvents(batches: readonly EventBatch[], withAcquires: boolean): Trace
 }
 
 export function analyzeTrial(input: TrialAnalysisInput): TrialRecord {
-  const records: Record<string, unknown[]> = {};
+  // A Map while collecting: record names come from specs (`constructor` is a record name like any other).
+  const recorded = new Map<string, unknown[]>();
   const inside = new Map<string, number>();
   const maxInside = new Map<string, number>();
   // The cycle formed when its last member began to wait; detection latency is measured from then.
@@ -50,7 +52,9 @@ export function analyzeTrial(input: TrialAnalysisInput): TrialRecord {
       if (cycle.some((edge) => edge.actor === event.actor && edge.waitsFor === data['prim'])) waitStarts.set(event.actor, event.t);
     } else if (event.op === 'record') {
       const name = String(data['name']);
-      (records[name] ??= []).push(data['value']);
+      const values = recorded.get(name);
+      if (values) values.push(data['value']);
+      else recorded.set(name, [data['value']]);
     } else if (event.ph === 'B' || event.ph === 'E') {
       const name = String(data['name']);
       const now = (inside.get(name) ?? 0) + (event.ph === 'B' ? 1 : -1);
@@ -58,6 +62,9 @@ export function analyzeTrial(input: TrialAnalysisInput): TrialRecord {
       maxInside.set(name, Math.max(maxInside.get(name) ?? 0, now));
     }
   }
+
+  const records: Record<string, unknown[]> = {};
+  for (const [name, values] of recorded) setOwnValue(records, name, values);
 
   const metrics: Record<string, number> = {
     wallMs: input.wallMs,

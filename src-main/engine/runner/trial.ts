@@ -10,6 +10,8 @@ import { WordVars } from '../actors/var-access';
 import type { ActorExitReason, ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
 import { poolSize, type EffectiveLimits } from '../spec/limits';
 import type { ActorSpec, Spec } from '../spec/spec-schema';
+import { setOwnValue } from '../spec/own-names';
+import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
@@ -390,14 +392,24 @@ export class Trial {
     for (const [name, config] of entries) {
       if (this.status !== null) return;
       try {
-        const server = await net.startServerProcess(config);
+        const server = await net.startServerProcess(await this.inRunFolder(config));
         this.servers.set(name, server);
-        this.serverAddresses[name] = { host: server.address.host as ServerAddress['host'], port: server.address.port, protocol: config.protocol };
+        setOwnValue(this.serverAddresses, name, { host: server.address.host as ServerAddress['host'], port: server.address.port, protocol: config.protocol });
       } catch (error) {
         this.finish('failed', `server ${name} could not start: ${(error as Error).message}`);
         return;
       }
     }
+  }
+
+  /**
+   * A server as it runs: a file-receive server's saveDir (relative in the spec) becomes its folder
+   * inside this trial's folder, created and checked part by part (no symbolic link on the way).
+   */
+  private async inRunFolder(config: NonNullable<Spec['servers']>[string]): Promise<NonNullable<Spec['servers']>[string]> {
+    const { handler } = config;
+    if (handler.kind !== 'file-receive' || handler.saveDir === undefined) return config;
+    return { ...config, handler: { ...handler, saveDir: await runFolderDir(this.options.workDir, handler.saveDir) } };
   }
 
   /** Stops every server (its port is free again afterwards) and keeps its figures as trial metrics. */
@@ -422,6 +434,7 @@ export class Trial {
           [`server.${name}.cpuMs`]: m.cpu.userMs + m.cpu.systemMs,
           [`server.${name}.threadsUsed`]: m.threadsUsed,
           [`server.${name}.processesUsed`]: m.processesUsed,
+          ...(server.config.handler.kind === 'file-receive' ? { [`server.${name}.filesRefused`]: m.filesRefused } : {}),
         });
       }),
     );
@@ -656,23 +669,23 @@ export class Trial {
         return this.instances.filter((t) => t.state === 'running' && (request.group === undefined || t.identity.group === request.group)).map((t) => t.identity.name);
       case 'managed.read': {
         const { container, key } = this.managedKey(request.name, request.index);
-        const value = container === null ? this.managed.get(request.name) : (container as Record<string | number, unknown>)[key!];
+        const value = container === null ? this.managed.get(request.name) : managedEntry(container, key!);
         return value === undefined ? null : structuredClone(value);
       }
       case 'managed.write': {
         const { container, key } = this.managedKey(request.name, request.index);
         if (container === null) this.managed.set(request.name, structuredClone(request.value));
-        else (container as Record<string | number, unknown>)[key!] = structuredClone(request.value);
+        else setManagedEntry(container, key!, structuredClone(request.value));
         return null;
       }
       case 'managed.add': {
         const { container, key } = this.managedKey(request.name, request.index);
-        const current = container === null ? this.managed.get(request.name) : (container as Record<string | number, unknown>)[key!];
+        const current = container === null ? this.managed.get(request.name) : managedEntry(container, key!);
         const base = current === undefined || current === null ? 0 : current;
         if (typeof base !== 'number') throw new ActorFailure(`cannot add to ${request.name}${key === null ? '' : `[${JSON.stringify(key)}]`}: it holds ${JSON.stringify(base)}`);
         const next = base + request.delta;
         if (container === null) this.managed.set(request.name, next);
-        else (container as Record<string | number, unknown>)[key!] = next;
+        else setManagedEntry(container, key!, next);
         return next;
       }
       case 'prim.acquire':
@@ -699,9 +712,9 @@ export class Trial {
   private finalShared(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [name, slot] of Object.entries(this.layout.vars)) {
-      out[name] = slot.array ? Array.from(this.memory.subarray(slot.offset, slot.offset + slot.length)) : this.memory[slot.offset];
+      setOwnValue(out, name, slot.array ? Array.from(this.memory.subarray(slot.offset, slot.offset + slot.length)) : this.memory[slot.offset]);
     }
-    for (const [name, value] of this.managed) out[name] = value;
+    for (const [name, value] of this.managed) setOwnValue(out, name, value);
     return out;
   }
 
@@ -755,6 +768,16 @@ export class Trial {
     });
     return { record, batches: this.batches };
   }
+}
+
+/** An entry of a managed list or object: own entries only (a key such as `constructor` is just a key). */
+function managedEntry(container: Record<string, unknown> | unknown[], key: string | number): unknown {
+  return Object.hasOwn(container, key) ? (container as Record<string | number, unknown>)[key] : undefined;
+}
+
+function setManagedEntry(container: Record<string, unknown> | unknown[], key: string | number, value: unknown): void {
+  if (Array.isArray(container)) container[key as number] = value;
+  else setOwnValue(container, String(key), value);
 }
 
 export function trialWorkDir(root: string, runId: string, index: number): string {

@@ -1,5 +1,7 @@
 import type { ActorSpec, CheckSpec, PrimitiveType, Quantity, Spec, Step } from './spec-schema';
 import type { SpecIssue } from './validate';
+import { ownValue } from './own-names';
+import { runPathProblem, type RunPathKind } from './run-paths';
 
 /**
  * Cross-reference checks of a resolved spec: every name a step uses exists and has the right type,
@@ -47,13 +49,17 @@ export function checkReferences(spec: Spec): SpecIssue[] {
 
   for (const [name, prim] of Object.entries(primitives)) {
     if (prim.type === 'condition' && prim.lock !== undefined) {
-      const lock = primitives[prim.lock];
+      const lock = ownValue(primitives, prim.lock);
       if (!lock) issues.push({ path: `primitives.${name}.lock`, message: 'no such primitive', received: JSON.stringify(prim.lock), expected: 'the name of a mutex or rlock' });
       else if (lock.type !== 'mutex' && lock.type !== 'rlock') issues.push({ path: `primitives.${name}.lock`, message: 'a condition needs a mutex or rlock', received: lock.type, expected: 'mutex or rlock' });
     }
     if (prim.type === 'bounded-semaphore' || prim.type === 'semaphore') {
       if (prim.value > 1_000_000) issues.push({ path: `primitives.${name}.value`, message: 'too large', received: String(prim.value), expected: 'at most 1000000' });
     }
+  }
+
+  for (const [name, server] of Object.entries(spec.servers ?? {})) {
+    if (server.handler.kind === 'file-receive' && server.handler.saveDir !== undefined) checkRunPath(`servers.${name}.handler.saveDir`, server.handler.saveDir, 'folder', issues);
   }
 
   const spawned = new Set<string>();
@@ -72,7 +78,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
     const crossProcess = PROCESS_KINDS.has(actor.kind);
     for (const { step, path: stepPath } of walkSteps(programSteps, programPath)) {
       const needPrim = (field: string, prim: string, allowed: readonly PrimitiveType[]): void => {
-        const def = primitives[prim];
+        const def = ownValue(primitives, prim);
         if (!def) {
           const names = Object.keys(primitives);
           issues.push({ path: `${stepPath}.${field}`, message: 'no such primitive', received: JSON.stringify(prim), expected: names.length ? `one of ${list(names)}` : 'a name declared in primitives' });
@@ -81,7 +87,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         if (!allowed.includes(def.type)) {
           issues.push({ path: `${stepPath}.${field}`, message: `${step.op} does not apply to a ${def.type}`, received: `${prim} (${def.type})`, expected: `a ${list(allowed)}` });
         }
-        const lockOf = def.type === 'condition' && def.lock ? primitives[def.lock] : undefined;
+        const lockOf = def.type === 'condition' && def.lock ? ownValue(primitives, def.lock) : undefined;
         const reach = def.reach ?? 'cross-process';
         if (crossProcess && (reach === 'in-process' || lockOf?.reach === 'in-process')) {
           issues.push({
@@ -93,7 +99,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         }
       };
       const needVar = (field: string, name: string, indexed: boolean): void => {
-        const def = shared[name];
+        const def = ownValue(shared, name);
         if (!def) {
           const names = Object.keys(shared);
           issues.push({ path: `${stepPath}.${field}`, message: 'no such shared variable', received: JSON.stringify(name), expected: names.length ? `one of ${list(names)}` : 'a name declared in shared' });
@@ -104,7 +110,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         }
       };
       const needQueue = (name: string): void => {
-        if (!queues[name]) {
+        if (!ownValue(queues, name)) {
           const names = Object.keys(queues);
           issues.push({ path: `${stepPath}.queue`, message: 'no such queue', received: JSON.stringify(name), expected: names.length ? `one of ${list(names)}` : 'a name declared in queues' });
         }
@@ -176,13 +182,13 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         case 'submit':
         case 'map':
         case 'shutdown': {
-          if (!pools[step.pool]) {
+          if (!ownValue(pools, step.pool)) {
             const names = Object.keys(pools);
             issues.push({ path: `${stepPath}.pool`, message: 'no such pool', received: JSON.stringify(step.pool), expected: names.length ? `one of ${list(names)}` : 'a name declared in pools' });
           }
           const named = step.op === 'shutdown' ? [] : [['function', step.function] as const, ...(step.op === 'submit' && step.callback ? [['callback', step.callback] as const] : [])];
           for (const [field, fnName] of named) {
-            if (!functions[fnName]) {
+            if (!ownValue(functions, fnName)) {
               const names = Object.keys(functions);
               issues.push({ path: `${stepPath}.${field}`, message: 'no such function', received: JSON.stringify(fnName), expected: names.length ? `one of ${list(names)}` : 'a name declared in functions' });
             }
@@ -199,7 +205,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         case 'http_get':
         case 'load':
         case 'send_file': {
-          const server = (spec.servers ?? {})[step.server];
+          const server = ownValue(spec.servers, step.server);
           if (!server) {
             const names = Object.keys(spec.servers ?? {});
             issues.push({ path: `${stepPath}.server`, message: 'no such server', received: JSON.stringify(step.server), expected: names.length ? `one of ${list(names)}` : 'a name declared in servers' });
@@ -229,9 +235,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         case 'file_append':
         case 'file_write':
         case 'file_read':
-          if (step.path.startsWith('/') || step.path.startsWith('\\') || /^[A-Za-z]:/.test(step.path) || step.path.split(/[\\/]/).includes('..')) {
-            issues.push({ path: `${stepPath}.path`, message: 'files live in the run folder', received: JSON.stringify(step.path), expected: 'a relative path without ..' });
-          }
+          checkRunPath(`${stepPath}.path`, step.path, 'file', issues);
           break;
         case 'compute':
         case 'sleep':
@@ -264,8 +268,21 @@ export function checkReferences(spec: Spec): SpecIssue[] {
   return issues;
 }
 
+/** A path a spec names must stay in the run folder (see run-paths.ts). */
+function checkRunPath(at: string, path: string, kind: RunPathKind, issues: SpecIssue[]): void {
+  const problem = runPathProblem(path, kind);
+  if (problem !== null) {
+    issues.push({
+      path: at,
+      message: `${kind === 'file' ? 'files' : 'folders'} live in the run's own folder, and ${problem}`,
+      received: JSON.stringify(path),
+      expected: kind === 'file' ? 'a relative path inside the run folder, such as "out/log.txt"' : 'a relative folder inside the run folder, such as "uploads" or "."',
+    });
+  }
+}
+
 function checkQuantity(q: Quantity, path: string, spec: Spec, groups: Map<string, ActorSpec>, issues: SpecIssue[]): void {
-  if ('shared' in q && !(spec.shared ?? {})[q.shared]) issues.push({ path: `${path}.shared`, message: 'no such shared variable', received: JSON.stringify(q.shared) });
+  if ('shared' in q && !ownValue(spec.shared, q.shared)) issues.push({ path: `${path}.shared`, message: 'no such shared variable', received: JSON.stringify(q.shared) });
   const pools = Object.keys(spec.pools ?? {});
   const known = (name: string): boolean => groups.has(name) || pools.includes(name) || pools.some((pool) => name === `${pool}-callbacks`);
   if ('actors' in q && !known(q.actors)) issues.push({ path: `${path}.actors`, message: 'no such actor or pool', received: JSON.stringify(q.actors) });

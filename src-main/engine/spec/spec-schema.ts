@@ -12,8 +12,9 @@ import { framingSchema, handlerSchema, serverConfigSchema } from '../../net/conf
 
 export const SPEC_VERSION = 1;
 
-const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
-const name = () => z.string().regex(NAME_PATTERN, 'a name: a letter or _, then letters, digits, _ or -, at most 64');
+/** `__proto__` is no name: assigned as a key of a plain object, it replaces the object's prototype. */
+const NAME_PATTERN = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const name = () => z.string().regex(NAME_PATTERN, 'a name: a letter or _, then letters, digits, _ or -, at most 64 (not __proto__)');
 
 const localizedText = z.strictObject({ en: z.string().max(20_000), zh: z.string().max(20_000) });
 const text = z.union([z.string().max(20_000), localizedText]);

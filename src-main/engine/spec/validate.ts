@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { authoredSpecSchema, resolvedSpecSchema, type Spec, type Step, type PrimitiveType } from './spec-schema';
 import { checkReferences } from './references';
 import { DEFAULT_LIMIT_CAPS, resolveLimits, type LimitCaps, type EffectiveLimits } from './limits';
+import { hasOwnName, isBuiltInName, ownValue, setOwnValue } from './own-names';
 
 /**
  * Validation of experiment specs: a bad spec is refused before anything starts, with every error
@@ -54,6 +55,9 @@ export function pathToString(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    // A key that is not a plain name (control characters, spaces, a whole sentence) is shown quoted
+    // with JSON's escapes and cut short: paths are printed to terminals.
+    else if (typeof key === 'string' && !/^[A-Za-z_$][\w$-]{0,63}$/.test(key)) out += `[${excerpt(key)}]`;
     else out += out ? `.${String(key)}` : String(key);
   }
   return out;
@@ -73,7 +77,7 @@ function excerpt(value: unknown): string {
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let node: unknown = root;
   for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
@@ -205,7 +209,7 @@ function substitute(node: unknown, params: ParamValues, path: PropertyKey[], iss
   const keys = Object.keys(record);
   if (keys.length === 1 && keys[0] === 'param' && typeof record['param'] === 'string') {
     const name = record['param'];
-    if (!(name in params)) {
+    if (!hasOwnName(params, name)) {
       issues.push({ path: pathToString(path), message: 'unknown parameter', received: excerpt(name), expected: Object.keys(params).length ? `one of ${Object.keys(params).join(', ')}` : 'a parameter declared in params' });
       return node;
     }
@@ -214,9 +218,97 @@ function substitute(node: unknown, params: ParamValues, path: PropertyKey[], iss
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     // Parameter declarations hold defaults, not references.
-    out[key] = path.length === 0 && key === 'params' ? record[key] : substitute(record[key], params, [...path, key], issues);
+    setOwnValue(out, key, path.length === 0 && key === 'params' ? record[key] : substitute(record[key], params, [...path, key], issues));
   }
   return out;
+}
+
+/** How deep repeat, if and section may nest inside each other (a program at the top is level 1). */
+export const MAX_STEP_NESTING = 32;
+/** How deep any JSON of a spec may nest (objects and arrays): expressions, conditions, managed values. */
+export const MAX_JSON_DEPTH = 256;
+
+interface RawFrame {
+  readonly node: unknown;
+  readonly key: PropertyKey | null;
+  readonly parent: RawFrame | null;
+  readonly depth: number;
+  /** Steps enclosing this node, itself included. */
+  readonly steps: number;
+}
+
+function rawPath(frame: RawFrame): string {
+  const keys: PropertyKey[] = [];
+  for (let at: RawFrame | null = frame; at !== null && at.key !== null; at = at.parent) keys.push(at.key);
+  return pathToString(keys.reverse());
+}
+
+/**
+ * Checks the raw JSON before anything walks it recursively (zod's parsing included): nesting depth
+ * of steps and of JSON as a whole, and no `__proto__` key anywhere (assigning one to a plain object
+ * replaces its prototype instead of adding a key). Iterative, so a 100,000-deep input cannot exhaust
+ * the stack; it stops at the first nesting problem.
+ */
+export function checkRawSpec(input: unknown): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const stack: RawFrame[] = [{ node: input, key: null, parent: null, depth: 0, steps: 0 }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const { node } = frame;
+    if (node === null || typeof node !== 'object') continue;
+    if (frame.depth > MAX_JSON_DEPTH) {
+      issues.push({ path: rawPath(frame), message: `nested more than ${MAX_JSON_DEPTH} levels deep`, received: `more than ${MAX_JSON_DEPTH} levels of objects and arrays`, expected: `at most ${MAX_JSON_DEPTH} levels` });
+      return issues;
+    }
+    if (Array.isArray(node)) {
+      // Only containers are pushed: a shared array of a million integers costs no frames.
+      for (let i = node.length - 1; i >= 0; i--) {
+        const item: unknown = node[i];
+        if (item !== null && typeof item === 'object') stack.push({ node: item, key: i, parent: frame, depth: frame.depth + 1, steps: frame.steps });
+      }
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    const steps = frame.steps + (Object.hasOwn(record, 'op') && typeof record['op'] === 'string' ? 1 : 0);
+    if (steps > MAX_STEP_NESTING) {
+      issues.push({
+        path: rawPath(frame),
+        message: `steps nested more than ${MAX_STEP_NESTING} levels deep (repeat, if and section inside each other)`,
+        received: `a step at level ${steps}`,
+        expected: `at most ${MAX_STEP_NESTING} levels`,
+      });
+      return issues;
+    }
+    const keys = Object.keys(record);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      if (key === '__proto__') {
+        const here = rawPath(frame);
+        issues.push({ path: here ? `${here}.${key}` : key, message: 'a key a spec may not use: it names the prototype of every JavaScript object', received: JSON.stringify(key), expected: 'another name' });
+        continue;
+      }
+      const child = record[key];
+      if (child !== null && typeof child === 'object') stack.push({ node: child, key, parent: frame, depth: frame.depth + 1, steps });
+    }
+  }
+  return issues;
+}
+
+const DECLARING_SECTIONS = ['params', 'shared', 'primitives', 'queues', 'functions', 'servers', 'pools'] as const;
+
+/** Names a spec declares that are built into every JavaScript object (`constructor`, `toString`, ...): refused. */
+function builtInDeclarations(input: Readonly<Record<string, unknown>>): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  for (const section of DECLARING_SECTIONS) {
+    const declared = ownValue(input, section);
+    if (declared === null || typeof declared !== 'object' || Array.isArray(declared)) continue;
+    for (const name of Object.keys(declared)) {
+      if (isBuiltInName(name)) {
+        issues.push({ path: `${section}.${name}`, message: `${JSON.stringify(name)} is a name every JavaScript object has built in; choose another name`, received: JSON.stringify(name), expected: 'a name that is not constructor, toString, valueOf, hasOwnProperty, __proto__ or another property of Object.prototype' });
+      }
+    }
+  }
+  return issues;
 }
 
 /**
@@ -228,10 +320,13 @@ export function validateSpec(input: unknown, options: ValidateOptions = {}): Val
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new SpecError([{ path: '', message: 'a spec is a JSON object', received: excerpt(input), expected: 'an object with version and actors' }]);
   }
+  const raw = checkRawSpec(input);
+  if (raw.length) throw new SpecError(raw);
   const authored = authoredSpecSchema.safeParse(input);
   if (!authored.success) throw new SpecError(zodIssues(authored.error, input));
 
-  const issues: SpecIssue[] = [];
+  const issues: SpecIssue[] = builtInDeclarations(input as Record<string, unknown>);
+  if (issues.length) throw new SpecError(issues);
   const declared = authored.data.params ?? {};
   const params: ParamValues = {};
   for (const [name, def] of Object.entries(declared)) {
@@ -243,11 +338,23 @@ export function validateSpec(input: unknown, options: ValidateOptions = {}): Val
     }
     params[name] = def.default;
   }
-  for (const [name, raw] of Object.entries(options.overrides ?? {})) {
-    const def = declared[name];
+  // Overrides come from a command line or a message: their names are checked like the spec's, own keys only.
+  const overrides: unknown = options.overrides ?? {};
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new SpecError([{ path: '--set', message: 'parameter overrides are an object of name: value', received: excerpt(overrides), expected: 'an object such as {"threads": 4}' }]);
+  }
+  for (const name of Object.keys(overrides)) {
+    const raw = (overrides as Record<string, unknown>)[name];
+    const def = ownValue(declared, name);
+    // A name that is not a plain name is shown quoted (JSON escapes control characters), and cut short.
+    const shown = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(name) ? name : excerpt(name);
     if (!def) {
       const names = Object.keys(declared);
-      issues.push({ path: `--set ${name}`, message: 'no such parameter', received: excerpt(raw), expected: names.length ? `one of ${names.join(', ')}` : 'nothing: this spec has no parameters' });
+      issues.push({ path: `--set ${shown}`, message: 'no such parameter', received: excerpt(raw), expected: names.length ? `one of ${names.join(', ')}` : 'nothing: this spec has no parameters' });
+      continue;
+    }
+    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
+      issues.push({ path: `--set ${name}`, message: 'not a valid value', received: excerpt(raw), expected: 'a number, a string or true/false' });
       continue;
     }
     const coerced = coerceOverride(name, raw, def);

@@ -17,6 +17,7 @@ import {
 import { ACTOR_WAIT_SEQ, ACTOR_WAITING_ON, actorWord, type PrimSlot, type SharedLayout } from './shared-layout';
 import { deadlineFrom, runAwaiting, runBlocking } from './drivers';
 import { andThen, type Maybe } from './maybe';
+import { ownValue } from '../spec/own-names';
 
 /**
  * One actor's handle on the shared primitives: it names primitives, keeps the wait table that the
@@ -47,7 +48,7 @@ export class PrimitiveAccess {
   }
 
   slot(name: string): PrimSlot {
-    const slot = this.layout.primByName[name];
+    const slot = ownValue(this.layout.primByName, name);
     if (!slot) throw new PrimitiveError(`no primitive named ${name}`);
     return slot;
   }

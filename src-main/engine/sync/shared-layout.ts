@@ -1,4 +1,5 @@
 import type { Spec, PrimitiveType } from '../spec/spec-schema';
+import { setOwnValue } from '../spec/own-names';
 
 /**
  * Where everything shared lives in one SharedArrayBuffer of 32-bit words: shared variables,
@@ -51,7 +52,7 @@ export function buildLayout(spec: Spec, actorCount: number): SharedLayout {
   for (const [name, def] of Object.entries(spec.shared ?? {})) {
     if (def.scope !== 'shared') continue;
     const length = Array.isArray(def.initial) ? def.initial.length : 1;
-    vars[name] = { offset, length, array: Array.isArray(def.initial) };
+    setOwnValue(vars, name, { offset, length, array: Array.isArray(def.initial) });
     offset += length;
   }
   const prims: PrimSlot[] = [];

@@ -17,7 +17,7 @@ import { sessionSpecOf, type ModelContext, type ModelServer } from './model';
 /** The children of one server: started, counted, asked for their numbers, stopped. */
 export class ChildGroup {
   private readonly live = new Set<NetChild>();
-  private ended = { requests: 0, bytesIn: 0, bytesOut: 0 };
+  private ended = { requests: 0, bytesIn: 0, bytesOut: 0, filesRefused: 0 };
   private stopping = false;
 
   constructor(
@@ -63,6 +63,7 @@ export class ChildGroup {
           requests: this.ended.requests + final.stats.requests,
           bytesIn: this.ended.bytesIn + final.stats.bytesIn,
           bytesOut: this.ended.bytesOut + final.stats.bytesOut,
+          filesRefused: this.ended.filesRefused + final.stats.filesRefused,
         };
       } else {
         this.ctx.emit({ type: 'error', message: `[pid ${child.pid}] exited without its final report (code ${code}, signal ${signal})${child.stderr ? `: ${child.stderr}` : ''}` });
@@ -78,18 +79,20 @@ export class ChildGroup {
   async collect(): Promise<CpuTime> {
     const asked = [...this.live];
     const reports: (ChildReport | null)[] = await Promise.all(asked.map((child) => child.report()));
-    let { requests, bytesIn, bytesOut } = this.ended;
+    let { requests, bytesIn, bytesOut, filesRefused } = this.ended;
     let cpu = ZERO_CPU;
     for (const [i, report] of reports.entries()) {
       if (!report || !this.live.has(asked[i]!)) continue;
       requests += report.stats.requests;
       bytesIn += report.stats.bytesIn;
       bytesOut += report.stats.bytesOut;
+      filesRefused += report.stats.filesRefused;
       cpu = addCpu(cpu, report.stats.cpu);
     }
     this.counters.requests = requests;
     this.counters.bytesIn = bytesIn;
     this.counters.bytesOut = bytesOut;
+    this.counters.filesRefused = filesRefused;
     return cpu;
   }
 

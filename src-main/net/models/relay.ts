@@ -106,6 +106,7 @@ async function startRelayModel(ctx: ModelContext, mode: 'per-connection' | 'pool
     async metrics() {
       const totals = await workers.totals();
       counters.requests = totals.requests;
+      counters.filesRefused = totals.filesRefused;
       return counters.snapshot(meter, totals.cpu);
     },
     async stop(graceMs) {
@@ -113,7 +114,9 @@ async function startRelayModel(ctx: ModelContext, mode: 'per-connection' | 'pool
       const forced = await tracked.endAll(graceMs);
       await listenerClosed;
       await workers.stopAll(graceMs);
-      counters.requests = (await workers.totals()).requests;
+      const totals = await workers.totals();
+      counters.requests = totals.requests;
+      counters.filesRefused = totals.filesRefused;
       return forced;
     },
   };

@@ -167,6 +167,9 @@ export async function startScanning(ctx: ModelContext): Promise<ModelServer> {
         end() {
           if (!socket.destroyed) socket.end();
         },
+        refused() {
+          counters.filesRefused++;
+        },
       },
       busy: false,
       ended: false,

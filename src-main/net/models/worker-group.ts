@@ -74,6 +74,7 @@ export class RelayWorker {
 export class WorkerGroup {
   private readonly live = new Set<RelayWorker>();
   private endedRequests = 0;
+  private endedFilesRefused = 0;
   private stopping = false;
 
   constructor(
@@ -94,6 +95,7 @@ export class WorkerGroup {
     void relay.exited.then((code) => {
       this.live.delete(relay);
       this.endedRequests += relay.finalStats?.requests ?? 0;
+      this.endedFilesRefused += relay.finalStats?.filesRefused ?? 0;
       this.counters.threadEnded(relay.finalStats?.cpu ?? null);
       this.ctx.emit({ type: 'thread-exited', threadId: relay.threadId, code });
       if (data.mode === 'pool' && !this.stopping) this.ctx.crash(new Error(`[thread ${relay.threadId}] a pool thread ended while the server was running (exit code ${code})`));
@@ -102,18 +104,20 @@ export class WorkerGroup {
   }
 
   /** Requests answered and CPU used by every worker so far, the ended ones included. */
-  async totals(): Promise<{ requests: number; cpu: CpuTime }> {
+  async totals(): Promise<{ requests: number; filesRefused: number; cpu: CpuTime }> {
     const asked = [...this.live];
     const answers = await Promise.all(asked.map((relay) => relay.stats()));
     // A worker that ended while we asked is already in endedRequests and counters' ended CPU.
     let requests = this.endedRequests;
+    let filesRefused = this.endedFilesRefused;
     let cpu = ZERO_CPU;
     for (const [i, stats] of answers.entries()) {
       if (!stats || !this.live.has(asked[i]!)) continue;
       requests += stats.requests;
+      filesRefused += stats.filesRefused;
       if (stats.cpu) cpu = addCpu(cpu, stats.cpu);
     }
-    return { requests, cpu };
+    return { requests, filesRefused, cpu };
   }
 
   /** Asks every worker to stop, waits up to graceMs, then terminates the rest. */
