@@ -66,8 +66,9 @@ test('Ctrl-C during a CPU-bound task run ends the CLI quickly: run cancelled in 
   const { db, specFile, marker } = setup({
     version: 1,
     actors: [
-      { name: 't', kind: 'task', count: 2, program: [{ op: 'compute', iterations: FOREVER }] },
+      // Actors start in spec order: the process is forked before the tasks take the runner's loop.
       { name: 'p', kind: 'process', program: [{ op: 'sleep', ms: 600_000 }] },
+      { name: 't', kind: 'task', count: 2, program: [{ op: 'compute', iterations: FOREVER }] },
     ],
   });
   const cli = startCli(['--db', db, 'run', specFile], marker);
@@ -89,14 +90,15 @@ test('the runner dies with its parent, even while a task is inside a synchronous
   const { db, specFile, marker } = setup({
     version: 1,
     actors: [
-      { name: 't', kind: 'task', program: [{ op: 'compute', iterations: FOREVER }] },
       { name: 'p', kind: 'process', count: 2, program: [{ op: 'sleep', ms: 600_000 }] },
+      { name: 't', kind: 'task', program: [{ op: 'compute', iterations: FOREVER }] },
     ],
   });
   const cli = startCli(['--db', db, 'run', specFile], marker);
   started.push(cli);
   const runner = await busyRunner(marker, 500);
   expect(markedProcesses(marker)).toContain(runner);
+  expect(markedProcesses(marker).length).toBeGreaterThanOrEqual(4); // the CLI, the runner, two process actors
   cli.child.kill('SIGKILL');
   await cli.exited;
   // The guard thread polls the parent pid every 50 ms; the actors go with the runner's tree.

@@ -5,7 +5,8 @@ import { assertNever } from '../actors/protocol';
 import { entryPath } from '../entry-paths';
 import { runExperiment, type RunSink } from './experiment';
 import type { GuardData, GuardMessage } from './runner-guard';
-import { toRunnerError, type ParentToRunner, type RunnerStart, type RunnerToParent } from './runner-protocol';
+import { killProcessTree } from './process-tree';
+import { RUN_MARKER_ENV, toRunnerError, type ParentToRunner, type RunnerStart, type RunnerToParent } from './runner-protocol';
 
 /**
  * The runner process: runs one experiment and records it through its own RunWriter, while the
@@ -42,6 +43,7 @@ function reportingHosts(guard: Worker): ActorHosts {
     start(init, onMessage, options) {
       const handle = host.start(init, onMessage, options);
       if (handle.pid !== null && handle.pid !== process.pid) {
+        actorGroups.add(handle.pid);
         guard.postMessage({ type: 'actor-group', pid: handle.pid } satisfies GuardMessage);
         send({ type: 'actor-started', pid: handle.pid });
       }
@@ -53,6 +55,8 @@ function reportingHosts(guard: Worker): ActorHosts {
 
 const controller = new AbortController();
 let started = false;
+let runId: string | null = null;
+const actorGroups = new Set<number>();
 
 async function runOne(start: RunnerStart): Promise<void> {
   const guard = new Worker(entryPath('runner-guard'), {
@@ -93,6 +97,7 @@ process.on('message', (message: ParentToRunner) => {
     case 'start':
       if (started) throw new Error('runner: a runner process runs one experiment; it got a second start');
       started = true;
+      runId = message.start.runId;
       void runOne(message.start);
       return;
     case 'cancel':
@@ -104,9 +109,15 @@ process.on('message', (message: ParentToRunner) => {
   }
 });
 
-// The parent went away while this loop is free: nothing is left to report to. The guard covers the
-// case where this loop is busy.
+// The parent died (this loop noticed first; the guard thread covers a busy loop). Nobody cancelled the
+// run: the tree ends at once and the run stays 'running' with this process as its owner, so the next
+// opening of the history marks it 'interrupted', with every committed event kept.
 process.on('disconnect', () => {
-  controller.abort();
-  setTimeout(() => process.exit(1), 2_000).unref();
+  killProcessTree(process.pid, { marker: `${RUN_MARKER_ENV}=${runId ?? ''}`, groups: actorGroups, includeRoot: false });
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    // not a group leader (a platform without groups)
+  }
+  process.kill(process.pid, 'SIGKILL');
 });
