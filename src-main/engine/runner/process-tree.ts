@@ -48,6 +48,11 @@ function hasMarker(pid: number, marker: string): boolean {
   }
 }
 
+/** Live processes (the caller excluded) whose environment holds `marker` ("NAME=value"). */
+export function markedProcesses(marker: string): number[] {
+  return listPids().filter((pid) => pid !== process.pid && hasMarker(pid, marker) && isProcessRunning(pid));
+}
+
 /** Live processes below `rootPid` (not the root), plus those whose environment holds `marker` ("NAME=value"). */
 export function treeMembers(rootPid: number, marker?: string): number[] {
   const entries = listPids().map(readEntry).filter((e): e is ProcEntry => e !== null && e.state !== 'Z' && e.state !== 'X');

@@ -71,7 +71,9 @@ export class RunnerProcess {
       detached: true,
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, [RUN_MARKER_ENV]: runId },
+      // In the app this is Electron's binary run as Node (the runAsNode fuse is on); Electron's fork sets
+      // ELECTRON_RUN_AS_NODE itself, and setting it here keeps that true for an env given explicitly.
+      env: { ...process.env, [RUN_MARKER_ENV]: runId, ...(process.versions['electron'] ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
     });
     if (this.child.pid === undefined) throw new Error('could not start the runner process');
     this.pid = this.child.pid;
