@@ -118,3 +118,19 @@ export function killProcessTree(rootPid: number, options: KillTreeOptions = {}):
   }
   return [...members];
 }
+
+/**
+ * SIGKILLs every process carrying `marker` and the named group leaders that still carry it, each with
+ * its group: the sweep after a tree's root is gone (its pid may already belong to someone else, so
+ * neither the root nor parent links are trusted any more).
+ */
+export function killMarkedProcesses(marker: string, groups: Iterable<number> = []): number[] {
+  const members = new Set(markedProcesses(marker));
+  for (const pid of groups) if (hasMarker(pid, marker)) members.add(pid);
+  members.delete(process.pid);
+  for (const pid of members) {
+    signal(-pid, 'SIGKILL');
+    signal(pid, 'SIGKILL');
+  }
+  return [...members];
+}

@@ -4,7 +4,7 @@ import { assertNever } from '../actors/protocol';
 import { entryPath } from '../entry-paths';
 import type { RunProgress, RunStatus } from '../run-model';
 import type { EventBatch } from '../trace/trace-event';
-import { killProcessTree } from './process-tree';
+import { killMarkedProcesses, killProcessTree } from './process-tree';
 import { RUN_MARKER_ENV, type ParentToRunner, type RunnerError, type RunnerStart, type RunnerToParent } from './runner-protocol';
 
 /**
@@ -87,15 +87,25 @@ export class RunnerProcess {
         this.exited = true;
         this.clearTimers();
         // Whatever of the tree outlived the runner (adopted by init by now) carries the run's marker.
-        killProcessTree(this.pid, { marker: this.marker, groups: this.groups });
-        const stderr = this.stderrTail.trim().split('\n').slice(-3).join(' ');
-        resolve(
-          this.result ?? {
-            kind: 'killed',
-            status: 'failed',
-            reason: `the runner process ended unexpectedly (exit code ${code}, signal ${signal})${stderr ? `: ${stderr}` : ''}`,
-          },
-        );
+        killMarkedProcesses(this.marker, this.groups);
+        const settle = (): void => {
+          const stderr = this.stderrTail.trim().split('\n').slice(-3).join(' ');
+          resolve(
+            this.result ?? {
+              kind: 'killed',
+              status: 'failed',
+              reason: `the runner process ended unexpectedly (exit code ${code}, signal ${signal})${stderr ? `: ${stderr}` : ''}`,
+            },
+          );
+        };
+        // 'exit' can come before the runner's last messages ('done', 'failed') have been read; the
+        // channel's 'disconnect' comes after them (bounded: a killed runner's channel just closes).
+        if (!this.child.connected) return settle();
+        const timer = setTimeout(settle, 1_000);
+        this.child.once('disconnect', () => {
+          clearTimeout(timer);
+          settle();
+        });
       });
     });
     this.post({ type: 'start', start: { ...options.start, relayBatches: options.onBatch !== undefined, parentPid: process.pid } });
