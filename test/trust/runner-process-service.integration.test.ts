@@ -7,7 +7,8 @@ import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { RUN_MARKER_ENV } from '../../src-main/engine/runner/runner-protocol';
 import type { EventBatch } from '../../src-main/engine/trace/trace-event';
 import { LabService } from '../../src-main/service/lab-service';
-import { busyRunner, leftAfter } from './runner-process-helpers';
+import { pollUntil } from '../engine/helpers/procfs';
+import { busyRunner, leftAfter, markedProcesses } from './runner-process-helpers';
 
 /** LabService runs each experiment in a runner process and stays free to answer while it computes. */
 
@@ -52,6 +53,28 @@ test('while a task computes in its runner the service answers; cancel of the stu
   expect(await leftAfter(marker)).toEqual([]);
   expect(service.activeRuns()).toEqual([]);
   expect(service.cancel(runId)).toBe(false);
+});
+
+test('a runner that answers cancel ends the run itself: cancelled, its trial recorded, nothing left', async () => {
+  const { runId, done } = await service.startRun({
+    spec: {
+      version: 1,
+      actors: [
+        { name: 'p', kind: 'process', count: 2, program: [{ op: 'sleep', ms: 600_000 }] },
+        { name: 'k', kind: 'task', program: [{ op: 'sleep', ms: 600_000 }] },
+      ],
+    },
+  });
+  const marker = `${RUN_MARKER_ENV}=${runId}`;
+  // The runner and both process actors are up (the runner's writer and guard are threads).
+  expect(await pollUntil(() => markedProcesses(marker).length >= 3, 30_000)).toBe(true);
+  service.cancel(runId);
+  const run = await done;
+  expect(run.status).toBe('cancelled');
+  expect(run.error).toBe('cancelled by the user');
+  expect(run.trials.map((t) => t.status)).toEqual(['cancelled']);
+  expect(run.trials[0]!.actors.map((a) => a.exit)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  expect(await leftAfter(marker)).toEqual([]);
 });
 
 test('live batches cross from the runner to onBatch: every stored event was relayed once', async () => {
