@@ -26,7 +26,8 @@ import { StoreInputError, type ExperimentInput, type SavedExperiment } from '../
 /**
  * LabService: the one API every front end calls — the CLI, browser mode and the Electron app.
  * It owns the store's connection and runs experiments, each in a runner process of its own (which
- * records the run through its own writer); front ends never reach into the engine's insides. Errors a person caused are LabErrors with a code.
+ * records the run through its own writer); front ends never reach into the engine's insides. Errors a
+ * person caused are LabErrors with a code.
  */
 
 export type LabErrorCode = 'bad-input' | 'not-found' | 'conflict' | 'unavailable';
