@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { RUN_MARKER_ENV } from '../../src-main/engine/runner/runner-protocol';
 import type { EventBatch } from '../../src-main/engine/trace/trace-event';
+import { startLabServer } from '../../src-main/serve/lab-server';
 import { LabService } from '../../src-main/service/lab-service';
 import { pollUntil } from '../engine/helpers/procfs';
 import { busyRunner, leftAfter, markedProcesses } from './runner-process-helpers';
@@ -53,6 +54,33 @@ test('while a task computes in its runner the service answers; cancel of the stu
   expect(await leftAfter(marker)).toEqual([]);
   expect(service.activeRuns()).toEqual([]);
   expect(service.cancel(runId)).toBe(false);
+});
+
+test('browser mode answers HTTP requests while 8 tasks compute in the runner; cancel then ends the stuck run', async () => {
+  const root = join(dir, 'renderer');
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>lab</title>');
+  const server = await startLabServer({ service, rendererRoot: root });
+  try {
+    const { runId, done } = await service.startRun({
+      spec: { version: 1, actors: [{ name: 't', kind: 'task', count: 8, program: [{ op: 'compute', iterations: 1e11 }] }] },
+    });
+    await busyRunner(`${RUN_MARKER_ENV}=${runId}`, 500);
+    const latencies: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const asked = performance.now();
+      const response = await fetch(`http://127.0.0.1:${server.port}/`);
+      expect(response.status).toBe(200);
+      await response.text();
+      latencies.push(performance.now() - asked);
+    }
+    expect(Math.max(...latencies)).toBeLessThan(1_000);
+    expect(service.activeRuns()).toContain(runId);
+    service.cancel(runId);
+    expect((await done).status).toBe('cancelled');
+  } finally {
+    await server.close();
+  }
 });
 
 test('a runner that answers cancel ends the run itself: cancelled, its trial recorded, nothing left', async () => {
