@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Ending a whole process tree at once, from outside it (the parent of a runner) or from inside (the
@@ -103,9 +103,11 @@ export function killProcessTree(rootPid: number, options: KillTreeOptions = {}):
   const includeRoot = (options.includeRoot ?? true) && rootPid !== process.pid;
   if (includeRoot) signal(-rootPid, 'SIGSTOP');
   const members = new Set(treeMembers(rootPid, options.marker));
+  const procfs = existsSync('/proc/self/stat');
   for (const pid of options.groups ?? []) {
     // A named group leader no longer in the tree may be a reused pid: only one carrying the marker counts.
-    if (members.has(pid) || (options.marker && hasMarker(pid, options.marker))) members.add(pid);
+    // Without /proc nothing can be checked, and the groups named are all there is to go on.
+    if (!procfs || members.has(pid) || (options.marker && hasMarker(pid, options.marker))) members.add(pid);
   }
   members.delete(process.pid);
   for (const pid of members) {
