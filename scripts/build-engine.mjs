@@ -1,4 +1,5 @@
-// Bundles the Node side that runs outside Electron: the conlab CLI, actor and worker entries, the benchmark.
+// Bundles the Node side that runs outside Electron: the conlab CLI, the runner process, actor and worker
+// entries, the benchmark.
 // npm packages stay external and load from node_modules.
 import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -16,6 +17,8 @@ const actorEntries = {
 const otherEntries = {
   'cli/conlab': 'src-main/cli/main.ts',
   'engine/store-writer': 'src-main/store/writer-entry.ts',
+  'engine/runner': 'src-main/engine/runner/runner-entry.ts',
+  'engine/runner-guard': 'src-main/engine/runner/runner-guard.ts',
   'bench/bench': 'src-main/bench/main.ts',
   'net/session-worker': 'src-main/net/session-worker.ts',
   'net/server-child': 'src-main/net/server-child.ts',

@@ -6,7 +6,6 @@ import { installAppMenu } from './app-menu';
 import { registerAppScheme, serveAppProtocol } from './app-protocol';
 import { registerContractIpc } from './contract-ipc';
 import { APP_ENTRY_URL, isAllowedNavigation, isPermissionGranted, windowOpenDecision } from './security-policy';
-import { electronUtilityHost } from './utility-host';
 import { secureWebPreferences } from './window-options';
 
 // out/main/index.js sits next to out/preload and out/renderer in the build and inside app.asar.
@@ -70,8 +69,10 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(isPermissionGranted(permission)));
     await serveAppProtocol(rendererRoot);
-    // The same history the CLI uses: userData/conlab.db (or CONLAB_DB); utility actors run on utilityProcess here.
-    service = LabService.open({ dbPath: process.env['CONLAB_DB'] || join(app.getPath('userData'), 'conlab.db'), hosts: { utility: electronUtilityHost } });
+    // The same history the CLI uses: userData/conlab.db (or CONLAB_DB). Runs execute in a runner process forked
+    // from here (Electron as Node: the runAsNode fuse is on); utilityProcess exists only in this main process, so
+    // utility actors are forked by the runner and the run records that substitution.
+    service = LabService.open({ dbPath: process.env['CONLAB_DB'] || join(app.getPath('userData'), 'conlab.db') });
     service.loadSettings();
     registerContractIpc(service);
     installAppMenu(service);

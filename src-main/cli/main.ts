@@ -158,6 +158,9 @@ export function buildProgram(): Command {
         const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
         const spec = isFile ? readSpecFile(target) : undefined;
         const live = !opts.json && process.stderr.isTTY;
+        // Ctrl-C cancels: the run executes in a runner process, so this process is free to hear it even
+        // while a task computes; an unanswered cancel kills the runner's tree within 200 ms. A second
+        // Ctrl-C leaves at once: the runner's guard notices its parent is gone and ends the tree.
         const controller = new AbortController();
         const onSigint = (): void => {
           if (controller.signal.aborted) process.exit(130);

@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
-import type { ActorHosts } from '../engine/actors/hosts';
+import { assertNever } from '../engine/actors/protocol';
 import { appVersion } from '../engine/entry-paths';
 import { compareRuns, type Comparison } from '../engine/metrics/compare';
-import type { RunRecord, RunFilter, RunNote, RunSummary } from '../engine/run-model';
-import { runExperiment, type RunProgress, type RunSink } from '../engine/runner/experiment';
+import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary } from '../engine/run-model';
+import type { RunProgress } from '../engine/runner/experiment';
+import { RunnerProcess } from '../engine/runner/runner-process';
 import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../engine/spec/limits';
 import { specJsonSchema } from '../engine/spec/spec-schema';
 import { SpecError, validateSpec, type ParamValues, type SpecIssue } from '../engine/spec/validate';
@@ -19,13 +21,13 @@ import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from
 import { findLesson, LESSONS } from '../lessons/catalog';
 import { resolveDbPath } from '../store/db-location';
 import { RunStore } from '../store/run-store';
-import { RunWriter } from '../store/run-writer';
 import { StoreInputError, type ExperimentInput, type SavedExperiment } from '../store/store-model';
 
 /**
  * LabService: the one API every front end calls — the CLI, browser mode and the Electron app.
- * It owns the store (one reading connection, one writer worker) and runs experiments; front ends
- * never reach into the engine's insides. Errors a person caused are LabErrors with a code.
+ * It owns the store's connection and runs experiments, each in a runner process of its own (which
+ * records the run through its own writer); front ends never reach into the engine's insides. Errors a
+ * person caused are LabErrors with a code.
  */
 
 export type LabErrorCode = 'bad-input' | 'not-found' | 'conflict' | 'unavailable';
@@ -44,7 +46,6 @@ export class LabError extends Error {
 export interface LabServiceOptions {
   /** Explicit database path (the CLI's --db); else CONLAB_DB; else the app's user-data folder. */
   readonly dbPath?: string | undefined;
-  readonly hosts?: Partial<ActorHosts>;
   readonly caps?: Partial<LimitCaps>;
   readonly workRoot?: string;
 }
@@ -74,22 +75,11 @@ export interface ExportResult {
   readonly mimeType: string;
 }
 
-function sinkFor(writer: RunWriter): RunSink {
-  return {
-    beginRun: (meta) => writer.beginRun(meta),
-    appendBatches: (runId, batches) => writer.appendBatches(runId, batches),
-    saveTrial: (runId, trial) => writer.saveTrial(runId, trial),
-    finishRun: (runId, fields) => writer.finishRun(runId, fields),
-    flush: () => writer.flush(),
-  };
-}
-
 export class LabService {
   readonly dbPath: string;
   readonly caps: LimitCaps;
   private readonly store: RunStore;
-  private writer: Promise<RunWriter> | null = null;
-  private readonly active = new Map<string, AbortController>();
+  private readonly active = new Map<string, { readonly runner: RunnerProcess; readonly settled: Promise<void> }>();
   private savedSettings: LabSettings | null = null;
 
   private constructor(
@@ -143,16 +133,23 @@ export class LabService {
 
   // ------------------------------------------------------------------ runs
 
-  private getWriter(): Promise<RunWriter> {
-    this.writer ??= RunWriter.open(this.dbPath);
-    return this.writer;
-  }
-
-  /** Runs a lesson or a spec to the end and records it. Bad specs are refused before anything starts. */
+  /**
+   * Runs a lesson or a spec to the end and records it. Bad specs are refused before anything starts.
+   *
+   * The run happens in a runner process of its own (engine/runner/runner-process.ts): this process
+   * only relays progress and batches, so it stays responsive whatever the actors compute, and it can
+   * always end the run by killing the runner's tree. The runner records the run through its own
+   * writer; when the tree is killed (cancel unanswered, wall limit passed, runner crashed) this
+   * process finalizes the run row with what was committed.
+   */
   async run(request: StartRunRequest): Promise<RunRecord> {
     const lesson = request.lessonId !== undefined ? this.getLesson(request.lessonId) : null;
     const spec = lesson ? lesson.spec : request.spec;
     if (spec === undefined) throw new LabError('bad-input', 'give a lesson id or a spec to run');
+    const repeat = request.repeat ?? 1;
+    const warmup = request.warmup ?? 0;
+    if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1_000) throw new LabError('bad-input', `repeat must be an integer from 1 to 1000, got ${repeat}`);
+    if (!Number.isInteger(warmup) || warmup < 0 || warmup > 100) throw new LabError('bad-input', `warmup must be an integer from 0 to 100, got ${warmup}`);
     let validated;
     try {
       validated = validateSpec(spec, { overrides: request.overrides ?? {}, caps: this.caps, cpuCount: availableParallelism() });
@@ -160,48 +157,81 @@ export class LabService {
       if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
       throw error;
     }
-    const controller = new AbortController();
-    const onOuterAbort = (): void => controller.abort();
-    request.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const writer = await this.getWriter();
-    let runId: string | null = null;
-    try {
-      const { run } = await runExperiment({
+    if (request.signal?.aborted) throw new LabError('conflict', 'the run was cancelled before it started');
+    const runId = randomUUID();
+    const runner = new RunnerProcess({
+      start: {
+        runId,
+        dbPath: this.dbPath,
         spec,
         validated,
-        repeat: request.repeat ?? 1,
-        warmup: request.warmup ?? 0,
+        repeat,
+        warmup,
         lessonId: lesson?.id ?? null,
         experimentId: request.experimentId ?? null,
         ...(request.title !== undefined ? { title: request.title } : lesson ? { title: lesson.title.en } : {}),
-        ...(this.options.hosts ? { hosts: this.options.hosts } : {}),
         ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
-        signal: controller.signal,
-        sink: sinkFor(writer),
-        onProgress: (progress) => {
-          if (runId === null) {
-            runId = progress.runId;
-            this.active.set(runId, controller);
-          }
-          request.onProgress?.(progress);
-        },
-        ...(request.onBatch ? { onBatch: request.onBatch } : {}),
-      });
-      return this.getRun(run.id);
-    } catch (error) {
-      if (error instanceof RangeError) throw new LabError('bad-input', error.message);
-      throw error;
+      },
+      wallTimeMs: validated.limits.wallTimeMs,
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(request.onBatch ? { onBatch: request.onBatch } : {}),
+    });
+    const onOuterAbort = (): void => runner.cancel();
+    request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const settled = runner.ended.then(() => undefined);
+    this.active.set(runId, { runner, settled });
+    let end;
+    try {
+      end = await runner.ended;
     } finally {
-      if (runId !== null) this.active.delete(runId);
+      this.active.delete(runId);
       request.signal?.removeEventListener('abort', onOuterAbort);
     }
+    switch (end.kind) {
+      case 'done':
+        return this.getRun(runId);
+      case 'failed':
+        this.finalizeRun(runId, 'failed', end.error.message);
+        throw end.error.name === 'RangeError' ? new LabError('bad-input', end.error.message) : new Error(end.error.message);
+      case 'killed':
+        if (!this.finalizeRun(runId, end.status, end.reason)) {
+          throw new LabError(end.status === 'failed' ? 'unavailable' : 'conflict', `the run ended before it was recorded: ${end.reason}`);
+        }
+        return this.getRun(runId);
+      default:
+        return assertNever(end, 'runner end');
+    }
+  }
+
+  /**
+   * Ends the row of a run whose runner was killed or died: status, end time, wall time and the count
+   * of the events it committed. A run the runner finished itself is left as it is. False when the
+   * runner never recorded the run.
+   */
+  private finalizeRun(runId: string, status: RunStatus, error: string): boolean {
+    const db = this.store.db;
+    return db
+      .transaction(() => {
+        if (!this.store.runExists(runId)) return false;
+        db.prepare(
+          `UPDATE runs SET
+             status = @status,
+             ended_at = @endedAt,
+             wall_ms = (julianday(@endedAt) - julianday(started_at)) * 86400000.0,
+             event_count = (SELECT coalesce(sum(count), 0) FROM events WHERE run_id = @id),
+             error = @error
+           WHERE id = @id AND status = 'running'`,
+        ).run({ id: runId, status, endedAt: new Date().toISOString(), error });
+        return true;
+      })
+      .immediate();
   }
 
   /** Cancels a run in progress; the whole tree is gone within half a second. */
   cancel(runId: string): boolean {
-    const controller = this.active.get(runId);
-    if (!controller) return false;
-    controller.abort();
+    const active = this.active.get(runId);
+    if (!active) return false;
+    active.runner.cancel();
     return true;
   }
 
@@ -338,9 +368,18 @@ export class LabService {
           request.onProgress?.(progress);
         },
       });
-      done.catch((error: unknown) => {
-        if (!started) reject(error instanceof Error ? error : new Error(String(error)));
-      });
+      done.then(
+        // A run ended before its first progress reached this process (its runner was killed early).
+        (run) => {
+          if (!started) {
+            started = true;
+            resolve({ runId: run.id, done });
+          }
+        },
+        (error: unknown) => {
+          if (!started) reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
     });
   }
 
@@ -399,9 +438,13 @@ export class LabService {
     return this.getSettings();
   }
 
+  /** Cancels the runs in progress, waits until their trees are gone and their rows finalized, and closes the store. */
   async close(): Promise<void> {
-    for (const controller of this.active.values()) controller.abort();
-    if (this.writer) await (await this.writer).close();
+    const running = [...this.active.values()];
+    for (const { runner } of running) runner.cancel();
+    await Promise.all(running.map(({ settled }) => settled));
+    // Let the run() calls finalize their rows before the connection goes.
+    await new Promise((resolve) => setImmediate(resolve));
     this.store.close();
   }
 }

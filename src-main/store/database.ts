@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { migrate, type MigrateOptions } from './migrations';
 
@@ -42,14 +42,24 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
   }
 }
 
-/** True when a process with this id exists (EPERM means it exists but belongs to someone else). */
+/**
+ * True when a process with this id exists and has not ended (EPERM means it exists but belongs to
+ * someone else). A zombie has ended: a runner killed after its parent died waits as one until init
+ * reaps it.
+ */
 export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc on this platform: kill(pid, 0) answered
   }
 }
 

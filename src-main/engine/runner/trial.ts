@@ -228,6 +228,13 @@ export class Trial {
   /** Ends the trial (idempotent): the first reason wins. */
   private finish(status: RunStatus, detail: string | null): void {
     if (this.status !== null) return;
+    // A synchronous compute on the runner's loop can hold back the wall timer past the limit: a trial
+    // that ran longer than its limit is timed out, however it reached its end.
+    const { wallTimeMs } = this.options.limits;
+    if (status === 'ok' && this.now() / 1e6 > wallTimeMs) {
+      status = 'timed-out';
+      detail = `the trial exceeded its wall-time limit of ${wallTimeMs} ms`;
+    }
     this.status = status;
     this.failure = detail;
     this.endNs = this.now();

@@ -1,0 +1,188 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { PROCESS_EXEC_ARGV } from '../actors/hosts';
+import { assertNever } from '../actors/protocol';
+import { entryPath } from '../entry-paths';
+import type { RunProgress, RunStatus } from '../run-model';
+import type { EventBatch } from '../trace/trace-event';
+import { killMarkedProcesses, killProcessTree } from './process-tree';
+import { RUN_MARKER_ENV, type ParentToRunner, type RunnerError, type RunnerStart, type RunnerToParent } from './runner-protocol';
+
+/**
+ * The parent's handle on a runner process (runner-entry.ts): forks it, relays its progress and live
+ * batches, and ends it out of band. The runner is forked `detached`, the leader of a process group
+ * of its own, and every process of its tree inherits an environment marker naming the run, so the
+ * parent can always kill the whole tree, whatever the runner's own loop is doing.
+ *
+ * Guarantees:
+ * - `cancel()` asks first; without a confirmation within `cancelConfirmMs` (the runner's loop is
+ *   stuck, e.g. in a task's synchronous compute) the tree is killed; once confirmed, a runner that
+ *   has not ended within `cancelFinishMs` is killed too;
+ * - a trial that the runner reports started and not ended within its wall limit + `wallGraceMs` gets
+ *   the tree killed and the run ends `timed-out`;
+ * - `ended` resolves exactly once, after the runner process has exited and a last sweep has killed
+ *   whatever of its tree was left; it never rejects;
+ * - the parent's death ends the runner too (its guard thread watches the parent pid).
+ */
+
+export type RunnerEnd =
+  /** The runner recorded and finished the run itself. */
+  | { readonly kind: 'done'; readonly status: RunStatus }
+  /** The runner reported an error before it could finish the run. */
+  | { readonly kind: 'failed'; readonly error: RunnerError }
+  /** The tree was killed, or the runner died: the run row is the parent's to finalize. */
+  | { readonly kind: 'killed'; readonly status: Extract<RunStatus, 'cancelled' | 'timed-out' | 'failed'>; readonly reason: string };
+
+export interface RunnerProcessOptions {
+  readonly start: Omit<RunnerStart, 'parentPid' | 'relayBatches'>;
+  /** The trial wall limit the spec resolved to (limits.wallTimeMs). */
+  readonly wallTimeMs: number;
+  readonly onProgress?: (progress: RunProgress) => void;
+  readonly onBatch?: (batch: EventBatch) => void;
+  readonly cancelConfirmMs?: number;
+  readonly cancelFinishMs?: number;
+  readonly wallGraceMs?: number;
+}
+
+export const CANCEL_CONFIRM_MS = 200;
+/** Cancel inside a responsive runner ends within half a second; twice that is the backstop. */
+export const CANCEL_FINISH_MS = 1_000;
+/** Room for a trial's own teardown after its wall timer fired inside the runner. */
+export const WALL_GRACE_MS = 1_500;
+
+export class RunnerProcess {
+  readonly pid: number;
+  readonly ended: Promise<RunnerEnd>;
+  private readonly child: ChildProcess;
+  private readonly marker: string;
+  private readonly groups = new Set<number>();
+  private result: RunnerEnd | null = null;
+  private wallTimer: NodeJS.Timeout | null = null;
+  private cancelTimer: NodeJS.Timeout | null = null;
+  private cancelRequested = false;
+  private exited = false;
+  private stderrTail = '';
+
+  constructor(private readonly options: RunnerProcessOptions) {
+    const { runId } = options.start;
+    this.marker = `${RUN_MARKER_ENV}=${runId}`;
+    this.child = fork(entryPath('runner'), [], {
+      execArgv: [...PROCESS_EXEC_ARGV],
+      // Its own process group: the parent kills the runner and everything in that group at once.
+      detached: true,
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // In the app this is Electron's binary run as Node (the runAsNode fuse is on); Electron's fork sets
+      // ELECTRON_RUN_AS_NODE itself, and setting it here keeps that true for an env given explicitly.
+      env: { ...process.env, [RUN_MARKER_ENV]: runId, ...(process.versions['electron'] ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    });
+    if (this.child.pid === undefined) throw new Error('could not start the runner process');
+    this.pid = this.child.pid;
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-2_000);
+    });
+    this.child.on('message', (message: RunnerToParent) => this.onMessage(message));
+    this.child.on('error', () => undefined); // a failed send to a runner already gone; 'exit' reports it
+    this.ended = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exited = true;
+        this.clearTimers();
+        // Whatever of the tree outlived the runner (adopted by init by now) carries the run's marker.
+        killMarkedProcesses(this.marker, this.groups);
+        const settle = (): void => {
+          const stderr = this.stderrTail.trim().split('\n').slice(-3).join(' ');
+          resolve(
+            this.result ?? {
+              kind: 'killed',
+              status: 'failed',
+              reason: `the runner process ended unexpectedly (exit code ${code}, signal ${signal})${stderr ? `: ${stderr}` : ''}`,
+            },
+          );
+        };
+        // 'exit' can come before the runner's last messages ('done', 'failed') have been read; the
+        // channel's 'disconnect' comes after them (bounded: a killed runner's channel just closes).
+        if (!this.child.connected) return settle();
+        const timer = setTimeout(settle, 1_000);
+        this.child.once('disconnect', () => {
+          clearTimeout(timer);
+          settle();
+        });
+      });
+    });
+    this.post({ type: 'start', start: { ...options.start, relayBatches: options.onBatch !== undefined, parentPid: process.pid } });
+  }
+
+  /** Cancels the run (idempotent). */
+  cancel(): void {
+    if (this.cancelRequested || this.exited) return;
+    this.cancelRequested = true;
+    this.post({ type: 'cancel' });
+    this.cancelTimer = setTimeout(
+      () => this.kill('cancelled', `cancelled by the user; the runner did not answer within ${this.options.cancelConfirmMs ?? CANCEL_CONFIRM_MS} ms, so its processes were killed`),
+      this.options.cancelConfirmMs ?? CANCEL_CONFIRM_MS,
+    );
+  }
+
+  /** Kills the whole tree now; the first reason given is the one recorded. */
+  kill(status: Extract<RunStatus, 'cancelled' | 'timed-out' | 'failed'>, reason: string): void {
+    if (this.exited) return;
+    this.result ??= { kind: 'killed', status, reason };
+    this.clearTimers();
+    killProcessTree(this.pid, { marker: this.marker, groups: this.groups });
+  }
+
+  private post(message: ParentToRunner): void {
+    if (this.child.connected) this.child.send(message);
+  }
+
+  private clearTimers(): void {
+    if (this.wallTimer) clearTimeout(this.wallTimer);
+    if (this.cancelTimer) clearTimeout(this.cancelTimer);
+    this.wallTimer = null;
+    this.cancelTimer = null;
+  }
+
+  private onMessage(message: RunnerToParent): void {
+    switch (message.type) {
+      case 'progress':
+        this.onProgress(message.progress);
+        return;
+      case 'batch':
+        this.options.onBatch?.(message.batch);
+        return;
+      case 'actor-started':
+        this.groups.add(message.pid);
+        return;
+      case 'cancelling':
+        if (this.cancelTimer) clearTimeout(this.cancelTimer);
+        this.cancelTimer = setTimeout(
+          () => this.kill('cancelled', `cancelled by the user; the runner did not finish within ${this.options.cancelFinishMs ?? CANCEL_FINISH_MS} ms, so its processes were killed`),
+          this.options.cancelFinishMs ?? CANCEL_FINISH_MS,
+        );
+        return;
+      case 'done':
+        this.result ??= { kind: 'done', status: message.status };
+        return;
+      case 'failed':
+        this.result ??= { kind: 'failed', error: message.error };
+        return;
+      default:
+        assertNever(message, 'message from a runner process');
+    }
+  }
+
+  private onProgress(progress: RunProgress): void {
+    if (progress.phase === 'started') {
+      if (this.wallTimer) clearTimeout(this.wallTimer);
+      const limit = this.options.wallTimeMs;
+      const grace = this.options.wallGraceMs ?? WALL_GRACE_MS;
+      this.wallTimer = setTimeout(
+        () => this.kill('timed-out', `the trial exceeded its wall-time limit of ${limit} ms (the runner was still busy ${grace} ms later, so its processes were killed)`),
+        limit + grace,
+      );
+    } else if (this.wallTimer) {
+      clearTimeout(this.wallTimer);
+      this.wallTimer = null;
+    }
+    this.options.onProgress?.(progress);
+  }
+}

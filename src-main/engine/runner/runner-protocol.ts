@@ -1,0 +1,53 @@
+import type { RunProgress, RunStatus } from '../run-model';
+import type { ValidatedSpec } from '../spec/validate';
+import type { EventBatch } from '../trace/trace-event';
+
+/**
+ * Messages between LabService (the parent) and a runner process (runner-entry.ts). Every message
+ * has a `type`; both switches end in assertNever. Errors cross as plain data.
+ */
+
+export interface RunnerStart {
+  /** Assigned by the parent up front, so it can cancel and finalize a run it never heard from. */
+  readonly runId: string;
+  readonly dbPath: string;
+  readonly spec: unknown;
+  readonly validated: ValidatedSpec;
+  readonly repeat: number;
+  readonly warmup: number;
+  readonly lessonId: string | null;
+  readonly experimentId: string | null;
+  readonly title?: string;
+  readonly workRoot?: string;
+  /** Relay every event batch (someone draws them live); otherwise batches only go to the store. */
+  readonly relayBatches: boolean;
+  /** The parent's pid as the runner first saw it: the guard kills the runner when it changes. */
+  readonly parentPid: number;
+}
+
+export type ParentToRunner =
+  | { readonly type: 'start'; readonly start: RunnerStart }
+  /** Abort the run; the runner answers 'cancelling' at once and then ends the run as cancelled. */
+  | { readonly type: 'cancel' };
+
+export interface RunnerError {
+  readonly name: string;
+  readonly message: string;
+}
+
+export type RunnerToParent =
+  | { readonly type: 'progress'; readonly progress: RunProgress }
+  | { readonly type: 'batch'; readonly batch: EventBatch }
+  /** An actor process (the leader of its own process group) started: the parent kills it with the tree. */
+  | { readonly type: 'actor-started'; readonly pid: number }
+  | { readonly type: 'cancelling' }
+  /** The run is recorded and finished (the store is flushed and closed); the runner exits next. */
+  | { readonly type: 'done'; readonly status: RunStatus }
+  | { readonly type: 'failed'; readonly error: RunnerError };
+
+export function toRunnerError(error: unknown): RunnerError {
+  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
+}
+
+/** The environment variable every process of a run's tree inherits (its value is the run id). */
+export const RUN_MARKER_ENV = 'CONLAB_RUN_ID';
