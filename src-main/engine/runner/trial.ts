@@ -19,6 +19,7 @@ import { PoolScheduler, type FutureOutcome } from './pool-scheduler';
 import { NetClients, type ServerAddress } from '../actors/net-clients';
 import type { ProcessServer } from '../../net/index';
 import { DeadlockDetector, describeCycle } from './deadlock';
+import { groupWatchdog } from './group-watchdog';
 import { analyzeTrial } from './trial-analysis';
 
 /**
@@ -391,6 +392,9 @@ export class Trial {
       if (this.status !== null) return;
       try {
         const server = await net.startServerProcess(config);
+        // A server leads its own process group (its per-connection children are in it): should the
+        // runner die, the watchdog ends it too. Until here its own loop notices the runner's death.
+        groupWatchdog.watch(server.pid);
         this.servers.set(name, server);
         this.serverAddresses[name] = { host: server.address.host as ServerAddress['host'], port: server.address.port, protocol: config.protocol };
       } catch (error) {
@@ -411,6 +415,7 @@ export class Trial {
           // a server that crashed has no figures to give; its stop result says why
         }
         const result = await server.stop();
+        groupWatchdog.forget(server.pid);
         const m = metrics ?? result.metrics;
         Object.assign(this.serverMetrics, {
           [`server.${name}.port`]: server.address.port,
