@@ -90,6 +90,8 @@ export class LabService {
   private readonly store: RunStore;
   private writer: Promise<RunWriter> | null = null;
   private readonly active = new Map<string, AbortController>();
+  /** Every run in progress, from before it has an id until it is recorded: what close() cancels and waits for. */
+  private readonly inFlight = new Map<AbortController, Promise<void>>();
   private savedSettings: LabSettings | null = null;
 
   private constructor(
@@ -163,9 +165,11 @@ export class LabService {
     const controller = new AbortController();
     const onOuterAbort = (): void => controller.abort();
     request.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const writer = await this.getWriter();
+    let settle!: () => void;
+    this.inFlight.set(controller, new Promise<void>((resolve) => (settle = resolve)));
     let runId: string | null = null;
     try {
+      const writer = await this.getWriter();
       const { run } = await runExperiment({
         spec,
         validated,
@@ -193,6 +197,8 @@ export class LabService {
       throw error;
     } finally {
       if (runId !== null) this.active.delete(runId);
+      this.inFlight.delete(controller);
+      settle();
       request.signal?.removeEventListener('abort', onOuterAbort);
     }
   }
@@ -399,8 +405,18 @@ export class LabService {
     return this.getSettings();
   }
 
-  async close(): Promise<void> {
-    for (const controller of this.active.values()) controller.abort();
+  /**
+   * Cancels the runs in progress and waits (bounded) until each has ended and been recorded as
+   * cancelled, then closes the history. A run that does not end in time is left to be marked
+   * interrupted at the next open.
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
+    for (const controller of this.inFlight.keys()) controller.abort();
+    if (this.inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(this.inFlight.values()), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    }
     if (this.writer) await (await this.writer).close();
     this.store.close();
   }
