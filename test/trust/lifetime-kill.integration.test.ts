@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { OWNER_FILE } from '../../src-main/engine/runner/run-folders';
-import { blockedTreeSpec, conlabBin, describe as describeProcesses, fullTree, killMarked, MARK_VARIABLE, markedProcesses, until } from './lifetime-procs';
+import { blockedTreeSpec, conlabBin, fullTree, listProcesses, killMarked, MARK_VARIABLE, markedProcesses, until } from './lifetime-procs';
 
 const ITERATIONS = 10;
 const dir = mkdtempSync(join(tmpdir(), 'conlab-lifetime-'));
@@ -31,12 +31,12 @@ describe.runIf(process.platform === 'linux')('a runner killed with SIGKILL leave
       const runner = spawn(process.execPath, [conlabBin, '--db', db, 'run', specPath], { stdio: 'ignore', env: { ...process.env, [MARK_VARIABLE]: mark } });
       const exited = once(runner, 'exit');
       try {
-        const tree = await until(`iteration ${iteration}: the whole tree up, the actors blocked (${describeProcesses(markedProcesses(mark))})`, () => fullTree(mark), 30_000);
+        const tree = await until(`iteration ${iteration}: the whole tree up, the actors blocked (${listProcesses(markedProcesses(mark))})`, () => fullTree(mark), 30_000);
         // The shape the guarantee relies on: every actor leads its own group, the OS children are in
         // their actor's group, and the watchdog is in a group of its own, not the runner's.
         for (const actor of tree.actors) expect(actor.pgid, `actor ${actor.pid}`).toBe(actor.pid);
         const parent = tree.actors.find((actor) => tree.sleepers.every((sleeper) => sleeper.pgid === actor.pgid));
-        expect(parent, `the sleepers' group is their actor's: ${describeProcesses([...tree.actors, ...tree.sleepers])}`).toBeDefined();
+        expect(parent, `the sleepers' group is their actor's: ${listProcesses([...tree.actors, ...tree.sleepers])}`).toBeDefined();
         const runnerPgid = markedProcesses(mark).find((p) => p.pid === runner.pid)?.pgid;
         expect(tree.watchdogs[0]!.pgid).not.toBe(runnerPgid);
 
@@ -48,7 +48,7 @@ describe.runIf(process.platform === 'linux')('a runner killed with SIGKILL leave
           () => (markedProcesses(mark).length === 0 ? [] : null),
           5_000,
         ).catch(() => markedProcesses(mark));
-        expect(describeProcesses(left), `iteration ${iteration}`).toBe('none');
+        expect(listProcesses(left), `iteration ${iteration}`).toBe('none');
       } finally {
         if (runner.exitCode === null && runner.signalCode === null) runner.kill('SIGKILL');
         killMarked(mark);

@@ -62,7 +62,7 @@ export function blockedInFutex(pid: number): boolean {
   return syscall !== null && futex !== undefined && Number(syscall.split(' ')[0]) === futex;
 }
 
-export function describe(processes: readonly MarkedProcess[]): string {
+export function listProcesses(processes: readonly MarkedProcess[]): string {
   return processes.map((p) => `${p.pid} [${p.state}] ${p.cmdline.slice(0, 100)}`).join('; ') || 'none';
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { blockedTreeSpec, conlabBin, describe as describeProcesses, fullTree, killMarked, MARK_VARIABLE, markedProcesses, until } from './lifetime-procs';
+import { blockedTreeSpec, conlabBin, fullTree, listProcesses, killMarked, MARK_VARIABLE, markedProcesses, until } from './lifetime-procs';
 
 const dir = mkdtempSync(join(tmpdir(), 'conlab-serve-stop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,7 +41,7 @@ describe.runIf(process.platform === 'linux')('stopping conlab serve', () => {
       const response = await until('the runs.start response', () => messages.find((m) => m.type === 'response' && m.id === 1) ?? null, 30_000);
       expect(response, JSON.stringify(response)).toMatchObject({ ok: true });
       const runId = response.result!.runId!;
-      await until(`the run's whole tree up (${describeProcesses(markedProcesses(mark))})`, () => fullTree(mark), 30_000);
+      await until(`the run's whole tree up (${listProcesses(markedProcesses(mark))})`, () => fullTree(mark), 30_000);
 
       server.kill('SIGTERM');
       const [code, signal] = await Promise.race([
@@ -52,7 +52,7 @@ describe.runIf(process.platform === 'linux')('stopping conlab serve', () => {
 
       // The server waited for the tree: nothing of the run is left (a short bound for reaping only).
       const left = await until('no marked process left', () => (markedProcesses(mark).length === 0 ? [] : null), 2_000).catch(() => markedProcesses(mark));
-      expect(describeProcesses(left)).toBe('none');
+      expect(listProcesses(left)).toBe('none');
 
       const conn = new Database(db, { readonly: true, fileMustExist: true });
       try {
