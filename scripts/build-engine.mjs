@@ -12,8 +12,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const actorEntries = {
   'engine/actor-thread': 'src-main/engine/actors/thread-entry.ts',
   'engine/actor-process': 'src-main/engine/actors/process-entry.ts',
-  // Not an actor, but started beside every runner that forks: as small and quick to start as one.
-  'engine/watchdog': 'src-main/engine/runner/watchdog-entry.ts',
 };
 const otherEntries = {
   'cli/conlab': 'src-main/cli/main.ts',

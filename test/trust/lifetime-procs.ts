@@ -117,7 +117,7 @@ export function fullTree(mark: string): TreeCensus | null {
   const all = markedProcesses(mark);
   const actors = all.filter((p) => p.cmdline.includes('actor-process.mjs'));
   const sleepers = all.filter((p) => /^sleep\b/.test(p.cmdline));
-  const watchdogs = all.filter((p) => p.cmdline.includes('watchdog.mjs'));
+  const watchdogs = all.filter((p) => p.cmdline.includes('conlab group watchdog'));
   if (actors.length !== 3 || sleepers.length !== 2 || watchdogs.length !== 1) return null;
   if (!actors.every((p) => blockedInFutex(p.pid))) return null;
   return { actors, sleepers, watchdogs };

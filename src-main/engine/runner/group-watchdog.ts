@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { entryPath } from '../entry-paths';
 
 /**
  * Guarantees that every process group the runner registers is SIGKILLed when the runner dies, however
@@ -20,9 +19,61 @@ import { entryPath } from '../entry-paths';
  * Runs retain the watchdog while they run (concurrent runs share one): it starts, and is ready, before
  * the first actor is forked, so no spawn is charged for it; it ends with the last run, so nothing of a
  * run outlives it, the watchdog included.
+ *
+ * It is a POSIX shell script, not a Node process: it starts in a millisecond and holds a megabyte,
+ * where a Node process costs tens of milliseconds of CPU, tens of megabytes and JIT and GC threads —
+ * paid by every run, beside the actors whose start-up the lab measures.
  */
 
-/** A Node process starts in well under a second; this bound is for a machine under heavy load. */
+/**
+ * The watchdog. Input, one line each: "+<pgid>" watch a group, "-<pgid>" forget it. End of input: kill
+ * every group still watched, then exit. It says "ready" on stdout once it reads.
+ *
+ * Linux frees a pid only once no process uses it as pid, group or session id, so while a group has a
+ * member its id cannot be reused. The leader's start time (/proc/<pid>/stat field 22, read when the
+ * group is registered) tells a reused pid apart: if a process with that pid exists but started at
+ * another time, our group is empty and the stranger is left alone. Without /proc ("-") it just kills.
+ * Only builtins run per line (no fork); SIGPIPE is ignored so that a runner already gone when "ready" is
+ * written cannot end the watchdog before it has killed anything.
+ */
+const WATCHDOG_SCRIPT = `# conlab group watchdog
+trap '' INT HUP PIPE
+set -f
+entries=''
+start_of() {
+  start=-
+  stat=''
+  { IFS= read -r stat < "/proc/$1/stat"; } 2>/dev/null || return 0
+  stat=\${stat##*") "}
+  set -- $stat
+  [ $# -ge 20 ] && shift 19 && start=$1
+  return 0
+}
+echo ready
+while IFS= read -r line; do
+  group=\${line#?}
+  case $group in ''|*[!0-9]*|0|1) continue ;; esac
+  case $line in
+    +*) start_of "$group"; entries="$entries $group:$start" ;;
+    -*) kept=''
+        for entry in $entries; do
+          case $entry in "$group":*) ;; *) kept="$kept $entry" ;; esac
+        done
+        entries=$kept ;;
+  esac
+done
+for entry in $entries; do
+  group=\${entry%%:*}
+  registered=\${entry#*:}
+  if [ "$registered" != - ]; then
+    start_of "$group"
+    if [ "$start" != - ] && [ "$start" != "$registered" ]; then continue; fi
+  fi
+  kill -s KILL -- "-$group" 2>/dev/null
+done
+`;
+
+/** A shell starts in milliseconds; this bound is for a machine under heavy load. */
 const READY_TIMEOUT_MS = 5_000;
 const EXIT_TIMEOUT_MS = 2_000;
 
@@ -87,12 +138,7 @@ export class GroupWatchdog {
     if (this.running) return this.running;
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [entryPath('watchdog')], {
-        detached: true,
-        stdio: ['pipe', 'pipe', 'ignore'],
-        // Inside Electron, execPath is the app binary: make it behave as plain Node.
-        env: process.versions['electron'] ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env,
-      });
+      child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
     } catch {
       return null; // the actors' own parent checks remain; nothing else to do here
     }
@@ -100,8 +146,12 @@ export class GroupWatchdog {
       child.once('exit', () => resolve());
       child.once('error', () => resolve());
     });
+    let answered = false;
     const ready = new Promise<void>((resolve) => {
-      child.stdout?.once('data', () => resolve());
+      child.stdout?.once('data', () => {
+        answered = true;
+        resolve();
+      });
       void exited.then(resolve);
     });
     const running: Running = { child, ready, exited };
@@ -110,8 +160,9 @@ export class GroupWatchdog {
     void exited.then(() => {
       if (this.running !== running) return;
       this.running = null;
-      // It only ends when we close it; if something killed it, a new one takes over the groups.
-      if (this.groups.size > 0) this.ensureStarted();
+      // It only ends when we close it; if something killed it, a new one takes over the groups. One
+      // that never answered (no /bin/sh) is not retried: the actors' own parent checks remain.
+      if (answered && this.groups.size > 0) this.ensureStarted();
     });
     // Neither the process nor its pipes may keep the runner's loop alive: the runner exiting is exactly
     // the event the watchdog waits for.
