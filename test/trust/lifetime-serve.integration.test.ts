@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { LabService } from '../../src-main/service/lab-service';
 import { blockedTreeSpec, conlabBin, fullTree, listProcesses, killMarked, MARK_VARIABLE, markedProcesses, until } from './lifetime-procs';
 
 const dir = mkdtempSync(join(tmpdir(), 'conlab-serve-stop-'));
@@ -70,4 +71,31 @@ describe.runIf(process.platform === 'linux')('stopping conlab serve', () => {
       killMarked(mark);
     }
   }, 90_000);
+
+  test('LabService.close with a run in progress (what the app does at quit): cancelled, recorded, nothing left', async () => {
+    const db = join(dir, 'service-close.db');
+    const mark = randomUUID();
+    // Children inherit the environment at spawn: the actors, their OS children and the watchdog carry the mark.
+    process.env[MARK_VARIABLE] = mark;
+    const service = LabService.open({ dbPath: db });
+    try {
+      const { runId, done } = await service.startRun({ spec: blockedTreeSpec });
+      await until(`the run's whole tree up (${listProcesses(markedProcesses(mark))})`, () => fullTree(mark), 30_000);
+      await service.close();
+      const run = await done;
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'cancelled', error: 'cancelled by the user' });
+      // close() waited for the tree: a short bound for reaping only.
+      const left = await until('no marked process left', () => (markedProcesses(mark).length === 0 ? [] : null), 2_000).catch(() => markedProcesses(mark));
+      expect(listProcesses(left)).toBe('none');
+      const conn = new Database(db, { readonly: true, fileMustExist: true });
+      try {
+        expect(conn.prepare('SELECT status FROM runs WHERE id = ?').get(runId)).toEqual({ status: 'cancelled' });
+      } finally {
+        conn.close();
+      }
+    } finally {
+      delete process.env[MARK_VARIABLE];
+      killMarked(mark);
+    }
+  }, 60_000);
 });
