@@ -35,11 +35,17 @@ function openInBrowser(url: string): void {
   }
 }
 
+/**
+ * Resolves at the first SIGINT or SIGTERM. A second one while the lab is stopping exits at once
+ * (130 or 143, as a shell reports a signal): the runs still being cancelled are then left to the group
+ * watchdog (their processes) and to the next start (marked interrupted).
+ */
 function untilStopped(): Promise<NodeJS.Signals> {
   return new Promise((resolveSignal) => {
+    let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
+      stopping = true;
       resolveSignal(signal);
     };
     process.on('SIGINT', stop);
@@ -65,7 +71,10 @@ export function registerServeCommand(program: Command, open: () => LabService): 
         process.stdout.write(`Concurrency Lab (browser mode) is serving ${service.dbPath}\n  open ${server.url}\nPress Ctrl+C to stop.\n`);
         if (opts.open) openInBrowser(server.url);
         await untilStopped();
-        process.stdout.write('stopping: cancelling runs in progress\n');
+        const running = service.activeRuns().length;
+        process.stdout.write(running ? `stopping: cancelling ${running} run${running === 1 ? '' : 's'} in progress\n` : 'stopping\n');
+        // Cancels the runs, waits (bounded) until their processes are gone and each is recorded
+        // cancelled, then closes the port; service.close() below then closes the history.
         await server.close();
       } finally {
         await service.close();

@@ -23,6 +23,8 @@ import { contentTypeOf, lookupStatic, realRoot } from './static-files';
 export const LOOPBACK_HOST = '127.0.0.1';
 /** Requests and imports travel as JSON; an imported run log (base64) is the largest thing sent. */
 const MAX_MESSAGE_BYTES = 96 * 2 ** 20;
+/** How long closing waits for cancelled runs to end and be recorded (a cancel takes well under a second). */
+const RUN_STOP_TIMEOUT_MS = 10_000;
 
 export interface LabServerOptions {
   readonly service: LabService;
@@ -40,6 +42,7 @@ export interface LabServer {
   readonly port: number;
   readonly token: string;
   readonly hub: RunHub;
+  /** Cancels the runs started here and waits (bounded) for them to be recorded, then stops serving. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -170,8 +173,12 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     hub,
     close() {
       closing ??= (async () => {
+        // Runs started from here end with the server: cancelled, their trees gone and their records
+        // final (bounded), before the connections and the port go.
+        const stopped = hub.stop(RUN_STOP_TIMEOUT_MS);
         for (const client of wss.clients) client.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));
+        await stopped;
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       })();

@@ -1,14 +1,15 @@
 import { LiveRunBatcher } from '../contract/live-batcher';
 import { toWireError, type LiveEvent } from '../contract/messages';
 import type { ValidParamsOf } from '../contract/methods';
-import type { LabService } from '../service/lab-service';
+import { LabError, type LabService } from '../service/lab-service';
 
 /**
  * RunHub starts runs for front ends and fans their live events out to subscribers: one
  * LiveRunBatcher per run (so the rate bound holds per run, whatever the number of viewers), and
  * one subscriber per connection or window. Shared by browser mode and the Electron main process.
  *
- * A run outlives its subscribers: closing a tab does not cancel it (runs.cancel does).
+ * A run outlives its subscribers: closing a tab does not cancel it (runs.cancel does, and so does
+ * stopping the hub, when the server shuts down).
  */
 
 export interface LiveSubscriber {
@@ -18,13 +19,19 @@ export interface LiveSubscriber {
 export class RunHub {
   private readonly subscribers = new Map<string, Set<LiveSubscriber>>();
   private readonly finished = new Set<Promise<unknown>>();
+  /** Runs started here and not ended yet. */
+  private readonly running = new Set<string>();
+  /** Starts not yet answered (the run has no id until its first progress report). */
+  private readonly starting = new Set<Promise<unknown>>();
+  private stopping = false;
 
   constructor(private readonly service: LabService) {}
 
   /** Starts a run; `subscriber` receives its live events from the first one on. */
   async start(params: ValidParamsOf<'runs.start'>, subscriber: LiveSubscriber | null): Promise<{ runId: string }> {
+    if (this.stopping) throw new LabError('unavailable', 'the lab is stopping: no new run starts');
     let batcher: LiveRunBatcher | null = null;
-    const { runId, done } = await this.service.startRun({
+    const starting = this.service.startRun({
       ...(params.lessonId !== undefined ? { lessonId: params.lessonId } : { spec: params.spec }),
       ...(params.overrides ? { overrides: params.overrides } : {}),
       ...(params.repeat !== undefined ? { repeat: params.repeat } : {}),
@@ -42,13 +49,49 @@ export class RunHub {
       },
       onBatch: (batch) => batcher?.batch(batch),
     });
+    this.starting.add(starting);
+    let started: Awaited<typeof starting>;
+    try {
+      started = await starting;
+    } finally {
+      this.starting.delete(starting);
+    }
+    const { runId, done } = started;
+    this.running.add(runId);
+    // Stopping began while this run was being set up: it is cancelled like the others.
+    if (this.stopping) this.service.cancel(runId);
     const ended = done.then(
       (run) => batcher?.end(run.status),
       (error: unknown) => batcher?.end(null, toWireError(error)),
     );
     this.finished.add(ended);
-    void ended.finally(() => this.finished.delete(ended));
+    void ended.finally(() => {
+      this.finished.delete(ended);
+      this.running.delete(runId);
+    });
     return { runId };
+  }
+
+  /**
+   * Stops the hub: refuses new runs, cancels every run started here (and any still starting), and
+   * waits until each has ended and been recorded, at most `timeoutMs`. True when all ended in time.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.stopping = true;
+    for (const runId of this.running) this.service.cancel(runId);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      // Starts in flight settle first (and cancel themselves above); then every run's end is awaited.
+      const allEnded = (async () => {
+        await Promise.allSettled([...this.starting]);
+        await this.settled();
+        return true as const;
+      })();
+      return await Promise.race([allEnded, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   subscribe(runId: string, subscriber: LiveSubscriber): boolean {

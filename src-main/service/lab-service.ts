@@ -438,11 +438,19 @@ export class LabService {
     return this.getSettings();
   }
 
-  /** Cancels the runs in progress, waits until their trees are gone and their rows finalized, and closes the store. */
-  async close(): Promise<void> {
+  /**
+   * Cancels the runs in progress and waits (bounded) until their trees are gone and their rows are
+   * finalized, then closes the history. A run that does not end in time is left to be marked
+   * interrupted at the next open.
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
     const running = [...this.active.values()];
     for (const { runner } of running) runner.cancel();
-    await Promise.all(running.map(({ settled }) => settled));
+    if (running.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(running.map(({ settled }) => settled)), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    }
     // Let the run() calls finalize their rows before the connection goes.
     await new Promise((resolve) => setImmediate(resolve));
     this.store.close();

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { entryPath } from '../entry-paths';
+import { groupWatchdog } from '../runner/group-watchdog';
 import type { ActorKind } from '../run-model';
 import type { ActorInit, ActorToRunner, RunnerToActor } from './protocol';
 
@@ -75,11 +76,16 @@ export function forkHost(mechanism = 'child_process.fork'): ActorHost {
     start(init, onMessage, options) {
       const child: ChildProcess = fork(entryPath('actor-process'), [], {
         execArgv: [...PROCESS_EXEC_ARGV, `--max-old-space-size=${options.memoryMb}`],
-        // Its own process group: the actor's own children go with it when the group is killed.
+        // Its own process group: the actor's own children go with it when the group is killed, by the
+        // trial's teardown or, if the runner dies, by the group watchdog. (Windows has no groups: there
+        // `detached` opens a console and only the actor's own parent checks remain.)
         detached: true,
         serialization: 'json',
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });
+      // Registered before the actor gets its program: should the runner die from here on, the watchdog
+      // kills the group even if the actor is blocked (Atomics.wait) and cannot notice by itself.
+      if (child.pid) groupWatchdog.watch(child.pid);
       let stderr = '';
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
         stderr = (stderr + chunk).slice(-2_000);
@@ -122,6 +128,7 @@ export function forkHost(mechanism = 'child_process.fork'): ActorHost {
             } catch {
               if (!gone) child.kill('SIGKILL'); // no group (a platform without groups)
             }
+            groupWatchdog.forget(child.pid);
           }
           return exited.then(() => undefined);
         },

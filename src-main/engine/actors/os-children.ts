@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Plain OS processes started by a process actor (for the zombie and orphan lessons), and a reader
- * of their state in /proc. They are started in the actor's process group, which the runner ends
- * with the actor, so none outlives the run.
+ * of their state in /proc. They stay in the actor's process group (never `detached`, and neither sh
+ * nor sleep leaves it), which the trial's teardown kills with the actor and which the runner's group
+ * watchdog kills should the runner die: none outlives the run, even one whose actor is blocked.
  */
 
 const children = new Set<ChildProcess>();
@@ -17,7 +18,8 @@ const children = new Set<ChildProcess>();
 export function startOsChild(mode: 'exit' | 'sleep', ms: number): number {
   const seconds = Math.max(0, ms) / 1000;
   const script = mode === 'exit' ? `sleep ${seconds}; exit 0` : `sleep ${seconds}`;
-  const child = spawn('sh', ['-c', script], { stdio: 'ignore' });
+  // Not detached: it must stay in the actor's group (see above).
+  const child = spawn('sh', ['-c', script], { stdio: 'ignore', detached: false });
   // Keep a reference: libuv reaps the child when it exits, but only while this loop runs — a
   // blocked loop (a `block` step) leaves an exited child a zombie, which is what the lesson shows.
   children.add(child);

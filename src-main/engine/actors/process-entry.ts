@@ -12,13 +12,29 @@ interface ElectronParentPort {
 }
 const electronPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
 
+/**
+ * The runner is gone: end this actor and whatever it started. A forked actor leads its own process
+ * group (the host forks it detached), so the group holds its OS children and their children; a group
+ * id equal to our pid can only be our own group, so the kill never reaches anything else. Where there
+ * is no such group (a utility process, Windows) only this process exits.
+ */
+function exitWithGroup(): never {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    // no group of our own
+  }
+  process.exit(0);
+}
+
 function exitWhenParentGoes(initialPpid: number): void {
   // A child must not outlive its runner. The IPC channel's 'disconnect' covers fork; a parent-pid
-  // watchdog covers hosts without that event (and a disconnect that happened before we listened).
-  process.on('disconnect', () => process.exit(0));
-  if (!electronPort && !process.connected) process.exit(0);
+  // check covers hosts without that event (and a disconnect that happened before we listened). Both
+  // need this loop to turn: an actor blocked in Atomics.wait is ended by the runner's group watchdog.
+  process.on('disconnect', exitWithGroup);
+  if (!electronPort && !process.connected) exitWithGroup();
   setInterval(() => {
-    if (process.ppid !== initialPpid) process.exit(0);
+    if (process.ppid !== initialPpid) exitWithGroup();
   }, 250).unref();
 }
 

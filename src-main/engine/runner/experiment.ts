@@ -10,6 +10,8 @@ import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, Su
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
 import type { EventBatch } from '../trace/trace-event';
 import { currentEnvironment } from './environment';
+import { groupWatchdog } from './group-watchdog';
+import { claimRunFolder, sweepOnce } from './run-folders';
 import { ensureStableTimings } from './stable-timings';
 import { Trial, trialWorkDir } from './trial';
 
@@ -78,6 +80,12 @@ function titleOf(validated: ValidatedSpec, fallback: string | undefined): string
   return id ?? 'untitled experiment';
 }
 
+/** Whether a trial of this spec starts processes (actors, pool workers, servers) that the group watchdog must cover. */
+function startsProcesses(spec: ValidatedSpec['spec']): boolean {
+  const forked = (kind: string): boolean => kind === 'process' || kind === 'utility';
+  return spec.actors.some((actor) => forked(actor.kind)) || Object.values(spec.pools ?? {}).some((pool) => forked(pool.kind)) || Object.keys(spec.servers ?? {}).length > 0;
+}
+
 export async function runExperiment(request: RunRequest): Promise<RunResult> {
   ensureStableTimings();
   const environment = request.environment ?? currentEnvironment();
@@ -109,10 +117,14 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     environment,
     substitutions,
   };
+  const workRoot = request.workRoot ?? join(tmpdir(), 'conlab-runs');
+  // Folders left by runners that died (they could not remove their own) go before this run adds one.
+  await sweepOnce(workRoot);
+  const runDir = join(workRoot, runId);
+
   const sink = request.sink;
   await sink?.beginRun(meta);
 
-  const workRoot = request.workRoot ?? join(tmpdir(), 'conlab-runs');
   const total = warmup + repeat;
   const trials: TrialRecord[] = [];
   const allBatches: EventBatch[] = [];
@@ -121,7 +133,11 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const progress = (phase: RunProgress['phase'], index: number, status?: RunStatus): void =>
     request.onProgress?.({ runId, trial: index + 1, trials: total, warmup: index < warmup, phase, elapsedMs: performance.now() - started, events, ...(status ? { status } : {}) });
 
+  // Started before any actor (so no spawn pays for it) and kept until every trial's teardown is done.
+  const forks = startsProcesses(validated.spec);
+  if (forks) await groupWatchdog.retain();
   try {
+    claimRunFolder(runDir);
     for (let index = 0; index < total; index++) {
       progress('started', index);
       const trialBatches: EventBatch[] = [];
@@ -157,7 +173,8 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       if (outcome.record.status === 'cancelled') break;
     }
   } finally {
-    rmSync(join(workRoot, runId), { recursive: true, force: true });
+    if (forks) await groupWatchdog.release();
+    rmSync(runDir, { recursive: true, force: true });
   }
 
   const counted = trials.filter((trial) => !trial.warmup);

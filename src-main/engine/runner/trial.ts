@@ -21,6 +21,7 @@ import { PoolScheduler, type FutureOutcome } from './pool-scheduler';
 import { NetClients, type ServerAddress } from '../actors/net-clients';
 import type { ProcessServer } from '../../net/index';
 import { DeadlockDetector, describeCycle } from './deadlock';
+import { groupWatchdog } from './group-watchdog';
 import { analyzeTrial } from './trial-analysis';
 
 /**
@@ -400,6 +401,9 @@ export class Trial {
       if (this.status !== null) return;
       try {
         const server = await net.startServerProcess(await this.inRunFolder(config));
+        // A server leads its own process group (its per-connection children are in it): should the
+        // runner die, the watchdog ends it too. Until here its own loop notices the runner's death.
+        groupWatchdog.watch(server.pid);
         this.servers.set(name, server);
         setOwnValue(this.serverAddresses, name, { host: server.address.host as ServerAddress['host'], port: server.address.port, protocol: config.protocol });
       } catch (error) {
@@ -430,6 +434,7 @@ export class Trial {
           // a server that crashed has no figures to give; its stop result says why
         }
         const result = await server.stop();
+        groupWatchdog.forget(server.pid);
         const m = metrics ?? result.metrics;
         Object.assign(this.serverMetrics, {
           [`server.${name}.port`]: server.address.port,
