@@ -18,8 +18,9 @@ import type { LessonSummary } from '../contract/dto';
 import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from '../lessons/lesson';
 import { findLesson, LESSONS } from '../lessons/catalog';
 import { resolveDbPath } from '../store/db-location';
+import { StoreUnavailableError, type StoreHealth } from '../store/database';
 import { RunStore } from '../store/run-store';
-import { RunWriter } from '../store/run-writer';
+import { lockWaitFromEnv, RunWriter, StoreWriteError } from '../store/run-writer';
 import { StoreInputError, type ExperimentInput, type SavedExperiment } from '../store/store-model';
 
 /**
@@ -74,13 +75,21 @@ export interface ExportResult {
   readonly mimeType: string;
 }
 
-function sinkFor(writer: RunWriter): RunSink {
+/**
+ * The runner's sink. Only a failed beginRun stops a run (nothing would hold it); any later write that
+ * fails is folded by the writer into the status it stores for the run (never 'ok'), which `run` reads
+ * back, so those failures are remembered here (`lastFailure`) rather than thrown into the runner.
+ */
+function sinkFor(writer: RunWriter, lastFailure: { message: string | null }): RunSink {
+  const remember = (error: unknown): void => {
+    lastFailure.message = error instanceof Error ? error.message : String(error);
+  };
   return {
     beginRun: (meta) => writer.beginRun(meta),
     appendBatches: (runId, batches) => writer.appendBatches(runId, batches),
-    saveTrial: (runId, trial) => writer.saveTrial(runId, trial),
-    finishRun: (runId, fields) => writer.finishRun(runId, fields),
-    flush: () => writer.flush(),
+    saveTrial: (runId, trial) => writer.saveTrial(runId, trial).catch(remember),
+    finishRun: (runId, fields) => writer.finishRun(runId, fields).catch(remember),
+    flush: () => writer.flush().catch(remember),
   };
 }
 
@@ -102,14 +111,37 @@ export class LabService {
     this.caps = { ...DEFAULT_LIMIT_CAPS, ...options.caps };
   }
 
+  /**
+   * Opens the run history. A read-only or damaged file still opens, for reading: `storeHealth` says
+   * so, and every write (a run, a tag, a note…) is refused with that one-line reason (bad-input).
+   */
   static open(options: LabServiceOptions = {}): LabService {
     const dbPath = resolveDbPath(options.dbPath);
     try {
+      lockWaitFromEnv();
+    } catch (error) {
+      throw new LabError('bad-input', (error as Error).message);
+    }
+    try {
       mkdirSync(dirname(dbPath), { recursive: true });
+    } catch {
+      // RunStore.open says why the folder cannot be made, in the same words as every other open failure.
+    }
+    try {
       return new LabService(RunStore.open(dbPath), dbPath, options);
     } catch (error) {
+      if (error instanceof StoreUnavailableError) throw new LabError('bad-input', error.message);
       throw new LabError('unavailable', `cannot open the run history at ${dbPath}: ${(error as Error).message}`);
     }
+  }
+
+  /** Whether the run history can be written, and if not, why and what to do. */
+  get storeHealth(): StoreHealth {
+    return this.store.health;
+  }
+
+  private requireWritable(): void {
+    if (this.store.health.access !== 'read-write') throw new LabError('bad-input', this.store.health.problem ?? `the run history ${this.dbPath} cannot be written`);
   }
 
   // ------------------------------------------------------------------ lessons and specs
@@ -144,7 +176,14 @@ export class LabService {
   // ------------------------------------------------------------------ runs
 
   private getWriter(): Promise<RunWriter> {
-    this.writer ??= RunWriter.open(this.dbPath);
+    if (!this.writer) {
+      const opening = RunWriter.open(this.dbPath, { lockWaitMs: lockWaitFromEnv() });
+      // A writer that failed to open is not kept: the next run tries again (the lock may be gone).
+      opening.catch(() => {
+        if (this.writer === opening) this.writer = null;
+      });
+      this.writer = opening;
+    }
     return this.writer;
   }
 
@@ -160,11 +199,19 @@ export class LabService {
       if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
       throw error;
     }
+    this.requireWritable();
     const controller = new AbortController();
     const onOuterAbort = (): void => controller.abort();
     request.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const writer = await this.getWriter();
+    let writer: RunWriter;
+    try {
+      writer = await this.getWriter();
+    } catch (error) {
+      request.signal?.removeEventListener('abort', onOuterAbort);
+      throw new LabError('unavailable', `the run was not started: ${(error as Error).message}`);
+    }
     let runId: string | null = null;
+    const lastFailure: { message: string | null } = { message: null };
     try {
       const { run } = await runExperiment({
         spec,
@@ -177,7 +224,7 @@ export class LabService {
         ...(this.options.hosts ? { hosts: this.options.hosts } : {}),
         ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
         signal: controller.signal,
-        sink: sinkFor(writer),
+        sink: sinkFor(writer, lastFailure),
         onProgress: (progress) => {
           if (runId === null) {
             runId = progress.runId;
@@ -187,9 +234,18 @@ export class LabService {
         },
         ...(request.onBatch ? { onBatch: request.onBatch } : {}),
       });
-      return this.getRun(run.id);
+      const stored = this.getRun(run.id);
+      if (stored.status === 'running') {
+        throw new LabError(
+          'unavailable',
+          `run ${run.id} ended ${run.status} but its end could not be recorded in ${this.dbPath}: ${lastFailure.message ?? 'the writer did not say why'}; ` +
+            'it will be marked interrupted once this process has ended',
+        );
+      }
+      return stored;
     } catch (error) {
       if (error instanceof RangeError) throw new LabError('bad-input', error.message);
+      if (error instanceof StoreWriteError) throw new LabError('unavailable', `the run was not started: ${error.message}`);
       throw error;
     } finally {
       if (runId !== null) this.active.delete(runId);
@@ -241,15 +297,18 @@ export class LabService {
   }
 
   tagRun(idOrPrefix: string, tag: string): void {
+    this.requireWritable();
     if (!tag.trim()) throw new LabError('bad-input', 'a tag cannot be empty');
     this.store.addTag(this.resolveRunId(idOrPrefix), tag.trim());
   }
 
   untagRun(idOrPrefix: string, tag: string): boolean {
+    this.requireWritable();
     return this.store.removeTag(this.resolveRunId(idOrPrefix), tag);
   }
 
   addNote(idOrPrefix: string, text: string): RunNote {
+    this.requireWritable();
     if (!text.trim()) throw new LabError('bad-input', 'a note cannot be empty');
     const note = this.store.addNote(this.resolveRunId(idOrPrefix), text);
     if (!note) throw new LabError('not-found', `no run ${idOrPrefix}`);
@@ -257,6 +316,7 @@ export class LabService {
   }
 
   deleteRun(idOrPrefix: string): boolean {
+    this.requireWritable();
     const id = this.resolveRunId(idOrPrefix);
     if (this.active.has(id)) throw new LabError('conflict', `run ${id} is still running; cancel it first`);
     return this.store.deleteRun(id);
@@ -307,6 +367,7 @@ export class LabService {
 
   /** Imports a run log: validated strictly, never executed; importing the same run twice changes nothing. */
   importRunLog(bytes: Buffer | string): { runId: string; result: 'inserted' | 'exists' } {
+    this.requireWritable();
     let log;
     try {
       log = parseRunLog(bytes);
@@ -350,6 +411,7 @@ export class LabService {
 
   /** Saves a composer spec under a name; with the id of a saved experiment, replaces it. */
   saveExperiment(input: ExperimentInput): SavedExperiment {
+    this.requireWritable();
     try {
       return this.store.saveExperiment(input);
     } catch (error) {
@@ -359,6 +421,7 @@ export class LabService {
   }
 
   deleteExperiment(id: string): boolean {
+    this.requireWritable();
     return this.store.deleteExperiment(id);
   }
 
