@@ -18,7 +18,7 @@ import type { LessonSummary } from '../contract/dto';
 import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from '../lessons/lesson';
 import { findLesson, LESSONS } from '../lessons/catalog';
 import { resolveDbPath } from '../store/db-location';
-import { StoreUnavailableError, type StoreHealth } from '../store/database';
+import { recoveryHint, storeFailureKind, StoreUnavailableError, type StoreHealth } from '../store/database';
 import { RunStore } from '../store/run-store';
 import { lockWaitFromEnv, RunWriter, StoreWriteError } from '../store/run-writer';
 import { StoreInputError, type ExperimentInput, type SavedExperiment } from '../store/store-model';
@@ -279,21 +279,32 @@ export class LabService {
 
   listRuns(filter: RunFilter = {}): RunSummary[] {
     try {
-      return this.store.listRuns(filter);
+      return this.reading(() => this.store.listRuns(filter));
     } catch (error) {
-      throw new LabError('bad-input', (error as Error).message);
+      throw error instanceof LabError ? error : new LabError('bad-input', (error as Error).message);
+    }
+  }
+
+  /** Runs a read; SQLite's report of a damaged page becomes one line that says what to do. */
+  private reading<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (storeFailureKind(error) !== 'damaged') throw error;
+      throw new LabError('bad-input', `the run history ${this.dbPath} is damaged where this was read (${(error as Error).message}); ${recoveryHint(this.dbPath)}`);
     }
   }
 
   getRun(idOrPrefix: string): RunRecord {
     const id = this.resolveRunId(idOrPrefix);
-    const run = this.store.getRun(id);
+    const run = this.reading(() => this.store.getRun(id));
     if (!run) throw new LabError('not-found', `no run ${idOrPrefix}`);
     return run;
   }
 
   runEvents(idOrPrefix: string, trial?: number): EventBatch[] {
-    return this.store.readEventBatches(this.resolveRunId(idOrPrefix), trial);
+    const id = this.resolveRunId(idOrPrefix);
+    return this.reading(() => this.store.readEventBatches(id, trial));
   }
 
   tagRun(idOrPrefix: string, tag: string): void {

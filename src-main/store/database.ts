@@ -56,13 +56,16 @@ export const QUICK_CHECK_FULL_LIMIT_BYTES = 512 * 1024 * 1024;
 /** Databases larger than this are not loaded into memory to be read from a read-only folder. */
 const READ_ONLY_COPY_LIMIT_BYTES = 1024 * 1024 * 1024;
 
-/** What a person can do with a damaged file (the path is quoted for a POSIX shell). */
+/**
+ * What a person can do with a damaged file. Export and import are the way that works everywhere: the
+ * sqlite3 shell's .recover fails on STRICT and FTS5 tables in some releases (3.40, Debian 12's), so it
+ * is not offered. The path is quoted for a POSIX shell.
+ */
 export function recoveryHint(file: string): string {
   const quoted = (p: string): string => `'${p.replace(/'/g, `'\\''`)}'`;
-  const fixed = file.replace(/(\.db)?$/, '-recovered.db');
   return (
-    `recover what it holds with: sqlite3 ${quoted(file)} ".recover" | sqlite3 ${quoted(fixed)} ` +
-    `(then use --db ${quoted(fixed)}), or move ${quoted(file)} aside to start a new history`
+    `to recover, export the runs you still need (conlab --db ${quoted(file)} export <run>), move ${quoted(file)} aside ` +
+    `(e.g. to ${quoted(`${file}.damaged`)}) so that a new history starts there, and import them back (conlab import <file>)`
   );
 }
 
@@ -104,7 +107,12 @@ function quickCheck(db: SqliteDatabase, file: string | null): string | null {
   for (const table of tables) {
     const sql = table === null ? 'PRAGMA quick_check(3)' : `PRAGMA quick_check("${table.replace(/"/g, '""')}")`;
     const rows = db.prepare(sql).pluck().all() as string[];
-    if (rows.length !== 1 || rows[0] !== 'ok') return rows.slice(0, 3).join('; ');
+    if (rows.length !== 1 || rows[0] !== 'ok') {
+      // One line for a person: SQLite's report spans lines and starts with a header line.
+      const lines = rows.flatMap((row) => row.split('\n')).filter((line) => line.trim() !== '' && !line.startsWith('***'));
+      const summary = `quick_check: ${lines.slice(0, 2).join('; ')}${lines.length > 2 ? '; …' : ''}`;
+      return summary.length > 200 ? `${summary.slice(0, 199)}…` : summary;
+    }
   }
   return null;
 }
