@@ -475,8 +475,14 @@ export class LabService {
 
   async close(): Promise<void> {
     for (const controller of this.active.values()) controller.abort();
-    if (this.writer) await (await this.writer).close();
-    this.store.close();
+    try {
+      if (this.writer) await (await this.writer.catch(() => null))?.close();
+    } catch (error) {
+      // Runs whose end could not be written are marked interrupted by the next open; say which.
+      throw new LabError('unavailable', `not everything could be recorded in ${this.dbPath}: ${(error as Error).message}`);
+    } finally {
+      this.store.close();
+    }
   }
 }
 

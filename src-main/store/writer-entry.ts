@@ -42,6 +42,8 @@ interface RunLedger {
   lostBatches: number;
   lostEvents: number;
   lostTrials: number;
+  /** Set once a write of this run met a full disk: later batches are not tried (see commitPending). */
+  diskFull: WriteFailure | null;
   /** The latest reason of each kind (a lock's wait grows while it lasts; the latest is the longest). */
   readonly reasons: Map<string, string>;
 }
@@ -107,7 +109,7 @@ class BatchingWriter {
       case 'beginRun':
         return this.apply(message.seq, () => {
           this.durably(() => this.store.beginRun(message.meta), `cannot record run ${message.meta.id}: `);
-          this.ledgers.set(message.meta.id, { lostBatches: 0, lostEvents: 0, lostTrials: 0, reasons: new Map() });
+          this.ledgers.set(message.meta.id, { lostBatches: 0, lostEvents: 0, lostTrials: 0, diskFull: null, reasons: new Map() });
         });
       case 'saveTrial':
         return this.apply(message.seq, () => {
@@ -200,6 +202,7 @@ class BatchingWriter {
     const ledger = this.ledgers.get(runId);
     if (!ledger) return;
     count(ledger);
+    if (error instanceof WriteFailure && error.kind === 'disk-full') ledger.diskFull ??= error;
     const reason = error instanceof WriteFailure ? error.reason : error instanceof Error ? error.message : String(error);
     ledger.reasons.set(error instanceof WriteFailure && error.kind !== null ? error.kind : reason, reason);
   }
@@ -214,6 +217,7 @@ class BatchingWriter {
     const groups = this.pending;
     this.pending = [];
     this.pendingCount = 0;
+    const last = groups[groups.length - 1]!.seq;
     const lose = (group: PendingBatches, error: unknown): void => {
       this.noteLoss(group.runId, error, (ledger) => {
         ledger.lostBatches += group.batches.length;
@@ -221,17 +225,25 @@ class BatchingWriter {
       });
       this.fail(group.seq, error, `lost ${group.batches.length} event batches of run ${group.runId}: `);
     };
+    // A run that met a full disk stores no more batches: the room left (the pages of the transaction
+    // that failed, which SQLite reuses) must stay free for the record of how the run ended.
+    const writable = groups.filter((group) => {
+      const diskFull = this.ledgers.get(group.runId)?.diskFull;
+      if (diskFull) lose(group, diskFull);
+      return !diskFull;
+    });
+    if (writable.length === 0) return this.post({ type: 'committed', seq: last });
     try {
       this.durably(() => {
-        for (const group of groups) this.store.appendEventBatches(group.runId, group.batches);
+        for (const group of writable) this.store.appendEventBatches(group.runId, group.batches);
       }, '');
     } catch (error) {
       if (error instanceof WriteFailure && error.kind !== null) {
-        // The database refused the whole transaction (lock, disk, file): every group is lost alike.
-        for (const group of groups) lose(group, error);
+        // The lock was waited for already, or the file refuses writes: every group is lost alike.
+        for (const group of writable) lose(group, error);
       } else {
         // One bad request (batches for a run never begun) must not cost the others their batches.
-        for (const group of groups) {
+        for (const group of writable) {
           try {
             this.durably(() => this.store.appendEventBatches(group.runId, group.batches), '');
           } catch (groupError) {
@@ -240,14 +252,14 @@ class BatchingWriter {
         }
       }
     }
-    this.post({ type: 'committed', seq: groups[groups.length - 1]!.seq });
+    this.post({ type: 'committed', seq: last });
   }
 
   /** Writes a run's end (see honestFinish); on a storage failure the end is kept for a later attempt. */
   private writeFinish(runId: string, fresh: boolean): void {
     const fields = this.unfinished.get(runId);
     if (fields === undefined) return;
-    try {
+    const write = (): void =>
       this.durably(
         () => {
           const finish = honestFinish(fields, this.store.countEvents(runId), this.ledgers.get(runId));
@@ -256,6 +268,20 @@ class BatchingWriter {
         `the end of run ${runId} is not recorded yet: `,
         fresh,
       );
+    try {
+      try {
+        write();
+      } catch (error) {
+        if (!(error instanceof WriteFailure) || error.kind !== 'disk-full') throw error;
+        // Copying the WAL into the database and truncating it can free room that the database does
+        // not need (pages the WAL held several versions of); then the end may fit.
+        try {
+          this.store.db.pragma('wal_checkpoint(TRUNCATE)');
+        } catch {
+          // the retry below reports the disk
+        }
+        write();
+      }
     } catch (error) {
       // Only a storage condition can clear up; anything else would fail the same way again.
       if (!(error instanceof WriteFailure) || error.kind === null) this.forget(runId);

@@ -1,0 +1,290 @@
+import Database from 'better-sqlite3';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabError, LabService } from '../../src-main/service/lab-service';
+import { RunStore } from '../../src-main/store/run-store';
+import { fixturesDir, projectRoot } from './helpers/child-bundle';
+import { makeBatches, makeTempDir, sampleFinish, sampleRunStart, sampleTrial } from './helpers/store-fixtures';
+
+/**
+ * No run lost: several CLI processes recording into one file, a write lock held by another program,
+ * a full disk, a damaged file, a read-only folder. Real processes, real SQLite files, real mounts
+ * (skipped, with the reason in the test name, where mounting is not permitted).
+ */
+
+const bin = path.join(projectRoot, 'bin', 'conlab.mjs');
+let temp: ReturnType<typeof makeTempDir>;
+beforeAll(() => {
+  temp = makeTempDir('conlab-failures-');
+});
+afterAll(() => temp.remove());
+
+interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function conlab(args: readonly string[], env: Record<string, string> = {}): { done: Promise<CliResult>; pid: number } {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { done, pid: child.pid! };
+}
+
+async function until<T>(what: string, probe: () => T | null, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A spec of `threads` threads each tracing `marks` marks, `sleepMs` apart (0: back to back). */
+function writeSpec(name: string, threads: number, marks: number, sleepMs: number): string {
+  const steps: unknown[] = [{ op: 'mark', name: 'tick' }];
+  if (sleepMs > 0) steps.push({ op: 'sleep', ms: sleepMs });
+  const file = path.join(temp.dir, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({ version: 1, actors: [{ name: 'ticker', kind: 'thread', count: threads, program: [{ op: 'repeat', times: marks, trace: 'each', steps }] }] }),
+  );
+  return file;
+}
+
+interface StoredRun {
+  readonly id: string;
+  readonly status: string;
+  readonly error: string | null;
+  readonly event_count: number;
+  readonly stored: number;
+  readonly trial_events: number;
+}
+
+/** Every run of a file, with what its row says and what its event rows and trial rows hold. */
+function storedRuns(dbFile: string): StoredRun[] {
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare(
+        `SELECT id, status, error, event_count,
+           (SELECT coalesce(sum(count), 0) FROM events e WHERE e.run_id = r.id) AS stored,
+           (SELECT coalesce(sum(event_count), 0) FROM trials t WHERE t.run_id = r.id) AS trial_events
+         FROM runs r ORDER BY started_at`,
+      )
+      .all() as StoredRun[];
+  } finally {
+    db.close();
+  }
+}
+
+const runIdOf = (result: CliResult): string => (JSON.parse(result.stdout) as { runId: string }).runId;
+
+/** Mounting needs privileges: tried once, and the reason kept for the names of the tests it would skip. */
+function tryMount(dir: string, args: readonly string[]): string | null {
+  mkdirSync(dir, { recursive: true });
+  const result = spawnSync('mount', [...args, dir], { encoding: 'utf8' });
+  if (result.error) return `mount is not available: ${result.error.message}`;
+  return result.status === 0 ? null : `mount is not permitted here: ${result.stderr.trim() || `exit ${result.status}`}`;
+}
+
+describe('several CLI processes recording into one database at once', () => {
+  it('records every run ok, each with exactly the events it emitted, none left running', async () => {
+    const dbFile = path.join(temp.dir, 'shared.db');
+    const spec = writeSpec('busy', 2, 4000, 0);
+    // Created first, so the processes race on writing, not on creating the file.
+    await LabService.open({ dbPath: dbFile }).close();
+    const runs = Array.from({ length: 5 }, () => conlab(['--db', dbFile, 'run', spec, '--json']).done);
+    const results = await Promise.all(runs);
+    for (const result of results) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const ids = results.map(runIdOf).sort();
+    const stored = storedRuns(dbFile);
+    expect(stored.map((run) => run.id).sort()).toEqual(ids);
+    for (const run of stored) {
+      expect(run.status).toBe('ok');
+      expect(run.trial_events).toBeGreaterThanOrEqual(2 * 4000);
+      expect(run.event_count).toBe(run.trial_events);
+      expect(run.stored).toBe(run.trial_events);
+    }
+  }, 120_000);
+});
+
+describe('a write lock held by another program', () => {
+  /** Runs the spec through the CLI, takes the lock once its first events are stored, holds it `holdMs`. */
+  async function runUnderLock(name: string, marks: number, holdMs: number, env: Record<string, string>) {
+    const dbFile = path.join(temp.dir, `${name}.db`);
+    await LabService.open({ dbPath: dbFile }).close();
+    const run = conlab(['--db', dbFile, 'run', writeSpec(name, 1, marks, 10), '--json'], env);
+    await until('the first stored events', () => (storedRuns(dbFile)[0]?.stored ?? 0) > 0 || null, 60_000);
+    const holder = spawn(process.execPath, [path.join(fixturesDir, 'lock-holder.mjs'), dbFile, String(holdMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let said = '';
+    holder.stdout.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+    const holderExit = new Promise<number | null>((resolve) => holder.on('close', resolve));
+    const result = await run.done;
+    expect(await holderExit).toBe(0);
+    expect(said).toBe('locked\nreleased\n');
+    return { dbFile, result };
+  }
+
+  it('longer than the wait bound: the run is stored failed with the lock as the reason, never ok, and stays so', async () => {
+    const { dbFile, result } = await runUnderLock('long-lock', 400, 2500, { CONLAB_LOCK_WAIT_MS: '1000' });
+    expect(result.code).toBe(1);
+    const [run] = storedRuns(dbFile);
+    expect(run!.id).toBe(runIdOf(result));
+    expect(run!.status).toBe('failed');
+    expect(run!.error).toMatch(/^not fully recorded: database locked for \d+\.\d s by another program \(\d+ of \d+ trace events stored/);
+    // The row never claims more than the file holds: some batches were lost while the lock was held.
+    expect(run!.event_count).toBe(run!.stored);
+    expect(run!.stored).toBeLessThan(run!.trial_events);
+    expect(run!.stored).toBeGreaterThan(0);
+    // A later open (which marks dead owners' runs interrupted) leaves it as it is.
+    const service = LabService.open({ dbPath: dbFile });
+    try {
+      expect(service.getRun(run!.id).status).toBe('failed');
+    } finally {
+      await service.close();
+    }
+  }, 120_000);
+
+  it('briefly: the writes wait for it and the run is ok with every event', async () => {
+    const { dbFile, result } = await runUnderLock('brief-lock', 150, 500, {});
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const [run] = storedRuns(dbFile);
+    expect(run!.status).toBe('ok');
+    expect(run!.trial_events).toBeGreaterThanOrEqual(150);
+    expect(run!.stored).toBe(run!.trial_events);
+    expect(run!.event_count).toBe(run!.trial_events);
+  }, 120_000);
+});
+
+describe('a full disk', () => {
+  const mountPoint = path.join(process.env['TMPDIR'] ?? '/tmp', `conlab-full-${process.pid}`);
+  const cannotMount = tryMount(mountPoint, ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs']);
+  afterAll(() => {
+    if (cannotMount === null) spawnSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  it.skipIf(cannotMount !== null)(
+    `the run ends failed with "disk full", nothing crashes, and the file opens afterwards${cannotMount ? ` (skipped: ${cannotMount})` : ''}`,
+    async () => {
+      const dbFile = path.join(mountPoint, 'history.db');
+      // About 5 MB of trace for a 2 MB file system.
+      const result = await conlab(['--db', dbFile, 'run', writeSpec('fills-the-disk', 2, 60_000, 0), '--json']).done;
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: '' });
+      const [run] = storedRuns(dbFile);
+      expect(run!.id).toBe(runIdOf(result));
+      expect(run!.status).toBe('failed');
+      expect(run!.error).toMatch(/^not fully recorded: disk full: no space left for /);
+      expect(run!.event_count).toBe(run!.stored);
+
+      const service = LabService.open({ dbPath: dbFile });
+      try {
+        expect(service.storeHealth.access).toBe('read-write');
+        expect(service.listRuns().map((summary) => summary.status)).toEqual(['failed']);
+      } finally {
+        await service.close();
+      }
+    },
+    120_000,
+  );
+});
+
+/** A history with three finished runs and some events, written through RunStore. */
+function writeHistory(dbFile: string): string[] {
+  const store = RunStore.open(dbFile);
+  const ids = ['run-a', 'run-b', 'run-c'];
+  for (const id of ids) {
+    store.beginRun(sampleRunStart(id, { title: `History ${id}` }));
+    store.appendEventBatches(id, makeBatches(0, 'adder-1', 400, 20));
+    store.saveTrial(id, sampleTrial(0));
+    store.finishRun(id, sampleFinish({ eventCount: 8000 }));
+  }
+  store.close();
+  return ids;
+}
+
+describe('a damaged file', () => {
+  it('is reported on open, readable where its pages are sound, and refuses writes with how to recover', async () => {
+    const dbFile = path.join(temp.dir, 'damaged.db');
+    writeHistory(dbFile);
+    // Overwrite the header and cell pointers of the event b-tree's middle leaf page.
+    const check = new Database(dbFile, { readonly: true });
+    const leaves = check.prepare(`SELECT pageno FROM dbstat WHERE name = 'events' AND pagetype = 'leaf' ORDER BY pageno`).pluck().all() as number[];
+    const pageSize = check.pragma('page_size', { simple: true }) as number;
+    check.close();
+    expect(leaves.length).toBeGreaterThan(10);
+    const page = leaves[Math.floor(leaves.length / 2)]!;
+    const fd = openSync(dbFile, 'r+');
+    writeSync(fd, Buffer.alloc(64, 0xab), 0, 64, (page - 1) * pageSize + 1);
+    closeSync(fd);
+
+    const service = LabService.open({ dbPath: dbFile });
+    try {
+      expect(service.storeHealth.access).toBe('damaged');
+      expect(service.storeHealth.problem).toContain(`the run history ${dbFile} is damaged (`);
+      expect(service.storeHealth.problem).toMatch(/export the runs you still need .* move .* aside .* import them back/);
+      expect(service.storeHealth.problem).not.toContain('\n');
+      expect(service.listRuns().map((run) => run.id).sort()).toEqual(['run-a', 'run-b', 'run-c']);
+      expect(service.getRun('run-a').status).toBe('ok');
+      await expect(service.run({ lessonId: 'thread-start' })).rejects.toMatchObject({ code: 'bad-input', message: service.storeHealth.problem });
+      expect(() => service.tagRun('run-a', 'kept')).toThrow(LabError);
+    } finally {
+      await service.close();
+    }
+
+    const cli = await conlab(['--db', dbFile, 'run', 'thread-start']).done;
+    expect(cli.code).toBe(2);
+    expect(cli.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(cli.stderr).toMatch(/^conlab: the run history .* is damaged .*import them back/);
+  }, 60_000);
+});
+
+describe('a read-only folder', () => {
+  const source = path.join(process.env['TMPDIR'] ?? '/tmp', `conlab-ro-source-${process.pid}`);
+  const mountPoint = path.join(process.env['TMPDIR'] ?? '/tmp', `conlab-ro-${process.pid}`);
+  mkdirSync(source, { recursive: true });
+  // A bind mount made read-only: even root cannot write there, as on a read-only medium.
+  const cannotMount =
+    tryMount(mountPoint, ['--bind', source]) ??
+    (spawnSync('mount', ['-o', 'remount,bind,ro', mountPoint]).status === 0 ? null : (spawnSync('umount', [mountPoint]), 'a read-only remount is not permitted here'));
+  afterAll(() => {
+    if (cannotMount === null) spawnSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+    rmSync(source, { recursive: true, force: true });
+  });
+
+  it.skipIf(cannotMount !== null)(
+    `opens read-only: history readable, a run refused in one line${cannotMount ? ` (skipped: ${cannotMount})` : ''}`,
+    async () => {
+      writeHistory(path.join(source, 'history.db')); // closed cleanly: no -wal or -shm file is left
+      const dbFile = path.join(mountPoint, 'history.db');
+      const service = LabService.open({ dbPath: dbFile });
+      try {
+        expect(service.storeHealth.access).toBe('read-only');
+        expect(service.storeHealth.problem).toMatch(/is read-only \(.*read-only file system\): runs can be read but not recorded/);
+        expect(service.listRuns().map((run) => run.id).sort()).toEqual(['run-a', 'run-b', 'run-c']);
+        expect(service.runEvents('run-b')).toHaveLength(400);
+        await expect(service.run({ lessonId: 'thread-start' })).rejects.toMatchObject({ code: 'bad-input' });
+        expect(() => service.addNote('run-a', 'a note')).toThrow(/read-only/);
+      } finally {
+        await service.close();
+      }
+
+      const history = await conlab(['--db', dbFile, 'history']).done;
+      expect(history.code).toBe(0);
+      expect(history.stdout).toContain('run-a');
+      const run = await conlab(['--db', dbFile, 'run', 'thread-start']).done;
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^conlab: the run history .* is read-only .* use --db \(or CONLAB_DB\) to record elsewhere\n$/);
+    },
+    60_000,
+  );
+});
