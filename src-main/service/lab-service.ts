@@ -245,7 +245,11 @@ export class LabService {
       return stored;
     } catch (error) {
       if (error instanceof RangeError) throw new LabError('bad-input', error.message);
-      if (error instanceof StoreWriteError) throw new LabError('unavailable', `the run was not started: ${error.message}`);
+      if (error instanceof StoreWriteError) {
+        // Taken here (a flush reports the failures since the last one), so close() does not repeat it.
+        await writer.flush().catch(() => undefined);
+        throw new LabError('unavailable', `the run was not started: ${error.message}`);
+      }
       throw error;
     } finally {
       if (runId !== null) this.active.delete(runId);
