@@ -321,7 +321,7 @@ export function markInterruptedRuns(db: SqliteDatabase, now: () => string = () =
       .transaction(() => {
         // Judged again under the write lock: an owner may have finished its run meanwhile.
         const orphans = orphansOf(select.all() as Row[]);
-        for (const run of orphans) mark.run({ id: run.id, endedAt, error: `interrupted: the run never finished; ${run.why}` });
+        for (const run of orphans) mark.run({ id: run.id, endedAt, error: `interrupted: the run's end was never recorded; ${run.why}` });
         return orphans.map((run) => run.id);
       })
       .immediate();

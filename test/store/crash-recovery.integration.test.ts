@@ -63,7 +63,7 @@ describe.each(['writer', 'store'] as const)('SIGKILL while writing (%s)', (mode)
       const run = store.getRun('killed-run')!;
       expect(run.status).toBe('interrupted');
       expect(run.endedAt).not.toBeNull();
-      expect(run.error).toMatch(/^interrupted: the run never finished; its process \(pid \d+\) ended first$/);
+      expect(run.error).toMatch(/^interrupted: the run's end was never recorded; its process \(pid \d+\) ended first$/);
       // Every batch acknowledged before the kill is there, whole: batches 0..acknowledged-1 by sequence.
       const acknowledgedRows = store.db
         .prepare('SELECT count(*) FROM events WHERE run_id = ? AND first_seq < ?')
@@ -106,7 +106,7 @@ describe('openDatabase after a crash', () => {
     const reopened = RunStore.open(dbFile);
     const statusOf = (id: string) => reopened.getRun(id)!.status;
     expect(statusOf('dead-owner')).toBe('interrupted');
-    expect(reopened.getRun('dead-owner')!.error).toBe(`interrupted: the run never finished; its process (pid ${deadPid}) ended first`);
+    expect(reopened.getRun('dead-owner')!.error).toBe(`interrupted: the run's end was never recorded; its process (pid ${deadPid}) ended first`);
     expect(statusOf('live-owner')).toBe('running');
     expect(statusOf('reused-pid')).toBe('interrupted');
     expect(reopened.getRun('reused-pid')!.error).toMatch(/pid \d+\) ended first; that pid now belongs to another process$/);
