@@ -21,6 +21,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { openDatabase, recoveryHint, storeFailureKind, type StoreFailureKind } from './database';
 import { RunStore } from './run-store';
+import { honestFinish, newLedger, type RunLedger } from './run-ledger';
 import type { RunFinish } from './store-model';
 import { toPlainError, unknownMessageError, type WriterInit, type WriterReply, type WriterRequest } from './writer-protocol';
 
@@ -35,17 +36,6 @@ interface PendingBatches {
   readonly seq: number;
   readonly runId: string;
   readonly batches: readonly EventBatch[];
-}
-
-/** What a run begun through this writer lost on the way to the disk. */
-interface RunLedger {
-  lostBatches: number;
-  lostEvents: number;
-  lostTrials: number;
-  /** Set once a write of this run met a full disk: later batches are not tried (see commitPending). */
-  diskFull: WriteFailure | null;
-  /** The latest reason of each kind (a lock's wait grows while it lasts; the latest is the longest). */
-  readonly reasons: Map<string, string>;
 }
 
 /** A write that could not be done; `kind` is null for anything but the storage conditions. */
@@ -68,24 +58,14 @@ function sleepSync(ms: number): void {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
-/** The end to store for a run, given what really reached the database. */
-export function honestFinish(fields: RunFinish, storedEvents: number, ledger: RunLedger | undefined): RunFinish {
-  const lostTrials = ledger?.lostTrials ?? 0;
-  const lostBatches = ledger?.lostBatches ?? 0;
-  if (storedEvents >= fields.eventCount && lostTrials === 0 && lostBatches === 0) return { ...fields, eventCount: storedEvents };
-  const reasons = ledger && ledger.reasons.size > 0 ? [...ledger.reasons.values()].join('; ') : 'some of its events never reached the database';
-  const what = [`${storedEvents} of ${fields.eventCount} trace events stored`];
-  if (lostTrials > 0) what.push(`${lostTrials} trial record${lostTrials === 1 ? '' : 's'} not stored`);
-  const itself = fields.status === 'ok' ? '' : `; the run itself ended ${fields.status}${fields.error ? `: ${fields.error}` : ''}`;
-  return { ...fields, status: 'failed', eventCount: storedEvents, error: `not fully recorded: ${reasons} (${what.join(', ')})${itself}` };
-}
-
 class BatchingWriter {
   private pending: PendingBatches[] = [];
   private pendingCount = 0;
   private timer: NodeJS.Timeout | null = null;
   /** When the current stretch of lock contention began; null while writes go through. */
   private lockedSince: number | null = null;
+  /** When a write last found the lock taken: a quiet spell longer than lockWaitMs ends a stretch. */
+  private lastBusyAt = 0;
   private readonly ledgers = new Map<string, RunLedger>();
   /** Ends of runs that could not be written yet, in the order they came. */
   private readonly unfinished = new Map<string, RunFinish>();
@@ -109,7 +89,7 @@ class BatchingWriter {
       case 'beginRun':
         return this.apply(message.seq, () => {
           this.durably(() => this.store.beginRun(message.meta), `cannot record run ${message.meta.id}: `);
-          this.ledgers.set(message.meta.id, { lostBatches: 0, lostEvents: 0, lostTrials: 0, diskFull: null, reasons: new Map() });
+          this.ledgers.set(message.meta.id, newLedger());
         });
       case 'saveTrial':
         return this.apply(message.seq, () => {
@@ -160,7 +140,7 @@ class BatchingWriter {
    * Throws a WriteFailure whose message is one line: the reason, after `prefix`.
    */
   private durably<T>(write: () => T, prefix: string, fresh = false): T {
-    if (fresh) this.lockedSince = null;
+    if (fresh || Date.now() - this.lastBusyAt > this.lockWaitMs) this.lockedSince = null;
     let backoff = FIRST_BACKOFF_MS;
     for (;;) {
       const attemptStart = Date.now();
@@ -172,6 +152,7 @@ class BatchingWriter {
         const kind = storeFailureKind(error);
         if (kind !== 'locked') throw new WriteFailure(kind, this.describe(kind, error), prefix);
         this.lockedSince ??= attemptStart;
+        this.lastBusyAt = Date.now();
         const waited = Date.now() - this.lockedSince;
         if (waited >= this.lockWaitMs) {
           throw new WriteFailure('locked', `database locked for ${seconds(waited)} by another program`, prefix);
