@@ -144,6 +144,28 @@ export class LabService {
     if (this.store.health.access !== 'read-write') throw new LabError('bad-input', this.store.health.problem ?? `the run history ${this.dbPath} cannot be written`);
   }
 
+  /** A write on this thread's connection: refused on a read-only or damaged file; SQLite's refusals in one line. */
+  private writing<T>(write: () => T): T {
+    this.requireWritable();
+    try {
+      return write();
+    } catch (error) {
+      const message = (error as Error).message;
+      switch (storeFailureKind(error)) {
+        case 'locked':
+          throw new LabError('unavailable', `the run history ${this.dbPath} is locked by another program (waited 5 s); try again when it is done`);
+        case 'disk-full':
+          throw new LabError('unavailable', `disk full: no space left for ${this.dbPath} (${message})`);
+        case 'read-only':
+          throw new LabError('bad-input', `the run history ${this.dbPath} became read-only (${message})`);
+        case 'damaged':
+          throw new LabError('bad-input', `the run history ${this.dbPath} is damaged (${message}); ${recoveryHint(this.dbPath)}`);
+        case null:
+          throw error;
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ lessons and specs
 
   listLessons(): LessonSummary[] {
@@ -314,18 +336,20 @@ export class LabService {
   tagRun(idOrPrefix: string, tag: string): void {
     this.requireWritable();
     if (!tag.trim()) throw new LabError('bad-input', 'a tag cannot be empty');
-    this.store.addTag(this.resolveRunId(idOrPrefix), tag.trim());
+    const id = this.resolveRunId(idOrPrefix);
+    this.writing(() => this.store.addTag(id, tag.trim()));
   }
 
   untagRun(idOrPrefix: string, tag: string): boolean {
-    this.requireWritable();
-    return this.store.removeTag(this.resolveRunId(idOrPrefix), tag);
+    const id = this.resolveRunId(idOrPrefix);
+    return this.writing(() => this.store.removeTag(id, tag));
   }
 
   addNote(idOrPrefix: string, text: string): RunNote {
     this.requireWritable();
     if (!text.trim()) throw new LabError('bad-input', 'a note cannot be empty');
-    const note = this.store.addNote(this.resolveRunId(idOrPrefix), text);
+    const id = this.resolveRunId(idOrPrefix);
+    const note = this.writing(() => this.store.addNote(id, text));
     if (!note) throw new LabError('not-found', `no run ${idOrPrefix}`);
     return note;
   }
@@ -334,7 +358,7 @@ export class LabService {
     this.requireWritable();
     const id = this.resolveRunId(idOrPrefix);
     if (this.active.has(id)) throw new LabError('conflict', `run ${id} is still running; cancel it first`);
-    return this.store.deleteRun(id);
+    return this.writing(() => this.store.deleteRun(id));
   }
 
   /** One self-contained HTML report of a comparison (the first run is the baseline). */
@@ -426,9 +450,8 @@ export class LabService {
 
   /** Saves a composer spec under a name; with the id of a saved experiment, replaces it. */
   saveExperiment(input: ExperimentInput): SavedExperiment {
-    this.requireWritable();
     try {
-      return this.store.saveExperiment(input);
+      return this.writing(() => this.store.saveExperiment(input));
     } catch (error) {
       if (error instanceof StoreInputError) throw new LabError('bad-input', error.message);
       throw error;
@@ -436,8 +459,7 @@ export class LabService {
   }
 
   deleteExperiment(id: string): boolean {
-    this.requireWritable();
-    return this.store.deleteExperiment(id);
+    return this.writing(() => this.store.deleteExperiment(id));
   }
 
   /** Settings live next to the run history, as `<database file>.settings.json`. */
