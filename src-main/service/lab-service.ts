@@ -382,7 +382,7 @@ export class LabService {
     switch (format) {
       case 'json':
       case 'json.gz': {
-        const log = buildRunLog(run, this.store.readEventBatches(run.id), appVersion());
+        const log = buildRunLog(run, this.runEvents(run.id), appVersion());
         const gzip = format === 'json.gz';
         return { data: serializeRunLog(log, { gzip }), fileName: `${base}.runlog.json${gzip ? '.gz' : ''}`, mimeType: gzip ? 'application/gzip' : 'application/json' };
       }
@@ -392,13 +392,13 @@ export class LabService {
         return { data: Buffer.from(metricsCsv(run)), fileName: `${base}.metrics.csv`, mimeType: 'text/csv' };
       case 'csv-events': {
         const parts: string[] = [];
-        for (const line of eventsCsvLines(this.store.readEventBatches(run.id))) parts.push(line);
+        for (const line of eventsCsvLines(this.runEvents(run.id))) parts.push(line);
         return { data: Buffer.from(parts.join('')), fileName: `${base}.events.csv`, mimeType: 'text/csv' };
       }
       case 'trace':
-        return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.store.readEventBatches(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
+        return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.runEvents(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
       case 'html':
-        return { data: Buffer.from(runReport(run, this.store.readEventBatches(run.id))), fileName: `${base}.report.html`, mimeType: 'text/html' };
+        return { data: Buffer.from(runReport(run, this.runEvents(run.id))), fileName: `${base}.report.html`, mimeType: 'text/html' };
       default:
         throw new LabError('bad-input', `unknown export format ${String(format)}; use one of ${EXPORT_FORMATS.join(', ')}`);
     }

@@ -236,6 +236,20 @@ describe('a damaged file', () => {
       expect(service.getRun('run-a').status).toBe('ok');
       await expect(service.run({ lessonId: 'thread-start' })).rejects.toMatchObject({ code: 'bad-input', message: service.storeHealth.problem });
       expect(() => service.tagRun('run-a', 'kept')).toThrow(LabError);
+      // Exports read every event: the runs on sound pages export whole (the way to recover them), the
+      // one whose events sit on the damaged page is refused in one line with the same advice.
+      const exports = ['run-a', 'run-b', 'run-c'].map((id) => {
+        try {
+          return JSON.parse(service.exportRun(id, 'json').data.toString('utf8')) ? 'exported' : 'empty';
+        } catch (error) {
+          expect(error).toBeInstanceOf(LabError);
+          expect((error as LabError).code).toBe('bad-input');
+          expect((error as Error).message).toMatch(/^the run history .* is damaged where this was read \(.*\); to recover, export/);
+          return 'refused';
+        }
+      });
+      expect(exports).toContain('exported');
+      expect(exports).toContain('refused');
     } finally {
       await service.close();
     }
