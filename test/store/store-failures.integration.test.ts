@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabError, LabService } from '../../src-main/service/lab-service';
@@ -96,15 +97,19 @@ function tryMount(dir: string, args: readonly string[]): string | null {
 }
 
 describe('several CLI processes recording into one database at once', () => {
-  it('records every run ok, each with exactly the events it emitted, none left running', async () => {
+  it('records every run ok, each with exactly the events it emitted, none left running (and the app records alongside)', async () => {
     const dbFile = path.join(temp.dir, 'shared.db');
     const spec = writeSpec('busy', 2, 4000, 0);
-    // Created first, so the processes race on writing, not on creating the file.
-    await LabService.open({ dbPath: dbFile }).close();
+    // Opened first, so the processes race on writing, not on creating the file. This service plays
+    // the app: it records a run of its own while the CLIs record theirs.
+    const app = LabService.open({ dbPath: dbFile });
     const runs = Array.from({ length: 5 }, () => conlab(['--db', dbFile, 'run', spec, '--json']).done);
+    const appRun = await app.run({ spec: JSON.parse(readFileSync(spec, 'utf8')) as unknown });
     const results = await Promise.all(runs);
+    await app.close();
+    expect(appRun.status).toBe('ok');
     for (const result of results) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    const ids = results.map(runIdOf).sort();
+    const ids = [...results.map(runIdOf), appRun.id].sort();
     const stored = storedRuns(dbFile);
     expect(stored.map((run) => run.id).sort()).toEqual(ids);
     for (const run of stored) {
@@ -298,6 +303,41 @@ describe('a read-only folder', () => {
       const run = await conlab(['--db', dbFile, 'run', 'thread-start']).done;
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(/^conlab: the run history .* is read-only .* use --db \(or CONLAB_DB\) to record elsewhere\n$/);
+    },
+    60_000,
+  );
+});
+
+describe('a read-only file in a writable folder', () => {
+  // Root may write to any file, so the CLI runs as the unprivileged user "nobody" (uid 65534).
+  const cannotSwitchUser =
+    typeof process.getuid !== 'function' || process.getuid() !== 0
+      ? 'only root can run the CLI as another user'
+      : spawnSync(process.execPath, ['-e', ''], { uid: 65534, gid: 65534 }).status === 0
+        ? null
+        : 'the user nobody (65534) cannot run node here';
+
+  it.skipIf(cannotSwitchUser !== null)(
+    `is read: history listed, a run refused in one line with exit 2${cannotSwitchUser ? ` (skipped: ${cannotSwitchUser})` : ''}`,
+    async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'conlab-ro-file-'));
+      try {
+        chmodSync(dir, 0o777);
+        writeHistory(path.join(temp.dir, 'for-ro-file.db'));
+        const dbFile = path.join(dir, 'history.db');
+        copyFileSync(path.join(temp.dir, 'for-ro-file.db'), dbFile);
+        chmodSync(dbFile, 0o444);
+        const asNobody = (args: string[]) =>
+          spawnSync(process.execPath, [bin, '--db', dbFile, ...args], { uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: dir } });
+        const history = asNobody(['history']);
+        expect({ code: history.status, stderr: history.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(history.stdout).toContain('run-c');
+        const run = asNobody(['run', 'thread-start']);
+        expect(run.status).toBe(2);
+        expect(run.stderr).toMatch(/^conlab: the run history .* is read-only \(the file is not writable \(EACCES\)\): runs can be read but not recorded; [^\n]*\n$/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     60_000,
   );
