@@ -53,6 +53,7 @@ const HEALTHY: StoreHealth = { access: 'read-write', problem: null };
  * the open checks the schema and every table except the event batches, which hold most of the pages.
  */
 export const QUICK_CHECK_FULL_LIMIT_BYTES = 512 * 1024 * 1024;
+const MARK_INTERRUPTED_LOCK_WAIT_MS = 1000;
 /** Databases larger than this are not loaded into memory to be read from a read-only folder. */
 const READ_ONLY_COPY_LIMIT_BYTES = 1024 * 1024 * 1024;
 
@@ -229,7 +230,11 @@ export function openHistory(file: string, options: OpenDatabaseOptions = {}): Op
 }
 
 function damagedBeyondReading(file: string, detail: string): StoreUnavailableError {
-  return new StoreUnavailableError('damaged', `the run history ${file} is damaged and cannot be read (${detail}); ${recoveryHint(file)}`);
+  return new StoreUnavailableError(
+    'damaged',
+    `the run history ${file} is damaged and cannot be read (${detail}); move it aside (e.g. to ${file}.damaged) to start a new ` +
+      'history there, or choose another file with --db or CONLAB_DB',
+  );
 }
 
 function openForReading(file: string, access: 'read-only' | 'damaged', why: string): OpenedHistory {
@@ -316,6 +321,9 @@ export function markInterruptedRuns(db: SqliteDatabase, now: () => string = () =
      WHERE id = @id AND status = 'running'`,
   );
   const endedAt = now();
+  // Marking can wait for a later open: it must not hold this one up for the whole busy timeout.
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.min(busyTimeout, MARK_INTERRUPTED_LOCK_WAIT_MS)}`);
   try {
     return db
       .transaction(() => {
@@ -328,5 +336,7 @@ export function markInterruptedRuns(db: SqliteDatabase, now: () => string = () =
   } catch (error) {
     if (storeFailureKind(error) === 'locked') return [];
     throw error;
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
   }
 }
