@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,13 +88,35 @@ function storedRuns(dbFile: string): StoredRun[] {
 
 const runIdOf = (result: CliResult): string => (JSON.parse(result.stdout) as { runId: string }).runId;
 
-/** Mounting needs privileges: tried once, and the reason kept for the names of the tests it would skip. */
-function tryMount(dir: string, args: readonly string[]): string | null {
-  mkdirSync(dir, { recursive: true });
-  const result = spawnSync('mount', [...args, dir], { encoding: 'utf8' });
-  if (result.error) return `mount is not available: ${result.error.message}`;
-  return result.status === 0 ? null : `mount is not permitted here: ${result.stderr.trim() || `exit ${result.status}`}`;
+/**
+ * Mounting needs privileges: probed once while tests are collected (a small tmpfs mounted and
+ * unmounted at once), and the reason kept for the names of the tests it would skip. The tests mount
+ * their own file systems inside their bodies and unmount them in `finally`.
+ */
+function mountingProbe(): string | null {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'conlab-mount-probe-'));
+  try {
+    const result = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { encoding: 'utf8' });
+    if (result.error) return `mount is not available: ${result.error.message}`;
+    if (result.status !== 0) return `mount is not permitted here: ${result.stderr.trim() || `exit ${result.status}`}`;
+    unmount(dir);
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
+
+function mount(args: readonly string[], dir: string): void {
+  const result = spawnSync('mount', [...args, dir], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`mount ${args.join(' ')} ${dir} failed: ${result.stderr.trim() || result.error?.message}`);
+}
+
+/** Unmounts; a mount still busy (a process that has not let go yet) is detached lazily instead of left behind. */
+function unmount(dir: string): void {
+  if (spawnSync('umount', [dir]).status !== 0) spawnSync('umount', ['-l', dir]);
+}
+
+const cannotMount = mountingProbe();
 
 describe('several CLI processes recording into one database at once', () => {
   it('records every run ok, each with exactly the events it emitted, none left running (and the app records alongside)', async () => {
@@ -170,36 +192,39 @@ describe('a write lock held by another program', () => {
 });
 
 describe('a full disk', () => {
-  const mountPoint = path.join(process.env['TMPDIR'] ?? '/tmp', `conlab-full-${process.pid}`);
-  const cannotMount = tryMount(mountPoint, ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs']);
-  afterAll(() => {
-    if (cannotMount === null) spawnSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
-  });
-
   it.skipIf(cannotMount !== null)(
     `the run ends failed with "disk full", nothing crashes, and the file opens afterwards${cannotMount ? ` (skipped: ${cannotMount})` : ''}`,
     async () => {
-      const dbFile = path.join(mountPoint, 'history.db');
-      // About 5 MB of trace for a 2 MB file system.
-      const result = await conlab(['--db', dbFile, 'run', writeSpec('fills-the-disk', 2, 60_000, 0), '--json']).done;
-      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: '' });
-      const [run] = storedRuns(dbFile);
-      expect(run!.id).toBe(runIdOf(result));
-      expect(run!.status).toBe('failed');
-      expect(run!.error).toMatch(/^not fully recorded: disk full: no space left for /);
-      expect(run!.event_count).toBe(run!.stored);
-
-      const service = LabService.open({ dbPath: dbFile });
+      const mountPoint = mkdtempSync(path.join(os.tmpdir(), 'conlab-full-'));
+      mount(['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs'], mountPoint);
       try {
-        expect(service.storeHealth.access).toBe('read-write');
-        expect(service.listRuns().map((summary) => summary.status)).toEqual(['failed']);
+        await fillTheDisk(path.join(mountPoint, 'history.db'));
       } finally {
-        await service.close();
+        unmount(mountPoint);
+        rmSync(mountPoint, { recursive: true, force: true });
       }
     },
     120_000,
   );
+
+  async function fillTheDisk(dbFile: string): Promise<void> {
+    // About 5 MB of trace for a 2 MB file system.
+    const result = await conlab(['--db', dbFile, 'run', writeSpec('fills-the-disk', 2, 60_000, 0), '--json']).done;
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 1, stderr: '' });
+    const [run] = storedRuns(dbFile);
+    expect(run!.id).toBe(runIdOf(result));
+    expect(run!.status).toBe('failed');
+    expect(run!.error).toMatch(/^not fully recorded: disk full: no space left for /);
+    expect(run!.event_count).toBe(run!.stored);
+
+    const service = LabService.open({ dbPath: dbFile });
+    try {
+      expect(service.storeHealth.access).toBe('read-write');
+      expect(service.listRuns().map((summary) => summary.status)).toEqual(['failed']);
+    } finally {
+      await service.close();
+    }
+  }
 });
 
 /** A history with three finished runs and some events, written through RunStore. */
@@ -267,45 +292,46 @@ describe('a damaged file', () => {
 });
 
 describe('a read-only folder', () => {
-  const source = path.join(process.env['TMPDIR'] ?? '/tmp', `conlab-ro-source-${process.pid}`);
-  const mountPoint = path.join(process.env['TMPDIR'] ?? '/tmp', `conlab-ro-${process.pid}`);
-  mkdirSync(source, { recursive: true });
-  // A bind mount made read-only: even root cannot write there, as on a read-only medium.
-  const cannotMount =
-    tryMount(mountPoint, ['--bind', source]) ??
-    (spawnSync('mount', ['-o', 'remount,bind,ro', mountPoint]).status === 0 ? null : (spawnSync('umount', [mountPoint]), 'a read-only remount is not permitted here'));
-  afterAll(() => {
-    if (cannotMount === null) spawnSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
-    rmSync(source, { recursive: true, force: true });
-  });
-
   it.skipIf(cannotMount !== null)(
     `opens read-only: history readable, a run refused in one line${cannotMount ? ` (skipped: ${cannotMount})` : ''}`,
     async () => {
+      const source = mkdtempSync(path.join(os.tmpdir(), 'conlab-ro-source-'));
+      const mountPoint = mkdtempSync(path.join(os.tmpdir(), 'conlab-ro-'));
       writeHistory(path.join(source, 'history.db')); // closed cleanly: no -wal or -shm file is left
-      const dbFile = path.join(mountPoint, 'history.db');
-      const service = LabService.open({ dbPath: dbFile });
+      // A bind mount made read-only: even root cannot write there, as on a read-only medium.
+      mount(['--bind', source], mountPoint);
       try {
-        expect(service.storeHealth.access).toBe('read-only');
-        expect(service.storeHealth.problem).toMatch(/is read-only \(.*read-only file system\): runs can be read but not recorded/);
-        expect(service.listRuns().map((run) => run.id).sort()).toEqual(['run-a', 'run-b', 'run-c']);
-        expect(service.runEvents('run-b')).toHaveLength(400);
-        await expect(service.run({ lessonId: 'thread-start' })).rejects.toMatchObject({ code: 'bad-input' });
-        expect(() => service.addNote('run-a', 'a note')).toThrow(/read-only/);
+        mount(['-o', 'remount,bind,ro'], mountPoint);
+        await readOnlyFolder(path.join(mountPoint, 'history.db'));
       } finally {
-        await service.close();
+        unmount(mountPoint);
+        rmSync(mountPoint, { recursive: true, force: true });
+        rmSync(source, { recursive: true, force: true });
       }
-
-      const history = await conlab(['--db', dbFile, 'history']).done;
-      expect(history.code).toBe(0);
-      expect(history.stdout).toContain('run-a');
-      const run = await conlab(['--db', dbFile, 'run', 'thread-start']).done;
-      expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/^conlab: the run history .* is read-only .* use --db \(or CONLAB_DB\) to record elsewhere\n$/);
     },
     60_000,
   );
+
+  async function readOnlyFolder(dbFile: string): Promise<void> {
+    const service = LabService.open({ dbPath: dbFile });
+    try {
+      expect(service.storeHealth.access).toBe('read-only');
+      expect(service.storeHealth.problem).toMatch(/is read-only \(.*read-only file system\): runs can be read but not recorded/);
+      expect(service.listRuns().map((run) => run.id).sort()).toEqual(['run-a', 'run-b', 'run-c']);
+      expect(service.runEvents('run-b')).toHaveLength(400);
+      await expect(service.run({ lessonId: 'thread-start' })).rejects.toMatchObject({ code: 'bad-input' });
+      expect(() => service.addNote('run-a', 'a note')).toThrow(/read-only/);
+    } finally {
+      await service.close();
+    }
+
+    const history = await conlab(['--db', dbFile, 'history']).done;
+    expect(history.code).toBe(0);
+    expect(history.stdout).toContain('run-a');
+    const run = await conlab(['--db', dbFile, 'run', 'thread-start']).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^conlab: the run history .* is read-only .* use --db \(or CONLAB_DB\) to record elsewhere\n$/);
+  }
 });
 
 describe('a read-only file in a writable folder', () => {
