@@ -59,7 +59,11 @@ function openService(program: Command, caps: Record<string, number> = {}): LabSe
 async function withService<T>(program: Command, fn: (service: LabService) => Promise<T> | T, caps?: Record<string, number>): Promise<T> {
   const service = openService(program, caps);
   try {
-    return await fn(service);
+    const result = await fn(service);
+    // After the output, so that a damaged history is never read without saying so (a refused write
+    // already said it, in its one line).
+    if (service.storeHealth.access === 'damaged') process.stderr.write(`conlab: warning: ${service.storeHealth.problem ?? 'the run history is damaged'}\n`);
+    return result;
   } finally {
     await service.close();
   }

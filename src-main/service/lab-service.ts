@@ -20,7 +20,9 @@ import type { LessonSummary } from '../contract/dto';
 import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from '../lessons/lesson';
 import { findLesson, LESSONS } from '../lessons/catalog';
 import { resolveDbPath } from '../store/db-location';
+import { recoveryHint, storeFailureKind, StoreUnavailableError, type StoreHealth } from '../store/database';
 import { RunStore } from '../store/run-store';
+import { lockWaitFromEnv } from '../store/run-writer';
 import { StoreInputError, type ExperimentInput, type SavedExperiment } from '../store/store-model';
 
 /**
@@ -92,13 +94,58 @@ export class LabService {
     this.caps = { ...DEFAULT_LIMIT_CAPS, ...options.caps };
   }
 
+  /**
+   * Opens the run history. A read-only or damaged file still opens, for reading: `storeHealth` says
+   * so, and every write (a run, a tag, a note…) is refused with that one-line reason (bad-input).
+   */
   static open(options: LabServiceOptions = {}): LabService {
     const dbPath = resolveDbPath(options.dbPath);
     try {
+      lockWaitFromEnv();
+    } catch (error) {
+      throw new LabError('bad-input', (error as Error).message);
+    }
+    try {
       mkdirSync(dirname(dbPath), { recursive: true });
+    } catch {
+      // RunStore.open says why the folder cannot be made, in the same words as every other open failure.
+    }
+    try {
       return new LabService(RunStore.open(dbPath), dbPath, options);
     } catch (error) {
+      if (error instanceof StoreUnavailableError) throw new LabError('bad-input', error.message);
       throw new LabError('unavailable', `cannot open the run history at ${dbPath}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Whether the run history can be written, and if not, why and what to do. */
+  get storeHealth(): StoreHealth {
+    return this.store.health;
+  }
+
+  private requireWritable(): void {
+    if (this.store.health.access !== 'read-write') throw new LabError('bad-input', this.store.health.problem ?? `the run history ${this.dbPath} cannot be written`);
+  }
+
+  /** A write on this thread's connection: refused on a read-only or damaged file; SQLite's refusals in one line. */
+  private writing<T>(write: () => T): T {
+    this.requireWritable();
+    try {
+      return write();
+    } catch (error) {
+      const message = (error as Error).message;
+      switch (storeFailureKind(error)) {
+        case 'locked':
+          throw new LabError('unavailable', `the run history ${this.dbPath} is locked by another program (waited 5 s); try again when it is done`);
+        case 'disk-full':
+          throw new LabError('unavailable', `disk full: no space left for ${this.dbPath} (${message})`);
+        case 'read-only':
+          throw new LabError('bad-input', `the run history ${this.dbPath} became read-only (${message})`);
+        case 'damaged':
+          throw new LabError('bad-input', `the run history ${this.dbPath} is damaged (${message}); ${recoveryHint(this.dbPath)}`);
+        case null:
+          throw error;
+      }
     }
   }
 
@@ -157,6 +204,7 @@ export class LabService {
       if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
       throw error;
     }
+    this.requireWritable();
     if (request.signal?.aborted) throw new LabError('conflict', 'the run was cancelled before it started');
     const runId = randomUUID();
     const runner = new RunnerProcess({
@@ -188,9 +236,21 @@ export class LabService {
       request.signal?.removeEventListener('abort', onOuterAbort);
     }
     switch (end.kind) {
-      case 'done':
-        return this.getRun(runId);
+      case 'done': {
+        const stored = this.getRun(runId);
+        if (stored.status === 'running') {
+          throw new LabError(
+            'unavailable',
+            `run ${runId} ended ${end.status} but its end could not be recorded in ${this.dbPath}; it will be marked interrupted once its runner has ended`,
+          );
+        }
+        return stored;
+      }
       case 'failed':
+        if (end.error.name === 'StoreWriteError' || end.error.name === 'StoreUnavailableError') {
+          // Nothing was started: the history could not take the run (locked, full, read-only, damaged).
+          throw new LabError('unavailable', `the run was not started: ${end.error.message}`);
+        }
         this.finalizeRun(runId, 'failed', end.error.message);
         throw end.error.name === 'RangeError' ? new LabError('bad-input', end.error.message) : new Error(end.error.message);
       case 'killed':
@@ -253,43 +313,60 @@ export class LabService {
 
   listRuns(filter: RunFilter = {}): RunSummary[] {
     try {
-      return this.store.listRuns(filter);
+      return this.reading(() => this.store.listRuns(filter));
     } catch (error) {
-      throw new LabError('bad-input', (error as Error).message);
+      throw error instanceof LabError ? error : new LabError('bad-input', (error as Error).message);
+    }
+  }
+
+  /** Runs a read; SQLite's report of a damaged page becomes one line that says what to do. */
+  private reading<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (storeFailureKind(error) !== 'damaged') throw error;
+      throw new LabError('bad-input', `the run history ${this.dbPath} is damaged where this was read (${(error as Error).message}); ${recoveryHint(this.dbPath)}`);
     }
   }
 
   getRun(idOrPrefix: string): RunRecord {
     const id = this.resolveRunId(idOrPrefix);
-    const run = this.store.getRun(id);
+    const run = this.reading(() => this.store.getRun(id));
     if (!run) throw new LabError('not-found', `no run ${idOrPrefix}`);
     return run;
   }
 
   runEvents(idOrPrefix: string, trial?: number): EventBatch[] {
-    return this.store.readEventBatches(this.resolveRunId(idOrPrefix), trial);
+    const id = this.resolveRunId(idOrPrefix);
+    return this.reading(() => this.store.readEventBatches(id, trial));
   }
 
   tagRun(idOrPrefix: string, tag: string): void {
+    this.requireWritable();
     if (!tag.trim()) throw new LabError('bad-input', 'a tag cannot be empty');
-    this.store.addTag(this.resolveRunId(idOrPrefix), tag.trim());
+    const id = this.resolveRunId(idOrPrefix);
+    this.writing(() => this.store.addTag(id, tag.trim()));
   }
 
   untagRun(idOrPrefix: string, tag: string): boolean {
-    return this.store.removeTag(this.resolveRunId(idOrPrefix), tag);
+    const id = this.resolveRunId(idOrPrefix);
+    return this.writing(() => this.store.removeTag(id, tag));
   }
 
   addNote(idOrPrefix: string, text: string): RunNote {
+    this.requireWritable();
     if (!text.trim()) throw new LabError('bad-input', 'a note cannot be empty');
-    const note = this.store.addNote(this.resolveRunId(idOrPrefix), text);
+    const id = this.resolveRunId(idOrPrefix);
+    const note = this.writing(() => this.store.addNote(id, text));
     if (!note) throw new LabError('not-found', `no run ${idOrPrefix}`);
     return note;
   }
 
   deleteRun(idOrPrefix: string): boolean {
+    this.requireWritable();
     const id = this.resolveRunId(idOrPrefix);
     if (this.active.has(id)) throw new LabError('conflict', `run ${id} is still running; cancel it first`);
-    return this.store.deleteRun(id);
+    return this.writing(() => this.store.deleteRun(id));
   }
 
   /** One self-contained HTML report of a comparison (the first run is the baseline). */
@@ -313,7 +390,7 @@ export class LabService {
     switch (format) {
       case 'json':
       case 'json.gz': {
-        const log = buildRunLog(run, this.store.readEventBatches(run.id), appVersion());
+        const log = buildRunLog(run, this.runEvents(run.id), appVersion());
         const gzip = format === 'json.gz';
         return { data: serializeRunLog(log, { gzip }), fileName: `${base}.runlog.json${gzip ? '.gz' : ''}`, mimeType: gzip ? 'application/gzip' : 'application/json' };
       }
@@ -323,13 +400,13 @@ export class LabService {
         return { data: Buffer.from(metricsCsv(run)), fileName: `${base}.metrics.csv`, mimeType: 'text/csv' };
       case 'csv-events': {
         const parts: string[] = [];
-        for (const line of eventsCsvLines(this.store.readEventBatches(run.id))) parts.push(line);
+        for (const line of eventsCsvLines(this.runEvents(run.id))) parts.push(line);
         return { data: Buffer.from(parts.join('')), fileName: `${base}.events.csv`, mimeType: 'text/csv' };
       }
       case 'trace':
-        return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.store.readEventBatches(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
+        return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.runEvents(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
       case 'html':
-        return { data: Buffer.from(runReport(run, this.store.readEventBatches(run.id))), fileName: `${base}.report.html`, mimeType: 'text/html' };
+        return { data: Buffer.from(runReport(run, this.runEvents(run.id))), fileName: `${base}.report.html`, mimeType: 'text/html' };
       default:
         throw new LabError('bad-input', `unknown export format ${String(format)}; use one of ${EXPORT_FORMATS.join(', ')}`);
     }
@@ -337,6 +414,7 @@ export class LabService {
 
   /** Imports a run log: validated strictly, never executed; importing the same run twice changes nothing. */
   importRunLog(bytes: Buffer | string): { runId: string; result: 'inserted' | 'exists' } {
+    this.requireWritable();
     let log;
     try {
       log = parseRunLog(bytes);
@@ -390,7 +468,7 @@ export class LabService {
   /** Saves a composer spec under a name; with the id of a saved experiment, replaces it. */
   saveExperiment(input: ExperimentInput): SavedExperiment {
     try {
-      return this.store.saveExperiment(input);
+      return this.writing(() => this.store.saveExperiment(input));
     } catch (error) {
       if (error instanceof StoreInputError) throw new LabError('bad-input', error.message);
       throw error;
@@ -398,7 +476,7 @@ export class LabService {
   }
 
   deleteExperiment(id: string): boolean {
-    return this.store.deleteExperiment(id);
+    return this.writing(() => this.store.deleteExperiment(id));
   }
 
   /** Settings live next to the run history, as `<database file>.settings.json`. */

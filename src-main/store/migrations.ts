@@ -209,7 +209,18 @@ const migration2: Migration = {
         ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [migration1, migration2];
+const migration3: Migration = {
+  version: 3,
+  description: 'a running run names its owner process by host and start time, not by pid alone',
+  statements: () => [
+    // owner_pid alone cannot tell a live owner from a dead one whose pid was reused, nor a pid of
+    // another machine sharing the folder. owner_started is '<boot id>/<start ticks>' (Linux /proc) or NULL.
+    `ALTER TABLE runs ADD COLUMN owner_host TEXT`,
+    `ALTER TABLE runs ADD COLUMN owner_started TEXT`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [migration1, migration2, migration3];
 
 /** The schema version this build writes and understands. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

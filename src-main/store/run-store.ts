@@ -18,14 +18,19 @@ import {
   type TrialRecord,
 } from '../engine/run-model';
 import type { EventBatch } from '../engine/trace/trace-event';
-import { openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './database';
+import { openHistory, StoreUnavailableError, type OpenDatabaseOptions, type SqliteDatabase, type StoreHealth } from './database';
+import { currentOwner } from './owner-process';
 import { StoreInputError, type ExperimentInput, type RunFinish, type RunStart, type SavedExperiment } from './store-model';
 
 /**
  * The run history in SQLite: runs, trials, event batches, metrics, claims, tags, notes, experiments.
  *
  * Synchronous (better-sqlite3): call it from the thread that owns the connection. Every method that
- * writes more than one row does so in one transaction, so a reader never sees half of it. Unknown ids
+ * writes more than one row does so in one transaction, so a reader never sees half of it; those
+ * transactions take the write lock when they begin (BEGIN IMMEDIATE), so with several writers on one
+ * file a transaction waits for the lock (busy timeout) instead of failing when its read snapshot went
+ * stale. A store opened on a read-only or damaged file (see `health`) reads, and refuses every write
+ * with a StoreUnavailableError that says why and what to do. Unknown ids
  * give null / false / empty results, never an exception; writing events for a run that does not exist
  * is a programming error and throws. JSON columns hold JSON text; event payloads are stored as given.
  */
@@ -253,20 +258,48 @@ export class RunStore {
   private readonly listStatements = new Map<string, Statement>();
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
-  /** Opens the database at `file` (see openDatabase) and wraps it. */
+  /** Opens the database at `file` (see openHistory: read-only and damaged files open for reading) and wraps it. */
   static open(file: string, options?: OpenDatabaseOptions): RunStore {
-    return new RunStore(openDatabase(file, options));
+    const { db, health } = openHistory(file, options);
+    return new RunStore(db, health);
   }
 
-  constructor(readonly db: SqliteDatabase) {
+  /** Null when the file predates schema 3 (a read-only or test store): owners are then known by pid only. */
+  private readonly ownerStatement: Statement | null;
+
+  constructor(
+    readonly db: SqliteDatabase,
+    readonly health: StoreHealth = { access: 'read-write', problem: null },
+  ) {
     const fts = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs_fts'`).get();
     this.searchMode = fts ? 'fts5' : 'like';
     this.stmt = prepareStatements(db);
+    const runColumns = db.prepare(`SELECT name FROM pragma_table_info('runs')`).pluck().all() as string[];
+    this.ownerStatement = runColumns.includes('owner_started')
+      ? db.prepare('UPDATE runs SET owner_host = ?, owner_started = ? WHERE id = ?')
+      : null;
   }
 
-  /** Runs `fn` in one transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` in one write transaction that takes the write lock up front (BEGIN IMMEDIATE; nested
+   * calls become savepoints). A deferred transaction that reads first and writes later cannot wait for
+   * the lock: SQLite fails it at once with SQLITE_BUSY when another connection committed meanwhile.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    this.assertWritable();
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Runs `fn` in one read transaction, so that its reads see one state of the file. */
+  private readTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).deferred();
+  }
+
+  /** Throws the reason (read-only, damaged) when this store cannot write. */
+  assertWritable(): void {
+    if (this.health.access !== 'read-write') {
+      throw new StoreUnavailableError(this.health.access, this.health.problem ?? 'the run history cannot be written');
+    }
   }
 
   runExists(runId: string): boolean {
@@ -277,7 +310,12 @@ export class RunStore {
 
   /** Records a starting run: status 'running', owned by this process until finishRun. */
   beginRun(meta: RunStart): void {
+    this.transaction(() => this.insertRunning(meta));
+  }
+
+  private insertRunning(meta: RunStart): void {
     if (this.runExists(meta.id)) throw new Error(`cannot begin run ${meta.id}: a run with this id is already stored`);
+    const owner = currentOwner();
     this.stmt.insertRun.run({
       ...this.runStartColumns(meta),
       status: 'running',
@@ -286,9 +324,10 @@ export class RunStore {
       stats: '[]',
       warnings: '[]',
       error: null,
-      ownerPid: process.pid,
+      ownerPid: owner.pid,
       eventCount: 0,
     });
+    this.ownerStatement?.run(owner.host, owner.started, meta.id);
   }
 
   /**
@@ -368,7 +407,7 @@ export class RunStore {
 
   /** The whole record of a run (without its events), or null when there is no such run. */
   getRun(runId: string): RunRecord | null {
-    return this.transaction(() => {
+    return this.readTransaction(() => {
       const row = this.stmt.getRun.get(runId) as RunRow | undefined;
       if (!row) return null;
       const trials = (this.stmt.readTrials.all(runId) as TrialRow[]).map((t) => this.trialFromRow(t, runId));
@@ -513,6 +552,7 @@ export class RunStore {
 
   /** Tags a run (idempotent). False when the run does not exist. */
   addTag(runId: string, tag: string): boolean {
+    this.assertWritable();
     const normalized = normalizeTag(tag);
     if (!this.runExists(runId)) return false;
     this.stmt.insertTag.run(runId, normalized);
@@ -521,12 +561,14 @@ export class RunStore {
 
   /** True when the tag was there and is now removed. */
   removeTag(runId: string, tag: string): boolean {
+    this.assertWritable();
     return this.stmt.deleteTag.run(runId, tag.trim()).changes > 0;
   }
 
   /** Adds a note to a run; null when the run does not exist. */
   addNote(runId: string, text: string): RunNote | null {
     if (text.trim() === '') throw new StoreInputError('note: expected some text, got an empty note');
+    this.assertWritable();
     if (!this.runExists(runId)) return null;
     const createdAt = new Date().toISOString();
     const id = Number(this.stmt.insertNote.run(runId, text, createdAt).lastInsertRowid);
@@ -534,11 +576,13 @@ export class RunStore {
   }
 
   deleteNote(noteId: number): boolean {
+    this.assertWritable();
     return this.stmt.deleteNote.run(noteId).changes > 0;
   }
 
   /** Deletes a run with everything recorded for it. False when there was no such run. */
   deleteRun(runId: string): boolean {
+    this.assertWritable();
     return this.stmt.deleteRun.run(runId).changes > 0;
   }
 
@@ -566,6 +610,7 @@ export class RunStore {
   }
 
   deleteExperiment(id: string): boolean {
+    this.assertWritable();
     return this.stmt.deleteExperiment.run(id).changes > 0;
   }
 

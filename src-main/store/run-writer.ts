@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { TrialRecord } from '../engine/run-model';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { entryPath } from '../engine/entry-paths';
-import type { RunFinish, RunStart } from './store-model';
+import { StoreInputError, type RunFinish, type RunStart } from './store-model';
 import { unknownMessageError, type PlainError, type WriterInit, type WriterReply, type WriterRequest } from './writer-protocol';
 
 /**
@@ -28,6 +28,29 @@ import { unknownMessageError, type PlainError, type WriterInit, type WriterReply
 export interface RunWriterOptions {
   /** The worker bundle; defaults to entryPath('store-writer'). */
   readonly workerFile?: string;
+  /**
+   * How long one stretch of writes may wait for a write lock another program holds before the writes
+   * are given up (and their runs stored as 'failed'); defaults to DEFAULT_LOCK_WAIT_MS.
+   */
+  readonly lockWaitMs?: number;
+}
+
+/** Ten seconds: longer than any write of ours holds the lock, short enough to tell a person soon. */
+export const DEFAULT_LOCK_WAIT_MS = 10_000;
+const MAX_LOCK_WAIT_MS = 600_000;
+
+/**
+ * The lock wait from CONLAB_LOCK_WAIT_MS (milliseconds), or the default when it is unset. Throws a
+ * StoreInputError naming the variable for anything but a whole number from 0 to 600000.
+ */
+export function lockWaitFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const raw = env['CONLAB_LOCK_WAIT_MS'];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_LOCK_WAIT_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > MAX_LOCK_WAIT_MS) {
+    throw new StoreInputError(`CONLAB_LOCK_WAIT_MS: expected a whole number of milliseconds from 0 to ${MAX_LOCK_WAIT_MS}, got ${JSON.stringify(raw.slice(0, 40))}`);
+  }
+  return value;
 }
 
 /** One or more writes failed; `failures` holds each plain message. */
@@ -80,7 +103,7 @@ export class RunWriter {
   /** Starts the worker and waits until it has opened (and if needed migrated) the database. */
   static async open(dbPath: string, options: RunWriterOptions = {}): Promise<RunWriter> {
     const worker = new Worker(options.workerFile ?? entryPath('store-writer'), {
-      workerData: { dbPath } satisfies WriterInit,
+      workerData: { dbPath, lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS } satisfies WriterInit,
     });
     await new Promise<void>((resolve, reject) => {
       const cleanup = () => {

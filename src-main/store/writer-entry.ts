@@ -2,19 +2,35 @@
  * The store-writer worker thread (bundled to out/engine/store-writer.mjs): the one place where a run's
  * writes meet SQLite, so the runner and the Electron main process never wait on the disk.
  *
- * Guarantees: requests are applied in the order they were posted; event batches are buffered and
- * committed in transactions of many batches, at the latest COMMIT_INTERVAL_MS after the first one of a
- * transaction arrived or once COMMIT_BATCHES are buffered; any other request first commits what is
- * buffered. A failed write is reported (`failed`) and never stops the writes after it.
+ * Guarantees:
+ * - requests are applied in the order they were posted; event batches are buffered and committed in
+ *   transactions of many batches, at the latest COMMIT_INTERVAL_MS after the first one of a
+ *   transaction arrived or once COMMIT_BATCHES are buffered; any other request first commits what is
+ *   buffered. A failed write is reported (`failed`) and never stops the writes after it.
+ * - every transaction takes the write lock up front (BEGIN IMMEDIATE) and, while another connection
+ *   holds it, is retried with backoff for up to `lockWaitMs` per stretch of contention. Blocking here
+ *   is the point of having a worker: the runner keeps running and its messages queue up meanwhile.
+ * - a run's stored end never claims more than was stored: when any of its batches or trials could not
+ *   be written (lock held too long, disk full, damaged file), or its stored events fall short of the
+ *   count the runner reports, it is stored as 'failed' with the reason, and its event_count is always
+ *   the number of events actually stored.
+ * - an end that cannot be written yet is kept and written as soon as it can: before every later
+ *   write, and with a fresh wait at `flush` and `close`.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { EventBatch } from '../engine/trace/trace-event';
-import { openDatabase } from './database';
+import { openDatabase, recoveryHint, storeFailureKind, type StoreFailureKind } from './database';
 import { RunStore } from './run-store';
+import { honestFinish, newLedger, type RunLedger } from './run-ledger';
+import type { RunFinish } from './store-model';
 import { toPlainError, unknownMessageError, type WriterInit, type WriterReply, type WriterRequest } from './writer-protocol';
 
 const COMMIT_INTERVAL_MS = 50;
 const COMMIT_BATCHES = 256;
+/** Each attempt lets SQLite's busy handler wait this long; the retry loop backs off between attempts. */
+const ATTEMPT_BUSY_TIMEOUT_MS = 200;
+const FIRST_BACKOFF_MS = 20;
+const MAX_BACKOFF_MS = 1000;
 
 interface PendingBatches {
   readonly seq: number;
@@ -22,14 +38,43 @@ interface PendingBatches {
   readonly batches: readonly EventBatch[];
 }
 
+/** A write that could not be done; `kind` is null for anything but the storage conditions. */
+class WriteFailure extends Error {
+  constructor(
+    readonly kind: StoreFailureKind | null,
+    /** Why, without the words naming the write. */
+    readonly reason: string,
+    prefix: string,
+  ) {
+    super(prefix + reason);
+  }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks this worker thread only (Atomics.wait is allowed off the main thread). */
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, Math.max(1, ms));
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+
 class BatchingWriter {
   private pending: PendingBatches[] = [];
   private pendingCount = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** When the current stretch of lock contention began; null while writes go through. */
+  private lockedSince: number | null = null;
+  /** When a write last found the lock taken: a quiet spell longer than lockWaitMs ends a stretch. */
+  private lastBusyAt = 0;
+  private readonly ledgers = new Map<string, RunLedger>();
+  /** Ends of runs that could not be written yet, in the order they came. */
+  private readonly unfinished = new Map<string, RunFinish>();
 
   constructor(
     private readonly store: RunStore,
     private readonly port: MessagePort,
+    private readonly dbPath: string,
+    private readonly lockWaitMs: number,
   ) {}
 
   handle(message: WriterRequest): void {
@@ -42,23 +87,36 @@ class BatchingWriter {
         else this.timer ??= setTimeout(() => this.commitPending(), COMMIT_INTERVAL_MS);
         return;
       case 'beginRun':
-        return this.apply(message.seq, () => this.store.beginRun(message.meta));
+        return this.apply(message.seq, () => {
+          this.durably(() => this.store.beginRun(message.meta), `cannot record run ${message.meta.id}: `);
+          this.ledgers.set(message.meta.id, newLedger());
+        });
       case 'saveTrial':
         return this.apply(message.seq, () => {
-          if (!this.store.saveTrial(message.runId, message.trial)) {
-            throw new Error(`cannot save trial ${message.trial.index}: run ${message.runId} does not exist`);
+          try {
+            this.durably(() => {
+              if (!this.store.saveTrial(message.runId, message.trial)) {
+                throw new Error(`cannot save trial ${message.trial.index}: run ${message.runId} does not exist`);
+              }
+            }, `trial ${message.trial.index} of run ${message.runId} not stored: `);
+          } catch (error) {
+            this.noteLoss(message.runId, error, (ledger) => ledger.lostTrials++);
+            throw error;
           }
         });
       case 'finishRun':
-        return this.apply(message.seq, () => {
-          if (!this.store.finishRun(message.runId, message.fields)) {
-            throw new Error(`cannot finish run ${message.runId}: it does not exist`);
+        this.unfinished.set(message.runId, message.fields);
+        return this.apply(message.seq, () => this.writeFinish(message.runId, false));
+      case 'flush':
+        return this.apply(message.seq, () => this.writeUnfinished(true));
+      case 'close':
+        this.apply(message.seq, () => {
+          try {
+            this.writeUnfinished(true);
+          } finally {
+            this.store.close();
           }
         });
-      case 'flush':
-        return this.apply(message.seq, () => undefined);
-      case 'close':
-        this.apply(message.seq, () => this.store.close());
         this.port.close(); // nothing else keeps this thread alive: it exits
         return;
       default:
@@ -75,6 +133,61 @@ class BatchingWriter {
     this.post({ type: 'failed', seq, error: { name: plain.name, message: prefix + plain.message } });
   }
 
+  /**
+   * Runs `write` in one immediate transaction. While another connection holds the write lock it
+   * retries with growing pauses until the current stretch of contention has lasted lockWaitMs (a
+   * fresh stretch starts with `fresh`); after that each write gets one attempt until one succeeds.
+   * Throws a WriteFailure whose message is one line: the reason, after `prefix`.
+   */
+  private durably<T>(write: () => T, prefix: string, fresh = false): T {
+    if (fresh || Date.now() - this.lastBusyAt > this.lockWaitMs) this.lockedSince = null;
+    let backoff = FIRST_BACKOFF_MS;
+    for (;;) {
+      const attemptStart = Date.now();
+      try {
+        const result = this.store.transaction(write);
+        this.lockedSince = null;
+        return result;
+      } catch (error) {
+        const kind = storeFailureKind(error);
+        if (kind !== 'locked') throw new WriteFailure(kind, this.describe(kind, error), prefix);
+        this.lockedSince ??= attemptStart;
+        this.lastBusyAt = Date.now();
+        const waited = Date.now() - this.lockedSince;
+        if (waited >= this.lockWaitMs) {
+          throw new WriteFailure('locked', `database locked for ${seconds(waited)} by another program`, prefix);
+        }
+        sleepSync(Math.min(backoff, this.lockWaitMs - waited));
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private describe(kind: StoreFailureKind | null, error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    switch (kind) {
+      case 'disk-full':
+        return `disk full: no space left for ${this.dbPath} (${message})`;
+      case 'read-only':
+        return `the database ${this.dbPath} became read-only (${message})`;
+      case 'damaged':
+        return `the database ${this.dbPath} is damaged (${message}); ${recoveryHint(this.dbPath)}`;
+      case 'locked':
+      case null:
+        return message;
+    }
+  }
+
+  /** Records a lost write against its run (runs begun elsewhere have no ledger and just report it). */
+  private noteLoss(runId: string, error: unknown, count: (ledger: RunLedger) => void): void {
+    const ledger = this.ledgers.get(runId);
+    if (!ledger) return;
+    count(ledger);
+    if (error instanceof WriteFailure && error.kind === 'disk-full') ledger.diskFull ??= error;
+    const reason = error instanceof WriteFailure ? error.reason : error instanceof Error ? error.message : String(error);
+    ledger.reasons.set(error instanceof WriteFailure && error.kind !== null ? error.kind : reason, reason);
+  }
+
   /** Commits every buffered batch: one transaction normally, one per request if that one fails. */
   private commitPending(): void {
     if (this.timer) {
@@ -85,25 +198,105 @@ class BatchingWriter {
     const groups = this.pending;
     this.pending = [];
     this.pendingCount = 0;
-    try {
-      this.store.transaction(() => {
-        for (const group of groups) this.store.appendEventBatches(group.runId, group.batches);
+    const last = groups[groups.length - 1]!.seq;
+    const lose = (group: PendingBatches, error: unknown): void => {
+      this.noteLoss(group.runId, error, (ledger) => {
+        ledger.lostBatches += group.batches.length;
+        ledger.lostEvents += group.batches.reduce((sum, b) => sum + b.count, 0);
       });
-    } catch {
-      // One bad request (batches for a run never begun) must not cost the others their batches.
-      for (const group of groups) {
-        try {
-          this.store.appendEventBatches(group.runId, group.batches);
-        } catch (error) {
-          this.fail(group.seq, error, `lost ${group.batches.length} event batches of run ${group.runId}: `);
+      this.fail(group.seq, error, `lost ${group.batches.length} event batches of run ${group.runId}: `);
+    };
+    // A run that met a full disk stores no more batches: the room left (the pages of the transaction
+    // that failed, which SQLite reuses) must stay free for the record of how the run ended.
+    const writable = groups.filter((group) => {
+      const diskFull = this.ledgers.get(group.runId)?.diskFull;
+      if (diskFull) lose(group, diskFull);
+      return !diskFull;
+    });
+    if (writable.length === 0) return this.post({ type: 'committed', seq: last });
+    try {
+      this.durably(() => {
+        for (const group of writable) this.store.appendEventBatches(group.runId, group.batches);
+      }, '');
+    } catch (error) {
+      if (error instanceof WriteFailure && error.kind !== null) {
+        // The lock was waited for already, or the file refuses writes: every group is lost alike.
+        for (const group of writable) lose(group, error);
+      } else {
+        // One bad request (batches for a run never begun) must not cost the others their batches.
+        for (const group of writable) {
+          try {
+            this.durably(() => this.store.appendEventBatches(group.runId, group.batches), '');
+          } catch (groupError) {
+            lose(group, groupError);
+          }
         }
       }
     }
-    this.post({ type: 'committed', seq: groups[groups.length - 1]!.seq });
+    this.post({ type: 'committed', seq: last });
+  }
+
+  /** Writes a run's end (see honestFinish); on a storage failure the end is kept for a later attempt. */
+  private writeFinish(runId: string, fresh: boolean): void {
+    const fields = this.unfinished.get(runId);
+    if (fields === undefined) return;
+    const write = (): void =>
+      this.durably(
+        () => {
+          const finish = honestFinish(fields, this.store.countEvents(runId), this.ledgers.get(runId));
+          if (!this.store.finishRun(runId, finish)) throw new Error(`cannot finish run ${runId}: it does not exist`);
+        },
+        `the end of run ${runId} is not recorded yet: `,
+        fresh,
+      );
+    try {
+      try {
+        write();
+      } catch (error) {
+        if (!(error instanceof WriteFailure) || error.kind !== 'disk-full') throw error;
+        // Copying the WAL into the database and truncating it can free room that the database does
+        // not need (pages the WAL held several versions of); then the end may fit.
+        try {
+          this.store.db.pragma('wal_checkpoint(TRUNCATE)');
+        } catch {
+          // the retry below reports the disk
+        }
+        write();
+      }
+    } catch (error) {
+      // Only a storage condition can clear up; anything else would fail the same way again.
+      if (!(error instanceof WriteFailure) || error.kind === null) this.forget(runId);
+      throw error;
+    }
+    this.forget(runId);
+  }
+
+  private forget(runId: string): void {
+    this.unfinished.delete(runId);
+    this.ledgers.delete(runId);
+  }
+
+  /** Writes every kept end; throws one error naming those that still cannot be written. */
+  private writeUnfinished(fresh: boolean): void {
+    const failures: string[] = [];
+    for (const runId of [...this.unfinished.keys()]) {
+      try {
+        this.writeFinish(runId, fresh);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+    if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
   private apply(seq: number, write: () => void): void {
     this.commitPending();
+    try {
+      // Ends kept from earlier go first, quietly: flush and close report the ones still missing.
+      if (this.unfinished.size > 0) this.writeUnfinished(false);
+    } catch {
+      // reported by flush or close
+    }
     try {
       write();
     } catch (error) {
@@ -127,13 +320,16 @@ function main(): void {
   let store: RunStore;
   try {
     // recoverInterrupted off: the process that owns this worker may have runs in progress.
-    store = new RunStore(openDatabase(init.dbPath, { recoverInterrupted: false }));
+    const db = openDatabase(init.dbPath, { recoverInterrupted: false });
+    // Short: the retry loop in BatchingWriter does the long waiting, in steps it can count.
+    db.pragma(`busy_timeout = ${ATTEMPT_BUSY_TIMEOUT_MS}`);
+    store = new RunStore(db);
   } catch (error) {
     port.postMessage({ type: 'openFailed', error: toPlainError(error) } satisfies WriterReply);
     port.close();
     return;
   }
-  const writer = new BatchingWriter(store, port);
+  const writer = new BatchingWriter(store, port, init.dbPath, init.lockWaitMs);
   port.on('message', (message: WriterRequest) => writer.handle(message));
   port.postMessage({ type: 'ready' } satisfies WriterReply);
 }

@@ -13,6 +13,8 @@ import type { RunFinish, RunStart } from './store-model';
 
 export interface WriterInit {
   readonly dbPath: string;
+  /** How long a write may wait for a write lock held by another connection before it is given up. */
+  readonly lockWaitMs: number;
 }
 
 export type WriterRequest =

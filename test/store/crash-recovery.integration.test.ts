@@ -3,6 +3,7 @@ import { fork, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/store/database';
+import { processStartToken } from '../../src-main/store/owner-process';
 import { RunStore } from '../../src-main/store/run-store';
 import { bundleForChild, bundleWriterEntry, fixturesDir } from './helpers/child-bundle';
 import { makeTempDir, sampleRunStart } from './helpers/store-fixtures';
@@ -62,7 +63,7 @@ describe.each(['writer', 'store'] as const)('SIGKILL while writing (%s)', (mode)
       const run = store.getRun('killed-run')!;
       expect(run.status).toBe('interrupted');
       expect(run.endedAt).not.toBeNull();
-      expect(run.error).toMatch(/^interrupted: the run never finished; its process \(pid \d+\) ended first$/);
+      expect(run.error).toMatch(/^interrupted: the run's end was never recorded; its process \(pid \d+\) ended first$/);
       // Every batch acknowledged before the kill is there, whole: batches 0..acknowledged-1 by sequence.
       const acknowledgedRows = store.db
         .prepare('SELECT count(*) FROM events WHERE run_id = ? AND first_seq < ?')
@@ -84,22 +85,34 @@ describe.each(['writer', 'store'] as const)('SIGKILL while writing (%s)', (mode)
 });
 
 describe('openDatabase after a crash', () => {
-  it('marks runs of a dead process interrupted and leaves those of live processes running', () => {
+  it('marks runs of a dead process interrupted and leaves those of live processes (and other machines) running', () => {
     const dbFile = path.join(temp.dir, 'owners.db');
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!; // reaped: the pid no longer exists
     const store = RunStore.open(dbFile);
-    store.beginRun(sampleRunStart('dead-owner'));
-    store.beginRun(sampleRunStart('live-owner'));
-    store.beginRun(sampleRunStart('finished'));
-    store.db.prepare(`UPDATE runs SET owner_pid = ? WHERE id = 'dead-owner'`).run(deadPid);
-    store.db.prepare(`UPDATE runs SET owner_pid = ? WHERE id = 'live-owner'`).run(process.ppid);
+    for (const id of ['dead-owner', 'live-owner', 'reused-pid', 'other-host', 'legacy-live', 'finished']) store.beginRun(sampleRunStart(id));
+    const setOwner = store.db.prepare('UPDATE runs SET owner_pid = ?, owner_host = coalesce(?, owner_host), owner_started = ? WHERE id = ?');
+    setOwner.run(deadPid, null, null, 'dead-owner');
+    // The parent is alive; recorded with its real start time it is judged alive.
+    setOwner.run(process.ppid, null, processStartToken(process.ppid), 'live-owner');
+    // Same live pid, another start time: the pid was reused, the recorded owner is gone.
+    setOwner.run(process.ppid, null, `${processStartToken(process.ppid)!.split('/')[0]}/1`, 'reused-pid');
+    // Recorded on another machine sharing the folder: its pid means nothing here, so it is left alone.
+    setOwner.run(deadPid, 'another-machine.example', null, 'other-host');
+    // Written before owners had start times: judged by the pid alone.
+    setOwner.run(process.ppid, null, null, 'legacy-live');
     store.db.prepare(`UPDATE runs SET status = 'ok' WHERE id = 'finished'`).run();
     store.close();
 
     const reopened = RunStore.open(dbFile);
-    expect(reopened.getRun('dead-owner')!.status).toBe('interrupted');
-    expect(reopened.getRun('live-owner')!.status).toBe('running');
-    expect(reopened.getRun('finished')!.status).toBe('ok');
+    const statusOf = (id: string) => reopened.getRun(id)!.status;
+    expect(statusOf('dead-owner')).toBe('interrupted');
+    expect(reopened.getRun('dead-owner')!.error).toBe(`interrupted: the run's end was never recorded; its process (pid ${deadPid}) ended first`);
+    expect(statusOf('live-owner')).toBe('running');
+    expect(statusOf('reused-pid')).toBe('interrupted');
+    expect(reopened.getRun('reused-pid')!.error).toMatch(/pid \d+\) ended first; that pid now belongs to another process$/);
+    expect(statusOf('other-host')).toBe('running');
+    expect(statusOf('legacy-live')).toBe('running');
+    expect(statusOf('finished')).toBe('ok');
     reopened.close();
     const check = new Database(dbFile, { readonly: true });
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');

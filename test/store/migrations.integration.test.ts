@@ -99,7 +99,7 @@ describe('a migration killed half-way', () => {
     check.close();
 
     const reopened = new RunStore(openDatabase(dbFile));
-    expect(schemaVersion(reopened.db)).toBe(2);
+    expect(schemaVersion(reopened.db)).toBe(SCHEMA_VERSION);
     expect(reopened.listRuns({ search: 'note 299' }).map((r) => r.id)).toEqual(['run-299']);
     reopened.close();
   });

@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/store/database';
 import { MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError, migrate, schemaVersion } from '../../src-main/store/migrations';
 import { RunStore } from '../../src-main/store/run-store';
-import { makeTempDir } from './helpers/store-fixtures';
+import { makeTempDir, sampleRunStart } from './helpers/store-fixtures';
 
 let temp: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
@@ -40,7 +41,7 @@ function insertV1Run(db: Database.Database, id: string, title: string, lessonId:
 describe('migrations', () => {
   it('numbers migrations 1..n without gaps', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
   });
 
   it('migration 1 (0 → 1) creates the tables, keys and indexes of the history', () => {
@@ -75,7 +76,7 @@ describe('migrations', () => {
     insertV1Run(db, 'r2', '死锁演示', 'deadlock-dining');
     db.prepare(`INSERT INTO notes (run_id, text, created_at) VALUES ('r1', 'students saw the counter drift', '2025-03-01T10:00:00Z')`).run();
 
-    expect(migrate(db)).toEqual({ from: 1, to: 2, applied: [2] });
+    expect(migrate(db, { targetVersion: 2 })).toEqual({ from: 1, to: 2, applied: [2] });
     expect(objectNames(db, 'table')).toContain('runs_fts');
     expect(objectNames(db, 'trigger')).toEqual([
       'notes_fts_after_delete',
@@ -111,7 +112,7 @@ describe('migrations', () => {
   it('migration 2 without FTS5 still advances the version, and search falls back to LIKE', () => {
     const file = path.join(temp.dir, 'nofts.db');
     const db = openDatabase(file, { migrate: { features: { fts5Trigram: false } } });
-    expect(schemaVersion(db)).toBe(2);
+    expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
     expect(objectNames(db, 'table')).not.toContain('runs_fts');
     insertV1Run(db, 'r1', 'Semaphore caps concurrency', 'semaphore-cap');
     insertV1Run(db, 'r2', '100%_literal', null);
@@ -123,6 +124,29 @@ describe('migrations', () => {
     expect(ids('ONE core')).toEqual(['r1']);
     expect(ids('cap concurrency')).toEqual(['r1']);
     expect(ids('%_')).toEqual(['r2']); // LIKE wildcards in a search are literal
+    store.close();
+  });
+
+  it('migration 3 (2 → 3) adds the owner host and start time; old runs keep NULL, new runs record them', () => {
+    const db = rawDatabase();
+    migrate(db, { targetVersion: 2 });
+    insertV1Run(db, 'old', 'recorded by version 2', 'race');
+    expect(migrate(db, { targetVersion: 3 })).toEqual({ from: 2, to: 3, applied: [3] });
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('runs')`).pluck().all() as string[];
+    expect(columns).toEqual(expect.arrayContaining(['owner_pid', 'owner_host', 'owner_started']));
+    const owners = db.prepare('SELECT id, owner_pid, owner_host, owner_started FROM runs ORDER BY id');
+    expect(owners.all()).toEqual([{ id: 'old', owner_pid: null, owner_host: null, owner_started: null }]);
+    // Data of version 2 is untouched.
+    expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
+    expect(db.prepare(`SELECT title FROM runs WHERE id = 'old'`).pluck().get()).toBe('recorded by version 2');
+
+    const store = new RunStore(db);
+    store.beginRun(sampleRunStart('new'));
+    const owner = owners.all().find((row) => (row as { id: string }).id === 'new') as Record<string, unknown>;
+    expect(owner['owner_pid']).toBe(process.pid);
+    expect(owner['owner_host']).toBe(os.hostname());
+    // On Linux: '<boot id>/<start ticks>', the ticks being field 22 of /proc/<pid>/stat.
+    if (process.platform === 'linux') expect(owner['owner_started']).toMatch(/^[0-9a-f-]{36}\/\d+$/);
     store.close();
   });
 

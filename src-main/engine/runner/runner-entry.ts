@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { RunWriter } from '../../store/run-writer';
+import { lockWaitFromEnv, RunWriter } from '../../store/run-writer';
 import { nodeHosts, type ActorHost, type ActorHosts } from '../actors/hosts';
 import { assertNever } from '../actors/protocol';
 import { entryPath } from '../entry-paths';
@@ -26,13 +26,19 @@ function send(message: RunnerToParent, then?: () => void): void {
   process.send!(message, undefined, {}, () => then?.());
 }
 
+/**
+ * The run's sink. Only a failed beginRun stops a run (nothing would hold it); a later write that fails
+ * is folded by the writer into the status it stores for the run (never 'ok'), so it is not thrown
+ * into the experiment, which would stop a run that can still end cleanly.
+ */
 function sinkFor(writer: RunWriter): RunSink {
+  const ignore = (): void => undefined;
   return {
     beginRun: (meta) => writer.beginRun(meta),
     appendBatches: (runId, batches) => writer.appendBatches(runId, batches),
-    saveTrial: (runId, trial) => writer.saveTrial(runId, trial),
-    finishRun: (runId, fields) => writer.finishRun(runId, fields),
-    flush: () => writer.flush(),
+    saveTrial: (runId, trial) => writer.saveTrial(runId, trial).catch(ignore),
+    finishRun: (runId, fields) => writer.finishRun(runId, fields).catch(ignore),
+    flush: () => writer.flush().catch(ignore),
   };
 }
 
@@ -65,7 +71,7 @@ async function runOne(start: RunnerStart): Promise<void> {
   guard.unref();
   let writer: RunWriter | null = null;
   try {
-    writer = await RunWriter.open(start.dbPath);
+    writer = await RunWriter.open(start.dbPath, { lockWaitMs: lockWaitFromEnv() });
     const { run } = await runExperiment({
       spec: start.spec,
       validated: start.validated,
