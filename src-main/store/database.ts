@@ -13,6 +13,12 @@ export interface OpenDatabaseOptions {
   readonly recoverInterrupted?: boolean;
   /** Passed to the migration runner (tests only). */
   readonly migrate?: MigrateOptions;
+  /**
+   * The better-sqlite3 addon file to load instead of node_modules' own build. Defaults to the
+   * CONLAB_SQLITE_ADDON environment variable: the Electron app sets it to its Electron-ABI build, and
+   * every thread and child it starts inherits it.
+   */
+  readonly nativeBinding?: string | undefined;
 }
 
 /**
@@ -27,7 +33,8 @@ export interface OpenDatabaseOptions {
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   const inMemory = file === ':memory:';
   if (!inMemory) mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
+  const nativeBinding = options.nativeBinding ?? (process.env['CONLAB_SQLITE_ADDON'] || undefined);
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
   try {
     db.pragma('busy_timeout = 5000');
     if (!inMemory) db.pragma('journal_mode = WAL');
