@@ -7,7 +7,7 @@ import { registerAppScheme, serveAppProtocol } from './app-protocol';
 import { registerContractIpc } from './contract-ipc';
 import { APP_ENTRY_URL, isAllowedNavigation, isPermissionGranted, windowOpenDecision } from './security-policy';
 import { electronUtilityHost } from './utility-host';
-import { selectSqliteAddon, startupFailureMessage } from './startup';
+import { selectSqliteAddon, STARTUP_FAILED_EXIT_CODE, startupFailureMessage } from './startup';
 import { secureWebPreferences } from './window-options';
 
 // out/main/index.js sits next to out/preload and out/renderer in the build and inside app.asar.
@@ -68,9 +68,9 @@ if (!app.requestSingleInstanceLock()) {
     void service.close().finally(() => app.quit());
   });
 
-  // Until the first window exists, any failure is fatal: shown once, then the app exits non-zero, so
-  // a launcher (npm start) sees it and can fall back. Electron's own handler would show an error box
-  // and keep an invisible app running forever.
+  // Until the first window exists, any failure is fatal: shown once, then the app exits with
+  // STARTUP_FAILED_EXIT_CODE, so a launcher (npm start) sees it and can fall back. Electron's own
+  // handler would show an error box and keep an invisible app running forever.
   let addonPath: string | null = null;
   let failed = false;
   const failStartup = (error: unknown): void => {
@@ -83,7 +83,7 @@ if (!app.requestSingleInstanceLock()) {
     service = null;
     // The history may already be open: close it (bounded) so the writer does not outlive the exit.
     const closed = opened ? opened.close().catch(() => undefined) : Promise.resolve();
-    void Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000))]).finally(() => app.exit(1));
+    void Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000))]).finally(() => app.exit(STARTUP_FAILED_EXIT_CODE));
   };
   process.on('uncaughtException', failStartup);
   process.on('unhandledRejection', failStartup);

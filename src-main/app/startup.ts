@@ -15,6 +15,13 @@ import { join } from 'node:path';
 
 export const SQLITE_ADDON_ENV = 'CONLAB_SQLITE_ADDON';
 
+/**
+ * The exit code of a start-up that failed before any window opened (after its message was shown).
+ * scripts/start.mjs knows it by this number and falls back to browser mode, however long the person
+ * took to dismiss the message; any other code is the app's own end.
+ */
+export const STARTUP_FAILED_EXIT_CODE = 3;
+
 /** The Electron build of better-sqlite3 beside the bundles; a packaged app keeps it unpacked (a .node cannot load from inside app.asar). */
 export function electronSqliteAddonPath(outDir: string): string {
   return join(outDir, 'native', 'electron', 'better_sqlite3.node').replace(/app\.asar([/\\])/, 'app.asar.unpacked$1');

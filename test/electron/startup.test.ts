@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { electronSqliteAddonPath, selectSqliteAddon, startupFailureMessage, StartupError } from '../../src-main/app/startup';
+import { electronSqliteAddonPath, selectSqliteAddon, STARTUP_FAILED_EXIT_CODE, startupFailureMessage, StartupError } from '../../src-main/app/startup';
 
 /**
  * The app's start-up, driven without the Electron binary: the built main bundle (out/main/index.js)
@@ -76,12 +76,12 @@ function launch(env: Record<string, string>, stopWhen?: (event: Reported) => boo
 }
 
 describe.skipIf(!existsSync(nodeAddon))('start-up of the built main bundle with a stand-in electron', () => {
-  test('an addon that fails to load: one error box naming the addon and what to do, no window, exit code 1', async () => {
+  test('an addon that fails to load: one error box naming the addon and what to do, no window, the start-up failure exit code', async () => {
     const broken = join(dir, 'broken', 'better_sqlite3.node');
     execFileSync('mkdir', ['-p', dirname(broken)]);
     writeFileSync(broken, 'this is not a shared library');
     const { events, exitCode } = await launch({ CONLAB_SQLITE_ADDON: broken, CONLAB_DB: join(dir, 'broken.db') });
-    expect(exitCode).toBe(1);
+    expect(exitCode).toBe(STARTUP_FAILED_EXIT_CODE);
     const boxes = events.filter((event) => event.event === 'errorBox');
     expect(boxes).toHaveLength(1);
     expect(boxes[0]!.title).toBe('Concurrency Lab cannot start');
@@ -89,13 +89,13 @@ describe.skipIf(!existsSync(nodeAddon))('start-up of the built main bundle with 
     expect(boxes[0]!.content).toContain(`The SQLite addon ${broken} does not load in this Electron`);
     expect(boxes[0]!.content).toContain('npm start');
     expect(events.map((event) => event.event)).toEqual(['errorBox', 'exit']);
-    expect(events[1]!.code).toBe(1);
+    expect(events[1]!.code).toBe(STARTUP_FAILED_EXIT_CODE);
   });
 
-  test('a missing addon is named in the one message, and the app exits with code 1', async () => {
+  test('a missing addon is named in the one message, and the app exits with the start-up failure exit code', async () => {
     const missing = join(dir, 'nowhere', 'better_sqlite3.node');
     const { events, exitCode } = await launch({ CONLAB_SQLITE_ADDON: missing, CONLAB_DB: join(dir, 'missing.db') });
-    expect(exitCode).toBe(1);
+    expect(exitCode).toBe(STARTUP_FAILED_EXIT_CODE);
     expect(events.map((event) => event.event)).toEqual(['errorBox', 'exit']);
     expect(events[0]!.content).toContain(`${missing} does not exist`);
     expect(existsSync(join(dir, 'missing.db'))).toBe(false);
