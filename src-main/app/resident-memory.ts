@@ -28,12 +28,14 @@ export function procResidentBytes(pid: number): number | null {
 export interface MemoryExceeded {
   readonly residentMb: number;
   readonly baselineMb: number;
+  /** Rounded up: always more than limitMb when the cap was passed. */
+  readonly aboveBaselineMb: number;
   readonly limitMb: number;
 }
 
 /** The run's one-line reason for a stopped actor. */
 export function memoryExceededReason(what: string, exceeded: MemoryExceeded): string {
-  return `${what} exceeded its memory limit (${exceeded.limitMb} MB): ${exceeded.residentMb} MB resident, ${exceeded.residentMb - exceeded.baselineMb} MB above the ${exceeded.baselineMb} MB it used when its program started; it was stopped`;
+  return `${what} exceeded its memory limit (${exceeded.limitMb} MB): ${exceeded.residentMb} MB resident, ${exceeded.aboveBaselineMb} MB above the ${exceeded.baselineMb} MB it used when its program started; it was stopped`;
 }
 
 export interface ResidentMemoryCapOptions {
@@ -82,6 +84,7 @@ export class ResidentMemoryCap {
     this.options.onExceeded({
       residentMb: Math.round(resident / MIB),
       baselineMb: Math.round(this.baselineBytes / MIB),
+      aboveBaselineMb: Math.ceil((resident - this.baselineBytes) / MIB),
       limitMb: this.options.limitMb,
     });
   }
