@@ -15,8 +15,6 @@ const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const preloadPath = join(outDir, 'preload', 'index.cjs');
 const rendererRoot = join(outDir, 'renderer');
 
-registerAppScheme();
-
 function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
     width: 1280,
@@ -87,10 +85,17 @@ if (!app.requestSingleInstanceLock()) {
   };
   process.on('uncaughtException', failStartup);
   process.on('unhandledRejection', failStartup);
+  try {
+    // Must happen before 'ready'.
+    registerAppScheme();
+  } catch (error) {
+    failStartup(error);
+  }
 
   app
     .whenReady()
     .then(async () => {
+      if (failed) return;
       session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(isPermissionGranted(permission)));
       await serveAppProtocol(rendererRoot);
       addonPath = selectSqliteAddon({ outDir, isPackaged: app.isPackaged, env: process.env });
