@@ -7,14 +7,25 @@ import { memoryExceededReason, procResidentBytes, ResidentMemoryCap } from './re
 
 /** How long after a utility process's exit notice its last messages may still arrive. */
 const EXIT_GRACE_MS = 50;
-/** How often a utility actor's resident memory is sampled (and its children remembered). */
+/** How often a utility actor's resident memory is sampled. */
 const MEMORY_SAMPLE_MS = 100;
+/** Every how many samples its children are looked up and remembered (a walk reads a file per thread). */
+const REMEMBER_EVERY_SAMPLES = 5;
 
-/** Resident bytes of one of the app's processes: /proc on Linux, Electron's process metrics elsewhere (reported in KB). */
+let appMetrics: { readonly at: number; readonly residentByPid: ReadonlyMap<number, number> } | null = null;
+
+/**
+ * Resident bytes of one of the app's processes: /proc on Linux, Electron's process metrics elsewhere
+ * (reported in KB). The metrics cover every process at once, so one reading serves all actors sampled
+ * within the same tick instead of one call per actor on the main process.
+ */
 function residentBytes(pid: number): number | null {
   if (process.platform === 'linux') return procResidentBytes(pid);
-  const metric = app.getAppMetrics().find((entry) => entry.pid === pid);
-  return metric ? metric.memory.workingSetSize * 1024 : null;
+  const now = Date.now();
+  if (!appMetrics || now - appMetrics.at > MEMORY_SAMPLE_MS / 2) {
+    appMetrics = { at: now, residentByPid: new Map(app.getAppMetrics().map((entry) => [entry.pid, entry.memory.workingSetSize * 1024])) };
+  }
+  return appMetrics.residentByPid.get(pid) ?? null;
 }
 
 /**
@@ -51,6 +62,7 @@ export const electronUtilityHost: ActorHost = {
       for (const tracked of descendantsOf(child.pid)) remembered.set(tracked.pid, tracked);
     };
     let cap: ResidentMemoryCap | null = null;
+    let samples = 0;
     const endTree = (): void => {
       cap?.stop();
       remember();
@@ -63,7 +75,9 @@ export const electronUtilityHost: ActorHost = {
         limitMb: options.memoryMb,
         intervalMs: MEMORY_SAMPLE_MS,
         read: residentBytes,
-        onSample: remember,
+        onSample: () => {
+          if (++samples % REMEMBER_EVERY_SAMPLES === 0) remember();
+        },
         onExceeded: (exceeded) => {
           memoryError = memoryExceededReason('the utility process', exceeded);
           endTree();
