@@ -60,6 +60,19 @@ function firstLine(error) {
   return text.trim().split('\n').filter(Boolean).pop()?.slice(0, 200) ?? 'no output';
 }
 
+function buildInfoPath(addon) {
+  return join(dirname(addon), 'build-info.json');
+}
+
+/** What the addon beside it was built for ({platform, arch, ...}), or null when nothing says. */
+function readBuildInfo(addon) {
+  try {
+    return JSON.parse(readFileSync(buildInfoPath(addon), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** Runs a Node script of a package's bin in cwd; resolves with its exit status and the end of its output. */
 function runNodeTool(script, args, cwd, timeoutMs) {
   return new Promise((resolve) => {
@@ -96,16 +109,19 @@ export async function ensureElectronSqlite(options = {}) {
   const target = options.target ?? electronTarget(root);
   if (!target.ok) return { ok: false, reason: target.reason, code: 2 };
   const destination = electronAddonPath(root);
+  const arch = options.arch ?? process.arch;
+  const platform = options.platform ?? process.platform;
   const found = addonAbi(destination);
-  if (found === target.abi || found === 'napi') return { ok: true, path: destination, abi: target.abi, action: 'present' };
+  // The ABI says nothing of the CPU: a build for another architecture (a copied folder, Rosetta) is stale too.
+  const builtFor = readBuildInfo(destination);
+  const otherMachine = builtFor !== null && (builtFor.arch !== arch || builtFor.platform !== platform);
+  if ((found === target.abi || found === 'napi') && !otherMachine) return { ok: true, path: destination, abi: target.abi, action: 'present' };
 
   const require = createRequire(join(root, 'package.json'));
   const packageDir = options.packageDir ?? dirname(require.resolve('better-sqlite3/package.json'));
   const { version: sqliteVersion } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
   const tools = options.tools ?? defaultTools(root);
-  const arch = options.arch ?? process.arch;
-  const platform = options.platform ?? process.platform;
-  const why = found === null ? 'missing' : `built for ABI ${found}`;
+  const why = found === null ? 'missing' : otherMachine ? `built for ${builtFor.platform}-${builtFor.arch}` : `built for ABI ${found}`;
   log(`preparing the Electron build of SQLite: better-sqlite3 ${sqliteVersion} for Electron ${target.version} (ABI ${target.abi}; the current one is ${why})`);
 
   const stage = mkdtempSync(join(tmpdir(), 'conlab-electron-sqlite-'));
@@ -127,7 +143,7 @@ export async function ensureElectronSqlite(options = {}) {
         const partial = `${destination}.partial`;
         copyFileSync(built, partial);
         renameSync(partial, destination);
-        writeFileSync(join(dirname(destination), 'build-info.json'), `${JSON.stringify({ betterSqlite3: sqliteVersion, electron: target.version, abi: target.abi, platform, arch, how: action }, null, 2)}\n`);
+        writeFileSync(buildInfoPath(destination), `${JSON.stringify({ betterSqlite3: sqliteVersion, electron: target.version, abi: target.abi, platform, arch, how: action }, null, 2)}\n`);
         return { ok: true, path: destination, abi: target.abi, action };
       }
       const label = action === 'prebuilt' ? 'the prebuilt download' : 'the build from source';

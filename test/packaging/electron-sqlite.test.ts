@@ -119,3 +119,18 @@ describe('preparing the Electron build', () => {
     expect(result).toEqual({ ok: false, reason: 'the ABI of Electron 99.0.0 is unknown to node-abi', code: 2 });
   });
 });
+
+describe('an addon of the right ABI built for another machine', () => {
+  test('is rebuilt when its build-info names another architecture', async () => {
+    const project = projectRoot('other-arch');
+    const addon = electronAddonPath(project);
+    mkdirSync(dirname(addon), { recursive: true });
+    writeFileSync(addon, 'node_register_module_v150');
+    writeFileSync(join(dirname(addon), 'build-info.json'), JSON.stringify({ platform: 'darwin', arch: 'x64', abi: 150 }));
+    const calls: string[] = [];
+    const result = await ensureElectronSqlite({ root: project, target, packageDir, arch: 'arm64', platform: 'darwin', tools: { prebuilt: fakeTool(calls, 'prebuilt', 150), fromSource: fakeTool(calls, 'source', 150) } });
+    expect(result).toMatchObject({ ok: true, action: 'prebuilt' });
+    expect(calls).toEqual(['prebuilt 45.4.1 arm64 darwin']);
+    expect(JSON.parse(readFileSync(join(dirname(addon), 'build-info.json'), 'utf8'))).toMatchObject({ platform: 'darwin', arch: 'arm64' });
+  });
+});
