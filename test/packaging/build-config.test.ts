@@ -40,3 +40,16 @@ describe('the electron-builder configuration', () => {
     expect(manifest.scripts['dist']).toMatch(/node scripts\/electron-sqlite\.mjs && electron-builder/);
   });
 });
+
+describe('the deb as the Ubuntu package', () => {
+  test("electron-builder's deb install script puts an AppArmor profile allowing user namespaces in /etc/apparmor.d, and the config does not replace it", () => {
+    const templates = join(requireHere.resolve('app-builder-lib/package.json'), '..', 'templates', 'linux');
+    expect(readFileSync(join(templates, 'apparmor-profile.tpl'), 'utf8')).toMatch(/^\s*userns,/m);
+    expect(readFileSync(join(templates, 'after-install.tpl'), 'utf8')).toContain('/etc/apparmor.d/');
+    const deb = (manifest.build['deb'] ?? {}) as Record<string, unknown>;
+    expect(deb['afterInstall']).toBeUndefined();
+    expect(deb['appArmorProfile']).toBeUndefined();
+    // The sandbox stays on: nothing passes --no-sandbox.
+    expect(JSON.stringify(manifest.build)).not.toContain('no-sandbox');
+  });
+});
