@@ -1,6 +1,8 @@
 // Bundles the Node side that runs outside Electron: the conlab CLI, the runner process, actor and worker
 // entries, the benchmark.
-// npm packages stay external and load from node_modules.
+// Pure-JS npm packages are bundled in: the packaged app runs out/engine, out/net and out/chunks from
+// app.asar.unpacked, where no node_modules is reachable (it stays inside app.asar). Only better-sqlite3
+// stays external: a native addon, unpacked beside them by electron-builder (package.json asarUnpack).
 import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +21,6 @@ const otherEntries = {
   'engine/store-writer': 'src-main/store/writer-entry.ts',
   'engine/runner': 'src-main/engine/runner/runner-entry.ts',
   'engine/runner-guard': 'src-main/engine/runner/runner-guard.ts',
-  'bench/bench': 'src-main/bench/main.ts',
   'net/session-worker': 'src-main/net/session-worker.ts',
   'net/server-child': 'src-main/net/server-child.ts',
   'net/load-worker': 'src-main/net/load/load-worker.ts',
@@ -35,7 +36,8 @@ const options = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  // ws's optional native helpers: ws loads them in a try and does without.
+  external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
   sourcemap: 'linked',
   logLevel: 'warning',
   metafile: true,
@@ -45,6 +47,11 @@ const options = {
 
 const started = Date.now();
 const builds = [build({ ...options, entryPoints: present(otherEntries), chunkNames: 'chunks/[name]-[hash]' })];
+// The benchmark is never packaged: one file, its packages (playwright-core among them) from node_modules.
+const benchEntries = present({ 'bench/bench': 'src-main/bench/main.ts' });
+if (Object.keys(benchEntries).length > 0) {
+  builds.push(build({ ...options, entryPoints: benchEntries, splitting: false, external: undefined, packages: 'external' }));
+}
 for (const [name, src] of Object.entries(present(actorEntries))) {
   builds.push(build({ ...options, entryPoints: { [name]: src }, chunkNames: `chunks/${name.split('/')[1]}-[name]-[hash]` }));
 }
@@ -58,5 +65,5 @@ if (existsSync(chunkDir)) {
 }
 if (!process.env.CONLAB_QUIET_BUILD) {
   // stderr: `npm run bench -- --json` keeps stdout for the JSON.
-  console.error(`engine bundles built (${Object.keys({ ...present(actorEntries), ...present(otherEntries) }).length} entries, ${Date.now() - started} ms)`);
+  console.error(`engine bundles built (${Object.keys({ ...present(actorEntries), ...present(otherEntries), ...benchEntries }).length} entries, ${Date.now() - started} ms)`);
 }

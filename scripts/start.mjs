@@ -1,18 +1,23 @@
-// `npm start`: builds the engine bundles and the Electron bundles, then launches the desktop app.
-// Where Electron cannot start (our offline machines never get its binary), it says why in one
-// message and falls back to browser mode (`conlab serve`) when this build has it. No stack traces:
-// every failure here is something a person fixes by reading one sentence.
+// `npm start`: builds the engine bundles and the Electron bundles, prepares the Electron build of
+// SQLite (scripts/electron-sqlite.mjs: better-sqlite3 for Electron's ABI, beside the Node build the CLI
+// uses), then launches the desktop app. Where Electron cannot start (no binary, no SQLite build for it,
+// an error before the first window), it says why in one line and falls back to browser mode
+// (`conlab serve`) when this build has it. No stack traces: every failure here is something a person
+// fixes by reading one sentence.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureElectronSqlite } from './electron-sqlite.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
 const conlabBin = join(root, 'bin', 'conlab.mjs');
 // Electron that exits this fast with an error never showed a window (missing libraries, no display).
 const startupGraceMs = 3000;
+// The app's exit code after a start-up failure it has already shown (src-main/app/startup.ts).
+const STARTUP_FAILED_EXIT_CODE = 3;
 
 function fail(message, exitCode = 1) {
   console.error(`npm start: ${message}`);
@@ -70,10 +75,21 @@ function launchElectron(binary) {
     child.once('exit', (code, signal) => {
       const quick = Date.now() - startedAt < startupGraceMs;
       if (code === 0 || signal === 'SIGINT' || signal === 'SIGTERM') return resolve(null);
+      if (code === STARTUP_FAILED_EXIT_CODE) return resolve('the app stopped before its first window (its message is above)');
       if (quick) return resolve(`Electron exited at start-up (${signal ?? `exit code ${code}`}; see its output above)`);
       process.exit(code ?? 1);
     });
   });
+}
+
+/** Resolves to null when the app ran and closed normally, or to the one-line reason it could not start. */
+async function launchDesktopApp() {
+  const electron = locateElectron();
+  if (!electron.ok) return electron.reason;
+  // Only once Electron exists: preparing the addon may download it or compile against Electron's headers.
+  const sqlite = await ensureElectronSqlite({ root, log: (line) => console.error(`npm start: ${line}`) });
+  if (!sqlite.ok) return `the Electron build of SQLite is not available (${sqlite.reason})`;
+  return launchElectron(electron.binary);
 }
 
 function browserModeAvailable() {
@@ -94,12 +110,11 @@ async function main() {
   runStep('the engine build (scripts/build-engine.mjs)', [join(root, 'scripts', 'build-engine.mjs')]);
   runStep('electron-vite build', [join(dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js'), 'build']);
 
-  const electron = locateElectron();
-  const whyNot = electron.ok ? await launchElectron(electron.binary) : electron.reason;
+  const whyNot = await launchDesktopApp();
   if (whyNot === null) return;
 
   if (browserModeAvailable()) {
-    console.error(`\nThe desktop app cannot start: ${whyNot}.\nStarting browser mode instead (npx conlab serve):\n`);
+    console.error(`The desktop app cannot start: ${whyNot}; starting browser mode instead (npx conlab serve).`);
     startBrowserMode();
   } else {
     console.error(

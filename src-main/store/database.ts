@@ -16,6 +16,18 @@ export interface OpenDatabaseOptions {
   readonly recoverInterrupted?: boolean;
   /** Passed to the migration runner (tests only). */
   readonly migrate?: MigrateOptions;
+  /**
+   * The better-sqlite3 addon file to load instead of node_modules' own build. Defaults to the
+   * CONLAB_SQLITE_ADDON environment variable: the Electron app sets it to its Electron-ABI build, and
+   * every thread and child it starts inherits it.
+   */
+  readonly nativeBinding?: string | undefined;
+}
+
+/** The addon option for `new Database`: the Electron build where the app said so, else node_modules' own. */
+function addonOption(nativeBinding?: string): { nativeBinding?: string } {
+  const chosen = nativeBinding ?? (process.env['CONLAB_SQLITE_ADDON'] || undefined);
+  return chosen ? { nativeBinding: chosen } : {};
 }
 
 /** How far a history file can be used: written to, only read, or only read because it is damaged. */
@@ -132,7 +144,7 @@ function configure(db: SqliteDatabase, wal: boolean): void {
  */
 function openReadOnly(file: string): SqliteDatabase {
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    const db = new Database(file, { readonly: true, fileMustExist: true, ...addonOption() });
     try {
       db.prepare('SELECT count(*) FROM sqlite_master').get();
       return db;
@@ -156,7 +168,7 @@ function openReadOnly(file: string): SqliteDatabase {
     image[18] = 1;
     image[19] = 1;
   }
-  return new Database(image, { readonly: true });
+  return new Database(image, { readonly: true, ...addonOption() });
 }
 
 /**
@@ -173,7 +185,7 @@ function openReadOnly(file: string): SqliteDatabase {
  */
 export function openHistory(file: string, options: OpenDatabaseOptions = {}): OpenedHistory {
   if (file === ':memory:') {
-    const db = new Database(file);
+    const db = new Database(file, addonOption(options.nativeBinding));
     configure(db, false);
     migrate(db, options.migrate);
     return { db, health: HEALTHY };
@@ -201,7 +213,7 @@ export function openHistory(file: string, options: OpenDatabaseOptions = {}): Op
   }
   let db: SqliteDatabase;
   try {
-    db = new Database(file);
+    db = new Database(file, addonOption(options.nativeBinding));
   } catch (error) {
     if (storeFailureKind(error) === 'damaged') throw damagedBeyondReading(file, (error as Error).message);
     throw error;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { addonAbi, electronAddonPath, electronTarget } from '../../scripts/electron-sqlite.mjs';
 
 /**
  * Launches the real desktop app where Electron's binary exists. On our offline machines the
@@ -24,10 +25,17 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
-const reason = binary ? 'Electron binary found' : "skipped: Electron's binary is not installed on this machine (offline; npx install-electron where GitHub is reachable)";
+const target = electronTarget(root);
+// The app loads SQLite from its Electron build (npm start or npm run electron-sqlite prepares it).
+const sqliteReady = target.ok && addonAbi(electronAddonPath(root)) === target.abi;
+const reason = !binary
+  ? "skipped: Electron's binary is not installed on this machine (offline; npx install-electron where GitHub is reachable)"
+  : sqliteReady
+    ? 'Electron binary and its SQLite build found'
+    : 'skipped: the Electron build of SQLite is missing or of another ABI (npm run electron-sqlite)';
 
 describe(`desktop app (${reason})`, () => {
-  test.skipIf(!binary || !existsSync(join(root, 'out', 'main', 'index.js')))('opens the lessons page and answers contract calls over IPC', async () => {
+  test.skipIf(!binary || !sqliteReady || !existsSync(join(root, 'out', 'main', 'index.js')))('opens the lessons page and answers contract calls over IPC', async () => {
     const { _electron } = await import('playwright-core');
     const dir = mkdtempSync(join(tmpdir(), 'conlab-electron-'));
     const app = await _electron.launch({ executablePath: binary!, args: [root], env: { ...process.env, CONLAB_DB: join(dir, 'history.db') } });
