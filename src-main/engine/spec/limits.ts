@@ -14,22 +14,79 @@ export interface LimitCaps {
   readonly memoryMbPerActor: number;
   /** Trace events kept per trial; beyond it, actors count events instead of recording them. */
   readonly maxEvents: number;
+  // The byte limits below bound what the runner holds for one trial, measured as a value arrives (its
+  // JSON length); going over fails the trial, names the limit and the actor, and stops that actor.
+  /** Encoded trace batches received in one trial (all actors). */
+  readonly maxEventBytes: number;
+  /** `record` events of one trial (all actors), each counted as its encoded event. */
+  readonly maxRecordBytes: number;
+  /** Managed shared state, all variables together, at any moment. */
+  readonly maxManagedBytes: number;
+  /** Items held in all queues (waiting in them or waiting to enter them), at any moment. */
+  readonly maxQueueBytes: number;
 }
 
 export type EffectiveLimits = LimitCaps;
+
+const MB = 1024 * 1024;
 
 export const DEFAULT_LIMIT_CAPS: LimitCaps = Object.freeze({
   maxActors: 1_000,
   wallTimeMs: 10 * 60_000,
   memoryMbPerActor: 512,
   maxEvents: 5_000_000,
+  // Every lesson stays far below these (its largest trial holds a few MB of events); together they keep a
+  // runner's own holdings for a trial at a few hundred MB, well under 1 GB with the copies in flight.
+  maxEventBytes: 128 * MB,
+  maxRecordBytes: 32 * MB,
+  maxManagedBytes: 64 * MB,
+  maxQueueBytes: 64 * MB,
 });
+
+/** Byte limits are named by their key; messages print them in MB, KB or B. */
+export const BYTE_LIMITS = ['maxEventBytes', 'maxRecordBytes', 'maxManagedBytes', 'maxQueueBytes'] as const;
+export type ByteLimit = (typeof BYTE_LIMITS)[number];
+
+/** "64 MB", "512 KB", "100 B": a byte count as a person reads it (1 MB = 1024 KB). */
+export function formatBytes(bytes: number): string {
+  if (bytes >= MB) return `${Number((bytes / MB).toFixed(bytes % MB === 0 ? 0 : 1))} MB`;
+  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(bytes % 1024 === 0 ? 0 : 1))} KB`;
+  return `${bytes} B`;
+}
+
+/** "actor w exceeded limits.maxQueueBytes (4 MB) on queue jobs": the one wording of every byte-limit failure. */
+export function limitExceeded(actor: string, limit: ByteLimit, value: number, detail: string): string {
+  return `actor ${actor} exceeded limits.${limit} (${formatBytes(value)}) ${detail}`;
+}
+
+/**
+ * A value the trial's byte limits cannot hold. Not an ActorFailure on purpose: nothing in a program
+ * (a pool task's error handling, say) may catch it; the actor that met it fails.
+ */
+export class ByteLimitError extends Error {
+  constructor(
+    readonly limit: ByteLimit,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ByteLimitError';
+  }
+}
+
+/** The size the byte limits count for a value: its JSON length (0 for what JSON leaves out). */
+export function jsonBytes(value: unknown): number {
+  return JSON.stringify(value)?.length ?? 0;
+}
 
 const FLAG: Record<keyof LimitCaps, string> = {
   maxActors: '--max-actors',
   wallTimeMs: '--max-wall-ms',
   memoryMbPerActor: '--max-memory-mb',
   maxEvents: '--max-events',
+  maxEventBytes: '--max-event-bytes',
+  maxRecordBytes: '--max-record-bytes',
+  maxManagedBytes: '--max-managed-bytes',
+  maxQueueBytes: '--max-queue-bytes',
 };
 
 /** A pool's worker count: its size, else the platform's default for that kind of pool. */
