@@ -156,6 +156,26 @@ describe('byte limits end a hostile trial, naming the limit and the actor', () =
     expect(trial.actors.every((a) => a.exit !== 'completed')).toBe(true);
   });
 
+  test('a pool whose tasks pile up (and a queue flooded with tiny items): limits.maxQueueBytes counts them', async () => {
+    const pool = await conlabRun('pool', {
+      version: 1,
+      limits: { maxQueueBytes: 4 * MB },
+      functions: { slow: { steps: [{ op: 'sleep', ms: 60_000 }, { op: 'return', value: null }] } },
+      pools: { p: { kind: 'thread', size: 1 } },
+      actors: [{ name: 'submitter', kind: 'main', program: [{ op: 'repeat', times: forever, steps: [{ op: 'submit', pool: 'p', function: 'slow', arg: text100k }] }] }],
+    });
+    const trial = failedTrial(pool, 'maxQueueBytes', /submitter/);
+    expect(trial.error).toMatch(/submitting to pool p$/);
+    // One-character items: their JSON alone would take millions to fill 4 MB; each item's own cost counts too.
+    const tiny = await conlabRun('tiny-items', {
+      version: 1,
+      limits: { maxQueueBytes: 4 * MB },
+      queues: { jobs: { order: 'fifo' } },
+      actors: [{ name: 'producer', kind: 'task', program: [{ op: 'repeat', times: forever, steps: [{ op: 'put', queue: 'jobs', value: 1 }] }] }],
+    });
+    failedTrial(tiny, 'maxQueueBytes', /producer/);
+  });
+
   test('an event flood: limits.maxEventBytes', async () => {
     const ran = await conlabRun('events', {
       version: 1,

@@ -76,9 +76,20 @@ export type BrokerRequest =
 
 /** The value a request asks the runner to hold, and which byte limit counts it (null: none). */
 export function heldValue(request: BrokerRequest): { readonly limit: ByteLimit; readonly value: unknown; readonly where: string } | null {
-  if (request.type === 'queue.put') return { limit: 'maxQueueBytes', value: request.value, where: `on queue ${request.queue}` };
-  if (request.type === 'managed.write') return { limit: 'maxManagedBytes', value: request.value, where: `writing ${request.name}` };
-  return null;
+  switch (request.type) {
+    case 'queue.put':
+      return { limit: 'maxQueueBytes', value: request.value, where: `on queue ${request.queue}` };
+    case 'managed.write':
+      return { limit: 'maxManagedBytes', value: request.value, where: `writing ${request.name}` };
+    case 'pool.submit':
+      return { limit: 'maxQueueBytes', value: request.arg, where: `submitting to pool ${request.pool}` };
+    case 'pool.map':
+      return { limit: 'maxQueueBytes', value: request.args, where: `mapping on pool ${request.pool}` };
+    case 'pool.done':
+      return { limit: 'maxQueueBytes', value: request.value, where: `returning a result to pool ${request.pool}` };
+    default:
+      return null;
+  }
 }
 
 export interface SerializedError {

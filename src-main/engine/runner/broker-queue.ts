@@ -1,3 +1,4 @@
+import { ITEM_OVERHEAD_BYTES } from '../spec/limits';
 import type { QueueSpec } from '../spec/spec-schema';
 
 /**
@@ -14,7 +15,7 @@ interface Item {
   readonly value: unknown;
   readonly priority: number;
   readonly seq: number;
-  /** Its size as the byte limits count it (JSON length), measured by the caller. */
+  /** Its size as the byte limits count it (JSON length and the item's own overhead). */
   readonly bytes: number;
 }
 
@@ -124,7 +125,9 @@ export class BrokerQueue {
     });
   }
 
-  put(value: unknown, priority: unknown, blocking: boolean, timeoutMs: number | undefined, bytes = 0): Promise<boolean> {
+  /** `valueBytes`: the value's JSON length, measured by the caller. */
+  put(value: unknown, priority: unknown, blocking: boolean, timeoutMs: number | undefined, valueBytes = 0): Promise<boolean> {
+    const bytes = valueBytes + ITEM_OVERHEAD_BYTES;
     const item: Item = { value, priority: this.priorityOf(value, priority), seq: this.seq++, bytes };
     if (!this.full() && this.putters.length === 0) {
       this.heldBytes += bytes;

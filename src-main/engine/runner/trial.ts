@@ -8,7 +8,18 @@ import { ActorFailure, blockThread, Interpreter, type ActorServices } from '../a
 import { assertNever, serializeError, type ActorIdentity, type ActorToRunner, type ActorUsage, type BrokerRequest } from '../actors/protocol';
 import { WordVars } from '../actors/var-access';
 import type { ActorExitReason, ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
-import { BYTE_LIMITS, ByteLimitError, formatBytes, jsonBytes, limitExceeded, poolSize, type ByteLimit, type EffectiveLimits } from '../spec/limits';
+import {
+  BATCH_OVERHEAD_BYTES,
+  BYTE_LIMITS,
+  ByteLimitError,
+  formatBytes,
+  ITEM_OVERHEAD_BYTES,
+  jsonBytes,
+  limitExceeded,
+  poolSize,
+  type ByteLimit,
+  type EffectiveLimits,
+} from '../spec/limits';
 import type { ActorSpec, Spec } from '../spec/spec-schema';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
@@ -103,6 +114,8 @@ interface PoolRuntime {
 }
 
 const STOP_GRACE_MS = 150;
+/** A new element or key of a managed array or object costs this beyond its JSON (its slot, its key's string). */
+const MANAGED_SLOT_BYTES = 16;
 
 export class Trial {
   private readonly startNs = process.hrtime.bigint();
@@ -472,10 +485,11 @@ export class Trial {
       instance.refused += batch.count;
       return;
     }
-    if (this.eventBytes + batch.payload.length > maxEventBytes) {
+    const bytes = batch.payload.length + BATCH_OVERHEAD_BYTES;
+    if (this.eventBytes + bytes > maxEventBytes) {
       this.eventsFull = true;
       instance.refused += batch.count;
-      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxEventBytes', maxEventBytes, `with a batch of ${formatBytes(batch.payload.length)} after ${formatBytes(this.eventBytes)} of events in this trial`));
+      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxEventBytes', maxEventBytes, `with a batch of ${formatBytes(bytes)} after ${formatBytes(this.eventBytes)} of events in this trial`));
       return;
     }
     if (this.recordBytes + info.recordBytes > maxRecordBytes) {
@@ -484,7 +498,7 @@ export class Trial {
       this.overLimit(instance, limitExceeded(instance.identity.name, 'maxRecordBytes', maxRecordBytes, `with records of ${formatBytes(info.recordBytes)} after ${formatBytes(this.recordBytes)} recorded in this trial`));
       return;
     }
-    this.eventBytes += batch.payload.length;
+    this.eventBytes += bytes;
     this.recordBytes += info.recordBytes;
     this.batches.push(batch);
     this.options.onBatch?.(batch);
@@ -642,9 +656,7 @@ export class Trial {
       case 'queue.put': {
         const queue = this.queue(request.queue);
         const bytes = jsonBytes(request.value);
-        let held = bytes;
-        for (const each of this.queues.values()) held += each.bytes;
-        this.admit(instance, 'maxQueueBytes', held, `on queue ${request.queue}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `on queue ${request.queue}`);
         return queue.put(request.value, request.priority, request.blocking, request.timeoutMs, bytes);
       }
       case 'queue.get':
@@ -692,13 +704,18 @@ export class Trial {
         return this.select(request.group, request.index).some((t) => t.state === 'running');
       case 'pool.submit': {
         const pool = this.pool(request.pool);
-        const future = pool.scheduler.submit(request.function, request.arg, request.callback);
+        const bytes = jsonBytes(request.arg);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `submitting to pool ${request.pool}`);
+        const future = pool.scheduler.submit(request.function, request.arg, request.callback, bytes);
         this.ensurePoolStarted(pool);
         return future;
       }
       case 'pool.map': {
         const pool = this.pool(request.pool);
-        const futures = request.args.map((arg) => pool.scheduler.submit(request.function, arg, undefined));
+        const sizes = request.args.map((arg) => jsonBytes(arg));
+        const total = sizes.reduce((sum, bytes) => sum + bytes + ITEM_OVERHEAD_BYTES, 0);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + total, `mapping on pool ${request.pool}`);
+        const futures = request.args.map((arg, index) => pool.scheduler.submit(request.function, arg, undefined, sizes[index]));
         this.ensurePoolStarted(pool);
         return Promise.all(futures.map((future) => pool.scheduler.result(future, undefined)));
       }
@@ -713,9 +730,14 @@ export class Trial {
       case 'pool.next':
         if (instance.pool !== request.pool) throw new ActorFailure(`${instance.identity.name} is not a worker of pool ${request.pool}`);
         return this.pool(request.pool).scheduler.next();
-      case 'pool.done':
-        this.pool(request.pool).scheduler.done(request.task, request.ok, request.value, request.error);
+      case 'pool.done': {
+        const pool = this.pool(request.pool);
+        const bytes = jsonBytes(request.value);
+        // Results stay for `result` until the trial ends (the task's argument goes): counted while held.
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes, `returning a result to pool ${request.pool}`);
+        pool.scheduler.done(request.task, request.ok, request.value, request.error, bytes);
         return null;
+      }
       case 'actor.list':
         return this.instances.filter((t) => t.state === 'running' && (request.group === undefined || t.identity.group === request.group)).map((t) => t.identity.name);
       case 'managed.read': {
@@ -763,6 +785,14 @@ export class Trial {
     }
   }
 
+  /** Bytes held for limits.maxQueueBytes: every queue's items and every pool's pending arguments and results. */
+  private queuedBytes(): number {
+    let held = 0;
+    for (const queue of this.queues.values()) held += queue.bytes;
+    for (const pool of this.pools.values()) held += pool.scheduler.bytes;
+    return held;
+  }
+
   /** Refuses what would take `limit` to `held` bytes: the actor is stopped and the trial fails. */
   private admit(instance: Instance, limit: ByteLimit, held: number, where: string): void {
     const allowed = this.options.limits[limit];
@@ -774,10 +804,10 @@ export class Trial {
 
   /**
    * Counts a managed write against maxManagedBytes before it is applied: the JSON length of the new value
-   * less the old one's (a new key or element also adds its separator and key).
+   * less the old one's (a new key or element also adds its key and the slot's own overhead).
    */
   private chargeManaged(instance: Instance, name: string, key: string | number | null, old: unknown, value: unknown): void {
-    const slot = old === undefined ? (typeof key === 'string' ? JSON.stringify(key).length + 2 : 1) : -jsonBytes(old);
+    const slot = old === undefined ? (typeof key === 'string' ? key.length : 0) + MANAGED_SLOT_BYTES : -jsonBytes(old);
     const delta = jsonBytes(value) + slot;
     if (delta > 0) this.admit(instance, 'maxManagedBytes', this.managedBytes + delta, `writing ${name}`);
     this.managedBytes += delta;

@@ -78,6 +78,14 @@ export function jsonBytes(value: unknown): number {
   return JSON.stringify(value)?.length ?? 0;
 }
 
+/**
+ * What holding one more item costs beyond its JSON (its object, its place in a list): counted for each
+ * queue item, pool task and result, so a flood of tiny items meets its limit as a flood of large ones does.
+ */
+export const ITEM_OVERHEAD_BYTES = 64;
+/** The same for each event batch the runner keeps (its object and fields besides the payload). */
+export const BATCH_OVERHEAD_BYTES = 256;
+
 const FLAG: Record<keyof LimitCaps, string> = {
   maxActors: '--max-actors',
   wallTimeMs: '--max-wall-ms',
