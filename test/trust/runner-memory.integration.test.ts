@@ -167,12 +167,16 @@ describe('byte limits end a hostile trial, naming the limit and the actor', () =
     const trial = failedTrial(pool, 'maxQueueBytes', /submitter/);
     expect(trial.error).toMatch(/submitting to pool p$/);
     // One-character items: their JSON alone would take millions to fill 4 MB; each item's own cost counts too.
-    const tiny = await conlabRun('tiny-items', {
-      version: 1,
-      limits: { maxQueueBytes: 4 * MB },
-      queues: { jobs: { order: 'fifo' } },
-      actors: [{ name: 'producer', kind: 'task', program: [{ op: 'repeat', times: forever, steps: [{ op: 'put', queue: 'jobs', value: 1 }] }] }],
-    });
+    // The limit comes from the command line's cap this time, not from the spec.
+    const tiny = await conlabRun(
+      'tiny-items',
+      {
+        version: 1,
+        queues: { jobs: { order: 'fifo' } },
+        actors: [{ name: 'producer', kind: 'task', program: [{ op: 'repeat', times: forever, steps: [{ op: 'put', queue: 'jobs', value: 1 }] }] }],
+      },
+      ['--max-queue-bytes', String(4 * MB)],
+    );
     failedTrial(tiny, 'maxQueueBytes', /producer/);
   });
 
