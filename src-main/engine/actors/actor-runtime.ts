@@ -4,7 +4,7 @@ import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
-import { ByteLimitError, formatBytes, jsonBytes, limitExceeded } from '../spec/limits';
+import { ByteLimitError, jsonBytes, limitExceeded } from '../spec/limits';
 import { assertNever, currentUsage, heldValue, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
 import { WordVars } from './var-access';
 import { NetClients } from './net-clients';
@@ -82,9 +82,8 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     const held = heldValue(request);
     if (!held) return null;
     const limit = init.byteLimits[held.limit];
-    const bytes = jsonBytes(held.value);
-    if (bytes <= limit) return null;
-    return new ByteLimitError(held.limit, limitExceeded(init.actor.name, held.limit, limit, `${held.where} with one value of ${formatBytes(bytes)}`));
+    if (jsonBytes(held.value, limit) <= limit) return null;
+    return new ByteLimitError(held.limit, limitExceeded(init.actor.name, held.limit, limit, `${held.where} with one value larger than that`));
   };
 
   const call = (request: BrokerRequest): Promise<unknown> =>

@@ -655,7 +655,7 @@ export class Trial {
     switch (request.type) {
       case 'queue.put': {
         const queue = this.queue(request.queue);
-        const bytes = jsonBytes(request.value);
+        const bytes = jsonBytes(request.value, this.options.limits.maxQueueBytes);
         this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `on queue ${request.queue}`);
         return queue.put(request.value, request.priority, request.blocking, request.timeoutMs, bytes);
       }
@@ -704,7 +704,7 @@ export class Trial {
         return this.select(request.group, request.index).some((t) => t.state === 'running');
       case 'pool.submit': {
         const pool = this.pool(request.pool);
-        const bytes = jsonBytes(request.arg);
+        const bytes = jsonBytes(request.arg, this.options.limits.maxQueueBytes);
         this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `submitting to pool ${request.pool}`);
         const future = pool.scheduler.submit(request.function, request.arg, request.callback, bytes);
         this.ensurePoolStarted(pool);
@@ -712,7 +712,7 @@ export class Trial {
       }
       case 'pool.map': {
         const pool = this.pool(request.pool);
-        const sizes = request.args.map((arg) => jsonBytes(arg));
+        const sizes = request.args.map((arg) => jsonBytes(arg, this.options.limits.maxQueueBytes));
         const total = sizes.reduce((sum, bytes) => sum + bytes + ITEM_OVERHEAD_BYTES, 0);
         this.admit(instance, 'maxQueueBytes', this.queuedBytes() + total, `mapping on pool ${request.pool}`);
         const futures = request.args.map((arg, index) => pool.scheduler.submit(request.function, arg, undefined, sizes[index]));
@@ -732,7 +732,7 @@ export class Trial {
         return this.pool(request.pool).scheduler.next();
       case 'pool.done': {
         const pool = this.pool(request.pool);
-        const bytes = jsonBytes(request.value);
+        const bytes = jsonBytes(request.value, this.options.limits.maxQueueBytes);
         // Results stay for `result` until the trial ends (the task's argument goes): counted while held.
         this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes, `returning a result to pool ${request.pool}`);
         pool.scheduler.done(request.task, request.ok, request.value, request.error, bytes);
@@ -808,7 +808,7 @@ export class Trial {
    */
   private chargeManaged(instance: Instance, name: string, key: string | number | null, old: unknown, value: unknown): void {
     const slot = old === undefined ? (typeof key === 'string' ? key.length : 0) + MANAGED_SLOT_BYTES : -jsonBytes(old);
-    const delta = jsonBytes(value) + slot;
+    const delta = jsonBytes(value, this.options.limits.maxManagedBytes) + slot;
     if (delta > 0) this.admit(instance, 'maxManagedBytes', this.managedBytes + delta, `writing ${name}`);
     this.managedBytes += delta;
   }

@@ -73,9 +73,100 @@ export class ByteLimitError extends Error {
   }
 }
 
-/** The size the byte limits count for a value: its JSON length (0 for what JSON leaves out). */
-export function jsonBytes(value: unknown): number {
-  return JSON.stringify(value)?.length ?? 0;
+/** Unwinds a measure or a preview once it has gone past its bound. */
+const PAST_BOUND = Symbol('past bound');
+
+/**
+ * The size the byte limits count for a value: about its JSON length (strings count their length and quotes,
+ * escapes aside), measured without encoding it and no further than `bound`: a result above `bound` means
+ * "more than that". A value whose parts are shared (a list holding the same list twice, nested again and
+ * again) has a JSON far larger than its memory; it is measured as JSON all the same, and the walk stops at
+ * the bound, so measuring never costs more than the limit it is checked against.
+ */
+export function jsonBytes(value: unknown, bound = Number.MAX_SAFE_INTEGER): number {
+  let total = 0;
+  const walk = (item: unknown): void => {
+    if (total > bound) throw PAST_BOUND;
+    switch (typeof item) {
+      case 'string':
+        total += item.length + 2;
+        return;
+      case 'number':
+        total += Number.isFinite(item) ? String(item).length : 4;
+        return;
+      case 'boolean':
+        total += item ? 4 : 5;
+        return;
+      case 'object': {
+        if (item === null) {
+          total += 4;
+          return;
+        }
+        if (Array.isArray(item)) {
+          total += 1 + Math.max(1, item.length);
+          for (const element of item as unknown[]) walk(element);
+          return;
+        }
+        total += 1;
+        let entries = 0;
+        for (const key of Object.keys(item)) {
+          const member = (item as Record<string, unknown>)[key];
+          if (member === undefined) continue;
+          total += key.length + 4;
+          entries++;
+          walk(member);
+        }
+        if (entries === 0) total += 1;
+        return;
+      }
+      default:
+        // undefined (and what JSON cannot hold): null in a list, left out of an object (counted there)
+        total += 4;
+    }
+  };
+  try {
+    walk(value);
+  } catch (error) {
+    if (error !== PAST_BOUND) throw error;
+  }
+  return total;
+}
+
+/** The start of a value's JSON, at most about `chars` long, however large the value: for previews. */
+export function jsonPrefix(value: unknown, chars: number): string {
+  let text = '';
+  const write = (part: string): void => {
+    text += part;
+    if (text.length > chars) throw PAST_BOUND;
+  };
+  const walk = (item: unknown): void => {
+    if (typeof item === 'string') return write(JSON.stringify(item.length > chars ? item.slice(0, chars) : item));
+    if (item === null || typeof item !== 'object') return write(JSON.stringify(item) ?? 'null');
+    if (Array.isArray(item)) {
+      write('[');
+      (item as unknown[]).forEach((element, index) => {
+        if (index > 0) write(',');
+        walk(element);
+      });
+      return write(']');
+    }
+    write('{');
+    let first = true;
+    for (const key of Object.keys(item)) {
+      const member = (item as Record<string, unknown>)[key];
+      if (member === undefined) continue;
+      write(`${first ? '' : ','}${JSON.stringify(key)}:`);
+      first = false;
+      walk(member);
+    }
+    write('}');
+  };
+  try {
+    walk(value);
+  } catch (error) {
+    if (error !== PAST_BOUND) throw error;
+  }
+  return text.length > chars ? text.slice(0, chars) : text;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ByteLimitError, formatBytes, limitExceeded } from '../spec/limits';
+import { ByteLimitError, formatBytes, jsonBytes, jsonPrefix, limitExceeded } from '../spec/limits';
 import type { EncodedEvent, EventBatch, TracePhase } from './trace-event';
 
 /**
@@ -27,11 +27,11 @@ const PREVIEW_CHARS = 200;
 const ROW_BYTES = 48;
 
 /**
- * About the JSON length of an event's data, without encoding it: a fixed size for numbers, the length for
- * strings; only nested values (a list, a queue item that is an object) are encoded to be measured.
- * Encoding every event once on its own would cost a third of the trace's throughput; one encoding per batch does not.
+ * About the JSON length of an event's data, without encoding it (encoding every event on its own would cost
+ * a third of the trace's throughput; one encoding per batch does not): a fixed size for numbers, the length
+ * for strings, nested values (a list, a queue item that is an object) walked no further than `bound`.
  */
-function dataBytes(data: Record<string, unknown>): number {
+function dataBytes(data: Record<string, unknown>, bound: number): number {
   let bytes = 2;
   for (const key in data) {
     const value = data[key];
@@ -49,18 +49,17 @@ function dataBytes(data: Record<string, unknown>): number {
       case 'undefined':
         break;
       default:
-        bytes += value === null ? 4 : (JSON.stringify(value)?.length ?? 0);
+        bytes += jsonBytes(value, bound);
     }
   }
   return bytes;
 }
 
-/** The event's data with each value too long to trace whole replaced by the start of its JSON and its size. */
+/** The event's data with each value too long to trace whole replaced by the start of its JSON. */
 function previewData(data: Record<string, unknown>, valueBytes: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
-    const text = JSON.stringify(value);
-    out[key] = text !== undefined && text.length > valueBytes ? `${text.slice(0, PREVIEW_CHARS)}… (${formatBytes(text.length)} of JSON, not traced whole)` : value;
+    out[key] = jsonBytes(value, valueBytes) > valueBytes ? `${jsonPrefix(value, PREVIEW_CHARS)}… (more than ${formatBytes(valueBytes)} of JSON, not traced whole)` : value;
   }
   return out;
 }
@@ -103,12 +102,15 @@ export class TraceBuffer {
   private readonly batchSize: number;
   private readonly batchBytes: number;
   private readonly valueBytes: number;
+  /** How far a record's value is measured: past this it is refused anyway. */
+  private readonly recordBound: number;
 
   constructor(private readonly options: TraceBufferOptions) {
     this.now = traceClock(options.runStartNs);
     this.batchSize = options.batchSize ?? 1_000;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.valueBytes = options.valueBytes ?? DEFAULT_VALUE_BYTES;
+    this.recordBound = options.limits ? Math.min(options.limits.maxRecordBytes, options.limits.maxEventBytes) : Number.MAX_SAFE_INTEGER;
   }
 
   /** Events recorded (and so sent, once flushed). */
@@ -154,10 +156,10 @@ export class TraceBuffer {
     const t = this.now();
     let bytes = ROW_BYTES + op.length;
     if (data !== undefined) {
-      const measured = dataBytes(data);
+      const measured = dataBytes(data, op === 'record' ? this.recordBound : this.valueBytes);
       if (op !== 'record' && measured > this.valueBytes) {
         data = previewData(data, this.valueBytes);
-        bytes += dataBytes(data);
+        bytes += dataBytes(data, this.valueBytes);
       } else {
         bytes += measured;
       }
@@ -178,10 +180,10 @@ export class TraceBuffer {
     const limits = this.options.limits;
     if (!limits) return;
     if (op === 'record' && bytes > limits.maxRecordBytes) {
-      throw new ByteLimitError('maxRecordBytes', limitExceeded(this.options.actor, 'maxRecordBytes', limits.maxRecordBytes, `with one record of ${formatBytes(bytes)}`));
+      throw new ByteLimitError('maxRecordBytes', limitExceeded(this.options.actor, 'maxRecordBytes', limits.maxRecordBytes, 'with one record larger than that'));
     }
     if (bytes > limits.maxEventBytes) {
-      throw new ByteLimitError('maxEventBytes', limitExceeded(this.options.actor, 'maxEventBytes', limits.maxEventBytes, `with one ${op} event of ${formatBytes(bytes)}`));
+      throw new ByteLimitError('maxEventBytes', limitExceeded(this.options.actor, 'maxEventBytes', limits.maxEventBytes, `with one ${op} event larger than that`));
     }
   }
 
