@@ -43,8 +43,8 @@ import { analyzeTrial } from './trial-analysis';
  *
  * Memory: what the trial holds is bounded by its byte limits, checked as each value arrives — event
  * batches (maxEventBytes), records among them (maxRecordBytes), managed state (maxManagedBytes) and
- * queue items (maxQueueBytes). The actor whose value would go over is stopped and the trial fails
- * naming the limit and the actor; what was received before stays.
+ * queue items with pool tasks and results (maxQueueBytes). The actor whose value would go over is
+ * stopped and the trial fails naming the limit and the actor; what was received before stays.
  */
 
 export interface TrialOptions {
