@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { RunFilter, RunRecord, RunStatus } from '../engine/run-model';
 import { RUN_STATUSES } from '../engine/run-model';
 import { appVersion } from '../engine/entry-paths';
+import { BYTE_LIMITS, type ByteLimit } from '../engine/spec/limits';
 import { specJsonSchema } from '../engine/spec/spec-schema';
 import { formatIssues } from '../engine/spec/validate';
 import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
@@ -148,10 +149,14 @@ export function buildProgram(): Command {
     .option('--max-wall-ms <ms>', 'cap on a trial\'s wall time', parseCount('--max-wall-ms', 1, 86_400_000))
     .option('--max-memory-mb <mb>', 'heap cap per thread or process actor', parseCount('--max-memory-mb', 16, 65_536))
     .option('--max-events <n>', 'trace events kept per trial', parseCount('--max-events', 0, 100_000_000))
+    .option('--max-event-bytes <bytes>', 'cap on trace bytes held per trial', parseCount('--max-event-bytes', 1_024, 2 ** 40))
+    .option('--max-record-bytes <bytes>', 'cap on recorded values per trial, in bytes', parseCount('--max-record-bytes', 0, 2 ** 40))
+    .option('--max-managed-bytes <bytes>', 'cap on managed shared state, in bytes', parseCount('--max-managed-bytes', 0, 2 ** 40))
+    .option('--max-queue-bytes <bytes>', 'cap on items held in queues, in bytes', parseCount('--max-queue-bytes', 0, 2 ** 40))
     .action(
       async (
         target: string,
-        opts: { set: Record<string, string>; repeat: number; warmup: number; title?: string; json?: boolean; lang?: string; maxActors?: number; maxWallMs?: number; maxMemoryMb?: number; maxEvents?: number },
+        opts: { set: Record<string, string>; repeat: number; warmup: number; title?: string; json?: boolean; lang?: string; maxActors?: number; maxWallMs?: number; maxMemoryMb?: number; maxEvents?: number } & Partial<Record<ByteLimit, number>>,
       ) => {
         const lang = opts.lang ? parseLang(opts.lang) : defaultLang();
         const caps: Record<string, number> = {};
@@ -159,6 +164,7 @@ export function buildProgram(): Command {
         if (opts.maxWallMs !== undefined) caps['wallTimeMs'] = opts.maxWallMs;
         if (opts.maxMemoryMb !== undefined) caps['memoryMbPerActor'] = opts.maxMemoryMb;
         if (opts.maxEvents !== undefined) caps['maxEvents'] = opts.maxEvents;
+        for (const limit of BYTE_LIMITS) if (opts[limit] !== undefined) caps[limit] = opts[limit];
         const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
         const spec = isFile ? readSpecFile(target) : undefined;
         const live = !opts.json && process.stderr.isTTY;

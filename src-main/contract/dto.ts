@@ -101,6 +101,10 @@ export interface LimitCaps {
   readonly wallTimeMs: number;
   readonly memoryMbPerActor: number;
   readonly maxEvents: number;
+  readonly maxEventBytes: number;
+  readonly maxRecordBytes: number;
+  readonly maxManagedBytes: number;
+  readonly maxQueueBytes: number;
 }
 
 export type LanguageSetting = 'system' | 'en' | 'zh-CN';

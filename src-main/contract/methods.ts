@@ -67,6 +67,10 @@ export const limitCapsSchema = z.strictObject({
   wallTimeMs: z.number().int().min(1_000).max(86_400_000),
   memoryMbPerActor: z.number().int().min(16).max(65_536),
   maxEvents: z.number().int().min(0).max(100_000_000),
+  maxEventBytes: z.number().int().min(1_024).max(2 ** 40),
+  maxRecordBytes: z.number().int().min(0).max(2 ** 40),
+  maxManagedBytes: z.number().int().min(0).max(2 ** 40),
+  maxQueueBytes: z.number().int().min(0).max(2 ** 40),
 });
 
 export const settingsPatchSchema = z.strictObject({

@@ -192,7 +192,7 @@ describe('references', () => {
 });
 
 describe('limits', () => {
-  const caps = { maxActors: 4, wallTimeMs: 1_000, memoryMbPerActor: 64, maxEvents: 1_000 };
+  const caps = { ...DEFAULT_LIMIT_CAPS, maxActors: 4, wallTimeMs: 1_000, memoryMbPerActor: 64, maxEvents: 1_000, maxQueueBytes: 1_048_576 };
 
   test('more actor instances than maxActors is refused, counting every group', () => {
     const input = { version: 1, actors: [{ name: 'a', kind: 'thread', count: 3, program: [] }, { name: 'b', kind: 'process', count: 2, program: [] }] };
@@ -207,6 +207,14 @@ describe('limits', () => {
     expect(issue.message).toContain('--max-wall-ms');
     expect(issue.expected).toBe('at most 1000');
     expect(validateSpec(spec([log], { limits: { wallTimeMs: 500 } }), { caps }).limits.wallTimeMs).toBe(500);
+  });
+
+  test('byte limits: a spec may lower them, never raise them above the cap', () => {
+    const issue = refuseAt(spec([log], { limits: { maxQueueBytes: 2_000_000 } }), 'limits.maxQueueBytes', { caps });
+    expect(issue.message).toContain('--max-queue-bytes');
+    expect(issue.expected).toBe('at most 1048576');
+    expect(validateSpec(spec([log], { limits: { maxQueueBytes: 4_096 } }), { caps }).limits.maxQueueBytes).toBe(4_096);
+    expect(validateSpec(spec([log]), { caps }).limits.maxRecordBytes).toBe(DEFAULT_LIMIT_CAPS.maxRecordBytes);
   });
 
   test('a spec lowering maxActors is held to its own limit', () => {

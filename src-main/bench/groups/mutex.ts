@@ -110,7 +110,8 @@ function runnerSampler(size: Size, trace: 'summary' | 'each', workRoot: string, 
   const validated = contentionSpec(size, trace);
   const total = size.threads * size.iterations;
   return async () => {
-    const { run, batches } = await runExperiment({ spec: validated.spec, validated, workRoot, environment });
+    const batches: EventBatch[] = [];
+    const { run } = await runExperiment({ spec: validated.spec, validated, workRoot, environment, onBatch: (batch) => batches.push(batch) });
     const failures = runFailures(run, total);
     const { go, end } = markTimes(batches);
     if (go.length !== size.threads || end.length !== size.threads) {

@@ -80,6 +80,7 @@ function handInit(validated: ValidatedSpec, kind: 'thread' | 'process', runStart
     actorCount: 1,
     workDir,
     eventBudget: 1_000,
+    byteLimits: DEFAULT_LIMIT_CAPS,
     runnerPid: process.pid,
     ...(kind === 'thread' ? { memory: memory.buffer as SharedArrayBuffer } : { privateWords: Array.from(memory.subarray(0, layout.actorTableOffset)) }),
   };

@@ -4,7 +4,8 @@ import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
-import { assertNever, currentUsage, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
+import { ByteLimitError, jsonBytes, limitExceeded } from '../spec/limits';
+import { assertNever, currentUsage, heldValue, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
 import { WordVars } from './var-access';
 import { NetClients } from './net-clients';
 
@@ -76,8 +77,19 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     }
   });
 
+  /** A value larger than its whole byte limit is refused here, before a copy of it crosses to the runner. */
+  const oversized = (request: BrokerRequest): ByteLimitError | null => {
+    const held = heldValue(request);
+    if (!held) return null;
+    const limit = init.byteLimits[held.limit];
+    if (jsonBytes(held.value, limit) <= limit) return null;
+    return new ByteLimitError(held.limit, limitExceeded(init.actor.name, held.limit, limit, `${held.where} with one value larger than that`));
+  };
+
   const call = (request: BrokerRequest): Promise<unknown> =>
     new Promise((resolve, reject) => {
+      const refusal = oversized(request);
+      if (refusal) return reject(refusal);
       const id = nextCallId++;
       if (pending.size === 0) channel.hold();
       pending.set(id, { resolve, reject });
@@ -92,7 +104,8 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     trial: init.trial,
     runStartNs: BigInt(init.runStartNs),
     budget: init.eventBudget,
-    sink: (batch) => channel.post({ type: 'events', batch }),
+    limits: init.byteLimits,
+    sink: (batch, info) => channel.post({ type: 'events', batch, recordBytes: info.recordBytes }),
     ...(shared ? { onCount: (n: number) => Atomics.store(shared, emittedWord, n) } : {}),
   });
 

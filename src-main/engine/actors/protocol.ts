@@ -1,4 +1,5 @@
 import type { ActorKind } from '../run-model';
+import type { ByteLimit, EffectiveLimits } from '../spec/limits';
 import type { Spec } from '../spec/spec-schema';
 import type { EventBatch } from '../trace/trace-event';
 
@@ -31,6 +32,8 @@ export interface ActorInit {
   readonly privateWords?: readonly number[];
   readonly workDir: string;
   readonly eventBudget: number;
+  /** The trial's byte limits: the actor refuses to send one value they could never hold. */
+  readonly byteLimits: Pick<EffectiveLimits, ByteLimit>;
   readonly runnerPid: number;
   /** Set for a pool worker: it serves the pool's tasks instead of running a program. */
   readonly pool?: string;
@@ -71,6 +74,24 @@ export type BrokerRequest =
   | { readonly type: 'prim.clear'; readonly prim: string }
   | { readonly type: 'prim.notify'; readonly prim: string; readonly count: number };
 
+/** The value a request asks the runner to hold, and which byte limit counts it (null: none). */
+export function heldValue(request: BrokerRequest): { readonly limit: ByteLimit; readonly value: unknown; readonly where: string } | null {
+  switch (request.type) {
+    case 'queue.put':
+      return { limit: 'maxQueueBytes', value: request.value, where: `on queue ${request.queue}` };
+    case 'managed.write':
+      return { limit: 'maxManagedBytes', value: request.value, where: `writing ${request.name}` };
+    case 'pool.submit':
+      return { limit: 'maxQueueBytes', value: request.arg, where: `submitting to pool ${request.pool}` };
+    case 'pool.map':
+      return { limit: 'maxQueueBytes', value: request.args, where: `mapping on pool ${request.pool}` };
+    case 'pool.done':
+      return { limit: 'maxQueueBytes', value: request.value, where: `returning a result to pool ${request.pool}` };
+    default:
+      return null;
+  }
+}
+
 export interface SerializedError {
   readonly name: string;
   readonly message: string;
@@ -84,7 +105,7 @@ export type RunnerToActor =
 
 export type ActorToRunner =
   | { readonly type: 'started'; readonly pid: number; readonly ppid: number; readonly threadId: number; readonly t: number }
-  | { readonly type: 'events'; readonly batch: EventBatch }
+  | { readonly type: 'events'; readonly batch: EventBatch; readonly recordBytes: number }
   | { readonly type: 'call'; readonly id: number; readonly request: BrokerRequest }
   | {
       readonly type: 'done';

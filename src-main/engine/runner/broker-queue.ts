@@ -1,3 +1,4 @@
+import { ITEM_OVERHEAD_BYTES } from '../spec/limits';
 import type { QueueSpec } from '../spec/spec-schema';
 
 /**
@@ -6,13 +7,16 @@ import type { QueueSpec } from '../spec/spec-schema';
  * Guarantees: FIFO, LIFO or priority order (ties in priority leave in arrival order); at most
  * `maxsize` items (0: unbounded); blocked getters and putters are served in the order they came;
  * `join` resolves once every item put has been marked done with task_done, as Python's
- * JoinableQueue does. A waiter that times out leaves without taking an item.
+ * JoinableQueue does. A waiter that times out leaves without taking an item. `bytes` is the size of
+ * every item it holds, in the queue or waiting to enter it (the trial bounds it with limits.maxQueueBytes).
  */
 
 interface Item {
   readonly value: unknown;
   readonly priority: number;
   readonly seq: number;
+  /** Its size as the byte limits count it (JSON length and the item's own overhead). */
+  readonly bytes: number;
 }
 
 interface Waiter<T> {
@@ -33,6 +37,7 @@ export class BrokerQueue {
   private readonly putters: { waiter: Waiter<boolean>; item: Item }[] = [];
   private readonly joiners: Waiter<boolean>[] = [];
   private unfinished = 0;
+  private heldBytes = 0;
   private seq = 0;
   private closed = false;
   private readonly maxsize: number;
@@ -50,6 +55,10 @@ export class BrokerQueue {
 
   get pendingTasks(): number {
     return this.unfinished;
+  }
+
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   private full(): boolean {
@@ -74,7 +83,9 @@ export class BrokerQueue {
   }
 
   private take(): Item {
-    return this.spec.order === 'lifo' ? this.items.pop()! : this.items.shift()!;
+    const item = this.spec.order === 'lifo' ? this.items.pop()! : this.items.shift()!;
+    this.heldBytes -= item.bytes;
+    return item;
   }
 
   /** Hands items to waiting getters and admits waiting putters while there is room. */
@@ -114,15 +125,24 @@ export class BrokerQueue {
     });
   }
 
-  put(value: unknown, priority: unknown, blocking: boolean, timeoutMs: number | undefined): Promise<boolean> {
-    const item: Item = { value, priority: this.priorityOf(value, priority), seq: this.seq++ };
+  /** `valueBytes`: the value's JSON length, measured by the caller. */
+  put(value: unknown, priority: unknown, blocking: boolean, timeoutMs: number | undefined, valueBytes = 0): Promise<boolean> {
+    const bytes = valueBytes + ITEM_OVERHEAD_BYTES;
+    const item: Item = { value, priority: this.priorityOf(value, priority), seq: this.seq++, bytes };
     if (!this.full() && this.putters.length === 0) {
+      this.heldBytes += bytes;
       this.insert(item);
       this.settle();
       return Promise.resolve(true);
     }
     if (!blocking || timeoutMs === 0) return Promise.resolve(false);
-    return this.wait(this.putters, timeoutMs, false, (waiter) => ({ waiter, item }));
+    if (this.closed) return Promise.reject(new QueueClosedError(this.name));
+    this.heldBytes += bytes;
+    // A putter that times out takes its item away again.
+    return this.wait(this.putters, timeoutMs, false, (waiter) => ({ waiter, item })).then((ok) => {
+      if (!ok) this.heldBytes -= bytes;
+      return ok;
+    });
   }
 
   get(blocking: boolean, timeoutMs: number | undefined): Promise<{ ok: boolean; value?: unknown }> {
@@ -159,6 +179,8 @@ export class BrokerQueue {
     this.getters.length = 0;
     this.putters.length = 0;
     this.joiners.length = 0;
+    this.items.length = 0;
+    this.heldBytes = 0;
     for (const waiter of all) {
       if (waiter.timer) clearTimeout(waiter.timer);
       waiter.reject?.(error);

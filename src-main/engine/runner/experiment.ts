@@ -19,6 +19,11 @@ import { Trial, trialWorkDir } from './trial';
  * Running an experiment: validate, then warm-up and counted trials one after another, claims
  * checked on every counted trial, statistics over the counted trials, and the run written to a
  * sink (the store) as it goes, so a crash loses at most the last unflushed batch.
+ *
+ * Memory does not grow with the number of trials: event batches stream to the sink and to `onBatch`
+ * and are held only for the current trial's analysis and claims (within its byte limits), then
+ * dropped; with a sink, finished trials keep only what the run's statistics need (their records and
+ * final shared values are in the store).
  */
 
 /** Where a run is recorded while it runs (the store's writer implements it). */
@@ -58,8 +63,8 @@ export interface RunRequest extends ValidateOptions {
 }
 
 export interface RunResult {
+  /** With a sink, each trial's `records` and `finalShared` are left empty here: read the run back from the store. */
   readonly run: RunRecord;
-  readonly batches: readonly EventBatch[];
 }
 
 const STATUS_SEVERITY: readonly RunStatus[] = ['cancelled', 'failed', 'timed-out', 'deadlocked', 'interrupted', 'ok'];
@@ -127,7 +132,6 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
 
   const total = warmup + repeat;
   const trials: TrialRecord[] = [];
-  const allBatches: EventBatch[] = [];
   const verdicts = new Map<string, { trial: number; verdict: ReturnType<typeof evaluateClaimOnTrial> }[]>();
   let events = 0;
   const progress = (phase: RunProgress['phase'], index: number, status?: RunStatus): void =>
@@ -140,7 +144,6 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     claimRunFolder(runDir);
     for (let index = 0; index < total; index++) {
       progress('started', index);
-      const trialBatches: EventBatch[] = [];
       const outcome = await new Trial({
         runId,
         index,
@@ -154,21 +157,20 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
         deadlockSampleMs: request.deadlockSampleMs,
         onBatch: (batch) => {
           events += batch.count;
-          trialBatches.push(batch);
           sink?.appendBatches(runId, [batch]);
           request.onBatch?.(batch);
         },
       }).run();
-      trials.push(outcome.record);
-      allBatches.push(...trialBatches);
       await sink?.saveTrial(runId, outcome.record);
       if (index >= warmup) {
         for (const claim of claimSpecs) {
           const list = verdicts.get(claim.id) ?? [];
-          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, batches: trialBatches, environment, runnerPid: process.pid, runnerThreadId: threadId }) });
+          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, batches: outcome.batches, environment, runnerPid: process.pid, runnerThreadId: threadId }) });
           verdicts.set(claim.id, list);
         }
       }
+      // The trial's batches go out of reach here; with a sink, so do its records and final values.
+      trials.push(sink ? { ...outcome.record, records: {}, finalShared: {} } : outcome.record);
       progress('trial-done', index, outcome.record.status);
       if (outcome.record.status === 'cancelled') break;
     }
@@ -189,7 +191,10 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       const who = trial.actors.filter((a) => a.eventsEmitted > a.eventsReceived).map((a) => `${a.name} (${a.eventsEmitted - a.eventsReceived})`);
       warnings.push(`trial ${trial.index}: ${trial.eventsLost} trace events lost when actors were stopped: ${who.join(', ')}`);
     }
-    if (trial.eventsDropped > 0) warnings.push(`trial ${trial.index}: ${trial.eventsDropped} trace events not recorded: the event limit was reached (raise limits.maxEvents)`);
+    if (trial.eventsDropped > 0) {
+      const why = trial.error?.includes(' exceeded limits.') ? 'the trial went over a byte limit' : 'the event limit was reached (raise limits.maxEvents)';
+      warnings.push(`trial ${trial.index}: ${trial.eventsDropped} trace events not recorded: ${why}`);
+    }
   }
   const firstError = trials.find((t) => t.status !== 'ok' && t.error)?.error ?? null;
   const wallMs = performance.now() - started;
@@ -199,5 +204,5 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   progress('finished', total - 1, status);
 
   const run: RunRecord = { ...meta, status, endedAt, wallMs, trials, stats, claims, warnings, error: firstError, tags: [], notes: [] };
-  return { run, batches: allBatches };
+  return { run };
 }

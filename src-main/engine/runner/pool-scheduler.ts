@@ -1,5 +1,6 @@
 import type { PoolTask } from '../actors/protocol';
 import { ActorFailure } from '../actors/interpreter';
+import { ITEM_OVERHEAD_BYTES } from '../spec/limits';
 
 /**
  * The bookkeeping of one worker pool, hosted by the runner: a task queue, futures, and the workers
@@ -7,7 +8,8 @@ import { ActorFailure } from '../actors/interpreter';
  *
  * Guarantees: tasks start in submission order; a worker runs one task at a time, so at most `size`
  * tasks run at once; every future settles exactly once; after shutdown no task is accepted and idle
- * workers are told to stop. Not guaranteed: which worker takes which task.
+ * workers are told to stop. Not guaranteed: which worker takes which task. `bytes` is what it holds
+ * for the trial's limits.maxQueueBytes: the arguments of tasks not yet done and every result kept for `result`.
  */
 
 export interface FutureOutcome {
@@ -19,6 +21,8 @@ export interface FutureOutcome {
 
 interface Future {
   readonly id: string;
+  /** The argument's size while the task is pending, then the result's. */
+  bytes: number;
   readonly callback: string | undefined;
   outcome: FutureOutcome | null;
   readonly settled: Promise<FutureOutcome>;
@@ -32,6 +36,7 @@ export class PoolScheduler {
   private nextTask = 1;
   private running = 0;
   private closedFlag = false;
+  private heldBytes = 0;
   maxRunning = 0;
   completed = 0;
 
@@ -50,12 +55,19 @@ export class PoolScheduler {
     return this.nextTask - 1;
   }
 
-  submit(fn: string, arg: unknown, callback: string | undefined): string {
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  /** `argBytes`: the argument's JSON length, measured by the caller. */
+  submit(fn: string, arg: unknown, callback: string | undefined, argBytes = 0): string {
     if (this.closedFlag) throw new ActorFailure(`pool ${this.name} is shut down: it accepts no more tasks`);
     const task: PoolTask = { task: this.nextTask++, function: fn, arg };
     let settle!: (outcome: FutureOutcome) => void;
     const settled = new Promise<FutureOutcome>((resolve) => (settle = resolve));
-    const future: Future = { id: `${this.name}#${task.task}`, callback, outcome: null, settled, settle };
+    const bytes = argBytes + ITEM_OVERHEAD_BYTES;
+    this.heldBytes += bytes;
+    const future: Future = { id: `${this.name}#${task.task}`, bytes, callback, outcome: null, settled, settle };
     this.futures.set(task.task, future);
     const worker = this.idle.shift();
     if (worker) this.hand(worker, task);
@@ -79,9 +91,12 @@ export class PoolScheduler {
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  done(task: number, ok: boolean, value: unknown, error: string | null): void {
+  /** `valueBytes`: the result's JSON length, measured by the caller. */
+  done(task: number, ok: boolean, value: unknown, error: string | null, valueBytes = 0): void {
     const future = this.futures.get(task);
     if (!future || future.outcome) throw new ActorFailure(`task ${task} of pool ${this.name} is not running`);
+    this.heldBytes += valueBytes + ITEM_OVERHEAD_BYTES - future.bytes;
+    future.bytes = valueBytes + ITEM_OVERHEAD_BYTES;
     this.running--;
     this.completed++;
     future.outcome = { id: future.id, ok, value, error };

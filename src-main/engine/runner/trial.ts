@@ -8,13 +8,24 @@ import { ActorFailure, blockThread, Interpreter, type ActorServices } from '../a
 import { assertNever, serializeError, type ActorIdentity, type ActorToRunner, type ActorUsage, type BrokerRequest } from '../actors/protocol';
 import { WordVars } from '../actors/var-access';
 import type { ActorExitReason, ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
-import { poolSize, type EffectiveLimits } from '../spec/limits';
+import {
+  BATCH_OVERHEAD_BYTES,
+  BYTE_LIMITS,
+  ByteLimitError,
+  formatBytes,
+  ITEM_OVERHEAD_BYTES,
+  jsonBytes,
+  limitExceeded,
+  poolSize,
+  type ByteLimit,
+  type EffectiveLimits,
+} from '../spec/limits';
 import type { ActorSpec, Spec } from '../spec/spec-schema';
 import { setOwnValue } from '../spec/own-names';
 import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
-import { TraceBuffer } from '../trace/trace-buffer';
+import { TraceBuffer, type BatchInfo } from '../trace/trace-buffer';
 import type { EventBatch } from '../trace/trace-event';
 import { BrokerQueue } from './broker-queue';
 import { PoolScheduler, type FutureOutcome } from './pool-scheduler';
@@ -32,6 +43,11 @@ import { analyzeTrial } from './trial-analysis';
  * End of a trial: when the main program has ended (at once, without one), running daemons are
  * stopped and non-daemons are awaited; the trial ends when none is left. The first actor to fail
  * ends the trial as failed (the others are stopped), so a failure is never buried under a hang.
+ *
+ * Memory: what the trial holds is bounded by its byte limits, checked as each value arrives — event
+ * batches (maxEventBytes), records among them (maxRecordBytes), managed state (maxManagedBytes) and
+ * queue items with pool tasks and results (maxQueueBytes). The actor whose value would go over is
+ * stopped and the trial fails naming the limit and the actor; what was received before stays.
  */
 
 export interface TrialOptions {
@@ -52,6 +68,7 @@ export interface TrialOptions {
 
 export interface TrialOutcome {
   readonly record: TrialRecord;
+  /** The trial's event batches (within limits.maxEventBytes), for its claims; the caller drops them after. */
   readonly batches: readonly EventBatch[];
 }
 
@@ -77,6 +94,8 @@ interface Instance {
   emitted: number;
   received: number;
   dropped: number;
+  /** Events that arrived after a byte limit was reached and were not kept. */
+  refused: number;
   usage: ActorUsage | null;
   ended: Promise<void>;
   markEnded: () => void;
@@ -98,6 +117,8 @@ interface PoolRuntime {
 }
 
 const STOP_GRACE_MS = 150;
+/** A new element or key of a managed array or object costs this beyond its JSON (its slot, its key's string). */
+const MANAGED_SLOT_BYTES = 16;
 
 export class Trial {
   private readonly startNs = process.hrtime.bigint();
@@ -113,6 +134,13 @@ export class Trial {
   private readonly serverMetrics: Record<string, number> = {};
   private readonly batches: EventBatch[] = [];
   private readonly eventBudget: number;
+  /** Bytes held per byte limit (managed and queue bytes go up and down; events and records only up). */
+  private eventBytes = 0;
+  private recordBytes = 0;
+  private managedBytes = 0;
+  /** Once events or records went over their limit, further batches (of records) are refused. */
+  private eventsFull = false;
+  private recordsFull = false;
   private status: RunStatus | null = null;
   private failure: string | null = null;
   private deadlock: DeadlockReport | null = null;
@@ -150,6 +178,7 @@ export class Trial {
           emitted: 0,
           received: 0,
           dropped: 0,
+          refused: 0,
           usage: null,
           ended,
           markEnded,
@@ -176,7 +205,10 @@ export class Trial {
     this.memory = createSharedMemory(spec, this.layout);
     for (const [name, def] of Object.entries(spec.queues ?? {})) this.queues.set(name, new BrokerQueue(name, def));
     for (const [name, def] of Object.entries(spec.shared ?? {})) {
-      if (def.scope === 'managed') this.managed.set(name, structuredClone(def.initial));
+      if (def.scope === 'managed') {
+        this.managed.set(name, structuredClone(def.initial));
+        this.managedBytes += jsonBytes(def.initial);
+      }
     }
     this.eventBudget = Math.max(1_000, Math.floor(options.limits.maxEvents / Math.max(1, this.instances.length)));
     this.mainEnded = !spec.actors.some((actor) => actor.kind === 'main');
@@ -259,6 +291,7 @@ export class Trial {
       actorCount: this.instances.length,
       workDir: this.options.workDir,
       eventBudget: this.eventBudget,
+      byteLimits: this.byteLimits(),
       runnerPid: process.pid,
       ...(instance.pool !== null ? { pool: instance.pool } : {}),
       servers: this.serverAddresses,
@@ -289,7 +322,8 @@ export class Trial {
       trial: this.options.index,
       runStartNs: this.startNs,
       budget: this.eventBudget,
-      sink: (batch) => this.receiveBatch(instance, batch),
+      limits: this.options.limits,
+      sink: (batch, info) => this.receiveBatch(instance, batch, info),
       onCount: (n) => (instance.emitted = n),
     });
     const isAborted = (): boolean => abort.signal.aborted;
@@ -453,8 +487,44 @@ export class Trial {
     this.servers.clear();
   }
 
-  private receiveBatch(instance: Instance, batch: EventBatch): void {
+  private byteLimits(): Pick<EffectiveLimits, ByteLimit> {
+    const limits = this.options.limits;
+    return Object.fromEntries(BYTE_LIMITS.map((key) => [key, limits[key]])) as Record<ByteLimit, number>;
+  }
+
+  /**
+   * An actor went over a byte limit: the trial fails with that as its error (unless it already ended
+   * for another reason) and the actor is stopped; teardown stops the rest as for any failure.
+   */
+  private overLimit(instance: Instance, message: string): void {
+    this.finish('failed', message);
+    if (instance.state !== 'running') return;
+    instance.error ??= message;
+    void this.stop(instance, 'failed');
+  }
+
+  private receiveBatch(instance: Instance, batch: EventBatch, info: BatchInfo): void {
     instance.received += batch.count;
+    const { maxEventBytes, maxRecordBytes } = this.options.limits;
+    if (this.eventsFull || (this.recordsFull && info.recordBytes > 0)) {
+      instance.refused += batch.count;
+      return;
+    }
+    const bytes = batch.payload.length + BATCH_OVERHEAD_BYTES;
+    if (this.eventBytes + bytes > maxEventBytes) {
+      this.eventsFull = true;
+      instance.refused += batch.count;
+      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxEventBytes', maxEventBytes, `with a batch of ${formatBytes(bytes)} after ${formatBytes(this.eventBytes)} of events in this trial`));
+      return;
+    }
+    if (this.recordBytes + info.recordBytes > maxRecordBytes) {
+      this.recordsFull = true;
+      instance.refused += batch.count;
+      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxRecordBytes', maxRecordBytes, `with records of ${formatBytes(info.recordBytes)} after ${formatBytes(this.recordBytes)} recorded in this trial`));
+      return;
+    }
+    this.eventBytes += bytes;
+    this.recordBytes += info.recordBytes;
     this.batches.push(batch);
     this.options.onBatch?.(batch);
   }
@@ -468,7 +538,7 @@ export class Trial {
         instance.threadId = message.threadId;
         return;
       case 'events':
-        this.receiveBatch(instance, message.batch);
+        this.receiveBatch(instance, message.batch, { recordBytes: message.recordBytes });
         return;
       case 'call':
         this.handleRequest(instance, message.request).then(
@@ -511,7 +581,9 @@ export class Trial {
     }
     instance.markEnded();
     if (exit === 'failed' && this.status === null) {
-      this.finish('failed', `${instance.identity.name} failed: ${instance.error ?? 'unknown error'}`);
+      const error = instance.error ?? 'unknown error';
+      // A byte limit's refusal already names the actor ("actor w exceeded limits.…"): it is the trial's error as it is.
+      this.finish('failed', error.startsWith(`actor ${instance.identity.name} exceeded limits.`) ? error : `${instance.identity.name} failed: ${error}`);
       return;
     }
     if (instance.spec.kind === 'main') this.mainEnded = true;
@@ -606,8 +678,12 @@ export class Trial {
   /** The broker: requests from any actor kind, answered by the runner. Errors become the actor's failure. */
   async handleRequest(instance: Instance, request: BrokerRequest): Promise<unknown> {
     switch (request.type) {
-      case 'queue.put':
-        return this.queue(request.queue).put(request.value, request.priority, request.blocking, request.timeoutMs);
+      case 'queue.put': {
+        const queue = this.queue(request.queue);
+        const bytes = jsonBytes(request.value, this.options.limits.maxQueueBytes);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `on queue ${request.queue}`);
+        return queue.put(request.value, request.priority, request.blocking, request.timeoutMs, bytes);
+      }
       case 'queue.get':
         return this.queue(request.queue).get(request.blocking, request.timeoutMs);
       case 'queue.task_done':
@@ -653,13 +729,18 @@ export class Trial {
         return this.select(request.group, request.index).some((t) => t.state === 'running');
       case 'pool.submit': {
         const pool = this.pool(request.pool);
-        const future = pool.scheduler.submit(request.function, request.arg, request.callback);
+        const bytes = jsonBytes(request.arg, this.options.limits.maxQueueBytes);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `submitting to pool ${request.pool}`);
+        const future = pool.scheduler.submit(request.function, request.arg, request.callback, bytes);
         this.ensurePoolStarted(pool);
         return future;
       }
       case 'pool.map': {
         const pool = this.pool(request.pool);
-        const futures = request.args.map((arg) => pool.scheduler.submit(request.function, arg, undefined));
+        const sizes = request.args.map((arg) => jsonBytes(arg, this.options.limits.maxQueueBytes));
+        const total = sizes.reduce((sum, bytes) => sum + bytes + ITEM_OVERHEAD_BYTES, 0);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + total, `mapping on pool ${request.pool}`);
+        const futures = request.args.map((arg, index) => pool.scheduler.submit(request.function, arg, undefined, sizes[index]));
         this.ensurePoolStarted(pool);
         return Promise.all(futures.map((future) => pool.scheduler.result(future, undefined)));
       }
@@ -674,9 +755,14 @@ export class Trial {
       case 'pool.next':
         if (instance.pool !== request.pool) throw new ActorFailure(`${instance.identity.name} is not a worker of pool ${request.pool}`);
         return this.pool(request.pool).scheduler.next();
-      case 'pool.done':
-        this.pool(request.pool).scheduler.done(request.task, request.ok, request.value, request.error);
+      case 'pool.done': {
+        const pool = this.pool(request.pool);
+        const bytes = jsonBytes(request.value, this.options.limits.maxQueueBytes);
+        // Results stay for `result` until the trial ends (the task's argument goes): counted while held.
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes, `returning a result to pool ${request.pool}`);
+        pool.scheduler.done(request.task, request.ok, request.value, request.error, bytes);
         return null;
+      }
       case 'actor.list':
         return this.instances.filter((t) => t.state === 'running' && (request.group === undefined || t.identity.group === request.group)).map((t) => t.identity.name);
       case 'managed.read': {
@@ -686,6 +772,8 @@ export class Trial {
       }
       case 'managed.write': {
         const { container, key } = this.managedKey(request.name, request.index);
+        const old = container === null ? this.managed.get(request.name) : (container as Record<string | number, unknown>)[key!];
+        this.chargeManaged(instance, request.name, key, old, request.value);
         if (container === null) this.managed.set(request.name, structuredClone(request.value));
         else setManagedEntry(container, key!, structuredClone(request.value));
         return null;
@@ -696,6 +784,7 @@ export class Trial {
         const base = current === undefined || current === null ? 0 : current;
         if (typeof base !== 'number') throw new ActorFailure(`cannot add to ${request.name}${key === null ? '' : `[${JSON.stringify(key)}]`}: it holds ${JSON.stringify(base)}`);
         const next = base + request.delta;
+        this.chargeManaged(instance, request.name, key, current, next);
         if (container === null) this.managed.set(request.name, next);
         else setManagedEntry(container, key!, next);
         return next;
@@ -719,6 +808,34 @@ export class Trial {
       default:
         return assertNever(request, 'broker request');
     }
+  }
+
+  /** Bytes held for limits.maxQueueBytes: every queue's items and every pool's pending arguments and results. */
+  private queuedBytes(): number {
+    let held = 0;
+    for (const queue of this.queues.values()) held += queue.bytes;
+    for (const pool of this.pools.values()) held += pool.scheduler.bytes;
+    return held;
+  }
+
+  /** Refuses what would take `limit` to `held` bytes: the actor is stopped and the trial fails. */
+  private admit(instance: Instance, limit: ByteLimit, held: number, where: string): void {
+    const allowed = this.options.limits[limit];
+    if (held <= allowed) return;
+    const message = limitExceeded(instance.identity.name, limit, allowed, where);
+    this.overLimit(instance, message);
+    throw new ByteLimitError(limit, message);
+  }
+
+  /**
+   * Counts a managed write against maxManagedBytes before it is applied: the JSON length of the new value
+   * less the old one's (a new key or element also adds its key and the slot's own overhead).
+   */
+  private chargeManaged(instance: Instance, name: string, key: string | number | null, old: unknown, value: unknown): void {
+    const slot = old === undefined ? (typeof key === 'string' ? key.length : 0) + MANAGED_SLOT_BYTES : -jsonBytes(old);
+    const delta = jsonBytes(value, this.options.limits.maxManagedBytes) + slot;
+    if (delta > 0) this.admit(instance, 'maxManagedBytes', this.managedBytes + delta, `writing ${name}`);
+    this.managedBytes += delta;
   }
 
   private finalShared(): Record<string, unknown> {
@@ -748,7 +865,8 @@ export class Trial {
       error: i.error,
       eventsEmitted: Math.max(i.emitted, i.received),
       eventsReceived: i.received,
-      eventsDropped: i.dropped,
+      // Events that arrived after a byte limit was reached are counted as not recorded.
+      eventsDropped: i.dropped + i.refused,
     }));
     const status = this.status ?? 'ok';
     const processUsage = this.instances.filter((i) => i.usage && (i.identity.kind === 'process' || i.identity.kind === 'utility')).map((i) => i.usage!);

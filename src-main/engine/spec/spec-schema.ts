@@ -322,6 +322,11 @@ export function buildSpecSchema(mode: SchemaMode) {
     wallTimeMs: num(z.number().int().min(1)).optional(),
     memoryMbPerActor: num(z.number().int().min(16)).optional(),
     maxEvents: num(z.number().int().min(0)).optional(),
+    /** Byte limits of one trial (see limits.ts); a spec may lower them, never raise them above the caps. */
+    maxEventBytes: num(z.number().int().min(1_024)).optional(),
+    maxRecordBytes: num(z.number().int().min(0)).optional(),
+    maxManagedBytes: num(z.number().int().min(0)).optional(),
+    maxQueueBytes: num(z.number().int().min(0)).optional(),
   });
 
   // Claims: structured checks, evaluated after each counted trial. Never code.

@@ -1,3 +1,4 @@
+import { ByteLimitError, formatBytes, jsonBytes, jsonPrefix, limitExceeded } from '../spec/limits';
 import type { EncodedEvent, EventBatch, TracePhase } from './trace-event';
 
 /**
@@ -5,8 +6,63 @@ import type { EncodedEvent, EventBatch, TracePhase } from './trace-event';
  * sequence numbers and hands them on in batches (a batch per flush, JSON encoded once, here).
  *
  * Guarantees: sequence numbers start at 0 and have no gaps among recorded events; once the actor's
- * budget is spent, events are counted as dropped instead of recorded, and the count says so.
+ * budget is spent, events are counted as dropped instead of recorded, and the count says so; a batch
+ * holds at most `batchSize` events and, but for one large record, about `batchBytes` bytes (sizes are
+ * the JSON length, estimated per event without encoding it: numbers count as 24, strings their length). Values in
+ * events other than records (a `let` of a long text, a queue item) show in the trace as a preview once
+ * the event passes `valueBytes`; a record larger than the trial's record limit (or event limit) is
+ * refused with a ByteLimitError before it is kept or sent, so no copy of it leaves the actor.
  */
+
+/** What a batch carries besides its events: the bytes of its `record` events (the runner sums them per trial). */
+export interface BatchInfo {
+  readonly recordBytes: number;
+}
+
+const DEFAULT_BATCH_BYTES = 1024 * 1024;
+const DEFAULT_VALUE_BYTES = 64 * 1024;
+const PREVIEW_CHARS = 200;
+
+/** Row overhead of an encoded event: its seq, time, op and phase (a time in ns has up to 16 digits). */
+const ROW_BYTES = 48;
+
+/**
+ * About the JSON length of an event's data, without encoding it (encoding every event on its own would cost
+ * a third of the trace's throughput; one encoding per batch does not): a fixed size for numbers, the length
+ * for strings, nested values (a list, a queue item that is an object) walked no further than `bound`.
+ */
+function dataBytes(data: Record<string, unknown>, bound: number): number {
+  let bytes = 2;
+  for (const key in data) {
+    const value = data[key];
+    bytes += key.length + 4;
+    switch (typeof value) {
+      case 'string':
+        bytes += value.length + 2;
+        break;
+      case 'number':
+        bytes += 24;
+        break;
+      case 'boolean':
+        bytes += 5;
+        break;
+      case 'undefined':
+        break;
+      default:
+        bytes += jsonBytes(value, bound);
+    }
+  }
+  return bytes;
+}
+
+/** The event's data with each value too long to trace whole replaced by the start of its JSON. */
+function previewData(data: Record<string, unknown>, valueBytes: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    out[key] = jsonBytes(value, valueBytes) > valueBytes ? `${jsonPrefix(value, PREVIEW_CHARS)}… (more than ${formatBytes(valueBytes)} of JSON, not traced whole)` : value;
+  }
+  return out;
+}
 
 /** The clock every actor shares: CLOCK_MONOTONIC through process.hrtime, one origin per run. */
 export function traceClock(runStartNs: bigint): () => number {
@@ -20,7 +76,13 @@ export interface TraceBufferOptions {
   /** Events this actor may record; the rest are counted as dropped. */
   readonly budget: number;
   readonly batchSize?: number;
-  readonly sink: (batch: EventBatch) => void;
+  /** A batch is sent once its events reach this many bytes (default 1 MB). */
+  readonly batchBytes?: number;
+  /** An event other than a record larger than this traces a preview of its values instead (default 64 KB). */
+  readonly valueBytes?: number;
+  /** The trial's byte limits on events and records (absent: unlimited). */
+  readonly limits?: { readonly maxEventBytes: number; readonly maxRecordBytes: number } | undefined;
+  readonly sink: (batch: EventBatch, info: BatchInfo) => void;
   /** Publishes the running count of emitted events (a shared word for threads), so a killed actor's losses are known. */
   readonly onCount?: (emitted: number) => void;
 }
@@ -28,16 +90,27 @@ export interface TraceBufferOptions {
 export class TraceBuffer {
   readonly now: () => number;
   private rows: EncodedEvent[] = [];
+  private rowBytes = 0;
+  private recordBytes = 0;
+  private tFirst = 0;
+  private tLast = 0;
   private firstSeq = 0;
   private nextSeq = 0;
   private droppedCount = 0;
   private muteDepth = 0;
   private mutedCount = 0;
   private readonly batchSize: number;
+  private readonly batchBytes: number;
+  private readonly valueBytes: number;
+  /** How far a record's value is measured: past this it is refused anyway. */
+  private readonly recordBound: number;
 
   constructor(private readonly options: TraceBufferOptions) {
     this.now = traceClock(options.runStartNs);
     this.batchSize = options.batchSize ?? 1_000;
+    this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+    this.valueBytes = options.valueBytes ?? DEFAULT_VALUE_BYTES;
+    this.recordBound = options.limits ? Math.min(options.limits.maxRecordBytes, options.limits.maxEventBytes) : Number.MAX_SAFE_INTEGER;
   }
 
   /** Events recorded (and so sent, once flushed). */
@@ -81,26 +154,56 @@ export class TraceBuffer {
       return;
     }
     const t = this.now();
+    let bytes = ROW_BYTES + op.length;
+    if (data !== undefined) {
+      const measured = dataBytes(data, op === 'record' ? this.recordBound : this.valueBytes);
+      if (op !== 'record' && measured > this.valueBytes) {
+        data = previewData(data, this.valueBytes);
+        bytes += dataBytes(data, this.valueBytes);
+      } else {
+        bytes += measured;
+      }
+    }
+    this.checkSize(op, bytes);
+    if (this.rows.length > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
+    if (this.rows.length === 0) this.tFirst = t;
+    this.tLast = t;
     this.rows.push(data === undefined ? [this.nextSeq, t, op, ph] : [this.nextSeq, t, op, ph, data]);
+    this.rowBytes += bytes;
+    if (op === 'record') this.recordBytes += bytes;
     this.nextSeq++;
     this.options.onCount?.(this.nextSeq);
-    if (this.rows.length >= this.batchSize) this.flush();
+    if (this.rows.length >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
+  }
+
+  private checkSize(op: string, bytes: number): void {
+    const limits = this.options.limits;
+    if (!limits) return;
+    if (op === 'record' && bytes > limits.maxRecordBytes) {
+      throw new ByteLimitError('maxRecordBytes', limitExceeded(this.options.actor, 'maxRecordBytes', limits.maxRecordBytes, 'with one record larger than that'));
+    }
+    if (bytes > limits.maxEventBytes) {
+      throw new ByteLimitError('maxEventBytes', limitExceeded(this.options.actor, 'maxEventBytes', limits.maxEventBytes, `with one ${op} event larger than that`));
+    }
   }
 
   flush(): void {
     const rows = this.rows;
     if (rows.length === 0) return;
+    const recordBytes = this.recordBytes;
     this.rows = [];
+    this.rowBytes = 0;
+    this.recordBytes = 0;
     const batch: EventBatch = {
       trial: this.options.trial,
       actor: this.options.actor,
       firstSeq: this.firstSeq,
       count: rows.length,
-      tFirst: rows[0]![1],
-      tLast: rows[rows.length - 1]![1],
+      tFirst: this.tFirst,
+      tLast: this.tLast,
       payload: JSON.stringify(rows),
     };
     this.firstSeq += rows.length;
-    this.options.sink(batch);
+    this.options.sink(batch, { recordBytes });
   }
 }

@@ -14,7 +14,16 @@ export interface Ran {
 }
 
 export async function runSpec(spec: AuthoredSpec, options: Omit<RunRequest, 'spec'> = {}): Promise<Ran> {
-  const { run, batches } = await runExperiment({ spec, ...options });
+  // The runner keeps no batches past a trial: the test keeps every one it is handed.
+  const batches: EventBatch[] = [];
+  const { run } = await runExperiment({
+    spec,
+    ...options,
+    onBatch: (batch) => {
+      batches.push(batch);
+      options.onBatch?.(batch);
+    },
+  });
   const trial = run.trials[run.trials.length - 1];
   if (!trial) throw new Error(`the run ended without a trial (status ${run.status}, error ${run.error})`);
   return { run, trial, events: decodeBatches(batches), batches };
