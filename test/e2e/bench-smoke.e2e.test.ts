@@ -27,7 +27,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the benchmark still runs (quick mode)', 
     const { stdout } = await run(process.execPath, [join(root, 'out', 'bench', 'bench.mjs'), '--quick', '--only', 'lifecycle,renderer', '--json'], { cwd: root, timeout: 150_000, maxBuffer: 8 * 2 ** 20 });
     const { figures } = JSON.parse(stdout) as { figures: BenchFigure[] };
     const byName = new Map(figures.map((figure) => [figure.name, figure]));
-    expect([...byName.keys()].sort()).toEqual(['lifecycle.cancel', 'lifecycle.deadlock.process', 'lifecycle.deadlock.thread', 'renderer.live-fps']);
+    expect([...byName.keys()].sort()).toEqual(['lifecycle.cancel', 'lifecycle.cancel-under-cpu', 'lifecycle.deadlock.process', 'lifecycle.deadlock.thread', 'lifecycle.responsive-under-cpu', 'renderer.live-fps']);
     for (const figure of figures) expect(Number.isFinite(figure.value), figure.name).toBe(true);
     // Targets far above what this machine measures (≈ 12 ms and ≈ 300 ms): a miss is a regression, not noise.
     expect(byName.get('lifecycle.cancel')).toMatchObject({ target: 'value <= 500', meets: true });

@@ -245,7 +245,7 @@ describe('values whose JSON is far larger than their memory', () => {
 });
 
 describe('repeated trials', () => {
-  test('the runner does not grow with the number of trials (peak RSS after trial 30 within 40 MB of trial 5)', { timeout: 240_000 }, async () => {
+  test('the runner does not grow with the number of trials (peak RSS after trial 30 within 25 MB of trial 15)', { timeout: 240_000 }, async () => {
     const marks = 60_000;
     const ran = await conlabRun(
       'repeat',
@@ -257,6 +257,8 @@ describe('repeated trials', () => {
     // Each trial streamed a few MB of events to the store; a runner keeping them grew by ~4 MB a trial.
     expect(storedEvents(ran.db, ran.run.runId)).toBeGreaterThanOrEqual(30 * marks);
     const rss = ran.run.trials.map((t) => t.metrics['runnerPeakRssMb']!);
-    expect(rss[29]! - rss[4]!, `peak RSS by trial: ${rss.map(Math.round).join(' ')}`).toBeLessThan(40);
+    // The heap and the writer's page cache settle over the first trials (a curve that levels off); a
+    // runner keeping batches keeps climbing at the same pace, ≈ 60 MB over the last fifteen trials.
+    expect(rss[29]! - rss[14]!, `peak RSS by trial: ${rss.map(Math.round).join(' ')}`).toBeLessThan(25);
   });
 });
