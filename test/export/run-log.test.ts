@@ -48,9 +48,9 @@ function tree(): any {
   return JSON.parse(serializeRunLog(richLog()).toString('utf8'));
 }
 
-function parseError(input: Buffer | string, opts?: { maxBytes?: number }): RunLogError {
+async function parseError(input: Buffer | string, opts?: { maxBytes?: number }): Promise<RunLogError> {
   try {
-    parseRunLog(input, opts);
+    await parseRunLog(input, opts);
   } catch (error) {
     expect(error).toBeInstanceOf(RunLogError);
     return error as RunLogError;
@@ -59,7 +59,7 @@ function parseError(input: Buffer | string, opts?: { maxBytes?: number }): RunLo
 }
 
 describe('run log round trip', () => {
-  it('builds the documented envelope', () => {
+  it('builds the documented envelope', async () => {
     const log = richLog();
     expect(log).toMatchObject({
       format: 'conlab-run-log',
@@ -70,18 +70,18 @@ describe('run log round trip', () => {
     expect(log.events).toHaveLength(2);
   });
 
-  it('survives serialize → parse, plain and gzip, deep-equal', () => {
+  it('survives serialize → parse, plain and gzip, deep-equal', async () => {
     const log = richLog();
     const plain = serializeRunLog(log);
     const gzipped = serializeRunLog(log, { gzip: true });
     expect([gzipped[0], gzipped[1]]).toEqual([0x1f, 0x8b]);
-    expect(parseRunLog(plain)).toEqual(log);
-    expect(parseRunLog(gzipped)).toEqual(log);
-    expect(parseRunLog(plain.toString('utf8'))).toEqual(log);
-    expect(parseRunLog(`\uFEFF${plain.toString('utf8')}`)).toEqual(log);
+    expect(await parseRunLog(plain)).toEqual(log);
+    expect(await parseRunLog(gzipped)).toEqual(log);
+    expect(await parseRunLog(plain.toString('utf8'))).toEqual(log);
+    expect(await parseRunLog(`\uFEFF${plain.toString('utf8')}`)).toEqual(log);
   });
 
-  it('publishes a JSON Schema of the format', () => {
+  it('publishes a JSON Schema of the format', async () => {
     const schema = runLogJsonSchema();
     expect(schema['type']).toBe('object');
     expect(schema['additionalProperties']).toBe(false);
@@ -89,45 +89,45 @@ describe('run log round trip', () => {
 });
 
 describe('parseRunLog refuses', () => {
-  it('malformed JSON', () => {
-    expect(parseError('{"format": "conlab-run-log", ').message).toMatch(/not valid JSON/);
+  it('malformed JSON', async () => {
+    expect((await parseError('{"format": "conlab-run-log", ')).message).toMatch(/not valid JSON/);
   });
 
-  it('another format, and input that is not an object', () => {
+  it('another format, and input that is not an object', async () => {
     const other = tree();
     other.format = 'chrome-trace';
-    expect(parseError(JSON.stringify(other)).message).toBe(
+    expect((await parseError(JSON.stringify(other))).message).toBe(
       'not a Concurrency Lab run log: format is "chrome-trace", expected "conlab-run-log"',
     );
-    expect(parseError('[1, 2]').message).toMatch(/expected a JSON object, found an array of 2/);
+    expect((await parseError('[1, 2]')).message).toMatch(/expected a JSON object, found an array of 2/);
   });
 
-  it('a newer version, saying to update', () => {
+  it('a newer version, saying to update', async () => {
     const newer = tree();
     newer.version = 2;
     newer.somethingNew = true;
-    expect(parseError(JSON.stringify(newer)).message).toBe(
+    expect((await parseError(JSON.stringify(newer))).message).toBe(
       'run log version 2 is newer than this Concurrency Lab understands (1); update the app',
     );
   });
 
-  it('a bad field, naming its path and what was there', () => {
+  it('a bad field, naming its path and what was there', async () => {
     const bad = tree();
     bad.run.trials[0].wallMs = 'fast';
-    const error = parseError(JSON.stringify(bad));
+    const error = (await parseError(JSON.stringify(bad)));
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]).toMatchObject({ path: 'run.trials[0].wallMs', received: '"fast"' });
     expect(error.issues[0]!.message).toMatch(/expected number/);
     expect(error.message).toMatch(/^run log is not valid: 1 problem: run\.trials\[0\]\.wallMs: /);
   });
 
-  it('unknown keys, wrong enums, non-finite numbers and over-long strings', () => {
+  it('unknown keys, wrong enums, non-finite numbers and over-long strings', async () => {
     const bad = tree();
     bad.run.surprise = 1;
     bad.run.status = 'exploded';
     bad.run.trials[1].actors[0].pid = 987_654_321; // replaced by 1e999 in the text, which JSON.parse reads as Infinity
     bad.run.title = 'x'.repeat(2_000);
-    const error = parseError(JSON.stringify(bad).replace('"pid":987654321', '"pid":1e999'));
+    const error = (await parseError(JSON.stringify(bad).replace('"pid":987654321', '"pid":1e999')));
     const paths = error.issues.map((issue) => issue.path);
     expect(paths).toEqual(
       expect.arrayContaining(['run', 'run.status', 'run.title', 'run.trials[1].actors[0].pid']),
@@ -136,7 +136,7 @@ describe('parseRunLog refuses', () => {
     expect(error.message).toMatch(/\(and \d+ more\)$/);
   });
 
-  it('payloads that are not arrays of [int, number, string, B|E|I, object?]', () => {
+  it('payloads that are not arrays of [int, number, string, B|E|I, object?]', async () => {
     const cases: [string, string, RegExp][] = [
       ['not json', 'events[0].payload', /not valid JSON/],
       ['{"a": 1}', 'events[0].payload', /JSON array/],
@@ -150,36 +150,36 @@ describe('parseRunLog refuses', () => {
     for (const [payload, path, message] of cases) {
       const bad = tree();
       bad.events[0].payload = payload;
-      const error = parseError(JSON.stringify(bad));
+      const error = (await parseError(JSON.stringify(bad)));
       expect(error.issues.map((issue) => issue.path), payload).toEqual([path]);
       expect(error.issues[0]!.message, payload).toMatch(message);
     }
   });
 
-  it('a gzip bomb past the cap, and plain input past the cap', () => {
+  it('a gzip bomb past the cap, and plain input past the cap', async () => {
     const bomb = gzipSync(Buffer.alloc(5_000_000, 0x20));
     expect(bomb.length).toBeLessThan(50_000);
-    expect(parseError(bomb, { maxBytes: 1_000_000 }).message).toMatch(/decompresses to more than 1000000 bytes; refusing/);
-    expect(parseError(serializeRunLog(richLog()), { maxBytes: 100 }).message).toMatch(/larger than 100 bytes/);
+    expect((await parseError(bomb, { maxBytes: 1_000_000 })).message).toMatch(/decompresses to more than 1000000 bytes; refusing/);
+    expect((await parseError(serializeRunLog(richLog()), { maxBytes: 100 })).message).toMatch(/larger than 100 bytes/);
   });
 
-  it('bytes that are not UTF-8, and damaged gzip', () => {
-    expect(parseError(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])).message).toMatch(/not UTF-8/);
+  it('bytes that are not UTF-8, and damaged gzip', async () => {
+    expect((await parseError(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).message).toMatch(/not UTF-8/);
     const damaged = serializeRunLog(richLog(), { gzip: true }).subarray(0, 40);
-    expect(parseError(damaged).message).toMatch(/cannot be decompressed/);
+    expect((await parseError(damaged)).message).toMatch(/cannot be decompressed/);
   });
 });
 
 describe('parseRunLog never executes what it reads', () => {
-  it('keeps __proto__ and code-looking text as inert data', () => {
+  it('keeps __proto__ and code-looking text as inert data', async () => {
     const hostile = tree();
     hostile.run.spec = JSON.parse('{"__proto__": {"polluted": true}, "toString": "() => process.exit(1)"}');
-    const log = parseRunLog(JSON.stringify(hostile));
+    const log = await parseRunLog(JSON.stringify(hostile));
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect((log.run.spec as Record<string, unknown>)['toString']).toBe('() => process.exit(1)');
 
     const pollutingRecord = tree();
     pollutingRecord.run.params = JSON.parse('{"__proto__": {"polluted": true}}');
-    expect(parseError(JSON.stringify(pollutingRecord)).issues[0]!.path).toBe('run.params.__proto__');
+    expect((await parseError(JSON.stringify(pollutingRecord))).issues[0]!.path).toBe('run.params.__proto__');
   });
 });
