@@ -210,7 +210,7 @@ export class JsonShapeScanner {
     if (values > this.limits.maxValues) this.fail(`more than ${this.limits.maxValues} values in all`, this.offset + i);
     if (this.depth > 0 && this.kinds[this.depth - 1] === ARRAY) {
       const items = ++this.counts[this.depth - 1]!;
-      if (items > this.limits.maxArrayItems) this.fail(`an array longer than ${this.limits.maxArrayItems} items`, this.offset + i);
+      if (items > this.limits.maxArrayItems) this.fail(`an array longer than ${this.limits.maxArrayItems} items`, this.offset + i, 1);
     }
     if (c === 0x7b || c === 0x5b) {
       if (this.depth + 1 > this.limits.maxDepth) this.fail(`nested deeper than ${this.limits.maxDepth} levels`, this.offset + i);
@@ -402,8 +402,10 @@ export class JsonShapeScanner {
     this.fail(`not valid JSON at byte ${this.offset + i}: expected ${expected}, found ${show(c)}`, this.offset + i);
   }
 
-  private fail(problem: string, offset: number): never {
-    throw new JsonShapeError(this.currentPath(), problem, offset);
+  /** Throws the problem at the current path, less its last `up` segments (the array, not its item). */
+  private fail(problem: string, offset: number, up = 0): never {
+    const path = this.currentPath();
+    throw new JsonShapeError(path.slice(0, path.length - up), problem, offset);
   }
 
   /** The path of the value being read: array indexes and object keys from the top down. */
