@@ -35,7 +35,8 @@ export class JsonShapeError extends Error {
     readonly problem: string,
     readonly offset: number,
   ) {
-    super(`${formatJsonPath(path) || '(top)'}: ${problem}`);
+    const where = formatJsonPath(path);
+    super(where ? `${where}: ${problem}` : problem);
   }
 }
 
@@ -65,6 +66,7 @@ const ARRAY = 1;
 const OBJECT = 2;
 
 const LITERALS = { t: 'true', f: 'false', n: 'null' } as const;
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -84,6 +86,8 @@ function show(c: number): string {
 
 export class JsonShapeScanner {
   private mode = VALUE;
+  /** Bytes of a leading byte order mark read so far; its length once past it (or when there is none). */
+  private bomRead = 0;
   private offset = 0;
   private values = 0;
   private depth = 0;
@@ -123,8 +127,18 @@ export class JsonShapeScanner {
       this.fail(`the text is longer than ${this.limits.maxBytes} bytes`, this.limits.maxBytes);
     }
     let i = 0;
-    if (this.offset === 0 && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3; // UTF-8 BOM
     const n = chunk.length;
+    // A leading UTF-8 byte order mark is skipped (the decoder drops it too), even when split across chunks.
+    while (this.bomRead < UTF8_BOM.length && i < n) {
+      if (chunk[i] === UTF8_BOM[this.bomRead]) {
+        this.bomRead++;
+        i++;
+      } else if (this.bomRead === 0) {
+        this.bomRead = UTF8_BOM.length;
+      } else {
+        this.syntax(chunk[i]!, i, 'the rest of a UTF-8 byte order mark');
+      }
+    }
     while (i < n) {
       const c = chunk[i]!;
       switch (this.mode) {
@@ -206,12 +220,12 @@ export class JsonShapeScanner {
   // ---- values and containers
 
   private startValue(c: number, i: number): void {
-    const values = ++this.values;
-    if (values > this.limits.maxValues) this.fail(`more than ${this.limits.maxValues} values in all`, this.offset + i);
     if (this.depth > 0 && this.kinds[this.depth - 1] === ARRAY) {
       const items = ++this.counts[this.depth - 1]!;
       if (items > this.limits.maxArrayItems) this.fail(`an array longer than ${this.limits.maxArrayItems} items`, this.offset + i, 1);
     }
+    const values = ++this.values;
+    if (values > this.limits.maxValues) this.fail(`more than ${this.limits.maxValues} values in all`, this.offset + i);
     if (c === 0x7b || c === 0x5b) {
       if (this.depth + 1 > this.limits.maxDepth) this.fail(`nested deeper than ${this.limits.maxDepth} levels`, this.offset + i);
       this.kinds[this.depth] = c === 0x7b ? OBJECT : ARRAY;
