@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import type { ActorHosts } from '../engine/actors/hosts';
@@ -107,6 +107,11 @@ export class LabService {
 
   static open(options: LabServiceOptions = {}): LabService {
     const dbPath = resolveDbPath(options.dbPath);
+    // SQLite would open a device or a FIFO and fail later, or wait on it: refuse anything but a regular file.
+    const existing = statSync(dbPath, { throwIfNoEntry: false });
+    if (existing && !existing.isFile()) {
+      throw new LabError('bad-input', `cannot use ${dbPath} as the run history: it is ${existing.isDirectory() ? 'a directory' : 'not a regular file'}; give a file path`);
+    }
     try {
       mkdirSync(dirname(dbPath), { recursive: true });
       return new LabService(RunStore.open(dbPath), dbPath, options);

@@ -142,6 +142,9 @@ describe('import refuses files that would exhaust memory or hang', () => {
     expectRefused(await conlab(dir, db, ['import', fifo], 20_000), fifo, /a FIFO \(named pipe\), not a regular file/);
     expectRefused(await conlab(dir, db, ['run', fifo], 20_000), fifo, /a FIFO \(named pipe\), not a regular file/);
     expectRefused(await conlab(dir, db, ['run', '/dev/zero'], 20_000), '/dev/zero', /a character device, not a regular file/);
+    const asHistory = await conlab(dir, '/dev/zero', ['history'], 20_000);
+    expect(asHistory.code, asHistory.stderr).toBe(2);
+    expect(asHistory.stderr).toBe('conlab: cannot use /dev/zero as the run history: it is not a regular file; give a file path\n');
   });
 });
 
