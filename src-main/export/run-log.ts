@@ -549,7 +549,7 @@ function trialIndexConflicts(run: RunLog['run']): RunLogIssue[] {
 
 /**
  * Batches of one actor in one trial that cover the same sequence numbers (the same first sequence number, or
- * overlapping ranges): one would be dropped and the run's event count would be wrong.
+ * overlapping ranges): the store would keep one of them and the run's event count would be wrong.
  */
 function batchConflicts(batches: readonly EventBatch[]): RunLogIssue[] {
   const byActor = new Map<string, number[]>();
@@ -559,31 +559,29 @@ function batchConflicts(batches: readonly EventBatch[]): RunLogIssue[] {
     if (positions) positions.push(position);
     else byActor.set(key, [position]);
   });
+  const end = (batch: EventBatch): number => batch.firstSeq + batch.count;
+  const range = (batch: EventBatch): string => `events ${batch.firstSeq}-${end(batch) - 1}`;
   const issues: RunLogIssue[] = [];
   for (const positions of byActor.values()) {
     positions.sort((a, b) => batches[a]!.firstSeq - batches[b]!.firstSeq || a - b);
-    // The batch reaching furthest so far: a later batch must start past its end (and never where another starts).
+    // Sorted by first sequence number, each batch must start past the furthest end so far, and never where
+    // the previous one starts (which an empty batch would otherwise allow).
     let furthest = positions[0]!;
     for (let k = 1; k < positions.length; k++) {
       const position = positions[k]!;
       const batch = batches[position]!;
-      const before = batches[furthest]!;
-      const previous = batches[positions[k - 1]!]!;
-      const end = (b: EventBatch): number => b.firstSeq + b.count;
-      if (batch.firstSeq >= end(before) && batch.firstSeq !== previous.firstSeq) {
-        if (end(batch) > end(before)) furthest = position;
-        continue;
+      const previous = positions[k - 1]!;
+      const other = batch.firstSeq === batches[previous]!.firstSeq ? previous : batch.firstSeq < end(batches[furthest]!) ? furthest : null;
+      if (other !== null) {
+        const what = other === previous && batch.firstSeq === batches[previous]!.firstSeq ? 'starts at the same sequence number as' : 'overlaps the sequence numbers of';
+        issues.push({
+          path: `events[${position}].firstSeq`,
+          message: `trial ${batch.trial}, actor ${JSON.stringify(batch.actor)}: this batch (${range(batch)}) ${what} events[${other}] (${range(batches[other]!)})`,
+          received: String(batch.firstSeq),
+        });
+        if (issues.length >= 100) return issues;
       }
-      const other = batch.firstSeq === previous.firstSeq ? positions[k - 1]! : furthest;
-      const what = batch.firstSeq === batches[other]!.firstSeq ? 'starts at the same sequence number as' : 'overlaps the sequence numbers of';
-      const range = (b: EventBatch): string => `events ${b.firstSeq}-${end(b) - 1}`;
-      issues.push({
-        path: `events[${position}].firstSeq`,
-        message: `trial ${batch.trial}, actor ${JSON.stringify(batch.actor)}: this batch (${range(batch)}) ${what} events[${other}] (${range(batches[other]!)})`,
-        received: String(batch.firstSeq),
-      });
-      if (issues.length >= 100) return issues;
-      if (end(batch) > end(before)) furthest = position;
+      if (end(batch) > end(batches[furthest]!)) furthest = position;
     }
   }
   return issues;

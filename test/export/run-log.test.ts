@@ -170,6 +170,41 @@ describe('parseRunLog refuses', () => {
   });
 });
 
+describe('parseRunLog refuses what a store keyed by trial and batch would silently drop', () => {
+  const rows = (first: number, count: number) => Array.from({ length: count }, (_, k) => [first + k, k, 'step', 'I'] as [number, number, string, 'I']);
+
+  it('batches of one actor in one trial that repeat or overlap; adjacent batches and other actors pass', async () => {
+    const ok = tree();
+    ok.events = [makeBatch(1, 'a-1', rows(0, 3)), makeBatch(1, 'a-1', rows(3, 2)), makeBatch(1, 'b-1', rows(0, 3)), makeBatch(2, 'a-1', rows(0, 3))];
+    await expect(parseRunLog(JSON.stringify(ok))).resolves.toBeTruthy();
+
+    const bad = tree();
+    // [0] covers 0-9; [1] starts inside it; [2] starts past [1] but still inside [0]; [3] repeats [4]'s start.
+    bad.events = [makeBatch(1, 'a-1', rows(0, 10)), makeBatch(1, 'a-1', rows(2, 2)), makeBatch(1, 'a-1', rows(5, 1)), makeBatch(1, 'a-1', rows(20, 1)), makeBatch(1, 'a-1', rows(20, 2))];
+    const error = await parseError(JSON.stringify(bad));
+    expect(error.issues.map((issue) => [issue.path, issue.message.replace(/^.*this batch /, '')])).toEqual([
+      ['events[1].firstSeq', '(events 2-3) overlaps the sequence numbers of events[0] (events 0-9)'],
+      ['events[2].firstSeq', '(events 5-5) overlaps the sequence numbers of events[0] (events 0-9)'],
+      ['events[4].firstSeq', '(events 20-21) starts at the same sequence number as events[3] (events 20-20)'],
+    ]);
+  });
+
+  it('two trials with one index', async () => {
+    const bad = tree();
+    bad.run.trials[2].index = 1;
+    const error = await parseError(JSON.stringify(bad));
+    expect(error.issues).toEqual([{ path: 'run.trials[2].index', message: 'trial index 1 appears twice (also run.trials[1]); each trial must have its own index', received: '1' }]);
+  });
+
+  it('a run id another front end could not name', async () => {
+    for (const id of ['abc', 'has space-0001', '../../etc/passwd', 'x'.repeat(65), '-leading-dash']) {
+      const bad = tree();
+      bad.run.id = id;
+      expect((await parseError(JSON.stringify(bad))).issues.map((issue) => issue.path), id).toEqual(['run.id']);
+    }
+  });
+});
+
 describe('parseRunLog never executes what it reads', () => {
   it('keeps __proto__ and code-looking text as inert data', async () => {
     const hostile = tree();
