@@ -80,10 +80,13 @@ const LIMITS = {
   jsonStringChars: 1_000_000,
   jsonArrayItems: 1_000_000,
   jsonObjectKeys: 100_000,
-  /** Values of every kind in the document outside the payloads (which are strings there). */
-  documentValues: 16_000_000,
-  /** Values in one batch payload: its rows and their data. */
-  payloadValues: 4_000_000,
+  /**
+   * Memory the document's values may take once parsed, payload text aside (JSON.parse keeps it as strings):
+   * room for ~8 million recorded numbers, or ~2 million objects; a 256 MB heap still holds it.
+   */
+  documentParsedBytes: 128 * 1024 * 1024,
+  /** The same for one batch payload, parsed on its own to check its rows: ~400,000 rows of 5 fields. */
+  payloadParsedBytes: 64 * 1024 * 1024,
 } as const;
 
 /** Shape limits checked on the raw text before it is parsed; the schema below then checks each field. */
@@ -92,7 +95,7 @@ function documentLimits(maxBytes: number): JsonShapeLimits {
     maxBytes,
     // The envelope, then records and specs nested jsonDepth deep (run.trials[i].records.k[j] is level 6).
     maxDepth: LIMITS.jsonDepth + 16,
-    maxValues: LIMITS.documentValues,
+    maxParsedBytes: LIMITS.documentParsedBytes,
     maxArrayItems: Math.max(LIMITS.batches, LIMITS.jsonArrayItems),
     maxObjectKeys: LIMITS.jsonObjectKeys,
     // A payload is JSON inside a string, its quotes escaped: room for twice its length as written.
@@ -105,7 +108,7 @@ function documentLimits(maxBytes: number): JsonShapeLimits {
 const PAYLOAD_LIMITS: JsonShapeLimits = {
   maxBytes: LIMITS.payloadChars * 4,
   maxDepth: LIMITS.jsonDepth + 3,
-  maxValues: LIMITS.payloadValues,
+  maxParsedBytes: LIMITS.payloadParsedBytes,
   maxArrayItems: LIMITS.eventsPerBatch,
   maxObjectKeys: LIMITS.jsonObjectKeys,
   maxStringBytes: LIMITS.jsonStringChars * 6,

@@ -472,7 +472,7 @@ const SPEC_FILE_MAX_BYTES = 16 * 1024 * 1024;
 const SPEC_FILE_LIMITS = {
   maxBytes: SPEC_FILE_MAX_BYTES,
   maxDepth: 128,
-  maxValues: 1_000_000,
+  maxParsedBytes: 64 * 1024 * 1024,
   maxArrayItems: 100_000,
   maxObjectKeys: 10_000,
   maxStringBytes: 1024 * 1024,
@@ -481,7 +481,7 @@ const SPEC_FILE_LIMITS = {
 } as const;
 
 /** The settings file holds a few fields; anything bigger or odder is not ours. */
-const SETTINGS_FILE_LIMITS = { ...SPEC_FILE_LIMITS, maxBytes: 64 * 1024, maxDepth: 8, maxValues: 1_000, maxArrayItems: 100, maxObjectKeys: 100, maxStringBytes: 4096 } as const;
+const SETTINGS_FILE_LIMITS = { ...SPEC_FILE_LIMITS, maxBytes: 64 * 1024, maxDepth: 8, maxParsedBytes: 256 * 1024, maxArrayItems: 100, maxObjectKeys: 100, maxStringBytes: 4096 } as const;
 
 function readSettingsFile(path: string): LabSettings {
   const defaults: LabSettings = { limits: { ...DEFAULT_LIMIT_CAPS }, language: 'system', theme: 'system' };

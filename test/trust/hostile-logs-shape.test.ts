@@ -11,7 +11,7 @@ import { LabError, LabService } from '../../src-main/service/lab-service';
 const roomy: JsonShapeLimits = {
   maxBytes: 1 << 20,
   maxDepth: 64,
-  maxValues: 100_000,
+  maxParsedBytes: 10_000_000,
   maxArrayItems: 10_000,
   maxObjectKeys: 1_000,
   maxStringBytes: 10_000,
@@ -83,8 +83,10 @@ describe('JsonShapeScanner', () => {
     expect(at('["12345"]', { maxStringBytes: 5 })).toBeNull();
     expect(at('["1234\\"6"]', { maxStringBytes: 5 })).toBe('[0]: a string longer than 5 bytes');
     expect(at('{"k\\"ey":{"long key":1}}', { maxKeyBytes: 5 })).toBe('["k\\"ey"]: an object key longer than 5 bytes');
-    expect(at('[1,2,[3]]', { maxValues: 5 })).toBeNull();
-    expect(at('[1,2,[3,4]]', { maxValues: 5 })).toBe('[2][1]: more than 5 values in all');
+    // An array with 2 numbers and an array of one (40 + 2 × 24 + 48 + 24 = 160 bytes), then one more number.
+    expect(at('[1,2,[3]]', { maxParsedBytes: 160 })).toBeNull();
+    expect(at('[1,2,[3,4]]', { maxParsedBytes: 160 })).toBe('[2][1]: more values than fit in 160 bytes once parsed (6 values so far)');
+    expect(at('{"a":{}}', { maxParsedBytes: 143 })).toBe('a: more values than fit in 143 bytes once parsed (2 values so far)');
     expect(at('[123456]', { maxNumberChars: 6 })).toBeNull();
     expect(at('[1234567]', { maxNumberChars: 6 })).toBe('[0]: a number longer than 6 characters');
     expect(at('[1,2]', { maxBytes: 4 })).toBe('the text is longer than 4 bytes');
