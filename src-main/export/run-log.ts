@@ -5,6 +5,7 @@
  *
  * Layout: { format: 'conlab-run-log', version: 1, exportedAt, app: { name, version }, run, events }.
  */
+import { getHeapStatistics } from 'node:v8';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { inflateCheckedJson, isGzip, parseCheckedJson, parseJsonText } from '../engine/untrusted/bounded-json';
@@ -57,8 +58,18 @@ export class RunLogError extends Error {
 }
 
 export interface ParseRunLogOptions {
-  /** Refuse logs larger than this many bytes, after decompression. Default DEFAULT_MAX_RUN_LOG_BYTES. */
+  /** Refuse logs larger than this many bytes, compressed or decompressed. Default runLogByteLimit(). */
   readonly maxBytes?: number;
+}
+
+/**
+ * The largest run log this process can parse: DEFAULT_MAX_RUN_LOG_BYTES, or less when V8's heap is small
+ * (a --max-old-space-size run, a constrained host). Parsing holds the text (twice its bytes when it is not
+ * Latin-1), the strings parsed out of it, and values up to their own budget; a fifth of what remains of the
+ * heap is a size that always fits, so a log is refused by its size instead of aborting the process.
+ */
+export function runLogByteLimit(heapLimit: number = getHeapStatistics().heap_size_limit): number {
+  return Math.min(DEFAULT_MAX_RUN_LOG_BYTES, Math.max(1024 * 1024, Math.floor((heapLimit - LIMITS.documentParsedBytes) / 5)));
 }
 
 // ---- Limits. Generous for real runs; they exist so a hostile file cannot make the importer allocate freely.
@@ -347,7 +358,7 @@ export function serializeRunLog(log: RunLog, opts: { readonly gzip?: boolean } =
  * (depth, lengths, counts; while it is inflated), then each field, then what the fields must agree on.
  */
 export async function parseRunLog(bytes: Buffer | string, opts: ParseRunLogOptions = {}): Promise<RunLog> {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_RUN_LOG_BYTES;
+  const maxBytes = opts.maxBytes ?? runLogByteLimit();
   const document = await decodeDocument(bytes, maxBytes);
 
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
@@ -420,7 +431,8 @@ async function decodeDocument(input: Buffer | string, maxBytes: number): Promise
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function tooLarge(maxBytes: number): RunLogError {
-  return new RunLogError(`run log is larger than ${maxBytes} bytes; refusing to read it`);
+  const why = maxBytes < DEFAULT_MAX_RUN_LOG_BYTES ? `, the most this process's memory can parse` : '';
+  return new RunLogError(`run log is larger than ${maxBytes} bytes${why}; refusing to read it`);
 }
 
 function fileError(message: string, path: string, received: unknown): RunLogError {

@@ -11,7 +11,7 @@ import { specJsonSchema } from '../engine/spec/spec-schema';
 import { SpecError, validateSpec, type ParamValues, type SpecIssue } from '../engine/spec/validate';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
-import { buildRunLog, DEFAULT_MAX_RUN_LOG_BYTES, parseRunLog, RunLogError, serializeRunLog } from '../export/run-log';
+import { buildRunLog, parseRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
 import { readRegularFile } from '../engine/untrusted/bounded-file';
 import { parseCheckedJson } from '../engine/untrusted/bounded-json';
 import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
@@ -329,7 +329,7 @@ export class LabService {
   async importRunLog(bytes: Buffer | string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
     let log;
     try {
-      log = await parseRunLog(bytes, { maxBytes: DEFAULT_MAX_RUN_LOG_BYTES });
+      log = await parseRunLog(bytes, { maxBytes: runLogByteLimit() });
     } catch (error) {
       if (error instanceof RunLogError) throw new LabError('bad-input', error.message);
       throw error;
@@ -347,7 +347,7 @@ export class LabService {
   async importRunLogFile(path: string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
     let bytes: Buffer;
     try {
-      bytes = readRegularFile(path, DEFAULT_MAX_RUN_LOG_BYTES);
+      bytes = readRegularFile(path, runLogByteLimit());
     } catch (error) {
       if (error instanceof UntrustedInputError) throw new LabError('bad-input', error.message);
       throw error;

@@ -5,6 +5,7 @@ import {
   buildRunLog,
   parseRunLog,
   RunLogError,
+  runLogByteLimit,
   runLogJsonSchema,
   serializeRunLog,
   type RunLog,
@@ -161,6 +162,13 @@ describe('parseRunLog refuses', () => {
     expect(bomb.length).toBeLessThan(50_000);
     expect((await parseError(bomb, { maxBytes: 1_000_000 })).message).toMatch(/decompresses to more than 1000000 bytes; refusing/);
     expect((await parseError(serializeRunLog(richLog()), { maxBytes: 100 })).message).toMatch(/larger than 100 bytes/);
+  });
+
+  it('by default, logs larger than the heap could parse: 512 MB on a default heap, less on a small one', () => {
+    const mb = 1024 * 1024;
+    expect(runLogByteLimit(4144 * mb)).toBe(512_000_000);
+    expect(runLogByteLimit(304 * mb)).toBe(Math.floor((304 - 128) * mb / 5));
+    expect(runLogByteLimit(64 * mb)).toBe(mb);
   });
 
   it('bytes that are not UTF-8, and damaged gzip', async () => {
