@@ -431,7 +431,7 @@ async function decodeDocument(input: Buffer | string, maxBytes: number): Promise
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function tooLarge(maxBytes: number): RunLogError {
-  const why = maxBytes < DEFAULT_MAX_RUN_LOG_BYTES ? `, the most this process's memory can parse` : '';
+  const why = maxBytes < DEFAULT_MAX_RUN_LOG_BYTES && maxBytes === runLogByteLimit() ? `, the most this process's memory can parse` : '';
   return new RunLogError(`run log is larger than ${maxBytes} bytes${why}; refusing to read it`);
 }
 

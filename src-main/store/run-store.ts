@@ -355,7 +355,8 @@ export class RunStore {
 
   /**
    * Stores a whole run (an imported run log) in one transaction. If the same run is already stored, with the
-   * same content, nothing changes and the answer is 'exists'. A run stored under this id with other content,
+   * same content (tags and notes added since are allowed; the log's own must be there), nothing changes and
+   * the answer is 'exists'. A run stored under this id with other content,
    * or an id that another run's id starts with (or that starts with another's), is refused with an
    * ImportConflictError and nothing changes. Notes get new local ids; tags are a set. Batches must not repeat
    * a (trial, actor, first sequence number): the run's event count is their sum.
@@ -406,9 +407,12 @@ export class RunStore {
     for (const field of simple) if (!same(stored[field], run[field])) return field;
     const byIndex = (trials: readonly TrialRecord[]) => [...trials].sort((a, b) => a.index - b.index);
     if (!same(byIndex(stored.trials), byIndex(run.trials))) return 'trials';
-    if (!same([...new Set(stored.tags)].sort(), [...new Set(run.tags.map(normalizeTag))].sort())) return 'tags';
-    const noteText = (notes: readonly RunNote[]) => notes.map((n) => [n.text, n.createdAt]);
-    if (!same(noteText(stored.notes), noteText(run.notes))) return 'notes';
+    // Tags and notes added here since the log was exported are this history's own; the log's must all be here.
+    const storedTags = new Set(stored.tags);
+    if (!run.tags.every((tag) => storedTags.has(normalizeTag(tag)))) return 'tags';
+    const noteKey = (note: RunNote): string => JSON.stringify([note.text, note.createdAt]);
+    const storedNotes = new Set(stored.notes.map(noteKey));
+    if (!run.notes.every((note) => storedNotes.has(noteKey(note)))) return 'notes';
     const given = new Map<string, EventBatch>();
     for (const b of batches) given.set(JSON.stringify([b.trial, b.actor, b.firstSeq]), b);
     let matched = 0;

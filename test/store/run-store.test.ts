@@ -167,6 +167,12 @@ describe('RunStore: saveCompleteRun (import)', () => {
     expect(() => store.saveCompleteRun(other, makeBatches(1, 'a', 2, 10))).toThrow(/run imported-1 is already in the history with different title/);
     expect(() => store.saveCompleteRun(sampleRunRecord('imported-1'), makeBatches(1, 'a', 5, 10, 1000))).toThrow(/different events/);
     expect(store.getRun('imported-1')).toEqual(before);
+    store.addTag('imported-1', 'added-here');
+    store.addNote('imported-1', 'a note written here');
+    expect(store.saveCompleteRun(sampleRunRecord('imported-1'), makeBatches(1, 'a', 2, 10))).toBe('exists');
+    const before2 = store.getRun('imported-1');
+    expect(() => store.saveCompleteRun(sampleRunRecord('imported-1', { tags: ['not-here'] }), makeBatches(1, 'a', 2, 10))).toThrow(/different tags/);
+    expect(store.getRun('imported-1')).toEqual(before2);
     expect(store.countEvents('imported-1')).toBe(20);
   });
 
