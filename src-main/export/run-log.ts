@@ -113,6 +113,7 @@ function documentLimits(maxBytes: number): JsonShapeLimits {
     maxStringBytes: LIMITS.payloadChars * 2,
     maxKeyBytes: 8 * 1024,
     maxNumberChars: 100,
+    rejectDuplicateKeys: true,
   };
 }
 

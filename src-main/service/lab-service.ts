@@ -478,6 +478,7 @@ const SPEC_FILE_LIMITS = {
   maxStringBytes: 1024 * 1024,
   maxKeyBytes: 4096,
   maxNumberChars: 100,
+  rejectDuplicateKeys: true,
 } as const;
 
 /** The settings file holds a few fields; anything bigger or odder is not ours. */

@@ -106,6 +106,17 @@ describe('JsonShapeScanner', () => {
   });
 });
 
+describe('JsonShapeScanner with rejectDuplicateKeys', () => {
+  test('refuses a key named twice in one object, however it is written, at its path; the same key in other objects is fine', () => {
+    const strict = { ...roomy, rejectDuplicateKeys: true };
+    expect(scan('{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}', strict)).toBeNull();
+    expect(scan('{"a":1,"b":{"x":1,"y":2,"x":3}}', strict)?.message).toBe('b.x: a key that appears twice in one object (JSON readers disagree on which value to keep)');
+    expect(scan('{"é":1,"\\u00e9":2}', strict)?.message).toMatch(/^\["é"\]: a key that appears twice/);
+    expect(scan('{"a":1,"\\u0061":2}', strict)?.message).toMatch(/^a: a key that appears twice/);
+    expect(scan('{"a":1,"a":2}', roomy)).toBeNull();
+  });
+});
+
 describe('LabService.importRunLog (the browser-mode upload path)', () => {
   test('refuses a gzip bomb and a deep document as bad input, quickly and without materialising them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conlab-upload-'));

@@ -168,6 +168,12 @@ describe('import refuses logs that would change data silently', () => {
     expectRefused(await conlab(dir, db, ['import', withEvents]), withEvents, /with different events/);
   });
 
+  test('a key named twice, so that a reader and the importer would see different values, is refused at its path', async () => {
+    const text = JSON.stringify(tree({ id: 'dup-key-0001', title: 'imported' })).replace('"title":"imported"', '"title":"shown","title":"imported"');
+    const hostile = file('dup-key.json', text);
+    expectRefused(await conlab(dir, db, ['import', hostile]), hostile, /refused at run\.title: a key that appears twice in one object/);
+  });
+
   test('a duplicate trial index is refused at its path', async () => {
     const log = tree({ id: 'dup-trial-0001' });
     log.run.trials[1].index = 0;

@@ -6,7 +6,7 @@
  * `maxArrayItems`, objects of at most `maxObjectKeys`, strings and keys at most `maxStringBytes` /
  * `maxKeyBytes` bytes as written, and no NUL character or lone UTF-16 surrogate in any string; so
  * JSON.parse of that text allocates in proportion to the limits, never to what a hostile file asks for.
- * The first problem throws a JsonShapeError naming its JSON path. It does not detect duplicate keys.
+ * The first problem throws a JsonShapeError naming its JSON path. Duplicate keys are refused when asked.
  */
 import { formatJsonPath } from './json-path';
 
@@ -27,6 +27,11 @@ export interface JsonShapeLimits {
   readonly maxKeyBytes: number;
   /** Characters of one number (JSON.parse reads any length; a megabyte of digits is not a measurement). */
   readonly maxNumberChars: number;
+  /**
+   * Refuse an object that names a key twice. JSON.parse keeps the last value, other readers the first, so a
+   * file could show a person one value and import another. Costs a set of keys per open object.
+   */
+  readonly rejectDuplicateKeys?: boolean;
 }
 
 export type JsonPathSegment = string | number;
@@ -112,6 +117,8 @@ export class JsonShapeScanner {
   /** Each object level's current key, as raw bytes between the quotes (decoded only to name a path). */
   private readonly keyBytes: (Uint8Array | undefined)[] = [];
   private readonly keyLengths: number[] = [];
+  /** With rejectDuplicateKeys: the keys seen so far in the object open at each level. */
+  private readonly keySets: Set<string>[] = [];
 
   // Inside a string.
   private stringIsKey = false;
@@ -253,6 +260,7 @@ export class JsonShapeScanner {
       if (this.depth + 1 > this.limits.maxDepth) this.fail(`nested deeper than ${this.limits.maxDepth} levels`, this.offset + i);
       this.kinds[this.depth] = c === 0x7b ? OBJECT : ARRAY;
       this.counts[this.depth] = 0;
+      if (c === 0x7b && this.limits.rejectDuplicateKeys) (this.keySets[this.depth] ??= new Set()).clear();
       this.depth++;
       this.mode = c === 0x7b ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
     } else if (c === 0x22) {
@@ -428,9 +436,24 @@ export class JsonShapeScanner {
   }
 
   private endString(next: number): number {
-    if (this.stringIsKey) this.mode = COLON;
-    else this.valueEnded();
+    if (this.stringIsKey) {
+      this.mode = COLON;
+      if (this.limits.rejectDuplicateKeys) this.checkDuplicateKey(next);
+    } else {
+      this.valueEnded();
+    }
     return next;
+  }
+
+  private checkDuplicateKey(next: number): void {
+    const level = this.depth - 1;
+    const raw = this.keyBytes[level]?.subarray(0, this.keyLengths[level]) ?? new Uint8Array();
+    // Escapes are decoded so "a" and "\u0061" are one key; plain keys compare as their bytes.
+    const bytes = raw.includes(0x5c) ? Buffer.from(decodeKey(raw), 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+    const key = bytes.toString('latin1');
+    const keys = this.keySets[level]!;
+    if (keys.has(key)) this.fail('a key that appears twice in one object (JSON readers disagree on which value to keep)', this.offset + next);
+    keys.add(key);
   }
 
   // ---- problems
