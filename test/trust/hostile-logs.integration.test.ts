@@ -13,8 +13,8 @@ import { makeBatch, makeRun, makeTrial } from '../export/run-fixture';
 import { conlab, historyFingerprint, type ConlabResult } from './conlab-process';
 
 const BASE_ID = '5eed0000-1111-4222-8333-444455556666';
-/** Node, SQLite and the CLI bundle take ~100 MB; a hostile file must not add more than its compressed size. */
-const RSS_BOUND_MB = 400;
+/** Node, SQLite and the CLI bundle take ~90 MB; the largest case here (a 20 MB file) peaks near 170 MB. */
+const RSS_BOUND_MB = 300;
 
 let dir: string;
 let db: string;
@@ -150,6 +150,15 @@ describe('import refuses files that would exhaust memory or hang', () => {
     const asHistory = await conlab(dir, '/dev/zero', ['history'], 20_000);
     expect(asHistory.code, asHistory.stderr).toBe(2);
     expect(asHistory.stderr).toBe('conlab: cannot use /dev/zero as the run history: it is not a regular file; give a file path\n');
+  });
+});
+
+describe('conlab run reads a spec file within the same kind of bounds', () => {
+  test('a spec nested 10,000 deep, or with a key named twice, is refused at its path before anything runs', async () => {
+    const deep = file('deep-spec.json', `{"version":1,"actors":[{"name":"a","kind":"thread","program":${'['.repeat(10_000)}${']'.repeat(10_000)}}]}`);
+    expectRefused(await conlab(dir, db, ['run', deep]), deep, /is refused at actors\[0\]\.program(\[0\])+: nested deeper than 128 levels/);
+    const twice = file('twice-spec.json', '{"version":1,"title":"shown","title":"run","actors":[]}');
+    expectRefused(await conlab(dir, db, ['run', twice]), twice, /is refused at title: a key that appears twice/);
   });
 });
 
