@@ -134,11 +134,27 @@ export function formatRun(run: RunRecord, lang: Lang): string {
   return lines.join('\n');
 }
 
+/**
+ * Each id shortened to 8 characters, or more where ids listed together begin alike, so every prefix shown
+ * names one of them (commands refuse a prefix that several runs' ids start with).
+ */
+function shortIds(ids: readonly string[]): Map<string, string> {
+  const sorted = [...new Set(ids)].sort();
+  const common = (a: string | undefined, b: string | undefined): number => {
+    if (a === undefined || b === undefined) return 0;
+    let n = 0;
+    while (n < a.length && n < b.length && a[n]!.toLowerCase() === b[n]!.toLowerCase()) n++;
+    return n;
+  };
+  return new Map(sorted.map((id, k) => [id, id.slice(0, Math.max(8, common(id, sorted[k - 1]) + 1, common(id, sorted[k + 1]) + 1))]));
+}
+
 export function formatHistory(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'no runs recorded yet (conlab run <lesson> records one)';
   const out = table(['run', 'started', 'lesson / title', 'status', 'wall ms', 'claims ✓/✗/?', 'tags']);
+  const short = shortIds(runs.map((run) => run.id));
   for (const run of runs) {
-    addRow(out, [run.id.slice(0, 8), run.startedAt.replace('T', ' ').slice(0, 19), run.lessonId ?? run.title, run.status, num(run.wallMs, 0), `${run.claimsHeld}/${run.claimsFailed}/${run.claimsInconclusive}`, run.tags.join(', ')]);
+    addRow(out, [short.get(run.id)!, run.startedAt.replace('T', ' ').slice(0, 19), run.lessonId ?? run.title, run.status, num(run.wallMs, 0), `${run.claimsHeld}/${run.claimsFailed}/${run.claimsInconclusive}`, run.tags.join(', ')]);
   }
   return out.toString();
 }

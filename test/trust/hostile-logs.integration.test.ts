@@ -222,6 +222,10 @@ describe('import refuses logs that would change data silently', () => {
     expect(ambiguous.stderr).toMatch(/is ambiguous: it starts the ids of several runs/);
     expect(ambiguous.stderr).toContain(BASE_ID);
     expect(ambiguous.stderr).toContain(sibling);
+    // The history lists the two with prefixes long enough to tell them apart.
+    const listed = await conlab(dir, db, ['history']);
+    expect(listed.stdout).toMatch(/│ 5eed0000-1 +│/);
+    expect(listed.stdout).toMatch(/│ 5eed0000-9 +│/);
     expect((await conlab(dir, db, ['show-run', BASE_ID, '--json'])).code).toBe(0);
     expect((await conlab(dir, db, ['delete', sibling])).code).toBe(0);
     expect(historyFingerprint(db)).toBe(before);
