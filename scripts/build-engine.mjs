@@ -16,6 +16,7 @@ const actorEntries = {
 const otherEntries = {
   'cli/conlab': 'src-main/cli/main.ts',
   'engine/store-writer': 'src-main/store/writer-entry.ts',
+  'engine/run-log-reader': 'src-main/export/run-log-reader-entry.ts',
   'bench/bench': 'src-main/bench/main.ts',
   'net/session-worker': 'src-main/net/session-worker.ts',
   'net/server-child': 'src-main/net/server-child.ts',

@@ -11,7 +11,8 @@ import { specJsonSchema } from '../engine/spec/spec-schema';
 import { SpecError, validateSpec, type ParamValues, type SpecIssue } from '../engine/spec/validate';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
-import { buildRunLog, parseRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
+import { buildRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
+import { RunLogReader } from '../export/run-log-reader';
 import { readRegularFile } from '../engine/untrusted/bounded-file';
 import { parseCheckedJson } from '../engine/untrusted/bounded-json';
 import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
@@ -93,6 +94,7 @@ export class LabService {
   private readonly store: RunStore;
   private writer: Promise<RunWriter> | null = null;
   private readonly active = new Map<string, AbortController>();
+  private readonly runLogReader = new RunLogReader();
   private savedSettings: LabSettings | null = null;
 
   private constructor(
@@ -329,7 +331,8 @@ export class LabService {
   async importRunLog(bytes: Buffer | string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
     let log;
     try {
-      log = await parseRunLog(bytes, { maxBytes: runLogByteLimit() });
+      // Parsed in a worker thread: the thread calling (a server's, the app's main) only copies bytes in and out.
+      log = await this.runLogReader.read(bytes);
     } catch (error) {
       if (error instanceof RunLogError) throw new LabError('bad-input', error.message);
       throw error;
@@ -455,6 +458,7 @@ export class LabService {
 
   async close(): Promise<void> {
     for (const controller of this.active.values()) controller.abort();
+    await this.runLogReader.stop();
     if (this.writer) await (await this.writer).close();
     this.store.close();
   }

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { JsonShapeError, JsonShapeScanner, type JsonShapeLimits } from '../../src-main/engine/untrusted/json-shape';
+import { RunLogError, serializeRunLog, buildRunLog } from '../../src-main/export/run-log';
+import { RunLogReader } from '../../src-main/export/run-log-reader';
+import { makeRun, makeTrial } from '../export/run-fixture';
 import { LabError, LabService } from '../../src-main/service/lab-service';
 
 const roomy: JsonShapeLimits = {
@@ -136,5 +139,25 @@ describe('LabService.importRunLog (the browser-mode upload path)', () => {
     } finally {
       await service.close();
     }
+  });
+});
+
+describe('RunLogReader (parsing in a worker thread)', () => {
+  test('returns the validated log, refuses a bad one, and turns a worker heap filled up into a refusal', async () => {
+    const log = buildRunLog(makeRun({ id: 'reader-0001' }), [], '0.1.0', new Date('2025-03-01T10:10:00.000Z'));
+    const reader = new RunLogReader();
+    expect(await reader.read(serializeRunLog(log, { gzip: true }))).toEqual(log);
+    await expect(reader.read('{"format":"conlab-run-log","version":1}')).rejects.toThrow(RunLogError);
+
+    // A million empty objects (3 MB of text) fit the value budget but not a 24 MB heap, which, left to itself,
+    // would have refused a log this size: the worker's heap fills gradually and it ends, not this process.
+    const empty = Array.from({ length: 250_000 }, () => ({}));
+    const big = buildRunLog(makeRun({ id: 'reader-0002', trials: [makeTrial({ records: { a: empty, b: empty, c: empty, d: empty } })] }), [], '0.1.0');
+    const text = serializeRunLog(big);
+    const refused = await new RunLogReader({ heapMb: 24, maxBytes: 64_000_000 }).read(text).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RunLogError);
+    expect((refused as Error).message).toBe('run log needs more memory to check than this process has (a 24 MB heap); refusing it');
+    expect((await new RunLogReader({ heapMb: 24 }).read(text).catch((error: unknown) => error) as Error).message).toMatch(/^run log is larger than 1048576 bytes/);
+    expect((await reader.read(text)).run.trials[0]!.records['d']).toHaveLength(250_000);
   });
 });
