@@ -21,6 +21,7 @@ const otherEntries = {
   'engine/store-writer': 'src-main/store/writer-entry.ts',
   'engine/runner': 'src-main/engine/runner/runner-entry.ts',
   'engine/runner-guard': 'src-main/engine/runner/runner-guard.ts',
+  'engine/run-log-reader': 'src-main/export/run-log-reader-entry.ts',
   'net/session-worker': 'src-main/net/session-worker.ts',
   'net/server-child': 'src-main/net/server-child.ts',
   'net/load-worker': 'src-main/net/load/load-worker.ts',

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { BrowserWindow, dialog, Menu, type MenuItemConstructorOptions } from 'electron';
 import type { LabService } from '../service/lab-service';
 import { appRoute, runIdFromAppUrl } from './menu-routes';
@@ -19,7 +19,7 @@ async function importRunLog(service: LabService): Promise<void> {
   const [file] = picked.filePaths;
   if (picked.canceled || !file) return;
   try {
-    const { runId } = service.importRunLog(readFileSync(file));
+    const { runId } = await service.importRunLogFile(file);
     await window?.loadURL(appRoute(`/runs/${runId}`));
   } catch (error) {
     dialog.showErrorBox('The run log was not imported', (error as Error).message);

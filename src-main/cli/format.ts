@@ -7,6 +7,33 @@ import type { LabService } from '../service/lab-service';
 
 /** How the command line shows lessons, runs, history and comparisons to a person. */
 
+/**
+ * Characters a terminal acts on instead of showing: C0 controls but the newline (escape sequences start
+ * with ESC; CR and backspace overwrite), DEL, C1 controls (0x9b is a one-byte CSI in some terminals), the
+ * bidirectional overrides, isolates and marks (which reorder what is shown), and the Unicode line and
+ * paragraph separators.
+ */
+const TERMINAL_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/**
+ * Text safe to write to a terminal: every character above written as its JSON escape (ESC as \u001b),
+ * as git and ls quote what they print. JSON text stays valid JSON with the same value, since JSON.stringify
+ * already escapes C0 and the rest can appear only inside its strings. Everything the CLI prints goes through it.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A value shown on one line (a table cell, a title): terminal-safe, and unable to fake a line of its own. */
+function oneLine(text: string): string {
+  return terminalSafe(text).replace(/\n/g, '\\n');
+}
+
+/** Pushes a row of cells, each made safe before cli-table3 measures it. */
+function addRow(t: Table.Table, cells: readonly string[]): void {
+  t.push(cells.map(oneLine));
+}
+
 const MARK: Record<ClaimStatus, string> = { holds: '✓', fails: '✗', inconclusive: '?' };
 
 function num(value: number | null | undefined, digits = 1): string {
@@ -16,7 +43,7 @@ function num(value: number | null | undefined, digits = 1): string {
 }
 
 function table(head: string[]): Table.Table {
-  return new Table({ head, style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
+  return new Table({ head: head.map(oneLine), style: { head: [], border: [] }, chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' } });
 }
 
 export function formatLessonList(service: LabService, lang: Lang): string {
@@ -71,20 +98,21 @@ export function progressLine(progress: RunProgress): string {
 export function formatRun(run: RunRecord, lang: Lang): string {
   const zh = lang === 'zh';
   const counted = run.trials.filter((t) => !t.warmup);
-  const lines = [`${run.title}`, `${zh ? '运行' : 'run'} ${run.id} · ${run.status} · ${num(run.wallMs ?? null, 0)} ms · ${counted.length} ${zh ? '次计数试验' : 'counted trial(s)'}${run.warmup ? ` + ${run.warmup} warm-up` : ''}`];
-  if (run.error) lines.push(`${zh ? '原因' : 'reason'}: ${run.error}`);
+  const lines = [oneLine(run.title), `${zh ? '运行' : 'run'} ${oneLine(run.id)} · ${run.status} · ${num(run.wallMs ?? null, 0)} ms · ${counted.length} ${zh ? '次计数试验' : 'counted trial(s)'}${run.warmup ? ` + ${run.warmup} warm-up` : ''}`];
+  if (run.tags.length) lines.push(`${zh ? '标签' : 'tags'}: ${run.tags.map(oneLine).join(', ')}`);
+  if (run.error) lines.push(`${zh ? '原因' : 'reason'}: ${oneLine(run.error)}`);
   for (const trial of run.trials) {
-    if (trial.deadlock) lines.push(`trial ${trial.index}: ${trial.deadlock.description}`);
+    if (trial.deadlock) lines.push(`trial ${trial.index}: ${oneLine(trial.deadlock.description)}`);
   }
-  for (const substitution of run.substitutions) lines.push(`note: ${substitution.kind} actors ran as ${substitution.ranAs} — ${substitution.reason}`);
+  for (const substitution of run.substitutions) lines.push(`note: ${substitution.kind} actors ran as ${oneLine(substitution.ranAs)} — ${oneLine(substitution.reason)}`);
   if (run.claims.length) {
     lines.push('', zh ? '论断' : 'Claims');
-    for (const claim of run.claims) lines.push(`  ${MARK[claim.status]} ${pick(claim.text, lang)}\n      ${claim.detail}`);
+    for (const claim of run.claims) lines.push(`  ${MARK[claim.status]} ${oneLine(pick(claim.text, lang))}\n      ${oneLine(claim.detail)}`);
   }
   if (run.stats.length) {
     const stats = table(['metric', 'median', 'mean', '± sd', '95% CI', 'min', 'max', 'n']);
     for (const s of run.stats) {
-      stats.push([`${s.name}${s.unit ? ` (${s.unit})` : ''}`, num(s.median), num(s.mean), num(s.stddev), `${num(s.ci95[0])} – ${num(s.ci95[1])}`, num(s.min), num(s.max), String(s.n)]);
+      addRow(stats, [`${s.name}${s.unit ? ` (${s.unit})` : ''}`, num(s.median), num(s.mean), num(s.stddev), `${num(s.ci95[0])} – ${num(s.ci95[1])}`, num(s.min), num(s.max), String(s.n)]);
     }
     lines.push('', stats.toString());
   }
@@ -93,20 +121,40 @@ export function formatRun(run: RunRecord, lang: Lang): string {
     const records = Object.entries(last.records);
     if (records.length) {
       lines.push('', zh ? '记录的值（最后一次试验）' : 'Recorded values (last trial)');
-      for (const [name, values] of records) lines.push(`  ${name}: ${values.map((v) => JSON.stringify(v)).join(', ')}`);
+      for (const [name, values] of records) lines.push(`  ${oneLine(name)}: ${values.map((v) => JSON.stringify(v)).join(', ')}`);
     }
     const shared = Object.entries(last.finalShared);
-    if (shared.length) lines.push(`${zh ? '共享变量终值' : 'final shared state'}: ${shared.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`);
+    if (shared.length) lines.push(`${zh ? '共享变量终值' : 'final shared state'}: ${shared.map(([k, v]) => `${oneLine(k)}=${JSON.stringify(v)}`).join(', ')}`);
   }
-  for (const warning of run.warnings) lines.push(`warning: ${warning}`);
+  for (const warning of run.warnings) lines.push(`warning: ${oneLine(warning)}`);
+  if (run.notes.length) {
+    lines.push('', zh ? '笔记' : 'Notes');
+    for (const note of run.notes) lines.push(`  ${oneLine(note.createdAt.replace('T', ' ').slice(0, 19))}  ${oneLine(note.text)}`);
+  }
   return lines.join('\n');
+}
+
+/**
+ * Each id shortened to 8 characters, or more where ids listed together begin alike, so every prefix shown
+ * names one of them (commands refuse a prefix that several runs' ids start with).
+ */
+function shortIds(ids: readonly string[]): Map<string, string> {
+  const sorted = [...new Set(ids)].sort();
+  const common = (a: string | undefined, b: string | undefined): number => {
+    if (a === undefined || b === undefined) return 0;
+    let n = 0;
+    while (n < a.length && n < b.length && a[n]!.toLowerCase() === b[n]!.toLowerCase()) n++;
+    return n;
+  };
+  return new Map(sorted.map((id, k) => [id, id.slice(0, Math.max(8, common(id, sorted[k - 1]) + 1, common(id, sorted[k + 1]) + 1))]));
 }
 
 export function formatHistory(runs: readonly RunSummary[]): string {
   if (runs.length === 0) return 'no runs recorded yet (conlab run <lesson> records one)';
   const out = table(['run', 'started', 'lesson / title', 'status', 'wall ms', 'claims ✓/✗/?', 'tags']);
+  const short = shortIds(runs.map((run) => run.id));
   for (const run of runs) {
-    out.push([run.id.slice(0, 8), run.startedAt.replace('T', ' ').slice(0, 19), run.lessonId ?? run.title, run.status, num(run.wallMs, 0), `${run.claimsHeld}/${run.claimsFailed}/${run.claimsInconclusive}`, run.tags.join(', ')]);
+    addRow(out, [short.get(run.id)!, run.startedAt.replace('T', ' ').slice(0, 19), run.lessonId ?? run.title, run.status, num(run.wallMs, 0), `${run.claimsHeld}/${run.claimsFailed}/${run.claimsInconclusive}`, run.tags.join(', ')]);
   }
   return out.toString();
 }
@@ -121,10 +169,10 @@ export function formatComparison(comparison: Comparison): string {
       const interval = ratio.interval ? ` [${ratio.interval[0].toFixed(2)}, ${ratio.interval[1].toFixed(2)}]` : ` (${ratio.reason ?? 'no interval'})`;
       return `${ratio.ratio.toFixed(2)}×${interval}${ratio.verdict && ratio.verdict !== 'uncertain' ? ` ${ratio.verdict}` : ''}`;
     });
-    out.push([`${metric.name}${metric.unit ? ` (${metric.unit})` : ''}`, base ? num(base.mean) : '–', ...cells]);
+    addRow(out, [`${metric.name}${metric.unit ? ` (${metric.unit})` : ''}`, base ? num(base.mean) : '–', ...cells]);
   }
   const lines = [out.toString()];
-  for (const skipped of comparison.skipped) lines.push(`skipped ${skipped.name}: ${skipped.reason}`);
+  for (const skipped of comparison.skipped) lines.push(`skipped ${oneLine(skipped.name)}: ${oneLine(skipped.reason)}`);
   return lines.join('\n');
 }
 
@@ -172,9 +220,9 @@ export interface CheckRow {
 
 export function formatCheck(rows: readonly CheckRow[]): string {
   const out = table(['lesson', 'status', 'held', 'failed', 'inconclusive', 'wall ms']);
-  for (const row of rows) out.push([row.lesson, row.status, String(row.held), String(row.failed), String(row.inconclusive), num(row.wallMs, 0)]);
+  for (const row of rows) addRow(out, [row.lesson, row.status, String(row.held), String(row.failed), String(row.inconclusive), num(row.wallMs, 0)]);
   const lines = [out.toString()];
-  for (const row of rows) for (const failure of row.failures) lines.push(`${row.lesson}: ${failure}`);
+  for (const row of rows) for (const failure of row.failures) lines.push(`${row.lesson}: ${oneLine(failure)}`);
   const failed = rows.filter((r) => r.failed > 0).length;
   lines.push(failed ? `${failed} of ${rows.length} lessons have a failing claim` : `all ${rows.length} lessons: no claim failed`);
   return lines.join('\n');

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import type { RunFilter, RunRecord, RunStatus } from '../engine/run-model';
@@ -10,7 +10,7 @@ import { formatIssues } from '../engine/spec/validate';
 import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
 import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
-import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, progressLine, runJson, type CheckRow } from './format';
+import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, progressLine, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
  * `conlab`: the lab on the command line. Exit codes: 0 ok, 1 a run failed or a claim failed,
@@ -70,22 +70,20 @@ async function withService<T>(program: Command, fn: (service: LabService) => Pro
   }
 }
 
-function readSpecFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
+/** Every line the CLI shows goes through here or through `printError`: control characters are escaped. */
+function print(text: string): void {
+  const safe = terminalSafe(text);
+  process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
-function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+function printError(text: string): void {
+  const safe = terminalSafe(text);
+  process.stderr.write(safe.endsWith('\n') ? safe : `${safe}\n`);
+}
+
+/** A status line on stderr that the next one replaces (our own CR and erase-line, around safe text). */
+function printStatus(text: string | null): void {
+  process.stderr.write(text === null ? '\r\x1b[2K' : `\r\x1b[2K${terminalSafe(text).replace(/\n/g, ' ')}`);
 }
 
 function exitCodeFor(run: RunRecord): number {
@@ -101,7 +99,12 @@ export function buildProgram(): Command {
     .option('--db <path>', 'run history database (default: $CONLAB_DB, else the app\'s data folder)')
     .option('--debug', 'show stack traces on errors')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Commander's own messages quote arguments as given; they pass through the same escaping (inherited by every command).
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(terminalSafe(text)),
+      writeErr: (text) => process.stderr.write(terminalSafe(text)),
+    });
 
   program
     .command('list')
@@ -166,7 +169,7 @@ export function buildProgram(): Command {
         if (opts.maxEvents !== undefined) caps['maxEvents'] = opts.maxEvents;
         for (const limit of BYTE_LIMITS) if (opts[limit] !== undefined) caps[limit] = opts[limit];
         const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
-        const spec = isFile ? readSpecFile(target) : undefined;
+        const spec = isFile ? LabService.readSpecFile(target) : undefined;
         const live = !opts.json && process.stderr.isTTY;
         // Ctrl-C cancels: the run executes in a runner process, so this process is free to hear it even
         // while a task computes; an unanswered cancel kills the runner's tree within 200 ms. A second
@@ -189,12 +192,12 @@ export function buildProgram(): Command {
                 ...(opts.title ? { title: opts.title } : {}),
                 signal: controller.signal,
                 onProgress: (progress) => {
-                  if (live) process.stderr.write(`\r\x1b[2K${progressLine(progress)}`);
+                  if (live) printStatus(progressLine(progress));
                 },
               }),
             caps,
           );
-          if (live) process.stderr.write('\r\x1b[2K');
+          if (live) printStatus(null);
           print(opts.json ? JSON.stringify(runJson(run), null, 2) : formatRun(run, lang));
           process.exitCode = exitCodeFor(run);
         } finally {
@@ -215,7 +218,7 @@ export function buildProgram(): Command {
         const lessons = service.listLessons().filter((l) => opts.chapter === undefined || l.chapter === opts.chapter);
         const out: CheckRow[] = [];
         for (const lesson of lessons) {
-          if (!opts.json && process.stderr.isTTY) process.stderr.write(`\r\x1b[2Kchecking ${lesson.id} (${out.length + 1}/${lessons.length})`);
+          if (!opts.json && process.stderr.isTTY) printStatus(`checking ${lesson.id} (${out.length + 1}/${lessons.length})`);
           const run = await service.run({ lessonId: lesson.id });
           service.tagRun(run.id, 'check');
           out.push({
@@ -229,7 +232,7 @@ export function buildProgram(): Command {
             failures: run.claims.filter((c) => c.status !== 'holds').map((c) => `${c.id}: ${c.detail}`),
           });
         }
-        if (!opts.json && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+        if (!opts.json && process.stderr.isTTY) printStatus(null);
         return out;
       });
       print(opts.json ? JSON.stringify(rows, null, 2) : formatCheck(rows));
@@ -288,7 +291,7 @@ export function buildProgram(): Command {
         const comparison = service.compare(ids, opts.metric);
         if (opts.html) {
           writeFileSync(opts.html, service.compareReport(ids, opts.metric).data);
-          process.stderr.write(`wrote ${opts.html}\n`);
+          printError(`wrote ${opts.html}`);
         }
         print(opts.json ? JSON.stringify(comparison, null, 2) : formatComparison(comparison));
       }),
@@ -304,7 +307,11 @@ export function buildProgram(): Command {
       withService(program, (service) => {
         const exported = service.exportRun(id, opts.format);
         if (opts.out === '-') {
-          process.stdout.write(exported.data);
+          // Piped, the file goes out byte for byte; to a terminal, text is escaped like everything else shown
+          // there, and gzip (binary) is refused rather than sprayed over the screen.
+          if (!process.stdout.isTTY) process.stdout.write(exported.data);
+          else if (opts.format === 'json.gz') throw new UsageError('json.gz is binary: give --out <file>, or pipe the output into a file or program');
+          else print(exported.data.toString('utf8'));
           return;
         }
         const file = opts.out ?? exported.fileName;
@@ -318,15 +325,9 @@ export function buildProgram(): Command {
     .description('import a JSON run log (plain or gzip); validated strictly, nothing in it is executed')
     .argument('<file>', 'the run log')
     .action((file: string) =>
-      withService(program, (service) => {
-        let bytes: Buffer;
-        try {
-          bytes = readFileSync(file);
-        } catch (error) {
-          throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
-        }
-        const { runId, result } = service.importRunLog(bytes);
-        print(result === 'inserted' ? `imported run ${runId}` : `run ${runId} is already in the history; nothing changed`);
+      withService(program, async (service) => {
+        const { runId, result } = await service.importRunLogFile(file);
+        print(result === 'inserted' ? `imported run ${runId}` : `run ${runId} is already in the history, identical; nothing changed`);
       }),
     );
 
@@ -388,15 +389,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof LabError) {
-      process.stderr.write(`conlab: ${error.issues.length ? formatIssues(error.issues) : error.message}\n`);
+      printError(`conlab: ${error.issues.length ? formatIssues(error.issues) : error.message}`);
       return error.code === 'unavailable' ? 1 : 2;
     }
     if (error instanceof UsageError) {
-      process.stderr.write(`conlab: ${error.message}\n`);
+      printError(`conlab: ${error.message}`);
       return 2;
     }
-    process.stderr.write(`conlab: ${debug && error instanceof Error ? error.stack ?? error.message : error instanceof Error ? error.message : String(error)}\n`);
-    if (!debug) process.stderr.write('(run again with --debug for details)\n');
+    printError(`conlab: ${debug && error instanceof Error ? error.stack ?? error.message : error instanceof Error ? error.message : String(error)}`);
+    if (!debug) printError('(run again with --debug for details)');
     return 1;
   }
 }

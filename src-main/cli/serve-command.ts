@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { engineDir } from '../engine/entry-paths';
 import type { LabService } from '../service/lab-service';
+import { terminalSafe } from './format';
 import { startLabServer } from '../serve/lab-server';
 
 /**
@@ -68,7 +69,7 @@ export function registerServeCommand(program: Command, open: () => LabService): 
       try {
         service.loadSettings();
         const server = await startLabServer({ service, rendererRoot, port: opts.port });
-        process.stdout.write(`Concurrency Lab (browser mode) is serving ${service.dbPath}\n  open ${server.url}\nPress Ctrl+C to stop.\n`);
+        process.stdout.write(terminalSafe(`Concurrency Lab (browser mode) is serving ${service.dbPath}\n  open ${server.url}\nPress Ctrl+C to stop.\n`));
         if (opts.open) openInBrowser(server.url);
         await untilStopped();
         const running = service.activeRuns().length;

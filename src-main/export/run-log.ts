@@ -5,8 +5,13 @@
  *
  * Layout: { format: 'conlab-run-log', version: 1, exportedAt, app: { name, version }, run, events }.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { getHeapStatistics } from 'node:v8';
+import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { inflateCheckedJson, isGzip, parseCheckedJson, parseJsonText } from '../engine/untrusted/bounded-json';
+import { formatJsonPath } from '../engine/untrusted/json-path';
+import type { JsonShapeLimits } from '../engine/untrusted/json-shape';
+import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import {
   ACTOR_KINDS,
   RUN_STATUSES,
@@ -19,7 +24,10 @@ import type { EventBatch } from '../engine/trace/trace-event';
 export const RUN_LOG_FORMAT = 'conlab-run-log';
 export const RUN_LOG_VERSION = 1;
 export const APP_NAME = 'Concurrency Lab';
-/** Default cap on a log's (decompressed) size; below V8's longest string (~536.9M chars), so it always decodes. */
+/**
+ * Default cap on a log's size, compressed and decompressed; below V8's longest string (~536.9M chars), so it
+ * always decodes. Real logs are far smaller: a trial at the default event limit (5M events) exports ~250 MB.
+ */
 export const DEFAULT_MAX_RUN_LOG_BYTES = 512_000_000;
 
 export interface RunLog {
@@ -50,8 +58,18 @@ export class RunLogError extends Error {
 }
 
 export interface ParseRunLogOptions {
-  /** Refuse logs larger than this many bytes, after decompression. Default DEFAULT_MAX_RUN_LOG_BYTES. */
+  /** Refuse logs larger than this many bytes, compressed or decompressed. Default runLogByteLimit(). */
   readonly maxBytes?: number;
+}
+
+/**
+ * The largest run log this process can parse: DEFAULT_MAX_RUN_LOG_BYTES, or less when V8's heap is small
+ * (a --max-old-space-size run, a constrained host). Parsing holds the text (twice its bytes when it is not
+ * Latin-1), the strings parsed out of it, and values up to their own budget; a fifth of what remains of the
+ * heap is a size that always fits, so a log is refused by its size instead of aborting the process.
+ */
+export function runLogByteLimit(heapLimit: number = getHeapStatistics().heap_size_limit): number {
+  return Math.min(DEFAULT_MAX_RUN_LOG_BYTES, Math.max(1024 * 1024, Math.floor((heapLimit - LIMITS.documentParsedBytes) / 5)));
 }
 
 // ---- Limits. Generous for real runs; they exist so a hostile file cannot make the importer allocate freely.
@@ -62,7 +80,8 @@ const LIMITS = {
   textChars: 100_000,
   batches: 1_000_000,
   payloadChars: 64 * 1024 * 1024,
-  eventsPerBatch: 1_000_000,
+  // The trace buffer flushes every 1,000 events; a hundred times that leaves room and bounds one payload's parse.
+  eventsPerBatch: 100_000,
   trials: 100_000,
   actorsPerTrial: 100_000,
   listItems: 100_000,
@@ -72,7 +91,42 @@ const LIMITS = {
   jsonStringChars: 1_000_000,
   jsonArrayItems: 1_000_000,
   jsonObjectKeys: 100_000,
+  /**
+   * Memory the document's values may take once parsed, payload text aside (JSON.parse keeps it as strings):
+   * room for ~8 million recorded numbers, or ~2 million objects; a 256 MB heap still holds it.
+   */
+  documentParsedBytes: 128 * 1024 * 1024,
+  /** The same for one batch payload, parsed on its own to check its rows: ~400,000 rows of 5 fields. */
+  payloadParsedBytes: 64 * 1024 * 1024,
 } as const;
+
+/** Shape limits checked on the raw text before it is parsed; the schema below then checks each field. */
+function documentLimits(maxBytes: number): JsonShapeLimits {
+  return {
+    maxBytes,
+    // The envelope, then records and specs nested jsonDepth deep (run.trials[i].records.k[j] is level 6).
+    maxDepth: LIMITS.jsonDepth + 16,
+    maxParsedBytes: LIMITS.documentParsedBytes,
+    maxArrayItems: Math.max(LIMITS.batches, LIMITS.jsonArrayItems),
+    maxObjectKeys: LIMITS.jsonObjectKeys,
+    // A payload is JSON inside a string, its quotes escaped: room for twice its length as written.
+    maxStringBytes: LIMITS.payloadChars * 2,
+    maxKeyBytes: 8 * 1024,
+    maxNumberChars: 100,
+    rejectDuplicateKeys: true,
+  };
+}
+
+const PAYLOAD_LIMITS: JsonShapeLimits = {
+  maxBytes: LIMITS.payloadChars * 4,
+  maxDepth: LIMITS.jsonDepth + 3,
+  maxParsedBytes: LIMITS.payloadParsedBytes,
+  maxArrayItems: LIMITS.eventsPerBatch,
+  maxObjectKeys: LIMITS.jsonObjectKeys,
+  maxStringBytes: LIMITS.jsonStringChars * 6,
+  maxKeyBytes: 8 * 1024,
+  maxNumberChars: 100,
+};
 
 /** Compile-time check that `values` lists every member of the union T (the model declares some unions only as types). */
 function everyMemberOf<T extends string>() {
@@ -97,6 +151,8 @@ const TRACE_PHASES = ['B', 'E', 'I'] as const;
 // ---- Building blocks.
 
 const id = z.string().min(1).max(LIMITS.idChars);
+/** As the contract's runIdSchema: every run must be reachable by id from every front end. */
+const runId = z.string().regex(/^[0-9A-Za-z][0-9A-Za-z-]{3,63}$/, 'expected a run id: 4 to 64 letters, digits and dashes');
 const name = z.string().max(LIMITS.nameChars);
 const text = z.string().max(LIMITS.textChars);
 const isoTime = z.iso.datetime({ offset: true });
@@ -217,7 +273,7 @@ const noteSchema = z.strictObject({
 });
 
 const runSchema = z.strictObject({
-  id,
+  id: runId,
   lessonId: id.nullable(),
   experimentId: id.nullable(),
   title: name,
@@ -297,10 +353,14 @@ export function serializeRunLog(log: RunLog, opts: { readonly gzip?: boolean } =
   return opts.gzip === true ? gzipSync(json) : json;
 }
 
-/** Parses and validates a run log (gzip detected by its magic bytes); throws RunLogError on any problem. */
-export function parseRunLog(bytes: Buffer | string, opts: ParseRunLogOptions = {}): RunLog {
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_RUN_LOG_BYTES;
-  const document = parseJson(decodeText(bytes, maxBytes));
+/**
+ * Parses and validates a run log (gzip detected by its magic bytes); throws RunLogError on any problem.
+ * Sizes are checked before anything is materialised: the file's bytes, then the decompressed text's shape
+ * (depth, lengths, counts; while it is inflated), then each field, then what the fields must agree on.
+ */
+export async function parseRunLog(bytes: Buffer | string, opts: ParseRunLogOptions = {}): Promise<RunLog> {
+  const maxBytes = opts.maxBytes ?? runLogByteLimit();
+  const document = await decodeDocument(bytes, maxBytes);
 
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw fileError(`not a Concurrency Lab run log: expected a JSON object, found ${describe(document)}`, '', document);
@@ -323,67 +383,57 @@ export function parseRunLog(bytes: Buffer | string, opts: ParseRunLogOptions = {
 
   const result = runLogSchema.safeParse(document, { reportInput: true });
   if (!result.success) {
-    const issues = result.error.issues.map(
-      (issue): RunLogIssue => ({
-        path: formatPath(issue.path),
-        message: issue.message,
-        received: 'input' in issue ? describe(issue.input) : 'nothing',
-      }),
-    );
-    const shown = issues.slice(0, 3).map((issue) => `${issue.path || '(top)'}: ${issue.message}`);
-    const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
-    throw new RunLogError(
-      `run log is not valid: ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}`,
-      issues,
+    throw invalid(
+      result.error.issues.map(
+        (issue): RunLogIssue => ({
+          path: formatPath(issue.path),
+          message: issue.message,
+          received: 'input' in issue ? describe(issue.input) : 'nothing',
+        }),
+      ),
     );
   }
   const log: RunLog = result.data;
+  const conflicts = [...trialIndexConflicts(log.run), ...batchConflicts(log.events)];
+  if (conflicts.length > 0) throw invalid(conflicts);
   return log;
 }
 
-function decodeText(bytes: Buffer | string, maxBytes: number): string {
-  if (typeof bytes === 'string') {
+function invalid(issues: readonly RunLogIssue[]): RunLogError {
+  const shown = issues.slice(0, 3).map((issue) => `${issue.path || '(top)'}: ${issue.message}`);
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return new RunLogError(
+    `run log is not valid: ${issues.length} problem${issues.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}`,
+    issues,
+  );
+}
+
+async function decodeDocument(input: Buffer | string, maxBytes: number): Promise<unknown> {
+  let bytes: Buffer;
+  if (typeof input === 'string') {
     // UTF-8 never needs fewer bytes than UTF-16 code units, so a string this long encodes past the cap too.
-    if (bytes.length > maxBytes) throw tooLarge(maxBytes);
-    return bytes.charCodeAt(0) === 0xfeff ? bytes.slice(1) : bytes;
+    if (input.length > maxBytes) throw tooLarge(maxBytes);
+    if (LONE_SURROGATE.test(input)) throw new RunLogError('run log text holds a lone UTF-16 surrogate: it is not valid Unicode text');
+    bytes = Buffer.from(input.charCodeAt(0) === 0xfeff ? input.slice(1) : input, 'utf8');
+  } else {
+    bytes = input;
   }
-  let raw: Buffer = bytes;
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      raw = gunzipSync(bytes, { maxOutputLength: maxBytes });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new RunLogError(
-          `run log decompresses to more than ${maxBytes} bytes; refusing to read it (the file may be a ` +
-            `compression bomb, or a run too large to import: export it with fewer events)`,
-        );
-      }
-      throw new RunLogError(`run log looks gzip-compressed but cannot be decompressed: ${(error as Error).message}`);
-    }
-  } else if (bytes.length > maxBytes) {
-    throw tooLarge(maxBytes);
-  }
+  if (bytes.length > maxBytes) throw tooLarge(maxBytes);
+  const limits = documentLimits(maxBytes);
   try {
-    // fatal: a run log is UTF-8 JSON; silently replacing bad bytes would import altered text.
-    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
-  } catch {
-    throw new RunLogError('run log is not UTF-8 text (is it a run log, or was it damaged in transfer?)');
+    return isGzip(bytes) ? parseJsonText(await inflateCheckedJson(bytes, limits)) : parseCheckedJson(bytes, limits);
+  } catch (error) {
+    if (!(error instanceof UntrustedInputError)) throw error;
+    const message = `run log ${error.message}`;
+    throw new RunLogError(message, [{ path: error.path, message: error.problem, received: 'the file as it is' }]);
   }
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    // SyntaxError for bad JSON; RangeError when nesting exhausts the stack.
-    throw new RunLogError(`run log is not valid JSON: ${(error as Error).message}`, [
-      { path: '', message: `not valid JSON: ${(error as Error).message}`, received: describe(text) },
-    ]);
-  }
-}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function tooLarge(maxBytes: number): RunLogError {
-  return new RunLogError(`run log is larger than ${maxBytes} bytes; refusing to read it`);
+  const why = maxBytes < DEFAULT_MAX_RUN_LOG_BYTES && maxBytes === runLogByteLimit() ? `, the most this process's memory can parse` : '';
+  return new RunLogError(`run log is larger than ${maxBytes} bytes${why}; refusing to read it`);
 }
 
 function fileError(message: string, path: string, received: unknown): RunLogError {
@@ -439,11 +489,17 @@ function jsonValueProblem(value: unknown, depth: number): ValueProblem | null {
 
 /** First problem of a batch payload: JSON text of [seq, t, op, ph, data?][] with `expectedCount` rows. */
 function payloadProblem(payload: string, expectedCount: number): ValueProblem | null {
+  if (payload.length > LIMITS.payloadChars) return null; // the schema reports it
   let rows: unknown;
   try {
-    rows = JSON.parse(payload);
+    rows = parseCheckedJson(payload, PAYLOAD_LIMITS);
   } catch (error) {
-    return { path: ['payload'], message: `payload is not valid JSON: ${(error as Error).message}`, input: payload };
+    if (!(error instanceof UntrustedInputError)) throw error;
+    return {
+      path: ['payload', ...error.segments],
+      message: `payload ${/^not valid JSON/.test(error.problem) ? 'is ' : 'holds '}${error.problem}`,
+      input: payload,
+    };
   }
   if (!Array.isArray(rows)) {
     return { path: ['payload'], message: 'payload must be a JSON array of [seq, t, op, ph, data?] rows', input: rows };
@@ -487,18 +543,70 @@ function eventRowProblem(row: unknown): ValueProblem | null {
   return null;
 }
 
+// ---- What fields must agree on. A store keyed by them would otherwise keep one of two and drop the other.
+
+/** Two trials with one index: the second would replace the first. */
+function trialIndexConflicts(run: RunLog['run']): RunLogIssue[] {
+  const issues: RunLogIssue[] = [];
+  const firstAt = new Map<number, number>();
+  run.trials.forEach((trial, position) => {
+    const earlier = firstAt.get(trial.index);
+    if (earlier === undefined) firstAt.set(trial.index, position);
+    else {
+      issues.push({
+        path: `run.trials[${position}].index`,
+        message: `trial index ${trial.index} appears twice (also run.trials[${earlier}]); each trial must have its own index`,
+        received: String(trial.index),
+      });
+    }
+  });
+  return issues;
+}
+
+/**
+ * Batches of one actor in one trial that cover the same sequence numbers (the same first sequence number, or
+ * overlapping ranges): the store would keep one of them and the run's event count would be wrong.
+ */
+function batchConflicts(batches: readonly EventBatch[]): RunLogIssue[] {
+  const byActor = new Map<string, number[]>();
+  batches.forEach((batch, position) => {
+    const key = JSON.stringify([batch.trial, batch.actor]);
+    const positions = byActor.get(key);
+    if (positions) positions.push(position);
+    else byActor.set(key, [position]);
+  });
+  const end = (batch: EventBatch): number => batch.firstSeq + batch.count;
+  const range = (batch: EventBatch): string => `events ${batch.firstSeq}-${end(batch) - 1}`;
+  const issues: RunLogIssue[] = [];
+  for (const positions of byActor.values()) {
+    positions.sort((a, b) => batches[a]!.firstSeq - batches[b]!.firstSeq || a - b);
+    // Sorted by first sequence number, each batch must start past the furthest end so far, and never where
+    // the previous one starts (which an empty batch would otherwise allow).
+    let furthest = positions[0]!;
+    for (let k = 1; k < positions.length; k++) {
+      const position = positions[k]!;
+      const batch = batches[position]!;
+      const previous = positions[k - 1]!;
+      const other = batch.firstSeq === batches[previous]!.firstSeq ? previous : batch.firstSeq < end(batches[furthest]!) ? furthest : null;
+      if (other !== null) {
+        const what = other === previous && batch.firstSeq === batches[previous]!.firstSeq ? 'starts at the same sequence number as' : 'overlaps the sequence numbers of';
+        issues.push({
+          path: `events[${position}].firstSeq`,
+          message: `trial ${batch.trial}, actor ${JSON.stringify(batch.actor)}: this batch (${range(batch)}) ${what} events[${other}] (${range(batches[other]!)})`,
+          received: String(batch.firstSeq),
+        });
+        if (issues.length >= 100) return issues;
+      }
+      if (end(batch) > end(batches[furthest]!)) furthest = position;
+    }
+  }
+  return issues;
+}
+
 // ---- Presenting problems to a person.
 
 /** "run.trials[0].wallMs" from ['run', 'trials', 0, 'wallMs']. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment)) out += out === '' ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(String(segment))}]`;
-  }
-  return out;
-}
+export const formatPath = formatJsonPath;
 
 /** A short, safe description of a value found in a file (never the whole value). */
 function describe(value: unknown): string {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { assertNever } from '../engine/actors/protocol';
@@ -13,7 +13,11 @@ import { specJsonSchema } from '../engine/spec/spec-schema';
 import { SpecError, validateSpec, type ParamValues, type SpecIssue } from '../engine/spec/validate';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
-import { buildRunLog, parseRunLog, RunLogError, serializeRunLog } from '../export/run-log';
+import { buildRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
+import { RunLogReader } from '../export/run-log-reader';
+import { readRegularFile } from '../engine/untrusted/bounded-file';
+import { parseCheckedJson } from '../engine/untrusted/bounded-json';
+import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import { toTraceEvents } from '../export/trace-events';
 import { comparisonReport, runReport } from '../export/html-report';
 import type { LessonSummary } from '../contract/dto';
@@ -82,6 +86,7 @@ export class LabService {
   readonly caps: LimitCaps;
   private readonly store: RunStore;
   private readonly active = new Map<string, { readonly runner: RunnerProcess; readonly settled: Promise<void> }>();
+  private readonly runLogReader = new RunLogReader();
   private savedSettings: LabSettings | null = null;
 
   private constructor(
@@ -100,6 +105,11 @@ export class LabService {
    */
   static open(options: LabServiceOptions = {}): LabService {
     const dbPath = resolveDbPath(options.dbPath);
+    // SQLite would open a device or a FIFO and fail later, or wait on it: refuse anything but a regular file.
+    const existing = statSync(dbPath, { throwIfNoEntry: false });
+    if (existing && !existing.isFile()) {
+      throw new LabError('bad-input', `cannot use ${dbPath} as the run history: it is ${existing.isDirectory() ? 'a directory' : 'not a regular file'}; give a file path`);
+    }
     try {
       lockWaitFromEnv();
     } catch (error) {
@@ -301,14 +311,22 @@ export class LabService {
 
   // ------------------------------------------------------------------ history
 
-  /** Accepts a full run id or a unique prefix of at least 4 characters. */
+  /**
+   * Accepts a full run id (which wins over any run it is the prefix of) or a prefix of at least 4 characters
+   * that only one run's id starts with; a prefix several ids start with is refused, naming them.
+   */
   resolveRunId(idOrPrefix: string): string {
     if (this.store.runExists(idOrPrefix)) return idOrPrefix;
-    if (idOrPrefix.length < 4 || !/^[0-9a-f-]+$/i.test(idOrPrefix)) throw new LabError('not-found', `no run ${idOrPrefix}`);
-    const rows = this.store.db.prepare('SELECT id FROM runs WHERE id LIKE ? LIMIT 2').all(`${idOrPrefix.toLowerCase()}%`) as { id: string }[];
-    if (rows.length === 0) throw new LabError('not-found', `no run ${idOrPrefix}`);
-    if (rows.length > 1) throw new LabError('bad-input', `${idOrPrefix} matches several runs; give more characters`);
-    return rows[0]!.id;
+    const shown = JSON.stringify(idOrPrefix.length > 80 ? `${idOrPrefix.slice(0, 80)}…` : idOrPrefix);
+    if (idOrPrefix.length < 4 || !/^[0-9A-Za-z-]+$/.test(idOrPrefix)) throw new LabError('not-found', `no run ${shown}`);
+    const shownMatches = 10;
+    const ids = this.store.runIdsStartingWith(idOrPrefix, shownMatches + 1);
+    if (ids.length === 0) throw new LabError('not-found', `no run ${shown}`);
+    if (ids.length > 1) {
+      const listed = ids.slice(0, shownMatches).join(', ') + (ids.length > shownMatches ? ', …' : '');
+      throw new LabError('bad-input', `${shown} is ambiguous: it starts the ids of several runs (${listed}); give more characters`);
+    }
+    return ids[0]!;
   }
 
   listRuns(filter: RunFilter = {}): RunSummary[] {
@@ -412,18 +430,57 @@ export class LabService {
     }
   }
 
-  /** Imports a run log: validated strictly, never executed; importing the same run twice changes nothing. */
-  importRunLog(bytes: Buffer | string): { runId: string; result: 'inserted' | 'exists' } {
+  /**
+   * Imports a run log (its bytes, as uploaded): validated strictly within size limits, never executed.
+   * Importing the same run again changes nothing ('exists'); a log that would change a stored run, or whose
+   * id would shadow another's, is refused.
+   */
+  async importRunLog(bytes: Buffer | string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
     this.requireWritable();
     let log;
     try {
-      log = parseRunLog(bytes);
+      // Parsed in a worker thread: the thread calling (a server's, the app's main) only copies bytes in and out.
+      log = await this.runLogReader.read(bytes);
     } catch (error) {
       if (error instanceof RunLogError) throw new LabError('bad-input', error.message);
       throw error;
     }
-    const result = this.store.saveCompleteRun(log.run as RunRecord, log.events);
-    return { runId: log.run.id, result };
+    try {
+      const result = this.store.saveCompleteRun(log.run as RunRecord, log.events);
+      return { runId: log.run.id, result };
+    } catch (error) {
+      if (error instanceof StoreInputError) throw new LabError('bad-input', error.message);
+      throw error;
+    }
+  }
+
+  /** Imports a run log file: a regular file only (never a device, FIFO or directory), read within the size limit. */
+  async importRunLogFile(path: string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
+    let bytes: Buffer;
+    try {
+      bytes = readRegularFile(path, runLogByteLimit());
+    } catch (error) {
+      if (error instanceof UntrustedInputError) throw new LabError('bad-input', error.message);
+      throw error;
+    }
+    try {
+      return await this.importRunLog(bytes);
+    } catch (error) {
+      if (error instanceof LabError && error.code === 'bad-input') throw new LabError('bad-input', `cannot import ${path}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** Reads a spec file: a regular file of at most SPEC_FILE_MAX_BYTES whose JSON shape is within bounds. */
+  static readSpecFile(path: string): unknown {
+    try {
+      return parseCheckedJson(readRegularFile(path, SPEC_FILE_MAX_BYTES), SPEC_FILE_LIMITS);
+    } catch (error) {
+      if (error instanceof UntrustedInputError) {
+        throw new LabError('bad-input', error.message.startsWith('cannot read') ? error.message : `${path} ${error.message}`);
+      }
+      throw error;
+    }
   }
 
   // ------------------------------------------------------------------ for the app and browser mode (src-main/contract)
@@ -531,6 +588,7 @@ export class LabService {
     }
     // Let the run() calls finalize their rows before the connection goes.
     await new Promise((resolve) => setImmediate(resolve));
+    await this.runLogReader.stop();
     this.store.close();
   }
 }
@@ -542,11 +600,29 @@ export interface LabSettings {
   readonly theme: 'system' | 'light' | 'dark';
 }
 
+/** Spec files are small; these bounds leave room for any spec the validator accepts. */
+const SPEC_FILE_MAX_BYTES = 16 * 1024 * 1024;
+const SPEC_FILE_LIMITS = {
+  maxBytes: SPEC_FILE_MAX_BYTES,
+  // As deep as a spec's JSON may be at all (engine/spec: 256 levels); its steps are checked there (32 levels).
+  maxDepth: 256,
+  maxParsedBytes: 64 * 1024 * 1024,
+  maxArrayItems: 100_000,
+  maxObjectKeys: 10_000,
+  maxStringBytes: 1024 * 1024,
+  maxKeyBytes: 4096,
+  maxNumberChars: 100,
+  rejectDuplicateKeys: true,
+} as const;
+
+/** The settings file holds a few fields; anything bigger or odder is not ours. */
+const SETTINGS_FILE_LIMITS = { ...SPEC_FILE_LIMITS, maxBytes: 64 * 1024, maxDepth: 8, maxParsedBytes: 256 * 1024, maxArrayItems: 100, maxObjectKeys: 100, maxStringBytes: 4096 } as const;
+
 function readSettingsFile(path: string): LabSettings {
   const defaults: LabSettings = { limits: { ...DEFAULT_LIMIT_CAPS }, language: 'system', theme: 'system' };
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = parseCheckedJson(readRegularFile(path, SETTINGS_FILE_LIMITS.maxBytes), SETTINGS_FILE_LIMITS);
   } catch {
     return defaults;
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Statement } from 'better-sqlite3';
 import {
   RUN_STATUSES,
@@ -191,6 +192,16 @@ function normalizeTag(tag: string): string {
 function prepareStatements(db: SqliteDatabase) {
   return {
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
+    // substr, not LIKE: an id is compared as it is written, whatever characters it holds.
+    runsByPrefix: db.prepare(
+      `SELECT id FROM runs WHERE lower(substr(id, 1, length(@prefix))) = lower(@prefix) ORDER BY started_at DESC, id LIMIT @limit`,
+    ).pluck(),
+    // Runs whose id starts with the given id, or with which it starts (case aside): an import of such an id
+    // would make a prefix a person copied from the history name another run.
+    prefixRelatives: db.prepare(
+      `SELECT id FROM runs WHERE id <> @id AND (lower(substr(id, 1, length(@id))) = lower(@id) OR lower(substr(@id, 1, length(id))) = lower(id))
+       ORDER BY id LIMIT 5`,
+    ).pluck(),
     insertRun: db.prepare(
       `INSERT INTO runs (id, lesson_id, experiment_id, title, status, started_at, ended_at, wall_ms, spec_json,
          params_json, repeat, warmup, environment_json, substitutions_json, stats_json, warnings_json, error,
@@ -306,6 +317,11 @@ export class RunStore {
     return this.stmt.runExists.get(runId) !== undefined;
   }
 
+  /** Ids of the runs whose id starts with `prefix` (ignoring case), newest first, at most `limit`. */
+  runIdsStartingWith(prefix: string, limit: number): string[] {
+    return this.stmt.runsByPrefix.all({ prefix, limit }) as string[];
+  }
+
   // ---------------------------------------------------------------- a run's life, as the runner writes it
 
   /** Records a starting run: status 'running', owned by this process until finishRun. */
@@ -377,12 +393,30 @@ export class RunStore {
   }
 
   /**
-   * Stores a whole run (an imported run log) in one transaction. If a run with this id exists nothing
-   * changes and the answer is 'exists'. Notes get new local ids; tags are a set.
+   * Stores a whole run (an imported run log) in one transaction. If the same run is already stored, with the
+   * same content (tags and notes added since are allowed; the log's own must be there), nothing changes and
+   * the answer is 'exists'. A run stored under this id with other content,
+   * or an id that another run's id starts with (or that starts with another's), is refused with an
+   * ImportConflictError and nothing changes. Notes get new local ids; tags are a set. Batches must not repeat
+   * a (trial, actor, first sequence number): the run's event count is their sum.
    */
   saveCompleteRun(run: RunRecord, batches: readonly EventBatch[]): 'inserted' | 'exists' {
     return this.transaction(() => {
-      if (this.runExists(run.id)) return 'exists';
+      if (this.runExists(run.id)) {
+        const difference = this.importDifference(run, batches);
+        if (difference === null) return 'exists';
+        throw new ImportConflictError(
+          `run ${run.id} is already in the history with different ${difference}; nothing changed ` +
+            `(delete the stored run first to replace it, or import the log into another history)`,
+        );
+      }
+      const relatives = this.stmt.prefixRelatives.all({ id: run.id }) as string[];
+      if (relatives.length > 0) {
+        throw new ImportConflictError(
+          `run id ${run.id} and the stored run${relatives.length === 1 ? '' : 's'} ${relatives.join(', ')} start alike: ` +
+            `one id is the beginning of the other, so a short id would name the wrong run; nothing changed`,
+        );
+      }
       this.stmt.insertRun.run({
         ...this.runStartColumns(run),
         status: run.status,
@@ -401,6 +435,32 @@ export class RunStore {
       this.appendEventBatches(run.id, batches);
       return 'inserted';
     });
+  }
+
+  /** The first part of a stored run that an imported copy of it does not match, or null when it matches. */
+  private importDifference(run: RunRecord, batches: readonly EventBatch[]): string | null {
+    const stored = this.getRun(run.id)!;
+    // Both sides through JSON, as the columns hold them (-0 is 0, key order does not count).
+    const same = (a: unknown, b: unknown): boolean => isDeepStrictEqual(JSON.parse(toJson(a)), JSON.parse(toJson(b)));
+    const simple = ['lessonId', 'experimentId', 'title', 'status', 'startedAt', 'endedAt', 'wallMs', 'spec', 'params', 'repeat', 'warmup', 'environment', 'substitutions', 'stats', 'claims', 'warnings', 'error'] as const;
+    for (const field of simple) if (!same(stored[field], run[field])) return field;
+    const byIndex = (trials: readonly TrialRecord[]) => [...trials].sort((a, b) => a.index - b.index);
+    if (!same(byIndex(stored.trials), byIndex(run.trials))) return 'trials';
+    // Tags and notes added here since the log was exported are this history's own; the log's must all be here.
+    const storedTags = new Set(stored.tags);
+    if (!run.tags.every((tag) => storedTags.has(normalizeTag(tag)))) return 'tags';
+    const noteKey = (note: RunNote): string => JSON.stringify([note.text, note.createdAt]);
+    const storedNotes = new Set(stored.notes.map(noteKey));
+    if (!run.notes.every((note) => storedNotes.has(noteKey(note)))) return 'notes';
+    const given = new Map<string, EventBatch>();
+    for (const b of batches) given.set(JSON.stringify([b.trial, b.actor, b.firstSeq]), b);
+    let matched = 0;
+    for (const b of this.iterateEventBatches(run.id)) {
+      const other = given.get(JSON.stringify([b.trial, b.actor, b.firstSeq]));
+      if (!other || other.count !== b.count || other.tFirst !== b.tFirst || other.tLast !== b.tLast || other.payload !== b.payload) return 'events';
+      matched++;
+    }
+    return matched === given.size && given.size === batches.length ? null : 'events';
   }
 
   // ---------------------------------------------------------------- reading
@@ -726,6 +786,9 @@ export class RunStore {
     return `r.id IN (SELECT run_id FROM runs_fts WHERE ${conditions.join(' AND ')})`;
   }
 }
+
+/** An import that would change or shadow a stored run; nothing was written. */
+export class ImportConflictError extends StoreInputError {}
 
 function experimentFromRow(row: ExperimentRow): SavedExperiment {
   return {

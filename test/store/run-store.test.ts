@@ -159,13 +159,29 @@ describe('RunStore: saveCompleteRun (import)', () => {
     expect(store.db.prepare('SELECT owner_pid, event_count FROM runs').get()).toEqual({ owner_pid: null, event_count: 250 });
   });
 
-  it("changes nothing and answers 'exists' when the id is taken", () => {
+  it("answers 'exists' for the same run again, and refuses other content under its id, changing nothing", () => {
     store.saveCompleteRun(sampleRunRecord('imported-1'), makeBatches(1, 'a', 2, 10));
     const before = store.getRun('imported-1');
+    expect(store.saveCompleteRun(sampleRunRecord('imported-1'), makeBatches(1, 'a', 2, 10))).toBe('exists');
     const other = sampleRunRecord('imported-1', { title: 'something else', tags: ['other'] });
-    expect(store.saveCompleteRun(other, makeBatches(1, 'a', 5, 10, 1000))).toBe('exists');
+    expect(() => store.saveCompleteRun(other, makeBatches(1, 'a', 2, 10))).toThrow(/run imported-1 is already in the history with different title/);
+    expect(() => store.saveCompleteRun(sampleRunRecord('imported-1'), makeBatches(1, 'a', 5, 10, 1000))).toThrow(/different events/);
     expect(store.getRun('imported-1')).toEqual(before);
+    store.addTag('imported-1', 'added-here');
+    store.addNote('imported-1', 'a note written here');
+    expect(store.saveCompleteRun(sampleRunRecord('imported-1'), makeBatches(1, 'a', 2, 10))).toBe('exists');
+    const before2 = store.getRun('imported-1');
+    expect(() => store.saveCompleteRun(sampleRunRecord('imported-1', { tags: ['not-here'] }), makeBatches(1, 'a', 2, 10))).toThrow(/different tags/);
+    expect(store.getRun('imported-1')).toEqual(before2);
     expect(store.countEvents('imported-1')).toBe(20);
+  });
+
+  it('refuses an id that another stored id starts with, or that starts another stored id', () => {
+    store.saveCompleteRun(sampleRunRecord('abcd1234-0000'), []);
+    expect(() => store.saveCompleteRun(sampleRunRecord('abcd1234'), [])).toThrow(/run id abcd1234 and the stored run abcd1234-0000 start alike/);
+    expect(() => store.saveCompleteRun(sampleRunRecord('ABCD1234-0000-1'), [])).toThrow(/start alike/);
+    expect(store.runExists('abcd1234')).toBe(false);
+    expect(store.runIdsStartingWith('ABCD', 5)).toEqual(['abcd1234-0000']);
   });
 
   it('rolls back entirely when part of the run is invalid', () => {

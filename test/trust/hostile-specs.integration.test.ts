@@ -371,7 +371,9 @@ describe('the CLI', () => {
     const cases: [string[], string][] = [
       [['run', upload], 'servers.files.handler.saveDir: folders live in the run\'s own folder, and it is absolute'],
       [['run', escape], 'actors[0].program[0].path: files live in the run\'s own folder, and it leaves the run folder (..)'],
-      [['run', nested], 'steps nested more than 32 levels deep'],
+      // 3,000 levels of steps: the file itself is refused, before it is parsed, at the start and end of its path.
+      [['run', nested], 'actors[0].program[0].steps[0]…('],
+      [['run', nested], 'levels)….steps[0].steps[0]: nested deeper than 256 levels'],
       [['run', builtIn], 'actors[0].program[0].var: no such shared variable'],
       [['run', params, '--set', '__proto__=1'], '--set __proto__: no such parameter; expected one of n'],
       [['run', params, '--set', 'constructor=1'], '--set constructor: no such parameter; expected one of n'],
