@@ -10,7 +10,7 @@ import { decodeBatches } from '../../src-main/engine/trace/trace-event';
 import { LabService } from '../../src-main/service/lab-service';
 import { isAlive, procStat, pollUntil } from '../engine/helpers/procfs';
 import { recordsOf } from '../engine/helpers/run-spec';
-import { cmdline, leftAfter, markedProcesses, runnerAmong } from './runner-process-helpers';
+import { busyRunner, cmdline, leftAfter, markedProcesses, runnerAmong } from './runner-process-helpers';
 
 /**
  * Utility actors relayed to the runner: the service is given a utility host (here a stand-in for
@@ -63,15 +63,18 @@ function workSpec(kind: 'utility' | 'process' | 'thread'): AuthoredSpec {
   } as AuthoredSpec;
 }
 
-/** Sleeps in utility actors (and in a process actor) until stopped. */
-const sleepers: AuthoredSpec = {
-  version: 1,
-  limits: { wallTimeMs: 60_000 },
-  actors: [
-    { name: 'u', kind: 'utility', count: 2, program: [{ op: 'mark', name: 'up' }, { op: 'sleep', ms: 50_000 }] },
-    { name: 'p', kind: 'process', program: [{ op: 'sleep', ms: 50_000 }] },
-  ],
-};
+/** Sleeps in utility actors (and in a process actor) until stopped; `stuck`: a task keeps the runner's loop busy too. */
+function sleepers(stuck: boolean): AuthoredSpec {
+  return {
+    version: 1,
+    limits: { wallTimeMs: 60_000 },
+    actors: [
+      { name: 'u', kind: 'utility', count: 2, program: [{ op: 'mark', name: 'up' }, { op: 'sleep', ms: 50_000 }] },
+      { name: 'p', kind: 'process', program: [{ op: 'sleep', ms: 50_000 }] },
+      ...(stuck ? [{ name: 't', kind: 'task' as const, program: [{ op: 'sleep' as const, ms: 300 }, { op: 'compute' as const, iterations: 1e11 }] }] : []),
+    ],
+  };
+}
 
 let dir: string;
 let relaying: LabService;
@@ -151,8 +154,8 @@ describe.skipIf(process.platform !== 'linux')('utility actors relayed through th
   });
 
   /** Starts the sleepers and waits until both relayed actors run (children of this process, marked). */
-  async function startSleepers(): Promise<{ runId: string; done: Promise<RunRecord>; relayedPids: number[]; runner: number }> {
-    const { runId, done } = await relaying.startRun({ spec: sleepers });
+  async function startSleepers(stuck = false): Promise<{ runId: string; done: Promise<RunRecord>; relayedPids: number[]; runner: number }> {
+    const { runId, done } = await relaying.startRun({ spec: sleepers(stuck) });
     let relayedPids: number[] = [];
     let runner: number | null = null;
     const up = await pollUntil(() => {
@@ -170,6 +173,18 @@ describe.skipIf(process.platform !== 'linux')('utility actors relayed through th
     expect(relaying.cancel(runId)).toBe(true);
     const run = await done;
     expect(run.status).toBe('cancelled');
+    expect(await leftAfter(MARKER, 5_000)).toEqual([]);
+    for (const pid of relayedPids) expect(isAlive(pid), `relayed actor ${pid}`).toBe(false);
+  });
+
+  test('cancel while the runner\'s loop is stuck: the service kills the tree and the relayed actors it owns', async () => {
+    const { runId, done, relayedPids, runner } = await startSleepers(true);
+    await busyRunner(`${RUN_MARKER_ENV}=${runId}`, 1_500);
+    expect(relaying.cancel(runId)).toBe(true);
+    const run = await done;
+    expect(run.status).toBe('cancelled');
+    expect(run.error).toMatch(/did not answer within/);
+    expect(isAlive(runner)).toBe(false);
     expect(await leftAfter(MARKER, 5_000)).toEqual([]);
     for (const pid of relayedPids) expect(isAlive(pid), `relayed actor ${pid}`).toBe(false);
   });
@@ -194,8 +209,12 @@ describe.skipIf(process.platform !== 'linux')('utility actors relayed through th
         { name: 't', kind: 'task', program: [{ op: 'compute', iterations: 1e11 }] },
       ],
     };
-    const run = await relaying.run({ spec });
+    const { runId, done } = await relaying.startRun({ spec });
+    // The relayed actor runs (a child of this process) before the limit is reached.
+    expect(await pollUntil(() => markedProcesses(MARKER).some((pid) => procStat(pid)?.ppid === process.pid && cmdline(pid).includes('actor-process')), 30_000)).toBe(true);
+    const run = await done;
     expect(run.status).toBe('timed-out');
+    expect(await leftAfter(`${RUN_MARKER_ENV}=${runId}`, 5_000)).toEqual([]);
     expect(await leftAfter(MARKER, 5_000)).toEqual([]);
   });
 });
