@@ -153,6 +153,19 @@ describe.skipIf(process.platform !== 'linux')('utility actors relayed through th
     expect(runnerPid).not.toBe(process.pid);
   });
 
+  test('a relayed actor that exited leaving its own child behind: that child is killed with the run (the kill reaches the group after the actor\'s exit)', async () => {
+    const spec: AuthoredSpec = {
+      version: 1,
+      actors: [{ name: 'u', kind: 'utility', program: [{ op: 'os_child', mode: 'sleep', ms: 1_000_000, into: 'c' }, { op: 'record', name: 'child', value: { ref: 'c' } }] }],
+    };
+    const run = await relaying.run({ spec });
+    expect(run.trials[0]!.error ?? run.status).toBe('ok');
+    const [child] = recordsOf(decodeBatches(relaying.runEvents(run.id)), 'u', 'child') as number[];
+    expect(typeof child).toBe('number');
+    expect(await pollUntil(() => !isAlive(child!), 5_000)).toBe(true);
+    expect(await leftAfter(MARKER, 5_000)).toEqual([]);
+  });
+
   /** Starts the sleepers and waits until both relayed actors run (children of this process, marked). */
   async function startSleepers(stuck = false): Promise<{ runId: string; done: Promise<RunRecord>; relayedPids: number[]; runner: number }> {
     const { runId, done } = await relaying.startRun({ spec: sleepers(stuck) });

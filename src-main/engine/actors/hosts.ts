@@ -166,12 +166,12 @@ interface RelayedActor {
  * `receive`. The handle behaves like any host's: `pid` once known (the actor's own 'started' message
  * names it too), messages both ways in order, `exited` once after the actor's last message, `kill`
  * idempotent and resolved once the other side has ended the actor and what it started, even after
- * its exit. Should that process go away, `abandon` ends every actor's wait (the runner ends then too).
+ * its exit. Should that process go away, the runner ends at once (runner-entry's 'disconnect'), so no
+ * wait here needs a timeout of its own.
  */
 export class RelayedHost implements ActorHost {
   private readonly actors = new Map<number, RelayedActor>();
   private nextId = 1;
-  private abandoned: string | null = null;
 
   constructor(
     readonly mechanism: string,
@@ -193,7 +193,6 @@ export class RelayedHost implements ActorHost {
       },
       kill: () => {
         killing ??= new Promise<void>((resolve) => {
-          if (this.abandoned !== null) return resolve();
           actor.killed = resolve;
           this.send({ type: 'actor-kill', id });
         }).then(() => exited.then(() => undefined));
@@ -201,11 +200,6 @@ export class RelayedHost implements ActorHost {
       },
       exited,
     };
-    if (this.abandoned !== null) {
-      actor.exited = true;
-      resolveExit({ code: null, signal: null, error: this.abandoned });
-      return handle;
-    }
     this.actors.set(id, actor);
     this.send({ type: 'actor-start', id, init, options: { memoryMb: options.memoryMb } });
     return handle;
@@ -234,16 +228,5 @@ export class RelayedHost implements ActorHost {
       default:
         assertNever(message, 'relayed actor message');
     }
-  }
-
-  /** The owner is gone (its channel closed): every actor counts as ended, every kill as done. */
-  abandon(reason: string): void {
-    this.abandoned ??= reason;
-    for (const actor of this.actors.values()) {
-      actor.exited = true;
-      actor.exit({ code: null, signal: null, error: reason });
-      actor.killed?.();
-    }
-    this.actors.clear();
   }
 }

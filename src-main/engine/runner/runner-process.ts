@@ -218,6 +218,9 @@ export class RunnerProcess {
     if (!host) return refuse('this runner has no utility host to relay to');
     // A tree being killed starts nothing more; the runner is about to go.
     if (this.exited || this.result?.kind === 'killed') return refuse('the run is ending: the utility actor was not started');
+    // A trial kills each of its actors as it ends, so no more than the spec's actors are ever held here.
+    const maxActors = this.options.start.validated.limits.maxActors;
+    if (this.relayed.size >= maxActors) return refuse(`the run already holds ${this.relayed.size} relayed utility actors, its limit (limits.maxActors is ${maxActors})`);
     let pidSent = false;
     let handle: ActorHandle;
     const sendPid = (): void => {
