@@ -6,7 +6,7 @@ import { forkHost, type ActorHost } from '../../src-main/engine/actors/hosts';
 import type { RunRecord } from '../../src-main/engine/run-model';
 import { RUN_MARKER_ENV } from '../../src-main/engine/runner/runner-protocol';
 import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
-import { decodeBatches } from '../../src-main/engine/trace/trace-event';
+import { decodeBatches, type EventBatch } from '../../src-main/engine/trace/trace-event';
 import { LabService } from '../../src-main/service/lab-service';
 import { isAlive, procStat, pollUntil } from '../engine/helpers/procfs';
 import { recordsOf } from '../engine/helpers/run-spec';
@@ -153,16 +153,35 @@ describe.skipIf(process.platform !== 'linux')('utility actors relayed through th
     expect(runnerPid).not.toBe(process.pid);
   });
 
-  test('a relayed actor that exited leaving its own child behind: that child is killed with the run (the kill reaches the group after the actor\'s exit)', async () => {
+  test('a relayed actor that exited leaving its own child behind: the trial\'s teardown kills that child through the relay, before the next trial', async () => {
     const spec: AuthoredSpec = {
       version: 1,
-      actors: [{ name: 'u', kind: 'utility', program: [{ op: 'os_child', mode: 'sleep', ms: 1_000_000, into: 'c' }, { op: 'record', name: 'child', value: { ref: 'c' } }] }],
+      actors: [
+        { name: 'u', kind: 'utility', program: [{ op: 'os_child', mode: 'sleep', ms: 1_000_000, into: 'c' }, { op: 'record', name: 'child', value: { ref: 'c' } }] },
+        // Keeps each trial going well past the point where the run's final sweep could be what kills the child.
+        { name: 'w', kind: 'utility', program: [{ op: 'sleep', ms: 1_500 }] },
+      ],
     };
-    const run = await relaying.run({ spec });
-    expect(run.trials[0]!.error ?? run.status).toBe('ok');
-    const [child] = recordsOf(decodeBatches(relaying.runEvents(run.id)), 'u', 'child') as number[];
-    expect(typeof child).toBe('number');
-    expect(await pollUntil(() => !isAlive(child!), 5_000)).toBe(true);
+    const batches: EventBatch[] = [];
+    let firstChildGone: Promise<boolean> | null = null;
+    const { runId, done } = await relaying.startRun({
+      spec,
+      repeat: 2,
+      onBatch: (batch) => batches.push(batch),
+      onProgress: (progress) => {
+        if (progress.phase !== 'started' || progress.trial !== 2) return;
+        const [first] = recordsOf(decodeBatches(batches.filter((b) => b.trial === 0)), 'u', 'child') as number[];
+        firstChildGone = first === undefined ? Promise.resolve(false) : pollUntil(() => !isAlive(first), 1_000);
+      },
+    });
+    const run = await done;
+    expect(run.id).toBe(runId);
+    expect(run.status).toBe('ok');
+    expect(firstChildGone, 'the second trial started').not.toBeNull();
+    expect(await firstChildGone!, 'the first trial\'s orphaned child is gone when the second trial starts').toBe(true);
+    const children = recordsOf(decodeBatches(relaying.runEvents(run.id)), 'u', 'child') as number[];
+    expect(children).toHaveLength(2);
+    expect(await pollUntil(() => children.every((pid) => !isAlive(pid)), 5_000)).toBe(true);
     expect(await leftAfter(MARKER, 5_000)).toEqual([]);
   });
 
