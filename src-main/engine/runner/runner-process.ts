@@ -201,7 +201,11 @@ export class RunnerProcess {
         this.startRelayed(message.id, message.init, message.options);
         return;
       case 'actor-post':
-        this.relayed.get(message.id)?.handle.post(message.message);
+        try {
+          this.relayed.get(message.id)?.handle.post(message.message);
+        } catch {
+          // the actor is ending; its exit is on its way to the runner
+        }
         return;
       case 'actor-kill':
         this.killRelayed(message.id);
@@ -252,8 +256,10 @@ export class RunnerProcess {
   private killRelayed(id: number): void {
     const actor = this.relayed.get(id);
     if (!actor) return this.post({ type: 'actor-killed', id });
-    actor.killing ??= actor.handle
-      .kill()
+    // A host whose kill throws (a process already gone) still answers: the exit is what the runner waits on.
+    actor.killing ??= Promise.resolve()
+      .then(() => actor.handle.kill())
+      .catch(() => undefined)
       .then(() => actor.exitSent)
       .then(() => {
         this.relayed.delete(id);
