@@ -6,6 +6,7 @@ import { installAppMenu } from './app-menu';
 import { registerAppScheme, serveAppProtocol } from './app-protocol';
 import { registerContractIpc } from './contract-ipc';
 import { APP_ENTRY_URL, isAllowedNavigation, isPermissionGranted, windowOpenDecision } from './security-policy';
+import { electronUtilityHost } from './utility-host';
 import { selectSqliteAddon, STARTUP_FAILED_EXIT_CODE, startupFailureMessage } from './startup';
 import { secureWebPreferences } from './window-options';
 
@@ -100,8 +101,8 @@ if (!app.requestSingleInstanceLock()) {
       addonPath = selectSqliteAddon({ outDir, isPackaged: app.isPackaged, env: process.env });
       // The same history the CLI uses: userData/conlab.db (or CONLAB_DB). Runs execute in a runner process forked
       // from here (Electron as Node: the runAsNode fuse is on); utilityProcess exists only in this main process, so
-      // utility actors are forked by the runner and the run records that substitution.
-      service = LabService.open({ dbPath: process.env['CONLAB_DB'] || join(app.getPath('userData'), 'conlab.db') });
+      // utility actors are started here and relayed to the runner (no substitution).
+      service = LabService.open({ dbPath: process.env['CONLAB_DB'] || join(app.getPath('userData'), 'conlab.db'), hosts: { utility: electronUtilityHost } });
       service.loadSettings();
       registerContractIpc(service);
       installAppMenu(service);

@@ -7,6 +7,7 @@ import { appVersion } from '../engine/entry-paths';
 import { compareRuns, type Comparison } from '../engine/metrics/compare';
 import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary } from '../engine/run-model';
 import type { RunProgress } from '../engine/runner/experiment';
+import type { ActorHost } from '../engine/actors/hosts';
 import { RunnerProcess } from '../engine/runner/runner-process';
 import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../engine/spec/limits';
 import { specJsonSchema } from '../engine/spec/spec-schema';
@@ -54,6 +55,12 @@ export interface LabServiceOptions {
   readonly dbPath?: string | undefined;
   readonly caps?: Partial<LimitCaps>;
   readonly workRoot?: string;
+  /**
+   * Hosts this process offers the runner. `utility`: utility actors start here and are relayed to the
+   * runner (the Electron main process, where utilityProcess exists); without it the runner forks them
+   * and the run records the substitution.
+   */
+  readonly hosts?: { readonly utility?: ActorHost };
 }
 
 export type { LessonSummary };
@@ -231,6 +238,7 @@ export class LabService {
         ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
       },
       wallTimeMs: validated.limits.wallTimeMs,
+      ...(this.options.hosts?.utility ? { utilityHost: this.options.hosts.utility } : {}),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       ...(request.onBatch ? { onBatch: request.onBatch } : {}),
     });

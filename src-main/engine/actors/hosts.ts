@@ -2,8 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { entryPath } from '../entry-paths';
 import { groupWatchdog } from '../runner/group-watchdog';
+import type { RelayFromActor, RelayToActor } from '../runner/runner-protocol';
 import type { ActorKind } from '../run-model';
-import type { ActorInit, ActorToRunner, RunnerToActor } from './protocol';
+import { assertNever, type ActorInit, type ActorToRunner, type RunnerToActor } from './protocol';
 
 /**
  * Hosts start actors on real mechanisms and end them. One interface, several implementations:
@@ -34,6 +35,8 @@ export interface ActorHostOptions {
 export interface ActorHost {
   /** What really runs the actor, shown on the run (e.g. "worker_threads.Worker"). */
   readonly mechanism: string;
+  /** This host stands in for Electron's utilityProcess (outside the app): a run with utility actors records the substitution. */
+  readonly standsIn?: boolean;
   start(init: ActorInit, onMessage: (message: ActorToRunner) => void, options: ActorHostOptions): ActorHandle;
 }
 
@@ -144,7 +147,86 @@ export const processHost = forkHost();
 export const nodeHosts: ActorHosts = {
   thread: threadHost,
   process: processHost,
-  utility: forkHost('child_process.fork (standing in for Electron utilityProcess)'),
+  utility: { ...forkHost('child_process.fork (standing in for Electron utilityProcess)'), standsIn: true },
 };
 
 export const UTILITY_SUBSTITUTION_REASON = 'Electron utilityProcess exists only inside the Electron app; outside it the engine forks a child process instead';
+
+interface RelayedActor {
+  readonly onMessage: (message: ActorToRunner) => void;
+  readonly exit: (exit: ActorExit) => void;
+  killed: (() => void) | null;
+  pid: number | null;
+  exited: boolean;
+}
+
+/**
+ * Actors started by another process on the runner's behalf (the Electron main process owns
+ * utilityProcess): `start` asks over `send`, and whatever that process answers comes in through
+ * `receive`. The handle behaves like any host's: `pid` once known (the actor's own 'started' message
+ * names it too), messages both ways in order, `exited` once after the actor's last message, `kill`
+ * idempotent and resolved once the other side has ended the actor and what it started, even after
+ * its exit. Should that process go away, the runner ends at once (runner-entry's 'disconnect'), so no
+ * wait here needs a timeout of its own.
+ */
+export class RelayedHost implements ActorHost {
+  private readonly actors = new Map<number, RelayedActor>();
+  private nextId = 1;
+
+  constructor(
+    readonly mechanism: string,
+    private readonly send: (message: RelayToActor) => void,
+  ) {}
+
+  start(init: ActorInit, onMessage: (message: ActorToRunner) => void, options: ActorHostOptions): ActorHandle {
+    const id = this.nextId++;
+    let resolveExit!: (exit: ActorExit) => void;
+    const exited = new Promise<ActorExit>((resolve) => (resolveExit = resolve));
+    const actor: RelayedActor = { onMessage, exit: resolveExit, killed: null, pid: null, exited: false };
+    let killing: Promise<void> | null = null;
+    const handle: ActorHandle = {
+      get pid() {
+        return actor.pid;
+      },
+      post: (message) => {
+        if (!actor.exited) this.send({ type: 'actor-post', id, message });
+      },
+      kill: () => {
+        killing ??= new Promise<void>((resolve) => {
+          actor.killed = resolve;
+          this.send({ type: 'actor-kill', id });
+        }).then(() => exited.then(() => undefined));
+        return killing;
+      },
+      exited,
+    };
+    this.actors.set(id, actor);
+    this.send({ type: 'actor-start', id, init, options: { memoryMb: options.memoryMb } });
+    return handle;
+  }
+
+  /** A message from the process that owns the actors. Messages for an actor already forgotten are dropped. */
+  receive(message: RelayFromActor): void {
+    const actor = this.actors.get(message.id);
+    if (!actor) return;
+    switch (message.type) {
+      case 'actor-pid':
+        actor.pid = message.pid;
+        return;
+      case 'actor-message':
+        if (!actor.exited) actor.onMessage(message.message);
+        return;
+      case 'actor-exit':
+        actor.exited = true;
+        actor.exit(message.exit);
+        return;
+      case 'actor-killed':
+        // Killed means gone: an exit still in flight cannot come after this answer (the owner sends it first).
+        this.actors.delete(message.id);
+        actor.killed?.();
+        return;
+      default:
+        assertNever(message, 'relayed actor message');
+    }
+  }
+}

@@ -103,7 +103,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
 
   const hosts: ActorHosts = { ...nodeHosts, ...request.hosts };
   const substitutions: Substitution[] = [];
-  if (!request.hosts?.utility && validated.spec.actors.some((actor) => actor.kind === 'utility')) {
+  if (hosts.utility.standsIn === true && validated.spec.actors.some((actor) => actor.kind === 'utility')) {
     substitutions.push({ kind: 'utility', ranAs: hosts.utility.mechanism, reason: UTILITY_SUBSTITUTION_REASON });
   }
   const runId = request.runId ?? randomUUID();

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { lockWaitFromEnv, RunWriter } from '../../store/run-writer';
-import { nodeHosts, type ActorHost, type ActorHosts } from '../actors/hosts';
+import { nodeHosts, RelayedHost, type ActorHost, type ActorHosts } from '../actors/hosts';
 import { assertNever } from '../actors/protocol';
 import { entryPath } from '../entry-paths';
 import { runExperiment, type RunSink } from './experiment';
@@ -15,8 +15,10 @@ import { RUN_MARKER_ENV, toRunnerError, type ParentToRunner, type RunnerStart, t
  * process and no other; the parent can always cancel it by killing this process's tree.
  *
  * Utility actors: Electron's utilityProcess API exists only in Electron's main process, and this is a
- * plain Node process (in the app, Electron run as Node through fork), so utility actors are forked here
- * and the run records the substitution, as everywhere outside the app's main process.
+ * plain Node process (in the app, Electron run as Node through fork). When the parent has a utility
+ * host (the app), utility actors are relayed: the parent starts and owns them, and passes their messages
+ * both ways over this process's channel (RelayedHost). Otherwise they are forked here and the run
+ * records the substitution, as everywhere outside the app's main process.
  */
 
 const GUARD_POLL_MS = 50;
@@ -42,10 +44,14 @@ function sinkFor(writer: RunWriter): RunSink {
   };
 }
 
-/** Hosts that tell the parent (and the guard) about every actor process group they start. */
-function reportingHosts(guard: Worker): ActorHosts {
+/**
+ * Hosts that tell the parent (and the guard) about every actor process group they start. Relayed actors
+ * are not this process's children: the parent owns them and ends them itself.
+ */
+function reportingHosts(guard: Worker, relayed: RelayedHost | null): ActorHosts {
   const wrap = (host: ActorHost): ActorHost => ({
     mechanism: host.mechanism,
+    ...(host.standsIn ? { standsIn: true } : {}),
     start(init, onMessage, options) {
       const handle = host.start(init, onMessage, options);
       if (handle.pid !== null && handle.pid !== process.pid) {
@@ -56,13 +62,14 @@ function reportingHosts(guard: Worker): ActorHosts {
       return handle;
     },
   });
-  return { thread: nodeHosts.thread, process: wrap(nodeHosts.process), utility: wrap(nodeHosts.utility) };
+  return { thread: nodeHosts.thread, process: wrap(nodeHosts.process), utility: relayed ?? wrap(nodeHosts.utility) };
 }
 
 const controller = new AbortController();
 let started = false;
 let runId: string | null = null;
 const actorGroups = new Set<number>();
+let relayedHost: RelayedHost | null = null;
 
 async function runOne(start: RunnerStart): Promise<void> {
   const guard = new Worker(entryPath('runner-guard'), {
@@ -82,7 +89,7 @@ async function runOne(start: RunnerStart): Promise<void> {
       experimentId: start.experimentId,
       ...(start.title !== undefined ? { title: start.title } : {}),
       ...(start.workRoot !== undefined ? { workRoot: start.workRoot } : {}),
-      hosts: reportingHosts(guard),
+      hosts: reportingHosts(guard, relayedHost),
       signal: controller.signal,
       sink: sinkFor(writer),
       onProgress: (progress) => send({ type: 'progress', progress }),
@@ -104,11 +111,18 @@ process.on('message', (message: ParentToRunner) => {
       if (started) throw new Error('runner: a runner process runs one experiment; it got a second start');
       started = true;
       runId = message.start.runId;
+      if (message.start.relayedUtility !== null) relayedHost = new RelayedHost(message.start.relayedUtility, (request) => send(request));
       void runOne(message.start);
       return;
     case 'cancel':
       controller.abort();
       send({ type: 'cancelling' });
+      return;
+    case 'actor-pid':
+    case 'actor-message':
+    case 'actor-exit':
+    case 'actor-killed':
+      relayedHost?.receive(message);
       return;
     default:
       assertNever(message, 'message from the runner\'s parent');

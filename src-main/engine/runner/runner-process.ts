@@ -1,11 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { PROCESS_EXEC_ARGV } from '../actors/hosts';
+import { PROCESS_EXEC_ARGV, type ActorHandle, type ActorHost } from '../actors/hosts';
 import { assertNever } from '../actors/protocol';
 import { entryPath } from '../entry-paths';
 import type { RunProgress, RunStatus } from '../run-model';
 import type { EventBatch } from '../trace/trace-event';
 import { killMarkedProcesses, killProcessTree } from './process-tree';
-import { RUN_MARKER_ENV, type ParentToRunner, type RunnerError, type RunnerStart, type RunnerToParent } from './runner-protocol';
+import { RUN_MARKER_ENV, type ParentToRunner, type RelayToActor, type RunnerError, type RunnerStart, type RunnerToParent } from './runner-protocol';
 
 /**
  * The parent's handle on a runner process (runner-entry.ts): forks it, relays its progress and live
@@ -21,7 +21,10 @@ import { RUN_MARKER_ENV, type ParentToRunner, type RunnerError, type RunnerStart
  *   the tree killed and the run ends `timed-out`;
  * - `ended` resolves exactly once, after the runner process has exited and a last sweep has killed
  *   whatever of its tree was left; it never rejects;
- * - the parent's death ends the runner too (its guard thread watches the parent pid).
+ * - the parent's death ends the runner too (its guard thread watches the parent pid);
+ * - with a `utilityHost`, utility actors are started here, on the runner's request, and relayed (see
+ *   RelayedHost): this process owns them, so a kill of the tree, the runner's end, however it ends, and
+ *   `ended` include them — `ended` resolves after they are gone too.
  */
 
 export type RunnerEnd =
@@ -33,7 +36,9 @@ export type RunnerEnd =
   | { readonly kind: 'killed'; readonly status: Extract<RunStatus, 'cancelled' | 'timed-out' | 'failed'>; readonly reason: string };
 
 export interface RunnerProcessOptions {
-  readonly start: Omit<RunnerStart, 'parentPid' | 'relayBatches'>;
+  readonly start: Omit<RunnerStart, 'parentPid' | 'relayBatches' | 'relayedUtility'>;
+  /** Starts the run's utility actors in this process (the Electron main process: utilityProcess); else the runner forks them. */
+  readonly utilityHost?: ActorHost;
   /** The trial wall limit the spec resolved to (limits.wallTimeMs). */
   readonly wallTimeMs: number;
   readonly onProgress?: (progress: RunProgress) => void;
@@ -48,6 +53,15 @@ export const CANCEL_CONFIRM_MS = 200;
 export const CANCEL_FINISH_MS = 1_000;
 /** Room for a trial's own teardown after its wall timer fired inside the runner. */
 export const WALL_GRACE_MS = 1_500;
+/** How long the runner's end waits for its relayed actors to be gone (a kill that hangs must not hold the run). */
+const RELAYED_KILL_WAIT_MS = 3_000;
+
+interface RelayedActor {
+  readonly handle: ActorHandle;
+  /** Resolves once the actor's exit has been passed on (after its last message). */
+  readonly exitSent: Promise<void>;
+  killing: Promise<void> | null;
+}
 
 export class RunnerProcess {
   readonly pid: number;
@@ -55,6 +69,7 @@ export class RunnerProcess {
   private readonly child: ChildProcess;
   private readonly marker: string;
   private readonly groups = new Set<number>();
+  private readonly relayed = new Map<number, RelayedActor>();
   private result: RunnerEnd | null = null;
   private wallTimer: NodeJS.Timeout | null = null;
   private cancelTimer: NodeJS.Timeout | null = null;
@@ -88,15 +103,16 @@ export class RunnerProcess {
         this.clearTimers();
         // Whatever of the tree outlived the runner (adopted by init by now) carries the run's marker.
         killMarkedProcesses(this.marker, this.groups);
+        // The relayed actors are this process's children: nobody is left to end them but us.
+        const relayedGone = this.endRelayed();
         const settle = (): void => {
           const stderr = this.stderrTail.trim().split('\n').slice(-3).join(' ');
-          resolve(
-            this.result ?? {
-              kind: 'killed',
-              status: 'failed',
-              reason: `the runner process ended unexpectedly (exit code ${code}, signal ${signal})${stderr ? `: ${stderr}` : ''}`,
-            },
-          );
+          const end: RunnerEnd = this.result ?? {
+            kind: 'killed',
+            status: 'failed',
+            reason: `the runner process ended unexpectedly (exit code ${code}, signal ${signal})${stderr ? `: ${stderr}` : ''}`,
+          };
+          void relayedGone.then(() => resolve(end));
         };
         // 'exit' can come before the runner's last messages ('done', 'failed') have been read; the
         // channel's 'disconnect' comes after them (bounded: a killed runner's channel just closes).
@@ -108,7 +124,10 @@ export class RunnerProcess {
         });
       });
     });
-    this.post({ type: 'start', start: { ...options.start, relayBatches: options.onBatch !== undefined, parentPid: process.pid } });
+    this.post({
+      type: 'start',
+      start: { ...options.start, relayBatches: options.onBatch !== undefined, parentPid: process.pid, relayedUtility: options.utilityHost?.mechanism ?? null },
+    });
   }
 
   /** Cancels the run (idempotent). */
@@ -128,6 +147,7 @@ export class RunnerProcess {
     this.result ??= { kind: 'killed', status, reason };
     this.clearTimers();
     killProcessTree(this.pid, { marker: this.marker, groups: this.groups });
+    void this.endRelayed();
   }
 
   private post(message: ParentToRunner): void {
@@ -165,9 +185,95 @@ export class RunnerProcess {
       case 'failed':
         this.result ??= { kind: 'failed', error: message.error };
         return;
+      case 'actor-start':
+      case 'actor-post':
+      case 'actor-kill':
+        this.onRelay(message);
+        return;
       default:
         assertNever(message, 'message from a runner process');
     }
+  }
+
+  private onRelay(message: RelayToActor): void {
+    switch (message.type) {
+      case 'actor-start':
+        this.startRelayed(message.id, message.init, message.options);
+        return;
+      case 'actor-post':
+        try {
+          this.relayed.get(message.id)?.handle.post(message.message);
+        } catch {
+          // the actor is ending; its exit is on its way to the runner
+        }
+        return;
+      case 'actor-kill':
+        this.killRelayed(message.id);
+        return;
+      default:
+        assertNever(message, 'relay request from a runner process');
+    }
+  }
+
+  private startRelayed(id: number, init: Extract<RelayToActor, { type: 'actor-start' }>['init'], options: { readonly memoryMb: number }): void {
+    const refuse = (error: string): void => this.post({ type: 'actor-exit', id, exit: { code: null, signal: null, error } });
+    const host = this.options.utilityHost;
+    if (!Number.isSafeInteger(id) || this.relayed.has(id)) return; // not a request this side ever answers twice
+    if (!host) return refuse('this runner has no utility host to relay to');
+    // A tree being killed starts nothing more; the runner is about to go.
+    if (this.exited || this.result?.kind === 'killed') return refuse('the run is ending: the utility actor was not started');
+    // A trial kills each of its actors as it ends, so no more than the spec's actors are ever held here.
+    const maxActors = this.options.start.validated.limits.maxActors;
+    if (this.relayed.size >= maxActors) return refuse(`the run already holds ${this.relayed.size} relayed utility actors, its limit (limits.maxActors is ${maxActors})`);
+    let pidSent = false;
+    let handle: ActorHandle;
+    const sendPid = (): void => {
+      if (pidSent || handle.pid === null) return;
+      pidSent = true;
+      this.post({ type: 'actor-pid', id, pid: handle.pid });
+    };
+    try {
+      handle = host.start(
+        init,
+        (message) => {
+          sendPid();
+          this.post({ type: 'actor-message', id, message });
+        },
+        options,
+      );
+    } catch (error) {
+      return refuse(`could not start the utility process: ${(error as Error).message}`);
+    }
+    sendPid();
+    // Registered before any kill: the exit is passed on before a kill's answer.
+    const exitSent = handle.exited.then((exit) => {
+      sendPid();
+      this.post({ type: 'actor-exit', id, exit });
+    });
+    this.relayed.set(id, { handle, exitSent, killing: null });
+  }
+
+  private killRelayed(id: number): void {
+    const actor = this.relayed.get(id);
+    if (!actor) return this.post({ type: 'actor-killed', id });
+    // A host whose kill throws (a process already gone) still answers: the exit is what the runner waits on.
+    actor.killing ??= Promise.resolve()
+      .then(() => actor.handle.kill())
+      .catch(() => undefined)
+      .then(() => actor.exitSent)
+      .then(() => {
+        this.relayed.delete(id);
+        this.post({ type: 'actor-killed', id });
+      });
+  }
+
+  /** Kills every relayed actor still known; resolves once they are gone (bounded). */
+  private endRelayed(): Promise<void> {
+    if (this.relayed.size === 0) return Promise.resolve();
+    const gone = Promise.all([...this.relayed.keys()].map((id) => (this.killRelayed(id), this.relayed.get(id)?.killing))).then(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, RELAYED_KILL_WAIT_MS)));
+    return Promise.race([gone, bound]).finally(() => clearTimeout(timer));
   }
 
   private onProgress(progress: RunProgress): void {

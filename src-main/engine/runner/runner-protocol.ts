@@ -1,3 +1,5 @@
+import type { ActorExit, ActorHostOptions } from '../actors/hosts';
+import type { ActorInit, ActorToRunner, RunnerToActor } from '../actors/protocol';
 import type { RunProgress, RunStatus } from '../run-model';
 import type { ValidatedSpec } from '../spec/validate';
 import type { EventBatch } from '../trace/trace-event';
@@ -23,12 +25,38 @@ export interface RunnerStart {
   readonly relayBatches: boolean;
   /** The parent's pid as the runner first saw it: the guard kills the runner when it changes. */
   readonly parentPid: number;
+  /**
+   * The mechanism of the utility host the parent starts utility actors on (relayed: the runner asks, the
+   * parent owns the actor); null: the runner forks utility actors itself and the run records the substitution.
+   */
+  readonly relayedUtility: string | null;
 }
+
+/**
+ * A relayed actor, seen from the parent: started on request, its messages relayed both ways as they are
+ * (structured clone over the runner's channel; an actor's events already come in batches), its exit
+ * reported once, killed on request (even after its exit: its children too) and whenever the runner ends.
+ * Every message names the actor by the id the runner gave it in 'actor-start'.
+ */
+export type RelayToActor =
+  | { readonly type: 'actor-start'; readonly id: number; readonly init: ActorInit; readonly options: ActorHostOptions }
+  | { readonly type: 'actor-post'; readonly id: number; readonly message: RunnerToActor }
+  | { readonly type: 'actor-kill'; readonly id: number };
+
+export type RelayFromActor =
+  /** The actor's pid, as soon as its host knows it. */
+  | { readonly type: 'actor-pid'; readonly id: number; readonly pid: number }
+  | { readonly type: 'actor-message'; readonly id: number; readonly message: ActorToRunner }
+  /** Sent once, after every message of the actor; also the answer to a start that failed. */
+  | { readonly type: 'actor-exit'; readonly id: number; readonly exit: ActorExit }
+  /** The answer to 'actor-kill': the actor and what it started are gone. */
+  | { readonly type: 'actor-killed'; readonly id: number };
 
 export type ParentToRunner =
   | { readonly type: 'start'; readonly start: RunnerStart }
   /** Abort the run; the runner answers 'cancelling' at once and then ends the run as cancelled. */
-  | { readonly type: 'cancel' };
+  | { readonly type: 'cancel' }
+  | RelayFromActor;
 
 export interface RunnerError {
   readonly name: string;
@@ -43,7 +71,8 @@ export type RunnerToParent =
   | { readonly type: 'cancelling' }
   /** The run is recorded and finished (the store is flushed and closed); the runner exits next. */
   | { readonly type: 'done'; readonly status: RunStatus }
-  | { readonly type: 'failed'; readonly error: RunnerError };
+  | { readonly type: 'failed'; readonly error: RunnerError }
+  | RelayToActor;
 
 export function toRunnerError(error: unknown): RunnerError {
   return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Error', message: String(error) };
