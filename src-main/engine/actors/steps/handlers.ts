@@ -207,7 +207,7 @@ export const STEP_HANDLERS: StepTable = {
     return (f) => {
       const value = valueOf(f);
       f.locals.set(name, value);
-      trace.emit('let', 'I', { name, value });
+      trace.emit('let', 'I', trace.isMuted ? undefined : { name, value });
       return undefined;
     };
   },
@@ -220,7 +220,8 @@ export const STEP_HANDLERS: StepTable = {
       const index = indexOf(f);
       return whenThere(own, vars.read(name, index), (value) => {
         f.locals.set(into, value);
-        trace.emit('read', 'I', index === undefined ? { var: name, value } : { var: name, index, value });
+        if (trace.isMuted) trace.emit('read', 'I');
+        else trace.emit('read', 'I', index === undefined ? { var: name, value } : { var: name, index, value });
       });
     };
   },
@@ -234,7 +235,8 @@ export const STEP_HANDLERS: StepTable = {
       const index = indexOf(f);
       const value = valueOf(f);
       return whenThere(own, vars.write(name, index, value), () => {
-        trace.emit('write', 'I', index === undefined ? { var: name, value } : { var: name, index, value });
+        if (trace.isMuted) trace.emit('write', 'I');
+        else trace.emit('write', 'I', index === undefined ? { var: name, value } : { var: name, index, value });
       });
     };
   },
@@ -246,7 +248,8 @@ export const STEP_HANDLERS: StepTable = {
     const { var: name, into } = step;
     const after = (f: Frame, index: unknown, delta: number, value: number): void => {
       if (into) f.locals.set(into, value);
-      trace.emit('add', 'I', index === undefined ? { var: name, delta, value } : { var: name, index, delta, value });
+      if (trace.isMuted) trace.emit('add', 'I');
+      else trace.emit('add', 'I', index === undefined ? { var: name, delta, value } : { var: name, index, delta, value });
     };
     return (f) => {
       const index = indexOf(f);
@@ -264,12 +267,16 @@ export const STEP_HANDLERS: StepTable = {
     const own = c.ownThread;
     const { prim, into } = step;
     const options = { blocking: step.blocking, timeoutMs: step.timeoutMs };
+    // The events' data never changes after it is emitted: one object each, made once.
+    const begin = { prim };
+    const ended = { prim, ok: true };
+    const failed = { prim, ok: false };
     const after = (f: Frame, ok: boolean): void => {
-      trace.emit('acquire', 'E', { prim, ok });
+      trace.emit('acquire', 'E', ok ? ended : failed);
       if (into) f.locals.set(into, ok);
     };
     return (f) => {
-      trace.emit('acquire', 'B', { prim });
+      trace.emit('acquire', 'B', begin);
       const got = prims.acquire(prim, options);
       if (own && !(got instanceof Promise)) {
         after(f, got);
@@ -282,15 +289,17 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const after = (): void => trace.emit('release', 'I', { prim });
+    const data = { prim };
+    const after = (): void => trace.emit('release', 'I', data);
     return () => whenThere(own, prims.release(prim), after);
   },
   wait: (step, c) => {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const { prim, into, timeoutMs } = step;
+    const begin = { prim };
     return (f) => {
-      trace.emit('wait', 'B', { prim });
+      trace.emit('wait', 'B', begin);
       return whenThere(own, prims.wait(prim, timeoutMs), (result) => {
         trace.emit('wait', 'E', result.index === undefined ? { prim, passed: result.passed } : { prim, passed: result.passed, index: result.index });
         if (into) f.locals.set(into, result.passed);
@@ -301,14 +310,16 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const after = (): void => trace.emit('set', 'I', { prim });
+    const data = { prim };
+    const after = (): void => trace.emit('set', 'I', data);
     return () => whenThere(own, prims.set(prim), after);
   },
   clear: (step, c) => {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const after = (): void => trace.emit('clear', 'I', { prim });
+    const data = { prim };
+    const after = (): void => trace.emit('clear', 'I', data);
     return () => whenThere(own, prims.clear(prim), after);
   },
   notify: (step, c) => {
@@ -317,7 +328,8 @@ export const STEP_HANDLERS: StepTable = {
     const prim = step.prim;
     const count = step.all ? Infinity : step.n ?? 1;
     const n = step.all ? 'all' : count;
-    const after = (): void => trace.emit('notify', 'I', { prim, n });
+    const data = { prim, n };
+    const after = (): void => trace.emit('notify', 'I', data);
     return () => whenThere(own, prims.notify(prim, count), after);
   },
   put: (step, c) => {
@@ -634,9 +646,9 @@ export const STEP_HANDLERS: StepTable = {
   },
   mark: (step, c) => {
     const { trace } = c.services;
-    const name = step.name;
+    const data = { name: step.name };
     return () => {
-      trace.emit('mark', 'I', { name }, true);
+      trace.emit('mark', 'I', data, true);
       return undefined;
     };
   },
@@ -684,10 +696,11 @@ export const STEP_HANDLERS: StepTable = {
     const { trace } = c.services;
     const body = c.sequence(step.steps);
     const name = step.name;
-    const end = (): void => trace.emit('section', 'E', { name }, true);
+    const data = { name };
+    const end = (): void => trace.emit('section', 'E', data, true);
     if (c.ownThread) {
       return (f) => {
-        trace.emit('section', 'B', { name }, true);
+        trace.emit('section', 'B', data, true);
         let pending: Promise<void> | undefined;
         try {
           pending = body(f);
@@ -706,7 +719,7 @@ export const STEP_HANDLERS: StepTable = {
       };
     }
     return async (f) => {
-      trace.emit('section', 'B', { name }, true);
+      trace.emit('section', 'B', data, true);
       try {
         await body(f);
       } finally {
