@@ -49,7 +49,25 @@ function ownThreadSequence(runs: readonly Run[]): Run {
       if (next !== undefined) await next;
     }
   };
+  if (count === 0) return () => undefined;
   if (count === 1) return runs[0]!;
+  // Short lists (a loop body, say) as straight-line code.
+  if (count === 2) {
+    const [first, second] = runs as [Run, Run];
+    return (f) => {
+      const pending = first(f);
+      return pending === undefined ? second(f) : rest(f, 1, pending);
+    };
+  }
+  if (count === 3) {
+    const [first, second, third] = runs as [Run, Run, Run];
+    return (f) => {
+      let pending = first(f);
+      if (pending !== undefined) return rest(f, 1, pending);
+      pending = second(f);
+      return pending === undefined ? third(f) : rest(f, 2, pending);
+    };
+  }
   return (f) => {
     for (let i = 0; i < count; i++) {
       const pending = runs[i]!(f);

@@ -150,15 +150,17 @@ function ownThreadRepeat(step: StepOf<'repeat'>, c: StepCompiler): Run {
       if (summary) trace.unmute();
       throw error;
     };
-    for (let i = 0; i < times; i++) {
-      let pending: Promise<void> | undefined;
-      try {
+    let i = 0;
+    let pending: Promise<void> | undefined;
+    try {
+      for (; i < times; i++) {
         pending = body(f);
-      } catch (error) {
-        return fail(error);
+        if (pending !== undefined) break;
       }
-      if (pending !== undefined) return rest(f, i + 1, pending).then(end, fail);
+    } catch (error) {
+      return fail(error);
     }
+    if (pending !== undefined) return rest(f, i + 1, pending).then(end, fail);
     end();
     return undefined;
   };
