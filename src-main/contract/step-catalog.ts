@@ -1,7 +1,10 @@
 /**
- * The step language as the composer's forms offer it: every op, grouped for the add-step menu, with
- * the fields a new step starts with and the optional fields it may take (each with a starting value).
- * Pure data, shared by the renderer and the tests that check it against the engine's schema.
+ * The step catalog: every op of the step language in one place, grouped for the composer's add-step
+ * menu, with the fields a new step starts with, the optional fields it may take (each with a starting
+ * value), what it does and the trace events it emits. Pure data, shared by the renderer, the spec
+ * reference (`docs/spec-language.md`'s step table is rendered from it by `renderStepTable`, and a test
+ * keeps the two equal), the tests that check it against the engine's schema, and the conformance
+ * suite that runs every op on every actor kind and checks its events against `trace`.
  */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -11,6 +14,14 @@ export interface OpShape {
   readonly fields: JsonObject;
   /** Fields that may be added later, with the value they start from. */
   readonly optional?: JsonObject;
+  /** What the step does, in one line. */
+  readonly does: string;
+  /**
+   * The events it emits, in order, with the op's own name: `B`egin and `E`nd of a span or an `I`nstant,
+   * each with the keys of its data (`key?` when only sometimes there, `…` when more keys may follow).
+   * Empty: the step emits nothing.
+   */
+  readonly trace: readonly string[];
 }
 
 const conn: Json = { ref: 'conn' };
@@ -20,95 +31,95 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
   {
     group: 'work',
     ops: {
-      compute: { fields: { iterations: 1_000_000 } },
-      sleep: { fields: { ms: 100 } },
-      block: { fields: { ms: 100 } },
-      generator_pingpong: { fields: { switches: 100_000 }, optional: { into: 'result' } },
+      compute: { fields: { iterations: 1_000_000 }, does: "CPU work on the actor's thread (an integer loop the optimizer cannot remove)", trace: ['B {iterations}', 'E {result}'] },
+      sleep: { fields: { ms: 100 }, does: 'waits yielding: other tasks of the loop run meanwhile', trace: ['B {ms}', 'E {}'] },
+      block: { fields: { ms: 100 }, does: "waits blocking the thread (for a task: the runner's whole loop)", trace: ['B {ms}', 'E {}'] },
+      generator_pingpong: { fields: { switches: 100_000 }, optional: { into: 'result' }, does: 'generator switching, timed as a whole', trace: ['B {switches}', 'E {switches, ms, perSecond}'] },
     },
   },
   {
     group: 'data',
     ops: {
-      let: { fields: { name: 'x', value: 0 } },
-      read: { fields: { var: '', into: 'value' }, optional: { index: 0 } },
-      write: { fields: { var: '', value: 0 }, optional: { index: 0 } },
-      add: { fields: { var: '', delta: 1 }, optional: { index: 0, into: 'value' } },
+      let: { fields: { name: 'x', value: 0 }, does: 'sets a local', trace: ['I {name, value}'] },
+      read: { fields: { var: '', into: 'value' }, optional: { index: 0 }, does: 'reads a shared or managed variable into a local', trace: ['I {var, index?, value}'] },
+      write: { fields: { var: '', value: 0 }, optional: { index: 0 }, does: 'writes a shared or managed variable (read-then-write is not atomic)', trace: ['I {var, index?, value}'] },
+      add: { fields: { var: '', delta: 1 }, optional: { index: 0, into: 'value' }, does: 'adds to a shared or managed variable atomically; `into` gets the new value', trace: ['I {var, index?, delta, value}'] },
     },
   },
   {
     group: 'sync',
     ops: {
-      acquire: { fields: { prim: '' }, optional: { blocking: false, timeoutMs: 1_000, into: 'ok' } },
-      release: { fields: { prim: '' } },
-      wait: { fields: { prim: '' }, optional: { timeoutMs: 1_000, into: 'passed' } },
-      set: { fields: { prim: '' } },
-      clear: { fields: { prim: '' } },
-      notify: { fields: { prim: '' }, optional: { n: 1, all: true } },
+      acquire: { fields: { prim: '' }, optional: { blocking: false, timeoutMs: 1_000, into: 'ok' }, does: "takes a lock or a semaphore (or a condition's lock); `into` gets whether it did", trace: ['B {prim}', 'E {prim, ok}'] },
+      release: { fields: { prim: '' }, does: "releases a lock or a semaphore (or a condition's lock)", trace: ['I {prim}'] },
+      wait: { fields: { prim: '' }, optional: { timeoutMs: 1_000, into: 'passed' }, does: 'waits on an event, a condition (its lock held) or a barrier; `into` gets whether it passed', trace: ['B {prim}', 'E {prim, passed, index?}'] },
+      set: { fields: { prim: '' }, does: 'sets an event', trace: ['I {prim}'] },
+      clear: { fields: { prim: '' }, does: 'clears an event', trace: ['I {prim}'] },
+      notify: { fields: { prim: '' }, optional: { n: 1, all: true }, does: 'wakes n (default 1) or all waiters of a condition (its lock held)', trace: ['I {prim, n}'] },
     },
   },
   {
     group: 'queues',
     ops: {
-      put: { fields: { queue: '', value: 0 }, optional: { priority: 0, blocking: false, timeoutMs: 1_000, into: 'ok' } },
-      get: { fields: { queue: '' }, optional: { blocking: false, timeoutMs: 1_000, into: 'item' } },
-      task_done: { fields: { queue: '' } },
+      put: { fields: { queue: '', value: 0 }, optional: { priority: 0, blocking: false, timeoutMs: 1_000, into: 'ok' }, does: 'puts an item in a queue; without `into`, a full queue fails the actor', trace: ['B {queue, value}', 'E {queue, ok}'] },
+      get: { fields: { queue: '' }, optional: { blocking: false, timeoutMs: 1_000, into: 'item' }, does: 'takes an item from a queue into `into`; without `into`, an empty queue fails the actor', trace: ['B {queue}', 'E {queue, ok, value?}'] },
+      task_done: { fields: { queue: '' }, does: 'marks one item of a joinable queue done', trace: ['I {queue}'] },
     },
   },
   {
     group: 'actors',
     ops: {
-      spawn: { fields: { actor: '' }, optional: { index: 0 } },
-      join: { fields: { actor: '' }, optional: { index: 0, timeoutMs: 1_000 } },
-      terminate: { fields: { actor: '' }, optional: { index: 0 } },
-      is_alive: { fields: { actor: '', into: 'alive' }, optional: { index: 0 } },
-      list_actors: { fields: { into: 'names' }, optional: { group: '' } },
+      spawn: { fields: { actor: '' }, optional: { index: 0 }, does: 'starts the instances of a group declared with `autostart: false` (or one, by index)', trace: ['B {actor}', 'E {actor, names}'] },
+      join: { fields: { actor: '' }, optional: { queue: '', index: 0, timeoutMs: 1_000 }, does: 'waits for a group (or one instance) to end, or for every item of a queue to be done (`queue` instead of `actor`)', trace: ['B {actor?, queue?}', 'E {actor?, queue?, ok}'] },
+      terminate: { fields: { actor: '' }, optional: { index: 0 }, does: 'ends a group (or one instance) from outside', trace: ['I {actor, index}'] },
+      is_alive: { fields: { actor: '', into: 'alive' }, optional: { index: 0 }, does: 'whether a group (or one instance) still runs', trace: ['I {actor, alive}'] },
+      list_actors: { fields: { into: 'names' }, optional: { group: '' }, does: 'names of the running instances (of one group)', trace: ['I {names}'] },
     },
   },
   {
     group: 'pools',
     ops: {
-      submit: { fields: { pool: '', function: '' }, optional: { arg: 0, callback: '', into: 'future' } },
-      result: { fields: { future: { ref: 'future' } }, optional: { timeoutMs: 1_000, into: 'value' } },
-      map: { fields: { pool: '', function: '', args: [1, 2, 3] }, optional: { into: 'values' } },
-      shutdown: { fields: { pool: '' }, optional: { wait: true } },
-      return: { fields: {}, optional: { value: 0 } },
+      submit: { fields: { pool: '', function: '' }, optional: { arg: 0, callback: '', into: 'future' }, does: "submits a function call to a pool; `into` gets its future; `callback` runs on the pool's callback lane", trace: ['B {pool, function, arg}', 'E {pool, future}'] },
+      result: { fields: { future: { ref: 'future' } }, optional: { timeoutMs: 1_000, into: 'value' }, does: "waits for a future's value", trace: ['B {future}', 'E {future, value}'] },
+      map: { fields: { pool: '', function: '', args: [1, 2, 3] }, optional: { into: 'values' }, does: "runs a function on each argument in a pool; the values in the arguments' order", trace: ['B {pool, function, count}', 'E {pool, values}'] },
+      shutdown: { fields: { pool: '' }, optional: { wait: true }, does: 'shuts a pool down (waiting for its tasks by default)', trace: ['B {pool}', 'E {pool}'] },
+      return: { fields: {}, optional: { value: 0 }, does: "ends a function with its value (inside a pool's function only)", trace: [] },
     },
   },
   {
     group: 'files',
     ops: {
-      file_append: { fields: { path: 'out.txt', text: 'line\n' } },
-      file_write: { fields: { path: 'out.txt', text: '' } },
-      file_read: { fields: { path: 'out.txt', into: 'text' } },
-      os_child: { fields: { mode: 'exit', into: 'pid' }, optional: { ms: 100 } },
-      proc_state: { fields: { pid: { ref: 'pid' }, into: 'state' } },
+      file_append: { fields: { path: 'out.txt', text: 'line\n' }, does: "appends text to a file in the run's folder", trace: ['I {path, bytes}'] },
+      file_write: { fields: { path: 'out.txt', text: '' }, does: "replaces a file in the run's folder whole", trace: ['I {path, bytes}'] },
+      file_read: { fields: { path: 'out.txt', into: 'text' }, does: "reads a file of the run's folder (at most 16 MiB)", trace: ['I {path, bytes}'] },
+      os_child: { fields: { mode: 'exit', into: 'pid' }, optional: { ms: 100 }, does: 'starts an OS child of a process actor that exits or sleeps (zombies, orphans)', trace: ['I {mode, pid}'] },
+      proc_state: { fields: { pid: { ref: 'pid' }, into: 'state' }, does: "a process's state in /proc", trace: ['I {pid, state, …}'] },
     },
   },
   {
     group: 'network',
     ops: {
-      connect: { fields: { server: '', into: 'conn' }, optional: { timeoutMs: 5_000 } },
-      send: { fields: { conn, data: 'hello\n' }, optional: { all: true } },
-      recv: { fields: { conn, into: 'reply' }, optional: { until: '\n', bytes: 1, message: true, timeoutMs: 5_000 } },
-      close: { fields: { conn } },
-      sendto: { fields: { server: '', data: 'hello' } },
-      recvfrom: { fields: { into: 'datagram' }, optional: { timeoutMs: 5_000 } },
-      http_get: { fields: { server: '', into: 'response' }, optional: { path: '/' } },
-      load: { fields: { server: '', connections: 10 }, optional: { durationMs: 1_000, requests: 1_000, messageBytes: 64, ratePerConnection: 10, threads: 1, into: 'report' } },
-      send_file: { fields: { server: '', mb: 1 }, optional: { chunkBytes: 65_536, into: 'result' } },
-      sticky_demo: { fields: { mode: 'naive', into: 'result' } },
+      connect: { fields: { server: '', into: 'conn' }, optional: { timeoutMs: 5_000 }, does: "opens a TCP connection to one of the run's servers", trace: ['B {server}', 'E {server, conn}'] },
+      send: { fields: { conn, data: 'hello\n' }, optional: { all: true }, does: 'sends data on a connection (`all`: until all is sent)', trace: ['B {conn, bytes, all}', 'E {conn, …}'] },
+      recv: { fields: { conn, into: 'reply' }, optional: { until: '\n', bytes: 1, message: true, timeoutMs: 5_000 }, does: 'receives `bytes`, up to `until`, or one `message`, into a local', trace: ['B {conn}', 'E {conn, bytes, data}'] },
+      close: { fields: { conn }, does: 'closes a connection', trace: ['I {conn}'] },
+      sendto: { fields: { server: '', data: 'hello' }, does: 'sends a UDP datagram to a server', trace: ['I {server, bytes}'] },
+      recvfrom: { fields: { into: 'datagram' }, optional: { timeoutMs: 5_000 }, does: 'receives a UDP datagram', trace: ['B {}', 'E {bytes, from}'] },
+      http_get: { fields: { server: '', into: 'response' }, optional: { path: '/' }, does: 'an HTTP GET to a server; `into` gets status, charset and text', trace: ['B {server, path}', 'E {status, charset}'] },
+      load: { fields: { server: '', connections: 10 }, optional: { durationMs: 1_000, requests: 1_000, messageBytes: 64, ratePerConnection: 10, threads: 1, into: 'report' }, does: 'the load generator: closed loop, or open loop at a fixed rate (latency from the scheduled time)', trace: ['B {server, connections}', 'E {…}'] },
+      send_file: { fields: { server: '', mb: 1 }, optional: { chunkBytes: 65_536, into: 'result' }, does: 'sends a file of `mb` to a file-receive server, checked with SHA-256', trace: ['B {server, mb}', 'E {…}'] },
+      sticky_demo: { fields: { mode: 'naive', into: 'result' }, does: 'the sticky-packet demonstration', trace: ['B {mode}', 'E {…}'] },
     },
   },
   {
     group: 'flow',
     ops: {
-      repeat: { fields: { times: 10, steps: [] }, optional: { trace: 'summary' } },
-      if: { fields: { cond: { compare: [{ ref: 'x' }, '==', 0] }, then: [] }, optional: { else: [] } },
-      section: { fields: { name: 'critical', steps: [] } },
-      log: { fields: { message: '' }, optional: { values: {} } },
-      record: { fields: { name: 'result', value: { ref: 'x' } } },
-      mark: { fields: { name: 'here' } },
-      fail: { fields: { message: 'stopped on purpose' } },
+      repeat: { fields: { times: 10, steps: [] }, optional: { trace: 'summary' }, does: 'runs its steps `times` times; `trace: "summary"` (default past 10,000) records the loop as one span', trace: ['B {times, trace}', 'E {times}'] },
+      if: { fields: { cond: { compare: [{ ref: 'x' }, '==', 0] }, then: [] }, optional: { else: [] }, does: 'runs `then` or `else` as the condition holds', trace: ['I {taken}'] },
+      section: { fields: { name: 'critical', steps: [] }, does: 'runs its steps as a named section: `section.<name>.max` counts actors inside at once', trace: ['B {name}', 'E {name}'] },
+      log: { fields: { message: '' }, optional: { values: {} }, does: 'logs a message, `{key}` replaced by `values` (traced inside a summary repeat too)', trace: ['I {message}'] },
+      record: { fields: { name: 'result', value: { ref: 'x' } }, does: 'records a value: records feed claims (traced inside a summary repeat too)', trace: ['I {name, value}'] },
+      mark: { fields: { name: 'here' }, does: 'marks a moment on the timeline (traced inside a summary repeat too)', trace: ['I {name}'] },
+      fail: { fields: { message: 'stopped on purpose' }, does: 'fails the actor with the message', trace: [] },
     },
   },
 ];
@@ -116,3 +127,40 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
 
 /** Fields every step may carry, whatever its op. */
 export const STEP_COMMON_OPTIONAL: JsonObject = { label: '' };
+
+/** Every op with its shape, in the menu's order. */
+export function catalogOps(): (readonly [string, OpShape])[] {
+  return STEP_GROUPS.flatMap((group) => Object.entries(group.ops));
+}
+
+/** One event a step emits, as its `trace` line says: phase, the keys always there, the keys sometimes there, and whether more may follow. */
+export interface TraceLine {
+  readonly ph: 'B' | 'E' | 'I';
+  readonly keys: readonly string[];
+  readonly optionalKeys: readonly string[];
+  readonly open: boolean;
+}
+
+export function parseTraceLine(line: string): TraceLine {
+  const match = /^([BEI]) \{(.*)\}$/.exec(line);
+  if (!match) throw new Error(`a trace line is "B|E|I {key, key?, …}", got ${JSON.stringify(line)}`);
+  const parts = match[2]!.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  return {
+    ph: match[1] as TraceLine['ph'],
+    keys: parts.filter((part) => part !== '…' && !part.endsWith('?')),
+    optionalKeys: parts.filter((part) => part.endsWith('?')).map((part) => part.slice(0, -1)),
+    open: parts.includes('…'),
+  };
+}
+
+/** The step table of `docs/spec-language.md`, rendered from the catalog (a test keeps the document equal to it). */
+export function renderStepTable(): string {
+  const rows = STEP_GROUPS.flatMap((group) =>
+    Object.entries(group.ops).map(([op, shape]) => {
+      const fields = [...Object.keys(shape.fields), ...Object.keys(shape.optional ?? {}).map((key) => `${key}?`)];
+      const trace = shape.trace.length === 0 ? 'nothing' : shape.trace.map((line) => `\`${line}\``).join(' ');
+      return `| ${group.group} | \`${op} {${fields.join(', ')}}\` | ${shape.does.replace(/\|/g, '\\|')} | ${trace} |`;
+    }),
+  );
+  return ['| group | step | does | traces |', '|---|---|---|---|', ...rows].join('\n');
+}

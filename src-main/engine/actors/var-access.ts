@@ -1,7 +1,6 @@
 import type { SharedLayout } from '../sync/shared-layout';
 import type { BrokerRequest } from './protocol';
 import { ActorFailure, type VarOps } from './interpreter';
-import { ownValue } from '../spec/own-names';
 
 /**
  * Variables as an actor sees them. Shared variables are 32-bit words: the run's SharedArrayBuffer
@@ -11,15 +10,20 @@ import { ownValue } from '../spec/own-names';
  * a write is not.
  */
 export class WordVars implements VarOps {
+  /** Variables by name, in a Map: only declared names are found (no key of Object.prototype), and fast. */
+  private readonly slots: ReadonlyMap<string, SharedLayout['vars'][string]>;
+
   constructor(
     private readonly words: Int32Array,
-    private readonly layout: SharedLayout,
+    layout: SharedLayout,
     private readonly call: (request: BrokerRequest) => Promise<unknown>,
-  ) {}
+  ) {
+    this.slots = new Map(Object.entries(layout.vars));
+  }
 
   private at(name: string, index: unknown): number | null {
     // Own properties only: a name such as `constructor` must not reach Object.prototype and alias word 0.
-    const slot = ownValue(this.layout.vars, name);
+    const slot = this.slots.get(name);
     if (!slot) return null;
     if (!slot.array) {
       if (index !== undefined) throw new ActorFailure(`${name} is a single value, not an array`);

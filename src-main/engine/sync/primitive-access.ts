@@ -7,6 +7,7 @@ import {
   eventWait,
   mutexAcquire,
   mutexRelease,
+  mutexTryAcquire,
   PrimitiveError,
   rlockAcquire,
   rlockRelease,
@@ -17,7 +18,6 @@ import {
 import { ACTOR_WAIT_SEQ, ACTOR_WAITING_ON, actorWord, type PrimSlot, type SharedLayout } from './shared-layout';
 import { deadlineFrom, runAwaiting, runBlocking } from './drivers';
 import { andThen, type Maybe } from './maybe';
-import { ownValue } from '../spec/own-names';
 
 /**
  * One actor's handle on the shared primitives: it names primitives, keeps the wait table that the
@@ -34,6 +34,8 @@ export interface AcquireOptions {
 
 export class PrimitiveAccess {
   private readonly owner: number;
+  /** Primitives by name, in a Map: only declared names are found (no key of Object.prototype), and fast. */
+  private readonly slots: ReadonlyMap<string, PrimSlot>;
 
   constructor(
     private readonly memory: Int32Array,
@@ -45,10 +47,11 @@ export class PrimitiveAccess {
     private readonly isAborted: () => boolean = () => false,
   ) {
     this.owner = actorId + 1;
+    this.slots = new Map(Object.entries(layout.primByName));
   }
 
   slot(name: string): PrimSlot {
-    const slot = ownValue(this.layout.primByName, name);
+    const slot = this.slots.get(name);
     if (!slot) throw new PrimitiveError(`no primitive named ${name}`);
     return slot;
   }
@@ -77,6 +80,8 @@ export class PrimitiveAccess {
     const named = this.slot(name);
     // A condition is acquired and released through its lock, as Python's Condition is.
     const slot = named.type === 'condition' ? this.layout.prims[named.lockId!]! : named;
+    // A free mutex is taken at once, without the operation's generator and wait hooks (the common case).
+    if (slot.type === 'mutex' && mutexTryAcquire(this.memory, slot, this.owner)) return true;
     const deadline = deadlineFrom(options.timeoutMs, options.blocking ?? true);
     switch (slot.type) {
       case 'mutex':

@@ -38,6 +38,13 @@ const BARRIER_COUNT_BITS = 16;
 const BARRIER_COUNT_MASK = (1 << BARRIER_COUNT_BITS) - 1;
 
 /** A futex mutex (three states: free, locked, locked with waiters). `owner` is actorId + 1. */
+/** The uncontended path of mutexAcquire alone: takes a free mutex at once, allocating nothing; false when it is held. */
+export function mutexTryAcquire(m: Int32Array, p: PrimSlot, owner: number): boolean {
+  if (Atomics.compareExchange(m, p.offset + STATE, 0, 1) !== 0) return false;
+  Atomics.store(m, p.offset + OWNER, owner);
+  return true;
+}
+
 export function* mutexAcquire(m: Int32Array, p: PrimSlot, owner: number, deadline: number): SyncOp<boolean> {
   const state = p.offset + STATE;
   let c = Atomics.compareExchange(m, state, 0, 1);

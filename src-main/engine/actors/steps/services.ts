@@ -1,0 +1,48 @@
+import type { ActorKind } from '../../run-model';
+import type { TraceBuffer } from '../../trace/trace-buffer';
+import type { Maybe } from '../../sync/maybe';
+import type { BrokerRequest } from '../protocol';
+import type { NetClients } from '../net-clients';
+
+export interface ActorSelf {
+  readonly id: number;
+  readonly name: string;
+  readonly group: string;
+  readonly index: number;
+  readonly kind: ActorKind;
+  readonly pid: number;
+  readonly ppid: number;
+  readonly threadId: number;
+}
+
+/** Primitive operations as the host provides them: shared memory for threads and tasks, the broker for processes. */
+export interface PrimitiveOps {
+  acquire(name: string, options: { blocking?: boolean | undefined; timeoutMs?: number | undefined }): Maybe<boolean>;
+  release(name: string): void | Promise<void>;
+  wait(name: string, timeoutMs?: number): Maybe<{ passed: boolean; index?: number }>;
+  set(name: string): void | Promise<void>;
+  clear(name: string): void | Promise<void>;
+  notify(name: string, count: number): void | Promise<void>;
+}
+
+/** Shared variables as the host sees them: shared words, a private copy, or the runner's managed store. */
+export interface VarOps {
+  read(name: string, index: unknown): unknown;
+  write(name: string, index: unknown, value: unknown): void | Promise<void>;
+  add(name: string, index: unknown, delta: number): number | Promise<number>;
+}
+
+export interface ActorServices {
+  readonly self: ActorSelf;
+  readonly trace: TraceBuffer;
+  readonly prims: PrimitiveOps;
+  readonly vars: VarOps;
+  readonly workDir: string;
+  call(request: BrokerRequest): Promise<unknown>;
+  /** Blocks the actor's thread (for a task: the whole event loop) for `ms`. */
+  block(ms: number): void;
+  /** Yields the thread for `ms`: other tasks of the same loop run meanwhile. */
+  sleep(ms: number): Promise<void>;
+  /** Clients of the trial's servers. */
+  readonly net: NetClients;
+}
