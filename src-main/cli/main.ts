@@ -2,14 +2,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import type { RunFilter, RunRecord, RunStatus } from '../engine/run-model';
-import { RUN_STATUSES } from '../engine/run-model';
+import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeName } from '../engine/run-model';
+import { listRuntimes } from '../engine/runtimes/cpython-runtime';
 import { appVersion } from '../engine/entry-paths';
 import { specJsonSchema } from '../engine/spec/spec-schema';
 import { formatIssues } from '../engine/spec/validate';
 import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
 import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
-import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, progressLine, runJson, type CheckRow } from './format';
+import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, formatRuntimes, progressLine, runJson, type CheckRow } from './format';
 
 /**
  * `conlab`: the lab on the command line. Exit codes: 0 ok, 1 a run failed or a claim failed,
@@ -144,10 +145,23 @@ export function buildProgram(): Command {
     .option('--max-wall-ms <ms>', 'cap on a trial\'s wall time', parseCount('--max-wall-ms', 1, 86_400_000))
     .option('--max-memory-mb <mb>', 'heap cap per thread or process actor', parseCount('--max-memory-mb', 16, 65_536))
     .option('--max-events <n>', 'trace events kept per trial', parseCount('--max-events', 0, 100_000_000))
+    .addOption(new Option('--runtime <name>', 'where the actors run: the Node engine or CPython (see `conlab runtimes`)').choices([...RUNTIME_NAMES]).default('node'))
     .action(
       async (
         target: string,
-        opts: { set: Record<string, string>; repeat: number; warmup: number; title?: string; json?: boolean; lang?: string; maxActors?: number; maxWallMs?: number; maxMemoryMb?: number; maxEvents?: number },
+        opts: {
+          set: Record<string, string>;
+          repeat: number;
+          warmup: number;
+          title?: string;
+          json?: boolean;
+          lang?: string;
+          maxActors?: number;
+          maxWallMs?: number;
+          maxMemoryMb?: number;
+          maxEvents?: number;
+          runtime: RuntimeName;
+        },
       ) => {
         const lang = opts.lang ? parseLang(opts.lang) : defaultLang();
         const caps: Record<string, number> = {};
@@ -177,6 +191,7 @@ export function buildProgram(): Command {
                 repeat: opts.repeat,
                 warmup: opts.warmup,
                 ...(opts.title ? { title: opts.title } : {}),
+                runtime: opts.runtime,
                 signal: controller.signal,
                 onProgress: (progress) => {
                   if (live) process.stderr.write(`\r\x1b[2K${progressLine(progress)}`);
@@ -192,6 +207,15 @@ export function buildProgram(): Command {
         }
       },
     );
+
+  program
+    .command('runtimes')
+    .description('list the runtimes a run may use here (Node, and CPython as CONLAB_PYTHON, python3, python)')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const rows = listRuntimes(); // needs no database
+      print(opts.json ? JSON.stringify(rows, null, 2) : formatRuntimes(rows));
+    });
 
   program
     .command('check')

@@ -36,17 +36,20 @@ function sinkFor(writer: RunWriter): RunSink {
   };
 }
 
+/** Tells the parent (and the guard) about a process group the run started: it dies with the run's tree. */
+function reportGroup(guard: Worker, pid: number): void {
+  actorGroups.add(pid);
+  guard.postMessage({ type: 'actor-group', pid } satisfies GuardMessage);
+  send({ type: 'actor-started', pid });
+}
+
 /** Hosts that tell the parent (and the guard) about every actor process group they start. */
 function reportingHosts(guard: Worker): ActorHosts {
   const wrap = (host: ActorHost): ActorHost => ({
     mechanism: host.mechanism,
     start(init, onMessage, options) {
       const handle = host.start(init, onMessage, options);
-      if (handle.pid !== null && handle.pid !== process.pid) {
-        actorGroups.add(handle.pid);
-        guard.postMessage({ type: 'actor-group', pid: handle.pid } satisfies GuardMessage);
-        send({ type: 'actor-started', pid: handle.pid });
-      }
+      if (handle.pid !== null && handle.pid !== process.pid) reportGroup(guard, handle.pid);
       return handle;
     },
   });
@@ -77,6 +80,8 @@ async function runOne(start: RunnerStart): Promise<void> {
       ...(start.title !== undefined ? { title: start.title } : {}),
       ...(start.workRoot !== undefined ? { workRoot: start.workRoot } : {}),
       hosts: reportingHosts(guard),
+      ...(start.runtime ? { runtime: start.runtime } : {}),
+      onProcessGroup: (pid) => reportGroup(guard, pid),
       signal: controller.signal,
       sink: sinkFor(writer),
       onProgress: (progress) => send({ type: 'progress', progress }),

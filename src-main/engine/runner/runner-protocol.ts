@@ -1,4 +1,4 @@
-import type { RunProgress, RunStatus } from '../run-model';
+import type { RunProgress, RunStatus, RuntimeName } from '../run-model';
 import type { ValidatedSpec } from '../spec/validate';
 import type { EventBatch } from '../trace/trace-event';
 
@@ -23,6 +23,8 @@ export interface RunnerStart {
   readonly relayBatches: boolean;
   /** The parent's pid as the runner first saw it: the guard kills the runner when it changes. */
   readonly parentPid: number;
+  /** Where the actors run (absent: the Node engine). */
+  readonly runtime?: RuntimeName;
 }
 
 export type ParentToRunner =
