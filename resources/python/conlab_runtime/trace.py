@@ -24,6 +24,9 @@ class TraceBuffer:
         self.dropped = 0
         self.mute_depth = 0
         self.closed = False
+        # Lines that go out with the next batch, not on their own: a thread that wrote at once when it
+        # starts would hand the GIL back to its starter (a write releases it) before its first step.
+        self.with_next_flush = []
         # A stopped actor's buffer is flushed by whoever stops it: another thread, or a signal handler
         # on the actor's own thread (hence re-entrant).
         self.lock = threading.RLock()
@@ -54,6 +57,10 @@ class TraceBuffer:
             self.flush()
 
     def flush(self):
+        with self.lock:
+            lines, self.with_next_flush = self.with_next_flush, []
+        for line in lines:
+            self.output.send(line)
         with self.lock:
             rows = self.rows
             if not rows:

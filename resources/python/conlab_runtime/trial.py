@@ -308,7 +308,7 @@ class Trial:
 
     def announce(self, instance, trace, pid, ppid, thread_id):
         trace.emit("actor", "B", {"kind": instance.kind, "pid": pid, "ppid": ppid, "threadId": thread_id})
-        self.output.send({"type": "started", "actor": instance.name, "pid": pid, "ppid": ppid, "threadId": thread_id, "t": trace.now()})
+        trace.with_next_flush.append({"type": "started", "actor": instance.name, "pid": pid, "ppid": ppid, "threadId": thread_id, "t": trace.now()})
 
     def report_done(self, instance, trace, error):
         if not trace.closed:
