@@ -44,8 +44,8 @@ export interface RunEnvironment {
 }
 
 /** The language runtime of a run: `node` is the engine itself; `cpython` runs the same specs on CPython. */
-export type RuntimeName = 'node' | 'cpython';
-export const RUNTIME_NAMES: readonly RuntimeName[] = ['node', 'cpython'];
+export const RUNTIME_NAMES = ['node', 'cpython'] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 export interface RuntimeInfo {
   readonly name: RuntimeName;

@@ -91,8 +91,16 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
       expect(new Set(threads.map((a) => a.threadId)).has(main.threadId)).toBe(false);
       const verdicts = Object.fromEntries(run.claims.map((c) => [c.id, c.status]));
       expect(verdicts).toMatchObject({ 'updates-lost': 'holds', 'lock-exact': 'holds', 'serial-exact': 'holds' });
-      // The events are stored like any run's.
+      // The events are stored like any run's, and the run log carries the runtime to another history.
       expect(service.getRun(run.id).trials[0]!.eventCount).toBe(trial.eventCount);
+      const log = service.exportRun(run.id, 'json');
+      const other = LabService.open({ dbPath: join(dir, 'other.db') });
+      try {
+        expect(other.importRunLog(log.data).result).toBe('inserted');
+        expect(other.getRun(run.id).environment.runtime).toEqual(run.environment.runtime);
+      } finally {
+        await other.close();
+      }
     } finally {
       await service.close();
     }
