@@ -256,6 +256,7 @@ class Trial:
         self.daemons_stopped = False
         self.executor = ThreadPoolExecutor(max_workers=256, thread_name_prefix="conlab-wait")
         self.loop = None
+        self.loop_thread = None
         self.pid = os.getpid()
         self.thread_id = threading.get_native_id()
 
@@ -291,7 +292,15 @@ class Trial:
         self.output.send({"type": "requested", "actor": instance.name, "t": self.now()})
         try:
             if instance.kind in LOOP_ACTORS:
-                instance.task = self.loop.create_task(self.run_on_loop(instance))
+                if threading.get_ident() == self.loop_thread:
+                    instance.task = self.loop.create_task(self.run_on_loop(instance))
+                else:
+                    # A thread started a task: asyncio's loop is not thread-safe, so the loop creates it.
+                    def create(target=instance):
+                        if target.stop_reason is None:
+                            target.task = self.loop.create_task(self.run_on_loop(target))
+
+                    self.loop.call_soon_threadsafe(create)
             elif instance.kind == "thread":
                 threading.Thread(target=self.run_thread, args=(instance,), name=instance.name, daemon=True).start()
             elif instance.kind == "process":
@@ -448,6 +457,7 @@ class Trial:
 
     async def run(self):
         self.loop = asyncio.get_running_loop()
+        self.loop_thread = threading.get_ident()
         for instance in self.instances:
             if instance.kind == "main":
                 self.start(instance)
