@@ -227,4 +227,24 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
       await service.close();
     }
   });
+  test('the first actor to fail ends the CPython trial as failed, with its message, from a thread or a forked process', async () => {
+    const failing = (kind: 'thread' | 'process'): AuthoredSpec => ({
+      version: 1,
+      actors: [
+        { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'bad' }, { op: 'join', actor: 'bad' }, { op: 'sleep', ms: 60_000 }] },
+        { name: 'bad', kind, autostart: false, program: [{ op: 'mark', name: 'before' }, { op: 'fail', message: `broken ${kind}` }] },
+      ],
+    });
+    for (const kind of ['thread', 'process'] as const) {
+      const { trial, events } = await runSpec(failing(kind), { runtime: 'cpython' });
+      expect(trial.status).toBe('failed');
+      expect(trial.error).toBe(`bad failed: broken ${kind}`);
+      const bad = trial.actors.find((a) => a.name === 'bad')!;
+      expect([bad.exit, bad.error]).toEqual(['failed', `broken ${kind}`]);
+      expect(select(events, { actor: 'bad' }).map((e) => `${e.op}:${e.ph}`)).toEqual(['actor:B', 'mark:I', 'actor:E']);
+      // main was stopped in its minute-long sleep, not awaited.
+      expect(trial.actors.find((a) => a.name === 'main')!.exit).toBe('cancelled');
+      expect(trial.wallMs).toBeLessThan(30_000);
+    }
+  });
 });

@@ -165,6 +165,7 @@ class Instance:
         self.trace = None
         self.task = None
         self.process = None
+        self.errors = None
 
     def facts(self, pid, ppid, thread_id):
         return {"id": self.id, "name": self.name, "group": self.group, "index": self.index, "kind": self.kind, "pid": pid, "ppid": ppid, "threadId": thread_id}
@@ -365,14 +366,17 @@ class Trial:
         self.end_instance(instance, "completed" if error is None else "failed", error)
 
     def start_process(self, instance):
+        # The child's failure message comes back on a pipe of its own (its stdout lines go to the host).
+        instance.errors, child_errors = self.context.Pipe(duplex=False)
         process = self.context.Process(
             target=process_main,
             args=(instance.spec, instance.name, instance.id, instance.group, instance.index, self.trial_index, self.origin_ns, self.budget,
-                  self.output.lock, self.vars.values, self.prims, os.getpid()),
+                  self.output.lock, self.vars.values, self.prims, os.getpid(), child_errors),
             name=instance.name,
             daemon=False,
         )
         process.start()
+        child_errors.close()
         instance.process = process
         threading.Thread(target=self.watch_process, args=(instance,), name="watch-" + instance.name, daemon=True).start()
 
@@ -385,7 +389,13 @@ class Trial:
         elif code == 0:
             self.end_instance(instance, "completed", None)
         elif code == 3:
-            self.end_instance(instance, "failed", "its program failed (see its last events)")
+            message = "its program failed"
+            try:
+                if instance.errors.poll():
+                    message = instance.errors.recv()
+            except (EOFError, OSError):
+                pass
+            self.end_instance(instance, "failed", message)
         else:
             self.end_instance(instance, "failed", "%s exited before finishing its program (exit code %s)" % (instance.name, code))
 
@@ -494,7 +504,7 @@ class Trial:
         }
 
 
-def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_lock, shared_values, prims, orchestrator_pid):
+def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_lock, shared_values, prims, orchestrator_pid, errors):
     """A process actor's life in its own interpreter process (forked or spawned)."""
     from .output import Output
     from .watchdog import watch_parent
@@ -543,4 +553,6 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
     trace.emit("actor", "E", {"ok": True} if error is None else {"ok": False, "error": error})
     trace.flush()
     output.send({"type": "done", "actor": name, "ok": error is None, "error": error, "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
+    if error is not None:
+        errors.send(error)
     os._exit(0 if error is None else 3)
