@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -10,6 +10,8 @@ import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engin
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
 import { commandLine, pollUntil } from '../engine/helpers/procfs';
+import { LabService } from '../../src-main/service/lab-service';
+import { leftAfter, startCli } from '../trust/runner-process-helpers';
 
 /**
  * Nothing of a CPython trial outlives it: cancel kills the interpreter's whole process group (its
@@ -83,6 +85,30 @@ describe.skipIf(!python)(`CPython lifetime${skipReason}`, () => {
       } catch {
         // the group is gone
       }
+    }
+  });
+  test('a CLI killed during a CPython run takes the interpreter and its forked actor with it; the run is marked interrupted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conlab-cpython-kill-'));
+    const specFile = join(dir, 'spec.json');
+    writeFileSync(specFile, JSON.stringify(lingering));
+    const db = join(dir, 'history.db');
+    const marker = `CONLAB_TEST_MARK=${randomUUID()}`;
+    const cli = startCli(['--db', db, 'run', specFile, '--runtime', 'cpython'], marker);
+    try {
+      expect(await pollUntil(() => runtimeProcesses(marker).length >= 2, 20_000)).toBe(true);
+      cli.child.kill('SIGKILL');
+      await cli.exited;
+      expect(await leftAfter(marker, 5_000)).toEqual([]);
+    } finally {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+    }
+    expect(existsSync(db)).toBe(true);
+    const service = LabService.open({ dbPath: db });
+    try {
+      const [summary] = service.listRuns();
+      expect(summary?.status).toBe('interrupted');
+    } finally {
+      await service.close();
     }
   });
 });
