@@ -176,6 +176,18 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
             { op: 'record', name: 'alive', value: { ref: 'alive' } },
           ],
         },
+        {
+          name: 'forked',
+          kind: 'process',
+          program: [
+            { op: 'wait', prim: 'ready' },
+            { op: 'acquire', prim: 'seats' },
+            { op: 'add', var: 'total', delta: 100 },
+            { op: 'release', prim: 'seats' },
+            { op: 'sleep', ms: 1 },
+            { op: 'mark', name: 'forked-done' },
+          ],
+        },
       ],
     };
     const kinds = async (runtime: 'node' | 'cpython'): Promise<Record<string, string[]>> => {
@@ -183,7 +195,7 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
       expect(ran.trial.status).toBe('ok');
       expect(ran.trial.records).toEqual({ total: [12], alive: [false] });
       const byActor: Record<string, string[]> = {};
-      for (const actor of ['main', 'worker', 'helper']) byActor[actor] = select(ran.events, { actor }).map((e) => `${e.op}:${e.ph}`);
+      for (const actor of ['main', 'worker', 'helper', 'forked']) byActor[actor] = select(ran.events, { actor }).map((e) => `${e.op}:${e.ph}`);
       return byActor;
     };
     const onNode = await kinds('node');
