@@ -259,4 +259,16 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
       expect(trial.wallMs).toBeLessThan(30_000);
     }
   });
+  test('the deadlock lesson on CPython: the interpreter finds the cycle of threads and locks, and with one rlock there is none', async () => {
+    const deadlocked = await runSpec(lessonSpec('deadlock'), { runtime: 'cpython', overrides: { threads: 4, pauseMs: 100 } });
+    expect(deadlocked.trial.status).toBe('deadlocked');
+    const cycle = deadlocked.trial.deadlock!.cycle;
+    expect(cycle.map((edge) => edge.waitsFor).sort()).toEqual(['A', 'B']);
+    expect(new Set(cycle.map((edge) => edge.actor))).toEqual(new Set(cycle.map((edge) => edge.heldBy)));
+    expect(deadlocked.trial.metrics['deadlockLatencyMs']).toBeLessThan(5_000);
+    expect(deadlocked.run.claims.find((c) => c.id === 'deadlock-detected')!.status).toBe('holds');
+    const reentrant = await runSpec(lessonSpec('deadlock'), { runtime: 'cpython', overrides: { threads: 4, pauseMs: 10, useRlock: true } });
+    expect(reentrant.trial.status).toBe('ok');
+    expect(reentrant.trial.deadlock).toBeNull();
+  });
 });

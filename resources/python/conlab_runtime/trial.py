@@ -26,6 +26,7 @@ from .interpreter import ActorFailure, Interpreter, drive
 from .trace import TraceBuffer
 
 STOP_GRACE_S = 0.15
+DEADLOCK_SAMPLE_S = 0.2
 LOOP_ACTORS = ("main", "task")
 
 
@@ -65,22 +66,101 @@ class Primitives:
         return self.objects[name]
 
 
+class WaitTable:
+    """Who holds each owned lock (mutex, rlock) and who waits for one without a timeout: the wait-for
+    graph of the actors of this process. Semaphores have no owner and a timed wait ends by itself, so
+    neither forms an edge (as in the Node engine's detector)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.owners = {}
+        self.depth = {}
+        self.waiting = {}
+        self.seq = 0
+
+    def begin_wait(self, actor, prim):
+        with self.lock:
+            self.seq += 1
+            self.waiting[actor] = (prim, self.seq)
+
+    def end_wait(self, actor):
+        with self.lock:
+            self.waiting.pop(actor, None)
+
+    def acquired(self, actor, prim):
+        with self.lock:
+            self.owners[prim] = actor
+            self.depth[prim] = self.depth.get(prim, 0) + 1
+
+    def released(self, prim):
+        with self.lock:
+            left = self.depth.get(prim, 0) - 1
+            if left <= 0:
+                self.depth.pop(prim, None)
+                self.owners.pop(prim, None)
+            else:
+                self.depth[prim] = left
+
+    def find_cycle(self):
+        """The first cycle of the graph as (edges, key), or None. The key holds every member's wait
+        sequence: the same key twice in a row means nobody in the cycle moved in between."""
+        with self.lock:
+            edges = {}
+            for actor, (prim, seq) in self.waiting.items():
+                owner = self.owners.get(prim)
+                if owner is not None:
+                    edges[actor] = (prim, owner, seq)
+        visited = set()
+        for start in edges:
+            if start in visited:
+                continue
+            path, on_path, node = [], {}, start
+            while node in edges and node not in visited:
+                visited.add(node)
+                on_path[node] = len(path)
+                path.append(node)
+                node = edges[node][1]
+            if node in on_path:
+                members = path[on_path[node]:]
+                cycle = [{"actor": a, "waitsFor": edges[a][0], "heldBy": edges[a][1]} for a in members]
+                key = "|".join("%s>%s>%s#%d" % (a, edges[a][0], edges[a][1], edges[a][2]) for a in members)
+                return cycle, key
+        return None
+
+
 class PrimitiveOps:
     """One actor's view of the primitives. ``offload`` runs a blocking call where it may block:
-    on the actor's own thread, or (for loop actors) on a helper thread while the loop goes on."""
+    on the actor's own thread, or (for loop actors) on a helper thread while the loop goes on.
+    Owned locks are entered in the wait table (None in a forked process: its parent cannot see it)."""
 
-    def __init__(self, prims, offload):
+    OWNED = ("mutex", "rlock")
+
+    def __init__(self, prims, offload, actor=None, table=None):
         self.prims = prims
         self.offload = offload
+        self.actor = actor
+        self.table = table
 
     async def acquire(self, name, blocking, timeout_ms):
         obj = self.prims.get(name, "mutex", "rlock", "semaphore", "bounded-semaphore")
-        if obj.acquire(False):
-            return True
-        if not blocking:
-            return False
-        timeout = _seconds(timeout_ms)
-        return bool(await self.offload(lambda: obj.acquire(True, -1 if timeout is None else timeout) if self.prims.kinds[name] in ("mutex", "rlock") else obj.acquire(True, timeout)))
+        owned = self.table is not None and self.prims.kinds[name] in self.OWNED
+        ok = obj.acquire(False)
+        if not ok and blocking:
+            timeout = _seconds(timeout_ms)
+            tracked = owned and timeout is None
+            if tracked:
+                self.table.begin_wait(self.actor, name)
+            try:
+                if self.prims.kinds[name] in self.OWNED:
+                    ok = bool(await self.offload(lambda: obj.acquire(True, -1 if timeout is None else timeout)))
+                else:
+                    ok = bool(await self.offload(lambda: obj.acquire(True, timeout)))
+            finally:
+                if tracked:
+                    self.table.end_wait(self.actor)
+        if ok and owned:
+            self.table.acquired(self.actor, name)
+        return ok
 
     def release(self, name):
         obj = self.prims.get(name, "mutex", "rlock", "semaphore", "bounded-semaphore")
@@ -88,6 +168,8 @@ class PrimitiveOps:
             obj.release()
         except (RuntimeError, ValueError, AssertionError) as error:
             raise ActorFailure("cannot release %s: %s" % (name, error))
+        if self.table is not None and self.prims.kinds[name] in self.OWNED:
+            self.table.released(name)
 
     async def wait(self, name, timeout_ms):
         obj = self.prims.get(name, "event")
@@ -179,7 +261,7 @@ class ActorServices:
         self.self_facts = self_facts
         self.own_thread = own_thread
         self.vars = trial.vars
-        self.prims = PrimitiveOps(trial.prims, self.offload)
+        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None))
 
     async def offload(self, call):
         if self.own_thread:
@@ -242,6 +324,8 @@ class Trial:
         self.context = multiprocessing.get_context(start_method) if uses_processes else None
         self.vars = SharedVars(self.spec)
         self.prims = Primitives(self.spec, self.context)
+        self.waits = WaitTable()
+        self.deadlock = None
         self.instances = []
         self.by_group = {}
         for actor in self.spec["actors"]:
@@ -475,9 +559,10 @@ class Trial:
             if instance.kind != "main" and instance.spec.get("autostart", True) and self.status is None:
                 self.start(instance)
         self.check_end()
+        threading.Thread(target=self.watch_deadlock, name="conlab-deadlock", daemon=True).start()
         while not self.finished.is_set():
             await self.loop.run_in_executor(self.executor, self.finished.wait, 0.25)
-        reason = {"cancelled": "cancelled", "timed-out": "timed-out"}.get(self.status, "daemon-stopped" if self.status == "ok" else "cancelled")
+        reason = {"cancelled": "cancelled", "timed-out": "timed-out", "deadlocked": "deadlocked"}.get(self.status, "daemon-stopped" if self.status == "ok" else "cancelled")
         for instance in self.instances:
             if instance.state == "running":
                 self.stop(instance, "daemon-stopped" if instance.daemon and self.status == "ok" else reason)
@@ -487,6 +572,20 @@ class Trial:
         for instance in self.instances:
             if instance.state == "running":
                 self.end_instance(instance, instance.stop_reason or reason, None)
+
+    def watch_deadlock(self):
+        """Samples the wait-for graph every DEADLOCK_SAMPLE_S; a cycle seen twice in a row, with every
+        member still in the same wait, is a deadlock: nobody in it can move, so the trial ends."""
+        previous = None
+        while not self.finished.wait(DEADLOCK_SAMPLE_S):
+            found = self.waits.find_cycle()
+            if found is not None and previous is not None and found[1] == previous[1]:
+                cycle = found[0]
+                description = "deadlock: " + "; ".join("%s waits for %s held by %s" % (e["actor"], e["waitsFor"], e["heldBy"]) for e in cycle)
+                self.output.send({"type": "deadlock", "cycle": cycle, "description": description, "t": self.now()})
+                self.finish("deadlocked", description)
+                return
+            previous = found
 
     def result(self):
         own = resource.getrusage(resource.RUSAGE_SELF)

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type { ActorExitReason, ActorKind, ActorRecord, RunStatus, RuntimeInfo } from '../run-model';
+import type { ActorExitReason, ActorKind, ActorRecord, DeadlockEdge, DeadlockReport, RunStatus, RuntimeInfo } from '../run-model';
+import { describeCycle } from '../runner/deadlock';
 import type { EffectiveLimits } from '../spec/limits';
 import type { Spec } from '../spec/spec-schema';
 import type { EventBatch } from '../trace/trace-event';
@@ -89,6 +90,7 @@ export class CpythonTrial {
   private runnerPid: number | null = null;
   private runnerThreadId: number | null = null;
   private bootMs: number | null = null;
+  private deadlock: DeadlockReport | null = null;
 
   constructor(private readonly options: CpythonTrialOptions) {
     for (const actor of options.spec.actors) {
@@ -196,7 +198,7 @@ export class CpythonTrial {
 
   private resultStatus(): RunStatus {
     const status = str(this.result?.['status']);
-    return status === 'ok' || status === 'failed' ? status : 'failed';
+    return status === 'ok' || status === 'failed' || status === 'deadlocked' ? status : 'failed';
   }
 
   private readLines(child: ChildProcess): void {
@@ -259,6 +261,8 @@ export class CpythonTrial {
       case 'result':
         this.result = line;
         return;
+      case 'deadlock':
+        return this.onDeadlock(line);
       case 'refused':
         this.finish('failed', `CPython refused the spec: ${str(line['message']) ?? 'no reason given'}`);
         return;
@@ -283,6 +287,21 @@ export class CpythonTrial {
     }
     this.clockOffsetNs = offset;
     this.child?.stdin?.write(`${JSON.stringify({ type: 'go', clockOffsetNs: offset })}\n`);
+  }
+
+  /** The interpreter's own detector saw a cycle of owned locks twice in a row (as the engine's does). */
+  private onDeadlock(line: RuntimeLine): void {
+    const raw = Array.isArray(line['cycle']) ? (line['cycle'] as unknown[]) : [];
+    const cycle: DeadlockEdge[] = [];
+    for (const edge of raw.slice(0, this.actors.size)) {
+      const fields = (edge ?? {}) as Record<string, unknown>;
+      const actor = str(fields['actor']);
+      const waitsFor = str(fields['waitsFor']);
+      const heldBy = str(fields['heldBy']);
+      if (actor !== null && waitsFor !== null && heldBy !== null) cycle.push({ actor, waitsFor, heldBy });
+    }
+    if (cycle.length === 0) return;
+    this.deadlock = { detectedAtMs: (num(line['t']) ?? this.now()) / 1e6, cycle, description: describeCycle(cycle) };
   }
 
   private onBatch(batch: EventBatch): void {
@@ -326,7 +345,7 @@ export class CpythonTrial {
       actors,
       batches: this.batches,
       finalShared: (this.result?.['finalShared'] as Record<string, unknown> | undefined) ?? {},
-      deadlock: null,
+      deadlock: this.deadlock,
       error: status === 'ok' ? null : this.failure,
       cpu: { userMs: num(cpu['userMs']) ?? 0, systemMs: num(cpu['systemMs']) ?? 0 },
       runnerPeakRssMb: num(this.result?.['peakRssMb']) ?? 0,
