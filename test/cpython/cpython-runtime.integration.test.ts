@@ -6,6 +6,7 @@ import { findLesson } from '../../src-main/lessons/catalog';
 import { prepareCpython, RuntimeUnavailableError } from '../../src-main/engine/runtimes/cpython-runtime';
 import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
+import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
 import { LabError, LabService } from '../../src-main/service/lab-service';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
@@ -233,6 +234,19 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
         ['actors[0].program[1].steps[0]', 'step "put" is not supported on cpython'],
       ]);
       expect(service.listRuns()).toEqual([]);
+      // A thread cannot be killed in CPython: terminate is refused for threads, by path, and allowed for processes.
+      const terminating = (kind: 'thread' | 'process') =>
+        cpythonIssues(
+          validateSpec({
+            version: 1,
+            actors: [
+              { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'victim' }, { op: 'terminate', actor: 'victim' }] },
+              { name: 'victim', kind, autostart: false, program: [{ op: 'sleep', ms: 10 }] },
+            ],
+          }).spec,
+        ).map((issue) => issue.path);
+      expect(terminating('thread')).toEqual(['actors[0].program[1].actor']);
+      expect(terminating('process')).toEqual([]);
       // The same spec runs on Node.
       expect((await service.run({ spec })).status).toBe('ok');
     } finally {
@@ -270,5 +284,14 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
     const reentrant = await runSpec(lessonSpec('deadlock'), { runtime: 'cpython', overrides: { threads: 4, pauseMs: 10, useRlock: true } });
     expect(reentrant.trial.status).toBe('ok');
     expect(reentrant.trial.deadlock).toBeNull();
+  });
+  test('process-lifecycle on CPython: terminate signals the forked child, which ends "terminated" before its last step', async () => {
+    const { run, trial, events } = await runSpec(lessonSpec('process-lifecycle'), { runtime: 'cpython' });
+    expect(trial.status).toBe('ok');
+    expect(trial.actors.map((a) => [a.name, a.exit])).toEqual([['main', 'completed'], ['courier', 'terminated']]);
+    expect(select(events, { actor: 'courier', op: 'mark', name: 'finished-normally' })).toEqual([]);
+    expect(trial.records['aliveBefore']).toEqual([true]);
+    expect(trial.records['aliveAfter']).toEqual([false]);
+    expect(run.claims.every((c) => c.status === 'holds')).toBe(true);
   });
 });

@@ -292,6 +292,10 @@ class Interpreter:
             trace.flush()
             ok = await s.join(step["actor"], self.instance_index(step.get("index")), step.get("timeoutMs"))
             trace.emit("join", "E", {"actor": step["actor"], "ok": ok})
+        elif op == "terminate":
+            index = self.instance_index(step.get("index"))
+            s.terminate(step["actor"], index)
+            trace.emit("terminate", "I", {"actor": step["actor"], "index": index})
         elif op == "is_alive":
             alive = s.is_alive(step["actor"], self.instance_index(step.get("index")))
             self.locals[step["into"]] = alive

@@ -5,7 +5,7 @@ SUPPORTED_STEPS = frozenset([
     "compute", "sleep", "block", "let", "log", "record", "mark", "fail",
     "read", "write", "add",
     "acquire", "release", "wait", "set", "clear",
-    "spawn", "join", "is_alive",
+    "spawn", "join", "is_alive", "terminate",
     "repeat", "if", "section",
 ])
 

@@ -310,6 +310,14 @@ class ActorServices:
     def is_alive(self, group, index):
         return any(t.state == "running" for t in self.trial.select(group, index))
 
+    def terminate(self, group, index):
+        # As Process.terminate(): a signal, and the call returns at once; the actor is gone shortly after.
+        for target in self.trial.select(group, index):
+            if target.kind == "thread":
+                raise ActorFailure("cannot terminate %s: a CPython thread cannot be killed" % target.name)
+            if target.state == "running":
+                self.trial.stop(target, "terminated")
+
 
 class Trial:
     def __init__(self, config, output, start_method):
@@ -640,6 +648,7 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
 
     child.spawn = refuse
     child.select = refuse
+    child.stop = refuse
     services = ActorServices(child, stub, trace, True, stub.facts(pid, ppid, tid))
     error = None
     try:

@@ -11,13 +11,13 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'compute', 'sleep', 'block', 'let', 'log', 'record', 'mark', 'fail',
   'read', 'write', 'add',
   'acquire', 'release', 'wait', 'set', 'clear',
-  'spawn', 'join', 'is_alive',
+  'spawn', 'join', 'is_alive', 'terminate',
   'repeat', 'if', 'section',
 ]);
 export const CPYTHON_KINDS: ReadonlySet<string> = new Set(['main', 'thread', 'process', 'task']);
 export const CPYTHON_PRIMITIVES: ReadonlySet<string> = new Set(['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event']);
 /** Steps a process actor may not take on CPython yet (they need the orchestrator, which is its parent). */
-const ORCHESTRATOR_STEPS: ReadonlySet<StepOp> = new Set<StepOp>(['spawn', 'join', 'is_alive']);
+const ORCHESTRATOR_STEPS: ReadonlySet<StepOp> = new Set<StepOp>(['spawn', 'join', 'is_alive', 'terminate']);
 
 const UNSUPPORTED = 'not supported on cpython';
 
@@ -30,7 +30,7 @@ function valueIssues(value: Value | undefined, path: string, issues: SpecIssue[]
   }
 }
 
-function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, issues: SpecIssue[]): void {
+function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, kinds: ReadonlyMap<string, string>, issues: SpecIssue[]): void {
   steps.forEach((step, index) => {
     const at = `${path}[${index}]`;
     if (!CPYTHON_STEPS.has(step.op)) {
@@ -41,13 +41,16 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, is
       issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (only main, threads and tasks start and join actors there)` });
     }
     if (step.op === 'join' && step.queue !== undefined) issues.push({ path: `${at}.queue`, message: `joining a queue is ${UNSUPPORTED}` });
+    if (step.op === 'terminate' && kinds.get(step.actor) === 'thread') {
+      issues.push({ path: `${at}.actor`, message: `terminating a thread is ${UNSUPPORTED} (a CPython thread cannot be killed)` });
+    }
     for (const [key, field] of Object.entries(step)) {
       if (key !== 'steps' && key !== 'then' && key !== 'else') valueIssues(field as Value, `${at}.${key}`, issues);
     }
-    if (step.op === 'repeat' || step.op === 'section') stepIssues(step.steps, `${at}.steps`, inProcess, issues);
+    if (step.op === 'repeat' || step.op === 'section') stepIssues(step.steps, `${at}.steps`, inProcess, kinds, issues);
     if (step.op === 'if') {
-      stepIssues(step.then, `${at}.then`, inProcess, issues);
-      if (step.else) stepIssues(step.else, `${at}.else`, inProcess, issues);
+      stepIssues(step.then, `${at}.then`, inProcess, kinds, issues);
+      if (step.else) stepIssues(step.else, `${at}.else`, inProcess, kinds, issues);
     }
   });
 }
@@ -64,12 +67,13 @@ export function cpythonIssues(spec: Spec): SpecIssue[] {
   for (const [name, def] of Object.entries(spec.shared ?? {})) {
     if (def.scope !== 'shared') issues.push({ path: `shared.${name}.scope`, message: `scope "${def.scope}" is ${UNSUPPORTED} yet`, expected: 'shared' });
   }
+  const kinds = new Map(spec.actors.map((actor) => [actor.name, actor.kind]));
   spec.actors.forEach((actor, index) => {
     if (!CPYTHON_KINDS.has(actor.kind)) {
       issues.push({ path: `actors[${index}].kind`, message: `actor kind "${actor.kind}" is ${UNSUPPORTED}`, expected: [...CPYTHON_KINDS].join(', ') });
       return;
     }
-    stepIssues(actor.program, `actors[${index}].program`, actor.kind === 'process', issues);
+    stepIssues(actor.program, `actors[${index}].program`, actor.kind === 'process', kinds, issues);
   });
   return issues;
 }
