@@ -211,12 +211,12 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
     try {
       const spec = {
         version: 1,
-        queues: { jobs: { order: 'fifo' } },
+        functions: { twice: { steps: [{ op: 'return', value: { mul: [{ ref: 'arg' }, 2] } }] } },
         actors: [
           {
             name: 'main',
             kind: 'main',
-            program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 2, steps: [{ op: 'put', queue: 'jobs', value: 1 }] }],
+            program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 2, steps: [{ op: 'file_append', path: 'log.txt', text: 'x' }] }],
           },
         ],
       };
@@ -230,8 +230,8 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
       const { code, issues } = refusal as LabError;
       expect(code).toBe('bad-input');
       expect(issues.map((issue) => [issue.path, issue.message])).toEqual([
-        ['queues', 'queues are not supported on cpython yet'],
-        ['actors[0].program[1].steps[0]', 'step "put" is not supported on cpython'],
+        ['functions', 'functions are not supported on cpython yet'],
+        ['actors[0].program[1].steps[0]', 'step "file_append" is not supported on cpython'],
       ]);
       expect(service.listRuns()).toEqual([]);
       // A thread cannot be killed in CPython: terminate is refused for threads, by path, and allowed for processes.
@@ -293,5 +293,20 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
     expect(trial.records['aliveBefore']).toEqual([true]);
     expect(trial.records['aliveAfter']).toEqual([false]);
     expect(run.claims.every((c) => c.status === 'holds')).toBe(true);
+  });
+  test('queues on CPython: FIFO, LIFO and priority orders in one process, a joinable FIFO between forked producers and consumers', async () => {
+    const orders = await runSpec(lessonSpec('queue-orders'), { runtime: 'cpython' });
+    expect(orders.trial.status).toBe('ok');
+    expect(orders.run.claims.map((c) => [c.id, c.status])).toEqual([
+      ['fifo-order', 'holds'],
+      ['lifo-order', 'holds'],
+      ['priority-order', 'holds'],
+    ]);
+    const kitchen = await runSpec(lessonSpec('producer-consumer'), { runtime: 'cpython', overrides: { produceMs: 5, consumeMs: 5 } });
+    expect(kitchen.trial.status).toBe('ok');
+    // Every dish a producer put reached a consumer: none was left in a feeder thread of an exiting process.
+    expect([...(kitchen.trial.records['consumed'] ?? [])].sort()).toEqual([...(kitchen.trial.records['produced'] ?? [])].sort());
+    expect(kitchen.trial.records['produced']!.length).toBeGreaterThan(0);
+    expect(kitchen.run.claims.every((c) => c.status === 'holds')).toBe(true);
   });
 });

@@ -287,11 +287,41 @@ class Interpreter:
             trace.emit("spawn", "B", {"actor": step["actor"]})
             names = s.spawn(step["actor"], self.instance_index(step.get("index")))
             trace.emit("spawn", "E", {"actor": step["actor"], "names": names})
+        elif op == "join" and "queue" in step:
+            trace.emit("join", "B", {"queue": step["queue"]})
+            trace.flush()
+            ok = await s.queues.join(step["queue"], step.get("timeoutMs"))
+            trace.emit("join", "E", {"queue": step["queue"], "ok": ok})
         elif op == "join":
             trace.emit("join", "B", {"actor": step["actor"]})
             trace.flush()
             ok = await s.join(step["actor"], self.instance_index(step.get("index")), step.get("timeoutMs"))
             trace.emit("join", "E", {"actor": step["actor"], "ok": ok})
+        elif op == "put":
+            value = self.evaluate(step["value"])
+            priority = self.evaluate(step["priority"]) if "priority" in step else None
+            trace.emit("put", "B", {"queue": step["queue"], "value": value})
+            trace.flush()
+            ok = await s.queues.put(step["queue"], value, priority, step.get("blocking", True), step.get("timeoutMs"))
+            trace.emit("put", "E", {"queue": step["queue"], "ok": ok})
+            if step.get("into"):
+                self.locals[step["into"]] = ok
+            elif not ok:
+                how = "without blocking" if step.get("blocking") is False else "timed out after %s ms" % js_number(step.get("timeoutMs"))
+                raise ActorFailure('queue %s is full (put %s); give the step an "into" to handle it' % (step["queue"], how))
+        elif op == "get":
+            trace.emit("get", "B", {"queue": step["queue"]})
+            trace.flush()
+            ok, value = await s.queues.get(step["queue"], step.get("blocking", True), step.get("timeoutMs"))
+            trace.emit("get", "E", {"queue": step["queue"], "ok": True, "value": value} if ok else {"queue": step["queue"], "ok": False})
+            if step.get("into"):
+                self.locals[step["into"]] = value if ok else None
+            elif not ok:
+                how = "without blocking" if step.get("blocking") is False else "timed out after %s ms" % js_number(step.get("timeoutMs"))
+                raise ActorFailure('queue %s is empty (get %s); give the step an "into" to handle it' % (step["queue"], how))
+        elif op == "task_done":
+            s.queues.task_done(step["queue"])
+            trace.emit("task_done", "I", {"queue": step["queue"]})
         elif op == "terminate":
             index = self.instance_index(step.get("index"))
             s.terminate(step["actor"], index)

@@ -5,6 +5,7 @@ SUPPORTED_STEPS = frozenset([
     "compute", "sleep", "block", "let", "log", "record", "mark", "fail",
     "read", "write", "add",
     "acquire", "release", "wait", "set", "clear",
+    "put", "get", "task_done",
     "spawn", "join", "is_alive", "terminate",
     "repeat", "if", "section",
 ])

@@ -13,8 +13,10 @@ trace is closed (nothing it does afterwards counts) and it dies when this proces
 """
 
 import asyncio
+import itertools
 import multiprocessing
 import os
+import queue as stdqueue
 import resource
 import signal
 import sys
@@ -185,6 +187,104 @@ class PrimitiveOps:
         self.prims.get(name, "event").clear()
 
 
+class Queues:
+    """The spec's queues: queue.Queue, LifoQueue and PriorityQueue inside this process; a
+    multiprocessing.JoinableQueue (FIFO only) as soon as one actor is a process. Priority items are
+    (priority, arrival, value), so ties leave in arrival order and values are never compared."""
+
+    def __init__(self, spec, context):
+        self.queues = {}
+        self.orders = {}
+        self.arrivals = itertools.count()
+        for name, definition in (spec.get("queues") or {}).items():
+            order, maxsize = definition["order"], definition.get("maxsize", 0)
+            self.orders[name] = order
+            if context is not None:
+                if order != "fifo":
+                    raise ActorFailure("queues.%s: a %s queue reached by process actors is not supported on cpython (multiprocessing queues are FIFO)" % (name, order))
+                self.queues[name] = context.JoinableQueue(maxsize)
+            else:
+                self.queues[name] = {"fifo": stdqueue.Queue, "lifo": stdqueue.LifoQueue, "priority": stdqueue.PriorityQueue}[order](maxsize)
+
+    def get_queue(self, name):
+        if name not in self.queues:
+            raise ActorFailure("no queue named %s" % name)
+        return self.queues[name]
+
+    def wrap(self, name, value, priority):
+        if self.orders[name] != "priority":
+            return value
+        rank = priority if isinstance(priority, (int, float)) and not isinstance(priority, bool) else value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+        return (rank, next(self.arrivals), value)
+
+    def unwrap(self, name, item):
+        return item[2] if self.orders[name] == "priority" else item
+
+
+class QueueOps:
+    """One actor's view of the queues, with the same blocking rules as its primitives."""
+
+    def __init__(self, queues, offload):
+        self.queues = queues
+        self.offload = offload
+
+    async def put(self, name, value, priority, blocking, timeout_ms):
+        q = self.queues.get_queue(name)
+        item = self.queues.wrap(name, value, priority)
+        try:
+            q.put(item, False)
+            return True
+        except stdqueue.Full:
+            if not blocking:
+                return False
+        timeout = _seconds(timeout_ms)
+
+        def put_blocking():
+            try:
+                q.put(item, True, timeout)
+                return True
+            except stdqueue.Full:
+                return False
+
+        return await self.offload(put_blocking)
+
+    async def get(self, name, blocking, timeout_ms):
+        q = self.queues.get_queue(name)
+        try:
+            return True, self.queues.unwrap(name, q.get(False))
+        except stdqueue.Empty:
+            if not blocking:
+                return False, None
+        timeout = _seconds(timeout_ms)
+
+        def get_blocking():
+            try:
+                return True, self.queues.unwrap(name, q.get(True, timeout))
+            except stdqueue.Empty:
+                return False, None
+
+        return await self.offload(get_blocking)
+
+    def task_done(self, name):
+        try:
+            self.queues.get_queue(name).task_done()
+        except ValueError as error:
+            raise ActorFailure("task_done on %s: %s" % (name, error))
+
+    async def join(self, name, timeout_ms):
+        q = self.queues.get_queue(name)
+        timeout = _seconds(timeout_ms)
+
+        def join_blocking():
+            # Queue.join() takes no timeout: it runs on a helper thread, waited for at most that long.
+            helper = threading.Thread(target=q.join, name="conlab-queue-join", daemon=True)
+            helper.start()
+            helper.join(timeout)
+            return not helper.is_alive()
+
+        return bool(await self.offload(join_blocking))
+
+
 class SharedVars:
     """Shared variables: one dict for the threads and tasks of this process (a write is one
     assignment, atomic under the GIL, but read-then-write is not: the race is real); a process
@@ -262,6 +362,7 @@ class ActorServices:
         self.own_thread = own_thread
         self.vars = trial.vars
         self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None))
+        self.queues = QueueOps(trial.queues, self.offload)
 
     async def offload(self, call):
         if self.own_thread:
@@ -332,6 +433,7 @@ class Trial:
         self.context = multiprocessing.get_context(start_method) if uses_processes else None
         self.vars = SharedVars(self.spec)
         self.prims = Primitives(self.spec, self.context)
+        self.queues = Queues(self.spec, self.context)
         self.waits = WaitTable()
         self.deadlock = None
         self.instances = []
@@ -463,7 +565,7 @@ class Trial:
         process = self.context.Process(
             target=process_main,
             args=(instance.spec, instance.name, instance.id, instance.group, instance.index, self.trial_index, self.origin_ns, self.budget,
-                  self.output.lock, self.vars.values, self.prims, os.getpid(), child_errors),
+                  self.output.lock, self.vars.values, self.prims, self.queues, os.getpid(), child_errors),
             name=instance.name,
             daemon=False,
         )
@@ -611,7 +713,7 @@ class Trial:
         }
 
 
-def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_lock, shared_values, prims, orchestrator_pid, errors):
+def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_lock, shared_values, prims, queues, orchestrator_pid, errors):
     """A process actor's life in its own interpreter process (forked or spawned)."""
     from .output import Output
     from .watchdog import watch_parent
@@ -641,6 +743,7 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
     child.vars.values = dict(shared_values)
     child.vars.lock = threading.Lock()
     child.prims = prims
+    child.queues = queues
     child.executor = None
 
     def refuse(*_args):
@@ -663,4 +766,10 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
     output.send({"type": "done", "actor": name, "ok": error is None, "error": error, "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
     if error is not None:
         errors.send(error)
+    # os._exit skips multiprocessing's exit handlers: items this process put are still in its queues'
+    # feeder threads, and would be lost. Flush them first, as a normal process exit does.
+    for q in getattr(queues, "queues", {}).values():
+        if hasattr(q, "join_thread"):
+            q.close()
+            q.join_thread()
     os._exit(0 if error is None else 3)

@@ -11,6 +11,7 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'compute', 'sleep', 'block', 'let', 'log', 'record', 'mark', 'fail',
   'read', 'write', 'add',
   'acquire', 'release', 'wait', 'set', 'clear',
+  'put', 'get', 'task_done',
   'spawn', 'join', 'is_alive', 'terminate',
   'repeat', 'if', 'section',
 ]);
@@ -37,10 +38,9 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, ki
       issues.push({ path: at, message: `step "${step.op}" is ${UNSUPPORTED}`, expected: [...CPYTHON_STEPS].join(', ') });
       return;
     }
-    if (inProcess && ORCHESTRATOR_STEPS.has(step.op)) {
+    if (inProcess && ORCHESTRATOR_STEPS.has(step.op) && !(step.op === 'join' && step.queue !== undefined)) {
       issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (only main, threads and tasks start and join actors there)` });
     }
-    if (step.op === 'join' && step.queue !== undefined) issues.push({ path: `${at}.queue`, message: `joining a queue is ${UNSUPPORTED}` });
     if (step.op === 'terminate' && kinds.get(step.actor) === 'thread') {
       issues.push({ path: `${at}.actor`, message: `terminating a thread is ${UNSUPPORTED} (a CPython thread cannot be killed)` });
     }
@@ -58,7 +58,11 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, ki
 /** Every part of a resolved spec the CPython runtime cannot run, with its JSON path (empty: it can run all of it). */
 export function cpythonIssues(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  for (const section of ['queues', 'pools', 'servers', 'functions'] as const) {
+  const forks = spec.actors.some((actor) => actor.kind === 'process');
+  for (const [name, def] of Object.entries(spec.queues ?? {})) {
+    if (forks && def.order !== 'fifo') issues.push({ path: `queues.${name}.order`, message: `a ${def.order} queue reached by process actors is ${UNSUPPORTED} (multiprocessing queues are FIFO)`, expected: 'fifo' });
+  }
+  for (const section of ['pools', 'servers', 'functions'] as const) {
     if (spec[section] && Object.keys(spec[section]!).length > 0) issues.push({ path: section, message: `${section} are ${UNSUPPORTED} yet` });
   }
   for (const [name, def] of Object.entries(spec.primitives ?? {})) {
