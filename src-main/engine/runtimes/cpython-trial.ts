@@ -192,7 +192,8 @@ export class CpythonTrial {
     try {
       process.kill(-pid, 'SIGKILL');
     } catch {
-      // the group is gone already
+      // The group is gone already, or this platform has no process groups (Windows): the interpreter at least.
+      if (this.child?.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     }
   }
 
