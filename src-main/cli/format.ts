@@ -4,6 +4,7 @@ import type { ClaimStatus, RunRecord, RunSummary } from '../engine/run-model';
 import type { RunProgress } from '../engine/runner/experiment';
 import { CHAPTER_TITLES, pick, type Lang, type Lesson } from '../lessons/lesson';
 import type { LabService } from '../service/lab-service';
+import type { RuntimeListing } from '../engine/runtimes/cpython-runtime';
 
 /** How the command line shows lessons, runs, history and comparisons to a person. */
 
@@ -201,6 +202,7 @@ export function runJson(run: RunRecord): Record<string, unknown> {
       eventsLost: t.eventsLost,
       actors: t.actors,
     })),
+    runtime: run.environment.runtime ?? { name: 'node', version: run.environment.node },
     substitutions: run.substitutions,
     warnings: run.warnings,
     environment: run.environment,
@@ -226,4 +228,18 @@ export function formatCheck(rows: readonly CheckRow[]): string {
   const failed = rows.filter((r) => r.failed > 0).length;
   lines.push(failed ? `${failed} of ${rows.length} lessons have a failing claim` : `all ${rows.length} lessons: no claim failed`);
   return lines.join('\n');
+}
+
+/** Control characters (a path from CONLAB_PYTHON is the user's text) shown as \u escapes, never sent to the terminal. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function formatRuntimes(rows: readonly RuntimeListing[]): string {
+  const out = table(['runtime', 'usable', 'version', 'GIL', 'processes start by', 'path', 'note']);
+  for (const row of rows) {
+    out.push([row.name, row.usable ? 'yes' : 'no', row.version ?? '-', row.gil === null ? '-' : row.gil ? 'on' : 'off', row.startMethod ?? '-', printable(row.path), printable(row.note)]);
+  }
+  const cpython = rows.some((row) => row.name === 'cpython' && row.usable);
+  return `${out.toString()}\n${cpython ? 'run with --runtime cpython to use the first usable CPython' : 'no usable CPython: install python3 (3.9 or newer) or set CONLAB_PYTHON to an interpreter\'s path'}`;
 }

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import type { RunFilter, RunRecord, RunStatus } from '../engine/run-model';
-import { RUN_STATUSES } from '../engine/run-model';
+import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeName } from '../engine/run-model';
+import { listRuntimes } from '../engine/runtimes/cpython-runtime';
 import { appVersion } from '../engine/entry-paths';
 import { BYTE_LIMITS, type ByteLimit } from '../engine/spec/limits';
 import { specJsonSchema } from '../engine/spec/spec-schema';
@@ -10,7 +11,7 @@ import { formatIssues } from '../engine/spec/validate';
 import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
 import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
-import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, progressLine, runJson, terminalSafe, type CheckRow } from './format';
+import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, formatRuntimes, progressLine, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
  * `conlab`: the lab on the command line. Exit codes: 0 ok, 1 a run failed or a claim failed,
@@ -156,10 +157,23 @@ export function buildProgram(): Command {
     .option('--max-record-bytes <bytes>', 'cap on recorded values per trial, in bytes', parseCount('--max-record-bytes', 0, 2 ** 40))
     .option('--max-managed-bytes <bytes>', 'cap on managed shared state, in bytes', parseCount('--max-managed-bytes', 0, 2 ** 40))
     .option('--max-queue-bytes <bytes>', 'cap on items held in queues, in bytes', parseCount('--max-queue-bytes', 0, 2 ** 40))
+    .addOption(new Option('--runtime <name>', 'where the actors run: the Node engine or CPython (see `conlab runtimes`)').choices([...RUNTIME_NAMES]).default('node'))
     .action(
       async (
         target: string,
-        opts: { set: Record<string, string>; repeat: number; warmup: number; title?: string; json?: boolean; lang?: string; maxActors?: number; maxWallMs?: number; maxMemoryMb?: number; maxEvents?: number } & Partial<Record<ByteLimit, number>>,
+        opts: {
+          set: Record<string, string>;
+          repeat: number;
+          warmup: number;
+          title?: string;
+          json?: boolean;
+          lang?: string;
+          maxActors?: number;
+          maxWallMs?: number;
+          maxMemoryMb?: number;
+          maxEvents?: number;
+          runtime: RuntimeName;
+        } & Partial<Record<ByteLimit, number>>,
       ) => {
         const lang = opts.lang ? parseLang(opts.lang) : defaultLang();
         const caps: Record<string, number> = {};
@@ -190,6 +204,7 @@ export function buildProgram(): Command {
                 repeat: opts.repeat,
                 warmup: opts.warmup,
                 ...(opts.title ? { title: opts.title } : {}),
+                runtime: opts.runtime,
                 signal: controller.signal,
                 onProgress: (progress) => {
                   if (live) printStatus(progressLine(progress));
@@ -205,6 +220,15 @@ export function buildProgram(): Command {
         }
       },
     );
+
+  program
+    .command('runtimes')
+    .description('list the runtimes a run may use here (Node, and CPython as CONLAB_PYTHON, python3, python)')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const rows = listRuntimes(); // needs no database
+      print(opts.json ? JSON.stringify(rows, null, 2) : formatRuntimes(rows));
+    });
 
   program
     .command('check')

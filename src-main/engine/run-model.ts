@@ -39,6 +39,25 @@ export interface RunEnvironment {
   readonly electron: string | null;
   readonly appVersion: string;
   readonly hasProcfs: boolean;
+  /** The runtime the actors ran on when it was not the Node engine (absent: Node). */
+  readonly runtime?: RuntimeInfo;
+}
+
+/** The language runtime of a run: `node` is the engine itself; `cpython` runs the same specs on CPython. */
+export const RUNTIME_NAMES = ['node', 'cpython'] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+
+export interface RuntimeInfo {
+  readonly name: RuntimeName;
+  readonly version: string;
+  /** The interpreter's executable. */
+  readonly path: string;
+  /** Whether the GIL was on (always true before the free-threaded builds of 3.13). */
+  readonly gil: boolean;
+  /** How process actors start: 'fork' on Linux, 'spawn' elsewhere. */
+  readonly startMethod: string;
+  /** CPython's monotonic clock minus Node's, measured by a handshake (≈ 0 where both read CLOCK_MONOTONIC). */
+  readonly clockOffsetNs?: number;
 }
 
 /** An actor kind that ran on another mechanism than its name says, visibly. */

@@ -15,6 +15,7 @@ import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import {
   ACTOR_KINDS,
   RUN_STATUSES,
+  RUNTIME_NAMES,
   type ActorExitReason,
   type ClaimStatus,
   type RunRecord,
@@ -194,6 +195,16 @@ const environmentSchema = z.strictObject({
   electron: name.nullable(),
   appVersion: name,
   hasProcfs: z.boolean(),
+  runtime: z
+    .strictObject({
+      name: z.enum(RUNTIME_NAMES),
+      version: name,
+      path: text,
+      gil: z.boolean(),
+      startMethod: name,
+      clockOffsetNs: z.number().finite().optional(),
+    })
+    .optional(),
 });
 
 const substitutionSchema = z.strictObject({

@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 import { assertNever } from '../engine/actors/protocol';
 import { appVersion } from '../engine/entry-paths';
 import { compareRuns, type Comparison } from '../engine/metrics/compare';
-import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary } from '../engine/run-model';
+import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary, RuntimeName } from '../engine/run-model';
+import { listRuntimes, prepareCpython, RuntimeUnavailableError, type RuntimeListing } from '../engine/runtimes/cpython-runtime';
 import type { RunProgress } from '../engine/runner/experiment';
 import type { ActorHost } from '../engine/actors/hosts';
 import { RunnerProcess } from '../engine/runner/runner-process';
@@ -77,6 +78,8 @@ export interface StartRunRequest {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RunProgress) => void;
   readonly onBatch?: (batch: EventBatch) => void;
+  /** Where the actors run: the Node engine (default) or CPython. */
+  readonly runtime?: RuntimeName;
 }
 
 export type ExportFormat = 'json' | 'json.gz' | 'csv' | 'csv-metrics' | 'csv-events' | 'trace' | 'html';
@@ -222,6 +225,16 @@ export class LabService {
       throw error;
     }
     this.requireWritable();
+    const runtime = request.runtime ?? 'node';
+    if (runtime === 'cpython') {
+      try {
+        prepareCpython(validated);
+      } catch (error) {
+        if (error instanceof RuntimeUnavailableError) throw new LabError('unavailable', error.message);
+        if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
+        throw error;
+      }
+    }
     if (request.signal?.aborted) throw new LabError('conflict', 'the run was cancelled before it started');
     const runId = randomUUID();
     const runner = new RunnerProcess({
@@ -236,6 +249,7 @@ export class LabService {
         experimentId: request.experimentId ?? null,
         ...(request.title !== undefined ? { title: request.title } : lesson ? { title: lesson.title.en } : {}),
         ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
+        ...(runtime !== 'node' ? { runtime } : {}),
       },
       wallTimeMs: validated.limits.wallTimeMs,
       ...(this.options.hosts?.utility ? { utilityHost: this.options.hosts.utility } : {}),
@@ -303,6 +317,11 @@ export class LabService {
         return true;
       })
       .immediate();
+  }
+
+  /** The runtimes a run may use on this machine (Node, and each CPython interpreter looked for). */
+  runtimes(): RuntimeListing[] {
+    return listRuntimes();
   }
 
   /** Cancels a run in progress; the whole tree is gone within half a second. */

@@ -229,6 +229,8 @@ export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment):
   }
   if (needs.procfs && !environment.hasProcfs) return 'needs /proc to observe process states, which this platform does not have';
   if (needs.platform !== undefined && !environment.os.startsWith(needs.platform)) return `needs ${needs.platform}; this is ${environment.os}`;
+  const ranOn = environment.runtime?.name ?? 'node';
+  if (needs.runtime !== undefined && ranOn !== needs.runtime) return `describes the ${needs.runtime} runtime; this run ran on ${ranOn}`;
   return null;
 }
 

@@ -6,8 +6,10 @@ import { threadId } from 'node:worker_threads';
 import { nodeHosts, UTILITY_SUBSTITUTION_REASON, type ActorHosts } from '../actors/hosts';
 import { claimApplies, combineVerdicts, evaluateClaimOnTrial } from '../claims/evaluate';
 import { summarizeTrials, warmupWarning } from '../metrics/stats';
-import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, Substitution, TrialRecord } from '../run-model';
+import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, RuntimeName, Substitution, TrialRecord } from '../run-model';
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
+import { prepareCpython } from '../runtimes/cpython-runtime';
+import { CpythonTrial } from '../runtimes/cpython-trial';
 import type { EventBatch } from '../trace/trace-event';
 import { currentEnvironment } from './environment';
 import { groupWatchdog } from './group-watchdog';
@@ -60,6 +62,10 @@ export interface RunRequest extends ValidateOptions {
   readonly onBatch?: (batch: EventBatch) => void;
   readonly environment?: RunEnvironment;
   readonly deadlockSampleMs?: number;
+  /** Where the actors run: the Node engine (default) or CPython (engine/runtimes/). */
+  readonly runtime?: RuntimeName;
+  /** A process group the run started outside the actor hosts (the CPython interpreter's). */
+  readonly onProcessGroup?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -93,8 +99,10 @@ function startsProcesses(spec: ValidatedSpec['spec']): boolean {
 
 export async function runExperiment(request: RunRequest): Promise<RunResult> {
   ensureStableTimings();
-  const environment = request.environment ?? currentEnvironment();
-  const validated = request.validated ?? validateSpec(request.spec, { ...request, cpuCount: environment.cpuCount });
+  const baseEnvironment = request.environment ?? currentEnvironment();
+  const validated = request.validated ?? validateSpec(request.spec, { ...request, cpuCount: baseEnvironment.cpuCount });
+  const cpython = request.runtime === 'cpython' ? prepareCpython(validated) : null;
+  const environment: RunEnvironment = cpython ? { ...baseEnvironment, runtime: cpython } : baseEnvironment;
   const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);
   const repeat = request.repeat ?? 1;
   const warmup = request.warmup ?? 0;
@@ -138,34 +146,50 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
     request.onProgress?.({ runId, trial: index + 1, trials: total, warmup: index < warmup, phase, elapsedMs: performance.now() - started, events, ...(status ? { status } : {}) });
 
   // Started before any actor (so no spawn pays for it) and kept until every trial's teardown is done.
-  const forks = startsProcesses(validated.spec);
+  const forks = cpython !== null || startsProcesses(validated.spec);
   if (forks) await groupWatchdog.retain();
   try {
     claimRunFolder(runDir);
     for (let index = 0; index < total; index++) {
       progress('started', index);
-      const outcome = await new Trial({
+      const onBatch = (batch: EventBatch): void => {
+        events += batch.count;
+        sink?.appendBatches(runId, [batch]);
+        request.onBatch?.(batch);
+      };
+      const common = {
         runId,
         index,
         warmup: index < warmup,
         spec: validated.spec,
         limits: validated.limits,
         workDir: trialWorkDir(workRoot, runId, index),
-        hosts,
-        cpuCount: environment.cpuCount,
         signal: request.signal,
-        deadlockSampleMs: request.deadlockSampleMs,
-        onBatch: (batch) => {
-          events += batch.count;
-          sink?.appendBatches(runId, [batch]);
-          request.onBatch?.(batch);
-        },
-      }).run();
+      };
+      let outcome: { record: TrialRecord; batches: readonly EventBatch[]; runnerPid?: number | null; runnerThreadId?: number | null };
+      if (cpython) {
+        const cpythonBatches: EventBatch[] = [];
+        const ran = await new CpythonTrial({
+          ...common,
+          onBatch: (batch: EventBatch) => {
+            cpythonBatches.push(batch);
+            onBatch(batch);
+          },
+          runtime: cpython,
+          onProcessGroup: request.onProcessGroup,
+        }).run();
+        outcome = { ...ran, batches: cpythonBatches };
+      } else {
+        outcome = await new Trial({ ...common, onBatch, hosts, cpuCount: environment.cpuCount, deadlockSampleMs: request.deadlockSampleMs }).run();
+      }
+      // On CPython, "the runner" of a claim is the interpreter that ran the trial (its pid, its main thread).
+      const runnerPid = outcome.runnerPid ?? process.pid;
+      const runnerThreadId = outcome.runnerThreadId ?? threadId;
       await sink?.saveTrial(runId, outcome.record);
       if (index >= warmup) {
         for (const claim of claimSpecs) {
           const list = verdicts.get(claim.id) ?? [];
-          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, batches: outcome.batches, environment, runnerPid: process.pid, runnerThreadId: threadId }) });
+          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, batches: outcome.batches, environment, runnerPid, runnerThreadId }) });
           verdicts.set(claim.id, list);
         }
       }

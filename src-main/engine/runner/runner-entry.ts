@@ -44,6 +44,13 @@ function sinkFor(writer: RunWriter): RunSink {
   };
 }
 
+/** Tells the parent (and the guard) about a process group the run started: it dies with the run's tree. */
+function reportGroup(guard: Worker, pid: number): void {
+  actorGroups.add(pid);
+  guard.postMessage({ type: 'actor-group', pid } satisfies GuardMessage);
+  send({ type: 'actor-started', pid });
+}
+
 /**
  * Hosts that tell the parent (and the guard) about every actor process group they start. Relayed actors
  * are not this process's children: the parent owns them and ends them itself.
@@ -54,11 +61,7 @@ function reportingHosts(guard: Worker, relayed: RelayedHost | null): ActorHosts 
     ...(host.standsIn ? { standsIn: true } : {}),
     start(init, onMessage, options) {
       const handle = host.start(init, onMessage, options);
-      if (handle.pid !== null && handle.pid !== process.pid) {
-        actorGroups.add(handle.pid);
-        guard.postMessage({ type: 'actor-group', pid: handle.pid } satisfies GuardMessage);
-        send({ type: 'actor-started', pid: handle.pid });
-      }
+      if (handle.pid !== null && handle.pid !== process.pid) reportGroup(guard, handle.pid);
       return handle;
     },
   });
@@ -90,6 +93,8 @@ async function runOne(start: RunnerStart): Promise<void> {
       ...(start.title !== undefined ? { title: start.title } : {}),
       ...(start.workRoot !== undefined ? { workRoot: start.workRoot } : {}),
       hosts: reportingHosts(guard, relayedHost),
+      ...(start.runtime ? { runtime: start.runtime } : {}),
+      onProcessGroup: (pid) => reportGroup(guard, pid),
       signal: controller.signal,
       sink: sinkFor(writer),
       onProgress: (progress) => send({ type: 'progress', progress }),

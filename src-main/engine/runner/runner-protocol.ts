@@ -1,6 +1,6 @@
 import type { ActorExit, ActorHostOptions } from '../actors/hosts';
 import type { ActorInit, ActorToRunner, RunnerToActor } from '../actors/protocol';
-import type { RunProgress, RunStatus } from '../run-model';
+import type { RunProgress, RunStatus, RuntimeName } from '../run-model';
 import type { ValidatedSpec } from '../spec/validate';
 import type { EventBatch } from '../trace/trace-event';
 
@@ -30,6 +30,8 @@ export interface RunnerStart {
    * parent owns the actor); null: the runner forks utility actors itself and the run records the substitution.
    */
   readonly relayedUtility: string | null;
+  /** Where the actors run (absent: the Node engine). */
+  readonly runtime?: RuntimeName;
 }
 
 /**

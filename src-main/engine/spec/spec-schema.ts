@@ -369,6 +369,8 @@ export function buildSpecSchema(mode: SchemaMode) {
         minCores: z.number().int().min(1).optional(),
         procfs: z.boolean().optional(),
         platform: z.enum(['linux', 'darwin', 'win32']).optional(),
+        /** The claim describes one runtime's behaviour (e.g. Node's worker start-up); on another it is inconclusive. */
+        runtime: z.enum(['node', 'cpython']).optional(),
       })
       .optional(),
     /** Only checked when this holds for the run's parameters (e.g. a claim about the lock-free variant). */

@@ -65,11 +65,14 @@ export const threadStart: Lesson = {
       {
         id: 'main-goes-on-first',
         text: { en: 'After starting the first thread, main\'s next step comes before the thread\'s first step', zh: '启动第一个线程后，主程序的下一步先于该线程的第一步' },
+        // Node's worker boots for tens of milliseconds; CPython's start() waits until the thread runs, and it goes first.
+        requires: { runtime: 'node' },
         check: mainFirst('byTarget', 'main-after-first'),
       },
       {
         id: 'main-goes-on-second',
         text: { en: 'After starting the second thread, main\'s next step comes before the thread\'s first step', zh: '启动第二个线程后，主程序的下一步先于该线程的第一步' },
+        requires: { runtime: 'node' },
         check: mainFirst('bySubclass', 'main-after-second'),
       },
       {

@@ -79,6 +79,8 @@ export const threadVsProcessIds: Lesson = {
       {
         id: 'each-process-has-thread-0',
         text: { en: 'Each process numbers its own threads: its main thread is thread 0', zh: '每个进程给自己的线程编号：主线程是 0 号' },
+        // Node's worker numbering; CPython reports OS thread ids, where a main thread's id is its process id.
+        requires: { runtime: 'node' },
         check: { compare: [{ actors: 'proc', field: 'threadId', agg: 'max' }, '==', { const: 0 }] },
       },
     ],

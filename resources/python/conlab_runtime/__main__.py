@@ -1,0 +1,85 @@
+"""Entry point: ``python3 -m conlab_runtime --info`` prints this interpreter's facts as one JSON line;
+``python3 -m conlab_runtime`` runs one trial.
+
+The trial protocol, JSON lines both ways (stdin from the Node host, stdout to it):
+  in  {"type":"trial", spec, trial, originNs, eventBudget, startMethod?}
+  out {"type":"hello", monotonicNs, pid, threadId, ...interpreter facts}      (the clock handshake)
+  in  {"type":"go", clockOffsetNs}                                             (add to originNs)
+  out batch / requested / started / done / ended lines while the trial runs, then one "result"
+  out {"type":"refused", message} when the spec asks for something this runtime does not have
+Closing stdin (the host died) or a new parent pid ends this process at once.
+"""
+
+import asyncio
+import json
+import multiprocessing
+import os
+import sys
+import threading
+import time
+
+from .info import interpreter_info
+from .interpreter import ActorFailure
+from .output import Output
+from .watchdog import watch_parent
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+def read_line():
+    line = sys.stdin.buffer.readline(MAX_INPUT_BYTES + 1)
+    if not line:
+        os._exit(71)
+    if len(line) > MAX_INPUT_BYTES:
+        raise SystemExit("conlab_runtime: an input line is longer than %d bytes" % MAX_INPUT_BYTES)
+    return json.loads(line)
+
+
+def watch_stdin():
+    """The host keeps stdin open for the whole trial: end of input means it is gone.
+
+    Reads the raw descriptor: a thread blocked inside sys.stdin's buffered reader holds its lock, and
+    a child forked meanwhile would wait forever for that lock when multiprocessing closes its stdin."""
+    def read_until_eof():
+        while os.read(0, 4096):
+            pass
+        os._exit(71)
+
+    threading.Thread(target=read_until_eof, name="conlab-stdin-watch", daemon=True).start()
+
+
+def main():
+    if "--info" in sys.argv[1:]:
+        print(json.dumps(interpreter_info()))
+        return 0
+    watch_parent(os.getppid())
+    info = interpreter_info()
+    out_lock = None
+    config = read_line()
+    if config.get("type") != "trial":
+        raise SystemExit("conlab_runtime: expected a trial, got %r" % config.get("type"))
+    start_method = config.get("startMethod") or info["startMethod"]
+    out_lock = multiprocessing.get_context(start_method).Lock()
+    output = Output(out_lock)
+    output.send(dict(info, type="hello", monotonicNs=time.monotonic_ns(), pid=os.getpid(), threadId=threading.get_native_id()))
+    go = read_line()
+    if go.get("type") != "go":
+        raise SystemExit("conlab_runtime: expected go, got %r" % go.get("type"))
+    config["originNs"] = int(config["originNs"]) + int(go.get("clockOffsetNs", 0))
+    watch_stdin()
+
+    from .trial import Trial
+
+    try:
+        trial = Trial(config, output, start_method)
+    except ActorFailure as refusal:
+        output.send({"type": "refused", "message": str(refusal)})
+        os._exit(2)
+    asyncio.run(trial.run())
+    output.send(trial.result())
+    # Stopped threads cannot be joined: leave at once, as the end of the trial says.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Facts about this interpreter that a run records: version, path, GIL, default start method."""
+
+import multiprocessing
+import platform
+import sys
+
+
+def gil_enabled():
+    """True unless this is a free-threaded build running without the GIL (3.13t and later)."""
+    probe = getattr(sys, "_is_gil_enabled", None)
+    return True if probe is None else bool(probe())
+
+
+def default_start_method():
+    """The start method the lab uses: 'fork' on Linux (fast, and what the lessons describe), else spawn."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
+def interpreter_info():
+    return {
+        "name": platform.python_implementation().lower(),
+        "version": platform.python_version(),
+        "path": sys.executable,
+        "gil": gil_enabled(),
+        "startMethod": default_start_method(),
+        "platformDefaultStartMethod": multiprocessing.get_start_method(allow_none=False),
+    }

@@ -1,0 +1,478 @@
+"""One trial on CPython: every actor on its real mechanism, the same end rules as the Node engine's
+Trial (src-main/engine/runner/trial.ts), and a report of what happened as JSON lines.
+
+  main    = a coroutine on the asyncio loop of the interpreter's main thread (as main runs on the
+            Node runner's loop); it blocks that thread only where a Python main program would
+  task    = an asyncio task on that same loop
+  thread  = threading.Thread
+  process = multiprocessing.Process ('fork' on Linux, 'spawn' elsewhere; recorded with the run)
+
+End of a trial: once main has ended, running daemons are stopped and ordinary actors are awaited;
+the first actor to fail ends the trial as failed. A stopped thread cannot be killed in CPython: its
+trace is closed (nothing it does afterwards counts) and it dies when this process exits at the end.
+"""
+
+import asyncio
+import multiprocessing
+import os
+import resource
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .interpreter import ActorFailure, Interpreter, drive
+from .queues import QueueOps, Queues
+from .shared_vars import SharedVars
+from .sync import PrimitiveOps, Primitives, WaitTable
+from .timeouts import seconds as _seconds
+from .trace import TraceBuffer
+
+STOP_GRACE_S = 0.15
+DEADLOCK_SAMPLE_S = 0.2
+LOOP_ACTORS = ("main", "task")
+
+
+class Instance:
+    def __init__(self, trial, spec, index, count, ident):
+        self.trial = trial
+        self.spec = spec
+        self.id = ident
+        self.group = spec["name"]
+        self.index = index
+        self.name = spec["name"] if count == 1 else "%s-%d" % (spec["name"], index)
+        self.kind = spec["kind"]
+        self.daemon = bool(spec.get("daemon", False))
+        self.state = "pending"
+        self.stop_reason = None
+        self.ended = threading.Event()
+        self.trace = None
+        self.task = None
+        self.process = None
+        self.errors = None
+
+    def facts(self, pid, ppid, thread_id):
+        return {"id": self.id, "name": self.name, "group": self.group, "index": self.index, "kind": self.kind, "pid": pid, "ppid": ppid, "threadId": thread_id}
+
+
+class ActorServices:
+    def __init__(self, trial, instance, trace, own_thread, self_facts):
+        self.trial = trial
+        self.instance = instance
+        self.trace = trace
+        self.self_facts = self_facts
+        self.own_thread = own_thread
+        self.vars = trial.vars
+        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None))
+        self.queues = QueueOps(trial.queues, self.offload)
+
+    async def offload(self, call):
+        if self.own_thread:
+            return call()
+        self.trace.flush()
+        return await asyncio.get_running_loop().run_in_executor(self.trial.executor, call)
+
+    def block(self, ms):
+        if ms > 0:
+            time.sleep(ms / 1000.0)
+
+    async def sleep(self, ms):
+        if self.own_thread:
+            time.sleep(ms / 1000.0)
+        else:
+            await asyncio.sleep(ms / 1000.0)
+
+    def cpu_ms(self):
+        # CPU time of this actor's whole process, all its threads (as process.cpuUsage on the Node side).
+        return time.process_time() * 1000.0
+
+    def spawn(self, group, index):
+        return self.trial.spawn(self.instance, group, index)
+
+    async def join(self, group, index, timeout_ms):
+        targets = self.trial.select(group, index)
+        for target in targets:
+            if target.state == "pending":
+                raise ActorFailure("cannot join %s: it was never started" % target.name)
+            if target is self.instance:
+                raise ActorFailure("%s cannot join itself" % self.instance.name)
+        timeout = _seconds(timeout_ms)
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def wait_all():
+            for target in targets:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not target.ended.wait(left):
+                    return False
+            return True
+
+        if all(t.ended.is_set() for t in targets):
+            return True
+        return await self.offload(wait_all)
+
+    def is_alive(self, group, index):
+        return any(t.state == "running" for t in self.trial.select(group, index))
+
+    def terminate(self, group, index):
+        # As Process.terminate(): a signal, and the call returns at once; the actor is gone shortly after.
+        for target in self.trial.select(group, index):
+            if target.kind == "thread":
+                raise ActorFailure("cannot terminate %s: a CPython thread cannot be killed" % target.name)
+            if target.state == "running":
+                self.trial.stop(target, "terminated")
+
+
+class Trial:
+    def __init__(self, config, output, start_method):
+        self.config = config
+        self.spec = config["spec"]
+        self.output = output
+        self.trial_index = config["trial"]
+        self.origin_ns = config["originNs"]
+        self.budget = config["eventBudget"]
+        self.start_method = start_method
+        uses_processes = any(a["kind"] == "process" for a in self.spec["actors"])
+        self.context = multiprocessing.get_context(start_method) if uses_processes else None
+        self.vars = SharedVars(self.spec)
+        self.prims = Primitives(self.spec, self.context)
+        self.queues = Queues(self.spec, self.context)
+        self.waits = WaitTable()
+        self.deadlock = None
+        self.instances = []
+        self.by_group = {}
+        for actor in self.spec["actors"]:
+            count = actor.get("count", 1)
+            group = [Instance(self, actor, i, count, len(self.instances) + i) for i in range(count)]
+            self.instances.extend(group)
+            self.by_group[actor["name"]] = group
+        self.lock = threading.RLock()
+        self.status = None
+        self.error = None
+        self.finished = threading.Event()
+        self.main_ended = not any(a["kind"] == "main" for a in self.spec["actors"])
+        self.daemons_stopped = False
+        self.executor = ThreadPoolExecutor(max_workers=256, thread_name_prefix="conlab-wait")
+        self.loop = None
+        self.loop_thread = None
+        self.pid = os.getpid()
+        self.thread_id = threading.get_native_id()
+
+    def now(self):
+        return time.monotonic_ns() - self.origin_ns
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def select(self, group, index):
+        instances = self.by_group.get(group)
+        if instances is None:
+            raise ActorFailure("no actor named %s" % group)
+        if index is None:
+            return instances
+        if index >= len(instances):
+            raise ActorFailure("actor %s has no instance %d" % (group, index))
+        return [instances[index]]
+
+    def spawn(self, caller, group, index):
+        targets = self.select(group, index)
+        for target in targets:
+            if target.state != "pending":
+                raise ActorFailure("%s was already started: an actor starts once" % target.name)
+        if self.status is not None:
+            raise ActorFailure("the trial is ending")
+        for target in targets:
+            self.start(target)
+        return [t.name for t in targets]
+
+    def start(self, instance):
+        with self.lock:
+            instance.state = "running"
+        self.output.send({"type": "requested", "actor": instance.name, "t": self.now()})
+        try:
+            if instance.kind in LOOP_ACTORS:
+                if threading.get_ident() == self.loop_thread:
+                    instance.task = self.loop.create_task(self.run_on_loop(instance))
+                else:
+                    # A thread started a task: asyncio's loop is not thread-safe, so the loop creates it.
+                    def create(target=instance):
+                        if target.stop_reason is None:
+                            target.task = self.loop.create_task(self.run_on_loop(target))
+
+                    self.loop.call_soon_threadsafe(create)
+            elif instance.kind == "thread":
+                threading.Thread(target=self.run_thread, args=(instance,), name=instance.name, daemon=True).start()
+            elif instance.kind == "process":
+                self.start_process(instance)
+            else:
+                raise ActorFailure("actor kind %s is not supported on cpython" % instance.kind)
+        except Exception as error:  # noqa: BLE001 - any failure to start is the actor's failure
+            self.end_instance(instance, "failed", "could not start %s: %s" % (instance.name, error))
+
+    def new_trace(self, instance):
+        trace = TraceBuffer(instance.name, self.trial_index, self.origin_ns, self.budget, self.output)
+        instance.trace = trace
+        return trace
+
+    def announce(self, instance, trace, pid, ppid, thread_id):
+        trace.emit("actor", "B", {"kind": instance.kind, "pid": pid, "ppid": ppid, "threadId": thread_id})
+        trace.with_next_flush.append({"type": "started", "actor": instance.name, "pid": pid, "ppid": ppid, "threadId": thread_id, "t": trace.now()})
+
+    def report_done(self, instance, trace, error):
+        if not trace.closed:
+            trace.emit("actor", "E", {"ok": True} if error is None else {"ok": False, "error": error})
+        trace.flush()
+        self.output.send({"type": "done", "actor": instance.name, "ok": error is None, "error": error, "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
+
+    async def run_on_loop(self, instance):
+        trace = self.new_trace(instance)
+        pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
+        self.announce(instance, trace, pid, ppid, tid)
+        # A new task starts on a later turn of the loop: the starter goes on until it waits.
+        await asyncio.sleep(0)
+        services = ActorServices(self, instance, trace, False, instance.facts(pid, ppid, tid))
+        error = None
+        try:
+            await Interpreter(services).run(instance.spec["program"])
+        except asyncio.CancelledError:
+            trace.close()
+            self.report_done(instance, trace, "stopped")
+            self.end_instance(instance, instance.stop_reason or "cancelled", None)
+            return
+        except ActorFailure as failure:
+            error = str(failure)
+        except Exception as failure:  # noqa: BLE001 - a bug in the runtime fails the actor, visibly
+            error = "%s: %s" % (type(failure).__name__, failure)
+        self.report_done(instance, trace, error)
+        self.end_instance(instance, "completed" if error is None else "failed", error)
+
+    def run_thread(self, instance):
+        trace = self.new_trace(instance)
+        pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
+        self.announce(instance, trace, pid, ppid, tid)
+        services = ActorServices(self, instance, trace, True, instance.facts(pid, ppid, tid))
+        error = None
+        try:
+            drive(Interpreter(services).run(instance.spec["program"]))
+        except ActorFailure as failure:
+            error = str(failure)
+        except Exception as failure:  # noqa: BLE001
+            error = "%s: %s" % (type(failure).__name__, failure)
+        if trace.closed:
+            return
+        self.report_done(instance, trace, error)
+        self.end_instance(instance, "completed" if error is None else "failed", error)
+
+    def start_process(self, instance):
+        # The child's failure message comes back on a pipe of its own (its stdout lines go to the host).
+        instance.errors, child_errors = self.context.Pipe(duplex=False)
+        process = self.context.Process(
+            target=process_main,
+            args=(instance.spec, instance.name, instance.id, instance.group, instance.index, self.trial_index, self.origin_ns, self.budget,
+                  self.output.lock, self.vars.values, self.prims, self.queues, os.getpid(), child_errors),
+            name=instance.name,
+            daemon=False,
+        )
+        process.start()
+        child_errors.close()
+        instance.process = process
+        threading.Thread(target=self.watch_process, args=(instance,), name="watch-" + instance.name, daemon=True).start()
+
+    def watch_process(self, instance):
+        process = instance.process
+        process.join()
+        code = process.exitcode
+        if instance.stop_reason is not None:
+            self.end_instance(instance, instance.stop_reason, None)
+        elif code == 0:
+            self.end_instance(instance, "completed", None)
+        elif code == 3:
+            message = "its program failed"
+            try:
+                if instance.errors.poll():
+                    message = instance.errors.recv()
+            except (EOFError, OSError):
+                pass
+            self.end_instance(instance, "failed", message)
+        else:
+            self.end_instance(instance, "failed", "%s exited before finishing its program (exit code %s)" % (instance.name, code))
+
+    def end_instance(self, instance, exit_reason, error):
+        with self.lock:
+            if instance.state == "ended":
+                return
+            instance.state = "ended"
+            self.output.send({"type": "ended", "actor": instance.name, "exit": exit_reason, "error": error, "t": self.now()})
+            instance.ended.set()
+            if exit_reason == "failed" and self.status is None:
+                self.finish("failed", "%s failed: %s" % (instance.name, error or "unknown error"))
+                return
+            if instance.kind == "main":
+                self.main_ended = True
+            self.check_end()
+
+    def check_end(self):
+        with self.lock:
+            if self.status is not None or not self.main_ended:
+                return
+            if not self.daemons_stopped and not any(i.state == "running" and not i.daemon for i in self.instances):
+                self.daemons_stopped = True
+                for instance in self.instances:
+                    if instance.state == "running" and instance.daemon:
+                        self.stop(instance, "daemon-stopped")
+            if all(i.state != "running" or i.daemon for i in self.instances):
+                self.finish("ok", None)
+
+    def finish(self, status, error):
+        with self.lock:
+            if self.status is not None:
+                return
+            self.status = status
+            self.error = error
+            self.finished.set()
+
+    def stop(self, instance, reason):
+        """Stops one running actor (idempotent): a task is cancelled, a process gets SIGTERM (it flushes
+        its events) and SIGKILL after a grace period, a thread's trace is closed and it is left to die."""
+        with self.lock:
+            if instance.state != "running" or instance.stop_reason is not None:
+                return
+            instance.stop_reason = reason
+        if instance.kind in LOOP_ACTORS:
+            if instance.task is not None:
+                self.loop.call_soon_threadsafe(instance.task.cancel)
+            else:
+                self.end_instance(instance, reason, None)
+        elif instance.kind == "thread":
+            if instance.trace is not None:
+                instance.trace.close()
+                self.output.send({"type": "done", "actor": instance.name, "ok": False, "error": "stopped", "emitted": instance.trace.emitted, "dropped": instance.trace.dropped, "t": self.now()})
+            self.end_instance(instance, reason, None)
+        elif instance.process is not None and instance.process.pid is not None:
+            try:
+                os.kill(instance.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                return
+
+            def kill_later(pid=instance.process.pid):
+                if not instance.ended.wait(STOP_GRACE_S):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+
+            threading.Thread(target=kill_later, daemon=True).start()
+
+    async def run(self):
+        self.loop = asyncio.get_running_loop()
+        self.loop_thread = threading.get_ident()
+        for instance in self.instances:
+            if instance.kind == "main":
+                self.start(instance)
+        for instance in self.instances:
+            if instance.kind != "main" and instance.spec.get("autostart", True) and self.status is None:
+                self.start(instance)
+        self.check_end()
+        threading.Thread(target=self.watch_deadlock, name="conlab-deadlock", daemon=True).start()
+        while not self.finished.is_set():
+            await self.loop.run_in_executor(self.executor, self.finished.wait, 0.25)
+        reason = {"cancelled": "cancelled", "timed-out": "timed-out", "deadlocked": "deadlocked"}.get(self.status, "daemon-stopped" if self.status == "ok" else "cancelled")
+        for instance in self.instances:
+            if instance.state == "running":
+                self.stop(instance, "daemon-stopped" if instance.daemon and self.status == "ok" else reason)
+        deadline = time.monotonic() + 1.0
+        while any(i.state == "running" for i in self.instances) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        for instance in self.instances:
+            if instance.state == "running":
+                self.end_instance(instance, instance.stop_reason or reason, None)
+
+    def watch_deadlock(self):
+        """Samples the wait-for graph every DEADLOCK_SAMPLE_S; a cycle seen twice in a row, with every
+        member still in the same wait, is a deadlock: nobody in it can move, so the trial ends."""
+        previous = None
+        while not self.finished.wait(DEADLOCK_SAMPLE_S):
+            found = self.waits.find_cycle()
+            if found is not None and previous is not None and found[1] == previous[1]:
+                cycle = found[0]
+                description = "deadlock: " + "; ".join("%s waits for %s held by %s" % (e["actor"], e["waitsFor"], e["heldBy"]) for e in cycle)
+                self.output.send({"type": "deadlock", "cycle": cycle, "description": description, "t": self.now()})
+                self.finish("deadlocked", description)
+                return
+            previous = found
+
+    def result(self):
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # ru_maxrss is in kilobytes on Linux, bytes on macOS.
+        scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+        return {
+            "type": "result",
+            "status": self.status or "ok",
+            "error": self.error,
+            "finalShared": self.vars.values,
+            "cpu": {"userMs": (own.ru_utime + children.ru_utime) * 1000.0, "systemMs": (own.ru_stime + children.ru_stime) * 1000.0},
+            "peakRssMb": own.ru_maxrss / scale,
+            "processPeakRssMb": children.ru_maxrss / scale,
+        }
+
+
+def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_lock, shared_values, prims, queues, orchestrator_pid, errors):
+    """A process actor's life in its own interpreter process (forked or spawned)."""
+    from .output import Output
+    from .watchdog import watch_parent
+
+    watch_parent(orchestrator_pid)
+    output = Output(out_lock)
+    trace = TraceBuffer(name, trial_index, origin_ns, budget, output)
+    stub = Instance.__new__(Instance)
+    stub.name, stub.id, stub.group, stub.index, stub.kind, stub.spec = name, ident, group, index, "process", spec
+    pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
+
+    def on_stop(_signum, _frame):
+        # Stopped by the orchestrator (a daemon at the end, a cancelled trial): what was recorded is sent.
+        trace.close()
+        output.send({"type": "done", "actor": name, "ok": False, "error": "stopped", "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, on_stop)
+    trace.emit("actor", "B", {"kind": "process", "pid": pid, "ppid": ppid, "threadId": tid})
+    output.send({"type": "started", "actor": name, "pid": pid, "ppid": ppid, "threadId": tid, "t": trace.now()})
+
+    class ChildTrial:
+        pass
+
+    child = ChildTrial()
+    child.vars = SharedVars.__new__(SharedVars)
+    child.vars.values = dict(shared_values)
+    child.vars.lock = threading.Lock()
+    child.prims = prims
+    child.queues = queues
+    child.executor = None
+
+    def refuse(*_args):
+        raise ActorFailure("a process actor cannot start or join actors on cpython yet")
+
+    child.spawn = refuse
+    child.select = refuse
+    child.stop = refuse
+    services = ActorServices(child, stub, trace, True, stub.facts(pid, ppid, tid))
+    error = None
+    try:
+        drive(Interpreter(services).run(spec["program"]))
+    except ActorFailure as failure:
+        error = str(failure)
+    except Exception as failure:  # noqa: BLE001
+        error = "%s: %s" % (type(failure).__name__, failure)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    trace.emit("actor", "E", {"ok": True} if error is None else {"ok": False, "error": error})
+    trace.flush()
+    output.send({"type": "done", "actor": name, "ok": error is None, "error": error, "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
+    if error is not None:
+        errors.send(error)
+    # os._exit skips multiprocessing's exit handlers: items this process put are still in its queues'
+    # feeder threads, and would be lost. Flush them first, as a normal process exit does.
+    for q in getattr(queues, "queues", {}).values():
+        if hasattr(q, "join_thread"):
+            q.close()
+            q.join_thread()
+    os._exit(0 if error is None else 3)

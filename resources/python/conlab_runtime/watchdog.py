@@ -1,0 +1,18 @@
+"""Ends this process when its parent is gone: a thread polls os.getppid(), so even a process busy
+in a long computation (the poll needs the GIL only for a moment) does not outlive the lab."""
+
+import os
+import threading
+import time
+
+POLL_S = 0.1
+
+
+def watch_parent(parent_pid):
+    def poll():
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(70)
+            time.sleep(POLL_S)
+
+    threading.Thread(target=poll, name="conlab-parent-watch", daemon=True).start()

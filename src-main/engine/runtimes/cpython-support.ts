@@ -1,0 +1,83 @@
+import type { SpecIssue } from '../spec/validate';
+import type { Spec, Step, StepOp, Value } from '../spec/spec-schema';
+
+/**
+ * What the CPython runtime supports of the spec language, checked before anything starts: a spec that
+ * asks for more is refused with the JSON path of each part and "not supported on cpython". The Python
+ * side keeps the same lists (resources/python/conlab_runtime/steps.py) and refuses too, as a second line.
+ */
+
+export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
+  'compute', 'sleep', 'block', 'let', 'log', 'record', 'mark', 'fail',
+  'read', 'write', 'add',
+  'acquire', 'release', 'wait', 'set', 'clear',
+  'put', 'get', 'task_done',
+  'spawn', 'join', 'is_alive', 'terminate',
+  'repeat', 'if', 'section',
+]);
+export const CPYTHON_KINDS: ReadonlySet<string> = new Set(['main', 'thread', 'process', 'task']);
+export const CPYTHON_PRIMITIVES: ReadonlySet<string> = new Set(['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event']);
+/** Steps a process actor may not take on CPython yet (they need the orchestrator, which is its parent). */
+const ORCHESTRATOR_STEPS: ReadonlySet<StepOp> = new Set<StepOp>(['spawn', 'join', 'is_alive', 'terminate']);
+
+const UNSUPPORTED = 'not supported on cpython';
+
+function valueIssues(value: Value | undefined, path: string, issues: SpecIssue[]): void {
+  if (value === null || value === undefined || typeof value !== 'object') return;
+  if ('port' in value) issues.push({ path, message: `the value {"port": …} is ${UNSUPPORTED} (no servers on cpython yet)` });
+  for (const inner of Object.values(value)) {
+    if (Array.isArray(inner)) inner.forEach((item, i) => valueIssues(item as Value, `${path}[${i}]`, issues));
+    else if (inner !== null && typeof inner === 'object') valueIssues(inner as Value, path, issues);
+  }
+}
+
+function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, kinds: ReadonlyMap<string, string>, issues: SpecIssue[]): void {
+  steps.forEach((step, index) => {
+    const at = `${path}[${index}]`;
+    if (!CPYTHON_STEPS.has(step.op)) {
+      issues.push({ path: at, message: `step "${step.op}" is ${UNSUPPORTED}`, expected: [...CPYTHON_STEPS].join(', ') });
+      return;
+    }
+    if (inProcess && ORCHESTRATOR_STEPS.has(step.op) && !(step.op === 'join' && step.queue !== undefined)) {
+      issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (only main, threads and tasks start and join actors there)` });
+    }
+    if (step.op === 'terminate' && kinds.get(step.actor) === 'thread') {
+      issues.push({ path: `${at}.actor`, message: `terminating a thread is ${UNSUPPORTED} (a CPython thread cannot be killed)` });
+    }
+    for (const [key, field] of Object.entries(step)) {
+      if (key !== 'steps' && key !== 'then' && key !== 'else') valueIssues(field as Value, `${at}.${key}`, issues);
+    }
+    if (step.op === 'repeat' || step.op === 'section') stepIssues(step.steps, `${at}.steps`, inProcess, kinds, issues);
+    if (step.op === 'if') {
+      stepIssues(step.then, `${at}.then`, inProcess, kinds, issues);
+      if (step.else) stepIssues(step.else, `${at}.else`, inProcess, kinds, issues);
+    }
+  });
+}
+
+/** Every part of a resolved spec the CPython runtime cannot run, with its JSON path (empty: it can run all of it). */
+export function cpythonIssues(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const forks = spec.actors.some((actor) => actor.kind === 'process');
+  for (const [name, def] of Object.entries(spec.queues ?? {})) {
+    if (forks && def.order !== 'fifo') issues.push({ path: `queues.${name}.order`, message: `a ${def.order} queue reached by process actors is ${UNSUPPORTED} (multiprocessing queues are FIFO)`, expected: 'fifo' });
+  }
+  for (const section of ['pools', 'servers', 'functions'] as const) {
+    if (spec[section] && Object.keys(spec[section]!).length > 0) issues.push({ path: section, message: `${section} are ${UNSUPPORTED} yet` });
+  }
+  for (const [name, def] of Object.entries(spec.primitives ?? {})) {
+    if (!CPYTHON_PRIMITIVES.has(def.type)) issues.push({ path: `primitives.${name}.type`, message: `a ${def.type} is ${UNSUPPORTED} yet`, expected: [...CPYTHON_PRIMITIVES].join(', ') });
+  }
+  for (const [name, def] of Object.entries(spec.shared ?? {})) {
+    if (def.scope !== 'shared') issues.push({ path: `shared.${name}.scope`, message: `scope "${def.scope}" is ${UNSUPPORTED} yet`, expected: 'shared' });
+  }
+  const kinds = new Map(spec.actors.map((actor) => [actor.name, actor.kind]));
+  spec.actors.forEach((actor, index) => {
+    if (!CPYTHON_KINDS.has(actor.kind)) {
+      issues.push({ path: `actors[${index}].kind`, message: `actor kind "${actor.kind}" is ${UNSUPPORTED}`, expected: [...CPYTHON_KINDS].join(', ') });
+      return;
+    }
+    stepIssues(actor.program, `actors[${index}].program`, actor.kind === 'process', kinds, issues);
+  });
+  return issues;
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runExperiment } from '../../src-main/engine/runner/experiment';
+import { markedProcesses } from '../../src-main/engine/runner/process-tree';
+import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
+import { validateSpec } from '../../src-main/engine/spec/validate';
+import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import { commandLine, pollUntil } from '../engine/helpers/procfs';
+import { LabService } from '../../src-main/service/lab-service';
+import { leftAfter, startCli } from '../trust/runner-process-helpers';
+
+/**
+ * Nothing of a CPython trial outlives it: cancel kills the interpreter's whole process group (its
+ * forked process actors included), and an interpreter whose parent died ends itself and its children.
+ */
+
+const python = discoverPython().found;
+const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
+
+/** Main, a thread, a task and a forked process, each waiting far longer than any test runs. */
+const lingering: AuthoredSpec = {
+  version: 1,
+  actors: [
+    { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'child' }, { op: 'spawn', actor: 'worker' }, { op: 'sleep', ms: 600_000 }] },
+    { name: 'child', kind: 'process', autostart: false, program: [{ op: 'sleep', ms: 600_000 }] },
+    { name: 'worker', kind: 'thread', autostart: false, program: [{ op: 'block', ms: 600_000 }] },
+    { name: 'waiter', kind: 'task', program: [{ op: 'sleep', ms: 600_000 }] },
+  ],
+};
+
+/** Interpreters of the lab's runtime carrying `marker` (not a shell whose script names the module). */
+const runtimeProcesses = (marker: string): number[] =>
+  markedProcesses(marker).filter((pid) => {
+    const command = commandLine(pid);
+    return command.startsWith(python!.path) && command.includes('-m conlab_runtime');
+  });
+
+describe.skipIf(!python)(`CPython lifetime${skipReason}`, () => {
+  test('cancel kills the interpreter and its forked process actor within 500 ms; the trial is recorded cancelled', async () => {
+    const runId = randomUUID();
+    const marker = `CONLAB_RUN_ID=${runId}`;
+    const controller = new AbortController();
+    const running = runExperiment({ spec: lingering, runtime: 'cpython', runId, signal: controller.signal, workRoot: mkdtempSync(join(tmpdir(), 'conlab-cpython-')) });
+    // The interpreter and the process it forked for "child" both carry the run's marker.
+    expect(await pollUntil(() => runtimeProcesses(marker).length >= 2, 15_000)).toBe(true);
+    const before = runtimeProcesses(marker);
+    const cancelledAt = performance.now();
+    controller.abort();
+    const gone = await pollUntil(() => markedProcesses(marker).length === 0, 5_000, 10);
+    const goneMs = performance.now() - cancelledAt;
+    expect(gone).toBe(true);
+    expect(goneMs).toBeLessThan(500);
+    const { run } = await running;
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    expect(run.status).toBe('cancelled');
+    const exits = Object.fromEntries(run.trials[0]!.actors.map((a) => [a.name, a.exit]));
+    expect(exits).toEqual({ main: 'cancelled', child: 'cancelled', worker: 'cancelled', waiter: 'cancelled' });
+  });
+
+  test('an interpreter whose parent dies ends itself and its forked children, even with its input still open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conlab-cpython-orphan-'));
+    const validated = validateSpec(lingering);
+    const input = join(dir, 'input.jsonl');
+    writeFileSync(input, `${JSON.stringify({ type: 'trial', spec: validated.spec, trial: 0, originNs: process.hrtime.bigint().toString(), eventBudget: 10_000 })}\n${JSON.stringify({ type: 'go', clockOffsetNs: 0 })}\n`);
+    const marker = `CONLAB_TEST_MARK=${randomUUID()}`;
+    const [markName, markValue] = marker.split('=') as [string, string];
+    // sh is the interpreter's parent; `sleep` keeps the pipe (its stdin) open after sh is killed, so only
+    // the parent-pid watch can notice.
+    const shell = spawn('/bin/sh', ['-c', `(cat "$1"; sleep 600) | "$2" -m conlab_runtime > /dev/null`, 'sh', input, python!.path], {
+      env: { ...pythonEnv(), [markName]: markValue },
+      detached: true,
+      stdio: 'ignore',
+    });
+    try {
+      expect(await pollUntil(() => runtimeProcesses(marker).length >= 2, 15_000)).toBe(true);
+      process.kill(shell.pid!, 'SIGKILL');
+      expect(await pollUntil(() => runtimeProcesses(marker).length === 0, 3_000, 20)).toBe(true);
+    } finally {
+      try {
+        process.kill(-shell.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone
+      }
+    }
+  });
+  test('a CLI killed during a CPython run takes the interpreter and its forked actor with it; the run is marked interrupted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conlab-cpython-kill-'));
+    const specFile = join(dir, 'spec.json');
+    writeFileSync(specFile, JSON.stringify(lingering));
+    const db = join(dir, 'history.db');
+    const marker = `CONLAB_TEST_MARK=${randomUUID()}`;
+    const cli = startCli(['--db', db, 'run', specFile, '--runtime', 'cpython'], marker);
+    try {
+      expect(await pollUntil(() => runtimeProcesses(marker).length >= 2, 20_000)).toBe(true);
+      cli.child.kill('SIGKILL');
+      await cli.exited;
+      expect(await leftAfter(marker, 5_000)).toEqual([]);
+    } finally {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+    }
+    expect(existsSync(db)).toBe(true);
+    const service = LabService.open({ dbPath: db });
+    try {
+      const [summary] = service.listRuns();
+      expect(summary?.status).toBe('interrupted');
+    } finally {
+      await service.close();
+    }
+  });
+});
