@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { isLiveProcess, procPids, readProcStat } from '../engine/procfs';
 
 /**
  * Ending a process together with every process it started, for children that cannot have a process
@@ -24,27 +25,12 @@ const isLinux = process.platform === 'linux';
 
 /** Start time of a process, or null when it is gone (or the platform has no /proc). */
 export function processStartTime(pid: number): string | null {
-  if (!isLinux) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which may itself hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null; // field 22 of the line: starttime
-  } catch {
-    return null;
-  }
+  return isLinux ? (readProcStat(pid)?.startTicks ?? null) : null;
 }
 
 /** True while a process exists and is not a zombie waiting to be reaped. */
 export function isProcessRunning(pid: number): boolean {
-  if (isLinux) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-    } catch {
-      return false;
-    }
-  }
+  if (isLinux) return isLiveProcess(pid);
   try {
     process.kill(pid, 0);
     return true;
@@ -61,14 +47,9 @@ function parentTable(): Map<number, number[]> {
     else children.set(ppid, [pid]);
   };
   if (isLinux) {
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        add(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      } catch {
-        // gone since the directory was listed
-      }
+    for (const pid of procPids()) {
+      const stat = readProcStat(pid);
+      if (stat) add(pid, stat.ppid); // else gone since the directory was listed
     }
     return children;
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { hasProcfs, isLiveProcess, readProcStat } from '../engine/procfs';
 
 /**
  * Who owns a run that is still 'running': the process that began it, named so that a later reader can
@@ -33,16 +34,7 @@ function readBootId(): string | null {
  * last ')' because field 2, the command name, may itself hold spaces and parentheses.
  */
 export function processStartTicks(pid: number): string | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state), so field 22 is fields[19].
-  const ticks = fields[19];
-  return ticks !== undefined && /^\d+$/.test(ticks) ? ticks : null;
+  return readProcStat(pid)?.startTicks ?? null;
 }
 
 /** The start token of a process (see OwnerIdentity.started), or null when it cannot be read. */
@@ -65,13 +57,8 @@ export function isProcessAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
   // A zombie has ended: a runner killed after its parent died waits as one until init reaps it.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc on this platform: kill(pid, 0) answered
-  }
+  // Without /proc, kill(pid, 0) has answered.
+  return hasProcfs() ? isLiveProcess(pid) : true;
 }
 
 /** Decides whether the recorded owner of a running run is gone, and says how we know. */

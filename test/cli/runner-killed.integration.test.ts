@@ -1,24 +1,18 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, test } from 'vitest';
+import { isLiveProcess } from '../../src-main/engine/procfs';
 import { LabService } from '../../src-main/service/lab-service';
 
 /** A runner killed with SIGKILL mid-run: its actors go too, and the history keeps what was written. */
 
 const bin = join(__dirname, '..', '..', 'bin', 'conlab.mjs');
 
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // A zombie (state Z) has exited; only its process-table entry is left.
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+// A zombie (state Z) has exited; only its process-table entry is left.
+const isAlive = isLiveProcess;
 
 async function until<T>(what: string, probe: () => T | null, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

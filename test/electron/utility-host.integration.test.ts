@@ -1,8 +1,9 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readProcStat } from '../../src-main/engine/procfs';
 import { descendantsOf, isProcessRunning, killProcessTree, processStartTime } from '../../src-main/app/process-tree';
 import { memoryExceededReason, procResidentBytes, ResidentMemoryCap, type MemoryExceeded } from '../../src-main/app/resident-memory';
 
@@ -21,9 +22,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 15_000)
 }
 
 /** The process group id, from /proc/<pid>/stat (the third field after the command name). */
-function processGroupOf(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]!;
+function processGroupOf(pid: number): number | undefined {
+  return readProcStat(pid)?.pgid;
 }
 
 const exitOf = (child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>

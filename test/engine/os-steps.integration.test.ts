@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { isLiveProcess } from '../../src-main/engine/procfs';
 import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
 import { validateSpec, SpecError } from '../../src-main/engine/spec/validate';
 import { zombieOrphan } from '../../src-main/lessons/processes/zombie-orphan';
@@ -7,14 +8,7 @@ import { runSpec } from './helpers/run-spec';
 
 /** Steps that reach the operating system and the data values: zombies, orphans, files, actor lists, generators. */
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const alive = isLiveProcess;
 
 describe.runIf(existsSync('/proc/self/stat'))('zombies and orphans, seen in /proc', () => {
   test('a child that exits under a blocked parent is a zombie; a grandchild whose parent exits is adopted; none survives the run', async () => {

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { join } from 'node:path';
+import { readProcStat } from '../../src-main/engine/procfs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export const MARK_VARIABLE = 'CONLAB_TEST_MARK';
@@ -35,17 +36,14 @@ export function markedProcesses(mark: string): MarkedProcess[] {
     if (!/^\d+$/.test(entry)) continue;
     const environ = read(`/proc/${entry}/environ`);
     if (environ === null || !`\0${environ}`.includes(needle)) continue;
-    const stat = read(`/proc/${entry}/stat`);
-    if (stat === null) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const state = fields[0] ?? '?';
-    if (state === 'Z' || state === 'X') continue;
+    const stat = readProcStat(Number(entry));
+    if (stat === null || stat.state === 'Z' || stat.state === 'X') continue;
     found.push({
       pid: Number(entry),
       cmdline: (read(`/proc/${entry}/cmdline`) ?? '').split('\0').join(' ').trim(),
-      state,
-      ppid: Number(fields[1]),
-      pgid: Number(fields[2]),
+      state: stat.state,
+      ppid: stat.ppid,
+      pgid: stat.pgid,
     });
   }
   return found;

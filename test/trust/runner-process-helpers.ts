@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readProcStat } from '../../src-main/engine/procfs';
 import { isAlive, pollUntil } from '../engine/helpers/procfs';
 
 export const CLI = join(__dirname, '..', '..', 'bin', 'conlab.mjs');
@@ -31,14 +32,7 @@ export function cmdline(pid: number): string {
 
 /** CPU time (user + system) a process has used, in ms; null once it is gone. */
 export function cpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
+  return readProcStat(pid)?.cpuMs ?? null;
 }
 
 /** The runner process among the marked ones. */

@@ -1,11 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { PROCESS_EXEC_ARGV } from '../../engine/actors/hosts';
-import { readProcState } from '../../engine/actors/os-children';
+import { isLiveProcess, readProcStat } from '../../engine/procfs';
 import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment } from '../../engine/runner/experiment';
 import type { AuthoredSpec, Step } from '../../engine/spec/spec-schema';
@@ -84,10 +84,7 @@ function lockOrder(kind: 'thread' | 'process'): AuthoredSpec {
 }
 
 /** Alive as far as a user can tell: present in /proc and not a zombie. */
-function isAlive(pid: number): boolean {
-  const stat = readProcState(pid);
-  return stat !== null && stat.state !== 'Z' && stat.state !== 'X';
-}
+const isAlive = isLiveProcess;
 
 async function untilGone(pids: readonly number[], timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
@@ -184,13 +181,7 @@ function cpuSpec(processes: number): AuthoredSpec {
 
 /** CPU time (user + system) of a process in ms, from /proc (clock ticks of 10 ms); null once gone. */
 function cpuMsOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
+  return readProcStat(pid)?.cpuMs ?? null;
 }
 
 /** Starts a CPU-bound run and waits until its runner computes and `processes` actors are up; returns the tree. */

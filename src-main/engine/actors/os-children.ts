@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readProcStat } from '../procfs';
 
 /**
  * Plain OS processes started by a process actor (for the zombie and orphan lessons), and a reader
@@ -36,11 +36,6 @@ export interface ProcState {
 
 /** The state letter (R, S, Z, …) and parent pid of a process from /proc, or null when it is gone or /proc is absent. */
 export function readProcState(pid: number): ProcState | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0] ?? '?', ppid: Number(rest[1]) };
-  } catch {
-    return null;
-  }
+  const stat = readProcStat(pid);
+  return stat && { state: stat.state, ppid: stat.ppid };
 }

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { isLiveProcess, procPids, readProcStat, type ProcStat } from '../procfs';
 
 /**
  * Ending a whole process tree at once, from outside it (the parent of a runner) or from inside (the
@@ -10,35 +11,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
  * root, carry the marker, or are named; a process that is gone is skipped silently.
  */
 
-interface ProcEntry {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly state: string;
-}
-
-function readEntry(pid: number): ProcEntry | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: rest[0] ?? '?', ppid: Number(rest[1]) };
-  } catch {
-    return null;
-  }
-}
-
-function listPids(): number[] {
-  try {
-    return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
-  } catch {
-    return []; // no /proc on this platform
-  }
-}
+type ProcEntry = ProcStat;
 
 /** Alive as a person would see it: present and not a zombie waiting to be reaped. */
-export function isProcessRunning(pid: number): boolean {
-  const entry = readEntry(pid);
-  return entry !== null && entry.state !== 'Z' && entry.state !== 'X';
-}
+export const isProcessRunning = isLiveProcess;
 
 function hasMarker(pid: number, marker: string): boolean {
   try {
@@ -50,12 +26,12 @@ function hasMarker(pid: number, marker: string): boolean {
 
 /** Live processes (the caller excluded) whose environment holds `marker` ("NAME=value"). */
 export function markedProcesses(marker: string): number[] {
-  return listPids().filter((pid) => pid !== process.pid && hasMarker(pid, marker) && isProcessRunning(pid));
+  return procPids().filter((pid) => pid !== process.pid && hasMarker(pid, marker) && isProcessRunning(pid));
 }
 
 /** Live processes below `rootPid` (not the root), plus those whose environment holds `marker` ("NAME=value"). */
 export function treeMembers(rootPid: number, marker?: string): number[] {
-  const entries = listPids().map(readEntry).filter((e): e is ProcEntry => e !== null && e.state !== 'Z' && e.state !== 'X');
+  const entries = procPids().map(readProcStat).filter((e): e is ProcEntry => e !== null && e.state !== 'Z' && e.state !== 'X');
   const children = new Map<number, number[]>();
   for (const entry of entries) {
     const list = children.get(entry.ppid) ?? [];

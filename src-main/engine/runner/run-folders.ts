@@ -1,6 +1,7 @@
-import { constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants, mkdirSync, writeFileSync } from 'node:fs';
 import { lstat, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hasProcfs, readProcStat } from '../procfs';
 
 /**
  * Run folders: a run works in `<workRoot>/<runId>` (one `trial-<n>` folder per trial inside) and
@@ -27,21 +28,11 @@ interface Owner {
 
 /** A process's start time (clock ticks since boot, /proc/<pid>/stat field 22), or null when it is gone or there is no /proc. */
 export function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name (field 2) sits in parentheses and may hold spaces: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function hasProc(): boolean {
-  return processStartTime(process.pid) !== null;
+  return readProcStat(pid)?.startTicks ?? null;
 }
 
 function isAlive(owner: Owner): boolean {
-  if (owner.start !== null && hasProc()) return processStartTime(owner.pid) === owner.start;
+  if (owner.start !== null && hasProcfs()) return processStartTime(owner.pid) === owner.start;
   // Without /proc a pid cannot be told from a later process that reuses it: treat it as the owner.
   try {
     process.kill(owner.pid, 0);

@@ -1,6 +1,6 @@
 // Linux /proc inspection: which processes are still alive, and whose children they are.
 import { readdirSync, readFileSync } from 'node:fs';
-import { readProcState } from '../../../src-main/engine/actors/os-children';
+import { isLiveProcess, readProcStat } from '../../../src-main/engine/procfs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface ProcStat {
@@ -12,15 +12,12 @@ interface ProcStat {
 
 /** Parses /proc/<pid>/stat; null once the process is gone. */
 export function procStat(pid: number): ProcStat | null {
-  const stat = readProcState(pid);
-  return stat && { pid, ...stat };
+  const stat = readProcStat(pid);
+  return stat && { pid, state: stat.state, ppid: stat.ppid };
 }
 
 /** Alive means it still runs: a zombie (Z) or dead (X) entry only waits to be reaped. */
-export function isAlive(pid: number): boolean {
-  const stat = procStat(pid);
-  return stat !== null && stat.state !== 'Z' && stat.state !== 'X';
-}
+export const isAlive = isLiveProcess;
 
 /** Live processes whose parent is `ppid`. */
 export function liveChildrenOf(ppid: number): ProcStat[] {
