@@ -50,16 +50,20 @@ import { analyzeTrial } from './trial-analysis';
  * stopped and the trial fails naming the limit and the actor; what was received before stays.
  */
 
-export interface TrialOptions {
+/** What every runtime's trial is given: which trial of which run, the spec and its limits, where, and to whom events go. */
+export interface TrialBaseOptions {
   readonly runId: string;
   readonly index: number;
   readonly warmup: boolean;
   readonly spec: Spec;
   readonly limits: EffectiveLimits;
   readonly workDir: string;
-  readonly hosts: ActorHosts;
   readonly signal?: AbortSignal | undefined;
   readonly onBatch?: ((batch: EventBatch) => void) | undefined;
+}
+
+export interface TrialOptions extends TrialBaseOptions {
+  readonly hosts: ActorHosts;
   /** How often the wait-for graph is sampled; a deadlock is confirmed on the second sample. */
   readonly deadlockSampleMs?: number | undefined;
   /** CPUs of this machine: the default size of pools. */

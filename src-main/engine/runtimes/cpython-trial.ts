@@ -2,13 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { ActorExitReason, ActorKind, ActorRecord, DeadlockEdge, DeadlockReport, RunStatus, RuntimeInfo } from '../run-model';
 import { describeCycle } from '../runner/deadlock';
-import type { EffectiveLimits } from '../spec/limits';
-import type { Spec } from '../spec/spec-schema';
 import type { EventBatch } from '../trace/trace-event';
 import { groupWatchdog } from '../runner/group-watchdog';
 import { RUN_MARKER_ENV } from '../runner/runner-protocol';
 import { analyzeTrial } from '../runner/trial-analysis';
-import type { TrialOutcome } from '../runner/trial';
+import type { TrialBaseOptions, TrialOutcome } from '../runner/trial';
 import { pythonEnv } from './python-discovery';
 
 /**
@@ -23,16 +21,8 @@ import { pythonEnv } from './python-discovery';
  * handshake checks it and hands the interpreter the offset to apply where they differ.
  */
 
-export interface CpythonTrialOptions {
-  readonly runId: string;
-  readonly index: number;
-  readonly warmup: boolean;
-  readonly spec: Spec;
-  readonly limits: EffectiveLimits;
-  readonly workDir: string;
+export interface CpythonTrialOptions extends TrialBaseOptions {
   readonly runtime: RuntimeInfo;
-  readonly signal?: AbortSignal | undefined;
-  readonly onBatch?: ((batch: EventBatch) => void) | undefined;
   /** The interpreter started (the leader of its own process group): the runner's guard learns about it. */
   readonly onProcessGroup?: ((pid: number) => void) | undefined;
 }
