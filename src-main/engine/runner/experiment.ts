@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { nodeHosts, UTILITY_SUBSTITUTION_REASON, type ActorHosts } from '../actors/hosts';
-import { claimApplies, combineVerdicts, evaluateClaimOnTrial } from '../claims/evaluate';
+import { claimApplies, combineVerdicts, evaluateClaimOnTrial, eventQueries } from '../claims/evaluate';
 import { summarizeTrials, warmupWarning } from '../metrics/stats';
 import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, Substitution, TrialRecord } from '../run-model';
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
@@ -20,10 +20,11 @@ import { Trial, trialWorkDir } from './trial';
  * checked on every counted trial, statistics over the counted trials, and the run written to a
  * sink (the store) as it goes, so a crash loses at most the last unflushed batch.
  *
- * Memory does not grow with the number of trials: event batches stream to the sink and to `onBatch`
- * and are held only for the current trial's analysis and claims (within its byte limits), then
- * dropped; with a sink, finished trials keep only what the run's statistics need (their records and
- * final shared values are in the store).
+ * Memory does not grow with the number of events nor of trials: event batches stream to the sink and
+ * to `onBatch` and are not kept; a trial takes from each one only what its analysis and the claims
+ * read (records, section boundaries, wait starts, the claims' event counts and first and last times).
+ * With a sink, finished trials keep only what the run's statistics need (their records and final
+ * shared values are in the store).
  */
 
 /** Where a run is recorded while it runs (the store's writer implements it). */
@@ -96,6 +97,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const environment = request.environment ?? currentEnvironment();
   const validated = request.validated ?? validateSpec(request.spec, { ...request, cpuCount: environment.cpuCount });
   const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);
+  const queries = eventQueries(claimSpecs);
   const repeat = request.repeat ?? 1;
   const warmup = request.warmup ?? 0;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1_000) throw new RangeError(`repeat must be an integer from 1 to 1000, got ${repeat}`);
@@ -155,6 +157,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
         cpuCount: environment.cpuCount,
         signal: request.signal,
         deadlockSampleMs: request.deadlockSampleMs,
+        eventQueries: queries,
         onBatch: (batch) => {
           events += batch.count;
           sink?.appendBatches(runId, [batch]);
@@ -165,11 +168,11 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       if (index >= warmup) {
         for (const claim of claimSpecs) {
           const list = verdicts.get(claim.id) ?? [];
-          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, batches: outcome.batches, environment, runnerPid: process.pid, runnerThreadId: threadId }) });
+          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, events: outcome.events, environment, runnerPid: process.pid, runnerThreadId: threadId }) });
           verdicts.set(claim.id, list);
         }
       }
-      // The trial's batches go out of reach here; with a sink, so do its records and final values.
+      // What the trial gathered from its events goes out of reach here; with a sink, so do its records and final values.
       trials.push(sink ? { ...outcome.record, records: {}, finalShared: {} } : outcome.record);
       progress('trial-done', index, outcome.record.status);
       if (outcome.record.status === 'cancelled') break;

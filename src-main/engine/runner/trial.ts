@@ -33,7 +33,8 @@ import { NetClients, type ServerAddress } from '../actors/net-clients';
 import type { ProcessServer } from '../../net/index';
 import { DeadlockDetector, describeCycle } from './deadlock';
 import { groupWatchdog } from './group-watchdog';
-import { analyzeTrial } from './trial-analysis';
+import { analyzeTrial, TrialEvents } from './trial-analysis';
+import type { EventQuery } from '../claims/evaluate';
 
 /**
  * One trial of an experiment: starts the actors on their real mechanisms, serves their broker
@@ -44,9 +45,11 @@ import { analyzeTrial } from './trial-analysis';
  * stopped and non-daemons are awaited; the trial ends when none is left. The first actor to fail
  * ends the trial as failed (the others are stopped), so a failure is never buried under a hang.
  *
- * Memory: what the trial holds is bounded by its byte limits, checked as each value arrives — event
- * batches (maxEventBytes), records among them (maxRecordBytes), managed state (maxManagedBytes) and
- * queue items with pool tasks and results (maxQueueBytes). The actor whose value would go over is
+ * Memory: event batches are not kept: each goes on to `onBatch` (the store, live views) as it arrives,
+ * and only what the analysis and the claims read is taken from it (TrialEvents). The byte limits are
+ * checked as each value arrives — event batches recorded (maxEventBytes), records among them, which
+ * the trial keeps (maxRecordBytes), managed state (maxManagedBytes) and queue items with pool tasks
+ * and results (maxQueueBytes). The actor whose value would go over is
  * stopped and the trial fails naming the limit and the actor; what was received before stays.
  */
 
@@ -64,12 +67,14 @@ export interface TrialOptions {
   readonly deadlockSampleMs?: number | undefined;
   /** CPUs of this machine: the default size of pools. */
   readonly cpuCount?: number | undefined;
+  /** The event quantities the trial's claims read: followed as the events pass (see TrialEvents). */
+  readonly eventQueries?: readonly EventQuery[] | undefined;
 }
 
 export interface TrialOutcome {
   readonly record: TrialRecord;
-  /** The trial's event batches (within limits.maxEventBytes), for its claims; the caller drops them after. */
-  readonly batches: readonly EventBatch[];
+  /** What the trial's events say for its claims (the batches themselves went to onBatch and were not kept). */
+  readonly events: TrialEvents;
 }
 
 type InstanceState = 'pending' | 'running' | 'ended';
@@ -132,7 +137,7 @@ export class Trial {
   private readonly servers = new Map<string, ProcessServer>();
   private readonly serverAddresses: Record<string, ServerAddress> = {};
   private readonly serverMetrics: Record<string, number> = {};
-  private readonly batches: EventBatch[] = [];
+  private readonly events: TrialEvents;
   private readonly eventBudget: number;
   /** Bytes held per byte limit (managed and queue bytes go up and down; events and records only up). */
   private eventBytes = 0;
@@ -201,6 +206,7 @@ export class Trial {
       const scheduler = new PoolScheduler(name, size, (callback, outcome) => this.runCallback(name, callback, outcome));
       this.pools.set(name, { scheduler, workers, callbacks: callbacks!, started: false, callbackChain: Promise.resolve(), callbackInterpreter: null, callbackTrace: null });
     }
+    this.events = new TrialEvents(options.eventQueries ?? [], new Map(this.instances.map((i) => [i.identity.name, i.identity.group])));
     this.layout = buildLayout(spec, this.instances.length);
     this.memory = createSharedMemory(spec, this.layout);
     for (const [name, def] of Object.entries(spec.queues ?? {})) this.queues.set(name, new BrokerQueue(name, def));
@@ -525,7 +531,7 @@ export class Trial {
     }
     this.eventBytes += bytes;
     this.recordBytes += info.recordBytes;
-    this.batches.push(batch);
+    this.events.add(batch);
     this.options.onBatch?.(batch);
   }
 
@@ -877,7 +883,7 @@ export class Trial {
       startedAt,
       wallMs: end / 1e6,
       actors,
-      batches: this.batches,
+      events: this.events,
       finalShared: this.finalShared(),
       deadlock: this.deadlock,
       error: status === 'ok' ? null : this.failure,
@@ -896,7 +902,7 @@ export class Trial {
         ]),
       ]),
     });
-    return { record, batches: this.batches };
+    return { record, events: this.events };
   }
 }
 
