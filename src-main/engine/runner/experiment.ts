@@ -59,6 +59,8 @@ export interface RunRequest extends ValidateOptions {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Live events, batch by batch, for a view that draws them as they come. */
   readonly onBatch?: (batch: EventBatch) => void;
+  /** Bytes of batches given to the sink and `onBatch` and not yet stored or relayed: thread actors wait while it is high. */
+  readonly backlog?: () => number;
   readonly environment?: RunEnvironment;
   readonly deadlockSampleMs?: number;
 }
@@ -158,6 +160,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
         signal: request.signal,
         deadlockSampleMs: request.deadlockSampleMs,
         eventQueries: queries,
+        backlog: request.backlog,
         onBatch: (batch) => {
           events += batch.count;
           sink?.appendBatches(runId, [batch]);

@@ -24,7 +24,7 @@ import type { ActorSpec, Spec } from '../spec/spec-schema';
 import { setOwnValue } from '../spec/own-names';
 import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
-import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
+import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer, type BatchInfo } from '../trace/trace-buffer';
 import type { EventBatch } from '../trace/trace-event';
 import { BrokerQueue } from './broker-queue';
@@ -69,6 +69,12 @@ export interface TrialOptions {
   readonly cpuCount?: number | undefined;
   /** The event quantities the trial's claims read: followed as the events pass (see TrialEvents). */
   readonly eventQueries?: readonly EventQuery[] | undefined;
+  /**
+   * Bytes of batches handed to `onBatch` and not yet taken further (stored, relayed). Above
+   * BACKLOG_HOLD_BYTES thread actors wait after their next batch until it is under BACKLOG_RESUME_BYTES:
+   * a thread that traces faster than the store writes cannot pile its events up in the runner.
+   */
+  readonly backlog?: (() => number) | undefined;
 }
 
 export interface TrialOutcome {
@@ -122,6 +128,9 @@ interface PoolRuntime {
 }
 
 const STOP_GRACE_MS = 150;
+export const BACKLOG_HOLD_BYTES = 8 * 1024 * 1024;
+export const BACKLOG_RESUME_BYTES = 2 * 1024 * 1024;
+const BACKLOG_POLL_MS = 5;
 /** A new element or key of a managed array or object costs this beyond its JSON (its slot, its key's string). */
 const MANAGED_SLOT_BYTES = 16;
 
@@ -154,6 +163,8 @@ export class Trial {
   private finished!: () => void;
   private readonly finishedPromise = new Promise<void>((resolve) => (this.finished = resolve));
   private endNs: number | null = null;
+  /** While thread actors are held (their trace hold word set), the timer that lets them go on. */
+  private holdTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: TrialOptions) {
     const { spec } = options;
@@ -277,6 +288,8 @@ export class Trial {
     this.status = status;
     this.failure = detail;
     this.endNs = this.now();
+    // Held threads go on: a stopped one must see its stop, a finishing one hand on its last events.
+    this.releaseThreads();
     this.finished();
   }
 
@@ -533,6 +546,33 @@ export class Trial {
     this.recordBytes += info.recordBytes;
     this.events.add(batch);
     this.options.onBatch?.(batch);
+    if (this.holdTimer === null && this.status === null && this.options.backlog && this.options.backlog() > BACKLOG_HOLD_BYTES) this.holdThreads();
+  }
+
+  /** Sets every thread actor's trace hold until the backlog is down again (or the trial ends). */
+  private holdThreads(): void {
+    const backlog = this.options.backlog!;
+    this.setTraceHold(1);
+    this.holdTimer = setInterval(() => {
+      if (this.status === null && backlog() > BACKLOG_RESUME_BYTES) return;
+      this.releaseThreads();
+    }, BACKLOG_POLL_MS);
+  }
+
+  private releaseThreads(): void {
+    if (this.holdTimer === null) return;
+    clearInterval(this.holdTimer);
+    this.holdTimer = null;
+    this.setTraceHold(0);
+  }
+
+  private setTraceHold(value: 0 | 1): void {
+    for (const instance of this.instances) {
+      if (instance.identity.kind !== 'thread') continue;
+      const word = actorWord(this.layout, instance.identity.id, ACTOR_TRACE_HOLD);
+      Atomics.store(this.memory, word, value);
+      if (value === 0) Atomics.notify(this.memory, word);
+    }
   }
 
   private onActorMessage(instance: Instance, message: ActorToRunner): void {
