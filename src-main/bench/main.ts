@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { currentEnvironment } from '../engine/runner/environment';
 import type { Figure, FigureGroup } from './figure';
 import { lifecycleGroup } from './groups/lifecycle';
+import { memoryGroup } from './groups/memory';
 import { mutexGroup } from './groups/mutex';
 import { networkGroup } from './groups/network';
 import { rendererGroup } from './groups/renderer';
@@ -22,7 +23,7 @@ import { machineLine, renderJson, renderTable } from './report';
 v8.setFlagsFromString('--no-concurrent-osr');
 
 /** Every figure group, in the order they run and print. A new group (network lab, renderer FPS) is added here. */
-const GROUPS: readonly FigureGroup[] = [spawnGroup, lifecycleGroup, traceStoreGroup, mutexGroup, networkGroup, rendererGroup];
+const GROUPS: readonly FigureGroup[] = [spawnGroup, lifecycleGroup, traceStoreGroup, memoryGroup, mutexGroup, networkGroup, rendererGroup];
 
 interface CliOptions {
   readonly json?: boolean;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { PrimitiveAccess } from '../sync/primitive-access';
-import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
+import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
 import { ByteLimitError, jsonBytes, limitExceeded } from '../spec/limits';
@@ -99,13 +99,20 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
 
   const shared = init.memory ? new Int32Array(init.memory) : null;
   const emittedWord = shared ? actorWord(layout, init.actor.id, ACTOR_EVENTS_EMITTED) : -1;
+  const holdWord = shared ? actorWord(layout, init.actor.id, ACTOR_TRACE_HOLD) : -1;
+  const handOn = (message: ActorToRunner): void => {
+    channel.post(message);
+    // A thread traces faster than batches can be stored: while the runner holds it, it waits here (in
+    // short waits, so that a stop or a terminate is never kept waiting).
+    if (shared) while (Atomics.load(shared, holdWord) === 1) Atomics.wait(shared, holdWord, 1, 50);
+  };
   const trace = new TraceBuffer({
     actor: init.actor.name,
     trial: init.trial,
     runStartNs: BigInt(init.runStartNs),
     budget: init.eventBudget,
     limits: init.byteLimits,
-    sink: (batch, info) => channel.post({ type: 'events', batch, recordBytes: info.recordBytes }),
+    sink: (batch, info) => handOn({ type: 'events', batch, recordBytes: info.recordBytes }),
     ...(shared ? { onCount: (n: number) => Atomics.store(shared, emittedWord, n) } : {}),
   });
 

@@ -1,7 +1,7 @@
 import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialRecord } from '../run-model';
 import { applyComparison } from '../spec/comparison';
 import type { CheckSpec, ClaimSpec, Comparison, Quantity } from '../spec/spec-schema';
-import { decodeBatches, type EventBatch, type TraceEvent } from '../trace/trace-event';
+import type { TracePhase } from '../trace/trace-event';
 import { ownValue } from '../spec/own-names';
 
 /**
@@ -10,9 +10,34 @@ import { ownValue } from '../spec/own-names';
  * inconclusive (with the reason) when the machine or the run cannot decide it.
  */
 
+/** An event quantity's selection: an op, and optionally its phase, its name (or primitive, or queue) and its actor or group. */
+export interface EventQuery {
+  readonly op: string;
+  readonly ph?: TracePhase | undefined;
+  readonly name?: string | undefined;
+  readonly actor?: string | undefined;
+}
+
+/** How many events matched a query, and the times (ns) of the first and the last. */
+export interface EventTally {
+  readonly count: number;
+  readonly firstT: number | null;
+  readonly lastT: number | null;
+}
+
+/**
+ * What claims read from a trial's events, gathered while the events streamed past (the trial keeps no
+ * batches): every query of `eventQueries(claims)` is followed from the trial's start.
+ */
+export interface ClaimEvents {
+  /** Values of `record` events named `name` of an actor (or a group's actors), in time order (ties by actor, then sequence). */
+  records(name: string, actor: string): readonly unknown[];
+  matching(query: EventQuery): EventTally;
+}
+
 export interface ClaimContext {
   readonly trial: TrialRecord;
-  readonly batches: readonly EventBatch[];
+  readonly events: ClaimEvents;
   readonly environment: RunEnvironment;
   readonly runnerPid: number;
   readonly runnerThreadId: number;
@@ -52,21 +77,7 @@ function aggregate(values: readonly unknown[], agg: string, what: string): unkno
 }
 
 class Evaluator {
-  private events: TraceEvent[] | null = null;
-
   constructor(private readonly ctx: ClaimContext) {}
-
-  private allEvents(): TraceEvent[] {
-    this.events ??= decodeBatches(this.ctx.batches);
-    return this.events;
-  }
-
-  private matchesActor(eventActor: string, wanted: string | undefined): boolean {
-    if (wanted === undefined) return true;
-    if (eventActor === wanted) return true;
-    const record = this.ctx.trial.actors.find((a) => a.name === eventActor);
-    return record?.group === wanted;
-  }
 
   describe(q: Quantity): string {
     if ('const' in q) return format(q.const);
@@ -91,11 +102,7 @@ class Evaluator {
     if ('record' in q) {
       let values: readonly unknown[];
       if (q.actor === undefined) values = ownValue(trial.records, q.record) ?? [];
-      else {
-        values = this.allEvents()
-          .filter((e) => e.op === 'record' && e.data?.['name'] === q.record && this.matchesActor(e.actor, q.actor))
-          .map((e) => e.data?.['value']);
-      }
+      else values = this.ctx.events.records(q.record, q.actor);
       return aggregate(values, q.agg ?? 'last', `record ${q.record}`);
     }
     if ('shared' in q) {
@@ -123,17 +130,11 @@ class Evaluator {
     }
     if ('event' in q) {
       const wanted = q.event;
-      const matches = this.allEvents().filter(
-        (e) =>
-          e.op === wanted.op &&
-          (wanted.ph === undefined || e.ph === wanted.ph) &&
-          (wanted.name === undefined || e.data?.['name'] === wanted.name || e.data?.['prim'] === wanted.name || e.data?.['queue'] === wanted.name) &&
-          this.matchesActor(e.actor, wanted.actor),
-      );
-      if (q.pick === 'count') return matches.length;
-      const event = q.pick === 'first' ? matches[0] : matches[matches.length - 1];
-      if (!event) throw new Undecidable(`no ${wanted.op} event${wanted.actor ? ` of ${wanted.actor}` : ''} was recorded`);
-      return event.t / 1e6;
+      const tally = this.ctx.events.matching(wanted);
+      if (q.pick === 'count') return tally.count;
+      const t = q.pick === 'first' ? tally.firstT : tally.lastT;
+      if (t === null) throw new Undecidable(`no ${wanted.op} event${wanted.actor ? ` of ${wanted.actor}` : ''} was recorded`);
+      return t / 1e6;
     }
     if (q.runner === 'pid') return this.ctx.runnerPid;
     if (q.runner === 'threadId') return this.ctx.runnerThreadId;
@@ -213,6 +214,30 @@ function staticTest(cond: NonNullable<ClaimSpec['when']>): boolean {
   if ('all' in cond) return cond.all.every(staticTest);
   if ('any' in cond) return cond.any.some(staticTest);
   return Boolean(constant(cond.truthy));
+}
+
+/** Every event quantity the claims may read (in `given` and `check`, however nested): what a trial follows as its events pass. */
+export function eventQueries(claims: readonly ClaimSpec[]): EventQuery[] {
+  const found: EventQuery[] = [];
+  const quantity = (q: Quantity): void => {
+    if ('event' in q) found.push(q.event);
+  };
+  const walk = (check: CheckSpec): void => {
+    if ('compare' in check) {
+      quantity(check.compare[0]);
+      quantity(check.compare[2]);
+    } else if ('before' in check) {
+      quantity(check.before[0]);
+      quantity(check.before[1]);
+    } else if ('all' in check) check.all.forEach(walk);
+    else if ('any' in check) check.any.forEach(walk);
+    else walk(check.not);
+  };
+  for (const claim of claims) {
+    if (claim.given) walk(claim.given);
+    walk(claim.check);
+  }
+  return found;
 }
 
 /** Whether a claim applies to this run's parameters (its `when`, already substituted). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { nodeHosts, UTILITY_SUBSTITUTION_REASON, type ActorHosts } from '../actors/hosts';
-import { claimApplies, combineVerdicts, evaluateClaimOnTrial } from '../claims/evaluate';
+import { claimApplies, combineVerdicts, evaluateClaimOnTrial, eventQueries } from '../claims/evaluate';
 import { summarizeTrials, warmupWarning } from '../metrics/stats';
 import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, RuntimeName, Substitution, TrialRecord } from '../run-model';
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
@@ -16,16 +16,18 @@ import { groupWatchdog } from './group-watchdog';
 import { claimRunFolder, sweepOnce } from './run-folders';
 import { ensureStableTimings } from './stable-timings';
 import { Trial, trialWorkDir } from './trial';
+import type { TrialEvents } from './trial-analysis';
 
 /**
  * Running an experiment: validate, then warm-up and counted trials one after another, claims
  * checked on every counted trial, statistics over the counted trials, and the run written to a
  * sink (the store) as it goes, so a crash loses at most the last unflushed batch.
  *
- * Memory does not grow with the number of trials: event batches stream to the sink and to `onBatch`
- * and are held only for the current trial's analysis and claims (within its byte limits), then
- * dropped; with a sink, finished trials keep only what the run's statistics need (their records and
- * final shared values are in the store).
+ * Memory does not grow with the number of events nor of trials: event batches stream to the sink and
+ * to `onBatch` and are not kept; a trial takes from each one only what its analysis and the claims
+ * read (records, section boundaries, wait starts, the claims' event counts and first and last times).
+ * With a sink, finished trials keep only what the run's statistics need (their records and final
+ * shared values are in the store).
  */
 
 /** Where a run is recorded while it runs (the store's writer implements it). */
@@ -60,6 +62,8 @@ export interface RunRequest extends ValidateOptions {
   readonly onProgress?: (progress: RunProgress) => void;
   /** Live events, batch by batch, for a view that draws them as they come. */
   readonly onBatch?: (batch: EventBatch) => void;
+  /** Bytes of batches given to the sink and `onBatch` and not yet stored or relayed: thread actors wait while it is high. */
+  readonly backlog?: () => number;
   readonly environment?: RunEnvironment;
   readonly deadlockSampleMs?: number;
   /** Where the actors run: the Node engine (default) or CPython (engine/runtimes/). */
@@ -104,6 +108,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const cpython = request.runtime === 'cpython' ? prepareCpython(validated) : null;
   const environment: RunEnvironment = cpython ? { ...baseEnvironment, runtime: cpython } : baseEnvironment;
   const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);
+  const queries = eventQueries(claimSpecs);
   const repeat = request.repeat ?? 1;
   const warmup = request.warmup ?? 0;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1_000) throw new RangeError(`repeat must be an integer from 1 to 1000, got ${repeat}`);
@@ -165,22 +170,13 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
         limits: validated.limits,
         workDir: trialWorkDir(workRoot, runId, index),
         signal: request.signal,
+        eventQueries: queries,
       };
-      let outcome: { record: TrialRecord; batches: readonly EventBatch[]; runnerPid?: number | null; runnerThreadId?: number | null };
+      let outcome: { record: TrialRecord; events: TrialEvents; runnerPid?: number | null; runnerThreadId?: number | null };
       if (cpython) {
-        const cpythonBatches: EventBatch[] = [];
-        const ran = await new CpythonTrial({
-          ...common,
-          onBatch: (batch: EventBatch) => {
-            cpythonBatches.push(batch);
-            onBatch(batch);
-          },
-          runtime: cpython,
-          onProcessGroup: request.onProcessGroup,
-        }).run();
-        outcome = { ...ran, batches: cpythonBatches };
+        outcome = await new CpythonTrial({ ...common, onBatch, runtime: cpython, onProcessGroup: request.onProcessGroup }).run();
       } else {
-        outcome = await new Trial({ ...common, onBatch, hosts, cpuCount: environment.cpuCount, deadlockSampleMs: request.deadlockSampleMs }).run();
+        outcome = await new Trial({ ...common, onBatch, hosts, cpuCount: environment.cpuCount, deadlockSampleMs: request.deadlockSampleMs, backlog: request.backlog }).run();
       }
       // On CPython, "the runner" of a claim is the interpreter that ran the trial (its pid, its main thread).
       const runnerPid = outcome.runnerPid ?? process.pid;
@@ -189,11 +185,11 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       if (index >= warmup) {
         for (const claim of claimSpecs) {
           const list = verdicts.get(claim.id) ?? [];
-          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, batches: outcome.batches, environment, runnerPid, runnerThreadId }) });
+          list.push({ trial: index, verdict: evaluateClaimOnTrial(claim, { trial: outcome.record, events: outcome.events, environment, runnerPid, runnerThreadId }) });
           verdicts.set(claim.id, list);
         }
       }
-      // The trial's batches go out of reach here; with a sink, so do its records and final values.
+      // What the trial gathered from its events goes out of reach here; with a sink, so do its records and final values.
       trials.push(sink ? { ...outcome.record, records: {}, finalShared: {} } : outcome.record);
       progress('trial-done', index, outcome.record.status);
       if (outcome.record.status === 'cancelled') break;

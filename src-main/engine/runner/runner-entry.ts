@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { lockWaitFromEnv, RunWriter } from '../../store/run-writer';
 import { nodeHosts, RelayedHost, type ActorHost, type ActorHosts } from '../actors/hosts';
 import { assertNever } from '../actors/protocol';
+import type { EventBatch } from '../trace/trace-event';
 import { entryPath } from '../entry-paths';
 import { runExperiment, type RunSink } from './experiment';
 import type { GuardData, GuardMessage } from './runner-guard';
@@ -33,11 +34,30 @@ function send(message: RunnerToParent, then?: () => void): void {
  * is folded by the writer into the status it stores for the run (never 'ok'), so it is not thrown
  * into the experiment, which would stop a run that can still end cleanly.
  */
-function sinkFor(writer: RunWriter): RunSink {
+function sinkFor(writer: RunWriter): RunSink & { pendingBytes(): number } {
   const ignore = (): void => undefined;
+  // Payload bytes of the batches posted to the writer, in order, until it has committed them.
+  const posted: number[] = [];
+  let postedHead = 0;
+  let pendingBytes = 0;
   return {
+    pendingBytes: () => {
+      // The writer commits in order: as many of the oldest as are no longer pending are done.
+      while (posted.length - postedHead > writer.pendingBatches) pendingBytes -= posted[postedHead++]!;
+      if (postedHead > 4096) {
+        posted.splice(0, postedHead);
+        postedHead = 0;
+      }
+      return pendingBytes;
+    },
     beginRun: (meta) => writer.beginRun(meta),
-    appendBatches: (runId, batches) => writer.appendBatches(runId, batches),
+    appendBatches: (runId, batches) => {
+      writer.appendBatches(runId, batches);
+      for (const batch of batches) {
+        posted.push(batch.payload.length);
+        pendingBytes += batch.payload.length;
+      }
+    },
     saveTrial: (runId, trial) => writer.saveTrial(runId, trial).catch(ignore),
     finishRun: (runId, fields) => writer.finishRun(runId, fields).catch(ignore),
     flush: () => writer.flush().catch(ignore),
@@ -82,6 +102,13 @@ async function runOne(start: RunnerStart): Promise<void> {
   let writer: RunWriter | null = null;
   try {
     writer = await RunWriter.open(start.dbPath, { lockWaitMs: lockWaitFromEnv() });
+    const sink = sinkFor(writer);
+    // Batches sent to the parent and not yet written to its channel.
+    let relaying = 0;
+    const relay = (batch: EventBatch): void => {
+      relaying += batch.payload.length;
+      send({ type: 'batch', batch }, () => (relaying -= batch.payload.length));
+    };
     const { run } = await runExperiment({
       spec: start.spec,
       validated: start.validated,
@@ -96,9 +123,10 @@ async function runOne(start: RunnerStart): Promise<void> {
       ...(start.runtime ? { runtime: start.runtime } : {}),
       onProcessGroup: (pid) => reportGroup(guard, pid),
       signal: controller.signal,
-      sink: sinkFor(writer),
+      sink,
+      backlog: () => sink.pendingBytes() + relaying,
       onProgress: (progress) => send({ type: 'progress', progress }),
-      ...(start.relayBatches ? { onBatch: (batch) => send({ type: 'batch', batch }) } : {}),
+      ...(start.relayBatches ? { onBatch: relay } : {}),
     });
     await writer.close();
     writer = null;

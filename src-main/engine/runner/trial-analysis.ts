@@ -1,4 +1,5 @@
 import type { ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
+import type { ClaimEvents, EventQuery, EventTally } from '../claims/evaluate';
 import { decodeBatch, type EventBatch, type TraceEvent } from '../trace/trace-event';
 import { setOwnValue } from '../spec/own-names';
 
@@ -14,7 +15,9 @@ export interface TrialAnalysisInput {
   readonly startedAt: string;
   readonly wallMs: number;
   readonly actors: readonly ActorRecord[];
-  readonly batches: readonly EventBatch[];
+  /** What the trial's events say, taken as they passed; or (tests) the batches themselves. */
+  readonly events?: TrialEvents;
+  readonly batches?: readonly EventBatch[];
   readonly finalShared: Readonly<Record<string, unknown>>;
   readonly deadlock: DeadlockReport | null;
   readonly error: string | null;
@@ -24,43 +27,194 @@ export interface TrialAnalysisInput {
   readonly extraMetrics?: Readonly<Record<string, number>>;
 }
 
-/** Events that carry meaning for the analysis: records, section boundaries and lock waits, in time order. */
-function keyEvents(batches: readonly EventBatch[], withAcquires: boolean): TraceEvent[] {
-  const events: TraceEvent[] = [];
-  for (const batch of batches) {
-    // Cheap pre-filter: most batches hold neither records nor sections.
-    if (!batch.payload.includes('"record"') && !batch.payload.includes('"section"') && !(withAcquires && batch.payload.includes('"acquire"'))) continue;
-    for (const event of decodeBatch(batch)) {
-      if (event.op === 'record' || event.op === 'section' || (withAcquires && event.op === 'acquire' && event.ph === 'B')) events.push(event);
+/** A `record` event as kept: what the analysis and the claims read, in the order it arrived. */
+interface KeptRecord {
+  readonly actor: string;
+  readonly seq: number;
+  readonly t: number;
+  readonly name: string;
+  readonly value: unknown;
+  readonly arrival: number;
+}
+
+interface QueryTally {
+  readonly query: EventQuery;
+  count: number;
+  firstT: number | null;
+  lastT: number | null;
+}
+
+/** A growable column of numbers (section boundaries are kept as numbers, not as event objects). */
+class Column {
+  values: Float64Array;
+  length = 0;
+
+  constructor(capacity = 256) {
+    this.values = new Float64Array(capacity);
+  }
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+}
+
+const queryKey = (q: EventQuery): string => JSON.stringify([q.op, q.ph ?? null, q.name ?? null, q.actor ?? null]);
+
+/**
+ * What a trial's events mean for its analysis and its claims, taken from each batch as it passes; the
+ * batches themselves are not kept (they stream to the store and to live views). Kept: every `record`
+ * event (bounded by limits.maxRecordBytes), section boundaries as three numbers each, the last start
+ * of a wait per actor and primitive (the deadlock latency), and for every event quantity the claims ask
+ * for (known before the trial) its count and its first and last times. Batches that hold none of these
+ * are not even decoded.
+ */
+export class TrialEvents implements ClaimEvents {
+  private readonly kept: KeptRecord[] = [];
+  private readonly sectionNames: string[] = [];
+  private readonly sectionIndex = new Map<string, number>();
+  /** Per section boundary: its time, its sequence number, and (name index × 2 + 1 for a begin). */
+  private readonly sectionT = new Column();
+  private readonly sectionSeq = new Column();
+  private readonly sectionCode = new Column();
+  private readonly waitStarts = new Map<string, number>();
+  private readonly tallies = new Map<string, QueryTally>();
+  private readonly byOp = new Map<string, QueryTally[]>();
+  /** Substrings of a batch's JSON that tell it may hold an event worth decoding. */
+  private readonly markers: string[];
+  private arrivals = 0;
+
+  /**
+   * @param queries the event quantities of the claims to be judged on this trial
+   * @param groupOf the group of each actor instance (a claim may name an actor by its group)
+   */
+  constructor(
+    queries: readonly EventQuery[],
+    private readonly groupOf: ReadonlyMap<string, string>,
+  ) {
+    for (const query of queries) {
+      const key = queryKey(query);
+      if (this.tallies.has(key)) continue;
+      const tally: QueryTally = { query, count: 0, firstT: null, lastT: null };
+      this.tallies.set(key, tally);
+      const list = this.byOp.get(query.op) ?? [];
+      list.push(tally);
+      this.byOp.set(query.op, list);
+    }
+    this.markers = ['"record"', '"section"', '"acquire","B"', ...[...this.byOp.keys()].map((op) => JSON.stringify(op))];
+  }
+
+  add(batch: EventBatch): void {
+    if (!this.markers.some((marker) => batch.payload.includes(marker))) return;
+    for (const event of decodeBatch(batch)) this.take(event);
+  }
+
+  private take(event: TraceEvent): void {
+    const data = event.data ?? {};
+    if (event.op === 'record') {
+      this.kept.push({ actor: event.actor, seq: event.seq, t: event.t, name: String(data['name']), value: data['value'], arrival: this.arrivals++ });
+    } else if (event.op === 'section' && (event.ph === 'B' || event.ph === 'E')) {
+      const name = String(data['name']);
+      let index = this.sectionIndex.get(name);
+      if (index === undefined) {
+        index = this.sectionNames.push(name) - 1;
+        this.sectionIndex.set(name, index);
+      }
+      this.sectionT.push(event.t);
+      this.sectionSeq.push(event.seq);
+      this.sectionCode.push(index * 2 + (event.ph === 'B' ? 1 : 0));
+    } else if (event.op === 'acquire' && event.ph === 'B' && typeof data['prim'] === 'string') {
+      const key = `${event.actor}\u0000${data['prim']}`;
+      this.waitStarts.set(key, Math.max(this.waitStarts.get(key) ?? -Infinity, event.t));
+    }
+    const tallies = this.byOp.get(event.op);
+    if (!tallies) return;
+    for (const tally of tallies) {
+      const { ph, name, actor } = tally.query;
+      if (ph !== undefined && event.ph !== ph) continue;
+      if (name !== undefined && data['name'] !== name && data['prim'] !== name && data['queue'] !== name) continue;
+      if (!this.matchesActor(event.actor, actor)) continue;
+      tally.count++;
+      tally.firstT = tally.firstT === null ? event.t : Math.min(tally.firstT, event.t);
+      tally.lastT = tally.lastT === null ? event.t : Math.max(tally.lastT, event.t);
     }
   }
-  events.sort((a, b) => a.t - b.t || a.seq - b.seq);
-  return events;
+
+  private matchesActor(eventActor: string, wanted: string | undefined): boolean {
+    return wanted === undefined || eventActor === wanted || this.groupOf.get(eventActor) === wanted;
+  }
+
+  /** Recorded values by name, in time order (ties by sequence number, then arrival). */
+  recordsByName(): Map<string, unknown[]> {
+    const sorted = [...this.kept].sort((a, b) => a.t - b.t || a.seq - b.seq || a.arrival - b.arrival);
+    const recorded = new Map<string, unknown[]>();
+    for (const event of sorted) {
+      const values = recorded.get(event.name);
+      if (values) values.push(event.value);
+      else recorded.set(event.name, [event.value]);
+    }
+    return recorded;
+  }
+
+  /** The most actors inside each section at once, its boundaries taken in time order (ties by sequence number, then arrival). */
+  sectionMaxima(): Map<string, number> {
+    const count = this.sectionT.length;
+    const t = this.sectionT.values;
+    const seq = this.sectionSeq.values;
+    const order = new Uint32Array(count);
+    for (let index = 0; index < count; index++) order[index] = index;
+    order.sort((a, b) => t[a]! - t[b]! || seq[a]! - seq[b]! || a - b);
+    const inside = new Array<number>(this.sectionNames.length).fill(0);
+    const max = new Map<string, number>();
+    for (const index of order) {
+      const code = this.sectionCode.values[index]!;
+      const name = code >> 1;
+      const now = inside[name]! + (code & 1 ? 1 : -1);
+      inside[name] = now;
+      const label = this.sectionNames[name]!;
+      max.set(label, Math.max(max.get(label) ?? 0, now));
+    }
+    return max;
+  }
+
+  /** When `actor` last began to wait for `prim` (ns), if it did. */
+  waitStart(actor: string, prim: string): number | undefined {
+    return this.waitStarts.get(`${actor}\u0000${prim}`);
+  }
+
+  records(name: string, actor: string): unknown[] {
+    return this.kept
+      .filter((e) => e.name === name && this.matchesActor(e.actor, actor))
+      .sort((a, b) => a.t - b.t || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : a.seq - b.seq) || a.arrival - b.arrival)
+      .map((e) => e.value);
+  }
+
+  matching(query: EventQuery): EventTally {
+    const tally = this.tallies.get(queryKey(query));
+    if (!tally) throw new Error(`the event quantity ${queryKey(query)} was not followed during the trial`);
+    return { count: tally.count, firstT: tally.firstT, lastT: tally.lastT };
+  }
 }
 
 export function analyzeTrial(input: TrialAnalysisInput): TrialRecord {
+  let events = input.events;
+  if (!events) {
+    events = new TrialEvents([], new Map(input.actors.map((a) => [a.name, a.group])));
+    for (const batch of input.batches ?? []) events.add(batch);
+  }
   // A Map while collecting: record names come from specs (`constructor` is a record name like any other).
-  const recorded = new Map<string, unknown[]>();
-  const inside = new Map<string, number>();
-  const maxInside = new Map<string, number>();
+  const recorded = events.recordsByName();
+  const maxInside = events.sectionMaxima();
   // The cycle formed when its last member began to wait; detection latency is measured from then.
   const waitStarts = new Map<string, number>();
   const cycle = input.deadlock?.cycle ?? [];
-  for (const event of keyEvents(input.batches, cycle.length > 0)) {
-    const data = event.data ?? {};
-    if (event.op === 'acquire') {
-      if (cycle.some((edge) => edge.actor === event.actor && edge.waitsFor === data['prim'])) waitStarts.set(event.actor, event.t);
-    } else if (event.op === 'record') {
-      const name = String(data['name']);
-      const values = recorded.get(name);
-      if (values) values.push(data['value']);
-      else recorded.set(name, [data['value']]);
-    } else if (event.ph === 'B' || event.ph === 'E') {
-      const name = String(data['name']);
-      const now = (inside.get(name) ?? 0) + (event.ph === 'B' ? 1 : -1);
-      inside.set(name, now);
-      maxInside.set(name, Math.max(maxInside.get(name) ?? 0, now));
-    }
+  for (const edge of cycle) {
+    const t = events.waitStart(edge.actor, edge.waitsFor);
+    if (t !== undefined) waitStarts.set(edge.actor, Math.max(waitStarts.get(edge.actor) ?? -Infinity, t));
   }
 
   const records: Record<string, unknown[]> = {};

@@ -24,7 +24,7 @@ import type { ActorSpec, Spec } from '../spec/spec-schema';
 import { setOwnValue } from '../spec/own-names';
 import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
-import { ACTOR_EVENTS_EMITTED, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
+import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer, type BatchInfo } from '../trace/trace-buffer';
 import type { EventBatch } from '../trace/trace-event';
 import { BrokerQueue } from './broker-queue';
@@ -33,7 +33,8 @@ import { NetClients, type ServerAddress } from '../actors/net-clients';
 import type { ProcessServer } from '../../net/index';
 import { DeadlockDetector, describeCycle } from './deadlock';
 import { groupWatchdog } from './group-watchdog';
-import { analyzeTrial } from './trial-analysis';
+import { analyzeTrial, TrialEvents } from './trial-analysis';
+import type { EventQuery } from '../claims/evaluate';
 
 /**
  * One trial of an experiment: starts the actors on their real mechanisms, serves their broker
@@ -44,9 +45,11 @@ import { analyzeTrial } from './trial-analysis';
  * stopped and non-daemons are awaited; the trial ends when none is left. The first actor to fail
  * ends the trial as failed (the others are stopped), so a failure is never buried under a hang.
  *
- * Memory: what the trial holds is bounded by its byte limits, checked as each value arrives — event
- * batches (maxEventBytes), records among them (maxRecordBytes), managed state (maxManagedBytes) and
- * queue items with pool tasks and results (maxQueueBytes). The actor whose value would go over is
+ * Memory: event batches are not kept: each goes on to `onBatch` (the store, live views) as it arrives,
+ * and only what the analysis and the claims read is taken from it (TrialEvents). The byte limits are
+ * checked as each value arrives — event batches recorded (maxEventBytes), records among them, which
+ * the trial keeps (maxRecordBytes), managed state (maxManagedBytes) and queue items with pool tasks
+ * and results (maxQueueBytes). The actor whose value would go over is
  * stopped and the trial fails naming the limit and the actor; what was received before stays.
  */
 
@@ -60,6 +63,8 @@ export interface TrialBaseOptions {
   readonly workDir: string;
   readonly signal?: AbortSignal | undefined;
   readonly onBatch?: ((batch: EventBatch) => void) | undefined;
+  /** The event quantities the trial's claims read: followed as the events pass (see TrialEvents). */
+  readonly eventQueries?: readonly EventQuery[] | undefined;
 }
 
 export interface TrialOptions extends TrialBaseOptions {
@@ -68,12 +73,18 @@ export interface TrialOptions extends TrialBaseOptions {
   readonly deadlockSampleMs?: number | undefined;
   /** CPUs of this machine: the default size of pools. */
   readonly cpuCount?: number | undefined;
+  /**
+   * Bytes of batches handed to `onBatch` and not yet taken further (stored, relayed). Above
+   * BACKLOG_HOLD_BYTES thread actors wait after their next batch until it is under BACKLOG_RESUME_BYTES:
+   * a thread that traces faster than the store writes cannot pile its events up in the runner.
+   */
+  readonly backlog?: (() => number) | undefined;
 }
 
 export interface TrialOutcome {
   readonly record: TrialRecord;
-  /** The trial's event batches (within limits.maxEventBytes), for its claims; the caller drops them after. */
-  readonly batches: readonly EventBatch[];
+  /** What the trial's events say for its claims (the batches themselves went to onBatch and were not kept). */
+  readonly events: TrialEvents;
 }
 
 type InstanceState = 'pending' | 'running' | 'ended';
@@ -121,6 +132,9 @@ interface PoolRuntime {
 }
 
 const STOP_GRACE_MS = 150;
+export const BACKLOG_HOLD_BYTES = 8 * 1024 * 1024;
+export const BACKLOG_RESUME_BYTES = 2 * 1024 * 1024;
+const BACKLOG_POLL_MS = 5;
 /** A new element or key of a managed array or object costs this beyond its JSON (its slot, its key's string). */
 const MANAGED_SLOT_BYTES = 16;
 
@@ -136,7 +150,7 @@ export class Trial {
   private readonly servers = new Map<string, ProcessServer>();
   private readonly serverAddresses: Record<string, ServerAddress> = {};
   private readonly serverMetrics: Record<string, number> = {};
-  private readonly batches: EventBatch[] = [];
+  private readonly events: TrialEvents;
   private readonly eventBudget: number;
   /** Bytes held per byte limit (managed and queue bytes go up and down; events and records only up). */
   private eventBytes = 0;
@@ -153,6 +167,8 @@ export class Trial {
   private finished!: () => void;
   private readonly finishedPromise = new Promise<void>((resolve) => (this.finished = resolve));
   private endNs: number | null = null;
+  /** While thread actors are held (their trace hold word set), the timer that lets them go on. */
+  private holdTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: TrialOptions) {
     const { spec } = options;
@@ -205,6 +221,7 @@ export class Trial {
       const scheduler = new PoolScheduler(name, size, (callback, outcome) => this.runCallback(name, callback, outcome));
       this.pools.set(name, { scheduler, workers, callbacks: callbacks!, started: false, callbackChain: Promise.resolve(), callbackInterpreter: null, callbackTrace: null });
     }
+    this.events = new TrialEvents(options.eventQueries ?? [], new Map(this.instances.map((i) => [i.identity.name, i.identity.group])));
     this.layout = buildLayout(spec, this.instances.length);
     this.memory = createSharedMemory(spec, this.layout);
     for (const [name, def] of Object.entries(spec.queues ?? {})) this.queues.set(name, new BrokerQueue(name, def));
@@ -275,6 +292,8 @@ export class Trial {
     this.status = status;
     this.failure = detail;
     this.endNs = this.now();
+    // Held threads go on: a stopped one must see its stop, a finishing one hand on its last events.
+    this.releaseThreads();
     this.finished();
   }
 
@@ -529,8 +548,35 @@ export class Trial {
     }
     this.eventBytes += bytes;
     this.recordBytes += info.recordBytes;
-    this.batches.push(batch);
+    this.events.add(batch);
     this.options.onBatch?.(batch);
+    if (this.holdTimer === null && this.status === null && this.options.backlog && this.options.backlog() > BACKLOG_HOLD_BYTES) this.holdThreads();
+  }
+
+  /** Sets every thread actor's trace hold until the backlog is down again (or the trial ends). */
+  private holdThreads(): void {
+    const backlog = this.options.backlog!;
+    this.setTraceHold(1);
+    this.holdTimer = setInterval(() => {
+      if (this.status === null && backlog() > BACKLOG_RESUME_BYTES) return;
+      this.releaseThreads();
+    }, BACKLOG_POLL_MS);
+  }
+
+  private releaseThreads(): void {
+    if (this.holdTimer === null) return;
+    clearInterval(this.holdTimer);
+    this.holdTimer = null;
+    this.setTraceHold(0);
+  }
+
+  private setTraceHold(value: 0 | 1): void {
+    for (const instance of this.instances) {
+      if (instance.identity.kind !== 'thread') continue;
+      const word = actorWord(this.layout, instance.identity.id, ACTOR_TRACE_HOLD);
+      Atomics.store(this.memory, word, value);
+      if (value === 0) Atomics.notify(this.memory, word);
+    }
   }
 
   private onActorMessage(instance: Instance, message: ActorToRunner): void {
@@ -881,7 +927,7 @@ export class Trial {
       startedAt,
       wallMs: end / 1e6,
       actors,
-      batches: this.batches,
+      events: this.events,
       finalShared: this.finalShared(),
       deadlock: this.deadlock,
       error: status === 'ok' ? null : this.failure,
@@ -900,7 +946,7 @@ export class Trial {
         ]),
       ]),
     });
-    return { record, batches: this.batches };
+    return { record, events: this.events };
   }
 }
 

@@ -5,7 +5,7 @@ import { describeCycle } from '../runner/deadlock';
 import type { EventBatch } from '../trace/trace-event';
 import { groupWatchdog } from '../runner/group-watchdog';
 import { RUN_MARKER_ENV } from '../runner/runner-protocol';
-import { analyzeTrial } from '../runner/trial-analysis';
+import { analyzeTrial, TrialEvents } from '../runner/trial-analysis';
 import type { TrialBaseOptions, TrialOutcome } from '../runner/trial';
 import { pythonEnv } from './python-discovery';
 
@@ -68,7 +68,7 @@ const str = (value: unknown): string | null => (typeof value === 'string' ? valu
 export class CpythonTrial {
   private readonly startNs = process.hrtime.bigint();
   private readonly actors = new Map<string, ActorState>();
-  private readonly batches: EventBatch[] = [];
+  private readonly events: TrialEvents;
   private child: ChildProcess | null = null;
   private status: RunStatus | null = null;
   private failure: string | null = null;
@@ -106,6 +106,7 @@ export class CpythonTrial {
         });
       }
     }
+    this.events = new TrialEvents(options.eventQueries ?? [], new Map([...this.actors.values()].map((a) => [a.name, a.group])));
   }
 
   private now(): number {
@@ -301,7 +302,7 @@ export class CpythonTrial {
     if (this.status === 'cancelled' || this.status === 'timed-out') return;
     const own: EventBatch = { trial: this.options.index, actor: actor.name, firstSeq: batch.firstSeq, count: batch.count, tFirst: batch.tFirst, tLast: batch.tLast, payload: batch.payload };
     actor.received += own.count;
-    this.batches.push(own);
+    this.events.add(own);
     this.options.onBatch?.(own);
   }
 
@@ -334,7 +335,7 @@ export class CpythonTrial {
       startedAt,
       wallMs: (this.endNs ?? this.now()) / 1e6,
       actors,
-      batches: this.batches,
+      events: this.events,
       finalShared: (this.result?.['finalShared'] as Record<string, unknown> | undefined) ?? {},
       deadlock: this.deadlock,
       error: status === 'ok' ? null : this.failure,
@@ -346,7 +347,7 @@ export class CpythonTrial {
         ...(this.clockOffsetNs !== null ? { 'cpython.clockOffsetNs': this.clockOffsetNs } : {}),
       },
     });
-    return { record, batches: this.batches, runnerPid: this.runnerPid, runnerThreadId: this.runnerThreadId, clockOffsetNs: this.clockOffsetNs };
+    return { record, events: this.events, runnerPid: this.runnerPid, runnerThreadId: this.runnerThreadId, clockOffsetNs: this.clockOffsetNs };
   }
 }
 

@@ -14,8 +14,9 @@ export interface LimitCaps {
   readonly memoryMbPerActor: number;
   /** Trace events kept per trial; beyond it, actors count events instead of recording them. */
   readonly maxEvents: number;
-  // The byte limits below bound what the runner holds for one trial, measured as a value arrives (its
-  // JSON length); going over fails the trial, names the limit and the actor, and stops that actor.
+  // The byte limits below bound one trial, measured as a value arrives (its JSON length): events recorded
+  // (streamed on, not held), records, managed state and queued items (held); going over fails the trial,
+  // names the limit and the actor, and stops that actor.
   /** Encoded trace batches received in one trial (all actors). */
   readonly maxEventBytes: number;
   /** `record` events of one trial (all actors), each counted as its encoded event. */
