@@ -57,12 +57,12 @@ export function syntheticRun(id: string, targetBytes: number, actors = 4): { run
     const actor = `marker-${(b % actors) + 1}`;
     const firstSeq = perActor.get(actor) ?? 0;
     const rows: unknown[] = [];
-    for (let i = 0; i < EVENTS_PER_BATCH; i++) rows.push([firstSeq + i, (t += 137), 'm', 'i', { n: firstSeq + i }]);
+    for (let i = 0; i < EVENTS_PER_BATCH; i++) rows.push([firstSeq + i, (t += 137), 'm', 'I', { n: firstSeq + i }]);
     const payload = JSON.stringify(rows);
     events.push({ trial: 0, actor, firstSeq, count: EVENTS_PER_BATCH, tFirst: t - 137 * (EVENTS_PER_BATCH - 1), tLast: t, payload });
     perActor.set(actor, firstSeq + EVENTS_PER_BATCH);
     // In the log the payload is a JSON string: every quote is escaped.
-    bytes += payload.length * 1.2 + 80;
+    bytes += payload.length * 1.1 + 80;
   }
   const total = events.length * EVENTS_PER_BATCH;
   const run: RunRecord = {
