@@ -97,6 +97,8 @@ export class LabService {
   readonly caps: LimitCaps;
   private readonly store: RunReader;
   private writer: Promise<RunWriter> | null = null;
+  /** How long the writer waits for another program's write lock (CONLAB_LOCK_WAIT_MS), as it was opened with. */
+  private lockWaitMs = 0;
   private nextImportId = 1;
   private closed = false;
   private readonly active = new Map<string, { readonly runner: RunnerProcess; readonly settled: Promise<void> }>();
@@ -168,7 +170,8 @@ export class LabService {
 
   private openWriter(): Promise<RunWriter> {
     if (!this.writer) {
-      const opening = RunWriter.open(this.dbPath, { lockWaitMs: lockWaitFromEnv() }).catch((error: unknown) => {
+      this.lockWaitMs = lockWaitFromEnv();
+      const opening = RunWriter.open(this.dbPath, { lockWaitMs: this.lockWaitMs }).catch((error: unknown) => {
         this.writer = null; // a later change tries again
         throw new LabError('unavailable', `cannot write the run history at ${this.dbPath}: ${(error as Error).message}`);
       });
@@ -183,7 +186,7 @@ export class LabService {
     const message = error.message;
     switch (error.kind) {
       case 'locked':
-        return new LabError('unavailable', `the run history ${this.dbPath} is locked by another program (${message}); try again when it is done`);
+        return new LabError('unavailable', `the run history ${this.dbPath} is locked by another program (waited ${(this.lockWaitMs / 1000).toFixed(1)} s); try again when it is done`);
       case 'disk-full':
         return new LabError('unavailable', `disk full: no space left for ${this.dbPath} (${message})`);
       case 'read-only':
