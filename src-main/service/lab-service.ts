@@ -17,7 +17,7 @@ import type { EventBatch } from '../engine/trace/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
 import { buildRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
 import { RunLogReader } from '../export/run-log-reader';
-import { readRegularFile } from '../engine/untrusted/bounded-file';
+import { readRegularFile, readRegularFileAsync } from '../engine/untrusted/bounded-file';
 import { parseCheckedJson } from '../engine/untrusted/bounded-json';
 import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import { toTraceEvents } from '../export/trace-events';
@@ -508,7 +508,8 @@ export class LabService {
   async importRunLogFile(path: string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
     let bytes: Buffer;
     try {
-      bytes = readRegularFile(path, runLogByteLimit());
+      // Read off this thread: a run log may be 100 MB, and this thread answers the front ends.
+      bytes = await readRegularFileAsync(path, runLogByteLimit());
     } catch (error) {
       if (error instanceof UntrustedInputError) throw new LabError('bad-input', error.message);
       throw error;
