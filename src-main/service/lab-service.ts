@@ -160,10 +160,17 @@ export class LabService {
   private async command<T>(body: CommandBody): Promise<T> {
     this.requireWritable();
     if (this.closed) throw new LabError('unavailable', `the run history ${this.dbPath} is closed`);
-    const writer = await this.openWriter();
+    const opening = this.openWriter();
+    const writer = await opening;
     try {
       return await writer.call<T>(body);
     } catch (error) {
+      if (!(error instanceof StoreCommandError)) {
+        // The writer itself is gone (it crashed, or was closed): the next change starts a new one.
+        if (this.writer === opening) this.writer = null;
+        void writer.close().catch(() => undefined);
+        throw new LabError('unavailable', `cannot write the run history at ${this.dbPath}: ${(error as Error).message}`);
+      }
       throw this.commandError(error);
     }
   }
@@ -181,8 +188,7 @@ export class LabService {
   }
 
   /** A failure the writer reported, in the words a person gets for it. */
-  private commandError(error: unknown): Error {
-    if (!(error instanceof StoreCommandError)) return error instanceof Error ? error : new Error(String(error));
+  private commandError(error: StoreCommandError): Error {
     const message = error.message;
     switch (error.kind) {
       case 'locked':
