@@ -11,6 +11,8 @@ export interface ReaderInit {
 }
 
 export type ReaderReply =
+  /** Part of a valid log's event batches, in order; its `parsed` follows with the rest of the log. */
+  | { readonly type: 'events'; readonly batches: RunLog['events'] }
   | { readonly type: 'parsed'; readonly log: RunLog }
   | { readonly type: 'refused'; readonly message: string; readonly issues: readonly RunLogIssue[] }
   | { readonly type: 'failed'; readonly message: string };
@@ -41,8 +43,13 @@ export class RunLogReader {
     });
     this.active.add(worker);
     try {
-      const reply = await new Promise<ReaderReply>((resolve, reject) => {
-        worker.once('message', resolve);
+      // A large log's events come in parts: each is a small copy into this thread, with its other work between.
+      const events: RunLog['events'][number][] = [];
+      const reply = await new Promise<Exclude<ReaderReply, { type: 'events' }>>((resolve, reject) => {
+        worker.on('message', (message: ReaderReply) => {
+          if (message.type === 'events') for (const batch of message.batches) events.push(batch);
+          else resolve(message);
+        });
         worker.once('error', (error: NodeJS.ErrnoException) => {
           reject(
             error.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -54,7 +61,7 @@ export class RunLogReader {
       });
       switch (reply.type) {
         case 'parsed':
-          return reply.log;
+          return events.length > 0 ? { ...reply.log, events: [...events, ...reply.log.events] } : reply.log;
         case 'refused':
           throw new RunLogError(reply.message, reply.issues);
         case 'failed':
