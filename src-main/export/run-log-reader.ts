@@ -17,6 +17,8 @@ export type ReaderReply =
   | { readonly type: 'refused'; readonly message: string; readonly issues: readonly RunLogIssue[] }
   | { readonly type: 'failed'; readonly message: string };
 
+const TRANSFER_MIN_BYTES = 1024 * 1024;
+
 /**
  * Parses a run log in a worker thread with a heap the size of this process's, so the limits runLogByteLimit
  * derives from it hold there too. Guarantees: the calling thread only copies the bytes in and the validated
@@ -33,12 +35,20 @@ export class RunLogReader {
    */
   constructor(private readonly options: { readonly heapMb?: number; readonly maxBytes?: number; readonly workerFile?: string } = {}) {}
 
-  async read(bytes: Uint8Array | string): Promise<RunLog> {
+  /**
+   * `transfer`: the caller hands `bytes` over (they are moved to the worker, not copied, and are empty
+   * here afterwards); only for bytes nothing else holds, such as a file just read.
+   */
+  async read(bytes: Uint8Array | string, options: { readonly transfer?: boolean } = {}): Promise<RunLog> {
     const heapMb = this.options.heapMb ?? Math.floor(getHeapStatistics().heap_size_limit / (1024 * 1024));
     const maxBytes = this.options.maxBytes ?? runLogByteLimit(heapMb * 1024 * 1024);
     if (bytes.length > maxBytes) throw new RunLogError(`run log is larger than ${maxBytes} bytes; refusing to read it`);
     const worker = new Worker(this.options.workerFile ?? entryPath('run-log-reader'), {
       workerData: { bytes, maxBytes } satisfies ReaderInit,
+      // Only a large buffer of its own: small Buffers share Node's pool, which must never move.
+      ...(options.transfer && typeof bytes !== 'string' && bytes.buffer instanceof ArrayBuffer && bytes.buffer.byteLength >= TRANSFER_MIN_BYTES
+        ? { transferList: [bytes.buffer] }
+        : {}),
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
     this.active.add(worker);

@@ -469,12 +469,12 @@ export class LabService {
    * Importing the same run again changes nothing ('exists'); a log that would change a stored run, or whose
    * id would shadow another's, is refused.
    */
-  async importRunLog(bytes: Buffer | string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
+  async importRunLog(bytes: Buffer | string, options: { readonly transfer?: boolean } = {}): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
     this.requireWritable();
     let log;
     try {
       // Parsed in a worker thread: the thread calling (a server's, the app's main) only copies bytes in and out.
-      log = await this.runLogReader.read(bytes);
+      log = await this.runLogReader.read(bytes, options);
     } catch (error) {
       if (error instanceof RunLogError) throw new LabError('bad-input', error.message);
       throw error;
@@ -521,7 +521,7 @@ export class LabService {
       throw error;
     }
     try {
-      return await this.importRunLog(bytes);
+      return await this.importRunLog(bytes, { transfer: true });
     } catch (error) {
       if (error instanceof LabError && error.code === 'bad-input') throw new LabError('bad-input', `cannot import ${path}: ${error.message}`);
       throw error;
