@@ -13,6 +13,7 @@ import { mutexGroup } from './groups/mutex';
 import { networkGroup } from './groups/network';
 import { rendererGroup } from './groups/renderer';
 import { spawnGroup } from './groups/spawn';
+import { storeGroup } from './groups/store-import';
 import { traceStoreGroup } from './groups/trace-store';
 import { busyShare, loadLine } from './machine-load';
 import { machineLine, renderJson, renderTable } from './report';
@@ -23,7 +24,7 @@ import { machineLine, renderJson, renderTable } from './report';
 v8.setFlagsFromString('--no-concurrent-osr');
 
 /** Every figure group, in the order they run and print. A new group (network lab, renderer FPS) is added here. */
-const GROUPS: readonly FigureGroup[] = [spawnGroup, lifecycleGroup, traceStoreGroup, memoryGroup, mutexGroup, networkGroup, rendererGroup];
+const GROUPS: readonly FigureGroup[] = [spawnGroup, lifecycleGroup, traceStoreGroup, memoryGroup, storeGroup, mutexGroup, networkGroup, rendererGroup];
 
 interface CliOptions {
   readonly json?: boolean;

@@ -244,7 +244,7 @@ export function buildProgram(): Command {
         for (const lesson of lessons) {
           if (!opts.json && process.stderr.isTTY) printStatus(`checking ${lesson.id} (${out.length + 1}/${lessons.length})`);
           const run = await service.run({ lessonId: lesson.id });
-          service.tagRun(run.id, 'check');
+          await service.tagRun(run.id, 'check');
           out.push({
             lesson: lesson.id,
             runId: run.id,
@@ -360,10 +360,10 @@ export function buildProgram(): Command {
     .description('delete recorded runs with their trials, events, tags and notes')
     .argument('<runs...>', 'run ids (or unique prefixes)')
     .action((ids: string[]) =>
-      withService(program, (service) => {
+      withService(program, async (service) => {
         for (const id of ids) {
           const full = service.resolveRunId(id);
-          service.deleteRun(full);
+          await service.deleteRun(full);
           print(`deleted ${full}`);
         }
       }),
@@ -376,10 +376,10 @@ export function buildProgram(): Command {
     .argument('<tags...>', 'tags')
     .option('--remove', 'remove these tags instead')
     .action((id: string, tags: string[], opts: { remove?: boolean }) =>
-      withService(program, (service) => {
+      withService(program, async (service) => {
         for (const tag of tags) {
-          if (opts.remove) service.untagRun(id, tag);
-          else service.tagRun(id, tag);
+          if (opts.remove) await service.untagRun(id, tag);
+          else await service.tagRun(id, tag);
         }
       }),
     );
@@ -390,8 +390,8 @@ export function buildProgram(): Command {
     .argument('<run>', 'run id (or a unique prefix)')
     .argument('<text>', 'the note')
     .action((id: string, text: string) =>
-      withService(program, (service) => {
-        service.addNote(id, text);
+      withService(program, async (service) => {
+        await service.addNote(id, text);
       }),
     );
 

@@ -11,9 +11,13 @@ export interface ReaderInit {
 }
 
 export type ReaderReply =
+  /** Part of a valid log's event batches, in order; its `parsed` follows with the rest of the log. */
+  | { readonly type: 'events'; readonly batches: RunLog['events'] }
   | { readonly type: 'parsed'; readonly log: RunLog }
   | { readonly type: 'refused'; readonly message: string; readonly issues: readonly RunLogIssue[] }
   | { readonly type: 'failed'; readonly message: string };
+
+const TRANSFER_MIN_BYTES = 1024 * 1024;
 
 /**
  * Parses a run log in a worker thread with a heap the size of this process's, so the limits runLogByteLimit
@@ -31,18 +35,31 @@ export class RunLogReader {
    */
   constructor(private readonly options: { readonly heapMb?: number; readonly maxBytes?: number; readonly workerFile?: string } = {}) {}
 
-  async read(bytes: Uint8Array | string): Promise<RunLog> {
+  /**
+   * `transfer`: the caller hands `bytes` over (they are moved to the worker, not copied, and are empty
+   * here afterwards); only for bytes nothing else holds, such as a file just read.
+   */
+  async read(bytes: Uint8Array | string, options: { readonly transfer?: boolean } = {}): Promise<RunLog> {
     const heapMb = this.options.heapMb ?? Math.floor(getHeapStatistics().heap_size_limit / (1024 * 1024));
     const maxBytes = this.options.maxBytes ?? runLogByteLimit(heapMb * 1024 * 1024);
     if (bytes.length > maxBytes) throw new RunLogError(`run log is larger than ${maxBytes} bytes; refusing to read it`);
     const worker = new Worker(this.options.workerFile ?? entryPath('run-log-reader'), {
       workerData: { bytes, maxBytes } satisfies ReaderInit,
+      // Only a large buffer of its own: small Buffers share Node's pool, which must never move.
+      ...(options.transfer && typeof bytes !== 'string' && bytes.buffer instanceof ArrayBuffer && bytes.buffer.byteLength >= TRANSFER_MIN_BYTES
+        ? { transferList: [bytes.buffer] }
+        : {}),
       resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
     this.active.add(worker);
     try {
-      const reply = await new Promise<ReaderReply>((resolve, reject) => {
-        worker.once('message', resolve);
+      // A large log's events come in parts: each is a small copy into this thread, with its other work between.
+      const events: RunLog['events'][number][] = [];
+      const reply = await new Promise<Exclude<ReaderReply, { type: 'events' }>>((resolve, reject) => {
+        worker.on('message', (message: ReaderReply) => {
+          if (message.type === 'events') for (const batch of message.batches) events.push(batch);
+          else resolve(message);
+        });
         worker.once('error', (error: NodeJS.ErrnoException) => {
           reject(
             error.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -54,7 +71,7 @@ export class RunLogReader {
       });
       switch (reply.type) {
         case 'parsed':
-          return reply.log;
+          return events.length > 0 ? { ...reply.log, events: [...events, ...reply.log.events] } : reply.log;
         case 'refused':
           throw new RunLogError(reply.message, reply.issues);
         case 'failed':

@@ -42,16 +42,16 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'history.list': ({ filter }) => service.listRuns(filter ?? {}),
     'history.get': ({ runId }) => service.getRun(runId),
     'history.events': ({ runId, trial }) => service.runEvents(runId, trial),
-    'history.tag': ({ runId, tag }) => {
-      service.tagRun(runId, tag);
+    'history.tag': async ({ runId, tag }) => {
+      await service.tagRun(runId, tag);
       return tagsOf(runId);
     },
-    'history.untag': ({ runId, tag }) => {
-      service.untagRun(runId, tag);
+    'history.untag': async ({ runId, tag }) => {
+      await service.untagRun(runId, tag);
       return tagsOf(runId);
     },
     'history.note': ({ runId, text }) => service.addNote(runId, text),
-    'history.delete': ({ runId }) => ({ deleted: service.deleteRun(runId) }),
+    'history.delete': async ({ runId }) => ({ deleted: await service.deleteRun(runId) }),
 
     'compare.runs': ({ runIds, metrics }): Comparison => service.compare(runIds, metrics),
     'compare.report': ({ runIds, metrics }) => {
@@ -67,7 +67,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
 
     'experiments.list': () => service.listExperiments(),
     'experiments.save': ({ id, name, spec }) => service.saveExperiment({ ...(id !== undefined ? { id } : {}), name, spec }),
-    'experiments.delete': ({ id }) => ({ deleted: service.deleteExperiment(id) }),
+    'experiments.delete': async ({ id }) => ({ deleted: await service.deleteExperiment(id) }),
 
     'settings.get': () => ({ ...service.getSettings(), dataLocation: service.dbPath, settingsFile: service.settingsPath, defaultLimits: { ...defaultCaps } }),
     'settings.update': (patch) => ({

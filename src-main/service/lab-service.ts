@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { assertNever } from '../engine/actors/protocol';
 import { appVersion } from '../engine/entry-paths';
 import { compareRuns, type Comparison } from '../engine/metrics/compare';
@@ -17,7 +18,7 @@ import type { EventBatch } from '../engine/trace/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
 import { buildRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
 import { RunLogReader } from '../export/run-log-reader';
-import { readRegularFile } from '../engine/untrusted/bounded-file';
+import { readRegularFile, readRegularFileAsync } from '../engine/untrusted/bounded-file';
 import { parseCheckedJson } from '../engine/untrusted/bounded-json';
 import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import { toTraceEvents } from '../export/trace-events';
@@ -27,15 +28,18 @@ import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from
 import { findLesson, LESSONS } from '../lessons/catalog';
 import { resolveDbPath } from '../store/db-location';
 import { recoveryHint, storeFailureKind, StoreUnavailableError, type StoreHealth } from '../store/database';
-import { RunStore } from '../store/run-store';
-import { lockWaitFromEnv } from '../store/run-writer';
-import { StoreInputError, type ExperimentInput, type SavedExperiment } from '../store/store-model';
+import { openRunReader, type RunReader } from '../store/run-reader';
+import { lockWaitFromEnv, RunWriter, StoreCommandError, type CommandBody } from '../store/run-writer';
+import type { ExperimentInput, SavedExperiment } from '../store/store-model';
 
 /**
  * LabService: the one API every front end calls — the CLI, browser mode and the Electron app.
- * It owns the store's connection and runs experiments, each in a runner process of its own (which
- * records the run through its own writer); front ends never reach into the engine's insides. Errors a
- * person caused are LabErrors with a code.
+ * It reads the history on a connection of its own that cannot write (store/run-reader.ts); every
+ * change (a tag, a note, a deletion, an import, the end of a killed run) goes to a store-writer worker
+ * (store/run-writer.ts), opened at the first change, so this thread never waits on the write lock or
+ * the disk. It runs experiments, each in a runner process of its own (which records the run through
+ * its own writer); front ends never reach into the engine's insides. Errors a person caused are
+ * LabErrors with a code.
  */
 
 export type LabErrorCode = 'bad-input' | 'not-found' | 'conflict' | 'unavailable';
@@ -94,13 +98,18 @@ export interface ExportResult {
 export class LabService {
   readonly dbPath: string;
   readonly caps: LimitCaps;
-  private readonly store: RunStore;
+  private readonly store: RunReader;
+  private writer: Promise<RunWriter> | null = null;
+  /** How long the writer waits for another program's write lock (CONLAB_LOCK_WAIT_MS), as it was opened with. */
+  private lockWaitMs = 0;
+  private nextImportId = 1;
+  private closed = false;
   private readonly active = new Map<string, { readonly runner: RunnerProcess; readonly settled: Promise<void> }>();
   private readonly runLogReader = new RunLogReader();
   private savedSettings: LabSettings | null = null;
 
   private constructor(
-    store: RunStore,
+    store: RunReader,
     dbPath: string,
     private readonly options: LabServiceOptions,
   ) {
@@ -131,7 +140,7 @@ export class LabService {
       // RunStore.open says why the folder cannot be made, in the same words as every other open failure.
     }
     try {
-      return new LabService(RunStore.open(dbPath), dbPath, options);
+      return new LabService(openRunReader(dbPath), dbPath, options);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw new LabError('bad-input', error.message);
       throw new LabError('unavailable', `cannot open the run history at ${dbPath}: ${(error as Error).message}`);
@@ -147,25 +156,54 @@ export class LabService {
     if (this.store.health.access !== 'read-write') throw new LabError('bad-input', this.store.health.problem ?? `the run history ${this.dbPath} cannot be written`);
   }
 
-  /** A write on this thread's connection: refused on a read-only or damaged file; SQLite's refusals in one line. */
-  private writing<T>(write: () => T): T {
+  /**
+   * Sends a change to the store-writer worker (started at the first one): refused at once on a
+   * read-only or damaged file; the writer's refusals become LabErrors in one line.
+   */
+  private async command<T>(body: CommandBody): Promise<T> {
     this.requireWritable();
+    if (this.closed) throw new LabError('unavailable', `the run history ${this.dbPath} is closed`);
+    const opening = this.openWriter();
+    const writer = await opening;
     try {
-      return write();
+      return await writer.call<T>(body);
     } catch (error) {
-      const message = (error as Error).message;
-      switch (storeFailureKind(error)) {
-        case 'locked':
-          throw new LabError('unavailable', `the run history ${this.dbPath} is locked by another program (waited 5 s); try again when it is done`);
-        case 'disk-full':
-          throw new LabError('unavailable', `disk full: no space left for ${this.dbPath} (${message})`);
-        case 'read-only':
-          throw new LabError('bad-input', `the run history ${this.dbPath} became read-only (${message})`);
-        case 'damaged':
-          throw new LabError('bad-input', `the run history ${this.dbPath} is damaged (${message}); ${recoveryHint(this.dbPath)}`);
-        case null:
-          throw error;
+      if (!(error instanceof StoreCommandError)) {
+        // The writer itself is gone (it crashed, or was closed): the next change starts a new one.
+        if (this.writer === opening) this.writer = null;
+        void writer.close().catch(() => undefined);
+        throw new LabError('unavailable', `cannot write the run history at ${this.dbPath}: ${(error as Error).message}`);
       }
+      throw this.commandError(error);
+    }
+  }
+
+  private openWriter(): Promise<RunWriter> {
+    if (!this.writer) {
+      this.lockWaitMs = lockWaitFromEnv();
+      const opening = RunWriter.open(this.dbPath, { lockWaitMs: this.lockWaitMs }).catch((error: unknown) => {
+        this.writer = null; // a later change tries again
+        throw new LabError('unavailable', `cannot write the run history at ${this.dbPath}: ${(error as Error).message}`);
+      });
+      this.writer = opening;
+    }
+    return this.writer;
+  }
+
+  /** A failure the writer reported, in the words a person gets for it. */
+  private commandError(error: StoreCommandError): Error {
+    const message = error.message;
+    switch (error.kind) {
+      case 'locked':
+        return new LabError('unavailable', `the run history ${this.dbPath} is locked by another program (waited ${(this.lockWaitMs / 1000).toFixed(1)} s); try again when it is done`);
+      case 'disk-full':
+        return new LabError('unavailable', `disk full: no space left for ${this.dbPath} (${message})`);
+      case 'read-only':
+        return new LabError('bad-input', `the run history ${this.dbPath} became read-only (${message})`);
+      case 'damaged':
+        return new LabError('bad-input', `the run history ${this.dbPath} is damaged (${message}); ${recoveryHint(this.dbPath)}`);
+      case null:
+        return error.name === 'StoreInputError' ? new LabError('bad-input', message) : error;
     }
   }
 
@@ -283,10 +321,10 @@ export class LabService {
           // Nothing was started: the history could not take the run (locked, full, read-only, damaged).
           throw new LabError('unavailable', `the run was not started: ${end.error.message}`);
         }
-        this.finalizeRun(runId, 'failed', end.error.message);
+        await this.finalizeRun(runId, 'failed', end.error.message);
         throw end.error.name === 'RangeError' ? new LabError('bad-input', end.error.message) : new Error(end.error.message);
       case 'killed':
-        if (!this.finalizeRun(runId, end.status, end.reason)) {
+        if (!(await this.finalizeRun(runId, end.status, end.reason))) {
           throw new LabError(end.status === 'failed' ? 'unavailable' : 'conflict', `the run ended before it was recorded: ${end.reason}`);
         }
         return this.getRun(runId);
@@ -300,23 +338,8 @@ export class LabService {
    * of the events it committed. A run the runner finished itself is left as it is. False when the
    * runner never recorded the run.
    */
-  private finalizeRun(runId: string, status: RunStatus, error: string): boolean {
-    const db = this.store.db;
-    return db
-      .transaction(() => {
-        if (!this.store.runExists(runId)) return false;
-        db.prepare(
-          `UPDATE runs SET
-             status = @status,
-             ended_at = @endedAt,
-             wall_ms = (julianday(@endedAt) - julianday(started_at)) * 86400000.0,
-             event_count = (SELECT coalesce(sum(count), 0) FROM events WHERE run_id = @id),
-             error = @error
-           WHERE id = @id AND status = 'running'`,
-        ).run({ id: runId, status, endedAt: new Date().toISOString(), error });
-        return true;
-      })
-      .immediate();
+  private finalizeRun(runId: string, status: RunStatus, error: string): Promise<boolean> {
+    return this.command<boolean>({ type: 'finalizeKilledRun', runId, status, error, endedAt: new Date().toISOString() });
   }
 
   /** The runtimes a run may use on this machine (Node, and each CPython interpreter looked for). */
@@ -386,32 +409,35 @@ export class LabService {
     return this.reading(() => this.store.readEventBatches(id, trial));
   }
 
-  tagRun(idOrPrefix: string, tag: string): void {
+  /** Bad input (an empty tag, an unknown run, a file that cannot be written) is refused before anything is sent. */
+  tagRun(idOrPrefix: string, tag: string): Promise<void> {
     this.requireWritable();
     if (!tag.trim()) throw new LabError('bad-input', 'a tag cannot be empty');
     const id = this.resolveRunId(idOrPrefix);
-    this.writing(() => this.store.addTag(id, tag.trim()));
+    return this.command<boolean>({ type: 'addTag', runId: id, tag: tag.trim() }).then(() => undefined);
   }
 
-  untagRun(idOrPrefix: string, tag: string): boolean {
+  untagRun(idOrPrefix: string, tag: string): Promise<boolean> {
     const id = this.resolveRunId(idOrPrefix);
-    return this.writing(() => this.store.removeTag(id, tag));
+    this.requireWritable();
+    return this.command<boolean>({ type: 'removeTag', runId: id, tag });
   }
 
-  addNote(idOrPrefix: string, text: string): RunNote {
+  addNote(idOrPrefix: string, text: string): Promise<RunNote> {
     this.requireWritable();
     if (!text.trim()) throw new LabError('bad-input', 'a note cannot be empty');
     const id = this.resolveRunId(idOrPrefix);
-    const note = this.writing(() => this.store.addNote(id, text));
-    if (!note) throw new LabError('not-found', `no run ${idOrPrefix}`);
-    return note;
+    return this.command<RunNote | null>({ type: 'addNote', runId: id, text }).then((note) => {
+      if (!note) throw new LabError('not-found', `no run ${idOrPrefix}`);
+      return note;
+    });
   }
 
-  deleteRun(idOrPrefix: string): boolean {
+  deleteRun(idOrPrefix: string): Promise<boolean> {
     this.requireWritable();
     const id = this.resolveRunId(idOrPrefix);
     if (this.active.has(id)) throw new LabError('conflict', `run ${id} is still running; cancel it first`);
-    return this.writing(() => this.store.deleteRun(id));
+    return this.command<boolean>({ type: 'deleteRun', runId: id });
   }
 
   /** One self-contained HTML report of a comparison (the first run is the baseline). */
@@ -462,36 +488,59 @@ export class LabService {
    * Importing the same run again changes nothing ('exists'); a log that would change a stored run, or whose
    * id would shadow another's, is refused.
    */
-  async importRunLog(bytes: Buffer | string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
+  async importRunLog(bytes: Buffer | string, options: { readonly transfer?: boolean } = {}): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
     this.requireWritable();
     let log;
     try {
       // Parsed in a worker thread: the thread calling (a server's, the app's main) only copies bytes in and out.
-      log = await this.runLogReader.read(bytes);
+      log = await this.runLogReader.read(bytes, options);
     } catch (error) {
       if (error instanceof RunLogError) throw new LabError('bad-input', error.message);
       throw error;
     }
-    try {
-      const result = this.store.saveCompleteRun(log.run as RunRecord, log.events);
-      return { runId: log.run.id, result };
-    } catch (error) {
-      if (error instanceof StoreInputError) throw new LabError('bad-input', error.message);
-      throw error;
+    const result = await this.importToWriter(log.run as RunRecord, log.events);
+    return { runId: log.run.id, result };
+  }
+
+  /**
+   * Hands a validated run to the writer in parts of about IMPORT_PART_BYTES, letting this thread's
+   * other work run between them; the writer stores it whole in one transaction.
+   */
+  private async importToWriter(run: RunRecord, events: readonly EventBatch[]): Promise<'inserted' | 'exists'> {
+    this.requireWritable();
+    const writer = await this.openWriter();
+    const importId = this.nextImportId++;
+    // The parts' own failures (the writer gone) are reported by the end's.
+    const quietly = (sent: Promise<unknown>): void => void sent.catch(() => undefined);
+    quietly(writer.call({ type: 'importBegin', importId, run }));
+    let part: EventBatch[] = [];
+    let partBytes = 0;
+    for (const batch of events) {
+      part.push(batch);
+      partBytes += batch.payload.length + 64;
+      if (partBytes >= IMPORT_PART_BYTES) {
+        quietly(writer.call({ type: 'importEvents', importId, batches: part }));
+        part = [];
+        partBytes = 0;
+        await nextTurn();
+      }
     }
+    if (part.length > 0) quietly(writer.call({ type: 'importEvents', importId, batches: part }));
+    return this.command<'inserted' | 'exists'>({ type: 'importEnd', importId });
   }
 
   /** Imports a run log file: a regular file only (never a device, FIFO or directory), read within the size limit. */
   async importRunLogFile(path: string): Promise<{ runId: string; result: 'inserted' | 'exists' }> {
     let bytes: Buffer;
     try {
-      bytes = readRegularFile(path, runLogByteLimit());
+      // Read off this thread: a run log may be 100 MB, and this thread answers the front ends.
+      bytes = await readRegularFileAsync(path, runLogByteLimit());
     } catch (error) {
       if (error instanceof UntrustedInputError) throw new LabError('bad-input', error.message);
       throw error;
     }
     try {
-      return await this.importRunLog(bytes);
+      return await this.importRunLog(bytes, { transfer: true });
     } catch (error) {
       if (error instanceof LabError && error.code === 'bad-input') throw new LabError('bad-input', `cannot import ${path}: ${error.message}`);
       throw error;
@@ -550,17 +599,15 @@ export class LabService {
   }
 
   /** Saves a composer spec under a name; with the id of a saved experiment, replaces it. */
-  saveExperiment(input: ExperimentInput): SavedExperiment {
-    try {
-      return this.writing(() => this.store.saveExperiment(input));
-    } catch (error) {
-      if (error instanceof StoreInputError) throw new LabError('bad-input', error.message);
-      throw error;
-    }
+  saveExperiment(input: ExperimentInput): Promise<SavedExperiment> {
+    this.requireWritable();
+    if (typeof input.name !== 'string' || input.name.trim() === '') throw new LabError('bad-input', 'name: expected a non-empty experiment name');
+    return this.command<SavedExperiment>({ type: 'saveExperiment', input });
   }
 
-  deleteExperiment(id: string): boolean {
-    return this.writing(() => this.store.deleteExperiment(id));
+  deleteExperiment(id: string): Promise<boolean> {
+    this.requireWritable();
+    return this.command<boolean>({ type: 'deleteExperiment', id });
   }
 
   /** Settings live next to the run history, as `<database file>.settings.json`. */
@@ -616,6 +663,16 @@ export class LabService {
     // Let the run() calls finalize their rows before the connection goes.
     await new Promise((resolve) => setImmediate(resolve));
     await this.runLogReader.stop();
+    this.closed = true;
+    const writer = this.writer;
+    this.writer = null;
+    if (writer) {
+      try {
+        await (await writer).close();
+      } catch {
+        // every change already answered its caller; a writer that could not open has nothing to close
+      }
+    }
     this.store.close();
   }
 }
@@ -626,6 +683,9 @@ export interface LabSettings {
   readonly language: 'system' | 'en' | 'zh-CN';
   readonly theme: 'system' | 'light' | 'dark';
 }
+
+/** An import reaches the writer in parts of about this many bytes of events. */
+const IMPORT_PART_BYTES = 1024 * 1024;
 
 /** Spec files are small; these bounds leave room for any spec the validator accepts. */
 const SPEC_FILE_MAX_BYTES = 16 * 1024 * 1024;

@@ -216,6 +216,16 @@ function prepareStatements(db: SqliteDatabase) {
        WHERE id = @id`,
     ),
     getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+    // The end of a run whose runner was killed: what it committed, timed from its start to now.
+    finalizeKilled: db.prepare(
+      `UPDATE runs SET
+         status = @status,
+         ended_at = @endedAt,
+         wall_ms = (julianday(@endedAt) - julianday(started_at)) * 86400000.0,
+         event_count = (SELECT coalesce(sum(count), 0) FROM events WHERE run_id = @id),
+         error = @error
+       WHERE id = @id AND status = 'running'`,
+    ),
     deleteRun: db.prepare('DELETE FROM runs WHERE id = ?'),
     insertEvent: db.prepare(
       `INSERT OR IGNORE INTO events (run_id, trial, actor, first_seq, count, t_first, t_last, payload)
@@ -388,6 +398,18 @@ export class RunStore {
       }).changes;
       if (changed === 0) return false;
       this.writeClaims(runId, fields.claims);
+      return true;
+    });
+  }
+
+  /**
+   * Ends the row of a run whose runner was killed or died: status, end time, wall time and the count of
+   * the events it committed. A run already ended is left as it is. False when the run was never recorded.
+   */
+  finalizeKilledRun(runId: string, status: RunStatus, error: string, endedAt: string): boolean {
+    return this.transaction(() => {
+      if (!this.runExists(runId)) return false;
+      this.stmt.finalizeKilled.run({ id: runId, status, endedAt, error });
       return true;
     });
   }

@@ -3,7 +3,8 @@ import type { TrialRecord } from '../engine/run-model';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { entryPath } from '../engine/entry-paths';
 import { StoreInputError, type RunFinish, type RunStart } from './store-model';
-import { unknownMessageError, type PlainError, type WriterInit, type WriterReply, type WriterRequest } from './writer-protocol';
+import type { StoreFailureKind } from './database';
+import { unknownMessageError, type PlainError, type StoreCommand, type WriterInit, type WriterReply, type WriterRequest } from './writer-protocol';
 
 /**
  * The runner's handle on the history database: writes go to a worker thread that owns its own SQLite
@@ -78,10 +79,27 @@ type WriterState = 'open' | 'closing' | 'closed' | 'dead';
 
 interface Waiter {
   readonly seq: number;
-  readonly kind: 'write' | 'flush';
-  readonly resolve: () => void;
+  /** A `call` is answered by itself (value or error); its failure is not reported again by flush. */
+  readonly kind: 'write' | 'flush' | 'call';
+  readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 }
+
+/**
+ * A store command that failed in the writer, with the name the error had there (StoreInputError for bad
+ * input, StoreUnavailableError for a storage condition, whose `kind` then says which).
+ */
+export class StoreCommandError extends Error {
+  readonly kind: StoreFailureKind | null;
+  constructor(error: PlainError) {
+    super(error.message);
+    this.name = error.name;
+    this.kind = error.kind ?? null;
+  }
+}
+
+/** A store command without its sequence number, as callers of RunWriter.call give it. */
+export type CommandBody = RequestBody<StoreCommand>;
 
 /** Distributes a request type over the union so each variant keeps its own fields. */
 type RequestBody<T = WriterRequest> = T extends WriterRequest ? Omit<T, 'seq'> : never;
@@ -92,7 +110,8 @@ export class RunWriter {
   private nextSeq = 1;
   private ackedSeq = 0;
   private readonly waiters: Waiter[] = [];
-  private readonly failedSeqs = new Map<number, string>();
+  private readonly failedSeqs = new Map<number, PlainError>();
+  private readonly results = new Map<number, unknown>();
   private unreported: string[] = [];
   private readonly listeners = new Set<(error: Error) => void>();
   private readonly openRuns = new Set<string>();
@@ -203,6 +222,22 @@ export class RunWriter {
     return rejectInsteadOfThrow(() => this.request({ type: 'flush' }, 'flush'));
   }
 
+  /**
+   * Sends one store command (a tag, a note, a deletion, an import's part…) and resolves with the
+   * writer's answer; rejects with a StoreCommandError when the command failed there.
+   */
+  call<T>(body: CommandBody): Promise<T> {
+    try {
+      const seq = this.post(body);
+      const promise = new Promise<T>((resolve, reject) =>
+        this.waiters.push({ seq, kind: 'call', resolve: (value) => resolve(value as T), reject }),
+      );
+      return promise;
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
   /** Commits what is queued, closes the connection and ends the worker. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutDown();
@@ -251,7 +286,7 @@ export class RunWriter {
   /** Posts a request whose completion the caller can await. */
   private request(body: RequestBody, kind: Waiter['kind']): Promise<void> {
     const seq = this.post(body);
-    const promise = new Promise<void>((resolve, reject) => this.waiters.push({ seq, kind, resolve, reject }));
+    const promise = new Promise<void>((resolve, reject) => this.waiters.push({ seq, kind, resolve: () => resolve(), reject }));
     // Failures also reach flush() and onError, so a caller that does not await a write must not crash
     // the process with an unhandled rejection.
     promise.catch(() => undefined);
@@ -264,6 +299,9 @@ export class RunWriter {
         return this.acknowledge(reply.seq);
       case 'failed':
         return this.recordFailure(reply.seq, reply.error);
+      case 'result':
+        this.results.set(reply.seq, reply.value);
+        return;
       case 'ready':
       case 'openFailed':
         return this.die(new Error(`store writer: unexpected reply ${reply.type} after start`));
@@ -273,7 +311,8 @@ export class RunWriter {
   }
 
   private recordFailure(seq: number, error: PlainError): void {
-    this.failedSeqs.set(seq, error.message);
+    this.failedSeqs.set(seq, error);
+    if (this.waiters.some((waiter) => waiter.seq === seq && waiter.kind === 'call')) return;
     this.unreported.push(error.message);
     this.emit(new Error(error.message));
   }
@@ -286,9 +325,15 @@ export class RunWriter {
     while (this.waiters.length > 0 && this.waiters[0]!.seq <= seq) {
       const waiter = this.waiters.shift()!;
       const failure = this.failedSeqs.get(waiter.seq);
-      if (failure !== undefined) waiter.reject(new StoreWriteError([failure]));
+      this.failedSeqs.delete(waiter.seq);
+      const value = this.results.get(waiter.seq);
+      this.results.delete(waiter.seq);
+      if (waiter.kind === 'call') {
+        if (failure !== undefined) waiter.reject(new StoreCommandError(failure));
+        else waiter.resolve(value);
+      } else if (failure !== undefined) waiter.reject(new StoreWriteError([failure.message]));
       else if (waiter.kind === 'flush' && this.unreported.length > 0) waiter.reject(new StoreWriteError(this.takeFailures()));
-      else waiter.resolve();
+      else waiter.resolve(undefined);
     }
     for (const failed of this.failedSeqs.keys()) if (failed <= seq) this.failedSeqs.delete(failed);
     if (this.ackedSeq === this.nextSeq - 1 && this.state === 'open') this.worker.unref();

@@ -18,6 +18,7 @@
  *   write, and with a fresh wait at `flush` and `close`.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { RunRecord } from '../engine/run-model';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { openDatabase, recoveryHint, storeFailureKind, type StoreFailureKind } from './database';
 import { RunStore } from './run-store';
@@ -45,9 +46,16 @@ class WriteFailure extends Error {
     /** Why, without the words naming the write. */
     readonly reason: string,
     prefix: string,
+    /** What the write itself threw (for a person's request, its name tells bad input from the rest). */
+    readonly original: unknown = null,
   ) {
     super(prefix + reason);
   }
+}
+
+interface PendingImport {
+  readonly run: RunRecord;
+  readonly batches: EventBatch[];
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -69,6 +77,8 @@ class BatchingWriter {
   private readonly ledgers = new Map<string, RunLedger>();
   /** Ends of runs that could not be written yet, in the order they came. */
   private readonly unfinished = new Map<string, RunFinish>();
+  /** Imports whose parts are still arriving, by the id the caller gave them. */
+  private readonly imports = new Map<number, PendingImport>();
 
   constructor(
     private readonly store: RunStore,
@@ -109,6 +119,37 @@ class BatchingWriter {
         return this.apply(message.seq, () => this.writeFinish(message.runId, false));
       case 'flush':
         return this.apply(message.seq, () => this.writeUnfinished(true));
+      case 'importBegin':
+        this.imports.set(message.importId, { run: message.run, batches: [] });
+        return this.post({ type: 'committed', seq: message.seq });
+      case 'importEvents': {
+        const pending = this.imports.get(message.importId);
+        // An unknown import is reported by its importEnd; the parts alone are not answered.
+        if (pending) for (const batch of message.batches) pending.batches.push(batch);
+        return this.post({ type: 'committed', seq: message.seq });
+      }
+      case 'importEnd': {
+        const pending = this.imports.get(message.importId);
+        this.imports.delete(message.importId);
+        return this.answer(message.seq, () => {
+          if (!pending) throw new Error(`import ${message.importId}: its run never arrived`);
+          return this.store.saveCompleteRun(pending.run, pending.batches);
+        });
+      }
+      case 'finalizeKilledRun':
+        return this.answer(message.seq, () => this.store.finalizeKilledRun(message.runId, message.status, message.error, message.endedAt));
+      case 'addTag':
+        return this.answer(message.seq, () => this.store.addTag(message.runId, message.tag));
+      case 'removeTag':
+        return this.answer(message.seq, () => this.store.removeTag(message.runId, message.tag));
+      case 'addNote':
+        return this.answer(message.seq, () => this.store.addNote(message.runId, message.text));
+      case 'deleteRun':
+        return this.answer(message.seq, () => this.store.deleteRun(message.runId));
+      case 'saveExperiment':
+        return this.answer(message.seq, () => this.store.saveExperiment(message.input));
+      case 'deleteExperiment':
+        return this.answer(message.seq, () => this.store.deleteExperiment(message.id));
       case 'close':
         this.apply(message.seq, () => {
           try {
@@ -150,7 +191,7 @@ class BatchingWriter {
         return result;
       } catch (error) {
         const kind = storeFailureKind(error);
-        if (kind !== 'locked') throw new WriteFailure(kind, this.describe(kind, error), prefix);
+        if (kind !== 'locked') throw new WriteFailure(kind, this.describe(kind, error), prefix, error);
         this.lockedSince ??= attemptStart;
         this.lastBusyAt = Date.now();
         const waited = Date.now() - this.lockedSince;
@@ -303,6 +344,31 @@ class BatchingWriter {
       this.fail(seq, error);
     }
     this.post({ type: 'committed', seq });
+  }
+
+  /**
+   * A person's request: one immediate transaction, waiting out another connection's lock like every
+   * write here; answered with its value, or with the error it threw (its name kept, so bad input stays
+   * bad input) and, for a storage condition, the kind.
+   */
+  private answer(seq: number, write: () => unknown): void {
+    this.apply(seq, () => {
+      let value: unknown;
+      try {
+        value = this.durably(write, '');
+      } catch (error) {
+        if (!(error instanceof WriteFailure)) throw error;
+        if (error.kind !== null) {
+          // The service words these for a person (see LabService); it gets SQLite's own words to quote.
+          const message = error.kind === 'locked' || error.original === null ? error.reason : toPlainError(error.original).message;
+          this.post({ type: 'failed', seq, error: { name: 'StoreUnavailableError', message, kind: error.kind } });
+          return;
+        }
+        this.post({ type: 'failed', seq, error: toPlainError(error.original ?? error) });
+        return;
+      }
+      this.post({ type: 'result', seq, value });
+    });
   }
 
   private rejectUnknown(message: never): void {

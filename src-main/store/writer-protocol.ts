@@ -1,6 +1,7 @@
-import type { TrialRecord } from '../engine/run-model';
+import type { RunRecord, RunStatus, TrialRecord } from '../engine/run-model';
 import type { EventBatch } from '../engine/trace/trace-event';
-import type { RunFinish, RunStart } from './store-model';
+import type { StoreFailureKind } from './database';
+import type { ExperimentInput, RunFinish, RunStart } from './store-model';
 
 /**
  * Messages between RunWriter (the runner's thread) and the store-writer worker (writer-entry.ts).
@@ -23,17 +24,39 @@ export type WriterRequest =
   | { readonly type: 'saveTrial'; readonly seq: number; readonly runId: string; readonly trial: TrialRecord }
   | { readonly type: 'finishRun'; readonly seq: number; readonly runId: string; readonly fields: RunFinish }
   | { readonly type: 'flush'; readonly seq: number }
-  | { readonly type: 'close'; readonly seq: number };
+  | { readonly type: 'close'; readonly seq: number }
+  | StoreCommand;
+
+/**
+ * What a person (or the service on their behalf) changes in the history. Each is answered with a
+ * `result` (its value) or a `failed`, then `committed`. An import arrives in parts: `importBegin` with
+ * the validated run, any number of `importEvents`, then `importEnd`, which stores the whole run in
+ * one transaction (nothing of it is visible before) and answers 'inserted' or 'exists'.
+ */
+export type StoreCommand =
+  | { readonly type: 'importBegin'; readonly seq: number; readonly importId: number; readonly run: RunRecord }
+  | { readonly type: 'importEvents'; readonly seq: number; readonly importId: number; readonly batches: readonly EventBatch[] }
+  | { readonly type: 'importEnd'; readonly seq: number; readonly importId: number }
+  | { readonly type: 'finalizeKilledRun'; readonly seq: number; readonly runId: string; readonly status: RunStatus; readonly error: string; readonly endedAt: string }
+  | { readonly type: 'addTag'; readonly seq: number; readonly runId: string; readonly tag: string }
+  | { readonly type: 'removeTag'; readonly seq: number; readonly runId: string; readonly tag: string }
+  | { readonly type: 'addNote'; readonly seq: number; readonly runId: string; readonly text: string }
+  | { readonly type: 'deleteRun'; readonly seq: number; readonly runId: string }
+  | { readonly type: 'saveExperiment'; readonly seq: number; readonly input: ExperimentInput }
+  | { readonly type: 'deleteExperiment'; readonly seq: number; readonly id: string };
 
 export interface PlainError {
   readonly name: string;
   readonly message: string;
+  /** Set when the history could not take the write (locked too long, disk full, read-only, damaged). */
+  readonly kind?: StoreFailureKind | undefined;
 }
 
 export type WriterReply =
   | { readonly type: 'ready' }
   | { readonly type: 'openFailed'; readonly error: PlainError }
   | { readonly type: 'committed'; readonly seq: number }
+  | { readonly type: 'result'; readonly seq: number; readonly value: unknown }
   | { readonly type: 'failed'; readonly seq: number; readonly error: PlainError };
 
 export function toPlainError(error: unknown): PlainError {
