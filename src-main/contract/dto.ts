@@ -105,6 +105,7 @@ export interface LimitCaps {
   readonly maxRecordBytes: number;
   readonly maxManagedBytes: number;
   readonly maxQueueBytes: number;
+  readonly maxValueBytes: number;
 }
 
 export type LanguageSetting = 'system' | 'en' | 'zh-CN';

@@ -71,6 +71,7 @@ export const limitCapsSchema = z.strictObject({
   maxRecordBytes: z.number().int().min(0).max(2 ** 40),
   maxManagedBytes: z.number().int().min(0).max(2 ** 40),
   maxQueueBytes: z.number().int().min(0).max(2 ** 40),
+  maxValueBytes: z.number().int().min(1_024).max(2 ** 40),
 });
 
 export const settingsPatchSchema = z.strictObject({

@@ -325,6 +325,7 @@ export const en = {
     maxRecordBytes: 'Recorded values per trial (bytes)',
     maxManagedBytes: 'Managed shared state (bytes)',
     maxQueueBytes: 'Items held in queues (bytes)',
+    maxValueBytes: 'One value built by a step (bytes)',
     default: 'default {value}',
     language: 'Language',
     theme: 'Theme',

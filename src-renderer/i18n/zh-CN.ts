@@ -327,6 +327,7 @@ export const zhCN: Messages = {
     maxRecordBytes: '每次试验记录的值（字节）',
     maxManagedBytes: '托管共享状态（字节）',
     maxQueueBytes: '队列中保存的条目（字节）',
+    maxValueBytes: '单个步骤构造的值（字节）',
     default: '默认 {value}',
     language: '语言',
     theme: '主题',
