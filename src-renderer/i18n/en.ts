@@ -92,6 +92,7 @@ export const en = {
     ended: 'The run ended: {status}.',
     viewResults: 'View results',
     notActive: 'This run is not running any more.',
+    skipped: '{n} events not shown live (this page fell behind); the full trace is in the results.',
     trial: 'Trial',
     counters: 'Live counters',
     log: 'Event log',

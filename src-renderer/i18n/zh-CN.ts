@@ -94,6 +94,7 @@ export const zhCN: Messages = {
     ended: '运行结束：{status}。',
     viewResults: '查看结果',
     notActive: '这次运行已经不在进行中。',
+    skipped: '有 {n} 个事件未实时显示（本页跟不上）；完整跟踪见结果页。',
     trial: '试验',
     counters: '实时计数',
     log: '事件日志',
