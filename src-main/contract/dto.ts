@@ -132,6 +132,15 @@ export interface AppInfo {
   readonly dataLocation: string;
 }
 
+/** How far the run history can be used: written to, only read, or only read because the file is damaged. */
+export interface StoreHealthInfo {
+  readonly access: 'read-write' | 'read-only' | 'damaged';
+  /** One line: why the history cannot be written and what to do; null when it can. */
+  readonly problem: string | null;
+  /** The history file. */
+  readonly dataLocation: string;
+}
+
 export interface StartedRun {
   readonly runId: string;
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { RUN_STATUSES } from '../engine/run-model';
 import type {
   AppInfo,
+  StoreHealthInfo,
   EventBatch,
   RunNote,
   RunRecord,
@@ -102,6 +103,8 @@ const empty = z.strictObject({});
 
 export const METHODS = {
   'app.info': { params: empty, result: returns<AppInfo>() },
+  /** Whether the run history can be written; when not, why and what to do (read only). */
+  'app.storeHealth': { params: empty, result: returns<StoreHealthInfo>() },
 
   'lessons.list': { params: empty, result: returns<readonly LessonSummary[]>() },
   'lessons.chapters': { params: empty, result: returns<readonly ChapterInfo[]>() },

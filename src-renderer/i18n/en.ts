@@ -12,6 +12,13 @@ export const en = {
     noToken: 'This page needs the address that conlab serve printed (it carries a session token). Open that address, or run: npx conlab serve',
     activeRun: 'Run in progress',
   },
+  storeHealth: {
+    readOnlyTitle: 'The run history is read-only: new runs cannot be recorded',
+    readOnlyAdvice: 'Past runs can be viewed and exported, but running, tags and notes are off. Make {file} writable, or start the lab with another history file (--db or CONLAB_DB), then restart it.',
+    damagedTitle: 'The run history file is damaged: new runs cannot be recorded',
+    damagedAdvice: 'What can still be read is shown, and running, tags and notes are off. Export the runs you need, move {file} aside so that a new history starts, restart the lab, and import them back.',
+    runDisabled: 'Running is off: the run history cannot be written (see the notice at the top).',
+  },
   nav: {
     main: 'Main',
     lessons: 'Lessons',

@@ -14,6 +14,13 @@ export const zhCN: Messages = {
     noToken: '本页面需要 conlab serve 打印的地址（其中带有会话令牌）。请打开那个地址，或运行：npx conlab serve',
     activeRun: '正在运行',
   },
+  storeHealth: {
+    readOnlyTitle: '运行历史是只读的：无法记录新的运行',
+    readOnlyAdvice: '可以查看和导出以前的运行，但运行、标签和备注已停用。请让 {file} 可写，或用另一个历史文件（--db 或 CONLAB_DB）启动实验室，然后重新启动。',
+    damagedTitle: '运行历史文件已损坏：无法记录新的运行',
+    damagedAdvice: '仍可读取的内容照常显示，运行、标签和备注已停用。请导出需要的运行，把 {file} 移到别处以开始新的历史，重新启动实验室，再把它们导入回来。',
+    runDisabled: '运行已停用：运行历史无法写入（见顶部的提示）。',
+  },
   nav: {
     main: '主菜单',
     lessons: '课程',
