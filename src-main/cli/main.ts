@@ -157,6 +157,7 @@ export function buildProgram(): Command {
     .option('--max-record-bytes <bytes>', 'cap on recorded values per trial, in bytes', parseCount('--max-record-bytes', 0, 2 ** 40))
     .option('--max-managed-bytes <bytes>', 'cap on managed shared state, in bytes', parseCount('--max-managed-bytes', 0, 2 ** 40))
     .option('--max-queue-bytes <bytes>', 'cap on items held in queues, in bytes', parseCount('--max-queue-bytes', 0, 2 ** 40))
+    .option('--max-value-bytes <bytes>', 'cap on one value a step builds, in bytes', parseCount('--max-value-bytes', 1_024, 2 ** 40))
     .addOption(new Option('--runtime <name>', 'where the actors run: the Node engine or CPython (see `conlab runtimes`)').choices([...RUNTIME_NAMES]).default('node'))
     .action(
       async (

@@ -15,6 +15,7 @@ export const IPC_CHANNELS = {
 
 export const METHOD_NAMES = [
   'app.info',
+  'app.storeHealth',
   'lessons.list',
   'lessons.chapters',
   'lessons.get',

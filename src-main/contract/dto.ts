@@ -105,6 +105,7 @@ export interface LimitCaps {
   readonly maxRecordBytes: number;
   readonly maxManagedBytes: number;
   readonly maxQueueBytes: number;
+  readonly maxValueBytes: number;
 }
 
 export type LanguageSetting = 'system' | 'en' | 'zh-CN';
@@ -128,6 +129,15 @@ export interface SettingsInfo extends Settings {
 export interface AppInfo {
   readonly version: string;
   readonly runtime: 'desktop' | 'browser';
+  readonly dataLocation: string;
+}
+
+/** How far the run history can be used: written to, only read, or only read because the file is damaged. */
+export interface StoreHealthInfo {
+  readonly access: 'read-write' | 'read-only' | 'damaged';
+  /** One line: why the history cannot be written and what to do; null when it can. */
+  readonly problem: string | null;
+  /** The history file. */
   readonly dataLocation: string;
 }
 

@@ -81,3 +81,53 @@ export class LiveRunBatcher {
     }, wait);
   }
 }
+
+/**
+ * Bytes that may wait to be sent on one connection before its live messages are skipped: a tab that stalls (a
+ * socket whose reader does not read) holds at most this much plus one message, however long the run.
+ */
+export const LIVE_BUFFER_LIMIT_BYTES = 4 * 2 ** 20;
+
+interface Gap {
+  events: number;
+  seq: number;
+  progress: RunProgress | null;
+}
+
+/**
+ * LiveGapGate bounds what one connection queues: while more than `limitBytes` wait to be sent to it, its
+ * `run-live` messages are skipped (counted, not kept). Once it has caught up, and in any case before the run's
+ * `run-ended`, it gets one marker (a `run-live` with no batches, `skippedEvents` and the seq of the last message
+ * skipped, so its seq shows the gap) and then what comes next. Only this connection's view is affected: the run and
+ * its stored events are not, and other connections get every message.
+ */
+export class LiveGapGate {
+  private readonly gaps = new Map<string, Gap>();
+
+  constructor(private readonly limitBytes = LIVE_BUFFER_LIMIT_BYTES) {}
+
+  /** What to send now in place of `event`, given the bytes still waiting on the connection. */
+  pass(event: LiveEvent, bufferedBytes: number): LiveEvent[] {
+    const gap = this.gaps.get(event.runId);
+    if (event.type === 'run-live' && bufferedBytes > this.limitBytes) {
+      const events = event.batches.reduce((sum, batch) => sum + batch.count, 0);
+      if (gap) {
+        gap.events += events;
+        gap.seq = event.seq;
+        gap.progress = event.progress ?? gap.progress;
+      } else {
+        this.gaps.set(event.runId, { events, seq: event.seq, progress: event.progress });
+      }
+      return [];
+    }
+    if (!gap) return [event];
+    this.gaps.delete(event.runId);
+    const marker: LiveEvent = { type: 'run-live', runId: event.runId, seq: gap.seq, progress: gap.progress, batches: [], skippedEvents: gap.events };
+    return [marker, event];
+  }
+
+  /** Runs with skipped messages not yet reported (for tests and diagnostics). */
+  get pendingGaps(): number {
+    return this.gaps.size;
+  }
+}

@@ -58,6 +58,11 @@ export type LiveEvent =
       readonly progress: RunProgress | null;
       /** Every event batch since the last message, in arrival order. */
       readonly batches: readonly EventBatch[];
+      /**
+       * Set on the marker sent to a connection that fell behind: how many of the run's events it was not sent
+       * live (they are in the stored trace); the marker carries no batches and the seq of the last message skipped.
+       */
+      readonly skippedEvents?: number;
     }
   | { readonly type: 'run-ended'; readonly runId: string; readonly status: RunStatus | null; readonly error: WireError | null };
 
@@ -129,6 +134,7 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     seq: z.number().int().min(1),
     progress: runProgressSchema.nullable(),
     batches: z.array(eventBatchSchema),
+    skippedEvents: z.number().int().min(0).optional(),
   }),
   z.object({ type: z.literal('run-ended'), runId: z.string(), status: z.enum(RUN_STATUSES).nullable(), error: wireErrorSchema.nullable() }),
 ]);

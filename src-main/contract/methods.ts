@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { RUN_STATUSES } from '../engine/run-model';
 import type {
   AppInfo,
+  StoreHealthInfo,
   EventBatch,
   RunNote,
   RunRecord,
@@ -71,6 +72,7 @@ export const limitCapsSchema = z.strictObject({
   maxRecordBytes: z.number().int().min(0).max(2 ** 40),
   maxManagedBytes: z.number().int().min(0).max(2 ** 40),
   maxQueueBytes: z.number().int().min(0).max(2 ** 40),
+  maxValueBytes: z.number().int().min(1_024).max(2 ** 40),
 });
 
 export const settingsPatchSchema = z.strictObject({
@@ -101,6 +103,8 @@ const empty = z.strictObject({});
 
 export const METHODS = {
   'app.info': { params: empty, result: returns<AppInfo>() },
+  /** Whether the run history can be written; when not, why and what to do (read only). */
+  'app.storeHealth': { params: empty, result: returns<StoreHealthInfo>() },
 
   'lessons.list': { params: empty, result: returns<readonly LessonSummary[]>() },
   'lessons.chapters': { params: empty, result: returns<readonly ChapterInfo[]>() },

@@ -25,6 +25,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
   const tagsOf = (runId: string) => ({ tags: service.getRun(runId).tags });
   return {
     'app.info': () => ({ version: appVersion(), runtime, dataLocation: service.dbPath }),
+    'app.storeHealth': () => ({ ...service.storeHealth, dataLocation: service.dbPath }),
 
     'lessons.list': () => service.listLessons(),
     'lessons.chapters': () => service.chapters(),

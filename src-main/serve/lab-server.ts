@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { LiveGapGate } from '../contract/live-batcher';
 import { clientMessageSchema, PROTOCOL_VERSION, TOKEN_PARAM, WS_PATH, type ServerMessage } from '../contract/messages';
 import { appVersion } from '../engine/entry-paths';
 import type { LabService } from '../service/lab-service';
@@ -34,6 +35,8 @@ export interface LabServerOptions {
   readonly port?: number;
   /** Fixed only in tests; otherwise random per start. */
   readonly token?: string;
+  /** Bytes waiting on one connection past which its live messages are skipped (LIVE_BUFFER_LIMIT_BYTES by default). */
+  readonly liveBufferBytes?: number;
 }
 
 export interface LabServer {
@@ -42,6 +45,8 @@ export interface LabServer {
   readonly port: number;
   readonly token: string;
   readonly hub: RunHub;
+  /** Bytes waiting to be sent on the most backed-up connection, now (diagnostics: bounded by liveBufferBytes plus one message). */
+  queuedBytes(): number;
   /** Cancels the runs started here and waits (bounded) for them to be recorded, then stops serving. Idempotent. */
   close(): Promise<void>;
 }
@@ -129,10 +134,13 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     const send = (message: ServerMessage): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
     };
+    // A tab that does not read (stalled, backgrounded, a client that never reads) must not make this
+    // process hold every live message for it: past a bound its live messages are skipped and it is told so.
+    const gate = new LiveGapGate(options.liveBufferBytes);
     const subscriber: LiveSubscriber = {
       send: (event) => {
         if (ws.readyState !== ws.OPEN) throw new Error('socket closed');
-        send({ type: 'event', event });
+        for (const passed of gate.pass(event, ws.bufferedAmount)) send({ type: 'event', event: passed });
       },
     };
     send({ type: 'hello', protocol: PROTOCOL_VERSION, version: appVersion() });
@@ -171,6 +179,7 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     port,
     token,
     hub,
+    queuedBytes: () => Math.max(0, ...[...wss.clients].map((client) => client.bufferedAmount)),
     close() {
       closing ??= (async () => {
         // Runs started from here end with the server: cancelled, their trees gone and their records

@@ -19,6 +19,8 @@ export interface LiveRun {
   /** Live messages received; a gap in their seq means events were missed and are reloaded at the end. */
   lastSeq: number;
   missed: boolean;
+  /** Events the server did not send live to this page (it fell behind); they are in the stored trace. */
+  skippedEvents: number;
   record: RunRecord | null;
 }
 
@@ -49,6 +51,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         version: 0,
         lastSeq: 0,
         missed: false,
+        skippedEvents: 0,
         record: null,
       }) as LiveRun;
       runs.set(runId, run);
@@ -63,6 +66,10 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
       case 'run-live':
         if (event.seq !== run.lastSeq + 1) run.missed = true;
         run.lastSeq = event.seq;
+        if (event.skippedEvents !== undefined && event.skippedEvents > 0) {
+          run.skippedEvents += event.skippedEvents;
+          run.missed = true;
+        }
         if (event.progress) run.progress = event.progress;
         if (event.batches.length > 0) {
           run.model.ingest(event.batches as EventBatch[]);

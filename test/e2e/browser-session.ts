@@ -22,13 +22,22 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function openSession(): Promise<BrowserSession> {
+export interface SessionOptions {
+  /** Prepares the session's folder and database file before the server starts. */
+  readonly prepare?: (dir: string, dbPath: string) => void;
+  /** Runs the server as this user (and group): root may write any file, another user may not. */
+  readonly uid?: number;
+}
+
+export async function openSession(options: SessionOptions = {}): Promise<BrowserSession> {
   const dir = mkdtempSync(join(tmpdir(), 'conlab-e2e-'));
   mkdirSync(screenshotDir, { recursive: true });
+  options.prepare?.(dir, join(dir, 'history.db'));
   const server: ChildProcess = spawn(process.execPath, [join(root, 'bin', 'conlab.mjs'), '--db', join(dir, 'history.db'), 'serve', '--no-open'], {
     cwd: dir,
-    env: { ...process.env, LANG: 'en_US.UTF-8' },
+    env: { ...process.env, LANG: 'en_US.UTF-8', ...(options.uid !== undefined ? { HOME: dir } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
   });
   let output = '';
   server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

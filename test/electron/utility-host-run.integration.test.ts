@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { describe, expect, test, vi } from 'vitest';
 import { actorRecord, runSpec } from '../engine/helpers/run-spec';
+import { DEFAULT_LIMIT_CAPS } from '../../src-main/engine/spec/limits';
 import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
 
 /**
@@ -66,7 +67,8 @@ const memoryHog = {
 
 describe.skipIf(process.platform !== 'linux')('utility actors on the utilityProcess host (stand-in electron; Linux: /proc)', () => {
   test('an actor past its memory limit is stopped and the run says why', async () => {
-    const { run, trial } = await runSpec(memoryHog, { hosts: { utility: electronUtilityHost } });
+    // The value cap would refuse the 128 MB string as it is built: raised, so the memory limit is what stops it.
+    const { run, trial } = await runSpec(memoryHog, { hosts: { utility: electronUtilityHost }, caps: { ...DEFAULT_LIMIT_CAPS, maxValueBytes: 2 ** 30 } });
     expect(run.substitutions ?? []).toEqual([]);
     const hog = actorRecord(trial, 'hog');
     expect(hog.error).toMatch(/^the utility process exceeded its memory limit \(64 MB\): \d+ MB resident, \d+ MB above the \d+ MB it used when its program started; it was stopped$/);

@@ -213,7 +213,8 @@ describe('byte limits end a hostile trial, naming the limit and the actor', () =
           ],
         },
       ],
-    });
+      // The value cap (limits.maxValueBytes) would stop the doubling first: raised, so the record is what meets a limit.
+    }, ['--max-value-bytes', String(2 ** 40)]);
     const trial = failedTrial(ran, 'maxRecordBytes', /hoarder/);
     expect(trial.error).toMatch(/with one record larger than that$/);
     // The runner received neither the record nor the long `let` values whole (they trace as previews).
@@ -222,7 +223,7 @@ describe('byte limits end a hostile trial, naming the limit and the actor', () =
 });
 
 describe('values whose JSON is far larger than their memory', () => {
-  test('a list holding itself twice, forty times over (2^40 leaves), put by a task on the runner: refused, never expanded', async () => {
+  test('a list holding itself twice, thirty times over (2^30 leaves), put by a task on the runner: refused, never expanded', async () => {
     const ran = await conlabRun('shared-parts', {
       version: 1,
       limits: { maxQueueBytes: 4 * MB },
@@ -233,12 +234,13 @@ describe('values whose JSON is far larger than their memory', () => {
           kind: 'task',
           program: [
             { op: 'let', name: 'l', value: 'leaf' },
-            { op: 'repeat', times: 40, steps: [{ op: 'let', name: 'l', value: { list: [{ ref: 'l' }, { ref: 'l' }] } }] },
+            { op: 'repeat', times: 30, steps: [{ op: 'let', name: 'l', value: { list: [{ ref: 'l' }, { ref: 'l' }] } }] },
             { op: 'put', queue: 'jobs', value: { ref: 'l' } },
           ],
         },
       ],
-    });
+      // Its JSON (about 8 GB) is under the raised value cap, which measures built lists without expanding them too.
+    }, ['--max-value-bytes', String(2 ** 40)]);
     failedTrial(ran, 'maxQueueBytes', /nester/);
     expect(ran.run.trials[0]!.metrics['runnerPeakRssMb']).toBeLessThan(250);
   });

@@ -137,6 +137,7 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     block: blockThread,
     sleep: (ms) => sleep(ms),
     net: new NetClients(init.servers ?? {}, trace, init.workDir),
+    maxValueBytes: init.byteLimits.maxValueBytes,
   };
 
   channel.post({ type: 'started', pid: process.pid, ppid: process.ppid, threadId, t: trace.now() });

@@ -87,6 +87,9 @@ function taskSequence(runs: readonly Run[]): Run {
 /** Compiles programs of one actor (its program and the functions it runs), each once. */
 class ProgramCompiler implements StepCompiler {
   private readonly functionBodies = new Map<string, Run>();
+  /** The path of the step being compiled, one part per level: "program", "[2]", ".steps", "[0]". */
+  private readonly path: string[] = [];
+  private op = '';
 
   constructor(
     readonly services: ActorServices,
@@ -94,17 +97,36 @@ class ProgramCompiler implements StepCompiler {
     private readonly functions: FunctionTable,
   ) {}
 
+  get where(): string {
+    return this.path.length === 0 ? 'a step' : `${this.path.join('')}${this.op ? ` (${this.op})` : ''}`;
+  }
+
   value(value: Value): (frame: Frame) => unknown {
-    return compileValue(value, this.services);
+    return compileValue(value, this.services, this.where);
   }
 
   cond(cond: Cond): (frame: Frame) => boolean {
-    return compileCond(cond, this.services);
+    return compileCond(cond, this.services, this.where);
   }
 
-  sequence(steps: readonly Step[]): Run {
-    const runs = steps.map((step) => compileStep(step, this));
-    return this.ownThread ? ownThreadSequence(runs) : taskSequence(runs);
+  sequence(steps: readonly Step[], field = 'steps'): Run {
+    this.path.push(this.path.length === 0 ? field : `.${field}`);
+    const outerOp = this.op;
+    try {
+      const runs = steps.map((step, index) => {
+        this.path.push(`[${index}]`);
+        this.op = step.op;
+        try {
+          return compileStep(step, this);
+        } finally {
+          this.path.pop();
+          this.op = outerOp;
+        }
+      });
+      return this.ownThread ? ownThreadSequence(runs) : taskSequence(runs);
+    } finally {
+      this.path.pop();
+    }
   }
 
   /** A function's body, compiled on its first call; undefined when the table has no such function. */
@@ -113,7 +135,7 @@ class ProgramCompiler implements StepCompiler {
     if (body) return body;
     const fn = ownValue(this.functions, name);
     if (!fn) return undefined;
-    body = this.sequence(fn.steps);
+    body = this.sequence(fn.steps, `functions.${name}`);
     this.functionBodies.set(name, body);
     return body;
   }
@@ -133,7 +155,7 @@ export class Interpreter {
   async run(program: readonly Step[]): Promise<void> {
     const frame: Frame = { locals: new Map() };
     try {
-      await this.compiler.sequence(program)(frame);
+      await this.compiler.sequence(program, 'program')(frame);
     } catch (error) {
       if (error instanceof ReturnSignal) throw new ActorFailure('return outside a function');
       throw error;

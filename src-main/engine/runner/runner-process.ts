@@ -4,6 +4,7 @@ import { assertNever } from '../actors/protocol';
 import { entryPath } from '../entry-paths';
 import type { RunProgress, RunStatus } from '../run-model';
 import type { EventBatch } from '../trace/trace-event';
+import type { ByteLimit, EffectiveLimits } from '../spec/limits';
 import { killMarkedProcesses, killProcessTree } from './process-tree';
 import { RUN_MARKER_ENV, type ParentToRunner, type RelayToActor, type RunnerError, type RunnerStart, type RunnerToParent } from './runner-protocol';
 
@@ -46,7 +47,32 @@ export interface RunnerProcessOptions {
   readonly cancelConfirmMs?: number;
   readonly cancelFinishMs?: number;
   readonly wallGraceMs?: number;
+  /** The runner's V8 heap cap in MB; by default CONLAB_RUNNER_HEAP_MB, else derived from the run's limits (runnerHeapMb). */
+  readonly heapMb?: number;
 }
+
+const MB = 1024 * 1024;
+/** The heap a runner gets at the least: its own code, the store's writer, a trial's bookkeeping and copies in flight. */
+const RUNNER_HEAP_FLOOR_MB = 2_048;
+/** Above this a cap no longer protects the machine; limits that large get the most this allows. */
+const RUNNER_HEAP_CEILING_MB = 16_384;
+
+/**
+ * The runner's heap cap, from what a trial's limits let it hold: every byte limit at once, twice over (a value
+ * and its copy in flight), a few values built at the cap by tasks, and room for the runner itself; never below
+ * 2 GB (the default caps come to less). Whatever escapes the limits then ends the runner as a recorded failure
+ * ("ran out of memory") instead of growing until the machine swaps.
+ */
+export function runnerHeapMb(limits: Pick<EffectiveLimits, ByteLimit>, override = process.env['CONLAB_RUNNER_HEAP_MB']): number {
+  const asked = override === undefined ? NaN : Number(override);
+  if (Number.isInteger(asked) && asked >= 64 && asked <= 1_048_576) return asked;
+  const held = limits.maxEventBytes + limits.maxRecordBytes + limits.maxManagedBytes + limits.maxQueueBytes;
+  const derived = Math.ceil((2 * held + 8 * limits.maxValueBytes) / MB) + 512;
+  return Math.min(RUNNER_HEAP_CEILING_MB, Math.max(RUNNER_HEAP_FLOOR_MB, derived));
+}
+
+/** V8's own words when a heap reaches its cap (printed on stderr just before it aborts). */
+const OUT_OF_MEMORY = /heap out of memory|Reached heap limit|Ineffective mark-compacts near heap limit/i;
 
 export const CANCEL_CONFIRM_MS = 200;
 /** Cancel inside a responsive runner ends within half a second; twice that is the backstop. */
@@ -76,12 +102,16 @@ export class RunnerProcess {
   private cancelRequested = false;
   private exited = false;
   private stderrTail = '';
+  private outOfMemory = false;
+  /** The runner's V8 heap cap (--max-old-space-size), in MB. */
+  readonly heapMb: number;
 
   constructor(private readonly options: RunnerProcessOptions) {
     const { runId } = options.start;
+    this.heapMb = options.heapMb ?? runnerHeapMb(options.start.validated.limits);
     this.marker = `${RUN_MARKER_ENV}=${runId}`;
     this.child = fork(entryPath('runner'), [], {
-      execArgv: [...PROCESS_EXEC_ARGV],
+      execArgv: [...PROCESS_EXEC_ARGV, `--max-old-space-size=${this.heapMb}`],
       // Its own process group: the parent kills the runner and everything in that group at once.
       detached: true,
       serialization: 'advanced',
@@ -93,7 +123,10 @@ export class RunnerProcess {
     if (this.child.pid === undefined) throw new Error('could not start the runner process');
     this.pid = this.child.pid;
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-      this.stderrTail = (this.stderrTail + chunk).slice(-2_000);
+      const joined = this.stderrTail + chunk;
+      // Seen as it arrives: V8's native stack trace follows its message and can push it out of the tail.
+      if (OUT_OF_MEMORY.test(joined)) this.outOfMemory = true;
+      this.stderrTail = joined.slice(-2_000);
     });
     this.child.on('message', (message: RunnerToParent) => this.onMessage(message));
     this.child.on('error', () => undefined); // a failed send to a runner already gone; 'exit' reports it
@@ -110,7 +143,9 @@ export class RunnerProcess {
           const end: RunnerEnd = this.result ?? {
             kind: 'killed',
             status: 'failed',
-            reason: `the runner process ended unexpectedly (exit code ${code}, signal ${signal})${stderr ? `: ${stderr}` : ''}`,
+            reason: this.outOfMemory
+              ? `the runner ran out of memory (heap cap ${this.heapMb} MB): a value escaped the run's byte limits`
+              : `the runner process ended unexpectedly (exit code ${code}, signal ${signal})${stderr ? `: ${stderr}` : ''}`,
           };
           void relayedGone.then(() => resolve(end));
         };

@@ -365,6 +365,7 @@ export class Trial {
       block: blockThread,
       sleep: (ms) => sleepFor(ms, undefined, { signal: abort.signal }),
       net: new NetClients(this.serverAddresses, trace, this.options.workDir),
+      maxValueBytes: this.options.limits.maxValueBytes,
     };
     instance.net = services.net;
     return { services, trace, isAborted };

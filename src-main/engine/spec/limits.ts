@@ -25,6 +25,8 @@ export interface LimitCaps {
   readonly maxManagedBytes: number;
   /** Items held in all queues (waiting in them or waiting to enter them), at any moment. */
   readonly maxQueueBytes: number;
+  /** Any single value a step builds (a string, a list), checked as it is built, on whatever thread runs the actor. */
+  readonly maxValueBytes: number;
 }
 
 export type EffectiveLimits = LimitCaps;
@@ -42,10 +44,13 @@ export const DEFAULT_LIMIT_CAPS: LimitCaps = Object.freeze({
   maxRecordBytes: 32 * MB,
   maxManagedBytes: 64 * MB,
   maxQueueBytes: 64 * MB,
+  // One value built by a step (concat, text, list): a few MB is far more than any lesson builds, and it stops a
+  // string doubled in a loop long before it can fill the heap of the runner (tasks and main run there).
+  maxValueBytes: 4 * MB,
 });
 
 /** Byte limits are named by their key; messages print them in MB, KB or B. */
-export const BYTE_LIMITS = ['maxEventBytes', 'maxRecordBytes', 'maxManagedBytes', 'maxQueueBytes'] as const;
+export const BYTE_LIMITS = ['maxEventBytes', 'maxRecordBytes', 'maxManagedBytes', 'maxQueueBytes', 'maxValueBytes'] as const;
 export type ByteLimit = (typeof BYTE_LIMITS)[number];
 
 /** "64 MB", "512 KB", "100 B": a byte count as a person reads it (1 MB = 1024 KB). */
@@ -187,6 +192,7 @@ const FLAG: Record<keyof LimitCaps, string> = {
   maxRecordBytes: '--max-record-bytes',
   maxManagedBytes: '--max-managed-bytes',
   maxQueueBytes: '--max-queue-bytes',
+  maxValueBytes: '--max-value-bytes',
 };
 
 /** A pool's worker count: its size, else the platform's default for that kind of pool. */

@@ -327,6 +327,7 @@ export function buildSpecSchema(mode: SchemaMode) {
     maxRecordBytes: num(z.number().int().min(0)).optional(),
     maxManagedBytes: num(z.number().int().min(0)).optional(),
     maxQueueBytes: num(z.number().int().min(0)).optional(),
+    maxValueBytes: num(z.number().int().min(1_024)).optional(),
   });
 
   // Claims: structured checks, evaluated after each counted trial. Never code.

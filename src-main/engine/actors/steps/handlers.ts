@@ -4,7 +4,7 @@ import type { Maybe } from '../../sync/maybe';
 import { assertNever } from '../protocol';
 import { ActorFailure, ReturnSignal } from './failure';
 import type { ActorServices } from './services';
-import { asNumber, text, type Eval, type Frame, type Test } from './values';
+import { asNumber, text, ValueGuard, type Eval, type Frame, type Test } from './values';
 
 /**
  * The step table: ONE handler per op of the step language, shared by every kind of actor.
@@ -30,8 +30,10 @@ export interface StepCompiler {
   readonly ownThread: boolean;
   value(value: Value): Eval;
   cond(cond: Cond): Test;
-  /** A list of steps compiled as one closure (for the actor's kind). */
-  sequence(steps: readonly Step[]): Run;
+  /** A list of steps compiled as one closure (for the actor's kind); `field` names it in step paths (steps, then, else). */
+  sequence(steps: readonly Step[], field?: string): Run;
+  /** The path of the step being compiled, as messages name it: "program[2].steps[0] (let)". */
+  readonly where: string;
 }
 
 type StepOf<K extends Step['op']> = Extract<Step, { op: K }>;
@@ -131,7 +133,7 @@ function repeatBegin(services: ActorServices, step: StepOf<'repeat'>): boolean {
 /** A repeat on a thread or process: iterations that complete at once run in a plain loop. */
 function ownThreadRepeat(step: StepOf<'repeat'>, c: StepCompiler): Run {
   const { trace } = c.services;
-  const body = c.sequence(step.steps);
+  const body = c.sequence(step.steps, 'steps');
   const times = step.times;
   const rest = async (f: Frame, from: number, pending: Promise<void>): Promise<void> => {
     await pending;
@@ -630,9 +632,15 @@ export const STEP_HANDLERS: StepTable = {
   log: (step, c) => {
     const { trace } = c.services;
     const values = Object.entries(step.values ?? {}).map(([key, v]) => [key, c.value(v)] as const);
+    const guard = new ValueGuard(c.services, c.where);
     return (f) => {
       const got = Object.fromEntries(values.map(([key, of]) => [key, of(f)]));
-      const message = step.message.replace(/\{([A-Za-z_][A-Za-z0-9_-]*)\}/g, (whole, key: string) => (hasOwnName(got, key) ? text(got[key]) : whole));
+      // The message as its pieces, measured before they are joined: a template may repeat a large value.
+      const pieces = step.message.split(/(\{[A-Za-z_][A-Za-z0-9_-]*\})/).map((piece) => {
+        const key = /^\{([A-Za-z_][A-Za-z0-9_-]*)\}$/.exec(piece)?.[1];
+        return key !== undefined && hasOwnName(got, key) ? got[key] : piece;
+      });
+      const message = guard.join(pieces, 'a log message');
       trace.emit('log', 'I', { message }, true);
       return undefined;
     };
@@ -663,7 +671,7 @@ export const STEP_HANDLERS: StepTable = {
   repeat: (step, c) => {
     if (c.ownThread) return ownThreadRepeat(step, c);
     const { trace } = c.services;
-    const body = c.sequence(step.steps);
+    const body = c.sequence(step.steps, 'steps');
     return async (f) => {
       const summary = repeatBegin(c.services, step);
       try {
@@ -677,8 +685,8 @@ export const STEP_HANDLERS: StepTable = {
   if: (step, c) => {
     const { trace } = c.services;
     const test = c.cond(step.cond);
-    const then = c.sequence(step.then);
-    const otherwise = step.else ? c.sequence(step.else) : undefined;
+    const then = c.sequence(step.then, 'then');
+    const otherwise = step.else ? c.sequence(step.else, 'else') : undefined;
     if (c.ownThread) {
       return (f) => {
         const taken = test(f);
@@ -696,7 +704,7 @@ export const STEP_HANDLERS: StepTable = {
   },
   section: (step, c) => {
     const { trace } = c.services;
-    const body = c.sequence(step.steps);
+    const body = c.sequence(step.steps, 'steps');
     const name = step.name;
     const data = { name };
     const end = (): void => trace.emit('section', 'E', data, true);

@@ -45,4 +45,6 @@ export interface ActorServices {
   sleep(ms: number): Promise<void>;
   /** Clients of the trial's servers. */
   readonly net: NetClients;
+  /** limits.maxValueBytes: the largest value one step may build (its JSON length). */
+  readonly maxValueBytes: number;
 }

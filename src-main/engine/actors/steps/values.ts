@@ -2,6 +2,7 @@ import type { Cond, Value } from '../../spec/spec-schema';
 import { applyComparison } from '../../spec/comparison';
 import { ownValue } from '../../spec/own-names';
 import { assertNever } from '../protocol';
+import { ByteLimitError, jsonBytes, limitExceeded } from '../../spec/limits';
 import { ActorFailure } from './failure';
 import type { ActorServices } from './services';
 
@@ -29,13 +30,85 @@ export function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * limits.maxValueBytes: every value a step builds (a concat, a text, a list, a log message) is measured as it
+ * is built, before the string is joined or the list kept, so a value doubled in a loop fails the actor at the
+ * cap instead of growing the heap of its thread (for a task or main: the runner's own). `where` names the step.
+ */
+/** Sizes of the lists steps built (lists are never changed once built): a list of such lists is measured without walking its parts again. */
+const builtSizes = new WeakMap<object, number>();
+
+export class ValueGuard {
+  constructor(
+    private readonly services: ActorServices,
+    readonly where: string,
+  ) {}
+
+  get limit(): number {
+    return this.services.maxValueBytes;
+  }
+
+  /** The size limits.maxValueBytes counts for a part of a value, measured no further than the limit. */
+  size(value: unknown): number {
+    if (typeof value === 'string') return value.length + 2;
+    if (value !== null && typeof value === 'object') {
+      const known = builtSizes.get(value);
+      if (known !== undefined) return known;
+    }
+    return jsonBytes(value, this.limit);
+  }
+
+  /** Fails the actor when `bytes` is over the limit. */
+  check(bytes: number, what: string): void {
+    if (bytes <= this.limit) return;
+    const limit = this.limit;
+    throw new ByteLimitError('maxValueBytes', limitExceeded(this.services.self.name, 'maxValueBytes', limit, `building ${what} at ${this.where}`));
+  }
+
+  /** A value as text, refused before it is written out when its text would be over the limit. */
+  text(value: unknown, what: string): string {
+    if (typeof value === 'string') return value;
+    this.check(this.size(value), what);
+    return JSON.stringify(value);
+  }
+
+  /** Texts joined, refused before joining when the result would be over the limit. */
+  join(parts: readonly unknown[], what: string): string {
+    let total = 2;
+    const texts: string[] = [];
+    for (const part of parts) {
+      const piece = this.text(part, what);
+      total += piece.length;
+      this.check(total, what);
+      texts.push(piece);
+    }
+    return texts.join('');
+  }
+
+  /** A list built from items, refused when its JSON would be over the limit; its size is kept for lists built from it. */
+  list(items: unknown[], what: string): unknown[] {
+    let total = 1 + Math.max(1, items.length);
+    for (const item of items) {
+      total += this.size(item);
+      this.check(total, what);
+    }
+    builtSizes.set(items, total);
+    return items;
+  }
+}
+
 function binary(pair: readonly [Value, Value], what: string, services: ActorServices, op: (a: number, b: number) => number): Eval {
   const left = compileValue(pair[0], services);
   const right = compileValue(pair[1], services);
   return (f) => op(asNumber(left(f), what), asNumber(right(f), what));
 }
 
-export function compileValue(value: Value, services: ActorServices): Eval {
+export function compileValue(value: Value, services: ActorServices, where = 'a step'): Eval {
+  return compileGuarded(value, services, new ValueGuard(services, where));
+}
+
+function compileGuarded(value: Value, services: ActorServices, guard: ValueGuard): Eval {
+  const compileValue = (inner: Value, s: ActorServices): Eval => compileGuarded(inner, s, guard);
   if (value === null || typeof value !== 'object') return () => value;
   if ('ref' in value) {
     const name = value.ref;
@@ -73,15 +146,15 @@ export function compileValue(value: Value, services: ActorServices): Eval {
   }
   if ('concat' in value) {
     const parts = value.concat.map((part) => compileValue(part, services));
-    return (f) => parts.map((part) => text(part(f))).join('');
+    return (f) => guard.join(parts.map((part) => part(f)), 'a concat');
   }
   if ('upper' in value) {
     const of = compileValue(value.upper, services);
-    return (f) => text(of(f)).toUpperCase();
+    return (f) => guard.text(of(f), 'an upper').toUpperCase();
   }
   if ('list' in value) {
     const items = value.list.map((item) => compileValue(item, services));
-    return (f) => items.map((item) => item(f));
+    return (f) => guard.list(items.map((item) => item(f)), 'a list');
   }
   if ('len' in value) {
     const inner = compileValue(value.len, services);
@@ -108,17 +181,17 @@ export function compileValue(value: Value, services: ActorServices): Eval {
   if ('json' in value) {
     const inner = compileValue(value.json, services);
     return (f) => {
-      const source = inner(f);
+      const source = guard.text(inner(f), 'a json');
       try {
-        return JSON.parse(text(source)) as unknown;
+        return JSON.parse(source) as unknown;
       } catch {
-        throw new ActorFailure(`not JSON: ${text(source).slice(0, 60)}`);
+        throw new ActorFailure(`not JSON: ${source.slice(0, 60)}`);
       }
     };
   }
   if ('text' in value) {
     const inner = compileValue(value.text, services);
-    return (f) => text(inner(f));
+    return (f) => guard.text(inner(f), 'a text');
   }
   if ('floor' in value) {
     const inner = compileValue(value.floor, services);
@@ -139,7 +212,9 @@ export function compileValue(value: Value, services: ActorServices): Eval {
   return () => assertNever(unknown, 'value');
 }
 
-export function compileCond(cond: Cond, services: ActorServices): Test {
+export function compileCond(cond: Cond, services: ActorServices, where = 'a step'): Test {
+  const compileValue = (inner: Value, s: ActorServices): Eval => compileGuarded(inner, s, new ValueGuard(s, where));
+  const compileCond = (inner: Cond, s: ActorServices): Test => compileCondAt(inner, s, where);
   if ('compare' in cond) {
     const [leftValue, op, rightValue] = cond.compare;
     const left = compileValue(leftValue, services);
@@ -165,3 +240,5 @@ export function compileCond(cond: Cond, services: ActorServices): Test {
   const unknown: never = cond;
   return () => assertNever(unknown, 'condition');
 }
+
+const compileCondAt = compileCond;
