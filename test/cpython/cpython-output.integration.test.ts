@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { CpythonTrial } from '../../src-main/engine/runtimes/cpython-trial';
 import { validateSpec } from '../../src-main/engine/spec/validate';
+import { runSpec } from '../engine/helpers/run-spec';
 
 /**
  * The interpreter's processes share one stdout. A forked process actor stopped in the middle of a line
@@ -46,6 +47,31 @@ describe.skipIf(!python)(`CPython runtime output${skipReason}`, () => {
     expect((parsed[0]!['payload'] as string).length).toBe(100_000);
     expect(parsed[2]).toEqual({ type: 'after', case: 'terminated', childExit: 0 });
   });
+
+  test('forked actors terminated while they send batch after batch all end "terminated", and the trial ends', async () => {
+    // Each child spends much of its time writing 1000-event batches, so SIGTERM often lands mid-line.
+    const { trial } = await runSpec(
+      {
+        version: 1,
+        actors: [
+          {
+            name: 'main',
+            kind: 'main',
+            program: [
+              { op: 'spawn', actor: 'chatty' },
+              { op: 'sleep', ms: 100 },
+              { op: 'terminate', actor: 'chatty' },
+              { op: 'join', actor: 'chatty', timeoutMs: 20_000 },
+            ],
+          },
+          { name: 'chatty', kind: 'process', count: 4, autostart: false, program: [{ op: 'repeat', times: 1_000_000, steps: [{ op: 'mark', name: 'tick' }] }] },
+        ],
+      },
+      { runtime: 'cpython' },
+    );
+    expect(trial.status).toBe('ok');
+    expect(trial.actors.map((a) => [a.name, a.exit])).toEqual([['main', 'completed'], ...[0, 1, 2, 3].map((i) => [`chatty-${i}`, 'terminated'])]);
+  }, 60_000);
 
   test('an interpreter that goes silent fails its trial with a clear message within the silence bound', async () => {
     // A stand-in "interpreter" that says nothing and never exits: what a stuck one looks like to the host.
