@@ -23,11 +23,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .interpreter import ActorFailure, Interpreter, drive
+from .output import Output
 from .queues import QueueOps, Queues
 from .shared_vars import SharedVars
 from .sync import PrimitiveOps, Primitives, WaitTable
 from .timeouts import seconds as _seconds
 from .trace import TraceBuffer
+from .watchdog import watch_parent
 
 STOP_GRACE_S = 0.15
 DEADLOCK_SAMPLE_S = 0.2
@@ -370,8 +372,7 @@ class Trial:
             return
 
         def kill_later():
-            # Not once it has been reaped (its pid may be someone else's by then).
-            if not instance.ended.wait(STOP_GRACE_S) and instance.process.exitcode is None:
+            if not instance.ended.wait(STOP_GRACE_S):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
@@ -434,10 +435,12 @@ class Trial:
 
 
 def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_path, shared_values, prims, queues, orchestrator_pid, errors):
-    """A process actor's life in its own interpreter process (forked or spawned)."""
-    from .output import Output
-    from .watchdog import watch_parent
+    """A process actor's life in its own interpreter process (forked or spawned).
 
+    A forked child inherits every lock in the state it had at the fork, held by threads that do not
+    exist in the child: it takes none of its parent's. It imports nothing (an import lock of a module
+    another thread was importing stays held), writes through an Output of its own, and makes its own
+    trace buffer and shared-value lock; multiprocessing objects (primitives, queues) are made to be shared."""
     watch_parent(orchestrator_pid)
     output = Output(out_path)
     trace = TraceBuffer(name, trial_index, origin_ns, budget, output)
