@@ -71,6 +71,7 @@ describe.skipIf(!python)(`CPython lifetime${skipReason}`, () => {
     // sh is the interpreter's parent; `sleep` keeps the pipe (its stdin) open after sh is killed, so only
     // the parent-pid watch can notice.
     const shell = spawn('/bin/sh', ['-c', `(cat "$1"; sleep 600) | "$2" -m conlab_runtime > /dev/null`, 'sh', input, python!.path], {
+      cwd: dir, // as the host runs it: in the trial's own folder (its output lock file goes there)
       env: { ...pythonEnv(), [markName]: markValue },
       detached: true,
       stdio: 'ignore',

@@ -7,12 +7,12 @@ The trial protocol, JSON lines both ways (stdin from the Node host, stdout to it
   in  {"type":"go", clockOffsetNs}                                             (add to originNs)
   out batch / requested / started / done / ended lines while the trial runs, then one "result"
   out {"type":"refused", message} when the spec asks for something this runtime does not have
+  out {"type":"alive"} every second from the hello on (the host bounds how long it waits for a line)
 Closing stdin (the host died) or a new parent pid ends this process at once.
 """
 
 import asyncio
 import json
-import multiprocessing
 import os
 import sys
 import threading
@@ -20,7 +20,7 @@ import time
 
 from .info import interpreter_info
 from .interpreter import ActorFailure
-from .output import Output
+from .output import LOCK_FILE, Output
 from .watchdog import watch_parent
 
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -48,20 +48,33 @@ def watch_stdin():
     threading.Thread(target=read_until_eof, name="conlab-stdin-watch", daemon=True).start()
 
 
+HEARTBEAT_S = 1.0
+
+
+def send_heartbeats(output):
+    """A line every HEARTBEAT_S for the whole trial: the host takes a long silence for a stuck
+    interpreter (its output blocked, say) and ends the trial with that message instead of waiting."""
+    def beat():
+        while True:
+            time.sleep(HEARTBEAT_S)
+            output.send({"type": "alive"})
+
+    threading.Thread(target=beat, name="conlab-heartbeat", daemon=True).start()
+
+
 def main():
     if "--info" in sys.argv[1:]:
         print(json.dumps(interpreter_info()))
         return 0
     watch_parent(os.getppid())
     info = interpreter_info()
-    out_lock = None
     config = read_line()
     if config.get("type") != "trial":
         raise SystemExit("conlab_runtime: expected a trial, got %r" % config.get("type"))
     start_method = config.get("startMethod") or info["startMethod"]
-    out_lock = multiprocessing.get_context(start_method).Lock()
-    output = Output(out_lock)
+    output = Output(os.path.abspath(LOCK_FILE))
     output.send(dict(info, type="hello", monotonicNs=time.monotonic_ns(), pid=os.getpid(), threadId=threading.get_native_id()))
+    send_heartbeats(output)
     go = read_line()
     if go.get("type") != "go":
         raise SystemExit("conlab_runtime: expected go, got %r" % go.get("type"))

@@ -1,21 +1,64 @@
 """The one way out to the Node host: JSON lines on file descriptor 1.
 
-Every process of the trial (the orchestrator, and each multiprocessing child it forks) writes whole
-lines under one multiprocessing lock, so lines of different processes never interleave.
+Every process of the trial (the orchestrator, and each multiprocessing child it starts) writes whole
+lines, so lines of different processes never interleave. Processes take turns with flock(2) on a lock
+file that each opens for itself: the kernel drops such a lock when its holder dies, so a child killed
+in the middle of a line (SIGKILL after its stop grace period) cannot leave every other writer waiting
+forever, as a multiprocessing lock (a semaphore nobody would ever release) did. Threads of one process
+take turns on a lock of that process, created where the Output is: an Output is never inherited
+across fork, each process makes its own.
 """
 
+import fcntl
 import json
 import os
+import threading
+
+LOCK_FILE = ".conlab-output.lock"
 
 
 class Output:
-    def __init__(self, lock):
-        self.lock = lock
+    def __init__(self, lock_path):
+        self.lock_path = lock_path
+        # A descriptor of this process's own (an open, not a dup): flock between it and the descriptors
+        # other processes opened excludes them; close-on-exec keeps it out of anything exec'd.
+        self.fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self.lock = threading.Lock()
+        # Set while this process writes a line (read by a signal handler on the writing thread, which
+        # must not start a line of its own in the middle of one: see defer_until_sent).
+        self.busy = False
+        self.after_send = None
 
     def send(self, message):
-        data = (json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
-        with self.lock:
-            view = memoryview(data)
-            while view:
-                written = os.write(1, view)
-                view = view[written:]
+        self.send_raw((json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8"))
+
+    def send_raw(self, data):
+        self.busy = True
+        try:
+            with self.lock:
+                fcntl.flock(self.fd, fcntl.LOCK_EX)
+                try:
+                    view = memoryview(data)
+                    while view:
+                        written = os.write(1, view)
+                        view = view[written:]
+                finally:
+                    fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            self.busy = False
+        hook, self.after_send = self.after_send, None
+        if hook is not None:
+            hook()
+
+    def end_cut_line(self):
+        """Ends with a line break whatever a killed process left half-written, so that it does not
+        swallow the next whole line (the host skips blank lines and reports any it cannot read)."""
+        self.send_raw(b"\n")
+
+    def defer_until_sent(self, action):
+        """For a signal handler: runs action now, or, if the interrupted code was writing a line, as
+        soon as that line is out (a handler that wrote at once would wait for itself, or cut the line)."""
+        if self.busy:
+            self.after_send = action
+        else:
+            action()

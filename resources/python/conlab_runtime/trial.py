@@ -23,11 +23,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .interpreter import ActorFailure, Interpreter, drive
+from .output import Output
 from .queues import QueueOps, Queues
 from .shared_vars import SharedVars
 from .sync import PrimitiveOps, Primitives, WaitTable
 from .timeouts import seconds as _seconds
 from .trace import TraceBuffer
+from .watchdog import watch_parent
 
 STOP_GRACE_S = 0.15
 DEADLOCK_SAMPLE_S = 0.2
@@ -268,19 +270,26 @@ class Trial:
         process = self.context.Process(
             target=process_main,
             args=(instance.spec, instance.name, instance.id, instance.group, instance.index, self.trial_index, self.origin_ns, self.budget,
-                  self.output.lock, self.vars.values, self.prims, self.queues, os.getpid(), child_errors),
+                  self.output.lock_path, self.vars.values, self.prims, self.queues, os.getpid(), child_errors),
             name=instance.name,
             daemon=False,
         )
         process.start()
         child_errors.close()
-        instance.process = process
+        with self.lock:
+            instance.process = process
+            stopped_meanwhile = instance.stop_reason is not None
         threading.Thread(target=self.watch_process, args=(instance,), name="watch-" + instance.name, daemon=True).start()
+        if stopped_meanwhile:
+            # Stopped (terminate from another actor, the end of the trial) while it was being started.
+            self.signal_process(instance)
 
     def watch_process(self, instance):
         process = instance.process
         process.join()
         code = process.exitcode
+        if code == -signal.SIGKILL:
+            self.output.end_cut_line()
         if instance.stop_reason is not None:
             self.end_instance(instance, instance.stop_reason, None)
         elif code == 0:
@@ -347,20 +356,29 @@ class Trial:
                 instance.trace.close()
                 self.output.send({"type": "done", "actor": instance.name, "ok": False, "error": "stopped", "emitted": instance.trace.emitted, "dropped": instance.trace.dropped, "t": self.now()})
             self.end_instance(instance, reason, None)
-        elif instance.process is not None and instance.process.pid is not None:
-            try:
-                os.kill(instance.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                return
+        else:
+            with self.lock:
+                started = instance.process is not None
+            # One not yet started is signalled by start_process, which sees the stop reason.
+            if started:
+                self.signal_process(instance)
 
-            def kill_later(pid=instance.process.pid):
-                if not instance.ended.wait(STOP_GRACE_S):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+    def signal_process(self, instance):
+        """SIGTERM (its handler sends what it recorded), then SIGKILL once the grace period is over."""
+        pid = instance.process.pid
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
 
-            threading.Thread(target=kill_later, daemon=True).start()
+        def kill_later():
+            if not instance.ended.wait(STOP_GRACE_S):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+        threading.Thread(target=kill_later, daemon=True).start()
 
     async def run(self):
         self.loop = asyncio.get_running_loop()
@@ -416,23 +434,29 @@ class Trial:
         }
 
 
-def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_lock, shared_values, prims, queues, orchestrator_pid, errors):
-    """A process actor's life in its own interpreter process (forked or spawned)."""
-    from .output import Output
-    from .watchdog import watch_parent
+def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_path, shared_values, prims, queues, orchestrator_pid, errors):
+    """A process actor's life in its own interpreter process (forked or spawned).
 
+    A forked child inherits every lock in the state it had at the fork, held by threads that do not
+    exist in the child: it takes none of its parent's. It imports nothing (an import lock of a module
+    another thread was importing stays held), writes through an Output of its own, and makes its own
+    trace buffer and shared-value lock; multiprocessing objects (primitives, queues) are made to be shared."""
     watch_parent(orchestrator_pid)
-    output = Output(out_lock)
+    output = Output(out_path)
     trace = TraceBuffer(name, trial_index, origin_ns, budget, output)
     stub = Instance.__new__(Instance)
     stub.name, stub.id, stub.group, stub.index, stub.kind, stub.spec = name, ident, group, index, "process", spec
     pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
 
-    def on_stop(_signum, _frame):
-        # Stopped by the orchestrator (a daemon at the end, a cancelled trial): what was recorded is sent.
+    def stop_now():
         trace.close()
         output.send({"type": "done", "actor": name, "ok": False, "error": "stopped", "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
         os._exit(0)
+
+    def on_stop(_signum, _frame):
+        # Stopped by the orchestrator (terminate, a daemon at the end, a cancelled trial): what was
+        # recorded is sent, after the line this process may be in the middle of writing.
+        output.defer_until_sent(stop_now)
 
     signal.signal(signal.SIGTERM, on_stop)
     trace.emit("actor", "B", {"kind": "process", "pid": pid, "ppid": ppid, "threadId": tid})

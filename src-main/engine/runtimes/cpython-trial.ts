@@ -25,6 +25,8 @@ export interface CpythonTrialOptions extends TrialBaseOptions {
   readonly runtime: RuntimeInfo;
   /** The interpreter started (the leader of its own process group): the runner's guard learns about it. */
   readonly onProcessGroup?: ((pid: number) => void) | undefined;
+  /** How long the interpreter may stay silent before it counts as stuck (default SILENCE_LIMIT_MS). */
+  readonly silenceLimitMs?: number | undefined;
 }
 
 export interface CpythonTrialOutcome extends TrialOutcome {
@@ -59,6 +61,12 @@ interface ActorState {
 }
 
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/**
+ * The interpreter sends a line at least every second (a heartbeat, from its hello on): this much silence
+ * means it is stuck (its output blocked, or it never booted), and the trial fails saying so at once
+ * instead of waiting for the wall-time limit. Generous, for a heavily loaded machine.
+ */
+export const SILENCE_LIMIT_MS = 20_000;
 const STDERR_KEEP = 4_096;
 const EXIT_REASONS: ReadonlySet<string> = new Set<ActorExitReason>(['completed', 'failed', 'terminated', 'daemon-stopped', 'cancelled', 'timed-out', 'deadlocked', 'never-started']);
 
@@ -147,6 +155,17 @@ export class CpythonTrial {
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     const wallTimer = setTimeout(() => this.finish('timed-out', `the trial exceeded its wall-time limit of ${limits.wallTimeMs} ms`), limits.wallTimeMs);
+    const silenceLimitMs = this.options.silenceLimitMs ?? SILENCE_LIMIT_MS;
+    const onSilence = (): void => {
+      const waitingFor = this.runnerPid === null ? 'its hello' : this.result === null ? 'a line of the running trial' : 'its exit after the result';
+      this.finish('failed', `CPython stopped responding: no output for ${silenceLimitMs} ms while waiting for ${waitingFor}; it was killed${this.stderrTail ? ` (stderr: ${lastLine(this.stderrTail)})` : ''}`);
+      this.killGroup();
+    };
+    let silenceTimer = setTimeout(onSilence, silenceLimitMs);
+    child.stdout!.on('data', () => {
+      clearTimeout(silenceTimer);
+      silenceTimer = setTimeout(onSilence, silenceLimitMs);
+    });
 
     this.handshakeSentNs = process.hrtime.bigint();
     child.stdin!.write(`${JSON.stringify({ type: 'trial', spec: this.options.spec, trial: this.options.index, originNs: this.startNs.toString(), eventBudget })}\n`);
@@ -154,6 +173,7 @@ export class CpythonTrial {
       await exited;
     } finally {
       clearTimeout(wallTimer);
+      clearTimeout(silenceTimer);
       signal?.removeEventListener('abort', onAbort);
       child.stdin!.destroy();
       if (child.pid !== undefined) {
@@ -213,6 +233,7 @@ export class CpythonTrial {
   }
 
   private onLine(text: string): void {
+    if (text === '') return; // the runtime ends a line a killed process left unfinished with one
     let line: RuntimeLine;
     try {
       line = JSON.parse(text) as RuntimeLine;
@@ -252,6 +273,8 @@ export class CpythonTrial {
       }
       case 'result':
         this.result = line;
+        return;
+      case 'alive':
         return;
       case 'deadlock':
         return this.onDeadlock(line);

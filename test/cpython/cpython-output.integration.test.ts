@@ -1,0 +1,98 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
+import { CpythonTrial } from '../../src-main/engine/runtimes/cpython-trial';
+import { validateSpec } from '../../src-main/engine/spec/validate';
+import { runSpec } from '../engine/helpers/run-spec';
+
+/**
+ * The interpreter's processes share one stdout. A forked process actor stopped in the middle of a line
+ * (SIGTERM landing while it writes, SIGKILL after its grace period) must leave the others able to write:
+ * a turn held by a dead process, or a handler waiting for the line it interrupted, hung a trial forever.
+ */
+
+const python = discoverPython().found;
+const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
+const fixture = join(__dirname, 'fixtures', 'output_under_kill.py');
+
+function runCase(name: string): { status: number | null; lines: string[]; stderr: string } {
+  const result = spawnSync(python!.path, [fixture, name], {
+    cwd: mkdtempSync(join(tmpdir(), 'conlab-output-')),
+    env: pythonEnv(),
+    encoding: 'utf8',
+    // A generous bound: the old lock never came back, so a hang shows as a killed script, not a stuck test.
+    timeout: 30_000,
+    killSignal: 'SIGKILL',
+  });
+  return { status: result.status, lines: result.stdout.split('\n').filter((l) => l !== ''), stderr: result.stderr };
+}
+
+describe.skipIf(!python)(`CPython runtime output${skipReason}`, () => {
+  test('a child killed halfway through a line leaves the turn to write free, and its cut line does not swallow the next', () => {
+    const { status, lines, stderr } = runCase('killed');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(lines).toEqual(['{"type":"half', '{"type":"after","case":"killed","childExit":-9}']);
+  });
+
+  test('SIGTERM landing while a child writes a line: the stop handler writes after it, both lines whole', () => {
+    const { status, lines, stderr } = runCase('terminated');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.map((line) => line['type'])).toEqual(['batch', 'done', 'after']);
+    expect((parsed[0]!['payload'] as string).length).toBe(100_000);
+    expect(parsed[2]).toEqual({ type: 'after', case: 'terminated', childExit: 0 });
+  });
+
+  test('forked actors terminated while they send batch after batch all end "terminated", and the trial ends', async () => {
+    // Each child spends much of its time writing 1000-event batches, so SIGTERM often lands mid-line.
+    const { trial } = await runSpec(
+      {
+        version: 1,
+        actors: [
+          {
+            name: 'main',
+            kind: 'main',
+            program: [
+              { op: 'spawn', actor: 'chatty' },
+              { op: 'sleep', ms: 100 },
+              { op: 'terminate', actor: 'chatty' },
+              { op: 'join', actor: 'chatty', timeoutMs: 20_000 },
+            ],
+          },
+          { name: 'chatty', kind: 'process', count: 4, autostart: false, program: [{ op: 'repeat', times: 1_000_000, steps: [{ op: 'mark', name: 'tick' }] }] },
+        ],
+      },
+      { runtime: 'cpython' },
+    );
+    expect(trial.status).toBe('ok');
+    expect(trial.actors.map((a) => [a.name, a.exit])).toEqual([['main', 'completed'], ...[0, 1, 2, 3].map((i) => [`chatty-${i}`, 'terminated'])]);
+  }, 60_000);
+
+  test('an interpreter that goes silent fails its trial with a clear message within the silence bound', async () => {
+    // A stand-in "interpreter" that says nothing and never exits: what a stuck one looks like to the host.
+    const silent = join(mkdtempSync(join(tmpdir(), 'conlab-silent-')), 'python3');
+    writeFileSync(silent, '#!/bin/sh\nexec sleep 600\n');
+    chmodSync(silent, 0o755);
+    const validated = validateSpec({ version: 1, actors: [{ name: 'main', kind: 'main', program: [{ op: 'mark', name: 'm' }] }] });
+    const trial = new CpythonTrial({
+      runId: `silent-${process.pid}`,
+      index: 0,
+      warmup: false,
+      spec: validated.spec,
+      limits: { ...validated.limits, wallTimeMs: 120_000 },
+      workDir: mkdtempSync(join(tmpdir(), 'conlab-silent-')),
+      runtime: { name: 'cpython', version: python!.version, path: silent, gil: true, startMethod: 'fork' },
+      silenceLimitMs: 1_500,
+    });
+    const started = Date.now();
+    const outcome = await trial.run();
+    expect(outcome.record.status).toBe('failed');
+    expect(outcome.record.error).toMatch(/^CPython stopped responding: no output for 1500 ms while waiting for its hello; it was killed/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
+});
