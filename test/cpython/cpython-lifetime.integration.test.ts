@@ -44,9 +44,19 @@ describe.skipIf(!python)(`CPython lifetime${skipReason}`, () => {
     const runId = randomUUID();
     const marker = `CONLAB_RUN_ID=${runId}`;
     const controller = new AbortController();
-    const running = runExperiment({ spec: lingering, runtime: 'cpython', runId, signal: controller.signal, workRoot: mkdtempSync(join(tmpdir(), 'conlab-cpython-')) });
+    // Which actors have traced their first step: cancel comes once all four are at work (on a loaded machine
+    // main may not yet have started "worker" when the processes are up; it would be recorded never-started).
+    const tracing = new Set<string>();
+    const running = runExperiment({
+      spec: lingering,
+      runtime: 'cpython',
+      runId,
+      signal: controller.signal,
+      workRoot: mkdtempSync(join(tmpdir(), 'conlab-cpython-')),
+      onBatch: (batch) => tracing.add(batch.actor),
+    });
     // The interpreter and the process it forked for "child" both carry the run's marker.
-    expect(await pollUntil(() => runtimeProcesses(marker).length >= 2, 15_000)).toBe(true);
+    expect(await pollUntil(() => runtimeProcesses(marker).length >= 2 && tracing.size === 4, 15_000), `tracing: ${[...tracing].join(', ')}`).toBe(true);
     const before = runtimeProcesses(marker);
     const cancelledAt = performance.now();
     controller.abort();
