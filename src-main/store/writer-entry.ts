@@ -17,6 +17,7 @@
  * - an end that cannot be written yet is kept and written as soon as it can: before every later
  *   write, and with a fresh wait at `flush` and `close`.
  */
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { RunRecord } from '../engine/run-model';
 import type { EventBatch } from '../engine/trace/trace-event';
@@ -40,6 +41,34 @@ interface PendingBatches {
 }
 
 /** A write that could not be done; `kind` is null for anything but the storage conditions. */
+/**
+ * Room kept on the history's file system so that the end of a run can still be recorded when the disk
+ * fills up during the run: a file of END_RESERVE_BYTES beside the database, made when a writer starts
+ * (where there is room) and deleted when a run's end meets a full disk, just before the end is written.
+ * SQLite needs a few pages of WAL for that end; with nothing free at all it could not record it.
+ */
+const END_RESERVE_BYTES = 256 * 1024;
+const reservePath = (dbPath: string): string => `${dbPath}-end-reserve`;
+
+function keepEndReserve(dbPath: string): void {
+  if (dbPath === ':memory:') return;
+  try {
+    if (statSync(reservePath(dbPath), { throwIfNoEntry: false })?.size === END_RESERVE_BYTES) return;
+    writeFileSync(reservePath(dbPath), Buffer.alloc(END_RESERVE_BYTES));
+  } catch {
+    // No room (or no right) to keep it: a full disk then may leave a run's end unrecorded, as before.
+    rmSync(reservePath(dbPath), { force: true });
+  }
+}
+
+function releaseEndReserve(dbPath: string): void {
+  try {
+    rmSync(reservePath(dbPath), { force: true });
+  } catch {
+    // nothing kept, or not ours to delete
+  }
+}
+
 class WriteFailure extends Error {
   constructor(
     readonly kind: StoreFailureKind | null,
@@ -295,8 +324,10 @@ class BatchingWriter {
         write();
       } catch (error) {
         if (!(error instanceof WriteFailure) || error.kind !== 'disk-full') throw error;
-        // Copying the WAL into the database and truncating it can free room that the database does
-        // not need (pages the WAL held several versions of); then the end may fit.
+        // The room kept beside the history for this moment goes first; then copying the WAL into the
+        // database and truncating it can free room the database does not need (pages the WAL held
+        // several versions of). Then the end fits.
+        releaseEndReserve(this.dbPath);
         try {
           this.store.db.pragma('wal_checkpoint(TRUNCATE)');
         } catch {
@@ -395,6 +426,7 @@ function main(): void {
     port.close();
     return;
   }
+  keepEndReserve(init.dbPath);
   const writer = new BatchingWriter(store, port, init.dbPath, init.lockWaitMs);
   port.on('message', (message: WriterRequest) => writer.handle(message));
   port.postMessage({ type: 'ready' } satisfies WriterReply);

@@ -128,7 +128,9 @@ async function runOne(start: RunnerStart): Promise<void> {
       onProgress: (progress) => send({ type: 'progress', progress }),
       ...(start.relayBatches ? { onBatch: relay } : {}),
     });
-    await writer.close();
+    // An end the writer still could not record shows as the run still 'running' in the history, which the
+    // parent reports as such; it is not a failure to start.
+    await writer.close().catch(() => undefined);
     writer = null;
     // Whatever the run left running (a load generator's sockets, a server) must not keep this process.
     send({ type: 'done', status: run.status }, () => process.exit(0));
