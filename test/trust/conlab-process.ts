@@ -1,6 +1,6 @@
 // Runs the real CLI (bin/conlab.mjs) as a child with a small heap, so a blow-up shows as a crash, and reports
 // its exit, output, peak resident memory and whether it had to be killed for running too long.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -67,4 +67,51 @@ export function historyFingerprint(db: string): string {
   } finally {
     database.close();
   }
+}
+
+export interface SpecRun<T> {
+  readonly code: number;
+  readonly stderr: string;
+  readonly run: T;
+  readonly elapsedMs: number;
+  readonly db: string;
+}
+
+export interface SpecRunOptions {
+  /** CLI arguments after the spec file (limits, --repeat, …). */
+  readonly extra?: readonly string[];
+  /** A V8 heap cap for the CLI, so that a runner that blows up crashes it; none by default. */
+  readonly heapMb?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Writes `spec` into `dir` and runs it with `conlab run <file> --db <dir>/<name>.db --json`; resolves with the
+ * parsed JSON when the CLI exits 0 or 1 (a run that failed is an answer), rejects on anything else (a crash,
+ * a signal, the time bound) with the end of its stderr.
+ */
+export function runSpecJson<T>(dir: string, name: string, spec: unknown, options: SpecRunOptions = {}): Promise<SpecRun<T>> {
+  const file = join(dir, `${name}.json`);
+  const db = join(dir, `${name}.db`);
+  writeFileSync(file, JSON.stringify(spec));
+  const started = performance.now();
+  const heap = options.heapMb === undefined ? [] : [`--max-old-space-size=${options.heapMb}`];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [...heap, bin, 'run', file, '--db', db, '--json', ...(options.extra ?? [])],
+      { cwd: dir, maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs ?? 90_000, killSignal: 'SIGKILL', env: { ...process.env, ...options.env } },
+      (error, stdout, stderr) => {
+        const elapsedMs = performance.now() - started;
+        const code = error ? ((error as { code?: number | null }).code ?? null) : 0;
+        const signal = error ? ((error as { signal?: string | null }).signal ?? null) : null;
+        if (signal !== null || (code !== 0 && code !== 1)) {
+          reject(new Error(`conlab run ${name} ended with code ${String(code)}, signal ${String(signal)} after ${Math.round(elapsedMs)} ms:\n${stderr.slice(-2_000)}`));
+          return;
+        }
+        resolve({ code, stderr, run: JSON.parse(stdout) as T, elapsedMs, db });
+      },
+    );
+  });
 }

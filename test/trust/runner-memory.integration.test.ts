@@ -2,14 +2,13 @@
 // end `failed` naming the byte limit and the actor, while the runner (a real `conlab run` in a child
 // process whose heap is capped at 512 MB, so a blow-up is a crash) stays small; repeated trials do not
 // make it grow.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSpecJson } from './conlab-process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RunStore } from '../../src-main/store/run-store';
 
-const bin = join(__dirname, '..', '..', 'bin', 'conlab.mjs');
 const MB = 1024 * 1024;
 /** A runner doing nothing heavy sits near 100–150 MB; an unbounded one reached gigabytes. */
 const RUNNER_RSS_BOUND_MB = 400;
@@ -51,27 +50,7 @@ interface Ran {
 
 /** Runs a spec with `conlab run --json` in a child whose heap is capped: a runner that blows up crashes it. */
 function conlabRun(name: string, spec: unknown, extra: readonly string[] = []): Promise<Ran> {
-  const file = join(dir, `${name}.json`);
-  const db = join(dir, `${name}.db`);
-  writeFileSync(file, JSON.stringify(spec));
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--max-old-space-size=512', bin, 'run', file, '--db', db, '--json', ...extra],
-      { cwd: dir, maxBuffer: 256 * MB, timeout: CASE_BOUND_MS, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        const elapsedMs = performance.now() - started;
-        const code = error ? ((error as { code?: number | null }).code ?? null) : 0;
-        const signal = error ? ((error as { signal?: string | null }).signal ?? null) : null;
-        if (signal !== null || (code !== 0 && code !== 1)) {
-          reject(new Error(`conlab run ${name} ended with code ${String(code)}, signal ${String(signal)} after ${Math.round(elapsedMs)} ms:\n${stderr.slice(-2_000)}`));
-          return;
-        }
-        resolve({ code, signal, stderr, run: JSON.parse(stdout) as RunJson, elapsedMs, db });
-      },
-    );
-  });
+  return runSpecJson<RunJson>(dir, name, spec, { extra, heapMb: 512, timeoutMs: CASE_BOUND_MS }).then((ran) => ({ ...ran, signal: null }));
 }
 
 function storedEvents(db: string, runId: string): number {

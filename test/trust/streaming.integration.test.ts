@@ -2,12 +2,12 @@
 // A run of about 1,000,000 traced events (a real `conlab run`, so a runner process of its own) stores
 // every event while the runner's peak RSS grows far less than the events it passed on; and claims that
 // read events decide exactly as they do when judged over every event of the trial, decoded afterwards.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { runSpecJson } from './conlab-process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { claimApplies, combineVerdicts, evaluateClaimOnTrial, eventQueries, type ClaimEvents, type EventQuery, type EventTally } from '../../src-main/engine/claims/evaluate';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
@@ -16,7 +16,6 @@ import { validateSpec } from '../../src-main/engine/spec/validate';
 import { decodeBatches, type EventBatch, type TraceEvent } from '../../src-main/engine/trace/trace-event';
 import { findLesson } from '../../src-main/lessons/catalog';
 
-const bin = join(__dirname, '..', '..', 'bin', 'conlab.mjs');
 const MB = 1024 * 1024;
 const ACTORS = 2;
 /** Per actor: 'actor' B and E around the program, 'repeat' B and E around the loop. */
@@ -48,20 +47,7 @@ function loggers(perActor: number): unknown {
 }
 
 function conlabRun(name: string, spec: unknown): Promise<{ run: RunJson; db: string }> {
-  const file = join(dir, `${name}.json`);
-  const db = join(dir, `${name}.db`);
-  writeFileSync(file, JSON.stringify(spec));
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [bin, 'run', file, '--db', db, '--json', '--max-event-bytes', String(1024 * MB)],
-      { cwd: dir, maxBuffer: 64 * MB, timeout: 240_000, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`conlab run ${name} failed: ${error.message}\n${stderr.slice(-2_000)}`));
-        resolve({ run: JSON.parse(stdout) as RunJson, db });
-      },
-    );
-  });
+  return runSpecJson<RunJson>(dir, name, spec, { extra: ['--max-event-bytes', String(1024 * MB)], timeoutMs: 240_000 });
 }
 
 /** Events and bytes of event JSON the store holds for a run. */

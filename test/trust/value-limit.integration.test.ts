@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSpecJson } from './conlab-process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_LIMIT_CAPS } from '../../src-main/engine/spec/limits';
 import { runnerHeapMb } from '../../src-main/engine/runner/runner-process';
@@ -38,21 +39,7 @@ interface RunJson {
 }
 
 function conlabRun(name: string, spec: unknown, extra: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; run: RunJson; db: string }> {
-  const file = join(dir, `${name}.json`);
-  const db = join(dir, `${name}.db`);
-  writeFileSync(file, JSON.stringify(spec));
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--max-old-space-size=512', bin, 'run', file, '--db', db, '--json', ...extra],
-      { cwd: dir, maxBuffer: 64 * MB, timeout: CASE_BOUND_MS, killSignal: 'SIGKILL', env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number | null }).code ?? null) : 0;
-        if (code !== 0 && code !== 1) return reject(new Error(`conlab run ${name} ended with code ${String(code)}:\n${stderr.slice(-2_000)}`));
-        resolve({ code, run: JSON.parse(stdout) as RunJson, db });
-      },
-    );
-  });
+  return runSpecJson<RunJson>(dir, name, spec, { extra, env, heapMb: 512, timeoutMs: CASE_BOUND_MS });
 }
 
 function storedRunError(db: string, runId: string): string | null {
