@@ -4,16 +4,37 @@ import type { Spec, Step, StepOp, Value } from '../spec/spec-schema';
 /**
  * What the CPython runtime supports of the spec language, checked before anything starts: a spec that
  * asks for more is refused with the JSON path of each part and "not supported on cpython". The Python
- * side keeps the same lists (resources/python/conlab_runtime/steps.py) and refuses too, as a second line.
+ * side keeps the same lists (its step table, resources/python/conlab_runtime/ops/, and steps.py) and refuses too, as a second line.
  */
 
+// One op a line, in order: every op here has a handler in resources/python/conlab_runtime/ops/.
 export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
-  'compute', 'sleep', 'block', 'let', 'log', 'record', 'mark', 'fail',
-  'read', 'write', 'add',
-  'acquire', 'release', 'wait', 'set', 'clear',
-  'put', 'get', 'task_done',
-  'spawn', 'join', 'is_alive', 'terminate',
-  'repeat', 'if', 'section',
+  'acquire',
+  'add',
+  'block',
+  'clear',
+  'compute',
+  'fail',
+  'get',
+  'if',
+  'is_alive',
+  'join',
+  'let',
+  'log',
+  'mark',
+  'put',
+  'read',
+  'record',
+  'release',
+  'repeat',
+  'section',
+  'set',
+  'sleep',
+  'spawn',
+  'task_done',
+  'terminate',
+  'wait',
+  'write',
 ]);
 export const CPYTHON_KINDS: ReadonlySet<string> = new Set(['main', 'thread', 'process', 'task']);
 export const CPYTHON_PRIMITIVES: ReadonlySet<string> = new Set(['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event']);

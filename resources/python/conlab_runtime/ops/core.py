@@ -1,0 +1,283 @@
+"""The core steps: work, data, sync, queues, actors and control flow, one handler per op."""
+
+from ..common import ActorFailure, LOG_FIELD, as_number, js_number, spin
+from ..step_table import handler
+
+@handler("compute")
+async def _compute(it, step):
+    trace = it.services.trace
+    iterations = int(it.amount(step["iterations"], "compute.iterations", 1e12))
+    trace.emit("compute", "B", {"iterations": iterations})
+    if iterations > 1000000:
+        trace.flush()
+    result = spin(iterations)
+    trace.emit("compute", "E", {"result": result})
+
+
+@handler("sleep")
+async def _sleep(it, step):
+    s = it.services
+    trace = it.services.trace
+    ms = it.amount(step["ms"], "sleep.ms", 86400000)
+    trace.emit("sleep", "B", {"ms": ms})
+    if not trace.muted:
+        trace.flush()
+    await s.sleep(ms)
+    trace.emit("sleep", "E")
+
+
+@handler("block")
+async def _block(it, step):
+    s = it.services
+    trace = it.services.trace
+    ms = it.amount(step["ms"], "block.ms", 86400000)
+    trace.emit("block", "B", {"ms": ms})
+    if not trace.muted:
+        trace.flush()
+    s.block(ms)
+    trace.emit("block", "E")
+
+
+@handler("let")
+async def _let(it, step):
+    trace = it.services.trace
+    value = it.evaluate(step["value"])
+    it.locals[step["name"]] = value
+    trace.emit("let", "I", {"name": step["name"], "value": value})
+
+
+@handler("log")
+async def _log(it, step):
+    trace = it.services.trace
+    values = {k: it.evaluate(v) for k, v in (step.get("values") or {}).items()}
+    message = LOG_FIELD.sub(lambda m: it.text(values[m.group(1)]) if m.group(1) in values else m.group(0), step["message"])
+    trace.emit("log", "I", {"message": message}, True)
+
+
+@handler("record")
+async def _record(it, step):
+    trace = it.services.trace
+    trace.emit("record", "I", {"name": step["name"], "value": it.evaluate(step["value"])}, True)
+
+
+@handler("mark")
+async def _mark(it, step):
+    trace = it.services.trace
+    trace.emit("mark", "I", {"name": step["name"]}, True)
+
+
+@handler("fail")
+async def _fail(it, step):
+    raise ActorFailure(step["message"])
+
+
+@handler("read")
+async def _read(it, step):
+    s = it.services
+    trace = it.services.trace
+    index = it.evaluate(step["index"]) if "index" in step else None
+    value = s.vars.read(step["var"], index)
+    it.locals[step["into"]] = value
+    trace.emit("read", "I", {"var": step["var"], "value": value} if index is None else {"var": step["var"], "index": index, "value": value})
+
+
+@handler("write")
+async def _write(it, step):
+    s = it.services
+    trace = it.services.trace
+    index = it.evaluate(step["index"]) if "index" in step else None
+    value = it.evaluate(step["value"])
+    s.vars.write(step["var"], index, value)
+    trace.emit("write", "I", {"var": step["var"], "value": value} if index is None else {"var": step["var"], "index": index, "value": value})
+
+
+@handler("add")
+async def _add(it, step):
+    s = it.services
+    trace = it.services.trace
+    index = it.evaluate(step["index"]) if "index" in step else None
+    delta = as_number(it.evaluate(step["delta"]), "add.delta")
+    value = s.vars.add(step["var"], index, delta)
+    if step.get("into"):
+        it.locals[step["into"]] = value
+    data = {"var": step["var"], "delta": delta, "value": value}
+    if index is not None:
+        data = {"var": step["var"], "index": index, "delta": delta, "value": value}
+    trace.emit("add", "I", data)
+
+
+@handler("acquire")
+async def _acquire(it, step):
+    s = it.services
+    trace = it.services.trace
+    trace.emit("acquire", "B", {"prim": step["prim"]})
+    ok = await s.prims.acquire(step["prim"], step.get("blocking", True), step.get("timeoutMs"))
+    trace.emit("acquire", "E", {"prim": step["prim"], "ok": ok})
+    if step.get("into"):
+        it.locals[step["into"]] = ok
+
+
+@handler("release")
+async def _release(it, step):
+    s = it.services
+    trace = it.services.trace
+    s.prims.release(step["prim"])
+    trace.emit("release", "I", {"prim": step["prim"]})
+
+
+@handler("wait")
+async def _wait(it, step):
+    s = it.services
+    trace = it.services.trace
+    trace.emit("wait", "B", {"prim": step["prim"]})
+    passed = await s.prims.wait(step["prim"], step.get("timeoutMs"))
+    trace.emit("wait", "E", {"prim": step["prim"], "passed": passed})
+    if step.get("into"):
+        it.locals[step["into"]] = passed
+
+
+@handler("set")
+async def _set(it, step):
+    s = it.services
+    trace = it.services.trace
+    s.prims.set(step["prim"])
+    trace.emit("set", "I", {"prim": step["prim"]})
+
+
+@handler("clear")
+async def _clear(it, step):
+    s = it.services
+    trace = it.services.trace
+    s.prims.clear(step["prim"])
+    trace.emit("clear", "I", {"prim": step["prim"]})
+
+
+@handler("spawn")
+async def _spawn(it, step):
+    s = it.services
+    trace = it.services.trace
+    trace.emit("spawn", "B", {"actor": step["actor"]})
+    names = s.spawn(step["actor"], it.instance_index(step.get("index")))
+    trace.emit("spawn", "E", {"actor": step["actor"], "names": names})
+
+
+async def _join_queue(it, step):
+    s = it.services
+    trace = it.services.trace
+    trace.emit("join", "B", {"queue": step["queue"]})
+    trace.flush()
+    ok = await s.queues.join(step["queue"], step.get("timeoutMs"))
+    trace.emit("join", "E", {"queue": step["queue"], "ok": ok})
+
+
+async def _join(it, step):
+    s = it.services
+    trace = it.services.trace
+    trace.emit("join", "B", {"actor": step["actor"]})
+    trace.flush()
+    ok = await s.join(step["actor"], it.instance_index(step.get("index")), step.get("timeoutMs"))
+    trace.emit("join", "E", {"actor": step["actor"], "ok": ok})
+
+
+@handler("put")
+async def _put(it, step):
+    s = it.services
+    trace = it.services.trace
+    value = it.evaluate(step["value"])
+    priority = it.evaluate(step["priority"]) if "priority" in step else None
+    trace.emit("put", "B", {"queue": step["queue"], "value": value})
+    trace.flush()
+    ok = await s.queues.put(step["queue"], value, priority, step.get("blocking", True), step.get("timeoutMs"))
+    trace.emit("put", "E", {"queue": step["queue"], "ok": ok})
+    if step.get("into"):
+        it.locals[step["into"]] = ok
+    elif not ok:
+        how = "without blocking" if step.get("blocking") is False else "timed out after %s ms" % js_number(step.get("timeoutMs"))
+        raise ActorFailure('queue %s is full (put %s); give the step an "into" to handle it' % (step["queue"], how))
+
+
+@handler("get")
+async def _get(it, step):
+    s = it.services
+    trace = it.services.trace
+    trace.emit("get", "B", {"queue": step["queue"]})
+    trace.flush()
+    ok, value = await s.queues.get(step["queue"], step.get("blocking", True), step.get("timeoutMs"))
+    trace.emit("get", "E", {"queue": step["queue"], "ok": True, "value": value} if ok else {"queue": step["queue"], "ok": False})
+    if step.get("into"):
+        it.locals[step["into"]] = value if ok else None
+    elif not ok:
+        how = "without blocking" if step.get("blocking") is False else "timed out after %s ms" % js_number(step.get("timeoutMs"))
+        raise ActorFailure('queue %s is empty (get %s); give the step an "into" to handle it' % (step["queue"], how))
+
+
+@handler("task_done")
+async def _task_done(it, step):
+    s = it.services
+    trace = it.services.trace
+    s.queues.task_done(step["queue"])
+    trace.emit("task_done", "I", {"queue": step["queue"]})
+
+
+@handler("terminate")
+async def _terminate(it, step):
+    s = it.services
+    trace = it.services.trace
+    index = it.instance_index(step.get("index"))
+    s.terminate(step["actor"], index)
+    trace.emit("terminate", "I", {"actor": step["actor"], "index": index})
+
+
+@handler("is_alive")
+async def _is_alive(it, step):
+    s = it.services
+    trace = it.services.trace
+    alive = s.is_alive(step["actor"], it.instance_index(step.get("index")))
+    it.locals[step["into"]] = alive
+    trace.emit("is_alive", "I", {"actor": step["actor"], "alive": alive})
+
+
+@handler("repeat")
+async def _repeat(it, step):
+    trace = it.services.trace
+    times = step["times"]
+    summary = step.get("trace") == "summary" or (step.get("trace") is None and times > 10000)
+    trace.emit("repeat", "B", {"times": times, "trace": "summary" if summary else "each"})
+    if summary:
+        trace.mute_depth += 1
+    try:
+        for _ in range(times):
+            await it.steps(step["steps"])
+    finally:
+        if summary:
+            trace.mute_depth -= 1
+    trace.emit("repeat", "E", {"times": times})
+
+
+@handler("if")
+async def _if(it, step):
+    trace = it.services.trace
+    taken = it.test(step["cond"])
+    trace.emit("if", "I", {"taken": taken})
+    if taken:
+        await it.steps(step["then"])
+    elif step.get("else"):
+        await it.steps(step["else"])
+
+
+@handler("section")
+async def _section(it, step):
+    trace = it.services.trace
+    trace.emit("section", "B", {"name": step["name"]}, True)
+    try:
+        await it.steps(step["steps"])
+    finally:
+        trace.emit("section", "E", {"name": step["name"]}, True)
+
+
+@handler("join")
+async def _join_any(it, step):
+    if "queue" in step:
+        await _join_queue(it, step)
+    else:
+        await _join(it, step)
