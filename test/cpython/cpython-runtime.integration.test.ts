@@ -286,6 +286,20 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
     expect(reentrant.trial.status).toBe('ok');
     expect(reentrant.trial.deadlock).toBeNull();
   });
+  test('without a main actor, the trial ends only after every autostarted actor has run, even when the first ends before the last starts', async () => {
+    const actors = 60;
+    const { trial } = await runSpec(
+      {
+        version: 1,
+        shared: { n: { scope: 'shared', initial: 0 } },
+        actors: [{ name: 'worker', kind: 'thread', count: actors, program: [{ op: 'add', var: 'n', delta: 1 }] }],
+      },
+      { runtime: 'cpython' },
+    );
+    expect(trial.status).toBe('ok');
+    expect(trial.actors.filter((a) => a.exit === 'completed')).toHaveLength(actors);
+    expect(trial.finalShared['n']).toBe(actors);
+  });
   test('process-lifecycle on CPython: terminate signals the forked child, which ends "terminated" before its last step', async () => {
     const { run, trial, events } = await runSpec(lessonSpec('process-lifecycle'), { runtime: 'cpython' });
     expect(trial.status).toBe('ok');

@@ -153,6 +153,8 @@ class Trial:
         self.error = None
         self.finished = threading.Event()
         self.main_ended = not any(a["kind"] == "main" for a in self.spec["actors"])
+        # True until every autostarted actor has been started: an early one that ends first must not end the trial.
+        self.autostarting = True
         self.daemons_stopped = False
         self.executor = ThreadPoolExecutor(max_workers=256, thread_name_prefix="conlab-wait")
         self.loop = None
@@ -321,7 +323,7 @@ class Trial:
 
     def check_end(self):
         with self.lock:
-            if self.status is not None or not self.main_ended:
+            if self.status is not None or not self.main_ended or self.autostarting:
                 return
             if not self.daemons_stopped and not any(i.state == "running" and not i.daemon for i in self.instances):
                 self.daemons_stopped = True
@@ -389,6 +391,8 @@ class Trial:
         for instance in self.instances:
             if instance.kind != "main" and instance.spec.get("autostart", True) and self.status is None:
                 self.start(instance)
+        with self.lock:
+            self.autostarting = False
         self.check_end()
         threading.Thread(target=self.watch_deadlock, name="conlab-deadlock", daemon=True).start()
         while not self.finished.is_set():
