@@ -191,7 +191,7 @@ class Trial:
     def start(self, instance):
         with self.lock:
             instance.state = "running"
-        self.output.send({"type": "requested", "actor": instance.name, "t": self.now()})
+        asked = self.now()
         try:
             if instance.kind in LOOP_ACTORS:
                 if threading.get_ident() == self.loop_thread:
@@ -210,16 +210,22 @@ class Trial:
             else:
                 raise ActorFailure("actor kind %s is not supported on cpython" % instance.kind)
         except Exception as error:  # noqa: BLE001 - any failure to start is the actor's failure
+            self.output.send({"type": "requested", "actor": instance.name, "t": asked})
             self.end_instance(instance, "failed", "could not start %s: %s" % (instance.name, error))
+            return
+        # Sent once the actor is on its way (the host takes the two stamps in any order): writing the
+        # line is not part of what starting an actor costs.
+        self.output.send({"type": "requested", "actor": instance.name, "t": asked})
 
     def new_trace(self, instance):
         trace = TraceBuffer(instance.name, self.trial_index, self.origin_ns, self.budget, self.output)
         instance.trace = trace
         return trace
 
-    def announce(self, instance, trace, pid, ppid, thread_id):
+    def announce(self, instance, trace, pid, ppid, thread_id, entered=None):
         trace.emit("actor", "B", {"kind": instance.kind, "pid": pid, "ppid": ppid, "threadId": thread_id})
-        trace.with_next_flush.append({"type": "started", "actor": instance.name, "pid": pid, "ppid": ppid, "threadId": thread_id, "t": trace.now()})
+        started = trace.now() if entered is None else entered
+        trace.with_next_flush.append({"type": "started", "actor": instance.name, "pid": pid, "ppid": ppid, "threadId": thread_id, "t": started})
 
     def report_done(self, instance, trace, error):
         if not trace.closed:
@@ -250,9 +256,10 @@ class Trial:
         self.end_instance(instance, "completed" if error is None else "failed", error)
 
     def run_thread(self, instance):
+        entered = self.now()
         trace = self.new_trace(instance)
         pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
-        self.announce(instance, trace, pid, ppid, tid)
+        self.announce(instance, trace, pid, ppid, tid, entered)
         services = ActorServices(self, instance, trace, True, instance.facts(pid, ppid, tid))
         error = None
         try:
