@@ -119,6 +119,7 @@ def run_task(worker, task, function, arg):
     """One task on a worker: traced as on the Node engine; the outcome is (ok, value, error)."""
     trace = worker.trace
     trace.emit("task", "B", {"pool": worker.pool, "task": task, "function": function, "arg": arg})
+    trace.flush()
     worker.gauge.enter()
     try:
         outcome = (True, drive(run_function(worker.services, worker.functions, function, arg)), None)
