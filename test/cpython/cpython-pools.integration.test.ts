@@ -147,6 +147,34 @@ describe.skipIf(!python)(`pools on CPython${skipReason}`, () => {
     }
   });
 
+  test('one-worker pools give the same sequence of event kinds per actor on CPython as on Node (callbacks aside: they run elsewhere)', async () => {
+    const program = (pool: string): AuthoredSpec['actors'][number]['program'] => [
+      { op: 'submit', pool, function: 'f', arg: 1, into: 'a' },
+      { op: 'result', future: { ref: 'a' }, into: 'x' },
+      { op: 'map', pool, function: 'f', args: { list: [2, 3] }, into: 'm' },
+      { op: 'record', name: `${pool}-values`, value: { list: [{ ref: 'x' }, { ref: 'm' }] } },
+      { op: 'shutdown', pool },
+    ];
+    const spec: AuthoredSpec = {
+      version: 1,
+      functions: { f: { steps: [{ op: 'sleep', ms: 5 }, { op: 'let', name: 'y', value: { mul: [{ ref: 'arg' }, 10] } }, { op: 'return', value: { ref: 'y' } }] } },
+      pools: { t: { kind: 'thread', size: 1 }, q: { kind: 'process', size: 1 } },
+      actors: [{ name: 'main', kind: 'main', program: [...program('t'), ...program('q')] }],
+    };
+    const kinds = async (runtime: 'node' | 'cpython'): Promise<Record<string, string[]>> => {
+      const ran = await runSpec(spec, { runtime });
+      expect(ran.trial.status).toBe('ok');
+      expect(ran.trial.records['t-values']).toEqual([[10, [20, 30]]]);
+      expect(ran.trial.records['q-values']).toEqual([[10, [20, 30]]]);
+      expect(ran.trial.actors.filter((a) => a.group === 't' || a.group === 'q').map((a) => [a.name, a.exit])).toEqual([['t', 'completed'], ['q', 'completed']]);
+      return Object.fromEntries(['main', 't', 'q'].map((actor) => [actor, select(ran.events, { actor }).map((e) => `${e.op}:${e.ph}`)]));
+    };
+    const onNode = await kinds('node');
+    const onCpython = await kinds('cpython');
+    expect(onNode['t']).toEqual(['actor:B', ...Array(3).fill(['task:B', 'sleep:B', 'sleep:E', 'let:I', 'task:E']).flat(), 'actor:E']);
+    expect(onCpython).toEqual(onNode);
+  });
+
   test('pool steps in a process actor and unsupported steps in a function are refused before anything starts, by path', () => {
     const issues = cpythonIssues(
       validateSpec({
