@@ -42,7 +42,7 @@ export const pools: Lesson = {
       },
       whoRuns: { steps: [{ op: 'return', value: { self: 'pid' } }] },
       // Long enough that the callback is attached before the task is done (else CPython calls it at once, on the submitter).
-      threadOfTask: { steps: [{ op: 'sleep', ms: 100 }, { op: 'return', value: { self: 'threadId' } }] },
+      threadOfTask: { steps: [{ op: 'sleep', ms: 200 }, { op: 'return', value: { self: 'threadId' } }] },
       seeThreadCallback: {
         steps: [
           { op: 'record', name: 'threadTaskThread', value: ref('arg') },
