@@ -412,7 +412,9 @@ class Pool:
         from .trial import ActorServices
 
         trial = self.trial
-        if trial.status is not None:
+        # A pool stopped with its trial cancels its queued tasks: their callbacks are not run (as the
+        # Node engine's stopped callbacks lane runs none).
+        if trial.status is not None or self.stopping:
             return None
         if inline:
             instance = submitter.instance
