@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .interpreter import ActorFailure, Interpreter, drive
 from .output import Output
+from .pools_host import Pools
 from .queues import QueueOps, Queues
 from .shared_vars import SharedVars
 from .sync import PrimitiveOps, Primitives, WaitTable
@@ -53,6 +54,8 @@ class Instance:
         self.task = None
         self.process = None
         self.errors = None
+        # Set for a pool's actors: how Trial.stop stops them (pools_host).
+        self.stop_hook = None
 
     def facts(self, pid, ppid, thread_id):
         return {"id": self.id, "name": self.name, "group": self.group, "index": self.index, "kind": self.kind, "pid": pid, "ppid": ppid, "threadId": thread_id}
@@ -134,7 +137,7 @@ class Trial:
         self.origin_ns = config["originNs"]
         self.budget = config["eventBudget"]
         self.start_method = start_method
-        uses_processes = any(a["kind"] == "process" for a in self.spec["actors"])
+        uses_processes = any(a["kind"] == "process" for a in self.spec["actors"]) or any(p["kind"] == "process" for p in (self.spec.get("pools") or {}).values())
         self.context = multiprocessing.get_context(start_method) if uses_processes else None
         self.vars = SharedVars(self.spec)
         self.prims = Primitives(self.spec, self.context)
@@ -148,6 +151,7 @@ class Trial:
             group = [Instance(self, actor, i, count, len(self.instances) + i) for i in range(count)]
             self.instances.extend(group)
             self.by_group[actor["name"]] = group
+        self.pools = Pools(self, config.get("poolSizes") or {}, self.add_pool_instance)
         self.lock = threading.RLock()
         self.status = None
         self.error = None
@@ -164,6 +168,12 @@ class Trial:
 
     def now(self):
         return time.monotonic_ns() - self.origin_ns
+
+    def add_pool_instance(self, spec, index, count):
+        instance = Instance(self, spec, index, count, len(self.instances))
+        self.instances.append(instance)
+        self.by_group.setdefault(spec["name"], []).append(instance)
+        return instance
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -355,6 +365,9 @@ class Trial:
             if instance.state != "running" or instance.stop_reason is not None:
                 return
             instance.stop_reason = reason
+        if instance.stop_hook is not None:
+            instance.stop_hook(instance, reason)
+            return
         if instance.kind in LOOP_ACTORS:
             if instance.task is not None:
                 self.loop.call_soon_threadsafe(instance.task.cancel)
@@ -439,6 +452,7 @@ class Trial:
             "status": self.status or "ok",
             "error": self.error,
             "finalShared": self.vars.values,
+            "pools": self.pools.metrics(),
             "cpu": {"userMs": (own.ru_utime + children.ru_utime) * 1000.0, "systemMs": (own.ru_stime + children.ru_stime) * 1000.0},
             "peakRssMb": own.ru_maxrss / scale,
             "processPeakRssMb": children.ru_maxrss / scale,

@@ -174,7 +174,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       };
       let outcome: { record: TrialRecord; events: TrialEvents; runnerPid?: number | null; runnerThreadId?: number | null };
       if (cpython) {
-        outcome = await new CpythonTrial({ ...common, onBatch, runtime: cpython, onProcessGroup: request.onProcessGroup }).run();
+        outcome = await new CpythonTrial({ ...common, onBatch, runtime: cpython, onProcessGroup: request.onProcessGroup, cpuCount: environment.cpuCount }).run();
       } else {
         outcome = await new Trial({ ...common, onBatch, hosts, cpuCount: environment.cpuCount, deadlockSampleMs: request.deadlockSampleMs, backlog: request.backlog }).run();
       }

@@ -21,16 +21,21 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'join',
   'let',
   'log',
+  'map',
   'mark',
   'put',
   'read',
   'record',
   'release',
   'repeat',
+  'result',
+  'return',
   'section',
   'set',
+  'shutdown',
   'sleep',
   'spawn',
+  'submit',
   'task_done',
   'terminate',
   'wait',
@@ -40,6 +45,8 @@ export const CPYTHON_KINDS: ReadonlySet<string> = new Set(['main', 'thread', 'pr
 export const CPYTHON_PRIMITIVES: ReadonlySet<string> = new Set(['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event']);
 /** Steps a process actor may not take on CPython yet (they need the orchestrator, which is its parent). */
 const ORCHESTRATOR_STEPS: ReadonlySet<StepOp> = new Set<StepOp>(['spawn', 'join', 'is_alive', 'terminate']);
+/** Steps that reach a pool: its executor lives in the interpreter, out of a process actor's reach. */
+const POOL_STEPS: ReadonlySet<StepOp> = new Set<StepOp>(['submit', 'result', 'map', 'shutdown']);
 
 const UNSUPPORTED = 'not supported on cpython';
 
@@ -62,6 +69,9 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, ki
     if (inProcess && ORCHESTRATOR_STEPS.has(step.op) && !(step.op === 'join' && step.queue !== undefined)) {
       issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (only main, threads and tasks start and join actors there)` });
     }
+    if (inProcess && POOL_STEPS.has(step.op)) {
+      issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (a pool's executor lives in the interpreter: main, threads and tasks use it)` });
+    }
     if (step.op === 'terminate' && kinds.get(step.actor) === 'thread') {
       issues.push({ path: `${at}.actor`, message: `terminating a thread is ${UNSUPPORTED} (a CPython thread cannot be killed)` });
     }
@@ -79,13 +89,11 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, ki
 /** Every part of a resolved spec the CPython runtime cannot run, with its JSON path (empty: it can run all of it). */
 export function cpythonIssues(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  const forks = spec.actors.some((actor) => actor.kind === 'process');
+  const forks = spec.actors.some((actor) => actor.kind === 'process') || Object.values(spec.pools ?? {}).some((pool) => pool.kind === 'process');
   for (const [name, def] of Object.entries(spec.queues ?? {})) {
     if (forks && def.order !== 'fifo') issues.push({ path: `queues.${name}.order`, message: `a ${def.order} queue reached by process actors is ${UNSUPPORTED} (multiprocessing queues are FIFO)`, expected: 'fifo' });
   }
-  for (const section of ['pools', 'servers', 'functions'] as const) {
-    if (spec[section] && Object.keys(spec[section]!).length > 0) issues.push({ path: section, message: `${section} are ${UNSUPPORTED} yet` });
-  }
+  if (spec.servers && Object.keys(spec.servers).length > 0) issues.push({ path: 'servers', message: `servers are ${UNSUPPORTED} yet` });
   for (const [name, def] of Object.entries(spec.primitives ?? {})) {
     if (!CPYTHON_PRIMITIVES.has(def.type)) issues.push({ path: `primitives.${name}.type`, message: `a ${def.type} is ${UNSUPPORTED} yet`, expected: [...CPYTHON_PRIMITIVES].join(', ') });
   }
@@ -100,5 +108,7 @@ export function cpythonIssues(spec: Spec): SpecIssue[] {
     }
     stepIssues(actor.program, `actors[${index}].program`, actor.kind === 'process', kinds, issues);
   });
+  // A function runs in a pool's worker, a callback or a thread: a process pool's worker refuses, when it runs, what needs the interpreter.
+  for (const [name, fn] of Object.entries(spec.functions ?? {})) stepIssues(fn.steps, `functions.${name}.steps`, false, kinds, issues);
   return issues;
 }
