@@ -1,6 +1,7 @@
 """The spec's primitives on CPython, and the wait-for graph of the owned locks among them."""
 
 import threading
+from threading import BrokenBarrierError
 
 from .interpreter import ActorFailure
 from .timeouts import seconds as _seconds
@@ -14,7 +15,11 @@ class Primitives:
         make = context if context is not None else threading
         self.kinds = {}
         self.objects = {}
-        for name, prim in (spec.get("primitives") or {}).items():
+        # A condition's lock: the mutex or rlock it names, else a hidden rlock of its own (as
+        # threading.Condition() makes one); acquire and release on the condition's name take that lock.
+        self.lock_of = {}
+        declared = spec.get("primitives") or {}
+        for name, prim in declared.items():
             kind = prim["type"]
             self.kinds[name] = kind
             if kind == "mutex":
@@ -27,8 +32,29 @@ class Primitives:
                 self.objects[name] = make.BoundedSemaphore(prim["value"])
             elif kind == "event":
                 self.objects[name] = make.Event()
+            elif kind == "barrier":
+                self.objects[name] = make.Barrier(prim["parties"])
+            elif kind == "condition":
+                continue
             else:
                 raise ActorFailure("primitive %s (%s) is not supported on cpython" % (name, kind))
+        for name, prim in declared.items():
+            if prim["type"] != "condition":
+                continue
+            lock_name = prim.get("lock")
+            if lock_name is None:
+                lock_name = name + ".lock"
+                self.kinds[lock_name] = "rlock"
+                self.objects[lock_name] = make.RLock()
+            elif self.kinds.get(lock_name) not in ("mutex", "rlock"):
+                raise ActorFailure("primitives.%s.lock: %s is not a mutex or rlock" % (name, lock_name))
+            self.lock_of[name] = lock_name
+            self.kinds[name] = "condition"
+            self.objects[name] = make.Condition(self.objects[lock_name])
+
+    def lock_name(self, name):
+        """The primitive acquire and release act on: a condition's lock, else the primitive itself."""
+        return self.lock_of.get(name, name)
 
     def get(self, name, *kinds):
         if name not in self.objects:
@@ -73,6 +99,21 @@ class WaitTable:
             else:
                 self.depth[prim] = left
 
+    def release_all(self, actor, prim):
+        """A condition wait lets go of its lock whatever its depth: returns the depth to restore."""
+        with self.lock:
+            if self.owners.get(prim) != actor:
+                return 0
+            depth = self.depth.pop(prim, 0)
+            self.owners.pop(prim, None)
+            return depth
+
+    def restore(self, actor, prim, depth):
+        with self.lock:
+            if depth > 0:
+                self.owners[prim] = actor
+                self.depth[prim] = depth
+
     def find_cycle(self):
         """The first cycle of the graph as (edges, key), or None. The key holds every member's wait
         sequence: the same key twice in a row means nobody in the cycle moved in between."""
@@ -114,6 +155,7 @@ class PrimitiveOps:
         self.table = table
 
     async def acquire(self, name, blocking, timeout_ms):
+        name = self.prims.lock_name(name)
         obj = self.prims.get(name, "mutex", "rlock", "semaphore", "bounded-semaphore")
         owned = self.table is not None and self.prims.kinds[name] in self.OWNED
         ok = obj.acquire(False)
@@ -123,8 +165,10 @@ class PrimitiveOps:
             if tracked:
                 self.table.begin_wait(self.actor, name)
             try:
-                if self.prims.kinds[name] in self.OWNED:
-                    ok = bool(await self.offload(lambda: obj.acquire(True, -1 if timeout is None else timeout)))
+                # No timeout is acquire(True) with nothing more: threading's locks take -1 for "forever",
+                # but multiprocessing's take a negative timeout for none at all (one try, no wait).
+                if timeout is None:
+                    ok = bool(await self.offload(lambda: obj.acquire(True)))
                 else:
                     ok = bool(await self.offload(lambda: obj.acquire(True, timeout)))
             finally:
@@ -135,6 +179,7 @@ class PrimitiveOps:
         return ok
 
     def release(self, name):
+        name = self.prims.lock_name(name)
         obj = self.prims.get(name, "mutex", "rlock", "semaphore", "bounded-semaphore")
         try:
             obj.release()
@@ -144,11 +189,70 @@ class PrimitiveOps:
             self.table.released(name)
 
     async def wait(self, name, timeout_ms):
-        obj = self.prims.get(name, "event")
-        if obj.is_set():
-            return True
+        """Waits on an event, a condition or a barrier: (passed, barrier index or None)."""
+        obj = self.prims.get(name, "event", "condition", "barrier")
+        kind = self.prims.kinds[name]
         timeout = _seconds(timeout_ms)
-        return bool(await self.offload(lambda: obj.wait(timeout)))
+        if kind == "condition":
+            return await self.wait_condition(name, obj, timeout), None
+        if kind == "barrier":
+            return await self.wait_barrier(obj, timeout)
+        if obj.is_set():
+            return True, None
+        return bool(await self.offload(lambda: obj.wait(timeout))), None
+
+    async def wait_condition(self, name, cond, timeout):
+        # Condition.wait releases the lock (every level of an rlock), sleeps until notified or the
+        # timeout, and takes the lock back: the wait table sees the lock free meanwhile.
+        lock_name = self.prims.lock_name(name)
+        tracked = self.table is not None
+        depth = self.table.release_all(self.actor, lock_name) if tracked else 0
+
+        def wait():
+            try:
+                return bool(cond.wait(timeout))
+            except (RuntimeError, AssertionError):
+                return None
+
+        try:
+            passed = await self.offload(wait)
+        finally:
+            if tracked:
+                self.table.restore(self.actor, lock_name, depth)
+        if passed is None:
+            if tracked:
+                self.table.release_all(lock_name)
+            hint = ""
+            if self.prims.kinds[lock_name] == "rlock":
+                hint = " (on cpython an rlock belongs to the thread that took it: a task or main actor waits on a condition whose lock is a mutex)"
+            raise ActorFailure("wait on %s without holding its lock %s%s" % (name, lock_name, hint))
+        return passed
+
+    async def wait_barrier(self, barrier, timeout):
+        # Barrier.wait returns this arrival's index (0 for the first). A wait that times out breaks
+        # the barrier, as Python's does: whoever waits then passes false too. Once nobody waits,
+        # the barrier is reset so that a later generation can meet.
+        def wait():
+            try:
+                return True, barrier.wait(timeout)
+            except BrokenBarrierError:
+                if barrier.n_waiting == 0:
+                    barrier.reset()
+                return False, None
+
+        if barrier.parties == 1:
+            return wait()
+        return await self.offload(wait)
+
+    def notify(self, name, count):
+        cond = self.prims.get(name, "condition")
+        try:
+            if count is None:
+                cond.notify_all()
+            else:
+                cond.notify(count)
+        except (RuntimeError, AssertionError):
+            raise ActorFailure("notify on %s without holding its lock %s" % (name, self.prims.lock_name(name)))
 
     def set(self, name):
         self.prims.get(name, "event").set()
