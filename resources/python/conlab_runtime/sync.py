@@ -1,6 +1,8 @@
 """The spec's primitives on CPython, and the wait-for graph of the owned locks among them."""
 
+import asyncio
 import threading
+import time
 from threading import BrokenBarrierError
 
 from .interpreter import ActorFailure
@@ -141,6 +143,18 @@ class WaitTable:
         return None
 
 
+async def poll_acquire(lock, timeout):
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = 0.0005
+    while True:
+        if lock.acquire(False):
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.01)
+
+
 class PrimitiveOps:
     """One actor's view of the primitives. ``offload`` runs a blocking call where it may block:
     on the actor's own thread, or (for loop actors) on a helper thread while the loop goes on.
@@ -148,11 +162,13 @@ class PrimitiveOps:
 
     OWNED = ("mutex", "rlock")
 
-    def __init__(self, prims, offload, actor=None, table=None):
+    def __init__(self, prims, offload, actor=None, table=None, on_loop=False):
         self.prims = prims
         self.offload = offload
         self.actor = actor
         self.table = table
+        # A task or main actor: it runs on the loop's thread, and hands blocking waits to helper threads.
+        self.on_loop = on_loop
 
     async def acquire(self, name, blocking, timeout_ms):
         name = self.prims.lock_name(name)
@@ -167,7 +183,12 @@ class PrimitiveOps:
             try:
                 # No timeout is acquire(True) with nothing more: threading's locks take -1 for "forever",
                 # but multiprocessing's take a negative timeout for none at all (one try, no wait).
-                if timeout is None:
+                if self.on_loop and self.prims.kinds[name] == "rlock":
+                    # An rlock belongs to the thread that takes it: taken on a helper thread, the loop
+                    # could neither release it nor notify its condition. It is tried on the loop's
+                    # thread, the loop going on between tries.
+                    ok = await poll_acquire(obj, timeout)
+                elif timeout is None:
                     ok = bool(await self.offload(lambda: obj.acquire(True)))
                 else:
                     ok = bool(await self.offload(lambda: obj.acquire(True, timeout)))

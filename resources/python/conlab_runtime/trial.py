@@ -69,7 +69,7 @@ class ActorServices:
         self.self_facts = self_facts
         self.own_thread = own_thread
         self.vars = trial.vars
-        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None))
+        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None), not own_thread)
         self.queues = QueueOps(trial.queues, self.offload)
 
     async def offload(self, call):
