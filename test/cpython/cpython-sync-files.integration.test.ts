@@ -190,6 +190,53 @@ describe.skipIf(!python)(`CPython sync, files and OS steps${skipReason}`, () => 
     expect(woken.t).toBeGreaterThan(notified.t);
   });
 
+  test('a barrier and a condition reached by a forked process: a lone timed wait breaks the barrier and passes false, the next generation meets; main waits on the condition, the process notifies', async () => {
+    const spec: AuthoredSpec = {
+      version: 1,
+      primitives: { bar: { type: 'barrier', parties: 2 }, m: { type: 'mutex' }, c: { type: 'condition', lock: 'm' } },
+      actors: [
+        {
+          name: 'main',
+          kind: 'main',
+          program: [
+            { op: 'wait', prim: 'bar', timeoutMs: 50, into: 'alone' },
+            { op: 'record', name: 'alone', value: { ref: 'alone' } },
+            { op: 'spawn', actor: 'p' },
+            { op: 'acquire', prim: 'c' },
+            { op: 'wait', prim: 'bar', timeoutMs: 20_000, into: 'met' },
+            { op: 'record', name: 'met', value: { ref: 'met' } },
+            // The process can only notify once this wait has let go of the lock.
+            { op: 'wait', prim: 'c', timeoutMs: 20_000, into: 'woken' },
+            { op: 'release', prim: 'c' },
+            { op: 'record', name: 'woken', value: { ref: 'woken' } },
+            { op: 'join', actor: 'p' },
+          ],
+        },
+        {
+          name: 'p',
+          kind: 'process',
+          autostart: false,
+          program: [
+            { op: 'wait', prim: 'bar', timeoutMs: 20_000, into: 'met' },
+            { op: 'record', name: 'met', value: { ref: 'met' } },
+            { op: 'acquire', prim: 'c' },
+            { op: 'notify', prim: 'c' },
+            { op: 'release', prim: 'c' },
+          ],
+        },
+      ],
+    };
+    const { trial, events } = await runSpec(spec, { runtime: 'cpython' });
+    expect(trial.status, trial.error ?? '').toBe('ok');
+    expect(trial.records['alone']).toEqual([false]);
+    expect(trial.records['met']).toEqual([true, true]);
+    expect(trial.records['woken']).toEqual([true]);
+    const indexes = select(events, { op: 'wait', ph: 'E', name: 'bar' }).filter((e) => e.data?.['passed'] === true).map((e) => e.data?.['index']);
+    expect([...indexes].sort()).toEqual([0, 1]);
+    const notified = select(events, { actor: 'p', op: 'notify' })[0]!;
+    expect(select(events, { actor: 'main', op: 'wait', ph: 'E', name: 'c' })[0]!.t).toBeGreaterThan(notified.t);
+  });
+
   test('file steps keep to the run folder: a planted link (folder or file) is refused, never followed; a FIFO does not hang; reads stop at 16 MiB', () => {
     const root = mkdtempSync(join(tmpdir(), 'conlab-pyfiles-'));
     const outside = mkdtempSync(join(tmpdir(), 'conlab-pyoutside-'));

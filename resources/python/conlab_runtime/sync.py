@@ -15,6 +15,9 @@ class Primitives:
 
     def __init__(self, spec, context):
         make = context if context is not None else threading
+        # multiprocessing's locks, like every rlock, belong to the thread that took them (a condition
+        # checks it): see thread_owned.
+        self.cross_process = context is not None
         self.kinds = {}
         self.objects = {}
         # A condition's lock: the mutex or rlock it names, else a hidden rlock of its own (as
@@ -53,6 +56,10 @@ class Primitives:
             self.lock_of[name] = lock_name
             self.kinds[name] = "condition"
             self.objects[name] = make.Condition(self.objects[lock_name])
+
+    def thread_owned(self, name):
+        """Whether only the thread that took this lock may wait on its condition (or release it, for an rlock)."""
+        return self.kinds.get(name) == "rlock" or self.cross_process
 
     def lock_name(self, name):
         """The primitive acquire and release act on: a condition's lock, else the primitive itself."""
@@ -183,10 +190,10 @@ class PrimitiveOps:
             try:
                 # No timeout is acquire(True) with nothing more: threading's locks take -1 for "forever",
                 # but multiprocessing's take a negative timeout for none at all (one try, no wait).
-                if self.on_loop and self.prims.kinds[name] == "rlock":
-                    # An rlock belongs to the thread that takes it: taken on a helper thread, the loop
-                    # could neither release it nor notify its condition. It is tried on the loop's
-                    # thread, the loop going on between tries.
+                if self.on_loop and self.prims.kinds[name] in self.OWNED and self.prims.thread_owned(name):
+                    # An rlock, or any multiprocessing lock, belongs to the thread that takes it: taken
+                    # on a helper thread, the loop could not release it or notify or wait on its
+                    # condition. It is tried on the loop's thread, the loop going on between tries.
                     ok = await poll_acquire(obj, timeout)
                 elif timeout is None:
                     ok = bool(await self.offload(lambda: obj.acquire(True)))
@@ -236,17 +243,19 @@ class PrimitiveOps:
                 return None
 
         try:
-            passed = await self.offload(wait)
+            if self.on_loop and self.prims.thread_owned(lock_name):
+                # The lock is the loop thread's: the wait is too. It holds the loop, as a blocking
+                # Condition.wait in a coroutine does in Python (tasks of the loop wait meanwhile).
+                passed = wait()
+            else:
+                passed = await self.offload(wait)
         finally:
             if tracked:
                 self.table.restore(self.actor, lock_name, depth)
         if passed is None:
             if tracked:
-                self.table.release_all(lock_name)
-            hint = ""
-            if self.prims.kinds[lock_name] == "rlock":
-                hint = " (on cpython an rlock belongs to the thread that took it: a task or main actor waits on a condition whose lock is a mutex)"
-            raise ActorFailure("wait on %s without holding its lock %s%s" % (name, lock_name, hint))
+                self.table.release_all(self.actor, lock_name)
+            raise ActorFailure("wait on %s without holding its lock %s" % (name, lock_name))
         return passed
 
     async def wait_barrier(self, barrier, timeout):
