@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +9,9 @@ import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/
 import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
 import { readProcStat } from '../../src-main/engine/procfs';
 import { runSpec, select } from '../engine/helpers/run-spec';
+import { runExperiment } from '../../src-main/engine/runner/experiment';
+import { markedProcesses } from '../../src-main/engine/runner/process-tree';
+import { pollUntil } from '../engine/helpers/procfs';
 
 /**
  * Barriers, conditions, managed variables, file and OS steps, introspection and generators on real
@@ -235,6 +239,48 @@ describe.skipIf(!python)(`CPython sync, files and OS steps${skipReason}`, () => 
     expect([...indexes].sort()).toEqual([0, 1]);
     const notified = select(events, { actor: 'p', op: 'notify' })[0]!;
     expect(select(events, { actor: 'main', op: 'wait', ph: 'E', name: 'c' })[0]!.t).toBeGreaterThan(notified.t);
+  });
+
+  test('nothing outlives a trial with a manager and OS children: cancelled, all of it is gone within 500 ms', async () => {
+    const runId = randomUUID();
+    const marker = `CONLAB_RUN_ID=${runId}`;
+    const controller = new AbortController();
+    const spec: AuthoredSpec = {
+      version: 1,
+      shared: { pids: { scope: 'managed', initial: [] } },
+      actors: [
+        { name: 'main', kind: 'main', program: [{ op: 'sleep', ms: 600_000 }] },
+        {
+          name: 'keeper',
+          kind: 'process',
+          program: [
+            { op: 'os_child', mode: 'sleep', ms: 600_000, into: 'pid' },
+            { op: 'write', var: 'pids', index: 0, value: { ref: 'pid' } },
+            { op: 'mark', name: 'ready' },
+            { op: 'sleep', ms: 600_000 },
+          ],
+        },
+      ],
+    };
+    let ready = false;
+    const running = runExperiment({
+      spec,
+      runtime: 'cpython',
+      runId,
+      signal: controller.signal,
+      workRoot: mkdtempSync(join(tmpdir(), 'conlab-cpython-')),
+      onBatch: (batch) => {
+        if (batch.actor === 'keeper' && batch.payload.includes('"ready"')) ready = true;
+      },
+    });
+    // The interpreter, the manager's server, the forked keeper and its sh (sleep may replace sh): at least four.
+    expect(await pollUntil(() => ready && markedProcesses(marker).length >= 4, 15_000)).toBe(true);
+    const cancelledAt = performance.now();
+    controller.abort();
+    const gone = await pollUntil(() => markedProcesses(marker).length === 0, 5_000, 10);
+    expect(gone, `left: ${markedProcesses(marker).join(', ')}`).toBe(true);
+    expect(performance.now() - cancelledAt).toBeLessThan(500);
+    expect((await running).run.status).toBe('cancelled');
   });
 
   test('file steps keep to the run folder: a planted link (folder or file) is refused, never followed; a FIFO does not hang; reads stop at 16 MiB', () => {
