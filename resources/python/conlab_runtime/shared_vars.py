@@ -13,6 +13,8 @@ from .watchdog import watch_parent
 
 # The largest value one write may store in a managed variable, as JSON (the Node engine's default maxManagedBytes).
 MAX_MANAGED_BYTES = 64 * 1024 * 1024
+# The most entries a managed list or dict grows to (each write is bounded by size, the count by this).
+MAX_MANAGED_ENTRIES = 100_000
 MANAGER_SHUTDOWN_S = 1.0
 
 
@@ -80,11 +82,18 @@ class Managed:
             if key < length:
                 self.proxy[key] = value
             elif key == length:
+                self.check_room(length)
                 self.proxy.append(value)
             else:
                 raise ActorFailure("index %s is outside %s" % (key, self.name))
         else:
+            if key not in self.proxy:
+                self.check_room(len(self.proxy))
             self.proxy[key] = value
+
+    def check_room(self, length):
+        if length >= MAX_MANAGED_ENTRIES:
+            raise ActorFailure("writing %s: a managed %s holds at most %d entries on cpython" % (self.name, self.kind, MAX_MANAGED_ENTRIES))
 
     def add(self, index, delta):
         with self.lock:
