@@ -136,6 +136,16 @@ describe.skipIf(!python)(`CPython sync, files and OS steps${skipReason}`, () => 
     expect(Number(spans[1]!.data?.['ms'])).toBeGreaterThan(0);
   });
 
+  test('explicit-switch: two asyncio tasks take turns through events, noting each step in a managed string, on the interpreter\'s one thread', async () => {
+    const { run, trial } = await runSpec(lessonSpec('explicit-switch'), { runtime: 'cpython', overrides: { rounds: 3 } });
+    expect(trial.status, trial.error ?? '').toBe('ok');
+    expect(claimStatuses(run)).toEqual([
+      ['order-is-fixed', 'holds'],
+      ['one-thread', 'holds'],
+    ]);
+    expect(trial.finalShared['order']).toBe('eat1 play1 eat2 play2 eat3 play3 ');
+  });
+
   test('process-start: the utility child runs as a multiprocessing.Process, recorded as a substitution; the parent goes on first after each start', async () => {
     const { run, trial, events } = await runSpec(lessonSpec('process-start'), { runtime: 'cpython', overrides: { childWorkMs: 0 } });
     expect(trial.status, trial.error ?? '').toBe('ok');
