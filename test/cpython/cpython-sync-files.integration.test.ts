@@ -251,6 +251,22 @@ describe.skipIf(!python)(`CPython sync, files and OS steps${skipReason}`, () => 
     expect(select(events, { actor: 'main', op: 'wait', ph: 'E', name: 'c' })[0]!.t).toBeGreaterThan(notified.t);
   });
 
+  test('main waiting on a condition nobody will notify is stopped when another actor fails: the trial ends failed, not at the wall limit', async () => {
+    const spec: AuthoredSpec = {
+      version: 1,
+      primitives: { c: { type: 'condition' } },
+      actors: [
+        { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'p' }, { op: 'acquire', prim: 'c' }, { op: 'wait', prim: 'c' }, { op: 'release', prim: 'c' }] },
+        { name: 'p', kind: 'process', autostart: false, program: [{ op: 'sleep', ms: 200 }, { op: 'fail', message: 'gave up' }] },
+      ],
+    };
+    const { trial } = await runSpec(spec, { runtime: 'cpython' });
+    expect(trial.status).toBe('failed');
+    expect(trial.error).toBe('p failed: gave up');
+    expect(trial.actors.find((a) => a.name === 'main')!.exit).toBe('cancelled');
+    expect(trial.wallMs).toBeLessThan(10_000);
+  });
+
   test('nothing outlives a trial with a manager and OS children: cancelled, all of it is gone within 500 ms', async () => {
     const runId = randomUUID();
     const marker = `CONLAB_RUN_ID=${runId}`;

@@ -150,6 +150,9 @@ class WaitTable:
         return None
 
 
+LOOP_WAIT_SLICE_S = 0.05
+
+
 async def poll_acquire(lock, timeout):
     deadline = None if timeout is None else time.monotonic() + timeout
     pause = 0.0005
@@ -245,8 +248,10 @@ class PrimitiveOps:
         try:
             if self.on_loop and self.prims.thread_owned(lock_name):
                 # The lock is the loop thread's: the wait is too. It holds the loop, as a blocking
-                # Condition.wait in a coroutine does in Python (tasks of the loop wait meanwhile).
-                passed = wait()
+                # Condition.wait in a coroutine does in Python, in slices: between two the loop turns
+                # once, so that a stopped actor is cancelled instead of waiting forever. No notify is
+                # lost in between: the lock is held there, and notifying needs it.
+                passed = await self.sliced_wait(cond, timeout)
             else:
                 passed = await self.offload(wait)
         finally:
@@ -257,6 +262,19 @@ class PrimitiveOps:
                 self.table.release_all(self.actor, lock_name)
             raise ActorFailure("wait on %s without holding its lock %s" % (name, lock_name))
         return passed
+
+    async def sliced_wait(self, cond, timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = LOOP_WAIT_SLICE_S if deadline is None else min(LOOP_WAIT_SLICE_S, deadline - time.monotonic())
+            try:
+                if left > 0 and cond.wait(left):
+                    return True
+            except (RuntimeError, AssertionError):
+                return None
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0)
 
     async def wait_barrier(self, barrier, timeout):
         # Barrier.wait returns this arrival's index (0 for the first). A wait that times out breaks
