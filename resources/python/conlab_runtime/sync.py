@@ -191,14 +191,14 @@ class PrimitiveOps:
             if tracked:
                 self.table.begin_wait(self.actor, name)
             try:
-                # No timeout is acquire(True) with nothing more: threading's locks take -1 for "forever",
-                # but multiprocessing's take a negative timeout for none at all (one try, no wait).
                 if self.on_loop and self.prims.kinds[name] in self.OWNED and self.prims.thread_owned(name):
                     # An rlock, or any multiprocessing lock, belongs to the thread that takes it: taken
                     # on a helper thread, the loop could not release it or notify or wait on its
                     # condition. It is tried on the loop's thread, the loop going on between tries.
                     ok = await poll_acquire(obj, timeout)
                 elif timeout is None:
+                    # acquire(True) with nothing more: threading's locks take -1 for "forever", but
+                    # multiprocessing's take a negative timeout for none at all (one try, no wait).
                     ok = bool(await self.offload(lambda: obj.acquire(True)))
                 else:
                     ok = bool(await self.offload(lambda: obj.acquire(True, timeout)))
