@@ -12,6 +12,8 @@ import { runSpec, select } from '../engine/helpers/run-spec';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { markedProcesses } from '../../src-main/engine/runner/process-tree';
 import { pollUntil } from '../engine/helpers/procfs';
+import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
+import { validateSpec } from '../../src-main/engine/spec/validate';
 
 /**
  * Barriers, conditions, managed variables, file and OS steps, introspection and generators on real
@@ -31,6 +33,23 @@ function lessonSpec(id: string): AuthoredSpec {
 function claimStatuses(run: { claims: readonly { id: string; status: string }[] }): [string, string][] {
   return run.claims.map((c) => [c.id, c.status]);
 }
+
+test('what CPython takes before anything starts: managed variables, conditions, barriers, utility actors; list_actors only outside process actors', () => {
+  const issues = (spec: AuthoredSpec) => cpythonIssues(validateSpec(spec).spec).map((issue) => [issue.path, issue.message]);
+  const accepted: AuthoredSpec = {
+    version: 1,
+    shared: { m: { scope: 'managed', initial: {} } },
+    primitives: { c: { type: 'condition' }, b: { type: 'barrier', parties: 2 } },
+    actors: [
+      { name: 'main', kind: 'main', program: [{ op: 'list_actors', into: 'names' }, { op: 'generator_pingpong', switches: 10 }] },
+      { name: 'u', kind: 'utility', program: [{ op: 'wait', prim: 'b' }, { op: 'os_child', mode: 'exit', into: 'pid' }, { op: 'proc_state', pid: { ref: 'pid' }, into: 's' }] },
+      { name: 'p', kind: 'process', program: [{ op: 'wait', prim: 'b' }, { op: 'file_write', path: 'x.txt', text: 'x' }] },
+    ],
+  };
+  expect(issues(accepted)).toEqual([]);
+  const listing: AuthoredSpec = { version: 1, actors: [{ name: 'p', kind: 'process', program: [{ op: 'list_actors', into: 'names' }] }] };
+  expect(issues(listing)).toEqual([['actors[0].program[0]', 'step "list_actors" inside a process actor is not supported on cpython (only main, threads and tasks start, join and list actors there)']]);
+});
 
 describe.skipIf(!python)(`CPython sync, files and OS steps${skipReason}`, () => {
   test('ticket-race: forked buyers leave a multiprocessing barrier together and oversell; with a shared lock exactly one buys', async () => {
