@@ -93,7 +93,7 @@ describe.skipIf(!python)(`CPython sync, files and OS steps${skipReason}`, () => 
   });
 
   test('zombie-orphan: an unreaped sh child of a forked actor is a zombie, a grandchild outliving its parent is adopted; none outlives the run', async () => {
-    const { run, trial, events } = await runSpec(lessonSpec('zombie-orphan'), { runtime: 'cpython', overrides: { holdMs: 800 } });
+    const { run, trial, events } = await runSpec(lessonSpec('zombie-orphan'), { runtime: 'cpython' });
     expect(trial.status, trial.error ?? '').toBe('ok');
     expect(claimStatuses(run)).toEqual([
       ['zombie-seen', 'holds'],
