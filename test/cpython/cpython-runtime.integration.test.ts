@@ -217,7 +217,7 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
           {
             name: 'main',
             kind: 'main',
-            program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 2, steps: [{ op: 'file_append', path: 'log.txt', text: 'x' }] }],
+            program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 2, steps: [{ op: 'sticky_demo', mode: 'naive', into: 'r' }] }],
           },
         ],
       };
@@ -230,7 +230,7 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
       expect(refusal).toBeInstanceOf(LabError);
       const { code, issues } = refusal as LabError;
       expect(code).toBe('bad-input');
-      expect(issues.map((issue) => [issue.path, issue.message])).toEqual([['actors[0].program[1].steps[0]', 'step "file_append" is not supported on cpython']]);
+      expect(issues.map((issue) => [issue.path, issue.message])).toEqual([['actors[0].program[1].steps[0]', 'step "sticky_demo" is not supported on cpython']]);
       expect(service.listRuns()).toEqual([]);
       // A thread cannot be killed in CPython: terminate is refused for threads, by path, and allowed for processes.
       const terminating = (kind: 'thread' | 'process') =>

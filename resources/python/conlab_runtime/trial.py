@@ -35,6 +35,9 @@ from .watchdog import watch_parent
 STOP_GRACE_S = 0.15
 DEADLOCK_SAMPLE_S = 0.2
 LOOP_ACTORS = ("main", "task")
+# A utility actor (Electron's utilityProcess on Node) has no CPython counterpart: it runs as a
+# multiprocessing.Process, and the run records that substitution.
+PROCESS_KINDS = ("process", "utility")
 
 
 class Instance:
@@ -69,7 +72,7 @@ class ActorServices:
         self.self_facts = self_facts
         self.own_thread = own_thread
         self.vars = trial.vars
-        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None))
+        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None), not own_thread)
         self.queues = QueueOps(trial.queues, self.offload)
 
     async def offload(self, call):
@@ -137,9 +140,9 @@ class Trial:
         self.origin_ns = config["originNs"]
         self.budget = config["eventBudget"]
         self.start_method = start_method
-        uses_processes = any(a["kind"] == "process" for a in self.spec["actors"]) or any(p["kind"] == "process" for p in (self.spec.get("pools") or {}).values())
+        uses_processes = any(a["kind"] in PROCESS_KINDS for a in self.spec["actors"]) or any(p["kind"] == "process" for p in (self.spec.get("pools") or {}).values())
         self.context = multiprocessing.get_context(start_method) if uses_processes else None
-        self.vars = SharedVars(self.spec)
+        self.vars = SharedVars(self.spec, start_method)
         self.prims = Primitives(self.spec, self.context)
         self.queues = Queues(self.spec, self.context)
         self.waits = WaitTable()
@@ -215,7 +218,7 @@ class Trial:
                     self.loop.call_soon_threadsafe(create)
             elif instance.kind == "thread":
                 threading.Thread(target=self.run_thread, args=(instance,), name=instance.name, daemon=True).start()
-            elif instance.kind == "process":
+            elif instance.kind in PROCESS_KINDS:
                 self.start_process(instance)
             else:
                 raise ActorFailure("actor kind %s is not supported on cpython" % instance.kind)
@@ -451,7 +454,7 @@ class Trial:
             "type": "result",
             "status": self.status or "ok",
             "error": self.error,
-            "finalShared": self.vars.values,
+            "finalShared": self.vars.final(),
             "pools": self.pools.metrics(),
             "cpu": {"userMs": (own.ru_utime + children.ru_utime) * 1000.0, "systemMs": (own.ru_stime + children.ru_stime) * 1000.0},
             "peakRssMb": own.ru_maxrss / scale,
@@ -470,7 +473,7 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
     output = Output(out_path)
     trace = TraceBuffer(name, trial_index, origin_ns, budget, output)
     stub = Instance.__new__(Instance)
-    stub.name, stub.id, stub.group, stub.index, stub.kind, stub.spec = name, ident, group, index, "process", spec
+    stub.name, stub.id, stub.group, stub.index, stub.kind, stub.spec = name, ident, group, index, spec["kind"], spec
     pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
 
     def stop_now():
@@ -484,7 +487,7 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
         output.defer_until_sent(stop_now)
 
     signal.signal(signal.SIGTERM, on_stop)
-    trace.emit("actor", "B", {"kind": "process", "pid": pid, "ppid": ppid, "threadId": tid})
+    trace.emit("actor", "B", {"kind": spec["kind"], "pid": pid, "ppid": ppid, "threadId": tid})
     output.send({"type": "started", "actor": name, "pid": pid, "ppid": ppid, "threadId": tid, "t": trace.now()})
 
     class ChildTrial:
