@@ -180,7 +180,7 @@ describe.skipIf(!python)(`pools on CPython${skipReason}`, () => {
     const issues = cpythonIssues(
       validateSpec({
         version: 1,
-        functions: { f: { steps: [{ op: 'file_append', path: 'x.txt', text: 'x' }] } },
+        functions: { f: { steps: [{ op: 'sticky_demo', mode: 'naive', into: 'r' }] } },
         pools: { p: { kind: 'thread', size: 1 } },
         actors: [
           { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'child' }] },
