@@ -323,6 +323,11 @@ class Trial:
         with self.lock:
             if self.status is not None or not self.main_ended:
                 return
+            # multiprocessing's exit handler terminates daemon children as soon as the main code ends,
+            # before it waits for the ordinary ones (daemon threads live until the interpreter exits).
+            for instance in self.instances:
+                if instance.state == "running" and instance.daemon and instance.kind == "process":
+                    self.stop(instance, "daemon-stopped")
             if not self.daemons_stopped and not any(i.state == "running" and not i.daemon for i in self.instances):
                 self.daemons_stopped = True
                 for instance in self.instances:
