@@ -194,11 +194,13 @@ class Trial:
             if instance.kind in LOOP_ACTORS:
                 if threading.get_ident() == self.loop_thread:
                     instance.task = self.loop.create_task(self.run_on_loop(instance))
+                    instance.task.add_done_callback(self.task_over)
                 else:
                     # A thread started a task: asyncio's loop is not thread-safe, so the loop creates it.
                     def create(target=instance):
                         if target.stop_reason is None:
                             target.task = self.loop.create_task(self.run_on_loop(target))
+                            target.task.add_done_callback(self.task_over)
 
                     self.loop.call_soon_threadsafe(create)
             elif instance.kind == "thread":
@@ -209,6 +211,13 @@ class Trial:
                 raise ActorFailure("actor kind %s is not supported on cpython" % instance.kind)
         except Exception as error:  # noqa: BLE001 - any failure to start is the actor's failure
             self.end_instance(instance, "failed", "could not start %s: %s" % (instance.name, error))
+
+    def task_over(self, task):
+        # A task cancelled before its coroutine ever ran has ended all the same (end_instance is idempotent).
+        if task.cancelled():
+            for instance in self.instances:
+                if instance.task is task:
+                    self.end_instance(instance, instance.stop_reason or "cancelled", None)
 
     def new_trace(self, instance):
         trace = TraceBuffer(instance.name, self.trial_index, self.origin_ns, self.budget, self.output)
@@ -229,11 +238,11 @@ class Trial:
         trace = self.new_trace(instance)
         pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
         self.announce(instance, trace, pid, ppid, tid)
-        # A new task starts on a later turn of the loop: the starter goes on until it waits.
-        await asyncio.sleep(0)
         services = ActorServices(self, instance, trace, False, instance.facts(pid, ppid, tid))
         error = None
         try:
+            # A new task starts on a later turn of the loop: the starter goes on until it waits.
+            await asyncio.sleep(0)
             await Interpreter(services).run(instance.spec["program"])
         except asyncio.CancelledError:
             trace.close()
@@ -353,7 +362,9 @@ class Trial:
             instance.stop_reason = reason
         if instance.kind in LOOP_ACTORS:
             if instance.task is not None:
-                self.loop.call_soon_threadsafe(instance.task.cancel)
+                # Two turns of the loop, as on Node: a task stopped by its starter before it ran first
+                # runs up to its first wait, and is stopped there.
+                self.loop.call_soon_threadsafe(self.loop.call_soon, instance.task.cancel)
             else:
                 self.end_instance(instance, reason, None)
         elif instance.kind == "thread":
