@@ -22,6 +22,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from . import greenlet_tasks
 from .interpreter import ActorFailure, Interpreter, drive
 from .output import Output
 from .queues import QueueOps, Queues
@@ -30,6 +31,9 @@ from .sync import PrimitiveOps, Primitives, WaitTable
 from .timeouts import seconds as _seconds
 from .trace import TraceBuffer
 from .watchdog import watch_parent
+
+# The original, kept before gevent's monkey-patching can replace time.sleep: `block` always blocks.
+_blocking_sleep = time.sleep
 
 STOP_GRACE_S = 0.15
 DEADLOCK_SAMPLE_S = 0.2
@@ -77,7 +81,7 @@ class ActorServices:
 
     def block(self, ms):
         if ms > 0:
-            time.sleep(ms / 1000.0)
+            _blocking_sleep(ms / 1000.0)
 
     async def sleep(self, ms):
         if self.own_thread:
@@ -121,6 +125,8 @@ class ActorServices:
         for target in self.trial.select(group, index):
             if target.kind == "thread":
                 raise ActorFailure("cannot terminate %s: a CPython thread cannot be killed" % target.name)
+            if target.kind == "task" and self.trial.greenlets is not None:
+                raise ActorFailure("cannot terminate %s: a greenlet is not killed from another thread" % target.name)
             if target.state == "running":
                 self.trial.stop(target, "terminated")
 
@@ -159,6 +165,7 @@ class Trial:
         self.loop_thread = None
         self.pid = os.getpid()
         self.thread_id = threading.get_native_id()
+        self.greenlets = greenlet_tasks.for_spec(self.spec, self.run_thread)
 
     def now(self):
         return time.monotonic_ns() - self.origin_ns
@@ -191,7 +198,9 @@ class Trial:
             instance.state = "running"
         self.output.send({"type": "requested", "actor": instance.name, "t": self.now()})
         try:
-            if instance.kind in LOOP_ACTORS:
+            if instance.kind == "task" and self.greenlets is not None:
+                self.greenlets.start(instance)
+            elif instance.kind in LOOP_ACTORS:
                 if threading.get_ident() == self.loop_thread:
                     instance.task = self.loop.create_task(self.run_on_loop(instance))
                     instance.task.add_done_callback(self.task_over)
@@ -360,7 +369,13 @@ class Trial:
             if instance.state != "running" or instance.stop_reason is not None:
                 return
             instance.stop_reason = reason
-        if instance.kind in LOOP_ACTORS:
+        if instance.kind == "task" and self.greenlets is not None:
+            # A greenlet in the hub's thread: like a thread, its trace is closed and it dies with the interpreter.
+            if instance.trace is not None:
+                instance.trace.close()
+                self.output.send({"type": "done", "actor": instance.name, "ok": False, "error": "stopped", "emitted": instance.trace.emitted, "dropped": instance.trace.dropped, "t": self.now()})
+            self.end_instance(instance, reason, None)
+        elif instance.kind in LOOP_ACTORS:
             if instance.task is not None:
                 # Two turns of the loop, as on Node: a task stopped by its starter before it ran first
                 # runs up to its first wait, and is stopped there.

@@ -92,6 +92,9 @@ export function cpythonIssues(spec: Spec): SpecIssue[] {
   for (const [name, def] of Object.entries(spec.shared ?? {})) {
     if (def.scope !== 'shared') issues.push({ path: `shared.${name}.scope`, message: `scope "${def.scope}" is ${UNSUPPORTED} yet`, expected: 'shared' });
   }
+  if (spec.cpython?.tasks === 'gevent' && forks) {
+    issues.push({ path: 'cpython.tasks', message: `gevent tasks beside process actors are ${UNSUPPORTED} (a forked child would inherit the hub)`, expected: 'asyncio' });
+  }
   const kinds = new Map(spec.actors.map((actor) => [actor.name, actor.kind]));
   spec.actors.forEach((actor, index) => {
     if (!CPYTHON_KINDS.has(actor.kind)) {
