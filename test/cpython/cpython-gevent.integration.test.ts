@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
+import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import { discoverPython } from '../../src-main/engine/runtimes/python-discovery';
+import { validateSpec } from '../../src-main/engine/spec/validate';
 import { findLesson } from '../../src-main/lessons/catalog';
 
 /**
@@ -74,4 +76,22 @@ describe('gevent claims where gevent cannot be imported', () => {
     // The tasks ran as asyncio tasks: the lesson's other claims hold all the same.
     expect(run.claims.filter((c) => c.id !== 'patched-sleep-switches').every((c) => c.status === 'holds')).toBe(true);
   });
+});
+
+test('gevent tasks that would wait on another actor, or beside process actors, are refused before anything starts, by JSON path', () => {
+  const spec = {
+    version: 1,
+    cpython: { tasks: 'gevent', monkeyPatch: true },
+    primitives: { go: { type: 'event' } },
+    actors: [
+      { name: 'main', kind: 'main', program: [{ op: 'set', prim: 'go' }] },
+      { name: 'waiter', kind: 'task', program: [{ op: 'sleep', ms: 1 }, { op: 'repeat', times: 2, steps: [{ op: 'wait', prim: 'go' }] }] },
+      { name: 'child', kind: 'process', program: [{ op: 'sleep', ms: 1 }] },
+    ],
+  };
+  const issues = cpythonIssues(validateSpec(spec).spec);
+  expect(issues.map((i) => i.path)).toEqual(['cpython.tasks', 'actors[1].program[1].steps[0]']);
+  expect(issues[1]!.message).toBe('step "wait" in a gevent task is not supported on cpython yet (its wait would block every greenlet)');
+  // The same program with asyncio tasks and no process runs.
+  expect(cpythonIssues(validateSpec({ ...spec, cpython: { tasks: 'asyncio' }, actors: spec.actors.slice(0, 2) }).spec)).toEqual([]);
 });
