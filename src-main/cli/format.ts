@@ -231,6 +231,10 @@ export function formatPair(pair: RunPair, lang: Lang): string {
   addRow(out, [zh ? '运行' : 'run', ...pair.sides.map((side) => (side.run ? side.run.id.slice(0, 8) : `refused: ${side.refused}`))]);
   addRow(out, [zh ? '状态' : 'status', ...cell((run) => run.status)]);
   addRow(out, ['wall ms', ...cell((run) => num(run.wallMs ?? null, 0))]);
+  // A lesson may run with other defaults on CPython (a slower compute loop): say so where they differ.
+  const paramText = (run: RunRecord): string => Object.entries(run.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  const ranParams = pair.sides.flatMap((side) => (side.run ? [paramText(side.run)] : []));
+  if (new Set(ranParams).size > 1) addRow(out, [zh ? '参数' : 'params', ...cell(paramText)]);
   const runs = pair.sides.flatMap((side) => (side.run ? [side.run] : []));
   const claimIds = [...new Set(runs.flatMap((run) => run.claims.map((c) => c.id)))];
   for (const id of claimIds) {
