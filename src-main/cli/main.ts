@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
-import type { RunFilter, RunRecord, RunStatus } from '../engine/run-model';
-import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeName } from '../engine/run-model';
+import type { RunFilter, RunRecord, RunStatus } from '../model/run-model';
+import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeName } from '../model/run-model';
 import { listRuntimes } from '../engine/runtimes/cpython-runtime';
 import { appVersion } from '../engine/entry-paths';
 import { BYTE_LIMITS, type ByteLimit } from '../engine/spec/limits';
-import { specJsonSchema } from '../engine/spec/spec-schema';
+import { specJsonSchema } from '../model/spec-schema';
 import { formatIssues } from '../engine/spec/validate';
 import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
 import type { Lang } from '../lessons/lesson';

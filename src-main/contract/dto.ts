@@ -7,7 +7,7 @@
  * renderer may not import (spec issues, limits, settings) are declared again here, and
  * test/contract/types-agree.test.ts fails to compile when the two drift apart.
  */
-import type { LocalizedText } from '../engine/run-model';
+import type { LocalizedText } from '../model/run-model';
 
 export type {
   ActorKind,
@@ -28,8 +28,10 @@ export type {
   RunSummary,
   TrialRecord,
   Verdict,
-} from '../engine/run-model';
-export type { EventBatch, TraceEvent, TracePhase } from '../engine/trace/trace-event';
+} from '../model/run-model';
+export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
+/** The step catalog drives the composer's add-step menu and forms. */
+export { STEP_COMMON_OPTIONAL, STEP_GROUPS, type Json, type JsonObject, type OpShape } from '../model/step-catalog';
 
 export type ChapterId = 'processes' | 'threads' | 'coroutines' | 'sockets';
 

@@ -1,4 +1,4 @@
-import type { LocalizedText } from '../engine/run-model';
+import type { LocalizedText } from '../model/run-model';
 
 /**
  * The experiment shared by daemon-process and daemon-thread: one daemon and one ordinary child,

@@ -1,4 +1,4 @@
-import type { LocalizedText } from '../engine/run-model';
+import type { LocalizedText } from '../model/run-model';
 import type { ChapterId, Lesson, LessonText } from '../contract/dto';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ACTOR_KINDS } from '../run-model';
-import { framingSchema, handlerSchema, serverConfigSchema } from '../../net/config';
+import { ACTOR_KINDS } from './run-model';
+import { framingSchema, handlerSchema, serverConfigSchema } from './server-config';
 
 /**
  * The experiment spec, version 1: the JSON a person writes, the composer edits and a run log carries.

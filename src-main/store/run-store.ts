@@ -17,8 +17,8 @@ import {
   type RunSummary,
   type Substitution,
   type TrialRecord,
-} from '../engine/run-model';
-import type { EventBatch } from '../engine/trace/trace-event';
+} from '../model/run-model';
+import type { EventBatch } from '../model/trace-event';
 import { openHistory, StoreUnavailableError, type OpenDatabaseOptions, type SqliteDatabase, type StoreHealth } from './database';
 import { currentOwner } from './owner-process';
 import { StoreInputError, type ExperimentInput, type RunFinish, type RunStart, type SavedExperiment } from './store-model';

@@ -1,4 +1,4 @@
-import type { ClaimResult, MetricStats, RunRecord, RunStatus } from '../engine/run-model';
+import type { ClaimResult, MetricStats, RunRecord, RunStatus } from '../model/run-model';
 
 /**
  * What the runner hands the store at the points of a run's life: start, then (from RunRecord) trials

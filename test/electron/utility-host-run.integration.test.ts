@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, test, vi } from 'vitest';
 import { actorRecord, runSpec } from '../engine/helpers/run-spec';
 import { DEFAULT_LIMIT_CAPS } from '../../src-main/engine/spec/limits';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 
 /**
  * The utility-process host inside a real run, without Electron: `electron` is a stand-in whose

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { catalogOps, parseTraceLine, type OpShape } from '../../src-main/contract/step-catalog';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import { catalogOps, parseTraceLine, type OpShape } from '../../src-main/model/step-catalog';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { runSpec } from './helpers/run-spec';
 
 type Kind = 'thread' | 'process' | 'task';

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { engineDir } from '../../engine/entry-paths';
-import type { RunRecord } from '../../engine/run-model';
+import type { RunRecord } from '../../model/run-model';
 import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../../engine/spec/limits';
 import { LabService } from '../../service/lab-service';
 import { RunStore } from '../../store/run-store';

@@ -5,7 +5,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { processHost, PROCESS_EXEC_ARGV, threadHost, type ActorHost } from '../../engine/actors/hosts';
 import type { ActorInit, ActorToRunner } from '../../engine/actors/protocol';
 import { entryPath } from '../../engine/entry-paths';
-import type { RunEnvironment } from '../../engine/run-model';
+import type { RunEnvironment } from '../../model/run-model';
 import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment } from '../../engine/runner/experiment';
 import { DEFAULT_LIMIT_CAPS } from '../../engine/spec/limits';

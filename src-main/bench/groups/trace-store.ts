@@ -4,11 +4,11 @@ import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment, type RunSink } from '../../engine/runner/experiment';
 import { DEFAULT_LIMIT_CAPS } from '../../engine/spec/limits';
 import { validateSpec } from '../../engine/spec/validate';
-import type { EventBatch } from '../../engine/trace/trace-event';
+import type { EventBatch } from '../../model/trace-event';
 import { openDatabase } from '../../store/database';
 import { RunStore } from '../../store/run-store';
 import { RunWriter } from '../../store/run-writer';
-import type { RunRecord } from '../../engine/run-model';
+import type { RunRecord } from '../../model/run-model';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
 import { median, msBetween } from '../sampling';
 

@@ -1,7 +1,7 @@
-import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialRecord } from '../run-model';
+import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialRecord } from '../../model/run-model';
 import { applyComparison } from '../spec/comparison';
-import type { CheckSpec, ClaimSpec, Comparison, Quantity } from '../spec/spec-schema';
-import type { TracePhase } from '../trace/trace-event';
+import type { CheckSpec, ClaimSpec, Comparison, Quantity } from '../../model/spec-schema';
+import type { TracePhase } from '../../model/trace-event';
 import { ownValue } from '../spec/own-names';
 
 /**

@@ -1,5 +1,5 @@
 import { execPath, versions } from 'node:process';
-import type { RuntimeInfo } from '../run-model';
+import type { RuntimeInfo } from '../../model/run-model';
 import { SpecError, type ValidatedSpec } from '../spec/validate';
 import { cpythonIssues } from './cpython-support';
 import { discoverPython, noPythonMessage, type PythonCandidate } from './python-discovery';

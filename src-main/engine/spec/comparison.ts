@@ -1,4 +1,4 @@
-import type { Comparison } from './spec-schema';
+import type { Comparison } from '../../model/spec-schema';
 
 /** The six comparisons of the step language and of claims' `when`: strict equality, and ordering as numbers. */
 export function applyComparison(a: unknown, op: Comparison, b: unknown): boolean {

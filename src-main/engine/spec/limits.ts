@@ -1,4 +1,4 @@
-import type { Spec } from './spec-schema';
+import type { Spec } from '../../model/spec-schema';
 import type { SpecIssue } from './validate';
 
 /**

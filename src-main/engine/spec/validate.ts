@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { authoredSpecSchema, resolvedSpecSchema, type Spec, type Step, type PrimitiveType } from './spec-schema';
+import { authoredSpecSchema, resolvedSpecSchema, type Spec, type Step, type PrimitiveType } from '../../model/spec-schema';
 import { checkReferences } from './references';
 import { DEFAULT_LIMIT_CAPS, resolveLimits, type LimitCaps, type EffectiveLimits } from './limits';
 import { hasOwnName, isBuiltInName, ownValue, setOwnValue } from './own-names';
