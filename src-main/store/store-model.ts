@@ -33,15 +33,6 @@ export interface RunFinish {
   readonly eventCount: number;
 }
 
-/** An experiment spec a person saved from the composer. */
-export interface SavedExperiment {
-  readonly id: string;
-  readonly name: string;
-  readonly spec: unknown;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
 /** Saving without an id creates a new experiment; with the id of a saved one, replaces its name and spec. */
 export interface ExperimentInput {
   readonly id?: string;

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { describe, expect, test, vi } from 'vitest';
 import { actorRecord, runSpec } from '../engine/helpers/run-spec';
-import { DEFAULT_LIMIT_CAPS } from '../../src-main/engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS } from '../../src-main/model/limit-caps';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 
 /**

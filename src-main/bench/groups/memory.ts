@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { engineDir } from '../../engine/entry-paths';
 import type { RunRecord } from '../../model/run-model';
-import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../../engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../../model/limit-caps';
 import { LabService } from '../../service/lab-service';
 import { RunStore } from '../../store/run-store';
 import { TOKEN_PARAM, WS_PATH } from '../../contract/messages';

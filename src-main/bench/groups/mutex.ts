@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { RunEnvironment, RunRecord } from '../../model/run-model';
 import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment } from '../../engine/runner/experiment';
-import { DEFAULT_LIMIT_CAPS } from '../../engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS } from '../../model/limit-caps';
 import { validateSpec, type ValidatedSpec } from '../../engine/spec/validate';
 import { decodeBatch, type EventBatch } from '../../model/trace-event';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';

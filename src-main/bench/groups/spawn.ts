@@ -8,7 +8,7 @@ import { entryPath } from '../../engine/entry-paths';
 import type { RunEnvironment } from '../../model/run-model';
 import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment } from '../../engine/runner/experiment';
-import { DEFAULT_LIMIT_CAPS } from '../../engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS } from '../../model/limit-caps';
 import { validateSpec, type ValidatedSpec } from '../../engine/spec/validate';
 import { buildLayout, createSharedMemory } from '../../engine/sync/shared-layout';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment, type RunSink } from '../../engine/runner/experiment';
-import { DEFAULT_LIMIT_CAPS } from '../../engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS } from '../../model/limit-caps';
 import { validateSpec } from '../../engine/spec/validate';
 import type { EventBatch } from '../../model/trace-event';
 import { openDatabase } from '../../store/database';

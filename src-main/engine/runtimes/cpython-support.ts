@@ -1,4 +1,4 @@
-import type { SpecIssue } from '../spec/validate';
+import type { SpecIssue } from '../../model/spec-issue';
 import type { Spec, Step, StepOp, Value } from '../../model/spec-schema';
 
 /**

@@ -1,5 +1,5 @@
 import type { ActorSpec, CheckSpec, PrimitiveType, Quantity, Spec, Step } from '../../model/spec-schema';
-import type { SpecIssue } from './validate';
+import type { SpecIssue } from '../../model/spec-issue';
 import { ownValue } from './own-names';
 import { runPathProblem, type RunPathKind } from './run-paths';
 import { assertNever } from '../../model/assert-never';

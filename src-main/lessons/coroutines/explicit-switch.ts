@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 const ref = (name: string) => ({ ref: name });
 const next = (name: string) => ({ op: 'let', name, value: { add: [ref(name), 1] } });

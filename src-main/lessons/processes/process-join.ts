@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 const add = (a: unknown, b: unknown) => ({ add: [a, b] });
 const ref = (name: string) => ({ ref: name });

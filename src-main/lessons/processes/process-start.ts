@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 /** A child's program: its first step is a mark, so "the child's first step" has a time on the timeline. */
 const childProgram = [

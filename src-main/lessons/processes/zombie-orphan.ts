@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 const ref = (name: string) => ({ ref: name });
 /** Polls a managed variable until another actor has put a pid in it (bounded: 4 s). */

@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 import { IVR_TEXT } from '../../net/ivr';
 
 const ref = (name: string) => ({ ref: name });

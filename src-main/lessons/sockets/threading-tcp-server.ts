@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 const ref = (name: string) => ({ ref: name });
 /** How long the handler blocks its thread per request: the `delayMs` parameter. */

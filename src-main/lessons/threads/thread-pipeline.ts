@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 const ref = (name: string) => ({ ref: name });
 const lineText = (i: unknown) => ({ concat: ['Line ', i, ': the Quick brown fox'] });

@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 const childProgram = [
   { op: 'write', var: 'n', value: 1 },
