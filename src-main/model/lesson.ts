@@ -1,8 +1,10 @@
 import type { LocalizedText } from './run-model';
+import type { AuthoredSpec } from './spec-schema';
 
 /**
  * A lesson: a runnable experiment with its explanation in Chinese and English. Its spec is an authored
- * spec (parameters unresolved); its claims are what the lesson says will happen. The renderer shows lessons in these shapes, as the engine keeps them.
+ * spec (parameters unresolved), checked by the compiler where the lesson is written; its claims are
+ * what the lesson says will happen. The renderer shows lessons in these shapes, as the engine keeps them.
  */
 
 export type ChapterId = 'processes' | 'threads' | 'coroutines' | 'sockets';
@@ -31,6 +33,5 @@ export interface Lesson {
   readonly chapter: ChapterId;
   readonly title: LocalizedText;
   readonly text: LessonText;
-  /** An authored spec; read its params and claims with the schemas in contract/spec-view.ts. */
-  readonly spec: Readonly<Record<string, unknown>>;
+  readonly spec: AuthoredSpec;
 }
