@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
-import type { Comparison } from '../engine/metrics/compare';
+import type { Comparison } from '../model/run-model';
 import type { ClaimStatus, RunRecord, RunSummary } from '../model/run-model';
-import type { RunProgress } from '../engine/runner/experiment';
+import type { RunProgress } from '../model/run-model';
 import { CHAPTER_TITLES, pick, type Lang } from '../lessons/lesson';
 import type { Lesson } from '../model/lesson';
 import type { LabService } from '../service/lab-service';

@@ -1,4 +1,4 @@
-import type { Comparison } from '../engine/metrics/compare';
+import type { Comparison } from '../model/run-model';
 import type { ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../model/run-model';
 import { decodeBatches, type EventBatch } from '../model/trace-event';
 

@@ -1,7 +1,8 @@
 // Claims and repeated trials through runExperiment: holds / fails / inconclusive with a reason,
 // warm-ups not counted, statistics over the counted trials, and the sink told everything in order.
 import { expect, test } from 'vitest';
-import type { RunProgress, RunSink } from '../../src-main/engine/runner/experiment';
+import type { RunSink } from '../../src-main/engine/runner/experiment';
+import type { RunProgress } from '../../src-main/model/run-model';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { runSpec } from './helpers/run-spec';
 

@@ -8,8 +8,6 @@
 import type { Comparison, MetricComparison, MetricStats, RatioEstimate, RatioInterval, RunRecord, SkippedMetric, Verdict } from '../../model/run-model';
 import { summarizeTrials, tCritical95 } from './stats';
 
-export type { Comparison, MetricComparison, RatioEstimate, RatioInterval, SkippedMetric, Verdict } from '../../model/run-model';
-
 export interface CompareOptions {
   /** Compare only these metrics, in this order. Default: every metric of the baseline, in its order. */
   readonly metrics?: readonly string[];

@@ -42,8 +42,6 @@ export interface RunSink {
   flush(): Promise<void>;
 }
 
-export type { RunProgress } from '../../model/run-model';
-
 export interface RunRequest extends ValidateOptions {
   /** An authored spec (validated here) or one validated already. */
   readonly spec: unknown;
