@@ -77,7 +77,7 @@ describe('LessonPage', () => {
     await flushPromises();
     expect(lab.callsTo('runs.start')).toEqual([{ lessonId: 'race-counter', overrides: { threads: 30, mode: 'slow' }, repeat: 1, warmup: 0 }]);
     // The route's page loads lazily; the navigation settles once it has.
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/runs/abcdef12-0000-0000-0000-000000000000/live'));
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/runs/abcdef12-0000-0000-0000-000000000000/live'), { timeout: 15_000 });
   });
 
   test("a spec the engine refuses shows the engine's message", async () => {
