@@ -8,6 +8,8 @@ import type { Lesson } from '../../src-main/model/lesson';
 import type { SavedExperiment } from '../../src-main/model/saved-experiment';
 import type { Settings } from '../../src-main/model/settings';
 import type { SpecIssue, ValidationResult } from '../../src-main/model/spec-issue';
+import type { AuthoredSpec, ParamSpec } from '../../src-main/model/spec-schema';
+import type { ParamDef, SpecText } from '../../src-main/contract/spec-view';
 
 /**
  * The shapes the renderer sees are the model floor's own, re-exported by the contract (never declared
@@ -24,6 +26,13 @@ describe('the contract re-exports the model floor', () => {
     expectTypeOf<ReturnType<LabService['validate']>>().toEqualTypeOf<ValidationResult>();
     expectTypeOf<ReturnType<LabService['getSettings']>>().toEqualTypeOf<dto.Settings>();
     expectTypeOf<ReturnType<LabService['listLessons']>>().toExtend<readonly dto.LessonSummary[]>();
+  });
+
+  // spec-view reads params and claims leniently (a spec the engine accepts is always readable), with its
+  // own small schemas; what they return is still the model's shape.
+  test('spec views', () => {
+    expectTypeOf<ParamDef>().toEqualTypeOf<ParamSpec>();
+    expectTypeOf<SpecText>().toEqualTypeOf<NonNullable<AuthoredSpec['title']>>();
   });
 
   test('lists', () => {
