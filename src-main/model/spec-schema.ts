@@ -468,7 +468,8 @@ export type ParamSpec = NonNullable<Spec['params']>[string];
 export type ClaimSpec = NonNullable<Spec['claims']>[number];
 export type CheckSpec = ClaimSpec['check'];
 export type Quantity = Extract<CheckSpec, { compare: unknown }>['compare'][0];
-export type Comparison = Extract<CheckSpec, { compare: unknown }>['compare'][1];
+/** A comparison operator of conditions and checks: <, <=, ==, !=, >=, >. */
+export type ComparisonOp = Extract<CheckSpec, { compare: unknown }>['compare'][1];
 export type Value = Extract<Step, { op: 'let' }>['value'];
 export type Cond = Extract<Step, { op: 'if' }>['cond'];
 
