@@ -14,6 +14,7 @@ import { producerConsumer } from './processes/producer-consumer';
 import { ticketRace } from './processes/ticket-race';
 import { zombieOrphan } from './processes/zombie-orphan';
 import { cpuVsIo } from './threads/cpu-vs-io';
+import { gil } from './threads/gil';
 import { daemonThread } from './threads/daemon-thread';
 import { deadlock } from './threads/deadlock';
 import { event } from './threads/event';
@@ -67,6 +68,7 @@ export const LESSONS: readonly Lesson[] = [
   daemonThread,
   raceCounter,
   cpuVsIo,
+  gil,
   deadlock,
   semaphore,
   event,

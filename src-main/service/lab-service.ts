@@ -8,6 +8,7 @@ import { appVersion } from '../engine/entry-paths';
 import { compareRuns, type Comparison } from '../engine/metrics/compare';
 import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary, RuntimeName } from '../engine/run-model';
 import { listRuntimes, prepareCpython, RuntimeUnavailableError, type RuntimeListing } from '../engine/runtimes/cpython-runtime';
+import { prepareNode } from '../engine/runtimes/node-support';
 import type { RunProgress } from '../engine/runner/experiment';
 import type { ActorHost } from '../engine/actors/hosts';
 import { RunnerProcess } from '../engine/runner/runner-process';
@@ -264,14 +265,13 @@ export class LabService {
     }
     this.requireWritable();
     const runtime = request.runtime ?? 'node';
-    if (runtime === 'cpython') {
-      try {
-        prepareCpython(validated);
-      } catch (error) {
-        if (error instanceof RuntimeUnavailableError) throw new LabError('unavailable', error.message);
-        if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
-        throw error;
-      }
+    try {
+      if (runtime === 'cpython') prepareCpython(validated);
+      else prepareNode(validated);
+    } catch (error) {
+      if (error instanceof RuntimeUnavailableError) throw new LabError('unavailable', error.message);
+      if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
+      throw error;
     }
     if (request.signal?.aborted) throw new LabError('conflict', 'the run was cancelled before it started');
     const runId = randomUUID();

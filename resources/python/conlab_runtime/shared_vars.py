@@ -3,6 +3,7 @@
 import threading
 
 from .interpreter import ActorFailure
+from .mp_shared import SharedCell, make_cells
 
 
 class SharedVars:
@@ -13,7 +14,10 @@ class SharedVars:
     def __init__(self, spec):
         self.values = {}
         self.lock = threading.Lock()
+        self.values.update(make_cells(spec))
         for name, var in (spec.get("shared") or {}).items():
+            if var["scope"] in ("value", "array"):
+                continue
             if var["scope"] != "shared":
                 raise ActorFailure("shared.%s: scope %s is not supported on cpython" % (name, var["scope"]))
             initial = var["initial"]
@@ -29,11 +33,25 @@ class SharedVars:
             raise ActorFailure("index %r is outside %s" % (index, name))
         return value, index
 
+    def snapshot(self):
+        """The values as JSON (a multiprocessing cell as the numbers it holds)."""
+        return {name: value.snapshot() if isinstance(value, SharedCell) else value for name, value in self.values.items()}
+
+    def cell(self, name):
+        value = self.values.get(name)
+        if not isinstance(value, SharedCell):
+            raise ActorFailure("%s is not a shared value or array" % name)
+        return value
+
     def read(self, name, index):
+        if isinstance(self.values.get(name), SharedCell):
+            return self.values[name].read(index)
         value, index = self._slot(name, index)
         return value if index is None else value[index]
 
     def write(self, name, index, new):
+        if isinstance(self.values.get(name), SharedCell):
+            return self.values[name].write(index, new)
         value, index = self._slot(name, index)
         if index is None:
             self.values[name] = new
@@ -42,6 +60,8 @@ class SharedVars:
 
     def add(self, name, index, delta):
         # As Atomics.add on the Node side: one indivisible read-modify-write.
+        if isinstance(self.values.get(name), SharedCell):
+            return self.values[name].add(index, delta)
         with self.lock:
             value, index = self._slot(name, index)
             if index is None:

@@ -123,8 +123,10 @@ class PrimitiveOps:
             if tracked:
                 self.table.begin_wait(self.actor, name)
             try:
-                if self.prims.kinds[name] in self.OWNED:
-                    ok = bool(await self.offload(lambda: obj.acquire(True, -1 if timeout is None else timeout)))
+                # No timeout: acquire(True) with no second argument. threading's locks take -1 for "none",
+                # but a multiprocessing lock reads -1 as "do not wait" and would return False at once.
+                if timeout is None:
+                    ok = bool(await self.offload(lambda: obj.acquire(True)))
                 else:
                     ok = bool(await self.offload(lambda: obj.acquire(True, timeout)))
             finally:

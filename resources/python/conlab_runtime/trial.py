@@ -24,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .interpreter import ActorFailure, Interpreter, drive
 from .output import Output
+from .pipes import Pipes
+from . import settings
 from .queues import QueueOps, Queues
 from .shared_vars import SharedVars
 from .sync import PrimitiveOps, Primitives, WaitTable
@@ -68,6 +70,7 @@ class ActorServices:
         self.vars = trial.vars
         self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None))
         self.queues = QueueOps(trial.queues, self.offload)
+        self.pipes = trial.pipes
 
     async def offload(self, call):
         if self.own_thread:
@@ -136,7 +139,9 @@ class Trial:
         self.start_method = start_method
         uses_processes = any(a["kind"] == "process" for a in self.spec["actors"])
         self.context = multiprocessing.get_context(start_method) if uses_processes else None
+        settings.apply(self.spec)
         self.vars = SharedVars(self.spec)
+        self.pipes = Pipes(self.spec)
         self.prims = Primitives(self.spec, self.context)
         self.queues = Queues(self.spec, self.context)
         self.waits = WaitTable()
@@ -270,7 +275,7 @@ class Trial:
         process = self.context.Process(
             target=process_main,
             args=(instance.spec, instance.name, instance.id, instance.group, instance.index, self.trial_index, self.origin_ns, self.budget,
-                  self.output.lock_path, self.vars.values, self.prims, self.queues, os.getpid(), child_errors),
+                  self.output.lock_path, self.vars.values, self.prims, self.queues, os.getpid(), child_errors, self.pipes),
             name=instance.name,
             daemon=False,
         )
@@ -427,14 +432,14 @@ class Trial:
             "type": "result",
             "status": self.status or "ok",
             "error": self.error,
-            "finalShared": self.vars.values,
+            "finalShared": self.vars.snapshot(),
             "cpu": {"userMs": (own.ru_utime + children.ru_utime) * 1000.0, "systemMs": (own.ru_stime + children.ru_stime) * 1000.0},
             "peakRssMb": own.ru_maxrss / scale,
             "processPeakRssMb": children.ru_maxrss / scale,
         }
 
 
-def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_path, shared_values, prims, queues, orchestrator_pid, errors):
+def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_path, shared_values, prims, queues, orchestrator_pid, errors, pipes=None):
     """A process actor's life in its own interpreter process (forked or spawned).
 
     A forked child inherits every lock in the state it had at the fork, held by threads that do not
@@ -471,6 +476,7 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
     child.vars.lock = threading.Lock()
     child.prims = prims
     child.queues = queues
+    child.pipes = pipes
     child.executor = None
 
     def refuse(*_args):

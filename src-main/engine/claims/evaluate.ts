@@ -256,6 +256,10 @@ export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment):
   if (needs.platform !== undefined && !environment.os.startsWith(needs.platform)) return `needs ${needs.platform}; this is ${environment.os}`;
   const ranOn = environment.runtime?.name ?? 'node';
   if (needs.runtime !== undefined && ranOn !== needs.runtime) return `describes the ${needs.runtime} runtime; this run ran on ${ranOn}`;
+  if (needs.gil !== undefined && environment.runtime?.gil !== needs.gil) {
+    const ran = environment.runtime ? `this interpreter runs ${environment.runtime.gil ? 'with' : 'without'} the GIL` : `this run ran on ${ranOn}, which has no GIL to report`;
+    return `describes an interpreter ${needs.gil ? 'with' : 'without'} a GIL; ${ran}`;
+  }
   return null;
 }
 

@@ -9,6 +9,7 @@ import { summarizeTrials, warmupWarning } from '../metrics/stats';
 import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, RuntimeName, Substitution, TrialRecord } from '../run-model';
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
 import { prepareCpython } from '../runtimes/cpython-runtime';
+import { prepareNode } from '../runtimes/node-support';
 import { CpythonTrial } from '../runtimes/cpython-trial';
 import type { EventBatch } from '../trace/trace-event';
 import { currentEnvironment } from './environment';
@@ -105,7 +106,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   ensureStableTimings();
   const baseEnvironment = request.environment ?? currentEnvironment();
   const validated = request.validated ?? validateSpec(request.spec, { ...request, cpuCount: baseEnvironment.cpuCount });
-  const cpython = request.runtime === 'cpython' ? prepareCpython(validated) : null;
+  const cpython = request.runtime === 'cpython' ? prepareCpython(validated) : prepareNode(validated);
   const environment: RunEnvironment = cpython ? { ...baseEnvironment, runtime: cpython } : baseEnvironment;
   const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);
   const queries = eventQueries(claimSpecs);

@@ -11,10 +11,13 @@ import type { Spec, Step, StepOp, Value } from '../spec/spec-schema';
 export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'acquire',
   'add',
+  'backlog_probe',
   'block',
   'clear',
   'compute',
+  'epoll_drain',
   'fail',
+  'fd_select',
   'get',
   'if',
   'is_alive',
@@ -22,9 +25,14 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'let',
   'log',
   'mark',
+  'pipe_close',
+  'pipe_recv',
+  'pipe_send',
   'put',
   'read',
+  'rebind_probe',
   'record',
+  'recv_timeout',
   'release',
   'repeat',
   'section',
@@ -33,6 +41,8 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'spawn',
   'task_done',
   'terminate',
+  'var_lock',
+  'var_unlock',
   'wait',
   'write',
 ]);
@@ -90,7 +100,7 @@ export function cpythonIssues(spec: Spec): SpecIssue[] {
     if (!CPYTHON_PRIMITIVES.has(def.type)) issues.push({ path: `primitives.${name}.type`, message: `a ${def.type} is ${UNSUPPORTED} yet`, expected: [...CPYTHON_PRIMITIVES].join(', ') });
   }
   for (const [name, def] of Object.entries(spec.shared ?? {})) {
-    if (def.scope !== 'shared') issues.push({ path: `shared.${name}.scope`, message: `scope "${def.scope}" is ${UNSUPPORTED} yet`, expected: 'shared' });
+    if (def.scope === 'managed') issues.push({ path: `shared.${name}.scope`, message: `scope "${def.scope}" is ${UNSUPPORTED} yet`, expected: 'shared, value or array' });
   }
   const kinds = new Map(spec.actors.map((actor) => [actor.name, actor.kind]));
   spec.actors.forEach((actor, index) => {
