@@ -8,6 +8,8 @@ import { processIsolation } from './processes/process-isolation';
 import { processJoin } from './processes/process-join';
 import { processLifecycle } from './processes/process-lifecycle';
 import { processSharedData } from './processes/process-shared-data';
+import { sharedValueArray } from './processes/shared-value-array';
+import { pipe } from './processes/pipe';
 import { processStart } from './processes/process-start';
 import { processPoolCallback } from './processes/process-pool-callback';
 import { producerConsumer } from './processes/producer-consumer';
@@ -58,6 +60,8 @@ export const LESSONS: readonly Lesson[] = [
   ipcQueue,
   producerConsumer,
   processSharedData,
+  sharedValueArray,
+  pipe,
   processPoolCallback,
   // Threads and locks
   threadStart,
