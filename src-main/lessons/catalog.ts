@@ -41,6 +41,9 @@ import { selectServer } from './sockets/select-server';
 import { threadingTcpServer } from './sockets/threading-tcp-server';
 import { serverModels } from './sockets/server-models';
 import { selectVsEpoll } from './sockets/select-vs-epoll';
+import { selectLimit } from './sockets/select-limit';
+import { edgeVsLevel } from './sockets/edge-vs-level';
+import { socketOptions } from './sockets/socket-options';
 import { threadedTcpServer } from './threads/threaded-tcp-server';
 import { coroutineEchoServer } from './coroutines/coroutine-echo-server';
 
@@ -97,6 +100,9 @@ export const LESSONS: readonly Lesson[] = [
   fileUpload,
   serverModels,
   selectVsEpoll,
+  selectLimit,
+  edgeVsLevel,
+  socketOptions,
 ];
 
 export function findLesson(id: string): Lesson | undefined {

@@ -73,7 +73,7 @@ async def _fd_select(it, step):
         try:
             result = {"ok": True, "ready": _watch(api, watched)}
         except ValueError as error:
-            result = {"ok": False, "error": "ValueError: %s" % error}
+            result = {"ok": False, "error": "ValueError: %s" % error, "errorType": "ValueError"}
         result.update({"api": api, "highestFd": highest, "ms": (time.perf_counter() - started) * 1000.0})
     finally:
         _close_all(opened)
@@ -167,7 +167,8 @@ async def _rebind_probe(it, step):
             again.bind(("127.0.0.1", port))
             result = {"ok": True}
         except OSError as error:
-            result = {"ok": False, "error": "%s: %s" % (errno.errorcode.get(error.errno, "OSError"), error.strerror)}
+            code = errno.errorcode.get(error.errno, "OSError")
+            result = {"ok": False, "error": "%s: %s" % (code, error.strerror), "errorType": code}
         result.update({"reuse": reuse, "port": port, "timeWait": time_wait})
     finally:
         _close_all(opened)
