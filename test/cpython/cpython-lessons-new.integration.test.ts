@@ -36,6 +36,8 @@ describe.skipIf(!python)(`new CPython lessons${skipReason}`, () => {
     expect(trial.status).toBe('ok');
     expect(run.environment.runtime?.name).toBe('cpython');
     expect(run.environment.runtime?.gil).toBe(true);
+    // The spec's cpython.switchIntervalMs (a parameter of the lesson) is the interval the interpreter ran with.
+    expect(trial.metrics['cpython.switchIntervalMs']).toBeCloseTo(1, 6);
     expectHolds(run.claims, 'threads-take-turns', 'race-loses-updates', 'lock-exact');
     expect(claim(run.claims, 'node-threads-parallel')).toMatchObject({ status: 'inconclusive', detail: expect.stringContaining('node runtime') });
     expect(claim(run.claims, 'threads-parallel-without-gil')).toMatchObject({ status: 'inconclusive', detail: expect.stringContaining('with the GIL') });

@@ -436,6 +436,7 @@ class Trial:
             "cpu": {"userMs": (own.ru_utime + children.ru_utime) * 1000.0, "systemMs": (own.ru_stime + children.ru_stime) * 1000.0},
             "peakRssMb": own.ru_maxrss / scale,
             "processPeakRssMb": children.ru_maxrss / scale,
+            "switchIntervalMs": sys.getswitchinterval() * 1000.0,
         }
 
 

@@ -351,6 +351,7 @@ export class CpythonTrial {
       eventsDropped: a.dropped,
     }));
     const cpu = (this.result?.['cpu'] ?? {}) as Record<string, unknown>;
+    const switchIntervalMs = num(this.result?.['switchIntervalMs']);
     const record = analyzeTrial({
       index: this.options.index,
       warmup: this.options.warmup,
@@ -368,6 +369,8 @@ export class CpythonTrial {
       extraMetrics: {
         ...(this.bootMs !== null ? { 'cpython.bootMs': this.bootMs } : {}),
         ...(this.clockOffsetNs !== null ? { 'cpython.clockOffsetNs': this.clockOffsetNs } : {}),
+        // The GIL's switch interval the trial ran with (the spec's cpython.switchIntervalMs, else CPython's default).
+        ...(switchIntervalMs !== null ? { 'cpython.switchIntervalMs': switchIntervalMs } : {}),
       },
     });
     return { record, events: this.events, runnerPid: this.runnerPid, runnerThreadId: this.runnerThreadId, clockOffsetNs: this.clockOffsetNs };
