@@ -99,4 +99,32 @@ describe.skipIf(!python)(`new CPython lessons${skipReason}`, () => {
     }
     await expect(runSpec(lessonSpec('pipe'))).rejects.toThrow(/pipes: pipes \(multiprocessing\.Pipe\) are only on cpython/);
   });
+  test('misuse of a pipe or a lock fails its actor with a message saying what to do; a task takes a Value\'s lock without blocking the loop', { timeout: 60_000 }, async () => {
+    const run = (program: unknown[], extra: Record<string, unknown> = {}) =>
+      runSpec({ version: 1, actors: [{ name: 'main', kind: 'main', program }], ...extra } as AuthoredSpec, { runtime: 'cpython' });
+    const wrongEnd = await run([{ op: 'pipe_send', pipe: 'p', end: 0, value: 1 }], { pipes: { p: { duplex: false } } });
+    expect(wrongEnd.trial.status).toBe('failed');
+    expect(wrongEnd.trial.error).toContain('pipe p is one-way: end 0 only receives (send from end 1)');
+    const eof = await run([{ op: 'pipe_close', pipe: 'p', end: 1 }, { op: 'pipe_recv', pipe: 'p', end: 0, into: 'm', timeoutMs: 1_000 }], { pipes: { p: {} } });
+    expect(eof.trial.status).toBe('failed');
+    expect(eof.trial.error).toContain('the other end is closed (EOF); give the step a "status" to handle it');
+    const unheld = await run([{ op: 'var_unlock', var: 'v' }], { shared: { v: { scope: 'value', initial: 0 } } });
+    expect(unheld.trial.status).toBe('failed');
+    expect(unheld.trial.error).toContain('var_unlock without holding its lock');
+
+    // Two tasks and two processes add to one array under its lock: every addition counts.
+    const adders = await runSpec(
+      {
+        version: 1,
+        shared: { tally: { scope: 'array', initial: [0, 0] } },
+        actors: [
+          { name: 'task', kind: 'task', count: 2, program: [{ op: 'repeat', times: 20, steps: [{ op: 'var_lock', var: 'tally' }, { op: 'read', var: 'tally', index: 1, into: 'x' }, { op: 'sleep', ms: 1 }, { op: 'write', var: 'tally', index: 1, value: { add: [{ ref: 'x' }, 1] } }, { op: 'var_unlock', var: 'tally' }] }] },
+          { name: 'proc', kind: 'process', count: 2, program: [{ op: 'repeat', times: 20, steps: [{ op: 'add', var: 'tally', index: 0, delta: 1 }] }] },
+        ],
+      } as AuthoredSpec,
+      { runtime: 'cpython' },
+    );
+    expect(adders.trial.status, adders.trial.error ?? '').toBe('ok');
+    expect(adders.trial.finalShared['tally']).toEqual([40, 40]);
+  });
 });

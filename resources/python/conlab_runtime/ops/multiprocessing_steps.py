@@ -1,5 +1,7 @@
 """CPython-only steps on multiprocessing objects: the ends of a Pipe, the own lock of a shared Value or Array."""
 
+import threading
+
 from ..common import ActorFailure
 from ..step_table import handler
 from ..timeouts import seconds
@@ -42,6 +44,21 @@ async def _pipe_close(it, step):
     s.trace.emit("pipe_close", "I", {"pipe": step["pipe"], "end": step["end"]})
 
 
+# The variable's own lock is re-entrant per thread, and every task runs on the loop's one thread: to
+# keep two tasks apart, a task first takes this process's gate of the variable, then the lock itself.
+_TASK_GATES = {}
+_TASK_HOLDERS = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _task_gate(name):
+    with _GATES_LOCK:
+        gate = _TASK_GATES.get(name)
+        if gate is None:
+            gate = _TASK_GATES[name] = threading.Lock()
+        return gate
+
+
 @handler("var_lock")
 async def _var_lock(it, step):
     s = it.services
@@ -51,18 +68,27 @@ async def _var_lock(it, step):
     if s.own_thread:
         lock.acquire()
     else:
-        # The lock is re-entrant and owned by a thread: a task takes it on the loop's own thread,
-        # trying again each millisecond rather than blocking the loop.
+        # A task must not block the loop: it tries again each millisecond, letting the others run.
+        gate = _task_gate(step["var"])
+        while not gate.acquire(False):
+            await s.sleep(1)
         while not lock.acquire(False):
             await s.sleep(1)
+        _TASK_HOLDERS[step["var"]] = s.instance.name
     s.trace.emit("var_lock", "E", {"var": step["var"]})
 
 
 @handler("var_unlock")
 async def _var_unlock(it, step):
     s = it.services
+    gate = None if s.own_thread else _task_gate(step["var"])
+    if gate is not None and _TASK_HOLDERS.get(step["var"]) != s.instance.name:
+        raise ActorFailure("%s: var_unlock without holding its lock" % step["var"])
     try:
         s.vars.cell(step["var"]).lock().release()
     except (AssertionError, RuntimeError, ValueError):
         raise ActorFailure("%s: var_unlock without holding its lock" % step["var"])
+    if gate is not None:
+        del _TASK_HOLDERS[step["var"]]
+        gate.release()
     s.trace.emit("var_unlock", "I", {"var": step["var"]})
