@@ -61,6 +61,8 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
       set: { fields: { prim: '' }, does: 'sets an event', trace: ['I {prim}'] },
       clear: { fields: { prim: '' }, does: 'clears an event', trace: ['I {prim}'] },
       notify: { fields: { prim: '' }, optional: { n: 1, all: true }, does: 'wakes n (default 1) or all waiters of a condition (its lock held)', trace: ['I {prim, n}'] },
+      var_lock: { fields: { var: '' }, does: "takes the own lock of a shared `value` or `array` (multiprocessing's get_lock())", trace: ['B {var}', 'E {var}'], runtime: 'cpython' },
+      var_unlock: { fields: { var: '' }, does: "releases the own lock of a shared `value` or `array`", trace: ['I {var}'], runtime: 'cpython' },
     },
   },
   {
@@ -69,6 +71,9 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
       put: { fields: { queue: '', value: 0 }, optional: { priority: 0, blocking: false, timeoutMs: 1_000, into: 'ok' }, does: 'puts an item in a queue; without `into`, a full queue fails the actor', trace: ['B {queue, value}', 'E {queue, ok}'] },
       get: { fields: { queue: '' }, optional: { blocking: false, timeoutMs: 1_000, into: 'item' }, does: 'takes an item from a queue into `into`; without `into`, an empty queue fails the actor', trace: ['B {queue}', 'E {queue, ok, value?}'] },
       task_done: { fields: { queue: '' }, does: 'marks one item of a joinable queue done', trace: ['I {queue}'] },
+      pipe_send: { fields: { pipe: '', end: 1, value: 0 }, does: "sends a value into one end of a `pipes` entry (multiprocessing.Pipe); a one-way pipe sends from end 1 only", trace: ['B {pipe, end, value}', 'E {pipe, end}'], runtime: 'cpython' },
+      pipe_recv: { fields: { pipe: '', end: 0, into: 'message' }, optional: { status: 'status', timeoutMs: 1_000 }, does: 'receives the next value at one end of a pipe; `status` gets "message", "eof" (every copy of the other end closed) or "timeout", without it only a message passes', trace: ['B {pipe, end}', 'E {pipe, end, status, value?}'], runtime: 'cpython' },
+      pipe_close: { fields: { pipe: '', end: 1 }, does: "closes this actor's process's copy of one end of a pipe", trace: ['I {pipe, end}'], runtime: 'cpython' },
     },
   },
   {
@@ -114,6 +119,11 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
       load: { fields: { server: '', connections: 10 }, optional: { durationMs: 1_000, requests: 1_000, messageBytes: 64, ratePerConnection: 10, threads: 1, into: 'report' }, does: 'the load generator: closed loop, or open loop at a fixed rate (latency from the scheduled time)', trace: ['B {server, connections}', 'E {…}'] },
       send_file: { fields: { server: '', mb: 1 }, optional: { chunkBytes: 65_536, into: 'result' }, does: 'sends a file of `mb` to a file-receive server, checked with SHA-256', trace: ['B {server, mb}', 'E {…}'] },
       sticky_demo: { fields: { mode: 'naive', into: 'result' }, does: 'the sticky-packet demonstration', trace: ['B {mode}', 'E {…}'] },
+      fd_select: { fields: { api: 'select', idle: 100, into: 'probe' }, does: 'watches `idle` idle sockets and one ready one with select.select, poll or epoll; `into` gets ok, error, ready, highestFd and ms', trace: ['B {api, idle}', 'E {api, ok, …}'], runtime: 'cpython' },
+      epoll_drain: { fields: { mode: 'level', bytes: 4_096, chunk: 1_024, into: 'drain' }, does: 'a reader that reads `chunk` bytes per epoll wake-up, level- or edge-triggered, of `bytes` sent at once; `into` gets wakeups, readBytes and stalled', trace: ['B {mode, bytes, chunk}', 'E {mode, …}'], runtime: 'cpython' },
+      rebind_probe: { fields: { reuse: true, into: 'rebind' }, does: 'binds a port again while its last connection is in TIME_WAIT, with or without SO_REUSEADDR; `into` gets ok, error and timeWait', trace: ['B {reuse}', 'E {reuse, ok, …}'], runtime: 'cpython' },
+      recv_timeout: { fields: { timeoutMs: 200, into: 'timeout' }, does: "settimeout on a connected socket that receives nothing; `into` gets timedOut and the ms recv waited", trace: ['B {timeoutMs}', 'E {timedOut, ms}'], runtime: 'cpython' },
+      backlog_probe: { fields: { backlog: 2, clients: 8, into: 'backlog' }, does: 'listen(backlog) on a server that never accepts; `into` gets how many of `clients` connections completed', trace: ['B {backlog, clients}', 'E {connected, …}'], runtime: 'cpython' },
     },
   },
   {
@@ -126,21 +136,6 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
       record: { fields: { name: 'result', value: { ref: 'x' } }, does: 'records a value: records feed claims (traced inside a summary repeat too)', trace: ['I {name, value}'] },
       mark: { fields: { name: 'here' }, does: 'marks a moment on the timeline (traced inside a summary repeat too)', trace: ['I {name}'] },
       fail: { fields: { message: 'stopped on purpose' }, does: 'fails the actor with the message', trace: [] },
-    },
-  },
-  {
-    group: 'cpython',
-    ops: {
-      pipe_send: { fields: { pipe: '', end: 1, value: 0 }, does: "sends a value into one end of a `pipes` entry (multiprocessing.Pipe); a one-way pipe sends from end 1 only", trace: ['B {pipe, end, value}', 'E {pipe, end}'], runtime: 'cpython' },
-      pipe_recv: { fields: { pipe: '', end: 0, into: 'message' }, optional: { status: 'status', timeoutMs: 1_000 }, does: 'receives the next value at one end of a pipe; `status` gets "message", "eof" (every copy of the other end closed) or "timeout", without it only a message passes', trace: ['B {pipe, end}', 'E {pipe, end, status, value?}'], runtime: 'cpython' },
-      pipe_close: { fields: { pipe: '', end: 1 }, does: "closes this actor's process's copy of one end of a pipe", trace: ['I {pipe, end}'], runtime: 'cpython' },
-      var_lock: { fields: { var: '' }, does: "takes the own lock of a shared `value` or `array` (multiprocessing's get_lock())", trace: ['B {var}', 'E {var}'], runtime: 'cpython' },
-      var_unlock: { fields: { var: '' }, does: "releases the own lock of a shared `value` or `array`", trace: ['I {var}'], runtime: 'cpython' },
-      fd_select: { fields: { api: 'select', idle: 100, into: 'probe' }, does: 'watches `idle` idle sockets and one ready one with select.select, poll or epoll; `into` gets ok, error, ready, highestFd and ms', trace: ['B {api, idle}', 'E {api, ok, …}'], runtime: 'cpython' },
-      epoll_drain: { fields: { mode: 'level', bytes: 4_096, chunk: 1_024, into: 'drain' }, does: 'a reader that reads `chunk` bytes per epoll wake-up, level- or edge-triggered, of `bytes` sent at once; `into` gets wakeups, readBytes and stalled', trace: ['B {mode, bytes, chunk}', 'E {mode, …}'], runtime: 'cpython' },
-      rebind_probe: { fields: { reuse: true, into: 'rebind' }, does: 'binds a port again while its last connection is in TIME_WAIT, with or without SO_REUSEADDR; `into` gets ok, error and timeWait', trace: ['B {reuse}', 'E {reuse, ok, …}'], runtime: 'cpython' },
-      recv_timeout: { fields: { timeoutMs: 200, into: 'timeout' }, does: "settimeout on a connected socket that receives nothing; `into` gets timedOut and the ms recv waited", trace: ['B {timeoutMs}', 'E {timedOut, ms}'], runtime: 'cpython' },
-      backlog_probe: { fields: { backlog: 2, clients: 8, into: 'backlog' }, does: 'listen(backlog) on a server that never accepts; `into` gets how many of `clients` connections completed', trace: ['B {backlog, clients}', 'E {connected, …}'], runtime: 'cpython' },
     },
   },
 ];
