@@ -65,11 +65,11 @@ describe('CPython-only parts', () => {
   test('their names are checked like any other: an unknown pipe, a lock taken on a variable that has none', () => {
     expect(issuesOf(mainWith([{ op: 'pipe_recv', pipe: 'nope', end: 0, into: 'x' }], { pipes: { p: {} } }))).toEqual([{ path: 'actors[0].program[0].pipe', message: 'no such pipe' }]);
     const locks = issuesOf(
-      mainWith([{ op: 'var_lock', var: 'raw' }, { op: 'var_unlock', var: 'plain' }, { op: 'read', var: 'v', index: 0, into: 'x' }], {
+      mainWith([{ op: 'var_lock', var: 'raw' }, { op: 'var_unlock', var: 'plain' }, { op: 'read', var: 'v', index: 0, into: 'x' }, { op: 'add', var: 'raw', index: 0, delta: 1 }], {
         shared: { raw: { scope: 'array', initial: [0], lock: false }, plain: { scope: 'shared', initial: 0 }, v: { scope: 'value', initial: 0 } },
       }),
     );
-    expect(locks.map((i) => i.path)).toEqual(['actors[0].program[0].var', 'actors[0].program[1].var', 'actors[0].program[2].index']);
+    expect(locks.map((i) => i.path)).toEqual(['actors[0].program[0].var', 'actors[0].program[1].var', 'actors[0].program[2].index', 'actors[0].program[3].var']);
     expect(locks[0]!.message).toContain('own lock of a shared value or array');
   });
 

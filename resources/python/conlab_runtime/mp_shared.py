@@ -28,7 +28,7 @@ class SharedCell:
             self.obj = multiprocessing.Array("i", [int(v) for v in var["initial"]], lock=self.locked)
 
     def _index(self, index):
-        if self.scope == "value":
+        if self.scope == "value" or index is None:
             if index is not None:
                 raise ActorFailure("%s is a single value, not an array" % self.name)
             return None
@@ -38,10 +38,14 @@ class SharedCell:
 
     def read(self, index):
         i = self._index(index)
-        return self.obj.value if i is None else self.obj[i]
+        if i is None:
+            return self.snapshot()
+        return self.obj[i]
 
     def write(self, index, new):
         i = self._index(index)
+        if i is None and self.scope == "array":
+            raise ActorFailure("write to one element of %s: give an index" % self.name)
         if not isinstance(new, int) or isinstance(new, bool) or not INT32[0] <= new <= INT32[1]:
             raise ActorFailure("%s holds 32-bit integers, got %r" % (self.name, new))
         if i is None:
@@ -52,6 +56,8 @@ class SharedCell:
     def add(self, index, delta):
         if not self.locked:
             raise ActorFailure("add on %s needs its lock, and it was declared lock: false (use read and write)" % self.name)
+        if self.scope == "array" and index is None:
+            raise ActorFailure("add to one element of %s: give an index" % self.name)
         with self.obj.get_lock():
             value = self.read(index) + int(delta)
             self.write(index, value)

@@ -130,9 +130,14 @@ export function checkReferences(spec: Spec): SpecIssue[] {
       switch (step.op) {
         case 'read':
         case 'write':
-        case 'add':
+        case 'add': {
           needVar('var', step.var, step.index !== undefined);
+          const def = step.op === 'add' ? ownValue(shared, step.var) : undefined;
+          if (def && (def.scope === 'value' || def.scope === 'array') && def.lock === false) {
+            issues.push({ path: `${stepPath}.var`, message: `add is atomic only under the variable's own lock, and ${step.var} was declared without one`, received: `${step.var} (lock: false)`, expected: 'a variable with its lock, or read and write' });
+          }
           break;
+        }
         case 'acquire':
         case 'release':
           needPrim('prim', step.prim, ACQUIRABLE);
