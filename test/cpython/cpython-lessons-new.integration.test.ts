@@ -32,7 +32,7 @@ function expectHolds(claims: readonly ClaimResult[], ...ids: string[]): void {
 
 describe.skipIf(!python)(`new CPython lessons${skipReason}`, () => {
   test('gil: threads gain nothing under the GIL, the race loses updates and the lock is exact; Node-only and no-GIL claims are inconclusive for their reason', { timeout: 120_000 }, async () => {
-    const { run, trial } = await runSpec(lessonSpec('gil'), { runtime: 'cpython', overrides: { cpuIterations: 400_000, racers: 3, rounds: 5, switchIntervalMs: 1 } });
+    const { run, trial } = await runSpec(lessonSpec('gil'), { runtime: 'cpython', overrides: { cpuIterations: 400_000, racers: 3, rounds: 20, switchIntervalMs: 1 } });
     expect(trial.status).toBe('ok');
     expect(run.environment.runtime?.name).toBe('cpython');
     expect(run.environment.runtime?.gil).toBe(true);
