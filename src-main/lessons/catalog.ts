@@ -8,12 +8,15 @@ import { processIsolation } from './processes/process-isolation';
 import { processJoin } from './processes/process-join';
 import { processLifecycle } from './processes/process-lifecycle';
 import { processSharedData } from './processes/process-shared-data';
+import { sharedValueArray } from './processes/shared-value-array';
+import { pipe } from './processes/pipe';
 import { processStart } from './processes/process-start';
 import { processPoolCallback } from './processes/process-pool-callback';
 import { producerConsumer } from './processes/producer-consumer';
 import { ticketRace } from './processes/ticket-race';
 import { zombieOrphan } from './processes/zombie-orphan';
 import { cpuVsIo } from './threads/cpu-vs-io';
+import { gil } from './threads/gil';
 import { daemonThread } from './threads/daemon-thread';
 import { deadlock } from './threads/deadlock';
 import { event } from './threads/event';
@@ -38,6 +41,9 @@ import { selectServer } from './sockets/select-server';
 import { threadingTcpServer } from './sockets/threading-tcp-server';
 import { serverModels } from './sockets/server-models';
 import { selectVsEpoll } from './sockets/select-vs-epoll';
+import { selectLimit } from './sockets/select-limit';
+import { edgeVsLevel } from './sockets/edge-vs-level';
+import { socketOptions } from './sockets/socket-options';
 import { threadedTcpServer } from './threads/threaded-tcp-server';
 import { coroutineEchoServer } from './coroutines/coroutine-echo-server';
 
@@ -57,6 +63,8 @@ export const LESSONS: readonly Lesson[] = [
   ipcQueue,
   producerConsumer,
   processSharedData,
+  sharedValueArray,
+  pipe,
   processPoolCallback,
   // Threads and locks
   threadStart,
@@ -67,6 +75,7 @@ export const LESSONS: readonly Lesson[] = [
   daemonThread,
   raceCounter,
   cpuVsIo,
+  gil,
   deadlock,
   semaphore,
   event,
@@ -91,6 +100,9 @@ export const LESSONS: readonly Lesson[] = [
   fileUpload,
   serverModels,
   selectVsEpoll,
+  selectLimit,
+  edgeVsLevel,
+  socketOptions,
 ];
 
 export function findLesson(id: string): Lesson | undefined {

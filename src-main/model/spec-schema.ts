@@ -110,6 +110,8 @@ export function buildSpecSchema(mode: SchemaMode) {
   const dynamic = <T extends z.ZodType>(schema: T) => z.union([num(schema), computed]);
   const common = { label: z.string().max(200).optional() };
 
+  /** A pipe's two ends: 0 and 1 (in a one-way pipe, 0 receives and 1 sends, as multiprocessing.Pipe(duplex=False)). */
+  const pipeEnd = z.union([z.literal(0), z.literal(1)]);
   const leafSteps = [
     z.strictObject({ op: z.literal('compute'), iterations: dynamic(z.number().int().min(0).max(1e12)), ...common }),
     z.strictObject({ op: z.literal('sleep'), ms: dynamic(msValue), ...common }),
@@ -209,6 +211,17 @@ export function buildSpecSchema(mode: SchemaMode) {
     z.strictObject({ op: z.literal('record'), name: name(), value, ...common }),
     z.strictObject({ op: z.literal('mark'), name: name(), ...common }),
     z.strictObject({ op: z.literal('fail'), message: z.string().max(2_000), ...common }),
+    // CPython-only steps (the step catalog marks them; the Node engine refuses a spec with one before it starts).
+    z.strictObject({ op: z.literal('pipe_send'), pipe: name(), end: pipeEnd, value, ...common }),
+    z.strictObject({ op: z.literal('pipe_recv'), pipe: name(), end: pipeEnd, into: name(), status: name().optional(), timeoutMs, ...common }),
+    z.strictObject({ op: z.literal('pipe_close'), pipe: name(), end: pipeEnd, ...common }),
+    z.strictObject({ op: z.literal('var_lock'), var: name(), ...common }),
+    z.strictObject({ op: z.literal('var_unlock'), var: name(), ...common }),
+    z.strictObject({ op: z.literal('fd_select'), api: z.enum(['select', 'poll', 'epoll']), idle: num(z.number().int().min(0).max(5_000)), into: name(), ...common }),
+    z.strictObject({ op: z.literal('epoll_drain'), mode: num(z.enum(['level', 'edge'])), bytes: num(z.number().int().min(1).max(65_536)), chunk: num(z.number().int().min(1).max(65_536)), into: name(), ...common }),
+    z.strictObject({ op: z.literal('rebind_probe'), reuse: num(z.boolean()), into: name(), ...common }),
+    z.strictObject({ op: z.literal('recv_timeout'), timeoutMs: num(z.number().min(1).max(10_000)), into: name(), ...common }),
+    z.strictObject({ op: z.literal('backlog_probe'), backlog: num(z.number().int().min(0).max(64)), clients: num(z.number().int().min(1).max(128)), into: name(), ...common }),
   ] as const;
 
   type StepShape = z.infer<(typeof leafSteps)[number]> | RepeatShape | IfShape | SectionShape;
@@ -270,6 +283,9 @@ export function buildSpecSchema(mode: SchemaMode) {
       description: text.optional(),
     }),
     z.strictObject({ scope: z.literal('managed'), initial: jsonValue, description: text.optional() }),
+    // CPython only: multiprocessing.Value / Array in shared memory (lock: false is the lock-free RawValue / RawArray).
+    z.strictObject({ scope: z.literal('value'), initial: num(int32), lock: num(z.boolean()).optional(), description: text.optional() }),
+    z.strictObject({ scope: z.literal('array'), initial: z.array(int32).min(1).max(100_000), lock: num(z.boolean()).optional(), description: text.optional() }),
   ]);
 
   const queue = z.strictObject({
@@ -374,6 +390,8 @@ export function buildSpecSchema(mode: SchemaMode) {
         runtime: z.enum(['node', 'cpython']).optional(),
         /** A Python package the claim is about (CPython only): inconclusive where the interpreter cannot import it. */
         pythonModule: z.enum(['greenlet', 'gevent']).optional(),
+        /** The claim describes an interpreter with (true) or without (false) a global interpreter lock; inconclusive elsewhere (Node has none to report). */
+        gil: z.boolean().optional(),
       })
       .optional(),
     /** Only checked when this holds for the run's parameters (e.g. a claim about the lock-free variant). */
@@ -424,13 +442,22 @@ export function buildSpecSchema(mode: SchemaMode) {
     /** Servers the runner starts before the actors (each in its own process) and stops after them; port 0 picks a free port. */
     servers: z.record(name(), server).optional(),
     pools: z.record(name(), pool).optional(),
+    /** CPython only: multiprocessing.Pipe()s, both ends reachable by every actor (a process holds its own copies of the ends). */
+    pipes: z.record(name(), z.strictObject({ duplex: num(z.boolean()).optional() })).optional(),
     actors: z.array(actor).min(1).max(1_000),
     claims: z.array(claim).max(100).optional(),
     /**
      * How the CPython runtime runs this spec (the Node engine ignores it): task actors as asyncio tasks
-     * (default) or as gevent greenlets, and whether gevent's monkey-patching replaces time.sleep.
+     * (default) or as gevent greenlets, whether gevent's monkey-patching replaces time.sleep, and the
+     * interpreter's switch interval (sys.setswitchinterval).
      */
-    cpython: z.strictObject({ tasks: z.enum(['asyncio', 'gevent']).optional(), monkeyPatch: num(z.boolean()).optional() }).optional(),
+    cpython: z
+      .strictObject({
+        tasks: z.enum(['asyncio', 'gevent']).optional(),
+        monkeyPatch: num(z.boolean()).optional(),
+        switchIntervalMs: num(z.number().min(0.001).max(1_000)).optional(),
+      })
+      .optional(),
   });
 }
 

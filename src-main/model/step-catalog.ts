@@ -22,6 +22,12 @@ export interface OpShape {
    * Empty: the step emits nothing.
    */
   readonly trace: readonly string[];
+  /**
+   * The one runtime that has the step (absent: every runtime). A CPython-only step (a multiprocessing
+   * pipe, a shared Value's lock, a select/epoll/socket-option probe) is refused by the Node engine
+   * before anything starts, and the Node conformance suite leaves it out by this mark.
+   */
+  readonly runtime?: 'cpython';
 }
 
 const conn: Json = { ref: 'conn' };
@@ -55,6 +61,8 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
       set: { fields: { prim: '' }, does: 'sets an event', trace: ['I {prim}'] },
       clear: { fields: { prim: '' }, does: 'clears an event', trace: ['I {prim}'] },
       notify: { fields: { prim: '' }, optional: { n: 1, all: true }, does: 'wakes n (default 1) or all waiters of a condition (its lock held)', trace: ['I {prim, n}'] },
+      var_lock: { fields: { var: '' }, does: "takes the own lock of a shared `value` or `array` (multiprocessing's get_lock())", trace: ['B {var}', 'E {var}'], runtime: 'cpython' },
+      var_unlock: { fields: { var: '' }, does: "releases the own lock of a shared `value` or `array`", trace: ['I {var}'], runtime: 'cpython' },
     },
   },
   {
@@ -63,6 +71,9 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
       put: { fields: { queue: '', value: 0 }, optional: { priority: 0, blocking: false, timeoutMs: 1_000, into: 'ok' }, does: 'puts an item in a queue; without `into`, a full queue fails the actor', trace: ['B {queue, value}', 'E {queue, ok}'] },
       get: { fields: { queue: '' }, optional: { blocking: false, timeoutMs: 1_000, into: 'item' }, does: 'takes an item from a queue into `into`; without `into`, an empty queue fails the actor', trace: ['B {queue}', 'E {queue, ok, value?}'] },
       task_done: { fields: { queue: '' }, does: 'marks one item of a joinable queue done', trace: ['I {queue}'] },
+      pipe_send: { fields: { pipe: '', end: 1, value: 0 }, does: "sends a value into one end of a `pipes` entry (multiprocessing.Pipe); a one-way pipe sends from end 1 only", trace: ['B {pipe, end, value}', 'E {pipe, end}'], runtime: 'cpython' },
+      pipe_recv: { fields: { pipe: '', end: 0, into: 'message' }, optional: { status: 'status', timeoutMs: 1_000 }, does: 'receives the next value at one end of a pipe; `status` gets "message", "eof" (every copy of the other end closed) or "timeout", without it only a message passes', trace: ['B {pipe, end}', 'E {pipe, end, status, value?}'], runtime: 'cpython' },
+      pipe_close: { fields: { pipe: '', end: 1 }, does: "closes this actor's process's copy of one end of a pipe", trace: ['I {pipe, end}'], runtime: 'cpython' },
     },
   },
   {
@@ -108,6 +119,11 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
       load: { fields: { server: '', connections: 10 }, optional: { durationMs: 1_000, requests: 1_000, messageBytes: 64, ratePerConnection: 10, threads: 1, into: 'report' }, does: 'the load generator: closed loop, or open loop at a fixed rate (latency from the scheduled time)', trace: ['B {server, connections}', 'E {…}'] },
       send_file: { fields: { server: '', mb: 1 }, optional: { chunkBytes: 65_536, into: 'result' }, does: 'sends a file of `mb` to a file-receive server, checked with SHA-256', trace: ['B {server, mb}', 'E {…}'] },
       sticky_demo: { fields: { mode: 'naive', into: 'result' }, does: 'the sticky-packet demonstration', trace: ['B {mode}', 'E {…}'] },
+      fd_select: { fields: { api: 'select', idle: 100, into: 'probe' }, does: 'watches `idle` idle sockets and one ready one with select.select, poll or epoll; `into` gets ok, error, ready, highestFd and ms', trace: ['B {api, idle}', 'E {api, ok, …}'], runtime: 'cpython' },
+      epoll_drain: { fields: { mode: 'level', bytes: 4_096, chunk: 1_024, into: 'drain' }, does: 'a reader that reads `chunk` bytes per epoll wake-up, level- or edge-triggered, of `bytes` sent at once; `into` gets wakeups, readBytes and stalled', trace: ['B {mode, bytes, chunk}', 'E {mode, …}'], runtime: 'cpython' },
+      rebind_probe: { fields: { reuse: true, into: 'rebind' }, does: 'binds a port again while its last connection is in TIME_WAIT, with or without SO_REUSEADDR; `into` gets ok, error and timeWait', trace: ['B {reuse}', 'E {reuse, ok, …}'], runtime: 'cpython' },
+      recv_timeout: { fields: { timeoutMs: 200, into: 'timeout' }, does: "settimeout on a connected socket that receives nothing; `into` gets timedOut and the ms recv waited", trace: ['B {timeoutMs}', 'E {timedOut, ms}'], runtime: 'cpython' },
+      backlog_probe: { fields: { backlog: 2, clients: 8, into: 'backlog' }, does: 'listen(backlog) on a server that never accepts; `into` gets how many of `clients` connections completed', trace: ['B {backlog, clients}', 'E {connected, …}'], runtime: 'cpython' },
     },
   },
   {
@@ -159,7 +175,8 @@ export function renderStepTable(): string {
     Object.entries(group.ops).map(([op, shape]) => {
       const fields = [...Object.keys(shape.fields), ...Object.keys(shape.optional ?? {}).map((key) => `${key}?`)];
       const trace = shape.trace.length === 0 ? 'nothing' : shape.trace.map((line) => `\`${line}\``).join(' ');
-      return `| ${group.group} | \`${op} {${fields.join(', ')}}\` | ${shape.does.replace(/\|/g, '\\|')} | ${trace} |`;
+      const does = `${shape.runtime === 'cpython' ? '(CPython only) ' : ''}${shape.does}`;
+      return `| ${group.group} | \`${op} {${fields.join(', ')}}\` | ${does.replace(/\|/g, '\\|')} | ${trace} |`;
     }),
   );
   return ['| group | step | does | traces |', '|---|---|---|---|', ...rows].join('\n');

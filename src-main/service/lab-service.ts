@@ -10,6 +10,7 @@ import type { Comparison } from '../model/run-model';
 import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary, RuntimeName } from '../model/run-model';
 import { listRuntimes, prepareCpython, RuntimeUnavailableError, type RuntimeListing } from '../engine/runtimes/cpython-runtime';
 import { cpythonIssues } from '../engine/runtimes/cpython-support';
+import { prepareNode } from '../engine/runtimes/node-support';
 import type { RunProgress } from '../model/run-model';
 import type { ActorHost } from '../engine/actors/hosts';
 import { RunnerProcess } from '../engine/runner/runner-process';
@@ -287,14 +288,13 @@ export class LabService {
         throw error;
       }
     }
-    if (runtime === 'cpython') {
-      try {
-        prepareCpython(validated);
-      } catch (error) {
-        if (error instanceof RuntimeUnavailableError) throw new LabError('unavailable', error.message);
-        if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
-        throw error;
-      }
+    try {
+      if (runtime === 'cpython') prepareCpython(validated);
+      else prepareNode(validated);
+    } catch (error) {
+      if (error instanceof RuntimeUnavailableError) throw new LabError('unavailable', error.message);
+      if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
+      throw error;
     }
     if (request.signal?.aborted) throw new LabError('conflict', 'the run was cancelled before it started');
     const runId = randomUUID();

@@ -2,6 +2,7 @@ import v8 from 'node:v8';
 import { describe, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { validateSpec } from '../../src-main/engine/spec/validate';
+import { nodeIssues } from '../../src-main/engine/runtimes/node-support';
 import { CHAPTERS } from '../../src-main/lessons/lesson';
 import { LESSONS } from '../../src-main/lessons/catalog';
 
@@ -44,6 +45,14 @@ describe('the lesson catalog', () => {
   });
 
   for (const lesson of LESSONS) {
+    // A lesson built on CPython-only parts (pipes, shared values, fd probes) is refused on Node before
+    // anything starts, each part named by its path; test/cpython runs it on CPython.
+    if (nodeIssues(validateSpec(lesson.spec).spec).length > 0) {
+      test(`${lesson.id}: CPython only, refused on Node before it starts`, async () => {
+        await expect(runExperiment({ spec: lesson.spec, lessonId: lesson.id })).rejects.toThrow(/only on cpython: run it with --runtime cpython/);
+      });
+      continue;
+    }
     for (const overrides of [{}, ...(variants[lesson.id] ?? [])]) {
       test(`${lesson.id} ${JSON.stringify(overrides)}: every claim holds`, async () => {
         const { run } = await runExperiment({ spec: lesson.spec, overrides, lessonId: lesson.id });

@@ -9,6 +9,7 @@ import multiprocessing.managers  # noqa: F401
 
 from .common import js_number
 from .interpreter import ActorFailure
+from .mp_shared import SharedCell, make_cells
 from .watchdog import watch_parent
 
 # The largest value one write may store in a managed variable, as JSON (the Node engine's default maxManagedBytes).
@@ -117,8 +118,11 @@ class SharedVars:
         self.values = {}
         self.lock = threading.Lock()
         self.manager = None
+        self.values.update(make_cells(spec))
         declared = spec.get("shared") or {}
         for name, var in declared.items():
+            if var["scope"] in ("value", "array"):
+                continue
             if var["scope"] == "shared":
                 initial = var["initial"]
                 self.values[name] = list(initial) if isinstance(initial, list) else initial
@@ -152,6 +156,8 @@ class SharedVars:
                     out[name] = value.snapshot()
                 except (OSError, EOFError):
                     out[name] = None
+            elif isinstance(value, SharedCell):
+                out[name] = value.snapshot()
             else:
                 out[name] = value
         return out
@@ -186,11 +192,19 @@ class SharedVars:
             raise ActorFailure("index %r is outside %s (0 to %d)" % (index, name, len(value) - 1))
         return value, index
 
+    def cell(self, name):
+        value = self.values.get(name)
+        if not isinstance(value, SharedCell):
+            raise ActorFailure("%s is not a shared value or array" % name)
+        return value
+
     def managed(self, name):
         value = self.values.get(name)
         return value if isinstance(value, Managed) else None
 
     def read(self, name, index):
+        if isinstance(self.values.get(name), SharedCell):
+            return self.values[name].read(index)
         managed = self.managed(name)
         if managed is not None:
             return managed.read(index)
@@ -198,6 +212,8 @@ class SharedVars:
         return value if index is None else value[index]
 
     def write(self, name, index, new):
+        if isinstance(self.values.get(name), SharedCell):
+            return self.values[name].write(index, new)
         managed = self.managed(name)
         if managed is not None:
             managed.write(index, new)
@@ -209,10 +225,14 @@ class SharedVars:
             value[index] = new
 
     def add(self, name, index, delta):
+        if isinstance(self.values.get(name), SharedCell):
+            return self.values[name].add(index, delta)
         managed = self.managed(name)
         if managed is not None:
             return managed.add(index, delta)
         # As Atomics.add on the Node side: one indivisible read-modify-write.
+        if isinstance(self.values.get(name), SharedCell):
+            return self.values[name].add(index, delta)
         with self.lock:
             value, index = self._slot(name, index)
             if index is None:

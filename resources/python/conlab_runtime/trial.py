@@ -26,6 +26,8 @@ from . import greenlet_tasks
 from .interpreter import ActorFailure, Interpreter, drive
 from .output import Output
 from .pools_host import Pools
+from .pipes import Pipes
+from . import settings
 from .queues import QueueOps, Queues
 from .shared_vars import SharedVars
 from .sync import PrimitiveOps, Primitives, WaitTable
@@ -78,6 +80,7 @@ class ActorServices:
         self.vars = trial.vars
         self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None), not own_thread)
         self.queues = QueueOps(trial.queues, self.offload)
+        self.pipes = trial.pipes
 
     async def offload(self, call):
         if self.own_thread:
@@ -148,7 +151,9 @@ class Trial:
         self.start_method = start_method
         uses_processes = any(a["kind"] in PROCESS_KINDS for a in self.spec["actors"]) or any(p["kind"] == "process" for p in (self.spec.get("pools") or {}).values())
         self.context = multiprocessing.get_context(start_method) if uses_processes else None
+        settings.apply(self.spec)
         self.vars = SharedVars(self.spec, start_method)
+        self.pipes = Pipes(self.spec)
         self.prims = Primitives(self.spec, self.context)
         self.queues = Queues(self.spec, self.context)
         self.waits = WaitTable()
@@ -310,7 +315,7 @@ class Trial:
         process = self.context.Process(
             target=process_main,
             args=(instance.spec, instance.name, instance.id, instance.group, instance.index, self.trial_index, self.origin_ns, self.budget,
-                  self.output.lock_path, self.vars.values, self.prims, self.queues, os.getpid(), child_errors),
+                  self.output.lock_path, self.vars.values, self.prims, self.queues, os.getpid(), child_errors, self.pipes),
             name=instance.name,
             daemon=False,
         )
@@ -490,10 +495,11 @@ class Trial:
             "cpu": {"userMs": (own.ru_utime + children.ru_utime) * 1000.0, "systemMs": (own.ru_stime + children.ru_stime) * 1000.0},
             "peakRssMb": own.ru_maxrss / scale,
             "processPeakRssMb": children.ru_maxrss / scale,
+            "switchIntervalMs": sys.getswitchinterval() * 1000.0,
         }
 
 
-def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_path, shared_values, prims, queues, orchestrator_pid, errors):
+def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget, out_path, shared_values, prims, queues, orchestrator_pid, errors, pipes=None):
     """A process actor's life in its own interpreter process (forked or spawned).
 
     A forked child inherits every lock in the state it had at the fork, held by threads that do not
@@ -530,6 +536,7 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
     child.vars.lock = threading.Lock()
     child.prims = prims
     child.queues = queues
+    child.pipes = pipes
     child.executor = None
 
     def refuse(*_args):

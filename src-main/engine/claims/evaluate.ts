@@ -260,6 +260,10 @@ export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment):
     if (ranOn !== 'cpython') return `describes CPython with ${needs.pythonModule}; this run ran on ${ranOn}`;
     if (!environment.runtime?.modules?.[needs.pythonModule]) return `needs ${needs.pythonModule}, which ${environment.runtime?.path ?? 'this interpreter'} cannot import`;
   }
+  if (needs.gil !== undefined && environment.runtime?.gil !== needs.gil) {
+    const ran = environment.runtime ? `this interpreter runs ${environment.runtime.gil ? 'with' : 'without'} the GIL` : `this run ran on ${ranOn}, which has no GIL to report`;
+    return `describes an interpreter ${needs.gil ? 'with' : 'without'} a GIL; ${ran}`;
+  }
   return null;
 }
 

@@ -9,6 +9,7 @@ import { summarizeTrials, warmupWarning } from '../metrics/stats';
 import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, RuntimeName, Substitution, TrialRecord } from '../../model/run-model';
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
 import { prepareCpython } from '../runtimes/cpython-runtime';
+import { prepareNode } from '../runtimes/node-support';
 import { CpythonTrial } from '../runtimes/cpython-trial';
 import { CPYTHON_UTILITY_SUBSTITUTION } from '../runtimes/cpython-support';
 import type { EventBatch } from '../../model/trace-event';
@@ -104,7 +105,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   ensureStableTimings();
   const baseEnvironment = request.environment ?? currentEnvironment();
   const validated = request.validated ?? validateSpec(request.spec, { ...request, cpuCount: baseEnvironment.cpuCount });
-  const cpython = request.runtime === 'cpython' ? prepareCpython(validated) : null;
+  const cpython = request.runtime === 'cpython' ? prepareCpython(validated) : prepareNode(validated);
   const environment: RunEnvironment = cpython ? { ...baseEnvironment, runtime: cpython } : baseEnvironment;
   const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);
   const queries = eventQueries(claimSpecs);

@@ -366,6 +366,7 @@ export class CpythonTrial {
       eventsDropped: a.dropped,
     }));
     const cpu = (this.result?.['cpu'] ?? {}) as Record<string, unknown>;
+    const switchIntervalMs = num(this.result?.['switchIntervalMs']);
     const record = analyzeTrial({
       index: this.options.index,
       warmup: this.options.warmup,
@@ -384,6 +385,8 @@ export class CpythonTrial {
         ...this.poolMetrics(),
         ...(this.bootMs !== null ? { 'cpython.bootMs': this.bootMs } : {}),
         ...(this.clockOffsetNs !== null ? { 'cpython.clockOffsetNs': this.clockOffsetNs } : {}),
+        // The GIL's switch interval the trial ran with (the spec's cpython.switchIntervalMs, else CPython's default).
+        ...(switchIntervalMs !== null ? { 'cpython.switchIntervalMs': switchIntervalMs } : {}),
       },
     });
     return { record, events: this.events, runnerPid: this.runnerPid, runnerThreadId: this.runnerThreadId, clockOffsetNs: this.clockOffsetNs };

@@ -106,7 +106,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
           issues.push({ path: `${stepPath}.${field}`, message: 'no such shared variable', received: JSON.stringify(name), expected: names.length ? `one of ${list(names)}` : 'a name declared in shared' });
           return;
         }
-        if (indexed && def.scope === 'shared' && !Array.isArray(def.initial)) {
+        if (indexed && (def.scope === 'shared' || def.scope === 'value') && !Array.isArray(def.initial)) {
           issues.push({ path: `${stepPath}.index`, message: `${name} is a single value, not an array`, received: 'an index', expected: 'no index' });
         }
       };
@@ -131,9 +131,14 @@ export function checkReferences(spec: Spec): SpecIssue[] {
       switch (step.op) {
         case 'read':
         case 'write':
-        case 'add':
+        case 'add': {
           needVar('var', step.var, step.index !== undefined);
+          const def = step.op === 'add' ? ownValue(shared, step.var) : undefined;
+          if (def && (def.scope === 'value' || def.scope === 'array') && def.lock === false) {
+            issues.push({ path: `${stepPath}.var`, message: `add is atomic only under the variable's own lock, and ${step.var} was declared without one`, received: `${step.var} (lock: false)`, expected: 'a variable with its lock, or read and write' });
+          }
           break;
+        }
         case 'acquire':
         case 'release':
           needPrim('prim', step.prim, ACQUIRABLE);
@@ -238,6 +243,28 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         case 'file_read':
           checkRunPath(`${stepPath}.path`, step.path, 'file', issues);
           break;
+        case 'pipe_send':
+        case 'pipe_recv':
+        case 'pipe_close':
+          if (!ownValue(spec.pipes ?? {}, step.pipe)) {
+            const names = Object.keys(spec.pipes ?? {});
+            issues.push({ path: `${stepPath}.pipe`, message: 'no such pipe', received: JSON.stringify(step.pipe), expected: names.length ? `one of ${list(names)}` : 'a name declared in pipes' });
+          }
+          break;
+        case 'var_lock':
+        case 'var_unlock': {
+          needVar('var', step.var, false);
+          const def = ownValue(shared, step.var);
+          if (def && (def.scope === 'shared' || def.scope === 'managed' || def.lock === false)) {
+            issues.push({ path: `${stepPath}.var`, message: `${step.op} takes the own lock of a shared value or array declared with its lock`, received: `${step.var} (scope ${def.scope}${def.scope === 'value' || def.scope === 'array' ? ', lock: false' : ''})`, expected: 'scope value or array, lock not false' });
+          }
+          break;
+        }
+        case 'fd_select':
+        case 'epoll_drain':
+        case 'rebind_probe':
+        case 'recv_timeout':
+        case 'backlog_probe':
         case 'compute':
         case 'sleep':
         case 'block':

@@ -80,7 +80,8 @@ const STEP_OPS = [
   'put', 'get', 'task_done', 'spawn', 'join', 'terminate', 'is_alive', 'file_append', 'file_read', 'file_write', 'list_actors',
   'os_child', 'proc_state', 'generator_pingpong', 'submit', 'result', 'map', 'shutdown', 'return', 'connect', 'send', 'recv', 'close', 'sendto', 'recvfrom',
   'http_get', 'load', 'send_file', 'sticky_demo', 'log', 'record',
-  'mark', 'fail', 'repeat', 'if', 'section',
+  'mark', 'fail', 'repeat', 'if', 'section', 'pipe_send', 'pipe_recv', 'pipe_close', 'var_lock', 'var_unlock', 'fd_select', 'epoll_drain',
+  'rebind_probe', 'recv_timeout', 'backlog_probe',
 ] as const satisfies readonly Step['op'][];
 const PRIMITIVE_TYPES = ['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event', 'condition', 'barrier'] as const satisfies readonly PrimitiveType[];
 
@@ -115,7 +116,7 @@ function convertIssues(issues: readonly z.core.$ZodIssue[], input: unknown, pref
         } else if (discriminator && node && typeof node === 'object' && 'type' in node) {
           out.push({ path: pathToString([...path, 'type']), message: 'unknown type', received: excerpt((node as { type: unknown }).type), expected: `one of ${PRIMITIVE_TYPES.join(', ')} (primitives) or integer, number, boolean, choice (params)` });
         } else if (discriminator && node && typeof node === 'object' && 'scope' in node) {
-          out.push({ path: pathToString([...path, 'scope']), message: 'unknown scope', received: excerpt((node as { scope: unknown }).scope), expected: 'shared or managed' });
+          out.push({ path: pathToString([...path, 'scope']), message: 'unknown scope', received: excerpt((node as { scope: unknown }).scope), expected: 'shared, managed, value or array' });
         } else if (discriminator) {
           const field = Array.isArray(issue.path) && node && typeof node === 'object' ? 'a discriminating field (op, type or scope)' : 'an object';
           out.push({ path: at, message: 'missing or unknown kind', received, expected: field });
@@ -286,7 +287,7 @@ export function checkRawSpec(input: unknown): SpecIssue[] {
   return issues;
 }
 
-const DECLARING_SECTIONS = ['params', 'shared', 'primitives', 'queues', 'functions', 'servers', 'pools'] as const;
+const DECLARING_SECTIONS = ['params', 'shared', 'primitives', 'queues', 'functions', 'servers', 'pools', 'pipes'] as const;
 
 /** Names a spec declares that are built into every JavaScript object (`constructor`, `toString`, ...): refused. */
 function builtInDeclarations(input: Readonly<Record<string, unknown>>): SpecIssue[] {

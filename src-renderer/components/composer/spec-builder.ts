@@ -24,6 +24,8 @@ export const NESTED_FIELDS = ['steps', 'then', 'else'] as const;
 export const FIELD_CHOICES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   os_child: { mode: ['exit', 'sleep'] },
   sticky_demo: { mode: ['naive', 'acknowledge', 'length-prefix'] },
+  fd_select: { api: ['select', 'poll', 'epoll'] },
+  epoll_drain: { mode: ['level', 'edge'] },
   repeat: { trace: ['each', 'summary'] },
 };
 

@@ -39,6 +39,8 @@ export interface StepRuntime {
 
 export const suite = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'step-conformance.json'), 'utf8')) as { cases: ConformanceCase[] };
 export const catalog = new Map<string, OpShape>(catalogOps());
+/** The ops the Node engine runs: all but those the catalog marks as another runtime's only. */
+export const nodeOps = [...catalog].filter(([, shape]) => shape.runtime === undefined).map(([op]) => op);
 
 export function withKind(spec: unknown, kind: Kind): unknown {
   return JSON.parse(JSON.stringify(spec).replaceAll('"$KIND"', JSON.stringify(kind))) as unknown;

@@ -168,6 +168,12 @@ function ownThreadRepeat(step: StepOf<'repeat'>, c: StepCompiler): Run {
   };
 }
 
+function cpythonOnly(step: Step): Run {
+  return () => {
+    throw new ActorFailure(`step ${step.op} is only on cpython (run with --runtime cpython)`);
+  };
+}
+
 export const STEP_HANDLERS: StepTable = {
   compute: (step, c) => {
     const { trace } = c.services;
@@ -737,6 +743,17 @@ export const STEP_HANDLERS: StepTable = {
       }
     };
   },
+  // CPython-only steps: a spec with one is refused before a Node run starts (runtimes/node-support.ts); should one reach an actor, it fails.
+  pipe_send: cpythonOnly,
+  pipe_recv: cpythonOnly,
+  pipe_close: cpythonOnly,
+  var_lock: cpythonOnly,
+  var_unlock: cpythonOnly,
+  fd_select: cpythonOnly,
+  epoll_drain: cpythonOnly,
+  rebind_probe: cpythonOnly,
+  recv_timeout: cpythonOnly,
+  backlog_probe: cpythonOnly,
 };
 
 /** Compiles one step with its handler; an op the table lacks fails when the step runs, as any bad step does. */
