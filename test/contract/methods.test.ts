@@ -6,9 +6,9 @@ import type { RunHub } from '../../src-main/serve/run-hub';
 import { LabError, type LabService } from '../../src-main/service/lab-service';
 
 describe('the method map', () => {
-  test('covers lessons, specs, runs, history, compare, export/import, experiments and settings', () => {
+  test('covers lessons, runtimes, specs, runs, history, compare, export/import, experiments and settings', () => {
     const areas = new Set(METHOD_NAMES.map((name) => name.split('.')[0]));
-    expect([...areas].sort()).toEqual(['app', 'compare', 'experiments', 'export', 'history', 'import', 'lessons', 'runs', 'settings', 'specs']);
+    expect([...areas].sort()).toEqual(['app', 'compare', 'experiments', 'export', 'history', 'import', 'lessons', 'runs', 'runtimes', 'settings', 'specs']);
   });
 
   test('every method has exactly one handler in browser mode and the app', () => {
@@ -25,6 +25,14 @@ describe('the method map', () => {
 });
 
 describe('parameter schemas', () => {
+  test('runs.start takes a runtime by name; runtimes.list takes an optional lesson id', () => {
+    expect(checkParams('runs.start', { lessonId: 'race-counter', runtime: 'cpython' }).ok).toBe(true);
+    expect(checkParams('runs.start', { lessonId: 'race-counter', runtime: 'jython' })).toMatchObject({ ok: false, problems: [{ path: 'runtime' }] });
+    expect(checkParams('runtimes.list', {}).ok).toBe(true);
+    expect(checkParams('runtimes.list', { lessonId: 'gil' }).ok).toBe(true);
+    expect(checkParams('runtimes.list', { lessonId: '../x' })).toMatchObject({ ok: false, problems: [{ path: 'lessonId' }] });
+  });
+
   test('runs.start takes exactly one of a lesson id or a spec', () => {
     expect(checkParams('runs.start', { lessonId: 'race-counter', overrides: { threads: 5 } }).ok).toBe(true);
     expect(checkParams('runs.start', { spec: { version: 1 } }).ok).toBe(true);
