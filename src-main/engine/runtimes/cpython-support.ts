@@ -13,9 +13,12 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'add',
   'block',
   'clear',
+  'close',
   'compute',
+  'connect',
   'fail',
   'get',
+  'http_get',
   'if',
   'is_alive',
   'join',
@@ -25,9 +28,13 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'put',
   'read',
   'record',
+  'recv',
+  'recvfrom',
   'release',
   'repeat',
   'section',
+  'send',
+  'sendto',
   'set',
   'sleep',
   'spawn',
@@ -45,7 +52,6 @@ const UNSUPPORTED = 'not supported on cpython';
 
 function valueIssues(value: Value | undefined, path: string, issues: SpecIssue[]): void {
   if (value === null || value === undefined || typeof value !== 'object') return;
-  if ('port' in value) issues.push({ path, message: `the value {"port": …} is ${UNSUPPORTED} (no servers on cpython yet)` });
   for (const inner of Object.values(value)) {
     if (Array.isArray(inner)) inner.forEach((item, i) => valueIssues(item as Value, `${path}[${i}]`, issues));
     else if (inner !== null && typeof inner === 'object') valueIssues(inner as Value, path, issues);
@@ -83,7 +89,11 @@ export function cpythonIssues(spec: Spec): SpecIssue[] {
   for (const [name, def] of Object.entries(spec.queues ?? {})) {
     if (forks && def.order !== 'fifo') issues.push({ path: `queues.${name}.order`, message: `a ${def.order} queue reached by process actors is ${UNSUPPORTED} (multiprocessing queues are FIFO)`, expected: 'fifo' });
   }
-  for (const section of ['pools', 'servers', 'functions'] as const) {
+  for (const [name, def] of Object.entries(spec.servers ?? {})) {
+    // Servers run as Python processes of the trial (resources/python/conlab_runtime/netservers/), every model.
+    if (def.port !== undefined && def.port !== 0) issues.push({ path: `servers.${name}.port`, message: `a fixed port (${def.port}) is ${UNSUPPORTED}: its servers bind port 0 and the system chooses`, expected: '0 or no port' });
+  }
+  for (const section of ['pools', 'functions'] as const) {
     if (spec[section] && Object.keys(spec[section]!).length > 0) issues.push({ path: section, message: `${section} are ${UNSUPPORTED} yet` });
   }
   for (const [name, def] of Object.entries(spec.primitives ?? {})) {

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { findLesson } from '../../src-main/lessons/catalog';
+import { runExperiment } from '../../src-main/engine/runner/experiment';
+import { markedProcesses } from '../../src-main/engine/runner/process-tree';
+import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
+import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
+import { validateSpec } from '../../src-main/engine/spec/validate';
+import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import { pollUntil } from '../engine/helpers/procfs';
+import { runSpec, select } from '../engine/helpers/run-spec';
+
+/**
+ * The network lab on CPython: the spec's servers run as Python processes of the trial (every model on
+ * its CPython mechanism), the socket steps are Python sockets (blocking on threads and processes, the
+ * asyncio loop's socket calls on tasks), and the lessons' claims read the same server figures as on
+ * Node. Loopback only, small counts. Skipped, with the reason in the test name, without CPython 3.9+.
+ */
+
+const python = discoverPython().found;
+const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
+const workRoot = (): string => mkdtempSync(join(tmpdir(), 'conlab-cpython-net-'));
+
+function lessonSpec(id: string): AuthoredSpec {
+  const lesson = findLesson(id);
+  if (!lesson) throw new Error(`no lesson ${id}`);
+  return lesson.spec as AuthoredSpec;
+}
+
+async function lessonVerdicts(id: string, overrides: Record<string, string | number | boolean> = {}): Promise<{ status: string; verdicts: Record<string, string>; metrics: Record<string, number> }> {
+  const { run } = await runExperiment({ spec: lessonSpec(id), runtime: 'cpython', overrides, workRoot: workRoot() });
+  const trial = run.trials[run.trials.length - 1]!;
+  const metrics = Object.fromEntries(Object.entries(trial.metrics).map(([k, v]) => [k, v as number]));
+  return { status: `${run.status}${run.error ? `: ${run.error}` : ''}`, verdicts: Object.fromEntries(run.claims.map((c) => [c.id, c.status])), metrics };
+}
+
+/** Is something listening on this loopback port? */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+test('servers and the port value are no longer refused on cpython; a fixed port is, with its path', () => {
+  const spec = validateSpec({
+    version: 1,
+    servers: { a: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } }, b: { protocol: 'tcp', model: 'cluster', handler: { kind: 'echo' }, port: 40123 } },
+    actors: [{ name: 'main', kind: 'main', program: [{ op: 'record', name: 'p', value: { port: 'a' } }] }],
+  }).spec;
+  const issues = cpythonIssues(spec);
+  expect(issues.map((i) => i.path)).toEqual(['servers.b.port']);
+  expect(issues[0]!.message).toContain('40123');
+});
+
+describe.skipIf(!python)(`the network lab on CPython${skipReason}`, () => {
+  test('tcp-basics, ivr-bot, udp-basics and http-hello: every claim holds on CPython', async () => {
+    for (const id of ['tcp-basics', 'ivr-bot', 'udp-basics', 'http-hello']) {
+      const { status, verdicts } = await lessonVerdicts(id);
+      expect(status, id).toBe('ok');
+      expect(Object.values(verdicts).length, id).toBeGreaterThan(0);
+      for (const [claim, verdict] of Object.entries(verdicts)) expect(verdict, `${id}: ${claim}`).toBe('holds');
+    }
+  });
+
+  test('thread, process and task clients talk to the same servers: framed echo, upper, and their sockets closed', async () => {
+    const client = (server: string): AuthoredSpec['actors'][number]['program'] => [
+      { op: 'connect', server, framing: { kind: 'length-prefix' }, into: 'c' },
+      { op: 'send', conn: { ref: 'c' }, data: { concat: ['\u0000\u0000\u0000\u0003', 'abc', '\u0000\u0000\u0000\u0002', 'xy'] }, all: true },
+      { op: 'recv', conn: { ref: 'c' }, message: true, timeoutMs: 5000, into: 'first' },
+      { op: 'recv', conn: { ref: 'c' }, message: true, timeoutMs: 5000, into: 'second' },
+      { op: 'record', name: 'reply', value: { concat: [{ ref: 'first' }, '+', { ref: 'second' }] } },
+      { op: 'close', conn: { ref: 'c' } },
+    ];
+    const spec: AuthoredSpec = {
+      version: 1,
+      servers: { framed: { protocol: 'tcp', model: 'worker-pool', workers: 2, framing: { kind: 'length-prefix' }, handler: { kind: 'upper' } } },
+      actors: [
+        { name: 'main', kind: 'main', program: [{ op: 'record', name: 'port', value: { port: 'framed' } }, ...client('framed')] },
+        { name: 'thread', kind: 'thread', program: client('framed') },
+        { name: 'process', kind: 'process', program: client('framed') },
+        { name: 'task', kind: 'task', program: client('framed') },
+      ],
+    };
+    const ran = await runSpec(spec, { runtime: 'cpython', workRoot: workRoot() });
+    expect(ran.trial.status, ran.trial.error ?? '').toBe('ok');
+    expect(ran.trial.records['reply']).toEqual(['ABC+XY', 'ABC+XY', 'ABC+XY', 'ABC+XY']);
+    expect(ran.trial.metrics['server.framed.connectionsAccepted']).toBe(4);
+    expect(ran.trial.metrics['server.framed.requests']).toBe(8);
+    // Two pool threads at most, plus the accepting one.
+    expect(ran.trial.metrics['server.framed.threadsUsed']).toBeLessThanOrEqual(3);
+    for (const actor of ['main', 'thread', 'process', 'task']) {
+      const ops = select(ran.events, { actor }).map((e) => `${e.op}:${e.ph}`).filter((op) => op.startsWith('net.') || ['connect', 'close'].includes(op.split(':')[0]!));
+      expect(ops.slice(0, 4), actor).toEqual(['connect:B', 'net.connect:I', 'connect:E', 'net.write:I']);
+      expect(ops.slice(-2), actor).toEqual(['net.close:I', 'close:I']);
+    }
+    // Once the trial is over its server is gone: nothing listens on its port any more.
+    expect(await listening(ran.trial.records['port']![0] as number)).toBe(false);
+  });
+
+  test('thread-per-connection serves waiting clients at once; blocking-serial one after another', async () => {
+    const clients = 4;
+    const delayMs = 250;
+    const phase = (server: string, group: string): AuthoredSpec['actors'][number]['program'] => [
+      { op: 'let', name: 't0', value: { now: 'ms' } },
+      { op: 'spawn', actor: group },
+      { op: 'join', actor: group },
+      { op: 'record', name: `${server}Ms`, value: { sub: [{ now: 'ms' }, { ref: 't0' }] } },
+    ];
+    const client = (server: string): AuthoredSpec['actors'][number]['program'] => [
+      { op: 'connect', server, into: 'c' },
+      { op: 'send', conn: { ref: 'c' }, data: { concat: ['hi ', { self: 'index' }] } },
+      { op: 'recv', conn: { ref: 'c' }, timeoutMs: 10_000, into: 'r' },
+      { op: 'record', name: `${server}Reply`, value: { ref: 'r' } },
+      { op: 'close', conn: { ref: 'c' } },
+    ];
+    const spec: AuthoredSpec = {
+      version: 1,
+      servers: {
+        threaded: { protocol: 'tcp', model: 'thread-per-connection', handler: { kind: 'delay', ms: delayMs, blocking: true } },
+        serial: { protocol: 'tcp', model: 'blocking-serial', handler: { kind: 'delay', ms: delayMs, blocking: true } },
+      },
+      actors: [
+        { name: 'main', kind: 'main', program: [...phase('threaded', 'threadedClient'), ...phase('serial', 'serialClient')] },
+        { name: 'threadedClient', kind: 'thread', count: clients, autostart: false, program: client('threaded') },
+        { name: 'serialClient', kind: 'task', count: clients, autostart: false, program: client('serial') },
+      ],
+    };
+    const ran = await runSpec(spec, { runtime: 'cpython', workRoot: workRoot() });
+    expect(ran.trial.status, ran.trial.error ?? '').toBe('ok');
+    const { records, metrics } = ran.trial;
+    expect(new Set(records['threadedReply'])).toEqual(new Set([0, 1, 2, 3].map((i) => `hi ${i}`)));
+    expect(new Set(records['serialReply'])).toEqual(new Set([0, 1, 2, 3].map((i) => `hi ${i}`)));
+    expect(metrics['server.threaded.threadsUsed']).toBe(1 + clients);
+    expect(metrics['server.threaded.maxConcurrentConnections']).toBe(clients);
+    expect(metrics['server.serial.threadsUsed']).toBe(1);
+    // Serial: each waits for the ones before it, so the phase takes at least the sum of the delays.
+    const serialMs = records['serialMs']![0] as number;
+    const threadedMs = records['threadedMs']![0] as number;
+    expect(serialMs).toBeGreaterThanOrEqual(clients * delayMs * 0.95);
+    expect(threadedMs).toBeGreaterThanOrEqual(delayMs * 0.95);
+    expect(threadedMs).toBeLessThan(serialMs * 0.75);
+  });
+
+  test('cancel ends a trial with its servers (a cluster and a process per connection) within 500 ms: nothing is left', async () => {
+    const runId = randomUUID();
+    const marker = `CONLAB_RUN_ID=${runId}`;
+    const controller = new AbortController();
+    const tracing = new Set<string>();
+    const running = runExperiment({
+      spec: {
+        version: 1,
+        servers: {
+          cluster: { protocol: 'tcp', model: 'cluster', workers: 2, handler: { kind: 'echo' } },
+          forking: { protocol: 'tcp', model: 'process-per-connection', handler: { kind: 'echo' } },
+        },
+        actors: [
+          {
+            name: 'main',
+            kind: 'main',
+            program: [
+              { op: 'connect', server: 'forking', into: 'c' },
+              { op: 'send', conn: { ref: 'c' }, data: 'ping' },
+              { op: 'recv', conn: { ref: 'c' }, into: 'r' },
+              { op: 'mark', name: 'connected' },
+              { op: 'sleep', ms: 600_000 },
+            ],
+          },
+        ],
+      },
+      runtime: 'cpython',
+      runId,
+      signal: controller.signal,
+      workRoot: workRoot(),
+      onBatch: (batch) => {
+        if (batch.payload.includes('"connected"')) tracing.add(batch.actor);
+      },
+    });
+    // The interpreter, two servers, two cluster members and one per-connection child.
+    expect(await pollUntil(() => tracing.size === 1 && markedProcesses(marker).length >= 6, 20_000)).toBe(true);
+    const cancelledAt = performance.now();
+    controller.abort();
+    const gone = await pollUntil(() => markedProcesses(marker).length === 0, 5_000, 10);
+    expect(gone).toBe(true);
+    expect(performance.now() - cancelledAt).toBeLessThan(500);
+    const { run } = await running;
+    expect(run.status).toBe('cancelled');
+  });
+});
