@@ -23,6 +23,7 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'is_alive',
   'join',
   'let',
+  'load',
   'log',
   'mark',
   'put',

@@ -120,3 +120,36 @@ async def _http_get(it, step):
     response = await it.services.offload(lambda: http_get(where["host"], where["port"], target))
     trace.emit("http_get", "E", {"status": response["status"], "charset": response["charset"]})
     it.locals[step["into"]] = response
+
+
+@handler("load")
+async def _load(it, step):
+    from ..netload import run_load
+    trace = it.services.trace
+    where = address(step["server"])
+    connections = int(it.amount(step["connections"], "load.connections", 10000))
+    config = {
+        "protocol": where["protocol"],
+        "host": where["host"],
+        "port": where["port"],
+        "connections": connections,
+        "messageBytes": int(it.amount(step.get("messageBytes", 64), "load.messageBytes", 2 ** 20)),
+        "threads": int(it.amount(step.get("threads", 2), "load.threads", 16)),
+        "timeoutMs": 5000,
+        "connectTimeoutMs": 5000,
+    }
+    if step.get("durationMs") is not None:
+        config["durationMs"] = it.amount(step["durationMs"], "load.durationMs", 600000)
+    if step.get("requests") is not None:
+        config["requests"] = int(it.amount(step["requests"], "load.requests", 1e8))
+    if ("durationMs" in config) == ("requests" in config):
+        raise ActorFailure("load: give exactly one of durationMs (run for D ms) and requests (send R requests)")
+    if step.get("ratePerConnection") is not None:
+        config["ratePerConnection"] = it.amount(step["ratePerConnection"], "load.ratePerConnection", 100000)
+    if where["protocol"] == "udp" and config["messageBytes"] < 10:
+        raise ActorFailure("load.messageBytes: UDP requests carry a 10-digit sequence number; expected at least 10 bytes, got %d" % config["messageBytes"])
+    trace.emit("load", "B", {"server": step["server"], "connections": connections})
+    report = await it.services.offload(lambda: run_load(config))
+    trace.emit("load", "E", report)
+    if step.get("into"):
+        it.locals[step["into"]] = report
