@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { findLesson } from '../../src-main/lessons/catalog';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { markedProcesses } from '../../src-main/engine/runner/process-tree';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
+import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
@@ -200,6 +201,121 @@ describe.skipIf(!python)(`the network lab on CPython${skipReason}`, () => {
     // One priming request per connection, then the measured ones, each a whole HTTP exchange.
     expect(ran.trial.metrics['server.web.requests']).toBe(2 + answered);
     expect(select(ran.events, { op: 'load', ph: 'E' })).toHaveLength(1);
+  });
+
+  test('sticky-packets and file-upload: every claim holds on CPython (a 16 MB upload in 4 MB writes shows refused writes and drains)', async () => {
+    for (const id of ['sticky-packets', 'file-upload']) {
+      const { status, verdicts } = await lessonVerdicts(id);
+      expect(status, id).toBe('ok');
+      for (const [claim, verdict] of Object.entries(verdicts)) expect(verdict, `${id}: ${claim}`).toBe('holds');
+    }
+  });
+
+  test('a file-receive server with a saveDir in the trial folder takes an upload, and refuses a name that is not a bare file name', async () => {
+    const spec: AuthoredSpec = {
+      version: 1,
+      servers: { files: { protocol: 'tcp', model: 'thread-per-connection', handler: { kind: 'file-receive', saveDir: 'inbox/uploads' } } },
+      actors: [
+        {
+          name: 'main',
+          kind: 'main',
+          program: [
+            { op: 'send_file', server: 'files', mb: 0.25, chunkBytes: 65536, into: 'r' },
+            { op: 'record', name: 'verified', value: { at: [{ ref: 'r' }, 'verified'] } },
+            { op: 'connect', server: 'files', into: 'c' },
+            { op: 'send', conn: { ref: 'c' }, data: '../escape.txt|3\nabc', all: true },
+            { op: 'recv', conn: { ref: 'c' }, until: '\n', into: 'answer' },
+            { op: 'record', name: 'answer', value: { ref: 'answer' } },
+            { op: 'close', conn: { ref: 'c' } },
+          ],
+        },
+      ],
+    };
+    const ran = await runSpec(spec, { runtime: 'cpython', workRoot: workRoot() });
+    expect(ran.trial.status, ran.trial.error ?? '').toBe('ok');
+    expect(ran.trial.records['verified']).toEqual([true]);
+    expect(ran.trial.records['answer']![0]).toMatch(/^error the file name .* is not a bare name$/);
+    expect(ran.trial.metrics['server.files.filesRefused']).toBe(1);
+  });
+
+  test('a server process saves uploads in its folder, refuses a symbolic link planted in a file\'s place, and reports its figures when told to stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conlab-cpython-netserver-'));
+    const inbox = join(dir, 'inbox');
+    mkdirSync(inbox);
+    const outside = join(dir, 'outside.txt');
+    writeFileSync(outside, 'untouched');
+    symlinkSync(outside, join(inbox, 'link.txt'));
+    const server = spawn(python!.path, ['-m', 'conlab_runtime.netservers'], { cwd: dir, env: pythonEnv(), stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: Record<string, unknown>[] = [];
+    let pending = '';
+    server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      for (let at = pending.indexOf('\n'); at >= 0; at = pending.indexOf('\n')) {
+        lines.push(JSON.parse(pending.slice(0, at)) as Record<string, unknown>);
+        pending = pending.slice(at + 1);
+      }
+    });
+    const config = { protocol: 'tcp', model: 'event-loop', handler: { kind: 'file-receive', saveDir: 'inbox' }, host: '127.0.0.1', port: 0, backlog: 16, saveDirPath: inbox };
+    server.stdin!.write(`${JSON.stringify({ config })}\n`);
+    try {
+      expect(await pollUntil(() => lines.length >= 1, 15_000)).toBe(true);
+      expect(lines[0]).toMatchObject({ type: 'listening' });
+      const port = lines[0]!['port'] as number;
+      const upload = (text: string): Promise<string> =>
+        new Promise((resolve, reject) => {
+          const socket = connect({ host: '127.0.0.1', port }, () => socket.end(text));
+          let answer = '';
+          socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+          socket.on('close', () => resolve(answer));
+          socket.on('error', reject);
+        });
+      expect(await upload('a.txt|3\nabc')).toBe(`ok 3 ${createHash('sha256').update('abc').digest('hex')}\n`);
+      expect(readFileSync(join(inbox, 'a.txt'), 'utf8')).toBe('abc');
+      expect(await upload('link.txt|3\nxyz')).toMatch(/^error could not save "?'?link\.txt'?"?: a symbolic link is in its place\n$/);
+      expect(readFileSync(outside, 'utf8')).toBe('untouched');
+      server.stdin!.end('stop\n');
+      expect(await pollUntil(() => lines.length >= 2 && server.exitCode !== null, 5_000)).toBe(true);
+      expect(lines[1]).toMatchObject({ type: 'metrics', connectionsAccepted: 2, filesRefused: 1, requests: 1, threadsUsed: 1 });
+    } finally {
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+  });
+
+  test('the six server models of server-models on CPython: every one answers every request; threads and processes as each model uses them', async () => {
+    const models = ['blocking-serial', 'thread-per-connection', 'process-per-connection', 'event-loop', 'worker-pool', 'cluster'] as const;
+    const key = (model: string): string => model.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
+    const spec: AuthoredSpec = {
+      version: 1,
+      servers: Object.fromEntries(models.map((model) => [key(model), { protocol: 'tcp', model, workers: 2, handler: { kind: 'delay', ms: 20 } }])),
+      actors: [
+        {
+          name: 'main',
+          kind: 'main',
+          program: models.flatMap((model) => [
+            { op: 'load', server: key(model), connections: model === 'blocking-serial' ? 1 : 3, requests: 12, messageBytes: 16, into: 'r' },
+            { op: 'record', name: `${key(model)}Answered`, value: { at: [{ ref: 'r' }, 'answered'] } },
+            { op: 'record', name: `${key(model)}Errors`, value: { at: [{ ref: 'r' }, 'errors'] } },
+          ]),
+        },
+      ],
+    };
+    const ran = await runSpec(spec, { runtime: 'cpython', workRoot: workRoot() });
+    expect(ran.trial.status, ran.trial.error ?? '').toBe('ok');
+    const { records, metrics } = ran.trial;
+    for (const model of models) {
+      expect(records[`${key(model)}Answered`], model).toEqual([12]);
+      expect(records[`${key(model)}Errors`], model).toEqual([0]);
+      expect(metrics[`server.${key(model)}.requests`], model).toBe(12 + (model === 'blocking-serial' ? 1 : 3));
+    }
+    expect(metrics['server.threadPerConnection.threadsUsed']).toBe(4);
+    expect(metrics['server.processPerConnection.processesUsed']).toBe(4);
+    expect(metrics['server.workerPool.threadsUsed']).toBeLessThanOrEqual(3);
+    expect(metrics['server.cluster.processesUsed']).toBe(2);
+    for (const single of ['blockingSerial', 'eventLoop']) {
+      expect(metrics[`server.${single}.threadsUsed`]).toBe(1);
+      expect(metrics[`server.${single}.processesUsed`]).toBe(1);
+    }
+    expect(metrics['server.eventLoop.maxConcurrentConnections']).toBe(3);
   });
 
   test('cancel ends a trial with its servers (a cluster and a process per connection) within 500 ms: nothing is left', async () => {

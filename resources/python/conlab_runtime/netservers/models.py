@@ -4,7 +4,8 @@
   thread-per-connection  a threading.Thread per connection (beyond maxThreads live ones: refused)
   process-per-connection os.fork() per connection (beyond maxProcesses live ones: refused)
   event-loop             asyncio (epoll through selectors) on one thread
-  worker-pool            one accept loop hands connections to a ThreadPoolExecutor of `workers` threads
+  worker-pool            asyncio moves the bytes; each request is answered on a ThreadPoolExecutor of
+                         `workers` threads (a blocking wait holds a pool thread, an awaited one does not)
   scanning               one thread that visits every socket on every turn with a non-blocking recv,
                          and never sleeps: it burns a core even when every client is silent
   cluster                `workers` processes forked at start, sharing the listening socket
@@ -235,24 +236,6 @@ class ThreadPerConnection(Model):
         self.thread(lambda: self.accept_loop(on_connection), "conlab-server")
 
 
-class WorkerPool(Model):
-    def start(self):
-        self.pool = ThreadPoolExecutor(max_workers=self.config.get("workers", 2), thread_name_prefix="conlab-worker")
-
-        def serve(conn):
-            self.counters.pool_thread(threading.get_ident())
-            try:
-                serve_blocking(conn, self.config, self.counters)
-            finally:
-                self.counters.closed()
-
-        def on_connection(conn):
-            self.counters.accepted()
-            self.pool.submit(serve, conn)
-
-        self.thread(lambda: self.accept_loop(on_connection), "conlab-server")
-
-
 class ProcessPerConnection(Model):
     def start(self):
         cap = self.config.get("maxProcesses", 32)
@@ -282,6 +265,8 @@ class ProcessPerConnection(Model):
 class EventLoop(Model):
     """asyncio on a thread of the server process: one thread, the kernel's readiness API (epoll)."""
 
+    pool = None
+
     def start(self):
         ready = threading.Event()
         self.thread(lambda: asyncio.run(self.main(ready)), "conlab-server")
@@ -290,7 +275,7 @@ class EventLoop(Model):
     async def main(self, ready):
         self.loop = asyncio.get_running_loop()
         self.done = asyncio.Event()
-        await serve_event_loop(self.config, self.listener, self.counters)
+        await serve_event_loop(self.config, self.listener, self.counters, self.pool)
         ready.set()
         await self.done.wait()
 
@@ -304,13 +289,36 @@ class EventLoop(Model):
                 pass
 
 
-async def serve_event_loop(config, listener, counters):
-    """Starts serving a TCP/HTTP listener on the running loop (the event-loop model, a cluster member)."""
+async def serve_event_loop(config, listener, counters, pool=None):
+    """Starts serving a listener on the running loop (the event-loop model, a cluster member). With a
+    pool (the worker-pool model) the loop only moves bytes: each request is answered on a pool thread."""
     if config["protocol"] == "udp":
         loop = asyncio.get_running_loop()
         handle = datagram_handler(config["handler"])
         await loop.create_datagram_endpoint(lambda: DatagramServer(handle, counters), sock=listener)
         return
+
+    loop = asyncio.get_running_loop()
+
+    def on_pool_thread(gen, sink):
+        """One stretch of an answer, up to its next non-blocking wait (which the loop awaits, holding
+        no pool thread) or its end."""
+        counters.pool_thread(threading.get_ident())
+        sink.hold = True
+        try:
+            return ("wait", gen.send(None))
+        except StopIteration as done:
+            return ("done", done.value or 0)
+        finally:
+            sink.hold = False
+
+    async def run_pooled(gen, sink):
+        while True:
+            kind, value = await loop.run_in_executor(pool, on_pool_thread, gen, sink)
+            sink.flush()
+            if kind == "done":
+                return value
+            await asyncio.sleep(value / 1000.0)
 
     async def on_connection(reader, writer):
         counters.accepted()
@@ -327,7 +335,10 @@ async def serve_event_loop(config, listener, counters):
                 if not data:
                     break
                 counters.traffic(bytes_in=len(data))
-                answered = await run_async(session.receive(data, sink))
+                if pool is None:
+                    answered = await run_async(session.receive(data, sink))
+                else:
+                    answered = await run_pooled(session.receive(data, sink), sink)
                 counters.traffic(requests=answered)
                 await writer.drain()
         except (OSError, SessionError, asyncio.IncompleteReadError):
@@ -341,15 +352,28 @@ async def serve_event_loop(config, listener, counters):
 
 
 class StreamSink:
+    """Writes to an asyncio stream. While a pool thread answers (hold), writes wait in a list: the
+    stream belongs to the loop's thread, which writes them once the answer is done (flush)."""
+
     def __init__(self, writer, counters):
         self.writer = writer
         self.counters = counters
         self.ended = False
+        self.hold = False
+        self.held = []
 
     def write(self, data):
         if data and not self.ended:
-            self.writer.write(data)
+            if self.hold:
+                self.held.append(data)
+            else:
+                self.writer.write(data)
             self.counters.traffic(bytes_out=len(data))
+
+    def flush(self):
+        held, self.held = self.held, []
+        for data in held:
+            self.writer.write(data)
 
     def end(self):
         self.ended = True
@@ -385,6 +409,16 @@ class DatagramServer(asyncio.DatagramProtocol):
     def answer(self, data, addr):
         self.transport.sendto(data, addr)
         self.counters.traffic(bytes_out=len(data), requests=1)
+
+
+class WorkerPool(EventLoop):
+    """One asyncio thread moves the bytes of every connection; each request is answered on one of the
+    `workers` threads of a ThreadPoolExecutor (a blocking wait holds that pool thread, not the loop;
+    a non-blocking one is awaited on the loop between two stretches on the pool)."""
+
+    def start(self):
+        self.pool = ThreadPoolExecutor(max_workers=self.config.get("workers", 2), thread_name_prefix="conlab-worker")
+        super().start()
 
 
 class Scanning(Model):

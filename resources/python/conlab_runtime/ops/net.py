@@ -153,3 +153,31 @@ async def _load(it, step):
     trace.emit("load", "E", report)
     if step.get("into"):
         it.locals[step["into"]] = report
+
+
+@handler("send_file")
+async def _send_file(it, step):
+    from ..nettransfer import send_file
+    trace = it.services.trace
+    mb = it.amount(step["mb"], "send_file.mb", 1024)
+    if mb < 0.001:
+        raise ActorFailure("send_file.mb must be at least 0.001, got %s" % mb)
+    chunk = int(it.amount(step["chunkBytes"], "send_file.chunkBytes", 16 * 2 ** 20)) if step.get("chunkBytes") is not None else None
+    if chunk is not None and chunk < 1:
+        raise ActorFailure("send_file.chunkBytes must be at least 1, got %s" % chunk)
+    trace.emit("send_file", "B", {"server": step["server"], "mb": mb})
+    result = await send_file(clients_of(it.services), step["server"], mb, chunk, trace)
+    trace.emit("send_file", "E", result)
+    if step.get("into"):
+        it.locals[step["into"]] = result
+
+
+@handler("sticky_demo")
+async def _sticky_demo(it, step):
+    from ..nettransfer import sticky_demo
+    trace = it.services.trace
+    mode = step["mode"]
+    trace.emit("sticky_demo", "B", {"mode": mode})
+    result = await it.services.offload(lambda: sticky_demo(mode))
+    trace.emit("sticky_demo", "E", result)
+    it.locals[step["into"]] = result
