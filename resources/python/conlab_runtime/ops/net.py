@@ -102,7 +102,7 @@ def http_get(host, port, path, timeout_s=5.0):
             charset = match.group(1).lower().replace('"', "") if match else None
         encoding = charset if charset in DECODABLE else "utf-8"
         return {"status": response.status, "charset": charset, "contentType": content_type, "text": body.decode(encoding, "replace")}
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:
         raise ActorFailure("http get http://%s:%d%s: %s" % (host, port, path, getattr(error, "strerror", None) or error))
     finally:
         conn.close()
