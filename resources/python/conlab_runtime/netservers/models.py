@@ -161,8 +161,16 @@ class Model:
             self.children.add(pid)
         return pid
 
-    def stop_children(self, grace_s=0.3):
-        """SIGTERM (each reports its CPU time), then SIGKILL for any still there after the grace."""
+    def stop_children(self, grace_s=0.3, own_end_s=0.0):
+        """Up to own_end_s for children to end by themselves (a per-connection child whose client has
+        closed is finishing its count), then SIGTERM (each reports its CPU time), then SIGKILL for any
+        still there after the grace."""
+        deadline = time.monotonic() + own_end_s
+        while time.monotonic() < deadline:
+            with self.children_lock:
+                if not self.children:
+                    return
+            time.sleep(0.01)
         with self.children_lock:
             pids = list(self.children)
         for pid in pids:
@@ -237,6 +245,14 @@ class ThreadPerConnection(Model):
 
 
 class ProcessPerConnection(Model):
+    def stop(self):
+        self.stopping = True
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.stop_children(own_end_s=0.5)
+
     def start(self):
         cap = self.config.get("maxProcesses", 32)
         self.report_pipe()
@@ -510,10 +526,7 @@ class Cluster(Model):
     def start(self):
         self.report_pipe_no_thread()
         workers = self.config.get("workers", 2)
-        self.counters.processes_used = 0
-        self.counters.current_processes = 0
-        self.counters.max_processes = 0
-        self.counters.threads_used = workers
+        # As on Node: the server's own process plus its members (processesUsed = 1 + workers).
         for _ in range(workers):
             self.counters.process_started()
             self.fork_child(self.serve)
