@@ -26,6 +26,8 @@ export type {
   RunRecord,
   RunStatus,
   RunSummary,
+  RuntimeListing,
+  RuntimeName,
   TrialRecord,
   Verdict,
 } from '../engine/run-model';

@@ -6,7 +6,7 @@
  * Pure: imports zod and the pure model only, never Node, Electron or the DOM.
  */
 import { z } from 'zod';
-import { RUN_STATUSES } from '../engine/run-model';
+import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeListing } from '../engine/run-model';
 import type {
   AppInfo,
   StoreHealthInfo,
@@ -58,6 +58,7 @@ export const runFilterSchema = z.strictObject({
   since: isoDateSchema.optional(),
   until: isoDateSchema.optional(),
   search: z.string().max(200).optional(),
+  runtime: z.enum(RUNTIME_NAMES).optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
   offset: z.number().int().min(0).optional(),
 });
@@ -91,6 +92,8 @@ export const startRunSchema = z
     warmup: z.number().int().min(0).max(100).optional(),
     title: z.string().max(200).optional(),
     experimentId: z.string().max(64).optional(),
+    /** Where the actors run: the Node engine (default) or CPython (see `runtimes.list`). */
+    runtime: z.enum(RUNTIME_NAMES).optional(),
   })
   .refine((request) => (request.lessonId === undefined) !== (request.spec === undefined), {
     message: 'give exactly one of lessonId or spec',
@@ -109,6 +112,9 @@ export const METHODS = {
   'lessons.list': { params: empty, result: returns<readonly LessonSummary[]>() },
   'lessons.chapters': { params: empty, result: returns<readonly ChapterInfo[]>() },
   'lessons.get': { params: z.strictObject({ id: lessonIdSchema }), result: returns<Lesson>() },
+
+  /** The runtimes a run may use on this machine: Node, and each CPython interpreter looked for (usable or why not); with a lesson, whether each can run it. */
+  'runtimes.list': { params: z.strictObject({ lessonId: lessonIdSchema.optional() }), result: returns<readonly RuntimeListing[]>() },
 
   'specs.schema': { params: empty, result: returns<unknown>() },
   'specs.validate': { params: z.strictObject({ spec: specSchema, overrides: overridesSchema.optional() }), result: returns<ValidationResult>() },

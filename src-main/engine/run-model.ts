@@ -47,6 +47,20 @@ export interface RunEnvironment {
 export const RUNTIME_NAMES = ['node', 'cpython'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
+/** One line of `conlab runtimes`: a runtime found (or looked for) on this machine. */
+export interface RuntimeListing {
+  readonly name: RuntimeName;
+  readonly usable: boolean;
+  readonly version: string | null;
+  readonly path: string;
+  readonly gil: boolean | null;
+  readonly startMethod: string | null;
+  /** How it was found (CONLAB_PYTHON or PATH) and, when unusable, why. */
+  readonly note: string;
+  /** When asked about one lesson: why this runtime cannot run it (null: it can). */
+  readonly refusal?: string | null;
+}
+
 export interface RuntimeInfo {
   readonly name: RuntimeName;
   readonly version: string;
@@ -190,6 +204,8 @@ export interface RunSummary {
   readonly claimsFailed: number;
   readonly claimsInconclusive: number;
   readonly tags: readonly string[];
+  /** Where its actors ran (runs recorded before runtimes existed ran on Node). */
+  readonly runtime: RuntimeName;
 }
 
 export interface RunFilter {
@@ -199,6 +215,7 @@ export interface RunFilter {
   readonly since?: string; // ISO date
   readonly until?: string;
   readonly search?: string; // matches title, lesson id, notes
+  readonly runtime?: RuntimeName;
   readonly limit?: number;
   readonly offset?: number;
 }

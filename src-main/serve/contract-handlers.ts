@@ -31,6 +31,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'lessons.chapters': () => service.chapters(),
     'lessons.get': ({ id }): Lesson => service.getLesson(id),
 
+    'runtimes.list': ({ lessonId }) => service.runtimes(lessonId),
     'specs.schema': () => service.specSchema(),
     'specs.validate': ({ spec, overrides }) => service.validate(spec, overrides ?? {}),
 

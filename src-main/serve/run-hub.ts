@@ -38,6 +38,7 @@ export class RunHub {
       ...(params.warmup !== undefined ? { warmup: params.warmup } : {}),
       ...(params.title !== undefined ? { title: params.title } : {}),
       ...(params.experimentId !== undefined ? { experimentId: params.experimentId } : {}),
+      ...(params.runtime !== undefined ? { runtime: params.runtime } : {}),
       onProgress: (progress) => {
         if (batcher === null) {
           // The first progress report names the run; nothing of it was sent before this point.

@@ -8,12 +8,13 @@ import { appVersion } from '../engine/entry-paths';
 import { compareRuns, type Comparison } from '../engine/metrics/compare';
 import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary, RuntimeName } from '../engine/run-model';
 import { listRuntimes, prepareCpython, RuntimeUnavailableError, type RuntimeListing } from '../engine/runtimes/cpython-runtime';
+import { cpythonIssues } from '../engine/runtimes/cpython-support';
 import type { RunProgress } from '../engine/runner/experiment';
 import type { ActorHost } from '../engine/actors/hosts';
 import { RunnerProcess } from '../engine/runner/runner-process';
 import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../engine/spec/limits';
 import { specJsonSchema } from '../engine/spec/spec-schema';
-import { SpecError, validateSpec, type ParamValues, type SpecIssue } from '../engine/spec/validate';
+import { formatIssues, SpecError, validateSpec, type ParamValues, type SpecIssue } from '../engine/spec/validate';
 import type { EventBatch } from '../engine/trace/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
 import { buildRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
@@ -343,8 +344,14 @@ export class LabService {
   }
 
   /** The runtimes a run may use on this machine (Node, and each CPython interpreter looked for). */
-  runtimes(): RuntimeListing[] {
-    return listRuntimes();
+  runtimes(lessonId?: string): RuntimeListing[] {
+    // A lesson page asks each time it opens: the interpreters found first are kept (what a run uses too).
+    const listed = listRuntimes({ fresh: lessonId === undefined });
+    if (lessonId === undefined) return listed;
+    const validated = validateSpec(this.getLesson(lessonId).spec, { caps: this.caps, cpuCount: availableParallelism() });
+    const issues = cpythonIssues(validated.spec);
+    const refusal = issues.length > 0 ? formatIssues(issues, 3) : null;
+    return listed.map((runtime) => ({ ...runtime, refusal: runtime.name === 'cpython' ? refusal : null }));
   }
 
   /** Cancels a run in progress; the whole tree is gone within half a second. */

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Statement } from 'better-sqlite3';
 import {
   RUN_STATUSES,
+  RUNTIME_NAMES,
   type ActorRecord,
   type ClaimResult,
   type ClaimStatus,
@@ -15,6 +16,7 @@ import {
   type RunRecord,
   type RunStatus,
   type RunSummary,
+  type RuntimeName,
   type Substitution,
   type TrialRecord,
 } from '../engine/run-model';
@@ -111,6 +113,7 @@ interface SummaryRow {
   claims_failed: number;
   claims_inconclusive: number;
   tags_json: string;
+  runtime: string | null;
 }
 
 interface ExperimentRow {
@@ -139,6 +142,13 @@ const fromJson = <T>(text: string): T => JSON.parse(text) as T;
 function asRunStatus(value: string, runId: string): RunStatus {
   if ((RUN_STATUSES as readonly string[]).includes(value)) return value as RunStatus;
   throw new Error(`run ${runId} has status "${value}", which this version does not know`);
+}
+
+/** The runtime a run's environment names; runs from before runtimes were recorded ran on Node. */
+const RUNTIME_OF_RUN = "coalesce(json_extract(r.environment_json, '$.runtime.name'), 'node')";
+
+function asRuntimeName(value: string | null): RuntimeName {
+  return (RUNTIME_NAMES as readonly (string | null)[]).includes(value) ? (value as RuntimeName) : 'node';
 }
 
 function asClaimStatus(value: string): ClaimStatus {
@@ -557,6 +567,10 @@ export class RunStore {
       where.push(bound.exclusive ? 'r.started_at < @until' : 'r.started_at <= @until');
       params['until'] = bound.iso;
     }
+    if (filter.runtime !== undefined) {
+      where.push(`${RUNTIME_OF_RUN} = @runtime`);
+      params['runtime'] = filter.runtime;
+    }
     if (filter.search !== undefined) {
       const clause = this.searchClause(filter.search, params);
       if (clause) where.push(clause);
@@ -569,7 +583,8 @@ export class RunStore {
         (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status = 'holds') AS claims_held,
         (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status = 'fails') AS claims_failed,
         (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status NOT IN ('holds', 'fails')) AS claims_inconclusive,
-        (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags_json
+        (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags_json,
+        ${RUNTIME_OF_RUN} AS runtime
       FROM runs r
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY r.started_at DESC, r.id DESC
@@ -591,6 +606,7 @@ export class RunStore {
       claimsFailed: row.claims_failed,
       claimsInconclusive: row.claims_inconclusive,
       tags: fromJson<string[]>(row.tags_json),
+      runtime: asRuntimeName(row.runtime),
     }));
   }
 

@@ -87,6 +87,10 @@ export const en = {
     resetDefaults: 'Reset to defaults',
     invalidForm: 'Fix the marked fields first.',
     notFound: 'No lesson named {id}.',
+    runtime: 'Runtime',
+    runtimeNotFound: 'No CPython 3.9+ found here (looked for {looked}); install python3 or set CONLAB_PYTHON.',
+    noGil: '(without the GIL)',
+    runtimeChecking: 'Looking for interpreters…',
   },
   live: {
     heading: 'Live run',
@@ -177,6 +181,7 @@ export const en = {
     finalShared: 'Shared state at the end',
     notFound: 'No run {id}.',
     deleted: 'The run was deleted.',
+    runtime: 'Runtime',
   },
   history: {
     heading: 'History',
@@ -205,6 +210,7 @@ export const en = {
     open: 'Open',
     count: '{n} runs',
     selectTwo: 'Select two or more runs to compare.',
+    runtime: 'Runtime',
   },
   compare: {
     heading: 'Compare runs',

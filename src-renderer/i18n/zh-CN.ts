@@ -89,6 +89,10 @@ export const zhCN: Messages = {
     resetDefaults: '恢复默认值',
     invalidForm: '请先修正标出的字段。',
     notFound: '没有名为 {id} 的课程。',
+    runtime: '运行时',
+    runtimeNotFound: '本机没有找到 CPython 3.9+（查找了 {looked}）；请安装 python3 或设置 CONLAB_PYTHON。',
+    noGil: '（无 GIL）',
+    runtimeChecking: '正在查找解释器…',
   },
   live: {
     heading: '实时运行',
@@ -179,6 +183,7 @@ export const zhCN: Messages = {
     finalShared: '结束时的共享状态',
     notFound: '没有运行 {id}。',
     deleted: '这次运行已删除。',
+    runtime: '运行时',
   },
   history: {
     heading: '历史记录',
@@ -207,6 +212,7 @@ export const zhCN: Messages = {
     open: '打开',
     count: '{n} 次运行',
     selectTwo: '请选择两次或更多运行进行对比。',
+    runtime: '运行时',
   },
   compare: {
     report: '下载报告（HTML）',

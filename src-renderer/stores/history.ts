@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
-import type { RunStatus, RunSummary } from '@contract/dto';
+import type { RunStatus, RunSummary, RuntimeName } from '@contract/dto';
 import { errorMessage, useLabClient } from '../transport/lab-client';
 import type { AsyncState } from './app';
 
@@ -11,9 +11,10 @@ export interface HistoryFilter {
   since: string;
   until: string;
   search: string;
+  runtime: RuntimeName | '';
 }
 
-const emptyFilter = (): HistoryFilter => ({ lessonId: '', status: '', tag: '', since: '', until: '', search: '' });
+const emptyFilter = (): HistoryFilter => ({ lessonId: '', status: '', tag: '', since: '', until: '', search: '', runtime: '' });
 
 /** Recorded runs: filters, search, selection for comparing, and the edits (tags, notes, delete). */
 export const useHistoryStore = defineStore('history', () => {
@@ -38,6 +39,7 @@ export const useHistoryStore = defineStore('history', () => {
           // "until" is inclusive in the form; the store's bound is exclusive.
           ...(filter.until ? { until: nextDay(filter.until) } : {}),
           ...(filter.search.trim() ? { search: filter.search.trim() } : {}),
+          ...(filter.runtime ? { runtime: filter.runtime } : {}),
           limit: 500,
         },
       });

@@ -217,8 +217,10 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
           {
             name: 'main',
             kind: 'main',
-            program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 2, steps: [{ op: 'file_append', path: 'log.txt', text: 'x' }] }],
+            program: [{ op: 'mark', name: 'ok' }, { op: 'spawn', actor: 'child' }],
           },
+          // Every op runs on CPython; a process actor still cannot start actors there.
+          { name: 'child', kind: 'process', autostart: false, program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 2, steps: [{ op: 'spawn', actor: 'main' }] }] },
         ],
       };
       let refusal: unknown;
@@ -231,8 +233,7 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
       const { code, issues } = refusal as LabError;
       expect(code).toBe('bad-input');
       expect(issues.map((issue) => [issue.path, issue.message])).toEqual([
-        ['functions', 'functions are not supported on cpython yet'],
-        ['actors[0].program[1].steps[0]', 'step "file_append" is not supported on cpython'],
+        ['actors[1].program[1].steps[0]', 'step "spawn" inside a process actor is not supported on cpython (only main, threads and tasks start, join and list actors there)'],
       ]);
       expect(service.listRuns()).toEqual([]);
       // A thread cannot be killed in CPython: terminate is refused for threads, by path, and allowed for processes.
@@ -285,6 +286,20 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
     const reentrant = await runSpec(lessonSpec('deadlock'), { runtime: 'cpython', overrides: { threads: 4, pauseMs: 10, useRlock: true } });
     expect(reentrant.trial.status).toBe('ok');
     expect(reentrant.trial.deadlock).toBeNull();
+  });
+  test('without a main actor, the trial ends only after every autostarted actor has run, even when the first ends before the last starts', async () => {
+    const actors = 60;
+    const { trial } = await runSpec(
+      {
+        version: 1,
+        shared: { n: { scope: 'shared', initial: 0 } },
+        actors: [{ name: 'worker', kind: 'thread', count: actors, program: [{ op: 'add', var: 'n', delta: 1 }] }],
+      },
+      { runtime: 'cpython' },
+    );
+    expect(trial.status).toBe('ok');
+    expect(trial.actors.filter((a) => a.exit === 'completed')).toHaveLength(actors);
+    expect(trial.finalShared['n']).toBe(actors);
   });
   test('process-lifecycle on CPython: terminate signals the forked child, which ends "terminated" before its last step', async () => {
     const { run, trial, events } = await runSpec(lessonSpec('process-lifecycle'), { runtime: 'cpython' });

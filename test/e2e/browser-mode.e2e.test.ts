@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { LESSONS } from '../../src-main/lessons/catalog';
+import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
+import { discoverPython } from '../../src-main/engine/runtimes/python-discovery';
+import { validateSpec } from '../../src-main/engine/spec/validate';
 import { CHROMIUM, openSession, type BrowserSession } from './browser-session';
 
 /**
@@ -17,6 +21,8 @@ const customSpec = (title: string, kind = 'thread') => ({
   actors: [{ name: 'adder', kind, count: { param: 'n' }, program: [{ op: 'add', var: 'total', delta: 1 }] }],
   claims: [{ id: 'all-added', text: 'every thread added one', check: { compare: [{ shared: 'total' }, '==', { const: { param: 'n' } }] } }],
 });
+
+const PYTHON = discoverPython().found;
 
 let session: BrowserSession;
 const runIds: Record<string, string> = {};
@@ -358,5 +364,44 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     await page.click('text=显示时间线');
     await page.locator('[data-testid="timeline-canvas"]').waitFor();
     await session.shot('18-results-dark-zh');
+  });
+
+  test.skipIf(!PYTHON)('a lesson runs on CPython from the runtime switch; its results name the interpreter, history filters by runtime', async () => {
+    const { page } = session;
+    // A lesson CPython cannot run yet shows why, with CPython not selectable.
+    const refused = LESSONS.find((lesson) => cpythonIssues(validateSpec(lesson.spec).spec).length > 0);
+    if (refused) {
+      await session.go(`/lessons/${refused.id}`);
+      await page.locator('[data-testid="runtime-cpython"]').waitFor();
+      await expect.poll(() => page.locator('[data-testid="runtime-switch"]').textContent(), { timeout: 20_000 }).toContain('not supported on cpython');
+      expect(await page.locator('[data-testid="runtime-cpython"]').isDisabled()).toBe(true);
+    }
+
+    await session.go('/lessons/thread-start');
+    const cpython = page.locator('[data-testid="runtime-cpython"]');
+    await cpython.waitFor();
+    await expect.poll(() => page.locator('[data-testid="runtime-switch"]').textContent(), { timeout: 20_000 }).toContain(`CPython ${PYTHON!.version}`);
+    expect(await cpython.isDisabled()).toBe(false);
+    await cpython.check();
+    await page.click('[data-testid="run-lesson"]');
+    await page.waitForURL(/#\/runs\/.+\/live$/);
+    const runId = runIdFromUrl(page.url());
+    await page.locator('[data-testid="view-results"]').waitFor({ timeout: 90_000 });
+    await page.click('[data-testid="view-results"]');
+    const runtimeLine = page.locator('[data-testid="run-runtime"]');
+    await runtimeLine.waitFor();
+    expect(await runtimeLine.textContent()).toContain(`CPython ${PYTHON!.version}`);
+    expect(await runtimeLine.textContent()).toContain(PYTHON!.path);
+    await session.shot('19-results-cpython');
+
+    await session.go('/history');
+    await page.locator('[data-testid="history-table"]').waitFor();
+    const all = await page.locator('tbody tr[data-run]').count();
+    await page.selectOption('select[name="runtime"]', 'cpython');
+    await expect.poll(() => page.locator('tbody tr[data-run]').count()).toBe(1);
+    expect(await page.locator('tbody tr[data-run]').getAttribute('data-run')).toBe(runId);
+    await page.selectOption('select[name="runtime"]', 'node');
+    await expect.poll(() => page.locator('tbody tr[data-run]').count()).toBe(all - 1);
+    await page.selectOption('select[name="runtime"]', '');
   });
 });

@@ -42,7 +42,7 @@ export function batch(actor: string, rows: [number, string, 'B' | 'E' | 'I', Rec
 }
 
 export function summary(id: string, change: Partial<RunSummary> = {}): RunSummary {
-  return { id, lessonId: 'race-counter', title: `run ${id}`, status: 'ok', startedAt: '2025-01-02T03:04:05.000Z', wallMs: 1234, trials: 1, claimsHeld: 2, claimsFailed: 0, claimsInconclusive: 1, tags: [], ...change };
+  return { id, lessonId: 'race-counter', title: `run ${id}`, status: 'ok', startedAt: '2025-01-02T03:04:05.000Z', wallMs: 1234, trials: 1, claimsHeld: 2, claimsFailed: 0, claimsInconclusive: 1, tags: [], runtime: 'node', ...change };
 }
 
 export function record(id: string, change: Partial<RunRecord> = {}): RunRecord {

@@ -10,6 +10,7 @@ import {
   makeTempDir,
   sampleClaims,
   sampleFinish,
+  sampleEnvironment,
   sampleRunRecord,
   sampleRunStart,
   sampleTrial,
@@ -207,7 +208,14 @@ describe('RunStore: listing, filtering, searching', () => {
         claims: [sampleClaims[0]!],
       }),
       sampleRunRecord('c', { startedAt: '2025-03-03T09:00:00.000Z', lessonId: 'race-lost-updates', title: 'Lost updates with a lock', status: 'failed', tags: [], notes: [], trials: [] }),
-      sampleRunRecord('d', { startedAt: '2025-03-04T09:00:00.000Z', lessonId: null, title: 'Semaphore caps concurrency', tags: [], notes: [] }),
+      sampleRunRecord('d', {
+        startedAt: '2025-03-04T09:00:00.000Z',
+        lessonId: null,
+        title: 'Semaphore caps concurrency',
+        tags: [],
+        notes: [],
+        environment: { ...sampleEnvironment, runtime: { name: 'cpython', version: '3.11.2', path: '/usr/bin/python3', gil: true, startMethod: 'fork' } },
+      }),
     ];
     for (const run of runs) store.saveCompleteRun(run, []);
   });
@@ -228,7 +236,9 @@ describe('RunStore: listing, filtering, searching', () => {
       claimsFailed: 0,
       claimsInconclusive: 0,
       tags: ['demo', 'lab-1'],
+      runtime: 'node',
     });
+    expect(list.find((r) => r.id === 'd')).toMatchObject({ runtime: 'cpython' });
     expect(list.find((r) => r.id === 'a')).toMatchObject({ claimsHeld: 1, claimsFailed: 1, claimsInconclusive: 1 });
     expect(list.find((r) => r.id === 'c')).toMatchObject({ trials: 0, tags: [] });
   });
@@ -236,6 +246,8 @@ describe('RunStore: listing, filtering, searching', () => {
   it('filters by lesson, status, tag and time, and pages', () => {
     expect(ids({ lessonId: 'race-lost-updates' })).toEqual(['c', 'a']);
     expect(ids({ status: 'deadlocked' })).toEqual(['b']);
+    expect(ids({ runtime: 'cpython' })).toEqual(['d']);
+    expect(ids({ runtime: 'node' })).toEqual(['c', 'b', 'a']);
     expect(ids({ tag: 'lab-1' })).toEqual(['b', 'a']);
     expect(ids({ since: '2025-03-02T09:00:00Z' })).toEqual(['d', 'c', 'b']);
     expect(ids({ until: '2025-03-02T09:00:00.000Z' })).toEqual(['b', 'a']);

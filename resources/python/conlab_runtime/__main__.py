@@ -90,6 +90,8 @@ def main():
         os._exit(2)
     asyncio.run(trial.run())
     output.send(trial.result())
+    # The manager's server process (managed variables) ends with the trial.
+    trial.vars.close()
     # Stopped threads cannot be joined: leave at once, as the end of the trial says.
     os._exit(0)
 

@@ -2,6 +2,6 @@
 ``step_table``). The Node side keeps the same lists
 (src-main/engine/runtimes/cpython-support.ts) and refuses a spec before anything starts."""
 
-SUPPORTED_KINDS = frozenset(["main", "thread", "process", "task"])
+SUPPORTED_KINDS = frozenset(["main", "thread", "process", "task", "utility"])
 
-SUPPORTED_PRIMITIVES = frozenset(["mutex", "rlock", "semaphore", "bounded-semaphore", "event"])
+SUPPORTED_PRIMITIVES = frozenset(["mutex", "rlock", "semaphore", "bounded-semaphore", "event", "condition", "barrier"])

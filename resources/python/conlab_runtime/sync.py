@@ -1,6 +1,9 @@
 """The spec's primitives on CPython, and the wait-for graph of the owned locks among them."""
 
+import asyncio
 import threading
+import time
+from threading import BrokenBarrierError
 
 from .interpreter import ActorFailure
 from .timeouts import seconds as _seconds
@@ -12,9 +15,16 @@ class Primitives:
 
     def __init__(self, spec, context):
         make = context if context is not None else threading
+        # multiprocessing's locks, like every rlock, belong to the thread that took them (a condition
+        # checks it): see thread_owned.
+        self.cross_process = context is not None
         self.kinds = {}
         self.objects = {}
-        for name, prim in (spec.get("primitives") or {}).items():
+        # A condition's lock: the mutex or rlock it names, else a hidden rlock of its own (as
+        # threading.Condition() makes one); acquire and release on the condition's name take that lock.
+        self.lock_of = {}
+        declared = spec.get("primitives") or {}
+        for name, prim in declared.items():
             kind = prim["type"]
             self.kinds[name] = kind
             if kind == "mutex":
@@ -27,8 +37,33 @@ class Primitives:
                 self.objects[name] = make.BoundedSemaphore(prim["value"])
             elif kind == "event":
                 self.objects[name] = make.Event()
+            elif kind == "barrier":
+                self.objects[name] = make.Barrier(prim["parties"])
+            elif kind == "condition":
+                continue
             else:
                 raise ActorFailure("primitive %s (%s) is not supported on cpython" % (name, kind))
+        for name, prim in declared.items():
+            if prim["type"] != "condition":
+                continue
+            lock_name = prim.get("lock")
+            if lock_name is None:
+                lock_name = name + ".lock"
+                self.kinds[lock_name] = "rlock"
+                self.objects[lock_name] = make.RLock()
+            elif self.kinds.get(lock_name) not in ("mutex", "rlock"):
+                raise ActorFailure("primitives.%s.lock: %s is not a mutex or rlock" % (name, lock_name))
+            self.lock_of[name] = lock_name
+            self.kinds[name] = "condition"
+            self.objects[name] = make.Condition(self.objects[lock_name])
+
+    def thread_owned(self, name):
+        """Whether only the thread that took this lock may wait on its condition (or release it, for an rlock)."""
+        return self.kinds.get(name) == "rlock" or self.cross_process
+
+    def lock_name(self, name):
+        """The primitive acquire and release act on: a condition's lock, else the primitive itself."""
+        return self.lock_of.get(name, name)
 
     def get(self, name, *kinds):
         if name not in self.objects:
@@ -73,6 +108,21 @@ class WaitTable:
             else:
                 self.depth[prim] = left
 
+    def release_all(self, actor, prim):
+        """A condition wait lets go of its lock whatever its depth: returns the depth to restore."""
+        with self.lock:
+            if self.owners.get(prim) != actor:
+                return 0
+            depth = self.depth.pop(prim, 0)
+            self.owners.pop(prim, None)
+            return depth
+
+    def restore(self, actor, prim, depth):
+        with self.lock:
+            if depth > 0:
+                self.owners[prim] = actor
+                self.depth[prim] = depth
+
     def find_cycle(self):
         """The first cycle of the graph as (edges, key), or None. The key holds every member's wait
         sequence: the same key twice in a row means nobody in the cycle moved in between."""
@@ -100,6 +150,21 @@ class WaitTable:
         return None
 
 
+LOOP_WAIT_SLICE_S = 0.05
+
+
+async def poll_acquire(lock, timeout):
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = 0.0005
+    while True:
+        if lock.acquire(False):
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.01)
+
+
 class PrimitiveOps:
     """One actor's view of the primitives. ``offload`` runs a blocking call where it may block:
     on the actor's own thread, or (for loop actors) on a helper thread while the loop goes on.
@@ -107,13 +172,16 @@ class PrimitiveOps:
 
     OWNED = ("mutex", "rlock")
 
-    def __init__(self, prims, offload, actor=None, table=None):
+    def __init__(self, prims, offload, actor=None, table=None, on_loop=False):
         self.prims = prims
         self.offload = offload
         self.actor = actor
         self.table = table
+        # A task or main actor: it runs on the loop's thread, and hands blocking waits to helper threads.
+        self.on_loop = on_loop
 
     async def acquire(self, name, blocking, timeout_ms):
+        name = self.prims.lock_name(name)
         obj = self.prims.get(name, "mutex", "rlock", "semaphore", "bounded-semaphore")
         owned = self.table is not None and self.prims.kinds[name] in self.OWNED
         ok = obj.acquire(False)
@@ -123,8 +191,15 @@ class PrimitiveOps:
             if tracked:
                 self.table.begin_wait(self.actor, name)
             try:
-                if self.prims.kinds[name] in self.OWNED:
-                    ok = bool(await self.offload(lambda: obj.acquire(True, -1 if timeout is None else timeout)))
+                if self.on_loop and self.prims.kinds[name] in self.OWNED and self.prims.thread_owned(name):
+                    # An rlock, or any multiprocessing lock, belongs to the thread that takes it: taken
+                    # on a helper thread, the loop could not release it or notify or wait on its
+                    # condition. It is tried on the loop's thread, the loop going on between tries.
+                    ok = await poll_acquire(obj, timeout)
+                elif timeout is None:
+                    # acquire(True) with nothing more: threading's locks take -1 for "forever", but
+                    # multiprocessing's take a negative timeout for none at all (one try, no wait).
+                    ok = bool(await self.offload(lambda: obj.acquire(True)))
                 else:
                     ok = bool(await self.offload(lambda: obj.acquire(True, timeout)))
             finally:
@@ -135,6 +210,7 @@ class PrimitiveOps:
         return ok
 
     def release(self, name):
+        name = self.prims.lock_name(name)
         obj = self.prims.get(name, "mutex", "rlock", "semaphore", "bounded-semaphore")
         try:
             obj.release()
@@ -144,11 +220,87 @@ class PrimitiveOps:
             self.table.released(name)
 
     async def wait(self, name, timeout_ms):
-        obj = self.prims.get(name, "event")
-        if obj.is_set():
-            return True
+        """Waits on an event, a condition or a barrier: (passed, barrier index or None)."""
+        obj = self.prims.get(name, "event", "condition", "barrier")
+        kind = self.prims.kinds[name]
         timeout = _seconds(timeout_ms)
-        return bool(await self.offload(lambda: obj.wait(timeout)))
+        if kind == "condition":
+            return await self.wait_condition(name, obj, timeout), None
+        if kind == "barrier":
+            return await self.wait_barrier(obj, timeout)
+        if obj.is_set():
+            return True, None
+        return bool(await self.offload(lambda: obj.wait(timeout))), None
+
+    async def wait_condition(self, name, cond, timeout):
+        # Condition.wait releases the lock (every level of an rlock), sleeps until notified or the
+        # timeout, and takes the lock back: the wait table sees the lock free meanwhile.
+        lock_name = self.prims.lock_name(name)
+        tracked = self.table is not None
+        depth = self.table.release_all(self.actor, lock_name) if tracked else 0
+
+        def wait():
+            try:
+                return bool(cond.wait(timeout))
+            except (RuntimeError, AssertionError):
+                return None
+
+        try:
+            if self.on_loop and self.prims.thread_owned(lock_name):
+                # The lock is the loop thread's: the wait is too. It holds the loop, as a blocking
+                # Condition.wait in a coroutine does in Python, in slices: between two the loop turns
+                # once, so that a stopped actor is cancelled instead of waiting forever. No notify is
+                # lost in between: the lock is held there, and notifying needs it.
+                passed = await self.sliced_wait(cond, timeout)
+            else:
+                passed = await self.offload(wait)
+        finally:
+            if tracked:
+                self.table.restore(self.actor, lock_name, depth)
+        if passed is None:
+            if tracked:
+                self.table.release_all(self.actor, lock_name)
+            raise ActorFailure("wait on %s without holding its lock %s" % (name, lock_name))
+        return passed
+
+    async def sliced_wait(self, cond, timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = LOOP_WAIT_SLICE_S if deadline is None else min(LOOP_WAIT_SLICE_S, deadline - time.monotonic())
+            try:
+                if left > 0 and cond.wait(left):
+                    return True
+            except (RuntimeError, AssertionError):
+                return None
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0)
+
+    async def wait_barrier(self, barrier, timeout):
+        # Barrier.wait returns this arrival's index (0 for the first). A wait that times out breaks
+        # the barrier, as Python's does: whoever waits then passes false too. Once nobody waits,
+        # the barrier is reset so that a later generation can meet.
+        def wait():
+            try:
+                return True, barrier.wait(timeout)
+            except BrokenBarrierError:
+                if barrier.n_waiting == 0:
+                    barrier.reset()
+                return False, None
+
+        if barrier.parties == 1:
+            return wait()
+        return await self.offload(wait)
+
+    def notify(self, name, count):
+        cond = self.prims.get(name, "condition")
+        try:
+            if count is None:
+                cond.notify_all()
+            else:
+                cond.notify(count)
+        except (RuntimeError, AssertionError):
+            raise ActorFailure("notify on %s without holding its lock %s" % (name, self.prims.lock_name(name)))
 
     def set(self, name):
         self.prims.get(name, "event").set()

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from .interpreter import ActorFailure, Interpreter, drive
 from .netservers.host import Servers, ServerStartError
 from .output import Output
+from .pools_host import Pools
 from .queues import QueueOps, Queues
 from .shared_vars import SharedVars
 from .sync import PrimitiveOps, Primitives, WaitTable
@@ -35,6 +36,9 @@ from .watchdog import watch_parent
 STOP_GRACE_S = 0.15
 DEADLOCK_SAMPLE_S = 0.2
 LOOP_ACTORS = ("main", "task")
+# A utility actor (Electron's utilityProcess on Node) has no CPython counterpart: it runs as a
+# multiprocessing.Process, and the run records that substitution.
+PROCESS_KINDS = ("process", "utility")
 
 
 class Instance:
@@ -54,6 +58,8 @@ class Instance:
         self.task = None
         self.process = None
         self.errors = None
+        # Set for a pool's actors: how Trial.stop stops them (pools_host).
+        self.stop_hook = None
 
     def facts(self, pid, ppid, thread_id):
         return {"id": self.id, "name": self.name, "group": self.group, "index": self.index, "kind": self.kind, "pid": pid, "ppid": ppid, "threadId": thread_id}
@@ -67,7 +73,7 @@ class ActorServices:
         self.self_facts = self_facts
         self.own_thread = own_thread
         self.vars = trial.vars
-        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None))
+        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None), not own_thread)
         self.queues = QueueOps(trial.queues, self.offload)
 
     async def offload(self, call):
@@ -135,9 +141,9 @@ class Trial:
         self.origin_ns = config["originNs"]
         self.budget = config["eventBudget"]
         self.start_method = start_method
-        uses_processes = any(a["kind"] == "process" for a in self.spec["actors"])
+        uses_processes = any(a["kind"] in PROCESS_KINDS for a in self.spec["actors"]) or any(p["kind"] == "process" for p in (self.spec.get("pools") or {}).values())
         self.context = multiprocessing.get_context(start_method) if uses_processes else None
-        self.vars = SharedVars(self.spec)
+        self.vars = SharedVars(self.spec, start_method)
         self.prims = Primitives(self.spec, self.context)
         self.queues = Queues(self.spec, self.context)
         self.waits = WaitTable()
@@ -149,11 +155,14 @@ class Trial:
             group = [Instance(self, actor, i, count, len(self.instances) + i) for i in range(count)]
             self.instances.extend(group)
             self.by_group[actor["name"]] = group
+        self.pools = Pools(self, config.get("poolSizes") or {}, self.add_pool_instance)
         self.lock = threading.RLock()
         self.status = None
         self.error = None
         self.finished = threading.Event()
         self.main_ended = not any(a["kind"] == "main" for a in self.spec["actors"])
+        # True until every autostarted actor has been started: an early one that ends first must not end the trial.
+        self.autostarting = True
         self.daemons_stopped = False
         self.executor = ThreadPoolExecutor(max_workers=256, thread_name_prefix="conlab-wait")
         self.loop = None
@@ -165,6 +174,12 @@ class Trial:
 
     def now(self):
         return time.monotonic_ns() - self.origin_ns
+
+    def add_pool_instance(self, spec, index, count):
+        instance = Instance(self, spec, index, count, len(self.instances))
+        self.instances.append(instance)
+        self.by_group.setdefault(spec["name"], []).append(instance)
+        return instance
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -192,7 +207,7 @@ class Trial:
     def start(self, instance):
         with self.lock:
             instance.state = "running"
-        self.output.send({"type": "requested", "actor": instance.name, "t": self.now()})
+        asked = self.now()
         try:
             if instance.kind in LOOP_ACTORS:
                 if threading.get_ident() == self.loop_thread:
@@ -206,21 +221,27 @@ class Trial:
                     self.loop.call_soon_threadsafe(create)
             elif instance.kind == "thread":
                 threading.Thread(target=self.run_thread, args=(instance,), name=instance.name, daemon=True).start()
-            elif instance.kind == "process":
+            elif instance.kind in PROCESS_KINDS:
                 self.start_process(instance)
             else:
                 raise ActorFailure("actor kind %s is not supported on cpython" % instance.kind)
         except Exception as error:  # noqa: BLE001 - any failure to start is the actor's failure
+            self.output.send({"type": "requested", "actor": instance.name, "t": asked})
             self.end_instance(instance, "failed", "could not start %s: %s" % (instance.name, error))
+            return
+        # Sent once the actor is on its way (the host takes the two stamps in any order): writing the
+        # line is not part of what starting an actor costs.
+        self.output.send({"type": "requested", "actor": instance.name, "t": asked})
 
     def new_trace(self, instance):
         trace = TraceBuffer(instance.name, self.trial_index, self.origin_ns, self.budget, self.output)
         instance.trace = trace
         return trace
 
-    def announce(self, instance, trace, pid, ppid, thread_id):
+    def announce(self, instance, trace, pid, ppid, thread_id, entered=None):
         trace.emit("actor", "B", {"kind": instance.kind, "pid": pid, "ppid": ppid, "threadId": thread_id})
-        trace.with_next_flush.append({"type": "started", "actor": instance.name, "pid": pid, "ppid": ppid, "threadId": thread_id, "t": trace.now()})
+        started = trace.now() if entered is None else entered
+        trace.with_next_flush.append({"type": "started", "actor": instance.name, "pid": pid, "ppid": ppid, "threadId": thread_id, "t": started})
 
     def report_done(self, instance, trace, error):
         if not trace.closed:
@@ -251,9 +272,10 @@ class Trial:
         self.end_instance(instance, "completed" if error is None else "failed", error)
 
     def run_thread(self, instance):
+        entered = self.now()
         trace = self.new_trace(instance)
         pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
-        self.announce(instance, trace, pid, ppid, tid)
+        self.announce(instance, trace, pid, ppid, tid, entered)
         services = ActorServices(self, instance, trace, True, instance.facts(pid, ppid, tid))
         error = None
         try:
@@ -324,7 +346,7 @@ class Trial:
 
     def check_end(self):
         with self.lock:
-            if self.status is not None or not self.main_ended:
+            if self.status is not None or not self.main_ended or self.autostarting:
                 return
             if not self.daemons_stopped and not any(i.state == "running" and not i.daemon for i in self.instances):
                 self.daemons_stopped = True
@@ -349,6 +371,9 @@ class Trial:
             if instance.state != "running" or instance.stop_reason is not None:
                 return
             instance.stop_reason = reason
+        if instance.stop_hook is not None:
+            instance.stop_hook(instance, reason)
+            return
         if instance.kind in LOOP_ACTORS:
             if instance.task is not None:
                 self.loop.call_soon_threadsafe(instance.task.cancel)
@@ -397,6 +422,8 @@ class Trial:
         for instance in self.instances:
             if instance.kind != "main" and instance.spec.get("autostart", True) and self.status is None:
                 self.start(instance)
+        with self.lock:
+            self.autostarting = False
         self.check_end()
         threading.Thread(target=self.watch_deadlock, name="conlab-deadlock", daemon=True).start()
         while not self.finished.is_set():
@@ -436,7 +463,8 @@ class Trial:
             "type": "result",
             "status": self.status or "ok",
             "error": self.error,
-            "finalShared": self.vars.values,
+            "finalShared": self.vars.final(),
+            "pools": self.pools.metrics(),
             "cpu": {"userMs": (own.ru_utime + children.ru_utime) * 1000.0, "systemMs": (own.ru_stime + children.ru_stime) * 1000.0},
             "peakRssMb": own.ru_maxrss / scale,
             "processPeakRssMb": children.ru_maxrss / scale,
@@ -455,7 +483,7 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
     output = Output(out_path)
     trace = TraceBuffer(name, trial_index, origin_ns, budget, output)
     stub = Instance.__new__(Instance)
-    stub.name, stub.id, stub.group, stub.index, stub.kind, stub.spec = name, ident, group, index, "process", spec
+    stub.name, stub.id, stub.group, stub.index, stub.kind, stub.spec = name, ident, group, index, spec["kind"], spec
     pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
 
     def stop_now():
@@ -469,7 +497,7 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
         output.defer_until_sent(stop_now)
 
     signal.signal(signal.SIGTERM, on_stop)
-    trace.emit("actor", "B", {"kind": "process", "pid": pid, "ppid": ppid, "threadId": tid})
+    trace.emit("actor", "B", {"kind": spec["kind"], "pid": pid, "ppid": ppid, "threadId": tid})
     output.send({"type": "started", "actor": name, "pid": pid, "ppid": ppid, "threadId": tid, "t": trace.now()})
 
     class ChildTrial:

@@ -8,7 +8,7 @@ import type { EventBatch } from '../../engine/trace/trace-event';
 import { openDatabase } from '../../store/database';
 import { RunStore } from '../../store/run-store';
 import { RunWriter } from '../../store/run-writer';
-import type { RunRecord } from '../../engine/run-model';
+import type { RunRecord, RuntimeName } from '../../engine/run-model';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
 import { median, msBetween } from '../sampling';
 
@@ -28,7 +28,7 @@ const ACTORS = 2;
 /** Per actor: 'actor' B and E around the program, 'repeat' B and E around the marks. */
 const FRAME_EVENTS = 4;
 
-interface RepetitionResult {
+export interface RepetitionResult {
   readonly eventsPerS: number;
   readonly rawInsertPerS: number;
   readonly elapsedMs: number;
@@ -80,12 +80,13 @@ function rawInsertRate(dbPath: string, run: RunRecord, batches: readonly EventBa
   }
 }
 
-async function repetition(index: number, marksPerActor: number, options: BenchOptions): Promise<RepetitionResult> {
+/** One run of 2 thread actors × `marksPerActor` marks into a fresh database, on the Node engine or CPython. */
+export async function traceRepetition(index: number, marksPerActor: number, options: BenchOptions, runtime: RuntimeName = 'node'): Promise<RepetitionResult> {
   const expected = ACTORS * (marksPerActor + FRAME_EVENTS);
   const maxEvents = expected * 2; // room to spare: the checks, not the limit, must catch any surplus
   const validated = validateSpec(traceSpec(marksPerActor, maxEvents), { caps: { ...DEFAULT_LIMIT_CAPS, maxEvents } });
-  const dbPath = join(options.scratchDir, `trace-${index}.sqlite`);
-  const rawPath = join(options.scratchDir, `trace-raw-${index}.sqlite`);
+  const dbPath = join(options.scratchDir, `trace-${runtime}-${index}.sqlite`);
+  const rawPath = join(options.scratchDir, `trace-raw-${runtime}-${index}.sqlite`);
   // The writer is opened (worker started, database migrated) before the clock starts: the app keeps one open.
   const writer = await RunWriter.open(dbPath);
   const sink: RunSink = writer;
@@ -96,6 +97,7 @@ async function repetition(index: number, marksPerActor: number, options: BenchOp
       spec: validated.spec,
       validated,
       sink,
+      runtime,
       workRoot: join(options.scratchDir, 'trace-runs'),
       environment: currentEnvironment(),
       onProgress: (progress) => {
@@ -146,7 +148,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
   const repetitions = options.quick ? 2 : 7;
   const results: RepetitionResult[] = [];
   for (let index = 0; index < repetitions; index++) {
-    const result = await repetition(index, marksPerActor, options);
+    const result = await traceRepetition(index, marksPerActor, options);
     options.log(`trace-store: run ${index + 1}/${repetitions}: ${Math.round(result.eventsPerS).toLocaleString('en-US')} events/s committed (${(result.elapsedMs / 1_000).toFixed(2)} s), raw insert ${Math.round(result.rawInsertPerS).toLocaleString('en-US')}/s`);
     results.push(result);
   }

@@ -10,6 +10,7 @@ import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, Ru
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
 import { prepareCpython } from '../runtimes/cpython-runtime';
 import { CpythonTrial } from '../runtimes/cpython-trial';
+import { CPYTHON_UTILITY_SUBSTITUTION } from '../runtimes/cpython-support';
 import type { EventBatch } from '../trace/trace-event';
 import { currentEnvironment } from './environment';
 import { groupWatchdog } from './group-watchdog';
@@ -116,7 +117,9 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
 
   const hosts: ActorHosts = { ...nodeHosts, ...request.hosts };
   const substitutions: Substitution[] = [];
-  if (hosts.utility.standsIn === true && validated.spec.actors.some((actor) => actor.kind === 'utility')) {
+  if (cpython && validated.spec.actors.some((actor) => actor.kind === 'utility')) {
+    substitutions.push({ ...CPYTHON_UTILITY_SUBSTITUTION });
+  } else if (hosts.utility.standsIn === true && validated.spec.actors.some((actor) => actor.kind === 'utility')) {
     substitutions.push({ kind: 'utility', ranAs: hosts.utility.mechanism, reason: UTILITY_SUBSTITUTION_REASON });
   }
   const runId = request.runId ?? randomUUID();
@@ -174,7 +177,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       };
       let outcome: { record: TrialRecord; events: TrialEvents; runnerPid?: number | null; runnerThreadId?: number | null };
       if (cpython) {
-        outcome = await new CpythonTrial({ ...common, onBatch, runtime: cpython, onProcessGroup: request.onProcessGroup }).run();
+        outcome = await new CpythonTrial({ ...common, onBatch, runtime: cpython, onProcessGroup: request.onProcessGroup, cpuCount: environment.cpuCount }).run();
       } else {
         outcome = await new Trial({ ...common, onBatch, hosts, cpuCount: environment.cpuCount, deadlockSampleMs: request.deadlockSampleMs, backlog: request.backlog }).run();
       }

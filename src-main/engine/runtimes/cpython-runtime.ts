@@ -1,5 +1,7 @@
 import { execPath, versions } from 'node:process';
-import type { RuntimeInfo } from '../run-model';
+import type { RuntimeInfo, RuntimeListing } from '../run-model';
+
+export type { RuntimeListing };
 import { SpecError, type ValidatedSpec } from '../spec/validate';
 import { cpythonIssues } from './cpython-support';
 import { discoverPython, noPythonMessage, type PythonCandidate } from './python-discovery';
@@ -24,17 +26,6 @@ export function prepareCpython(validated: ValidatedSpec): RuntimeInfo {
   return discovery.found;
 }
 
-/** One line of `conlab runtimes`: a runtime found (or looked for) on this machine. */
-export interface RuntimeListing {
-  readonly name: 'node' | 'cpython';
-  readonly usable: boolean;
-  readonly version: string | null;
-  readonly path: string;
-  readonly gil: boolean | null;
-  readonly startMethod: string | null;
-  /** How it was found (CONLAB_PYTHON or PATH) and, when unusable, why. */
-  readonly note: string;
-}
 
 function cpythonListing(candidate: PythonCandidate): RuntimeListing {
   const how = candidate.source === 'CONLAB_PYTHON' ? 'from CONLAB_PYTHON' : 'on PATH';
@@ -49,8 +40,8 @@ function cpythonListing(candidate: PythonCandidate): RuntimeListing {
   };
 }
 
-/** The runtimes a run may use here: the Node engine itself, and what CPython discovery found (looked again). */
-export function listRuntimes(): RuntimeListing[] {
+/** The runtimes a run may use here: the Node engine itself, and what CPython discovery found (looked again unless `fresh` is false). */
+export function listRuntimes(options: { fresh?: boolean } = {}): RuntimeListing[] {
   const node: RuntimeListing = { name: 'node', usable: true, version: versions.node, path: execPath, gil: null, startMethod: 'fork', note: 'the engine itself' };
-  return [node, ...discoverPython({ fresh: true }).candidates.map(cpythonListing)];
+  return [node, ...discoverPython({ fresh: options.fresh ?? true }).candidates.map(cpythonListing)];
 }

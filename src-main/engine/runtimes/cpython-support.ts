@@ -17,15 +17,24 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'compute',
   'connect',
   'fail',
+  'file_append',
+  'file_read',
+  'file_write',
+  'generator_pingpong',
   'get',
   'http_get',
   'if',
   'is_alive',
   'join',
   'let',
+  'list_actors',
   'load',
   'log',
+  'map',
   'mark',
+  'notify',
+  'os_child',
+  'proc_state',
   'put',
   'read',
   'record',
@@ -33,23 +42,35 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'recvfrom',
   'release',
   'repeat',
+  'result',
+  'return',
   'section',
   'send',
   'send_file',
   'sendto',
   'set',
+  'shutdown',
   'sleep',
   'spawn',
   'sticky_demo',
+  'submit',
   'task_done',
   'terminate',
   'wait',
   'write',
 ]);
-export const CPYTHON_KINDS: ReadonlySet<string> = new Set(['main', 'thread', 'process', 'task']);
-export const CPYTHON_PRIMITIVES: ReadonlySet<string> = new Set(['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event']);
+/** A utility actor (Electron's utilityProcess) runs as a multiprocessing.Process on CPython: a substitution the run records. */
+export const CPYTHON_KINDS: ReadonlySet<string> = new Set(['main', 'thread', 'process', 'task', 'utility']);
+export const CPYTHON_UTILITY_SUBSTITUTION = {
+  kind: 'utility',
+  ranAs: 'multiprocessing.Process (CPython)',
+  reason: 'CPython has no utility process (an Electron API); on the cpython runtime a utility actor runs as a multiprocessing.Process, like a process actor',
+} as const;
+export const CPYTHON_PRIMITIVES: ReadonlySet<string> = new Set(['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event', 'condition', 'barrier']);
 /** Steps a process actor may not take on CPython yet (they need the orchestrator, which is its parent). */
-const ORCHESTRATOR_STEPS: ReadonlySet<StepOp> = new Set<StepOp>(['spawn', 'join', 'is_alive', 'terminate']);
+const ORCHESTRATOR_STEPS: ReadonlySet<StepOp> = new Set<StepOp>(['spawn', 'join', 'is_alive', 'terminate', 'list_actors']);
+/** Steps that reach a pool: its executor lives in the interpreter, out of a process actor's reach. */
+const POOL_STEPS: ReadonlySet<StepOp> = new Set<StepOp>(['submit', 'result', 'map', 'shutdown']);
 
 const UNSUPPORTED = 'not supported on cpython';
 
@@ -69,7 +90,10 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, ki
       return;
     }
     if (inProcess && ORCHESTRATOR_STEPS.has(step.op) && !(step.op === 'join' && step.queue !== undefined)) {
-      issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (only main, threads and tasks start and join actors there)` });
+      issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (only main, threads and tasks start, join and list actors there)` });
+    }
+    if (inProcess && POOL_STEPS.has(step.op)) {
+      issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (a pool's executor lives in the interpreter: main, threads and tasks use it)` });
     }
     if (step.op === 'terminate' && kinds.get(step.actor) === 'thread') {
       issues.push({ path: `${at}.actor`, message: `terminating a thread is ${UNSUPPORTED} (a CPython thread cannot be killed)` });
@@ -88,7 +112,7 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, ki
 /** Every part of a resolved spec the CPython runtime cannot run, with its JSON path (empty: it can run all of it). */
 export function cpythonIssues(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  const forks = spec.actors.some((actor) => actor.kind === 'process');
+  const forks = spec.actors.some((actor) => actor.kind === 'process') || Object.values(spec.pools ?? {}).some((pool) => pool.kind === 'process');
   for (const [name, def] of Object.entries(spec.queues ?? {})) {
     if (forks && def.order !== 'fifo') issues.push({ path: `queues.${name}.order`, message: `a ${def.order} queue reached by process actors is ${UNSUPPORTED} (multiprocessing queues are FIFO)`, expected: 'fifo' });
   }
@@ -96,22 +120,19 @@ export function cpythonIssues(spec: Spec): SpecIssue[] {
     // Servers run as Python processes of the trial (resources/python/conlab_runtime/netservers/), every model.
     if (def.port !== undefined && def.port !== 0) issues.push({ path: `servers.${name}.port`, message: `a fixed port (${def.port}) is ${UNSUPPORTED}: its servers bind port 0 and the system chooses`, expected: '0 or no port' });
   }
-  for (const section of ['pools', 'functions'] as const) {
-    if (spec[section] && Object.keys(spec[section]!).length > 0) issues.push({ path: section, message: `${section} are ${UNSUPPORTED} yet` });
-  }
   for (const [name, def] of Object.entries(spec.primitives ?? {})) {
     if (!CPYTHON_PRIMITIVES.has(def.type)) issues.push({ path: `primitives.${name}.type`, message: `a ${def.type} is ${UNSUPPORTED} yet`, expected: [...CPYTHON_PRIMITIVES].join(', ') });
   }
-  for (const [name, def] of Object.entries(spec.shared ?? {})) {
-    if (def.scope !== 'shared') issues.push({ path: `shared.${name}.scope`, message: `scope "${def.scope}" is ${UNSUPPORTED} yet`, expected: 'shared' });
-  }
+  // Both scopes run: shared (one dict, a private copy in a process actor) and managed (a multiprocessing.Manager).
   const kinds = new Map(spec.actors.map((actor) => [actor.name, actor.kind]));
   spec.actors.forEach((actor, index) => {
     if (!CPYTHON_KINDS.has(actor.kind)) {
       issues.push({ path: `actors[${index}].kind`, message: `actor kind "${actor.kind}" is ${UNSUPPORTED}`, expected: [...CPYTHON_KINDS].join(', ') });
       return;
     }
-    stepIssues(actor.program, `actors[${index}].program`, actor.kind === 'process', kinds, issues);
+    stepIssues(actor.program, `actors[${index}].program`, actor.kind === 'process' || actor.kind === 'utility', kinds, issues);
   });
+  // A function runs in a pool's worker, a callback or a thread: a process pool's worker refuses, when it runs, what needs the interpreter.
+  for (const [name, fn] of Object.entries(spec.functions ?? {})) stepIssues(fn.steps, `functions.${name}.steps`, false, kinds, issues);
   return issues;
 }

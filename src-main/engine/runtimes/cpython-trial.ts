@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { ActorExitReason, ActorKind, ActorRecord, DeadlockEdge, DeadlockReport, RunStatus, RuntimeInfo } from '../run-model';
 import { describeCycle } from '../runner/deadlock';
 import type { EventBatch } from '../trace/trace-event';
 import { groupWatchdog } from '../runner/group-watchdog';
 import { RUN_MARKER_ENV } from '../runner/runner-protocol';
 import { analyzeTrial, TrialEvents } from '../runner/trial-analysis';
+import { poolSize } from '../spec/limits';
 import type { TrialBaseOptions, TrialOutcome } from '../runner/trial';
 import { pythonEnv } from './python-discovery';
 
@@ -27,6 +29,8 @@ export interface CpythonTrialOptions extends TrialBaseOptions {
   readonly onProcessGroup?: ((pid: number) => void) | undefined;
   /** How long the interpreter may stay silent before it counts as stuck (default SILENCE_LIMIT_MS). */
   readonly silenceLimitMs?: number | undefined;
+  /** CPUs of this machine: the default size of pools (as on the Node engine). */
+  readonly cpuCount?: number | undefined;
 }
 
 export interface CpythonTrialOutcome extends TrialOutcome {
@@ -89,9 +93,11 @@ export class CpythonTrial {
   private runnerThreadId: number | null = null;
   private bootMs: number | null = null;
   private deadlock: DeadlockReport | null = null;
+  /** Each pool's worker count, sent to the interpreter so both sides name the same workers. */
+  private readonly poolSizes: Record<string, number> = {};
 
   constructor(private readonly options: CpythonTrialOptions) {
-    for (const actor of options.spec.actors) {
+    const addGroup = (actor: { name: string; kind: ActorKind; count?: number | undefined; daemon?: boolean | undefined }): void => {
       const count = actor.count ?? 1;
       for (let index = 0; index < count; index++) {
         const name = count === 1 ? actor.name : `${actor.name}-${index}`;
@@ -113,6 +119,15 @@ export class CpythonTrial {
           dropped: 0,
         });
       }
+    };
+    for (const actor of options.spec.actors) addGroup(actor);
+    // A pool's workers are daemon actors named after it; a process pool's callbacks run on the
+    // executor's result-handler thread, traced as the lane `<pool>-callbacks` (a thread pool's run on its workers).
+    for (const [name, pool] of Object.entries(options.spec.pools ?? {})) {
+      const size = poolSize(pool, options.cpuCount ?? availableParallelism());
+      this.poolSizes[name] = size;
+      addGroup({ name, kind: pool.kind, count: size, daemon: true });
+      if (pool.kind === 'process') addGroup({ name: `${name}-callbacks`, kind: 'thread', daemon: true });
     }
     this.events = new TrialEvents(options.eventQueries ?? [], new Map([...this.actors.values()].map((a) => [a.name, a.group])));
   }
@@ -168,7 +183,7 @@ export class CpythonTrial {
     });
 
     this.handshakeSentNs = process.hrtime.bigint();
-    child.stdin!.write(`${JSON.stringify({ type: 'trial', spec: this.options.spec, trial: this.options.index, originNs: this.startNs.toString(), eventBudget })}\n`);
+    child.stdin!.write(`${JSON.stringify({ type: 'trial', spec: this.options.spec, trial: this.options.index, originNs: this.startNs.toString(), eventBudget, poolSizes: this.poolSizes })}\n`);
     try {
       await exited;
     } finally {
@@ -367,11 +382,27 @@ export class CpythonTrial {
       processPeakRssMb: num(this.result?.['processPeakRssMb']) ?? 0,
       extraMetrics: {
         ...serverMetrics(this.result?.['metrics']),
+        ...this.poolMetrics(),
         ...(this.bootMs !== null ? { 'cpython.bootMs': this.bootMs } : {}),
         ...(this.clockOffsetNs !== null ? { 'cpython.clockOffsetNs': this.clockOffsetNs } : {}),
       },
     });
     return { record, events: this.events, runnerPid: this.runnerPid, runnerThreadId: this.runnerThreadId, clockOffsetNs: this.clockOffsetNs };
+  }
+
+  /** `pool.<name>.size`, `.maxRunning` and `.tasks`, as the Node engine reports them. */
+  private poolMetrics(): Record<string, number> {
+    const reported = (this.result?.['pools'] ?? {}) as Record<string, Record<string, unknown> | undefined>;
+    const metrics: Record<string, number> = {};
+    for (const name of Object.keys(this.poolSizes)) {
+      const pool = reported[name];
+      if (!pool || typeof pool !== 'object') continue;
+      for (const field of ['size', 'maxRunning', 'tasks']) {
+        const value = num(pool[field]);
+        if (value !== null) metrics[`pool.${name}.${field}`] = value;
+      }
+    }
+    return metrics;
   }
 }
 

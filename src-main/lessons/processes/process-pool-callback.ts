@@ -16,8 +16,8 @@ export const processPoolCallback: Lesson = {
       zh: '五条工作泳道轮流领取任务；重叠的 task 区段从不超过五个。回调泳道属于运行器自己的进程：把它的 pid 和工作进程的对比一下。',
     },
     pythonVsNode: {
-      en: 'multiprocessing.Pool(5).apply_async(f, (i,), callback=cb) runs f in a worker and cb in a helper thread of the main process, handing it the value. The lab\'s pool is the same shape: worker processes are forked Node processes, and callbacks run on the runner\'s event loop (they receive the value as arg, and the future as future).',
-      zh: 'multiprocessing.Pool(5).apply_async(f, (i,), callback=cb) 在工作进程中运行 f，在主进程的一个辅助线程中运行 cb，并把结果值交给它。实验室的进程池形状相同：工作进程是 fork 出来的 Node 进程，回调在运行器的事件循环中运行（通过 arg 拿到值，通过 future 拿到 future）。',
+      en: 'multiprocessing.Pool(5).apply_async(f, (i,), callback=cb) runs f in a worker and cb in a helper thread of the main process, handing it the value. The lab\'s pool is the same shape: worker processes are forked Node processes, and callbacks run on the runner\'s event loop (they receive the value as arg, and the future as future). On CPython the lab uses concurrent.futures.ProcessPoolExecutor, whose add_done_callback runs the callback on the executor\'s result-handler thread: the same process as main, another thread.',
+      zh: 'multiprocessing.Pool(5).apply_async(f, (i,), callback=cb) 在工作进程中运行 f，在主进程的一个辅助线程中运行 cb，并把结果值交给它。实验室的进程池形状相同：工作进程是 fork 出来的 Node 进程，回调在运行器的事件循环中运行（通过 arg 拿到值，通过 future 拿到 future）。在 CPython 上，实验室使用 concurrent.futures.ProcessPoolExecutor，它的 add_done_callback 在执行器的结果处理线程上运行回调：与 main 同一个进程，但是另一个线程。',
     },
     tryNext: {
       en: 'Set size=2: the same ten tasks take about two and a half times longer, and at most two run at once. Set tasks=20: the workers are reused; no new process starts.',
@@ -39,6 +39,7 @@ export const processPoolCallback: Lesson = {
         steps: [
           { op: 'record', name: 'result', value: ref('arg') },
           { op: 'record', name: 'callbackPid', value: { self: 'pid' } },
+          { op: 'record', name: 'callbackThread', value: { self: 'threadId' } },
           { op: 'log', message: 'callback got {v}', values: { v: ref('arg') } },
         ],
       },
@@ -89,6 +90,29 @@ export const processPoolCallback: Lesson = {
             { compare: [{ record: 'callbackPid', agg: 'distinct' }, '==', { const: 1 }] },
             { compare: [{ record: 'callbackPid', agg: 'first' }, '==', { runner: 'pid' }] },
             { compare: [{ actors: 'pool', field: 'pid', agg: 'distinct' }, '==', { const: { param: 'size' } }] },
+          ],
+        },
+      },
+      {
+        id: 'callbacks-on-loop',
+        text: { en: 'Every callback ran on the runner\'s own thread, its event loop', zh: '每个回调都在运行器自己的线程（它的事件循环）上运行' },
+        // CPython calls them on a helper thread of the interpreter instead (the next claim).
+        requires: { runtime: 'node' },
+        check: {
+          all: [
+            { compare: [{ record: 'callbackThread', agg: 'distinct' }, '==', { const: 1 }] },
+            { compare: [{ record: 'callbackThread', agg: 'first' }, '==', { runner: 'threadId' }] },
+          ],
+        },
+      },
+      {
+        id: 'callbacks-on-result-thread',
+        text: { en: 'Every callback ran on one helper thread of the parent (the pool\'s result handler), not on its main thread', zh: '每个回调都在父进程的同一个辅助线程（进程池的结果处理线程）上运行，而不是在其主线程上' },
+        requires: { runtime: 'cpython' },
+        check: {
+          all: [
+            { compare: [{ record: 'callbackThread', agg: 'distinct' }, '==', { const: 1 }] },
+            { compare: [{ record: 'callbackThread', agg: 'first' }, '!=', { runner: 'threadId' }] },
           ],
         },
       },

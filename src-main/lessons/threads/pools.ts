@@ -12,12 +12,12 @@ export const pools: Lesson = {
       zh: '执行器拥有一组固定的工作者。submit() 交给它一个任务并立刻返回一个 future；result() 等待这个任务。map() 对一个列表逐项执行函数，无论任务以什么顺序完成，都按列表顺序返回结果。shutdown() 不再接收新任务，并默认等待已排队的任务。挂在任务上的回调被调用时拿到的是 future 本身，再从中读取结果。池的大小有默认值：进程数等于 CPU 数，线程数比 CPU 数多几个。',
     },
     watch: {
-      en: 'The thread pool\'s lanes share the runner\'s pid, the process pool\'s lanes each have their own. The map tasks finish out of order (larger numbers sleep less and finish first), yet the record mapped is in input order.',
-      zh: '线程池的泳道与运行器共用 pid，进程池的泳道各有自己的 pid。map 的任务完成顺序是乱的（数字越大睡得越短、越先完成），但记录 mapped 仍按输入顺序排列。',
+      en: 'The thread pool\'s lanes share the runner\'s pid, the process pool\'s lanes each have their own. The map tasks finish out of order (larger numbers sleep less and finish first), yet the record mapped is in input order. Find the callback spans: on Node they are all in a callbacks lane on the runner\'s own thread; on CPython a thread pool\'s callback is in the lane of the worker that ran the task, and a process pool\'s in a lane of its own, a helper thread of the interpreter.',
+      zh: '线程池的泳道与运行器共用 pid，进程池的泳道各有自己的 pid。map 的任务完成顺序是乱的（数字越大睡得越短、越先完成），但记录 mapped 仍按输入顺序排列。找到 callback 区段：在 Node 上它们都在运行器自身线程上的回调泳道里；在 CPython 上，线程池的回调出现在执行该任务的工作线程的泳道里，进程池的回调则在单独的泳道里，那是解释器的一个辅助线程。',
     },
     pythonVsNode: {
-      en: 'concurrent.futures gives ThreadPoolExecutor (default min(32, CPUs + 4) threads) and ProcessPoolExecutor (default: CPUs). The lab uses the same defaults. Python\'s thread pool shares one interpreter lock, so it only helps with waiting; Node\'s worker threads run JavaScript in parallel, so a thread pool here also speeds up computing.',
-      zh: 'concurrent.futures 提供 ThreadPoolExecutor（默认 min(32, CPU 数 + 4) 个线程）和 ProcessPoolExecutor（默认为 CPU 数）。实验室采用相同的默认值。Python 的线程池共享一把解释器锁，只对等待类任务有帮助；Node 的 worker 线程能并行执行 JavaScript，所以这里的线程池也能加速计算。',
+      en: 'concurrent.futures gives ThreadPoolExecutor (default min(32, CPUs + 4) threads) and ProcessPoolExecutor (default: CPUs). The lab uses the same defaults. Python\'s thread pool shares one interpreter lock, so it only helps with waiting; Node\'s worker threads run JavaScript in parallel, so a thread pool here also speeds up computing. Where a callback runs differs too: add_done_callback calls it on the thread that completed the future — a thread pool\'s worker thread, or the process pool\'s result-handler thread in the parent — while Node runs every callback on the runner\'s event loop.',
+      zh: 'concurrent.futures 提供 ThreadPoolExecutor（默认 min(32, CPU 数 + 4) 个线程）和 ProcessPoolExecutor（默认为 CPU 数）。实验室采用相同的默认值。Python 的线程池共享一把解释器锁，只对等待类任务有帮助；Node 的 worker 线程能并行执行 JavaScript，所以这里的线程池也能加速计算。回调在哪里运行也不同：add_done_callback 在完成该 future 的线程上调用回调——线程池的工作线程，或父进程中进程池的结果处理线程；而 Node 把所有回调都放在运行器的事件循环上运行。',
     },
     tryNext: {
       en: 'Set threadPool=1: the map still returns in order, but takes the sum of the sleeps. Compare the two pools\' spawnLatencyMs metrics: a process worker costs several times a thread to start.',
@@ -41,6 +41,14 @@ export const pools: Lesson = {
         ],
       },
       whoRuns: { steps: [{ op: 'return', value: { self: 'pid' } }] },
+      // Long enough that the callback is attached before the task is done (else CPython calls it at once, on the submitter).
+      threadOfTask: { steps: [{ op: 'sleep', ms: 200 }, { op: 'return', value: { self: 'threadId' } }] },
+      seeThreadCallback: {
+        steps: [
+          { op: 'record', name: 'threadTaskThread', value: ref('arg') },
+          { op: 'record', name: 'threadCallbackThread', value: { self: 'threadId' } },
+        ],
+      },
       seeFuture: {
         steps: [
           { op: 'record', name: 'callbackFutureId', value: { at: [ref('future'), 'id'] } },
@@ -61,6 +69,8 @@ export const pools: Lesson = {
         program: [
           { op: 'map', pool: 'threads', function: 'slowSquare', args: { list: [1, 2, 3, 4, 5, 6] }, into: 'mapped' },
           { op: 'record', name: 'mapped', value: { text: ref('mapped') } },
+          { op: 'submit', pool: 'threads', function: 'threadOfTask', callback: 'seeThreadCallback', into: 'h' },
+          { op: 'result', future: ref('h') },
           { op: 'submit', pool: 'processes', function: 'whoRuns', callback: 'seeFuture', into: 'f' },
           { op: 'result', future: ref('f'), into: 'workerPid' },
           { op: 'record', name: 'workerPid', value: ref('workerPid') },
@@ -99,6 +109,29 @@ export const pools: Lesson = {
             { compare: [{ record: 'callbackFutureValue' }, '==', { record: 'workerPid' }] },
             { compare: [{ record: 'callbackPid' }, '==', { runner: 'pid' }] },
             { compare: [{ record: 'workerPid' }, '!=', { runner: 'pid' }] },
+          ],
+        },
+      },
+      {
+        id: 'thread-callback-on-runner',
+        text: { en: 'A thread pool\'s callback runs on the runner\'s own thread, not on the worker thread that ran the task', zh: '线程池的回调在运行器自己的线程上运行，而不是在执行该任务的工作线程上' },
+        // Node runs every callback on the runner's event loop; CPython calls it on the worker thread (the next claim).
+        requires: { runtime: 'node' },
+        check: {
+          all: [
+            { compare: [{ record: 'threadCallbackThread' }, '==', { runner: 'threadId' }] },
+            { compare: [{ record: 'threadTaskThread' }, '!=', { runner: 'threadId' }] },
+          ],
+        },
+      },
+      {
+        id: 'thread-callback-on-worker',
+        text: { en: 'A thread pool\'s callback runs on the worker thread that ran the task, not on the main thread', zh: '线程池的回调在执行该任务的工作线程上运行，而不是在主线程上' },
+        requires: { runtime: 'cpython' },
+        check: {
+          all: [
+            { compare: [{ record: 'threadCallbackThread' }, '==', { record: 'threadTaskThread' }] },
+            { compare: [{ record: 'threadCallbackThread' }, '!=', { runner: 'threadId' }] },
           ],
         },
       },

@@ -130,8 +130,8 @@ async def _wait(it, step):
     s = it.services
     trace = it.services.trace
     trace.emit("wait", "B", {"prim": step["prim"]})
-    passed = await s.prims.wait(step["prim"], step.get("timeoutMs"))
-    trace.emit("wait", "E", {"prim": step["prim"], "passed": passed})
+    passed, index = await s.prims.wait(step["prim"], step.get("timeoutMs"))
+    trace.emit("wait", "E", {"prim": step["prim"], "passed": passed} if index is None else {"prim": step["prim"], "passed": passed, "index": index})
     if step.get("into"):
         it.locals[step["into"]] = passed
 
