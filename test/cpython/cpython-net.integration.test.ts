@@ -72,6 +72,20 @@ describe.skipIf(!python)(`the network lab on CPython${skipReason}`, () => {
     }
   });
 
+  test('threaded-tcp-server, threading-tcp-server and server-models (barriers, a thread each, six models): every claim holds on CPython', async () => {
+    const cases: [string, Record<string, number>][] = [
+      ['threaded-tcp-server', { clients: 6 }],
+      ['threading-tcp-server', { clients: 6 }],
+      ['server-models', { loadRequests: 20 }],
+    ];
+    for (const [id, overrides] of cases) {
+      const { status, verdicts } = await lessonVerdicts(id, overrides);
+      expect(status, id).toBe('ok');
+      expect(Object.values(verdicts).length, id).toBeGreaterThan(0);
+      for (const [claim, verdict] of Object.entries(verdicts)) expect(verdict, `${id}: ${claim}`).toBe('holds');
+    }
+  });
+
   test('thread, process and task clients talk to the same servers: framed echo, upper, and their sockets closed', async () => {
     const client = (server: string): AuthoredSpec['actors'][number]['program'] => [
       { op: 'connect', server, framing: { kind: 'delimiter', delimiter: '|' }, into: 'c' },
