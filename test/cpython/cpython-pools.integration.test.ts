@@ -185,7 +185,7 @@ describe.skipIf(!python)(`pools on CPython${skipReason}`, () => {
         actors: [
           { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'child' }] },
           { name: 'child', kind: 'process', autostart: false, program: [{ op: 'submit', pool: 'p', function: 'f' }] },
-          { name: 'worker', kind: 'thread', autostart: false, program: [{ op: 'mark', name: 'w' }] },
+          { name: 'worker', kind: 'thread', program: [{ op: 'mark', name: 'w' }] },
         ],
       }).spec,
     );

@@ -220,7 +220,8 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
             program: [{ op: 'mark', name: 'ok' }, { op: 'spawn', actor: 'child' }],
           },
           // Every op runs on CPython; a process actor still cannot start actors there.
-          { name: 'child', kind: 'process', autostart: false, program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 2, steps: [{ op: 'spawn', actor: 'main' }] }] },
+          { name: 'child', kind: 'process', autostart: false, program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 1, steps: [{ op: 'spawn', actor: 'other' }] }] },
+          { name: 'other', kind: 'thread', autostart: false, program: [{ op: 'mark', name: 'ok' }] },
         ],
       };
       let refusal: unknown;
