@@ -23,7 +23,17 @@ class ServerStartError(Exception):
     pass
 
 
+ADDRESSES_ENV = "CONLAB_SERVER_ADDRESSES"
+
+
 def address(name):
+    if not ADDRESSES and os.environ.get(ADDRESSES_ENV):
+        # A process actor started with the spawn method (not a fork) has not inherited the table: the
+        # trial left it in the environment its children inherit.
+        try:
+            ADDRESSES.update(json.loads(os.environ[ADDRESSES_ENV]))
+        except ValueError:
+            pass
     found = ADDRESSES.get(name) if isinstance(name, str) else None
     if found is None:
         from ..common import ActorFailure
@@ -86,6 +96,8 @@ class Servers:
                 self.stop_all()
                 raise ServerStartError("server %s could not start: %s" % (name, why))
             ADDRESSES[name] = {"host": config["host"], "port": int(line["port"]), "protocol": config["protocol"]}
+        if ADDRESSES:
+            os.environ[ADDRESSES_ENV] = json.dumps(ADDRESSES)
 
     def stop_all(self):
         """Stops every server (bounded); returns their figures as trial metrics."""
