@@ -1,9 +1,9 @@
 import Table from 'cli-table3';
 import type { Comparison } from '../engine/metrics/compare';
-import type { ClaimStatus, RunRecord, RunSummary } from '../engine/run-model';
+import type { ClaimStatus, RunRecord, RunSummary, RuntimeName } from '../engine/run-model';
 import type { RunProgress } from '../engine/runner/experiment';
 import { CHAPTER_TITLES, pick, type Lang, type Lesson } from '../lessons/lesson';
-import type { LabService } from '../service/lab-service';
+import type { LabService, RunPair } from '../service/lab-service';
 import type { RuntimeListing } from '../engine/runtimes/cpython-runtime';
 
 /** How the command line shows lessons, runs, history and comparisons to a person. */
@@ -209,8 +209,63 @@ export function runJson(run: RunRecord): Record<string, unknown> {
   };
 }
 
+/** The records a side-by-side table shows at most (the first ones the lesson records, in its order). */
+const PAIR_RECORDS = 16;
+
+function recordCell(run: RunRecord, name: string): string {
+  const counted = run.trials.filter((t) => !t.warmup);
+  const last = counted[counted.length - 1] ?? run.trials[run.trials.length - 1];
+  const values = last?.records[name];
+  if (!values || values.length === 0) return '–';
+  const shown = values.slice(0, 4).map((v) => (typeof v === 'number' ? num(v) : JSON.stringify(v)));
+  return shown.join(', ') + (values.length > 4 ? `, … (${values.length})` : '');
+}
+
+/** `conlab run --runtime both`: one table, a column per runtime, rows for the run, each claim and the key records. */
+export function formatPair(pair: RunPair, lang: Lang): string {
+  const zh = lang === 'zh';
+  const head = pair.sides.map((side) => (side.run?.environment.runtime ? `${side.runtime} ${side.run.environment.runtime.version}` : side.run ? `${side.runtime} ${side.run.environment.node}` : side.runtime));
+  const out = table(['', ...head]);
+  const cell = (f: (run: RunRecord) => string): string[] => pair.sides.map((side) => (side.run ? f(side.run) : ''));
+  // A refused side says why once, in its first row; its other cells stay empty.
+  addRow(out, [zh ? '运行' : 'run', ...pair.sides.map((side) => (side.run ? side.run.id.slice(0, 8) : `refused: ${side.refused}`))]);
+  addRow(out, [zh ? '状态' : 'status', ...cell((run) => run.status)]);
+  addRow(out, ['wall ms', ...cell((run) => num(run.wallMs ?? null, 0))]);
+  // A lesson may run with other defaults on CPython (a slower compute loop): say so where they differ.
+  const paramText = (run: RunRecord): string => Object.entries(run.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  const ranParams = pair.sides.flatMap((side) => (side.run ? [paramText(side.run)] : []));
+  if (new Set(ranParams).size > 1) addRow(out, [zh ? '参数' : 'params', ...cell(paramText)]);
+  const runs = pair.sides.flatMap((side) => (side.run ? [side.run] : []));
+  const claimIds = [...new Set(runs.flatMap((run) => run.claims.map((c) => c.id)))];
+  for (const id of claimIds) {
+    addRow(out, [id, ...cell((run) => {
+      const claim = run.claims.find((c) => c.id === id);
+      return claim ? `${MARK[claim.status]} ${claim.status}` : '–';
+    })]);
+  }
+  const recordNames = [...new Set(runs.flatMap((run) => run.trials.flatMap((t) => Object.keys(t.records))))].slice(0, PAIR_RECORDS);
+  for (const name of recordNames) addRow(out, [name, ...cell((run) => recordCell(run, name))]);
+  const lines = [`${runs[0] ? oneLine(runs[0].title) : ''} · pair:${pair.pairId}`, out.toString()];
+  for (const side of pair.sides) {
+    for (const claim of side.run?.claims ?? []) {
+      // A claim about the other runtime is inconclusive by design: its cell says so, its detail adds nothing.
+      if (claim.status !== 'holds' && !claim.detail.startsWith('describes the ')) lines.push(`${side.runtime} ${MARK[claim.status]} ${oneLine(claim.id)}: ${oneLine(claim.detail)}`);
+    }
+  }
+  if (runs.length > 0) lines.push(zh ? `${runs.length > 1 ? '两次运行都' : '该运行'}带标签 pair:${pair.pairId}（conlab history --tag pair:${pair.pairId}）` : `${runs.length > 1 ? 'both runs are' : 'the run is'} tagged pair:${pair.pairId} (conlab history --tag pair:${pair.pairId})`);
+  return lines.join('\n');
+}
+
+/** `conlab run --runtime both --json`: each runtime's `run --json` object, or its refusal. */
+export function pairJson(pair: RunPair): Record<string, unknown> {
+  return { pairId: pair.pairId, runs: Object.fromEntries(pair.sides.map((side) => [side.runtime, side.run ? runJson(side.run) : { refused: side.refused }])) };
+}
+
 export interface CheckRow {
   readonly lesson: string;
+  readonly runtime: RuntimeName;
+  /** Why the runtime did not run the lesson (it was never started): not a failure. */
+  readonly refused?: string;
   readonly runId: string;
   readonly status: string;
   readonly held: number;
@@ -220,13 +275,36 @@ export interface CheckRow {
   readonly failures: readonly string[];
 }
 
+/** The longest refusal reason a check table shows (the JSON output has it whole). */
+const REFUSAL_SHOWN = 70;
+
+function checkCell(row: CheckRow | undefined): string {
+  if (!row) return '–';
+  if (row.refused !== undefined) return `refused: ${row.refused.length > REFUSAL_SHOWN ? `${row.refused.slice(0, REFUSAL_SHOWN - 1)}…` : row.refused}`;
+  return `${row.status} ✓${row.held} ✗${row.failed} ?${row.inconclusive} · ${num(row.wallMs, 0)} ms`;
+}
+
 export function formatCheck(rows: readonly CheckRow[]): string {
-  const out = table(['lesson', 'status', 'held', 'failed', 'inconclusive', 'wall ms']);
-  for (const row of rows) addRow(out, [row.lesson, row.status, String(row.held), String(row.failed), String(row.inconclusive), num(row.wallMs, 0)]);
+  const runtimes = [...new Set(rows.map((row) => row.runtime))];
+  const lessons = [...new Set(rows.map((row) => row.lesson))];
+  let out: Table.Table;
+  if (runtimes.length === 1 && runtimes[0] === 'node') {
+    out = table(['lesson', 'status', 'held', 'failed', 'inconclusive', 'wall ms']);
+    for (const row of rows) addRow(out, [row.lesson, row.status, String(row.held), String(row.failed), String(row.inconclusive), num(row.wallMs, 0)]);
+  } else {
+    // A column per runtime: status, claims held ✓ / failed ✗ / inconclusive ?, wall time — or why it was refused.
+    out = table(['lesson', ...runtimes]);
+    for (const lesson of lessons) addRow(out, [lesson, ...runtimes.map((runtime) => checkCell(rows.find((row) => row.lesson === lesson && row.runtime === runtime)))]);
+  }
   const lines = [out.toString()];
-  for (const row of rows) for (const failure of row.failures) lines.push(`${row.lesson}: ${oneLine(failure)}`);
+  const label = (row: CheckRow): string => (runtimes.length > 1 || row.runtime !== 'node' ? `${row.lesson} (${row.runtime})` : row.lesson);
+  for (const row of rows) for (const failure of row.failures) lines.push(`${label(row)}: ${oneLine(failure)}`);
   const failed = rows.filter((r) => r.failed > 0).length;
-  lines.push(failed ? `${failed} of ${rows.length} lessons have a failing claim` : `all ${rows.length} lessons: no claim failed`);
+  const refused = rows.filter((r) => r.refused !== undefined).length;
+  const ran = rows.length - refused;
+  const refusedNote = refused ? ` (${refused} refused before starting: the runtime cannot run them yet)` : '';
+  const noun = runtimes.length > 1 ? 'runs' : 'lessons';
+  lines.push(failed ? `${failed} of ${ran} ${noun} have a failing claim${refusedNote}` : `all ${ran} ${noun}: no claim failed${refusedNote}`);
   return lines.join('\n');
 }
 

@@ -11,7 +11,7 @@ import { formatIssues } from '../engine/spec/validate';
 import { EXPORT_FORMATS, LabError, LabService, type ExportFormat } from '../service/lab-service';
 import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
-import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatRun, formatRuntimes, progressLine, runJson, terminalSafe, type CheckRow } from './format';
+import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, progressLine, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
  * `conlab`: the lab on the command line. Exit codes: 0 ok, 1 a run failed or a claim failed,
@@ -21,6 +21,10 @@ import { formatCheck, formatComparison, formatHistory, formatLesson, formatLesso
 v8.setFlagsFromString('--no-concurrent-osr');
 
 class UsageError extends Error {}
+
+/** `--runtime`: one runtime, or both side by side. */
+const RUNTIME_CHOICES = [...RUNTIME_NAMES, 'both'] as const;
+type RuntimeChoice = RuntimeName | 'both';
 
 function defaultLang(): Lang {
   const locale = process.env['LC_ALL'] || process.env['LC_MESSAGES'] || process.env['LANG'] || Intl.DateTimeFormat().resolvedOptions().locale;
@@ -158,7 +162,11 @@ export function buildProgram(): Command {
     .option('--max-managed-bytes <bytes>', 'cap on managed shared state, in bytes', parseCount('--max-managed-bytes', 0, 2 ** 40))
     .option('--max-queue-bytes <bytes>', 'cap on items held in queues, in bytes', parseCount('--max-queue-bytes', 0, 2 ** 40))
     .option('--max-value-bytes <bytes>', 'cap on one value a step builds, in bytes', parseCount('--max-value-bytes', 1_024, 2 ** 40))
-    .addOption(new Option('--runtime <name>', 'where the actors run: the Node engine or CPython (see `conlab runtimes`)').choices([...RUNTIME_NAMES]).default('node'))
+    .addOption(
+      new Option('--runtime <name>', 'where the actors run: the Node engine, CPython (see `conlab runtimes`), or both, one after the other, shown side by side')
+        .choices([...RUNTIME_CHOICES])
+        .default('node'),
+    )
     .action(
       async (
         target: string,
@@ -173,7 +181,7 @@ export function buildProgram(): Command {
           maxWallMs?: number;
           maxMemoryMb?: number;
           maxEvents?: number;
-          runtime: RuntimeName;
+          runtime: RuntimeChoice;
         } & Partial<Record<ByteLimit, number>>,
       ) => {
         const lang = opts.lang ? parseLang(opts.lang) : defaultLang();
@@ -196,6 +204,30 @@ export function buildProgram(): Command {
         };
         process.on('SIGINT', onSigint);
         try {
+          if (opts.runtime === 'both') {
+            const pair = await withService(
+              program,
+              (service) =>
+                service.runPair({
+                  ...(isFile ? { spec } : { lessonId: target }),
+                  overrides: opts.set,
+                  repeat: opts.repeat,
+                  warmup: opts.warmup,
+                  ...(opts.title ? { title: opts.title } : {}),
+                  signal: controller.signal,
+                  onProgress: (progress) => {
+                    if (live) printStatus(progressLine(progress));
+                  },
+                }),
+              caps,
+            );
+            if (live) printStatus(null);
+            print(opts.json ? JSON.stringify(pairJson(pair), null, 2) : formatPair(pair, lang));
+            // A runtime that refused the spec did not fail it; a run that ran did or did not.
+            process.exitCode = Math.max(0, ...pair.sides.map((side) => (side.run ? exitCodeFor(side.run) : 0)));
+            return;
+          }
+          const runtime: RuntimeName = opts.runtime;
           const run = await withService(
             program,
             (service) =>
@@ -205,7 +237,7 @@ export function buildProgram(): Command {
                 repeat: opts.repeat,
                 warmup: opts.warmup,
                 ...(opts.title ? { title: opts.title } : {}),
-                runtime: opts.runtime,
+                runtime,
                 signal: controller.signal,
                 onProgress: (progress) => {
                   if (live) printStatus(progressLine(progress));
@@ -236,18 +268,33 @@ export function buildProgram(): Command {
     .description('run every lesson headless and check its claims (exit 1 when any claim fails)')
     .option('--chapter <chapter>', 'only this chapter')
     .option('--json', 'print JSON')
-    .action(async (opts: { chapter?: string; json?: boolean }) => {
+    .addOption(
+      new Option('--runtime <name>', 'check on the Node engine, on CPython, or on both (one column each); a lesson a runtime cannot run yet shows why and does not fail the check')
+        .choices([...RUNTIME_CHOICES])
+        .default('node'),
+    )
+    .action(async (opts: { chapter?: string; json?: boolean; runtime: RuntimeChoice }) => {
       const rows = await withService(program, async (service) => {
         const chapters = service.chapters().map((c) => c.id as string);
         if (opts.chapter !== undefined && !chapters.includes(opts.chapter)) throw new UsageError(`--chapter must be one of ${chapters.join(', ')}, got ${opts.chapter}`);
         const lessons = service.listLessons().filter((l) => opts.chapter === undefined || l.chapter === opts.chapter);
+        const runtimes: readonly RuntimeName[] = opts.runtime === 'both' ? RUNTIME_NAMES : [opts.runtime];
         const out: CheckRow[] = [];
+        let done = 0;
         for (const lesson of lessons) {
-          if (!opts.json && process.stderr.isTTY) printStatus(`checking ${lesson.id} (${out.length + 1}/${lessons.length})`);
-          const run = await service.run({ lessonId: lesson.id });
+          done++;
+          for (const runtime of runtimes) {
+          if (!opts.json && process.stderr.isTTY) printStatus(`checking ${lesson.id}${runtimes.length > 1 || runtime !== 'node' ? ` on ${runtime}` : ''} (${done}/${lessons.length})`);
+          const refused = service.runtimeRefusal({ lessonId: lesson.id }, runtime);
+          if (refused !== null) {
+            out.push({ lesson: lesson.id, runtime, refused, runId: '', status: 'refused', held: 0, failed: 0, inconclusive: 0, wallMs: 0, failures: [] });
+            continue;
+          }
+          const run = await service.run({ lessonId: lesson.id, runtime });
           await service.tagRun(run.id, 'check');
           out.push({
             lesson: lesson.id,
+            runtime,
             runId: run.id,
             status: run.status,
             held: run.claims.filter((c) => c.status === 'holds').length,
@@ -256,6 +303,7 @@ export function buildProgram(): Command {
             wallMs: run.wallMs ?? 0,
             failures: run.claims.filter((c) => c.status !== 'holds').map((c) => `${c.id}: ${c.detail}`),
           });
+          }
         }
         if (!opts.json && process.stderr.isTTY) printStatus(null);
         return out;
@@ -300,7 +348,9 @@ export function buildProgram(): Command {
     .action((id: string, opts: { json?: boolean; lang?: string }) =>
       withService(program, (service) => {
         const run = service.getRun(id);
-        print(opts.json ? JSON.stringify(run, null, 2) : formatRun(run, opts.lang ? parseLang(opts.lang) : defaultLang()));
+        const paired = service.pairedRuns(run.id);
+        if (opts.json) print(JSON.stringify(paired.length ? { ...run, pairedRuns: paired } : run, null, 2));
+        else print([formatRun(run, opts.lang ? parseLang(opts.lang) : defaultLang()), ...paired.map((other) => `paired with run ${other.id} on ${other.runtime} (${other.status}): conlab show-run ${other.id}`)].join('\n'));
       }),
     );
 

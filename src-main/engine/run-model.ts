@@ -72,6 +72,8 @@ export interface RuntimeInfo {
   readonly startMethod: string;
   /** CPython's monotonic clock minus Node's, measured by a handshake (≈ 0 where both read CLOCK_MONOTONIC). */
   readonly clockOffsetNs?: number;
+  /** Versions of the optional packages lessons use, null where the interpreter cannot import them. */
+  readonly modules?: { readonly greenlet: string | null; readonly gevent: string | null };
 }
 
 /** An actor kind that ran on another mechanism than its name says, visibly. */

@@ -203,6 +203,7 @@ const environmentSchema = z.strictObject({
       gil: z.boolean(),
       startMethod: name,
       clockOffsetNs: z.number().finite().optional(),
+      modules: z.strictObject({ greenlet: name.nullable(), gevent: name.nullable() }).optional(),
     })
     .optional(),
 });

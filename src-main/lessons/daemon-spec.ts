@@ -14,6 +14,26 @@ const child = (who: string, sleepParam: string) => [
 
 const doneCount = (actor: string) => ({ event: { op: 'mark', name: 'done', actor }, pick: 'count' });
 
+/**
+ * CPython's multiprocessing terminates daemon children when the main code ends, even while ordinary
+ * children still run: a daemon that needs at least 100 ms never gets to log, however short the worker.
+ */
+const cpythonDaemonProcessClaim = {
+  id: 'daemon-killed-when-main-ends',
+  text: {
+    en: 'On CPython a daemon process is killed as soon as the main code ends, while the ordinary child still runs: it never logs "done", however long the ordinary child works',
+    zh: '在 CPython 上，主程序代码一结束守护进程就被杀掉，而普通子进程还在运行：无论普通子进程工作多久，守护进程都不会打印 "done"',
+  },
+  requires: { runtime: 'cpython' },
+  when: { compare: [{ param: 'daemonMs' }, '>=', 100] },
+  check: {
+    all: [
+      { compare: [doneCount('daemon'), '==', { const: 0 }] },
+      { compare: [{ actor: 'daemon', field: 'exit' }, '==', { const: 'daemon-stopped' }] },
+    ],
+  },
+};
+
 export function daemonSpec(id: string, kind: 'process' | 'thread', title: LocalizedText): Record<string, unknown> {
   const noun = kind === 'process' ? { en: 'process', zh: '进程' } : { en: 'thread', zh: '线程' };
   return {
@@ -65,8 +85,11 @@ export function daemonSpec(id: string, kind: 'process' | 'thread', title: Locali
         id: 'short-daemon-finishes',
         text: { en: `A daemon ${noun.en} that finishes before the ordinary one gets to log "done"`, zh: `比普通${noun.zh}先完成的守护${noun.zh}能打印 "done"` },
         when: { compare: [{ param: 'daemonMs' }, '<', { param: 'workerMs' }] },
+        // CPython's multiprocessing ends a daemon process as soon as the main code ends (the claim below).
+        ...(kind === 'process' ? { requires: { runtime: 'node' } } : {}),
         check: { compare: [doneCount('daemon'), '==', { const: 1 }] },
       },
+      ...(kind === 'process' ? [cpythonDaemonProcessClaim] : []),
     ],
   };
 }

@@ -27,6 +27,7 @@ import { comparisonReport, runReport } from '../export/html-report';
 import type { LessonSummary } from '../contract/dto';
 import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from '../lessons/lesson';
 import { findLesson, LESSONS } from '../lessons/catalog';
+import { CPYTHON_PARAMS } from '../lessons/cpython-params';
 import { resolveDbPath } from '../store/db-location';
 import { recoveryHint, storeFailureKind, StoreUnavailableError, type StoreHealth } from '../store/database';
 import { openRunReader, type RunReader } from '../store/run-reader';
@@ -86,6 +87,18 @@ export interface StartRunRequest {
   /** Where the actors run: the Node engine (default) or CPython. */
   readonly runtime?: RuntimeName;
 }
+
+/** One runtime's side of a pair: its recorded run, or why that runtime refused it before anything started. */
+export type PairSide = { readonly runtime: RuntimeName; readonly run: RunRecord; readonly refused?: undefined } | { readonly runtime: RuntimeName; readonly run?: undefined; readonly refused: string };
+
+/** A lesson or spec run on Node and on CPython, linked by the tag `pair:<pairId>` on both runs. */
+export interface RunPair {
+  readonly pairId: string;
+  readonly sides: readonly PairSide[];
+}
+
+export const PAIR_TAG_PREFIX = 'pair:';
+const RUNTIME_PAIR: readonly RuntimeName[] = ['node', 'cpython'];
 
 export type ExportFormat = 'json' | 'json.gz' | 'csv' | 'csv-metrics' | 'csv-events' | 'trace' | 'html';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'json.gz', 'csv', 'csv-metrics', 'csv-events', 'trace', 'html'];
@@ -265,6 +278,15 @@ export class LabService {
     }
     this.requireWritable();
     const runtime = request.runtime ?? 'node';
+    if (runtime === 'cpython' && lesson && CPYTHON_PARAMS[lesson.id]) {
+      // The lesson's CPython defaults (a slower compute loop), under what the person set.
+      try {
+        validated = validateSpec(spec, { overrides: { ...CPYTHON_PARAMS[lesson.id], ...request.overrides }, caps: this.caps, cpuCount: availableParallelism() });
+      } catch (error) {
+        if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
+        throw error;
+      }
+    }
     if (runtime === 'cpython') {
       try {
         prepareCpython(validated);
@@ -341,6 +363,66 @@ export class LabService {
    */
   private finalizeRun(runId: string, status: RunStatus, error: string): Promise<boolean> {
     return this.command<boolean>({ type: 'finalizeKilledRun', runId, status, error, endedAt: new Date().toISOString() });
+  }
+
+  /**
+   * Why `runtime` would refuse this lesson or spec before anything starts (no interpreter, a part it cannot
+   * run, by JSON path), or null when it would run it. A spec that is bad on every runtime is a LabError.
+   */
+  runtimeRefusal(request: Pick<StartRunRequest, 'lessonId' | 'spec' | 'overrides'>, runtime: RuntimeName): string | null {
+    if (runtime === 'node') return null;
+    const lesson = request.lessonId !== undefined ? this.getLesson(request.lessonId) : null;
+    const spec = lesson ? lesson.spec : request.spec;
+    const overrides = { ...(lesson ? CPYTHON_PARAMS[lesson.id] : {}), ...request.overrides };
+    let validated;
+    try {
+      validated = validateSpec(spec, { overrides, caps: this.caps, cpuCount: availableParallelism() });
+    } catch (error) {
+      if (error instanceof SpecError) throw new LabError('bad-input', error.message, error.issues);
+      throw error;
+    }
+    try {
+      prepareCpython(validated);
+      return null;
+    } catch (error) {
+      if (error instanceof SpecError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+      if (error instanceof RuntimeUnavailableError) return error.message;
+      throw error;
+    }
+  }
+
+  /**
+   * Runs a lesson or spec on Node, then on CPython, and links the two runs with the tag `pair:<id>`
+   * (history --tag finds both; show-run names the other). A runtime that refuses it is reported, not thrown.
+   */
+  async runPair(request: Omit<StartRunRequest, 'runtime'>): Promise<RunPair> {
+    const pairId = randomUUID().slice(0, 8);
+    const sides: PairSide[] = [];
+    for (const runtime of RUNTIME_PAIR) {
+      const refused = this.runtimeRefusal(request, runtime);
+      if (refused !== null) {
+        sides.push({ runtime, refused });
+        continue;
+      }
+      if (request.signal?.aborted) break;
+      const run = await this.run({ ...request, runtime });
+      await this.tagRun(run.id, `${PAIR_TAG_PREFIX}${pairId}`);
+      sides.push({ runtime, run: this.getRun(run.id) });
+    }
+    return { pairId, sides };
+  }
+
+  /** The other runs of a run's pair (`run --runtime both`), each with the runtime it ran on; empty for a run of its own. */
+  pairedRuns(idOrPrefix: string): { readonly id: string; readonly runtime: RuntimeName; readonly status: RunStatus }[] {
+    const run = this.getRun(idOrPrefix);
+    const tag = run.tags.find((t) => t.startsWith(PAIR_TAG_PREFIX));
+    if (!tag) return [];
+    return this.listRuns({ tag, limit: 10 })
+      .filter((other) => other.id !== run.id)
+      .map((other) => {
+        const record = this.getRun(other.id);
+        return { id: other.id, runtime: record.environment.runtime?.name ?? 'node', status: record.status };
+      });
   }
 
   /** The runtimes a run may use on this machine (Node, and each CPython interpreter looked for). */

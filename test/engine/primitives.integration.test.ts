@@ -318,8 +318,8 @@ test('barrier: nobody passes before the last party arrives, then all pass togeth
   const lastEarlyWait = Math.max(...['early-0', 'early-1', 'earlyProcess'].map((name) => ms(only(events, { actor: name, op: 'wait', ph: 'B' }))));
   expect(spread).toBeLessThan(ms(arriving) - lastEarlyWait);
   expect(passes.map((p) => p.data?.['index']).sort()).toEqual([0, 1, 2, 3]);
-  // The last to arrive gets index 0, as in Python.
-  expect(only(events, { actor: 'late', op: 'wait', ph: 'E' }).data?.['index']).toBe(0);
+  // As Python's Barrier.wait: arrivals are numbered from 0, so the last of four gets 3.
+  expect(only(events, { actor: 'late', op: 'wait', ph: 'E' }).data?.['index']).toBe(3);
 });
 
 test('barrier: a wait that times out withdraws its arrival and returns false', async () => {

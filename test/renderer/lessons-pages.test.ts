@@ -76,8 +76,32 @@ describe('LessonPage', () => {
     await wrapper.find('form').trigger('submit');
     await flushPromises();
     expect(lab.callsTo('runs.start')).toEqual([{ lessonId: 'race-counter', overrides: { threads: 30, mode: 'slow' }, repeat: 1, warmup: 0 }]);
-    // The route's page loads lazily; the navigation settles once it has.
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/runs/abcdef12-0000-0000-0000-000000000000/live'));
+    // The route's page loads lazily (a module compiled on first use: seconds on a busy machine); the navigation settles once it has.
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/runs/abcdef12-0000-0000-0000-000000000000/live'), { timeout: 20_000, interval: 20 });
+  });
+
+  test('the runtime switch offers the CPython found here, or says why it cannot run this lesson; Run sends the chosen runtime', async () => {
+    const listing = (refusal: string | null) => [
+      { name: 'node' as const, usable: true, version: '20.20.2', path: '/usr/bin/node', gil: null, startMethod: 'fork', note: 'the engine itself', refusal: null },
+      { name: 'cpython' as const, usable: true, version: '3.11.2', path: '/usr/bin/python3', gil: true, startMethod: 'fork', note: 'on PATH', refusal },
+    ];
+    lab.on('runtimes.list', () => listing('the spec is not valid (1 problem):\n  - servers: servers are not supported on cpython yet'));
+    const refused = await mountWithApp(LessonPage, { props: { id: 'race-counter' }, route: '/lessons/race-counter' });
+    await flushPromises();
+    expect(refused.wrapper.find('[data-testid="runtime-cpython"]').attributes('disabled')).toBeDefined();
+    expect(refused.wrapper.find('[data-testid="runtime-switch"]').text()).toContain('servers are not supported on cpython');
+    refused.wrapper.unmount();
+
+    lab.on('runtimes.list', () => listing(null));
+    lab.on('runs.start', () => ({ runId: 'abcdef12-0000-0000-0000-000000000001' }));
+    const { wrapper } = await mountWithApp(LessonPage, { props: { id: 'race-counter' }, route: '/lessons/race-counter' });
+    await flushPromises();
+    expect(lab.callsTo('runtimes.list')).toEqual([{ lessonId: 'race-counter' }, { lessonId: 'race-counter' }]);
+    expect(wrapper.find('[data-testid="runtime-switch"]').text()).toContain('CPython 3.11.2');
+    await wrapper.find('[data-testid="runtime-cpython"]').setValue(true);
+    await wrapper.find('form').trigger('submit');
+    await flushPromises();
+    expect(lab.callsTo('runs.start')).toEqual([{ lessonId: 'race-counter', overrides: {}, repeat: 1, warmup: 0, runtime: 'cpython' }]);
   });
 
   test("a spec the engine refuses shows the engine's message", async () => {

@@ -1,5 +1,6 @@
 """Facts about this interpreter that a run records: version, path, GIL, default start method."""
 
+import importlib.util
 import multiprocessing
 import platform
 import sys
@@ -18,6 +19,21 @@ def default_start_method():
     return "spawn"
 
 
+def module_version(name):
+    """The installed version of an optional package, or None where it cannot be imported (found without importing it)."""
+    try:
+        if importlib.util.find_spec(name) is None:
+            return None
+    except (ImportError, ValueError):
+        return None
+    try:
+        from importlib.metadata import version
+
+        return version(name)
+    except Exception:  # noqa: BLE001 - importable but unversioned: still usable
+        return "unknown"
+
+
 def interpreter_info():
     return {
         "name": platform.python_implementation().lower(),
@@ -26,4 +42,5 @@ def interpreter_info():
         "gil": gil_enabled(),
         "startMethod": default_start_method(),
         "platformDefaultStartMethod": multiprocessing.get_start_method(allow_none=False),
+        "modules": {"greenlet": module_version("greenlet"), "gevent": module_version("gevent")},
     }

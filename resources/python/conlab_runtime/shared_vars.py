@@ -176,10 +176,14 @@ class SharedVars:
         if name not in self.values:
             raise ActorFailure("no shared variable named %s" % name)
         value = self.values[name]
-        if index is None:
+        if not isinstance(value, list):
+            if index is not None:
+                raise ActorFailure("%s is a single value, not an array" % name)
             return value, None
-        if not isinstance(value, list) or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(value):
-            raise ActorFailure("index %r is outside %s" % (index, name))
+        if index is None:
+            index = 0  # as on Node: an array's name alone is its first word
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(value):
+            raise ActorFailure("index %r is outside %s (0 to %d)" % (index, name, len(value) - 1))
         return value, index
 
     def managed(self, name):

@@ -22,6 +22,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from . import greenlet_tasks
 from .interpreter import ActorFailure, Interpreter, drive
 from .netservers.host import Servers, ServerStartError
 from .output import Output
@@ -32,6 +33,9 @@ from .sync import PrimitiveOps, Primitives, WaitTable
 from .timeouts import seconds as _seconds
 from .trace import TraceBuffer
 from .watchdog import watch_parent
+
+# The original, kept before gevent's monkey-patching can replace time.sleep: `block` always blocks.
+_blocking_sleep = time.sleep
 
 STOP_GRACE_S = 0.15
 DEADLOCK_SAMPLE_S = 0.2
@@ -84,7 +88,7 @@ class ActorServices:
 
     def block(self, ms):
         if ms > 0:
-            time.sleep(ms / 1000.0)
+            _blocking_sleep(ms / 1000.0)
 
     async def sleep(self, ms):
         if self.own_thread:
@@ -128,6 +132,8 @@ class ActorServices:
         for target in self.trial.select(group, index):
             if target.kind == "thread":
                 raise ActorFailure("cannot terminate %s: a CPython thread cannot be killed" % target.name)
+            if target.kind == "task" and self.trial.greenlets is not None:
+                raise ActorFailure("cannot terminate %s: a greenlet is not killed from another thread" % target.name)
             if target.state == "running":
                 self.trial.stop(target, "terminated")
 
@@ -169,6 +175,7 @@ class Trial:
         self.loop_thread = None
         self.pid = os.getpid()
         self.thread_id = threading.get_native_id()
+        self.greenlets = greenlet_tasks.for_spec(self.spec, self.run_thread)
         self.servers = Servers(self.spec)
         self.extra_metrics = {}
 
@@ -209,14 +216,18 @@ class Trial:
             instance.state = "running"
         asked = self.now()
         try:
-            if instance.kind in LOOP_ACTORS:
+            if instance.kind == "task" and self.greenlets is not None:
+                self.greenlets.start(instance)
+            elif instance.kind in LOOP_ACTORS:
                 if threading.get_ident() == self.loop_thread:
                     instance.task = self.loop.create_task(self.run_on_loop(instance))
+                    instance.task.add_done_callback(self.task_over)
                 else:
                     # A thread started a task: asyncio's loop is not thread-safe, so the loop creates it.
                     def create(target=instance):
                         if target.stop_reason is None:
                             target.task = self.loop.create_task(self.run_on_loop(target))
+                            target.task.add_done_callback(self.task_over)
 
                     self.loop.call_soon_threadsafe(create)
             elif instance.kind == "thread":
@@ -232,6 +243,13 @@ class Trial:
         # Sent once the actor is on its way (the host takes the two stamps in any order): writing the
         # line is not part of what starting an actor costs.
         self.output.send({"type": "requested", "actor": instance.name, "t": asked})
+
+    def task_over(self, task):
+        # A task cancelled before its coroutine ever ran has ended all the same (end_instance is idempotent).
+        if task.cancelled():
+            for instance in self.instances:
+                if instance.task is task:
+                    self.end_instance(instance, instance.stop_reason or "cancelled", None)
 
     def new_trace(self, instance):
         trace = TraceBuffer(instance.name, self.trial_index, self.origin_ns, self.budget, self.output)
@@ -253,11 +271,11 @@ class Trial:
         trace = self.new_trace(instance)
         pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
         self.announce(instance, trace, pid, ppid, tid)
-        # A new task starts on a later turn of the loop: the starter goes on until it waits.
-        await asyncio.sleep(0)
         services = ActorServices(self, instance, trace, False, instance.facts(pid, ppid, tid))
         error = None
         try:
+            # A new task starts on a later turn of the loop: the starter goes on until it waits.
+            await asyncio.sleep(0)
             await Interpreter(services).run(instance.spec["program"])
         except asyncio.CancelledError:
             trace.close()
@@ -348,6 +366,11 @@ class Trial:
         with self.lock:
             if self.status is not None or not self.main_ended or self.autostarting:
                 return
+            # multiprocessing's exit handler terminates daemon children as soon as the main code ends,
+            # before it waits for the ordinary ones (daemon threads live until the interpreter exits).
+            for instance in self.instances:
+                if instance.state == "running" and instance.daemon and instance.kind == "process":
+                    self.stop(instance, "daemon-stopped")
             if not self.daemons_stopped and not any(i.state == "running" and not i.daemon for i in self.instances):
                 self.daemons_stopped = True
                 for instance in self.instances:
@@ -374,9 +397,17 @@ class Trial:
         if instance.stop_hook is not None:
             instance.stop_hook(instance, reason)
             return
-        if instance.kind in LOOP_ACTORS:
+        if instance.kind == "task" and self.greenlets is not None:
+            # A greenlet in the hub's thread: like a thread, its trace is closed and it dies with the interpreter.
+            if instance.trace is not None:
+                instance.trace.close()
+                self.output.send({"type": "done", "actor": instance.name, "ok": False, "error": "stopped", "emitted": instance.trace.emitted, "dropped": instance.trace.dropped, "t": self.now()})
+            self.end_instance(instance, reason, None)
+        elif instance.kind in LOOP_ACTORS:
             if instance.task is not None:
-                self.loop.call_soon_threadsafe(instance.task.cancel)
+                # Two turns of the loop, as on Node: a task stopped by its starter before it ran first
+                # runs up to its first wait, and is stopped there.
+                self.loop.call_soon_threadsafe(self.loop.call_soon, instance.task.cancel)
             else:
                 self.end_instance(instance, reason, None)
         elif instance.kind == "thread":

@@ -256,6 +256,10 @@ export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment):
   if (needs.platform !== undefined && !environment.os.startsWith(needs.platform)) return `needs ${needs.platform}; this is ${environment.os}`;
   const ranOn = environment.runtime?.name ?? 'node';
   if (needs.runtime !== undefined && ranOn !== needs.runtime) return `describes the ${needs.runtime} runtime; this run ran on ${ranOn}`;
+  if (needs.pythonModule !== undefined) {
+    if (ranOn !== 'cpython') return `describes CPython with ${needs.pythonModule}; this run ran on ${ranOn}`;
+    if (!environment.runtime?.modules?.[needs.pythonModule]) return `needs ${needs.pythonModule}, which ${environment.runtime?.path ?? 'this interpreter'} cannot import`;
+  }
   return null;
 }
 

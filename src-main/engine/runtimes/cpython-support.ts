@@ -109,6 +109,21 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, ki
   });
 }
 
+/** Steps that wait on another actor: a greenlet would block the thread every greenlet shares. */
+const GREENLET_WAITS: ReadonlySet<StepOp> = new Set<StepOp>(['acquire', 'wait', 'get', 'put', 'join']);
+
+function greenletWaitIssues(steps: readonly Step[], path: string, issues: SpecIssue[]): void {
+  steps.forEach((step, index) => {
+    const at = `${path}[${index}]`;
+    if (GREENLET_WAITS.has(step.op)) issues.push({ path: at, message: `step "${step.op}" in a gevent task is ${UNSUPPORTED} yet (its wait would block every greenlet)` });
+    if (step.op === 'repeat' || step.op === 'section') greenletWaitIssues(step.steps, `${at}.steps`, issues);
+    if (step.op === 'if') {
+      greenletWaitIssues(step.then, `${at}.then`, issues);
+      if (step.else) greenletWaitIssues(step.else, `${at}.else`, issues);
+    }
+  });
+}
+
 /** Every part of a resolved spec the CPython runtime cannot run, with its JSON path (empty: it can run all of it). */
 export function cpythonIssues(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
@@ -124,6 +139,14 @@ export function cpythonIssues(spec: Spec): SpecIssue[] {
     if (!CPYTHON_PRIMITIVES.has(def.type)) issues.push({ path: `primitives.${name}.type`, message: `a ${def.type} is ${UNSUPPORTED} yet`, expected: [...CPYTHON_PRIMITIVES].join(', ') });
   }
   // Both scopes run: shared (one dict, a private copy in a process actor) and managed (a multiprocessing.Manager).
+  if (spec.cpython?.tasks === 'gevent' && forks) {
+    issues.push({ path: 'cpython.tasks', message: `gevent tasks beside process actors are ${UNSUPPORTED} (a forked child would inherit the hub)`, expected: 'asyncio' });
+  }
+  if (spec.cpython?.tasks === 'gevent') {
+    spec.actors.forEach((actor, index) => {
+      if (actor.kind === 'task') greenletWaitIssues(actor.program, `actors[${index}].program`, issues);
+    });
+  }
   const kinds = new Map(spec.actors.map((actor) => [actor.name, actor.kind]));
   spec.actors.forEach((actor, index) => {
     if (!CPYTHON_KINDS.has(actor.kind)) {

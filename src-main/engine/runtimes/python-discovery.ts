@@ -78,11 +78,20 @@ function probe(command: string, source: PythonCandidate['source']): PythonCandid
     path: typeof parsed['path'] === 'string' && parsed['path'] ? parsed['path'] : command,
     gil: parsed['gil'] !== false,
     startMethod: typeof parsed['startMethod'] === 'string' ? parsed['startMethod'] : 'spawn',
+    modules: { greenlet: moduleVersion(parsed, 'greenlet'), gevent: moduleVersion(parsed, 'gevent') },
   };
   return { command, source, info, problem: null };
 }
 
 let cached: { key: string; result: PythonDiscovery } | null = null;
+
+/** The version the interpreter reported for an optional package, or null (not importable, or not a short string). */
+function moduleVersion(parsed: Record<string, unknown>, name: string): string | null {
+  const modules = parsed['modules'];
+  if (modules === null || typeof modules !== 'object') return null;
+  const version = (modules as Record<string, unknown>)[name];
+  return typeof version === 'string' && version.length <= 64 ? version : null;
+}
 
 /** Looks for an interpreter (cached per CONLAB_PYTHON and PATH; `fresh` looks again). */
 export function discoverPython(options: { fresh?: boolean } = {}): PythonDiscovery {

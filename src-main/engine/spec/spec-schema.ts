@@ -372,6 +372,8 @@ export function buildSpecSchema(mode: SchemaMode) {
         platform: z.enum(['linux', 'darwin', 'win32']).optional(),
         /** The claim describes one runtime's behaviour (e.g. Node's worker start-up); on another it is inconclusive. */
         runtime: z.enum(['node', 'cpython']).optional(),
+        /** A Python package the claim is about (CPython only): inconclusive where the interpreter cannot import it. */
+        pythonModule: z.enum(['greenlet', 'gevent']).optional(),
       })
       .optional(),
     /** Only checked when this holds for the run's parameters (e.g. a claim about the lock-free variant). */
@@ -424,6 +426,11 @@ export function buildSpecSchema(mode: SchemaMode) {
     pools: z.record(name(), pool).optional(),
     actors: z.array(actor).min(1).max(1_000),
     claims: z.array(claim).max(100).optional(),
+    /**
+     * How the CPython runtime runs this spec (the Node engine ignores it): task actors as asyncio tasks
+     * (default) or as gevent greenlets, and whether gevent's monkey-patching replaces time.sleep.
+     */
+    cpython: z.strictObject({ tasks: z.enum(['asyncio', 'gevent']).optional(), monkeyPatch: num(z.boolean()).optional() }).optional(),
   });
 }
 

@@ -188,7 +188,8 @@ export function conditionNotify(m: Int32Array, cond: PrimSlot, lock: PrimSlot, o
 /**
  * Barrier: the `parties`-th arrival releases everyone and starts the next generation. The arrival
  * count and generation share one word so that a release and a new arrival cannot interleave badly.
- * Returns the arrival index (parties-1 … 0, as Python does) or -1 on timeout (the arrival is withdrawn).
+ * Returns the arrival index (0 for the first arrival … parties-1 for the last, as Python's Barrier.wait)
+ * or -1 on timeout (the arrival is withdrawn).
  */
 export function* barrierWait(m: Int32Array, p: PrimSlot, deadline: number): SyncOp<number> {
   const word = p.offset + STATE;
@@ -200,11 +201,11 @@ export function* barrierWait(m: Int32Array, p: PrimSlot, deadline: number): Sync
       const next = ((generation + 1) & 0x7fff) << BARRIER_COUNT_BITS;
       if (Atomics.compareExchange(m, word, current, next) !== current) continue;
       Atomics.notify(m, word);
-      return 0;
+      return p.value - 1;
     }
     const arrived = (generation << BARRIER_COUNT_BITS) | (count + 1);
     if (Atomics.compareExchange(m, word, current, arrived) !== current) continue;
-    const index = p.value - 1 - (count + 1) + 1;
+    const index = count;
     for (;;) {
       const now = Atomics.load(m, word);
       if (now >>> BARRIER_COUNT_BITS !== generation) return index;

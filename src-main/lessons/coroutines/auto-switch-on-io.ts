@@ -28,8 +28,8 @@ export const autoSwitchOnIo: Lesson = {
       zh: '第一阶段，两段睡眠在时间线上重叠。第二阶段，两段阻塞首尾相接：第一个任务释放线程之前，第二个任务连开始等待都做不到。比较记录 yieldingMs 和 blockingMs。',
     },
     pythonVsNode: {
-      en: 'gevent makes blocking calls such as time.sleep switch automatically only after monkey.patch_all() has replaced them; without the patch they stall every greenlet. Node never needed the patch: its standard I/O functions are asynchronous, and await hands the thread back to the loop. What still stalls everyone in Node is the same thing as in unpatched gevent: synchronous calls (the *Sync functions, Atomics.wait, long computations). The lab\'s "block" step is such a call.',
-      zh: 'gevent 只有在 monkey.patch_all() 替换了 time.sleep 等阻塞调用之后，才会在这些调用处自动切换；不打补丁，它们会拖住所有 greenlet。Node 从来不需要这种补丁：它的标准 I/O 函数本身就是异步的，await 会把线程交还给事件循环。在 Node 中仍然会拖住所有人的，和未打补丁的 gevent 一样，是同步调用（各种 *Sync 函数、Atomics.wait、长时间计算）。实验室的 block 步骤就是这样的调用。',
+      en: 'gevent makes blocking calls such as time.sleep switch automatically only after monkey.patch_all() has replaced them; without the patch they stall every greenlet. Node never needed the patch: its standard I/O functions are asynchronous, and await hands the thread back to the loop. What still stalls everyone in Node is the same thing as in unpatched gevent: synchronous calls (the *Sync functions, Atomics.wait, long computations). The lab\'s "block" step is such a call. On CPython the lab runs these tasks as real gevent greenlets where gevent is installed: set monkeyPatch=false and the sleeps add up too.',
+      zh: 'gevent 只有在 monkey.patch_all() 替换了 time.sleep 等阻塞调用之后，才会在这些调用处自动切换；不打补丁，它们会拖住所有 greenlet。Node 从来不需要这种补丁：它的标准 I/O 函数本身就是异步的，await 会把线程交还给事件循环。在 Node 中仍然会拖住所有人的，和未打补丁的 gevent 一样，是同步调用（各种 *Sync 函数、Atomics.wait、长时间计算）。实验室的 block 步骤就是这样的调用。在装有 gevent 的 CPython 上，实验室把这些任务作为真正的 gevent greenlet 运行：设置 monkeyPatch=false，睡眠也会相加。',
     },
     tryNext: {
       en: 'Set shortMs=300: yielding still takes one wait, blocking now takes two full waits, 600 ms. Set longMs=1000: the blocking phase freezes the runner for over a second, and even the lab\'s own bookkeeping on that thread waits with it.',
@@ -43,7 +43,14 @@ export const autoSwitchOnIo: Lesson = {
     params: {
       longMs: { type: 'integer', default: 300, min: 50, max: 5000, description: { en: 'the first task\'s wait', zh: '第一个任务的等待时长' } },
       shortMs: { type: 'integer', default: 200, min: 50, max: 5000, description: { en: 'the second task\'s wait', zh: '第二个任务的等待时长' } },
+      monkeyPatch: {
+        type: 'boolean',
+        default: true,
+        description: { en: 'on CPython with gevent: patch time.sleep so that a sleeping greenlet switches', zh: '在装有 gevent 的 CPython 上：给 time.sleep 打补丁，让睡眠的 greenlet 切换出去' },
+      },
     },
+    // On CPython the tasks are gevent greenlets where gevent can be imported (the Node engine ignores this).
+    cpython: { tasks: 'gevent', monkeyPatch: { param: 'monkeyPatch' } },
     actors: [
       {
         name: 'main',
@@ -77,8 +84,35 @@ export const autoSwitchOnIo: Lesson = {
     ],
     claims: [
       {
+        id: 'patched-sleep-switches',
+        text: {
+          en: 'With gevent on CPython, once monkey-patching has replaced time.sleep, a sleeping greenlet switches: the two sleeps overlap',
+          zh: '在 CPython 上用 gevent 时，猴子补丁替换了 time.sleep 之后，睡眠的 greenlet 会切换出去：两次睡眠相互重叠',
+        },
+        requires: { runtime: 'cpython', pythonModule: 'gevent' },
+        when: { truthy: { param: 'monkeyPatch' } },
+        check: {
+          all: [
+            { compare: [{ actors: 'slowYield', field: 'threadId', agg: 'first' }, '==', { actors: 'fastYield', field: 'threadId', agg: 'first' }] },
+            { compare: [{ record: 'yieldingMs' }, '<', { record: 'longestMs' }], plus: 100 },
+          ],
+        },
+      },
+      {
+        id: 'unpatched-sleep-stalls',
+        text: {
+          en: 'With gevent on CPython but without monkey-patching, time.sleep blocks the one thread every greenlet shares: the two sleeps add up like the blocking waits',
+          zh: '在 CPython 上用 gevent 但不打猴子补丁时，time.sleep 会阻塞所有 greenlet 共用的那个线程：两次睡眠像阻塞式等待一样相加',
+        },
+        requires: { runtime: 'cpython', pythonModule: 'gevent' },
+        when: { not: { truthy: { param: 'monkeyPatch' } } },
+        check: { compare: [{ record: 'yieldingMs' }, '>=', { record: 'sumMs' }], factor: 0.98 },
+      },
+      {
         id: 'yielding-overlaps',
         text: { en: 'Waits that yield overlap: the total is ≈ the longer wait (300 ms)', zh: '让出式等待相互重叠：总耗时约等于较长的那次等待（300 毫秒）' },
+        // Unpatched gevent's time.sleep does not yield (the claim unpatched-sleep-stalls); Node and asyncio always do.
+        when: { truthy: { param: 'monkeyPatch' } },
         check: {
           all: [
             { compare: [{ record: 'yieldingMs' }, '>=', { record: 'longestMs' }], factor: 0.98 },

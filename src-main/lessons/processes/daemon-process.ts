@@ -15,12 +15,12 @@ export const daemonProcess: Lesson = {
       zh: '主泳道最先结束，带有 main-done 标记。worker 泳道继续运行，以 done 标记结束。daemon 泳道在睡眠中途被截断，以 daemon-stopped 结束，没有 done 标记。',
     },
     pythonVsNode: {
-      en: 'Python\'s multiprocessing terminates daemon children as soon as the main code finishes, even while ordinary children are still running; a daemon process also may not start children of its own. The lab applies one rule to every actor kind, the one Python uses for threads: daemons are stopped once the main program and every ordinary actor have ended. With the default timings both rules give the same result; with a short daemon (see below) they differ, and Python would still kill the daemon. Node itself has no daemon flag: a parent that exits simply leaves its children running unless it ends them, which the lab\'s runner does.',
-      zh: 'Python 的 multiprocessing 在主程序代码结束时立即终止守护子进程，即使普通子进程还在运行；守护进程也不允许再创建自己的子进程。实验室对所有类型的参与者使用同一条规则，也就是 Python 对线程使用的规则：当主程序和所有普通参与者都结束后，才停止守护者。在默认时长下两条规则结果相同；守护进程较短时（见下文）二者就不同了，Python 仍会杀掉守护进程。Node 本身没有守护标志：父进程退出时，除非主动结束子进程，否则它们会继续运行，实验室的运行器会替你结束它们。',
+      en: 'Python\'s multiprocessing terminates daemon children as soon as the main code finishes, even while ordinary children are still running; a daemon process also may not start children of its own. The lab applies one rule to every actor kind, the one Python uses for threads: daemons are stopped once the main program and every ordinary actor have ended. With the default timings both rules give the same result; with a short daemon (see below) they differ, and Python still kills the daemon. Run with --runtime cpython (or both) and the lesson runs on real multiprocessing: there the daemon is killed the moment the main code ends, and the claim for CPython says it never logs "done", whatever the ordinary child does. Node itself has no daemon flag: a parent that exits simply leaves its children running unless it ends them, which the lab\'s runner does.',
+      zh: 'Python 的 multiprocessing 在主程序代码结束时立即终止守护子进程，即使普通子进程还在运行；守护进程也不允许再创建自己的子进程。实验室对所有类型的参与者使用同一条规则，也就是 Python 对线程使用的规则：当主程序和所有普通参与者都结束后，才停止守护者。在默认时长下两条规则结果相同；守护进程较短时（见下文）二者就不同了，Python 仍会杀掉守护进程。用 --runtime cpython（或 both）运行时，本课跑在真正的 multiprocessing 上：主程序代码一结束守护进程就被杀掉，针对 CPython 的论断说它永远不会打印 "done"，无论普通子进程做什么。Node 本身没有守护标志：父进程退出时，除非主动结束子进程，否则它们会继续运行，实验室的运行器会替你结束它们。',
     },
     tryNext: {
-      en: 'Set daemonMs=100 and workerMs=800: the daemon now finishes first and logs "done", because in the lab it lives as long as the ordinary child does. Set workerMs=0: everything else ends almost at once and the daemon is stopped right after it started.',
-      zh: '设置 daemonMs=100、workerMs=800：守护进程先完成并打印 "done"，因为在实验室里它和普通子进程活得一样久。设置 workerMs=0：其他一切几乎立刻结束，守护进程刚启动就被停止。',
+      en: 'Set daemonMs=100 and workerMs=800: the daemon now finishes first and logs "done", because on Node the lab lets it live as long as the ordinary child does; on CPython it is still killed at once. Set workerMs=0: everything else ends almost at once and the daemon is stopped right after it started.',
+      zh: '设置 daemonMs=100、workerMs=800：守护进程先完成并打印 "done"，因为在 Node 上实验室让它和普通子进程活得一样久；在 CPython 上它仍会被立即杀掉。设置 workerMs=0：其他一切几乎立刻结束，守护进程刚启动就被停止。',
     },
   },
   spec: daemonSpec('daemon-process', 'process', { en: 'One daemon child, one ordinary child', zh: '一个守护子进程，一个普通子进程' }),

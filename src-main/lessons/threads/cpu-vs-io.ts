@@ -80,8 +80,8 @@ export const cpuVsIo: Lesson = {
       zh: '每个阶段先启动四个参与者，等它们全部就绪后再同时放行，这样工作的耗时与启动的耗时分开计算。在计算阶段，异步任务泳道在运行器的线程上一个接一个地计算，而线程和进程泳道并排同时计算。在 IO 阶段，每种类型的四条泳道一起睡眠。记录 cpuTaskMs、cpuThreadMs、cpuProcessMs、ioTaskMs、ioThreadMs 和 ioProcessMs 是工作的耗时；以 StartMs 结尾的记录是启动的耗时，以 StartCpuMs 和 BootCpuMs 结尾的记录是启动消耗的 CPU，以 TotalMs 结尾的是两者之和。在繁忙的机器上，计算阶段的结果更多反映的是其他程序，而不是线程本身：它们占走了核心；而且在 Linux 上，这里的每个子进程都作为独立的一组被调度，所以在拥挤的机器上，进程可能比同一进程内的线程分到更多的 CPU。当某个阶段得到的 CPU 少于 1.6 个核心时，实验室会把该阶段的加速论断判为“无法判断”，并给出测得的份额。',
     },
     pythonVsNode: {
-      en: 'In CPython the GIL lets only one thread run Python code at a time, so threads behave like the async tasks here on CPU work, and only processes use more cores. Node worker threads have no such lock: each is its own engine instance, so threads scale across cores just like processes, at a lower start-up cost. For IO, Python\'s advice "use threads, they are cheap" rests on CPython threads starting in well under a millisecond; a Node worker takes tens of milliseconds and a Node process about a hundred, so in Node the cheapest way to overlap waits is async tasks on the one event loop, which start at almost no cost.',
-      zh: '在 CPython 中，GIL 让同一时刻只有一个线程执行 Python 代码，所以在计算任务上线程的表现和这里的异步任务一样，只有进程能用上更多核心。Node 的 worker 线程没有这样的锁：每个线程都是独立的引擎实例，所以线程和进程一样能扩展到多个核心，而且启动开销更低。对于 IO，Python 的建议“用线程，它们便宜”建立在 CPython 线程启动远不到一毫秒的基础上；而 Node 的 worker 要几十毫秒，Node 进程要一百毫秒左右，所以在 Node 中重叠等待最便宜的方式是在同一个事件循环上跑异步任务，它们几乎不需要启动开销。',
+      en: 'In CPython the GIL lets only one thread run Python code at a time, so threads behave like the async tasks here on CPU work, and only processes use more cores. Node worker threads have no such lock: each is its own engine instance, so threads scale across cores just like processes, at a lower start-up cost. For IO, Python\'s advice "use threads, they are cheap" rests on CPython threads starting in well under a millisecond; a Node worker takes tens of milliseconds and a Node process about a hundred, so in Node the cheapest way to overlap waits is async tasks on the one event loop, which start at almost no cost. Run the lesson with --runtime both to see the two side by side: some claims here describe one runtime and are inconclusive on the other. On CPython give cpuIterations about 3000000, since its compute loop runs as bytecode, some 50 times slower than on Node.',
+      zh: '在 CPython 中，GIL 让同一时刻只有一个线程执行 Python 代码，所以在计算任务上线程的表现和这里的异步任务一样，只有进程能用上更多核心。Node 的 worker 线程没有这样的锁：每个线程都是独立的引擎实例，所以线程和进程一样能扩展到多个核心，而且启动开销更低。对于 IO，Python 的建议“用线程，它们便宜”建立在 CPython 线程启动远不到一毫秒的基础上；而 Node 的 worker 要几十毫秒，Node 进程要一百毫秒左右，所以在 Node 中重叠等待最便宜的方式是在同一个事件循环上跑异步任务，它们几乎不需要启动开销。用 --runtime both 运行本课可以并排看到两种运行时：这里有些论断只描述其中一种运行时，在另一种上判为“无法判断”。在 CPython 上请把 cpuIterations 设为约 3000000，因为它的计算循环以字节码执行，比 Node 慢约 50 倍。',
     },
     tryNext: {
       en: 'Set tasks=2: on two cores threads and processes now need about one task\'s time, a speed-up close to 2×. Set cpuIterations=10000000 (about 15 ms of work) and compare the TotalMs records: start-up now outweighs the work, and the async tasks, which cost nothing to start, finish first. Set ioMs=1000: every IO phase stretches to about one second, whatever the kind.',
@@ -139,9 +139,20 @@ export const cpuVsIo: Lesson = {
       {
         id: 'cpu-threads-parallel',
         text: { en: 'CPU work as threads is at least 1.5× faster than as async tasks', zh: '以线程执行计算工作，比异步任务至少快 1.5 倍' },
-        requires: { minCores: 2 },
+        // Node's worker threads each have an engine of their own; CPython's threads share one GIL (next claim).
+        requires: { minCores: 2, runtime: 'node' },
         given: gotCores({ record: 'cpuThreadCpuMs' }, 'cpuThreadMs'),
         check: fasterThanAsync('cpuThreadMs'),
+      },
+      {
+        id: 'cpu-threads-gil',
+        text: {
+          en: 'On CPython the GIL runs one thread\'s Python code at a time: the CPU threads together never get more than 1.25 cores, so they are at most 1.25× faster than the same work done one task after another',
+          zh: '在 CPython 上 GIL 同一时刻只让一个线程执行 Python 代码：这些计算线程合起来从未得到超过 1.25 个核心，所以最多比一个接一个地做同样的工作快 1.25 倍',
+        },
+        requires: { runtime: 'cpython' },
+        // CPU time against wall time: other programs on the machine can only lower the share, never raise it.
+        check: { compare: [{ record: 'cpuThreadCpuMs' }, '<=', { record: 'cpuThreadMs' }], factor: 1.25 },
       },
       {
         id: 'cpu-processes-parallel',
@@ -162,17 +173,31 @@ export const cpuVsIo: Lesson = {
           zh: '启动进程消耗的 CPU 明显多于启动线程（至少 1.25 倍）：进程要启动整个 Node 运行时，线程只需启动一个 JavaScript 引擎',
         },
         // CPU time, not waiting time: a busy machine delays both kinds of start-up, but does not change the work each one is.
+        // A CPython process is forked from the interpreter: it boots nothing (see threads-start-cheaply).
+        requires: { runtime: 'node' },
         check: { compare: [{ record: 'ioProcessBootCpuMs', agg: 'sum' }, '>=', { record: 'ioThreadStartCpuMs' }], factor: 1.25 },
       },
       {
         id: 'tasks-cheapest-for-io',
         text: { en: 'For IO, async tasks are the cheapest way to overlap: start plus wait is shortest with them', zh: '对于 IO，异步任务是最便宜的重叠方式：启动加等待的总时间最短' },
+        // A CPython thread starts in well under a millisecond: there threads and tasks are about as cheap.
+        requires: { runtime: 'node' },
         check: {
           all: [
             { compare: [{ record: 'ioTaskTotalMs' }, '<', { record: 'ioThreadTotalMs' }] },
             { compare: [{ record: 'ioTaskTotalMs' }, '<', { record: 'ioProcessTotalMs' }] },
           ],
         },
+      },
+      {
+        id: 'threads-start-cheaply',
+        text: {
+          en: 'On CPython threads are the cheap way to overlap waits: starting the IO processes costs at least twice the CPU that starting the IO threads does',
+          zh: '在 CPython 上线程是重叠等待的便宜方式：启动 IO 进程消耗的 CPU 至少是启动 IO 线程的两倍',
+        },
+        requires: { runtime: 'cpython' },
+        // CPU, not waiting time, as in process-start-costlier: a busy machine delays both kinds of start-up.
+        check: { compare: [{ record: 'ioProcessStartCpuMs' }, '>=', { record: 'ioThreadStartCpuMs' }], factor: 2 },
       },
     ],
   },

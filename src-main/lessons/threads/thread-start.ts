@@ -7,6 +7,13 @@ const threadProgram = [
   { op: 'log', message: '{me} is done', values: { me: { self: 'name' } } },
 ];
 
+const threadFirst = (thread: string, mainMark: string) => ({
+  before: [
+    { event: { op: 'mark', name: 'thread-begins', actor: thread }, pick: 'first' },
+    { event: { op: 'mark', name: mainMark, actor: 'main' }, pick: 'first' },
+  ],
+});
+
 const mainFirst = (thread: string, mainMark: string) => ({
   before: [
     { event: { op: 'mark', name: mainMark, actor: 'main' }, pick: 'first' },
@@ -28,8 +35,8 @@ export const threadStart: Lesson = {
       zh: 'main-after-first 和 main-after-second 两个标记位于主泳道最开头；每条线程泳道要在几十毫秒后、worker 启动完成时才出现。线程会打印自己的线程 id：彼此不同，也与主线程不同。',
     },
     pythonVsNode: {
-      en: 'Python spells a thread two ways, Thread(target=func) or a subclass with run(), and both are the same OS thread. In CPython, start() even waits until the new thread is running, so its first print often appears before main\'s next line. A Node worker thread is a separate JavaScript engine instance with its own event loop and module loading; it needs some 25 to 40 ms to boot, so main\'s next step always comes first here. The lab writes a thread\'s work as a program of steps, which covers both Python spellings.',
-      zh: 'Python 有两种写法：Thread(target=函数) 或重写 run() 的子类，二者得到的是同一种操作系统线程。在 CPython 中，start() 甚至会等新线程开始运行才返回，所以线程的第一行输出常常出现在主线程下一行之前。Node 的 worker 线程是一个独立的 JavaScript 引擎实例，有自己的事件循环和模块加载，启动要 25 到 40 毫秒左右，所以在这里主程序的下一步总是先出现。实验室把线程的工作写成一段步骤程序，涵盖了 Python 的两种写法。',
+      en: 'Python spells a thread two ways, Thread(target=func) or a subclass with run(), and both are the same OS thread. In CPython, start() even waits until the new thread is running, so its first print often appears before main\'s next line. A Node worker thread is a separate JavaScript engine instance with its own event loop and module loading; it needs some 25 to 40 ms to boot, so main\'s next step always comes first on Node. Run it with --runtime cpython (or both): there the thread\'s first step comes first, and the lab checks each runtime\'s own order. The lab writes a thread\'s work as a program of steps, which covers both Python spellings.',
+      zh: 'Python 有两种写法：Thread(target=函数) 或重写 run() 的子类，二者得到的是同一种操作系统线程。在 CPython 中，start() 甚至会等新线程开始运行才返回，所以线程的第一行输出常常出现在主线程下一行之前。Node 的 worker 线程是一个独立的 JavaScript 引擎实例，有自己的事件循环和模块加载，启动要 25 到 40 毫秒左右，所以在 Node 上主程序的下一步总是先出现。用 --runtime cpython（或 both）运行时，线程的第一步先出现，实验室分别检查每种运行时自己的顺序。实验室把线程的工作写成一段步骤程序，涵盖了 Python 的两种写法。',
     },
     tryNext: {
       en: 'Set workMs=0: the threads end right after they begin, and the marks of main still come first. Compare this lesson\'s gaps with those of process-start: a worker thread boots several times faster than a child process.',
@@ -74,6 +81,15 @@ export const threadStart: Lesson = {
         text: { en: 'After starting the second thread, main\'s next step comes before the thread\'s first step', zh: '启动第二个线程后，主程序的下一步先于该线程的第一步' },
         requires: { runtime: 'node' },
         check: mainFirst('bySubclass', 'main-after-second'),
+      },
+      {
+        id: 'thread-goes-first',
+        text: {
+          en: 'On CPython the started thread goes first: start() returns only once the thread runs, and its first step comes before main\'s next one',
+          zh: '在 CPython 上被启动的线程先走：start() 要等线程运行起来才返回，线程的第一步先于主程序的下一步',
+        },
+        requires: { runtime: 'cpython' },
+        check: { all: [threadFirst('byTarget', 'main-after-first'), threadFirst('bySubclass', 'main-after-second')] },
       },
       {
         id: 'same-process',
