@@ -47,6 +47,7 @@ def main():
         send({"type": "error", "message": "%s: %s" % (type(error).__name__, error)})
         os._exit(2)
     watch_parent(parent)
+    counters.start_cpu_clock()
     send({"type": "listening", "port": listener.getsockname()[1]})
     sys.stdin.buffer.readline(1024)
     model.stop()
