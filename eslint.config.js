@@ -40,10 +40,15 @@ const noSqlite = (who) => ({
   message: `Bad layering: ${who} never touches SQLite; go through LabService.`,
 });
 
-// Relative imports that leave src-main/contract for another src-main area. The pure model files
-// (no Node, no Electron, no DOM) are the only exceptions; a new one is added here on purpose.
+// Relative imports that leave src-main/contract for another src-main area. The model floor
+// (src-main/model: no Node, no Electron, no DOM) is the only one it may reach.
 const contractReachesIntoMain =
-  '^\\.{1,2}/(?:[^/]*/)*?(?:(?:store|export|cli|service|serve|lessons|bench|net|app|preload)(?:/|$)|engine/(?!run-model$|trace/trace-event$))';
+  '^\\.{1,2}/(?:[^/]*/)*?(?:store|export|cli|service|serve|lessons|bench|net|engine|app|preload)(?:/|$)';
+
+// Relative imports that leave src-main/net for the areas above it: the network lab stands on the model
+// floor (and Node) only, so the engine can load it lazily and nothing in it reaches back up.
+const netReachesUp =
+  '^\\.{1,2}/(?:[^/]*/)*?(?:engine|store|export|cli|service|serve|lessons|bench|contract|app|preload)(?:/|$)';
 
 export default defineConfig(
   {
@@ -115,20 +120,58 @@ export default defineConfig(
     },
   },
 
-  // Layer: the contract and the pure model files it shares with the renderer.
+  // Layer: the model floor. Pure data and schemas shared by everything above it (engine, net, store,
+  // contract, renderer): zod and other pure packages only, nothing of Node, Electron or the DOM, and
+  // nothing outside its own (flat) folder.
   {
-    name: 'conlab/layering/contract',
-    files: ['src-main/contract/**', 'src-main/engine/run-model.ts', 'src-main/engine/trace/trace-event.ts'],
+    name: 'conlab/layering/model',
+    files: ['src-main/model/**'],
     rules: {
       'no-restricted-imports': layer(
-        [...noNodeBuiltins('contract and pure model code'), noElectron('contract and pure model code'), noSqlite('contract and pure model code')],
+        [...noNodeBuiltins('the model floor'), noElectron('the model floor'), noSqlite('the model floor')],
         [
-          noNodePrefixed('contract and pure model code'),
+          noNodePrefixed('the model floor'),
+          noRendererFromNode,
+          {
+            regex: '^\\.\\.(/|$)',
+            message: 'Bad layering: src-main/model is the ground floor; it imports only its own files and pure packages such as zod.',
+          },
+        ],
+      ),
+    },
+  },
+
+  // Layer: the contract, the renderer's door to the model floor.
+  {
+    name: 'conlab/layering/contract',
+    files: ['src-main/contract/**'],
+    rules: {
+      'no-restricted-imports': layer(
+        [...noNodeBuiltins('the contract'), noElectron('the contract'), noSqlite('the contract')],
+        [
+          noNodePrefixed('the contract'),
           noRendererFromNode,
           {
             regex: contractReachesIntoMain,
-            message:
-              'Bad layering: the contract imports only pure model files (engine/run-model, engine/trace/trace-event); engine internals may use Node.',
+            message: 'Bad layering: the contract imports only src-main/model (the pure floor); engine internals may use Node.',
+          },
+        ],
+      ),
+    },
+  },
+
+  // Layer: the network lab. Node, yes; the engine and the areas above it, no (the engine loads it).
+  {
+    name: 'conlab/layering/net',
+    files: ['src-main/net/**'],
+    rules: {
+      'no-restricted-imports': layer(
+        [electronOnlyInShell],
+        [
+          noRendererFromNode,
+          {
+            regex: netReachesUp,
+            message: 'Bad layering: src-main/net imports only src-main/model besides Node; move what it needs from the engine down.',
           },
         ],
       ),

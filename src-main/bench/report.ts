@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { RunEnvironment } from '../engine/run-model';
+import type { RunEnvironment } from '../model/run-model';
 import type { Figure } from './figure';
 
 /**

@@ -1,8 +1,7 @@
 import Table from 'cli-table3';
-import type { Comparison } from '../engine/metrics/compare';
-import type { ClaimStatus, RunRecord, RunSummary, RuntimeName } from '../engine/run-model';
-import type { RunProgress } from '../engine/runner/experiment';
-import { CHAPTER_TITLES, pick, type Lang, type Lesson } from '../lessons/lesson';
+import type { ClaimStatus, Comparison, RunProgress, RunRecord, RunSummary, RuntimeName } from '../model/run-model';
+import { CHAPTER_TITLES, pick, type Lang } from '../lessons/lesson';
+import type { Lesson } from '../model/lesson';
 import type { LabService, RunPair } from '../service/lab-service';
 import type { RuntimeListing } from '../engine/runtimes/cpython-runtime';
 

@@ -6,7 +6,7 @@
  * Invariants: no message after `run-ended`; `seq` counts run-live messages from 1 without gaps.
  * Pure: uses only the timer functions every JavaScript host has (injected for tests).
  */
-import type { RunStatus } from '../engine/run-model';
+import type { RunStatus } from '../model/run-model';
 import type { EventBatch, RunProgress } from './dto';
 import { LIVE_FLUSH_INTERVAL_MS, type LiveEvent, type WireError } from './messages';
 

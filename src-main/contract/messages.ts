@@ -6,7 +6,7 @@
  * Pure: zod and the pure model only.
  */
 import { z } from 'zod';
-import { RUN_STATUSES, type RunStatus } from '../engine/run-model';
+import { RUN_STATUSES, type RunStatus } from '../model/run-model';
 import type { EventBatch, RunProgress, SpecIssue } from './dto';
 
 export const PROTOCOL_VERSION = 1;
@@ -146,11 +146,6 @@ export const serverMessageSchema = z.union([
   z.object({ type: z.literal('event'), event: liveEventSchema }),
   z.object({ type: z.literal('hello'), protocol: z.number().int(), version: z.string() }),
 ]);
-
-/** Ends a switch over a closed union: the compiler proves it unreachable, the runtime names the stranger. */
-export function assertNever(value: never, what = 'message'): never {
-  throw new Error(`unknown ${what}: ${JSON.stringify(value)}`);
-}
 
 /** Turns anything thrown into a WireError; `code` comes from the error when it has a known one. */
 export function toWireError(error: unknown, fallback: ErrorCode = 'internal'): WireError {

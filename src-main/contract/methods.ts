@@ -6,7 +6,7 @@
  * Pure: imports zod and the pure model only, never Node, Electron or the DOM.
  */
 import { z } from 'zod';
-import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeListing } from '../engine/run-model';
+import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeListing } from '../model/run-model';
 import type {
   AppInfo,
   StoreHealthInfo,

@@ -4,7 +4,7 @@
  * spec the engine accepts is always readable here. Pure: zod only.
  */
 import { z } from 'zod';
-import type { LocalizedText } from '../engine/run-model';
+import type { LocalizedText } from '../model/run-model';
 
 const textSchema = z.union([z.string(), z.object({ en: z.string(), zh: z.string() })]);
 export type SpecText = z.infer<typeof textSchema>;

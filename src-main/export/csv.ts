@@ -4,8 +4,8 @@
  *
  * Events are produced one line at a time (eventsCsvLines) so a million events never become one string.
  */
-import type { MetricStats, RunRecord } from '../engine/run-model';
-import { decodeBatch, type EventBatch } from '../engine/trace/trace-event';
+import type { MetricStats, RunRecord } from '../model/run-model';
+import { decodeBatch, type EventBatch } from '../model/trace-event';
 
 /**
  * Prepend to a CSV file meant for Excel: without a byte order mark Excel reads UTF-8 CSV in the legacy

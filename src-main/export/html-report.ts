@@ -1,6 +1,6 @@
-import type { Comparison } from '../engine/metrics/compare';
-import type { ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../engine/run-model';
-import { decodeBatches, type EventBatch } from '../engine/trace/trace-event';
+import type { Comparison } from '../model/run-model';
+import type { ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../model/run-model';
+import { decodeBatches, type EventBatch } from '../model/trace-event';
 
 /**
  * The report: one self-contained HTML file for a run or a comparison, with its claims, statistics and

@@ -1,6 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { assertNever } from '../engine/actors/protocol';
+import { assertNever } from '../model/assert-never';
 import { entryPath } from '../engine/entry-paths';
 import { RunLogError, runLogByteLimit, type RunLog, type RunLogIssue } from './run-log';
 

@@ -19,8 +19,8 @@ import {
   type ActorExitReason,
   type ClaimStatus,
   type RunRecord,
-} from '../engine/run-model';
-import type { EventBatch } from '../engine/trace/trace-event';
+} from '../model/run-model';
+import type { EventBatch } from '../model/trace-event';
 
 export const RUN_LOG_FORMAT = 'conlab-run-log';
 export const RUN_LOG_VERSION = 1;
@@ -184,7 +184,7 @@ function boundedRecord<V extends z.ZodType>(value: V, maxKeys: number) {
     .pipe(z.record(z.string().max(LIMITS.nameChars), value));
 }
 
-// ---- The run record, field by field (mirrors engine/run-model.ts).
+// ---- The run record, field by field (mirrors model/run-model.ts).
 
 const environmentSchema = z.strictObject({
   os: name,

@@ -6,8 +6,8 @@
  * Lock holds (from an acquire's E to the matching release) become async slices so they may overlap the
  * actor's other slices. Pure data transformation, no Node imports.
  */
-import type { ActorRecord, RunRecord, TrialRecord } from '../engine/run-model';
-import { decodeBatch, type EventBatch, type TraceEvent } from '../engine/trace/trace-event';
+import type { ActorRecord, RunRecord, TrialRecord } from '../model/run-model';
+import { decodeBatch, type EventBatch, type TraceEvent } from '../model/trace-event';
 
 /** One event of the Chrome trace-event format (the subset this exporter writes). */
 export interface ChromeTraceEvent {

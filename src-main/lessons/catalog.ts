@@ -1,7 +1,7 @@
 import { explicitSwitch } from './coroutines/explicit-switch';
 import { generatorSwitch } from './coroutines/generator-switch';
 import { autoSwitchOnIo } from './coroutines/auto-switch-on-io';
-import type { Lesson } from './lesson';
+import type { Lesson } from '../model/lesson';
 import { daemonProcess } from './processes/daemon-process';
 import { ipcQueue } from './processes/ipc-queue';
 import { processIsolation } from './processes/process-isolation';

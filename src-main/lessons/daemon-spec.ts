@@ -1,24 +1,25 @@
-import type { LocalizedText } from '../engine/run-model';
+import type { LocalizedText } from '../model/run-model';
+import type { AuthoredClaim, AuthoredQuantity, AuthoredSpec, AuthoredStep } from '../model/spec-schema';
 
 /**
  * The experiment shared by daemon-process and daemon-thread: one daemon and one ordinary child,
  * started by a main program that ends at once. Only the actor kind differs between the two lessons.
  */
 
-const child = (who: string, sleepParam: string) => [
+const child = (who: string, sleepParam: string): AuthoredStep[] => [
   { op: 'log', message: `${who}: running` },
   { op: 'sleep', ms: { param: sleepParam } },
   { op: 'mark', name: 'done' },
   { op: 'log', message: `${who}: done` },
 ];
 
-const doneCount = (actor: string) => ({ event: { op: 'mark', name: 'done', actor }, pick: 'count' });
+const doneCount = (actor: string): AuthoredQuantity => ({ event: { op: 'mark', name: 'done', actor }, pick: 'count' });
 
 /**
  * CPython's multiprocessing terminates daemon children when the main code ends, even while ordinary
  * children still run: a daemon that needs at least 100 ms never gets to log, however short the worker.
  */
-const cpythonDaemonProcessClaim = {
+const cpythonDaemonProcessClaim: AuthoredClaim = {
   id: 'daemon-killed-when-main-ends',
   text: {
     en: 'On CPython a daemon process is killed as soon as the main code ends, while the ordinary child still runs: it never logs "done", however long the ordinary child works',
@@ -34,7 +35,7 @@ const cpythonDaemonProcessClaim = {
   },
 };
 
-export function daemonSpec(id: string, kind: 'process' | 'thread', title: LocalizedText): Record<string, unknown> {
+export function daemonSpec(id: string, kind: 'process' | 'thread', title: LocalizedText): AuthoredSpec {
   const noun = kind === 'process' ? { en: 'process', zh: '进程' } : { en: 'thread', zh: '线程' };
   return {
     version: 1,

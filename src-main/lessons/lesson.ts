@@ -1,12 +1,10 @@
-import type { LocalizedText } from '../engine/run-model';
-import type { ChapterId, Lesson, LessonText } from '../contract/dto';
+import type { ChapterId } from '../model/lesson';
+import type { LocalizedText } from '../model/run-model';
 
 /**
- * A lesson: a runnable experiment with its explanation in Chinese and English. The spec is an
- * authored spec (parameters unresolved); its claims are what the lesson says will happen. The shapes
- * are the contract's (contract/dto.ts), so the renderer shows lessons exactly as the engine keeps them.
+ * The chapters lessons are grouped in. A lesson's shape (model/lesson.ts) types its spec as an authored
+ * spec, so every lesson in <chapter>/<lesson>.ts is checked by the compiler against the spec language.
  */
-export type { ChapterId, Lesson, LessonText };
 
 export const CHAPTERS = ['processes', 'threads', 'coroutines', 'sockets'] as const satisfies readonly ChapterId[];
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { LoopbackHost } from './loopback';
+import type { LoopbackHost } from '../model/server-config';
 import { listenTcp, type BoundAddress } from './tcp-listener';
 
 /**

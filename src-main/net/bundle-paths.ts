@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleDir } from '../engine/entry-paths';
+import { bundleDir } from '../package-root';
 import { NetError } from './errors';
 
 /**
  * Where the network lab's worker and child entries live (`out/net/*.mjs`). Like the engine's actors,
  * they start from plain JavaScript bundles built by `scripts/build-engine.mjs`, never from TypeScript
  * through a loader (a loader would add its own start-up cost to every thread and process the lab
- * measures). The package root is found as the engine finds it (engine/entry-paths.ts).
+ * measures). The package root is found as the engine finds it (src-main/package-root.ts).
  */
 export type NetEntry = 'session-worker' | 'server-child' | 'load-worker';
 

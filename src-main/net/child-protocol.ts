@@ -1,7 +1,6 @@
 import type { CpuTime } from './cpu-time';
-import type { HandlerSpec, ResolvedServerConfig } from './config';
+import type { HandlerSpec, ResolvedServerConfig, LoopbackHost } from '../model/server-config';
 import type { ErrorData } from './errors';
-import type { LoopbackHost } from './loopback';
 import type { ServerEvent } from './server-events';
 import type { ServerMetrics } from './server-metrics';
 import type { SessionSpec } from './session';

@@ -1,9 +1,11 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { ByteQueue } from './byte-queue';
-import { assertNever, connectError, NetError } from './errors';
-import { ACK, ACK_BYTE, delimiterOf, encodeFrame, lengthHeader, MAX_MESSAGE_BYTES, type Framing } from './framing';
-import { formatEndpoint, loopbackHost, checkPort, type LoopbackHost } from './loopback';
+import { connectError, NetError } from './errors';
+import { assertNever } from '../model/assert-never';
+import { ACK, ACK_BYTE, delimiterOf, encodeFrame, lengthHeader, MAX_MESSAGE_BYTES } from './framing';
+import type { Framing, LoopbackHost } from '../model/server-config';
+import { formatEndpoint, loopbackHost, checkPort } from './loopback';
 
 /**
  * A TCP connection with the operations of the classic socket lessons: connect, send, sendall,

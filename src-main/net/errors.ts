@@ -85,6 +85,3 @@ export function connectError(error: unknown, host: string, port: number): NetErr
   return new NetError('connection-closed', `connecting to ${host}:${port} failed: ${messageOf(error)}`);
 }
 
-export function assertNever(value: never, what: string): never {
-  throw new Error(`unknown ${what}: ${JSON.stringify(value)}`);
-}

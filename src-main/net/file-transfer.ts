@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from '
 import { basename } from 'node:path';
 import { Connection, type ClientEventListener } from './connection';
 import { NetError } from './errors';
-import type { LoopbackHost } from './loopback';
+import type { LoopbackHost } from '../model/server-config';
 import { checkFileName } from './session';
 
 /**

@@ -1,5 +1,7 @@
+import type { Framing } from '../model/server-config';
 import { ByteQueue } from './byte-queue';
-import { assertNever, NetError } from './errors';
+import { NetError } from './errors';
+import { assertNever } from '../model/assert-never';
 
 /**
  * How messages are cut out of a TCP byte stream. TCP keeps no message boundaries: two sends may
@@ -12,12 +14,6 @@ import { assertNever, NetError } from './errors';
  *   ACK byte, sends the body, and waits for a second ACK before its next message; the header thus
  *   always travels alone, and the sender knows each message was taken.
  */
-export type Framing =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'delimiter'; readonly delimiter?: string }
-  | { readonly kind: 'length-prefix' }
-  | { readonly kind: 'acknowledge' };
-
 export type FramingKind = Framing['kind'];
 export const FRAMING_KINDS: readonly FramingKind[] = ['none', 'delimiter', 'length-prefix', 'acknowledge'];
 

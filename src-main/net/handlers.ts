@@ -1,4 +1,4 @@
-import type { HandlerSpec } from './config';
+import type { HandlerSpec } from '../model/server-config';
 
 /**
  * The request → answer functions of the simple handlers (echo, upper, delay). They run wherever a

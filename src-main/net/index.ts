@@ -1,30 +1,12 @@
 /**
  * The network lab: TCP, UDP and HTTP servers in seven concurrency models, the client operations of
  * the socket lessons, framing, file transfer, and a multi-threaded load generator. Everything binds
- * and connects to loopback only; everything that starts something can stop it.
+ * and connects to loopback only; everything that starts something can stop it. What a server is (its
+ * configuration schema, protocols, models) is pure data in model/server-config.ts.
  */
-export {
-  HANDLERS_BY_PROTOCOL,
-  HANDLER_KINDS,
-  MODELS_BY_PROTOCOL,
-  PROTOCOLS,
-  SERVER_DEFAULTS,
-  SERVER_MODELS,
-  ServerConfigError,
-  handlerSchema,
-  resolveServerConfig,
-  serverConfigSchema,
-  type HandlerKind,
-  type HandlerSpec,
-  type IvrLanguage,
-  type Protocol,
-  type ResolvedServerConfig,
-  type ServerConfig,
-  type ServerModel,
-} from './config';
 export { NetError, type NetErrorCode, type ErrorData, errorData, errorFromData } from './errors';
-export { LOOPBACK_HOSTS, type LoopbackHost, type Endpoint } from './loopback';
-export { ACK, FRAMING_KINDS, FrameDecoder, encodeFrame, type Framing, type FramingKind } from './framing';
+export { type Endpoint } from './loopback';
+export { ACK, FRAMING_KINDS, FrameDecoder, encodeFrame, type FramingKind } from './framing';
 export { IVR_TEXT, IvrDialogue, type IvrState, type IvrTurn } from './ivr';
 export { startServer, DEFAULT_GRACE_MS, type RunningServer, type ServerExitReason, type ServerStopResult, type StartServerOptions, type StopOptions } from './server';
 export { startServerProcess, startBareEchoProcess, type ProcessServer } from './server-process';

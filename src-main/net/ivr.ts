@@ -1,4 +1,4 @@
-import type { IvrLanguage } from './config';
+import type { IvrLanguage } from '../model/server-config';
 
 /**
  * The 10086 service line: a stateful conversation, one line in, lines out. The menu greets; "0"

@@ -1,11 +1,5 @@
+import { LOOPBACK_HOSTS, type LoopbackHost } from '../model/server-config';
 import { NetError } from './errors';
-
-/**
- * The only addresses the lab binds and connects to. Experiments run on a person's machine, often in
- * a classroom: nothing the lab starts may be reachable from, or reach out to, another machine.
- */
-export const LOOPBACK_HOSTS = ['127.0.0.1', '::1'] as const;
-export type LoopbackHost = (typeof LOOPBACK_HOSTS)[number];
 
 export function isLoopbackHost(host: string): host is LoopbackHost {
   return (LOOPBACK_HOSTS as readonly string[]).includes(host);

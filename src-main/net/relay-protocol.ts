@@ -1,5 +1,5 @@
 import type { CpuTime } from './cpu-time';
-import type { HandlerSpec } from './config';
+import type { HandlerSpec } from '../model/server-config';
 import type { ErrorData } from './errors';
 import type { SessionSpec } from './session';
 

@@ -1,7 +1,8 @@
 import { NetChild } from './child-handle';
-import { resolveServerConfig, type ServerConfig, type ServerModel } from './config';
+import { resolveServerConfig, type ServerConfig, type ServerModel } from '../model/server-config';
 import { NetError } from './errors';
-import { loopbackHost, type LoopbackHost } from './loopback';
+import { loopbackHost } from './loopback';
+import type { LoopbackHost } from '../model/server-config';
 import { DEFAULT_GRACE_MS, type RunningServer, type ServerStopResult, type StartServerOptions, type StopOptions } from './server';
 import { ServerCounters, type ServerMetrics } from './server-metrics';
 import { ZERO_CPU, CpuMeter } from './cpu-time';

@@ -1,5 +1,6 @@
-import { resolveServerConfig, type ResolvedServerConfig, type ServerConfig, type ServerModel } from './config';
-import { assertNever, messageOf } from './errors';
+import { resolveServerConfig, type ResolvedServerConfig, type ServerConfig, type ServerModel } from '../model/server-config';
+import { messageOf } from './errors';
+import { assertNever } from '../model/assert-never';
 import type { ModelContext, ModelServer } from './models/model';
 import { startCluster, startProcessPerConnection } from './models/processes';
 import { startThreadPerConnection, startWorkerPool } from './models/relay';

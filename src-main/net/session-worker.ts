@@ -2,7 +2,8 @@
 // server's thread relays here. Bundled to out/net/session-worker.mjs.
 import { parentPort, workerData } from 'node:worker_threads';
 import { CpuMeter } from './cpu-time';
-import { assertNever, errorData } from './errors';
+import { errorData } from './errors';
+import { assertNever } from '../model/assert-never';
 import type { RelayToWorker, SessionWorkerData, WorkerStats, WorkerToRelay } from './relay-protocol';
 import { createDatagramHandler, createStreamSession, type SessionSink, type StreamSession } from './session';
 

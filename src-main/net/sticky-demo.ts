@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { once } from 'node:events';
 import { Connection } from './connection';
-import { assertNever } from './errors';
+import { assertNever } from '../model/assert-never';
 import { closeListener, listenTcp } from './tcp-listener';
 
 /**

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Socket } from 'node:net';
 import { listenError } from './errors';
-import type { LoopbackHost } from './loopback';
+import type { LoopbackHost } from '../model/server-config';
 
 export interface BoundAddress {
   readonly host: LoopbackHost;

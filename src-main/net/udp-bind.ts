@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { listenError } from './errors';
-import type { LoopbackHost } from './loopback';
+import type { LoopbackHost } from '../model/server-config';
 import type { BoundAddress } from './tcp-listener';
 
 /** Binds a UDP socket on a loopback address; a busy port becomes a NetError that names it. */

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { NetError } from './errors';
-import { checkPort, formatEndpoint, loopbackHost, type LoopbackHost } from './loopback';
+import { checkPort, formatEndpoint, loopbackHost } from './loopback';
+import type { LoopbackHost } from '../model/server-config';
 
 /**
  * A UDP socket with sendto / recvfrom. Datagrams keep their boundaries: one sendto is one recvfrom

@@ -2,7 +2,7 @@ import type { Comparison, Lesson } from '../contract/dto';
 import { toWireError, type ResponseMessage } from '../contract/messages';
 import { checkParams, describeProblems, isMethodName, type MethodName, type ResultOf, type ValidParamsOf } from '../contract/methods';
 import { appVersion } from '../engine/entry-paths';
-import { DEFAULT_LIMIT_CAPS as defaultCaps } from '../engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS as defaultCaps } from '../model/limit-caps';
 import type { LabService } from '../service/lab-service';
 import type { LiveSubscriber, RunHub } from './run-hub';
 

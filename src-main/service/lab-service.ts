@@ -3,19 +3,21 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { assertNever } from '../engine/actors/protocol';
+import { assertNever } from '../model/assert-never';
 import { appVersion } from '../engine/entry-paths';
-import { compareRuns, type Comparison } from '../engine/metrics/compare';
-import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary, RuntimeName } from '../engine/run-model';
+import { compareRuns } from '../engine/metrics/compare';
+import type { Comparison } from '../model/run-model';
+import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary, RuntimeName } from '../model/run-model';
 import { listRuntimes, prepareCpython, RuntimeUnavailableError, type RuntimeListing } from '../engine/runtimes/cpython-runtime';
 import { cpythonIssues } from '../engine/runtimes/cpython-support';
-import type { RunProgress } from '../engine/runner/experiment';
+import type { RunProgress } from '../model/run-model';
 import type { ActorHost } from '../engine/actors/hosts';
 import { RunnerProcess } from '../engine/runner/runner-process';
-import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../engine/spec/limits';
-import { specJsonSchema } from '../engine/spec/spec-schema';
-import { formatIssues, SpecError, validateSpec, type ParamValues, type SpecIssue } from '../engine/spec/validate';
-import type { EventBatch } from '../engine/trace/trace-event';
+import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../model/limit-caps';
+import { specJsonSchema } from '../model/spec-schema';
+import { formatIssues, SpecError, validateSpec } from '../engine/spec/validate';
+import type { SpecIssue, ValidationResult } from '../model/spec-issue';
+import type { EventBatch } from '../model/trace-event';
 import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
 import { buildRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
 import { RunLogReader } from '../export/run-log-reader';
@@ -24,15 +26,18 @@ import { parseCheckedJson } from '../engine/untrusted/bounded-json';
 import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import { toTraceEvents } from '../export/trace-events';
 import { comparisonReport, runReport } from '../export/html-report';
-import type { LessonSummary } from '../contract/dto';
-import { CHAPTER_TITLES, CHAPTERS, type ChapterId, type Lang, type Lesson } from '../lessons/lesson';
+import type { ChapterId, Lesson, LessonSummary } from '../model/lesson';
+import { CHAPTER_TITLES, CHAPTERS, type Lang } from '../lessons/lesson';
 import { findLesson, LESSONS } from '../lessons/catalog';
 import { CPYTHON_PARAMS } from '../lessons/cpython-params';
 import { resolveDbPath } from '../store/db-location';
 import { recoveryHint, storeFailureKind, StoreUnavailableError, type StoreHealth } from '../store/database';
 import { openRunReader, type RunReader } from '../store/run-reader';
 import { lockWaitFromEnv, RunWriter, StoreCommandError, type CommandBody } from '../store/run-writer';
-import type { ExperimentInput, SavedExperiment } from '../store/store-model';
+import type { ExperimentInput } from '../store/store-model';
+import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
+import type { SavedExperiment } from '../model/saved-experiment';
+import type { Settings } from '../model/settings';
 
 /**
  * LabService: the one API every front end calls — the CLI, browser mode and the Electron app.
@@ -70,8 +75,6 @@ export interface LabServiceOptions {
   readonly hosts?: { readonly utility?: ActorHost };
 }
 
-export type { LessonSummary };
-
 export interface StartRunRequest {
   /** A lesson id, or a spec (an object) to run. */
   readonly lessonId?: string;
@@ -100,9 +103,6 @@ export interface RunPair {
 export const PAIR_TAG_PREFIX = 'pair:';
 const RUNTIME_PAIR: readonly RuntimeName[] = ['node', 'cpython'];
 
-export type ExportFormat = 'json' | 'json.gz' | 'csv' | 'csv-metrics' | 'csv-events' | 'trace' | 'html';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'json.gz', 'csv', 'csv-metrics', 'csv-events', 'trace', 'html'];
-
 export interface ExportResult {
   readonly data: Buffer;
   readonly fileName: string;
@@ -120,7 +120,7 @@ export class LabService {
   private closed = false;
   private readonly active = new Map<string, { readonly runner: RunnerProcess; readonly settled: Promise<void> }>();
   private readonly runLogReader = new RunLogReader();
-  private savedSettings: LabSettings | null = null;
+  private savedSettings: Settings | null = null;
 
   private constructor(
     store: RunReader,
@@ -241,7 +241,7 @@ export class LabService {
     return specJsonSchema();
   }
 
-  validate(spec: unknown, overrides: Readonly<Record<string, string | number | boolean>> = {}): { ok: true; params: ParamValues } | { ok: false; issues: readonly SpecIssue[] } {
+  validate(spec: unknown, overrides: Readonly<Record<string, string | number | boolean>> = {}): ValidationResult {
     try {
       return { ok: true, params: validateSpec(spec, { overrides, caps: this.caps, cpuCount: availableParallelism() }).params };
     } catch (error) {
@@ -708,20 +708,20 @@ export class LabService {
    * Reads the saved settings and applies their limits as this service's caps; limits given to
    * `open` (the CLI's --max-* flags) still win. Front ends call it once after `open`.
    */
-  loadSettings(): LabSettings {
+  loadSettings(): Settings {
     this.savedSettings = readSettingsFile(this.settingsPath);
     Object.assign(this.caps, this.savedSettings.limits, this.options.caps);
     return this.getSettings();
   }
 
-  getSettings(): LabSettings {
+  getSettings(): Settings {
     const saved = this.savedSettings ?? readSettingsFile(this.settingsPath);
     return { ...saved, limits: { ...this.caps } };
   }
 
-  updateSettings(patch: Partial<Omit<LabSettings, 'limits'>> & { limits?: Partial<LimitCaps> }): LabSettings {
+  updateSettings(patch: Partial<Omit<Settings, 'limits'>> & { limits?: Partial<LimitCaps> }): Settings {
     const current = this.getSettings();
-    const next: LabSettings = {
+    const next: Settings = {
       limits: { ...current.limits, ...patch.limits },
       language: patch.language ?? current.language,
       theme: patch.theme ?? current.theme,
@@ -766,13 +766,6 @@ export class LabService {
   }
 }
 
-/** What Settings holds (contract/dto.ts Settings); a missing or unreadable file means the defaults. */
-export interface LabSettings {
-  readonly limits: LimitCaps;
-  readonly language: 'system' | 'en' | 'zh-CN';
-  readonly theme: 'system' | 'light' | 'dark';
-}
-
 /** An import reaches the writer in parts of about this many bytes of events. */
 const IMPORT_PART_BYTES = 1024 * 1024;
 
@@ -794,8 +787,8 @@ const SPEC_FILE_LIMITS = {
 /** The settings file holds a few fields; anything bigger or odder is not ours. */
 const SETTINGS_FILE_LIMITS = { ...SPEC_FILE_LIMITS, maxBytes: 64 * 1024, maxDepth: 8, maxParsedBytes: 256 * 1024, maxArrayItems: 100, maxObjectKeys: 100, maxStringBytes: 4096 } as const;
 
-function readSettingsFile(path: string): LabSettings {
-  const defaults: LabSettings = { limits: { ...DEFAULT_LIMIT_CAPS }, language: 'system', theme: 'system' };
+function readSettingsFile(path: string): Settings {
+  const defaults: Settings = { limits: { ...DEFAULT_LIMIT_CAPS }, language: 'system', theme: 'system' };
   let raw: unknown;
   try {
     raw = parseCheckedJson(readRegularFile(path, SETTINGS_FILE_LIMITS.maxBytes), SETTINGS_FILE_LIMITS);

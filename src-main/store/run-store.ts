@@ -19,11 +19,12 @@ import {
   type RuntimeName,
   type Substitution,
   type TrialRecord,
-} from '../engine/run-model';
-import type { EventBatch } from '../engine/trace/trace-event';
+} from '../model/run-model';
+import type { EventBatch } from '../model/trace-event';
 import { openHistory, StoreUnavailableError, type OpenDatabaseOptions, type SqliteDatabase, type StoreHealth } from './database';
 import { currentOwner } from './owner-process';
-import { StoreInputError, type ExperimentInput, type RunFinish, type RunStart, type SavedExperiment } from './store-model';
+import { StoreInputError, type ExperimentInput, type RunFinish, type RunStart } from './store-model';
+import type { SavedExperiment } from '../model/saved-experiment';
 
 /**
  * The run history in SQLite: runs, trials, event batches, metrics, claims, tags, notes, experiments.

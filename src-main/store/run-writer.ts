@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { TrialRecord } from '../engine/run-model';
-import type { EventBatch } from '../engine/trace/trace-event';
+import type { TrialRecord } from '../model/run-model';
+import type { EventBatch } from '../model/trace-event';
 import { entryPath } from '../engine/entry-paths';
 import { StoreInputError, type RunFinish, type RunStart } from './store-model';
 import type { StoreFailureKind } from './database';

@@ -1,4 +1,4 @@
-import type { ClaimResult, MetricStats, RunRecord, RunStatus } from '../engine/run-model';
+import type { ClaimResult, MetricStats, RunRecord, RunStatus } from '../model/run-model';
 
 /**
  * What the runner hands the store at the points of a run's life: start, then (from RunRecord) trials
@@ -31,15 +31,6 @@ export interface RunFinish {
   readonly warnings: readonly string[];
   readonly error: string | null;
   readonly eventCount: number;
-}
-
-/** An experiment spec a person saved from the composer. */
-export interface SavedExperiment {
-  readonly id: string;
-  readonly name: string;
-  readonly spec: unknown;
-  readonly createdAt: string;
-  readonly updatedAt: string;
 }
 
 /** Saving without an id creates a new experiment; with the id of a saved one, replaces its name and spec. */

@@ -19,8 +19,8 @@
  */
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { RunRecord } from '../engine/run-model';
-import type { EventBatch } from '../engine/trace/trace-event';
+import type { RunRecord } from '../model/run-model';
+import type { EventBatch } from '../model/trace-event';
 import { openDatabase, recoveryHint, storeFailureKind, type StoreFailureKind } from './database';
 import { RunStore } from './run-store';
 import { honestFinish, newLedger, type RunLedger } from './run-ledger';

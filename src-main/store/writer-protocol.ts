@@ -1,5 +1,5 @@
-import type { RunRecord, RunStatus, TrialRecord } from '../engine/run-model';
-import type { EventBatch } from '../engine/trace/trace-event';
+import type { RunRecord, RunStatus, TrialRecord } from '../model/run-model';
+import type { EventBatch } from '../model/trace-event';
 import type { StoreFailureKind } from './database';
 import type { ExperimentInput, RunFinish, RunStart } from './store-model';
 

@@ -1,8 +1,8 @@
 // The step catalog the composer's forms offer has every op of the step language, and its templates
 // use only fields the engine knows for that op, as the engine's own JSON Schema of specs says.
 import { describe, expect, test } from 'vitest';
-import { STEP_COMMON_OPTIONAL, STEP_GROUPS } from '../../src-main/contract/step-catalog';
-import { specJsonSchema } from '../../src-main/engine/spec/spec-schema';
+import { STEP_COMMON_OPTIONAL, STEP_GROUPS } from '../../src-main/model/step-catalog';
+import { specJsonSchema } from '../../src-main/model/spec-schema';
 
 /** op → the properties its schema branch allows, found by walking the JSON Schema for objects with a constant "op". */
 function opProperties(): Map<string, Set<string>> {

@@ -1,28 +1,42 @@
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import * as dto from '../../src-main/contract/dto';
-import type { LimitCaps as EngineLimitCaps } from '../../src-main/engine/spec/limits';
-import type { SpecIssue as EngineSpecIssue } from '../../src-main/engine/spec/validate';
-import { CHAPTERS, type Lesson as EngineLesson } from '../../src-main/lessons/lesson';
-import { EXPORT_FORMATS, type LabService, type LabSettings, type LessonSummary as ServiceLessonSummary } from '../../src-main/service/lab-service';
-import type { SavedExperiment as StoreSavedExperiment } from '../../src-main/store/store-model';
+import type { LabService } from '../../src-main/service/lab-service';
+import { CHAPTERS } from '../../src-main/lessons/lesson';
+import { EXPORT_FORMATS } from '../../src-main/model/export-formats';
+import type { LimitCaps } from '../../src-main/model/limit-caps';
+import type { Lesson } from '../../src-main/model/lesson';
+import type { SavedExperiment } from '../../src-main/model/saved-experiment';
+import type { Settings } from '../../src-main/model/settings';
+import type { SpecIssue, ValidationResult } from '../../src-main/model/spec-issue';
+import type { AuthoredSpec, ParamSpec } from '../../src-main/model/spec-schema';
+import type { ParamDef, SpecText } from '../../src-main/contract/spec-view';
 
 /**
- * The contract re-declares shapes that live in modules the renderer may not import. These checks
- * fail to compile (npm run typecheck) when an engine shape changes and the contract does not follow.
+ * The shapes the renderer sees are the model floor's own, re-exported by the contract (never declared
+ * again), and what LabService hands out has those shapes. These fail to compile (npm run typecheck)
+ * when a copy creeps back into the contract or the service drifts from the model.
  */
-describe('contract shapes agree with the engine', () => {
+describe('the contract re-exports the model floor', () => {
   test('types', () => {
-    expectTypeOf<EngineLimitCaps>().toExtend<dto.LimitCaps>();
-    expectTypeOf<EngineSpecIssue>().toExtend<dto.SpecIssue>();
-    expectTypeOf<EngineLesson>().toExtend<dto.Lesson>();
-    expectTypeOf<ServiceLessonSummary>().toExtend<dto.LessonSummary>();
-    expectTypeOf<StoreSavedExperiment>().toExtend<dto.SavedExperiment>();
-    expectTypeOf<LabSettings>().toExtend<dto.Settings>();
-    expectTypeOf<ReturnType<LabService['validate']>>().toExtend<dto.ValidationResult>();
+    expectTypeOf<dto.LimitCaps>().toEqualTypeOf<LimitCaps>();
+    expectTypeOf<dto.SpecIssue>().toEqualTypeOf<SpecIssue>();
+    expectTypeOf<dto.Lesson>().toEqualTypeOf<Lesson>();
+    expectTypeOf<dto.SavedExperiment>().toEqualTypeOf<SavedExperiment>();
+    expectTypeOf<dto.Settings>().toEqualTypeOf<Settings>();
+    expectTypeOf<ReturnType<LabService['validate']>>().toEqualTypeOf<ValidationResult>();
+    expectTypeOf<ReturnType<LabService['getSettings']>>().toEqualTypeOf<dto.Settings>();
+    expectTypeOf<ReturnType<LabService['listLessons']>>().toExtend<readonly dto.LessonSummary[]>();
+  });
+
+  // spec-view reads params and claims leniently (a spec the engine accepts is always readable), with its
+  // own small schemas; what they return is still the model's shape.
+  test('spec views', () => {
+    expectTypeOf<ParamDef>().toEqualTypeOf<ParamSpec>();
+    expectTypeOf<SpecText>().toEqualTypeOf<NonNullable<AuthoredSpec['title']>>();
   });
 
   test('lists', () => {
-    expect([...dto.EXPORT_FORMATS]).toEqual([...EXPORT_FORMATS]);
+    expect(dto.EXPORT_FORMATS).toBe(EXPORT_FORMATS);
     expectTypeOf<(typeof CHAPTERS)[number]>().toEqualTypeOf<dto.ChapterId>();
   });
 });

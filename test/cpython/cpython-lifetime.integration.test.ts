@@ -8,7 +8,7 @@ import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { markedProcesses } from '../../src-main/engine/runner/process-tree';
 import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { commandLine, pollUntil } from '../engine/helpers/procfs';
 import { LabService } from '../../src-main/service/lab-service';
 import { leftAfter, startCli } from '../trust/runner-process-helpers';

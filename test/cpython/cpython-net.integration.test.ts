@@ -11,7 +11,7 @@ import { markedProcesses } from '../../src-main/engine/runner/process-tree';
 import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import { validateSpec } from '../../src-main/engine/spec/validate';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { pollUntil } from '../engine/helpers/procfs';
 import { runSpec, select } from '../engine/helpers/run-spec';
 

@@ -10,7 +10,7 @@ import { markedProcesses } from '../../src-main/engine/runner/process-tree';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { commandLine, pollUntil } from '../engine/helpers/procfs';
 import { runSpec, select } from '../engine/helpers/run-spec';
 

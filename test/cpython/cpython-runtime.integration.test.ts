@@ -7,10 +7,10 @@ import { prepareCpython, RuntimeUnavailableError } from '../../src-main/engine/r
 import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { LabError, LabService } from '../../src-main/service/lab-service';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
-import { decodeBatches, type EventBatch } from '../../src-main/engine/trace/trace-event';
+import { decodeBatches, type EventBatch } from '../../src-main/model/trace-event';
 import { only, runSpec, select } from '../engine/helpers/run-spec';
 
 /**

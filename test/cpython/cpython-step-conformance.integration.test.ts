@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import { runSpec } from '../engine/helpers/run-spec';
 import { checkCase, suite, withKind, type Kind, type StepRuntime } from '../engine/helpers/step-conformance';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { findLesson } from '../../src-main/lessons/catalog';
 import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { readProcStat } from '../../src-main/engine/procfs';
 import { runSpec, select } from '../engine/helpers/run-spec';
 import { runExperiment } from '../../src-main/engine/runner/experiment';

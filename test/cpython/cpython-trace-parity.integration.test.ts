@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
-import type { TraceEvent } from '../../src-main/engine/trace/trace-event';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
+import type { TraceEvent } from '../../src-main/model/trace-event';
 import { runSpec, select } from '../engine/helpers/run-spec';
 
 /**

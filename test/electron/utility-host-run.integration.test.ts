@@ -2,8 +2,8 @@ import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { describe, expect, test, vi } from 'vitest';
 import { actorRecord, runSpec } from '../engine/helpers/run-spec';
-import { DEFAULT_LIMIT_CAPS } from '../../src-main/engine/spec/limits';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import { DEFAULT_LIMIT_CAPS } from '../../src-main/model/limit-caps';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 
 /**
  * The utility-process host inside a real run, without Electron: `electron` is a stand-in whose

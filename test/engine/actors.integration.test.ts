@@ -3,7 +3,7 @@
 import { threadId } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { UTILITY_SUBSTITUTION_REASON } from '../../src-main/engine/actors/hosts';
-import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec, Step } from '../../src-main/model/spec-schema';
 import { actorRecord, outcome, logsOf, only, recordsOf, runSpec, select } from './helpers/run-spec';
 
 /** Records who the actor is, as it sees itself. */

@@ -1,8 +1,8 @@
 // Cancel: a run stopped by its AbortSignal ends promptly and leaves no actor process or thread behind.
 import { beforeAll, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
-import { decodeBatch, type EventBatch } from '../../src-main/engine/trace/trace-event';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
+import { decodeBatch, type EventBatch } from '../../src-main/model/trace-event';
 import { commandLine, isAlive, liveChildrenOf, pollUntil } from './helpers/procfs';
 
 let childrenBefore: Set<number>;

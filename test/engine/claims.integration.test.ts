@@ -1,8 +1,9 @@
 // Claims and repeated trials through runExperiment: holds / fails / inconclusive with a reason,
 // warm-ups not counted, statistics over the counted trials, and the sink told everything in order.
 import { expect, test } from 'vitest';
-import type { RunProgress, RunSink } from '../../src-main/engine/runner/experiment';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { RunSink } from '../../src-main/engine/runner/experiment';
+import type { RunProgress } from '../../src-main/model/run-model';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { runSpec } from './helpers/run-spec';
 
 test('claims of every shape, judged on a real run', async () => {

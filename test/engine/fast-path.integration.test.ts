@@ -2,8 +2,8 @@
 // path); tasks await every step. The same program must leave the same trace either way, whether its
 // steps complete at once, wait for the runner, or fail half-way.
 import { expect, test } from 'vitest';
-import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
-import type { TraceEvent } from '../../src-main/engine/trace/trace-event';
+import type { AuthoredSpec, Step } from '../../src-main/model/spec-schema';
+import type { TraceEvent } from '../../src-main/model/trace-event';
 import { actorRecord, outcome, runSpec, select } from './helpers/run-spec';
 
 /** Immediate steps, shared words and an in-process lock, nested control flow, and steps that wait (sleep, queue, managed state). */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { isLiveProcess } from '../../src-main/engine/procfs';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { validateSpec, SpecError } from '../../src-main/engine/spec/validate';
 import { zombieOrphan } from '../../src-main/lessons/processes/zombie-orphan';
 import { runSpec } from './helpers/run-spec';

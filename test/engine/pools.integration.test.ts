@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { SpecError, validateSpec } from '../../src-main/engine/spec/validate';
 import { runSpec, select } from './helpers/run-spec';
 

@@ -1,7 +1,7 @@
 // Synchronisation primitives on real threads and processes: what each one guarantees, observed in
 // section concurrency (metric section.<name>.max), event order and recorded results.
 import { expect, test } from 'vitest';
-import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec, Step } from '../../src-main/model/spec-schema';
 import { untilCount } from './helpers/programs';
 import { actorRecord, outcome, ms, only, recordsOf, runSpec, select } from './helpers/run-spec';
 

@@ -1,7 +1,7 @@
 // Queues hosted by the runner: order, bounds, timeouts, task_done/join, and reach across threads,
 // processes and tasks.
 import { expect, test } from 'vitest';
-import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec, Step } from '../../src-main/model/spec-schema';
 import { actorRecord, outcome, ms, only, recordsOf, runSpec, select } from './helpers/run-spec';
 
 /** Puts `values` (optionally with priorities), then gets as many, recording what came out. */

@@ -1,7 +1,7 @@
 // The two classic failures, made to happen for certain: a read-modify-write race that loses updates,
 // and lock-order deadlocks that the runner detects, names and ends.
 import { expect, test } from 'vitest';
-import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec, Step } from '../../src-main/model/spec-schema';
 import { actorRecord, outcome, recordsOf, runSpec, select } from './helpers/run-spec';
 
 /** read → wait → write back + 1: the window between read and write is `windowMs` wide. */

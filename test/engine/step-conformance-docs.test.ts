@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { catalogOps, parseTraceLine, renderStepTable } from '../../src-main/contract/step-catalog';
+import { catalogOps, parseTraceLine, renderStepTable } from '../../src-main/model/step-catalog';
 import { STEP_HANDLERS } from '../../src-main/engine/actors/interpreter';
-import { specJsonSchema } from '../../src-main/engine/spec/spec-schema';
+import { specJsonSchema } from '../../src-main/model/spec-schema';
 
 const DOC = join(__dirname, '..', '..', 'docs', 'spec-language.md');
 const BEGIN = '<!-- step-table:begin -->';

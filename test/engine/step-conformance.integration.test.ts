@@ -3,7 +3,7 @@
 // (fixtures/step-conformance.json) and the engine is reached through `StepRuntime`, so another runtime
 // of the step language can be checked by the same cases: give it a StepRuntime.
 import { describe, expect, test } from 'vitest';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { runSpec } from './helpers/run-spec';
 import { catalog, checkCase, keysProblem, suite, type StepRuntime } from './helpers/step-conformance';
 

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { runSpec, select } from './helpers/run-spec';
 
 test('a spawned task starts on a later turn of the loop: the spawner goes on first', async () => {

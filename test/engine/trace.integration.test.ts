@@ -1,8 +1,8 @@
 // The trace: every actor's events are complete and in order (consecutive seq from 0, span B before E,
 // timestamps monotonic per actor), accounted for (emitted = received), and limits end or trim a run visibly.
 import { expect, test } from 'vitest';
-import type { AuthoredSpec, Step } from '../../src-main/engine/spec/spec-schema';
-import type { TraceEvent } from '../../src-main/engine/trace/trace-event';
+import type { AuthoredSpec, Step } from '../../src-main/model/spec-schema';
+import type { TraceEvent } from '../../src-main/model/trace-event';
 import { actorRecord, outcome, runSpec, select } from './helpers/run-spec';
 
 const work: Step[] = [

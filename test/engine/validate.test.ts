@@ -1,8 +1,9 @@
 // Spec validation: a bad spec is refused before anything starts, every problem naming its JSON path,
 // what was given and what was expected.
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_LIMIT_CAPS } from '../../src-main/engine/spec/limits';
-import { SpecError, validateSpec, type SpecIssue, type ValidateOptions } from '../../src-main/engine/spec/validate';
+import { DEFAULT_LIMIT_CAPS } from '../../src-main/model/limit-caps';
+import { SpecError, validateSpec, type ValidateOptions } from '../../src-main/engine/spec/validate';
+import type { SpecIssue } from '../../src-main/model/spec-issue';
 
 /** A valid spec with one thread actor, whose program and top-level fields a test replaces. */
 function spec(program: unknown[], extra: Record<string, unknown> = {}, kind = 'thread'): Record<string, unknown> {

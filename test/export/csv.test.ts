@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src-main/engine/metrics/stats';
 import { csvField, eventsCsv, eventsCsvLines, metricsCsv, trialsCsv } from '../../src-main/export/csv';
-import type { EventBatch } from '../../src-main/engine/trace/trace-event';
+import type { EventBatch } from '../../src-main/model/trace-event';
 import { makeBatch, makeRun, makeTrial } from './run-fixture';
 
 /** A minimal RFC 4180 reader, to check that what we write reads back to the same fields. */

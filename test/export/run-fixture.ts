@@ -1,6 +1,6 @@
 // Test fixtures: complete RunRecord / TrialRecord / ActorRecord values (every field set) and event batches.
-import type { ActorRecord, RunRecord, TrialRecord } from '../../src-main/engine/run-model';
-import type { EncodedEvent, EventBatch } from '../../src-main/engine/trace/trace-event';
+import type { ActorRecord, RunRecord, TrialRecord } from '../../src-main/model/run-model';
+import type { EncodedEvent, EventBatch } from '../../src-main/model/trace-event';
 
 export function makeActor(overrides: Partial<ActorRecord> = {}): ActorRecord {
   return {

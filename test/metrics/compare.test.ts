@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns, ratioInterval } from '../../src-main/engine/metrics/compare';
 import { summarize, summarizeTrials } from '../../src-main/engine/metrics/stats';
-import type { MetricStats, RunRecord } from '../../src-main/engine/run-model';
+import type { MetricStats, RunRecord } from '../../src-main/model/run-model';
 import { makeRun, makeTrial, trialsFromWallMs } from '../export/run-fixture';
 
 function runWithWallMs(id: string, values: readonly number[], extra: Record<string, number[]> = {}): RunRecord {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { Connection, type ClientEvent } from '../../src-main/net/connection';
 import { NetError } from '../../src-main/net/errors';
 import { generateFile, sendFile } from '../../src-main/net/file-transfer';
-import type { Framing } from '../../src-main/net/framing';
+import type { Framing } from '../../src-main/model/server-config';
 import { httpGet } from '../../src-main/net/http-client';
 import { startServer } from '../../src-main/net/server';
 import { startBareEchoProcess, startServerProcess } from '../../src-main/net/server-process';

@@ -1,7 +1,7 @@
 // Pure pieces of the network lab: framing, HTTP parsing, the IVR dialogue, config checks, the
 // descriptor budget. No sockets here.
 import { describe, expect, test } from 'vitest';
-import { resolveServerConfig, ServerConfigError } from '../../src-main/net/config';
+import { resolveServerConfig, ServerConfigError } from '../../src-main/model/server-config';
 import { encodeFrame, FrameDecoder } from '../../src-main/net/framing';
 import { upperAscii } from '../../src-main/net/handlers';
 import { HttpRequestParser, HttpResponseParser, httpResponse } from '../../src-main/net/http-codec';

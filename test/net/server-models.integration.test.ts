@@ -2,7 +2,7 @@
 // be bound again, child processes are gone, worker threads have exited.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, test } from 'vitest';
-import { MODELS_BY_PROTOCOL, SERVER_MODELS, type ServerModel } from '../../src-main/net/config';
+import { MODELS_BY_PROTOCOL, SERVER_MODELS, type ServerModel } from '../../src-main/model/server-config';
 import { Connection } from '../../src-main/net/connection';
 import { NetError } from '../../src-main/net/errors';
 import { httpGet } from '../../src-main/net/http-client';

@@ -18,7 +18,7 @@ export const raceLesson: Lesson = {
       mode: { type: 'choice', default: 'fast', choices: ['fast', 'slow'] },
     },
     actors: [],
-    claims: [{ id: 'updates-lost', text: { en: 'Without a lock, updates are lost', zh: '不加锁会丢失更新' }, check: {} }],
+    claims: [{ id: 'updates-lost', text: { en: 'Without a lock, updates are lost', zh: '不加锁会丢失更新' }, check: { compare: [{ shared: 'counter' }, '<', { const: { param: 'threads' } }] } }],
   },
 };
 
@@ -27,7 +27,7 @@ export const deadlockLesson: Lesson = {
   id: 'deadlock',
   title: { en: 'Deadlock: two locks', zh: '死锁：两把锁' },
   text: { ...raceLesson.text, teaches: { en: 'Opposite lock orders form a cycle.', zh: '相反的加锁顺序形成环。' } },
-  spec: { version: 1, actors: [], claims: [{ id: 'deadlock-detected', text: { en: 'The deadlock is detected', zh: '检测到死锁' }, check: {} }] },
+  spec: { version: 1, actors: [], claims: [{ id: 'deadlock-detected', text: { en: 'The deadlock is detected', zh: '检测到死锁' }, check: { compare: [{ status: true }, '==', { const: 'deadlocked' }] } }] },
 };
 
 export const chapters = [

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src-main/engine/run-model';
-import { decodeBatches } from '../../src-main/engine/trace/trace-event';
+import type { RunRecord } from '../../src-main/model/run-model';
+import { decodeBatches } from '../../src-main/model/trace-event';
 import { openDatabase } from '../../src-main/store/database';
 import { RunStore } from '../../src-main/store/run-store';
 import { StoreInputError } from '../../src-main/store/store-model';

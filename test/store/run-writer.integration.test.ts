@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { entryPath } from '../../src-main/engine/entry-paths';
-import { decodeBatches } from '../../src-main/engine/trace/trace-event';
+import { decodeBatches } from '../../src-main/model/trace-event';
 import { RunStore } from '../../src-main/store/run-store';
 import { RunWriter, StoreWriteError } from '../../src-main/store/run-writer';
 import type { WriterReply } from '../../src-main/store/writer-protocol';

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { trialWorkDir } from '../../src-main/engine/runner/trial';
-import type { Step } from '../../src-main/engine/spec/spec-schema';
+import type { Step } from '../../src-main/model/spec-schema';
 import { SpecError, validateSpec, type ValidatedSpec } from '../../src-main/engine/spec/validate';
 import { startServer } from '../../src-main/net/server';
 import { outcome, runSpec } from '../engine/helpers/run-spec';

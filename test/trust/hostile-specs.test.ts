@@ -1,7 +1,8 @@
 // Hostile specs at validation: names of Object.prototype's properties, parameter overrides that are
 // not declared, nesting deep enough to exhaust a recursive walk. Each is refused with the field's path.
 import { describe, expect, test } from 'vitest';
-import { MAX_JSON_DEPTH, MAX_STEP_NESTING, SpecError, validateSpec, type SpecIssue, type ValidateOptions } from '../../src-main/engine/spec/validate';
+import { MAX_JSON_DEPTH, MAX_STEP_NESTING, SpecError, validateSpec, type ValidateOptions } from '../../src-main/engine/spec/validate';
+import type { SpecIssue } from '../../src-main/model/spec-issue';
 import { buildLayout } from '../../src-main/engine/sync/shared-layout';
 import { PrimitiveAccess } from '../../src-main/engine/sync/primitive-access';
 import { analyzeTrial } from '../../src-main/engine/runner/trial-analysis';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { OWNER_FILE, processStartTime } from '../../src-main/engine/runner/run-folders';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 
 const root = mkdtempSync(join(tmpdir(), 'conlab-folders-'));
 const workRoot = join(root, 'work');

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { BrokerQueue } from '../../src-main/engine/runner/broker-queue';
 import { ByteLimitError, ITEM_OVERHEAD_BYTES, jsonBytes, jsonPrefix } from '../../src-main/engine/spec/limits';
 import { TraceBuffer, type BatchInfo } from '../../src-main/engine/trace/trace-buffer';
-import { decodeBatch, type EventBatch } from '../../src-main/engine/trace/trace-event';
+import { decodeBatch, type EventBatch } from '../../src-main/model/trace-event';
 
 function buffer(options: { batchBytes?: number; maxRecordBytes?: number; maxEventBytes?: number } = {}): { trace: TraceBuffer; sent: { batch: EventBatch; info: BatchInfo }[] } {
   const sent: { batch: EventBatch; info: BatchInfo }[] = [];

@@ -5,7 +5,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { RUN_MARKER_ENV } from '../../src-main/engine/runner/runner-protocol';
-import type { EventBatch } from '../../src-main/engine/trace/trace-event';
+import type { EventBatch } from '../../src-main/model/trace-event';
 import { startLabServer } from '../../src-main/serve/lab-server';
 import { LabService } from '../../src-main/service/lab-service';
 import { pollUntil } from '../engine/helpers/procfs';

@@ -11,9 +11,9 @@ import { runSpecJson } from './conlab-process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { claimApplies, combineVerdicts, evaluateClaimOnTrial, eventQueries, type ClaimEvents, type EventQuery, type EventTally } from '../../src-main/engine/claims/evaluate';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
-import type { TrialRecord } from '../../src-main/engine/run-model';
+import type { TrialRecord } from '../../src-main/model/run-model';
 import { validateSpec } from '../../src-main/engine/spec/validate';
-import { decodeBatches, type EventBatch, type TraceEvent } from '../../src-main/engine/trace/trace-event';
+import { decodeBatches, type EventBatch, type TraceEvent } from '../../src-main/model/trace-event';
 import { findLesson } from '../../src-main/lessons/catalog';
 
 const MB = 1024 * 1024;

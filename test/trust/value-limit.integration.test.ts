@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSpecJson } from './conlab-process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEFAULT_LIMIT_CAPS } from '../../src-main/engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS } from '../../src-main/model/limit-caps';
 import { runnerHeapMb } from '../../src-main/engine/runner/runner-process';
 import { RunStore } from '../../src-main/store/run-store';
 

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { RunEnvironment, RunRecord } from '../../engine/run-model';
+import type { RunEnvironment, RunRecord } from '../../model/run-model';
 import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment } from '../../engine/runner/experiment';
-import { DEFAULT_LIMIT_CAPS } from '../../engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS } from '../../model/limit-caps';
 import { validateSpec, type ValidatedSpec } from '../../engine/spec/validate';
-import { decodeBatch, type EventBatch } from '../../engine/trace/trace-event';
+import { decodeBatch, type EventBatch } from '../../model/trace-event';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
 import { writeRawEntries } from '../fixtures/raw-entries';
 import { interleave, median } from '../sampling';

@@ -1,5 +1,5 @@
 import { availableParallelism, freemem, loadavg } from 'node:os';
-import type { ServerModel } from '../../net/config';
+import type { ServerModel } from '../../model/server-config';
 import { totalMs } from '../../net/cpu-time';
 import { messageOf } from '../../net/errors';
 import { checkDescriptorBudget } from '../../net/load/descriptors';

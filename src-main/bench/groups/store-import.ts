@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ActorRecord, RunRecord } from '../../engine/run-model';
-import type { EventBatch } from '../../engine/trace/trace-event';
+import type { ActorRecord, RunRecord } from '../../model/run-model';
+import type { EventBatch } from '../../model/trace-event';
 import { buildRunLog, serializeRunLog } from '../../export/run-log';
 import { LabService } from '../../service/lab-service';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';

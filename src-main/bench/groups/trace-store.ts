@@ -2,13 +2,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentEnvironment } from '../../engine/runner/environment';
 import { runExperiment, type RunSink } from '../../engine/runner/experiment';
-import { DEFAULT_LIMIT_CAPS } from '../../engine/spec/limits';
+import { DEFAULT_LIMIT_CAPS } from '../../model/limit-caps';
 import { validateSpec } from '../../engine/spec/validate';
-import type { EventBatch } from '../../engine/trace/trace-event';
+import type { EventBatch } from '../../model/trace-event';
 import { openDatabase } from '../../store/database';
 import { RunStore } from '../../store/run-store';
 import { RunWriter } from '../../store/run-writer';
-import type { RunRecord, RuntimeName } from '../../engine/run-model';
+import type { RunRecord, RuntimeName } from '../../model/run-model';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
 import { median, msBetween } from '../sampling';
 

@@ -5,7 +5,8 @@ import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, type Sh
 import { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
 import { ByteLimitError, jsonBytes, limitExceeded } from '../spec/limits';
-import { assertNever, currentUsage, heldValue, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
+import { currentUsage, heldValue, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
+import { assertNever } from '../../model/assert-never';
 import { WordVars } from './var-access';
 import { NetClients } from './net-clients';
 

@@ -3,8 +3,9 @@ import { Worker } from 'node:worker_threads';
 import { entryPath } from '../entry-paths';
 import { groupWatchdog } from '../runner/group-watchdog';
 import type { RelayFromActor, RelayToActor } from '../runner/runner-protocol';
-import type { ActorKind } from '../run-model';
-import { assertNever, type ActorInit, type ActorToRunner, type RunnerToActor } from './protocol';
+import type { ActorKind } from '../../model/run-model';
+import { type ActorInit, type ActorToRunner, type RunnerToActor } from './protocol';
+import { assertNever } from '../../model/assert-never';
 
 /**
  * Hosts start actors on real mechanisms and end them. One interface, several implementations:

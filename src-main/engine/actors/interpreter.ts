@@ -1,4 +1,4 @@
-import type { Cond, Step, Value } from '../spec/spec-schema';
+import type { Cond, Step, Value } from '../../model/spec-schema';
 import type { PoolTask } from './protocol';
 import { ownValue } from '../spec/own-names';
 import { ActorFailure, ReturnSignal } from './steps/failure';

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { Connection, UdpClient } from '../../net/index';
-import type { Framing } from '../../net/framing';
-import type { LoopbackHost } from '../../net/loopback';
+import type { Framing, LoopbackHost } from '../../model/server-config';
 import type { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure } from './interpreter';
 import { ownValue } from '../spec/own-names';

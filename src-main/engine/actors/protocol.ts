@@ -1,7 +1,7 @@
-import type { ActorKind } from '../run-model';
+import type { ActorKind } from '../../model/run-model';
 import type { ByteLimit, EffectiveLimits } from '../spec/limits';
-import type { Spec } from '../spec/spec-schema';
-import type { EventBatch } from '../trace/trace-event';
+import type { Spec } from '../../model/spec-schema';
+import type { EventBatch } from '../../model/trace-event';
 
 /**
  * Messages between the runner and its actors. Every message is tagged; requests carry ids; errors
@@ -134,6 +134,3 @@ export function serializeError(error: unknown): SerializedError {
   return { name: 'Error', message: String(error) };
 }
 
-export function assertNever(value: never, what = 'message'): never {
-  throw new Error(`unknown ${what}: ${JSON.stringify(value)}`);
-}

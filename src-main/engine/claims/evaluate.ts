@@ -1,7 +1,7 @@
-import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialRecord } from '../run-model';
+import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialRecord } from '../../model/run-model';
 import { applyComparison } from '../spec/comparison';
-import type { CheckSpec, ClaimSpec, Comparison, Quantity } from '../spec/spec-schema';
-import type { TracePhase } from '../trace/trace-event';
+import type { CheckSpec, ClaimSpec, ComparisonOp, Quantity } from '../../model/spec-schema';
+import type { TracePhase } from '../../model/trace-event';
 import { ownValue } from '../spec/own-names';
 
 /**
@@ -141,7 +141,7 @@ class Evaluator {
     return this.ctx.environment.cpuCount;
   }
 
-  compare(a: unknown, op: Comparison, b: unknown): boolean {
+  compare(a: unknown, op: ComparisonOp, b: unknown): boolean {
     if (op === '==' || op === '!=') {
       const equal = typeof a === 'object' || typeof b === 'object' ? JSON.stringify(a) === JSON.stringify(b) : a === b;
       return op === '==' ? equal : !equal;

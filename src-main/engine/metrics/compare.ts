@@ -5,10 +5,8 @@
  * The interval is the delta method on the log ratio with Welch–Satterthwaite degrees of freedom, so it is
  * asymmetric around the ratio and never crosses 0. Pure computation, no Node imports.
  */
-import type { Comparison, MetricComparison, MetricStats, RatioEstimate, RatioInterval, RunRecord, SkippedMetric, Verdict } from '../run-model';
+import type { Comparison, MetricComparison, MetricStats, RatioEstimate, RatioInterval, RunRecord, SkippedMetric, Verdict } from '../../model/run-model';
 import { summarizeTrials, tCritical95 } from './stats';
-
-export type { Comparison, MetricComparison, RatioEstimate, RatioInterval, SkippedMetric, Verdict } from '../run-model';
 
 export interface CompareOptions {
   /** Compare only these metrics, in this order. Default: every metric of the baseline, in its order. */

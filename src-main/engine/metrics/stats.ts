@@ -6,7 +6,7 @@
  */
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { max, mean, median, medianAbsoluteDeviation, min, sampleStandardDeviation } from 'simple-statistics';
-import type { MetricStats, TrialRecord } from '../run-model';
+import type { MetricStats, TrialRecord } from '../../model/run-model';
 
 /** Modified z-score above which a value is flagged (Iglewicz and Hoaglin). */
 export const OUTLIER_Z_THRESHOLD = 3.5;

@@ -1,5 +1,5 @@
 import { ITEM_OVERHEAD_BYTES } from '../spec/limits';
-import type { QueueSpec } from '../spec/spec-schema';
+import type { QueueSpec } from '../../model/spec-schema';
 
 /**
  * A queue hosted by the runner, reachable by every actor kind through the broker.

@@ -1,6 +1,6 @@
 import { lockOwner } from '../sync/primitives';
 import { ACTOR_WAIT_SEQ, ACTOR_WAITING_ON, actorWord, type SharedLayout } from '../sync/shared-layout';
-import type { DeadlockEdge } from '../run-model';
+import type { DeadlockEdge } from '../../model/run-model';
 
 /**
  * Deadlock detection from the wait-for graph: actor → the lock it waits for → the actor holding it.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { appVersion } from '../entry-paths';
-import type { RunEnvironment } from '../run-model';
+import type { RunEnvironment } from '../../model/run-model';
 
 /** The machine a run runs on, recorded with every run so that figures are read in context. */
 export function currentEnvironment(): RunEnvironment {

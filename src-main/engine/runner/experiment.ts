@@ -6,12 +6,12 @@ import { threadId } from 'node:worker_threads';
 import { nodeHosts, UTILITY_SUBSTITUTION_REASON, type ActorHosts } from '../actors/hosts';
 import { claimApplies, combineVerdicts, evaluateClaimOnTrial, eventQueries } from '../claims/evaluate';
 import { summarizeTrials, warmupWarning } from '../metrics/stats';
-import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, RuntimeName, Substitution, TrialRecord } from '../run-model';
+import type { ClaimResult, RunEnvironment, RunProgress, RunRecord, RunStatus, RuntimeName, Substitution, TrialRecord } from '../../model/run-model';
 import { validateSpec, type ValidatedSpec, type ValidateOptions } from '../spec/validate';
 import { prepareCpython } from '../runtimes/cpython-runtime';
 import { CpythonTrial } from '../runtimes/cpython-trial';
 import { CPYTHON_UTILITY_SUBSTITUTION } from '../runtimes/cpython-support';
-import type { EventBatch } from '../trace/trace-event';
+import type { EventBatch } from '../../model/trace-event';
 import { currentEnvironment } from './environment';
 import { groupWatchdog } from './group-watchdog';
 import { claimRunFolder, sweepOnce } from './run-folders';
@@ -42,8 +42,6 @@ export interface RunSink {
   ): Promise<void> | void;
   flush(): Promise<void>;
 }
-
-export type { RunProgress } from '../run-model';
 
 export interface RunRequest extends ValidateOptions {
   /** An authored spec (validated here) or one validated already. */

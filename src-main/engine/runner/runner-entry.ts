@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { lockWaitFromEnv, RunWriter } from '../../store/run-writer';
 import { nodeHosts, RelayedHost, type ActorHost, type ActorHosts } from '../actors/hosts';
-import { assertNever } from '../actors/protocol';
-import type { EventBatch } from '../trace/trace-event';
+import { assertNever } from '../../model/assert-never';
+import type { EventBatch } from '../../model/trace-event';
 import { entryPath } from '../entry-paths';
 import { runExperiment, type RunSink } from './experiment';
 import type { GuardData, GuardMessage } from './runner-guard';

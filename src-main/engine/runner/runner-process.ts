@@ -1,9 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { PROCESS_EXEC_ARGV, type ActorHandle, type ActorHost } from '../actors/hosts';
-import { assertNever } from '../actors/protocol';
+import { assertNever } from '../../model/assert-never';
 import { entryPath } from '../entry-paths';
-import type { RunProgress, RunStatus } from '../run-model';
-import type { EventBatch } from '../trace/trace-event';
+import type { RunProgress, RunStatus } from '../../model/run-model';
+import type { EventBatch } from '../../model/trace-event';
 import type { ByteLimit, EffectiveLimits } from '../spec/limits';
 import { killMarkedProcesses, killProcessTree } from './process-tree';
 import { RUN_MARKER_ENV, type ParentToRunner, type RelayToActor, type RunnerError, type RunnerStart, type RunnerToParent } from './runner-protocol';

@@ -1,8 +1,8 @@
 import type { ActorExit, ActorHostOptions } from '../actors/hosts';
 import type { ActorInit, ActorToRunner, RunnerToActor } from '../actors/protocol';
-import type { RunProgress, RunStatus, RuntimeName } from '../run-model';
+import type { RunProgress, RunStatus, RuntimeName } from '../../model/run-model';
 import type { ValidatedSpec } from '../spec/validate';
-import type { EventBatch } from '../trace/trace-event';
+import type { EventBatch } from '../../model/trace-event';
 
 /**
  * Messages between LabService (the parent) and a runner process (runner-entry.ts). Every message

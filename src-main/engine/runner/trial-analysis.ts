@@ -1,6 +1,6 @@
-import type { ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
+import type { ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../../model/run-model';
 import type { ClaimEvents, EventQuery, EventTally } from '../claims/evaluate';
-import { decodeBatch, type EventBatch, type TraceEvent } from '../trace/trace-event';
+import { decodeBatch, type EventBatch, type TraceEvent } from '../../model/trace-event';
 import { setOwnValue } from '../spec/own-names';
 
 /**

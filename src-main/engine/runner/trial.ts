@@ -5,9 +5,10 @@ import { setTimeout as sleepFor } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import type { ActorHandle, ActorHosts } from '../actors/hosts';
 import { ActorFailure, blockThread, Interpreter, type ActorServices } from '../actors/interpreter';
-import { assertNever, serializeError, type ActorIdentity, type ActorToRunner, type ActorUsage, type BrokerRequest } from '../actors/protocol';
+import { serializeError, type ActorIdentity, type ActorToRunner, type ActorUsage, type BrokerRequest } from '../actors/protocol';
+import { assertNever } from '../../model/assert-never';
 import { WordVars } from '../actors/var-access';
-import type { ActorExitReason, ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../run-model';
+import type { ActorExitReason, ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../../model/run-model';
 import {
   BATCH_OVERHEAD_BYTES,
   BYTE_LIMITS,
@@ -20,13 +21,13 @@ import {
   type ByteLimit,
   type EffectiveLimits,
 } from '../spec/limits';
-import type { ActorSpec, Spec } from '../spec/spec-schema';
+import type { ActorSpec, Spec } from '../../model/spec-schema';
 import { setOwnValue } from '../spec/own-names';
 import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer, type BatchInfo } from '../trace/trace-buffer';
-import type { EventBatch } from '../trace/trace-event';
+import type { EventBatch } from '../../model/trace-event';
 import { BrokerQueue } from './broker-queue';
 import { PoolScheduler, type FutureOutcome } from './pool-scheduler';
 import { NetClients, type ServerAddress } from '../actors/net-clients';

@@ -1,5 +1,5 @@
 import { execPath, versions } from 'node:process';
-import type { RuntimeInfo, RuntimeListing } from '../run-model';
+import type { RuntimeInfo, RuntimeListing } from '../../model/run-model';
 
 export type { RuntimeListing };
 import { SpecError, type ValidatedSpec } from '../spec/validate';

@@ -1,5 +1,5 @@
-import type { SpecIssue } from '../spec/validate';
-import type { Spec, Step, StepOp, Value } from '../spec/spec-schema';
+import type { SpecIssue } from '../../model/spec-issue';
+import type { Spec, Step, StepOp, Value } from '../../model/spec-schema';
 
 /**
  * What the CPython runtime supports of the spec language, checked before anything starts: a spec that

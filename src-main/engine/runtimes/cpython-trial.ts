@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { ActorExitReason, ActorKind, ActorRecord, DeadlockEdge, DeadlockReport, RunStatus, RuntimeInfo } from '../run-model';
+import type { ActorExitReason, ActorKind, ActorRecord, DeadlockEdge, DeadlockReport, RunStatus, RuntimeInfo } from '../../model/run-model';
 import { describeCycle } from '../runner/deadlock';
-import type { EventBatch } from '../trace/trace-event';
+import type { EventBatch } from '../../model/trace-event';
 import { groupWatchdog } from '../runner/group-watchdog';
 import { RUN_MARKER_ENV } from '../runner/runner-protocol';
 import { analyzeTrial, TrialEvents } from '../runner/trial-analysis';

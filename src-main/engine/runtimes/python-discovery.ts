@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { findPackageRoot } from '../entry-paths';
-import type { RuntimeInfo } from '../run-model';
+import { findPackageRoot } from '../../package-root';
+import type { RuntimeInfo } from '../../model/run-model';
 
 /**
  * Finding a CPython interpreter for the `cpython` runtime: `CONLAB_PYTHON` first, then `python3`, then

@@ -1,7 +1,8 @@
-import type { ActorSpec, CheckSpec, PrimitiveType, Quantity, Spec, Step } from './spec-schema';
-import type { SpecIssue } from './validate';
+import type { ActorSpec, CheckSpec, PrimitiveType, Quantity, Spec, Step } from '../../model/spec-schema';
+import type { SpecIssue } from '../../model/spec-issue';
 import { ownValue } from './own-names';
 import { runPathProblem, type RunPathKind } from './run-paths';
+import { assertNever } from '../../model/assert-never';
 
 /**
  * Cross-reference checks of a resolved spec: every name a step uses exists and has the right type,
@@ -250,7 +251,7 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         case 'section':
           break;
         default:
-          assertNeverStep(step);
+          assertNever(step, 'step');
       }
     }
   });
@@ -298,8 +299,4 @@ function checkClaim(check: CheckSpec, path: string, spec: Spec, groups: Map<stri
   } else if ('all' in check) check.all.forEach((c, i) => checkClaim(c, `${path}.all[${i}]`, spec, groups, issues));
   else if ('any' in check) check.any.forEach((c, i) => checkClaim(c, `${path}.any[${i}]`, spec, groups, issues));
   else checkClaim(check.not, `${path}.not`, spec, groups, issues);
-}
-
-function assertNeverStep(step: never): never {
-  throw new Error(`unhandled step ${JSON.stringify(step)}`);
 }

@@ -1,21 +1,15 @@
 import type { z } from 'zod';
-import { authoredSpecSchema, resolvedSpecSchema, type Spec, type Step, type PrimitiveType } from './spec-schema';
+import { authoredSpecSchema, resolvedSpecSchema, type Spec, type Step, type PrimitiveType } from '../../model/spec-schema';
 import { checkReferences } from './references';
-import { DEFAULT_LIMIT_CAPS, resolveLimits, type LimitCaps, type EffectiveLimits } from './limits';
+import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../../model/limit-caps';
+import type { ParamValues, SpecIssue } from '../../model/spec-issue';
+import { resolveLimits, type EffectiveLimits } from './limits';
 import { hasOwnName, isBuiltInName, ownValue, setOwnValue } from './own-names';
 
 /**
  * Validation of experiment specs: a bad spec is refused before anything starts, with every error
  * naming its JSON path, what was given and what was expected. Pure: no Node imports.
  */
-
-export interface SpecIssue {
-  /** JSON path in the authored spec, e.g. `actors[0].program[2].prim`; `--set n` for an override. */
-  readonly path: string;
-  readonly message: string;
-  readonly received?: string;
-  readonly expected?: string;
-}
 
 export class SpecError extends Error {
   constructor(readonly issues: readonly SpecIssue[]) {
@@ -34,8 +28,6 @@ export function formatIssues(issues: readonly SpecIssue[], max = 12): string {
   if (issues.length > max) lines.push(`  … and ${issues.length - max} more`);
   return `the spec is not valid (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n${lines.join('\n')}`;
 }
-
-export type ParamValues = Record<string, number | boolean | string>;
 
 export interface ValidatedSpec {
   readonly spec: Spec;

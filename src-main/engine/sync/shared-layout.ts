@@ -1,4 +1,4 @@
-import type { Spec, PrimitiveType } from '../spec/spec-schema';
+import type { Spec, PrimitiveType } from '../../model/spec-schema';
 import { setOwnValue } from '../spec/own-names';
 
 /**

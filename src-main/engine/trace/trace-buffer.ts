@@ -1,5 +1,5 @@
 import { ByteLimitError, formatBytes, jsonBytes, jsonPrefix, limitExceeded } from '../spec/limits';
-import type { EncodedEvent, EventBatch, TracePhase } from './trace-event';
+import type { EncodedEvent, EventBatch, TracePhase } from '../../model/trace-event';
 
 /**
  * An actor's trace buffer: stamps events on the shared monotonic clock, gives them consecutive

@@ -1,9 +1,10 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredActor, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
-const since = (name: string) => ({ sub: [{ now: 'ms' }, ref(name)] });
+const ref = (name: string): AuthoredValue => ({ ref: name });
+const since = (name: string): AuthoredValue => ({ sub: [{ now: 'ms' }, ref(name)] });
 
-const task = (name: string, op: 'sleep' | 'block', param: string) => ({
+const task = (name: string, op: 'sleep' | 'block', param: string): AuthoredActor => ({
   name,
   kind: 'task',
   autostart: false,

@@ -1,10 +1,11 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
-const next = (name: string) => ({ op: 'let', name, value: { add: [ref(name), 1] } });
+const ref = (name: string): AuthoredValue => ({ ref: name });
+const next = (name: string): AuthoredStep => ({ op: 'let', name, value: { add: [ref(name), 1] } });
 
 /** Appends "<what><k> " to the shared order, as the one actor running at this moment. */
-const note = (what: string) => [
+const note = (what: string): AuthoredStep[] => [
   { op: 'read', var: 'order', into: 'sofar' },
   { op: 'write', var: 'order', value: { concat: [ref('sofar'), what, ref('k'), ' '] } },
   { op: 'record', name: 'step', value: { concat: [what, ref('k')] } },

@@ -1,8 +1,9 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredQuantity, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
-const elapsedSince = (name: string) => ({ sub: [{ now: 'ms' }, ref(name)] });
-const timeout = { const: { param: 'timeoutMs' } };
+const ref = (name: string): AuthoredValue => ({ ref: name });
+const elapsedSince = (name: string): AuthoredValue => ({ sub: [{ now: 'ms' }, ref(name)] });
+const timeout: AuthoredQuantity = { const: { param: 'timeoutMs' } };
 
 export const ipcQueue: Lesson = {
   id: 'ipc-queue',

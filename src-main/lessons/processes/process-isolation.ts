@@ -1,6 +1,7 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredCond, AuthoredStep } from '../../model/spec-schema';
 
-const childProgram = [
+const childProgram: AuthoredStep[] = [
   { op: 'read', var: 'n', into: 'before' },
   { op: 'log', message: 'child: n is {n} when I start', values: { n: { ref: 'before' } } },
   { op: 'write', var: 'n', value: 0 },
@@ -9,7 +10,7 @@ const childProgram = [
   { op: 'log', message: 'child: I set n to 0 and now read {n}', values: { n: { ref: 'after' } } },
 ];
 
-const isKind = (kind: string) => ({ compare: [{ param: 'childKind' }, '==', kind] });
+const isKind = (kind: string): AuthoredCond => ({ compare: [{ param: 'childKind' }, '==', kind] });
 
 export const processIsolation: Lesson = {
   id: 'process-isolation',

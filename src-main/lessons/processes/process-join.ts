@@ -1,7 +1,8 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredValue } from '../../model/spec-schema';
 
-const add = (a: unknown, b: unknown) => ({ add: [a, b] });
-const ref = (name: string) => ({ ref: name });
+const add = (a: AuthoredValue, b: AuthoredValue): AuthoredValue => ({ add: [a, b] });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
 export const processJoin: Lesson = {
   id: 'process-join',

@@ -1,13 +1,14 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredCond, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
-const add = (a: unknown, b: unknown) => ({ add: [a, b] });
+const ref = (name: string): AuthoredValue => ({ ref: name });
+const add = (a: AuthoredValue, b: AuthoredValue): AuthoredValue => ({ add: [a, b] });
 const SLOTS = 8;
 const zeros = Array.from({ length: SLOTS }, () => 0);
-const isKind = (kind: string) => ({ compare: [{ param: 'childKind' }, '==', kind] });
-const dictKey = (index: unknown) => ({ concat: ['child ', index] });
+const isKind = (kind: string): AuthoredCond => ({ compare: [{ param: 'childKind' }, '==', kind] });
+const dictKey = (index: AuthoredValue): AuthoredValue => ({ concat: ['child ', index] });
 
-const childProgram = [
+const childProgram: AuthoredStep[] = [
   { op: 'let', name: 'mine', value: add({ self: 'index' }, 1) },
   { op: 'write', var: 'plain', index: { self: 'index' }, value: ref('mine') },
   { op: 'write', var: 'managedList', index: { self: 'index' }, value: ref('mine') },

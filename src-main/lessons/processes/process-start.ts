@@ -1,14 +1,15 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredCheck, AuthoredStep } from '../../model/spec-schema';
 
 /** A child's program: its first step is a mark, so "the child's first step" has a time on the timeline. */
-const childProgram = [
+const childProgram: AuthoredStep[] = [
   { op: 'mark', name: 'child-begins' },
   { op: 'log', message: '{me} runs as pid {pid}, child of {ppid}', values: { me: { self: 'name' }, pid: { self: 'pid' }, ppid: { self: 'ppid' } } },
   { op: 'sleep', ms: { param: 'childWorkMs' } },
   { op: 'log', message: '{me} is done', values: { me: { self: 'name' } } },
 ];
 
-const parentGoesOnFirst = (child: string, parentMark: string) => ({
+const parentGoesOnFirst = (child: string, parentMark: string): AuthoredCheck => ({
   before: [
     { event: { op: 'mark', name: parentMark, actor: 'main' }, pick: 'first' },
     { event: { op: 'mark', name: 'child-begins', actor: child }, pick: 'first' },

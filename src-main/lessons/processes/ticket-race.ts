@@ -1,11 +1,12 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
 /** A buyer: read the file database, and if a ticket is left, pause (a slow payment), then write it back. */
-const buy = (phase: string) => [
+const buy = (phase: string): AuthoredStep[] => [
   { op: 'wait', prim: `${phase}Start` }, // all buyers leave the barrier together
-  ...(phase === 'locked' ? [{ op: 'acquire', prim: 'fileLock' }] : []),
+  ...(phase === 'locked' ? ([{ op: 'acquire', prim: 'fileLock' }] satisfies AuthoredStep[]) : []),
   { op: 'file_read', path: 'tickets.json', into: 'raw' },
   { op: 'let', name: 'left', value: { at: [{ json: ref('raw') }, 'count'] } },
   {
@@ -19,10 +20,10 @@ const buy = (phase: string) => [
     ],
     else: [{ op: 'log', message: '{me}: sold out', values: { me: { self: 'name' } } }],
   },
-  ...(phase === 'locked' ? [{ op: 'release', prim: 'fileLock' }] : []),
+  ...(phase === 'locked' ? ([{ op: 'release', prim: 'fileLock' }] satisfies AuthoredStep[]) : []),
 ];
 
-const readCount = (into: string) => [
+const readCount = (into: string): AuthoredStep[] => [
   { op: 'file_read', path: 'tickets.json', into: 'raw' },
   { op: 'record', name: into, value: { at: [{ json: ref('raw') }, 'count'] } },
 ];

@@ -1,8 +1,9 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 /** Polls a managed variable until another actor has put a pid in it (bounded: 4 s). */
-const awaitPid = (name: string) => ({
+const awaitPid = (name: string): AuthoredStep => ({
   op: 'repeat',
   times: 400,
   trace: 'summary',

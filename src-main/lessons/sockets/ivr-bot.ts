@@ -1,7 +1,8 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 import { IVR_TEXT } from '../../net/ivr';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 const T = IVR_TEXT.zh;
 const PROBLEM = 'my bill is too high';
 
@@ -17,9 +18,9 @@ const TURNS: readonly { readonly say: string | null; readonly hear: readonly str
 const EXPECTED = TURNS.flatMap((turn) => turn.hear);
 
 let heard = 0;
-const caller = TURNS.flatMap((turn) => [
-  ...(turn.say === null ? [] : [{ op: 'send', conn: ref('c'), data: `${turn.say}\n`, all: true }]),
-  ...turn.hear.flatMap(() => {
+const caller = TURNS.flatMap((turn): AuthoredStep[] => [
+  ...(turn.say === null ? [] : ([{ op: 'send', conn: ref('c'), data: `${turn.say}\n`, all: true }] satisfies AuthoredStep[])),
+  ...turn.hear.flatMap((): AuthoredStep[] => {
     const line = `line${heard++}`;
     return [
       { op: 'recv', conn: ref('c'), until: '\n', timeoutMs: 5000, into: line },

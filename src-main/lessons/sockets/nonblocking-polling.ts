@@ -1,9 +1,10 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
 /** A client that connects, is answered once, then stays connected and silent for holdMs before a last exchange. */
-const idleClient = (server: string) => [
+const idleClient = (server: string): AuthoredStep[] => [
   { op: 'connect', server, into: 'c' },
   { op: 'send', conn: ref('c'), data: 'hi\n', all: true },
   { op: 'recv', conn: ref('c'), until: '\n', timeoutMs: 10000, into: 'first' },

@@ -1,8 +1,9 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
-const client = (server: string) => [
+const client = (server: string): AuthoredStep[] => [
   { op: 'connect', server, into: 'c' },
   { op: 'send', conn: ref('c'), data: { concat: ['client ', { self: 'index' }, '\n'] }, all: true },
   { op: 'recv', conn: ref('c'), until: '\n', timeoutMs: 10000, into: 'reply' },

@@ -1,6 +1,7 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredActor, AuthoredQuantity, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
 const SERVERS = [
   { key: 'scan', model: 'scanning' },
@@ -11,7 +12,7 @@ const SERVERS = [
 const ROUNDS = 3;
 
 /** One client measures the server's answer time (median of a few hundred echoes), ROUNDS times, into `name`. */
-const measure = (server: string, name: string) => [
+const measure = (server: string, name: string): AuthoredStep[] => [
   {
     op: 'repeat',
     times: ROUNDS,
@@ -25,10 +26,10 @@ const measure = (server: string, name: string) => [
 ];
 
 /** The lowest of a configuration's measurements. */
-const lowest = (name: string) => ({ record: name, agg: 'min' });
+const lowest = (name: string): AuthoredQuantity => ({ record: name, agg: 'min' });
 
 /** For one server: measure with no idle connections, then with `idle` connections open and silent. */
-const phase = (key: string) => [
+const phase = (key: string): AuthoredStep[] => [
   ...measure(key, `${key}FewMs`),
   { op: 'spawn', actor: `${key}Idle` },
   { op: 'wait', prim: `${key}Held` },
@@ -38,7 +39,7 @@ const phase = (key: string) => [
 ];
 
 /** Opens `idle` connections and leaves them silent until told to let go (they close when the task ends). */
-const holder = (key: string) => [
+const holder = (key: string): AuthoredStep[] => [
   { op: 'repeat', times: { param: 'idle' }, trace: 'summary', steps: [{ op: 'connect', server: key, into: 'c' }] },
   { op: 'set', prim: `${key}Held` },
   { op: 'wait', prim: `${key}Release` },
@@ -83,7 +84,7 @@ export const selectVsEpoll: Lesson = {
     servers: Object.fromEntries(SERVERS.map(({ key, model }) => [key, { protocol: 'tcp', model, handler: { kind: 'echo' } }])),
     actors: [
       { name: 'main', kind: 'main', program: SERVERS.flatMap(({ key }) => phase(key)) },
-      ...SERVERS.map(({ key }) => ({ name: `${key}Idle`, kind: 'task', autostart: false, program: holder(key) })),
+      ...SERVERS.map(({ key }): AuthoredActor => ({ name: `${key}Idle`, kind: 'task', autostart: false, program: holder(key) })),
     ],
     claims: [
       {

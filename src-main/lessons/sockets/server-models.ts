@@ -1,6 +1,7 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredActor, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
 /** Each request makes the server wait this long before it echoes (an awaited wait, like a database call). */
 const DELAY_MS = 20;
@@ -23,14 +24,14 @@ const CONCURRENT = MODELS.filter((m) => m.key !== 'serial');
  * is running before the clock starts; a serial server could not answer that while another client is
  * connected, so its clients skip it. All clients then wait at a barrier and start together.
  */
-const client = (key: string) => [
+const client = (key: string): AuthoredStep[] => [
   { op: 'connect', server: key, into: 'c' },
   ...(key === 'serial'
     ? []
-    : [
+    : ([
         { op: 'send', conn: ref('c'), data: 'hello\n', all: true },
         { op: 'recv', conn: ref('c'), until: '\n', timeoutMs: 30000, into: 'greeting' },
-      ]),
+      ] satisfies AuthoredStep[])),
   { op: 'wait', prim: `${key}Ready` },
   { op: 'if', cond: { compare: [{ self: 'index' }, '==', 0] }, then: [{ op: 'set', prim: `${key}Go` }] },
   { op: 'let', name: 'n', value: 0 },
@@ -49,7 +50,7 @@ const client = (key: string) => [
   { op: 'close', conn: ref('c') },
 ];
 
-const phase = (key: string) => [
+const phase = (key: string): AuthoredStep[] => [
   { op: 'spawn', actor: `${key}Client` },
   { op: 'wait', prim: `${key}Go` },
   { op: 'let', name: 't0', value: { now: 'ms' } },
@@ -58,7 +59,7 @@ const phase = (key: string) => [
   // Then one load generator run against the same server, for throughput and latency percentiles.
   // A serial server cannot serve a second connection while the first stays open, so its load uses one.
   { op: 'load', server: key, connections: key === 'serial' ? 1 : CLIENTS, requests: { param: 'loadRequests' }, messageBytes: 16, into: 'report' },
-  ...['requestsPerS', 'p50Ms', 'p99Ms', 'sent', 'answered', 'errors'].map((field) => ({ op: 'record', name: `${key}Load_${field}`, value: { at: [ref('report'), field] } })),
+  ...['requestsPerS', 'p50Ms', 'p99Ms', 'sent', 'answered', 'errors'].map((field): AuthoredStep => ({ op: 'record', name: `${key}Load_${field}`, value: { at: [ref('report'), field] } })),
 ];
 
 export const serverModels: Lesson = {
@@ -103,7 +104,7 @@ export const serverModels: Lesson = {
         kind: 'main',
         program: [{ op: 'record', name: 'sumOfWaitsMs', value: CLIENTS * REQUESTS * DELAY_MS }, ...MODELS.flatMap(({ key }) => phase(key))],
       },
-      ...MODELS.map(({ key }) => ({ name: `${key}Client`, kind: 'task', count: CLIENTS, autostart: false, program: client(key) })),
+      ...MODELS.map(({ key }): AuthoredActor => ({ name: `${key}Client`, kind: 'task', count: CLIENTS, autostart: false, program: client(key) })),
     ],
     claims: [
       {

@@ -1,6 +1,7 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 /** How long the handler blocks its thread per request: the `delayMs` parameter. */
 const delay = { param: 'delayMs' };
 
@@ -10,13 +11,13 @@ const delay = { param: 'delayMs' };
  * other clients leave, so its clients skip it. Then every client waits at the barrier and all send
  * their request at the same moment.
  */
-const client = (server: 'threaded' | 'serial') => [
+const client = (server: 'threaded' | 'serial'): AuthoredStep[] => [
   { op: 'connect', server, into: 'c' },
   ...(server === 'threaded'
-    ? [
+    ? ([
         { op: 'send', conn: ref('c'), data: 'hello\n', all: true },
         { op: 'recv', conn: ref('c'), until: '\n', timeoutMs: 30000, into: 'greeting' },
-      ]
+      ] satisfies AuthoredStep[])
     : []),
   { op: 'wait', prim: `${server}Ready` },
   // The barrier releases everyone at once; the first client tells main to start its clock.
@@ -28,7 +29,7 @@ const client = (server: 'threaded' | 'serial') => [
 ];
 
 /** Starts a client group, lets it go once every client is connected, and records how long the requests took. */
-const timed = (group: string, go: string, into: string) => [
+const timed = (group: string, go: string, into: string): AuthoredStep[] => [
   { op: 'spawn', actor: group },
   { op: 'wait', prim: go },
   { op: 'let', name: 't0', value: { now: 'ms' } },

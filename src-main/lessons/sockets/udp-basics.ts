@@ -1,6 +1,7 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 const DATAGRAMS = ['first', 'a second, longer datagram', '第三个'];
 
 export const udpBasics: Lesson = {
@@ -35,9 +36,9 @@ export const udpBasics: Lesson = {
         name: 'main',
         kind: 'main',
         program: [
-          ...DATAGRAMS.map((data) => ({ op: 'sendto', server: 'dgram', data })),
-          ...DATAGRAMS.map((_, i) => ({ op: 'recvfrom', timeoutMs: 5000, into: `d${i}` })),
-          ...DATAGRAMS.map((_, i) => ({ op: 'record', name: `reply${i}`, value: ref(`d${i}`) })),
+          ...DATAGRAMS.map((data): AuthoredStep => ({ op: 'sendto', server: 'dgram', data })),
+          ...DATAGRAMS.map((_, i): AuthoredStep => ({ op: 'recvfrom', timeoutMs: 5000, into: `d${i}` })),
+          ...DATAGRAMS.map((_, i): AuthoredStep => ({ op: 'record', name: `reply${i}`, value: ref(`d${i}`) })),
           { op: 'record', name: 'replies', value: { concat: [ref('d0'), '|', ref('d1'), '|', ref('d2')] } },
         ],
       },

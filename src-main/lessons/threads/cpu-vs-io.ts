@@ -1,7 +1,8 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredActor, AuthoredCheck, AuthoredQuantity, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
-const since = (name: string) => ({ sub: [{ now: 'ms' }, ref(name)] });
+const ref = (name: string): AuthoredValue => ({ ref: name });
+const since = (name: string): AuthoredValue => ({ sub: [{ now: 'ms' }, ref(name)] });
 const GROUPS = ['cpuTask', 'cpuThread', 'cpuProcess', 'ioTask', 'ioThread', 'ioProcess'] as const;
 type Group = (typeof GROUPS)[number];
 const goEvent = (group: Group) => `${group}Go`;
@@ -11,7 +12,7 @@ const goEvent = (group: Group) => `${group}Go`;
  * of the group has started (each releases "arrived" once), then opens the group's gate and times the
  * work alone. Start-up costs are recorded too, and claimed separately.
  */
-const phase = (group: Group) => [
+const phase = (group: Group): AuthoredStep[] => [
   { op: 'mark', name: group },
   { op: 'let', name: 't0', value: { now: 'ms' } },
   { op: 'let', name: 'cpu0', value: { cpu: 'ms' } },
@@ -30,20 +31,20 @@ const phase = (group: Group) => [
   { op: 'record', name: `${group}TotalMs`, value: since('t0') },
 ];
 
-const gated = (group: Group, work: unknown[]) => [{ op: 'release', prim: 'arrived' }, { op: 'wait', prim: goEvent(group) }, ...work];
-const cpuWork = [{ op: 'compute', iterations: { param: 'cpuIterations' } }];
+const gated = (group: Group, work: AuthoredStep[]): AuthoredStep[] => [{ op: 'release', prim: 'arrived' }, { op: 'wait', prim: goEvent(group) }, ...work];
+const cpuWork: AuthoredStep[] = [{ op: 'compute', iterations: { param: 'cpuIterations' } }];
 /** A process measures the CPU its own computation used (its start-up excluded). */
-const cpuWorkMeasured = [
+const cpuWorkMeasured: AuthoredStep[] = [
   { op: 'let', name: 'c0', value: { cpu: 'ms' } },
   ...cpuWork,
   { op: 'record', name: 'cpuProcessWorkCpuMs', value: { sub: [{ cpu: 'ms' }, ref('c0')] } },
 ];
-const ioWork = [{ op: 'sleep', ms: { param: 'ioMs' } }];
+const ioWork: AuthoredStep[] = [{ op: 'sleep', ms: { param: 'ioMs' } }];
 
 /** A process's own CPU when its program begins: what starting a Node process cost it. */
-const bootCpu = (name: Group) => (name.endsWith('Process') ? [{ op: 'record', name: `${name}BootCpuMs`, value: { cpu: 'ms' } }] : []);
+const bootCpu = (name: Group): AuthoredStep[] => (name.endsWith('Process') ? [{ op: 'record', name: `${name}BootCpuMs`, value: { cpu: 'ms' } }] : []);
 
-const group = (name: Group, kind: string) => ({
+const group = (name: Group, kind: AuthoredActor['kind']): AuthoredActor => ({
   name,
   kind,
   count: { param: 'tasks' },
@@ -55,11 +56,11 @@ const group = (name: Group, kind: string) => ({
  * Parallel speed-up can only be judged when the machine really gave the phase more than one core:
  * on a busy machine the claim is inconclusive, with the CPU share it got, rather than failed.
  */
-const gotCores = (cpu: { record: string; agg?: string }, phaseRecord: string) => ({ compare: [cpu, '>=', { record: phaseRecord }], factor: 1.6 });
+const gotCores = (cpu: AuthoredQuantity, phaseRecord: string): AuthoredCheck => ({ compare: [cpu, '>=', { record: phaseRecord }], factor: 1.6 });
 /** Threads or processes at least 1.5× faster than async tasks on the same CPU work. */
-const fasterThanAsync = (phaseRecord: string) => ({ compare: [{ record: 'cpuTaskMs' }, '>=', { record: phaseRecord }], factor: 1.5 });
+const fasterThanAsync = (phaseRecord: string): AuthoredCheck => ({ compare: [{ record: 'cpuTaskMs' }, '>=', { record: phaseRecord }], factor: 1.5 });
 /** An IO phase takes about one wait, far less than the waits one after another. */
-const oneWait = (phaseRecord: string) => ({
+const oneWait = (phaseRecord: string): AuthoredCheck => ({
   all: [
     { compare: [{ record: phaseRecord }, '>=', { const: { param: 'ioMs' } }], factor: 0.98 },
     { compare: [{ record: phaseRecord }, '<', { const: { param: 'ioMs' } }], plus: 200 },

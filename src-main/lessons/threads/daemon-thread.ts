@@ -1,5 +1,5 @@
 import { daemonSpec } from '../daemon-spec';
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 export const daemonThread: Lesson = {
   id: 'daemon-thread',

@@ -1,12 +1,13 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep } from '../../model/spec-schema';
 
-const take = (twoLocks: string, oneLock: string) => ({
+const take = (twoLocks: string, oneLock: string): AuthoredStep => ({
   op: 'if',
   cond: { truthy: { param: 'useRlock' } },
   then: [{ op: 'acquire', prim: oneLock }],
   else: [{ op: 'acquire', prim: twoLocks }],
 });
-const drop = (twoLocks: string, oneLock: string) => ({
+const drop = (twoLocks: string, oneLock: string): AuthoredStep => ({
   op: 'if',
   cond: { truthy: { param: 'useRlock' } },
   then: [{ op: 'release', prim: oneLock }],

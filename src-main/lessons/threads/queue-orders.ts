@@ -1,10 +1,11 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
-const gap = { op: 'sleep', ms: { param: 'putGapMs' } };
+const ref = (name: string): AuthoredValue => ({ ref: name });
+const gap: AuthoredStep = { op: 'sleep', ms: { param: 'putGapMs' } };
 
 /** Takes three items from a queue and records them as one line, in the order they came out. */
-const drain = (queue: string) => [
+const drain = (queue: string): AuthoredStep[] => [
   { op: 'let', name: 'out', value: '' },
   {
     op: 'repeat',
@@ -63,13 +64,13 @@ export const queueOrders: Lesson = {
         kind: 'thread',
         autostart: false,
         program: [
-          ...[1, 2, 3].flatMap((n) => [{ op: 'put', queue: 'fifo', value: n }, gap]),
-          ...[1, 2, 3].flatMap((n) => [{ op: 'put', queue: 'lifo', value: n }, gap]),
+          ...[1, 2, 3].flatMap((n): AuthoredStep[] => [{ op: 'put', queue: 'fifo', value: n }, gap]),
+          ...[1, 2, 3].flatMap((n): AuthoredStep[] => [{ op: 'put', queue: 'lifo', value: n }, gap]),
           ...([
             [10, 'a'],
             [12, 'b'],
             [8, 'c'],
-          ] as const).flatMap(([priority, label]) => [{ op: 'put', queue: 'priority', value: `(${priority}, ${label})`, priority }, gap]),
+          ] as const).flatMap(([priority, label]): AuthoredStep[] => [{ op: 'put', queue: 'priority', value: `(${priority}, ${label})`, priority }, gap]),
         ],
       },
     ],

@@ -1,13 +1,14 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep } from '../../model/spec-schema';
 
-const readPauseWrite = [
+const readPauseWrite: AuthoredStep[] = [
   { op: 'read', var: 'counter', into: 'seen' },
   // The gap between reading and writing back is the race window: wide on purpose, so that
   // without the lock every thread reads before any writes, and updates are always lost.
   { op: 'block', ms: { param: 'windowMs' } },
   { op: 'write', var: 'counter', value: { sub: [{ ref: 'seen' }, 1] } },
 ];
-const criticalSection = (locked: boolean) =>
+const criticalSection = (locked: boolean): AuthoredStep[] =>
   locked
     ? [{ op: 'acquire', prim: 'counterLock' }, { op: 'section', name: 'critical', steps: readPauseWrite }, { op: 'release', prim: 'counterLock' }]
     : readPauseWrite;

@@ -1,4 +1,4 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
 
 export const semaphore: Lesson = {
   id: 'semaphore',

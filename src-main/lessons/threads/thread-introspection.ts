@@ -1,6 +1,7 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
 export const threadIntrospection: Lesson = {
   id: 'thread-introspection',

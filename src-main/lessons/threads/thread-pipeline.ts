@@ -1,7 +1,8 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
-const lineText = (i: unknown) => ({ concat: ['Line ', i, ': the Quick brown fox'] });
+const ref = (name: string): AuthoredValue => ({ ref: name });
+const lineText = (i: AuthoredValue): AuthoredValue => ({ concat: ['Line ', i, ': the Quick brown fox'] });
 const FILE = 'db.txt';
 
 export const threadPipeline: Lesson = {

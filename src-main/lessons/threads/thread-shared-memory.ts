@@ -1,11 +1,12 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredCond, AuthoredStep } from '../../model/spec-schema';
 
-const childProgram = [
+const childProgram: AuthoredStep[] = [
   { op: 'write', var: 'n', value: 1 },
   { op: 'log', message: '{me}: I set n to 1', values: { me: { self: 'name' } } },
 ];
-const isKind = (kind: string) => ({ compare: [{ param: 'childKind' }, '==', kind] });
-const joined = { truthy: { param: 'joinFirst' } };
+const isKind = (kind: string): AuthoredCond => ({ compare: [{ param: 'childKind' }, '==', kind] });
+const joined: AuthoredCond = { truthy: { param: 'joinFirst' } };
 
 export const threadSharedMemory: Lesson = {
   id: 'thread-shared-memory',

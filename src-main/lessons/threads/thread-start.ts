@@ -1,20 +1,21 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredCheck, AuthoredStep } from '../../model/spec-schema';
 
-const threadProgram = [
+const threadProgram: AuthoredStep[] = [
   { op: 'mark', name: 'thread-begins' },
   { op: 'log', message: '{me} is running (thread {tid})', values: { me: { self: 'name' }, tid: { self: 'threadId' } } },
   { op: 'sleep', ms: { param: 'workMs' } },
   { op: 'log', message: '{me} is done', values: { me: { self: 'name' } } },
 ];
 
-const threadFirst = (thread: string, mainMark: string) => ({
+const threadFirst = (thread: string, mainMark: string): AuthoredCheck => ({
   before: [
     { event: { op: 'mark', name: 'thread-begins', actor: thread }, pick: 'first' },
     { event: { op: 'mark', name: mainMark, actor: 'main' }, pick: 'first' },
   ],
 });
 
-const mainFirst = (thread: string, mainMark: string) => ({
+const mainFirst = (thread: string, mainMark: string): AuthoredCheck => ({
   before: [
     { event: { op: 'mark', name: mainMark, actor: 'main' }, pick: 'first' },
     { event: { op: 'mark', name: 'thread-begins', actor: thread }, pick: 'first' },

@@ -1,6 +1,7 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep } from '../../model/spec-schema';
 
-const reportSelf = [
+const reportSelf: AuthoredStep[] = [
   { op: 'record', name: 'pid', value: { self: 'pid' } },
   { op: 'record', name: 'threadId', value: { self: 'threadId' } },
   { op: 'log', message: '{me}: pid {pid}, thread {tid}, parent pid {ppid}', values: { me: { self: 'name' }, pid: { self: 'pid' }, tid: { self: 'threadId' }, ppid: { self: 'ppid' } } },

@@ -1,9 +1,10 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
 /** A client thread: connects, is answered, keeps the connection for holdMs, is answered again, leaves. */
-const client = [
+const client: AuthoredStep[] = [
   { op: 'connect', server: 'upper', into: 'c' },
   { op: 'send', conn: ref('c'), data: { concat: ['hello from client ', { self: 'index' }, '\n'] }, all: true },
   { op: 'recv', conn: ref('c'), until: '\n', timeoutMs: 10000, into: 'hello' },

@@ -1,12 +1,13 @@
-import type { Lesson } from '../lesson';
+import type { Lesson } from '../../model/lesson';
+import type { AuthoredCond, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
 
-const ref = (name: string) => ({ ref: name });
+const ref = (name: string): AuthoredValue => ({ ref: name });
 
 /**
  * A timer as Python builds one: a thread that waits on its own "cancelled" event for the delay, and
  * runs the function only if the wait ran out without the event being set.
  */
-const timerProgram = (cancelEvent: string) => [
+const timerProgram = (cancelEvent: string): AuthoredStep[] => [
   { op: 'let', name: 'began', value: { now: 'ms' } },
   { op: 'wait', prim: cancelEvent, timeoutMs: { param: 'delayMs' }, into: 'cancelled' },
   { op: 'record', name: 'cancelled', value: ref('cancelled') },
@@ -23,7 +24,7 @@ const timerProgram = (cancelEvent: string) => [
   },
 ];
 
-const cancelInTime = { compare: [{ param: 'cancelAfterMs' }, '<', { param: 'delayMs' }] };
+const cancelInTime: AuthoredCond = { compare: [{ param: 'cancelAfterMs' }, '<', { param: 'delayMs' }] };
 
 export const timer: Lesson = {
   id: 'timer',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LoopbackHost } from '../loopback';
+import type { LoopbackHost } from '../../model/server-config';
 
 /** How a load generator drives a server. */
 

@@ -6,7 +6,8 @@ import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { CpuMeter } from '../cpu-time';
-import { assertNever, errorData, messageOf } from '../errors';
+import { errorData, messageOf } from '../errors';
+import { assertNever } from '../../model/assert-never';
 import { HttpResponseParser } from '../http-codec';
 import { UDP_SEQUENCE_DIGITS } from './load-config';
 import {

@@ -1,4 +1,4 @@
-import type { ResolvedServerConfig } from '../config';
+import type { ResolvedServerConfig } from '../../model/server-config';
 import type { ServerEvent } from '../server-events';
 import type { ServerCounters, ServerMetrics } from '../server-metrics';
 import type { SessionSpec } from '../session';

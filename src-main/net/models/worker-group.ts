@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { netEntryPath } from '../bundle-paths';
 import { addCpu, type CpuTime, ZERO_CPU } from '../cpu-time';
-import { assertNever, errorFromData } from '../errors';
+import { errorFromData } from '../errors';
+import { assertNever } from '../../model/assert-never';
 import type { RelayToWorker, SessionWorkerData, WorkerStats, WorkerToRelay } from '../relay-protocol';
 import type { ServerCounters } from '../server-metrics';
 import { within, type ModelContext } from './model';

@@ -5,7 +5,7 @@
  * and shows the engine's issues next to the field they name.
  */
 
-import { STEP_COMMON_OPTIONAL, STEP_GROUPS, type Json, type JsonObject, type OpShape } from '@contract/step-catalog';
+import { STEP_COMMON_OPTIONAL, STEP_GROUPS, type Json, type JsonObject, type OpShape } from '@contract/dto';
 
 export { STEP_GROUPS, type Json, type JsonObject };
 export type PathPart = string | number;

@@ -1,5 +1,5 @@
 // Program fragments shared by tests: in-spec synchronisation that does not depend on timing.
-import type { Step } from '../../../src-main/engine/spec/spec-schema';
+import type { Step } from '../../../src-main/model/spec-schema';
 
 /**
  * Bounded polling inside an actor's program: reads `variable` every 10 ms until it reaches `count`

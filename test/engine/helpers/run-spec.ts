@@ -1,8 +1,8 @@
 // Runs authored specs through the real engine and gives tests the decoded trace to assert on.
 import { runExperiment, type RunRequest } from '../../../src-main/engine/runner/experiment';
-import type { RunRecord, TrialRecord } from '../../../src-main/engine/run-model';
-import type { AuthoredSpec } from '../../../src-main/engine/spec/spec-schema';
-import { decodeBatches, type EventBatch, type TraceEvent } from '../../../src-main/engine/trace/trace-event';
+import type { RunRecord, TrialRecord } from '../../../src-main/model/run-model';
+import type { AuthoredSpec } from '../../../src-main/model/spec-schema';
+import { decodeBatches, type EventBatch, type TraceEvent } from '../../../src-main/model/trace-event';
 
 export interface Ran {
   readonly run: RunRecord;

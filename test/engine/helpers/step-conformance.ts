@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { catalogOps, parseTraceLine, type OpShape } from '../../../src-main/contract/step-catalog';
+import { catalogOps, parseTraceLine, type OpShape } from '../../../src-main/model/step-catalog';
 
 /** An actor kind a case runs "a" as (the fixture lists thread, process and task; a runtime may add main). */
 export type Kind = 'thread' | 'process' | 'task' | 'main';

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClaimResult, RunEnvironment, RunRecord, TrialRecord } from '../../../src-main/engine/run-model';
-import type { EncodedEvent, EventBatch } from '../../../src-main/engine/trace/trace-event';
+import type { ClaimResult, RunEnvironment, RunRecord, TrialRecord } from '../../../src-main/model/run-model';
+import type { EncodedEvent, EventBatch } from '../../../src-main/model/trace-event';
 import type { RunFinish, RunStart } from '../../../src-main/store/store-model';
 
 /** A fresh directory under the OS temp dir, and the function that removes it. */

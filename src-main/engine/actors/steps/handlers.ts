@@ -1,7 +1,7 @@
-import type { Cond, Step, Value } from '../../spec/spec-schema';
+import type { Cond, Step, Value } from '../../../model/spec-schema';
 import { hasOwnName } from '../../spec/own-names';
 import type { Maybe } from '../../sync/maybe';
-import { assertNever } from '../protocol';
+import { assertNever } from '../../../model/assert-never';
 import { ActorFailure, ReturnSignal } from './failure';
 import type { ActorServices } from './services';
 import { asNumber, text, ValueGuard, type Eval, type Frame, type Test } from './values';
@@ -16,7 +16,7 @@ import { asNumber, text, ValueGuard, type Eval, type Frame, type Test } from './
  * complete at once: Atomics.wait blocks its own thread); a task awaits every step, so other tasks of
  * the runner's loop run between its steps exactly as they always did.
  *
- * Adding a step: its zod object in `spec/spec-schema.ts`, its entry in `contract/step-catalog.ts`
+ * Adding a step: its zod object in `model/spec-schema.ts`, its entry in `model/step-catalog.ts`
  * (fields, what it does, what it traces) and its handler here. The compiler (tsc) refuses a table
  * without it, and `test/engine/step-conformance.integration.test.ts` runs it on each actor kind.
  */

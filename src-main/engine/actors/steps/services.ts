@@ -1,4 +1,4 @@
-import type { ActorKind } from '../../run-model';
+import type { ActorKind } from '../../../model/run-model';
 import type { TraceBuffer } from '../../trace/trace-buffer';
 import type { Maybe } from '../../sync/maybe';
 import type { BrokerRequest } from '../protocol';

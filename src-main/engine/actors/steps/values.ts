@@ -1,7 +1,7 @@
-import type { Cond, Value } from '../../spec/spec-schema';
+import type { Cond, Value } from '../../../model/spec-schema';
 import { applyComparison } from '../../spec/comparison';
 import { ownValue } from '../../spec/own-names';
-import { assertNever } from '../protocol';
+import { assertNever } from '../../../model/assert-never';
 import { ByteLimitError, jsonBytes, limitExceeded } from '../../spec/limits';
 import { ActorFailure } from './failure';
 import type { ActorServices } from './services';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ACTOR_KINDS } from '../run-model';
-import { framingSchema, handlerSchema, serverConfigSchema } from '../../net/config';
+import { ACTOR_KINDS } from './run-model';
+import { framingSchema, handlerSchema, serverConfigSchema } from './server-config';
 
 /**
  * The experiment spec, version 1: the JSON a person writes, the composer edits and a run log carries.
@@ -446,8 +446,21 @@ type Resolved<T> = T extends { param: string }
       ? { [K in keyof T]: Resolved<T[K]> }
       : T;
 
-/** A spec as written, parameters not yet substituted. */
+/**
+ * A spec as written, parameters not yet substituted: `{"param": name}` is allowed exactly where the
+ * authored schema allows it. The schema has no defaults or transforms, so what it accepts and what it
+ * returns are the same shape (its output type is used: the recursive parts declare only that one).
+ * Lessons are written against it, so the compiler checks every lesson's spec.
+ */
 export type AuthoredSpec = z.infer<typeof authoredSpecSchema>;
+export type AuthoredActor = AuthoredSpec['actors'][number];
+export type AuthoredStep = AuthoredActor['program'][number];
+export type AuthoredValue = Extract<AuthoredStep, { op: 'let' }>['value'];
+export type AuthoredCond = Extract<AuthoredStep, { op: 'if' }>['cond'];
+export type AuthoredClaim = NonNullable<AuthoredSpec['claims']>[number];
+export type AuthoredCheck = AuthoredClaim['check'];
+export type AuthoredQuantity = Extract<AuthoredCheck, { compare: unknown }>['compare'][0];
+export type AuthoredServer = NonNullable<AuthoredSpec['servers']>[string];
 /** A spec after parameters were substituted: what the engine runs. */
 export type Spec = Resolved<AuthoredSpec>;
 export type Step = Spec['actors'][number]['program'][number];
@@ -462,7 +475,8 @@ export type ParamSpec = NonNullable<Spec['params']>[string];
 export type ClaimSpec = NonNullable<Spec['claims']>[number];
 export type CheckSpec = ClaimSpec['check'];
 export type Quantity = Extract<CheckSpec, { compare: unknown }>['compare'][0];
-export type Comparison = Extract<CheckSpec, { compare: unknown }>['compare'][1];
+/** A comparison operator of conditions and checks: <, <=, ==, !=, >=, >. */
+export type ComparisonOp = Extract<CheckSpec, { compare: unknown }>['compare'][1];
 export type Value = Extract<Step, { op: 'let' }>['value'];
 export type Cond = Extract<Step, { op: 'if' }>['cond'];
 

@@ -1,12 +1,24 @@
 import { z } from 'zod';
-import type { Framing } from './framing';
-import type { LoopbackHost } from './loopback';
 
 /**
  * What a server of the network lab is: protocol × concurrency model × handler, and the schemas that
  * check a server description written by a person or carried in a spec. Pure: no Node imports, so the
  * experiment spec and the renderer's composer can share it.
  */
+
+/**
+ * The only addresses the lab binds and connects to. Experiments run on a person's machine, often in
+ * a classroom: nothing the lab starts may be reachable from, or reach out to, another machine.
+ */
+export const LOOPBACK_HOSTS = ['127.0.0.1', '::1'] as const;
+export type LoopbackHost = (typeof LOOPBACK_HOSTS)[number];
+
+/** How messages are cut out of a TCP byte stream (net/framing.ts does the cutting). */
+export type Framing =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'delimiter'; readonly delimiter?: string }
+  | { readonly kind: 'length-prefix' }
+  | { readonly kind: 'acknowledge' };
 
 export const PROTOCOLS = ['tcp', 'udp', 'http'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -111,7 +123,7 @@ export const serverConfigSchema = z.strictObject({
   protocol: z.enum(PROTOCOLS),
   model: z.enum(SERVER_MODELS),
   handler: handlerSchema,
-  host: z.enum(['127.0.0.1', '::1']).optional(),
+  host: z.enum(LOOPBACK_HOSTS).optional(),
   port: z.number().int().min(0).max(65_535).optional(),
   framing: framingSchema.optional(),
   workers: z.number().int().min(1).max(64).optional(),
