@@ -94,21 +94,16 @@ describe.skipIf(!python)(`both runtimes side by side${skipReason}`, () => {
     expect(text.stdout).toContain('the run is tagged pair:');
   });
 
-  test('check --runtime both: a column per runtime; lessons CPython cannot run yet show why and do not fail the check', async () => {
+  test('check --runtime both: a column per runtime; every coroutines lesson runs on both, none refused', async () => {
     const conlab = conlabIn(mkdtempSync(join(tmpdir(), 'conlab-both-')));
     const checked = await conlab(['check', '--chapter', 'coroutines', '--runtime', 'both', '--json']);
     const rows = JSON.parse(checked.stdout) as { lesson: string; runtime: string; refused?: string; failed: number; failures: string[] }[];
     expect(new Set(rows.map((r) => r.runtime))).toEqual(new Set(['node', 'cpython']));
     const lessons = [...new Set(rows.map((r) => r.lesson))];
     expect(rows).toHaveLength(lessons.length * 2);
-    expect(rows.filter((r) => r.runtime === 'node').every((r) => r.refused === undefined)).toBe(true);
-    const refused = rows.filter((r) => r.refused !== undefined);
-    expect(refused.length).toBeGreaterThan(0);
-    for (const row of refused) {
-      expect(row.runtime).toBe('cpython');
-      expect(row.refused).toContain('not supported on cpython');
-      expect(row.failed).toBe(0);
-    }
+    // Every lesson runs on CPython now (its servers included): nothing is refused on either side.
+    expect(rows.every((r) => r.refused === undefined)).toBe(true);
+    expect(rows.find((r) => r.lesson === 'coroutine-echo-server' && r.runtime === 'cpython')).toMatchObject({ failed: 0 });
     // CPython ran what it supports (auto-switch-on-io among them) and its claims held there.
     expect(rows.find((r) => r.lesson === 'auto-switch-on-io' && r.runtime === 'cpython')).toMatchObject({ failed: 0 });
     expect(rows.find((r) => r.lesson === 'auto-switch-on-io' && r.runtime === 'cpython')?.refused).toBeUndefined();
@@ -116,12 +111,12 @@ describe.skipIf(!python)(`both runtimes side by side${skipReason}`, () => {
     expect(checked.code, JSON.stringify(rows.flatMap((r) => r.failures))).toBe(rows.some((r) => r.failed > 0) ? 1 : 0);
   });
 
-  test('check --runtime cpython prints one column for CPython, with the refusals', async () => {
+  test('check --runtime cpython prints one column for CPython: the coroutines lessons, the echo server with 500 clients among them', async () => {
     const conlab = conlabIn(mkdtempSync(join(tmpdir(), 'conlab-both-')));
     const checked = await conlab(['check', '--chapter', 'coroutines', '--runtime', 'cpython']);
     const lines = checked.stdout.split('\n');
     expect(lines.some((line) => /lesson\s+│\s+cpython/.test(line)), checked.stdout).toBe(true);
-    expect(lines.find((line) => line.includes('coroutine-echo-server'))).toContain('refused: servers');
-    expect(checked.stdout).toMatch(/refused before starting: the runtime cannot run them yet/);
+    expect(lines.find((line) => line.includes('coroutine-echo-server'))).toMatch(/ok ✓3 ✗0/);
+    expect(checked.stdout).not.toContain('refused');
   });
 });

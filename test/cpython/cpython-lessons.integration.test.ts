@@ -16,7 +16,7 @@ const python = discoverPython().found;
 const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 /** Lessons CPython ran end to end when this file was written: the count may only grow. */
-const SUPPORTED_TODAY = 18;
+const SUPPORTED_TODAY = 41;
 
 type Overrides = Record<string, string | number | boolean>;
 
@@ -33,6 +33,14 @@ const SMALL: Record<string, Overrides> = {
   event: { setAfterMs: 150 },
   // Not run on CPython yet; small for the day it is.
   'generator-switch': { switches: 200_000 },
+  // The network lab (test/cpython/cpython-net.integration.test.ts runs them with the same sizes).
+  'select-server': { clients: 10 },
+  'nonblocking-polling': { clients: 10, holdMs: 2000 },
+  'coroutine-echo-server': { connections: 200 },
+  'select-vs-epoll': { idle: 500, requests: 100 },
+  'threaded-tcp-server': { clients: 6 },
+  'threading-tcp-server': { clients: 6 },
+  'server-models': { loadRequests: 20 },
 };
 
 /** Settings whose claims differ between the runtimes, run once more. */

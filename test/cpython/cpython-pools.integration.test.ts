@@ -180,15 +180,16 @@ describe.skipIf(!python)(`pools on CPython${skipReason}`, () => {
     const issues = cpythonIssues(
       validateSpec({
         version: 1,
-        functions: { f: { steps: [{ op: 'sticky_demo', mode: 'naive', into: 'r' }] } },
+        functions: { f: { steps: [{ op: 'terminate', actor: 'worker' }] } },
         pools: { p: { kind: 'thread', size: 1 } },
         actors: [
           { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'child' }] },
           { name: 'child', kind: 'process', autostart: false, program: [{ op: 'submit', pool: 'p', function: 'f' }] },
+          { name: 'worker', kind: 'thread', program: [{ op: 'mark', name: 'w' }] },
         ],
       }).spec,
     );
-    expect(issues.map((issue) => issue.path)).toEqual(['actors[1].program[0]', 'functions.f.steps[0]']);
+    expect(issues.map((issue) => issue.path)).toEqual(['actors[1].program[0]', 'functions.f.steps[0].actor']);
     expect(issues[0]!.message).toContain('step "submit" inside a process actor is not supported on cpython');
   });
 

@@ -217,8 +217,11 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
           {
             name: 'main',
             kind: 'main',
-            program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 2, steps: [{ op: 'sticky_demo', mode: 'naive', into: 'r' }] }],
+            program: [{ op: 'mark', name: 'ok' }, { op: 'spawn', actor: 'child' }],
           },
+          // Every op runs on CPython; a process actor still cannot start actors there.
+          { name: 'child', kind: 'process', autostart: false, program: [{ op: 'mark', name: 'ok' }, { op: 'repeat', times: 1, steps: [{ op: 'spawn', actor: 'other' }] }] },
+          { name: 'other', kind: 'thread', autostart: false, program: [{ op: 'mark', name: 'ok' }] },
         ],
       };
       let refusal: unknown;
@@ -230,7 +233,9 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
       expect(refusal).toBeInstanceOf(LabError);
       const { code, issues } = refusal as LabError;
       expect(code).toBe('bad-input');
-      expect(issues.map((issue) => [issue.path, issue.message])).toEqual([['actors[0].program[1].steps[0]', 'step "sticky_demo" is not supported on cpython']]);
+      expect(issues.map((issue) => [issue.path, issue.message])).toEqual([
+        ['actors[1].program[1].steps[0]', 'step "spawn" inside a process actor is not supported on cpython (only main, threads and tasks start, join and list actors there)'],
+      ]);
       expect(service.listRuns()).toEqual([]);
       // A thread cannot be killed in CPython: terminate is refused for threads, by path, and allowed for processes.
       const terminating = (kind: 'thread' | 'process') =>

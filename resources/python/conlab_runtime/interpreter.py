@@ -94,6 +94,9 @@ class Interpreter:
             return math.floor(as_number(ev(arg), "floor"))
         if key == "cpu":
             return self.services.cpu_ms()
+        if key == "port":
+            from .netservers.host import address
+            return address(arg)["port"]
         raise ActorFailure("value %s is not supported on cpython" % key)
 
     def amount(self, value, what, limit):

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import greenlet_tasks
 from .interpreter import ActorFailure, Interpreter, drive
+from .netservers.host import Servers, ServerStartError
 from .output import Output
 from .pools_host import Pools
 from .pipes import Pipes
@@ -180,6 +181,8 @@ class Trial:
         self.pid = os.getpid()
         self.thread_id = threading.get_native_id()
         self.greenlets = greenlet_tasks.for_spec(self.spec, self.run_thread)
+        self.servers = Servers(self.spec)
+        self.extra_metrics = {}
 
     def now(self):
         return time.monotonic_ns() - self.origin_ns
@@ -444,8 +447,13 @@ class Trial:
     async def run(self):
         self.loop = asyncio.get_running_loop()
         self.loop_thread = threading.get_ident()
+        try:
+            # The spec's servers, each a process of its own, listening before any actor starts.
+            await self.loop.run_in_executor(self.executor, self.servers.start_all)
+        except ServerStartError as error:
+            self.finish("failed", str(error))
         for instance in self.instances:
-            if instance.kind == "main":
+            if instance.kind == "main" and self.status is None:
                 self.start(instance)
         for instance in self.instances:
             if instance.kind != "main" and instance.spec.get("autostart", True) and self.status is None:
@@ -466,6 +474,7 @@ class Trial:
         for instance in self.instances:
             if instance.state == "running":
                 self.end_instance(instance, instance.stop_reason or reason, None)
+        self.extra_metrics = await self.loop.run_in_executor(self.executor, self.servers.stop_all)
 
     def watch_deadlock(self):
         """Samples the wait-for graph every DEADLOCK_SAMPLE_S; a cycle seen twice in a row, with every
@@ -496,6 +505,7 @@ class Trial:
             "peakRssMb": own.ru_maxrss / scale,
             "processPeakRssMb": children.ru_maxrss / scale,
             "switchIntervalMs": sys.getswitchinterval() * 1000.0,
+            "metrics": self.extra_metrics,
         }
 
 

@@ -14,8 +14,10 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'backlog_probe',
   'block',
   'clear',
+  'close',
   'compute',
   'epoll_drain',
+  'connect',
   'fail',
   'fd_select',
   'file_append',
@@ -23,11 +25,13 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'file_write',
   'generator_pingpong',
   'get',
+  'http_get',
   'if',
   'is_alive',
   'join',
   'let',
   'list_actors',
+  'load',
   'log',
   'map',
   'mark',
@@ -42,15 +46,21 @@ export const CPYTHON_STEPS: ReadonlySet<StepOp> = new Set<StepOp>([
   'rebind_probe',
   'record',
   'recv_timeout',
+  'recv',
+  'recvfrom',
   'release',
   'repeat',
   'result',
   'return',
   'section',
+  'send',
+  'send_file',
+  'sendto',
   'set',
   'shutdown',
   'sleep',
   'spawn',
+  'sticky_demo',
   'submit',
   'task_done',
   'terminate',
@@ -76,7 +86,6 @@ const UNSUPPORTED = 'not supported on cpython';
 
 function valueIssues(value: Value | undefined, path: string, issues: SpecIssue[]): void {
   if (value === null || value === undefined || typeof value !== 'object') return;
-  if ('port' in value) issues.push({ path, message: `the value {"port": …} is ${UNSUPPORTED} (no servers on cpython yet)` });
   for (const inner of Object.values(value)) {
     if (Array.isArray(inner)) inner.forEach((item, i) => valueIssues(item as Value, `${path}[${i}]`, issues));
     else if (inner !== null && typeof inner === 'object') valueIssues(inner as Value, path, issues);
@@ -132,7 +141,10 @@ export function cpythonIssues(spec: Spec): SpecIssue[] {
   for (const [name, def] of Object.entries(spec.queues ?? {})) {
     if (forks && def.order !== 'fifo') issues.push({ path: `queues.${name}.order`, message: `a ${def.order} queue reached by process actors is ${UNSUPPORTED} (multiprocessing queues are FIFO)`, expected: 'fifo' });
   }
-  if (spec.servers && Object.keys(spec.servers).length > 0) issues.push({ path: 'servers', message: `servers are ${UNSUPPORTED} yet` });
+  for (const [name, def] of Object.entries(spec.servers ?? {})) {
+    // Servers run as Python processes of the trial (resources/python/conlab_runtime/netservers/), every model.
+    if (def.port !== undefined && def.port !== 0) issues.push({ path: `servers.${name}.port`, message: `a fixed port (${def.port}) is ${UNSUPPORTED}: its servers bind port 0 and the system chooses`, expected: '0 or no port' });
+  }
   for (const [name, def] of Object.entries(spec.primitives ?? {})) {
     if (!CPYTHON_PRIMITIVES.has(def.type)) issues.push({ path: `primitives.${name}.type`, message: `a ${def.type} is ${UNSUPPORTED} yet`, expected: [...CPYTHON_PRIMITIVES].join(', ') });
   }

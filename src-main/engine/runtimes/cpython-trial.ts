@@ -382,6 +382,7 @@ export class CpythonTrial {
       runnerPeakRssMb: num(this.result?.['peakRssMb']) ?? 0,
       processPeakRssMb: num(this.result?.['processPeakRssMb']) ?? 0,
       extraMetrics: {
+        ...serverMetrics(this.result?.['metrics']),
         ...this.poolMetrics(),
         ...(this.bootMs !== null ? { 'cpython.bootMs': this.bootMs } : {}),
         ...(this.clockOffsetNs !== null ? { 'cpython.clockOffsetNs': this.clockOffsetNs } : {}),
@@ -406,6 +407,16 @@ export class CpythonTrial {
     }
     return metrics;
   }
+}
+
+/** The figures of the trial's servers (`server.<name>.<figure>`), numbers only. */
+function serverMetrics(raw: unknown): Record<string, number> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return {};
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key.startsWith('server.') && key.length <= 200 && typeof value === 'number' && Number.isFinite(value)) out[key] = value;
+  }
+  return out;
 }
 
 function lastLine(text: string): string {
