@@ -77,20 +77,21 @@ describe.skipIf(!python)(`both runtimes side by side${skipReason}`, () => {
     const spec = {
       version: 1,
       actors: [
-        { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'helper' }, { op: 'join', actor: 'helper' }] },
-        { name: 'helper', kind: 'utility', autostart: false, program: [{ op: 'mark', name: 'ran' }] },
+        // A CPython thread cannot be killed: terminating one is refused there before anything starts.
+        { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'helper' }, { op: 'sleep', ms: 100 }, { op: 'terminate', actor: 'helper' }, { op: 'join', actor: 'helper' }] },
+        { name: 'helper', kind: 'thread', autostart: false, program: [{ op: 'mark', name: 'ran' }, { op: 'sleep', ms: 30_000 }] },
       ],
       claims: [{ id: 'helper-ran', text: 'the helper ran', check: { compare: [{ event: { op: 'mark', name: 'ran', actor: 'helper' }, pick: 'count' }, '==', { const: 1 }] } }],
     };
-    writeFileSync(join(dir, 'utility.json'), JSON.stringify(spec));
-    const ran = await conlab(['run', './utility.json', '--runtime', 'both', '--json']);
+    writeFileSync(join(dir, 'terminate.json'), JSON.stringify(spec));
+    const ran = await conlab(['run', './terminate.json', '--runtime', 'both', '--json']);
     expect(ran.code, ran.stderr).toBe(0);
     const pair = JSON.parse(ran.stdout) as { runs: { node: RunJson; cpython: { refused: string } } };
     expect(statuses(pair.runs.node)).toEqual({ 'helper-ran': 'holds' });
-    expect(pair.runs.cpython.refused).toContain('actors[1].kind: actor kind "utility" is not supported on cpython');
-    const text = await conlab(['run', './utility.json', '--runtime', 'both']);
+    expect(pair.runs.cpython.refused).toContain('actors[0].program[2].actor: terminating a thread is not supported on cpython');
+    const text = await conlab(['run', './terminate.json', '--runtime', 'both']);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('refused: actors[1].kind');
+    expect(text.stdout).toContain('refused: actors[0].program[2].actor');
     expect(text.stdout).toContain('the run is tagged pair:');
   });
 

@@ -81,7 +81,8 @@ class ActorServices:
         self.vars = trial.vars
         self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None), not own_thread)
         self.queues = QueueOps(trial.queues, self.offload)
-        self.pipes = trial.pipes
+        # A process pool worker's stand-in trial has no pipes: pipe steps are refused there.
+        self.pipes = getattr(trial, "pipes", None)
 
     async def offload(self, call):
         if self.own_thread:

@@ -7,6 +7,13 @@ from ..step_table import handler
 from ..timeouts import seconds
 
 
+def _pipes(s, step):
+    """The trial's pipes, where this actor can reach them (a process pool's worker cannot)."""
+    if s.pipes is None:
+        raise ActorFailure("pipe %s cannot be reached from a process pool's worker on cpython: pass its values as arguments" % step["pipe"])
+    return s.pipes
+
+
 @handler("pipe_send")
 async def _pipe_send(it, step):
     s = it.services
@@ -14,7 +21,8 @@ async def _pipe_send(it, step):
     s.trace.emit("pipe_send", "B", {"pipe": step["pipe"], "end": step["end"], "value": value})
     s.trace.flush()
     # A send blocks once the pipe's buffer is full, until the other side receives.
-    await s.offload(lambda: s.pipes.send(step["pipe"], step["end"], value))
+    pipes = _pipes(s, step)
+    await s.offload(lambda: pipes.send(step["pipe"], step["end"], value))
     s.trace.emit("pipe_send", "E", {"pipe": step["pipe"], "end": step["end"]})
 
 
@@ -24,7 +32,8 @@ async def _pipe_recv(it, step):
     s.trace.emit("pipe_recv", "B", {"pipe": step["pipe"], "end": step["end"]})
     s.trace.flush()
     timeout = seconds(step.get("timeoutMs"))
-    status, value = await s.offload(lambda: s.pipes.recv(step["pipe"], step["end"], timeout))
+    pipes = _pipes(s, step)
+    status, value = await s.offload(lambda: pipes.recv(step["pipe"], step["end"], timeout))
     data = {"pipe": step["pipe"], "end": step["end"], "status": status}
     if status == "message":
         data["value"] = value
@@ -40,7 +49,7 @@ async def _pipe_recv(it, step):
 @handler("pipe_close")
 async def _pipe_close(it, step):
     s = it.services
-    s.pipes.close(step["pipe"], step["end"])
+    _pipes(s, step).close(step["pipe"], step["end"])
     s.trace.emit("pipe_close", "I", {"pipe": step["pipe"], "end": step["end"]})
 
 
