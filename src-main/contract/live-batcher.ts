@@ -1,9 +1,13 @@
 /**
  * LiveRunBatcher ensures that at most one `run-live` message per run leaves every `intervalMs`,
  * carrying every event batch received since the previous one (none dropped, order kept) and the
- * latest progress; `end()` flushes what is pending, then sends exactly one `run-ended`.
+ * latest progress; `end()` flushes what is pending, then sends exactly one `run-ended`. A fast run may
+ * send sooner: once `maxMessageBytes` of batches are pending they leave at once, so that no message (and
+ * no copy of it on its way out) is larger than about that.
  *
  * Invariants: no message after `run-ended`; `seq` counts run-live messages from 1 without gaps.
+ * `batch()` answers a promise that settles once the batch has left (in a run-live message, or dropped at the
+ * end): a producer that waits for it holds at most one interval's batches here.
  * Pure: uses only the timer functions every JavaScript host has (injected for tests).
  */
 import type { RunStatus } from '../engine/run-model';
@@ -29,12 +33,16 @@ export class LiveRunBatcher {
   private lastSentAt = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private ended = false;
+  private pendingBytes = 0;
+  /** Settles when the pending batches leave; shared by all of them. */
+  private left: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(
     readonly runId: string,
     private readonly send: (event: LiveEvent) => void,
     private readonly intervalMs = LIVE_FLUSH_INTERVAL_MS,
     private readonly clock: BatcherClock = realClock,
+    private readonly maxMessageBytes = LIVE_MESSAGE_MAX_BYTES,
   ) {}
 
   progress(progress: RunProgress): void {
@@ -43,16 +51,26 @@ export class LiveRunBatcher {
     this.schedule();
   }
 
-  batch(batch: EventBatch): void {
-    if (this.ended) return;
+  batch(batch: EventBatch): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    if (this.left === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.left = { promise, resolve };
+    }
+    const left = this.left.promise;
     this.pending.push(batch);
-    this.schedule();
+    this.pendingBytes += batch.payload.length;
+    if (this.pendingBytes >= this.maxMessageBytes) this.flush();
+    else this.schedule();
+    return left;
   }
 
   end(status: RunStatus | null, error: WireError | null = null): void {
     if (this.ended) return;
     this.flush();
     this.ended = true;
+    this.release();
     this.send({ type: 'run-ended', runId: this.runId, status, error });
   }
 
@@ -66,10 +84,21 @@ export class LiveRunBatcher {
     const batches = this.pending;
     const progress = this.latest;
     this.pending = [];
+    this.pendingBytes = 0;
     this.latest = null;
     this.lastSentAt = this.clock.now();
     this.seq += 1;
-    this.send({ type: 'run-live', runId: this.runId, seq: this.seq, progress, batches });
+    try {
+      this.send({ type: 'run-live', runId: this.runId, seq: this.seq, progress, batches });
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    const left = this.left;
+    this.left = null;
+    left?.resolve();
   }
 
   private schedule(): void {
@@ -81,6 +110,9 @@ export class LiveRunBatcher {
     }, wait);
   }
 }
+
+/** Payload bytes of batches past which a run-live message leaves before its interval is up. */
+export const LIVE_MESSAGE_MAX_BYTES = 1024 * 1024;
 
 /**
  * Bytes that may wait to be sent on one connection before its live messages are skipped: a tab that stalls (a

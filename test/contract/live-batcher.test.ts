@@ -71,6 +71,31 @@ describe('LiveRunBatcher', () => {
     expect(sent[2]).toEqual({ type: 'run-ended', runId: 'r', status: 'ok', error: null });
   });
 
+  test('a batch is answered once it has left; past maxMessageBytes pending batches leave at once', async () => {
+    const clock = new ManualClock();
+    const sent: LiveEvent[] = [];
+    const payload = `[${'0,'.repeat(199)}0]`; // 400 bytes
+    const big = (firstSeq: number): EventBatch => ({ trial: 0, actor: 'a', firstSeq, count: 1, tFirst: 0, tLast: 0, payload });
+    const batcher = new LiveRunBatcher('r', (event) => sent.push(event), 100, clock, 1_000);
+    let left = 0;
+    void batcher.batch(big(0)).then(() => left++);
+    void batcher.batch(big(1)).then(() => left++);
+    await Promise.resolve();
+    // Two batches (800 bytes) wait for the interval and are not answered yet.
+    expect(sent).toEqual([]);
+    expect(left).toBe(0);
+    // The third reaches 1,200 bytes: all three leave now, in one message, and all three are answered.
+    void batcher.batch(big(2)).then(() => left++);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ type: 'run-live', seq: 1, batches: [{ firstSeq: 0 }, { firstSeq: 1 }, { firstSeq: 2 }] });
+    expect(left).toBe(3);
+    // A batch after the end is answered at once and sent nowhere.
+    batcher.end('ok');
+    await batcher.batch(big(3));
+    expect(sent.map((event) => event.type)).toEqual(['run-live', 'run-ended']);
+  });
+
   test('an idle run sends nothing', () => {
     const clock = new ManualClock();
     const sent: LiveEvent[] = [];

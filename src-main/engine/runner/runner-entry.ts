@@ -93,6 +93,8 @@ let started = false;
 let runId: string | null = null;
 const actorGroups = new Set<number>();
 let relayedHost: RelayedHost | null = null;
+/** Payload bytes relayed to the parent and not yet taken by it. */
+let relaying = 0;
 
 async function runOne(start: RunnerStart): Promise<void> {
   const guard = new Worker(entryPath('runner-guard'), {
@@ -103,11 +105,12 @@ async function runOne(start: RunnerStart): Promise<void> {
   try {
     writer = await RunWriter.open(start.dbPath, { lockWaitMs: lockWaitFromEnv() });
     const sink = sinkFor(writer);
-    // Batches sent to the parent and not yet written to its channel.
-    let relaying = 0;
+    // Payload bytes of batches sent to the parent and not yet taken by it ('batches-taken'): the parent's
+    // queue is bounded by the same backlog rule as the store's.
+    relaying = 0;
     const relay = (batch: EventBatch): void => {
       relaying += batch.payload.length;
-      send({ type: 'batch', batch }, () => (relaying -= batch.payload.length));
+      send({ type: 'batch', batch });
     };
     const { run } = await runExperiment({
       spec: start.spec,
@@ -152,6 +155,9 @@ process.on('message', (message: ParentToRunner) => {
     case 'cancel':
       controller.abort();
       send({ type: 'cancelling' });
+      return;
+    case 'batches-taken':
+      relaying = Math.max(0, relaying - message.bytes);
       return;
     case 'actor-pid':
     case 'actor-message':
