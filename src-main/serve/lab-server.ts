@@ -24,6 +24,13 @@ import { contentTypeOf, lookupStatic, realRoot } from './static-files';
 export const LOOPBACK_HOST = '127.0.0.1';
 /** Requests and imports travel as JSON; an imported run log (base64) is the largest thing sent. */
 const MAX_MESSAGE_BYTES = 96 * 2 ** 20;
+/**
+ * A connection that does not read its answers stops being read: while more than this waits to be sent to it,
+ * or REQUESTS_IN_FLIGHT of its requests are unanswered, its next requests wait in the kernel (its own socket),
+ * not here. A single answer larger than this is still sent whole.
+ */
+const RESPONSE_BUFFER_LIMIT_BYTES = 8 * 2 ** 20;
+const REQUESTS_IN_FLIGHT = 16;
 /** How long closing waits for cancelled runs to end and be recorded (a cancel takes well under a second). */
 const RUN_STOP_TIMEOUT_MS = 10_000;
 
@@ -131,8 +138,16 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   });
 
   wss.on('connection', (ws: WebSocket) => {
+    let inFlight = 0;
+    // Reading resumes once what waits for this connection is down again (checked as its sends complete).
+    const pace = (): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      const full = inFlight >= REQUESTS_IN_FLIGHT || ws.bufferedAmount > RESPONSE_BUFFER_LIMIT_BYTES;
+      if (full && !ws.isPaused) ws.pause();
+      else if (!full && ws.isPaused) ws.resume();
+    };
     const send = (message: ServerMessage): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message), pace);
     };
     // A tab that does not read (stalled, backgrounded, a client that never reads) must not make this
     // process hold every live message for it: past a bound its live messages are skipped and it is told so.
@@ -158,7 +173,13 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
         return send({ type: 'response', id, ok: false, error: { name: 'BadRequest', message: 'a message must be {type: "request", id, method, params}', code: 'bad-request' } });
       }
       const { id, method, params } = envelope.data;
-      void dispatchRequest(handlers, id, method, params, { subscriber }).then(send);
+      inFlight++;
+      pace();
+      void dispatchRequest(handlers, id, method, params, { subscriber }).then((response) => {
+        inFlight--;
+        send(response);
+        pace();
+      });
     });
     ws.on('close', () => hub.drop(subscriber));
     ws.on('error', () => hub.drop(subscriber));
