@@ -139,12 +139,16 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
 
   wss.on('connection', (ws: WebSocket) => {
     let inFlight = 0;
-    // Reading resumes once what waits for this connection is down again (checked as its sends complete).
+    // Requests read while the connection was full (one read can carry many): started, in order, as room comes.
+    const waiting: (() => void)[] = [];
+    const full = (): boolean => inFlight >= REQUESTS_IN_FLIGHT || ws.bufferedAmount > RESPONSE_BUFFER_LIMIT_BYTES;
+    // Checked as requests are answered and as sends complete: reading resumes once what waits is down again.
     const pace = (): void => {
       if (ws.readyState !== ws.OPEN) return;
-      const full = inFlight >= REQUESTS_IN_FLIGHT || ws.bufferedAmount > RESPONSE_BUFFER_LIMIT_BYTES;
-      if (full && !ws.isPaused) ws.pause();
-      else if (!full && ws.isPaused) ws.resume();
+      while (waiting.length > 0 && !full()) waiting.shift()!();
+      const stop = waiting.length > 0 || full();
+      if (stop && !ws.isPaused) ws.pause();
+      else if (!stop && ws.isPaused) ws.resume();
     };
     const send = (message: ServerMessage): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message), pace);
@@ -173,13 +177,15 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
         return send({ type: 'response', id, ok: false, error: { name: 'BadRequest', message: 'a message must be {type: "request", id, method, params}', code: 'bad-request' } });
       }
       const { id, method, params } = envelope.data;
-      inFlight++;
-      pace();
-      void dispatchRequest(handlers, id, method, params, { subscriber }).then((response) => {
-        inFlight--;
-        send(response);
-        pace();
+      waiting.push(() => {
+        inFlight++;
+        void dispatchRequest(handlers, id, method, params, { subscriber }).then((response) => {
+          inFlight--;
+          send(response);
+          pace();
+        });
       });
+      pace();
     });
     ws.on('close', () => hub.drop(subscriber));
     ws.on('error', () => hub.drop(subscriber));
