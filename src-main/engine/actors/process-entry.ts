@@ -61,10 +61,12 @@ class TraceWindow {
   private free = false;
   private stalled = false;
   private readonly buffer = Buffer.alloc(4096);
+  /** A pipe handle on the fd puts it in non-blocking mode (it is never read through the handle); kept, so never collected. */
+  private readonly handle: Socket;
 
   constructor(private readonly windowBytes: number) {
-    // A pipe handle on the fd puts it in non-blocking mode (it is never read through the handle).
-    new Socket({ fd: CREDIT_FD, readable: false, writable: false }).unref();
+    this.handle = new Socket({ fd: CREDIT_FD, readable: false, writable: false });
+    this.handle.unref();
   }
 
   /** Waits for room if needed; true when the batch is to be counted (sent with `answer`). */

@@ -86,6 +86,8 @@ const CREDIT_POLL_MS = 5;
  * is under BACKLOG_RESUME_BYTES, and the actor, its window full, waits with them. A stop lets it go.
  */
 function answerBatches(host: ActorHost, backlog: () => number): ActorHost['start'] {
+  // Windows has no non-blocking reads on an inherited pipe: there forked actors trace without a window.
+  if (process.platform === 'win32') return (init, onMessage, options) => host.start(init, onMessage, options);
   return (init, onMessage, options) => {
     let owed = 0;
     let waiting: NodeJS.Timeout | null = null;
