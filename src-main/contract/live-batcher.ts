@@ -120,6 +120,12 @@ export const LIVE_MESSAGE_MAX_BYTES = 1024 * 1024;
  */
 export const LIVE_BUFFER_LIMIT_BYTES = 4 * 2 ** 20;
 
+/**
+ * Run-live messages per run a connection that acknowledges (live-ack) may be sent ahead of its acknowledgements:
+ * a page that takes messages in more slowly than they come (its script busy) is skipped past, not filled up.
+ */
+export const LIVE_WINDOW_MESSAGES = 8;
+
 interface Gap {
   events: number;
   seq: number;
@@ -127,7 +133,8 @@ interface Gap {
 }
 
 /**
- * LiveGapGate bounds what one connection queues: while more than `limitBytes` wait to be sent to it, its
+ * LiveGapGate bounds what one connection queues: while more than `limitBytes` wait to be sent to it (or, for a
+ * connection that acknowledges, `windowMessages` of a run's messages are unacknowledged), its
  * `run-live` messages are skipped (counted, not kept). Once it has caught up, and in any case before the run's
  * `run-ended`, it gets one marker (a `run-live` with no batches, `skippedEvents` and the seq of the last message
  * skipped, so its seq shows the gap) and then what comes next. Only this connection's view is affected: the run and
@@ -136,12 +143,18 @@ interface Gap {
 export class LiveGapGate {
   private readonly gaps = new Map<string, Gap>();
 
-  constructor(private readonly limitBytes = LIVE_BUFFER_LIMIT_BYTES) {}
+  constructor(
+    private readonly limitBytes = LIVE_BUFFER_LIMIT_BYTES,
+    private readonly windowMessages = LIVE_WINDOW_MESSAGES,
+  ) {}
 
-  /** What to send now in place of `event`, given the bytes still waiting on the connection. */
-  pass(event: LiveEvent, bufferedBytes: number): LiveEvent[] {
+  /**
+   * What to send now in place of `event`, given the bytes still waiting on the connection and, for a connection
+   * that acknowledges, how many of the run's run-live messages it was sent and has not acknowledged.
+   */
+  pass(event: LiveEvent, bufferedBytes: number, unacknowledged = 0): LiveEvent[] {
     const gap = this.gaps.get(event.runId);
-    if (event.type === 'run-live' && bufferedBytes > this.limitBytes) {
+    if (event.type === 'run-live' && (bufferedBytes > this.limitBytes || unacknowledged >= this.windowMessages)) {
       const events = event.batches.reduce((sum, batch) => sum + batch.count, 0);
       if (gap) {
         gap.events += events;

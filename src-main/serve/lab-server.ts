@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { LiveGapGate } from '../contract/live-batcher';
+import { LIVE_WINDOW_MESSAGES, LiveGapGate } from '../contract/live-batcher';
 import { clientMessageSchema, PROTOCOL_VERSION, TOKEN_PARAM, WS_PATH, type ServerMessage } from '../contract/messages';
 import { appVersion } from '../engine/entry-paths';
 import type { LabService } from '../service/lab-service';
@@ -156,11 +156,32 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
     // A tab that does not read (stalled, backgrounded, a client that never reads) must not make this
     // process hold every live message for it: past a bound its live messages are skipped and it is told so.
     const gate = new LiveGapGate(options.liveBufferBytes);
+    // A page that acknowledges what it has taken in (live-ack) is also kept within a window of messages per run.
+    let acknowledges = false;
+    const unacknowledged = new Map<string, number[]>();
     const subscriber: LiveSubscriber = {
       send: (event) => {
         if (ws.readyState !== ws.OPEN) throw new Error('socket closed');
-        for (const passed of gate.pass(event, ws.bufferedAmount)) send({ type: 'event', event: passed });
+        const ahead = acknowledges ? (unacknowledged.get(event.runId)?.length ?? 0) : 0;
+        for (const passed of gate.pass(event, ws.bufferedAmount, ahead)) {
+          send({ type: 'event', event: passed });
+          if (passed.type !== 'run-live') continue;
+          // Kept before the first acknowledgement too (it may be on its way), but no more than a window of them.
+          const seqs = unacknowledged.get(passed.runId) ?? [];
+          seqs.push(passed.seq);
+          if (seqs.length > LIVE_WINDOW_MESSAGES) seqs.shift();
+          unacknowledged.set(passed.runId, seqs);
+        }
+        if (event.type === 'run-ended') unacknowledged.delete(event.runId);
       },
+    };
+    const acknowledge = (runId: string, seq: number): void => {
+      acknowledges = true;
+      const seqs = unacknowledged.get(runId);
+      if (!seqs) return;
+      let taken = 0;
+      while (taken < seqs.length && seqs[taken]! <= seq) taken++;
+      seqs.splice(0, taken);
     };
     send({ type: 'hello', protocol: PROTOCOL_VERSION, version: appVersion() });
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -174,8 +195,9 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
       const envelope = clientMessageSchema.safeParse(parsed);
       if (!envelope.success) {
         const id = typeof (parsed as { id?: unknown } | null)?.id === 'number' ? (parsed as { id: number }).id : 0;
-        return send({ type: 'response', id, ok: false, error: { name: 'BadRequest', message: 'a message must be {type: "request", id, method, params}', code: 'bad-request' } });
+        return send({ type: 'response', id, ok: false, error: { name: 'BadRequest', message: 'a message must be {type: "request", id, method, params} or {type: "live-ack", runId, seq}', code: 'bad-request' } });
       }
+      if (envelope.data.type === 'live-ack') return acknowledge(envelope.data.runId, envelope.data.seq);
       const { id, method, params } = envelope.data;
       waiting.push(() => {
         inFlight++;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { EventBatch, RunProgress } from '../../src-main/contract/dto';
-import { LiveRunBatcher, type BatcherClock } from '../../src-main/contract/live-batcher';
+import { LiveGapGate, LiveRunBatcher, type BatcherClock } from '../../src-main/contract/live-batcher';
 import type { LiveEvent } from '../../src-main/contract/messages';
 
 /** A clock the test moves by hand: timers fire only inside `advance`. */
@@ -94,6 +94,18 @@ describe('LiveRunBatcher', () => {
     batcher.end('ok');
     await batcher.batch(big(3));
     expect(sent.map((event) => event.type)).toEqual(['run-live', 'run-ended']);
+  });
+
+  test('LiveGapGate: a connection as many messages ahead of its acknowledgements as its window is skipped, then told', () => {
+    const gate = new LiveGapGate(1_000_000, 2);
+    const live = (seq: number): LiveEvent => ({ type: 'run-live', runId: 'r', seq, progress: null, batches: [{ ...batch(seq), count: 10 }] });
+    expect(gate.pass(live(1), 0, 0)).toHaveLength(1);
+    expect(gate.pass(live(2), 0, 1)).toHaveLength(1);
+    // Two unacknowledged: the next ones are skipped, whatever the bytes waiting.
+    expect(gate.pass(live(3), 0, 2)).toEqual([]);
+    expect(gate.pass(live(4), 0, 2)).toEqual([]);
+    // Acknowledged again: a marker for the two skipped, then the message.
+    expect(gate.pass(live(5), 0, 0)).toEqual([{ type: 'run-live', runId: 'r', seq: 4, progress: null, batches: [], skippedEvents: 20 }, live(5)]);
   });
 
   test('an idle run sends nothing', () => {
