@@ -1,9 +1,13 @@
 /**
  * LiveRunBatcher ensures that at most one `run-live` message per run leaves every `intervalMs`,
  * carrying every event batch received since the previous one (none dropped, order kept) and the
- * latest progress; `end()` flushes what is pending, then sends exactly one `run-ended`.
+ * latest progress; `end()` flushes what is pending, then sends exactly one `run-ended`. A fast run may
+ * send sooner: once `maxMessageBytes` of batches are pending they leave at once, so that no message (and
+ * no copy of it on its way out) is larger than about that.
  *
  * Invariants: no message after `run-ended`; `seq` counts run-live messages from 1 without gaps.
+ * `batch()` answers a promise that settles once the batch has left (in a run-live message, or dropped at the
+ * end): a producer that waits for it holds at most one interval's batches here.
  * Pure: uses only the timer functions every JavaScript host has (injected for tests).
  */
 import type { RunStatus } from '../model/run-model';
@@ -29,12 +33,16 @@ export class LiveRunBatcher {
   private lastSentAt = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private ended = false;
+  private pendingBytes = 0;
+  /** Settles when the pending batches leave; shared by all of them. */
+  private left: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(
     readonly runId: string,
     private readonly send: (event: LiveEvent) => void,
     private readonly intervalMs = LIVE_FLUSH_INTERVAL_MS,
     private readonly clock: BatcherClock = realClock,
+    private readonly maxMessageBytes = LIVE_MESSAGE_MAX_BYTES,
   ) {}
 
   progress(progress: RunProgress): void {
@@ -43,16 +51,26 @@ export class LiveRunBatcher {
     this.schedule();
   }
 
-  batch(batch: EventBatch): void {
-    if (this.ended) return;
+  batch(batch: EventBatch): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    if (this.left === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.left = { promise, resolve };
+    }
+    const left = this.left.promise;
     this.pending.push(batch);
-    this.schedule();
+    this.pendingBytes += batch.payload.length;
+    if (this.pendingBytes >= this.maxMessageBytes) this.flush();
+    else this.schedule();
+    return left;
   }
 
   end(status: RunStatus | null, error: WireError | null = null): void {
     if (this.ended) return;
     this.flush();
     this.ended = true;
+    this.release();
     this.send({ type: 'run-ended', runId: this.runId, status, error });
   }
 
@@ -66,10 +84,21 @@ export class LiveRunBatcher {
     const batches = this.pending;
     const progress = this.latest;
     this.pending = [];
+    this.pendingBytes = 0;
     this.latest = null;
     this.lastSentAt = this.clock.now();
     this.seq += 1;
-    this.send({ type: 'run-live', runId: this.runId, seq: this.seq, progress, batches });
+    try {
+      this.send({ type: 'run-live', runId: this.runId, seq: this.seq, progress, batches });
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    const left = this.left;
+    this.left = null;
+    left?.resolve();
   }
 
   private schedule(): void {
@@ -82,11 +111,20 @@ export class LiveRunBatcher {
   }
 }
 
+/** Payload bytes of batches past which a run-live message leaves before its interval is up. */
+export const LIVE_MESSAGE_MAX_BYTES = 1024 * 1024;
+
 /**
  * Bytes that may wait to be sent on one connection before its live messages are skipped: a tab that stalls (a
  * socket whose reader does not read) holds at most this much plus one message, however long the run.
  */
 export const LIVE_BUFFER_LIMIT_BYTES = 4 * 2 ** 20;
+
+/**
+ * Run-live messages per run a connection that acknowledges (live-ack) may be sent ahead of its acknowledgements:
+ * a page that takes messages in more slowly than they come (its script busy) is skipped past, not filled up.
+ */
+export const LIVE_WINDOW_MESSAGES = 8;
 
 interface Gap {
   events: number;
@@ -95,7 +133,8 @@ interface Gap {
 }
 
 /**
- * LiveGapGate bounds what one connection queues: while more than `limitBytes` wait to be sent to it, its
+ * LiveGapGate bounds what one connection queues: while more than `limitBytes` wait to be sent to it (or, for a
+ * connection that acknowledges, `windowMessages` of a run's messages are unacknowledged), its
  * `run-live` messages are skipped (counted, not kept). Once it has caught up, and in any case before the run's
  * `run-ended`, it gets one marker (a `run-live` with no batches, `skippedEvents` and the seq of the last message
  * skipped, so its seq shows the gap) and then what comes next. Only this connection's view is affected: the run and
@@ -104,12 +143,18 @@ interface Gap {
 export class LiveGapGate {
   private readonly gaps = new Map<string, Gap>();
 
-  constructor(private readonly limitBytes = LIVE_BUFFER_LIMIT_BYTES) {}
+  constructor(
+    private readonly limitBytes = LIVE_BUFFER_LIMIT_BYTES,
+    private readonly windowMessages = LIVE_WINDOW_MESSAGES,
+  ) {}
 
-  /** What to send now in place of `event`, given the bytes still waiting on the connection. */
-  pass(event: LiveEvent, bufferedBytes: number): LiveEvent[] {
+  /**
+   * What to send now in place of `event`, given the bytes still waiting on the connection and, for a connection
+   * that acknowledges, how many of the run's run-live messages it was sent and has not acknowledged.
+   */
+  pass(event: LiveEvent, bufferedBytes: number, unacknowledged = 0): LiveEvent[] {
     const gap = this.gaps.get(event.runId);
-    if (event.type === 'run-live' && bufferedBytes > this.limitBytes) {
+    if (event.type === 'run-live' && (bufferedBytes > this.limitBytes || unacknowledged >= this.windowMessages)) {
       const events = event.batches.reduce((sum, batch) => sum + batch.count, 0);
       if (gap) {
         gap.events += events;

@@ -77,7 +77,18 @@ export interface HelloMessage {
   readonly version: string;
 }
 
-export type ClientMessage = RequestMessage;
+/**
+ * Sent by a browser after it has taken in a `run-live` message (handed it to the page): the server sends a
+ * connection that acknowledges at most LIVE_WINDOW_MESSAGES run-live messages per run ahead of its acknowledgements;
+ * past that the run's messages are skipped for it (then one marker), as for a connection that does not read.
+ */
+export interface LiveAckMessage {
+  readonly type: 'live-ack';
+  readonly runId: string;
+  readonly seq: number;
+}
+
+export type ClientMessage = RequestMessage | LiveAckMessage;
 export type ServerMessage = ResponseMessage | EventMessage | HelloMessage;
 
 // ------------------------------------------------------------------ runtime schemas (both ends)
@@ -90,7 +101,12 @@ export const requestMessageSchema = z.strictObject({
   method: z.string().min(1).max(64),
   params: z.unknown(),
 });
-export const clientMessageSchema = z.discriminatedUnion('type', [requestMessageSchema]);
+export const liveAckMessageSchema = z.strictObject({
+  type: z.literal('live-ack'),
+  runId: z.string().min(1).max(64),
+  seq: z.number().int().min(0).max(MAX_ID),
+});
+export const clientMessageSchema = z.discriminatedUnion('type', [requestMessageSchema, liveAckMessageSchema]);
 
 const specIssueSchema = z.object({
   path: z.string(),

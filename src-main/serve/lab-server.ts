@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { LiveGapGate } from '../contract/live-batcher';
+import { LIVE_WINDOW_MESSAGES, LiveGapGate } from '../contract/live-batcher';
 import { clientMessageSchema, PROTOCOL_VERSION, TOKEN_PARAM, WS_PATH, type ServerMessage } from '../contract/messages';
 import { appVersion } from '../engine/entry-paths';
 import type { LabService } from '../service/lab-service';
@@ -24,6 +24,13 @@ import { contentTypeOf, lookupStatic, realRoot } from './static-files';
 export const LOOPBACK_HOST = '127.0.0.1';
 /** Requests and imports travel as JSON; an imported run log (base64) is the largest thing sent. */
 const MAX_MESSAGE_BYTES = 96 * 2 ** 20;
+/**
+ * A connection that does not read its answers stops being read: while more than this waits to be sent to it,
+ * or REQUESTS_IN_FLIGHT of its requests are unanswered, its next requests wait in the kernel (its own socket),
+ * not here. A single answer larger than this is still sent whole.
+ */
+const RESPONSE_BUFFER_LIMIT_BYTES = 8 * 2 ** 20;
+const REQUESTS_IN_FLIGHT = 16;
 /** How long closing waits for cancelled runs to end and be recorded (a cancel takes well under a second). */
 const RUN_STOP_TIMEOUT_MS = 10_000;
 
@@ -131,17 +138,50 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
   });
 
   wss.on('connection', (ws: WebSocket) => {
+    let inFlight = 0;
+    // Requests read while the connection was full (one read can carry many): started, in order, as room comes.
+    const waiting: (() => void)[] = [];
+    const full = (): boolean => inFlight >= REQUESTS_IN_FLIGHT || ws.bufferedAmount > RESPONSE_BUFFER_LIMIT_BYTES;
+    // Checked as requests are answered and as sends complete: reading resumes once what waits is down again.
+    const pace = (): void => {
+      if (ws.readyState !== ws.OPEN) return;
+      while (waiting.length > 0 && !full()) waiting.shift()!();
+      const stop = waiting.length > 0 || full();
+      if (stop && !ws.isPaused) ws.pause();
+      else if (!stop && ws.isPaused) ws.resume();
+    };
     const send = (message: ServerMessage): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message), pace);
     };
     // A tab that does not read (stalled, backgrounded, a client that never reads) must not make this
     // process hold every live message for it: past a bound its live messages are skipped and it is told so.
     const gate = new LiveGapGate(options.liveBufferBytes);
+    // A page that acknowledges what it has taken in (live-ack) is also kept within a window of messages per run.
+    let acknowledges = false;
+    const unacknowledged = new Map<string, number[]>();
     const subscriber: LiveSubscriber = {
       send: (event) => {
         if (ws.readyState !== ws.OPEN) throw new Error('socket closed');
-        for (const passed of gate.pass(event, ws.bufferedAmount)) send({ type: 'event', event: passed });
+        const ahead = acknowledges ? (unacknowledged.get(event.runId)?.length ?? 0) : 0;
+        for (const passed of gate.pass(event, ws.bufferedAmount, ahead)) {
+          send({ type: 'event', event: passed });
+          if (passed.type !== 'run-live') continue;
+          // Kept before the first acknowledgement too (it may be on its way), but no more than a window of them.
+          const seqs = unacknowledged.get(passed.runId) ?? [];
+          seqs.push(passed.seq);
+          if (seqs.length > LIVE_WINDOW_MESSAGES) seqs.shift();
+          unacknowledged.set(passed.runId, seqs);
+        }
+        if (event.type === 'run-ended') unacknowledged.delete(event.runId);
       },
+    };
+    const acknowledge = (runId: string, seq: number): void => {
+      acknowledges = true;
+      const seqs = unacknowledged.get(runId);
+      if (!seqs) return;
+      let taken = 0;
+      while (taken < seqs.length && seqs[taken]! <= seq) taken++;
+      seqs.splice(0, taken);
     };
     send({ type: 'hello', protocol: PROTOCOL_VERSION, version: appVersion() });
     ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -155,10 +195,19 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
       const envelope = clientMessageSchema.safeParse(parsed);
       if (!envelope.success) {
         const id = typeof (parsed as { id?: unknown } | null)?.id === 'number' ? (parsed as { id: number }).id : 0;
-        return send({ type: 'response', id, ok: false, error: { name: 'BadRequest', message: 'a message must be {type: "request", id, method, params}', code: 'bad-request' } });
+        return send({ type: 'response', id, ok: false, error: { name: 'BadRequest', message: 'a message must be {type: "request", id, method, params} or {type: "live-ack", runId, seq}', code: 'bad-request' } });
       }
+      if (envelope.data.type === 'live-ack') return acknowledge(envelope.data.runId, envelope.data.seq);
       const { id, method, params } = envelope.data;
-      void dispatchRequest(handlers, id, method, params, { subscriber }).then(send);
+      waiting.push(() => {
+        inFlight++;
+        void dispatchRequest(handlers, id, method, params, { subscriber }).then((response) => {
+          inFlight--;
+          send(response);
+          pace();
+        });
+      });
+      pace();
     });
     ws.on('close', () => hub.drop(subscriber));
     ws.on('error', () => hub.drop(subscriber));

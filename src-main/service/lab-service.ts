@@ -87,7 +87,8 @@ export interface StartRunRequest {
   readonly experimentId?: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: RunProgress) => void;
-  readonly onBatch?: (batch: EventBatch) => void;
+  /** A live batch; a promise returned holds the run's actors (bounded) until it settles (see RunnerProcessOptions). */
+  readonly onBatch?: (batch: EventBatch) => unknown;
   /** Where the actors run: the Node engine (default) or CPython. */
   readonly runtime?: RuntimeName;
 }

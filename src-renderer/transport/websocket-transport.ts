@@ -1,5 +1,5 @@
 import type { MethodName } from '@contract/methods';
-import { RemoteError, serverMessageSchema, TOKEN_PARAM, WS_PATH, type LiveEvent, type RequestMessage } from '@contract/messages';
+import { RemoteError, serverMessageSchema, TOKEN_PARAM, WS_PATH, type LiveAckMessage, type LiveEvent, type RequestMessage } from '@contract/messages';
 import type { RawTransport } from './lab-client';
 
 type ConnectionState = 'connecting' | 'open' | 'closed';
@@ -12,7 +12,8 @@ interface Pending {
 /**
  * Browser mode: requests over one WebSocket to the server that served this page, with the session
  * token taken from the page URL. Responses are matched to requests by id (a pending map); a lost
- * connection fails every pending call at once and is retried a few times with a growing delay.
+ * connection fails every pending call at once and is retried a few times with a growing delay. Every
+ * run-live message is acknowledged (live-ack) once the page's listeners have taken it.
  */
 export class WebSocketTransport implements RawTransport {
   readonly runtime = 'browser' as const;
@@ -131,9 +132,15 @@ export class WebSocketTransport implements RawTransport {
     switch (message.type) {
       case 'hello':
         return;
-      case 'event':
-        for (const listener of this.liveListeners) listener(message.event);
+      case 'event': {
+        const live = message.event;
+        for (const listener of this.liveListeners) listener(live);
+        // Taken in: the server may send this run's next messages (it keeps a page within a window of them).
+        if (live.type === 'run-live' && this.socket && this.state === 'open') {
+          this.socket.send(JSON.stringify({ type: 'live-ack', runId: live.runId, seq: live.seq } satisfies LiveAckMessage));
+        }
         return;
+      }
       case 'response': {
         const waiter = this.pending.get(message.id);
         if (!waiter) return;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { EventBatch, RunProgress } from '../../src-main/contract/dto';
-import { LiveRunBatcher, type BatcherClock } from '../../src-main/contract/live-batcher';
+import { LiveGapGate, LiveRunBatcher, type BatcherClock } from '../../src-main/contract/live-batcher';
 import type { LiveEvent } from '../../src-main/contract/messages';
 
 /** A clock the test moves by hand: timers fire only inside `advance`. */
@@ -69,6 +69,43 @@ describe('LiveRunBatcher', () => {
     expect(sent.map((event) => event.type)).toEqual(['run-live', 'run-live', 'run-ended']);
     expect(sent[1]).toMatchObject({ seq: 2, progress: { events: 2 }, batches: [{ firstSeq: 1 }] });
     expect(sent[2]).toEqual({ type: 'run-ended', runId: 'r', status: 'ok', error: null });
+  });
+
+  test('a batch is answered once it has left; past maxMessageBytes pending batches leave at once', async () => {
+    const clock = new ManualClock();
+    const sent: LiveEvent[] = [];
+    const payload = `[${'0,'.repeat(199)}0]`; // 400 bytes
+    const big = (firstSeq: number): EventBatch => ({ trial: 0, actor: 'a', firstSeq, count: 1, tFirst: 0, tLast: 0, payload });
+    const batcher = new LiveRunBatcher('r', (event) => sent.push(event), 100, clock, 1_000);
+    let left = 0;
+    void batcher.batch(big(0)).then(() => left++);
+    void batcher.batch(big(1)).then(() => left++);
+    await Promise.resolve();
+    // Two batches (800 bytes) wait for the interval and are not answered yet.
+    expect(sent).toEqual([]);
+    expect(left).toBe(0);
+    // The third reaches 1,200 bytes: all three leave now, in one message, and all three are answered.
+    void batcher.batch(big(2)).then(() => left++);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ type: 'run-live', seq: 1, batches: [{ firstSeq: 0 }, { firstSeq: 1 }, { firstSeq: 2 }] });
+    expect(left).toBe(3);
+    // A batch after the end is answered at once and sent nowhere.
+    batcher.end('ok');
+    await batcher.batch(big(3));
+    expect(sent.map((event) => event.type)).toEqual(['run-live', 'run-ended']);
+  });
+
+  test('LiveGapGate: a connection as many messages ahead of its acknowledgements as its window is skipped, then told', () => {
+    const gate = new LiveGapGate(1_000_000, 2);
+    const live = (seq: number): LiveEvent => ({ type: 'run-live', runId: 'r', seq, progress: null, batches: [{ ...batch(seq), count: 10 }] });
+    expect(gate.pass(live(1), 0, 0)).toHaveLength(1);
+    expect(gate.pass(live(2), 0, 1)).toHaveLength(1);
+    // Two unacknowledged: the next ones are skipped, whatever the bytes waiting.
+    expect(gate.pass(live(3), 0, 2)).toEqual([]);
+    expect(gate.pass(live(4), 0, 2)).toEqual([]);
+    // Acknowledged again: a marker for the two skipped, then the message.
+    expect(gate.pass(live(5), 0, 0)).toEqual([{ type: 'run-live', runId: 'r', seq: 4, progress: null, batches: [], skippedEvents: 20 }, live(5)]);
   });
 
   test('an idle run sends nothing', () => {

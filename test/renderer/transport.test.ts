@@ -64,6 +64,17 @@ describe('WebSocketTransport', () => {
     expect(seen).toEqual([{ type: 'run-ended', runId: 'r', status: 'ok', error: null }]);
   });
 
+  test('a run-live message is acknowledged once the listeners have taken it; run-ended is not', () => {
+    const { socket, ws } = transport();
+    socket.onopen!();
+    const order: string[] = [];
+    ws.onLiveEvent((event) => order.push(`${event.type} seen, ${socket.sent.length} sent`));
+    socket.serverSays({ type: 'event', event: { type: 'run-live', runId: 'r', seq: 3, progress: null, batches: [] } });
+    socket.serverSays({ type: 'event', event: { type: 'run-ended', runId: 'r', status: 'ok', error: null } });
+    expect(order).toEqual(['run-live seen, 0 sent', 'run-ended seen, 1 sent']);
+    expect(socket.sent).toEqual([{ type: 'live-ack', runId: 'r', seq: 3 }]);
+  });
+
   test('a lost connection fails pending calls at once', async () => {
     const { socket, ws } = transport();
     socket.onopen!();

@@ -20,6 +20,8 @@ import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '..
  *   of 2 thread actors × 5,000,000 `mark` steps traced one by one (10,000,000 events), run through
  *   LabService so in a runner process of its own. Baseline: the same run with 2 × 5,000. Target ≤ 300 MB.
  *   Checked: every event is in the store.
+ * - memory.runner-rss-process: the same with 2 process actors (forked; their batches cross the IPC channel and
+ *   are answered by the runner, which holds its answers while the store is behind). Target ≤ 300 MB.
  * - memory.server-rss: the peak RSS (VmHWM in /proc) of a `conlab serve` process while a WebSocket client
  *   starts that run and reads its live view to the end. Baseline: the same server idle, with the client
  *   connected, before the run. Target ≤ 200 MB. Checked: the live view carried every event.
@@ -32,10 +34,10 @@ const ACTORS = 2;
 const FRAME_EVENTS = 4;
 const MB = 1024 * 1024;
 
-function marksSpec(marksPerActor: number): unknown {
+function marksSpec(marksPerActor: number, kind: 'thread' | 'process' = 'thread'): unknown {
   return {
     version: 1,
-    actors: [{ name: 'marker', kind: 'thread', count: ACTORS, program: [{ op: 'repeat', times: marksPerActor, trace: 'each', steps: [{ op: 'mark', name: 'm' }] }] }],
+    actors: [{ name: 'marker', kind, count: ACTORS, program: [{ op: 'repeat', times: marksPerActor, trace: 'each', steps: [{ op: 'mark', name: 'm' }] }] }],
   };
 }
 
@@ -58,13 +60,13 @@ function runChecks(run: RunRecord, expected: number, stored: number): string[] {
   return failures;
 }
 
-async function runnerPeak(dir: string, marksPerActor: number): Promise<{ rssMb: number; failures: string[]; wallMs: number }> {
+async function runnerPeak(dir: string, marksPerActor: number, kind: 'thread' | 'process' = 'thread'): Promise<{ rssMb: number; failures: string[]; wallMs: number }> {
   mkdirSync(dir, { recursive: true });
   const dbPath = join(dir, 'runs.db');
   const service = LabService.open({ dbPath, caps: capsFor(marksPerActor), workRoot: join(dir, 'work') });
   let run: RunRecord;
   try {
-    run = await service.run({ spec: marksSpec(marksPerActor) });
+    run = await service.run({ spec: marksSpec(marksPerActor, kind) });
   } finally {
     await service.close();
   }
@@ -190,7 +192,7 @@ async function stopServer(child: ChildProcess): Promise<void> {
 
 export const memoryGroup: FigureGroup = {
   name: 'memory',
-  description: 'peak RSS of the runner and of a browser-mode server with a live view during a 10,000,000-event run',
+  description: 'peak RSS of the runner (thread and process actors) and of a browser-mode server with a live view during a 10,000,000-event run',
   async run(options: BenchOptions): Promise<Figure[]> {
     const marks = options.quick ? 500_000 : 5_000_000;
     const small = 5_000;
@@ -208,6 +210,19 @@ export const memoryGroup: FigureGroup = {
       target: { of: 'value', op: '<=', limit: 300 },
       failures: [...baseline.failures.map((f) => `baseline run: ${f}`), ...large.failures],
       notes: [`memory.runner-rss: ${expectedEvents(marks).toLocaleString('en')} traced events (2 thread actors marking), trial ${(large.wallMs / 1e3).toFixed(1)} s; the runner's own peak RSS (maxRSS) at the trial's end`],
+    });
+
+    options.log(`memory: runner, ${ACTORS} process actors × ${marks} marks`);
+    const forked = await runnerPeak(join(dir, 'process'), marks, 'process');
+    const processFigure = makeFigure({
+      name: 'memory.runner-rss-process',
+      value: forked.rssMb,
+      unit: 'MB',
+      samples: 1,
+      baseline: { value: baseline.rssMb, label: `the runner, ${(expectedEvents(small) / 1e3).toFixed(0)}k events (threads)` },
+      target: { of: 'value', op: '<=', limit: 300 },
+      failures: forked.failures,
+      notes: [`memory.runner-rss-process: ${expectedEvents(marks).toLocaleString('en')} traced events (2 process actors marking), trial ${(forked.wallMs / 1e3).toFixed(1)} s; the runner's own peak RSS (maxRSS) at the trial's end`],
     });
 
     options.log('memory: browser-mode server with a live view');
@@ -232,6 +247,6 @@ export const memoryGroup: FigureGroup = {
       failures,
       notes: [`memory.server-rss: \`conlab serve\` peak (VmHWM) while one WebSocket client followed the run live (${live.messages} live messages)`],
     });
-    return [runnerFigure, serverFigure];
+    return [runnerFigure, processFigure, serverFigure];
   },
 };

@@ -113,6 +113,8 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     runStartNs: BigInt(init.runStartNs),
     budget: init.eventBudget,
     limits: init.byteLimits,
+    // An actor with a trace window sends batches of at most half of it, so that each one is counted in it.
+    ...(init.traceWindowBytes !== undefined ? { batchBytes: Math.max(1024, Math.floor(init.traceWindowBytes / 2)) } : {}),
     sink: (batch, info) => handOn({ type: 'events', batch, recordBytes: info.recordBytes }),
     ...(shared ? { onCount: (n: number) => Atomics.store(shared, emittedWord, n) } : {}),
   });

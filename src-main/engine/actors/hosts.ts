@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { entryPath } from '../entry-paths';
 import { groupWatchdog } from '../runner/group-watchdog';
@@ -24,6 +25,11 @@ export interface ActorExit {
 export interface ActorHandle {
   readonly pid: number | null;
   post(message: RunnerToActor): void;
+  /**
+   * Answers event batches sent with `answer` (oldest first), or with 'all' lets the actor go on without
+   * answers from now on. Only on handles of actors started with `traceWindowBytes`.
+   */
+  credit?(batches: number | 'all'): void;
   /** Ends the actor at once (its whole process group, for processes, even after the actor exited). Idempotent; resolves once it is gone. */
   kill(): Promise<void>;
   readonly exited: Promise<ActorExit>;
@@ -85,8 +91,11 @@ export function forkHost(mechanism = 'child_process.fork'): ActorHost {
         // `detached` opens a console and only the actor's own parent checks remain.)
         detached: true,
         serialization: 'json',
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        // fd 4, when the runner answers the actor's batches: the credit pipe the actor reads without its loop.
+        stdio: init.traceWindowBytes !== undefined ? ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'] : ['ignore', 'ignore', 'pipe', 'ipc'],
       });
+      const creditPipe = init.traceWindowBytes !== undefined ? (child.stdio[4] as Writable | null | undefined) ?? null : null;
+      creditPipe?.on('error', () => undefined); // the actor is gone; its exit is reported on its own
       // Registered before the actor gets its program: should the runner die from here on, the watchdog
       // kills the group even if the actor is blocked (Atomics.wait) and cannot notice by itself.
       if (child.pid) groupWatchdog.watch(child.pid);
@@ -118,11 +127,23 @@ export function forkHost(mechanism = 'child_process.fork'): ActorHost {
       void exited.then(() => {
         gone = true;
       });
+      let allCredited = false;
       return {
         pid: child.pid ?? null,
         post: (message) => {
           if (child.connected) child.send(message);
         },
+        ...(creditPipe
+          ? {
+              credit: (batches: number | 'all') => {
+                if (allCredited || gone || creditPipe.destroyed) return;
+                // One byte per answered batch (1), or 0: answers are no longer needed.
+                if (batches === 'all') allCredited = true;
+                const bytes = batches === 'all' ? Buffer.from([0]) : Buffer.alloc(batches, 1);
+                if (bytes.length > 0) creditPipe.write(bytes);
+              },
+            }
+          : {}),
         kill: () => {
           // The group may outlive its leader (an actor's own children, an orphaned grandchild): kill it
           // even when the actor itself has already exited.

@@ -35,6 +35,11 @@ export interface ActorInit {
   /** The trial's byte limits: the actor refuses to send one value they could never hold. */
   readonly byteLimits: Pick<EffectiveLimits, ByteLimit>;
   readonly runnerPid: number;
+  /**
+   * Set when the host answers this actor's event batches (a forked actor, on its credit pipe, fd 4): the actor
+   * waits before a batch that would bring its unanswered batches past this many payload bytes.
+   */
+  readonly traceWindowBytes?: number;
   /** Set for a pool worker: it serves the pool's tasks instead of running a program. */
   readonly pool?: string;
   /** Where the trial's servers listen. */
@@ -105,7 +110,8 @@ export type RunnerToActor =
 
 export type ActorToRunner =
   | { readonly type: 'started'; readonly pid: number; readonly ppid: number; readonly threadId: number; readonly t: number }
-  | { readonly type: 'events'; readonly batch: EventBatch; readonly recordBytes: number }
+  /** `answer`: the actor counts this batch in its trace window until the host answers it (traceWindowBytes). */
+  | { readonly type: 'events'; readonly batch: EventBatch; readonly recordBytes: number; readonly answer?: true }
   | { readonly type: 'call'; readonly id: number; readonly request: BrokerRequest }
   | {
       readonly type: 'done';

@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { lockWaitFromEnv, RunWriter } from '../../store/run-writer';
-import { nodeHosts, RelayedHost, type ActorHost, type ActorHosts } from '../actors/hosts';
+import { nodeHosts, RelayedHost, type ActorHandle, type ActorHost, type ActorHosts } from '../actors/hosts';
 import { assertNever } from '../../model/assert-never';
 import type { EventBatch } from '../../model/trace-event';
 import { entryPath } from '../entry-paths';
 import { runExperiment, type RunSink } from './experiment';
+import { BACKLOG_HOLD_BYTES, BACKLOG_RESUME_BYTES } from './trial';
 import type { GuardData, GuardMessage } from './runner-guard';
 import { killProcessTree } from './process-tree';
 import { RUN_MARKER_ENV, toRunnerError, type ParentToRunner, type RunnerStart, type RunnerToParent } from './runner-protocol';
@@ -72,19 +73,80 @@ function reportGroup(guard: Worker, pid: number): void {
 }
 
 /**
- * Hosts that tell the parent (and the guard) about every actor process group they start. Relayed actors
- * are not this process's children: the parent owns them and ends them itself.
+ * Payload bytes of event batches a forked actor may have sent and not had answered: it waits before a batch that
+ * would pass it. Small enough that what is unanswered always fits in the kernel's buffer of the actor's channel
+ * (so a batch it waits on has left it), large enough for a batch or two of marks.
  */
-function reportingHosts(guard: Worker, relayed: RelayedHost | null): ActorHosts {
-  const wrap = (host: ActorHost): ActorHost => ({
-    mechanism: host.mechanism,
-    ...(host.standsIn ? { standsIn: true } : {}),
-    start(init, onMessage, options) {
-      const handle = host.start(init, onMessage, options);
-      if (handle.pid !== null && handle.pid !== process.pid) reportGroup(guard, handle.pid);
-      return handle;
-    },
-  });
+export const PROCESS_TRACE_WINDOW_BYTES = 96 * 1024;
+const CREDIT_POLL_MS = 5;
+
+/**
+ * A forked actor's trace back-pressure, the counterpart of a thread's hold word: its batches are answered as they
+ * arrive while the backlog (store and relay) is under BACKLOG_HOLD_BYTES; above it answers wait until the backlog
+ * is under BACKLOG_RESUME_BYTES, and the actor, its window full, waits with them. A stop lets it go.
+ */
+function answerBatches(host: ActorHost, backlog: () => number): ActorHost['start'] {
+  // Windows has no non-blocking reads on an inherited pipe: there forked actors trace without a window.
+  if (process.platform === 'win32') return (init, onMessage, options) => host.start(init, onMessage, options);
+  return (init, onMessage, options) => {
+    let owed = 0;
+    let waiting: NodeJS.Timeout | null = null;
+    let handle: ActorHandle | null = null;
+    const pay = (): void => {
+      if (owed > 0) handle?.credit?.(owed);
+      owed = 0;
+    };
+    const answer = (): void => {
+      if (waiting !== null) return;
+      if (backlog() <= BACKLOG_HOLD_BYTES) return pay();
+      waiting = setInterval(() => {
+        if (backlog() > BACKLOG_RESUME_BYTES) return;
+        clearInterval(waiting!);
+        waiting = null;
+        pay();
+      }, CREDIT_POLL_MS);
+    };
+    const started = host.start({ ...init, traceWindowBytes: PROCESS_TRACE_WINDOW_BYTES }, (message) => {
+      onMessage(message);
+      if (message.type === 'events' && message.answer) {
+        owed++;
+        answer();
+      }
+    }, options);
+    handle = started;
+    void started.exited.then(() => {
+      if (waiting !== null) clearInterval(waiting);
+      waiting = null;
+    });
+    return {
+      ...started,
+      post(message) {
+        // A stop must reach an actor waiting on its window: from now on it does not wait.
+        if (message.type === 'stop') started.credit?.('all');
+        started.post(message);
+      },
+    };
+  };
+}
+
+/**
+ * Hosts that tell the parent (and the guard) about every actor process group they start, and answer forked
+ * actors' event batches (answerBatches). Relayed actors are not this process's children: the parent owns them
+ * and ends them itself.
+ */
+function reportingHosts(guard: Worker, relayed: RelayedHost | null, backlog: () => number): ActorHosts {
+  const wrap = (host: ActorHost): ActorHost => {
+    const start = answerBatches(host, backlog);
+    return {
+      mechanism: host.mechanism,
+      ...(host.standsIn ? { standsIn: true } : {}),
+      start(init, onMessage, options) {
+        const handle = start(init, onMessage, options);
+        if (handle.pid !== null && handle.pid !== process.pid) reportGroup(guard, handle.pid);
+        return handle;
+      },
+    };
+  };
   return { thread: nodeHosts.thread, process: wrap(nodeHosts.process), utility: relayed ?? wrap(nodeHosts.utility) };
 }
 
@@ -93,6 +155,8 @@ let started = false;
 let runId: string | null = null;
 const actorGroups = new Set<number>();
 let relayedHost: RelayedHost | null = null;
+/** Payload bytes relayed to the parent and not yet taken by it. */
+let relaying = 0;
 
 async function runOne(start: RunnerStart): Promise<void> {
   const guard = new Worker(entryPath('runner-guard'), {
@@ -103,11 +167,13 @@ async function runOne(start: RunnerStart): Promise<void> {
   try {
     writer = await RunWriter.open(start.dbPath, { lockWaitMs: lockWaitFromEnv() });
     const sink = sinkFor(writer);
-    // Batches sent to the parent and not yet written to its channel.
-    let relaying = 0;
+    const backlog = (): number => sink.pendingBytes() + relaying;
+    // Payload bytes of batches sent to the parent and not yet taken by it ('batches-taken'): the parent's
+    // queue is bounded by the same backlog rule as the store's.
+    relaying = 0;
     const relay = (batch: EventBatch): void => {
       relaying += batch.payload.length;
-      send({ type: 'batch', batch }, () => (relaying -= batch.payload.length));
+      send({ type: 'batch', batch });
     };
     const { run } = await runExperiment({
       spec: start.spec,
@@ -119,12 +185,12 @@ async function runOne(start: RunnerStart): Promise<void> {
       experimentId: start.experimentId,
       ...(start.title !== undefined ? { title: start.title } : {}),
       ...(start.workRoot !== undefined ? { workRoot: start.workRoot } : {}),
-      hosts: reportingHosts(guard, relayedHost),
+      hosts: reportingHosts(guard, relayedHost, backlog),
       ...(start.runtime ? { runtime: start.runtime } : {}),
       onProcessGroup: (pid) => reportGroup(guard, pid),
       signal: controller.signal,
       sink,
-      backlog: () => sink.pendingBytes() + relaying,
+      backlog,
       onProgress: (progress) => send({ type: 'progress', progress }),
       ...(start.relayBatches ? { onBatch: relay } : {}),
     });
@@ -152,6 +218,9 @@ process.on('message', (message: ParentToRunner) => {
     case 'cancel':
       controller.abort();
       send({ type: 'cancelling' });
+      return;
+    case 'batches-taken':
+      relaying = Math.max(0, relaying - message.bytes);
       return;
     case 'actor-pid':
     case 'actor-message':

@@ -43,7 +43,12 @@ export interface RunnerProcessOptions {
   /** The trial wall limit the spec resolved to (limits.wallTimeMs). */
   readonly wallTimeMs: number;
   readonly onProgress?: (progress: RunProgress) => void;
-  readonly onBatch?: (batch: EventBatch) => void;
+  /**
+   * A live batch from the runner. The runner counts it in its backlog until it is taken: when this returns,
+   * or, if it returns a promise, once that settles (a consumer that forwards in its own time bounds what it
+   * holds this way: the runner's actors wait while too much is untaken).
+   */
+  readonly onBatch?: (batch: EventBatch) => unknown;
   readonly cancelConfirmMs?: number;
   readonly cancelFinishMs?: number;
   readonly wallGraceMs?: number;
@@ -103,6 +108,8 @@ export class RunnerProcess {
   private exited = false;
   private stderrTail = '';
   private outOfMemory = false;
+  private takenBytes = 0;
+  private takenScheduled = false;
   /** The runner's V8 heap cap (--max-old-space-size), in MB. */
   readonly heapMb: number;
 
@@ -189,6 +196,31 @@ export class RunnerProcess {
     if (this.child.connected) this.child.send(message);
   }
 
+  private onBatch(batch: EventBatch): void {
+    const bytes = batch.payload.length;
+    let taken: unknown;
+    try {
+      taken = this.options.onBatch?.(batch);
+    } catch {
+      taken = undefined; // the consumer's failure is its own; the runner must not wait for it
+    }
+    if (taken instanceof Promise) taken.then(() => this.taken(bytes), () => this.taken(bytes));
+    else this.taken(bytes);
+  }
+
+  /** Answers taken batches in one message per turn of the loop. */
+  private taken(bytes: number): void {
+    this.takenBytes += bytes;
+    if (this.takenScheduled) return;
+    this.takenScheduled = true;
+    setImmediate(() => {
+      this.takenScheduled = false;
+      const taken = this.takenBytes;
+      this.takenBytes = 0;
+      if (taken > 0 && !this.exited) this.post({ type: 'batches-taken', bytes: taken });
+    });
+  }
+
   private clearTimers(): void {
     if (this.wallTimer) clearTimeout(this.wallTimer);
     if (this.cancelTimer) clearTimeout(this.cancelTimer);
@@ -202,7 +234,7 @@ export class RunnerProcess {
         this.onProgress(message.progress);
         return;
       case 'batch':
-        this.options.onBatch?.(message.batch);
+        this.onBatch(message.batch);
         return;
       case 'actor-started':
         this.groups.add(message.pid);

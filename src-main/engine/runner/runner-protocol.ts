@@ -21,7 +21,10 @@ export interface RunnerStart {
   readonly experimentId: string | null;
   readonly title?: string;
   readonly workRoot?: string;
-  /** Relay every event batch (someone draws them live); otherwise batches only go to the store. */
+  /**
+   * Relay every event batch (someone draws them live); otherwise batches only go to the store. A relayed
+   * batch counts in the runner's backlog until the parent answers 'batches-taken' for it.
+   */
   readonly relayBatches: boolean;
   /** The parent's pid as the runner first saw it: the guard kills the runner when it changes. */
   readonly parentPid: number;
@@ -58,6 +61,11 @@ export type ParentToRunner =
   | { readonly type: 'start'; readonly start: RunnerStart }
   /** Abort the run; the runner answers 'cancelling' at once and then ends the run as cancelled. */
   | { readonly type: 'cancel' }
+  /**
+   * Payload bytes of relayed batches the parent has taken further (sent on to its viewers, or skipped for
+   * them): until then they count in the runner's backlog, so a parent that falls behind holds the actors.
+   */
+  | { readonly type: 'batches-taken'; readonly bytes: number }
   | RelayFromActor;
 
 export interface RunnerError {
