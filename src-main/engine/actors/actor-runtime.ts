@@ -113,7 +113,9 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     budget: init.eventBudget,
     limits: init.byteLimits,
     sink: (batch, info) => handOn({ type: 'events', batch, recordBytes: info.recordBytes }),
-    ...(shared ? { onCount: (n: number) => Atomics.store(shared, emittedWord, n) } : {}),
+    // A plain store, not Atomics.store (a locked instruction on every event): the runner reads the word
+    // once the thread is gone (killed or stopped), and a thread's end makes all its writes visible.
+    ...(shared ? { onCount: (n: number) => (shared[emittedWord] = n) } : {}),
   });
 
   let words: Int32Array;
