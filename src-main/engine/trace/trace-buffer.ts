@@ -119,9 +119,12 @@ export class TraceBuffer {
   /** How far a record's value is measured: past this it is refused anyway. */
   private readonly recordBound: number;
   private readonly onCount: ((emitted: number) => void) | undefined;
+  /** Below this size an event passes both byte limits: checkSize is not called for it. */
+  private readonly checkFrom: number;
 
   constructor(private readonly options: TraceBufferOptions) {
     this.onCount = options.onCount;
+    this.checkFrom = options.limits ? Math.min(options.limits.maxEventBytes, options.limits.maxRecordBytes) : Number.POSITIVE_INFINITY;
     this.now = traceClock(options.runStartNs);
     this.batchSize = options.batchSize ?? 1_000;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
@@ -203,7 +206,7 @@ export class TraceBuffer {
         bytes += measured;
       }
     }
-    this.checkSize(op, bytes);
+    if (bytes > this.checkFrom) this.checkSize(op, bytes);
     if (this.rows.length > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
     if (this.rows.length === 0) this.tFirst = t;
     this.tLast = t;
