@@ -137,6 +137,23 @@ describe('event data measured once', () => {
     expect(trace.muted).toBe(1);
   });
 
+  test('a nearly full batch is sent before a lock is taken, a batch with room is kept; sequence numbers stay contiguous', () => {
+    const { trace, sent } = buffer();
+    const data = constantData({ prim: 'm' });
+    for (let i = 0; i < 100; i++) trace.emit('acquire', 'B', data);
+    trace.flushIfNearlyFull();
+    expect(sent).toHaveLength(0);
+    for (let i = 100; i < 940; i++) trace.emit('acquire', 'B', data);
+    trace.flushIfNearlyFull();
+    expect(sent.map((batch) => batch.count)).toEqual([940]);
+    trace.emit('acquire', 'B', data);
+    trace.flush();
+    expect(sent.map((batch) => [batch.firstSeq, batch.count])).toEqual([
+      [0, 940],
+      [940, 1],
+    ]);
+  });
+
   test('constant data still meets the byte limits: past the value size it is previewed, past the event limit refused', () => {
     const long = constantData({ name: 'x'.repeat(5_000) });
     const previewing = buffer({ valueBytes: 1_000 });

@@ -119,6 +119,9 @@ export class TraceBuffer {
   /** How far a record's value is measured: past this it is refused anyway. */
   private readonly recordBound: number;
   private readonly onCount: ((emitted: number) => void) | undefined;
+  /** flushIfNearlyFull sends the batch from this many events or bytes on. */
+  private readonly flushAheadCount: number;
+  private readonly flushAheadBytes: number;
   /** Below this size an event passes both byte limits: checkSize is not called for it. */
   private readonly checkFrom: number;
 
@@ -129,6 +132,8 @@ export class TraceBuffer {
     this.batchSize = options.batchSize ?? 1_000;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.valueBytes = options.valueBytes ?? DEFAULT_VALUE_BYTES;
+    this.flushAheadCount = Math.max(1, this.batchSize - Math.min(64, Math.floor(this.batchSize / 4)));
+    this.flushAheadBytes = this.batchBytes * 0.9;
     this.recordBound = options.limits ? Math.min(options.limits.maxRecordBytes, options.limits.maxEventBytes) : Number.MAX_SAFE_INTEGER;
   }
 
@@ -216,6 +221,16 @@ export class TraceBuffer {
     this.nextSeq++;
     if (this.onCount !== undefined) this.onCount(this.nextSeq);
     if (this.rows.length >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
+  }
+
+  /**
+   * Sends the batch now when it is close to full (within a few events or 10% of its bytes), called
+   * where a step is about to take a lock: the flush it would soon need (a JSON encoding and a post,
+   * hundreds of microseconds for a full batch) then happens before the lock is held, not inside the
+   * critical section while every other thread waits on it.
+   */
+  flushIfNearlyFull(): void {
+    if (this.rows.length >= this.flushAheadCount || this.rowBytes >= this.flushAheadBytes) this.flush();
   }
 
   private checkSize(op: string, bytes: number): void {

@@ -300,6 +300,7 @@ export const STEP_HANDLERS: StepTable = {
       // V8's interpreter, where every call saved shortens the critical section the other threads wait on.
       return (f) => {
         trace.emit('acquire', 'B', begin);
+        trace.flushIfNearlyFull();
         const got = lock.acquire(options);
         if (got === true) {
           trace.emit('acquire', 'E', ended);
@@ -315,6 +316,7 @@ export const STEP_HANDLERS: StepTable = {
     }
     return (f) => {
       trace.emit('acquire', 'B', begin);
+      trace.flushIfNearlyFull();
       const got = lock ? lock.acquire(options) : prims.acquire(prim, options);
       if (own && !(got instanceof Promise)) {
         after(f, got);
