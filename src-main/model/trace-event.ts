@@ -39,14 +39,9 @@ export interface EventBatch {
 
 export function decodeBatch(batch: EventBatch): TraceEvent[] {
   const rows = JSON.parse(batch.payload) as EncodedEvent[];
-  return rows.map((row) => ({
-    actor: batch.actor,
-    seq: row[0],
-    t: row[1],
-    op: row[2],
-    ph: row[3],
-    ...(row.length > 4 ? { data: row[4] } : {}),
-  }));
+  const actor = batch.actor;
+  // Two literals rather than a spread of an optional part: the spread cost as much as the JSON.parse.
+  return rows.map((row) => (row.length > 4 ? { actor, seq: row[0], t: row[1], op: row[2], ph: row[3], data: row[4] } : { actor, seq: row[0], t: row[1], op: row[2], ph: row[3] }));
 }
 
 /** Decodes batches and orders the events by time, ties by actor then sequence. */

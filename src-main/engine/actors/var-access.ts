@@ -51,6 +51,14 @@ export class WordVars implements VarOps {
     Atomics.store(this.words, word, value);
   }
 
+  wordAdder(name: string): ((delta: number) => number) | undefined {
+    const slot = this.slots.get(name);
+    if (!slot || slot.array) return undefined;
+    const words = this.words;
+    const word = slot.offset;
+    return (delta) => (Atomics.add(words, word, delta) + delta) | 0;
+  }
+
   add(name: string, index: unknown, delta: number): number | Promise<number> {
     const word = this.at(name, index);
     if (word === null) return this.call({ type: 'managed.add', name, index, delta }) as Promise<number>;

@@ -32,6 +32,12 @@ export interface AcquireOptions {
   readonly timeoutMs?: number | undefined;
 }
 
+/** A lock's operations bound to it (see PrimitiveAccess.lockOps). */
+export interface LockOps {
+  acquire(options: AcquireOptions): Maybe<boolean>;
+  release(): void;
+}
+
 export class PrimitiveAccess {
   private readonly owner: number;
   /** Primitives by name, in a Map: only declared names are found (no key of Object.prototype), and fast. */
@@ -76,12 +82,47 @@ export class PrimitiveAccess {
     return this.mode === 'blocking' ? runBlocking(op, this.memory, hooks) : runAwaiting(op, this.memory, hooks);
   }
 
-  acquire(name: string, options: AcquireOptions = {}): Maybe<boolean> {
+  /** The slot acquire and release act on: a condition is acquired and released through its lock, as Python's Condition is. */
+  private lockSlot(name: string): PrimSlot {
     const named = this.slot(name);
-    // A condition is acquired and released through its lock, as Python's Condition is.
-    const slot = named.type === 'condition' ? this.layout.prims[named.lockId!]! : named;
+    return named.type === 'condition' ? this.layout.prims[named.lockId!]! : named;
+  }
+
+  acquire(name: string, options: AcquireOptions = {}): Maybe<boolean> {
+    const slot = this.lockSlot(name);
     // A free mutex is taken at once, without the operation's generator and wait hooks (the common case).
     if (slot.type === 'mutex' && mutexTryAcquire(this.memory, slot, this.owner)) return true;
+    return this.acquireSlot(slot, options);
+  }
+
+  /**
+   * Acquire and release bound to one named primitive, looked up once (a step binds them when it is
+   * compiled), for a mutex reduced to the CAS that takes it and the release itself. Undefined for a name
+   * that is not a lock, a semaphore or a condition: `acquire`/`release` then fail with their message when
+   * the step runs, as before.
+   */
+  lockOps(name: string): LockOps | undefined {
+    const named = this.slots.get(name);
+    if (!named) return undefined;
+    const slot = named.type === 'condition' ? this.layout.prims[named.lockId!]! : named;
+    const memory = this.memory;
+    const owner = this.owner;
+    switch (slot.type) {
+      case 'mutex':
+        return {
+          acquire: (options) => (mutexTryAcquire(memory, slot, owner) ? true : this.acquireSlot(slot, options)),
+          release: () => mutexRelease(memory, slot),
+        };
+      case 'rlock':
+      case 'semaphore':
+      case 'bounded-semaphore':
+        return { acquire: (options) => this.acquireSlot(slot, options), release: () => this.releaseSlot(slot) };
+      default:
+        return undefined;
+    }
+  }
+
+  private acquireSlot(slot: PrimSlot, options: AcquireOptions): Maybe<boolean> {
     const deadline = deadlineFrom(options.timeoutMs, options.blocking ?? true);
     switch (slot.type) {
       case 'mutex':
@@ -92,13 +133,15 @@ export class PrimitiveAccess {
       case 'bounded-semaphore':
         return this.drive(slot, semaphoreAcquire(this.memory, slot, deadline), deadline);
       default:
-        throw new PrimitiveError(`acquire does not apply to ${name} (${slot.type})`);
+        throw new PrimitiveError(`acquire does not apply to ${slot.name} (${slot.type})`);
     }
   }
 
   release(name: string): void {
-    const named = this.slot(name);
-    const slot = named.type === 'condition' ? this.layout.prims[named.lockId!]! : named;
+    this.releaseSlot(this.lockSlot(name));
+  }
+
+  private releaseSlot(slot: PrimSlot): void {
     switch (slot.type) {
       case 'mutex':
         return mutexRelease(this.memory, slot);
@@ -108,7 +151,7 @@ export class PrimitiveAccess {
       case 'bounded-semaphore':
         return semaphoreRelease(this.memory, slot);
       default:
-        throw new PrimitiveError(`release does not apply to ${name} (${slot.type})`);
+        throw new PrimitiveError(`release does not apply to ${slot.name} (${slot.type})`);
     }
   }
 

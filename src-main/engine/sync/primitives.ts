@@ -37,11 +37,21 @@ const WAITERS = 1;
 const BARRIER_COUNT_BITS = 16;
 const BARRIER_COUNT_MASK = (1 << BARRIER_COUNT_BITS) - 1;
 
-/** A futex mutex (three states: free, locked, locked with waiters). `owner` is actorId + 1. */
+/*
+ * A futex mutex (three states: free, locked, locked with waiters). `owner` is actorId + 1.
+ *
+ * The owner word is written with plain stores, not Atomics.store (a seq-cst store is a locked
+ * instruction: it cost as much as the whole rest of an uncontended acquire and release). That is safe
+ * because only the holder writes it, between the CAS that takes the state word and the Atomics.sub that
+ * frees it: those synchronise, so the next holder's write happens after this one's clear and wins.
+ * Readers are the holder itself (its own writes, in program order) and the deadlock detector, which
+ * samples it with Atomics.load and may see a value a moment late (aligned Int32 accesses never tear).
+ */
+
 /** The uncontended path of mutexAcquire alone: takes a free mutex at once, allocating nothing; false when it is held. */
 export function mutexTryAcquire(m: Int32Array, p: PrimSlot, owner: number): boolean {
   if (Atomics.compareExchange(m, p.offset + STATE, 0, 1) !== 0) return false;
-  Atomics.store(m, p.offset + OWNER, owner);
+  m[p.offset + OWNER] = owner;
   return true;
 }
 
@@ -61,14 +71,14 @@ export function* mutexAcquire(m: Int32Array, p: PrimSlot, owner: number, deadlin
       c = Atomics.exchange(m, state, 2);
     }
   }
-  Atomics.store(m, p.offset + OWNER, owner);
+  m[p.offset + OWNER] = owner;
   return true;
 }
 
 export function mutexRelease(m: Int32Array, p: PrimSlot): void {
   const state = p.offset + STATE;
   if (Atomics.load(m, state) === 0) throw new PrimitiveError(`release of ${p.name}, which is not locked`);
-  Atomics.store(m, p.offset + OWNER, 0);
+  m[p.offset + OWNER] = 0;
   if (Atomics.sub(m, state, 1) !== 1) {
     Atomics.store(m, state, 0);
     Atomics.notify(m, state, 1);

@@ -8,7 +8,8 @@ import type { EncodedEvent, EventBatch, TracePhase } from '../../model/trace-eve
  * Guarantees: sequence numbers start at 0 and have no gaps among recorded events; once the actor's
  * budget is spent, events are counted as dropped instead of recorded, and the count says so; a batch
  * holds at most `batchSize` events and, but for one large record, about `batchBytes` bytes (sizes are
- * the JSON length, estimated per event without encoding it: numbers count as 24, strings their length). Values in
+ * the JSON length, estimated per event without encoding it: numbers count as 24, strings their length;
+ * data made with `constantData` is measured once, when it is made). Values in
  * events other than records (a `let` of a long text, a queue item) show in the trace as a preview once
  * the event passes `valueBytes`; a record larger than the trial's record limit (or event limit) is
  * refused with a ByteLimitError before it is kept or sent, so no copy of it leaves the actor.
@@ -64,6 +65,19 @@ function previewData(data: Record<string, unknown>, valueBytes: number): Record<
   return out;
 }
 
+/** Sizes of the data made by constantData: its JSON length, measured once. */
+const constantBytes = new WeakMap<object, number>();
+
+/**
+ * Data an event carries unchanged every time it is emitted, made once when a step is compiled (a lock
+ * step's `{ prim }`, say): frozen, and measured here once instead of on every emit. On a thread that has
+ * just started, the per-event measure runs in V8's interpreter and cost more than the rest of the emit.
+ */
+export function constantData<T extends Record<string, unknown>>(data: T): Readonly<T> {
+  constantBytes.set(data, JSON.stringify(data).length);
+  return Object.freeze(data);
+}
+
 /** The clock every actor shares: CLOCK_MONOTONIC through process.hrtime, one origin per run. */
 export function traceClock(runStartNs: bigint): () => number {
   return () => Number(process.hrtime.bigint() - runStartNs);
@@ -104,12 +118,22 @@ export class TraceBuffer {
   private readonly valueBytes: number;
   /** How far a record's value is measured: past this it is refused anyway. */
   private readonly recordBound: number;
+  private readonly onCount: ((emitted: number) => void) | undefined;
+  /** flushIfNearlyFull sends the batch from this many events or bytes on. */
+  private readonly flushAheadCount: number;
+  private readonly flushAheadBytes: number;
+  /** Below this size an event passes both byte limits: checkSize is not called for it. */
+  private readonly checkFrom: number;
 
   constructor(private readonly options: TraceBufferOptions) {
+    this.onCount = options.onCount;
+    this.checkFrom = options.limits ? Math.min(options.limits.maxEventBytes, options.limits.maxRecordBytes) : Number.POSITIVE_INFINITY;
     this.now = traceClock(options.runStartNs);
     this.batchSize = options.batchSize ?? 1_000;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.valueBytes = options.valueBytes ?? DEFAULT_VALUE_BYTES;
+    this.flushAheadCount = Math.max(1, this.batchSize - Math.min(64, Math.floor(this.batchSize / 4)));
+    this.flushAheadBytes = this.batchBytes * 0.9;
     this.recordBound = options.limits ? Math.min(options.limits.maxRecordBytes, options.limits.maxEventBytes) : Number.MAX_SAFE_INTEGER;
   }
 
@@ -143,19 +167,42 @@ export class TraceBuffer {
     return this.muteDepth > 0;
   }
 
-  /** Records one event unless muted; `force` records even inside a muted repeat (records, logs, sections). */
-  emit(op: string, ph: TracePhase, data?: Record<string, unknown>, force = false): void {
-    if (this.muteDepth > 0 && !force) {
+  /**
+   * Records one event unless muted; `force` records even inside a muted repeat (records, logs, sections).
+   * Small on purpose: the muted case, a counter, is then inlined where a step emits.
+   */
+  emit(op: string, ph: TracePhase, data?: Record<string, unknown>, force?: boolean): void {
+    if (this.muteDepth > 0 && force !== true) {
       this.mutedCount++;
       return;
     }
+    this.record(op, ph, data, undefined);
+  }
+
+  /**
+   * `emit` for data of numbers and names only, whose JSON length the caller bounds once (`dataBytes`, at
+   * most valueBytes): what a step that emits fresh small data on every run (an `add`'s new value) uses
+   * instead of having the data measured each time.
+   */
+  emitSized(op: string, ph: TracePhase, data: Record<string, unknown>, dataBytes: number): void {
+    if (this.muteDepth > 0) {
+      this.mutedCount++;
+      return;
+    }
+    this.record(op, ph, data, dataBytes <= this.valueBytes ? dataBytes : undefined);
+  }
+
+  private record(op: string, ph: TracePhase, data: Record<string, unknown> | undefined, knownBytes: number | undefined): void {
     if (this.nextSeq >= this.options.budget) {
       this.droppedCount++;
       return;
     }
     const t = this.now();
     let bytes = ROW_BYTES + op.length;
-    if (data !== undefined) {
+    const constant = data === undefined ? undefined : knownBytes ?? constantBytes.get(data);
+    if (constant !== undefined && constant <= this.valueBytes) {
+      bytes += constant;
+    } else if (data !== undefined) {
       const measured = dataBytes(data, op === 'record' ? this.recordBound : this.valueBytes);
       if (op !== 'record' && measured > this.valueBytes) {
         data = previewData(data, this.valueBytes);
@@ -164,7 +211,7 @@ export class TraceBuffer {
         bytes += measured;
       }
     }
-    this.checkSize(op, bytes);
+    if (bytes > this.checkFrom) this.checkSize(op, bytes);
     if (this.rows.length > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
     if (this.rows.length === 0) this.tFirst = t;
     this.tLast = t;
@@ -172,8 +219,18 @@ export class TraceBuffer {
     this.rowBytes += bytes;
     if (op === 'record') this.recordBytes += bytes;
     this.nextSeq++;
-    this.options.onCount?.(this.nextSeq);
+    if (this.onCount !== undefined) this.onCount(this.nextSeq);
     if (this.rows.length >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
+  }
+
+  /**
+   * Sends the batch now when it is close to full (within a few events or 10% of its bytes), called
+   * where a step is about to take a lock: the flush it would soon need (a JSON encoding and a post,
+   * hundreds of microseconds for a full batch) then happens before the lock is held, not inside the
+   * critical section while every other thread waits on it.
+   */
+  flushIfNearlyFull(): void {
+    if (this.rows.length >= this.flushAheadCount || this.rowBytes >= this.flushAheadBytes) this.flush();
   }
 
   private checkSize(op: string, bytes: number): void {

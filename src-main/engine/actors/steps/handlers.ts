@@ -4,6 +4,7 @@ import type { Maybe } from '../../sync/maybe';
 import { assertNever } from '../../../model/assert-never';
 import { ActorFailure, ReturnSignal } from './failure';
 import type { ActorServices } from './services';
+import { constantData } from '../../trace/trace-buffer';
 import { asNumber, text, ValueGuard, type Eval, type Frame, type Test } from './values';
 
 /**
@@ -261,6 +262,20 @@ export const STEP_HANDLERS: StepTable = {
       if (trace.isMuted) trace.emit('add', 'I');
       else trace.emit('add', 'I', index === undefined ? { var: name, delta, value } : { var: name, index, delta, value });
     };
+    // The data of an add on a single word is a name and two numbers: its size is bounded once, here.
+    const wordAddBytes = JSON.stringify({ var: name, delta: 0, value: 0 }).length + 2 * 24;
+    // A whole-number delta written as such, on a single shared word: the add is the Atomics.add itself.
+    const adder = step.index === undefined && typeof step.delta === 'number' && Number.isInteger(step.delta) ? vars.wordAdder?.(name) : undefined;
+    if (adder && own) {
+      const delta = step.delta as number;
+      return (f) => {
+        const value = adder(delta);
+        if (into) f.locals.set(into, value);
+        if (trace.isMuted) trace.emit('add', 'I');
+        else trace.emitSized('add', 'I', { var: name, delta, value }, wordAddBytes);
+        return undefined;
+      };
+    }
     return (f) => {
       const index = indexOf(f);
       const delta = asNumber(deltaOf(f), 'add.delta');
@@ -278,16 +293,37 @@ export const STEP_HANDLERS: StepTable = {
     const { prim, into } = step;
     const options = { blocking: step.blocking, timeoutMs: step.timeoutMs };
     // The events' data never changes after it is emitted: one object each, made once.
-    const begin = { prim };
-    const ended = { prim, ok: true };
-    const failed = { prim, ok: false };
+    const begin = constantData({ prim });
+    const ended = constantData({ prim, ok: true });
+    const failed = constantData({ prim, ok: false });
     const after = (f: Frame, ok: boolean): void => {
       trace.emit('acquire', 'E', ok ? ended : failed);
       if (into) f.locals.set(into, ok);
     };
+    const lock = prims.lockOps?.(prim);
+    if (lock && own) {
+      // A thread's acquire of a bound lock, written out: on a thread that has just started this runs in
+      // V8's interpreter, where every call saved shortens the critical section the other threads wait on.
+      return (f) => {
+        trace.emit('acquire', 'B', begin);
+        trace.flushIfNearlyFull();
+        const got = lock.acquire(options);
+        if (got === true) {
+          trace.emit('acquire', 'E', ended);
+          if (into) f.locals.set(into, true);
+          return undefined;
+        }
+        if (got === false) {
+          after(f, false);
+          return undefined;
+        }
+        return got.then((ok) => after(f, ok));
+      };
+    }
     return (f) => {
       trace.emit('acquire', 'B', begin);
-      const got = prims.acquire(prim, options);
+      trace.flushIfNearlyFull();
+      const got = lock ? lock.acquire(options) : prims.acquire(prim, options);
       if (own && !(got instanceof Promise)) {
         after(f, got);
         return undefined;
@@ -299,15 +335,29 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const data = { prim };
+    const data = constantData({ prim });
     const after = (): void => trace.emit('release', 'I', data);
+    const lock = prims.lockOps?.(prim);
+    if (lock && own) {
+      return () => {
+        lock.release();
+        trace.emit('release', 'I', data);
+        return undefined;
+      };
+    }
+    if (lock) {
+      return () => {
+        lock.release();
+        return whenThere(own, undefined, after);
+      };
+    }
     return () => whenThere(own, prims.release(prim), after);
   },
   wait: (step, c) => {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const { prim, into, timeoutMs } = step;
-    const begin = { prim };
+    const begin = constantData({ prim });
     return (f) => {
       trace.emit('wait', 'B', begin);
       return whenThere(own, prims.wait(prim, timeoutMs), (result) => {
@@ -320,7 +370,7 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const data = { prim };
+    const data = constantData({ prim });
     const after = (): void => trace.emit('set', 'I', data);
     return () => whenThere(own, prims.set(prim), after);
   },
@@ -328,7 +378,7 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const data = { prim };
+    const data = constantData({ prim });
     const after = (): void => trace.emit('clear', 'I', data);
     return () => whenThere(own, prims.clear(prim), after);
   },
@@ -338,7 +388,7 @@ export const STEP_HANDLERS: StepTable = {
     const prim = step.prim;
     const count = step.all ? Infinity : step.n ?? 1;
     const n = step.all ? 'all' : count;
-    const data = { prim, n };
+    const data = constantData({ prim, n });
     const after = (): void => trace.emit('notify', 'I', data);
     return () => whenThere(own, prims.notify(prim, count), after);
   },
@@ -662,7 +712,7 @@ export const STEP_HANDLERS: StepTable = {
   },
   mark: (step, c) => {
     const { trace } = c.services;
-    const data = { name: step.name };
+    const data = constantData({ name: step.name });
     return () => {
       trace.emit('mark', 'I', data, true);
       return undefined;
@@ -712,7 +762,7 @@ export const STEP_HANDLERS: StepTable = {
     const { trace } = c.services;
     const body = c.sequence(step.steps, 'steps');
     const name = step.name;
-    const data = { name };
+    const data = constantData({ name });
     const end = (): void => trace.emit('section', 'E', data, true);
     if (c.ownThread) {
       return (f) => {

@@ -23,6 +23,17 @@ export interface PrimitiveOps {
   set(name: string): void | Promise<void>;
   clear(name: string): void | Promise<void>;
   notify(name: string, count: number): void | Promise<void>;
+  /**
+   * Acquire and release bound once to a named lock, semaphore or condition (shared memory only): what an
+   * acquire or release step calls on every run instead of looking the name up again. Undefined when the
+   * host has no such binding for that name; the step then calls acquire/release by name.
+   */
+  lockOps?(name: string): BoundLockOps | undefined;
+}
+
+export interface BoundLockOps {
+  acquire(options: { blocking?: boolean | undefined; timeoutMs?: number | undefined }): Maybe<boolean>;
+  release(): void;
 }
 
 /** Shared variables as the host sees them: shared words, a private copy, or the runner's managed store. */
@@ -30,6 +41,11 @@ export interface VarOps {
   read(name: string, index: unknown): unknown;
   write(name: string, index: unknown, value: unknown): void | Promise<void>;
   add(name: string, index: unknown, delta: number): number | Promise<number>;
+  /**
+   * `add` bound once to a single shared word (a shared variable that is not an array, in the actor's
+   * words): takes an integer delta, returns the new value. Undefined for any other variable.
+   */
+  wordAdder?(name: string): ((delta: number) => number) | undefined;
 }
 
 export interface ActorServices {

@@ -1,0 +1,169 @@
+// Lock and add steps bound once to their primitive and word, and event data measured once: the same
+// guarantees and the same trace as the lookups by name and the per-event measure they replace.
+import { describe, expect, test } from 'vitest';
+import type { AuthoredSpec, Spec } from '../../src-main/model/spec-schema';
+import { PrimitiveAccess } from '../../src-main/engine/sync/primitive-access';
+import { lockOwner } from '../../src-main/engine/sync/primitives';
+import { buildLayout, createSharedMemory } from '../../src-main/engine/sync/shared-layout';
+import { ByteLimitError } from '../../src-main/engine/spec/limits';
+import { constantData, TraceBuffer } from '../../src-main/engine/trace/trace-buffer';
+import { decodeBatch, type EventBatch } from '../../src-main/model/trace-event';
+import { outcome, runSpec, select } from './helpers/run-spec';
+
+const lockSpec = {
+  version: 1,
+  primitives: { m: { type: 'mutex' }, r: { type: 'rlock' }, c: { type: 'condition', lock: 'm' }, e: { type: 'event' } },
+  actors: [{ name: 'a', kind: 'thread', count: 2, program: [] }],
+} as unknown as Spec;
+
+function twoActors(): { memory: Int32Array; first: PrimitiveAccess; second: PrimitiveAccess; layout: ReturnType<typeof buildLayout> } {
+  const layout = buildLayout(lockSpec, 2);
+  const memory = createSharedMemory(lockSpec, layout);
+  return { memory, layout, first: new PrimitiveAccess(memory, layout, 0, 'blocking'), second: new PrimitiveAccess(memory, layout, 1, 'blocking') };
+}
+
+describe('bound lock operations', () => {
+  test('a bound mutex excludes, records its owner where the deadlock detector reads it, and refuses a release of a free lock', () => {
+    const { memory, layout, first, second } = twoActors();
+    const mine = first.lockOps('m')!;
+    const theirs = second.lockOps('m')!;
+    const slot = layout.primByName['m']!;
+    expect(mine.acquire({})).toBe(true);
+    expect(lockOwner(memory, slot)).toBe(1);
+    expect(theirs.acquire({ blocking: false })).toBe(false);
+    expect(theirs.acquire({ timeoutMs: 5 })).toBe(false);
+    mine.release();
+    expect(lockOwner(memory, slot)).toBe(0);
+    expect(theirs.acquire({ blocking: false })).toBe(true);
+    expect(lockOwner(memory, slot)).toBe(2);
+    // The name-based path sees the same state.
+    expect(first.acquire('m', { blocking: false })).toBe(false);
+    theirs.release();
+    expect(() => mine.release()).toThrow(/^release of m, which is not locked$/);
+  });
+
+  test('a condition binds to its lock; an rlock re-enters; a name that is no lock has no binding (its step fails by name, as before)', () => {
+    const { memory, layout, first, second } = twoActors();
+    const viaCondition = first.lockOps('c')!;
+    expect(viaCondition.acquire({})).toBe(true);
+    expect(lockOwner(memory, layout.primByName['m']!)).toBe(1);
+    expect(second.lockOps('m')!.acquire({ blocking: false })).toBe(false);
+    viaCondition.release();
+
+    const r = first.lockOps('r')!;
+    expect(r.acquire({})).toBe(true);
+    expect(r.acquire({})).toBe(true);
+    r.release();
+    expect(second.lockOps('r')!.acquire({ blocking: false })).toBe(false);
+    r.release();
+    expect(second.lockOps('r')!.acquire({ blocking: false })).toBe(true);
+
+    expect(first.lockOps('e')).toBeUndefined();
+    expect(first.lockOps('nope')).toBeUndefined();
+    expect(first.lockOps('constructor')).toBeUndefined();
+    expect(() => first.acquire('e')).toThrow(/^acquire does not apply to e \(event\)$/);
+  });
+
+  test('4 threads through one mutex with every step traced: each add sees a value no other add saw, and the count is exact', async () => {
+    const iterations = 2_000;
+    const spec: AuthoredSpec = {
+      version: 1,
+      shared: { n: { scope: 'shared', initial: 0 } },
+      primitives: { m: { type: 'mutex' }, go: { type: 'barrier', parties: 4 } },
+      actors: [
+        {
+          name: 't',
+          kind: 'thread',
+          count: 4,
+          program: [
+            { op: 'wait', prim: 'go' },
+            { op: 'repeat', times: iterations, trace: 'each', steps: [{ op: 'acquire', prim: 'm' }, { op: 'add', var: 'n', delta: 1, into: 'got' }, { op: 'release', prim: 'm' }] },
+          ],
+        },
+      ],
+    };
+    const { trial, events } = await runSpec(spec);
+    expect(outcome(trial)).toBe('ok');
+    expect(trial.finalShared['n']).toBe(4 * iterations);
+    const adds = select(events, { op: 'add' });
+    expect(adds).toHaveLength(4 * iterations);
+    const values = adds.map((event) => event.data!['value'] as number).sort((a, b) => a - b);
+    expect(values).toEqual(Array.from({ length: 4 * iterations }, (_, i) => i + 1));
+    expect(adds.every((event) => event.data!['var'] === 'n' && event.data!['delta'] === 1)).toBe(true);
+    expect(select(events, { op: 'acquire', ph: 'E' }).every((event) => event.data!['ok'] === true && event.data!['prim'] === 'm')).toBe(true);
+    expect(select(events, { op: 'release' })).toHaveLength(4 * iterations);
+    // Each thread's own adds rise: it took the lock for each one.
+    for (const actor of new Set(adds.map((event) => event.actor))) {
+      const own = adds.filter((event) => event.actor === actor).sort((a, b) => a.seq - b.seq).map((event) => event.data!['value'] as number);
+      expect(own.every((value, i) => i === 0 || value > own[i - 1]!)).toBe(true);
+    }
+  });
+});
+
+describe('event data measured once', () => {
+  function buffer(options: { maxEventBytes?: number; valueBytes?: number } = {}): { trace: TraceBuffer; sent: EventBatch[] } {
+    const sent: EventBatch[] = [];
+    const trace = new TraceBuffer({
+      actor: 'a',
+      trial: 0,
+      runStartNs: process.hrtime.bigint(),
+      budget: 1_000,
+      ...(options.valueBytes !== undefined ? { valueBytes: options.valueBytes } : {}),
+      limits: { maxEventBytes: options.maxEventBytes ?? 1024 * 1024, maxRecordBytes: 1024 * 1024 },
+      sink: (batch) => sent.push(batch),
+    });
+    return { trace, sent };
+  }
+
+  test('constant and sized data encode as the same data emitted plainly, frozen so that it cannot change after it was measured', () => {
+    const { trace, sent } = buffer();
+    const begin = constantData({ prim: 'm' });
+    expect(Object.isFrozen(begin)).toBe(true);
+    trace.emit('acquire', 'B', begin);
+    trace.emit('acquire', 'B', { prim: 'm' });
+    trace.emitSized('add', 'I', { var: 'n', delta: 1, value: 7 }, 40);
+    trace.emit('add', 'I', { var: 'n', delta: 1, value: 7 });
+    trace.mute();
+    trace.emitSized('add', 'I', { var: 'n', delta: 1, value: 8 }, 40);
+    trace.unmute();
+    trace.flush();
+    const events = sent.flatMap((batch) => decodeBatch(batch));
+    expect(events.map((event) => [event.seq, event.op, event.ph, event.data])).toEqual([
+      [0, 'acquire', 'B', { prim: 'm' }],
+      [1, 'acquire', 'B', { prim: 'm' }],
+      [2, 'add', 'I', { var: 'n', delta: 1, value: 7 }],
+      [3, 'add', 'I', { var: 'n', delta: 1, value: 7 }],
+    ]);
+    expect(trace.muted).toBe(1);
+  });
+
+  test('a nearly full batch is sent before a lock is taken, a batch with room is kept; sequence numbers stay contiguous', () => {
+    const { trace, sent } = buffer();
+    const data = constantData({ prim: 'm' });
+    for (let i = 0; i < 100; i++) trace.emit('acquire', 'B', data);
+    trace.flushIfNearlyFull();
+    expect(sent).toHaveLength(0);
+    for (let i = 100; i < 940; i++) trace.emit('acquire', 'B', data);
+    trace.flushIfNearlyFull();
+    expect(sent.map((batch) => batch.count)).toEqual([940]);
+    trace.emit('acquire', 'B', data);
+    trace.flush();
+    expect(sent.map((batch) => [batch.firstSeq, batch.count])).toEqual([
+      [0, 940],
+      [940, 1],
+    ]);
+  });
+
+  test('constant data still meets the byte limits: past the value size it is previewed, past the event limit refused', () => {
+    const long = constantData({ name: 'x'.repeat(5_000) });
+    const previewing = buffer({ valueBytes: 1_000 });
+    previewing.trace.emit('mark', 'I', long);
+    previewing.trace.flush();
+    const [mark] = decodeBatch(previewing.sent[0]!);
+    expect(String(mark!.data!['name'])).toMatch(/not traced whole\)$/);
+
+    const limited = buffer({ maxEventBytes: 2_000 });
+    expect(() => limited.trace.emit('mark', 'I', constantData({ name: 'y'.repeat(3_000) }))).toThrow(ByteLimitError);
+    expect(limited.trace.emitted).toBe(0);
+  });
+});
