@@ -4,14 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
+import { python, skipReason } from './cpython-helpers';
 
 /** `conlab run --runtime both` and `conlab check --runtime …`: the two runtimes side by side, as a person types them. */
 
 const execute = promisify(execFile);
 const bin = join(__dirname, '..', '..', 'bin', 'conlab.mjs');
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 function conlabIn(dir: string) {
   return async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {

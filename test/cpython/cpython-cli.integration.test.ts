@@ -4,14 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
+import { python, skipReason } from './cpython-helpers';
 
 /** `conlab runtimes` and `conlab run --runtime cpython`, as a person types them. */
 
 const execute = promisify(execFile);
 const bin = join(__dirname, '..', '..', 'bin', 'conlab.mjs');
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 async function conlab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'conlab-cpython-cli-'));

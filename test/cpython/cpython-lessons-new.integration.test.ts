@@ -1,9 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { findLesson } from '../../src-main/lessons/catalog';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import type { ClaimResult } from '../../src-main/model/run-model';
 import { runSpec, select } from '../engine/helpers/run-spec';
+import { python, skipReason, lessonSpec } from './cpython-helpers';
 
 /**
  * The lessons written for CPython (gil, shared-value-array, pipe, select-limit, edge-vs-level,
@@ -11,14 +10,7 @@ import { runSpec, select } from '../engine/helpers/run-spec';
  * reason it declares (requires, given). Small parameters: counts and orderings, never tight times.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
-function lessonSpec(id: string): AuthoredSpec {
-  const lesson = findLesson(id);
-  if (!lesson) throw new Error(`no lesson ${id}`);
-  return lesson.spec as AuthoredSpec;
-}
 
 function claim(claims: readonly ClaimResult[], id: string): ClaimResult {
   const found = claims.find((c) => c.id === id);

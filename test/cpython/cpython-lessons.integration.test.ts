@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import { LESSONS } from '../../src-main/lessons/catalog';
 import { CPYTHON_PARAMS } from '../../src-main/lessons/cpython-params';
+import { python, skipReason } from './cpython-helpers';
 
 /**
  * Every lesson the CPython runtime supports runs on real CPython, and every claim it makes holds there —
@@ -12,8 +12,6 @@ import { CPYTHON_PARAMS } from '../../src-main/lessons/cpython-params';
  * `given`, e.g. not enough CPU for a speed-up on a busy machine). Parameters are shrunk so the file stays fast.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 /** Lessons CPython ran end to end when this file was written: the count may only grow. */
 const SUPPORTED_TODAY = 41;

@@ -6,20 +6,19 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { markedProcesses } from '../../src-main/engine/runner/process-tree';
-import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
+import { pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { commandLine, pollUntil } from '../engine/helpers/procfs';
 import { LabService } from '../../src-main/service/lab-service';
 import { leftAfter, startCli } from '../trust/runner-process-helpers';
+import { python, skipReason } from './cpython-helpers';
 
 /**
  * Nothing of a CPython trial outlives it: cancel kills the interpreter's whole process group (its
  * forked process actors included), and an interpreter whose parent died ends itself and its children.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 /** Main, a thread, a task and a forked process, each waiting far longer than any test runs. */
 const lingering: AuthoredSpec = {

@@ -5,15 +5,15 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { findLesson } from '../../src-main/lessons/catalog';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { markedProcesses } from '../../src-main/engine/runner/process-tree';
-import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
+import { pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { pollUntil } from '../engine/helpers/procfs';
 import { runSpec, select } from '../engine/helpers/run-spec';
+import { python, skipReason, lessonSpec } from './cpython-helpers';
 
 /**
  * The network lab on CPython: the spec's servers run as Python processes of the trial (every model on
@@ -22,15 +22,8 @@ import { runSpec, select } from '../engine/helpers/run-spec';
  * Node. Loopback only, small counts. Skipped, with the reason in the test name, without CPython 3.9+.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 const workRoot = (): string => mkdtempSync(join(tmpdir(), 'conlab-cpython-net-'));
 
-function lessonSpec(id: string): AuthoredSpec {
-  const lesson = findLesson(id);
-  if (!lesson) throw new Error(`no lesson ${id}`);
-  return lesson.spec as AuthoredSpec;
-}
 
 async function lessonVerdicts(id: string, overrides: Record<string, string | number | boolean> = {}): Promise<{ status: string; verdicts: Record<string, string>; metrics: Record<string, number> }> {
   const { run } = await runExperiment({ spec: lessonSpec(id), runtime: 'cpython', overrides, workRoot: workRoot() });

@@ -3,10 +3,11 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
+import { pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { CpythonTrial } from '../../src-main/engine/runtimes/cpython-trial';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import { runSpec } from '../engine/helpers/run-spec';
+import { python, skipReason } from './cpython-helpers';
 
 /**
  * The interpreter's processes share one stdout. A forked process actor stopped in the middle of a line
@@ -14,8 +15,6 @@ import { runSpec } from '../engine/helpers/run-spec';
  * a turn held by a dead process, or a handler waiting for the line it interrupted, hung a trial forever.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 const fixture = join(__dirname, 'fixtures', 'output_under_kill.py');
 
 function runCase(name: string): { status: number | null; lines: string[]; stderr: string } {

@@ -4,15 +4,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { findLesson } from '../../src-main/lessons/catalog';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { markedProcesses } from '../../src-main/engine/runner/process-tree';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
-import { discoverPython, noPythonMessage, pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
+import { pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { commandLine, pollUntil } from '../engine/helpers/procfs';
 import { runSpec, select } from '../engine/helpers/run-spec';
+import { python, skipReason, lessonSpec } from './cpython-helpers';
 
 /**
  * Pools on CPython: concurrent.futures executors whose workers are actors of the trial, functions run
@@ -20,14 +20,7 @@ import { runSpec, select } from '../engine/helpers/run-spec';
  * Skipped, with the reason in the test name, where no CPython 3.9+ is found.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
-function lessonSpec(id: string): AuthoredSpec {
-  const lesson = findLesson(id);
-  if (!lesson) throw new Error(`no lesson ${id}`);
-  return lesson.spec as AuthoredSpec;
-}
 
 const verdicts = (claims: readonly { id: string; status: string }[]): Record<string, string> => Object.fromEntries(claims.map((c) => [c.id, c.status]));
 

@@ -2,9 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { findLesson } from '../../src-main/lessons/catalog';
 import { prepareCpython, RuntimeUnavailableError } from '../../src-main/engine/runtimes/cpython-runtime';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
+import { discoverPython } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
@@ -12,14 +11,13 @@ import { LabError, LabService } from '../../src-main/service/lab-service';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { decodeBatches, type EventBatch } from '../../src-main/model/trace-event';
 import { only, runSpec, select } from '../engine/helpers/run-spec';
+import { python, skipReason, lessonSpec } from './cpython-helpers';
 
 /**
  * The CPython runtime runs the same specs on real CPython threads, processes and asyncio tasks and
  * reports the same trace events. Skipped, with the reason in the test name, where no CPython 3.9+ is found.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 const savedEnv = { CONLAB_PYTHON: process.env['CONLAB_PYTHON'], PATH: process.env['PATH'] };
 afterEach(() => {
@@ -29,11 +27,6 @@ afterEach(() => {
   }
 });
 
-function lessonSpec(id: string): AuthoredSpec {
-  const lesson = findLesson(id);
-  if (!lesson) throw new Error(`no lesson ${id}`);
-  return lesson.spec as AuthoredSpec;
-}
 
 test('with no interpreter to be found, a CPython run is refused in one line naming what was looked for and CONLAB_PYTHON', () => {
   process.env['CONLAB_PYTHON'] = '/nonexistent/python3';

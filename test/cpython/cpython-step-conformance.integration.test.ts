@@ -4,14 +4,12 @@
 // refuses is skipped, named with the reason (its op, by JSON path); the count of cases run may only grow.
 import { describe, expect, test } from 'vitest';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import { runSpec } from '../engine/helpers/run-spec';
 import { checkCase, suite, withKind, type Kind, type StepRuntime } from '../engine/helpers/step-conformance';
+import { python, skipReason } from './cpython-helpers';
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 const cpython: StepRuntime = {
   name: 'cpython',

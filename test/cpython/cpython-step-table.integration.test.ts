@@ -2,15 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CPYTHON_STEPS } from '../../src-main/engine/runtimes/cpython-support';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
+import { python, skipReason } from './cpython-helpers';
 
 /**
  * The Node side refuses, before anything starts, every op the CPython runtime has no handler for; the
  * two lists are kept in two languages, so this reads the Python step table and compares.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 describe.skipIf(!python)(`the CPython step table${skipReason}`, () => {
   test('has exactly one handler for each op the Node side lets through to CPython', () => {

@@ -4,8 +4,6 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { findLesson } from '../../src-main/lessons/catalog';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { readProcStat } from '../../src-main/engine/procfs';
 import { runSpec, select } from '../engine/helpers/run-spec';
@@ -14,6 +12,7 @@ import { markedProcesses } from '../../src-main/engine/runner/process-tree';
 import { pollUntil } from '../engine/helpers/procfs';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import { validateSpec } from '../../src-main/engine/spec/validate';
+import { lessonSpec, python, skipReason } from './cpython-helpers';
 
 /**
  * Barriers, conditions, managed variables, file and OS steps, introspection and generators on real
@@ -21,14 +20,7 @@ import { validateSpec } from '../../src-main/engine/spec/validate';
  * run folder. Skipped, with the reason in the test name, where no CPython 3.9+ is found.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
-function lessonSpec(id: string): AuthoredSpec {
-  const lesson = findLesson(id);
-  if (!lesson) throw new Error(`no lesson ${id}`);
-  return lesson.spec as AuthoredSpec;
-}
 
 function claimStatuses(run: { claims: readonly { id: string; status: string }[] }): [string, string][] {
   return run.claims.map((c) => [c.id, c.status]);

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import type { TraceEvent } from '../../src-main/model/trace-event';
 import { runSpec, select } from '../engine/helpers/run-spec';
+import { python, skipReason } from './cpython-helpers';
 
 /**
  * A deterministic program traces the same events on both runtimes: per actor, the same ops and phases in
@@ -12,8 +12,6 @@ import { runSpec, select } from '../engine/helpers/run-spec';
  * timeouts, non-blocking refusals, clearing events, terminating a task, counted actors, loops and branches.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 /** Data a machine decides: who ran where, when, and for how long. */
 const VOLATILE = new Set(['pid', 'ppid', 'threadId', 'waitedMs', 'elapsedMs', 'tookMs']);
