@@ -154,6 +154,19 @@ class Interpreter:
             run = _nothing
         elif len(calls) == 1:
             run = calls[0]
+        elif len(calls) == 2:
+            first, second = calls
+
+            def run():
+                first()
+                second()
+        elif len(calls) == 3:
+            first, second, third = calls
+
+            def run():
+                first()
+                second()
+                third()
         else:
             def run():
                 for call in calls:

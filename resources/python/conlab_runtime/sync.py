@@ -284,7 +284,17 @@ class PrimitiveOps:
                 depth[lock_name] = depth.get(lock_name, 0) + 1
                 return True
             return False
-        return acquire_owned
+
+        def acquire_mutex():
+            # The same for a mutex, which nobody takes twice: its depth, once taken, is 1.
+            if take(False):
+                owners[lock_name] = actor
+                depth[lock_name] = 1
+                return True
+            if not blocking:
+                return False
+            return acquire_owned()
+        return acquire_mutex if kind == "mutex" else acquire_owned
 
     def releaser(self, name):
         """For an actor on its own thread: ``release`` of one step as a plain callable (None as for acquirer)."""
