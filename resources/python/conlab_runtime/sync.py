@@ -335,7 +335,17 @@ class PrimitiveOps:
                     raise ActorFailure("cannot release %s: %s" % (lock_name, error))
             else:
                 release()
-        return release_owned
+
+        def release_mutex():
+            # The same for a mutex (anyone may release it; its depth is 1 while it is held).
+            owner = owners.pop(lock_name, None)
+            level = depth.pop(lock_name, 0)
+            try:
+                let_go()
+            except (RuntimeError, ValueError, AssertionError) as error:
+                table.undo(lock_name, (owner, level))
+                raise ActorFailure("cannot release %s: %s" % (lock_name, error))
+        return release_mutex if kind == "mutex" else release_owned
 
     async def wait(self, name, timeout_ms):
         """Waits on an event, a condition or a barrier: (passed, barrier index or None)."""

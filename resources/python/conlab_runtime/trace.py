@@ -63,7 +63,8 @@ class TraceBuffer:
 
     def flush(self, *also):
         """Sends what was recorded: the lines waiting for it, a batch of the events, then ``also``
-        (messages that must follow them), all in one write."""
+        (messages that must follow them), all in one write. The lock is held until the line is out:
+        whoever closes the buffer meanwhile (and then counts what was sent) waits for it."""
         with self.lock:
             lines, self.with_next_flush = self.with_next_flush, []
             rows = self.rows
@@ -72,26 +73,25 @@ class TraceBuffer:
                 # A copy: should another thread be closing the buffer, the actor's thread may still
                 # append to the list it had (that event is then lost, and not counted: see emitted).
                 rows = rows[:]
-                first = self.first_seq
+                lines.append({
+                    "type": "batch",
+                    "batch": {
+                        "trial": self.trial,
+                        "actor": self.actor,
+                        "firstSeq": self.first_seq,
+                        "count": len(rows),
+                        "tFirst": rows[0][1],
+                        "tLast": rows[-1][1],
+                        "payload": json.dumps(rows, separators=(",", ":"), allow_nan=False),
+                    },
+                })
+            lines.extend(also)
+            if len(lines) == 1:
+                self.output.send(lines[0])
+            elif lines:
+                self.output.send_many(lines)
+            if rows:
                 self.first_seq += len(rows)
-        if rows:
-            lines.append({
-                "type": "batch",
-                "batch": {
-                    "trial": self.trial,
-                    "actor": self.actor,
-                    "firstSeq": first,
-                    "count": len(rows),
-                    "tFirst": rows[0][1],
-                    "tLast": rows[-1][1],
-                    "payload": json.dumps(rows, separators=(",", ":"), allow_nan=False),
-                },
-            })
-        lines.extend(also)
-        if len(lines) == 1:
-            self.output.send(lines[0])
-        elif lines:
-            self.output.send_many(lines)
 
     def close(self):
         """Records nothing more, and flushes what was recorded."""

@@ -15,7 +15,6 @@ trace is closed (nothing it does afterwards counts) and it dies when this proces
 import _thread
 import asyncio
 import multiprocessing
-import multiprocessing.connection
 import os
 import resource
 import signal
@@ -150,9 +149,6 @@ class Trial:
         self.prims = Primitives(self.spec, self.context)
         self.queues = Queues(self.spec, self.context)
         self.waits = WaitTable()
-        # Process actors being watched until they end: pidfd -> instance (see watch_ending).
-        self.reaping = {}
-        self.reaper_wake = None
         self.deadlock = None
         self.instances = []
         self.by_group = {}
@@ -320,45 +316,10 @@ class Trial:
             self.signal_process(instance)
 
     def watch_ending(self, instance):
-        """Has ``watch_process`` called once the process ends: from one thread for every process actor,
-        woken by each one's pidfd (readable once it has exited), where the system has them; else from a
-        thread of its own. Starting a thread (waiting until it runs) is a large part of a process start."""
-        pidfd = None
-        if hasattr(os, "pidfd_open"):
-            try:
-                pidfd = os.pidfd_open(instance.process.pid)
-            except OSError:
-                pidfd = None
-        if pidfd is None:
-            threading.Thread(target=self.watch_process, args=(instance,), name="watch-" + instance.name, daemon=True).start()
-            return
-        with self.lock:
-            self.reaping[pidfd] = instance
-            start = self.reaper_wake is None
-            if start:
-                self.reaper_wake = os.pipe()
-        if start:
-            # A thread that is not waited for (threading's start() waits until it runs); it lives as
-            # long as this process, as the trial's other helper threads do.
-            _thread.start_new_thread(self.reap, (self.reaper_wake[0],))
-        else:
-            os.write(self.reaper_wake[1], b"\0")
-
-    def reap(self, wake):
-        while True:
-            with self.lock:
-                watched = list(self.reaping)
-            for ready in multiprocessing.connection.wait(watched + [wake]):
-                if ready == wake:
-                    os.read(wake, 4096)
-                    continue
-                with self.lock:
-                    instance = self.reaping.pop(ready)
-                os.close(ready)
-                try:
-                    self.watch_process(instance)
-                except Exception as failure:  # noqa: BLE001 - one actor's end must not stop the others'
-                    self.end_instance(instance, "failed", "%s: %s" % (type(failure).__name__, failure))
+        """Has ``watch_process`` called once the process ends, from a thread of its own that the starter
+        does not wait for (threading's start() waits until the new thread runs: a large part of what
+        a process start cost, and time the parent would lose before its next step)."""
+        _thread.start_new_thread(self.watch_process, (instance,))
 
     def watch_process(self, instance):
         process = instance.process
