@@ -13,19 +13,30 @@ import math
 from .common import (  # noqa: F401  (re-exported for the modules that import them from here)
     ActorFailure, LOG_FIELD, ReturnSignal, _is_number, as_number, compare, drive, js_number, spin, strict_equal,
 )
-from .step_table import HANDLERS, load
+from .step_table import FAST, HANDLERS, load
 
 load()
+
+
+def _nothing():
+    pass
 
 
 class Interpreter:
     def __init__(self, services):
         self.services = services
         self.locals = {}
+        # An actor on its own thread (thread, process) never suspends: its blocks of steps are compiled
+        # once into plain callables (see ``block``). A task or main actor awaits each step on the loop.
+        self.sync = bool(getattr(services, "own_thread", False))
+        self.blocks = {}
 
     async def run(self, program):
         try:
-            await self.steps(program)
+            if self.sync:
+                self.block(program)()
+            else:
+                await self.steps(program)
         except ReturnSignal:
             raise ActorFailure("return outside a function")
 
@@ -129,8 +140,57 @@ class Interpreter:
         raise ActorFailure("unknown condition %s" % json.dumps(cond)[:80])
 
     async def steps(self, program):
+        if self.sync:
+            self.block(program)()
+            return
         for step in program:
             await self.step(step)
+
+    def block(self, program):
+        """A block of steps (a program, a repeat's body...) as one callable, compiled on first use and
+        kept for this interpreter: the spec's lists do not change while it runs."""
+        entry = self.blocks.get(id(program))
+        if entry is not None and entry[0] is program:
+            return entry[1]
+        calls = tuple(self.compile_step(step) for step in program)
+        if not calls:
+            run = _nothing
+        elif len(calls) == 1:
+            run = calls[0]
+        elif len(calls) == 2:
+            first, second = calls
+
+            def run():
+                first()
+                second()
+        elif len(calls) == 3:
+            first, second, third = calls
+
+            def run():
+                first()
+                second()
+                third()
+        else:
+            def run():
+                for call in calls:
+                    call()
+        self.blocks[id(program)] = (program, run)
+        return run
+
+    def compile_step(self, step):
+        """One step as a callable: the op's fast compiler where it has one, else its handler driven
+        to its end (a thread's coroutine never suspends). Whatever fails, fails when the step runs."""
+        op = step.get("op") if isinstance(step, dict) else None
+        make = FAST.get(op) if isinstance(op, str) else None
+        if make is not None:
+            try:
+                call = make(self, step)
+            except Exception:  # noqa: BLE001 - the handler below reports the same step's failure
+                call = None
+            if call is not None:
+                return call
+        step_coroutine = self.step
+        return lambda: drive(step_coroutine(step))
 
     async def step(self, step):
         handle = HANDLERS.get(step["op"])

@@ -76,7 +76,14 @@ class Primitives:
 class WaitTable:
     """Who holds each owned lock (mutex, rlock) and who waits for one without a timeout: the wait-for
     graph of the actors of this process. Semaphores have no owner and a timed wait ends by itself, so
-    neither forms an edge (as in the Node engine's detector)."""
+    neither forms an edge (as in the Node engine's detector).
+
+    A lock's entry (owner, depth) is written only by the actor holding that lock, while it holds it
+    (``acquired`` once taken, ``releasing`` before letting go): nobody else can write it meanwhile,
+    and one dict assignment is atomic under the GIL, so the uncontended path takes no lock of its
+    own. A reader may see the graph a moment behind (a lock just taken not yet entered, one about to
+    be released already gone): an edge missing, never one too many, and a cycle counts only once seen
+    twice in a row unchanged (Trial.watch_deadlock)."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -95,43 +102,57 @@ class WaitTable:
             self.waiting.pop(actor, None)
 
     def acquired(self, actor, prim):
-        with self.lock:
-            self.owners[prim] = actor
-            self.depth[prim] = self.depth.get(prim, 0) + 1
+        """Once ``actor`` has taken ``prim``."""
+        self.owners[prim] = actor
+        self.depth[prim] = self.depth.get(prim, 0) + 1
 
-    def released(self, prim):
-        with self.lock:
-            left = self.depth.get(prim, 0) - 1
-            if left <= 0:
-                self.depth.pop(prim, None)
-                self.owners.pop(prim, None)
-            else:
-                self.depth[prim] = left
+    def releasing(self, actor, prim, kind):
+        """Before ``actor`` lets go of ``prim``: what ``undo`` restores should the release fail. An
+        rlock is released only by its owner (anyone else's release fails), so only its owner's counts;
+        a mutex may be released by any actor (threading.Lock allows it)."""
+        owner = self.owners.get(prim)
+        if kind != "mutex" and owner != actor:
+            return None
+        level = self.depth.get(prim, 0)
+        if level <= 1:
+            self.depth.pop(prim, None)
+            self.owners.pop(prim, None)
+        else:
+            self.depth[prim] = level - 1
+        return (owner, level)
+
+    def undo(self, prim, before):
+        if before is not None and before[0] is not None:
+            self.owners[prim] = before[0]
+            self.depth[prim] = before[1]
 
     def release_all(self, actor, prim):
-        """A condition wait lets go of its lock whatever its depth: returns the depth to restore."""
-        with self.lock:
-            if self.owners.get(prim) != actor:
-                return 0
-            depth = self.depth.pop(prim, 0)
-            self.owners.pop(prim, None)
-            return depth
+        """A condition wait lets go of its lock whatever its depth (called while it still holds it):
+        returns the depth to restore."""
+        if self.owners.get(prim) != actor:
+            return 0
+        depth = self.depth.pop(prim, 0)
+        self.owners.pop(prim, None)
+        return depth
 
     def restore(self, actor, prim, depth):
-        with self.lock:
-            if depth > 0:
-                self.owners[prim] = actor
-                self.depth[prim] = depth
+        """Once the condition wait has the lock back."""
+        if depth > 0:
+            self.owners[prim] = actor
+            self.depth[prim] = depth
 
     def find_cycle(self):
         """The first cycle of the graph as (edges, key), or None. The key holds every member's wait
         sequence: the same key twice in a row means nobody in the cycle moved in between."""
         with self.lock:
-            edges = {}
-            for actor, (prim, seq) in self.waiting.items():
-                owner = self.owners.get(prim)
-                if owner is not None:
-                    edges[actor] = (prim, owner, seq)
+            waiting = self.waiting.copy()
+        # One copy, atomic under the GIL: holders write owners without the table's lock.
+        owners = self.owners.copy()
+        edges = {}
+        for actor, (prim, seq) in waiting.items():
+            owner = owners.get(prim)
+            if owner is not None:
+                edges[actor] = (prim, owner, seq)
         visited = set()
         for start in edges:
             if start in visited:
@@ -212,12 +233,119 @@ class PrimitiveOps:
     def release(self, name):
         name = self.prims.lock_name(name)
         obj = self.prims.get(name, "mutex", "rlock", "semaphore", "bounded-semaphore")
+        kind = self.prims.kinds[name]
+        owned = self.table is not None and kind in self.OWNED
+        # The table first, while this actor still holds the lock (see WaitTable).
+        before = self.table.releasing(self.actor, name, kind) if owned else None
         try:
             obj.release()
         except (RuntimeError, ValueError, AssertionError) as error:
+            if owned:
+                self.table.undo(name, before)
             raise ActorFailure("cannot release %s: %s" % (name, error))
-        if self.table is not None and self.prims.kinds[name] in self.OWNED:
-            self.table.released(name)
+
+    def acquirer(self, name, blocking, timeout_ms):
+        """For an actor on its own thread: ``acquire`` of one step as a plain callable returning ok,
+        with the primitive looked up once; None where the step needs the general path (the loop's
+        actors, an unknown primitive or one of another type, whose failure ``acquire`` reports)."""
+        if self.on_loop:
+            return None
+        lock_name = self.prims.lock_name(name)
+        kind = self.prims.kinds.get(lock_name)
+        if kind not in ("mutex", "rlock", "semaphore", "bounded-semaphore"):
+            return None
+        take = self.prims.objects[lock_name].acquire
+        timeout = _seconds(timeout_ms)
+        table, actor = self.table, self.actor
+        if table is None or kind not in self.OWNED:
+            def acquire_unowned():
+                if take(False):
+                    return True
+                if not blocking:
+                    return False
+                return bool(take(True) if timeout is None else take(True, timeout))
+            return acquire_unowned
+        owners, depth = table.owners, table.depth
+
+        def acquire_owned():
+            ok = take(False)
+            if not ok and blocking:
+                if timeout is None:
+                    table.begin_wait(actor, lock_name)
+                    try:
+                        ok = take(True)
+                    finally:
+                        table.end_wait(actor)
+                else:
+                    ok = take(True, timeout)
+            if ok:
+                # WaitTable.acquired, inline: this actor holds the lock, nobody else writes its entry.
+                owners[lock_name] = actor
+                depth[lock_name] = depth.get(lock_name, 0) + 1
+                return True
+            return False
+
+        def acquire_mutex():
+            # The same for a mutex, which nobody takes twice: its depth, once taken, is 1.
+            if take(False):
+                owners[lock_name] = actor
+                depth[lock_name] = 1
+                return True
+            if not blocking:
+                return False
+            return acquire_owned()
+        return acquire_mutex if kind == "mutex" else acquire_owned
+
+    def releaser(self, name):
+        """For an actor on its own thread: ``release`` of one step as a plain callable (None as for acquirer)."""
+        if self.on_loop:
+            return None
+        lock_name = self.prims.lock_name(name)
+        kind = self.prims.kinds.get(lock_name)
+        if kind not in ("mutex", "rlock", "semaphore", "bounded-semaphore"):
+            return None
+        let_go = self.prims.objects[lock_name].release
+        table, actor = self.table, self.actor
+        owned = table is not None and kind in self.OWNED
+
+        def release():
+            try:
+                let_go()
+            except (RuntimeError, ValueError, AssertionError) as error:
+                raise ActorFailure("cannot release %s: %s" % (lock_name, error))
+
+        if not owned:
+            return release
+        owners, depth = table.owners, table.depth
+
+        def release_owned():
+            # WaitTable.releasing, inline, before letting go.
+            owner = owners.get(lock_name)
+            if kind == "mutex" or owner == actor:
+                level = depth.get(lock_name, 0)
+                if level <= 1:
+                    depth.pop(lock_name, None)
+                    owners.pop(lock_name, None)
+                else:
+                    depth[lock_name] = level - 1
+                try:
+                    let_go()
+                except (RuntimeError, ValueError, AssertionError) as error:
+                    table.undo(lock_name, (owner, level))
+                    raise ActorFailure("cannot release %s: %s" % (lock_name, error))
+            else:
+                release()
+
+        def release_mutex():
+            # The same for a mutex (anyone may release it; its depth is 1 while it is held).
+            owner = owners.pop(lock_name, None)
+            level = depth.pop(lock_name, 0)
+            try:
+                let_go()
+            except (RuntimeError, ValueError, AssertionError) as error:
+                table.undo(lock_name, (owner, level))
+                raise ActorFailure("cannot release %s: %s" % (lock_name, error))
+        return release_mutex if kind == "mutex" else release_owned
 
     async def wait(self, name, timeout_ms):
         """Waits on an event, a condition or a barrier: (passed, barrier index or None)."""

@@ -9,6 +9,8 @@ import json
 import threading
 import time
 
+_monotonic_ns = time.monotonic_ns
+
 
 class TraceBuffer:
     def __init__(self, actor, trial, origin_ns, budget, output, batch_size=1000):
@@ -27,8 +29,9 @@ class TraceBuffer:
         # Lines that go out with the next batch, not on their own: a thread that wrote at once when it
         # starts would hand the GIL back to its starter (a write releases it) before its first step.
         self.with_next_flush = []
-        # A stopped actor's buffer is flushed by whoever stops it: another thread, or a signal handler
-        # on the actor's own thread (hence re-entrant).
+        # Only the actor's own thread records events (emit takes no lock). A stopped actor's buffer is
+        # flushed by whoever stops it: another thread, or a signal handler on the actor's own thread
+        # (hence re-entrant); flushes take turns on this lock.
         self.lock = threading.RLock()
 
     def now(self):
@@ -36,52 +39,61 @@ class TraceBuffer:
 
     @property
     def emitted(self):
-        return self.next_seq
+        # Once closed, what was sent: an event its thread was recording while another thread closed
+        # the buffer may have missed the last batch, and is then not counted either.
+        return self.first_seq if self.closed else self.next_seq
 
     @property
     def muted(self):
         return self.mute_depth > 0
 
     def emit(self, op, ph, data=None, force=False):
-        if self.closed or (self.mute_depth > 0 and not force):
+        # No lock: only the actor's own thread records (see ``flush`` for the one other writer).
+        if self.closed or (self.mute_depth and not force):
             return
-        if self.next_seq >= self.budget:
+        seq = self.next_seq
+        if seq >= self.budget:
             self.dropped += 1
             return
-        t = self.now()
-        with self.lock:
-            self.rows.append([self.next_seq, t, op, ph] if data is None else [self.next_seq, t, op, ph, data])
-            self.next_seq += 1
-            full = len(self.rows) >= self.batch_size
-        if full:
+        rows = self.rows
+        rows.append([seq, _monotonic_ns() - self.origin_ns, op, ph] if data is None else [seq, _monotonic_ns() - self.origin_ns, op, ph, data])
+        self.next_seq = seq + 1
+        if len(rows) >= self.batch_size:
             self.flush()
 
-    def flush(self):
+    def flush(self, *also):
+        """Sends what was recorded: the lines waiting for it, a batch of the events, then ``also``
+        (messages that must follow them), all in one write. The lock is held until the line is out:
+        whoever closes the buffer meanwhile (and then counts what was sent) waits for it."""
         with self.lock:
             lines, self.with_next_flush = self.with_next_flush, []
-        for line in lines:
-            self.output.send(line)
-        with self.lock:
             rows = self.rows
-            if not rows:
-                return
-            self.rows = []
-            first = self.first_seq
-            self.first_seq += len(rows)
-        self.output.send({
-            "type": "batch",
-            "batch": {
-                "trial": self.trial,
-                "actor": self.actor,
-                "firstSeq": first,
-                "count": len(rows),
-                "tFirst": rows[0][1],
-                "tLast": rows[-1][1],
-                "payload": json.dumps(rows, separators=(",", ":"), allow_nan=False),
-            },
-        })
+            if rows:
+                self.rows = []
+                # A copy: should another thread be closing the buffer, the actor's thread may still
+                # append to the list it had (that event is then lost, and not counted: see emitted).
+                rows = rows[:]
+                lines.append({
+                    "type": "batch",
+                    "batch": {
+                        "trial": self.trial,
+                        "actor": self.actor,
+                        "firstSeq": self.first_seq,
+                        "count": len(rows),
+                        "tFirst": rows[0][1],
+                        "tLast": rows[-1][1],
+                        "payload": json.dumps(rows, separators=(",", ":"), allow_nan=False),
+                    },
+                })
+            lines.extend(also)
+            if len(lines) == 1:
+                self.output.send(lines[0])
+            elif lines:
+                self.output.send_many(lines)
+            if rows:
+                self.first_seq += len(rows)
 
     def close(self):
-        """Flushes what was recorded and records nothing more."""
-        self.flush()
+        """Records nothing more, and flushes what was recorded."""
         self.closed = True
+        self.flush()

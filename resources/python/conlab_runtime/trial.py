@@ -12,6 +12,7 @@ the first actor to fail ends the trial as failed. A stopped thread cannot be kil
 trace is closed (nothing it does afterwards counts) and it dies when this process exits at the end.
 """
 
+import _thread
 import asyncio
 import multiprocessing
 import os
@@ -146,12 +147,14 @@ class Trial:
     def __init__(self, config, output, start_method):
         self.config = config
         self.spec = config["spec"]
+        uses_processes = any(a["kind"] in PROCESS_KINDS for a in self.spec["actors"]) or any(p["kind"] == "process" for p in (self.spec.get("pools") or {}).values())
         self.output = output
+        # No other process of the trial writes lines unless it starts one (see Output.alone).
+        output.alone = not uses_processes
         self.trial_index = config["trial"]
         self.origin_ns = config["originNs"]
         self.budget = config["eventBudget"]
         self.start_method = start_method
-        uses_processes = any(a["kind"] in PROCESS_KINDS for a in self.spec["actors"]) or any(p["kind"] == "process" for p in (self.spec.get("pools") or {}).values())
         self.context = multiprocessing.get_context(start_method) if uses_processes else None
         settings.apply(self.spec)
         self.vars = SharedVars(self.spec, start_method)
@@ -237,7 +240,9 @@ class Trial:
 
                     self.loop.call_soon_threadsafe(create)
             elif instance.kind == "thread":
-                threading.Thread(target=self.run_thread, args=(instance,), name=instance.name, daemon=True).start()
+                # The thread sends the requested line with its first ones (one write, not one more).
+                threading.Thread(target=self.run_thread, args=(instance, asked), name=instance.name, daemon=True).start()
+                return
             elif instance.kind in PROCESS_KINDS:
                 self.start_process(instance)
             else:
@@ -270,8 +275,8 @@ class Trial:
     def report_done(self, instance, trace, error):
         if not trace.closed:
             trace.emit("actor", "E", {"ok": True} if error is None else {"ok": False, "error": error})
-        trace.flush()
-        self.output.send({"type": "done", "actor": instance.name, "ok": error is None, "error": error, "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
+        # The last batch and the done line in one write (emitted counts the events still unsent).
+        trace.flush({"type": "done", "actor": instance.name, "ok": error is None, "error": error, "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
 
     async def run_on_loop(self, instance):
         trace = self.new_trace(instance)
@@ -295,9 +300,10 @@ class Trial:
         self.report_done(instance, trace, error)
         self.end_instance(instance, "completed" if error is None else "failed", error)
 
-    def run_thread(self, instance):
+    def run_thread(self, instance, asked):
         entered = self.now()
         trace = self.new_trace(instance)
+        trace.with_next_flush.append({"type": "requested", "actor": instance.name, "t": asked})
         pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
         self.announce(instance, trace, pid, ppid, tid, entered)
         services = ActorServices(self, instance, trace, True, instance.facts(pid, ppid, tid))
@@ -310,8 +316,11 @@ class Trial:
             error = "%s: %s" % (type(failure).__name__, failure)
         if trace.closed:
             return
-        self.report_done(instance, trace, error)
-        self.end_instance(instance, "completed" if error is None else "failed", error)
+        trace.emit("actor", "E", {"ok": True} if error is None else {"ok": False, "error": error})
+        done = {"type": "done", "actor": instance.name, "ok": error is None, "error": error, "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()}
+        # The last batch, done and ended in one write: a write lets go of the GIL, and each time the
+        # thread would wait to have it back while the next actors start.
+        self.end_instance(instance, "completed" if error is None else "failed", error, (trace, done))
 
     def start_process(self, instance):
         # The child's failure message comes back on a pipe of its own (its stdout lines go to the host).
@@ -328,10 +337,16 @@ class Trial:
         with self.lock:
             instance.process = process
             stopped_meanwhile = instance.stop_reason is not None
-        threading.Thread(target=self.watch_process, args=(instance,), name="watch-" + instance.name, daemon=True).start()
+        self.watch_ending(instance)
         if stopped_meanwhile:
             # Stopped (terminate from another actor, the end of the trial) while it was being started.
             self.signal_process(instance)
+
+    def watch_ending(self, instance):
+        """Has ``watch_process`` called once the process ends, from a thread of its own that the starter
+        does not wait for (threading's start() waits until the new thread runs: a large part of what
+        a process start cost, and time the parent would lose before its next step)."""
+        _thread.start_new_thread(self.watch_process, (instance,))
 
     def watch_process(self, instance):
         process = instance.process
@@ -354,12 +369,19 @@ class Trial:
         else:
             self.end_instance(instance, "failed", "%s exited before finishing its program (exit code %s)" % (instance.name, code))
 
-    def end_instance(self, instance, exit_reason, error):
+    def end_instance(self, instance, exit_reason, error, last=None):
+        """``last``: the actor's trace and done line, sent with the ended line (or alone if it ended already)."""
         with self.lock:
             if instance.state == "ended":
+                if last is not None:
+                    last[0].flush(last[1])
                 return
             instance.state = "ended"
-            self.output.send({"type": "ended", "actor": instance.name, "exit": exit_reason, "error": error, "t": self.now()})
+            ended = {"type": "ended", "actor": instance.name, "exit": exit_reason, "error": error, "t": self.now()}
+            if last is None:
+                self.output.send(ended)
+            else:
+                last[0].flush(last[1], ended)
             instance.ended.set()
             if exit_reason == "failed" and self.status is None:
                 self.finish("failed", "%s failed: %s" % (instance.name, error or "unknown error"))

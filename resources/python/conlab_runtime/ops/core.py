@@ -1,7 +1,7 @@
 """The core steps: work, data, sync, queues, actors and control flow, one handler per op."""
 
-from ..common import ActorFailure, LOG_FIELD, as_number, js_number, spin
-from ..step_table import handler
+from ..common import ActorFailure, LOG_FIELD, _is_number, as_number, js_number, spin
+from ..step_table import fast, handler
 
 @handler("compute")
 async def _compute(it, step):
@@ -281,3 +281,165 @@ async def _join_any(it, step):
         await _join_queue(it, step)
     else:
         await _join(it, step)
+
+
+# --- fast compilers: the same steps for an actor on its own thread, as plain callables ------------
+# Each does what its handler above does, with what does not change between runs of the step (names,
+# constant operands, the trace's data when it holds no value) worked out once. Events that a muted
+# trace would not record are not built. Where a step could fail differently, the compiler returns
+# None and the handler runs.
+
+
+@fast("mark")
+def _mark_fast(it, step):
+    emit = it.services.trace.emit
+    data = {"name": step["name"]}
+
+    def mark():
+        emit("mark", "I", data, True)
+    return mark
+
+
+@fast("acquire")
+def _acquire_fast(it, step):
+    trace = it.services.trace
+    emit = trace.emit
+    prim = step["prim"]
+    take = it.services.prims.acquirer(prim, step.get("blocking", True), step.get("timeoutMs"))
+    if take is None:
+        return None
+    begin, taken, refused = {"prim": prim}, {"prim": prim, "ok": True}, {"prim": prim, "ok": False}
+    into = step.get("into")
+    local = it.locals
+
+    def acquire():
+        if trace.mute_depth:
+            ok = take()
+        else:
+            emit("acquire", "B", begin)
+            ok = take()
+            emit("acquire", "E", taken if ok else refused)
+        if into:
+            local[into] = ok
+    return acquire
+
+
+@fast("release")
+def _release_fast(it, step):
+    trace = it.services.trace
+    emit = trace.emit
+    let_go = it.services.prims.releaser(step["prim"])
+    if let_go is None:
+        return None
+    data = {"prim": step["prim"]}
+
+    def release():
+        let_go()
+        if not trace.mute_depth:
+            emit("release", "I", data)
+    return release
+
+
+@fast("add")
+def _add_fast(it, step):
+    trace = it.services.trace
+    emit = trace.emit
+    shared = it.services.vars
+    name, delta, into = step["var"], step["delta"], step.get("into")
+    # A plain shared variable, no index, a constant delta: anything else goes through the handler.
+    if "index" in step or not _is_number(delta) or shared.managed(name) is not None or name not in shared.values:
+        return None
+    values, lock, local = shared.values, shared.lock, it.locals
+
+    def add():
+        with lock:
+            value = values[name] + delta
+            values[name] = value
+        if into:
+            local[into] = value
+        if not trace.mute_depth:
+            emit("add", "I", {"var": name, "delta": delta, "value": value})
+    return add
+
+
+@fast("let")
+def _let_fast(it, step):
+    trace = it.services.trace
+    name, value = step["name"], step["value"]
+    local = it.locals
+    if isinstance(value, dict):
+        evaluate = it.evaluate
+
+        def let():
+            result = evaluate(value)
+            local[name] = result
+            if not trace.mute_depth:
+                trace.emit("let", "I", {"name": name, "value": result})
+        return let
+    data = {"name": name, "value": value}
+
+    def let_constant():
+        local[name] = value
+        if not trace.mute_depth:
+            trace.emit("let", "I", data)
+    return let_constant
+
+
+@fast("repeat")
+def _repeat_fast(it, step):
+    trace = it.services.trace
+    emit = trace.emit
+    times = step["times"]
+    summary = step.get("trace") == "summary" or (step.get("trace") is None and times > 10000)
+    begin = {"times": times, "trace": "summary" if summary else "each"}
+    end = {"times": times}
+    body = step["steps"]
+    block = it.block
+
+    def repeat():
+        emit("repeat", "B", begin)
+        run = block(body)
+        if summary:
+            trace.mute_depth += 1
+        try:
+            for _ in range(times):
+                run()
+        finally:
+            if summary:
+                trace.mute_depth -= 1
+        emit("repeat", "E", end)
+    return repeat
+
+
+@fast("if")
+def _if_fast(it, step):
+    trace = it.services.trace
+    emit = trace.emit
+    cond, then, otherwise = step["cond"], step["then"], step.get("else")
+    test, block = it.test, it.block
+    taken_data, skipped_data = {"taken": True}, {"taken": False}
+
+    def if_():
+        taken = test(cond)
+        emit("if", "I", taken_data if taken else skipped_data)
+        if taken:
+            block(then)()
+        elif otherwise:
+            block(otherwise)()
+    return if_
+
+
+@fast("section")
+def _section_fast(it, step):
+    emit = it.services.trace.emit
+    data = {"name": step["name"]}
+    body = step["steps"]
+    block = it.block
+
+    def section():
+        emit("section", "B", data, True)
+        try:
+            block(body)()
+        finally:
+            emit("section", "E", data, True)
+    return section
