@@ -318,5 +318,12 @@ export function formatRuntimes(rows: readonly RuntimeListing[]): string {
     out.push([row.name, row.usable ? 'yes' : 'no', row.version ?? '-', row.gil === null ? '-' : row.gil ? 'on' : 'off', row.startMethod ?? '-', printable(row.path), printable(row.note)]);
   }
   const cpython = rows.some((row) => row.name === 'cpython' && row.usable);
-  return `${out.toString()}\n${cpython ? 'run with --runtime cpython to use the first usable CPython' : 'no usable CPython: install python3 (3.9 or newer) or set CONLAB_PYTHON to an interpreter\'s path'}`;
+  const nogil = rows.some((row) => row.name === 'cpython-nogil' && row.usable);
+  const lines = [
+    cpython ? 'run with --runtime cpython to use the first usable CPython' : 'no usable CPython: install python3 (3.9 or newer), or set CONLAB_PYTHON or the Python path in Settings to an interpreter\'s path',
+    nogil
+      ? 'run with --runtime cpython-nogil to use CPython without the GIL'
+      : 'no CPython without the GIL found (python3.14t, python3.13t): install a free-threaded build or set CONLAB_PYTHON_NOGIL to its path',
+  ];
+  return `${out.toString()}\n${lines.join('\n')}`;
 }

@@ -8,7 +8,7 @@ import { appVersion } from '../engine/entry-paths';
 import { BYTE_LIMITS, type ByteLimit } from '../engine/spec/limits';
 import { specJsonSchema } from '../model/spec-schema';
 import { formatIssues } from '../engine/spec/validate';
-import { LabError, LabService } from '../service/lab-service';
+import { LabError, LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
@@ -164,7 +164,7 @@ export function buildProgram(): Command {
     .option('--max-queue-bytes <bytes>', 'cap on items held in queues, in bytes', parseCount('--max-queue-bytes', 0, 2 ** 40))
     .option('--max-value-bytes <bytes>', 'cap on one value a step builds, in bytes', parseCount('--max-value-bytes', 1_024, 2 ** 40))
     .addOption(
-      new Option('--runtime <name>', 'where the actors run: the Node engine, CPython (see `conlab runtimes`), or both, one after the other, shown side by side')
+      new Option('--runtime <name>', 'where the actors run: the Node engine, CPython, CPython without the GIL (cpython-nogil; see `conlab runtimes`), or both (Node and CPython), one after the other, shown side by side')
         .choices([...RUNTIME_CHOICES])
         .default('node'),
     )
@@ -257,9 +257,10 @@ export function buildProgram(): Command {
 
   program
     .command('runtimes')
-    .description('list the runtimes a run may use here (Node, and CPython as CONLAB_PYTHON, python3, python)')
+    .description('list the runtimes a run may use here (Node; CPython as CONLAB_PYTHON, the settings\' Python path, python3, python, py -3; CPython without the GIL as CONLAB_PYTHON_NOGIL, python3.14t, python3.13t)')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
+      LabService.applySavedPythonPath(program.opts<GlobalOptions>().db); // reads the settings file only
       const rows = listRuntimes(); // needs no database
       print(opts.json ? JSON.stringify(rows, null, 2) : formatRuntimes(rows));
     });
@@ -270,7 +271,7 @@ export function buildProgram(): Command {
     .option('--chapter <chapter>', 'only this chapter')
     .option('--json', 'print JSON')
     .addOption(
-      new Option('--runtime <name>', 'check on the Node engine, on CPython, or on both (one column each); a lesson a runtime cannot run yet shows why and does not fail the check')
+      new Option('--runtime <name>', 'check on the Node engine, on CPython, on CPython without the GIL, or on both Node and CPython (one column each); a lesson a runtime cannot run yet shows why and does not fail the check')
         .choices([...RUNTIME_CHOICES])
         .default('node'),
     )
@@ -279,7 +280,7 @@ export function buildProgram(): Command {
         const chapters = service.chapters().map((c) => c.id as string);
         if (opts.chapter !== undefined && !chapters.includes(opts.chapter)) throw new UsageError(`--chapter must be one of ${chapters.join(', ')}, got ${opts.chapter}`);
         const lessons = service.listLessons().filter((l) => opts.chapter === undefined || l.chapter === opts.chapter);
-        const runtimes: readonly RuntimeName[] = opts.runtime === 'both' ? RUNTIME_NAMES : [opts.runtime];
+        const runtimes: readonly RuntimeName[] = opts.runtime === 'both' ? RUNTIME_PAIR : [opts.runtime];
         const out: CheckRow[] = [];
         let done = 0;
         for (const lesson of lessons) {

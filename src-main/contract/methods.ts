@@ -80,6 +80,12 @@ export const settingsPatchSchema = z.strictObject({
   limits: limitCapsSchema.partial().optional(),
   language: z.enum(['system', 'en', 'zh-CN']).optional(),
   theme: z.enum(['system', 'light', 'dark']).optional(),
+  // An interpreter's path or command ('' : none); no control characters, bounded like the settings file.
+  pythonPath: z
+    .string()
+    .max(1024)
+    .refine((path) => !/[\u0000-\u001f]/.test(path), 'a Python path has no control characters')
+    .optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 

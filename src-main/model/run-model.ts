@@ -43,9 +43,18 @@ export interface RunEnvironment {
   readonly runtime?: RuntimeInfo;
 }
 
-/** The language runtime of a run: `node` is the engine itself; `cpython` runs the same specs on CPython. */
-export const RUNTIME_NAMES = ['node', 'cpython'] as const;
+/**
+ * The language runtime of a run: `node` is the engine itself; `cpython` runs the same specs on CPython;
+ * `cpython-nogil` runs them the same way on a free-threaded CPython build (the GIL off).
+ */
+export const RUNTIME_NAMES = ['node', 'cpython', 'cpython-nogil'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
+/** What each runtime is called on screen. */
+export const RUNTIME_LABELS: Readonly<Record<RuntimeName, string>> = { node: 'Node', cpython: 'CPython', 'cpython-nogil': 'CPython without the GIL' };
+/** Whether a runtime is CPython (with or without the GIL): `requires: { runtime: 'cpython' }` applies to both. */
+export function isCpythonRuntime(name: RuntimeName): name is 'cpython' | 'cpython-nogil' {
+  return name === 'cpython' || name === 'cpython-nogil';
+}
 
 /** One line of `conlab runtimes`: a runtime found (or looked for) on this machine. */
 export interface RuntimeListing {

@@ -8,4 +8,6 @@ export interface Settings {
   readonly limits: LimitCaps;
   readonly language: LanguageSetting;
   readonly theme: ThemeSetting;
+  /** The CPython interpreter for the `cpython` runtime, looked for after CONLAB_PYTHON ('' : none, look on the PATH). */
+  readonly pythonPath: string;
 }

@@ -7,9 +7,10 @@ import { assertNever } from '../model/assert-never';
 import { appVersion } from '../engine/entry-paths';
 import { compareRuns } from '../engine/metrics/compare';
 import type { Comparison } from '../model/run-model';
-import type { RunRecord, RunFilter, RunNote, RunStatus, RunSummary, RuntimeName } from '../model/run-model';
+import { isCpythonRuntime, type RunRecord, type RunFilter, type RunNote, type RunStatus, type RunSummary, type RuntimeName } from '../model/run-model';
 import { listRuntimes, prepareCpython, RuntimeUnavailableError, type RuntimeListing } from '../engine/runtimes/cpython-runtime';
 import { cpythonIssues } from '../engine/runtimes/cpython-support';
+import { configuredPython, setConfiguredPython } from '../engine/runtimes/python-discovery';
 import { prepareNode } from '../engine/runtimes/node-support';
 import type { RunProgress } from '../model/run-model';
 import type { ActorHost } from '../engine/actors/hosts';
@@ -103,7 +104,8 @@ export interface RunPair {
 }
 
 export const PAIR_TAG_PREFIX = 'pair:';
-const RUNTIME_PAIR: readonly RuntimeName[] = ['node', 'cpython'];
+/** `--runtime both`: the Node engine and CPython with the GIL (the no-GIL runtime is asked for by name). */
+export const RUNTIME_PAIR: readonly RuntimeName[] = ['node', 'cpython'];
 
 export interface ExportResult {
   readonly data: Buffer;
@@ -280,7 +282,7 @@ export class LabService {
     }
     this.requireWritable();
     const runtime = request.runtime ?? 'node';
-    if (runtime === 'cpython' && lesson && CPYTHON_PARAMS[lesson.id]) {
+    if (isCpythonRuntime(runtime) && lesson && CPYTHON_PARAMS[lesson.id]) {
       // The lesson's CPython defaults (a slower compute loop), under what the person set.
       try {
         validated = validateSpec(spec, { overrides: { ...CPYTHON_PARAMS[lesson.id], ...request.overrides }, caps: this.caps, cpuCount: availableParallelism() });
@@ -290,7 +292,7 @@ export class LabService {
       }
     }
     try {
-      if (runtime === 'cpython') prepareCpython(validated);
+      if (isCpythonRuntime(runtime)) prepareCpython(validated, runtime);
       else prepareNode(validated);
     } catch (error) {
       if (error instanceof RuntimeUnavailableError) throw new LabError('unavailable', error.message);
@@ -299,6 +301,7 @@ export class LabService {
     }
     if (request.signal?.aborted) throw new LabError('conflict', 'the run was cancelled before it started');
     const runId = randomUUID();
+    const pythonPath = configuredPython();
     const runner = new RunnerProcess({
       start: {
         runId,
@@ -312,6 +315,7 @@ export class LabService {
         ...(request.title !== undefined ? { title: request.title } : lesson ? { title: lesson.title.en } : {}),
         ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
         ...(runtime !== 'node' ? { runtime } : {}),
+        ...(runtime === 'cpython' && pythonPath !== null ? { pythonPath } : {}),
       },
       wallTimeMs: validated.limits.wallTimeMs,
       ...(this.options.hosts?.utility ? { utilityHost: this.options.hosts.utility } : {}),
@@ -383,7 +387,7 @@ export class LabService {
       throw error;
     }
     try {
-      prepareCpython(validated);
+      prepareCpython(validated, runtime);
       return null;
     } catch (error) {
       if (error instanceof SpecError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
@@ -434,7 +438,7 @@ export class LabService {
     const validated = validateSpec(this.getLesson(lessonId).spec, { caps: this.caps, cpuCount: availableParallelism() });
     const issues = cpythonIssues(validated.spec);
     const refusal = issues.length > 0 ? formatIssues(issues, 3) : null;
-    return listed.map((runtime) => ({ ...runtime, refusal: runtime.name === 'cpython' ? refusal : null }));
+    return listed.map((runtime) => ({ ...runtime, refusal: isCpythonRuntime(runtime.name) ? refusal : null }));
   }
 
   /** Cancels a run in progress; the whole tree is gone within half a second. */
@@ -706,12 +710,21 @@ export class LabService {
   }
 
   /**
+   * Applies the Python path saved in the settings of a history (the default one, or `dbPath`) without
+   * opening it: `conlab runtimes` looks for interpreters as a run would.
+   */
+  static applySavedPythonPath(dbPath?: string): void {
+    setConfiguredPython(readSettingsFile(`${resolveDbPath(dbPath)}.settings.json`).pythonPath);
+  }
+
+  /**
    * Reads the saved settings and applies their limits as this service's caps; limits given to
    * `open` (the CLI's --max-* flags) still win. Front ends call it once after `open`.
    */
   loadSettings(): Settings {
     this.savedSettings = readSettingsFile(this.settingsPath);
     Object.assign(this.caps, this.savedSettings.limits, this.options.caps);
+    setConfiguredPython(this.savedSettings.pythonPath);
     return this.getSettings();
   }
 
@@ -726,6 +739,7 @@ export class LabService {
       limits: { ...current.limits, ...patch.limits },
       language: patch.language ?? current.language,
       theme: patch.theme ?? current.theme,
+      pythonPath: patch.pythonPath !== undefined ? patch.pythonPath.trim() : current.pythonPath,
     };
     try {
       writeFileSync(this.settingsPath, `${JSON.stringify(next, null, 2)}\n`);
@@ -734,6 +748,7 @@ export class LabService {
     }
     this.savedSettings = next;
     Object.assign(this.caps, next.limits);
+    setConfiguredPython(next.pythonPath);
     return this.getSettings();
   }
 
@@ -788,8 +803,11 @@ const SPEC_FILE_LIMITS = {
 /** The settings file holds a few fields; anything bigger or odder is not ours. */
 const SETTINGS_FILE_LIMITS = { ...SPEC_FILE_LIMITS, maxBytes: 64 * 1024, maxDepth: 8, maxParsedBytes: 256 * 1024, maxArrayItems: 100, maxObjectKeys: 100, maxStringBytes: 4096 } as const;
 
+/** A Python path in the settings is at most this long (a longer one in the file is ignored; settings.update refuses it). */
+export const MAX_PYTHON_PATH_CHARS = 1024;
+
 function readSettingsFile(path: string): Settings {
-  const defaults: Settings = { limits: { ...DEFAULT_LIMIT_CAPS }, language: 'system', theme: 'system' };
+  const defaults: Settings = { limits: { ...DEFAULT_LIMIT_CAPS }, language: 'system', theme: 'system', pythonPath: '' };
   let raw: unknown;
   try {
     raw = parseCheckedJson(readRegularFile(path, SETTINGS_FILE_LIMITS.maxBytes), SETTINGS_FILE_LIMITS);
@@ -797,7 +815,7 @@ function readSettingsFile(path: string): Settings {
     return defaults;
   }
   if (raw === null || typeof raw !== 'object') return defaults;
-  const record = raw as { limits?: Record<string, unknown>; language?: unknown; theme?: unknown };
+  const record = raw as { limits?: Record<string, unknown>; language?: unknown; theme?: unknown; pythonPath?: unknown };
   const limits: Record<string, number> = { ...DEFAULT_LIMIT_CAPS };
   for (const key of Object.keys(DEFAULT_LIMIT_CAPS)) {
     const value = record.limits?.[key];
@@ -807,6 +825,7 @@ function readSettingsFile(path: string): Settings {
     limits: limits as unknown as LimitCaps,
     language: record.language === 'en' || record.language === 'zh-CN' ? record.language : 'system',
     theme: record.theme === 'light' || record.theme === 'dark' ? record.theme : 'system',
+    pythonPath: typeof record.pythonPath === 'string' && record.pythonPath.length <= MAX_PYTHON_PATH_CHARS && !/[\u0000-\u001f]/.test(record.pythonPath) ? record.pythonPath.trim() : '',
   };
 }
 

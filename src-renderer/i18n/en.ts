@@ -90,6 +90,7 @@ export const en = {
     runtime: 'Runtime',
     runtimeNotFound: 'No CPython 3.9+ found here (looked for {looked}); install python3 or set CONLAB_PYTHON.',
     noGil: '(without the GIL)',
+    cpythonNoGil: 'CPython without the GIL',
     runtimeChecking: 'Looking for interpreters…',
   },
   live: {
@@ -349,6 +350,9 @@ export const en = {
     database: 'Run history (SQLite)',
     settingsFile: 'Settings file',
     saved: 'Settings saved.',
+    python: 'CPython',
+    pythonHint: 'The interpreter the CPython runtime uses, looked for after CONLAB_PYTHON and before python3, python and py -3 on the PATH. Empty: look on the PATH. CPython without the GIL is looked for as CONLAB_PYTHON_NOGIL, python3.14t, python3.13t.',
+    pythonPath: 'Python interpreter (path or command)',
   },
 } as const;
 

@@ -92,6 +92,7 @@ export const zhCN: Messages = {
     runtime: '运行时',
     runtimeNotFound: '本机没有找到 CPython 3.9+（查找了 {looked}）；请安装 python3 或设置 CONLAB_PYTHON。',
     noGil: '（无 GIL）',
+    cpythonNoGil: '无 GIL 的 CPython',
     runtimeChecking: '正在查找解释器…',
   },
   live: {
@@ -351,5 +352,8 @@ export const zhCN: Messages = {
     database: '运行历史（SQLite）',
     settingsFile: '设置文件',
     saved: '设置已保存。',
+    python: 'CPython',
+    pythonHint: 'CPython 运行时使用的解释器：在 CONLAB_PYTHON 之后、PATH 上的 python3、python 和 py -3 之前查找。留空：在 PATH 上查找。无 GIL 的 CPython 按 CONLAB_PYTHON_NOGIL、python3.14t、python3.13t 查找。',
+    pythonPath: 'Python 解释器（路径或命令）',
   },
 };

@@ -34,7 +34,7 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
-  async function updateSettings(patch: { limits?: Partial<SettingsInfo['limits']>; language?: LanguageSetting; theme?: ThemeSetting }): Promise<void> {
+  async function updateSettings(patch: { limits?: Partial<SettingsInfo['limits']>; language?: LanguageSetting; theme?: ThemeSetting; pythonPath?: string }): Promise<void> {
     settings.value = await client.call('settings.update', patch);
   }
 

@@ -24,7 +24,7 @@ async function conlab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ co
 
 test('with no CPython to be found, run --runtime cpython is refused in one line (exit 1) and runtimes says how to set one', async () => {
   const emptyPath = mkdtempSync(join(tmpdir(), 'conlab-emptypath-'));
-  const env = { PATH: emptyPath, CONLAB_PYTHON: '' };
+  const env = { PATH: emptyPath, CONLAB_PYTHON: '', CONLAB_PYTHON_NOGIL: '' };
   const refused = await conlab(['run', 'race-counter', '--runtime', 'cpython'], env);
   expect(refused.code).toBe(1);
   expect(refused.stderr.trim().split('\n')).toHaveLength(1);
@@ -33,7 +33,7 @@ test('with no CPython to be found, run --runtime cpython is refused in one line 
   const listed = await conlab(['runtimes', '--json'], env);
   expect(listed.code).toBe(0);
   const rows = JSON.parse(listed.stdout) as { name: string; usable: boolean }[];
-  expect(rows.map((r) => [r.name, r.usable])).toEqual([['node', true], ['cpython', false], ['cpython', false]]);
+  expect(rows.map((r) => [r.name, r.usable])).toEqual([['node', true], ['cpython', false], ['cpython', false], ['cpython', false], ['cpython-nogil', false], ['cpython-nogil', false]]);
 });
 
 test('an unknown runtime is a usage error (exit 2)', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { discoverPython, noPythonMessage } from '../../src-main/engine/runtimes/python-discovery';
-import type { AuthoredSpec } from '../../src-main/engine/spec/spec-schema';
+import { python, skipReason } from './cpython-helpers';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
 import { runSpec, select } from '../engine/helpers/run-spec';
 
 /**
@@ -9,8 +9,6 @@ import { runSpec, select } from '../engine/helpers/run-spec';
  * cases hold them to what the step handlers do: the same events, values, failures and counts.
  */
 
-const python = discoverPython().found;
-const skipReason = python ? '' : ` (skipped: ${noPythonMessage(discoverPython())})`;
 
 describe.skipIf(!python)(`compiled steps on CPython${skipReason}`, () => {
   test('threads through one mutex: every add is traced with its value, none is lost; a timed acquire of a held lock gives false into a local an if reads', async () => {

@@ -1,4 +1,4 @@
-import type { ClaimResult, ClaimStatus, LocalizedText, RunEnvironment, TrialRecord } from '../../model/run-model';
+import { isCpythonRuntime, type ClaimResult, type ClaimStatus, type LocalizedText, type RunEnvironment, type TrialRecord } from '../../model/run-model';
 import { applyComparison } from '../spec/comparison';
 import type { CheckSpec, ClaimSpec, ComparisonOp, Quantity } from '../../model/spec-schema';
 import type { TracePhase } from '../../model/trace-event';
@@ -255,9 +255,11 @@ export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment):
   if (needs.procfs && !environment.hasProcfs) return 'needs /proc to observe process states, which this platform does not have';
   if (needs.platform !== undefined && !environment.os.startsWith(needs.platform)) return `needs ${needs.platform}; this is ${environment.os}`;
   const ranOn = environment.runtime?.name ?? 'node';
-  if (needs.runtime !== undefined && ranOn !== needs.runtime) return `describes the ${needs.runtime} runtime; this run ran on ${ranOn}`;
+  // `cpython` names CPython with or without the GIL: what depends on the GIL says so with `gil`.
+  const family = isCpythonRuntime(ranOn) ? 'cpython' : ranOn;
+  if (needs.runtime !== undefined && family !== needs.runtime) return `describes the ${needs.runtime} runtime; this run ran on ${ranOn}`;
   if (needs.pythonModule !== undefined) {
-    if (ranOn !== 'cpython') return `describes CPython with ${needs.pythonModule}; this run ran on ${ranOn}`;
+    if (family !== 'cpython') return `describes CPython with ${needs.pythonModule}; this run ran on ${ranOn}`;
     if (!environment.runtime?.modules?.[needs.pythonModule]) return `needs ${needs.pythonModule}, which ${environment.runtime?.path ?? 'this interpreter'} cannot import`;
   }
   if (needs.gil !== undefined && environment.runtime?.gil !== needs.gil) {

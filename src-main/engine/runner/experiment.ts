@@ -105,7 +105,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   ensureStableTimings();
   const baseEnvironment = request.environment ?? currentEnvironment();
   const validated = request.validated ?? validateSpec(request.spec, { ...request, cpuCount: baseEnvironment.cpuCount });
-  const cpython = request.runtime === 'cpython' ? prepareCpython(validated) : prepareNode(validated);
+  const cpython = request.runtime !== undefined && request.runtime !== 'node' ? prepareCpython(validated, request.runtime) : prepareNode(validated);
   const environment: RunEnvironment = cpython ? { ...baseEnvironment, runtime: cpython } : baseEnvironment;
   const claimSpecs = (validated.spec.claims ?? []).filter(claimApplies);
   const queries = eventQueries(claimSpecs);

@@ -9,6 +9,7 @@ import { BACKLOG_HOLD_BYTES, BACKLOG_RESUME_BYTES } from './trial';
 import type { GuardData, GuardMessage } from './runner-guard';
 import { killProcessTree } from './process-tree';
 import { RUN_MARKER_ENV, toRunnerError, type ParentToRunner, type RunnerStart, type RunnerToParent } from './runner-protocol';
+import { setConfiguredPython } from '../runtimes/python-discovery';
 
 /**
  * The runner process: runs one experiment and records it through its own RunWriter, while the
@@ -175,6 +176,7 @@ async function runOne(start: RunnerStart): Promise<void> {
       relaying += batch.payload.length;
       send({ type: 'batch', batch });
     };
+    setConfiguredPython(start.pythonPath ?? null);
     const { run } = await runExperiment({
       spec: start.spec,
       validated: start.validated,

@@ -35,6 +35,8 @@ export interface RunnerStart {
   readonly relayedUtility: string | null;
   /** Where the actors run (absent: the Node engine). */
   readonly runtime?: RuntimeName;
+  /** The settings' Python path, looked for after CONLAB_PYTHON (absent: none). */
+  readonly pythonPath?: string;
 }
 
 /**

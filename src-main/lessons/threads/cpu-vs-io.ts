@@ -151,7 +151,8 @@ export const cpuVsIo: Lesson = {
           en: 'On CPython the GIL runs one thread\'s Python code at a time: the CPU threads together never get more than 1.25 cores, so they are at most 1.25× faster than the same work done one task after another',
           zh: '在 CPython 上 GIL 同一时刻只让一个线程执行 Python 代码：这些计算线程合起来从未得到超过 1.25 个核心，所以最多比一个接一个地做同样的工作快 1.25 倍',
         },
-        requires: { runtime: 'cpython' },
+        // A free-threaded build (cpython-nogil) has no GIL to hold the threads back: the claim is not about it.
+        requires: { runtime: 'cpython', gil: true },
         // CPU time against wall time: other programs on the machine can only lower the share, never raise it.
         check: { compare: [{ record: 'cpuThreadCpuMs' }, '<=', { record: 'cpuThreadMs' }], factor: 1.25 },
       },
