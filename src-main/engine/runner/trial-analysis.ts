@@ -67,6 +67,11 @@ class Column {
 const WAIT_MARKER = '"acquire","B"';
 /** The data of an acquire's begin as the trace buffers write it, up to the primitive's name. */
 const PRIM_DATA = ',{"prim":"';
+/**
+ * Payload bytes of batches put aside for their wait starts before they are read anyway: the batches are
+ * held that much longer (they exist already, for the store and the live views), never more than this.
+ */
+const PENDING_WAIT_BYTES = 8 * 1024 * 1024;
 const COMMA = 44;
 const OPEN = 91;
 
@@ -89,7 +94,8 @@ const queryKey = (q: EventQuery): string => JSON.stringify([q.op, q.ph ?? null, 
  * event (bounded by limits.maxRecordBytes), section boundaries as three numbers each, the last start
  * of a wait per actor and primitive (the deadlock latency), and for every event quantity the claims ask
  * for (known before the trial) its count and its first and last times. Batches that hold none of these
- * are not even decoded, and one whose only such events are wait starts has them read off its text.
+ * are not even decoded; one whose only such events are wait starts is put aside and, when the starts
+ * are asked for (or the batches put aside pass 8 MB), has them read off its text.
  */
 export class TrialEvents implements ClaimEvents {
   private readonly kept: KeptRecord[] = [];
@@ -105,6 +111,9 @@ export class TrialEvents implements ClaimEvents {
   /** Substrings of a batch's JSON that tell it may hold an event worth decoding. */
   private readonly markers: string[];
   private arrivals = 0;
+  /** Batches whose only events worth taking are wait starts, not yet read (at most PENDING_WAIT_BYTES of them). */
+  private pendingWaits: EventBatch[] = [];
+  private pendingBytes = 0;
 
   /**
    * @param queries the event quantities of the claims to be judged on this trial
@@ -129,9 +138,20 @@ export class TrialEvents implements ClaimEvents {
   add(batch: EventBatch): void {
     if (this.markers.some((marker) => batch.payload.includes(marker))) {
       this.decode(batch);
-    } else if (batch.payload.includes(WAIT_MARKER) && !this.scanWaitStarts(batch.actor, batch.payload)) {
-      this.decode(batch);
+    } else if (batch.payload.includes(WAIT_MARKER)) {
+      // Read later: wait starts matter only once a deadlock is reported, after the actors stopped.
+      this.pendingWaits.push(batch);
+      this.pendingBytes += batch.payload.length;
+      if (this.pendingBytes > PENDING_WAIT_BYTES) this.readPendingWaits();
     }
+  }
+
+  /** Takes the wait starts of the batches put aside so far (a batch not in the plain form is decoded). */
+  private readPendingWaits(): void {
+    const pending = this.pendingWaits;
+    this.pendingWaits = [];
+    this.pendingBytes = 0;
+    for (const batch of pending) if (!this.scanWaitStarts(batch.actor, batch.payload)) this.decode(batch);
   }
 
   private decode(batch: EventBatch): void {
@@ -244,6 +264,7 @@ export class TrialEvents implements ClaimEvents {
 
   /** When `actor` last began to wait for `prim` (ns), if it did. */
   waitStart(actor: string, prim: string): number | undefined {
+    if (this.pendingWaits.length > 0) this.readPendingWaits();
     return this.waitStarts.get(`${actor}\u0000${prim}`);
   }
 
@@ -255,6 +276,7 @@ export class TrialEvents implements ClaimEvents {
   }
 
   matching(query: EventQuery): EventTally {
+    if (this.pendingWaits.length > 0) this.readPendingWaits();
     const tally = this.tallies.get(queryKey(query));
     if (!tally) throw new Error(`the event quantity ${queryKey(query)} was not followed during the trial`);
     return { count: tally.count, firstT: tally.firstT, lastT: tally.lastT };
