@@ -2,7 +2,7 @@
 // and lock-order deadlocks that the runner detects, names and ends.
 import { expect, test } from 'vitest';
 import type { AuthoredSpec, Step } from '../../src-main/model/spec-schema';
-import { actorRecord, outcome, recordsOf, runSpec, select } from './helpers/run-spec';
+import { actorRecord, only, outcome, recordsOf, runSpec, select } from './helpers/run-spec';
 
 /** read → wait → write back + 1: the window between read and write is `windowMs` wide. */
 function increment(windowMs: number): Step[] {
@@ -107,6 +107,9 @@ test.each(['thread', 'process'] as const)('deadlock between two %s actors is det
   for (const word of ['A', 'B', 'm1', 'm2']) expect(trial.deadlock!.description).toContain(word);
   expect(trial.error).toBe(trial.deadlock!.description);
   expect(trial.deadlock!.detectedAtMs).toBeLessThanOrEqual(trial.wallMs);
+  // The latency runs from the later of the two waits that closed the cycle, as the full trace shows them.
+  const waitsBegan = [only(events, { actor: 'A', op: 'acquire', ph: 'B', name: 'm2' }), only(events, { actor: 'B', op: 'acquire', ph: 'B', name: 'm1' })];
+  expect(trial.metrics['deadlockLatencyMs']).toBeCloseTo(trial.deadlock!.detectedAtMs - Math.max(...waitsBegan.map((e) => e.t)) / 1e6, 6);
   for (const name of ['A', 'B']) {
     expect(actorRecord(trial, name).exit, name).toBe('deadlocked');
     expect(select(events, { actor: name, op: 'log' }), name).toHaveLength(0);

@@ -63,6 +63,29 @@ class Column {
   }
 }
 
+/** How a wait's start shows in a batch's JSON: an acquire's begin. */
+const WAIT_MARKER = '"acquire","B"';
+/** The data of an acquire's begin as the trace buffers write it, up to the primitive's name. */
+const PRIM_DATA = ',{"prim":"';
+/**
+ * Payload bytes of batches put aside for their wait starts before they are read anyway: the batches are
+ * held that much longer (they exist already, for the store and the live views), never more than this.
+ */
+const PENDING_WAIT_BYTES = 8 * 1024 * 1024;
+const COMMA = 44;
+const OPEN = 91;
+
+/** Where the run of decimal digits that ends just before `end` starts (`end` itself when there is none). */
+function digitsBefore(text: string, end: number): number {
+  let at = end;
+  while (at > 0) {
+    const code = text.charCodeAt(at - 1);
+    if (code < 48 || code > 57) break;
+    at--;
+  }
+  return at;
+}
+
 const queryKey = (q: EventQuery): string => JSON.stringify([q.op, q.ph ?? null, q.name ?? null, q.actor ?? null]);
 
 /**
@@ -71,7 +94,8 @@ const queryKey = (q: EventQuery): string => JSON.stringify([q.op, q.ph ?? null, 
  * event (bounded by limits.maxRecordBytes), section boundaries as three numbers each, the last start
  * of a wait per actor and primitive (the deadlock latency), and for every event quantity the claims ask
  * for (known before the trial) its count and its first and last times. Batches that hold none of these
- * are not even decoded.
+ * are not even decoded; one whose only such events are wait starts is put aside and, when the starts
+ * are asked for (or the batches put aside pass 8 MB), has them read off its text.
  */
 export class TrialEvents implements ClaimEvents {
   private readonly kept: KeptRecord[] = [];
@@ -87,6 +111,9 @@ export class TrialEvents implements ClaimEvents {
   /** Substrings of a batch's JSON that tell it may hold an event worth decoding. */
   private readonly markers: string[];
   private arrivals = 0;
+  /** Batches whose only events worth taking are wait starts, not yet read (at most PENDING_WAIT_BYTES of them). */
+  private pendingWaits: EventBatch[] = [];
+  private pendingBytes = 0;
 
   /**
    * @param queries the event quantities of the claims to be judged on this trial
@@ -105,12 +132,66 @@ export class TrialEvents implements ClaimEvents {
       list.push(tally);
       this.byOp.set(query.op, list);
     }
-    this.markers = ['"record"', '"section"', '"acquire","B"', ...[...this.byOp.keys()].map((op) => JSON.stringify(op))];
+    this.markers = ['"record"', '"section"', ...[...this.byOp.keys()].map((op) => JSON.stringify(op))];
   }
 
   add(batch: EventBatch): void {
-    if (!this.markers.some((marker) => batch.payload.includes(marker))) return;
+    if (this.markers.some((marker) => batch.payload.includes(marker))) {
+      this.decode(batch);
+    } else if (batch.payload.includes(WAIT_MARKER)) {
+      // Read later: wait starts matter only once a deadlock is reported, after the actors stopped.
+      this.pendingWaits.push(batch);
+      this.pendingBytes += batch.payload.length;
+      if (this.pendingBytes > PENDING_WAIT_BYTES) this.readPendingWaits();
+    }
+  }
+
+  /** Takes the wait starts of the batches put aside so far (a batch not in the plain form is decoded). */
+  private readPendingWaits(): void {
+    const pending = this.pendingWaits;
+    this.pendingWaits = [];
+    this.pendingBytes = 0;
+    for (const batch of pending) if (!this.scanWaitStarts(batch.actor, batch.payload)) this.decode(batch);
+  }
+
+  private decode(batch: EventBatch): void {
     for (const event of decodeBatch(batch)) this.take(event);
+  }
+
+  /**
+   * The starts of waits in a batch that holds nothing else worth decoding, read off its JSON text
+   * instead of parsing it (in a lock-heavy trace every fourth event is an acquire begin, and a JSON.parse of every
+   * such batch cost the runner more per event than the actors spent emitting it). Only the plain form
+   * the trace buffers write is read here: a row `[seq,t,"acquire","B",{"prim":"name"}]`, in a payload
+   * whose event data holds no list. Anything else (a list in some event's data, where a row could be
+   * imitated; a name with an escape; another shape of row) answers false and the batch is decoded.
+   */
+  private scanWaitStarts(actor: string, payload: string): boolean {
+    // Event data is an object: a list inside it opens after a key. Without one, every '[' opens a row.
+    if (payload.includes(':[')) return false;
+    const found: Array<[string, number]> = [];
+    for (let at = payload.indexOf(WAIT_MARKER); at !== -1; at = payload.indexOf(WAIT_MARKER, at + WAIT_MARKER.length)) {
+      // Back over ",t" and ",seq" to the '[' that opens the row.
+      const tEnd = at - 1;
+      if (payload.charCodeAt(tEnd) !== COMMA) return false;
+      const tStart = digitsBefore(payload, tEnd);
+      if (tStart === tEnd || payload.charCodeAt(tStart - 1) !== COMMA) return false;
+      const seqStart = digitsBefore(payload, tStart - 1);
+      if (seqStart === tStart - 1 || payload.charCodeAt(seqStart - 1) !== OPEN) return false;
+      const dataAt = at + WAIT_MARKER.length;
+      if (!payload.startsWith(PRIM_DATA, dataAt)) return false;
+      const nameAt = dataAt + PRIM_DATA.length;
+      const close = payload.indexOf('"', nameAt);
+      if (close === -1 || !payload.startsWith('}]', close + 1)) return false;
+      const prim = payload.slice(nameAt, close);
+      if (prim.includes('\\')) return false;
+      found.push([prim, Number(payload.slice(tStart, tEnd))]);
+    }
+    for (const [prim, t] of found) {
+      const key = `${actor}\u0000${prim}`;
+      this.waitStarts.set(key, Math.max(this.waitStarts.get(key) ?? -Infinity, t));
+    }
+    return true;
   }
 
   private take(event: TraceEvent): void {
@@ -183,6 +264,7 @@ export class TrialEvents implements ClaimEvents {
 
   /** When `actor` last began to wait for `prim` (ns), if it did. */
   waitStart(actor: string, prim: string): number | undefined {
+    if (this.pendingWaits.length > 0) this.readPendingWaits();
     return this.waitStarts.get(`${actor}\u0000${prim}`);
   }
 
@@ -194,6 +276,7 @@ export class TrialEvents implements ClaimEvents {
   }
 
   matching(query: EventQuery): EventTally {
+    if (this.pendingWaits.length > 0) this.readPendingWaits();
     const tally = this.tallies.get(queryKey(query));
     if (!tally) throw new Error(`the event quantity ${queryKey(query)} was not followed during the trial`);
     return { count: tally.count, firstT: tally.firstT, lastT: tally.lastT };
