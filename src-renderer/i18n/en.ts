@@ -195,7 +195,7 @@ export const en = {
     notRun: 'No {runtime} run in this pair.',
     openRun: 'Open the run',
     followLive: 'Follow it live',
-    wall: 'Wall time',
+    wall: 'Wall time of the run',
     claims: 'Claims',
     keyNumbers: 'Key numbers',
     quantity: 'Quantity',

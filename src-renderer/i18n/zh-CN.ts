@@ -197,7 +197,7 @@ export const zhCN: Messages = {
     notRun: '此配对中没有 {runtime} 运行。',
     openRun: '打开该运行',
     followLive: '实时查看',
-    wall: '总耗时',
+    wall: '整次运行的耗时',
     claims: '论断',
     keyNumbers: '关键数值',
     quantity: '数量',

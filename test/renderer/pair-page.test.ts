@@ -128,6 +128,16 @@ describe('links to a pair', () => {
     expect(other.wrapper.find('[data-testid="pair-link"]').exists()).toBe(false);
   });
 
+  test('Run again on a CPython run reruns it on CPython', async () => {
+    lab.on('history.get', () => pythonRun);
+    lab.on('runs.start', () => ({ runId: 'dddddddd-0000-0000-0000-000000000004' }));
+    const { wrapper } = await mountWithApp(ResultsPage, { props: { runId: pythonId } });
+    await flushPromises();
+    await wrapper.get('[data-testid="rerun"]').trigger('click');
+    await flushPromises();
+    expect(lab.callsTo('runs.start')).toEqual([{ lessonId: 'race-counter', overrides: { threads: 20 }, repeat: 1, warmup: 0, runtime: 'cpython' }]);
+  });
+
   test('the lesson page starts a pair with "Node and CPython" and opens the Node run live with a link to the pair', async () => {
     lab.on('lessons.list', () => [raceLesson].map(({ id, chapter, title }) => ({ id, chapter, title, chapterTitle: chapters[1]!.title })) as never);
     lab.on('lessons.chapters', () => chapters);
