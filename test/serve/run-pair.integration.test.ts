@@ -57,6 +57,8 @@ describe.skipIf(!PYTHON)('runs.startPair', () => {
     expect(service.getRun(python.id).environment.runtime?.name).toBe('cpython');
     // CPython starts only once the Node run has ended.
     expect(Date.parse(service.getRun(python.id).startedAt)).toBeGreaterThanOrEqual(Date.parse(service.getRun(node.id).endedAt!));
+    // The record is written before the live end goes out: every run the hub started has sent its end after settled().
+    await hub.settled();
     const ended = events.filter((event) => event.type === 'run-ended').map((event) => event.runId);
     expect(ended).toEqual([node.id, python.id]);
     expect(service.pairedRuns(node.id).map((other) => other.id)).toEqual([python.id]);
