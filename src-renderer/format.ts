@@ -33,3 +33,16 @@ export function shortId(id: string): string {
 export function messageKey(value: string): string {
   return value.replace(/[.-](\w)/g, (_, letter: string) => letter.toUpperCase());
 }
+
+/** The pair id of a run tagged `pair:<id>` (a lesson run on Node and on CPython), or null. */
+export function pairIdOf(tags: readonly string[]): string | null {
+  const tag = tags.find((entry) => entry.startsWith('pair:') && entry.length > 5);
+  return tag ? tag.slice(5) : null;
+}
+
+/** Where a run ran, from its recorded environment: `Node v22.1.0`, `CPython 3.13.0`, `CPython 3.13.0t (no GIL)`. */
+export function runtimeLabel(run: { readonly environment: { readonly node: string; readonly runtime?: { readonly version: string; readonly gil: boolean } | undefined } }): string {
+  const runtime = run.environment.runtime;
+  if (!runtime) return `Node ${run.environment.node}`;
+  return `CPython ${runtime.version}${runtime.gil === false ? ' (no GIL)' : ''}`;
+}

@@ -23,6 +23,7 @@ export const METHOD_NAMES = [
   'specs.schema',
   'specs.validate',
   'runs.start',
+  'runs.startPair',
   'runs.cancel',
   'runs.active',
   'runs.subscribe',

@@ -79,3 +79,9 @@ export interface StoreHealthInfo {
 export interface StartedRun {
   readonly runId: string;
 }
+
+/** A pair started: the Node run's id (the CPython run starts when it ends) and the pair's id (tag `pair:<pairId>`). */
+export interface StartedPair {
+  readonly runId: string;
+  readonly pairId: string;
+}

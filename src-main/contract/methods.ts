@@ -22,6 +22,7 @@ import type {
   LessonSummary,
   SavedExperiment,
   SettingsInfo,
+  StartedPair,
   StartedRun,
   ValidationResult,
 } from './dto';
@@ -106,6 +107,14 @@ export const startRunSchema = z
     path: ['lessonId'],
   });
 
+/** A lesson run on Node, then on CPython, both runs tagged `pair:<pairId>`. */
+export const startPairSchema = z.strictObject({
+  lessonId: lessonIdSchema,
+  overrides: overridesSchema.optional(),
+  repeat: z.number().int().min(1).max(1_000).optional(),
+  warmup: z.number().int().min(0).max(100).optional(),
+});
+
 const empty = z.strictObject({});
 
 // ------------------------------------------------------------------ the method map
@@ -127,6 +136,12 @@ export const METHODS = {
 
   /** Starts a run and returns its id at once; progress and events follow as `run-live` messages. */
   'runs.start': { params: startRunSchema, result: returns<StartedRun>() },
+  /**
+   * Runs a lesson on Node, then (once the Node run has ended ok or failed, not cancelled) on CPython, and tags
+   * both `pair:<pairId>`. Answers with the Node run's id at once; live events of both follow as runs.start's do.
+   * Refused when CPython cannot run the lesson here.
+   */
+  'runs.startPair': { params: startPairSchema, result: returns<StartedPair>() },
   'runs.cancel': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly cancelled: boolean }>() },
   'runs.active': { params: empty, result: returns<readonly string[]>() },
   /** Receive the live events of a run started elsewhere (another tab, before a reload). */

@@ -1,9 +1,10 @@
-import type { Comparison, Lesson } from '../contract/dto';
+import { randomUUID } from 'node:crypto';
+import type { Comparison, Lesson, RunStatus, StartedPair } from '../contract/dto';
 import { toWireError, type ResponseMessage } from '../contract/messages';
 import { checkParams, describeProblems, isMethodName, type MethodName, type ResultOf, type ValidParamsOf } from '../contract/methods';
 import { appVersion } from '../engine/entry-paths';
 import { DEFAULT_LIMIT_CAPS as defaultCaps } from '../model/limit-caps';
-import type { LabService } from '../service/lab-service';
+import { LabError, PAIR_TAG_PREFIX, type LabService } from '../service/lab-service';
 import type { LiveSubscriber, RunHub } from './run-hub';
 
 /**
@@ -36,6 +37,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'specs.validate': ({ spec, overrides }) => service.validate(spec, overrides ?? {}),
 
     'runs.start': (params, { subscriber }) => hub.start(params, subscriber),
+    'runs.startPair': (params, { subscriber }) => startPair(service, hub, params, subscriber),
     'runs.cancel': ({ runId }) => ({ cancelled: service.cancel(runId) }),
     'runs.active': () => service.activeRuns(),
     'runs.subscribe': ({ runId }, { subscriber }) => ({ active: hub.subscribe(runId, subscriber) }),
@@ -79,6 +81,53 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
       defaultLimits: { ...defaultCaps },
     }),
   };
+}
+
+/** Statuses after which the CPython side of a pair is not started: someone stopped the Node run, or the lab. */
+const PAIR_STOPPED: ReadonlySet<RunStatus | null> = new Set<RunStatus | null>(['cancelled', 'interrupted', null]);
+
+/** Resolves with a run's status once its run-ended message has gone out (at once when it already has). */
+function whenEnded(service: LabService, hub: RunHub, runId: string): Promise<RunStatus | null> {
+  return new Promise((resolve) => {
+    const watcher: LiveSubscriber = {
+      send: (event) => {
+        if (event.type === 'run-ended') resolve(event.status);
+      },
+    };
+    if (!hub.subscribe(runId, watcher)) resolve(service.getRun(runId).status);
+  });
+}
+
+/**
+ * A lesson on Node, then on CPython, through the hub's own start (so each run has live events, is cancellable
+ * and is stopped with the hub), both tagged `pair:<id>`. Answers once the Node run has started; the CPython run
+ * starts when it ends, unless it was cancelled or interrupted. A CPython start that fails is noted on the Node run.
+ */
+async function startPair(service: LabService, hub: RunHub, params: ValidParamsOf<'runs.startPair'>, subscriber: LiveSubscriber): Promise<StartedPair> {
+  const request = {
+    lessonId: params.lessonId,
+    ...(params.overrides ? { overrides: params.overrides } : {}),
+    ...(params.repeat !== undefined ? { repeat: params.repeat } : {}),
+    ...(params.warmup !== undefined ? { warmup: params.warmup } : {}),
+  };
+  const refused = service.runtimeRefusal(request, 'cpython');
+  if (refused !== null) throw new LabError('bad-input', `lesson ${params.lessonId} cannot run as a pair: CPython refuses it: ${refused}`);
+  const pairId = randomUUID().slice(0, 8);
+  const tag = `${PAIR_TAG_PREFIX}${pairId}`;
+  const { runId } = await hub.start({ ...request, runtime: 'node' }, subscriber);
+  await service.tagRun(runId, tag);
+  void (async () => {
+    const status = await whenEnded(service, hub, runId);
+    if (PAIR_STOPPED.has(status)) return;
+    try {
+      const second = await hub.start({ ...request, runtime: 'cpython' }, subscriber);
+      await service.tagRun(second.runId, tag);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await service.addNote(runId, `the CPython run of pair ${pairId} did not start: ${message}`).catch(() => undefined);
+    }
+  })();
+  return { runId, pairId };
 }
 
 /**

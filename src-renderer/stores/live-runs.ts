@@ -127,6 +127,19 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
     }
   }
 
+  /** Starts a lesson on Node then CPython (runs.startPair); the Node run is followed from here like any start. */
+  async function startPair(params: ParamsOf<'runs.startPair'>): Promise<{ runId: string; pairId: string }> {
+    startError.value = null;
+    try {
+      const started = await client.call('runs.startPair', params);
+      entry(started.runId);
+      return started;
+    } catch (error) {
+      startError.value = errorMessage(error);
+      throw error;
+    }
+  }
+
   /** Follows a run after a reload or from another tab; false when it is no longer running. */
   async function follow(runId: string): Promise<boolean> {
     if (runs.has(runId)) return true;
@@ -146,5 +159,5 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
     return runs.get(runId);
   }
 
-  return { runs, startError, start, follow, cancel, get };
+  return { runs, startError, start, startPair, follow, cancel, get };
 });

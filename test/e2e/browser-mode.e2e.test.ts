@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -5,7 +6,7 @@ import { LESSONS } from '../../src-main/lessons/catalog';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
 import { discoverPython } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
-import { CHROMIUM, openSession, type BrowserSession } from './browser-session';
+import { CHROMIUM, openSession, root, type BrowserSession } from './browser-session';
 
 /**
  * Browser mode end to end: `conlab serve` with the real engine on a temporary database, driven in
@@ -403,5 +404,68 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     await page.selectOption('select[name="runtime"]', 'node');
     await expect.poll(() => page.locator('tbody tr[data-run]').count()).toBe(all - 1);
     await page.selectOption('select[name="runtime"]', '');
+  });
+
+  test.skipIf(!PYTHON)('a lesson runs as a Node and CPython pair from the lesson page; the pair page shows both side by side', async () => {
+    const { page } = session;
+    await session.go('/lessons/thread-start');
+    const both = page.locator('[data-testid="runtime-both"]');
+    await both.waitFor();
+    await expect.poll(() => both.isDisabled(), { timeout: 20_000 }).toBe(false);
+    await both.check();
+    await page.click('[data-testid="run-lesson"]');
+    await page.waitForURL(/#\/runs\/.+\/live\?pair=/);
+    const nodeRunId = runIdFromUrl(page.url());
+    const pairId = /[?&]pair=([0-9A-Za-z-]+)$/.exec(page.url())![1]!;
+    await page.locator('[data-testid="live-pair"] [data-testid="pair-link"]').waitFor();
+    await session.shot('20-live-pair');
+    await page.click('[data-testid="live-pair"] [data-testid="pair-link"]');
+    await page.waitForURL(new RegExp(`#/pairs/${pairId}$`));
+
+    // Node first, then CPython: the page asks again until both have ended.
+    const nodeColumn = page.locator('[data-testid="pair-node"]');
+    const pythonColumn = page.locator('[data-testid="pair-cpython"]');
+    await expect.poll(() => pythonColumn.locator('[data-testid="pair-runtime"]').textContent(), { timeout: 120_000 }).toBe(`CPython ${PYTHON!.version}${PYTHON!.gil === false ? ' (no GIL)' : ''}`);
+    await expect.poll(() => pythonColumn.locator('[data-testid="status-badge"]').getAttribute('class'), { timeout: 120_000 }).not.toContain('status-running');
+
+    // What the page shows is checked against the runs as the CLI reads them from the history file.
+    const showRun = (id: string) =>
+      JSON.parse(execFileSync(process.execPath, [join(root, 'bin', 'conlab.mjs'), '--db', join(session.dir, 'history.db'), 'show-run', id, '--json'], { encoding: 'utf8' })) as {
+        id: string;
+        status: string;
+        wallMs: number;
+        tags: string[];
+        environment: { node: string; runtime?: { name: string } };
+        claims: { id: string; status: string }[];
+      };
+    const nodeRun = showRun(nodeRunId);
+    expect(nodeRun.tags).toContain(`pair:${pairId}`);
+    expect(nodeRun.environment.runtime).toBeUndefined();
+    expect(await nodeColumn.locator('[data-testid="pair-runtime"]').textContent()).toBe(`Node ${nodeRun.environment.node}`);
+    const pythonHref = await pythonColumn.locator(`a[href^="#/runs/"]`).first().getAttribute('href');
+    const pythonRun = showRun(pythonHref!.replace('#/runs/', ''));
+    expect(pythonRun.environment.runtime?.name).toBe('cpython');
+    expect(pythonRun.tags).toContain(`pair:${pairId}`);
+    for (const [column, run] of [[nodeColumn, nodeRun], [pythonColumn, pythonRun]] as const) {
+      expect(await column.locator('[data-testid="status-badge"]').getAttribute('class')).toContain(`status-${run.status}`);
+      // Shown as "812.4 ms" or "12.3 s", rounded: within half of the last digit shown.
+      const wall = /^([\d,.]+) (ms|s)$/.exec((await column.locator('[data-testid="pair-wall"]').textContent())!.trim());
+      expect(wall).not.toBeNull();
+      const shownMs = Number(wall![1]!.replace(/,/g, '')) * (wall![2] === 's' ? 1000 : 1);
+      expect(Math.abs(shownMs - run.wallMs)).toBeLessThanOrEqual(wall![2] === 's' ? 50 : 0.5);
+      expect(run.claims.length).toBeGreaterThan(0);
+      for (const claim of run.claims) expect(await column.locator(`[data-claim="${claim.id}"]`).getAttribute('class')).toContain(`claim-${claim.status}`);
+    }
+    // The key numbers have a column per runtime; both runs measured their wall time.
+    const wallRow = page.locator('[data-testid="pair-key-numbers"] tr[data-key="metric:wallMs"]');
+    expect(await wallRow.locator('td[data-runtime="node"]').textContent()).not.toBe('–');
+    expect(await wallRow.locator('td[data-runtime="cpython"]').textContent()).not.toBe('–');
+    await page.locator('[data-testid="pair-timeline-node"] [data-testid="timeline-canvas"]').waitFor();
+    await page.locator('[data-testid="pair-timeline-cpython"] [data-testid="timeline-canvas"]').waitFor();
+    await session.shot('21-pair');
+
+    // The Node run's results page links back to the pair.
+    await session.go(`/runs/${nodeRunId}`);
+    await page.locator('[data-testid="results-pair"] [data-testid="pair-link"]').waitFor();
   });
 });
