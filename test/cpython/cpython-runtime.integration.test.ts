@@ -33,7 +33,7 @@ test('with no interpreter to be found, a CPython run is refused in one line nami
   process.env['PATH'] = mkdtempSync(join(tmpdir(), 'conlab-emptypath-'));
   const discovery = discoverPython({ fresh: true });
   expect(discovery.found).toBeNull();
-  expect(discovery.candidates.map((c) => c.command)).toEqual(['/nonexistent/python3', 'python3', 'python']);
+  expect(discovery.candidates.map((c) => c.command)).toEqual(['/nonexistent/python3', 'python3', 'python', 'py -3']);
   const validated = validateSpec({ version: 1, actors: [{ name: 'main', kind: 'main', program: [{ op: 'mark', name: 'm' }] }] });
   let refusal: unknown;
   try {

@@ -300,10 +300,13 @@ class Trial:
         self.report_done(instance, trace, error)
         self.end_instance(instance, "completed" if error is None else "failed", error)
 
-    def run_thread(self, instance, asked):
+    def run_thread(self, instance, asked=None):
+        """A thread actor's life on its own thread (or a greenlet's, on the hub's: its starter sends its
+        requested line, and `asked` is None)."""
         entered = self.now()
         trace = self.new_trace(instance)
-        trace.with_next_flush.append({"type": "requested", "actor": instance.name, "t": asked})
+        if asked is not None:
+            trace.with_next_flush.append({"type": "requested", "actor": instance.name, "t": asked})
         pid, ppid, tid = os.getpid(), os.getppid(), threading.get_native_id()
         self.announce(instance, trace, pid, ppid, tid, entered)
         services = ActorServices(self, instance, trace, True, instance.facts(pid, ppid, tid))
