@@ -247,6 +247,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       unit: 'acq/s',
       samples: samples.runner.length,
       baseline: { value: rateOf(samples.raw), label: rawLabel },
+      target: { of: 'ratio', op: '>=', limit: 0.5 },
       failures: checks(samples.runner, samples.raw, explain.rawLonger),
       notes: [
         `${loopText(contended, 'summary')}; window: start barrier passed → last thread's end`,
@@ -260,6 +261,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       unit: 'acq/s',
       samples: explain.runnerTraced.length,
       baseline: { value: rateOf(explain.rawTraced), label: rawLabel },
+      target: { of: 'ratio', op: '>=', limit: 0.25 },
       failures: checks(explain.runnerTraced, explain.rawTraced),
       notes: [`${loopText(traced, 'each')} (4 events per iteration); window: start barrier passed → last thread's end`, fromStartNote(explain.runnerTraced, explain.rawTraced)],
     }),
@@ -284,6 +286,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       unit: 'acq/s',
       samples: soloSamples.runner.length,
       baseline: { value: rateOf(soloSamples.raw), label: '1 raw Worker, the same futex loop' },
+      target: { of: 'ratio', op: '>=', limit: 0.5 },
       failures: checks(soloSamples.runner, soloSamples.raw, soloSamples.probe),
       notes: [`${loopText(solo, 'summary')}; the interpreter's cost per iteration: ${runnerIterationNs.toFixed(0)} ns vs ${rawIterationNs.toFixed(0)} ns raw`],
     }),
