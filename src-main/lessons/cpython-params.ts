@@ -5,4 +5,5 @@
  */
 export const CPYTHON_PARAMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   'cpu-vs-io': { cpuIterations: 5_000_000 },
+  gil: { cpuIterations: 3_000_000 },
 };

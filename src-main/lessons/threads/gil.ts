@@ -70,8 +70,8 @@ export const gil: Lesson = {
       en: 'The three CPU phases do the same work: sequential is one thread doing tasks pieces in a row, threads is tasks threads doing one each, processes is tasks processes doing one each. Each phase waits until all its actors are ready and lets them go together, so only the work is timed (records sequentialMs, threadsMs, processesMs); threadsCpuMs is the CPU the process got during the threads phase: under the GIL about the phase\'s wall time, one core, not two. On CPython the threads lanes advance in turns and the total is close to sequential; the processes lanes advance side by side. The gil field of the run\'s runtime says whether this interpreter has a GIL (free-threaded builds from 3.13 may run without one). Then racers threads each do rounds of read, pause, write: unlockedLost counts the updates lost, lockedLost those lost with a lock.',
     },
     pythonVsNode: {
-      zh: 'Node 没有 GIL：每个 worker 线程是一个独立的 JavaScript 引擎实例，计算密集的线程像进程一样分布到多个核心，所以在 Node 上 threads 阶段和 processes 阶段一样快（这个论断只在 Node 上检查）。切换间隔是 CPython 独有的设置，Node 忽略它。丢失更新在两个运行时上都会发生：在 Node 上，线程真正并行地读写共享内存；在 CPython 上，线程在读和写之间被换下。Node 上一次计算的循环比 CPython 快约 50 倍，要看到 Node 线程的并行效果，请把 cpuIterations 调大（例如 300000000）。',
-      en: 'Node has no GIL: each worker thread is an engine instance of its own, so CPU-bound threads spread over the cores just like processes, and on Node the threads phase is as fast as the processes phase (a claim checked on Node only). The switch interval is a CPython setting; Node ignores it. Lost updates happen on both runtimes: on Node threads really read and write shared memory in parallel, on CPython a thread is switched out between its read and its write. A compute loop runs about 50× faster on Node than on CPython: to see Node threads in parallel, raise cpuIterations (e.g. 300000000).',
+      zh: 'Node 没有 GIL：每个 worker 线程是一个独立的 JavaScript 引擎实例，计算密集的线程像进程一样分布到多个核心，所以在 Node 上 threads 阶段和 processes 阶段一样快（这个论断只在 Node 上检查）。切换间隔是 CPython 独有的设置，Node 忽略它。丢失更新在两个运行时上都会发生：在 Node 上，线程真正并行地读写共享内存；在 CPython 上，线程在读和写之间被换下。Node 上一次计算的循环比 CPython 快约 50 倍，所以两个运行时各有自己的默认 cpuIterations（Node 1.5 亿次，CPython 300 万次），每份工作都约 0.2–0.3 秒：太少的工作在 Node 上只会测到新线程的 JIT 预热。',
+      en: 'Node has no GIL: each worker thread is an engine instance of its own, so CPU-bound threads spread over the cores just like processes, and on Node the threads phase is as fast as the processes phase (a claim checked on Node only). The switch interval is a CPython setting; Node ignores it. Lost updates happen on both runtimes: on Node threads really read and write shared memory in parallel, on CPython a thread is switched out between its read and its write. A compute loop runs about 50× faster on Node than on CPython, so each runtime has its own default cpuIterations (150,000,000 on Node, 3,000,000 on CPython), each piece about 0.2–0.3 s: with too little work Node would measure only the JIT warming up in each new thread.',
     },
     tryNext: {
       zh: '设置 switchIntervalMs=0.05：线程切换得更频繁，threads 阶段反而更慢一点，但依然没有加速。设置 switchIntervalMs=100：一个线程可以连续运行更久，但总时间不变。设置 pauseMs=0：读和写之间不再睡眠，丢失的更新变少，却不一定为零——切换仍可能落在读和写之间。用自由线程构建（python3.13t）运行：gil 为 false，threads 阶段也能并行。',
@@ -86,10 +86,14 @@ export const gil: Lesson = {
       tasks: { type: 'integer', default: 2, min: 2, max: 8, description: { en: 'pieces of CPU work (threads, processes)', zh: '计算工作的份数（线程数、进程数）' } },
       cpuIterations: {
         type: 'integer',
-        default: 3_000_000,
+        // Node's default; CPython runs 3,000,000 unless set (lessons/cpython-params.ts): its loop is some 50× slower.
+        default: 150_000_000,
         min: 100_000,
         max: 5_000_000_000,
-        description: { en: 'loop iterations of one piece (about 0.3 s on CPython, a few ms on Node)', zh: '一份工作的循环次数（CPython 上约 0.3 秒，Node 上几毫秒）' },
+        description: {
+          en: 'loop iterations of one piece (about 0.2 s on Node; on CPython 3,000,000 unless set, about 0.3 s)',
+          zh: '一份工作的循环次数（Node 上约 0.2 秒；CPython 上未设置时为 3,000,000，约 0.3 秒）',
+        },
       },
       switchIntervalMs: { type: 'number', default: 5, min: 0.01, max: 100, description: { en: "CPython's switch interval (sys.setswitchinterval), in ms", zh: 'CPython 的切换间隔（sys.setswitchinterval），毫秒' } },
       racers: { type: 'integer', default: 4, min: 2, max: 50, description: { en: 'threads in the race', zh: '参与竞争的线程数' } },
