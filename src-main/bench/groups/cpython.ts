@@ -150,7 +150,7 @@ async function figures(options: BenchOptions): Promise<Figure[]> {
     },
     { warmupRounds, rounds, onRound: progress('thread start') },
   );
-  out.push(ratioFigure('cpython.thread-start', 'ms', startSamples.runtime, startSamples.hand, 'threading.Thread start() until its target runs, by hand', [
+  out.push(ratioFigure('cpython.thread-start', 'ms', startSamples.runtime, startSamples.hand, 'threading.Thread(target) made and started until its target runs, by hand', [
     `median over ${starts} threads started one at a time, each joined before the next; runtime: the trial's request to the actor's first event`,
   ]));
 
