@@ -1,11 +1,11 @@
 import type { Lesson } from '../../model/lesson';
-import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
+import type { AuthoredStep } from '../../model/spec-schema';
+import { recordFields } from '../spec-parts';
 
-const field = (local: string, key: string): AuthoredValue => ({ at: [{ ref: local }, key] });
 const drain = (mode: 'level' | 'edge', chunk: Extract<AuthoredStep, { op: 'epoll_drain' }>['chunk'], prefix: string): AuthoredStep[] => [
   { op: 'mark', name: prefix },
   { op: 'epoll_drain', mode, bytes: { param: 'bytes' }, chunk, into: prefix },
-  ...['wakeups', 'readBytes', 'stalled'].map((key): AuthoredStep => ({ op: 'record', name: `${prefix}${key[0]!.toUpperCase()}${key.slice(1)}`, value: field(prefix, key) })),
+  ...recordFields(prefix, ['wakeups', 'readBytes', 'stalled']),
 ];
 
 export const edgeVsLevel: Lesson = {

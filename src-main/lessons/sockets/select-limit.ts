@@ -1,12 +1,12 @@
 import type { Lesson } from '../../model/lesson';
-import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
+import type { AuthoredStep } from '../../model/spec-schema';
+import { recordFields } from '../spec-parts';
 
-const field = (local: string, key: string): AuthoredValue => ({ at: [{ ref: local }, key] });
 /** One probe, and its fields recorded under a prefix. */
 const probe = (api: Extract<AuthoredStep, { op: 'fd_select' }>['api'], idle: Extract<AuthoredStep, { op: 'fd_select' }>['idle'], prefix: string, keys: readonly string[]): AuthoredStep[] => [
   { op: 'mark', name: prefix },
   { op: 'fd_select', api, idle, into: prefix },
-  ...keys.map((key): AuthoredStep => ({ op: 'record', name: `${prefix}${key[0]!.toUpperCase()}${key.slice(1)}`, value: field(prefix, key) })),
+  ...recordFields(prefix, keys),
 ];
 
 export const selectLimit: Lesson = {

@@ -1,8 +1,6 @@
 import type { Lesson } from '../../model/lesson';
-import type { AuthoredStep, AuthoredValue } from '../../model/spec-schema';
+import { recordFields } from '../spec-parts';
 
-const field = (local: string, key: string): AuthoredValue => ({ at: [{ ref: local }, key] });
-const recordAll = (local: string, keys: readonly string[]): AuthoredStep[] => keys.map((key): AuthoredStep => ({ op: 'record', name: `${local}${key[0]!.toUpperCase()}${key.slice(1)}`, value: field(local, key) }));
 
 export const socketOptions: Lesson = {
   id: 'socket-options',
@@ -42,15 +40,15 @@ export const socketOptions: Lesson = {
         program: [
           { op: 'mark', name: 'reuseaddr' },
           { op: 'rebind_probe', reuse: false, into: 'plain' },
-          ...recordAll('plain', ['ok', 'errorType', 'timeWait']),
+          ...recordFields('plain', ['ok', 'errorType', 'timeWait']),
           { op: 'rebind_probe', reuse: true, into: 'reuse' },
-          ...recordAll('reuse', ['ok', 'timeWait']),
+          ...recordFields('reuse', ['ok', 'timeWait']),
           { op: 'mark', name: 'settimeout' },
           { op: 'recv_timeout', timeoutMs: { param: 'timeoutMs' }, into: 'recvWait' },
-          ...recordAll('recvWait', ['timedOut', 'ms']),
+          ...recordFields('recvWait', ['timedOut', 'ms']),
           { op: 'mark', name: 'backlog' },
           { op: 'backlog_probe', backlog: { param: 'backlog' }, clients: { param: 'clients' }, into: 'backlog' },
-          ...recordAll('backlog', ['connected', 'pending']),
+          ...recordFields('backlog', ['connected', 'pending']),
         ],
       },
     ],

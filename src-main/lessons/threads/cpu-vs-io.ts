@@ -1,5 +1,6 @@
 import type { Lesson } from '../../model/lesson';
-import type { AuthoredActor, AuthoredCheck, AuthoredQuantity, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
+import type { AuthoredActor, AuthoredCheck, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
+import { gotCores } from '../spec-parts';
 
 const ref = (name: string): AuthoredValue => ({ ref: name });
 const since = (name: string): AuthoredValue => ({ sub: [{ now: 'ms' }, ref(name)] });
@@ -52,11 +53,6 @@ const group = (name: Group, kind: AuthoredActor['kind']): AuthoredActor => ({
   program: [...bootCpu(name), ...gated(name, name === 'cpuProcess' ? cpuWorkMeasured : name.startsWith('cpu') ? cpuWork : ioWork)],
 });
 
-/**
- * Parallel speed-up can only be judged when the machine really gave the phase more than one core:
- * on a busy machine the claim is inconclusive, with the CPU share it got, rather than failed.
- */
-const gotCores = (cpu: AuthoredQuantity, phaseRecord: string): AuthoredCheck => ({ compare: [cpu, '>=', { record: phaseRecord }], factor: 1.6 });
 /** Threads or processes at least 1.5× faster than async tasks on the same CPU work. */
 const fasterThanAsync = (phaseRecord: string): AuthoredCheck => ({ compare: [{ record: 'cpuTaskMs' }, '>=', { record: phaseRecord }], factor: 1.5 });
 /** An IO phase takes about one wait, far less than the waits one after another. */

@@ -1,5 +1,6 @@
 import type { Lesson } from '../../model/lesson';
-import type { AuthoredActor, AuthoredCheck, AuthoredQuantity, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
+import type { AuthoredActor, AuthoredCheck, AuthoredStep, AuthoredValue } from '../../model/spec-schema';
+import { gotCores } from '../spec-parts';
 
 const ref = (name: string): AuthoredValue => ({ ref: name });
 const since = (name: string): AuthoredValue => ({ sub: [{ now: 'ms' }, ref(name)] });
@@ -52,8 +53,6 @@ const race = (group: string): AuthoredStep[] => [
   { op: 'record', name: `${group}Lost`, value: { sub: [expected, ref('final')] } },
 ];
 
-/** The phase really had more than one core: the CPU it got is at least 1.6 × its wall time. */
-const gotCores = (cpu: AuthoredQuantity, phaseRecord: string): AuthoredCheck => ({ compare: [cpu, '>=', { record: phaseRecord }], factor: 1.6 });
 const fasterThanSequential = (phaseRecord: string): AuthoredCheck => ({ compare: [{ record: 'sequentialMs' }, '>=', { record: phaseRecord }], factor: 1.5 });
 
 export const gil: Lesson = {
