@@ -187,6 +187,8 @@ def _process_worker_start(config, counter, pids, gauge, prims, queues, shared_va
     trial.vars.lock = threading.Lock()
     trial.prims = prims
     trial.queues = queues
+    # The trial's pipes stay with the interpreter: a pipe step in a worker says so (ops/multiprocessing_steps.py).
+    trial.pipes = None
     trial.executor = None
 
     def refuse(*_args):

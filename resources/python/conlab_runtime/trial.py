@@ -82,8 +82,7 @@ class ActorServices:
         self.vars = trial.vars
         self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None), not own_thread)
         self.queues = QueueOps(trial.queues, self.offload)
-        # A process pool worker's stand-in trial has no pipes: pipe steps are refused there.
-        self.pipes = getattr(trial, "pipes", None)
+        self.pipes = trial.pipes
 
     async def offload(self, call):
         if self.own_thread:

@@ -161,16 +161,23 @@ class Model:
             self.children.add(pid)
         return pid
 
+    def _children_gone_within(self, seconds):
+        """Waits up to `seconds` for every child to have been reaped; whether they all were."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self.children_lock:
+                if not self.children:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
     def stop_children(self, grace_s=0.3, own_end_s=0.0):
         """Up to own_end_s for children to end by themselves (a per-connection child whose client has
         closed is finishing its count), then SIGTERM (each reports its CPU time), then SIGKILL for any
         still there after the grace."""
-        deadline = time.monotonic() + own_end_s
-        while time.monotonic() < deadline:
-            with self.children_lock:
-                if not self.children:
-                    return
-            time.sleep(0.01)
+        if self._children_gone_within(own_end_s):
+            return
         with self.children_lock:
             pids = list(self.children)
         for pid in pids:
@@ -178,12 +185,7 @@ class Model:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        deadline = time.monotonic() + grace_s
-        while time.monotonic() < deadline:
-            with self.children_lock:
-                if not self.children:
-                    break
-            time.sleep(0.01)
+        self._children_gone_within(grace_s)
         with self.children_lock:
             pids = list(self.children)
         for pid in pids:
