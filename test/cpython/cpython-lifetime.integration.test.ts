@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,13 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { markedProcesses } from '../../src-main/engine/runner/process-tree';
-import { pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
-import { commandLine, pollUntil } from '../engine/helpers/procfs';
+import { pollUntil } from '../engine/helpers/procfs';
 import { LabService } from '../../src-main/service/lab-service';
 import { leftAfter, startCli } from '../trust/runner-process-helpers';
-import { python, skipReason } from './cpython-helpers';
+import { orphanedInterpreter, python, runtimeProcesses, skipReason } from './cpython-helpers';
 
 /**
  * Nothing of a CPython trial outlives it: cancel kills the interpreter's whole process group (its
@@ -32,11 +30,6 @@ const lingering: AuthoredSpec = {
 };
 
 /** Interpreters of the lab's runtime carrying `marker` (not a shell whose script names the module). */
-const runtimeProcesses = (marker: string): number[] =>
-  markedProcesses(marker).filter((pid) => {
-    const command = commandLine(pid);
-    return command.startsWith(python!.path) && command.includes('-m conlab_runtime');
-  });
 
 describe.skipIf(!python)(`CPython lifetime${skipReason}`, () => {
   test('cancel kills the interpreter and its forked process actor within 500 ms; the trial is recorded cancelled', async () => {
@@ -73,29 +66,9 @@ describe.skipIf(!python)(`CPython lifetime${skipReason}`, () => {
   test('an interpreter whose parent dies ends itself and its forked children, even with its input still open', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conlab-cpython-orphan-'));
     const validated = validateSpec(lingering);
-    const input = join(dir, 'input.jsonl');
-    writeFileSync(input, `${JSON.stringify({ type: 'trial', spec: validated.spec, trial: 0, originNs: process.hrtime.bigint().toString(), eventBudget: 10_000 })}\n${JSON.stringify({ type: 'go', clockOffsetNs: 0 })}\n`);
-    const marker = `CONLAB_TEST_MARK=${randomUUID()}`;
-    const [markName, markValue] = marker.split('=') as [string, string];
-    // sh is the interpreter's parent; `sleep` keeps the pipe (its stdin) open after sh is killed, so only
-    // the parent-pid watch can notice.
-    const shell = spawn('/bin/sh', ['-c', `(cat "$1"; sleep 600) | "$2" -m conlab_runtime > /dev/null`, 'sh', input, python!.path], {
-      cwd: dir, // as the host runs it: in the trial's own folder (its output lock file goes there)
-      env: { ...pythonEnv(), [markName]: markValue },
-      detached: true,
-      stdio: 'ignore',
-    });
-    try {
-      expect(await pollUntil(() => runtimeProcesses(marker).length >= 2, 15_000)).toBe(true);
-      process.kill(shell.pid!, 'SIGKILL');
-      expect(await pollUntil(() => runtimeProcesses(marker).length === 0, 3_000, 20)).toBe(true);
-    } finally {
-      try {
-        process.kill(-shell.pid!, 'SIGKILL');
-      } catch {
-        // the group is gone
-      }
-    }
+    const { started, gone } = await orphanedInterpreter(dir, { spec: validated.spec, trial: 0, originNs: process.hrtime.bigint().toString(), eventBudget: 10_000 }, 2);
+    expect(started).toBe(true);
+    expect(gone).toBe(true);
   });
   test('a CLI killed during a CPython run takes the interpreter and its forked actor with it; the run is marked interrupted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'conlab-cpython-kill-'));

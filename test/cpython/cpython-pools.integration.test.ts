@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runExperiment } from '../../src-main/engine/runner/experiment';
 import { markedProcesses } from '../../src-main/engine/runner/process-tree';
 import { cpythonIssues } from '../../src-main/engine/runtimes/cpython-support';
-import { pythonEnv } from '../../src-main/engine/runtimes/python-discovery';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
-import { commandLine, pollUntil } from '../engine/helpers/procfs';
+import { pollUntil } from '../engine/helpers/procfs';
 import { runSpec, select } from '../engine/helpers/run-spec';
-import { python, skipReason, lessonSpec } from './cpython-helpers';
+import { lessonSpec, orphanedInterpreter, python, skipReason } from './cpython-helpers';
 
 /**
  * Pools on CPython: concurrent.futures executors whose workers are actors of the trial, functions run
@@ -226,11 +224,6 @@ describe.skipIf(!python)(`pools on CPython${skipReason}`, () => {
 });
 
 /** Interpreters of the lab's runtime carrying `marker` (pool workers are forks of it: the same command line). */
-const runtimeProcesses = (marker: string): number[] =>
-  markedProcesses(marker).filter((pid) => {
-    const command = commandLine(pid);
-    return command.startsWith(python!.path) && command.includes('-m conlab_runtime');
-  });
 
 describe.skipIf(!python)(`pool workers outlive nothing${skipReason}`, () => {
   test('an interpreter whose parent dies ends itself, and its process pool\'s workers follow it', async () => {
@@ -241,30 +234,11 @@ describe.skipIf(!python)(`pool workers outlive nothing${skipReason}`, () => {
       pools: { p: { kind: 'process', size: 2 } },
       actors: [{ name: 'main', kind: 'main', program: [{ op: 'map', pool: 'p', function: 'long', args: { list: [1, 2] } }] }],
     });
-    const input = join(dir, 'input.jsonl');
-    const config = { type: 'trial', spec: validated.spec, trial: 0, originNs: process.hrtime.bigint().toString(), eventBudget: 10_000, poolSizes: { p: 2 } };
-    writeFileSync(input, `${JSON.stringify(config)}\n${JSON.stringify({ type: 'go', clockOffsetNs: 0 })}\n`);
-    const marker = `CONLAB_TEST_MARK=${randomUUID()}`;
-    const [markName, markValue] = marker.split('=') as [string, string];
-    // sh is the interpreter's parent; `sleep` keeps its stdin open after sh is killed: only the parent-pid watches can notice.
-    const shell = spawn('/bin/sh', ['-c', `(cat "$1"; sleep 600) | "$2" -m conlab_runtime > /dev/null`, 'sh', input, python!.path], {
-      cwd: dir,
-      env: { ...pythonEnv(), [markName]: markValue },
-      detached: true,
-      stdio: 'ignore',
-    });
-    try {
-      // The interpreter and its two pool workers.
-      expect(await pollUntil(() => runtimeProcesses(marker).length >= 3, 15_000)).toBe(true);
-      process.kill(shell.pid!, 'SIGKILL');
-      expect(await pollUntil(() => runtimeProcesses(marker).length === 0, 3_000, 20)).toBe(true);
-    } finally {
-      try {
-        process.kill(-shell.pid!, 'SIGKILL');
-      } catch {
-        // the group is gone
-      }
-    }
+    const config = { spec: validated.spec, trial: 0, originNs: process.hrtime.bigint().toString(), eventBudget: 10_000, poolSizes: { p: 2 } };
+    // The interpreter and its two pool workers.
+    const { started, gone } = await orphanedInterpreter(dir, config, 3);
+    expect(started).toBe(true);
+    expect(gone).toBe(true);
   });
 });
 
