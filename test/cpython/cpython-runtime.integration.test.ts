@@ -295,6 +295,24 @@ describe.skipIf(!python)(`on CPython${skipReason}`, () => {
     expect(trial.actors.filter((a) => a.exit === 'completed')).toHaveLength(actors);
     expect(trial.finalShared['n']).toBe(actors);
   });
+  test('a value that keeps growing fails its actor with MemoryError at the cap derived from the limits, and the trial ends', { timeout: 60_000 }, async () => {
+    const saved = process.env['CONLAB_RUNNER_HEAP_MB'];
+    process.env['CONLAB_RUNNER_HEAP_MB'] = '256'; // the cap the runner's heap would get: 256 MB + a thread stack an actor
+    try {
+      const { trial } = await runSpec(
+        {
+          version: 1,
+          actors: [{ name: 'main', kind: 'main', program: [{ op: 'let', name: 's', value: 'xxxxxxxx' }, { op: 'repeat', times: 40, trace: 'summary', steps: [{ op: 'let', name: 's', value: { concat: [{ ref: 's' }, { ref: 's' }] } }] }] }],
+        },
+        { runtime: 'cpython' },
+      );
+      expect(trial.status).toBe('failed');
+      expect(trial.error).toContain('MemoryError');
+    } finally {
+      if (saved === undefined) delete process.env['CONLAB_RUNNER_HEAP_MB'];
+      else process.env['CONLAB_RUNNER_HEAP_MB'] = saved;
+    }
+  });
   test('process-lifecycle on CPython: terminate signals the forked child, which ends "terminated" before its last step', async () => {
     const { run, trial, events } = await runSpec(lessonSpec('process-lifecycle'), { runtime: 'cpython' });
     expect(trial.status).toBe('ok');

@@ -62,6 +62,22 @@ def send_heartbeats(output):
     threading.Thread(target=beat, name="conlab-heartbeat", daemon=True).start()
 
 
+def cap_memory(mb):
+    """Caps this interpreter's data segment (RLIMIT_DATA: the heap and private mappings; forked children
+    inherit it, each for itself) at what the host derived from the run's limits: a value that keeps
+    growing raises MemoryError in its actor, never takes the machine's memory. Where the platform has no
+    such limit (no ``resource`` module, or RLIMIT_DATA unsupported) nothing changes."""
+    try:
+        import resource
+        limit = int(mb) * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ImportError, AttributeError, ValueError, OSError, TypeError):
+        pass
+
+
 def main():
     if "--info" in sys.argv[1:]:
         print(json.dumps(interpreter_info()))
@@ -71,6 +87,8 @@ def main():
     config = read_line()
     if config.get("type") != "trial":
         raise SystemExit("conlab_runtime: expected a trial, got %r" % config.get("type"))
+    if config.get("memoryMb"):
+        cap_memory(config["memoryMb"])
     start_method = config.get("startMethod") or info["startMethod"]
     output = Output(os.path.abspath(LOCK_FILE))
     output.send(dict(info, type="hello", monotonicNs=time.monotonic_ns(), pid=os.getpid(), threadId=threading.get_native_id()))

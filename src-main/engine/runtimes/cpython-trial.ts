@@ -6,6 +6,7 @@ import { describeCycle } from '../runner/deadlock';
 import type { EventBatch } from '../../model/trace-event';
 import { groupWatchdog } from '../runner/group-watchdog';
 import { RUN_MARKER_ENV } from '../runner/runner-protocol';
+import { runnerHeapMb } from '../runner/runner-process';
 import { analyzeTrial, TrialEvents } from '../runner/trial-analysis';
 import { poolSize } from '../spec/limits';
 import type { TrialBaseOptions, TrialOutcome } from '../runner/trial';
@@ -132,6 +133,15 @@ export class CpythonTrial {
     this.events = new TrialEvents(options.eventQueries ?? [], new Map([...this.actors.values()].map((a) => [a.name, a.group])));
   }
 
+  /**
+   * The interpreter's data-segment cap (RLIMIT_DATA, per process: each forked child has its own), in MB:
+   * what the Node runner's heap may hold for the same limits, plus a thread stack per actor. A value that
+   * grows past it fails its actor with a MemoryError instead of taking the machine's memory.
+   */
+  private memoryMb(): number {
+    return runnerHeapMb(this.options.limits) + 16 * this.actors.size;
+  }
+
   private now(): number {
     return Number(process.hrtime.bigint() - this.startNs);
   }
@@ -183,7 +193,7 @@ export class CpythonTrial {
     });
 
     this.handshakeSentNs = process.hrtime.bigint();
-    child.stdin!.write(`${JSON.stringify({ type: 'trial', spec: this.options.spec, trial: this.options.index, originNs: this.startNs.toString(), eventBudget, poolSizes: this.poolSizes })}\n`);
+    child.stdin!.write(`${JSON.stringify({ type: 'trial', spec: this.options.spec, trial: this.options.index, originNs: this.startNs.toString(), eventBudget, poolSizes: this.poolSizes, memoryMb: this.memoryMb() })}\n`);
     try {
       await exited;
     } finally {
