@@ -147,7 +147,9 @@ export const gil: Lesson = {
         requires: { runtime: 'cpython', gil: true },
         // Wall times compare only when the machine gave the sequential phase most of a core: on a crowded
         // machine it may have got less than the threads phase did, and the ratio says nothing about the GIL.
-        given: { compare: [{ record: 'sequentialCpuMs' }, '>=', { record: 'sequentialMs' }], factor: 0.8 },
+        // 0.9, not less: with 0.8 of a core the sequential phase alone is 1/0.8 = 1.25× slower than with a
+        // whole one, exactly the bound, so load could fail the claim with no help from the threads.
+        given: { compare: [{ record: 'sequentialCpuMs' }, '>=', { record: 'sequentialMs' }], factor: 0.9 },
         check: { compare: [{ record: 'sequentialMs' }, '<=', { record: 'threadsMs' }], factor: 1.25 },
       },
       {
