@@ -157,13 +157,15 @@ describe.skipIf(!python)(`CPython sync, files and OS steps${skipReason}`, () => 
     expect(trial.finalShared['order']).toBe('eat1 play1 eat2 play2 eat3 play3 ');
   });
 
-  test('process-start: the utility child runs as a multiprocessing.Process, recorded as a substitution; the parent goes on first after each start', async () => {
-    const { run, trial, events } = await runSpec(lessonSpec('process-start'), { runtime: 'cpython', overrides: { childWorkMs: 0 } });
+  test('process-start: the utility child runs as a multiprocessing.Process, recorded as a substitution; start() does not wait for either child', async () => {
+    const { run, trial, events } = await runSpec(lessonSpec('process-start'), { runtime: 'cpython', overrides: { childWorkMs: 150 } });
     expect(trial.status, trial.error ?? '').toBe('ok');
     expect(run.substitutions).toEqual([{ kind: 'utility', ranAs: 'multiprocessing.Process (CPython)', reason: expect.stringContaining('CPython has no utility process') }]);
+    // Which of a forked CPython child's first step and the parent's next one comes first is a race on two cores: Node's claims only.
     expect(claimStatuses(run)).toEqual([
-      ['parent-goes-on-fork', 'holds'],
-      ['parent-goes-on-module', 'holds'],
+      ['start-does-not-wait', 'holds'],
+      ['parent-goes-on-fork', 'inconclusive'],
+      ['parent-goes-on-module', 'inconclusive'],
       ['children-are-processes', 'holds'],
     ]);
     expect(select(events, { actor: 'utility', op: 'actor', ph: 'B' })[0]!.data?.['kind']).toBe('utility');

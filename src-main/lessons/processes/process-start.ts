@@ -7,12 +7,21 @@ const childProgram: AuthoredStep[] = [
   { op: 'log', message: '{me} runs as pid {pid}, child of {ppid}', values: { me: { self: 'name' }, pid: { self: 'pid' }, ppid: { self: 'ppid' } } },
   { op: 'sleep', ms: { param: 'childWorkMs' } },
   { op: 'log', message: '{me} is done', values: { me: { self: 'name' } } },
+  { op: 'mark', name: 'child-ends' },
 ];
 
 const parentGoesOnFirst = (child: string, parentMark: string): AuthoredCheck => ({
   before: [
     { event: { op: 'mark', name: parentMark, actor: 'main' }, pick: 'first' },
     { event: { op: 'mark', name: 'child-begins', actor: child }, pick: 'first' },
+  ],
+});
+
+/** start() returns without waiting for the child's program: the parent's next step comes before the child's last. */
+const parentDoesNotWait = (child: string, parentMark: string): AuthoredCheck => ({
+  before: [
+    { event: { op: 'mark', name: parentMark, actor: 'main' }, pick: 'first' },
+    { event: { op: 'mark', name: 'child-ends', actor: child }, pick: 'first' },
   ],
 });
 
@@ -30,8 +39,8 @@ export const processStart: Lesson = {
       zh: '主泳道上的 parent-after-fork 和 parent-after-utility 两个标记相隔不到一毫秒；两条子进程泳道要等几十毫秒后才出现——那是一个全新的 Node 进程完成加载、执行到第一步所用的时间。每个子进程都会打印自己的 pid 和父进程（运行器）的 pid。',
     },
     pythonVsNode: {
-      en: 'Python offers two spellings, Process(target=func) and a subclass that overrides run(); both produce the same kind of process. Node cannot hand a function to a new process at all: a child always starts a module file from its top. The lab therefore shows two real Node mechanisms: child_process.fork, and Electron\'s utilityProcess, which the desktop app uses for the second child (outside the app it is forked too, and the run records that substitution). A Node child also costs more to start than a forked CPython child, roughly 70 to 120 ms here, because it boots a whole JavaScript engine.',
-      zh: 'Python 有两种写法：Process(target=函数) 和重写 run() 的子类，二者创建的是同一种进程。Node 根本无法把一个函数交给新进程执行：子进程总是从一个模块文件的开头运行。所以实验室展示的是 Node 中两种真实的机制：child_process.fork，以及 Electron 的 utilityProcess（桌面应用中第二个子进程用它启动；在应用之外同样用 fork 代替，并在运行记录里注明这一替换）。Node 子进程的启动也比 CPython fork 出的子进程贵，在这里大约 70 到 120 毫秒，因为它要启动一整个 JavaScript 引擎。',
+      en: 'Python offers two spellings, Process(target=func) and a subclass that overrides run(); both produce the same kind of process. Node cannot hand a function to a new process at all: a child always starts a module file from its top. The lab therefore shows two real Node mechanisms: child_process.fork, and Electron\'s utilityProcess, which the desktop app uses for the second child (outside the app it is forked too, and the run records that substitution). A Node child also costs more to start than a forked CPython child, roughly 70 to 120 ms here, because it boots a whole JavaScript engine: on Node the parent\'s next step always comes before the child\'s first, while a CPython child forked from the interpreter is ready at once and runs beside the parent on another core, so which comes first is a race (only that start() does not wait for the child\'s program holds on both).',
+      zh: 'Python 有两种写法：Process(target=函数) 和重写 run() 的子类，二者创建的是同一种进程。Node 根本无法把一个函数交给新进程执行：子进程总是从一个模块文件的开头运行。所以实验室展示的是 Node 中两种真实的机制：child_process.fork，以及 Electron 的 utilityProcess（桌面应用中第二个子进程用它启动；在应用之外同样用 fork 代替，并在运行记录里注明这一替换）。Node 子进程的启动也比 CPython fork 出的子进程贵，在这里大约 70 到 120 毫秒，因为它要启动一整个 JavaScript 引擎：在 Node 上父进程的下一步总是先于子进程的第一步；而从解释器 fork 出的 CPython 子进程立刻就绪，在另一个核心上与父进程同时运行，谁先谁后是一场竞争（两边都成立的只是：start() 不会等子进程的程序跑完）。',
     },
     tryNext: {
       en: 'Set childWorkMs=0: the children end almost as soon as they begin, yet the parent\'s marks still come first, because the order comes from start-up cost, not from the work. Run it several times and compare the gap between a parent mark and its child\'s first step: that gap is the start-up cost of a process on your machine.',
@@ -67,13 +76,24 @@ export const processStart: Lesson = {
     ],
     claims: [
       {
+        id: 'start-does-not-wait',
+        text: { en: 'start() does not wait for the child\'s program: after each start, the parent\'s next step comes before that child\'s last step', zh: 'start() 不会等子进程的程序跑完：每次启动后，父进程的下一步都先于该子进程的最后一步' },
+        // With a child that works a while; a child with no work may end while the parent is still returning from start().
+        when: { compare: [{ param: 'childWorkMs' }, '>=', 100] },
+        check: { all: [parentDoesNotWait('forked', 'parent-after-fork'), parentDoesNotWait('utility', 'parent-after-utility')] },
+      },
+      {
         id: 'parent-goes-on-fork',
         text: { en: 'After starting the forked child, the parent\'s next step comes before the child\'s first step', zh: '启动 fork 子进程后，父进程的下一步先于子进程的第一步' },
+        // A Node child boots a whole engine first. A CPython child forked from the interpreter is ready at once,
+        // and on two cores it and the parent run at the same time: which step comes first is a race there.
+        requires: { runtime: 'node' },
         check: parentGoesOnFirst('forked', 'parent-after-fork'),
       },
       {
         id: 'parent-goes-on-module',
         text: { en: 'After starting the utility-process child, the parent\'s next step comes before the child\'s first step', zh: '启动 utility 子进程后，父进程的下一步先于子进程的第一步' },
+        requires: { runtime: 'node' },
         check: parentGoesOnFirst('utility', 'parent-after-utility'),
       },
       {
