@@ -138,7 +138,7 @@ export const cpuVsIo: Lesson = {
         text: { en: 'CPU work as threads is at least 1.5× faster than as async tasks', zh: '以线程执行计算工作，比异步任务至少快 1.5 倍' },
         // Node's worker threads each have an engine of their own; CPython's threads share one GIL (next claim).
         requires: { minCores: 2, runtime: 'node' },
-        given: gotCores({ record: 'cpuThreadCpuMs' }, 'cpuThreadMs'),
+        given: gotCores({ record: 'cpuThreadCpuMs' }, 'cpuThreadMs', 'cpuTaskCpuMs'),
         check: fasterThanAsync('cpuThreadMs'),
       },
       {
@@ -156,7 +156,7 @@ export const cpuVsIo: Lesson = {
         id: 'cpu-processes-parallel',
         text: { en: 'CPU work as processes is at least 1.5× faster than as async tasks', zh: '以进程执行计算工作，比异步任务至少快 1.5 倍' },
         requires: { minCores: 2 },
-        given: gotCores({ record: 'cpuProcessWorkCpuMs', agg: 'sum' }, 'cpuProcessMs'),
+        given: gotCores({ record: 'cpuProcessWorkCpuMs', agg: 'sum' }, 'cpuProcessMs', 'cpuTaskCpuMs'),
         check: fasterThanAsync('cpuProcessMs'),
       },
       {
