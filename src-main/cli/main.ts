@@ -13,6 +13,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
 import { registerSweepCommands } from './sweep-command';
+import { registerDistributionCommand } from './distribution-command';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, progressLine, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
@@ -159,6 +160,7 @@ export function buildProgram(): Command {
     .option('--max-wall-ms <ms>', 'cap on a trial\'s wall time', parseCount('--max-wall-ms', 1, 86_400_000))
     .option('--max-memory-mb <mb>', 'heap cap per thread or process actor', parseCount('--max-memory-mb', 16, 65_536))
     .option('--max-events <n>', 'trace events kept per trial', parseCount('--max-events', 0, 100_000_000))
+    .option('--no-events', 'keep the trials\' records and metrics, not their events (a batch for `conlab distribution`: no timeline)')
     .option('--max-event-bytes <bytes>', 'cap on trace bytes held per trial', parseCount('--max-event-bytes', 1_024, 2 ** 40))
     .option('--max-record-bytes <bytes>', 'cap on recorded values per trial, in bytes', parseCount('--max-record-bytes', 0, 2 ** 40))
     .option('--max-managed-bytes <bytes>', 'cap on managed shared state, in bytes', parseCount('--max-managed-bytes', 0, 2 ** 40))
@@ -183,6 +185,7 @@ export function buildProgram(): Command {
           maxWallMs?: number;
           maxMemoryMb?: number;
           maxEvents?: number;
+          events: boolean;
           runtime: RuntimeChoice;
         } & Partial<Record<ByteLimit, number>>,
       ) => {
@@ -216,6 +219,7 @@ export function buildProgram(): Command {
                   repeat: opts.repeat,
                   warmup: opts.warmup,
                   ...(opts.title ? { title: opts.title } : {}),
+                  ...(opts.events === false ? { storeEvents: false } : {}),
                   signal: controller.signal,
                   onProgress: (progress) => {
                     if (live) printStatus(progressLine(progress));
@@ -240,6 +244,7 @@ export function buildProgram(): Command {
                 warmup: opts.warmup,
                 ...(opts.title ? { title: opts.title } : {}),
                 runtime,
+                ...(opts.events === false ? { storeEvents: false } : {}),
                 signal: controller.signal,
                 onProgress: (progress) => {
                   if (live) printStatus(progressLine(progress));
@@ -451,6 +456,7 @@ export function buildProgram(): Command {
 
   registerServeCommand(program, () => openService(program));
   registerSweepCommands(program, (fn) => withService(program, fn), defaultLang);
+  registerDistributionCommand(program, (fn) => withService(program, fn));
 
   return program;
 }

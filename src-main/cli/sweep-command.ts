@@ -5,6 +5,8 @@ import type { RuntimeName } from '../model/run-model';
 import type { SweepQuantity, SweepResult, SweepScaling } from '../model/sweep';
 import { LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { parseAxis, readSweep, runSweep, sweepCsv, type SweepAxis } from '../service/sweeps';
+import { quantityLabel } from '../service/distributions';
+import { parseCondition, type Condition } from '../engine/metrics/distribution';
 import { progressLine, terminalSafe } from './format';
 
 /**
@@ -37,11 +39,22 @@ function count(name: string, min: number, max: number) {
   };
 }
 
-function quantityOf(opts: { metric?: string; record?: string }): SweepQuantity {
-  if (opts.metric !== undefined && opts.record !== undefined) throw new InvalidArgumentError('give --metric or --record, not both');
+function quantityOf(opts: { metric?: string; record?: string; shared?: string }): SweepQuantity {
+  if ([opts.metric, opts.record, opts.shared].filter((v) => v !== undefined).length > 1) throw new InvalidArgumentError('give one of --metric, --record or --shared');
   if (opts.record !== undefined) return { record: opts.record };
+  if (opts.shared !== undefined) return { shared: opts.shared };
   return { metric: opts.metric ?? 'wallMs' };
 }
+
+function condition(text: string): Condition {
+  try {
+    return parseCondition(text);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 
 const num = (v: number | null, digits = 2): string => {
   if (v === null || !Number.isFinite(v)) return '–';
@@ -51,7 +64,7 @@ const num = (v: number | null, digits = 2): string => {
 
 /** The sweep as text: one table per series, then each law's parameters, goodness of fit and reading. */
 export function formatSweep(result: SweepResult, lang: 'en' | 'zh'): string {
-  const what = 'metric' in result.quantity ? result.quantity.metric : result.quantity.record;
+  const what = quantityLabel(result.quantity);
   const lines = [
     `sweep ${result.sweepId}: ${result.title} · ${what}${result.unit ? ` (${result.unit})` : ''} against ${result.params.join(' × ')} · ${result.scaling} scaling · ${result.recorded}/${result.planned} runs`,
   ];
@@ -59,7 +72,16 @@ export function formatSweep(result: SweepResult, lang: 'en' | 'zh'): string {
     const fixed = Object.entries(series.fixed).map(([k, v]) => `${k}=${String(v)}`).join(' ');
     lines.push('', `${series.runtime}${fixed ? ` · ${fixed}` : ''}`);
     const table = new Table({
-      head: [result.params[0] ?? '', 'median', '95% interval', 'n', result.lowerIsBetter ? 'speed-up' : 'gain', 'claims', 'run'],
+      head: [
+        result.params[0] ?? '',
+        'median',
+        '95% interval',
+        'n',
+        result.lowerIsBetter ? 'speed-up' : 'gain',
+        ...(result.condition ? [`${result.condition.op} ${result.condition.value} (95% CI)`] : []),
+        'claims',
+        'run',
+      ],
       style: { head: [], border: [] },
     });
     for (const p of series.points) {
@@ -70,6 +92,7 @@ export function formatSweep(result: SweepResult, lang: 'en' | 'zh'): string {
         p.ci95 ? `${num(p.ci95[0])} – ${num(p.ci95[1])}` : '–',
         String(p.n),
         p.speedup === null ? '–' : `${p.speedup.toFixed(2)}×`,
+        ...(result.condition ? [p.meeting ? `${pct(p.meeting.share)} (${pct(p.meeting.ci95[0])}–${pct(p.meeting.ci95[1])})` : '–'] : []),
         p.status === 'ok' ? claims : `${p.status} · ${claims}`,
         p.runId.slice(0, 8),
       ]);
@@ -112,12 +135,15 @@ export function registerSweepCommands(program: Command, withService: WithService
     .option('--warmup <n>', 'warm-up trials per point, not counted', count('--warmup', 0, 100), 0)
     .option('--metric <name>', 'the metric to plot (default wallMs)')
     .option('--record <name>', 'a record to plot instead of a metric (its last value in each trial)')
+    .option('--shared <name>', "a shared variable's final value to plot instead")
+    .option('--when <condition>', 'also count, per point, the trials whose value meets a condition (like ">0"), with its 95% interval', condition)
     .addOption(new Option('--scaling <kind>', 'strong: the same total work at every point; weak: the work grows with the plotted parameter (speed-up is then throughput)').choices(['strong', 'weak']).default('strong'))
+    .option('--no-events', 'keep each point\'s records and metrics, not its events (many trials, no timelines)')
     .option('--title <text>', 'a title for the sweep\'s runs')
     .option('--json', 'print the points with their statistics and each fit with its parameters as JSON')
     .option('--csv <file>', 'also write the points as CSV (hyperfine\'s columns where they apply)')
     .addOption(new Option('--runtime <name>', 'node, cpython, cpython-nogil, or both (Node and CPython curves)').choices(['node', 'cpython', 'cpython-nogil', 'both']).default('node'))
-    .action(async (target: string, opts: { param: SweepAxis[]; set: Record<string, string>; repeat: number; warmup: number; metric?: string; record?: string; title?: string; json?: boolean; csv?: string; runtime: RuntimeName | 'both'; scaling: SweepScaling }) => {
+    .action(async (target: string, opts: { param: SweepAxis[]; set: Record<string, string>; repeat: number; warmup: number; metric?: string; record?: string; shared?: string; when?: Condition; events: boolean; title?: string; json?: boolean; csv?: string; runtime: RuntimeName | 'both'; scaling: SweepScaling }) => {
       const quantity = quantityOf(opts);
       const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
       const spec = isFile ? LabService.readSpecFile(target) : undefined;
@@ -139,6 +165,8 @@ export function registerSweepCommands(program: Command, withService: WithService
             runtimes: opts.runtime === 'both' ? RUNTIME_PAIR : [opts.runtime],
             quantity,
             scaling: opts.scaling,
+            ...(opts.events === false ? { storeEvents: false } : {}),
+            ...(opts.when ? { condition: opts.when } : {}),
             ...(opts.title ? { title: opts.title } : {}),
             signal: controller.signal,
             onPoint: (p) => {
@@ -165,11 +193,13 @@ export function registerSweepCommands(program: Command, withService: WithService
     .argument('<sweep-id>', 'the id printed by conlab sweep (the tag sweep:<id> on its runs)')
     .option('--metric <name>', 'the metric to plot (default wallMs)')
     .option('--record <name>', 'a record to plot instead of a metric')
+    .option('--shared <name>', "a shared variable's final value to plot instead")
+    .option('--when <condition>', 'also count, per point, the trials meeting a condition (like ">0")', condition)
     .option('--json', 'print JSON')
     .option('--csv <file>', 'also write the points as CSV')
     .addOption(new Option('--scaling <kind>', 'strong or weak (see conlab sweep --help)').choices(['strong', 'weak']).default('strong'))
-    .action(async (id: string, opts: { metric?: string; record?: string; json?: boolean; csv?: string; scaling: SweepScaling }) => {
-      const result = await withService((service) => readSweep(service, id, { quantity: quantityOf(opts), scaling: opts.scaling }));
+    .action(async (id: string, opts: { metric?: string; record?: string; shared?: string; when?: Condition; json?: boolean; csv?: string; scaling: SweepScaling }) => {
+      const result = await withService((service) => readSweep(service, id, { quantity: quantityOf(opts), scaling: opts.scaling, condition: opts.when ?? null }));
       output(result, opts);
     });
 }

@@ -10,8 +10,16 @@ export const SWEEP_TAG_PREFIX = 'sweep:';
 /** At most this many points in one sweep (the grid's product). */
 export const MAX_SWEEP_POINTS = 200;
 
-/** What a sweep plots: a run metric (wallMs, cpuUserMs…) or a record (its last value in each counted trial). */
-export type SweepQuantity = { readonly metric: string } | { readonly record: string };
+/** What a sweep plots: a run metric (wallMs, cpuUserMs…), a record (its last value in each counted trial) or a shared variable's final value. */
+export type SweepQuantity = { readonly metric: string } | { readonly record: string } | { readonly shared: string };
+
+/** How many of `of` trials met a condition, with the exact 95% interval of the share. */
+export interface TrialShare {
+  readonly count: number;
+  readonly of: number;
+  readonly share: number;
+  readonly ci95: readonly [number, number];
+}
 
 export type SweepScaling = 'strong' | 'weak';
 
@@ -55,6 +63,8 @@ export interface SweepPointSummary {
   readonly cpuSystemMs: number | null;
   /** Against the series' first point; null when either is missing. */
   readonly speedup: number | null;
+  /** The share of this point's trials meeting the sweep's condition (`--when >0`), else null. */
+  readonly meeting: TrialShare | null;
   readonly claims: { readonly holds: number; readonly fails: number; readonly inconclusive: number };
 }
 
@@ -76,6 +86,8 @@ export interface SweepResult {
   /** The swept parameters in grid order; the first is plotted against. */
   readonly params: readonly string[];
   readonly quantity: SweepQuantity;
+  /** The condition each point's share counts (`>0`: updates were lost), or null. */
+  readonly condition: { readonly op: string; readonly value: number } | null;
   readonly unit: string;
   /** true: smaller values are better (times), so speed-up = first / value. */
   readonly lowerIsBetter: boolean;

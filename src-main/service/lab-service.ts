@@ -92,6 +92,8 @@ export interface StartRunRequest {
   readonly onBatch?: (batch: EventBatch) => unknown;
   /** Where the actors run: the Node engine (default) or CPython. */
   readonly runtime?: RuntimeName;
+  /** false: keep the trials' records and metrics but not their events (a batch for a distribution). */
+  readonly storeEvents?: boolean;
 }
 
 /** One runtime's side of a pair: its recorded run, or why that runtime refused it before anything started. */
@@ -316,6 +318,7 @@ export class LabService {
         ...(this.options.workRoot ? { workRoot: this.options.workRoot } : {}),
         ...(runtime !== 'node' ? { runtime } : {}),
         ...(runtime === 'cpython' && pythonPath !== null ? { pythonPath } : {}),
+        ...(request.storeEvents === false ? { storeEvents: false } : {}),
       },
       wallTimeMs: validated.limits.wallTimeMs,
       ...(this.options.hosts?.utility ? { utilityHost: this.options.hosts.utility } : {}),

@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { validateSpec, SpecError } from '../engine/spec/validate';
 import { summarize } from '../engine/metrics/stats';
 import { fitScaling } from '../engine/metrics/scaling-fit';
+import { shareMeeting, type Condition } from '../engine/metrics/distribution';
+import { quantityLabel, trialValues } from './distributions';
 import type { RunProgress, RunRecord, RuntimeName } from '../model/run-model';
 import {
   MAX_SWEEP_POINTS,
@@ -39,6 +41,7 @@ export interface SweepRequest extends Omit<StartRunRequest, 'runtime' | 'onProgr
   readonly runtimes: readonly RuntimeName[];
   readonly quantity?: SweepQuantity;
   readonly scaling?: SweepScaling;
+  readonly condition?: Condition;
   readonly title?: string;
   readonly onPoint?: (progress: SweepProgress) => void;
   readonly onProgress?: (progress: RunProgress, point: SweepProgress) => void;
@@ -63,10 +66,6 @@ function grid(axes: readonly SweepAxis[]): Record<string, string>[] {
   let points: Record<string, string>[] = [{}];
   for (const axis of axes) points = points.flatMap((point) => axis.values.map((value) => ({ ...point, [axis.name]: value })));
   return points;
-}
-
-function quantityName(q: SweepQuantity): string {
-  return 'metric' in q ? q.metric : `record ${q.record}`;
 }
 
 /**
@@ -117,7 +116,7 @@ export async function runSweep(service: LabService, request: SweepRequest): Prom
       const progress: SweepProgress = { sweepId, point: index, of: planned, runtime, values: point };
       request.onPoint?.(progress);
       if (request.signal?.aborted) break outer;
-      const { onPoint: _onPoint, onProgress, axes: _axes, runtimes: _runtimes, quantity: _quantity, scaling: _scaling, title: _title, ...runRequest } = request;
+      const { onPoint: _onPoint, onProgress, axes: _axes, runtimes: _runtimes, quantity: _quantity, scaling: _scaling, condition: _condition, title: _title, ...runRequest } = request;
       const run = await service.run({
         ...runRequest,
         overrides: { ...request.overrides, ...point },
@@ -129,7 +128,7 @@ export async function runSweep(service: LabService, request: SweepRequest): Prom
       await service.tagRun(run.id, `${SWEEP_AXES_TAG_PREFIX}${sweepId}:${names.join(',')}`);
     }
   }
-  return readSweep(service, sweepId, { ...(request.quantity ? { quantity: request.quantity } : {}), ...(request.scaling ? { scaling: request.scaling } : {}), planned });
+  return readSweep(service, sweepId, { ...(request.quantity ? { quantity: request.quantity } : {}), ...(request.scaling ? { scaling: request.scaling } : {}), condition: request.condition ?? null, planned });
 }
 
 function describe(point: Readonly<Record<string, unknown>>): string {
@@ -140,20 +139,12 @@ function describe(point: Readonly<Record<string, unknown>>): string {
 
 /** The values of the quantity in a run's counted trials (finite numbers only). */
 function valuesOf(run: RunRecord, q: SweepQuantity): number[] {
-  const counted = run.trials.filter((t) => !t.warmup);
-  if ('metric' in q) return counted.map((t) => t.metrics[q.metric]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  return counted
-    .map((t) => {
-      const values = t.records[q.record];
-      const last = Array.isArray(values) ? values[values.length - 1] : undefined;
-      return typeof last === 'number' ? last : NaN;
-    })
-    .filter((v) => Number.isFinite(v));
+  return trialValues(run, q).filter((v) => Number.isFinite(v));
 }
 
 /** Times (ms, s, ns units or names ending in Ms) are better smaller; rates and counts larger. */
 function lowerIsBetter(q: SweepQuantity): boolean {
-  const name = 'metric' in q ? q.metric : q.record;
+  const name = 'metric' in q ? q.metric : 'record' in q ? q.record : q.shared;
   return /(Ms|Ns|Seconds|Time|Latency|P50|P99)$/i.test(name) || /^wall|^cpu/i.test(name);
 }
 
@@ -165,7 +156,12 @@ function lowerIsBetter(q: SweepQuantity): boolean {
 export function readSweep(
   service: LabService,
   sweepId: string,
-  { quantity = { metric: 'wallMs' }, scaling = 'strong', planned }: { quantity?: SweepQuantity; scaling?: SweepScaling; planned?: number } = {},
+  {
+    quantity = { metric: 'wallMs' },
+    scaling = 'strong',
+    condition = null,
+    planned,
+  }: { quantity?: SweepQuantity; scaling?: SweepScaling; condition?: Condition | null; planned?: number } = {},
 ): SweepResult {
   if (!/^[0-9A-Za-z-]{1,64}$/.test(sweepId)) throw new LabError('not-found', `no sweep ${JSON.stringify(sweepId.slice(0, 80))}`);
   const summaries = service.listRuns({ tag: `${SWEEP_TAG_PREFIX}${sweepId}`, limit: MAX_SWEEP_POINTS * 4 });
@@ -194,7 +190,7 @@ export function readSweep(
     const ordered = [...group.runs].sort((a, b) => compareValues(a.params[xName], b.params[xName]));
     const summaries: Omit<SweepPointSummary, 'speedup'>[] = ordered.map((run) => {
       const values = valuesOf(run, quantity);
-      const stats = values.length > 0 ? summarize(quantityName(quantity), 'metric' in quantity ? (run.stats.find((s) => s.name === quantity.metric)?.unit ?? '') : '', values) : null;
+      const stats = values.length > 0 ? summarize(quantityLabel(quantity), 'metric' in quantity ? (run.stats.find((s) => s.name === quantity.metric)?.unit ?? '') : '', values) : null;
       if (stats && stats.unit) unit = stats.unit;
       const point: Record<string, ParamValue> = {};
       for (const name of axes) point[name] = run.params[name] as ParamValue;
@@ -211,6 +207,7 @@ export function readSweep(
         min: stats?.min ?? null,
         max: stats?.max ?? null,
         ci95: stats?.ci95 ?? null,
+        meeting: condition && values.length > 0 ? shareMeeting(values, condition) : null,
         cpuUserMs: meanOf(run, 'cpuUserMs'),
         cpuSystemMs: meanOf(run, 'cpuSystemMs'),
         claims: {
@@ -254,6 +251,7 @@ export function readSweep(
     title: first.title.replace(/ · .*$/, ''),
     params: axes,
     quantity,
+    condition,
     unit,
     lowerIsBetter: lower,
     scaling,
@@ -281,7 +279,13 @@ function compareValues(a: unknown, b: unknown): number {
 export function sweepCsv(result: SweepResult): string {
   const seconds = result.unit === 'ms';
   const scale = (v: number | null): string => (v === null ? '' : String(seconds ? v / 1000 : v));
-  const header = ['command', 'mean', 'stddev', 'median', 'user', 'system', 'min', 'max', ...result.params.map((p) => `parameter_${p}`), 'runtime', 'speedup', 'run_id'];
+  const header = [
+    'command', 'mean', 'stddev', 'median', 'user', 'system', 'min', 'max',
+    ...result.params.map((p) => `parameter_${p}`),
+    'runtime', 'speedup',
+    ...(result.condition ? ['share_meeting', 'share_ci95_low', 'share_ci95_high'] : []),
+    'run_id',
+  ];
   const rows = [header.map(csvCell).join(',')];
   for (const series of result.series) {
     for (const point of series.points) {
@@ -299,6 +303,7 @@ export function sweepCsv(result: SweepResult): string {
           ...result.params.map((p) => String(point.point[p] ?? '')),
           series.runtime,
           point.speedup === null ? '' : String(point.speedup),
+          ...(result.condition ? (point.meeting ? [String(point.meeting.share), String(point.meeting.ci95[0]), String(point.meeting.ci95[1])] : ['', '', '']) : []),
           run,
         ]
           .map(csvCell)

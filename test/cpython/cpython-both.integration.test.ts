@@ -74,10 +74,13 @@ describe.skipIf(!python)(`both runtimes side by side${skipReason}`, () => {
     const conlab = conlabIn(dir);
     const spec = {
       version: 1,
+      // The helper says it started (a busy machine may take longer than any fixed sleep to start a thread),
+      // after a short sleep: a sleep sends the events before it, so its mark is not lost when it is terminated.
+      primitives: { started: { type: 'event' } },
       actors: [
         // A CPython thread cannot be killed: terminating one is refused there before anything starts.
-        { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'helper' }, { op: 'sleep', ms: 100 }, { op: 'terminate', actor: 'helper' }, { op: 'join', actor: 'helper' }] },
-        { name: 'helper', kind: 'thread', autostart: false, program: [{ op: 'mark', name: 'ran' }, { op: 'sleep', ms: 30_000 }] },
+        { name: 'main', kind: 'main', program: [{ op: 'spawn', actor: 'helper' }, { op: 'wait', prim: 'started' }, { op: 'terminate', actor: 'helper' }, { op: 'join', actor: 'helper' }] },
+        { name: 'helper', kind: 'thread', autostart: false, program: [{ op: 'mark', name: 'ran' }, { op: 'sleep', ms: 1 }, { op: 'set', prim: 'started' }, { op: 'sleep', ms: 30_000 }] },
       ],
       claims: [{ id: 'helper-ran', text: 'the helper ran', check: { compare: [{ event: { op: 'mark', name: 'ran', actor: 'helper' }, pick: 'count' }, '==', { const: 1 }] } }],
     };

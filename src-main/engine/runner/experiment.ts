@@ -70,6 +70,11 @@ export interface RunRequest extends ValidateOptions {
   readonly runtime?: RuntimeName;
   /** A process group the run started outside the actor hosts (the CPython interpreter's). */
   readonly onProcessGroup?: (pid: number) => void;
+  /**
+   * false: the trials' event batches are not stored (a batch run for a distribution needs only records and
+   * metrics); claims and metrics still read the events as they pass. Default true.
+   */
+  readonly storeEvents?: boolean;
 }
 
 export interface RunResult {
@@ -147,6 +152,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
 
   const total = warmup + repeat;
   const trials: TrialRecord[] = [];
+  const storeEvents = request.storeEvents ?? true;
   const verdicts = new Map<string, { trial: number; verdict: ReturnType<typeof evaluateClaimOnTrial> }[]>();
   let events = 0;
   const progress = (phase: RunProgress['phase'], index: number, status?: RunStatus): void =>
@@ -161,7 +167,7 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       progress('started', index);
       const onBatch = (batch: EventBatch): void => {
         events += batch.count;
-        sink?.appendBatches(runId, [batch]);
+        if (storeEvents) sink?.appendBatches(runId, [batch]);
         request.onBatch?.(batch);
       };
       const common = {
@@ -221,7 +227,8 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const firstError = trials.find((t) => t.status !== 'ok' && t.error)?.error ?? null;
   const wallMs = performance.now() - started;
   const endedAt = new Date().toISOString();
-  await sink?.finishRun(runId, { status, endedAt, wallMs, stats, claims, warnings, error: firstError, eventCount: events });
+  if (!storeEvents) warnings.push(`the trace was not kept (${events.toLocaleString('en')} events): this run stores its records and metrics only, so it has no timeline`);
+  await sink?.finishRun(runId, { status, endedAt, wallMs, stats, claims, warnings, error: firstError, eventCount: storeEvents ? events : 0 });
   await sink?.flush();
   progress('finished', total - 1, status);
 

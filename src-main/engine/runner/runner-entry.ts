@@ -189,6 +189,7 @@ async function runOne(start: RunnerStart): Promise<void> {
       ...(start.workRoot !== undefined ? { workRoot: start.workRoot } : {}),
       hosts: reportingHosts(guard, relayedHost, backlog),
       ...(start.runtime ? { runtime: start.runtime } : {}),
+      ...(start.storeEvents === false ? { storeEvents: false } : {}),
       onProcessGroup: (pid) => reportGroup(guard, pid),
       signal: controller.signal,
       sink,

@@ -37,6 +37,8 @@ export interface RunnerStart {
   readonly runtime?: RuntimeName;
   /** The settings' Python path, looked for after CONLAB_PYTHON (absent: none). */
   readonly pythonPath?: string;
+  /** false: event batches are not stored (records and metrics only). */
+  readonly storeEvents?: boolean;
 }
 
 /**
