@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { currentEnvironment } from '../engine/runner/environment';
 import type { Figure, FigureGroup } from './figure';
+import { analysisGroup } from './groups/analysis';
 import { cpythonGroup } from './groups/cpython';
 import { lifecycleGroup } from './groups/lifecycle';
 import { memoryGroup } from './groups/memory';
@@ -25,7 +26,7 @@ import { machineLine, renderJson, renderTable } from './report';
 v8.setFlagsFromString('--no-concurrent-osr');
 
 /** Every figure group, in the order they run and print. A new group (network lab, renderer FPS) is added here. */
-const GROUPS: readonly FigureGroup[] = [spawnGroup, lifecycleGroup, traceStoreGroup, memoryGroup, storeGroup, mutexGroup, networkGroup, rendererGroup, cpythonGroup];
+const GROUPS: readonly FigureGroup[] = [spawnGroup, lifecycleGroup, traceStoreGroup, memoryGroup, storeGroup, mutexGroup, networkGroup, rendererGroup, cpythonGroup, analysisGroup];
 
 interface CliOptions {
   readonly json?: boolean;
