@@ -381,4 +381,17 @@ export const zhCN: Messages = {
     pythonHint: 'CPython 运行时使用的解释器：在 CONLAB_PYTHON 之后、PATH 上的 python3、python 和 py -3 之前查找。留空：在 PATH 上查找。无 GIL 的 CPython 按 CONLAB_PYTHON_NOGIL、python3.14t、python3.13t 查找。',
     pythonPath: 'Python 解释器（路径或命令）',
   },
+  lang: {
+    deadlock: '死锁：{cycle}。',
+    cycleSeparator: '；',
+    starterTitle: '两个线程给同一个计数器加数',
+    starterClaim: '原子加法不丢失任何一次更新',
+    compareReasons: {
+      baselineLacksMetric: '基准运行 {run} 没有指标“{metric}”',
+      onlyBaselineHasMetric: '只有基准运行 {run} 有指标“{metric}”',
+      tooFewTrials: '要算区间，每次运行至少需要 2 次计入的试验（{baseline}：n = {baselineN}，{other}：n = {otherN}）',
+      allZero: '两次运行的每次试验都测得 0：无法求比值',
+      nonPositiveMean: '比值的区间要求平均值为正（{baseline}：{baselineMean}，{other}：{otherMean}）',
+    },
+  },
 };
