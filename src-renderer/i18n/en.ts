@@ -382,6 +382,7 @@ export const en = {
   lang: {
     deadlock: 'Deadlock: {cycle}.',
     cycleSeparator: '; ',
+    noGil: '{runtime} (no GIL)',
     starterTitle: 'Two threads add to one counter',
     starterClaim: 'Atomic adds lose nothing',
     compareReasons: {

@@ -1,7 +1,7 @@
 import type { DeadlockReport } from '@contract/dto';
 import { useI18n } from 'vue-i18n';
 import { useLessonsStore } from '../stores/lessons';
-import { messageKey } from '../format';
+import { messageKey, runtimeLabel } from '../format';
 import { textLang } from './index';
 
 /** A comparison's note: the English reason, and the same as a code with its values when the engine sent one. */
@@ -40,5 +40,12 @@ export function useLocalized() {
     return note.reason ?? '';
   }
 
-  return { runTitle, deadlockText, reasonText };
+  /** Where a run ran (`Node v22.1.0`, `CPython 3.13.0`), with "no GIL" in the UI's language. */
+  function runtimeText(run: Parameters<typeof runtimeLabel>[0]): string {
+    const label = runtimeLabel(run);
+    const noGil = ' (no GIL)';
+    return label.endsWith(noGil) ? t('lang.noGil', { runtime: label.slice(0, -noGil.length) }) : label;
+  }
+
+  return { runTitle, deadlockText, reasonText, runtimeText };
 }

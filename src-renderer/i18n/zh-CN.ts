@@ -168,7 +168,7 @@ export const zhCN: Messages = {
     warmupTrial: '预热',
     deadlock: '死锁',
     cycle: '等待环',
-    waitsFor: '{actor} 在等待 {lock}，它被 {holder} 持有',
+    waitsFor: '{actor} 在等待 {holder} 持有的 {lock}',
     warnings: '警告',
     substitutions: '替代',
     environment: '机器',
@@ -384,6 +384,7 @@ export const zhCN: Messages = {
   lang: {
     deadlock: '死锁：{cycle}。',
     cycleSeparator: '；',
+    noGil: '{runtime}（无 GIL）',
     starterTitle: '两个线程给同一个计数器加数',
     starterClaim: '原子加法不丢失任何一次更新',
     compareReasons: {
