@@ -6,7 +6,7 @@ import { CHROMIUM, openSession, root, type BrowserSession } from './browser-sess
 
 /**
  * Accessibility of every page, in both themes and both languages, checked by axe-core in Chromium: no
- * violation of serious or critical impact (colour contrast included). Each page is also saved as a
+ * violation of serious or critical impact (colour contrast included), and no status badge wrapped. Each page is also saved as a
  * screenshot in each language (test/e2e/screenshots/a11y-<page>-<lang>-<theme>.png).
  *
  * axe is evaluated through the DevTools protocol (page.evaluate), not added as a <script>: the app's CSP
@@ -160,6 +160,11 @@ describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) of every page, 
       expect(await session.page.evaluate('document.documentElement.lang')).toBe(language);
       expect(await session.page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
       await session.shot(`a11y-${name}-${language}-${theme}`);
+      // Status badges stay on one line: white-space nowrap, and no badge taller than two of its own font sizes.
+      const wrapped = (await session.page.evaluate(`[...document.querySelectorAll('.status-badge')]
+        .filter((badge) => getComputedStyle(badge).whiteSpace !== 'nowrap' || badge.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(badge).fontSize))
+        .map((badge) => badge.textContent)`)) as string[];
+      if (wrapped.length > 0) found.push(`${name} (${route}): status badges wrapped: ${wrapped.join(', ')}`);
       for (const violation of await axeViolations()) {
         if (violation.impact !== 'serious' && violation.impact !== 'critical') continue;
         const where = violation.nodes.map((node) => `${JSON.stringify(node.target)} ${node.failureSummary?.split('\n').slice(1, 3).join(' ') ?? ''}`).join(' | ');
