@@ -258,6 +258,9 @@ export interface RatioInterval {
   readonly df: number | null;
   /** Why `interval` is null; null when there is an interval. */
   readonly reason: string | null;
+  /** The same reason as a code and its values, for a UI to word in its own language (absent without a reason). */
+  readonly reasonCode?: ComparisonReasonCode;
+  readonly reasonParams?: Readonly<Record<string, string | number>>;
 }
 
 export interface RatioEstimate extends RatioInterval {
@@ -276,9 +279,14 @@ export interface MetricComparison {
   readonly ratios: readonly (RatioEstimate | null)[];
 }
 
+/** Why a metric or a ratio could not be compared (the English `reason` says the same). */
+export type ComparisonReasonCode = 'baseline-lacks-metric' | 'only-baseline-has-metric' | 'too-few-trials' | 'all-zero' | 'non-positive-mean';
+
 export interface SkippedMetric {
   readonly name: string;
   readonly reason: string;
+  readonly reasonCode?: ComparisonReasonCode;
+  readonly reasonParams?: Readonly<Record<string, string | number>>;
 }
 
 export interface Comparison {

@@ -379,6 +379,20 @@ export const en = {
     pythonHint: 'The interpreter the CPython runtime uses, looked for after CONLAB_PYTHON and before python3, python and py -3 on the PATH. Empty: look on the PATH. CPython without the GIL is looked for as CONLAB_PYTHON_NOGIL, python3.14t, python3.13t.',
     pythonPath: 'Python interpreter (path or command)',
   },
+  lang: {
+    deadlock: 'Deadlock: {cycle}.',
+    cycleSeparator: '; ',
+    noGil: '{runtime} (no GIL)',
+    starterTitle: 'Two threads add to one counter',
+    starterClaim: 'Atomic adds lose nothing',
+    compareReasons: {
+      baselineLacksMetric: 'the baseline run {run} has no metric “{metric}”',
+      onlyBaselineHasMetric: 'only the baseline run {run} has the metric “{metric}”',
+      tooFewTrials: 'an interval needs at least 2 counted trials per run ({baseline}: n = {baselineN}, {other}: n = {otherN})',
+      allZero: 'both runs measured 0 in every trial: there is no ratio to take',
+      nonPositiveMean: 'the interval of a ratio needs positive means ({baseline}: {baselineMean}, {other}: {otherMean})',
+    },
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -47,6 +47,7 @@ describe('ratioInterval (delta method on the log ratio, Welch–Satterthwaite df
     const few = ratioInterval(stats(100, 10, 3), stats(80, 0, 1), 'run-a', 'run-b');
     expect(few).toMatchObject({ ratio: 0.8, interval: null, df: null });
     expect(few.reason).toMatch(/at least 2 counted trials.*run-b has n = 1/);
+    expect([few.reasonCode, few.reasonParams?.['other'], few.reasonParams?.['otherN']]).toEqual(['too-few-trials', 'run-b', 1]);
     const zero = ratioInterval(stats(0, 0, 3), stats(5, 1, 3));
     expect(zero).toMatchObject({ ratio: null, interval: null });
     expect(zero.reason).toMatch(/positive means/);
@@ -98,8 +99,8 @@ describe('compareRuns', () => {
     expect(comparison.metrics[0]!.ratios[0]).toMatchObject({ ratio: 0.7, interval: null, verdict: 'uncertain' });
     expect(comparison.metrics[0]!.ratios[0]!.reason).toMatch(/single has n = 1/);
     expect(comparison.skipped).toEqual([
-      { name: 'peakRssMb', reason: 'only the baseline run base has metric "peakRssMb"' },
-      { name: 'nope', reason: 'the baseline run base has no metric "nope"' },
+      { name: 'peakRssMb', reason: 'only the baseline run base has metric "peakRssMb"', reasonCode: 'only-baseline-has-metric', reasonParams: { run: 'base', metric: 'peakRssMb' } },
+      { name: 'nope', reason: 'the baseline run base has no metric "nope"', reasonCode: 'baseline-lacks-metric', reasonParams: { run: 'base', metric: 'nope' } },
     ]);
     expect(compareRuns([baseline, single]).skipped.map((entry) => entry.name)).toEqual(['peakRssMb', 'heapMb']);
   });

@@ -75,8 +75,9 @@ describe('ResultsPage', () => {
     await flushPromises();
     expect(wrapper.find('[data-testid="status-badge"]').text()).toBe('deadlocked');
     expect(wrapper.findAll('[data-testid="deadlock"] li').map((item) => item.text())).toEqual(['w-0 waits for B, held by w-1', 'w-1 waits for A, held by w-0']);
-    // The error repeats the deadlock: it is not shown twice.
-    expect(wrapper.text().match(/w-0 waits for B held by w-1/g)).toHaveLength(1);
+    // The error repeats the engine's English sentence: it is not shown; the sentence is worded in the UI's language.
+    expect(wrapper.text()).not.toContain('w-0 waits for B held by w-1');
+    expect(wrapper.find('.deadlock-description').text()).toBe('Deadlock: w-0 waits for B, held by w-1; w-1 waits for A, held by w-0.');
     expect(wrapper.find('[data-claim="updates-lost"]').classes()).toContain('claim-holds');
     expect(wrapper.find('[data-testid="metric-table"]').text()).toContain('9 … 13');
   });

@@ -29,11 +29,11 @@ export function compareRuns(runs: readonly RunRecord[], opts: CompareOptions = {
     considered.add(name);
     const baseline = baselineStats.get(name);
     if (baseline === undefined) {
-      skipped.push({ name, reason: `the baseline run ${runs[0]!.id} has no metric "${name}"` });
+      skipped.push(baselineLacks(runs[0]!.id, name));
       continue;
     }
     if (!statsByRun.slice(1).some((byName) => byName.has(name))) {
-      skipped.push({ name, reason: `only the baseline run ${runs[0]!.id} has metric "${name}"` });
+      skipped.push({ name, reason: `only the baseline run ${runs[0]!.id} has metric "${name}"`, reasonCode: 'only-baseline-has-metric', reasonParams: { run: runs[0]!.id, metric: name } });
       continue;
     }
     const timeLike = baseline.unit === 'ms';
@@ -57,10 +57,14 @@ export function compareRuns(runs: readonly RunRecord[], opts: CompareOptions = {
       for (const name of byName.keys()) if (!baselineStats.has(name)) notInBaseline.add(name);
     }
     for (const name of notInBaseline) {
-      skipped.push({ name, reason: `the baseline run ${runs[0]!.id} has no metric "${name}"` });
+      skipped.push(baselineLacks(runs[0]!.id, name));
     }
   }
   return { baselineId: runs[0]!.id, runIds: runs.map((run) => run.id), metrics, skipped };
+}
+
+function baselineLacks(baselineId: string, name: string): SkippedMetric {
+  return { name, reason: `the baseline run ${baselineId} has no metric "${name}"`, reasonCode: 'baseline-lacks-metric', reasonParams: { run: baselineId, metric: name } };
 }
 
 /** The first 8 characters of a run id, as the app and the CLI show it. */
@@ -86,10 +90,12 @@ export function ratioInterval(
       interval: null,
       df: null,
       reason: `an interval needs at least 2 counted trials per run (${tooFew.join(', ')})`,
+      reasonCode: 'too-few-trials',
+      reasonParams: { baseline: baselineLabel, baselineN: baseline.n, other: otherLabel, otherN: other.n },
     };
   }
   if (baseline.mean === 0 && other.mean === 0 && baseline.stddev === 0 && other.stddev === 0) {
-    return { ratio: null, interval: null, df: null, reason: 'both runs measured 0 in every trial: no ratio to take' };
+    return { ratio: null, interval: null, df: null, reason: 'both runs measured 0 in every trial: no ratio to take', reasonCode: 'all-zero', reasonParams: {} };
   }
   if (ratio === null || !(baseline.mean > 0) || !(other.mean > 0)) {
     return {
@@ -97,6 +103,8 @@ export function ratioInterval(
       interval: null,
       df: null,
       reason: `the log-ratio interval needs positive means (${baselineLabel} ${baseline.mean}, ${otherLabel} ${other.mean})`,
+      reasonCode: 'non-positive-mean',
+      reasonParams: { baseline: baselineLabel, baselineMean: baseline.mean, other: otherLabel, otherMean: other.mean },
     };
   }
   const baselineTerm = baseline.stddev ** 2 / (baseline.n * baseline.mean ** 2);

@@ -18,7 +18,7 @@ export const generatorSwitch: Lesson = {
     },
     pythonVsNode: {
       en: 'Python generators and V8 generators work alike (next/send and yield). V8 switches roughly twice as fast as CPython on our machines, around 28 million switches a second against 13 million. The lab does not trace each switch — ten million events would cost far more than the switches — it times the whole exchange. Run it with --runtime both once CPython runs generator_pingpong: both runtimes record the same switches, switchesPerSecond and elapsedMs, and the same claims judge them side by side.',
-      zh: 'Python 生成器与 V8 生成器的工作方式相同（next/send 与 yield）。在我们的机器上，V8 的切换大约比 CPython 快一倍，每秒约 2800 万次对 1300 万次。实验室不会逐次追踪切换——一千万个事件的代价远大于切换本身——而是对整个交换过程计时。等 CPython 支持 generator_pingpong 后，用 --runtime both 运行：两种运行时记录同样的 switches、switchesPerSecond 和 elapsedMs，由同样的论断并排评判。',
+      zh: 'Python 生成器与 V8 生成器的工作方式相同（next/send 与 yield）。在我们的机器上，V8 的切换大约比 CPython 快一倍，每秒约 2800 万次对 1300 万次。实验室不会逐次跟踪切换——一千万个事件的代价远大于切换本身——而是对整个交换过程计时。等 CPython 支持 generator_pingpong 后，用 --runtime both 运行：两种运行时记录同样的 switches、switchesPerSecond 和 elapsedMs，由同样的论断并排评判。',
     },
     tryNext: {
       en: 'Set switches=100000000: the time grows in proportion, the rate stays the same. Compare with the auto-switch-on-io lesson, where switching at the moment of waiting is what saves the time.',

@@ -31,7 +31,7 @@ export const processIsolation: Lesson = {
     },
     tryNext: {
       en: 'Set childKind=thread: the same program now runs in a worker thread that shares n with the main program, and the parent reads 0 after the join. Change initial to any other value: a child process still leaves it untouched.',
-      zh: '设置 childKind=thread：同一段程序改在与主程序共享 n 的 worker 线程中运行，join 之后父程序读到 0。把 initial 改成其他值：子进程依然不会改动它。',
+      zh: '设置 childKind=thread：同一段程序改在 worker 线程中运行，它与主程序共享 n，join 之后父进程读到 0。把 initial 改成其他值：子进程依然不会改动它。',
     },
   },
   spec: {
@@ -40,7 +40,7 @@ export const processIsolation: Lesson = {
     title: { en: 'n=100 in the parent, n=0 in the child', zh: '父进程 n=100，子进程 n=0' },
     params: {
       initial: { type: 'integer', default: 100, min: 1, max: 1_000_000, description: { en: 'the value the parent sets before starting the child', zh: '父进程在启动子进程前设定的值' } },
-      childKind: { type: 'choice', default: 'process', choices: ['process', 'thread'], description: { en: 'run the child as a process (own memory) or a thread (shared memory)', zh: '子程序以进程（独立内存）还是线程（共享内存）运行' } },
+      childKind: { type: 'choice', default: 'process', choices: ['process', 'thread'], description: { en: 'run the child as a process (own memory) or a thread (shared memory)', zh: '用子进程（独立内存）还是线程（共享内存）来运行这段程序' } },
     },
     shared: { n: { scope: 'shared', initial: { param: 'initial' }, description: { en: 'a global variable of the program', zh: '程序中的一个全局变量' } } },
     actors: [
@@ -67,7 +67,7 @@ export const processIsolation: Lesson = {
     claims: [
       {
         id: 'child-sees-its-write',
-        text: { en: 'The child reads back the 0 it wrote', zh: '子程序读回自己写入的 0' },
+        text: { en: 'The child reads back the 0 it wrote', zh: '子进程（或线程）读回了自己写入的 0' },
         check: { compare: [{ record: 'childSaw' }, '==', { const: 0 }] },
       },
       {
@@ -83,7 +83,7 @@ export const processIsolation: Lesson = {
       },
       {
         id: 'thread-shares',
-        text: { en: 'A thread\'s write is seen by the parent: n is 0 after the join', zh: '线程的写入父程序看得到：join 之后 n 为 0' },
+        text: { en: 'A thread\'s write is seen by the parent: n is 0 after the join', zh: '线程的写入父进程看得到：join 之后 n 为 0' },
         when: isKind('thread'),
         check: { compare: [{ record: 'parentAfter' }, '==', { const: 0 }] },
       },

@@ -37,7 +37,7 @@ export const processSharedData: Lesson = {
     },
     tryNext: {
       en: 'Set childKind=thread: plainSum now equals listSum, since threads write into the very memory the parent reads. Set children=8: the managed list and dict fill up completely, one slot per child.',
-      zh: '设置 childKind=thread：plainSum 变得和 listSum 相等，因为线程写入的就是父程序读取的那块内存。设置 children=8：托管列表和字典被完全填满，每个子进程一格。',
+      zh: '设置 childKind=thread：plainSum 变得和 listSum 相等，因为线程写入的就是父进程读取的那块内存。设置 children=8：托管列表和字典被完全填满，每个子进程（或线程）一格。',
     },
   },
   spec: {
@@ -46,10 +46,10 @@ export const processSharedData: Lesson = {
     title: { en: 'A plain list, a managed list and a managed dict', zh: '普通列表、托管列表与托管字典' },
     params: {
       children: { type: 'integer', default: 3, min: 1, max: SLOTS },
-      childKind: { type: 'choice', default: 'process', choices: ['process', 'thread'], description: { en: 'run the children as processes or as threads', zh: '子程序以进程还是线程运行' } },
+      childKind: { type: 'choice', default: 'process', choices: ['process', 'thread'], description: { en: 'run the children as processes or as threads', zh: '用子进程还是线程来运行这几份程序' } },
     },
     shared: {
-      plain: { scope: 'shared', initial: zeros, description: { en: 'an ordinary list of the parent', zh: '父程序的一个普通列表' } },
+      plain: { scope: 'shared', initial: zeros, description: { en: 'an ordinary list of the parent', zh: '父进程的一个普通列表' } },
       managedList: { scope: 'managed', initial: zeros, description: { en: 'a list served by a manager', zh: '由管理器提供的列表' } },
       managedDict: { scope: 'managed', initial: {}, description: { en: 'a dict served by a manager', zh: '由管理器提供的字典' } },
     },
@@ -96,7 +96,7 @@ export const processSharedData: Lesson = {
     claims: [
       {
         id: 'child-sees-own-write',
-        text: { en: 'Inside each child, its write to the plain list is there', zh: '在每个子程序内部，它对普通列表的写入是存在的' },
+        text: { en: 'Inside each child, its write to the plain list is there', zh: '每个子进程（或线程）都能在普通列表里读到自己的写入' },
         check: { compare: [{ record: 'childSawOwnWrite', agg: 'min' }, '>=', { const: 1 }] },
       },
       {
@@ -112,13 +112,13 @@ export const processSharedData: Lesson = {
       },
       {
         id: 'plain-list-shared-by-threads',
-        text: { en: 'Threads write into the parent\'s own plain list', zh: '线程直接写入父程序自己的普通列表' },
+        text: { en: 'Threads write into the parent\'s own plain list', zh: '线程直接写入父进程自己的普通列表' },
         when: isKind('thread'),
         check: { compare: [{ record: 'plainSum' }, '==', { record: 'expectedSum' }] },
       },
       {
         id: 'managed-shows-writes',
-        text: { en: 'The managed list and dict show every child\'s write', zh: '托管列表和字典显示了每个子程序的写入' },
+        text: { en: 'The managed list and dict show every child\'s write', zh: '托管列表和字典里有每个子进程（或线程）的写入' },
         check: {
           all: [
             { compare: [{ record: 'listSum' }, '==', { record: 'expectedSum' }] },

@@ -28,7 +28,7 @@ export const zombieOrphan: Lesson = {
     },
     pythonVsNode: {
       en: 'In Python a zombie lasts until the parent calls wait() (or a Process object is joined). Node reaps its children automatically from the event loop, so a Node parent only leaves a zombie while its loop is blocked — which is exactly what this lesson does. Orphans are the same on both: the operating system adopts them. The lab keeps each actor in its own process group and ends the group with the run, so no orphan outlives the run.',
-      zh: '在 Python 中，僵尸进程会一直存在，直到父进程调用 wait()（或 join 对应的 Process）。Node 会在事件循环中自动回收子进程，所以 Node 父进程只有在事件循环被阻塞时才会留下僵尸——这正是本课所做的。孤儿进程两者相同：由操作系统收养。实验室让每个 actor 处在自己的进程组中，并在运行结束时结束整个组，所以没有孤儿能活过这次运行。',
+      zh: '在 Python 中，僵尸进程会一直存在，直到父进程调用 wait()（或 join 对应的 Process）。Node 会在事件循环中自动回收子进程，所以 Node 父进程只有在事件循环被阻塞时才会留下僵尸——这正是本课所做的。孤儿进程两者相同：由操作系统收养。实验室让每个参与者处在自己的进程组中，并在运行结束时结束整个组，所以没有孤儿能活过这次运行。',
     },
     tryNext: {
       en: 'Set holdMs=0: the parent reaps immediately and the zombie is usually gone before it is observed (the claim then fails — reaping is what removes zombies). The claims need /proc: on a platform without it they are inconclusive.',

@@ -14,11 +14,11 @@ export const threadIntrospection: Lesson = {
     },
     watch: {
       en: 'The records liveBefore and liveAfter: four live actors (main and three workers) while they wait, only main afterwards. Each worker records its own name from inside.',
-      zh: '看记录 liveBefore 和 liveAfter：等待期间有四个存活的 actor（main 和三个工作线程），之后只剩 main。每个工作线程在内部记录自己的名字。',
+      zh: '看记录 liveBefore 和 liveAfter：等待期间有四个存活的参与者（main 和三个工作线程），之后只剩 main。每个工作线程在内部记录自己的名字。',
     },
     pythonVsNode: {
       en: 'Python has threading.active_count(), enumerate(), current_thread() and is_alive(). Node has no registry of worker threads; the lab\'s runner keeps the actor table and answers from it, and a worker learns its own name and threadId from the runner when it starts.',
-      zh: 'Python 有 threading.active_count()、enumerate()、current_thread() 和 is_alive()。Node 没有 worker 线程的登记表；实验室的运行器维护 actor 表并据此回答，工作线程启动时从运行器得知自己的名字和 threadId。',
+      zh: 'Python 有 threading.active_count()、enumerate()、current_thread() 和 is_alive()。Node 没有 worker 线程的登记表；实验室的运行器维护一张参与者表并据此回答，工作线程启动时从运行器得知自己的名字和 threadId。',
     },
     tryNext: {
       en: 'Set workers=6: liveBefore becomes 7. Make one worker a daemon in the composer and end main without joining: the daemon disappears from the table when main ends.',
@@ -76,7 +76,7 @@ export const threadIntrospection: Lesson = {
       },
       {
         id: 'names',
-        text: { en: 'The names match the actor table, and each worker knows its own name', zh: '名字与 actor 表一致，每个工作线程都知道自己的名字' },
+        text: { en: 'The names match the actor table, and each worker knows its own name', zh: '名字与参与者表一致，每个工作线程都知道自己的名字' },
         check: {
           all: [
             { compare: [{ record: 'selfName', agg: 'distinct' }, '==', { const: { param: 'workers' } }] },

@@ -45,7 +45,7 @@ export const timer: Lesson = {
     },
     tryNext: {
       en: 'Set cancelAfterMs=300 (later than the delay): the second timer normally fires before the cancel arrives, and cancelling then has no effect (no claim is checked then: which comes first depends on how fast the thread started). Set delayMs=1000: the first timer fires a second after main started it, plus the tens of milliseconds its thread needed to start.',
-      zh: '设置 cancelAfterMs=300（比延时更晚）：第二个定时器通常在取消到达之前就已触发，此时取消不再起作用（这种情况下不检查断言：谁先谁后取决于线程启动得有多快）。设置 delayMs=1000：第一个定时器在主程序启动它一秒之后触发，再加上它的线程启动所需的几十毫秒。',
+      zh: '设置 cancelAfterMs=300（比延时更晚）：第二个定时器通常在取消到达之前就已触发，此时取消不再起作用（这时不检查任何论断：谁先谁后取决于线程启动得有多快）。设置 delayMs=1000：第一个定时器在主程序启动它一秒之后触发，再加上它的线程启动所需的几十毫秒。',
     },
   },
   spec: {
