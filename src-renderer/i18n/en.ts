@@ -189,6 +189,7 @@ export const en = {
     runtime: 'Runtime',
   },
   replay: {
+    programs: 'Programs',
     title: 'Replay, event by event',
     keys: '← / → one event; ↑ / ↓ (or Shift + ← / →) the chosen actor\'s previous / next event; Home / End.',
     atStart: 'Before the first event',

@@ -191,6 +191,7 @@ export const zhCN: Messages = {
     runtime: '运行时',
   },
   replay: {
+    programs: '各执行体的程序',
     title: '逐个事件回放',
     keys: '← / → 前后一个事件；↑ / ↓（或 Shift + ← / →）所选执行体的上一个 / 下一个事件；Home / End 到开头 / 结尾。',
     atStart: '第一个事件之前',

@@ -92,4 +92,22 @@ describe.skipIf(!existsSync(CHROMIUM))('replay of a recorded run (conlab serve +
     await replay.locator('[data-testid="replay-scrubber"]').fill(String(length));
     await expect.poll(() => replay.locator('[data-testid="replay-shared"] [data-var="counter"]').textContent()).toContain('final value');
   });
+
+  test('a live run lists each actor\'s program beside its lanes, with the steps actors are at, as steps or Python', { timeout: 150_000 }, async () => {
+    const { page } = session;
+    await session.go('/lessons');
+    await page.click('[data-lesson="race-counter"] .lesson-link');
+    await page.locator('[data-testid="run-lesson"]').waitFor();
+    await page.fill('#param-threads', '3');
+    await page.click('[data-testid="run-lesson"]');
+    await page.waitForURL(/#\/runs\/.+\/live$/);
+    const panel = page.locator('[data-testid="program-panel"]');
+    await panel.waitFor({ timeout: 60_000 });
+    expect(await panel.locator('[data-group="unlocked"] li').allTextContents()).toEqual(['read counter → seen', 'block 10 ms', 'write counter ← seen - 1']);
+    // Some actor is shown at a step of its program (main, at least, from its first event on).
+    await expect.poll(() => panel.locator('.here').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await panel.locator('[data-testid="program-mode-python"]').click();
+    expect(await panel.locator('[data-group="unlocked"] li').first().textContent()).toContain('seen = counter');
+    await page.locator('[data-testid="view-results"]').waitFor({ timeout: 120_000 });
+  });
 });
