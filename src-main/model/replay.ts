@@ -103,7 +103,8 @@ interface ActorCell {
 }
 
 interface PrimCell {
-  holders: string[];
+  /** Holder → how many times it holds (a semaphore or an rlock may be taken twice by one actor). */
+  holders: Map<string, number>;
   waiters: string[];
   isSet: boolean | null;
 }
@@ -133,7 +134,7 @@ function cloneFold(fold: Fold): Fold {
   const actors = new Map<string, ActorCell>();
   for (const [k, v] of fold.actors) actors.set(k, { ...v });
   const prims = new Map<string, PrimCell>();
-  for (const [k, v] of fold.prims) prims.set(k, { holders: [...v.holders], waiters: [...v.waiters], isSet: v.isSet });
+  for (const [k, v] of fold.prims) prims.set(k, { holders: new Map(v.holders), waiters: [...v.waiters], isSet: v.isSet });
   const queues = new Map<string, QueueCell>();
   for (const [k, v] of fold.queues) queues.set(k, { length: v.length, items: [...v.items], complete: v.complete });
   const shared = new Map<string, SharedCell>();
@@ -150,6 +151,21 @@ function sameValue(a: unknown, b: unknown): boolean {
 function remove(list: string[], name: string): void {
   const at = list.indexOf(name);
   if (at >= 0) list.splice(at, 1);
+}
+
+/** Adds a waiter once: an actor waits on one thing at a time (a trace missing an end cannot grow the list). */
+function addOnce(list: string[], name: string): void {
+  if (!list.includes(name)) list.push(name);
+}
+
+function hold(cell: PrimCell, name: string): void {
+  cell.holders.set(name, (cell.holders.get(name) ?? 0) + 1);
+}
+
+function letGo(cell: PrimCell, name: string, all = false): void {
+  const count = cell.holders.get(name) ?? 0;
+  if (count <= 1 || all) cell.holders.delete(name);
+  else cell.holders.set(name, count - 1);
 }
 
 function varKey(data: Readonly<Record<string, unknown>>): string | null {
@@ -257,7 +273,7 @@ export class Replay {
     const actors = new Map<string, ActorCell>();
     for (const actor of this.init.actors) actors.set(actor.name, { phase: 'not started', step: null, op: null, ph: null, waitingOn: null });
     const prims = new Map<string, PrimCell>();
-    for (const name of Object.keys(this.init.primitives ?? {})) prims.set(name, { holders: [], waiters: [], isSet: this.init.primitives?.[name] === 'event' ? false : null });
+    for (const name of Object.keys(this.init.primitives ?? {})) prims.set(name, { holders: new Map(), waiters: [], isSet: this.init.primitives?.[name] === 'event' ? false : null });
     const queues = new Map<string, QueueCell>();
     for (const name of this.init.queues ?? []) queues.set(name, { length: 0, items: [], complete: true });
     const shared = new Map<string, SharedCell>();
@@ -267,7 +283,7 @@ export class Replay {
 
   private prim(fold: Fold, name: string): PrimCell {
     let cell = fold.prims.get(name);
-    if (!cell) fold.prims.set(name, (cell = { holders: [], waiters: [], isSet: null }));
+    if (!cell) fold.prims.set(name, (cell = { holders: new Map(), waiters: [], isSet: null }));
     return cell;
   }
 
@@ -304,20 +320,20 @@ export class Replay {
         if (event.ph === 'B') {
           const cell = this.prim(fold, prim);
           // Waiting on a condition lets its lock go until the wait ends.
-          if (event.op === 'wait') remove(cell.holders, name);
-          cell.waiters.push(name);
+          if (event.op === 'wait') letGo(cell, name);
+          addOnce(cell.waiters, name);
           actor.waitingOn = prim;
         } else if (event.ph === 'E') {
           const cell = this.prim(fold, prim);
           remove(cell.waiters, name);
           actor.waitingOn = null;
           const ok = event.op === 'var_lock' || data.ok === true;
-          if (event.op === 'wait' ? this.init.primitives?.[prim] === 'condition' : ok) cell.holders.push(name);
+          if (event.op === 'wait' ? this.init.primitives?.[prim] === 'condition' : ok) hold(cell, name);
         }
         break;
       case 'release':
       case 'var_unlock':
-        if (prim !== null) remove(this.prim(fold, prim).holders, name);
+        if (prim !== null) letGo(this.prim(fold, prim), name);
         break;
       case 'set':
         if (prim !== null) this.prim(fold, prim).isSet = true;
@@ -392,7 +408,13 @@ export class Replay {
         const info = this.actorInfo.get(name);
         return { name, group: info?.group ?? name, kind: info?.kind ?? '', phase: cell.phase, step: cell.step, op: cell.op, ph: cell.ph, waitingOn: cell.waitingOn };
       }),
-      primitives: [...fold.prims].map(([name, cell]) => ({ name, type: this.init.primitives?.[name] ?? null, holders: [...cell.holders], waiters: [...cell.waiters], isSet: cell.isSet })),
+      primitives: [...fold.prims].map(([name, cell]) => ({
+        name,
+        type: this.init.primitives?.[name] ?? null,
+        holders: [...cell.holders].map(([holder, count]) => (count > 1 ? `${holder} ×${count}` : holder)),
+        waiters: [...cell.waiters],
+        isSet: cell.isSet,
+      })),
       queues: [...fold.queues].map(([name, cell]) => ({ name, length: cell.length, items: [...cell.items], itemsComplete: cell.complete && cell.items.length === cell.length })),
       shared: [...shared].map(([name, cell]) => ({ name, value: cell.value, by: cell.by, op: cell.op })),
     };

@@ -127,4 +127,17 @@ describe('replay', () => {
     for (let p = 50_001; p <= 50_100; p++) replay.at(p);
     expect(replay.applied - before).toBe(100);
   });
+
+  test('a trace missing its ends (events past the budget) does not grow the lists; a semaphore taken twice shows ×2', () => {
+    const replay = new Replay({ actors: [], primitives: { m: 'mutex', sem: 'semaphore' } });
+    const events: TraceEvent[] = [];
+    for (let i = 0; i < 1_000; i++) events.push(ev('a', i, 'acquire', 'B', { prim: 'm' }, 0));
+    events.push(ev('b', 2_000, 'acquire', 'E', { prim: 'sem', ok: true }, 0), ev('b', 2_001, 'acquire', 'E', { prim: 'sem', ok: true }, 0));
+    replay.append(events);
+    const end = replay.at(replay.length);
+    expect(end.primitives.find((p) => p.name === 'm')!.waiters).toEqual(['a']);
+    expect(end.primitives.find((p) => p.name === 'sem')!.holders).toEqual(['b ×2']);
+    replay.append([ev('b', 2_002, 'release', 'I', { prim: 'sem' }, 1)]);
+    expect(replay.at(replay.length).primitives.find((p) => p.name === 'sem')!.holders).toEqual(['b']);
+  });
 });
