@@ -530,8 +530,8 @@ function payloadProblem(payload: string, expectedCount: number): ValueProblem | 
 }
 
 function eventRowProblem(row: unknown): ValueProblem | null {
-  if (!Array.isArray(row) || (row.length !== 4 && row.length !== 5)) {
-    return { path: [], message: 'expected an event row [seq, t, op, ph] or [seq, t, op, ph, data]', input: row };
+  if (!Array.isArray(row) || row.length < 4 || row.length > 6) {
+    return { path: [], message: 'expected an event row [seq, t, op, ph], [seq, t, op, ph, data] or [seq, t, op, ph, data, step]', input: row };
   }
   const [seq, t, op, ph] = row as unknown[];
   if (!Number.isSafeInteger(seq) || (seq as number) < 0) {
@@ -544,7 +544,10 @@ function eventRowProblem(row: unknown): ValueProblem | null {
   if (!TRACE_PHASES.includes(ph as (typeof TRACE_PHASES)[number])) {
     return { path: [3], message: 'ph: expected "B", "E" or "I"', input: ph };
   }
-  if (row.length === 5) {
+  if (row.length === 6 && (!Number.isSafeInteger(row[5]) || (row[5] as number) < 0)) {
+    return { path: [5], message: 'step: expected a non-negative integer', input: row[5] };
+  }
+  if (row.length >= 5) {
     const data: unknown = row[4];
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       return { path: [4], message: 'data: expected an object', input: data };

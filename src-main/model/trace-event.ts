@@ -16,12 +16,22 @@ export interface TraceEvent {
   readonly op: string;
   readonly ph: TracePhase;
   readonly data?: Readonly<Record<string, unknown>>;
+  /**
+   * The step that emitted the event: its id in the actor's program, numbered in a pre-order walk (see
+   * `walkProgram` in program-text.ts). Absent for events no step of the program emitted (an actor's
+   * start, a pool task, the steps of a pool's function) and in runs recorded before steps were numbered.
+   */
+  readonly s?: number;
 }
 
-/** Wire form of one event inside a batch: [seq, t, op, ph, data?]. */
+/**
+ * Wire form of one event inside a batch: [seq, t, op, ph, data?, s?]. An event a step emitted carries
+ * the step's id as a sixth element (its data then is present, `{}` when it has none).
+ */
 export type EncodedEvent =
   | readonly [number, number, string, TracePhase]
-  | readonly [number, number, string, TracePhase, Record<string, unknown>];
+  | readonly [number, number, string, TracePhase, Record<string, unknown>]
+  | readonly [number, number, string, TracePhase, Record<string, unknown>, number];
 
 /**
  * A batch of consecutive events of one actor. `payload` is the JSON text of an EncodedEvent[],
@@ -41,7 +51,13 @@ export function decodeBatch(batch: EventBatch): TraceEvent[] {
   const rows = JSON.parse(batch.payload) as EncodedEvent[];
   const actor = batch.actor;
   // Two literals rather than a spread of an optional part: the spread cost as much as the JSON.parse.
-  return rows.map((row) => (row.length > 4 ? { actor, seq: row[0], t: row[1], op: row[2], ph: row[3], data: row[4] } : { actor, seq: row[0], t: row[1], op: row[2], ph: row[3] }));
+  return rows.map((row) =>
+    row.length > 5
+      ? { actor, seq: row[0], t: row[1], op: row[2], ph: row[3], data: row[4], s: row[5] }
+      : row.length > 4
+        ? { actor, seq: row[0], t: row[1], op: row[2], ph: row[3], data: row[4] }
+        : { actor, seq: row[0], t: row[1], op: row[2], ph: row[3] },
+  );
 }
 
 /** Decodes batches and orders the events by time, ties by actor then sequence. */

@@ -36,7 +36,7 @@ function richLog(): RunLog {
     makeBatch(1, 'a-1', [
       [0, 1_000, 'acquire', 'B', { prim: 'A' }],
       [1, 2_500, 'acquire', 'E', { prim: 'A' }],
-      [2, 3_000, 'log', 'I', { text: '你好' }],
+      [2, 3_000, 'log', 'I', { text: '你好' }, 4],
     ]),
     makeBatch(1, 'b-1', [[0, 1_200, 'start', 'I']]),
   ];
@@ -146,6 +146,8 @@ describe('parseRunLog refuses', () => {
       ['[[0, "1", "step", "I"]]', 'events[0].payload[0][1]', /t: expected a finite number/],
       ['[[0, 1, "step", "I", [1]]]', 'events[0].payload[0][4]', /data: expected an object/],
       ['[[0, 1, "step"]]', 'events[0].payload[0]', /event row/],
+      ['[[0, 1, "step", "I", {}, -1]]', 'events[0].payload[0][5]', /step: expected a non-negative integer/],
+      ['[[0, 1, "step", "I", {}, 1, 2]]', 'events[0].payload[0]', /event row/],
       ['[[0, 1, "step", "I"], [1, 2, "step", "I"]]', 'events[0].count', /count is 3 but the payload holds 2/],
     ];
     for (const [payload, path, message] of cases) {

@@ -22,6 +22,51 @@ def _nothing():
     pass
 
 
+def number_steps(program):
+    """id(step) -> the step's pre-order number in the program: a step, then the steps inside it (a
+    repeat's or a section's ``steps``, an if's ``then`` then its ``else``), as program-text.ts numbers them."""
+    ids = {}
+    stack = [iter(program)]
+    while stack:
+        step = next(stack[-1], None)
+        if step is None:
+            stack.pop()
+            continue
+        if not isinstance(step, dict):
+            continue
+        ids[id(step)] = len(ids)
+        inner = [step[field] for field in ("steps", "then", "else") if isinstance(step.get(field), list)]
+        for body in reversed(inner):
+            stack.append(iter(body))
+    return ids
+
+
+def _with_ids(trace, calls, sids):
+    """A block whose steps tell the trace their ids before they run (one attribute store per step)."""
+    if len(calls) == 1:
+        (first,), (s0,) = calls, sids
+
+        def run():
+            trace.step = s0
+            first()
+    elif len(calls) == 2:
+        (first, second), (s0, s1) = calls, sids
+
+        def run():
+            trace.step = s0
+            first()
+            trace.step = s1
+            second()
+    else:
+        pairs = tuple(zip(sids, calls))
+
+        def run():
+            for s, call in pairs:
+                trace.step = s
+                call()
+    return run
+
+
 class Interpreter:
     def __init__(self, services):
         self.services = services
@@ -30,8 +75,12 @@ class Interpreter:
         # once into plain callables (see ``block``). A task or main actor awaits each step on the loop.
         self.sync = bool(getattr(services, "own_thread", False))
         self.blocks = {}
+        # Step ids of the program being run: id(step) -> its pre-order number (src-main/model/program-text.ts).
+        # Empty for an interpreter that runs a pool's function: those steps leave the trace's step alone.
+        self.ids = {}
 
     async def run(self, program):
+        self.ids = number_steps(program)
         try:
             if self.sync:
                 self.block(program)()
@@ -39,6 +88,12 @@ class Interpreter:
                 await self.steps(program)
         except ReturnSignal:
             raise ActorFailure("return outside a function")
+        finally:
+            self.services.trace.step = -1
+
+    def step_id(self, step):
+        """The step's id, or None for a step outside the program (a function's)."""
+        return self.ids.get(id(step))
 
     def text(self, value):
         return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
@@ -143,7 +198,13 @@ class Interpreter:
         if self.sync:
             self.block(program)()
             return
+        ids = self.ids
+        trace = self.services.trace
         for step in program:
+            if ids:
+                s = ids.get(id(step))
+                if s is not None:
+                    trace.step = s
             await self.step(step)
 
     def block(self, program):
@@ -153,7 +214,10 @@ class Interpreter:
         if entry is not None and entry[0] is program:
             return entry[1]
         calls = tuple(self.compile_step(step) for step in program)
-        if not calls:
+        sids = tuple(self.ids.get(id(step), -1) for step in program) if self.ids else ()
+        if sids and calls:
+            run = _with_ids(self.services.trace, calls, sids)
+        elif not calls:
             run = _nothing
         elif len(calls) == 1:
             run = calls[0]

@@ -33,6 +33,10 @@ class TraceBuffer:
         # flushed by whoever stops it: another thread, or a signal handler on the actor's own thread
         # (hence re-entrant); flushes take turns on this lock.
         self.lock = threading.RLock()
+        # The id of the step now running (its pre-order number in the actor's program, as
+        # src-main/model/program-text.ts numbers it), set by the interpreter before each step; -1
+        # outside the program. Events carry it as a sixth element, as the Node engine's do.
+        self.step = -1
 
     def now(self):
         return time.monotonic_ns() - self.origin_ns
@@ -56,7 +60,11 @@ class TraceBuffer:
             self.dropped += 1
             return
         rows = self.rows
-        rows.append([seq, _monotonic_ns() - self.origin_ns, op, ph] if data is None else [seq, _monotonic_ns() - self.origin_ns, op, ph, data])
+        step = self.step
+        if step >= 0:
+            rows.append([seq, _monotonic_ns() - self.origin_ns, op, ph, {} if data is None else data, step])
+        else:
+            rows.append([seq, _monotonic_ns() - self.origin_ns, op, ph] if data is None else [seq, _monotonic_ns() - self.origin_ns, op, ph, data])
         self.next_seq = seq + 1
         if len(rows) >= self.batch_size:
             self.flush()

@@ -5,6 +5,8 @@ import { ActorFailure, ReturnSignal } from './steps/failure';
 import type { ActorServices } from './steps/services';
 import { compileStep, type Run, type StepCompiler } from './steps/handlers';
 import { compileCond, compileValue, type Frame } from './steps/values';
+import { stepIds } from '../../model/program-text';
+import type { TraceBuffer } from '../trace/trace-buffer';
 
 export { ActorFailure } from './steps/failure';
 export type { ActorSelf, ActorServices, PrimitiveOps, VarOps } from './steps/services';
@@ -38,38 +40,60 @@ export interface InterpreterOptions {
   readonly ownThread?: boolean;
 }
 
-/** A list of steps on a thread or process: steps that complete at once run back to back, in a plain loop. */
-function ownThreadSequence(runs: readonly Run[]): Run {
+/**
+ * A list of steps on a thread or process: steps that complete at once run back to back, in a plain loop.
+ * Before each step the trace learns the step's id (`ids`, bound when the list was compiled): one store of a
+ * number per step; a step's events carry it. Steps without an id (a function's body) leave it at -1.
+ */
+function ownThreadSequence(runs: readonly Run[], ids: readonly number[], trace: TraceBuffer): Run {
   const count = runs.length;
   /** One async loop for the rest of the list (a chain of continuations would grow with every step that waits). */
   const rest = async (f: Frame, from: number, pending: Promise<void>): Promise<void> => {
     await pending;
     for (let i = from; i < count; i++) {
+      trace.step = ids[i]!;
       const next = runs[i]!(f);
       if (next !== undefined) await next;
     }
   };
   if (count === 0) return () => undefined;
-  if (count === 1) return runs[0]!;
+  if (count === 1) {
+    const [only] = runs as [Run];
+    const s0 = ids[0]!;
+    return (f) => {
+      trace.step = s0;
+      return only(f);
+    };
+  }
   // Short lists (a loop body, say) as straight-line code.
   if (count === 2) {
     const [first, second] = runs as [Run, Run];
+    const [s0, s1] = ids as [number, number];
     return (f) => {
+      trace.step = s0;
       const pending = first(f);
-      return pending === undefined ? second(f) : rest(f, 1, pending);
+      if (pending !== undefined) return rest(f, 1, pending);
+      trace.step = s1;
+      return second(f);
     };
   }
   if (count === 3) {
     const [first, second, third] = runs as [Run, Run, Run];
+    const [s0, s1, s2] = ids as [number, number, number];
     return (f) => {
+      trace.step = s0;
       let pending = first(f);
       if (pending !== undefined) return rest(f, 1, pending);
+      trace.step = s1;
       pending = second(f);
-      return pending === undefined ? third(f) : rest(f, 2, pending);
+      if (pending !== undefined) return rest(f, 2, pending);
+      trace.step = s2;
+      return third(f);
     };
   }
   return (f) => {
     for (let i = 0; i < count; i++) {
+      trace.step = ids[i]!;
       const pending = runs[i]!(f);
       if (pending !== undefined) return rest(f, i + 1, pending);
     }
@@ -78,9 +102,12 @@ function ownThreadSequence(runs: readonly Run[]): Run {
 }
 
 /** A list of steps on a task: an await after every step, so the other tasks of the loop run between them. */
-function taskSequence(runs: readonly Run[]): Run {
+function taskSequence(runs: readonly Run[], ids: readonly number[], trace: TraceBuffer): Run {
   return async (f) => {
-    for (const run of runs) await run(f);
+    for (let i = 0; i < runs.length; i++) {
+      trace.step = ids[i]!;
+      await runs[i]!(f);
+    }
   };
 }
 
@@ -90,12 +117,18 @@ class ProgramCompiler implements StepCompiler {
   /** The path of the step being compiled, one part per level: "program", "[2]", ".steps", "[0]". */
   private readonly path: string[] = [];
   private op = '';
+  /** Step ids of the program being run (see model/program-text.ts); steps not in it (functions) get -1. */
+  ids: ReadonlyMap<object, number> = new Map();
 
   constructor(
     readonly services: ActorServices,
     readonly ownThread: boolean,
     private readonly functions: FunctionTable,
   ) {}
+
+  stepId(step: Step): number {
+    return this.ids.get(step) ?? -1;
+  }
 
   get where(): string {
     return this.path.length === 0 ? 'a step' : `${this.path.join('')}${this.op ? ` (${this.op})` : ''}`;
@@ -113,6 +146,7 @@ class ProgramCompiler implements StepCompiler {
     this.path.push(this.path.length === 0 ? field : `.${field}`);
     const outerOp = this.op;
     try {
+      const ids = steps.map((step) => this.stepId(step));
       const runs = steps.map((step, index) => {
         this.path.push(`[${index}]`);
         this.op = step.op;
@@ -123,7 +157,7 @@ class ProgramCompiler implements StepCompiler {
           this.op = outerOp;
         }
       });
-      return this.ownThread ? ownThreadSequence(runs) : taskSequence(runs);
+      return this.ownThread ? ownThreadSequence(runs, ids, this.services.trace) : taskSequence(runs, ids, this.services.trace);
     } finally {
       this.path.pop();
     }
@@ -154,11 +188,14 @@ export class Interpreter {
 
   async run(program: readonly Step[]): Promise<void> {
     const frame: Frame = { locals: new Map() };
+    this.compiler.ids = stepIds(program);
     try {
       await this.compiler.sequence(program, 'program')(frame);
     } catch (error) {
       if (error instanceof ReturnSignal) throw new ActorFailure('return outside a function');
       throw error;
+    } finally {
+      this.services.trace.step = -1;
     }
   }
 
@@ -184,6 +221,7 @@ export class Interpreter {
     for (;;) {
       const task = (await this.services.call({ type: 'pool.next', pool })) as PoolTask | null;
       if (task === null) return;
+      trace.step = -1;
       trace.emit('task', 'B', { pool, task: task.task, function: task.function, arg: task.arg });
       let outcome: { ok: boolean; value: unknown; error: string | null };
       try {
@@ -192,6 +230,7 @@ export class Interpreter {
         if (!(error instanceof ActorFailure)) throw error;
         outcome = { ok: false, value: null, error: error.message };
       }
+      trace.step = -1;
       trace.emit('task', 'E', { pool, task: task.task, ok: outcome.ok, ...(outcome.ok ? { value: outcome.value } : { error: outcome.error }) });
       await this.services.call({ type: 'pool.done', pool, task: task.task, ...outcome });
     }

@@ -101,8 +101,16 @@ export interface TraceBufferOptions {
   readonly onCount?: (emitted: number) => void;
 }
 
+/** The data of an event a step emitted without any (it carries the step id after it). */
+const NO_DATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
 export class TraceBuffer {
   readonly now: () => number;
+  /**
+   * The id of the step now running (its number in the actor's program, see model/program-text.ts), set
+   * by the interpreter before each step; -1 outside the program's steps. Events carry it as `s`.
+   */
+  step = -1;
   private rows: EncodedEvent[] = [];
   private rowBytes = 0;
   private recordBytes = 0;
@@ -215,7 +223,11 @@ export class TraceBuffer {
     if (this.rows.length > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
     if (this.rows.length === 0) this.tFirst = t;
     this.tLast = t;
-    this.rows.push(data === undefined ? [this.nextSeq, t, op, ph] : [this.nextSeq, t, op, ph, data]);
+    const s = this.step;
+    if (s >= 0) {
+      this.rows.push([this.nextSeq, t, op, ph, data ?? NO_DATA, s]);
+      bytes += 8;
+    } else this.rows.push(data === undefined ? [this.nextSeq, t, op, ph] : [this.nextSeq, t, op, ph, data]);
     this.rowBytes += bytes;
     if (op === 'record') this.recordBytes += bytes;
     this.nextSeq++;

@@ -94,6 +94,7 @@ export class TimelineModel {
           op: row[2] as string,
           ph: row[3] as TraceEvent['ph'],
           ...(row.length > 4 ? { data: row[4] as Record<string, unknown> } : {}),
+          ...(row.length > 5 && typeof row[5] === 'number' ? { s: row[5] } : {}),
         };
         this.apply(lane, event);
         const last = this.events[this.events.length - 1];

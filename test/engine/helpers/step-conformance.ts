@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { catalogOps, parseTraceLine, type OpShape } from '../../../src-main/model/step-catalog';
+import { walkProgram, type StepLike } from '../../../src-main/model/program-text';
 
 /** An actor kind a case runs "a" as (the fixture lists thread, process and task; a runtime may add main). */
 export type Kind = 'thread' | 'process' | 'task' | 'main';
@@ -27,7 +28,7 @@ export interface ConformanceCase {
 export interface StepOutcome {
   readonly status: string;
   readonly error: string | null;
-  readonly events: readonly { readonly op: string; readonly ph: string; readonly data?: Readonly<Record<string, unknown>> | undefined }[];
+  readonly events: readonly { readonly op: string; readonly ph: string; readonly data?: Readonly<Record<string, unknown>> | undefined; readonly s?: number | undefined }[];
   readonly records: Readonly<Record<string, unknown[]>>;
   readonly shared: Readonly<Record<string, unknown>>;
 }
@@ -59,8 +60,25 @@ export function keysProblem(event: StepOutcome['events'][number]): string | null
   return `${event.op} ${event.ph} ${JSON.stringify(event.data ?? {})}: missing ${JSON.stringify(missing)}, not in the catalog ${JSON.stringify(extra)}`;
 }
 
+/**
+ * Every event of actor "a" names the step that emitted it (`s`, its pre-order id in the program), and that
+ * step has the event's op: the numbering the program view and the replay rely on, the same on every runtime.
+ */
+export function stepIdProblems(spec: unknown, events: StepOutcome['events']): string[] {
+  const actors = (spec as { actors?: { name?: string; program?: StepLike[] }[] }).actors ?? [];
+  const program = actors.find((actor) => actor.name === 'a')?.program ?? [];
+  const ops: string[] = [];
+  walkProgram(program, (step, id) => (ops[id] = step.op));
+  return events.flatMap((event, i) => {
+    if (event.s === undefined) return [`event ${i} (${event.op} ${event.ph}) has no step id`];
+    if (ops[event.s] !== event.op) return [`event ${i} (${event.op} ${event.ph}) names step ${event.s}, a ${ops[event.s] ?? 'missing step'}`];
+    return [];
+  });
+}
+
 export async function checkCase(runtime: StepRuntime, c: ConformanceCase, kind: Kind): Promise<void> {
-  const ran = await runtime.run(withKind(c.spec, kind));
+  const spec = withKind(c.spec, kind);
+  const ran = await runtime.run(spec);
   // Transport details (net.write, load.progress, …) depend on the network and are not the step's own.
   const got = { ...ran, events: ran.events.filter((event) => !event.op.includes('.')) };
   const where = `${runtime.name}: ${c.name} on a ${kind}`;
@@ -71,6 +89,7 @@ export async function checkCase(runtime: StepRuntime, c: ConformanceCase, kind: 
     if (typeof entry !== 'string') expect(got.events[i]!.data ?? {}, `${where}: event ${i} (${entry.e})`).toMatchObject(entry.data);
   });
   expect(got.events.map(keysProblem).filter((problem) => problem !== null), where).toEqual([]);
+  expect(stepIdProblems(spec, got.events), `${where}: step ids`).toEqual([]);
   for (const [name, values] of Object.entries(c.expect.records ?? {})) expect(got.records[name], `${where}: record ${name}`).toEqual(values);
   for (const [name, value] of Object.entries(c.expect.shared ?? {})) expect(got.shared[name], `${where}: shared ${name}`).toEqual(value);
   for (const [left, right] of c.expect.sameRecords ?? []) {

@@ -237,6 +237,13 @@ async def _is_alive(it, step):
     trace.emit("is_alive", "I", {"actor": step["actor"], "alive": alive})
 
 
+def _at(it, step):
+    """Events from here on are the step's own again (a repeat's or section's end, after its body's steps)."""
+    sid = it.step_id(step)
+    if sid is not None:
+        it.services.trace.step = sid
+
+
 @handler("repeat")
 async def _repeat(it, step):
     trace = it.services.trace
@@ -251,6 +258,7 @@ async def _repeat(it, step):
     finally:
         if summary:
             trace.mute_depth -= 1
+    _at(it, step)
     trace.emit("repeat", "E", {"times": times})
 
 
@@ -272,6 +280,7 @@ async def _section(it, step):
     try:
         await it.steps(step["steps"])
     finally:
+        _at(it, step)
         trace.emit("section", "E", {"name": step["name"]}, True)
 
 
@@ -395,6 +404,7 @@ def _repeat_fast(it, step):
     end = {"times": times}
     body = step["steps"]
     block = it.block
+    sid = it.step_id(step)
 
     def repeat():
         emit("repeat", "B", begin)
@@ -407,6 +417,8 @@ def _repeat_fast(it, step):
         finally:
             if summary:
                 trace.mute_depth -= 1
+        if sid is not None:
+            trace.step = sid
         emit("repeat", "E", end)
     return repeat
 
@@ -431,15 +443,19 @@ def _if_fast(it, step):
 
 @fast("section")
 def _section_fast(it, step):
-    emit = it.services.trace.emit
+    trace = it.services.trace
+    emit = trace.emit
     data = {"name": step["name"]}
     body = step["steps"]
     block = it.block
+    sid = it.step_id(step)
 
     def section():
         emit("section", "B", data, True)
         try:
             block(body)()
         finally:
+            if sid is not None:
+                trace.step = sid
             emit("section", "E", data, True)
     return section

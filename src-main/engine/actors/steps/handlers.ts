@@ -33,6 +33,8 @@ export interface StepCompiler {
   cond(cond: Cond): Test;
   /** A list of steps compiled as one closure (for the actor's kind); `field` names it in step paths (steps, then, else). */
   sequence(steps: readonly Step[], field?: string): Run;
+  /** A step's id in the actor's program (model/program-text.ts), -1 for a step outside it (a function's). */
+  stepId(step: Step): number;
   /** The path of the step being compiled, as messages name it: "program[2].steps[0] (let)". */
   readonly where: string;
 }
@@ -136,6 +138,7 @@ function ownThreadRepeat(step: StepOf<'repeat'>, c: StepCompiler): Run {
   const { trace } = c.services;
   const body = c.sequence(step.steps, 'steps');
   const times = step.times;
+  const id = c.stepId(step);
   const rest = async (f: Frame, from: number, pending: Promise<void>): Promise<void> => {
     await pending;
     for (let i = from; i < times; i++) {
@@ -147,6 +150,7 @@ function ownThreadRepeat(step: StepOf<'repeat'>, c: StepCompiler): Run {
     const summary = repeatBegin(c.services, step);
     const end = (): void => {
       if (summary) trace.unmute();
+      trace.step = id;
       trace.emit('repeat', 'E', { times });
     };
     const fail = (error: unknown): never => {
@@ -728,6 +732,7 @@ export const STEP_HANDLERS: StepTable = {
     if (c.ownThread) return ownThreadRepeat(step, c);
     const { trace } = c.services;
     const body = c.sequence(step.steps, 'steps');
+    const id = c.stepId(step);
     return async (f) => {
       const summary = repeatBegin(c.services, step);
       try {
@@ -735,6 +740,7 @@ export const STEP_HANDLERS: StepTable = {
       } finally {
         if (summary) trace.unmute();
       }
+      trace.step = id;
       trace.emit('repeat', 'E', { times: step.times });
     };
   },
@@ -763,7 +769,11 @@ export const STEP_HANDLERS: StepTable = {
     const body = c.sequence(step.steps, 'steps');
     const name = step.name;
     const data = constantData({ name });
-    const end = (): void => trace.emit('section', 'E', data, true);
+    const id = c.stepId(step);
+    const end = (): void => {
+      trace.step = id;
+      trace.emit('section', 'E', data, true);
+    };
     if (c.ownThread) {
       return (f) => {
         trace.emit('section', 'B', data, true);
