@@ -14,6 +14,7 @@ import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
 import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
+import { pairTrace, PairTraceError, type PairAlignment, type PairSide } from '../export/trace-pair';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, progressLine, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
@@ -369,9 +370,29 @@ export function buildProgram(): Command {
     .option('--metric <name...>', 'only these metrics')
     .option('--json', 'print JSON')
     .option('--html <file>', 'also write a self-contained HTML report of the comparison')
-    .action((ids: string[], opts: { metric?: string[]; json?: boolean; html?: string }) =>
+    .option('--trace <file>', 'two runs: also write them on one timeline, a trace for Perfetto / chrome://tracing with each run as a process')
+    .option('--align <where>', 'with --trace: align the runs at their start (default) or at a mark, as mark:<name>', 'start')
+    .action((ids: string[], opts: { metric?: string[]; json?: boolean; html?: string; trace?: string; align: string }) =>
       withService(program, (service) => {
         const comparison = service.compare(ids, opts.metric);
+        if (opts.trace) {
+          if (ids.length !== 2) throw new UsageError(`--trace puts two runs on one timeline; ${ids.length} were given`);
+          const align: PairAlignment = opts.align === 'start' ? { at: 'start' } : opts.align.startsWith('mark:') && opts.align.length > 5 ? { at: 'mark', name: opts.align.slice(5) } : (() => {
+            throw new UsageError(`--align is start or mark:<name>, got ${opts.align}`);
+          })();
+          const side = (id: string): PairSide => {
+            const run = service.getRun(id);
+            return { run, batches: service.runEvents(run.id) };
+          };
+          const sides: [PairSide, PairSide] = [side(ids[0]!), side(ids[1]!)];
+          try {
+            writeFileSync(opts.trace, JSON.stringify(pairTrace(sides, align)));
+          } catch (error) {
+            if (error instanceof PairTraceError) throw new UsageError(error.message);
+            throw error;
+          }
+          printError(`wrote ${opts.trace}`);
+        }
         if (opts.html) {
           writeFileSync(opts.html, service.compareReport(ids, opts.metric).data);
           printError(`wrote ${opts.html}`);
