@@ -39,6 +39,7 @@ export type { ParamValues, SpecIssue, ValidationResult } from '../model/spec-iss
 export type { AuthoredSpec } from '../model/spec-schema';
 export { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 export type { SavedExperiment } from '../model/saved-experiment';
+export type { ScalingFit, SweepPointSummary, SweepQuantity, SweepResult, SweepScaling, SweepSeries, SweepView } from '../model/sweep';
 export type { LimitCaps } from '../model/limit-caps';
 export type { LanguageSetting, Settings, ThemeSetting } from '../model/settings';
 /** The step catalog drives the composer's add-step menu and forms. */

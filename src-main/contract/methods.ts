@@ -24,6 +24,7 @@ import type {
   SettingsInfo,
   StartedPair,
   StartedRun,
+  SweepView,
   ValidationResult,
 } from './dto';
 import { EXPORT_FORMATS } from './dto';
@@ -115,6 +116,29 @@ export const startPairSchema = z.strictObject({
   warmup: z.number().int().min(0).max(100).optional(),
 });
 
+/** A parameter sweep: the grid's axes (values as written, checked against the spec), the rest as a run's. */
+export const startSweepSchema = z.strictObject({
+  lessonId: lessonIdSchema,
+  axes: z
+    .array(z.strictObject({ name: paramNameSchema, values: z.array(z.string().trim().min(1).max(200)).min(1).max(50) }))
+    .min(1, 'a sweep needs a parameter to sweep')
+    .max(3),
+  overrides: overridesSchema.optional(),
+  repeat: z.number().int().min(1).max(1_000).optional(),
+  warmup: z.number().int().min(0).max(100).optional(),
+  runtimes: z.array(z.enum(RUNTIME_NAMES)).min(1).max(3),
+  /** false: keep each point's records and metrics, not its events. */
+  storeEvents: z.boolean().optional(),
+});
+
+const sweepIdSchema = z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'a sweep id');
+export const sweepQuerySchema = z.strictObject({
+  sweepId: sweepIdSchema,
+  quantity: z.union([z.strictObject({ metric: z.string().min(1).max(200) }), z.strictObject({ record: z.string().min(1).max(200) }), z.strictObject({ shared: z.string().min(1).max(200) })]).optional(),
+  scaling: z.enum(['strong', 'weak']).optional(),
+  condition: z.strictObject({ op: z.enum(['>', '>=', '<', '<=', '==', '!=']), value: z.number() }).optional(),
+});
+
 const empty = z.strictObject({});
 
 // ------------------------------------------------------------------ the method map
@@ -147,6 +171,14 @@ export const METHODS = {
   /** Receive the live events of a run started elsewhere (another tab, before a reload). */
   'runs.subscribe': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly active: boolean }>() },
   'runs.unsubscribe': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly subscribed: boolean }>() },
+
+  /** Starts a sweep (one run per point of the grid, on each runtime) and answers with its id once the first point starts. */
+  'sweeps.start': { params: startSweepSchema, result: returns<{ readonly sweepId: string; readonly planned: number }>() },
+  /** A sweep's points, speed-ups and fits for a quantity, and whether it is still running. */
+  'sweeps.get': { params: sweepQuerySchema, result: returns<SweepView>() },
+  'sweeps.cancel': { params: z.strictObject({ sweepId: sweepIdSchema }), result: returns<{ readonly cancelled: boolean }>() },
+  /** The sweep as CSV (hyperfine's columns where they apply). */
+  'sweeps.csv': { params: sweepQuerySchema, result: returns<ExportedFile>() },
 
   'history.list': { params: z.strictObject({ filter: runFilterSchema.optional() }), result: returns<readonly RunSummary[]>() },
   'history.get': { params: z.strictObject({ runId: runIdSchema }), result: returns<RunRecord>() },

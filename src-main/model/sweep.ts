@@ -110,3 +110,10 @@ export interface SweepProgress {
   readonly runtime: RuntimeName;
   readonly values: Readonly<Record<string, number | string | boolean>>;
 }
+
+/** What the app shows of a sweep: its points and fits (null before its first point is recorded) and its progress here. */
+export interface SweepView {
+  readonly result: SweepResult | null;
+  /** Progress of a sweep started in this lab session (null: started elsewhere, or before a restart). */
+  readonly progress: { readonly planned: number; readonly done: number; readonly active: boolean; readonly currentRunId: string | null; readonly error: string | null } | null;
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Comparison, Lesson, RunStatus, StartedPair } from '../contract/dto';
+import type { Comparison, Lesson, RunStatus, StartedPair, SweepView } from '../contract/dto';
+import { cancelSweep, readSweep, startSweep, sweepCsv, sweepState } from '../service/sweeps';
 import { toWireError, type ResponseMessage } from '../contract/messages';
 import { checkParams, describeProblems, isMethodName, type MethodName, type ResultOf, type ValidParamsOf } from '../contract/methods';
 import { appVersion } from '../engine/entry-paths';
@@ -42,6 +43,24 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'runs.active': () => service.activeRuns(),
     'runs.subscribe': ({ runId }, { subscriber }) => ({ active: hub.subscribe(runId, subscriber) }),
     'runs.unsubscribe': ({ runId }, { subscriber }) => ({ subscribed: hub.unsubscribe(runId, subscriber) }),
+
+    'sweeps.start': (params) => startSweep(service, { ...params, runtimes: params.runtimes }),
+    'sweeps.get': ({ sweepId, quantity, scaling, condition }): SweepView => {
+      const progress = sweepState(sweepId);
+      let result: SweepView['result'] = null;
+      try {
+        result = readSweep(service, sweepId, { ...(quantity ? { quantity } : {}), ...(scaling ? { scaling } : {}), condition: condition ?? null, ...(progress ? { planned: progress.planned } : {}) });
+      } catch (error) {
+        // No point recorded yet: the sweep exists only as its progress here.
+        if (!(error instanceof LabError && error.code === 'not-found' && progress)) throw error;
+      }
+      return { result, progress: progress ? { planned: progress.planned, done: progress.done, active: progress.active, currentRunId: progress.currentRunId, error: progress.error } : null };
+    },
+    'sweeps.cancel': ({ sweepId }) => ({ cancelled: cancelSweep(service, sweepId) }),
+    'sweeps.csv': ({ sweepId, quantity, scaling, condition }) => {
+      const result = readSweep(service, sweepId, { ...(quantity ? { quantity } : {}), ...(scaling ? { scaling } : {}), condition: condition ?? null });
+      return { fileName: `sweep-${sweepId}.csv`, mimeType: 'text/csv', dataBase64: Buffer.from(sweepCsv(result)).toString('base64') };
+    },
 
     'history.list': ({ filter }) => service.listRuns(filter ?? {}),
     'history.get': ({ runId }) => service.getRun(runId),

@@ -8,6 +8,7 @@ import { LIVE_WINDOW_MESSAGES, LiveGapGate } from '../contract/live-batcher';
 import { clientMessageSchema, PROTOCOL_VERSION, TOKEN_PARAM, WS_PATH, type ServerMessage } from '../contract/messages';
 import { appVersion } from '../engine/entry-paths';
 import type { LabService } from '../service/lab-service';
+import { cancelAllSweeps } from '../service/sweeps';
 import { createContractHandlers, dispatchRequest, type ContractHandlers } from './contract-handlers';
 import { RunHub, type LiveSubscriber } from './run-hub';
 import { contentTypeOf, lookupStatic, realRoot } from './static-files';
@@ -233,6 +234,7 @@ export async function startLabServer(options: LabServerOptions): Promise<LabServ
       closing ??= (async () => {
         // Runs started from here end with the server: cancelled, their trees gone and their records
         // final (bounded), before the connections and the port go.
+        cancelAllSweeps(options.service);
         const stopped = hub.stop(RUN_STOP_TIMEOUT_MS);
         for (const client of wss.clients) client.terminate();
         await new Promise<void>((resolve) => wss.close(() => resolve()));

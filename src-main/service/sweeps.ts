@@ -37,6 +37,8 @@ export interface SweepAxis {
 }
 
 export interface SweepRequest extends Omit<StartRunRequest, 'runtime' | 'onProgress' | 'title'> {
+  /** Given by a caller that answers before the sweep ends (sweeps.start); else made here. */
+  readonly sweepId?: string;
   readonly axes: readonly SweepAxis[];
   readonly runtimes: readonly RuntimeName[];
   readonly quantity?: SweepQuantity;
@@ -106,7 +108,7 @@ export async function runSweep(service: LabService, request: SweepRequest): Prom
     if (refused !== null) throw new LabError('unavailable', `${runtime} cannot run this sweep: ${refused}`);
   }
 
-  const sweepId = randomUUID().slice(0, 8);
+  const sweepId = request.sweepId ?? randomUUID().slice(0, 8);
   const baseTitle = request.title ?? (lesson ? lesson.title.en : 'sweep');
   let index = 0;
   outer: for (const runtime of request.runtimes) {
@@ -116,7 +118,7 @@ export async function runSweep(service: LabService, request: SweepRequest): Prom
       const progress: SweepProgress = { sweepId, point: index, of: planned, runtime, values: point };
       request.onPoint?.(progress);
       if (request.signal?.aborted) break outer;
-      const { onPoint: _onPoint, onProgress, axes: _axes, runtimes: _runtimes, quantity: _quantity, scaling: _scaling, condition: _condition, title: _title, ...runRequest } = request;
+      const { onPoint: _onPoint, onProgress, axes: _axes, runtimes: _runtimes, quantity: _quantity, scaling: _scaling, condition: _condition, title: _title, sweepId: _id, ...runRequest } = request;
       const run = await service.run({
         ...runRequest,
         overrides: { ...request.overrides, ...point },
@@ -126,6 +128,8 @@ export async function runSweep(service: LabService, request: SweepRequest): Prom
       });
       await service.tagRun(run.id, `${SWEEP_TAG_PREFIX}${sweepId}`);
       await service.tagRun(run.id, `${SWEEP_AXES_TAG_PREFIX}${sweepId}:${names.join(',')}`);
+      // A point someone cancelled (or the lab stopping) ends the sweep: what finished is kept.
+      if (run.status === 'cancelled' || run.status === 'interrupted') break outer;
     }
   }
   return readSweep(service, sweepId, { ...(request.quantity ? { quantity: request.quantity } : {}), ...(request.scaling ? { scaling: request.scaling } : {}), condition: request.condition ?? null, planned });
@@ -318,4 +322,94 @@ function csvCell(value: string): string {
   // A cell that a spreadsheet would read as a formula is quoted with a leading apostrophe.
   const safe = /^[=+\-@\t\r]/.test(value) && !/^-?\d/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** A sweep running in the background (started from the app): its progress, and how to stop it. */
+export interface SweepState {
+  readonly sweepId: string;
+  readonly planned: number;
+  done: number;
+  /** The run of the point in progress, if any. */
+  currentRunId: string | null;
+  active: boolean;
+  error: string | null;
+  readonly controller: AbortController;
+}
+
+const sweeps = new Map<string, SweepState>();
+
+/**
+ * Starts a sweep and answers at once with its id: the points run one after another in this process
+ * (each one a run of its own, in its own runner); `sweepState` says how far it is, `cancelSweep` stops
+ * it keeping what finished. Bad input is refused before anything starts, as `runSweep` does.
+ */
+export async function startSweep(service: LabService, request: Omit<SweepRequest, 'sweepId' | 'signal' | 'onPoint' | 'onProgress'>): Promise<{ sweepId: string; planned: number }> {
+  const sweepId = randomUUID().slice(0, 8);
+  const controller = new AbortController();
+  const planned = grid(request.axes).length * request.runtimes.length;
+  const state: SweepState = { sweepId, planned, done: 0, currentRunId: null, active: true, error: null, controller };
+  let started!: () => void;
+  let refused!: (error: unknown) => void;
+  const firstPoint = new Promise<void>((resolve, reject) => {
+    started = resolve;
+    refused = reject;
+  });
+  sweeps.set(sweepId, state);
+  // Finished sweeps are remembered for their progress only; the oldest are forgotten past 100.
+  for (const [id, old] of sweeps) {
+    if (sweeps.size <= 100) break;
+    if (!old.active) sweeps.delete(id);
+  }
+  void runSweep(service, {
+    ...request,
+    sweepId,
+    signal: controller.signal,
+    onPoint: (p) => {
+      state.done = p.point - 1;
+      started();
+    },
+    onProgress: (progress) => {
+      state.currentRunId = progress.runId;
+    },
+  })
+    .then((result) => {
+      state.done = result.recorded;
+      started();
+    })
+    .catch((error: unknown) => {
+      state.error = error instanceof Error ? error.message : String(error);
+      refused(error);
+    })
+    .finally(() => {
+      state.active = false;
+      state.currentRunId = null;
+    });
+  try {
+    await firstPoint;
+  } catch (error) {
+    sweeps.delete(sweepId);
+    throw error;
+  }
+  return { sweepId, planned };
+}
+
+export function sweepState(sweepId: string): Omit<SweepState, 'controller'> | null {
+  const state = sweeps.get(sweepId);
+  if (!state) return null;
+  const { controller: _controller, ...shown } = state;
+  return shown;
+}
+
+/** Stops a sweep started here: no further point starts, and the point in progress is cancelled. */
+export function cancelSweep(service: LabService, sweepId: string): boolean {
+  const state = sweeps.get(sweepId);
+  if (!state || !state.active) return false;
+  state.controller.abort();
+  if (state.currentRunId) service.cancel(state.currentRunId);
+  return true;
+}
+
+/** Every sweep started here that is still running is stopped (the lab is closing). */
+export function cancelAllSweeps(service: LabService): void {
+  for (const id of sweeps.keys()) cancelSweep(service, id);
 }
