@@ -134,7 +134,6 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     await editor.fill(JSON.stringify(broken, null, 2));
     await expect.poll(() => page.locator('[data-testid="spec-issue"]').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="validation"]').textContent()).toContain('actors[0].kind');
-    expect(await page.locator('.gutter .marked').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="run-spec"]').isDisabled()).toBe(true);
     // The issue's line link puts the caret on the marked line.
     await page.click('[data-testid="spec-issue"] .link-button');
@@ -143,6 +142,8 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
       return area.value.slice(0, area.selectionStart).split('\n').length;
     });
     expect(caretLine).toBe(JSON.stringify(broken, null, 2).split('\n').findIndex((line) => line.includes('"thred"')) + 1);
+    // The gutter draws the lines in view: the issue's line, scrolled to, is marked there.
+    await expect.poll(() => page.locator(`.gutter .marked`).textContent()).toContain(String(caretLine));
     await session.shot('09-composer-errors');
 
     await editor.fill('{ "version": 1, ');
