@@ -170,7 +170,7 @@ export const LOCATE_MAX_CHARS = 1_000_000;
 /**
  * Parses with JSON.parse (native, tens of milliseconds for megabytes), for texts too long for the
  * locating parser above: issues are listed by path only. A syntax error still gets its line, from the
- * position the browser reports.
+ * position the browser reports (or, when it reports none, from the locating parser).
  */
 export function parseQuickly(source: string): LocatedJson {
   try {
@@ -179,7 +179,10 @@ export function parseQuickly(source: string): LocatedJson {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message);
-    const offset = position ? Number(position[1]) : 0;
+    // Some engines' messages quote the text instead of giving a position: the locating parser finds it
+    // (slower, but only for a text that is not JSON).
+    if (!position) return locateJsonPaths(source);
+    const offset = Number(position[1]);
     let line = 1;
     let lineStart = 0;
     for (let i = source.indexOf('\n'); i !== -1 && i < offset; i = source.indexOf('\n', i + 1)) {
