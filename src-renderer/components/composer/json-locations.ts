@@ -124,16 +124,21 @@ export function locateJsonPaths(source: string): LocatedJson {
     return parseNumber();
   }
 
+  // Where each line starts, found once: a spec with thousands of issues places each by a binary search.
+  let lineStarts: number[] | null = null;
   const lineAt = (offset: number): { line: number; column: number } => {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < offset && i < source.length; i++) {
-      if (source[i] === '\n') {
-        line++;
-        lineStart = i + 1;
-      }
+    if (!lineStarts) {
+      lineStarts = [0];
+      for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
     }
-    return { line, column: offset - lineStart + 1 };
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (lineStarts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: offset - lineStarts[low]! + 1 };
   };
 
   try {
