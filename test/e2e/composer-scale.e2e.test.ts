@@ -149,6 +149,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the composer at scale and across reloads
     await page.click('[data-testid="mode-build"]');
     await page.locator('[data-testid="spec-builder"]').waitFor();
     await page.locator('[data-actor="0"]').waitFor();
+    // Typing is measured once the spec's validation has come back (400 actors are valid).
+    await expect.poll(() => page.locator('[data-testid="validation"]').textContent(), { timeout: 60_000 }).toContain('The spec is valid');
     // 400 actors of 6 steps drawn whole would be over 8,000 controls.
     const drawn = await page.locator('[data-actor]').count();
     expect(drawn).toBeGreaterThan(0);
