@@ -1,13 +1,16 @@
 // @vitest-environment happy-dom
 // The composer's helpers without the page: names offered per field kind, the value and claim editors'
 // models, the quick parser for long texts, and the draft kept in localStorage (read as untrusted).
-import { beforeEach, describe, expect, test } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { nextTick } from 'vue';
 import { checkKind, newCheck, newQuantity, quantityKind } from '../../src-renderer/components/composer/claim-model';
 import { countLines, parseQuickly, parseSpecText, LOCATE_MAX_CHARS, locateJsonPaths } from '../../src-renderer/components/composer/json-locations';
 import { conditionLocks, namesFor } from '../../src-renderer/components/composer/name-choices';
 import { declaredNames, type JsonObject } from '../../src-renderer/components/composer/spec-builder';
 import { valueKind, valueOfKind } from '../../src-renderer/components/composer/value-model';
-import { DRAFT_KEY, DRAFT_MAX_CHARS, readDraft } from '../../src-renderer/stores/composer';
+import { DRAFT_KEY, DRAFT_MAX_CHARS, readDraft, useComposerStore } from '../../src-renderer/stores/composer';
+import { FakeLab } from './fake-client';
 
 const spec: JsonObject = {
   version: 1,
@@ -133,5 +136,39 @@ describe('the draft', () => {
     }
     localStorage.setItem(DRAFT_KEY, JSON.stringify({ text: 'x'.repeat(DRAFT_MAX_CHARS + 10_000), name: '', experimentId: null, savedAt: '' }));
     expect(readDraft()).toBeNull();
+  });
+});
+
+describe('the composer store keeps a draft', () => {
+  beforeEach(() => {
+    localStorage.clear();
+    setActivePinia(createPinia());
+    new FakeLab().install().on('specs.validate', () => ({ ok: true as const, params: {} }));
+  });
+  afterEach(() => vi.useRealTimers());
+
+  test('an edit is kept half a second after typing stops, and restored (unless it is the starting spec); a text past the limit is refused, saying so', async () => {
+    vi.useFakeTimers();
+    const composer = useComposerStore();
+    composer.text = '{"version": 1}';
+    composer.name = 'mine';
+    await nextTick();
+    expect(localStorage.getItem(DRAFT_KEY)).toBeNull();
+    vi.advanceTimersByTime(600);
+    expect(readDraft()).toMatchObject({ text: '{"version": 1}', name: 'mine', experimentId: null });
+
+    setActivePinia(createPinia());
+    const reopened = useComposerStore();
+    expect(reopened.restoreDraft('{"version": 1}')).toBe(false);
+    expect(reopened.restoreDraft('{"other": true}')).toBe(true);
+    expect([reopened.text, reopened.name, reopened.restoredDraft?.text]).toEqual(['{"version": 1}', 'mine', '{"version": 1}']);
+    reopened.discardDraft();
+    expect([localStorage.getItem(DRAFT_KEY), reopened.restoredDraft]).toEqual([null, null]);
+
+    reopened.text = 'x'.repeat(DRAFT_MAX_CHARS + 1);
+    await nextTick();
+    vi.advanceTimersByTime(600);
+    expect(reopened.draftTooLarge).toBe(DRAFT_MAX_CHARS + 1);
+    expect(localStorage.getItem(DRAFT_KEY)).toBeNull();
   });
 });
