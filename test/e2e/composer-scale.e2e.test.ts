@@ -123,6 +123,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the composer at scale and across reloads
     await page.locator('[data-testid="spec-editor-large"] .line[data-line="1000"]').click();
     await page.locator('[data-testid="spec-window"]').waitFor();
     const inEditor = await keyLatencies(session, '[data-testid="spec-window"]', 8);
+    await session.shot('29-composer-large-json');
     // What was typed in the window reaches the whole text: eight x's at the window's start break the JSON.
     await expect.poll(() => page.locator('[data-testid="validation"]').textContent(), { timeout: 60_000 }).toContain('Not valid JSON');
     console.log(`[composer-scale] ${text.length} chars: key to echo in the editing window ${inEditor.map(Math.round).join(', ')} ms; in the name field ${inName.map(Math.round).join(', ')} ms`);
