@@ -134,7 +134,6 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     await editor.fill(JSON.stringify(broken, null, 2));
     await expect.poll(() => page.locator('[data-testid="spec-issue"]').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="validation"]').textContent()).toContain('actors[0].kind');
-    expect(await page.locator('.gutter .marked').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="run-spec"]').isDisabled()).toBe(true);
     // The issue's line link puts the caret on the marked line.
     await page.click('[data-testid="spec-issue"] .link-button');
@@ -143,6 +142,8 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
       return area.value.slice(0, area.selectionStart).split('\n').length;
     });
     expect(caretLine).toBe(JSON.stringify(broken, null, 2).split('\n').findIndex((line) => line.includes('"thred"')) + 1);
+    // The gutter draws the lines in view: the issue's line, scrolled to, is marked there.
+    await expect.poll(() => page.locator(`.gutter .marked`).textContent()).toContain(String(caretLine));
     await session.shot('09-composer-errors');
 
     await editor.fill('{ "version": 1, ');
@@ -194,8 +195,13 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
       await program.locator(':scope > .add-step [data-testid="add-step"]').click();
       await expect.poll(() => builder.locator('[data-step^="actors[0].program["]').count()).toBe(before + 1);
     };
+    // Names are picked from what the spec declares; other fields are typed.
     const setField = async (path: string, value: string): Promise<void> => {
       const field = builder.locator(`[data-field="${path}"]`);
+      if ((await field.evaluate((element) => element.tagName)) === 'SELECT') {
+        await field.selectOption(value);
+        return;
+      }
       await field.fill(value);
       await field.press('Tab');
     };
@@ -208,11 +214,16 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     await addStep('mark');
     await addStep('log');
     await setField('actors[0].program[4].message', 'done');
-    // An unknown primitive is named on its step until it is fixed.
-    await setField('actors[0].program[2].prim', 'nope');
+    // A primitive renamed away leaves its steps naming an undeclared one, shown on each step until fixed.
+    const lockName = builder.locator('[data-section="primitives"] [data-entry="lock"] .name-input');
+    await lockName.fill('gone');
+    await lockName.press('Tab');
     await expect.poll(() => builder.locator('[data-step="actors[0].program[2]"] [data-testid="step-issue"]').count()).toBe(1);
+    expect(await builder.locator('[data-field="actors[0].program[2].prim"] option:checked').textContent()).toContain('not declared');
     expect(await page.locator('[data-testid="run-spec"]').isDisabled()).toBe(true);
-    await setField('actors[0].program[2].prim', 'lock');
+    const goneName = builder.locator('[data-section="primitives"] [data-entry="gone"] .name-input');
+    await goneName.fill('lock');
+    await goneName.press('Tab');
     await expect.poll(() => builder.locator('[data-testid="step-issue"]').count()).toBe(0);
     // Remove the mark, move the log to the top.
     await builder.locator('[data-step="actors[0].program[3]"] [data-testid="step-remove"]').click();
@@ -227,7 +238,11 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     await setField('actors[0].count', '{"param": "n"}');
     await builder.locator('[data-testid="add-claim"]').click();
     await setField('claims[0].id', 'all-added');
-    await setField('claims[0].check', '{"compare": [{"shared": "counter"}, "==", {"const": {"param": "n"}}]}');
+    await setField('claims[0].check.compare[0].(kind)', 'shared');
+    await setField('claims[0].check.compare[0].shared', 'counter');
+    await setField('claims[0].check.compare[1]', '==');
+    await builder.locator('[data-value="claims[0].check.compare[2].const"] [data-testid="value-kind"]').selectOption('param');
+    await setField('claims[0].check.compare[2].const.param', 'n');
     await expect.poll(() => page.locator('[data-testid="validation"]').textContent()).toContain('The spec is valid');
     await session.shot('21-composer-builder');
 

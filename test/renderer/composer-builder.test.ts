@@ -147,15 +147,18 @@ describe('ComposerBuilder', () => {
     await follow();
     const repeat = ((mounted.current()['actors'] as JsonObject[])[0]!['program'] as JsonObject[])[3]!;
     expect(repeat).toEqual({ op: 'repeat', times: 10, steps: [{ op: 'add', var: '', delta: 1 }] });
-    // An empty name is shown as an empty text box (not taken for a boolean).
-    const varField = wrapper.find('[data-field="actors[0].program[3].steps[0].var"]').element as HTMLInputElement;
-    expect([varField.type, varField.value]).toEqual(['text', '']);
+    // A name not chosen yet is a picker on "Choose…" (not taken for a boolean), offering the declared names.
+    const varField = wrapper.find('[data-field="actors[0].program[3].steps[0].var"]').element as HTMLSelectElement;
+    expect([varField.type, varField.value]).toEqual(['select-one', '']);
 
     // A JSON field keeps text it refused while another field is edited (every edit makes new objects).
     // The top list's own add control (the repeat's body has one too, earlier in the page).
     await top.find(':scope > .add-step [data-testid="step-op-to-add"]').setValue('record');
     await top.find(':scope > .add-step [data-testid="add-step"]').trigger('click');
     await follow();
+    // The value is a local in the value editor; switched to JSON it is the whole value in one box.
+    expect((wrapper.find('[data-field="actors[0].program[4].value.ref"]').element as HTMLInputElement).value).toBe('x');
+    await wrapper.find('[data-value="actors[0].program[4].value"] [data-testid="value-kind"]').setValue('json');
     const value = wrapper.find('[data-field="actors[0].program[4].value"]');
     expect((value.element as HTMLInputElement).value).toBe('{"ref":"x"}');
     await value.setValue('{"ref": ');
@@ -212,7 +215,7 @@ describe('ComposerBuilder', () => {
   });
 
   test('parameters and claims are built with forms; sections the forms do not cover are named', async () => {
-    const mounted = await mountBuilder({ ...starter, servers: { echo: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } } } });
+    const mounted = await mountBuilder({ ...starter, shared: { total: { scope: 'shared', initial: 0 } }, servers: { echo: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } } } });
     const { wrapper, follow } = mounted;
     expect(wrapper.find('[data-testid="builder-elsewhere"]').text()).toContain('servers (1)');
     await wrapper.find('[data-testid="add-param"]').trigger('click');
@@ -229,11 +232,27 @@ describe('ComposerBuilder', () => {
     await follow();
     const claims = () => mounted.current()['claims'] as JsonObject[];
     expect(claims().map((claim) => claim['id'])).toEqual(['claim']);
-    const check = wrapper.find('[data-field="claims[0].check"]');
-    await check.setValue('{"compare": [{"shared": "n"}, "==", {"const": 2}]}');
-    await check.trigger('change');
+    // The claim editor: the left side becomes the declared shared variable, then the operator and the constant.
+    await wrapper.find('[data-field="claims[0].check.compare[0].(kind)"]').setValue('shared');
     await follow();
-    expect(claims()[0]!['check']).toEqual({ compare: [{ shared: 'n' }, '==', { const: 2 }] });
+    expect(claims()[0]!['check']).toEqual({ compare: [{ shared: 'total' }, '>', { const: 0 }] });
+    await wrapper.find('[data-field="claims[0].check.compare[1]"]').setValue('==');
+    await follow();
+    const constant = wrapper.find('[data-field="claims[0].check.compare[2].const"]');
+    await constant.setValue('2');
+    await constant.trigger('change');
+    await follow();
+    expect(claims()[0]!['check']).toEqual({ compare: [{ shared: 'total' }, '==', { const: 2 }] });
+    // The text in two languages: one language edited makes the pair.
+    const zh = wrapper.find('[data-field="claims[0].text.zh"]');
+    await zh.setValue('每个线程都加了一次');
+    await zh.trigger('change');
+    await follow();
+    expect(claims()[0]!['text']).toEqual({ en: 'what should hold', zh: '每个线程都加了一次' });
+    // The check kind switched to "all of" keeps the compare as its first check.
+    await wrapper.find('[data-field="claims[0].check.(kind)"]').setValue('all');
+    await follow();
+    expect(claims()[0]!['check']).toEqual({ all: [{ compare: [{ shared: 'total' }, '==', { const: 2 }] }] });
     await wrapper.find('[data-testid="remove-claim"]').trigger('click');
     await follow();
     expect(mounted.current()).not.toHaveProperty('claims');

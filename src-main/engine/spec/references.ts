@@ -133,7 +133,21 @@ export function checkReferences(spec: Spec): SpecIssue[] {
         case 'write':
         case 'add': {
           needVar('var', step.var, step.index !== undefined);
-          const def = step.op === 'add' ? ownValue(shared, step.var) : undefined;
+          const target = ownValue(shared, step.var);
+          if (target && target.scope !== 'managed' && step.op !== 'read') {
+            const field = step.op === 'write' ? 'value' : 'delta';
+            const given = step.op === 'write' ? step.value : step.delta;
+            const problem = int32Problem(given);
+            if (problem !== null) {
+              issues.push({
+                path: `${stepPath}.${field}`,
+                message: `${step.var} is a 32-bit shared integer (scope ${target.scope}): ${step.op} cannot give it ${problem}`,
+                received: excerptValue(given),
+                expected: `an integer from ${INT32_MIN} to ${INT32_MAX}, or an expression that computes one (use scope "managed" for other values)`,
+              });
+            }
+          }
+          const def = step.op === 'add' ? target : undefined;
           if (def && (def.scope === 'value' || def.scope === 'array') && def.lock === false) {
             issues.push({ path: `${stepPath}.var`, message: `add is atomic only under the variable's own lock, and ${step.var} was declared without one`, received: `${step.var} (lock: false)`, expected: 'a variable with its lock, or read and write' });
           }
@@ -294,6 +308,39 @@ export function checkReferences(spec: Spec): SpecIssue[] {
     if (claim.given) checkClaim(claim.given, `claims[${i}].given`, spec, groups, issues);
   });
   return issues;
+}
+
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+/** Expressions whose result is never an integer: text, lists, JSON text. */
+const NON_INTEGER_EXPRESSIONS: Readonly<Record<string, string>> = { concat: 'a text', upper: 'a text', text: 'a text', json: 'a text', list: 'a list' };
+const TEXT_SELF_FACTS = new Set(['name', 'group', 'kind']);
+
+/**
+ * Why a value written to a 32-bit shared integer cannot be stored, when that is known before the run
+ * (a constant, a parameter already substituted, or an expression that always makes text or a list);
+ * null when it can be, or when only the run can tell (a local, arithmetic on locals).
+ */
+export function int32Problem(value: unknown): string | null {
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return 'a fraction';
+    if (value < INT32_MIN || value > INT32_MAX) return 'a number outside the 32-bit range';
+    return null;
+  }
+  if (typeof value === 'string') return 'a text';
+  if (typeof value === 'boolean') return 'a boolean';
+  if (value === null) return 'null';
+  if (typeof value === 'object' && !Array.isArray(value)) {
+    const [key] = Object.keys(value);
+    if (key !== undefined && Object.hasOwn(NON_INTEGER_EXPRESSIONS, key)) return NON_INTEGER_EXPRESSIONS[key]!;
+    if (key === 'self' && TEXT_SELF_FACTS.has(String((value as { self: unknown }).self))) return 'a text';
+  }
+  return null;
+}
+
+function excerptValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** A path a spec names must stay in the run folder (see run-paths.ts). */

@@ -8,6 +8,8 @@ export interface BuilderContext {
   edit(mutate: (draft: JsonObject) => void): void;
   readonly issues: ComputedRef<readonly SpecIssue[]>;
   readonly names: ComputedRef<DeclaredNames>;
+  /** The whole spec, for pickers that filter names by what they declare. */
+  readonly spec: ComputedRef<JsonObject>;
 }
 
 export const builderKey: InjectionKey<BuilderContext> = Symbol('spec-builder');

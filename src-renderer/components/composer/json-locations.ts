@@ -86,7 +86,8 @@ export function locateJsonPaths(source: string): LocatedJson {
         offsets.set(childPath, keyOffset);
         skipSpace();
         expect(':');
-        object[key] = parseValue(childPath);
+        // Defined, not assigned: a key "__proto__" is data here, as JSON.parse makes it.
+        Object.defineProperty(object, key, { value: parseValue(childPath), enumerable: true, writable: true, configurable: true });
         skipSpace();
         if (source[index] === ',') {
           index++;
@@ -123,16 +124,21 @@ export function locateJsonPaths(source: string): LocatedJson {
     return parseNumber();
   }
 
+  // Where each line starts, found once: a spec with thousands of issues places each by a binary search.
+  let lineStarts: number[] | null = null;
   const lineAt = (offset: number): { line: number; column: number } => {
-    let line = 1;
-    let lineStart = 0;
-    for (let i = 0; i < offset && i < source.length; i++) {
-      if (source[i] === '\n') {
-        line++;
-        lineStart = i + 1;
-      }
+    if (!lineStarts) {
+      lineStarts = [0];
+      for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
     }
-    return { line, column: offset - lineStart + 1 };
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (lineStarts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: offset - lineStarts[low]! + 1 };
   };
 
   try {
@@ -161,4 +167,45 @@ export function locateJsonPaths(source: string): LocatedJson {
     }
     throw error;
   }
+}
+
+/** Texts past this many characters are checked with the browser's own parser: no lines for issues, but no pause either. */
+export const LOCATE_MAX_CHARS = 1_000_000;
+
+/**
+ * Parses with JSON.parse (native, tens of milliseconds for megabytes), for texts too long for the
+ * locating parser above: issues are listed by path only. A syntax error still gets its line, from the
+ * position the browser reports (or, when it reports none, from the locating parser).
+ */
+export function parseQuickly(source: string): LocatedJson {
+  try {
+    const value: unknown = JSON.parse(source);
+    return { ok: true, value, lineOf: () => null };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /position (\d+)/.exec(message);
+    // Some engines' messages quote the text instead of giving a position: the locating parser finds it
+    // (slower, but only for a text that is not JSON).
+    if (!position) return locateJsonPaths(source);
+    const offset = Number(position[1]);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = source.indexOf('\n'); i !== -1 && i < offset; i = source.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    return { ok: false, error: { message: message.length > 200 ? `${message.slice(0, 197)}...` : message, line, column: offset - lineStart + 1 } };
+  }
+}
+
+/** The locating parser for texts of ordinary size, the quick one past LOCATE_MAX_CHARS. */
+export function parseSpecText(source: string): LocatedJson {
+  return source.length > LOCATE_MAX_CHARS ? parseQuickly(source) : locateJsonPaths(source);
+}
+
+/** Lines of a text, counted without splitting it. */
+export function countLines(source: string): number {
+  let lines = 1;
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lines++;
+  return lines;
 }

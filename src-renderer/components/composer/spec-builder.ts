@@ -103,6 +103,10 @@ export function freeName(base: string, taken: readonly string[]): string {
 }
 
 export interface DeclaredNames {
+  readonly params: string[];
+  /** Names the spec's record steps record under (what a claim's `record` quantity reads). */
+  readonly records: string[];
+  readonly pipes: string[];
   readonly prims: string[];
   readonly vars: string[];
   readonly queues: string[];
@@ -116,7 +120,24 @@ const keysOf = (value: Json | undefined): string[] => (value !== null && typeof 
 
 export function declaredNames(spec: JsonObject): DeclaredNames {
   const actors = Array.isArray(spec['actors']) ? spec['actors'] : [];
+  const records = new Set<string>();
+  const visit = (steps: Json | undefined, depth: number): void => {
+    if (!Array.isArray(steps) || depth > 32) return;
+    for (const step of steps) {
+      if (step === null || typeof step !== 'object' || Array.isArray(step)) continue;
+      if (step['op'] === 'record' && typeof step['name'] === 'string') records.add(step['name']);
+      for (const field of NESTED_FIELDS) visit(step[field], depth + 1);
+    }
+  };
+  for (const actor of actors) if (actor !== null && typeof actor === 'object' && !Array.isArray(actor)) visit(actor['program'], 0);
+  const functions = spec['functions'];
+  if (functions !== null && typeof functions === 'object' && !Array.isArray(functions)) {
+    for (const fn of Object.values(functions)) if (fn !== null && typeof fn === 'object' && !Array.isArray(fn)) visit(fn['steps'], 0);
+  }
   return {
+    params: keysOf(spec['params']),
+    records: [...records],
+    pipes: keysOf(spec['pipes']),
     prims: keysOf(spec['primitives']),
     vars: keysOf(spec['shared']),
     queues: keysOf(spec['queues']),
