@@ -320,7 +320,10 @@ def muted_loop(it, body):
         kind, values = part
         shape.append(kind)
         bound.extend(values)
-    return _factory(tuple(shape))(tuple(bound))
+    loop = _factory(tuple(shape))(tuple(bound))
+    # What each step became (kept for the tests and for reading a run's behaviour).
+    loop.shape = tuple(shape)
+    return loop
 
 
 def _generic_loop(it, body):
@@ -329,4 +332,5 @@ def _generic_loop(it, body):
     def loop(times):
         for _ in range(times):
             run()
+    loop.shape = ("block",)
     return loop
