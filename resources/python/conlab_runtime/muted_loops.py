@@ -195,66 +195,82 @@ def _mutex(it, step):
 
 
 def _acquire_part(it, step, bare):
+    """A blocking acquire of a mutex: (kind, make(it) -> the values its template binds), or None."""
     lock_name = _mutex(it, step)
     if lock_name is None or not _plain_acquire(step):
         return None
-    prims = it.services.prims
-    table, actor = prims.table, prims.actor
-    take = prims.prims.objects[lock_name].acquire
+    table = it.services.prims.table
+    take = it.services.prims.prims.objects[lock_name].acquire
     if bare:
         begin_wait, end_wait = table.begin_wait, table.end_wait
 
-        def wait_for_it():
-            # As the step's own acquirer: the wait is registered for the deadlock watch while it blocks.
-            begin_wait(actor, lock_name)
-            try:
-                take(True)
-            finally:
-                end_wait(actor)
-        return "acquire_bare", (take, wait_for_it)
-    slow = prims.acquirer(step["prim"], True, None)
-    if slow is None:
-        return None
-    return "acquire_mutex", (take, slow, actor, table.owners, lock_name, table.depth)
+        def make_bare(it):
+            actor = it.services.prims.actor
+
+            def wait_for_it():
+                # As the step's own acquirer: the wait is registered for the deadlock watch while it blocks.
+                begin_wait(actor, lock_name)
+                try:
+                    take(True)
+                finally:
+                    end_wait(actor)
+            return (take, wait_for_it)
+        return "acquire_bare", make_bare
+    prim = step["prim"]
+    owners, depth = table.owners, table.depth
+
+    def make_entered(it):
+        prims = it.services.prims
+        return (take, prims.acquirer(prim, True, None), prims.actor, owners, lock_name, depth)
+    return "acquire_mutex", make_entered
 
 
 def _release_part(it, step, bare):
     lock_name = _mutex(it, step)
     if lock_name is None:
         return None
-    prims = it.services.prims
-    table = prims.table
-    let_go = prims.prims.objects[lock_name].release
+    table = it.services.prims.table
+    let_go = it.services.prims.prims.objects[lock_name].release
     if bare:
         def failed_bare(error):
             raise ActorFailure("cannot release %s: %s" % (lock_name, error))
-        return "release_bare", (let_go, failed_bare)
+        values = (let_go, failed_bare)
+        return "release_bare", lambda it: values
 
     def failed(owner, level, error):
         # As the step's releaser: the table as it was, and the step's message.
         table.undo(lock_name, (owner, level))
         raise ActorFailure("cannot release %s: %s" % (lock_name, error))
 
-    return "release_mutex", (let_go, table.owners.pop, table.depth.pop, lock_name, failed)
+    values = (let_go, table.owners.pop, table.depth.pop, lock_name, failed)
+    return "release_mutex", lambda it: values
 
 
-def _add_part(it, step, held_by):
-    """An add of a constant to a plain shared variable holding a number, no index."""
+def _inlinable_add(it, step):
+    """The variable of an add of a constant to a plain shared variable holding a number, no index, else None."""
     shared = it.services.vars
     name, delta = step.get("var"), step.get("delta")
     if "index" in step or not isinstance(name, str) or not _is_number(delta) or shared.managed(name) is not None:
         return None
-    if not _is_number(shared.values.get(name)):
+    return name if _is_number(shared.values.get(name)) else None
+
+
+def _add_part(it, step, held_by):
+    name = _inlinable_add(it, step)
+    if name is None:
         return None
-    into = step.get("into")
+    shared = it.services.vars
+    delta, into = step["delta"], step.get("into")
     spec = getattr(it.services.trial, "spec", None)
     if held_by is not None and disciplined(spec, name, held_by):
         if into:
-            return "add_held_into", (shared.values, name, delta, it.locals, into)
-        return "add_held", (shared.values, name, delta)
+            return "add_held_into", lambda it: (shared.values, name, delta, it.locals, into)
+        values = (shared.values, name, delta)
+        return "add_held", lambda it: values
     if into:
-        return "add_into", (shared.values, name, delta, shared.lock, it.locals, into)
-    return "add", (shared.values, name, delta, shared.lock)
+        return "add_into", lambda it: (shared.values, name, delta, shared.lock, it.locals, into)
+    values = (shared.values, name, delta, shared.lock)
+    return "add", lambda it: values
 
 
 def _inline_add(step):
@@ -275,7 +291,7 @@ def _pairs(it, body):
             continue
         for j in range(i + 1, len(body)):
             other = body[j]
-            if _inline_add(other) and _add_part(it, other, None) is not None:
+            if _inline_add(other) and _inlinable_add(it, other) is not None:
                 continue
             if isinstance(other, dict) and other.get("op") == "release" and _mutex(it, other) == lock_name:
                 pairs[i] = j
@@ -283,11 +299,9 @@ def _pairs(it, body):
     return pairs
 
 
-def muted_loop(it, body):
-    """``loop(times)`` running ``body`` that many times with the trace muted, for an actor on its own
-    thread (a task or main actor awaits its steps one by one: None)."""
-    if not it.sync:
-        return None
+def _plan(it, body):
+    """What each step of ``body`` becomes: [(kind, make(it) -> bound values, or None for a call)],
+    or None where a pair could not be kept whole."""
     try:
         pairs = _pairs(it, body)
     except Exception:  # noqa: BLE001 - no pairs: every step keeps its own bookkeeping
@@ -298,8 +312,7 @@ def muted_loop(it, body):
         lock_name = _mutex(it, body[i])
         for k in range(i + 1, j):
             holding[k] = lock_name
-    shape = []
-    bound = []
+    plan = []
     for i, step in enumerate(body):
         part = None
         op = step.get("op") if isinstance(step, dict) else None
@@ -310,16 +323,49 @@ def muted_loop(it, body):
                 part = _release_part(it, step, i in releases)
             elif op == "add":
                 part = _add_part(it, step, holding.get(i))
-        except Exception:  # noqa: BLE001 - the compiled step below reports the same step's failure
+        except Exception:  # noqa: BLE001 - the compiled step reports the same step's failure
             part = None
         if part is None and (i in pairs or i in releases):
-            # Both ends of a pair or neither: the other end is compiled as it would be alone.
+            # Both ends of a pair or neither: the other end would be compiled as it is alone.
+            return None
+        plan.append(part if part is not None else ("call", None))
+    return plan
+
+
+# Plans by body, for the actors of one trial: every thread of a group runs the same body against the
+# same primitives, wait table and variables, and only the values of its own (its name, its locals,
+# its compiled steps) differ. A plan holds for an actor only where those are the same objects.
+_plans = {}
+
+
+def _context(it):
+    services = it.services
+    return (services.prims.prims, services.prims.table, services.vars, getattr(services.trial, "spec", None))
+
+
+def muted_loop(it, body):
+    """``loop(times)`` running ``body`` that many times with the trace muted, for an actor on its own
+    thread (a task or main actor awaits its steps one by one: None)."""
+    if not it.sync:
+        return None
+    context = _context(it)
+    known = _plans.get(id(body))
+    plan = None
+    if known is not None and known[0] is body and all(a is b for a, b in zip(known[1], context)):
+        plan = known[2]
+        # An add inlined for the first actor holds a number still (else this actor plans afresh).
+        if any(kind.startswith("add") and _inlinable_add(it, step) is None for (kind, _make), step in zip(plan, body)):
+            plan = None
+    if plan is None:
+        plan = _plan(it, body)
+        if plan is None:
             return _generic_loop(it, body)
-        if part is None:
-            part = ("call", (it.compile_step(step),))
-        kind, values = part
+        _plans[id(body)] = (body, context, plan)
+    shape = []
+    bound = []
+    for (kind, make), step in zip(plan, body):
         shape.append(kind)
-        bound.extend(values)
+        bound.extend(make(it) if make is not None else (it.compile_step(step),))
     loop = _factory(tuple(shape))(tuple(bound))
     # What each step became (kept for the tests and for reading a run's behaviour).
     loop.shape = tuple(shape)

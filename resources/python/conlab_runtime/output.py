@@ -15,6 +15,8 @@ import os
 import threading
 
 LOCK_FILE = ".conlab-output.lock"
+# One encoder for every line (json.dumps with options would build a new one per call).
+encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
 class Output:
@@ -37,12 +39,12 @@ class Output:
         self.alone = False
 
     def send(self, message):
-        self.send_raw((json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8"))
+        self.send_raw((encode_json(message) + "\n").encode("utf-8"))
 
     def send_many(self, messages):
         """Several lines in one write (one turn of the lock, one system call)."""
         if messages:
-            self.send_raw("".join(json.dumps(m, separators=(",", ":"), allow_nan=False) + "\n" for m in messages).encode("utf-8"))
+            self.send_raw("".join([encode_json(m) + "\n" for m in messages]).encode("utf-8"))
 
     def send_raw(self, data):
         self.busy = True

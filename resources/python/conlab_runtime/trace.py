@@ -5,9 +5,10 @@ spent, events are counted as dropped. A closed buffer (its actor was stopped, as
 when the trial ends) records nothing more: what it emits after that is not part of the trial.
 """
 
-import json
 import threading
 import time
+
+from .output import encode_json
 
 _monotonic_ns = time.monotonic_ns
 
@@ -82,7 +83,7 @@ class TraceBuffer:
                         "count": len(rows),
                         "tFirst": rows[0][1],
                         "tLast": rows[-1][1],
-                        "payload": json.dumps(rows, separators=(",", ":"), allow_nan=False),
+                        "payload": encode_json(rows),
                     },
                 })
             lines.extend(also)
