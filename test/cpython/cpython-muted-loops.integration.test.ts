@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,8 @@ import { python, skipReason } from './cpython-helpers';
  * A summary repeat on a thread actor runs its body as one generated loop (muted_loops.py): locks and
  * adds inline, every other step through its compiled callable. These cases hold it to what the steps
  * do one by one: the same values, records and summary events, the same deadlock found and named, and
- * cancel and the wall limit still end a trial busy in such a loop.
+ * cancel and the wall limit still end a trial busy in such a loop. A thread actor's last lines are
+ * written soon rather than by the ending thread (output.py), in order with every other line.
  */
 
 interface Plan {
@@ -87,6 +88,16 @@ describe.skipIf(!python)(`summary repeats as generated loops on CPython${skipRea
     expect(between).toEqual({ shape: ['acquire_mutex', 'call', 'add', 'release_mutex'], final: { n: 3 }, locals: { x: 1 }, owners: {}, depth: {} });
     expect(leftHeld).toEqual({ shape: ['acquire_mutex', 'add'], final: { n: 1 }, locals: {}, owners: { m: 'w' }, depth: { m: 1 } });
     expect(odd).toEqual({ shape: ['acquire_bare', 'add_held', 'release_bare'], final: { 'n\nraise SystemExit': 8 }, locals: {}, owners: {}, depth: {} });
+  });
+
+  test("a thread actor's last lines, handed to the output to write soon, go out with nobody else writing, and before any later line", () => {
+    const run = spawnSync(python!.path, [join(process.cwd(), 'test', 'cpython', 'fixtures', 'output_soon.py')], { env: pythonEnv(), encoding: 'utf8', timeout: 20_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stderr.trim().split('\n').pop()!) as { alone: string; waitedS: number; together: string };
+    expect(report.alone).toBe('{"type":"done","actor":"a"}\n{"type":"ended","actor":"a"}\n');
+    // The flusher waits 10 ms for more; far less than the heartbeat's second even on a loaded machine.
+    expect(report.waitedS).toBeLessThan(0.9);
+    expect(report.together).toBe('{"type":"ended","actor":"b"}\n{"type":"result"}\n');
   });
 
   test('a summary repeat ends with the same values, records and summary events as the same steps traced one by one, and as tasks awaiting them', async () => {

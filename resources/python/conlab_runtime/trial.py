@@ -383,7 +383,7 @@ class Trial:
             if last is None:
                 self.output.send(ended)
             else:
-                last[0].flush(last[1], ended)
+                last[0].flush(last[1], ended, soon=True)
             instance.ended.set()
             if exit_reason == "failed" and self.status is None:
                 self.finish("failed", "%s failed: %s" % (instance.name, error or "unknown error"))
