@@ -8,11 +8,13 @@ constant to a plain shared variable), every other step as a call to its compiled
 about what the same lines written by hand cost, not several Python calls per step.
 
 What stays the same as running the steps one by one:
-- the work and its order: the same lock calls, the same read-modify-write under the shared
-  variables' lock, the same values in locals;
-- the wait-for graph: a mutex taken is entered in the wait table (owner, depth) the moment it is
-  held and left just before it is let go, exactly as the compiled steps do; a take that would block
-  goes through the step's own acquirer, which registers the wait the deadlock watch samples;
+- the work and its order: the same lock calls, the same read-modify-write, the same values in
+  locals. The read-modify-write takes the shared variables' lock, except where the whole spec adds
+  to that variable only holding one mutex (``disciplined``): that mutex already orders the adds;
+- the deadlock watch: a mutex this actor holds while it may wait for something else is entered in
+  the wait table (owner, depth) the moment it is held and left just before it is let go, as the
+  compiled steps do. One held only across adds (``_pairs``) is not: its holder cannot wait
+  meanwhile, so it can be in no cycle. A take that would block registers its wait either way;
 - failures: a release that fails undoes the table's change and fails with the step's message.
 
 The generated source comes from a fixed template: it names only generated identifiers (``t0``,
