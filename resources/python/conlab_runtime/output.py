@@ -15,6 +15,10 @@ import os
 import threading
 
 LOCK_FILE = ".conlab-output.lock"
+# How long lines sent "soon" may wait for someone else's write before a flusher thread writes them.
+FLUSH_SOON_S = 0.01
+# One encoder for every line (json.dumps with options would build a new one per call).
+encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
 class Output:
@@ -31,24 +35,65 @@ class Output:
         # True while no other process writes lines (a trial without process actors says so): the
         # lock file is then not taken. Any fork of this process makes it false again first.
         self.alone = False
-        os.register_at_fork(before=self.not_alone)
+        # Lines sent soon (send_many_soon): written before the next line anyone writes, else by the
+        # flusher thread (made at the first of them) within FLUSH_SOON_S.
+        self.pending = []
+        self.pending_lock = threading.Lock()
+        self.soon = threading.Event()
+        self.pause = threading.Event()
+        self.flusher = None
+        os.register_at_fork(before=self.not_alone, after_in_child=self.forget_pending)
 
     def not_alone(self):
         self.alone = False
 
+    def forget_pending(self):
+        # A forked child writes with an Output of its own: the parent's lines are the parent's to write.
+        self.pending = []
+        self.pending_lock = threading.Lock()
+        self.flusher = None
+
     def send(self, message):
-        self.send_raw((json.dumps(message, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8"))
+        self.send_raw((encode_json(message) + "\n").encode("utf-8"))
 
     def send_many(self, messages):
         """Several lines in one write (one turn of the lock, one system call)."""
         if messages:
-            self.send_raw("".join(json.dumps(m, separators=(",", ":"), allow_nan=False) + "\n" for m in messages).encode("utf-8"))
+            self.send_raw("".join([encode_json(m) + "\n" for m in messages]).encode("utf-8"))
+
+    def send_many_soon(self, messages):
+        """Several lines, written soon rather than now: a thread actor's last lines. Writing lets go of
+        the GIL, and the thread would then wait to have it back only to end, while its starter and
+        the next actor take turns with it; this way it ends at once. Lines keep their order with
+        every other line (whoever writes next writes these first)."""
+        data = "".join([encode_json(m) + "\n" for m in messages]).encode("utf-8")
+        with self.pending_lock:
+            self.pending.append(data)
+            start = self.flusher is None
+            if start:
+                self.flusher = threading.Thread(target=self.flush_soon, name="conlab-output-flush", daemon=True)
+        if start:
+            self.flusher.start()
+        self.soon.set()
+
+    def flush_soon(self):
+        while True:
+            self.soon.wait()
+            # A moment for more to gather (an Event never set: time.sleep may be gevent's here).
+            self.pause.wait(FLUSH_SOON_S)
+            self.soon.clear()
+            self.send_raw(b"")
 
     def send_raw(self, data):
         self.busy = True
         try:
             with self.lock:
-                if self.alone:
+                if self.pending:
+                    with self.pending_lock:
+                        data, self.pending = b"".join(self.pending) + data, []
+                if not data:
+                    pass
+                elif self.alone:
                     self.write_all(data)
                 else:
                     fcntl.flock(self.fd, fcntl.LOCK_EX)

@@ -5,9 +5,10 @@ spent, events are counted as dropped. A closed buffer (its actor was stopped, as
 when the trial ends) records nothing more: what it emits after that is not part of the trial.
 """
 
-import json
 import threading
 import time
+
+from .output import encode_json
 
 _monotonic_ns = time.monotonic_ns
 
@@ -69,10 +70,11 @@ class TraceBuffer:
         if len(rows) >= self.batch_size:
             self.flush()
 
-    def flush(self, *also):
+    def flush(self, *also, soon=False):
         """Sends what was recorded: the lines waiting for it, a batch of the events, then ``also``
         (messages that must follow them), all in one write. The lock is held until the line is out:
-        whoever closes the buffer meanwhile (and then counts what was sent) waits for it."""
+        whoever closes the buffer meanwhile (and then counts what was sent) waits for it. ``soon``:
+        an actor's last lines, handed to the output to write soon (Output.send_many_soon)."""
         with self.lock:
             lines, self.with_next_flush = self.with_next_flush, []
             rows = self.rows
@@ -90,11 +92,13 @@ class TraceBuffer:
                         "count": len(rows),
                         "tFirst": rows[0][1],
                         "tLast": rows[-1][1],
-                        "payload": json.dumps(rows, separators=(",", ":"), allow_nan=False),
+                        "payload": encode_json(rows),
                     },
                 })
             lines.extend(also)
-            if len(lines) == 1:
+            if soon and lines:
+                self.output.send_many_soon(lines)
+            elif len(lines) == 1:
                 self.output.send(lines[0])
             elif lines:
                 self.output.send_many(lines)

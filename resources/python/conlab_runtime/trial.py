@@ -383,7 +383,9 @@ class Trial:
             if last is None:
                 self.output.send(ended)
             else:
-                last[0].flush(last[1], ended)
+                # While the trial still starts its actors, the starter waits for the GIL that a write
+                # would hand it in the middle of this thread's end: the lines go out soon instead.
+                last[0].flush(last[1], ended, soon=self.autostarting)
             instance.ended.set()
             if exit_reason == "failed" and self.status is None:
                 self.finish("failed", "%s failed: %s" % (instance.name, error or "unknown error"))

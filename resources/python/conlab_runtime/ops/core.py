@@ -1,6 +1,7 @@
 """The core steps: work, data, sync, queues, actors and control flow, one handler per op."""
 
 from ..common import ActorFailure, LOG_FIELD, _is_number, as_number, js_number, spin
+from ..muted_loops import muted_loop
 from ..step_table import fast, handler
 
 @handler("compute")
@@ -405,18 +406,30 @@ def _repeat_fast(it, step):
     body = step["steps"]
     block = it.block
     sid = it.step_id(step)
+    if summary:
+        # Muted throughout: the body as one generated loop (see muted_loops), made on the first run.
+        made = []
+
+        def repeat_muted():
+            emit("repeat", "B", begin)
+            if not made:
+                made.append(muted_loop(it, body))
+            trace.mute_depth += 1
+            try:
+                made[0](times)
+            finally:
+                trace.mute_depth -= 1
+            # The body's steps named themselves: the end is the repeat's own again.
+            if sid is not None:
+                trace.step = sid
+            emit("repeat", "E", end)
+        return repeat_muted
 
     def repeat():
         emit("repeat", "B", begin)
         run = block(body)
-        if summary:
-            trace.mute_depth += 1
-        try:
-            for _ in range(times):
-                run()
-        finally:
-            if summary:
-                trace.mute_depth -= 1
+        for _ in range(times):
+            run()
         if sid is not None:
             trace.step = sid
         emit("repeat", "E", end)
