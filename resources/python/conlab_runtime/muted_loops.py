@@ -367,11 +367,26 @@ def muted_loop(it, body):
     bound = []
     for (kind, make), step in zip(plan, body):
         shape.append(kind)
-        bound.extend(make(it) if make is not None else (it.compile_step(step),))
+        bound.extend(make(it) if make is not None else (_with_id(it, step),))
     loop = _factory(tuple(shape))(tuple(bound))
     # What each step became (kept for the tests and for reading a run's behaviour).
     loop.shape = tuple(shape)
     return loop
+
+
+def _with_id(it, step):
+    """A step kept as its compiled callable: it tells the trace its id first, as a block's steps do (the
+    events a muted loop still emits, a mark's say, name the step that made them)."""
+    call = it.compile_step(step)
+    sid = it.ids.get(id(step)) if it.ids else None
+    if sid is None:
+        return call
+    trace = it.services.trace
+
+    def run():
+        trace.step = sid
+        call()
+    return run
 
 
 def _generic_loop(it, body):
