@@ -227,6 +227,8 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   const releases: { lock: string; actor: string; t: number }[] = [];
   const counterDeltas: { name: string; kind: CounterTrack['kind']; t: number; delta: number }[] = [];
   const openWaits: { actor: string; lock: string; start: number }[] = [];
+  /** Locks released by actors that did not take them: semaphores used as counters, whose takers hold nothing. */
+  const counting = new Set<string>();
 
   for (const actor of names) {
     const events = (byActor.get(actor) ?? []).slice().sort(bySeq);
@@ -288,6 +290,7 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
       } else if (event.op === 'release' && lock !== null && event.ph !== 'B') {
         const since = holding.get(lock)?.pop();
         if (since !== undefined) holds.push({ lock, actor, start: since, end: event.t, open: false });
+        else counting.add(lock);
         releases.push({ lock, actor, t: event.t });
       }
       const state = STATE_OF_OP[event.op];
@@ -337,6 +340,8 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
     }
   }
 
+  // A semaphore taken by one actor and released by others (a count of arrivals) is not held by the taker.
+  if (counting.size > 0) for (let index = holds.length - 1; index >= 0; index--) if (holds[index]!.open && counting.has(holds[index]!.lock)) holds.splice(index, 1);
   const actors: ActorTimeline[] = metas.map((meta, index) => ({ ...meta, intervals: drafts[index]!.map(finish) }));
   actors.sort((a, b) => a.start - b.start || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
   holds.sort((a, b) => a.start - b.start);

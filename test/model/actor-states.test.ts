@@ -122,6 +122,23 @@ describe('deriveTrialStates on hand-built events', () => {
     ]);
   });
 
+  it('a semaphore released by other actors than its taker (a count of arrivals) is not drawn as held by the taker', () => {
+    const thread = (id: number) => ({ kind: 'thread', pid: 10, threadId: id });
+    const states = deriveTrialStates({
+      events: events([
+        ['m', 0, 0, 'actor', 'B', thread(0)],
+        ['w', 0, 0, 'actor', 'B', thread(1)],
+        ['w', 1, 1, 'release', 'I', { prim: 'arrived' }],
+        ['m', 1, 2, 'acquire', 'B', { prim: 'arrived' }],
+        ['m', 2, 2.1, 'acquire', 'E', { prim: 'arrived', ok: true }],
+        ['m', 3, 3, 'acquire', 'B', { prim: 'L' }],
+        ['m', 4, 3.1, 'acquire', 'E', { prim: 'L', ok: true }],
+      ]),
+      endNs: 10 * MS,
+    });
+    expect(states.holds.map((h) => [h.actor, h.lock, h.open])).toEqual([['m', 'L', true]]);
+  });
+
   it('without a deadlock, a wait still open lasts until the trial ends, not the last event', () => {
     const states = deriveTrialStates({ events: events([['w', 0, 0, 'actor', 'B'], ['w', 1, 1, 'wait', 'B', { prim: 'E' }]]), endNs: 80 * MS });
     const w = actorOf(states, 'w');
