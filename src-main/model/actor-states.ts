@@ -122,6 +122,8 @@ export interface TrialStates {
   readonly actors: readonly ActorTimeline[];
   readonly holds: readonly LockHold[];
   readonly handOffs: readonly HandOff[];
+  /** True when the trial took locks more than MAX_HAND_OFF_ACQUIRES times and hand-offs were not listed. */
+  readonly handOffsOmitted: boolean;
   readonly deadlock: DeadlockView | null;
   readonly marks: readonly PhaseMark[];
   readonly counters: readonly CounterTrack[];
@@ -130,6 +132,8 @@ export interface TrialStates {
 export interface TrialStateInput {
   /** The trial's events (any order). */
   readonly events: readonly TraceEvent[];
+  /** Or, besides them, events already grouped per actor (each list in program order at best): taken as they are, not copied. */
+  readonly byActor?: ReadonlyMap<string, TraceEvent[]>;
   /** The trial's actor records when known (pid and thread, end); the actor B events are used otherwise. */
   readonly actors?: readonly ActorRecord[];
   readonly deadlock?: DeadlockReport | null;
@@ -178,21 +182,37 @@ interface Draft {
   op: string | null;
   target: string | null;
   seq: number | null;
-  endedBy?: 'deadlock' | 'trial-end';
+  endedBy: 'deadlock' | 'trial-end' | undefined;
   /** A running gap or a sleep overrun on a shared loop: split into ready and running later. */
-  gap?: 'gap' | 'overrun';
+  gap: 'gap' | 'overrun' | undefined;
 }
 
 const bySeq = (a: TraceEvent, b: TraceEvent): number => a.seq - b.seq || a.t - b.t;
 
+/** The actor's events in program order: as they come when already so (the usual case), else a sorted copy. */
+function inSeqOrder(events: TraceEvent[]): TraceEvent[] {
+  for (let index = 1; index < events.length; index++) if (bySeq(events[index - 1]!, events[index]!) > 0) return events.slice().sort(bySeq);
+  return events;
+}
+
+/** Past this many lock acquisitions in a trial, hand-offs are not listed (a view draws a few hundred at most). */
+export const MAX_HAND_OFF_ACQUIRES = 100_000;
+
 /** Derives every actor's states, the lock holds, hand-offs, the deadlock cycle, phase marks and counters of one trial. */
 export function deriveTrialStates(input: TrialStateInput): TrialStates {
-  const byActor = new Map<string, TraceEvent[]>();
+  const byActor = new Map<string, TraceEvent[]>(input.byActor ?? []);
   let tMin = Number.POSITIVE_INFINITY;
   let tMax = 0;
+  for (const list of input.byActor?.values() ?? []) {
+    for (const event of list) {
+      if (event.t < tMin) tMin = event.t;
+      if (event.t > tMax) tMax = event.t;
+    }
+  }
   for (const event of input.events) {
     let list = byActor.get(event.actor);
     if (!list) byActor.set(event.actor, (list = []));
+    else if (input.byActor?.get(event.actor) === list) byActor.set(event.actor, (list = list.slice())); // never the caller's list
     list.push(event);
     if (event.t < tMin) tMin = event.t;
     if (event.t > tMax) tMax = event.t;
@@ -231,7 +251,7 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   const counting = new Set<string>();
 
   for (const actor of names) {
-    const events = (byActor.get(actor) ?? []).slice().sort(bySeq);
+    const events = inSeqOrder(byActor.get(actor) ?? []);
     const record = records.get(actor);
     const loopKey = threadOf.get(actor);
     const loop = loopKey !== undefined && (sharers.get(loopKey) ?? 0) > 1 ? loopKey : null;
@@ -263,11 +283,11 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
       const to = Math.min(until, end);
       if (to <= cursor) return;
       const top = stack[stack.length - 1];
-      if (!top) out.push({ state: 'running', start: cursor, end: to, op: null, target: null, seq: null, ...(loop ? { gap: 'gap' as const } : {}) });
+      if (!top) out.push({ state: 'running', start: cursor, end: to, op: null, target: null, seq: null, endedBy: undefined, gap: loop ? 'gap' : undefined });
       else if (top.sleepUntil !== null && loop && top.sleepUntil < to) {
-        if (top.sleepUntil > cursor) out.push({ state: 'sleeping', start: cursor, end: top.sleepUntil, op: top.op, target: top.target, seq: top.seq });
-        out.push({ state: 'ready', start: Math.max(cursor, top.sleepUntil), end: to, op: top.op, target: top.target, seq: top.seq, gap: 'overrun' });
-      } else out.push({ state: top.state, start: cursor, end: to, op: top.op, target: top.target, seq: top.seq });
+        if (top.sleepUntil > cursor) out.push({ state: 'sleeping', start: cursor, end: top.sleepUntil, op: top.op, target: top.target, seq: top.seq, endedBy: undefined, gap: undefined });
+        out.push({ state: 'ready', start: Math.max(cursor, top.sleepUntil), end: to, op: top.op, target: top.target, seq: top.seq, endedBy: undefined, gap: 'overrun' });
+      } else out.push({ state: top.state, start: cursor, end: to, op: top.op, target: top.target, seq: top.seq, endedBy: undefined, gap: undefined });
       cursor = to;
     };
     const holding = new Map<string, number[]>();
@@ -309,7 +329,7 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
       } else if (event.ph === 'E') {
         for (let index = stack.length - 1; index >= 0; index--) {
           if (stack[index]!.op === event.op) {
-            stack.splice(index);
+            stack.length = index;
             break;
           }
         }
@@ -327,7 +347,8 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   resolveLoops(drafts, metas);
 
   // Hand-offs: each acquire that ended after another actor's release of the same lock, while it was waiting.
-  const timeline = [
+  const handOffsOmitted = acquireEnds.length > MAX_HAND_OFF_ACQUIRES;
+  const timeline = handOffsOmitted ? [] : [
     ...releases.map((release) => ({ kind: 0 as const, t: release.t, lock: release.lock, actor: release.actor, begin: release.t })),
     ...acquireEnds.map((acquire) => ({ kind: 1 as const, t: acquire.t, lock: acquire.lock, actor: acquire.actor, begin: acquire.begin })),
   ].sort((a, b) => a.t - b.t || a.kind - b.kind);
@@ -342,7 +363,8 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
 
   // A semaphore taken by one actor and released by others (a count of arrivals) is not held by the taker.
   if (counting.size > 0) for (let index = holds.length - 1; index >= 0; index--) if (holds[index]!.open && counting.has(holds[index]!.lock)) holds.splice(index, 1);
-  const actors: ActorTimeline[] = metas.map((meta, index) => ({ ...meta, intervals: drafts[index]!.map(finish) }));
+  // Drafts are StateIntervals already (with a settled, undefined `gap`): no copy of a million objects.
+  const actors: ActorTimeline[] = metas.map((meta, index) => ({ ...meta, intervals: drafts[index]! as StateInterval[] }));
   actors.sort((a, b) => a.start - b.start || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
   holds.sort((a, b) => a.start - b.start);
   marks.sort((a, b) => a.t - b.t);
@@ -360,19 +382,7 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   }
 
   const start = Number.isFinite(tMin) ? tMin : 0;
-  return { start, end: trialEnd, actors, holds, handOffs, deadlock: deadlockView, marks, counters: counterTracks(counterDeltas) };
-}
-
-function finish(draft: Draft): StateInterval {
-  return {
-    state: draft.state,
-    start: draft.start,
-    end: draft.end,
-    op: draft.op,
-    target: draft.target,
-    seq: draft.seq,
-    ...(draft.endedBy ? { endedBy: draft.endedBy } : {}),
-  };
+  return { start, end: trialEnd, actors, holds, handOffs, handOffsOmitted, deadlock: deadlockView, marks, counters: counterTracks(counterDeltas) };
 }
 
 /**
