@@ -99,14 +99,14 @@ export class TimelineModel {
 
   /**
    * Actor states of a trial (model/actor-states.ts, the same derivation as the exports). While events
-   * stream in, the derivation is redone at most every max(200 ms, 4 × its own cost); `fresh` is false
+   * stream in, the derivation is redone at most every max(250 ms, 8 × its own cost); `fresh` is false
    * when the answer is older than the events, and the caller asks again a little later.
    */
   statesOf(trial: number, now = Date.now()): { states: TrialStates; fresh: boolean } {
     const cached = this.statesCache.get(trial);
     const recordKey = this.record;
     if (cached && cached.version === this.version && cached.recordKey === recordKey) return { states: cached.states, fresh: true };
-    if (cached && cached.recordKey === recordKey && now - cached.computedAt < Math.max(200, cached.durationMs * 4)) return { states: cached.states, fresh: false };
+    if (cached && cached.recordKey === recordKey && now - cached.computedAt < Math.max(250, cached.durationMs * 8)) return { states: cached.states, fresh: false };
     const started = typeof performance === 'object' ? performance.now() : Date.now();
     const trialRecord = this.record?.trials.find((candidate) => candidate.index === trial) ?? null;
     const byActor = new Map<string, TraceEvent[]>();
