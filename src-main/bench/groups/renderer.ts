@@ -90,7 +90,15 @@ async function run(options: BenchOptions): Promise<Figure[]> {
     await page.evaluate(FRAME_COUNTER);
     await page.locator('[data-testid="run-ended"]').waitFor({ timeout: 600_000 });
     const live = (await page.evaluate(FRAME_RESULT)) as { frames: number; ms: number };
-    const events = Number((await page.locator('[data-testid="event-count"]').textContent())?.replace(/\D/g, '') ?? 0);
+    const eventCount = async (): Promise<number> => Number((await page.locator('[data-testid="event-count"]').textContent())?.replace(/\D/g, '') ?? 0);
+    const streamed = await eventCount();
+    // A page that falls behind is sent fewer live messages (the server skips past them); at the end it loads the stored rest.
+    const deadline = Date.now() + 180_000;
+    let events = streamed;
+    while (events < EVENTS && Date.now() < deadline) {
+      await page.waitForTimeout(500);
+      events = await eventCount();
+    }
 
     const fps = (measure: { frames: number; ms: number }): number => (measure.frames / measure.ms) * 1000;
     const failures = events < EVENTS ? [`the live view showed ${events.toLocaleString('en')} events, fewer than ${EVENTS.toLocaleString('en')}`] : [];
@@ -104,7 +112,9 @@ async function run(options: BenchOptions): Promise<Figure[]> {
         baseline: { value: idleFps, label: 'same page idle' },
         target: { of: 'value', op: '>=', limit: 30 },
         failures,
-        notes: [`renderer: ${events.toLocaleString('en')} events drawn live over ${(live.ms / 1000).toFixed(1)} s (${live.frames} frames), headless Chromium without a GPU`],
+        notes: [
+          `renderer: ${streamed.toLocaleString('en')} events drawn live over ${(live.ms / 1000).toFixed(1)} s (${live.frames} frames), headless Chromium without a GPU; ${events.toLocaleString('en')} shown once the run's stored events were loaded after its end`,
+        ],
       }),
       makeFigure({
         name: 'renderer.fps-idle',
