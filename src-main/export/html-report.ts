@@ -1,5 +1,6 @@
 import type { Comparison } from '../model/run-model';
 import type { ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../model/run-model';
+import { deriveTrialStates, type ActorState } from '../model/actor-states';
 import { decodeBatches, type EventBatch } from '../model/trace-event';
 
 /**
@@ -9,9 +10,24 @@ import { decodeBatches, type EventBatch } from '../model/trace-event';
  */
 
 const MARK: Record<ClaimStatus, string> = { holds: '✓', fails: '✗', inconclusive: '?' };
-const COLOURS: Record<string, string> = { running: '#3b82c4', blocked: '#d9434f', waiting: '#e0a030', sleeping: '#8b77c9' };
-/** Which state a span of each op means on the timeline. */
-const STATE_OF: Record<string, string> = { compute: 'running', acquire: 'blocked', wait: 'waiting', get: 'waiting', put: 'waiting', join: 'waiting', recv: 'waiting', sleep: 'sleeping', block: 'sleeping' };
+const COLOURS: Record<ActorState, string> = {
+  running: '#3b82c4',
+  ready: '#9ec5e8',
+  blocking: '#1f3f73',
+  blocked: '#d9434f',
+  waiting: '#e0a030',
+  sleeping: '#8b77c9',
+  done: '#d5d9e0',
+};
+const STATE_LABEL: Record<ActorState, string> = {
+  running: 'running',
+  ready: 'ready (waiting for the loop)',
+  blocking: 'blocking its thread / the loop',
+  blocked: 'blocked on a lock',
+  waiting: 'waiting',
+  sleeping: 'sleeping (yielding)',
+  done: 'done',
+};
 const MAX_SPANS = 20_000;
 
 function esc(value: unknown): string {
@@ -69,42 +85,61 @@ function barChart(title: string, unit: string, bars: readonly { label: string; v
   return `<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(title)}">${axis.join('')}${parts.join('')}</svg><figcaption class="muted">${esc(title)} (${esc(unit)})</figcaption></figure>`;
 }
 
-/** One lane per actor, spans coloured by state, from the trial's own events. */
+/**
+ * One lane per actor coloured by state (model/actor-states.ts: the same derivation as the app's timeline and
+ * the Perfetto export), a thin track of the locks it holds under each lane, phase marks as labelled lines
+ * and, for a deadlock, the cycle's lanes outlined and a line where it was detected.
+ */
 function timeline(trial: TrialRecord, batches: readonly EventBatch[]): string {
   const events = decodeBatches(batches.filter((b) => b.trial === trial.index));
   if (events.length === 0) return '<p class="muted">No events were recorded for this trial.</p>';
-  const end = Math.max(...events.map((e) => e.t), 1);
-  const lanes = trial.actors.map((a) => a.name);
-  const laneOf = new Map(lanes.map((name, i) => [name, i]));
-  const open = new Map<string, { t: number; op: string }[]>();
-  const spans: string[] = [];
+  const states = deriveTrialStates({ events, actors: trial.actors, deadlock: trial.deadlock });
+  const end = Math.max(states.end, 1);
+  const order = trial.actors.map((a) => a.name);
+  const lanes = [...states.actors].sort((a, b) => {
+    const ia = order.indexOf(a.actor);
+    const ib = order.indexOf(b.actor);
+    return (ia < 0 ? Infinity : ia) - (ib < 0 ? Infinity : ib) || a.start - b.start;
+  });
+  const laneOf = new Map(lanes.map((lane, i) => [lane.actor, i]));
   const width = 1000;
   const labelWidth = 110;
-  const row = 16;
-  const x = (t: number): number => labelWidth + ((width - labelWidth) * t) / end;
-  for (const event of events) {
-    if (spans.length >= MAX_SPANS) break;
-    const state = STATE_OF[event.op];
-    if (!state) continue;
-    const stack = open.get(event.actor) ?? [];
-    if (event.ph === 'B') {
-      stack.push({ t: event.t, op: event.op });
-      open.set(event.actor, stack);
-    } else if (event.ph === 'E') {
-      const begin = stack.pop();
-      const lane = laneOf.get(event.actor);
-      if (!begin || lane === undefined) continue;
-      spans.push(`<rect x="${x(begin.t).toFixed(1)}" y="${lane * row + 2}" width="${Math.max(0.5, x(event.t) - x(begin.t)).toFixed(1)}" height="${row - 4}" fill="${COLOURS[state]}"><title>${esc(event.actor)}: ${esc(begin.op)} ${num((event.t - begin.t) / 1e6)} ms</title></rect>`);
+  const row = 20;
+  const top = 16;
+  const x = (t: number): number => labelWidth + ((width - labelWidth) * Math.max(0, t)) / end;
+  const ms = (t: number): string => `${num(t / 1e6)} ms`;
+  const cycle = new Set(states.deadlock?.actors ?? []);
+  const parts: string[] = [];
+  let spans = 0;
+  lanes.forEach((lane, i) => {
+    const y = top + i * row;
+    parts.push(`<text x="0" y="${y + 11}" font-size="11"${cycle.has(lane.actor) ? ' font-weight="bold" fill="#b3261e"' : ''}>${esc(lane.actor)}</text>`);
+    for (const interval of lane.intervals) {
+      if (spans >= MAX_SPANS) break;
+      spans++;
+      const detail = `${interval.op ?? ''}${interval.target ? ` ${interval.target}` : ''}`;
+      const ended = interval.endedBy === 'deadlock' ? ', until the deadlock was detected' : interval.endedBy === 'trial-end' ? ", until the trial's end" : '';
+      parts.push(
+        `<rect class="state-${interval.state}" data-actor="${esc(lane.actor)}" data-state="${interval.state}" data-start-ns="${Math.round(interval.start)}" data-end-ns="${Math.round(interval.end)}" x="${x(interval.start).toFixed(1)}" y="${y + 2}" width="${Math.max(0.5, x(interval.end) - x(interval.start)).toFixed(1)}" height="${row - 9}" fill="${COLOURS[interval.state]}"><title>${esc(lane.actor)}: ${esc(STATE_LABEL[interval.state])}${detail ? ` (${esc(detail.trim())})` : ''} ${ms(interval.start)} – ${ms(interval.end)}, ${ms(interval.end - interval.start)}${ended}</title></rect>`,
+      );
     }
-  }
-  const background = trial.actors.map((a, i) => {
-    const start = a.startedNs ?? 0;
-    const stop = a.endedNs ?? end;
-    return `<text x="0" y="${i * row + 12}" font-size="11">${esc(a.name)}</text><rect x="${x(start).toFixed(1)}" y="${i * row + 2}" width="${Math.max(0.5, x(stop) - x(start)).toFixed(1)}" height="${row - 4}" fill="#e6ebf2"/>`;
+    if (cycle.has(lane.actor)) parts.push(`<rect x="${labelWidth - 1}" y="${y + 1}" width="${width - labelWidth + 1}" height="${row - 7}" fill="none" stroke="#b3261e" stroke-width="1.5"/>`);
   });
-  const legend = Object.entries(COLOURS).map(([state, colour]) => `<span><i style="background:${colour}"></i>${esc(state === 'blocked' ? 'blocked on a lock' : state)}</span>`).join('');
-  const height = lanes.length * row + 4;
-  return `<p class="legend">${legend}<span><i style="background:#e6ebf2"></i>alive</span></p><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="timeline">${background.join('')}${spans.join('')}</svg><p class="muted">Trial ${trial.index}, ${num(end / 1e6)} ms${spans.length >= MAX_SPANS ? `, first ${MAX_SPANS.toLocaleString('en')} spans` : ''}.</p>`;
+  for (const hold of states.holds) {
+    const lane = laneOf.get(hold.actor);
+    if (lane === undefined || spans >= MAX_SPANS) continue;
+    spans++;
+    parts.push(`<rect x="${x(hold.start).toFixed(1)}" y="${top + lane * row + row - 6}" width="${Math.max(0.5, x(hold.end) - x(hold.start)).toFixed(1)}" height="3" fill="${states.deadlock?.locks.includes(hold.lock) && cycle.has(hold.actor) ? '#b3261e' : '#444b59'}"><title>${esc(hold.actor)} holds ${esc(hold.lock)} ${ms(hold.start)} – ${ms(hold.end)}${hold.open ? ' (still held)' : ''}</title></rect>`);
+  }
+  const height = top + lanes.length * row + 4;
+  for (const mark of states.marks) parts.push(`<line x1="${x(mark.t).toFixed(1)}" x2="${x(mark.t).toFixed(1)}" y1="4" y2="${height}" stroke="#667085" stroke-dasharray="3 2"/><text x="${(x(mark.t) + 2).toFixed(1)}" y="11" font-size="10" fill="#667085">${esc(mark.name)}</text>`);
+  if (states.deadlock) parts.push(`<line x1="${x(states.deadlock.detectedAt).toFixed(1)}" x2="${x(states.deadlock.detectedAt).toFixed(1)}" y1="4" y2="${height}" stroke="#b3261e" stroke-width="1.5"><title>deadlock detected at ${ms(states.deadlock.detectedAt)}</title></line>`);
+  const legend = Object.entries(COLOURS).map(([state, colour]) => `<span><i style="background:${colour}"></i>${esc(STATE_LABEL[state as ActorState])}</span>`).join('');
+  const closing = states.deadlock?.closingWait;
+  const cycleNote = states.deadlock
+    ? `<p class="fails">Deadlock cycle (outlined): ${states.deadlock.actors.map(esc).join(', ')} over ${states.deadlock.locks.map(esc).join(', ')}${closing ? `; the wait that closed it: ${esc(closing.actor)} waiting for ${esc(closing.lock)} from ${ms(closing.start)}` : ''}; detected at ${ms(states.deadlock.detectedAt)}.</p>`
+    : '';
+  return `<p class="legend">${legend}<span><i style="background:#444b59;height:.25rem"></i>lock held</span></p>${cycleNote}<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="timeline">${parts.join('')}</svg><p class="muted">Trial ${trial.index}, ${num(end / 1e6)} ms${spans >= MAX_SPANS ? `, first ${MAX_SPANS.toLocaleString('en')} spans` : ''}.</p>`;
 }
 
 /** A report of one run: claims, statistics, a chart of its trials and the timeline of its last counted trial. */

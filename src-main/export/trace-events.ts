@@ -4,8 +4,12 @@
  * non-negative timestamps — malformed input is repaired, never passed through, and the repairs are counted.
  *
  * Lock holds (from an acquire's E to the matching release) become async slices so they may overlap the
- * actor's other slices. Pure data transformation, no Node imports.
+ * actor's other slices, and so do the actor's states (ready, blocking, blocked, waiting, sleeping; see
+ * model/actor-states.ts, the derivation the timeline and the HTML report draw too). A wait that never
+ * ended (a deadlock) lasts until the deadlock was detected, or the trial's end: not the actor's last event.
+ * Pure data transformation, no Node imports.
  */
+import { deriveTrialStates, type ActorTimeline } from '../model/actor-states';
 import type { ActorRecord, RunRecord, TrialRecord } from '../model/run-model';
 import { decodeBatch, type EventBatch, type TraceEvent } from '../model/trace-event';
 
@@ -29,7 +33,7 @@ export interface TraceRepairs {
   readonly crossingClosed: number;
   /** E events with no open B of the same op on their actor, dropped. */
   readonly unmatchedEndsDropped: number;
-  /** Spans still open at the actor's last event, ended there. */
+  /** Spans still open at the actor's end (its exit, the deadlock's detection or the trial's end), ended there. */
   readonly openClosedAtEnd: number;
   readonly total: number;
 }
@@ -50,7 +54,7 @@ export interface TraceExportMetadata {
   readonly backwardTimesRaised: number;
   readonly lockHolds: {
     readonly count: number;
-    /** Holds still open at the actor's last event (e.g. a deadlocked actor), ended there. */
+    /** Holds still open at the actor's end (e.g. a deadlocked actor: the deadlock's detection), ended there. */
     readonly openAtEnd: number;
     /** Releases with no hold of that lock by the same actor (e.g. a semaphore released by another actor). */
     readonly unmatchedReleases: number;
@@ -124,6 +128,8 @@ export function toTraceEvents(run: RunRecord, batches: readonly EventBatch[]): T
 
     const records = new Map((trial?.actors ?? []).map((actor) => [actor.name, actor]));
     const byActor = eventsByTrack.get(trialIndex) ?? new Map<string, TraceEvent[]>();
+    const states = deriveTrialStates({ events: [...byActor.values()].flat(), actors: trial?.actors ?? [], deadlock: trial?.deadlock ?? null });
+    const timelines = new Map(states.actors.map((timeline) => [timeline.actor, timeline]));
     const actors = [...new Set([...records.keys(), ...byActor.keys()])].sort((a, b) => tids.get(a)! - tids.get(b)!);
     for (const actor of actors) {
       const tid = tids.get(actor)!;
@@ -133,8 +139,10 @@ export function toTraceEvents(run: RunRecord, batches: readonly EventBatch[]): T
     for (const actor of actors) {
       const events = byActor.get(actor);
       if (events !== undefined && events.length > 0) {
-        writeTrack(events, pid, tids.get(actor)!, `t${trialIndex}:${actor}`, traceEvents, counters);
+        writeTrack(events, pid, tids.get(actor)!, `t${trialIndex}:${actor}`, traceEvents, counters, timelines.get(actor));
       }
+      const timeline = timelines.get(actor);
+      if (timeline !== undefined) writeStates(timeline, pid, tids.get(actor)!, `t${trialIndex}:${actor}`, traceEvents);
     }
   }
 
@@ -179,6 +187,7 @@ function writeTrack(
   trackKey: string,
   out: ChromeTraceEvent[],
   counters: TrackCounters,
+  timeline: ActorTimeline | undefined,
 ): void {
   // seq is the actor's own program order; times should agree with it, and are forced to below.
   events.sort((a, b) => a.seq - b.seq || a.t - b.t);
@@ -247,16 +256,33 @@ function writeTrack(
     }
   }
 
+  // What is still open lasts until the actor's end: the deadlock's detection or the trial's end, not its last event.
+  const endTs = Math.max(lastTs, timeline === undefined ? lastTs : timeline.end / 1000);
+  const why = timeline?.endedBy === 'deadlock' ? 'still open when the deadlock was detected' : timeline?.endedBy === 'trial-end' ? "still open at the trial's end" : "still open at the actor's end";
   while (open.length > 0) {
     const span = open.pop()!;
     counters.openClosedAtEnd++;
-    out.push({ name: span.name, ph: 'E', ts: lastTs, pid, tid, args: { repair: "still open at the actor's last event" } });
+    out.push({ name: span.name, ph: 'E', ts: endTs, pid, tid, args: { repair: why } });
   }
   for (const [lock, ids] of holds) {
     for (let index = ids.length - 1; index >= 0; index--) {
       counters.holdsOpenAtEnd++;
-      out.push({ name: holdName(lock), cat: 'lock', ph: 'e', id: ids[index]!, ts: lastTs, pid, tid });
+      out.push({ name: holdName(lock), cat: 'lock', ph: 'e', id: ids[index]!, ts: endTs, pid, tid });
     }
+  }
+}
+
+/** The actor's states other than running, as async slices on its thread (category "state"). */
+function writeStates(timeline: ActorTimeline, pid: number, tid: number, trackKey: string, out: ChromeTraceEvent[]): void {
+  let count = 0;
+  for (const interval of timeline.intervals) {
+    if (interval.state === 'running' || interval.end <= interval.start) continue;
+    const id = `${trackKey}:state${++count}`;
+    const name = interval.target === null ? interval.state : `${interval.state} (${interval.op ?? ''} ${interval.target})`;
+    const args: Record<string, unknown> = { state: interval.state, op: interval.op, target: interval.target };
+    if (interval.endedBy !== undefined) args['endedBy'] = interval.endedBy;
+    out.push({ name, cat: 'state', ph: 'b', id, ts: Math.max(0, interval.start / 1000), pid, tid, args });
+    out.push({ name, cat: 'state', ph: 'e', id, ts: Math.max(0, interval.end / 1000), pid, tid });
   }
 }
 

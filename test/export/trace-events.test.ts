@@ -123,8 +123,8 @@ describe('toTraceEvents', () => {
         [2, 3_000, 'outer', 'E'], // crosses: inner is still open
         [3, 4_000, 'inner', 'E'], // its span was already ended: absorbed, not a second repair
         [4, 5_000, 'stray', 'E'], // no B at all: dropped
-        [5, 6_000, 'open', 'B'], // never ended: closed at the last event
-        [6, 7_000, 'acquire', 'E', { prim: 'L' }], // acquired, never released: hold ends at the last event
+        [5, 6_000, 'open', 'B'], // never ended: closed at the trial's end (the actor record's end, 9 ms), not at the last event
+        [6, 7_000, 'acquire', 'E', { prim: 'L' }], // acquired, never released: the hold lasts until the trial's end too
         [7, 6_500, 'tick', 'I'], // earlier than its predecessor: raised to keep order
       ]),
     ];
@@ -134,7 +134,8 @@ describe('toTraceEvents', () => {
     expect(trace.metadata.backwardTimesRaised).toBe(1);
     expect(trace.metadata.lockHolds).toEqual({ count: 1, openAtEnd: 1, unmatchedReleases: 0 });
     const slices = trace.traceEvents.filter((event) => event.ph === 'B' || event.ph === 'E').map((event) => `${event.ph} ${event.name} ${event.ts}`);
-    expect(slices).toEqual(['B outer 1', 'B inner 2', 'E inner 3', 'E outer 3', 'B open 6', 'E open 7']);
+    expect(slices).toEqual(['B outer 1', 'B inner 2', 'E inner 3', 'E outer 3', 'B open 6', 'E open 9000']);
+    expect(trace.traceEvents.find((event) => event.ph === 'E' && event.name === 'open')?.args).toEqual({ repair: "still open at the trial's end" });
   });
 
   it('does not start a hold when an acquire gave up, and counts a release with no hold', () => {

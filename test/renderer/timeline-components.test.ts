@@ -62,7 +62,7 @@ describe('TimelineCanvas', () => {
     expect(wrapper.find('[data-testid="lane-range"]').text()).toMatch(/^lanes 2–/);
     await box.trigger('keydown', { key: '0' });
     expect(wrapper.find('[data-testid="lane-range"]').text()).toMatch(/^lanes 1–/);
-    expect(wrapper.findAll('.legend li').map((item) => item.text())).toEqual(['running', 'blocked on a lock', 'waiting', 'sleeping', 'done']);
+    expect(wrapper.findAll('.legend li').map((item) => item.text())).toEqual(['running', 'ready (waiting for the loop)', 'blocking its thread / the loop', 'blocked on a lock', 'waiting', 'sleeping', 'done', 'lock held']);
   });
 
   test('only lanes of the chosen trial are shown', async () => {

@@ -42,6 +42,17 @@ describe('TimelineModel', () => {
     expect(model.orderedEvents().map((event) => `${event.actor}@${event.t}`)).toEqual(['a@1', 'b@5', 'a@7', 'a@8', 'b@9']);
   });
 
+  test('keeps the log in time order when events arrive out of order between reads (sorted tail merged in)', () => {
+    const model = new TimelineModel();
+    const times = (): number[] => model.orderedEvents().map((event) => event.t);
+    model.ingest([batch('b', [[5, 'log', 'I'], [9, 'log', 'I']]), batch('a', [[1, 'log', 'I'], [7, 'log', 'I']])]);
+    expect(times()).toEqual([1, 5, 7, 9]);
+    model.ingest([batch('c', [[2, 'log', 'I'], [10, 'log', 'I']], 0, 0), batch('a', [[3, 'log', 'I'], [8, 'log', 'I']], 0, 2)]);
+    expect(times()).toEqual([1, 2, 3, 5, 7, 8, 9, 10]);
+    model.ingest([batch('d', [[0, 'log', 'I']])]);
+    expect(times()).toEqual([0, 1, 2, 3, 5, 7, 8, 9, 10]);
+  });
+
   test('finds the first span in view by binary search, even behind a long span', () => {
     const model = new TimelineModel();
     const rows: [number, string, 'B' | 'E'][] = [[0, 'wait', 'B'], [1000, 'wait', 'E']];

@@ -6,21 +6,25 @@ import { engineDir } from '../../engine/entry-paths';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
 
 /**
- * Frames per second of the live run view while a run streams 100,000 trace events into its canvas
- * timeline, in Debian's Chromium against `conlab serve` with the real engine. The baseline is the
- * same page, idle, measured in the same browser just before.
+ * Frames per second of the live run view while a run streams 1,000,000 trace events into its canvas
+ * timeline (derived actor states, lock holds, hand-offs and counters included), in Debian's Chromium
+ * against `conlab serve` with the real engine. Beside it, the same page idle, measured in the same
+ * browser just before: `renderer.fps-idle` is what the machine's headless Chromium gives at all.
  */
 
 const CHROMIUM = process.env['CONLAB_CHROMIUM'] ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** 20 threads taking one mutex 1,700 times each: three events a round, 102,000 in all (with the actors' own). */
-const heavySpec = {
+/** 20 threads taking one mutex `rounds` times each, every round traced: three events a round (acquire B/E, release). */
+const heavySpec = (rounds: number) => ({
   version: 1,
-  title: 'bench: 100k events',
+  title: `bench: ${((rounds * 60) / 1000).toLocaleString('en')}k events`,
   primitives: { L: { type: 'mutex' } },
-  actors: [{ name: 'w', kind: 'thread', count: 20, program: [{ op: 'repeat', times: 1_700, steps: [{ op: 'acquire', prim: 'L' }, { op: 'release', prim: 'L' }] }] }],
-};
+  actors: [{ name: 'w', kind: 'thread', count: 20, program: [{ op: 'repeat', times: rounds, trace: 'each', steps: [{ op: 'acquire', prim: 'L' }, { op: 'release', prim: 'L' }] }] }],
+});
+/** 16,667 rounds × 20 threads × 3 events: 1,000,020 events, plus the actors' own. */
+const ROUNDS = 16_667;
+const EVENTS = ROUNDS * 60;
 
 /** Counts animation frames until stopped; the page keeps drawing whatever it draws meanwhile. */
 const FRAME_COUNTER = `(() => {
@@ -34,7 +38,7 @@ const FRAME_RESULT = `(() => { window.__counting = false; return { frames: windo
 function unmeasured(reason: string): Figure[] {
   return [
     makeFigure({
-      name: 'renderer.live-fps',
+      name: 'renderer.fps-1m-events',
       value: Number.NaN,
       unit: 'frames/s',
       samples: 0,
@@ -72,7 +76,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${url}#/composer`);
     await page.click('[data-testid="mode-json"]');
-    await page.locator('[data-testid="spec-editor"]').fill(JSON.stringify(heavySpec, null, 2));
+    await page.locator('[data-testid="spec-editor"]').fill(JSON.stringify(heavySpec(ROUNDS), null, 2));
     await page.locator('[data-testid="validation"]').filter({ hasText: 'The spec is valid' }).waitFor({ timeout: 30_000 });
 
     options.log('renderer: idle frame rate');
@@ -80,26 +84,44 @@ async function run(options: BenchOptions): Promise<Figure[]> {
     await page.waitForTimeout(2_000);
     const idle = (await page.evaluate(FRAME_RESULT)) as { frames: number; ms: number };
 
-    options.log('renderer: frame rate while 100,000 events stream into the live view');
+    options.log(`renderer: frame rate while ${EVENTS.toLocaleString('en')} events stream into the live view`);
     await page.click('[data-testid="run-spec"]');
     await page.waitForURL(/#\/runs\/.+\/live$/);
     await page.evaluate(FRAME_COUNTER);
-    await page.locator('[data-testid="run-ended"]').waitFor({ timeout: 300_000 });
+    await page.locator('[data-testid="run-ended"]').waitFor({ timeout: 600_000 });
     const live = (await page.evaluate(FRAME_RESULT)) as { frames: number; ms: number };
-    const events = Number((await page.locator('[data-testid="event-count"]').textContent())?.replace(/\D/g, '') ?? 0);
+    const eventCount = async (): Promise<number> => Number((await page.locator('[data-testid="event-count"]').textContent())?.replace(/\D/g, '') ?? 0);
+    const streamed = await eventCount();
+    // A page that falls behind is sent fewer live messages (the server skips past them); at the end it loads the stored rest.
+    const deadline = Date.now() + 180_000;
+    let events = streamed;
+    while (events < EVENTS && Date.now() < deadline) {
+      await page.waitForTimeout(500);
+      events = await eventCount();
+    }
 
     const fps = (measure: { frames: number; ms: number }): number => (measure.frames / measure.ms) * 1000;
-    const failures = events < 100_000 ? [`the live view showed ${events} events, fewer than 100,000`] : [];
+    const failures = events < EVENTS ? [`the live view showed ${events.toLocaleString('en')} events, fewer than ${EVENTS.toLocaleString('en')}`] : [];
+    const idleFps = fps(idle);
     return [
       makeFigure({
-        name: 'renderer.live-fps',
+        name: 'renderer.fps-1m-events',
         value: fps(live),
         unit: 'frames/s',
         samples: 1,
-        baseline: { value: fps(idle), label: 'same page idle' },
+        baseline: { value: idleFps, label: 'same page idle' },
         target: { of: 'value', op: '>=', limit: 30 },
         failures,
-        notes: [`renderer: ${events.toLocaleString('en')} events drawn live over ${(live.ms / 1000).toFixed(1)} s (${live.frames} frames), headless Chromium without a GPU`],
+        notes: [
+          `renderer: ${streamed.toLocaleString('en')} events drawn live over ${(live.ms / 1000).toFixed(1)} s (${live.frames} frames), headless Chromium without a GPU; ${events.toLocaleString('en')} shown once the run's stored events were loaded after its end`,
+        ],
+      }),
+      makeFigure({
+        name: 'renderer.fps-idle',
+        value: idleFps,
+        unit: 'frames/s',
+        samples: 1,
+        notes: [`renderer: the composer page idle for ${(idle.ms / 1000).toFixed(1)} s (${idle.frames} frames), the same browser, just before`],
       }),
     ];
   } finally {
@@ -110,6 +132,6 @@ async function run(options: BenchOptions): Promise<Figure[]> {
 
 export const rendererGroup: FigureGroup = {
   name: 'renderer',
-  description: 'frames per second of the live run view while 100,000 events stream in (Chromium, browser mode)',
+  description: 'frames per second of the live run view while 1,000,000 events stream in, beside the same page idle (Chromium, browser mode)',
   run,
 };

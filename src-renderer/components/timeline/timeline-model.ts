@@ -1,4 +1,5 @@
-import type { EventBatch, TraceEvent } from '@contract/dto';
+import type { EventBatch, RunRecord, TraceEvent } from '@contract/dto';
+import { deriveTrialStates, valueLabel, type TrialStates } from '@contract/actor-states';
 
 /**
  * TimelineModel turns trace events into what the live view draws: per actor lane, spans of a state
@@ -10,9 +11,10 @@ import type { EventBatch, TraceEvent } from '@contract/dto';
  */
 
 export type LaneState = 'running' | 'blocked' | 'waiting' | 'sleeping' | 'done';
+/** The live counters' states (one actor's own spans); the canvas draws the derived states of actor-states.ts. */
 export const LANE_STATES: readonly LaneState[] = ['running', 'blocked', 'waiting', 'sleeping', 'done'];
 
-/** Which spans mean which state; every other span (compute, section, spawn…) is running. */
+/** Which spans mean which state; every other span (compute, block, section, spawn…) is running: it holds its thread. */
 const STATE_OF_OP: Readonly<Record<string, LaneState>> = {
   acquire: 'blocked',
   wait: 'waiting',
@@ -20,7 +22,6 @@ const STATE_OF_OP: Readonly<Record<string, LaneState>> = {
   put: 'waiting',
   join: 'waiting',
   sleep: 'sleeping',
-  block: 'sleeping',
 };
 
 export interface StateSpan {
@@ -48,6 +49,19 @@ export interface Lane {
   events: number;
   /** The longest closed span so far: how far back a span may start and still reach a given time. */
   maxClosedDuration: number;
+  /** The lane's own events, in arrival order (per actor: program order), for the inspector. */
+  readonly eventList: TraceEvent[];
+  /** read / write / add events with their value label ("read 20"), for labels when zoomed in. */
+  readonly values: { readonly t: number; readonly label: string; readonly event: TraceEvent }[];
+}
+
+/** Derived states of one trial, recomputed at most every few hundred ms while events stream in. */
+interface StatesCache {
+  version: number;
+  recordKey: unknown;
+  computedAt: number;
+  durationMs: number;
+  states: TrialStates;
 }
 
 function targetOf(data: TraceEvent['data']): string | null {
@@ -56,19 +70,53 @@ function targetOf(data: TraceEvent['data']): string | null {
   return typeof value === 'string' ? value : null;
 }
 
+function byTime(a: TraceEvent, b: TraceEvent): number {
+  return a.t - b.t || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : a.seq - b.seq);
+}
+
 export class TimelineModel {
   readonly lanes: Lane[] = [];
   private readonly laneIndex = new Map<string, Lane>();
   /** Every event, for the log; sorted lazily (batches of different actors interleave). */
   private readonly events: TraceEvent[] = [];
   private sorted = true;
+  /** events[0, sortedUpTo) are in order; what came after is sorted on its own and merged in. */
+  private sortedUpTo = 0;
   tMin = Number.POSITIVE_INFINITY;
   tMax = 0;
   /** Bumped on every change: the view's cue to redraw. */
   version = 0;
   readonly opCounts = new Map<string, number>();
+  private readonly statesCache = new Map<number, StatesCache>();
+  private record: RunRecord | null = null;
   /** Only these trials are kept (null: all). The live view follows the current trial. */
   constructor(private readonly trialFilter: ((trial: number) => boolean) | null = null) {}
+
+  /** The run's record once known: its actors (pid and thread: which actors share a loop) and deadlocks. */
+  setRecord(record: RunRecord | null): void {
+    this.record = record;
+  }
+
+  /**
+   * Actor states of a trial (model/actor-states.ts, the same derivation as the exports). While events
+   * stream in, the derivation is redone at most every max(250 ms, 8 × its own cost); `fresh` is false
+   * when the answer is older than the events, and the caller asks again a little later.
+   */
+  statesOf(trial: number, now = Date.now()): { states: TrialStates; fresh: boolean } {
+    const cached = this.statesCache.get(trial);
+    const recordKey = this.record;
+    if (cached && cached.version === this.version && cached.recordKey === recordKey) return { states: cached.states, fresh: true };
+    if (cached && cached.recordKey === recordKey && now - cached.computedAt < Math.max(250, cached.durationMs * 8)) return { states: cached.states, fresh: false };
+    const started = typeof performance === 'object' ? performance.now() : Date.now();
+    const trialRecord = this.record?.trials.find((candidate) => candidate.index === trial) ?? null;
+    const byActor = new Map<string, TraceEvent[]>();
+    for (const lane of this.lanes) if (lane.trial === trial) byActor.set(lane.actor, lane.eventList);
+    const states = deriveTrialStates({ events: [], byActor, actors: trialRecord?.actors ?? [], deadlock: trialRecord?.deadlock ?? null });
+    const durationMs = (typeof performance === 'object' ? performance.now() : Date.now()) - started;
+    this.statesCache.set(trial, { version: this.version, recordKey, computedAt: now, durationMs, states });
+    return { states, fresh: true };
+  }
+
 
   get eventCount(): number {
     return this.events.length;
@@ -87,16 +135,24 @@ export class TimelineModel {
       if (!Array.isArray(rows)) continue;
       const lane = this.lane(batch.actor, batch.trial);
       for (const row of rows as unknown[][]) {
-        const event: TraceEvent = {
-          actor: batch.actor,
-          seq: row[0] as number,
-          t: row[1] as number,
-          op: row[2] as string,
-          ph: row[3] as TraceEvent['ph'],
-          ...(row.length > 4 ? { data: row[4] as Record<string, unknown> } : {}),
-          ...(row.length > 5 && typeof row[5] === 'number' ? { s: row[5] } : {}),
-        };
+        // Literals rather than a spread of optional parts: the spread cost as much as the JSON.parse.
+        const actor = batch.actor;
+        const seq = row[0] as number;
+        const t = row[1] as number;
+        const op = row[2] as string;
+        const ph = row[3] as TraceEvent['ph'];
+        const event: TraceEvent =
+          row.length > 5 && typeof row[5] === 'number'
+            ? { actor, seq, t, op, ph, data: row[4] as Record<string, unknown>, s: row[5] }
+            : row.length > 4
+              ? { actor, seq, t, op, ph, data: row[4] as Record<string, unknown> }
+              : { actor, seq, t, op, ph };
         this.apply(lane, event);
+        lane.eventList.push(event);
+        if (event.op === 'read' || event.op === 'write' || event.op === 'add') {
+          const label = valueLabel(event);
+          if (label !== null) lane.values.push({ t: event.t, label, event });
+        }
         const last = this.events[this.events.length - 1];
         if (last && last.t > event.t) this.sorted = false;
         this.events.push(event);
@@ -108,9 +164,20 @@ export class TimelineModel {
   /** Events in time order (ties by actor, then sequence). */
   orderedEvents(): readonly TraceEvent[] {
     if (!this.sorted) {
-      this.events.sort((a, b) => a.t - b.t || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : a.seq - b.seq));
+      // Only the events that came since the last call are sorted, then merged with the ordered rest: a
+      // live run with a million events pays a linear merge per message, not a full sort.
+      const events = this.events;
+      const tail = events.slice(this.sortedUpTo).sort(byTime);
+      let head = this.sortedUpTo - 1;
+      let from = tail.length - 1;
+      let write = events.length - 1;
+      while (from >= 0) {
+        if (head >= 0 && byTime(events[head]!, tail[from]!) > 0) events[write--] = events[head--]!;
+        else events[write--] = tail[from--]!;
+      }
       this.sorted = true;
     }
+    this.sortedUpTo = this.events.length;
     return this.events;
   }
 
@@ -168,7 +235,7 @@ export class TimelineModel {
     const key = `${trial}\u0000${actor}`;
     let lane = this.laneIndex.get(key);
     if (!lane) {
-      lane = { actor, trial, start: null, end: null, exitOk: null, spans: [], open: new Map(), lastEventT: 0, events: 0, maxClosedDuration: 0 };
+      lane = { actor, trial, start: null, end: null, exitOk: null, spans: [], open: new Map(), lastEventT: 0, events: 0, maxClosedDuration: 0, eventList: [], values: [] };
       this.laneIndex.set(key, lane);
       this.lanes.push(lane);
     }
