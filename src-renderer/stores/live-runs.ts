@@ -76,6 +76,19 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
           run.version = run.model.version;
         }
         return;
+      case 'run-catchup':
+        // The run so far, sent once to a page that joins it (a reload, another tab): live messages go on from seq + 1.
+        run.lastSeq = event.seq;
+        if (event.progress) run.progress = event.progress;
+        if (event.skippedEvents > 0) {
+          run.skippedEvents += event.skippedEvents;
+          run.missed = true;
+        }
+        if (event.batches.length > 0) {
+          run.model.ingest(event.batches as EventBatch[]);
+          run.version = run.model.version;
+        }
+        return;
       case 'run-ended':
         run.status = event.status;
         run.error = event.error;
