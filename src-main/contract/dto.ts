@@ -31,6 +31,7 @@ export type {
   Verdict,
 } from '../model/run-model';
 export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
+export { summarisedCounts } from '../model/trace-event';
 export type { ChapterId, ChapterInfo, Lesson, LessonSummary, LessonText } from '../model/lesson';
 export type { ParamValues, SpecIssue, ValidationResult } from '../model/spec-issue';
 export type { AuthoredSpec } from '../model/spec-schema';

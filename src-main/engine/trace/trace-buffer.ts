@@ -113,6 +113,8 @@ export class TraceBuffer {
   private droppedCount = 0;
   private muteDepth = 0;
   private mutedCount = 0;
+  /** Events not recorded while muted, by op, since the outermost summary repeat began (takeMuted). */
+  private mutedOps = new Map<string, number>();
   private readonly batchSize: number;
   private readonly batchBytes: number;
   private readonly valueBytes: number;
@@ -168,12 +170,26 @@ export class TraceBuffer {
   }
 
   /**
+   * Once the outermost muted repeat has ended (unmuted): how many events of each op it did not record, so that its
+   * end event can say how many of each step ran (a summarised lock loop still counts its acquisitions). Clears the
+   * tally; undefined while still muted (an inner repeat: the outer one reports) or when nothing was muted.
+   */
+  takeMuted(): Record<string, number> | undefined {
+    if (this.muteDepth > 0 || this.mutedOps.size === 0) return undefined;
+    const taken: Record<string, number> = {};
+    for (const [op, count] of this.mutedOps) Object.defineProperty(taken, op, { value: count, enumerable: true, writable: true, configurable: true });
+    this.mutedOps.clear();
+    return taken;
+  }
+
+  /**
    * Records one event unless muted; `force` records even inside a muted repeat (records, logs, sections).
    * Small on purpose: the muted case, a counter, is then inlined where a step emits.
    */
   emit(op: string, ph: TracePhase, data?: Record<string, unknown>, force?: boolean): void {
     if (this.muteDepth > 0 && force !== true) {
       this.mutedCount++;
+      this.mutedOps.set(op, (this.mutedOps.get(op) ?? 0) + 1);
       return;
     }
     this.record(op, ph, data, undefined);
@@ -187,6 +203,7 @@ export class TraceBuffer {
   emitSized(op: string, ph: TracePhase, data: Record<string, unknown>, dataBytes: number): void {
     if (this.muteDepth > 0) {
       this.mutedCount++;
+      this.mutedOps.set(op, (this.mutedOps.get(op) ?? 0) + 1);
       return;
     }
     this.record(op, ph, data, dataBytes <= this.valueBytes ? dataBytes : undefined);

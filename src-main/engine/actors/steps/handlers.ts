@@ -147,10 +147,14 @@ function ownThreadRepeat(step: StepOf<'repeat'>, c: StepCompiler): Run {
     const summary = repeatBegin(c.services, step);
     const end = (): void => {
       if (summary) trace.unmute();
-      trace.emit('repeat', 'E', { times });
+      const muted = summary ? trace.takeMuted() : undefined;
+      trace.emit('repeat', 'E', muted ? { times, muted } : { times });
     };
     const fail = (error: unknown): never => {
-      if (summary) trace.unmute();
+      if (summary) {
+        trace.unmute();
+        trace.takeMuted();
+      }
       throw error;
     };
     let i = 0;
@@ -735,7 +739,8 @@ export const STEP_HANDLERS: StepTable = {
       } finally {
         if (summary) trace.unmute();
       }
-      trace.emit('repeat', 'E', { times: step.times });
+      const muted = summary ? trace.takeMuted() : undefined;
+      trace.emit('repeat', 'E', muted ? { times: step.times, muted } : { times: step.times });
     };
   },
   if: (step, c) => {
