@@ -379,6 +379,9 @@ export const en = {
     pythonHint: 'The interpreter the CPython runtime uses, looked for after CONLAB_PYTHON and before python3, python and py -3 on the PATH. Empty: look on the PATH. CPython without the GIL is looked for as CONLAB_PYTHON_NOGIL, python3.14t, python3.13t.',
     pythonPath: 'Python interpreter (path or command)',
   },
+  liveCatchUp: {
+    notHeld: '{n} events of this run came before this page joined it and are not shown here (earlier trials, or more than a joining page is sent); they count above, and the full trace is in the results.',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -381,4 +381,7 @@ export const zhCN: Messages = {
     pythonHint: 'CPython 运行时使用的解释器：在 CONLAB_PYTHON 之后、PATH 上的 python3、python 和 py -3 之前查找。留空：在 PATH 上查找。无 GIL 的 CPython 按 CONLAB_PYTHON_NOGIL、python3.14t、python3.13t 查找。',
     pythonPath: 'Python 解释器（路径或命令）',
   },
+  liveCatchUp: {
+    notHeld: '本页打开之前，这次运行已经产生了 {n} 个事件，这里没有显示（它们属于之前的试验，或超出了中途打开的页面能接收的量）；上面的计数已包含它们，完整的跟踪记录请看结果页。',
+  },
 };

@@ -21,6 +21,10 @@ export interface LiveRun {
   missed: boolean;
   /** Events the server did not send live to this page (it fell behind); they are in the stored trace. */
   skippedEvents: number;
+  /** Events sent before this page joined the run that its catch-up did not hold (earlier trials, past the cap). */
+  catchUpSkipped: number;
+  /** Events of the run so far that the model does not hold (skipped or not caught up): the counters add them. */
+  notHeld: number;
   record: RunRecord | null;
 }
 
@@ -52,6 +56,8 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         lastSeq: 0,
         missed: false,
         skippedEvents: 0,
+        catchUpSkipped: 0,
+        notHeld: 0,
         record: null,
       }) as LiveRun;
       runs.set(runId, run);
@@ -68,6 +74,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         run.lastSeq = event.seq;
         if (event.skippedEvents !== undefined && event.skippedEvents > 0) {
           run.skippedEvents += event.skippedEvents;
+          run.notHeld += event.skippedEvents;
           run.missed = true;
         }
         if (event.progress) run.progress = event.progress;
@@ -81,7 +88,8 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         run.lastSeq = event.seq;
         if (event.progress) run.progress = event.progress;
         if (event.skippedEvents > 0) {
-          run.skippedEvents += event.skippedEvents;
+          run.catchUpSkipped += event.skippedEvents;
+          run.notHeld += event.skippedEvents;
           run.missed = true;
         }
         if (event.batches.length > 0) {
@@ -125,6 +133,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
     const fresh = markRaw(new TimelineModel());
     fresh.ingest(batches);
     (run as { model: TimelineModel }).model = fresh;
+    run.notHeld = 0;
     run.version = fresh.version + 1_000_000;
   }
 

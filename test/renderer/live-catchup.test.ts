@@ -60,6 +60,9 @@ describe('LiveRunPage after a reload', () => {
     const { wrapper } = await mountWithApp(LiveRunPage, { props: { runId }, route: `/runs/${runId}/live` });
     await flushPromises();
     expect(useLiveRunsStore().get(runId)!.missed).toBe(true);
-    expect(wrapper.find('[data-testid="live-skipped"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="live-catchup-skipped"]').text()).toContain('1234 events');
+    expect(wrapper.find('[data-testid="live-skipped"]').exists()).toBe(false);
+    // They happened: the event counter includes them.
+    expect(wrapper.find('[data-testid="event-count"]').text()).toBe('1,234');
   });
 });
