@@ -81,6 +81,8 @@ export type LiveEvent =
       readonly batches: readonly EventBatch[];
       /** On the last part: events sent before `seq` that are not in the catch-up (earlier trials, past the cap); they are stored. */
       readonly skippedEvents: number;
+      /** On the last part: of those, the lock steps' events (acquire, release; summarised ones included), for the counters. */
+      readonly skippedOps?: { readonly acquire: number; readonly release: number };
       /** Parts count from 1. */
       readonly part: number;
       readonly last: boolean;
@@ -180,6 +182,7 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     progress: runProgressSchema.nullable(),
     batches: z.array(eventBatchSchema),
     skippedEvents: z.number().int().min(0),
+    skippedOps: z.object({ acquire: z.number().int().min(0), release: z.number().int().min(0) }).optional(),
     part: z.number().int().min(1),
     last: z.boolean(),
   }),

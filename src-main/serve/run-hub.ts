@@ -1,4 +1,4 @@
-import type { EventBatch, RunProgress } from '../contract/dto';
+import { summarisedCounts, type EventBatch, type RunProgress } from '../contract/dto';
 import { LIVE_BUFFER_LIMIT_BYTES, LIVE_MESSAGE_MAX_BYTES, LiveRunBatcher } from '../contract/live-batcher';
 import { toWireError, type LiveEvent } from '../contract/messages';
 import type { ValidParamsOf } from '../contract/methods';
@@ -20,6 +20,39 @@ export interface LiveSubscriber {
 /** Payload bytes of a run's current trial kept for pages that join it later; past it they get a gap (counted). */
 export const CATCH_UP_MAX_BYTES = LIVE_BUFFER_LIMIT_BYTES;
 
+const ACQUIRE_EVENT = '"acquire","';
+const RELEASE_EVENT = '"release","';
+const MUTED_MARKER = '"muted":{';
+
+function occurrences(text: string, marker: string): number {
+  let found = 0;
+  for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + marker.length)) found++;
+  return found;
+}
+
+/**
+ * A batch's acquire and release events, as the live counters count them: read off its text (no parse for the common
+ * batch), plus what a summary repeat's end states it ran without recording (that batch is parsed).
+ */
+function lockOps(batch: EventBatch): { acquire: number; release: number } {
+  const ops = { acquire: occurrences(batch.payload, ACQUIRE_EVENT), release: occurrences(batch.payload, RELEASE_EVENT) };
+  if (!batch.payload.includes(MUTED_MARKER)) return ops;
+  let rows: unknown;
+  try {
+    rows = JSON.parse(batch.payload);
+  } catch {
+    return ops;
+  }
+  if (!Array.isArray(rows)) return ops;
+  for (const row of rows as unknown[]) {
+    if (!Array.isArray(row)) continue;
+    const data = row[4];
+    const event = { op: String(row[2]), ph: row[3] as 'E', ...(data !== null && typeof data === 'object' ? { data: data as Record<string, unknown> } : {}) };
+    for (const [op, count] of summarisedCounts(event)) if (op === 'acquire' || op === 'release') ops[op] += count;
+  }
+  return ops;
+}
+
 /**
  * What a running run has sent live so far, kept for pages that subscribe later (a reload, a second tab): the
  * latest progress, the seq of the last run-live message, and the current trial's batches up to a byte cap
@@ -33,6 +66,8 @@ export class CatchUpLog {
   private bytes = 0;
   private sentEvents = 0;
   private keptEvents = 0;
+  private readonly sentOps = { acquire: 0, release: 0 };
+  private keptOps = { acquire: 0, release: 0 };
 
   constructor(
     readonly runId: string,
@@ -47,17 +82,23 @@ export class CatchUpLog {
     if (event.progress) this.progress = event.progress;
     for (const batch of event.batches) {
       this.sentEvents += batch.count;
+      const ops = lockOps(batch);
+      this.sentOps.acquire += ops.acquire;
+      this.sentOps.release += ops.release;
       if (batch.trial > this.trial) {
         // A new trial: the view shows the trial in progress, so the previous one's events are let go.
         this.trial = batch.trial;
         this.batches = [];
         this.bytes = 0;
         this.keptEvents = 0;
+        this.keptOps = { acquire: 0, release: 0 };
       }
       if (batch.trial < this.trial || this.bytes + batch.payload.length > this.maxBytes) continue;
       this.batches.push(batch);
       this.bytes += batch.payload.length;
       this.keptEvents += batch.count;
+      this.keptOps.acquire += ops.acquire;
+      this.keptOps.release += ops.release;
     }
   }
 
@@ -83,6 +124,9 @@ export class CatchUpLog {
       progress: this.progress,
       batches,
       skippedEvents: index === groups.length - 1 ? this.sentEvents - this.keptEvents : 0,
+      ...(index === groups.length - 1 && this.sentEvents > this.keptEvents
+        ? { skippedOps: { acquire: this.sentOps.acquire - this.keptOps.acquire, release: this.sentOps.release - this.keptOps.release } }
+        : {}),
       part: index + 1,
       last: index === groups.length - 1,
     }));

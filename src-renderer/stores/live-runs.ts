@@ -25,6 +25,8 @@ export interface LiveRun {
   catchUpSkipped: number;
   /** Events of the run so far that the model does not hold (skipped or not caught up): the counters add them. */
   notHeld: number;
+  /** Of those, the lock steps' events (acquire, release), so that the lock counters stay right too. */
+  notHeldOps: { acquire: number; release: number };
   record: RunRecord | null;
 }
 
@@ -58,6 +60,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         skippedEvents: 0,
         catchUpSkipped: 0,
         notHeld: 0,
+        notHeldOps: { acquire: 0, release: 0 },
         record: null,
       }) as LiveRun;
       runs.set(runId, run);
@@ -90,6 +93,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         if (event.skippedEvents > 0) {
           run.catchUpSkipped += event.skippedEvents;
           run.notHeld += event.skippedEvents;
+          if (event.skippedOps) run.notHeldOps = { acquire: run.notHeldOps.acquire + event.skippedOps.acquire, release: run.notHeldOps.release + event.skippedOps.release };
           run.missed = true;
         }
         if (event.batches.length > 0) {
@@ -134,6 +138,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
     fresh.ingest(batches);
     (run as { model: TimelineModel }).model = fresh;
     run.notHeld = 0;
+    run.notHeldOps = { acquire: 0, release: 0 };
     run.version = fresh.version + 1_000_000;
   }
 

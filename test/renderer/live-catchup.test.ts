@@ -54,7 +54,7 @@ describe('LiveRunPage after a reload', () => {
 
   test('events the catch-up could not hold are counted and shown as skipped', async () => {
     lab.on('runs.subscribe', () => {
-      lab.emit({ type: 'run-catchup', runId, seq: 3, progress: null, batches: [], skippedEvents: 1_234, part: 1, last: true });
+      lab.emit({ type: 'run-catchup', runId, seq: 3, progress: null, batches: [], skippedEvents: 1_234, skippedOps: { acquire: 600, release: 300 }, part: 1, last: true });
       return { active: true };
     });
     const { wrapper } = await mountWithApp(LiveRunPage, { props: { runId }, route: `/runs/${runId}/live` });
@@ -64,5 +64,7 @@ describe('LiveRunPage after a reload', () => {
     expect(wrapper.find('[data-testid="live-skipped"]').exists()).toBe(false);
     // They happened: the event counter includes them.
     expect(wrapper.find('[data-testid="event-count"]').text()).toBe('1,234');
+    expect(wrapper.find('[data-testid="acquire-count"]').text()).toBe('300');
+    expect(wrapper.find('[data-testid="release-count"]').text()).toBe('300');
   });
 });

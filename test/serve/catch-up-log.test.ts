@@ -50,3 +50,31 @@ describe('CatchUpLog: the run so far for a page that joins late', () => {
     expect(kept.map((b) => b.firstSeq)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
   });
 });
+
+describe('CatchUpLog: the lock counters of what it does not hold', () => {
+  const rows = (list: unknown[][]): string => JSON.stringify(list);
+  const withPayload = (trial: number, firstSeq: number, payload: string, count: number): EventBatch => ({ trial, actor: 'a', firstSeq, count, tFirst: 0, tLast: 1, payload });
+
+  test('acquire and release events of earlier trials, summarised ones included, go with the skipped count', () => {
+    const log = new CatchUpLog('r');
+    const earlier = rows([
+      [0, 1, 'acquire', 'B', { prim: 'L' }],
+      [1, 2, 'acquire', 'E', { prim: 'L', ok: true }],
+      [2, 3, 'release', 'I', { prim: 'L' }],
+      [3, 4, 'repeat', 'B', { times: 1000, trace: 'summary' }],
+      [4, 5, 'repeat', 'E', { times: 1000, muted: { acquire: 2000, release: 1000, add: 1000 } }],
+      [5, 6, 'record', 'I', { name: 'x', value: 'acquire' }],
+    ]);
+    log.record(live(1, [withPayload(0, 0, earlier, 6)]));
+    log.record(live(2, [withPayload(1, 0, rows([[0, 1, 'acquire', 'B', { prim: 'L' }]]), 1)]));
+    const [part] = log.parts() as CatchUp[];
+    expect(part).toMatchObject({ skippedEvents: 6, skippedOps: { acquire: 2002, release: 1001 } });
+    expect(part!.batches).toHaveLength(1);
+  });
+
+  test('nothing skipped: no lock counts to add', () => {
+    const log = new CatchUpLog('r');
+    log.record(live(1, [batch(0, 0, 3)]));
+    expect((log.parts()[0] as CatchUp).skippedOps).toBeUndefined();
+  });
+});

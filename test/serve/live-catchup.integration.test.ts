@@ -152,6 +152,40 @@ describe('joining a running run', () => {
     joiner.ws.close();
   }, 180_000);
 
+  test('joining in the second trial: that trial from its start, the first counted as skipped, and the totals add up to the stored run', async () => {
+    const starter = await Client.open();
+    const shortSpec = { ...steadySpec, actors: [{ ...steadySpec.actors[0]!, program: [{ ...steadySpec.actors[0]!.program[0]!, times: 25 }] }] };
+    const { runId } = await starter.call<{ runId: string }>('runs.start', { spec: shortSpec, repeat: 2 });
+    const deadline = Date.now() + 90_000;
+    const secondTrialBatches = (): number =>
+      starter.live(runId).reduce((sum, e) => sum + (e.type === 'run-live' ? e.batches.filter((b) => b.trial === 1).length : 0), 0);
+    while (secondTrialBatches() < 2) {
+      if (Date.now() > deadline || starter.live(runId).some((e) => e.type === 'run-ended')) throw new Error('the run ended before its second trial could be joined');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const joiner = await Client.open();
+    expect(await joiner.call<{ active: boolean }>('runs.subscribe', { runId })).toEqual({ active: true });
+    await joiner.ended(runId);
+    const received = joiner.live(runId);
+    const catchUp = received.filter((e): e is EventOf<'run-catchup'> => e.type === 'run-catchup');
+    const live = received.filter((e): e is EventOf<'run-live'> => e.type === 'run-live');
+    const caughtUp = catchUp.flatMap((e) => e.batches);
+    expect(caughtUp.length).toBeGreaterThan(0);
+    expect(caughtUp.every((batch) => batch.trial === 1)).toBe(true);
+    expect(catchUp[0]!.progress).toMatchObject({ trial: 2, trials: 2 });
+    const stored = await joiner.call<EventBatch[]>('history.events', { runId });
+    const storedFirstTrial = events(stored.filter((batch) => batch.trial === 0));
+    const skipped = catchUp.at(-1)!.skippedEvents;
+    expect(skipped).toBe(storedFirstTrial);
+    // Skipped, caught up and live: every stored event once.
+    expect(skipped + events(caughtUp) + events(live.flatMap((e) => e.batches))).toBe(events(stored));
+    expect(new Set(keys([...caughtUp, ...live.flatMap((e) => e.batches)]))).toEqual(new Set(keys(stored.filter((batch) => batch.trial === 1))));
+    // The lock steps of the first trial are counted for the page's counters: 2 threads × 25 acquisitions, 2 events each.
+    expect(catchUp.at(-1)!.skippedOps).toEqual({ acquire: 100, release: 50 });
+    starter.ws.close();
+    joiner.ws.close();
+  }, 180_000);
+
   test('subscribing to a run that has ended answers inactive and sends nothing', async () => {
     const client = await Client.open();
     const { runId } = await client.call<{ runId: string }>('runs.start', { spec: { ...steadySpec, actors: [{ ...steadySpec.actors[0]!, count: 1, program: [{ op: 'add', var: 'total', delta: 1 }] }] } });
