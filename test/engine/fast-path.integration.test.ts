@@ -61,7 +61,7 @@ test('a thread, a process and a task leave the same trace for the same program',
     'repeat B {"times":3,"trace":"each"}',
     'repeat E {"times":3}',
     'repeat B {"times":20000,"trace":"summary"}',
-    'repeat E {"times":20000,"muted":{"read":20000}}',
+    'repeat E {"times":20000}',
   ]);
   expect(shapes['task']!.at(-1)).toBe('log I {"message":"seen 3"}');
 });
