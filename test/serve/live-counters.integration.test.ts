@@ -6,6 +6,7 @@ import type { EventBatch } from '../../src-main/contract/dto';
 import { decodeBatches, summarisedCounts } from '../../src-main/model/trace-event';
 import type { LiveEvent } from '../../src-main/contract/messages';
 import { RunHub } from '../../src-main/serve/run-hub';
+import { python } from '../cpython/cpython-helpers';
 import { LabService } from '../../src-main/service/lab-service';
 
 /**
@@ -47,12 +48,12 @@ const lockLoop = (times: number, trace?: 'each' | 'summary') => ({
 });
 
 /** Starts a run through the hub and collects the batches its live stream carries until run-ended. */
-async function liveRun(spec: unknown, onLive?: (runId: string, eventsSoFar: number) => void): Promise<{ runId: string; batches: EventBatch[]; ended: Extract<LiveEvent, { type: 'run-ended' }> }> {
+async function liveRun(spec: unknown, onLive?: (runId: string, eventsSoFar: number) => void, runtime?: 'cpython'): Promise<{ runId: string; batches: EventBatch[]; ended: Extract<LiveEvent, { type: 'run-ended' }> }> {
   const batches: EventBatch[] = [];
   let events = 0;
   let resolveEnd!: (event: Extract<LiveEvent, { type: 'run-ended' }>) => void;
   const ended = new Promise<Extract<LiveEvent, { type: 'run-ended' }>>((resolve) => (resolveEnd = resolve));
-  const { runId } = await hub.start({ spec } as Parameters<RunHub['start']>[0], {
+  const { runId } = await hub.start({ spec, ...(runtime ? { runtime } : {}) } as Parameters<RunHub['start']>[0], {
     send: (event) => {
       if (event.type === 'run-live') {
         batches.push(...event.batches);
@@ -96,6 +97,14 @@ describe('counters', () => {
     const record = service.getRun(runId);
     expect(record.trials[0]!.metrics['acquires']).toBe(100_000);
     expect(record.stats.find((stat) => stat.name === 'acquires')).toMatchObject({ median: 100_000 });
+  }, 120_000);
+
+  test.skipIf(!python)('on CPython too: a summarised lock loop of 20,000 acquisitions counts 20,000', async () => {
+    const { runId, batches, ended } = await liveRun(lockLoop(10_000, 'summary'), undefined, 'cpython');
+    expect(ended.status).toBe('ok');
+    expect(acquisitions(modelOf(batches))).toBe(20_000);
+    expect(modelOf(batches).opCounts.get('release')).toBe(20_000);
+    expect(service.getRun(runId).trials[0]!.metrics['acquires']).toBe(20_000);
   }, 120_000);
 
   test('a traced lock loop counts its acquisitions in the metrics as the live counters do', async () => {

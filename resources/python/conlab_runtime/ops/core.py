@@ -251,7 +251,7 @@ async def _repeat(it, step):
     finally:
         if summary:
             trace.mute_depth -= 1
-    trace.emit("repeat", "E", {"times": times})
+    trace.emit("repeat", "E", trace.end_data({"times": times}) if summary else {"times": times})
 
 
 @handler("if")
@@ -315,6 +315,7 @@ def _acquire_fast(it, step):
     def acquire():
         if trace.mute_depth:
             ok = take()
+            trace.muted_acquires += 2
         else:
             emit("acquire", "B", begin)
             ok = take()
@@ -337,6 +338,8 @@ def _release_fast(it, step):
         let_go()
         if not trace.mute_depth:
             emit("release", "I", data)
+        else:
+            trace.muted_releases += 1
     return release
 
 
@@ -407,7 +410,7 @@ def _repeat_fast(it, step):
         finally:
             if summary:
                 trace.mute_depth -= 1
-        emit("repeat", "E", end)
+        emit("repeat", "E", trace.end_data(end) if summary else end)
     return repeat
 
 
