@@ -83,4 +83,43 @@ describe('the live view after a reload', () => {
     // The reload was mid-run (not after the end), so what was checked above came from the catch-up.
     expect(endedAlready).toBe(false);
   });
+
+  test('after a cancel the counters equal what was stored', async () => {
+    const { page } = session;
+    const long = {
+      version: 1,
+      title: 'e2e cancel counters',
+      shared: { total: { scope: 'shared', initial: 0 } },
+      primitives: { gate: { type: 'mutex' } },
+      actors: [
+        {
+          name: 'worker',
+          kind: 'thread',
+          count: 2,
+          program: [{ op: 'repeat', times: 200_000, trace: 'each', steps: [{ op: 'acquire', prim: 'gate' }, { op: 'add', var: 'total', delta: 1 }, { op: 'release', prim: 'gate' }, { op: 'block', ms: 1 }] }],
+        },
+      ],
+    };
+    await session.go('/composer');
+    await page.click('[data-testid="mode-json"]');
+    const editor = page.locator('[data-testid="spec-editor"]');
+    await editor.waitFor();
+    await editor.fill(JSON.stringify(long, null, 2));
+    await expect.poll(() => page.locator('[data-testid="validation"]').textContent()).toContain('valid');
+    await page.click('[data-testid="run-spec"]');
+    await page.waitForURL(/#\/runs\/.+\/live$/);
+    const runId = /#\/runs\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    const events = page.locator('[data-testid="event-count"]');
+    await expect.poll(async () => count(await events.textContent()), { timeout: 60_000 }).toBeGreaterThan(500);
+    await page.click('[data-testid="cancel-run"]');
+    await page.locator('[data-testid="run-ended"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid="run-ended"]').textContent()).toContain('cancelled');
+    const stored = JSON.parse(execFileSync(process.execPath, [join(root, 'bin', 'conlab.mjs'), '--db', join(session.dir, 'history.db'), 'show-run', runId, '--json'], { encoding: 'utf8' })) as {
+      trials: { eventCount: number; metrics: Record<string, number> }[];
+    };
+    const storedEvents = stored.trials.reduce((sum, trial) => sum + trial.eventCount, 0);
+    expect(storedEvents).toBeGreaterThan(500);
+    await expect.poll(async () => count(await events.textContent()), { timeout: 15_000 }).toBe(storedEvents);
+    expect(count(await page.locator('[data-testid="acquire-count"]').textContent())).toBe(stored.trials[0]!.metrics['acquires']);
+  });
 });
