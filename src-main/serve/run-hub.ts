@@ -66,8 +66,8 @@ export class CatchUpLog {
   private bytes = 0;
   private sentEvents = 0;
   private keptEvents = 0;
-  private readonly sentOps = { acquire: 0, release: 0 };
-  private keptOps = { acquire: 0, release: 0 };
+  /** Lock steps' events of the batches not kept: read off a batch's text only once it is let go (most never are). */
+  private readonly skippedOps = { acquire: 0, release: 0 };
 
   constructor(
     readonly runId: string,
@@ -82,23 +82,21 @@ export class CatchUpLog {
     if (event.progress) this.progress = event.progress;
     for (const batch of event.batches) {
       this.sentEvents += batch.count;
-      const ops = lockOps(batch);
-      this.sentOps.acquire += ops.acquire;
-      this.sentOps.release += ops.release;
       if (batch.trial > this.trial) {
         // A new trial: the view shows the trial in progress, so the previous one's events are let go.
+        for (const dropped of this.batches) this.skip(dropped);
         this.trial = batch.trial;
         this.batches = [];
         this.bytes = 0;
         this.keptEvents = 0;
-        this.keptOps = { acquire: 0, release: 0 };
       }
-      if (batch.trial < this.trial || this.bytes + batch.payload.length > this.maxBytes) continue;
+      if (batch.trial < this.trial || this.bytes + batch.payload.length > this.maxBytes) {
+        this.skip(batch);
+        continue;
+      }
       this.batches.push(batch);
       this.bytes += batch.payload.length;
       this.keptEvents += batch.count;
-      this.keptOps.acquire += ops.acquire;
-      this.keptOps.release += ops.release;
     }
   }
 
@@ -124,12 +122,16 @@ export class CatchUpLog {
       progress: this.progress,
       batches,
       skippedEvents: index === groups.length - 1 ? this.sentEvents - this.keptEvents : 0,
-      ...(index === groups.length - 1 && this.sentEvents > this.keptEvents
-        ? { skippedOps: { acquire: this.sentOps.acquire - this.keptOps.acquire, release: this.sentOps.release - this.keptOps.release } }
-        : {}),
+      ...(index === groups.length - 1 && this.sentEvents > this.keptEvents ? { skippedOps: { ...this.skippedOps } } : {}),
       part: index + 1,
       last: index === groups.length - 1,
     }));
+  }
+
+  private skip(batch: EventBatch): void {
+    const ops = lockOps(batch);
+    this.skippedOps.acquire += ops.acquire;
+    this.skippedOps.release += ops.release;
   }
 
   /** Bytes of batches held (diagnostics and tests). */

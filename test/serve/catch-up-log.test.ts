@@ -72,6 +72,19 @@ describe('CatchUpLog: the lock counters of what it does not hold', () => {
     expect(part!.batches).toHaveLength(1);
   });
 
+  test('past the cap, the lock steps of the batches not kept are counted', () => {
+    const payload = rows([
+      [0, 1, 'acquire', 'B', { prim: 'L' }],
+      [1, 2, 'acquire', 'E', { prim: 'L', ok: true }],
+      [2, 3, 'release', 'I', { prim: 'L' }],
+    ]);
+    const log = new CatchUpLog('r', payload.length * 2);
+    for (let seq = 1; seq <= 5; seq++) log.record(live(seq, [withPayload(0, (seq - 1) * 3, payload, 3)]));
+    const [part] = log.parts() as CatchUp[];
+    expect(part!.batches).toHaveLength(2);
+    expect(part).toMatchObject({ skippedEvents: 9, skippedOps: { acquire: 6, release: 3 } });
+  });
+
   test('nothing skipped: no lock counts to add', () => {
     const log = new CatchUpLog('r');
     log.record(live(1, [batch(0, 0, 3)]));
