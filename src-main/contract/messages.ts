@@ -63,6 +63,8 @@ export type LiveEvent =
        * live (they are in the stored trace); the marker carries no batches and the seq of the last message skipped.
        */
       readonly skippedEvents?: number;
+      /** On that marker: of those, the lock steps' events (acquire, release; summarised ones included), for the counters. */
+      readonly skippedOps?: { readonly acquire: number; readonly release: number };
     }
   | {
       /**
@@ -174,6 +176,7 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     progress: runProgressSchema.nullable(),
     batches: z.array(eventBatchSchema),
     skippedEvents: z.number().int().min(0).optional(),
+    skippedOps: z.object({ acquire: z.number().int().min(0), release: z.number().int().min(0) }).optional(),
   }),
   z.object({
     type: z.literal('run-catchup'),

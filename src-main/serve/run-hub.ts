@@ -1,5 +1,5 @@
-import { summarisedCounts, type EventBatch, type RunProgress } from '../contract/dto';
-import { LIVE_BUFFER_LIMIT_BYTES, LIVE_MESSAGE_MAX_BYTES, LiveRunBatcher } from '../contract/live-batcher';
+import type { EventBatch, RunProgress } from '../contract/dto';
+import { LIVE_BUFFER_LIMIT_BYTES, LIVE_MESSAGE_MAX_BYTES, LiveRunBatcher, lockOps } from '../contract/live-batcher';
 import { toWireError, type LiveEvent } from '../contract/messages';
 import type { ValidParamsOf } from '../contract/methods';
 import { LabError, type LabService } from '../service/lab-service';
@@ -19,39 +19,6 @@ export interface LiveSubscriber {
 
 /** Payload bytes of a run's current trial kept for pages that join it later; past it they get a gap (counted). */
 export const CATCH_UP_MAX_BYTES = LIVE_BUFFER_LIMIT_BYTES;
-
-const ACQUIRE_EVENT = '"acquire","';
-const RELEASE_EVENT = '"release","';
-const MUTED_MARKER = '"muted":{';
-
-function occurrences(text: string, marker: string): number {
-  let found = 0;
-  for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + marker.length)) found++;
-  return found;
-}
-
-/**
- * A batch's acquire and release events, as the live counters count them: read off its text (no parse for the common
- * batch), plus what a summary repeat's end states it ran without recording (that batch is parsed).
- */
-function lockOps(batch: EventBatch): { acquire: number; release: number } {
-  const ops = { acquire: occurrences(batch.payload, ACQUIRE_EVENT), release: occurrences(batch.payload, RELEASE_EVENT) };
-  if (!batch.payload.includes(MUTED_MARKER)) return ops;
-  let rows: unknown;
-  try {
-    rows = JSON.parse(batch.payload);
-  } catch {
-    return ops;
-  }
-  if (!Array.isArray(rows)) return ops;
-  for (const row of rows as unknown[]) {
-    if (!Array.isArray(row)) continue;
-    const data = row[4];
-    const event = { op: String(row[2]), ph: row[3] as 'E', ...(data !== null && typeof data === 'object' ? { data: data as Record<string, unknown> } : {}) };
-    for (const [op, count] of summarisedCounts(event)) if (op === 'acquire' || op === 'release') ops[op] += count;
-  }
-  return ops;
-}
 
 /**
  * What a running run has sent live so far, kept for pages that subscribe later (a reload, a second tab): the

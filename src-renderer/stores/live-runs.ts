@@ -78,6 +78,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         if (event.skippedEvents !== undefined && event.skippedEvents > 0) {
           run.skippedEvents += event.skippedEvents;
           run.notHeld += event.skippedEvents;
+          if (event.skippedOps) run.notHeldOps = { acquire: run.notHeldOps.acquire + event.skippedOps.acquire, release: run.notHeldOps.release + event.skippedOps.release };
           run.missed = true;
         }
         if (event.progress) run.progress = event.progress;

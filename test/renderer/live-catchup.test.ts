@@ -67,4 +67,19 @@ describe('LiveRunPage after a reload', () => {
     expect(wrapper.find('[data-testid="acquire-count"]').text()).toBe('300');
     expect(wrapper.find('[data-testid="release-count"]').text()).toBe('300');
   });
+
+  test("a gap marker's skipped lock steps count in the lock counters", async () => {
+    lab.on('runs.subscribe', () => {
+      lab.emit({ type: 'run-catchup', runId, seq: 0, progress: null, batches: [], skippedEvents: 0, part: 1, last: true });
+      return { active: true };
+    });
+    const { wrapper } = await mountWithApp(LiveRunPage, { props: { runId }, route: `/runs/${runId}/live` });
+    await flushPromises();
+    lab.emit({ type: 'run-live', runId, seq: 4, progress: null, batches: [], skippedEvents: 90, skippedOps: { acquire: 60, release: 30 } });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="live-skipped"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="event-count"]').text()).toBe('90');
+    expect(wrapper.find('[data-testid="acquire-count"]').text()).toBe('30');
+    expect(wrapper.find('[data-testid="release-count"]').text()).toBe('30');
+  });
 });
