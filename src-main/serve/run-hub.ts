@@ -31,6 +31,8 @@ export class CatchUpLog {
   private trial = -1;
   private batches: EventBatch[] = [];
   private bytes = 0;
+  /** The current trial reached the cap: what follows is counted, not kept (a clean prefix, no holes). */
+  private full = false;
   private sentEvents = 0;
   private keptEvents = 0;
   /** Lock steps' events of the batches not kept: read off a batch's text only once it is let go (most never are). */
@@ -55,9 +57,11 @@ export class CatchUpLog {
         this.trial = batch.trial;
         this.batches = [];
         this.bytes = 0;
+        this.full = false;
         this.keptEvents = 0;
       }
-      if (batch.trial < this.trial || this.bytes + batch.payload.length > this.maxBytes) {
+      if (!this.full && batch.trial === this.trial && this.bytes + batch.payload.length > this.maxBytes) this.full = true;
+      if (batch.trial < this.trial || this.full) {
         this.skip(batch);
         continue;
       }

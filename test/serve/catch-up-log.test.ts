@@ -48,6 +48,10 @@ describe('CatchUpLog: the run so far for a page that joins late', () => {
     expect(parts.every((p) => p.seq === 20)).toBe(true);
     const kept = parts.flatMap((p) => p.batches);
     expect(kept.map((b) => b.firstSeq)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    // Once full, a smaller batch that would fit is not kept either: the catch-up is a prefix, without holes.
+    log.record(live(21, [batch(0, 200, 1, 1)]));
+    expect(log.heldBytes).toBe(1_000);
+    expect((log.parts().at(-1) as CatchUp).skippedEvents).toBe(101);
   });
 });
 
