@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { ClaimStatus, Comparison, RunProgress, RunRecord, RunSummary, RuntimeName } from '../model/run-model';
+import type { ClaimStatus, Comparison, RunRecord, RunSummary, RuntimeName } from '../model/run-model';
 import { CHAPTER_TITLES, pick, type Lang } from '../lessons/lesson';
 import type { Lesson } from '../model/lesson';
 import type { LabService, RunPair } from '../service/lab-service';
@@ -88,11 +88,6 @@ export function formatLesson(lesson: Lesson, lang: Lang): string {
     for (const claim of claims) lines.push(`  - ${typeof claim.text === 'string' ? claim.text : pick(claim.text, lang)}`);
   }
   return lines.join('\n');
-}
-
-export function progressLine(progress: RunProgress): string {
-  const phase = progress.warmup ? 'warm-up' : 'trial';
-  return `${phase} ${progress.trial}/${progress.trials} · ${(progress.elapsedMs / 1000).toFixed(1)} s · ${progress.events.toLocaleString('en')} events`;
 }
 
 export function formatRun(run: RunRecord, lang: Lang): string {

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
-import type { RunFilter, RunRecord, RunStatus } from '../model/run-model';
+import type { RunFilter, RunProgress, RunRecord, RunStatus } from '../model/run-model';
+import type { EventBatch } from '../model/trace-event';
 import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeName } from '../model/run-model';
 import { listRuntimes } from '../engine/runtimes/cpython-runtime';
 import { appVersion } from '../engine/entry-paths';
@@ -11,11 +12,12 @@ import { formatIssues } from '../engine/spec/validate';
 import { LabError, LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { Lang } from '../lessons/lesson';
+import { ProgressTicker } from './progress';
 import { registerServeCommand } from './serve-command';
 import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
 import { pairTrace, PairTraceError, type PairAlignment, type PairSide } from '../export/trace-pair';
-import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, progressLine, runJson, terminalSafe, type CheckRow } from './format';
+import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
  * `conlab`: the lab on the command line. Exit codes: 0 ok, 1 a run failed or a claim failed,
@@ -199,7 +201,10 @@ export function buildProgram(): Command {
         for (const limit of BYTE_LIMITS) if (opts[limit] !== undefined) caps[limit] = opts[limit];
         const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
         const spec = isFile ? LabService.readSpecFile(target) : undefined;
-        const live = !opts.json && process.stderr.isTTY;
+        // The progress line: on a terminal only (never with --json or when piped), unless CONLAB_PROGRESS=1 asks for it.
+        const live = !opts.json && (process.stderr.isTTY || process.env['CONLAB_PROGRESS'] === '1');
+        const ticker = live ? new ProgressTicker(printStatus) : null;
+        const follow = ticker ? { onProgress: (progress: RunProgress) => ticker.progress(progress), onBatch: (batch: EventBatch) => ticker.batch(batch) } : {};
         // Ctrl-C cancels: the run executes in a runner process, so this process is free to hear it even
         // while a task computes; an unanswered cancel kills the runner's tree within 200 ms. A second
         // Ctrl-C leaves at once: the runner's guard notices its parent is gone and ends the tree.
@@ -222,13 +227,11 @@ export function buildProgram(): Command {
                   ...(opts.title ? { title: opts.title } : {}),
                   ...(opts.events === false ? { storeEvents: false } : {}),
                   signal: controller.signal,
-                  onProgress: (progress) => {
-                    if (live) printStatus(progressLine(progress));
-                  },
+                  ...follow,
                 }),
               caps,
             );
-            if (live) printStatus(null);
+            ticker?.stop();
             print(opts.json ? JSON.stringify(pairJson(pair), null, 2) : formatPair(pair, lang));
             // A runtime that refused the spec did not fail it; a run that ran did or did not.
             process.exitCode = Math.max(0, ...pair.sides.map((side) => (side.run ? exitCodeFor(side.run) : 0)));
@@ -247,16 +250,15 @@ export function buildProgram(): Command {
                 runtime,
                 ...(opts.events === false ? { storeEvents: false } : {}),
                 signal: controller.signal,
-                onProgress: (progress) => {
-                  if (live) printStatus(progressLine(progress));
-                },
+                ...follow,
               }),
             caps,
           );
-          if (live) printStatus(null);
+          ticker?.stop();
           print(opts.json ? JSON.stringify(runJson(run), null, 2) : formatRun(run, lang));
           process.exitCode = exitCodeFor(run);
         } finally {
+          ticker?.stop();
           process.off('SIGINT', onSigint);
         }
       },

@@ -7,7 +7,8 @@ import { LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { parseAxis, readSweep, runSweep, sweepCsv, type SweepAxis } from '../service/sweeps';
 import { quantityLabel } from '../service/distributions';
 import { parseCondition, type Condition } from '../engine/metrics/distribution';
-import { progressLine, terminalSafe } from './format';
+import { terminalSafe } from './format';
+import { ProgressTicker } from './progress';
 
 /**
  * `conlab sweep`: one run per point of a parameter grid, the chosen quantity per point with its 95%
@@ -147,7 +148,11 @@ export function registerSweepCommands(program: Command, withService: WithService
       const quantity = quantityOf(opts);
       const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
       const spec = isFile ? LabService.readSpecFile(target) : undefined;
-      const live = !opts.json && process.stderr.isTTY;
+      const live = !opts.json && (process.stderr.isTTY || process.env['CONLAB_PROGRESS'] === '1');
+      const status = (text: string | null): void => {
+        process.stderr.write(text === null ? '\r\x1b[2K' : `\r\x1b[2K${terminalSafe(text).replace(/\n/g, ' ')}`);
+      };
+      const ticker = live ? new ProgressTicker(status) : null;
       const controller = new AbortController();
       const onSigint = (): void => {
         if (controller.signal.aborted) process.exit(130);
@@ -171,18 +176,17 @@ export function registerSweepCommands(program: Command, withService: WithService
             signal: controller.signal,
             onPoint: (p) => {
               const values = Object.entries(p.values).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-              if (live) process.stderr.write(`\r\x1b[2K`);
+              if (live) status(null);
               process.stderr.write(terminalSafe(`point ${p.point}/${p.of} · ${p.runtime} · ${values}\n`));
             },
-            onProgress: (progress) => {
-              if (live) process.stderr.write(`\r\x1b[2K${terminalSafe(progressLine(progress))}`);
-            },
+            onProgress: (progress) => ticker?.progress(progress),
           }),
         );
-        if (live) process.stderr.write('\r\x1b[2K');
+        ticker?.stop();
         output(result, opts);
         process.exitCode = result.recorded < result.planned ? 1 : 0;
       } finally {
+        ticker?.stop();
         process.off('SIGINT', onSigint);
       }
     });

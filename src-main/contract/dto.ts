@@ -31,7 +31,7 @@ export type {
   Verdict,
 } from '../model/run-model';
 export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
-export { decodeBatches } from '../model/trace-event';
+export { decodeBatches, summarisedCounts } from '../model/trace-event';
 export { Replay, type ReplayActor, type ReplayInit, type ReplayPrimitive, type ReplayQueue, type ReplayShared, type ReplayState } from '../model/replay';
 export { programLines, type ProgramLine, type ProgramMode, type PythonContext, type StepLike } from '../model/program-text';
 export type { ChapterId, ChapterInfo, Lesson, LessonSummary, LessonText } from '../model/lesson';

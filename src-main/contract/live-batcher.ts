@@ -11,7 +11,7 @@
  * Pure: uses only the timer functions every JavaScript host has (injected for tests).
  */
 import type { RunStatus } from '../model/run-model';
-import type { EventBatch, RunProgress } from './dto';
+import { summarisedCounts, type EventBatch, type RunProgress } from './dto';
 import { LIVE_FLUSH_INTERVAL_MS, type LiveEvent, type WireError } from './messages';
 
 export interface BatcherClock {
@@ -128,6 +128,7 @@ export const LIVE_WINDOW_MESSAGES = 8;
 
 interface Gap {
   events: number;
+  ops: { acquire: number; release: number };
   seq: number;
   progress: RunProgress | null;
 }
@@ -156,18 +157,26 @@ export class LiveGapGate {
     const gap = this.gaps.get(event.runId);
     if (event.type === 'run-live' && (bufferedBytes > this.limitBytes || unacknowledged >= this.windowMessages)) {
       const events = event.batches.reduce((sum, batch) => sum + batch.count, 0);
+      const ops = { acquire: 0, release: 0 };
+      for (const batch of event.batches) {
+        const found = lockOps(batch);
+        ops.acquire += found.acquire;
+        ops.release += found.release;
+      }
       if (gap) {
         gap.events += events;
+        gap.ops.acquire += ops.acquire;
+        gap.ops.release += ops.release;
         gap.seq = event.seq;
         gap.progress = event.progress ?? gap.progress;
       } else {
-        this.gaps.set(event.runId, { events, seq: event.seq, progress: event.progress });
+        this.gaps.set(event.runId, { events, ops, seq: event.seq, progress: event.progress });
       }
       return [];
     }
     if (!gap) return [event];
     this.gaps.delete(event.runId);
-    const marker: LiveEvent = { type: 'run-live', runId: event.runId, seq: gap.seq, progress: gap.progress, batches: [], skippedEvents: gap.events };
+    const marker: LiveEvent = { type: 'run-live', runId: event.runId, seq: gap.seq, progress: gap.progress, batches: [], skippedEvents: gap.events, ...(gap.ops.acquire + gap.ops.release > 0 ? { skippedOps: gap.ops } : {}) };
     return [marker, event];
   }
 
@@ -175,4 +184,37 @@ export class LiveGapGate {
   get pendingGaps(): number {
     return this.gaps.size;
   }
+}
+
+const ACQUIRE_EVENT = '"acquire","';
+const RELEASE_EVENT = '"release","';
+const MUTED_MARKER = '"muted":{';
+
+function occurrences(text: string, marker: string): number {
+  let found = 0;
+  for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + marker.length)) found++;
+  return found;
+}
+
+/**
+ * A batch's acquire and release events, as the live counters count them: read off its text (no parse for the common
+ * batch), plus what a summary repeat's end states it ran without recording (that batch is parsed).
+ */
+export function lockOps(batch: EventBatch): { acquire: number; release: number } {
+  const ops = { acquire: occurrences(batch.payload, ACQUIRE_EVENT), release: occurrences(batch.payload, RELEASE_EVENT) };
+  if (!batch.payload.includes(MUTED_MARKER)) return ops;
+  let rows: unknown;
+  try {
+    rows = JSON.parse(batch.payload);
+  } catch {
+    return ops;
+  }
+  if (!Array.isArray(rows)) return ops;
+  for (const row of rows as unknown[]) {
+    if (!Array.isArray(row)) continue;
+    const data = row[4];
+    const event = { op: String(row[2]), ph: row[3] as 'E', ...(data !== null && typeof data === 'object' ? { data: data as Record<string, unknown> } : {}) };
+    for (const [op, count] of summarisedCounts(event)) if (op === 'acquire' || op === 'release') ops[op] += count;
+  }
+  return ops;
 }

@@ -63,6 +63,31 @@ export type LiveEvent =
        * live (they are in the stored trace); the marker carries no batches and the seq of the last message skipped.
        */
       readonly skippedEvents?: number;
+      /** On that marker: of those, the lock steps' events (acquire, release; summarised ones included), for the counters. */
+      readonly skippedOps?: { readonly acquire: number; readonly release: number };
+    }
+  | {
+      /**
+       * What a page that subscribes to a running run gets first (runs.subscribe): the run so far, as the
+       * run-live messages up to `seq` carried it, in one or more parts (each at most about
+       * LIVE_MESSAGE_MAX_BYTES of batches, `last` on the final one). The next run-live message it gets is
+       * `seq + 1`: nothing between is missing and nothing is sent twice.
+       */
+      readonly type: 'run-catchup';
+      readonly runId: string;
+      /** The seq of the last run-live message these batches were sent in (0 when none was sent yet). */
+      readonly seq: number;
+      /** The latest progress sent so far (which trial of how many), if any. */
+      readonly progress: RunProgress | null;
+      /** The current trial's events from its first one on, in the order they were sent live. */
+      readonly batches: readonly EventBatch[];
+      /** On the last part: events sent before `seq` that are not in the catch-up (earlier trials, past the cap); they are stored. */
+      readonly skippedEvents: number;
+      /** On the last part: of those, the lock steps' events (acquire, release; summarised ones included), for the counters. */
+      readonly skippedOps?: { readonly acquire: number; readonly release: number };
+      /** Parts count from 1. */
+      readonly part: number;
+      readonly last: boolean;
     }
   | { readonly type: 'run-ended'; readonly runId: string; readonly status: RunStatus | null; readonly error: WireError | null };
 
@@ -151,6 +176,18 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     progress: runProgressSchema.nullable(),
     batches: z.array(eventBatchSchema),
     skippedEvents: z.number().int().min(0).optional(),
+    skippedOps: z.object({ acquire: z.number().int().min(0), release: z.number().int().min(0) }).optional(),
+  }),
+  z.object({
+    type: z.literal('run-catchup'),
+    runId: z.string(),
+    seq: z.number().int().min(0),
+    progress: runProgressSchema.nullable(),
+    batches: z.array(eventBatchSchema),
+    skippedEvents: z.number().int().min(0),
+    skippedOps: z.object({ acquire: z.number().int().min(0), release: z.number().int().min(0) }).optional(),
+    part: z.number().int().min(1),
+    last: z.boolean(),
   }),
   z.object({ type: z.literal('run-ended'), runId: z.string(), status: z.enum(RUN_STATUSES).nullable(), error: wireErrorSchema.nullable() }),
 ]);

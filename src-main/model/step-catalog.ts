@@ -129,7 +129,7 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
   {
     group: 'flow',
     ops: {
-      repeat: { fields: { times: 10, steps: [] }, optional: { trace: 'summary' }, does: 'runs its steps `times` times; `trace: "summary"` (default past 10,000) records the loop as one span', trace: ['B {times, trace}', 'E {times}'] },
+      repeat: { fields: { times: 10, steps: [] }, optional: { trace: 'summary' }, does: 'runs its steps `times` times; `trace: "summary"` (default past 10,000) records the loop as one span whose end counts the acquire and release events it did not record (`muted`)', trace: ['B {times, trace}', 'E {times, muted?}'] },
       if: { fields: { cond: { compare: [{ ref: 'x' }, '==', 0] }, then: [] }, optional: { else: [] }, does: 'runs `then` or `else` as the condition holds', trace: ['I {taken}'] },
       section: { fields: { name: 'critical', steps: [] }, does: 'runs its steps as a named section: `section.<name>.max` counts actors inside at once', trace: ['B {name}', 'E {name}'] },
       log: { fields: { message: '' }, optional: { values: {} }, does: 'logs a message, `{key}` replaced by `values` (traced inside a summary repeat too)', trace: ['I {message}'] },

@@ -67,3 +67,23 @@ export function decodeBatches(batches: readonly EventBatch[]): TraceEvent[] {
   events.sort((a, b) => a.t - b.t || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : a.seq - b.seq));
   return events;
 }
+
+/** An op's count as a summary repeat's end may state it: an op name and a count no run could exceed. */
+const MAX_SUMMARISED_COUNT = 2 ** 53 - 1;
+
+/**
+ * The events a summary repeat did not record, by op, as its end event states them (`repeat` E with
+ * `{times, muted: {acquire: 200000, release: 100000}}`): what counters add to the events they count. Read
+ * defensively (a trace may come from an imported file): own keys only, whole non-negative counts only.
+ */
+export function summarisedCounts(event: Pick<TraceEvent, 'op' | 'ph' | 'data'>): Array<[op: string, count: number]> {
+  if (event.op !== 'repeat' || event.ph !== 'E') return [];
+  const muted = event.data?.['muted'];
+  if (muted === null || typeof muted !== 'object' || Array.isArray(muted)) return [];
+  const counts: Array<[string, number]> = [];
+  for (const op of Object.keys(muted)) {
+    const count = (muted as Record<string, unknown>)[op];
+    if (typeof count === 'number' && Number.isInteger(count) && count > 0 && count <= MAX_SUMMARISED_COUNT && op.length <= 64) counts.push([op, count]);
+  }
+  return counts;
+}

@@ -1,4 +1,5 @@
-import { LiveRunBatcher } from '../contract/live-batcher';
+import type { EventBatch, RunProgress } from '../contract/dto';
+import { LIVE_BUFFER_LIMIT_BYTES, LIVE_MESSAGE_MAX_BYTES, LiveRunBatcher, lockOps } from '../contract/live-batcher';
 import { toWireError, type LiveEvent } from '../contract/messages';
 import type { ValidParamsOf } from '../contract/methods';
 import { LabError, type LabService } from '../service/lab-service';
@@ -16,8 +17,104 @@ export interface LiveSubscriber {
   send(event: LiveEvent): void;
 }
 
+/** Payload bytes of a run's current trial kept for pages that join it later; past it they get a gap (counted). */
+export const CATCH_UP_MAX_BYTES = LIVE_BUFFER_LIMIT_BYTES;
+
+/**
+ * What a running run has sent live so far, kept for pages that subscribe later (a reload, a second tab): the
+ * latest progress, the seq of the last run-live message, and the current trial's batches up to a byte cap
+ * (the events past it, and those of earlier trials, only counted: they are in the stored trace).
+ */
+export class CatchUpLog {
+  private seq = 0;
+  private progress: RunProgress | null = null;
+  private trial = -1;
+  private batches: EventBatch[] = [];
+  private bytes = 0;
+  /** The current trial reached the cap: what follows is counted, not kept (a clean prefix, no holes). */
+  private full = false;
+  private sentEvents = 0;
+  private keptEvents = 0;
+  /** Lock steps' events of the batches not kept: read off a batch's text only once it is let go (most never are). */
+  private readonly skippedOps = { acquire: 0, release: 0 };
+
+  constructor(
+    readonly runId: string,
+    private readonly maxBytes = CATCH_UP_MAX_BYTES,
+    private readonly partBytes = LIVE_MESSAGE_MAX_BYTES,
+  ) {}
+
+  /** Takes in a run-live message as it goes out to the run's watchers. */
+  record(event: LiveEvent): void {
+    if (event.type !== 'run-live') return;
+    this.seq = event.seq;
+    if (event.progress) this.progress = event.progress;
+    for (const batch of event.batches) {
+      this.sentEvents += batch.count;
+      if (batch.trial > this.trial) {
+        // A new trial: the view shows the trial in progress, so the previous one's events are let go.
+        for (const dropped of this.batches) this.skip(dropped);
+        this.trial = batch.trial;
+        this.batches = [];
+        this.bytes = 0;
+        this.full = false;
+        this.keptEvents = 0;
+      }
+      if (!this.full && batch.trial === this.trial && this.bytes + batch.payload.length > this.maxBytes) this.full = true;
+      if (batch.trial < this.trial || this.full) {
+        this.skip(batch);
+        continue;
+      }
+      this.batches.push(batch);
+      this.bytes += batch.payload.length;
+      this.keptEvents += batch.count;
+    }
+  }
+
+  /** The run so far as run-catchup messages: at least one, each at most about `partBytes` of batches. */
+  parts(): LiveEvent[] {
+    const groups: EventBatch[][] = [];
+    let group: EventBatch[] = [];
+    let groupBytes = 0;
+    for (const batch of this.batches) {
+      if (group.length > 0 && groupBytes + batch.payload.length > this.partBytes) {
+        groups.push(group);
+        group = [];
+        groupBytes = 0;
+      }
+      group.push(batch);
+      groupBytes += batch.payload.length;
+    }
+    groups.push(group);
+    return groups.map((batches, index) => ({
+      type: 'run-catchup',
+      runId: this.runId,
+      seq: this.seq,
+      progress: this.progress,
+      batches,
+      skippedEvents: index === groups.length - 1 ? this.sentEvents - this.keptEvents : 0,
+      ...(index === groups.length - 1 && this.sentEvents > this.keptEvents ? { skippedOps: { ...this.skippedOps } } : {}),
+      part: index + 1,
+      last: index === groups.length - 1,
+    }));
+  }
+
+  private skip(batch: EventBatch): void {
+    const ops = lockOps(batch);
+    this.skippedOps.acquire += ops.acquire;
+    this.skippedOps.release += ops.release;
+  }
+
+  /** Bytes of batches held (diagnostics and tests). */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+}
+
 export class RunHub {
   private readonly subscribers = new Map<string, Set<LiveSubscriber>>();
+  /** Per running run: what it sent so far, for late subscribers. */
+  private readonly logs = new Map<string, CatchUpLog>();
   private readonly finished = new Set<Promise<unknown>>();
   /** Runs started here and not ended yet. */
   private readonly running = new Set<string>();
@@ -44,6 +141,7 @@ export class RunHub {
           // The first progress report names the run; nothing of it was sent before this point.
           const watchers = new Set<LiveSubscriber>(subscriber ? [subscriber] : []);
           this.subscribers.set(progress.runId, watchers);
+          this.logs.set(progress.runId, new CatchUpLog(progress.runId));
           batcher = new LiveRunBatcher(progress.runId, (event) => this.publish(event));
         }
         batcher.progress(progress);
@@ -95,9 +193,22 @@ export class RunHub {
     }
   }
 
+  /**
+   * Adds a watcher of a running run; false when it is not running here. A new watcher first gets the run so far
+   * (run-catchup parts, sent now), then every run-live message from the next seq on: no gap, nothing twice.
+   */
   subscribe(runId: string, subscriber: LiveSubscriber): boolean {
     const watchers = this.subscribers.get(runId);
     if (!watchers) return false;
+    if (watchers.has(subscriber)) return true;
+    const log = this.logs.get(runId);
+    if (log) {
+      try {
+        for (const part of log.parts()) subscriber.send(part);
+      } catch {
+        return false;
+      }
+    }
     watchers.add(subscriber);
     return true;
   }
@@ -117,6 +228,8 @@ export class RunHub {
   }
 
   private publish(event: LiveEvent): void {
+    this.logs.get(event.runId)?.record(event);
+    if (event.type === 'run-ended') this.logs.delete(event.runId);
     const watchers = this.subscribers.get(event.runId);
     if (!watchers) return;
     for (const watcher of watchers) {

@@ -504,6 +504,9 @@ export const en = {
       nonPositiveMean: 'the interval of a ratio needs positive means ({baseline}: {baselineMean}, {other}: {otherMean})',
     },
   },
+  liveCatchUp: {
+    notHeld: '{n} events of this run came before this page joined it and are not shown here (earlier trials, or more than a joining page is sent); they count above, and the full trace is in the results.',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

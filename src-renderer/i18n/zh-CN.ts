@@ -506,4 +506,7 @@ export const zhCN: Messages = {
       nonPositiveMean: '比值的区间要求平均值为正（{baseline}：{baselineMean}，{other}：{otherMean}）',
     },
   },
+  liveCatchUp: {
+    notHeld: '本页打开之前，这次运行已经产生了 {n} 个事件，这里没有显示（它们属于之前的试验，或超出了中途打开的页面能接收的量）；上面的计数已包含它们，完整的跟踪记录请看结果页。',
+  },
 };

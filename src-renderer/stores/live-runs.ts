@@ -21,6 +21,12 @@ export interface LiveRun {
   missed: boolean;
   /** Events the server did not send live to this page (it fell behind); they are in the stored trace. */
   skippedEvents: number;
+  /** Events sent before this page joined the run that its catch-up did not hold (earlier trials, past the cap). */
+  catchUpSkipped: number;
+  /** Events of the run so far that the model does not hold (skipped or not caught up): the counters add them. */
+  notHeld: number;
+  /** Of those, the lock steps' events (acquire, release), so that the lock counters stay right too. */
+  notHeldOps: { acquire: number; release: number };
   record: RunRecord | null;
 }
 
@@ -52,6 +58,9 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         lastSeq: 0,
         missed: false,
         skippedEvents: 0,
+        catchUpSkipped: 0,
+        notHeld: 0,
+        notHeldOps: { acquire: 0, release: 0 },
         record: null,
       }) as LiveRun;
       runs.set(runId, run);
@@ -68,9 +77,26 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         run.lastSeq = event.seq;
         if (event.skippedEvents !== undefined && event.skippedEvents > 0) {
           run.skippedEvents += event.skippedEvents;
+          run.notHeld += event.skippedEvents;
+          if (event.skippedOps) run.notHeldOps = { acquire: run.notHeldOps.acquire + event.skippedOps.acquire, release: run.notHeldOps.release + event.skippedOps.release };
           run.missed = true;
         }
         if (event.progress) run.progress = event.progress;
+        if (event.batches.length > 0) {
+          run.model.ingest(event.batches as EventBatch[]);
+          run.version = run.model.version;
+        }
+        return;
+      case 'run-catchup':
+        // The run so far, sent once to a page that joins it (a reload, another tab): live messages go on from seq + 1.
+        run.lastSeq = event.seq;
+        if (event.progress) run.progress = event.progress;
+        if (event.skippedEvents > 0) {
+          run.catchUpSkipped += event.skippedEvents;
+          run.notHeld += event.skippedEvents;
+          if (event.skippedOps) run.notHeldOps = { acquire: run.notHeldOps.acquire + event.skippedOps.acquire, release: run.notHeldOps.release + event.skippedOps.release };
+          run.missed = true;
+        }
         if (event.batches.length > 0) {
           run.model.ingest(event.batches as EventBatch[]);
           run.version = run.model.version;
@@ -112,6 +138,8 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
     const fresh = markRaw(new TimelineModel());
     fresh.ingest(batches);
     (run as { model: TimelineModel }).model = fresh;
+    run.notHeld = 0;
+    run.notHeldOps = { acquire: 0, release: 0 };
     run.version = fresh.version + 1_000_000;
   }
 

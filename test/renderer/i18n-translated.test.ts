@@ -11,6 +11,7 @@ import { zhCN } from '../../src-renderer/i18n/zh-CN';
 const SAME_IN_BOTH = new Set([
   'results.trialIndex', // '#'
   'composer.modeJson', // 'JSON'
+  'composerTools.asJson', // 'JSON'
   'settings.python', // 'CPython'
   'settings.languages.en', // a language's own name: 'English'
   'settings.languages.zh-CN', // '中文（简体）'

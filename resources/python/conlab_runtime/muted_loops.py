@@ -397,3 +397,10 @@ def _generic_loop(it, body):
             run()
     loop.shape = ("block",)
     return loop
+
+
+def inline_lock_steps(loop):
+    """How many acquires and releases one round of a generated loop does written inline (they record
+    nothing, not even the muted tally a step of their own keeps)."""
+    shape = getattr(loop, "shape", ())
+    return (sum(1 for kind in shape if kind.startswith("acquire_")), sum(1 for kind in shape if kind.startswith("release_")))

@@ -26,6 +26,9 @@ class TraceBuffer:
         self.next_seq = 0
         self.dropped = 0
         self.mute_depth = 0
+        # Lock steps' events not recorded while muted (a summary repeat): its end states them.
+        self.muted_acquires = 0
+        self.muted_releases = 0
         self.closed = False
         # Lines that go out with the next batch, not on their own: a thread that wrote at once when it
         # starts would hand the GIL back to its starter (a write releases it) before its first step.
@@ -55,6 +58,11 @@ class TraceBuffer:
     def emit(self, op, ph, data=None, force=False):
         # No lock: only the actor's own thread records (see ``flush`` for the one other writer).
         if self.closed or (self.mute_depth and not force):
+            if self.mute_depth and not force:
+                if op == "acquire":
+                    self.muted_acquires += 1
+                elif op == "release":
+                    self.muted_releases += 1
             return
         seq = self.next_seq
         if seq >= self.budget:
@@ -69,6 +77,20 @@ class TraceBuffer:
         self.next_seq = seq + 1
         if len(rows) >= self.batch_size:
             self.flush()
+
+    def end_data(self, data):
+        """A summary repeat's end data, once unmuted: with how many acquire and release events it did not
+        record (``muted``), when there were any; an inner repeat (still muted) leaves them to the outer one."""
+        if self.mute_depth or not (self.muted_acquires or self.muted_releases):
+            return data
+        muted = {}
+        if self.muted_acquires:
+            muted["acquire"] = self.muted_acquires
+        if self.muted_releases:
+            muted["release"] = self.muted_releases
+        self.muted_acquires = 0
+        self.muted_releases = 0
+        return dict(data, muted=muted)
 
     def flush(self, *also, soon=False):
         """Sends what was recorded: the lines waiting for it, a batch of the events, then ``also``

@@ -1,6 +1,6 @@
 import type { ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../../model/run-model';
 import type { ClaimEvents, EventQuery, EventTally } from '../claims/evaluate';
-import { decodeBatch, type EventBatch, type TraceEvent } from '../../model/trace-event';
+import { decodeBatch, summarisedCounts, type EventBatch, type TraceEvent } from '../../model/trace-event';
 import { setOwnValue } from '../spec/own-names';
 
 /**
@@ -63,6 +63,10 @@ class Column {
   }
 }
 
+/** How an acquire's end shows in a batch's JSON. */
+const ACQUIRE_END_MARKER = '"acquire","E"';
+/** A summary repeat's end that states the events it did not record. */
+const MUTED_MARKER = '"muted":{';
 /** How a wait's start shows in a batch's JSON: an acquire's begin. */
 const WAIT_MARKER = '"acquire","B"';
 /** The data of an acquire's begin as the trace buffers write it, up to the primitive's name. */
@@ -111,6 +115,9 @@ export class TrialEvents implements ClaimEvents {
   /** Substrings of a batch's JSON that tell it may hold an event worth decoding. */
   private readonly markers: string[];
   private arrivals = 0;
+  /** Acquire steps that ended, recorded or stated by a summary repeat's end (the `acquires` metric). */
+  private acquireEnds = 0;
+  private summarisedAcquireEvents = 0;
   /** Batches whose only events worth taking are wait starts, not yet read (at most PENDING_WAIT_BYTES of them). */
   private pendingWaits: EventBatch[] = [];
   private pendingBytes = 0;
@@ -132,10 +139,17 @@ export class TrialEvents implements ClaimEvents {
       list.push(tally);
       this.byOp.set(query.op, list);
     }
-    this.markers = ['"record"', '"section"', ...[...this.byOp.keys()].map((op) => JSON.stringify(op))];
+    this.markers = ['"record"', '"section"', MUTED_MARKER, ...[...this.byOp.keys()].map((op) => JSON.stringify(op))];
+  }
+
+  /** How many acquire steps ran to their end (taken or timed out), those a summary repeat did not record included. */
+  get acquires(): number {
+    return this.acquireEnds + Math.floor(this.summarisedAcquireEvents / 2);
   }
 
   add(batch: EventBatch): void {
+    // Read off the text, as for wait starts: a lock-heavy trace is mostly acquires, not worth a JSON.parse each.
+    for (let at = batch.payload.indexOf(ACQUIRE_END_MARKER); at !== -1; at = batch.payload.indexOf(ACQUIRE_END_MARKER, at + ACQUIRE_END_MARKER.length)) this.acquireEnds++;
     if (this.markers.some((marker) => batch.payload.includes(marker))) {
       this.decode(batch);
     } else if (batch.payload.includes(WAIT_MARKER)) {
@@ -208,6 +222,9 @@ export class TrialEvents implements ClaimEvents {
       this.sectionT.push(event.t);
       this.sectionSeq.push(event.seq);
       this.sectionCode.push(index * 2 + (event.ph === 'B' ? 1 : 0));
+    } else if (event.op === 'repeat') {
+      // A summary repeat's acquires were muted in pairs (begin and end): its end states them.
+      for (const [op, count] of summarisedCounts(event)) if (op === 'acquire') this.summarisedAcquireEvents += count;
     } else if (event.op === 'acquire' && event.ph === 'B' && typeof data['prim'] === 'string') {
       const key = `${event.actor}\u0000${data['prim']}`;
       this.waitStarts.set(key, Math.max(this.waitStarts.get(key) ?? -Infinity, event.t));
@@ -329,6 +346,7 @@ export function analyzeTrial(input: TrialAnalysisInput): TrialRecord {
   const eventsLost = input.actors.reduce((sum, a) => sum + Math.max(0, a.eventsEmitted - a.eventsReceived), 0);
   const eventsDropped = input.actors.reduce((sum, a) => sum + a.eventsDropped, 0);
   metrics['events'] = eventCount;
+  if (events.acquires > 0) metrics['acquires'] = events.acquires;
 
   return {
     index: input.index,

@@ -121,6 +121,13 @@ export class TraceBuffer {
   private droppedCount = 0;
   private muteDepth = 0;
   private mutedCount = 0;
+  /**
+   * Lock steps' events not recorded while muted since the outermost summary repeat began (takeMuted): only these two
+   * ops are told apart, by a comparison of interned strings; a tally by any op (a Map update per muted event) doubled
+   * the time of a summarised lock loop.
+   */
+  private mutedAcquires = 0;
+  private mutedReleases = 0;
   private readonly batchSize: number;
   private readonly batchBytes: number;
   private readonly valueBytes: number;
@@ -176,12 +183,27 @@ export class TraceBuffer {
   }
 
   /**
+   * Once the outermost muted repeat has ended (unmuted): how many acquire and release events it did not record, so
+   * that its end event can say how many lock steps ran (a summarised lock loop still counts its acquisitions). Clears
+   * the tally; undefined while still muted (an inner repeat: the outer one reports) or when there were none.
+   */
+  takeMuted(): { acquire?: number; release?: number } | undefined {
+    if (this.muteDepth > 0 || (this.mutedAcquires === 0 && this.mutedReleases === 0)) return undefined;
+    const taken = { ...(this.mutedAcquires > 0 ? { acquire: this.mutedAcquires } : {}), ...(this.mutedReleases > 0 ? { release: this.mutedReleases } : {}) };
+    this.mutedAcquires = 0;
+    this.mutedReleases = 0;
+    return taken;
+  }
+
+  /**
    * Records one event unless muted; `force` records even inside a muted repeat (records, logs, sections).
    * Small on purpose: the muted case, a counter, is then inlined where a step emits.
    */
   emit(op: string, ph: TracePhase, data?: Record<string, unknown>, force?: boolean): void {
     if (this.muteDepth > 0 && force !== true) {
       this.mutedCount++;
+      if (op === 'acquire') this.mutedAcquires++;
+      else if (op === 'release') this.mutedReleases++;
       return;
     }
     this.record(op, ph, data, undefined);
@@ -195,6 +217,8 @@ export class TraceBuffer {
   emitSized(op: string, ph: TracePhase, data: Record<string, unknown>, dataBytes: number): void {
     if (this.muteDepth > 0) {
       this.mutedCount++;
+      if (op === 'acquire') this.mutedAcquires++;
+      else if (op === 'release') this.mutedReleases++;
       return;
     }
     this.record(op, ph, data, dataBytes <= this.valueBytes ? dataBytes : undefined);

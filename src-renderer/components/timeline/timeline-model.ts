@@ -1,4 +1,4 @@
-import type { EventBatch, RunRecord, TraceEvent } from '@contract/dto';
+import { summarisedCounts, type EventBatch, type RunRecord, type TraceEvent } from '@contract/dto';
 import { deriveTrialStates, valueLabel, type TrialStates } from '@contract/actor-states';
 
 /**
@@ -248,6 +248,8 @@ export class TimelineModel {
     if (event.t < this.tMin) this.tMin = event.t;
     if (event.t > this.tMax) this.tMax = event.t;
     this.opCounts.set(event.op, (this.opCounts.get(event.op) ?? 0) + 1);
+    // A summary repeat's end states the steps it ran without recording them: they count too.
+    if (event.op === 'repeat' && event.ph === 'E') for (const [op, count] of summarisedCounts(event)) this.opCounts.set(op, (this.opCounts.get(op) ?? 0) + count);
     if (lane.start === null || event.t < lane.start) lane.start = event.t;
 
     if (event.op === 'actor') {

@@ -1,7 +1,7 @@
 """The core steps: work, data, sync, queues, actors and control flow, one handler per op."""
 
 from ..common import ActorFailure, LOG_FIELD, _is_number, as_number, js_number, spin
-from ..muted_loops import muted_loop
+from ..muted_loops import inline_lock_steps, muted_loop
 from ..step_table import fast, handler
 
 @handler("compute")
@@ -260,7 +260,7 @@ async def _repeat(it, step):
         if summary:
             trace.mute_depth -= 1
     _at(it, step)
-    trace.emit("repeat", "E", {"times": times})
+    trace.emit("repeat", "E", trace.end_data({"times": times}) if summary else {"times": times})
 
 
 @handler("if")
@@ -325,6 +325,7 @@ def _acquire_fast(it, step):
     def acquire():
         if trace.mute_depth:
             ok = take()
+            trace.muted_acquires += 2
         else:
             emit("acquire", "B", begin)
             ok = take()
@@ -347,6 +348,8 @@ def _release_fast(it, step):
         let_go()
         if not trace.mute_depth:
             emit("release", "I", data)
+        else:
+            trace.muted_releases += 1
     return release
 
 
@@ -414,15 +417,24 @@ def _repeat_fast(it, step):
             emit("repeat", "B", begin)
             if not made:
                 made.append(muted_loop(it, body))
+            loop = made[0]
             trace.mute_depth += 1
+            done = 0
             try:
-                made[0](times)
+                loop(times)
+                done = times
             finally:
                 trace.mute_depth -= 1
+                # The lock steps written into the loop record no event: count what they did (an acquire
+                # stands for its begin and end), as a muted acquire or release step counts itself.
+                acquires, releases = inline_lock_steps(loop)
+                if done and (acquires or releases):
+                    trace.muted_acquires += 2 * acquires * done
+                    trace.muted_releases += releases * done
             # The body's steps named themselves: the end is the repeat's own again.
             if sid is not None:
                 trace.step = sid
-            emit("repeat", "E", end)
+            emit("repeat", "E", trace.end_data(end))
         return repeat_muted
 
     def repeat():

@@ -150,11 +150,15 @@ function ownThreadRepeat(step: StepOf<'repeat'>, c: StepCompiler): Run {
     const summary = repeatBegin(c.services, step);
     const end = (): void => {
       if (summary) trace.unmute();
+      const muted = summary ? trace.takeMuted() : undefined;
       trace.step = id;
-      trace.emit('repeat', 'E', { times });
+      trace.emit('repeat', 'E', muted ? { times, muted } : { times });
     };
     const fail = (error: unknown): never => {
-      if (summary) trace.unmute();
+      if (summary) {
+        trace.unmute();
+        trace.takeMuted();
+      }
       throw error;
     };
     let i = 0;
@@ -740,8 +744,9 @@ export const STEP_HANDLERS: StepTable = {
       } finally {
         if (summary) trace.unmute();
       }
+      const muted = summary ? trace.takeMuted() : undefined;
       trace.step = id;
-      trace.emit('repeat', 'E', { times: step.times });
+      trace.emit('repeat', 'E', muted ? { times: step.times, muted } : { times: step.times });
     };
   },
   if: (step, c) => {

@@ -1,0 +1,85 @@
+// @vitest-environment happy-dom
+import { flushPromises } from '@vue/test-utils';
+import { beforeEach, describe, expect, test } from 'vitest';
+import LiveRunPage from '../../src-renderer/pages/LiveRunPage.vue';
+import { useLiveRunsStore } from '../../src-renderer/stores/live-runs';
+import { FakeLab } from './fake-client';
+import { batch } from './fixtures';
+import { mountWithApp } from './mount-app';
+
+const runId = '11111111-2222-3333-4444-666666666666';
+let lab: FakeLab;
+
+beforeEach(() => {
+  lab = new FakeLab().install();
+});
+
+describe('LiveRunPage after a reload', () => {
+  test('shows the run so far from the catch-up (trial bar, events from time 0, summarised acquisitions), then goes on live', async () => {
+    lab.on('runs.subscribe', () => {
+      // As the server does: the catch-up goes out before the answer.
+      lab.emit({
+        type: 'run-catchup',
+        runId,
+        seq: 7,
+        progress: { runId, trial: 2, trials: 3, warmup: false, phase: 'started', elapsedMs: 3_000, events: 40 },
+        batches: [
+          batch('w-0', [
+            [0, 'actor', 'B'],
+            [1e6, 'repeat', 'B', { times: 100_000, trace: 'summary' }],
+            [2e9, 'repeat', 'E', { times: 100_000, muted: { acquire: 200_000, release: 100_000, add: 100_000 } }],
+          ], 1),
+        ],
+        skippedEvents: 0,
+        part: 1,
+        last: true,
+      });
+      return { active: true };
+    });
+    const { wrapper } = await mountWithApp(LiveRunPage, { props: { runId }, route: `/runs/${runId}/live` });
+    await flushPromises();
+    const run = useLiveRunsStore().get(runId)!;
+    expect(run.lastSeq).toBe(7);
+    expect(run.missed).toBe(false);
+    expect(run.model.tMin).toBe(0);
+    expect(wrapper.find('[role="progressbar"]').attributes('aria-label')).toBe('Trial 2 of 3');
+    expect(wrapper.find('[data-testid="event-count"]').text()).toBe('3');
+    expect(wrapper.find('[data-testid="acquire-count"]').text()).toBe('100,000');
+    expect(wrapper.find('[data-testid="release-count"]').text()).toBe('100,000');
+    lab.emit({ type: 'run-live', runId, seq: 8, progress: null, batches: [batch('w-0', [[2.1e9, 'actor', 'E', { ok: true }]], 1, 3)] });
+    await flushPromises();
+    expect(run.missed).toBe(false);
+    expect(wrapper.find('[data-testid="event-count"]').text()).toBe('4');
+  });
+
+  test('events the catch-up could not hold are counted and shown as skipped', async () => {
+    lab.on('runs.subscribe', () => {
+      lab.emit({ type: 'run-catchup', runId, seq: 3, progress: null, batches: [], skippedEvents: 1_234, skippedOps: { acquire: 600, release: 300 }, part: 1, last: true });
+      return { active: true };
+    });
+    const { wrapper } = await mountWithApp(LiveRunPage, { props: { runId }, route: `/runs/${runId}/live` });
+    await flushPromises();
+    expect(useLiveRunsStore().get(runId)!.missed).toBe(true);
+    expect(wrapper.find('[data-testid="live-catchup-skipped"]').text()).toContain('1234 events');
+    expect(wrapper.find('[data-testid="live-skipped"]').exists()).toBe(false);
+    // They happened: the event counter includes them.
+    expect(wrapper.find('[data-testid="event-count"]').text()).toBe('1,234');
+    expect(wrapper.find('[data-testid="acquire-count"]').text()).toBe('300');
+    expect(wrapper.find('[data-testid="release-count"]').text()).toBe('300');
+  });
+
+  test("a gap marker's skipped lock steps count in the lock counters", async () => {
+    lab.on('runs.subscribe', () => {
+      lab.emit({ type: 'run-catchup', runId, seq: 0, progress: null, batches: [], skippedEvents: 0, part: 1, last: true });
+      return { active: true };
+    });
+    const { wrapper } = await mountWithApp(LiveRunPage, { props: { runId }, route: `/runs/${runId}/live` });
+    await flushPromises();
+    lab.emit({ type: 'run-live', runId, seq: 4, progress: null, batches: [], skippedEvents: 90, skippedOps: { acquire: 60, release: 30 } });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="live-skipped"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="event-count"]').text()).toBe('90');
+    expect(wrapper.find('[data-testid="acquire-count"]').text()).toBe('30');
+    expect(wrapper.find('[data-testid="release-count"]').text()).toBe('30');
+  });
+});
