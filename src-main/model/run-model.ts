@@ -1,3 +1,5 @@
+import type { ClaimTrialEvidence } from './claim-evidence';
+
 /**
  * The records a run produces: what the runner hands to the store, the exporters, the CLI and the UI.
  *
@@ -169,7 +171,10 @@ export interface ClaimResult {
   readonly id: string;
   readonly text: LocalizedText;
   readonly status: ClaimStatus;
+  /** The deciding trial's verdict in plain words (prefixed "trial N: " when the run had several). */
   readonly detail: string;
+  /** Every counted trial's evidence, in trial order (absent in runs recorded before evidence was kept). */
+  readonly trials?: readonly ClaimTrialEvidence[];
 }
 
 export interface RunRecord {

@@ -84,6 +84,18 @@ interface ClaimRow {
   text_zh: string;
   status: string;
   detail: string;
+  trials_json: string | null;
+}
+
+/** A claim's per-trial evidence as stored; a value that does not parse is left out (the detail still says the verdict). */
+function claimTrials(json: string | null): { trials?: ClaimResult['trials'] } {
+  if (json === null) return {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? { trials: parsed as ClaimResult['trials'] } : {};
+  } catch {
+    return {};
+  }
 }
 
 interface NoteRow {
@@ -263,10 +275,10 @@ function prepareStatements(db: SqliteDatabase) {
     readMetrics: db.prepare('SELECT trial, name, value FROM metrics WHERE run_id = ? ORDER BY trial, name'),
     deleteClaims: db.prepare('DELETE FROM claims WHERE run_id = ?'),
     insertClaim: db.prepare(
-      `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail, trials_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    readClaims: db.prepare('SELECT claim_id, text_en, text_zh, status, detail FROM claims WHERE run_id = ? ORDER BY position'),
+    readClaims: db.prepare('SELECT claim_id, text_en, text_zh, status, detail, trials_json FROM claims WHERE run_id = ? ORDER BY position'),
     insertTag: db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)'),
     deleteTag: db.prepare('DELETE FROM tags WHERE run_id = ? AND tag = ?'),
     readTags: db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck(),
@@ -510,6 +522,7 @@ export class RunStore {
           text: { en: c.text_en, zh: c.text_zh },
           status: asClaimStatus(c.status),
           detail: c.detail,
+          ...claimTrials(c.trials_json),
         }),
       );
       return {
@@ -764,7 +777,7 @@ export class RunStore {
   private writeClaims(runId: string, claims: readonly ClaimResult[]): void {
     this.stmt.deleteClaims.run(runId);
     claims.forEach((claim, position) => {
-      this.stmt.insertClaim.run(runId, claim.id, position, claim.text.en, claim.text.zh, claim.status, claim.detail);
+      this.stmt.insertClaim.run(runId, claim.id, position, claim.text.en, claim.text.zh, claim.status, claim.detail, claim.trials ? JSON.stringify(claim.trials) : null);
     });
   }
 

@@ -41,7 +41,7 @@ function insertV1Run(db: Database.Database, id: string, title: string, lessonId:
 describe('migrations', () => {
   it('numbers migrations 1..n without gaps', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   it('migration 1 (0 → 1) creates the tables, keys and indexes of the history', () => {
@@ -90,6 +90,7 @@ describe('migrations', () => {
     expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(2);
     expect(db.prepare('SELECT count(*) FROM tags').pluck().get()).toBe(2);
 
+    migrate(db); // the store's statements need the newest schema; later migrations keep what this one built
     const store = new RunStore(db);
     expect(store.searchMode).toBe('fts5');
     const ids = (search: string) => store.listRuns({ search }).map((r) => r.id);
@@ -140,6 +141,7 @@ describe('migrations', () => {
     expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
     expect(db.prepare(`SELECT title FROM runs WHERE id = 'old'`).pluck().get()).toBe('recorded by version 2');
 
+    migrate(db);
     const store = new RunStore(db);
     store.beginRun(sampleRunStart('new'));
     const owner = owners.all().find((row) => (row as { id: string }).id === 'new') as Record<string, unknown>;
