@@ -98,7 +98,9 @@ export function progressLine(progress: RunProgress): string {
 export function formatRun(run: RunRecord, lang: Lang): string {
   const zh = lang === 'zh';
   const counted = run.trials.filter((t) => !t.warmup);
-  const lines = [oneLine(run.title), `${zh ? '运行' : 'run'} ${oneLine(run.id)} · ${run.status} · ${num(run.wallMs ?? null, 0)} ms · ${counted.length} ${zh ? '次计数试验' : 'counted trial(s)'}${run.warmup ? ` + ${run.warmup} warm-up` : ''}`];
+  const failedClaims = run.claims.filter((c) => c.status === 'fails').length;
+  const claimNote = failedClaims === 0 ? '' : zh ? `（${failedClaims} 条论断不成立）` : ` (${failedClaims} claim${failedClaims === 1 ? '' : 's'} failed)`;
+  const lines = [oneLine(run.title), `${zh ? '运行' : 'run'} ${oneLine(run.id)} · ${run.status}${claimNote} · ${num(run.wallMs ?? null, 0)} ms · ${counted.length} ${zh ? '次计数试验' : 'counted trial(s)'}${run.warmup ? ` + ${run.warmup} warm-up` : ''}`];
   if (run.tags.length) lines.push(`${zh ? '标签' : 'tags'}: ${run.tags.map(oneLine).join(', ')}`);
   if (run.error) lines.push(`${zh ? '原因' : 'reason'}: ${oneLine(run.error)}`);
   for (const trial of run.trials) {
@@ -107,7 +109,14 @@ export function formatRun(run: RunRecord, lang: Lang): string {
   for (const substitution of run.substitutions) lines.push(`note: ${substitution.kind} actors ran as ${oneLine(substitution.ranAs)} — ${oneLine(substitution.reason)}`);
   if (run.claims.length) {
     lines.push('', zh ? '论断' : 'Claims');
-    for (const claim of run.claims) lines.push(`  ${MARK[claim.status]} ${oneLine(pick(claim.text, lang))}\n      ${oneLine(claim.detail)}`);
+    for (const claim of run.claims) {
+      lines.push(`  ${MARK[claim.status]} ${oneLine(pick(claim.text, lang))}\n      ${oneLine(claim.detail)}`);
+      // Over several trials, a claim that did not hold shows every trial's evidence.
+      const trials = claim.trials ?? [];
+      if (claim.status !== 'holds' && trials.length > 1) {
+        for (const trial of trials) lines.push(`        ${MARK[trial.status]} ${zh ? `第 ${trial.trial} 次试验` : `trial ${trial.trial}`}: ${oneLine(trial.detail)}`);
+      }
+    }
   }
   if (run.stats.length) {
     const stats = table(['metric', 'median', 'mean', '± sd', '95% CI', 'min', 'max', 'n']);
@@ -185,7 +194,7 @@ export function runJson(run: RunRecord): Record<string, unknown> {
     status: run.status,
     wallMs: run.wallMs,
     params: run.params,
-    claims: run.claims.map((c) => ({ id: c.id, text: c.text, status: c.status, detail: c.detail })),
+    claims: run.claims.map((c) => ({ id: c.id, text: c.text, status: c.status, detail: c.detail, trials: c.trials ?? [] })),
     metrics: Object.fromEntries(run.stats.map((s) => [s.name, s])),
     trials: run.trials.map((t) => ({
       index: t.index,

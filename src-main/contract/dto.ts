@@ -30,6 +30,7 @@ export type {
   TrialRecord,
   Verdict,
 } from '../model/run-model';
+export type { ClaimTrialEvidence, EvidenceComparison, EvidenceTerm } from '../model/claim-evidence';
 export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
 export type { ChapterId, ChapterInfo, Lesson, LessonSummary, LessonText } from '../model/lesson';
 export type { ParamValues, SpecIssue, ValidationResult } from '../model/spec-issue';
