@@ -339,6 +339,7 @@ export const en = {
       jsonGz: 'Run log (JSON, gzip)',
       csv: 'Trials (CSV)',
       csvMetrics: 'Metrics (CSV)',
+      csvRecords: 'Recorded values (CSV)',
       csvEvents: 'Events (CSV)',
       trace: 'Trace (Perfetto / chrome://tracing)',
     },

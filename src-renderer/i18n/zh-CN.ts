@@ -341,6 +341,7 @@ export const zhCN: Messages = {
       jsonGz: '运行日志（JSON，gzip）',
       csv: '试验（CSV）',
       csvMetrics: '指标（CSV）',
+      csvRecords: '记录的值（CSV）',
       csvEvents: '事件（CSV）',
       trace: '跟踪（Perfetto / chrome://tracing）',
     },
