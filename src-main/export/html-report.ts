@@ -1,6 +1,7 @@
 import type { Comparison } from '../model/run-model';
 import type { ClaimResult, ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../model/run-model';
 import { decodeBatches, type EventBatch } from '../model/trace-event';
+import { genericKeyNumbers, keyNumbers, type LessonResults } from '../model/lesson-results';
 
 /**
  * The report: one self-contained HTML file for a run or a comparison, with its claims, statistics and
@@ -136,6 +137,25 @@ function recordsTable(run: RunRecord): string {
   return `<table data-section="records"><thead>${head}</thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The lesson's key numbers (or a generic table of numeric records): a table, its ratios, and bars when the lesson asks for them. */
+function keyNumbersSection(run: RunRecord, results: LessonResults | undefined): string {
+  const view = results ? keyNumbers(results, run.trials) : genericKeyNumbers(run.trials);
+  if (!view) return '';
+  const heading = (c: (typeof view.columns)[number]): string => `${esc(c.label.en)}${c.unit ? ` (${esc(c.unit)})` : ''} <span class="muted">${esc(c.label.zh)}</span>`;
+  const head = `<tr><th>${esc(view.rowHeader.en)}</th>${view.columns.map((c) => `<th>${heading(c)}</th>`).join('')}</tr>`;
+  const rows = view.rows.map((row) => `<tr><td>${esc(row.label.en)} <span class="muted">${esc(row.label.zh)}</span></td>${row.values.map((v) => `<td>${num(v)}</td>`).join('')}</tr>`).join('');
+  const ratios = view.ratios.map((r) => `<li>${esc(r.label.en)} <span class="muted">${esc(r.label.zh)}</span>: ${num(r.of)} ÷ ${num(r.over)} = ${r.value === null ? '–' : `${r.value.toFixed(2)}×`}</li>`).join('');
+  const bars =
+    view.kind === 'bars'
+      ? view.columns
+          .map((c, index) => ({ c, index }))
+          .filter(({ c }) => view.barColumns.includes(c.id))
+          .map(({ c, index }) => barChart(`${view.title.en}: ${c.label.en}`, c.unit ?? '', view.rows.flatMap((row) => (row.values[index] === null || row.values[index] === undefined ? [] : [{ label: row.label.en, value: row.values[index]! }]))))
+          .join('')
+      : '';
+  return `<h2>Key numbers: ${esc(view.title.en)} <span class="muted">${esc(view.title.zh)}</span></h2>${bars}<table data-section="key-numbers"><thead>${head}</thead><tbody>${rows}</tbody></table>${ratios ? `<ul>${ratios}</ul>` : ''}<p class="muted">Median over ${view.trials} counted trial(s).</p>`;
+}
+
 /** A claim with its verdict in plain words and, over several trials, every trial's evidence. */
 function claimBlock(claim: ClaimResult, withZh: boolean): string {
   const trials = claim.trials && claim.trials.length > 1 ? `<ul class="detail">${claim.trials.map((t) => `<li class="${t.status}">${MARK[t.status]} trial ${t.trial}: ${esc(t.detail)}</li>`).join('')}</ul>` : '';
@@ -149,7 +169,7 @@ function statusWithClaims(run: RunRecord): string {
 }
 
 /** A report of one run: claims, statistics, a chart of its trials and the timeline of its last counted trial. */
-export function runReport(run: RunRecord, batches: readonly EventBatch[]): string {
+export function runReport(run: RunRecord, batches: readonly EventBatch[], results?: LessonResults): string {
   const counted = run.trials.filter((t) => !t.warmup);
   const last = counted[counted.length - 1] ?? run.trials[run.trials.length - 1];
   const claims = run.claims.map((c) => claimBlock(c, true)).join('');
@@ -163,6 +183,7 @@ ${params ? `<p>parameters: ${params}</p>` : ''}
 ${run.substitutions.map((s) => `<p class="muted">${esc(s.kind)} actors ran as ${esc(s.ranAs)}: ${esc(s.reason)}</p>`).join('')}
 ${run.error ? `<p class="fails">${esc(run.error)}</p>` : ''}${deadlocks}
 <h2>Claims</h2>${claims || '<p class="muted">This run makes no claims.</p>'}
+${keyNumbersSection(run, results)}
 <h2>Recorded values</h2>${recordsTable(run)}
 <h2>Metrics</h2>${statsTable(run.stats)}
 ${barChart('Wall time of each trial', 'ms', run.trials.map((t) => ({ label: `${t.warmup ? 'w' : '#'}${t.index}`, value: t.wallMs })))}

@@ -573,7 +573,7 @@ export class LabService {
       case 'trace':
         return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.runEvents(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
       case 'html':
-        return { data: Buffer.from(runReport(run, this.runEvents(run.id))), fileName: `${base}.report.html`, mimeType: 'text/html' };
+        return { data: Buffer.from(runReport(run, this.runEvents(run.id), run.lessonId ? findLesson(run.lessonId)?.results : undefined)), fileName: `${base}.report.html`, mimeType: 'text/html' };
       default:
         throw new LabError('bad-input', `unknown export format ${String(format)}; use one of ${EXPORT_FORMATS.join(', ')}`);
     }

@@ -1,6 +1,6 @@
 // The recorded values reach the exports: a real race-counter run, exported through the CLI as the
 // records CSV and as the HTML report, carries each phase's final counter (the lost updates) with the
-// value the run recorded.
+// value the run recorded, and the report's key-number table shows the updates lost in each phase.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,4 +42,8 @@ test('race-counter: the records CSV and the HTML report hold every phase final a
   const section = html.slice(html.indexOf('<table data-section="records">'));
   expect(section.length).toBeGreaterThan(0);
   for (const name of finals) expect(section).toContain(`<tr><td><code>${name}</code></td><td>${String(trial.records[name]![0])}</td></tr>`);
+  // The lesson's key numbers: updates lost in each phase.
+  const keyTable = html.slice(html.indexOf('<table data-section="key-numbers">'));
+  expect(keyTable).toContain(`<tr><td>no lock <span class="muted">不加锁</span></td><td>${String(trial.records['unlockedFinal']![0])}</td><td>–</td></tr>`);
+  expect(keyTable).toContain(`<tr><td>with a lock <span class="muted">加锁</span></td><td>${String(trial.records['lockedFinal']![0])}</td>`);
 });

@@ -1,0 +1,5 @@
+/**
+ * A run's key numbers as its lesson declares them (or a generic table of its records): the model's
+ * pure functions, offered to the renderer through the contract.
+ */
+export { genericKeyNumbers, keyNumbers, type KeyNumbersView, type LessonResults } from '../model/lesson-results';
