@@ -3,3 +3,4 @@
  * pure functions, offered to the renderer through the contract.
  */
 export { genericKeyNumbers, keyNumbers, type KeyNumbersView, type LessonResults } from '../model/lesson-results';
+export { claimsAcrossRuns, nonDefaultParams, paramDifferences, recordsAcrossRuns, type ClaimAcrossRuns, type ParamDifference, type RecordAcrossRuns } from '../model/run-details';

@@ -222,6 +222,10 @@ export interface RunSummary {
   readonly tags: readonly string[];
   /** Where its actors ran (runs recorded before runtimes existed ran on Node). */
   readonly runtime: RuntimeName;
+  /** Its parameters that differ from the spec's defaults, as "name=value". */
+  readonly changedParams?: readonly string[];
+  /** Its notes, oldest first, each cut to 200 characters. */
+  readonly notes?: readonly string[];
 }
 
 export interface RunFilter {

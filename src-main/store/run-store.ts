@@ -25,6 +25,7 @@ import { openHistory, StoreUnavailableError, type OpenDatabaseOptions, type Sqli
 import { currentOwner } from './owner-process';
 import { StoreInputError, type ExperimentInput, type RunFinish, type RunStart } from './store-model';
 import type { SavedExperiment } from '../model/saved-experiment';
+import { nonDefaultParams } from '../model/run-details';
 
 /**
  * The run history in SQLite: runs, trials, event batches, metrics, claims, tags, notes, experiments.
@@ -127,6 +128,20 @@ interface SummaryRow {
   claims_inconclusive: number;
   tags_json: string;
   runtime: string | null;
+  params_json: string;
+  param_defs_json: string | null;
+  notes_json: string;
+}
+
+/** A listed run's parameters that differ from its spec's defaults (all of them when the spec's are unreadable). */
+function summaryParams(row: SummaryRow): string[] {
+  try {
+    const params = JSON.parse(row.params_json) as Record<string, unknown>;
+    const defs = row.param_defs_json === null ? undefined : (JSON.parse(row.param_defs_json) as unknown);
+    return nonDefaultParams({ params, spec: { params: defs } });
+  } catch {
+    return [];
+  }
 }
 
 interface ExperimentRow {
@@ -598,7 +613,10 @@ export class RunStore {
         (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status = 'fails') AS claims_failed,
         (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status NOT IN ('holds', 'fails')) AS claims_inconclusive,
         (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags_json,
-        ${RUNTIME_OF_RUN} AS runtime
+        ${RUNTIME_OF_RUN} AS runtime,
+        r.params_json,
+        json_extract(r.spec_json, '$.params') AS param_defs_json,
+        (SELECT json_group_array(substr(text, 1, 200)) FROM (SELECT text FROM notes n WHERE n.run_id = r.id ORDER BY id)) AS notes_json
       FROM runs r
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY r.started_at DESC, r.id DESC
@@ -621,6 +639,8 @@ export class RunStore {
       claimsInconclusive: row.claims_inconclusive,
       tags: fromJson<string[]>(row.tags_json),
       runtime: asRuntimeName(row.runtime),
+      changedParams: summaryParams(row),
+      notes: fromJson<string[]>(row.notes_json),
     }));
   }
 
