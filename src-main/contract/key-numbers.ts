@@ -4,3 +4,5 @@
  */
 export { genericKeyNumbers, keyNumbers, type KeyNumbersView, type LessonResults } from '../model/lesson-results';
 export { claimsAcrossRuns, nonDefaultParams, paramDifferences, recordsAcrossRuns, type ClaimAcrossRuns, type ParamDifference, type RecordAcrossRuns } from '../model/run-details';
+/** Numbers as claim evidence shows them, so a record reads the same in the claims and in the tables. */
+export { formatEvidenceValue } from '../model/claim-evidence';

@@ -2,6 +2,7 @@ import type { Comparison } from '../model/run-model';
 import type { ClaimResult, ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../model/run-model';
 import { decodeBatches, type EventBatch } from '../model/trace-event';
 import { genericKeyNumbers, keyNumbers, type LessonResults } from '../model/lesson-results';
+import { formatEvidenceValue } from '../model/claim-evidence';
 
 /**
  * The report: one self-contained HTML file for a run or a comparison, with its claims, statistics and
@@ -110,7 +111,8 @@ function timeline(trial: TrialRecord, batches: readonly EventBatch[]): string {
 
 /** A recorded value in a cell: numbers as `num` shows them, anything else as short JSON. */
 function valueText(value: unknown): string {
-  if (typeof value === 'number') return num(value);
+  // As claim evidence shows numbers: a record reads the same in the claims and in this table.
+  if (typeof value === 'number') return formatEvidenceValue(value);
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '–';
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -143,8 +145,8 @@ function keyNumbersSection(run: RunRecord, results: LessonResults | undefined): 
   if (!view) return '';
   const heading = (c: (typeof view.columns)[number]): string => `${esc(c.label.en)}${c.unit ? ` (${esc(c.unit)})` : ''} <span class="muted">${esc(c.label.zh)}</span>`;
   const head = `<tr><th>${esc(view.rowHeader.en)}</th>${view.columns.map((c) => `<th>${heading(c)}</th>`).join('')}</tr>`;
-  const rows = view.rows.map((row) => `<tr><td>${esc(row.label.en)} <span class="muted">${esc(row.label.zh)}</span></td>${row.values.map((v) => `<td>${num(v)}</td>`).join('')}</tr>`).join('');
-  const ratios = view.ratios.map((r) => `<li>${esc(r.label.en)} <span class="muted">${esc(r.label.zh)}</span>: ${num(r.of)} ÷ ${num(r.over)} = ${r.value === null ? '–' : `${r.value.toFixed(2)}×`}</li>`).join('');
+  const rows = view.rows.map((row) => `<tr><td>${esc(row.label.en)} <span class="muted">${esc(row.label.zh)}</span></td>${row.values.map((v) => `<td>${v === null ? '–' : formatEvidenceValue(v)}</td>`).join('')}</tr>`).join('');
+  const ratios = view.ratios.map((r) => `<li>${esc(r.label.en)} <span class="muted">${esc(r.label.zh)}</span>: ${r.of === null ? '–' : formatEvidenceValue(r.of)} ÷ ${r.over === null ? '–' : formatEvidenceValue(r.over)} = ${r.value === null ? '–' : `${r.value.toFixed(2)}×`}</li>`).join('');
   const bars =
     view.kind === 'bars'
       ? view.columns

@@ -32,6 +32,8 @@ function cliRun(dbPath: string, cwd: string, args: string[]): CliRun {
 
 // The badge's colour must not be the "ok" green of either theme.
 const OK_GREENS = ['rgb(31, 138, 76)', 'rgb(76, 195, 138)'];
+/** Runs in the page: the element's computed text colour (the page's getComputedStyle, typed here without the DOM lib). */
+const COLOUR_OF = (element: unknown): string => (globalThis as unknown as { getComputedStyle(target: unknown): { color: string } }).getComputedStyle(element).color;
 
 let session: BrowserSession;
 const runs: Record<string, CliRun> = {};
@@ -71,7 +73,9 @@ describe.skipIf(!existsSync(CHROMIUM))('results, history and compare views (conl
     await badge.waitFor();
     expect(await badge.textContent()).toBe('ok · 1 claim failed');
     expect(await badge.getAttribute('class')).toContain('status-claims-failed');
-    expect(OK_GREENS).not.toContain(await badge.evaluate((el) => getComputedStyle(el).color));
+    const colour = String(await badge.evaluate(COLOUR_OF));
+    expect(colour).toMatch(/^rgba?\(/);
+    expect(OK_GREENS).not.toContain(colour);
     await session.shot('results-failed-claim');
 
     await session.go('/history');
@@ -79,7 +83,9 @@ describe.skipIf(!existsSync(CHROMIUM))('results, history and compare views (conl
     await row.waitFor();
     const listed = row.locator('[data-testid="status-badge"]');
     expect(await listed.textContent()).toBe('ok · 1 claim failed');
-    expect(OK_GREENS).not.toContain(await listed.evaluate((el) => getComputedStyle(el).color));
+    const listedColour = String(await listed.evaluate(COLOUR_OF));
+    expect(listedColour).toMatch(/^rgba?\(/);
+    expect(OK_GREENS).not.toContain(listedColour);
     // History shows each run's non-default parameters.
     expect(await page.locator(`tr[data-run="${runs['race4']!.runId}"] [data-testid="run-params"]`).textContent()).toBe('threads=4');
     await session.shot('history-claims-and-params');
