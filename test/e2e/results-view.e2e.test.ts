@@ -72,7 +72,7 @@ describe.skipIf(!existsSync(CHROMIUM))('results, history and compare views (conl
     const badge = page.locator('.head [data-testid="status-badge"]');
     await badge.waitFor();
     expect(await badge.textContent()).toBe('ok · 1 claim failed');
-    expect(await badge.getAttribute('class')).toContain('status-claims-failed');
+    expect(await badge.getAttribute('class')).toContain('claims-failed');
     const colour = String(await badge.evaluate(COLOUR_OF));
     expect(colour).toMatch(/^rgba?\(/);
     expect(OK_GREENS).not.toContain(colour);
