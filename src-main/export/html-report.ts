@@ -3,6 +3,7 @@ import type { ClaimResult, ClaimStatus, MetricStats, RunRecord, TrialRecord } fr
 import { decodeBatches, type EventBatch } from '../model/trace-event';
 import { genericKeyNumbers, keyNumbers, type LessonResults } from '../model/lesson-results';
 import { formatEvidenceValue } from '../model/claim-evidence';
+import { paramDifferences, recordsAcrossRuns } from '../model/run-details';
 
 /**
  * The report: one self-contained HTML file for a run or a comparison, with its claims, statistics and
@@ -224,10 +225,20 @@ export function comparisonReport(runs: readonly RunRecord[], comparison: Compari
   const claims = runs
     .map((run) => `<h3>${esc(label(run.id))}: ${esc(statusWithClaims(run))}</h3>${run.claims.map((c) => claimBlock(c, false)).join('')}`)
     .join('');
+  const paramRows = paramDifferences(runs)
+    .map((p) => `<tr${p.differs ? ' class="fails"' : ''}><td><code>${esc(p.name)}</code>${p.differs ? ' <strong>differs</strong>' : ''}</td>${p.values.map((v) => `<td>${esc(v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v))}</td>`).join('')}</tr>`)
+    .join('');
+  const runHeads = comparison.runIds.map((id) => `<th>${esc(label(id))}</th>`).join('');
+  const params = paramRows ? `<h2>Parameters</h2><table data-section="params"><thead><tr><th>parameter</th>${runHeads}</tr></thead><tbody>${paramRows}</tbody></table>` : '';
+  const recordRows = recordsAcrossRuns(runs)
+    .map((r) => `<tr><td><code>${esc(r.name)}</code></td>${r.values.map((v, i) => `<td>${v === null ? '–' : formatEvidenceValue(v)}${i > 0 && r.ratios[i] !== null ? `<br><span class="muted">${r.ratios[i]!.toFixed(2)}×</span>` : ''}</td>`).join('')}</tr>`)
+    .join('');
+  const records = recordRows ? `<h2>Records</h2><p class="muted">Median over each run's counted trials; under it, the ratio to the first run.</p><table data-section="records"><thead><tr><th>record</th>${runHeads}</tr></thead><tbody>${recordRows}</tbody></table>` : '';
   const body = `<h1>Comparison of ${runs.length} runs</h1>
 <p class="muted">Ratios are each run's mean over the baseline's, with a 95% interval (delta method, Welch degrees of freedom).</p>
 <h2>Metrics</h2><table><thead>${head}</thead><tbody>${rows}</tbody></table>${chart}
 ${comparison.skipped.map((s) => `<p class="muted">skipped ${esc(s.name)}: ${esc(s.reason)}</p>`).join('')}
-<h2>Claims</h2>${claims}`;
+<h2>Claims</h2>${claims}
+${params}${records}`;
   return page('Comparison — Concurrency Lab', body);
 }
