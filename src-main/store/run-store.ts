@@ -228,7 +228,10 @@ function normalizeTag(tag: string): string {
 }
 
 function prepareStatements(db: SqliteDatabase) {
+  // A file that predates schema 4 (opened read-only, or a test store) keeps no per-trial claim evidence.
+  const claimEvidence = (db.prepare(`SELECT name FROM pragma_table_info('claims')`).pluck().all() as string[]).includes('trials_json');
   return {
+    claimEvidence,
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
     // substr, not LIKE: an id is compared as it is written, whatever characters it holds.
     runsByPrefix: db.prepare(
@@ -290,10 +293,12 @@ function prepareStatements(db: SqliteDatabase) {
     readMetrics: db.prepare('SELECT trial, name, value FROM metrics WHERE run_id = ? ORDER BY trial, name'),
     deleteClaims: db.prepare('DELETE FROM claims WHERE run_id = ?'),
     insertClaim: db.prepare(
-      `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail, trials_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      // The evidence is written only where the file has a column for it.
+      claimEvidence
+        ? `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail, trials_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+        : `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    readClaims: db.prepare('SELECT claim_id, text_en, text_zh, status, detail, trials_json FROM claims WHERE run_id = ? ORDER BY position'),
+    readClaims: db.prepare(`SELECT claim_id, text_en, text_zh, status, detail, ${claimEvidence ? 'trials_json' : 'NULL AS trials_json'} FROM claims WHERE run_id = ? ORDER BY position`),
     insertTag: db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)'),
     deleteTag: db.prepare('DELETE FROM tags WHERE run_id = ? AND tag = ?'),
     readTags: db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck(),
@@ -797,7 +802,9 @@ export class RunStore {
   private writeClaims(runId: string, claims: readonly ClaimResult[]): void {
     this.stmt.deleteClaims.run(runId);
     claims.forEach((claim, position) => {
-      this.stmt.insertClaim.run(runId, claim.id, position, claim.text.en, claim.text.zh, claim.status, claim.detail, claim.trials ? JSON.stringify(claim.trials) : null);
+      const row = [runId, claim.id, position, claim.text.en, claim.text.zh, claim.status, claim.detail] as const;
+      if (this.stmt.claimEvidence) this.stmt.insertClaim.run(...row, claim.trials ? JSON.stringify(claim.trials) : null);
+      else this.stmt.insertClaim.run(...row);
     });
   }
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/store/database';
 import { MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError, migrate, schemaVersion } from '../../src-main/store/migrations';
 import { RunStore } from '../../src-main/store/run-store';
-import { makeTempDir, sampleRunStart } from './helpers/store-fixtures';
+import { makeTempDir, sampleClaims, sampleFinish, sampleRunStart } from './helpers/store-fixtures';
 
 let temp: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
@@ -90,7 +90,6 @@ describe('migrations', () => {
     expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(2);
     expect(db.prepare('SELECT count(*) FROM tags').pluck().get()).toBe(2);
 
-    migrate(db); // the store's statements need the newest schema; later migrations keep what this one built
     const store = new RunStore(db);
     expect(store.searchMode).toBe('fts5');
     const ids = (search: string) => store.listRuns({ search }).map((r) => r.id);
@@ -141,7 +140,6 @@ describe('migrations', () => {
     expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(1);
     expect(db.prepare(`SELECT title FROM runs WHERE id = 'old'`).pluck().get()).toBe('recorded by version 2');
 
-    migrate(db);
     const store = new RunStore(db);
     store.beginRun(sampleRunStart('new'));
     const owner = owners.all().find((row) => (row as { id: string }).id === 'new') as Record<string, unknown>;
@@ -150,6 +148,23 @@ describe('migrations', () => {
     // On Linux: '<boot id>/<start ticks>', the ticks being field 22 of /proc/<pid>/stat.
     if (process.platform === 'linux') expect(owner['owner_started']).toMatch(/^[0-9a-f-]{36}\/\d+$/);
     store.close();
+  });
+
+  it('migration 4 (3 → 4) keeps each claim\'s per-trial evidence; a store on a version-3 file keeps claims without it', () => {
+    const db = rawDatabase();
+    migrate(db, { targetVersion: 3 });
+    const old = new RunStore(db);
+    old.beginRun(sampleRunStart('old'));
+    old.finishRun('old', sampleFinish());
+    expect(old.getRun('old')!.claims).toEqual(sampleClaims.map(({ trials: _trials, ...claim }) => claim));
+    expect(migrate(db)).toEqual({ from: 3, to: 4, applied: [4] });
+    const store = new RunStore(db);
+    expect(store.getRun('old')!.claims[0]!.trials).toBeUndefined();
+    store.beginRun(sampleRunStart('new'));
+    store.finishRun('new', sampleFinish());
+    expect(store.getRun('new')!.claims).toEqual(sampleClaims);
+    expect(store.getRun('new')!.claims[0]!.trials![0]!.comparisons[0]!.left).toEqual({ label: 'lost', value: 4000 });
+    db.close();
   });
 
   it('openDatabase migrates a new file to the newest version with WAL, NORMAL sync, foreign keys, busy timeout', () => {
