@@ -2,6 +2,9 @@ import Table from 'cli-table3';
 import type { ClaimStatus, Comparison, RunProgress, RunRecord, RunSummary, RuntimeName } from '../model/run-model';
 import { CHAPTER_TITLES, pick, type Lang } from '../lessons/lesson';
 import type { Lesson } from '../model/lesson';
+import { findLesson } from '../lessons/catalog';
+import { formatEvidenceValue } from '../model/claim-evidence';
+import { genericKeyNumbers, keyNumbers } from '../model/lesson-results';
 import type { LabService, RunPair } from '../service/lab-service';
 import type { RuntimeListing } from '../engine/runtimes/cpython-runtime';
 
@@ -117,6 +120,16 @@ export function formatRun(run: RunRecord, lang: Lang): string {
         for (const trial of trials) lines.push(`        ${MARK[trial.status]} ${zh ? `第 ${trial.trial} 次试验` : `trial ${trial.trial}`}: ${oneLine(trial.detail)}`);
       }
     }
+  }
+  const declared = run.lessonId ? findLesson(run.lessonId)?.results : undefined;
+  const key = declared ? keyNumbers(declared, run.trials) : genericKeyNumbers(run.trials);
+  if (key) {
+    // The lesson's key numbers, in the claims' number format (a record reads the same in both).
+    const shown = (value: number | null): string => (value === null ? '–' : formatEvidenceValue(value));
+    const keyTable = table([pick(key.rowHeader, lang), ...key.columns.map((c) => `${pick(c.label, lang)}${c.unit ? ` (${c.unit})` : ''}`)]);
+    for (const row of key.rows) addRow(keyTable, [pick(row.label, lang), ...row.values.map(shown)]);
+    lines.push('', `${zh ? '关键数字' : 'Key numbers'}: ${oneLine(pick(key.title, lang))}`, keyTable.toString());
+    for (const ratio of key.ratios) lines.push(`  ${oneLine(pick(ratio.label, lang))}: ${shown(ratio.of)} ÷ ${shown(ratio.over)} = ${ratio.value === null ? '–' : `${ratio.value.toFixed(2)}×`}`);
   }
   if (run.stats.length) {
     const stats = table(['metric', 'median', 'mean', '± sd', '95% CI', 'min', 'max', 'n']);

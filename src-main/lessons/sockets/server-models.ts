@@ -90,8 +90,8 @@ export const serverModels: Lesson = {
     rowHeader: { en: 'server model', zh: '服务器模型' },
     columns: [
       { id: 'rps', label: { en: 'requests per second', zh: '每秒请求数' }, unit: 'req/s' },
-      { id: 'p50', label: { en: 'median latency (p50)', zh: '中位延迟（p50）' }, unit: 'ms' },
-      { id: 'p99', label: { en: 'tail latency (p99)', zh: '尾部延迟（p99）' }, unit: 'ms' },
+      { id: 'p50', label: { en: 'median latency, p50', zh: '中位延迟 p50' }, unit: 'ms' },
+      { id: 'p99', label: { en: 'tail latency, p99', zh: '尾部延迟 p99' }, unit: 'ms' },
       { id: 'phase', label: { en: 'phase time', zh: '阶段耗时' }, unit: 'ms' },
     ],
     rows: [
