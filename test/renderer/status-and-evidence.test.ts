@@ -4,7 +4,10 @@
 import { describe, expect, test } from 'vitest';
 import CommonStatusBadge from '../../src-renderer/components/common/CommonStatusBadge.vue';
 import ResultsClaimList from '../../src-renderer/components/results/ResultsClaimList.vue';
+import { flushPromises } from '@vue/test-utils';
+import LiveRunPage from '../../src-renderer/pages/LiveRunPage.vue';
 import { FakeLab } from './fake-client';
+import { record } from './fixtures';
 import { mountWithApp } from './mount-app';
 
 describe('CommonStatusBadge with claims', () => {
@@ -33,5 +36,23 @@ describe('ResultsClaimList evidence', () => {
     });
     const rows = wrapper.findAll('[data-testid="claim-trial"]').map((row) => row.text().replace(/\s+/g, ' '));
     expect(rows).toEqual(['✓trial 1: lost 10 > 0', '✗trial 2: lost 0 is not > 0', '✓trial 3: lost 30 > 0']);
+  });
+});
+
+describe('LiveRunPage end', () => {
+  test('a run that ended ok with a failed claim says so in its badge and its end message', async () => {
+    const runId = '11111111-2222-3333-4444-555555555555';
+    const lab = new FakeLab().install();
+    const claims = [{ id: 'updates-lost', text: { en: 'Without a lock, updates are lost', zh: '不加锁会丢失更新' }, status: 'fails' as const, detail: 'unlockedFinal 0 is not > 0' }];
+    lab.on('runs.subscribe', () => ({ active: true })).on('history.get', () => record(runId, { status: 'ok', claims }));
+    const { wrapper } = await mountWithApp(LiveRunPage, { props: { runId }, route: `/runs/${runId}/live` });
+    await flushPromises();
+    lab.emit({ type: 'run-ended', runId, status: 'ok', error: null });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="run-ended"]').text()).toContain('The run ended: ok.');
+    expect(wrapper.find('[data-testid="live-claims-failed"]').text()).toBe('1 claim failed');
+    const badge = wrapper.find('[data-testid="status-badge"]');
+    expect(badge.text()).toBe('ok · 1 claim failed');
+    expect(badge.classes()).toContain('claims-failed');
   });
 });
