@@ -233,7 +233,7 @@ export function comparisonReport(runs: readonly RunRecord[], comparison: Compari
   const recordRows = recordsAcrossRuns(runs)
     .map((r) => `<tr><td><code>${esc(r.name)}</code></td>${r.values.map((v, i) => `<td>${v === null ? '–' : formatEvidenceValue(v)}${i > 0 && r.ratios[i] !== null ? `<br><span class="muted">${r.ratios[i]!.toFixed(2)}×</span>` : ''}</td>`).join('')}</tr>`)
     .join('');
-  const records = recordRows ? `<h2>Records</h2><p class="muted">Median over each run's counted trials; under it, the ratio to the first run.</p><table data-section="records"><thead><tr><th>record</th>${runHeads}</tr></thead><tbody>${recordRows}</tbody></table>` : '';
+  const records = recordRows ? `<h2>Records</h2><p class="muted">The last value each trial recorded, median over each run's counted trials; under it, the ratio to the first run.</p><table data-section="records"><thead><tr><th>record</th>${runHeads}</tr></thead><tbody>${recordRows}</tbody></table>` : '';
   const body = `<h1>Comparison of ${runs.length} runs</h1>
 <p class="muted">Ratios are each run's mean over the baseline's, with a 95% interval (delta method, Welch degrees of freedom).</p>
 <h2>Metrics</h2><table><thead>${head}</thead><tbody>${rows}</tbody></table>${chart}

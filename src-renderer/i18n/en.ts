@@ -399,7 +399,7 @@ export const en = {
     paramsDiffer: 'Parameters (differences highlighted)',
     parameter: 'Parameter',
     claimsCompare: 'Claims, run by run',
-    recordsCompare: 'Records (median over counted trials), run by run',
+    recordsCompare: 'Records, run by run (the last value each trial recorded, median over the counted trials)',
     ratioToFirst: 'ratio to the first run',
     noDiff: 'The runs used the same parameters.',
     notes: 'Notes',

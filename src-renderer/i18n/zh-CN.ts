@@ -401,7 +401,7 @@ export const zhCN: Messages = {
     paramsDiffer: '参数（不同之处已高亮）',
     parameter: '参数',
     claimsCompare: '各次运行的论断结果',
-    recordsCompare: '各次运行的记录值（计入试验的中位数）',
+    recordsCompare: '各次运行的记录值（每次试验最后记录的值，取计入试验的中位数）',
     ratioToFirst: '与第一次运行的比值',
     noDiff: '这几次运行的参数完全相同。',
     notes: '笔记',
