@@ -2,6 +2,9 @@ import Table from 'cli-table3';
 import type { ClaimStatus, Comparison, RunRecord, RunSummary, RuntimeName } from '../model/run-model';
 import { CHAPTER_TITLES, pick, type Lang } from '../lessons/lesson';
 import type { Lesson } from '../model/lesson';
+import { findLesson } from '../lessons/catalog';
+import { formatEvidenceValue } from '../model/claim-evidence';
+import { genericKeyNumbers, keyNumbers } from '../model/lesson-results';
 import type { LabService, RunPair } from '../service/lab-service';
 import type { RuntimeListing } from '../engine/runtimes/cpython-runtime';
 
@@ -93,7 +96,9 @@ export function formatLesson(lesson: Lesson, lang: Lang): string {
 export function formatRun(run: RunRecord, lang: Lang): string {
   const zh = lang === 'zh';
   const counted = run.trials.filter((t) => !t.warmup);
-  const lines = [oneLine(run.title), `${zh ? '运行' : 'run'} ${oneLine(run.id)} · ${run.status} · ${num(run.wallMs ?? null, 0)} ms · ${counted.length} ${zh ? '次计数试验' : 'counted trial(s)'}${run.warmup ? ` + ${run.warmup} warm-up` : ''}`];
+  const failedClaims = run.claims.filter((c) => c.status === 'fails').length;
+  const claimNote = failedClaims === 0 ? '' : zh ? `（${failedClaims} 条论断不成立）` : ` (${failedClaims} claim${failedClaims === 1 ? '' : 's'} failed)`;
+  const lines = [oneLine(run.title), `${zh ? '运行' : 'run'} ${oneLine(run.id)} · ${run.status}${claimNote} · ${num(run.wallMs ?? null, 0)} ms · ${counted.length} ${zh ? '次计数试验' : 'counted trial(s)'}${run.warmup ? ` + ${run.warmup} warm-up` : ''}`];
   if (run.tags.length) lines.push(`${zh ? '标签' : 'tags'}: ${run.tags.map(oneLine).join(', ')}`);
   if (run.error) lines.push(`${zh ? '原因' : 'reason'}: ${oneLine(run.error)}`);
   for (const trial of run.trials) {
@@ -102,7 +107,24 @@ export function formatRun(run: RunRecord, lang: Lang): string {
   for (const substitution of run.substitutions) lines.push(`note: ${substitution.kind} actors ran as ${oneLine(substitution.ranAs)} — ${oneLine(substitution.reason)}`);
   if (run.claims.length) {
     lines.push('', zh ? '论断' : 'Claims');
-    for (const claim of run.claims) lines.push(`  ${MARK[claim.status]} ${oneLine(pick(claim.text, lang))}\n      ${oneLine(claim.detail)}`);
+    for (const claim of run.claims) {
+      lines.push(`  ${MARK[claim.status]} ${oneLine(pick(claim.text, lang))}\n      ${oneLine(claim.detail)}`);
+      // Over several trials, a claim that did not hold shows every trial's evidence.
+      const trials = claim.trials ?? [];
+      if (claim.status !== 'holds' && trials.length > 1) {
+        for (const trial of trials) lines.push(`        ${MARK[trial.status]} ${zh ? `第 ${trial.trial} 次试验` : `trial ${trial.trial}`}: ${oneLine(trial.detail)}`);
+      }
+    }
+  }
+  const declared = run.lessonId ? findLesson(run.lessonId)?.results : undefined;
+  const key = declared ? keyNumbers(declared, run.trials) : genericKeyNumbers(run.trials);
+  if (key) {
+    // The lesson's key numbers, in the claims' number format (a record reads the same in both).
+    const shown = (value: number | null): string => (value === null ? '–' : formatEvidenceValue(value));
+    const keyTable = table([pick(key.rowHeader, lang), ...key.columns.map((c) => `${pick(c.label, lang)}${c.unit ? ` (${c.unit})` : ''}`)]);
+    for (const row of key.rows) addRow(keyTable, [pick(row.label, lang), ...row.values.map(shown)]);
+    lines.push('', `${zh ? '关键数字' : 'Key numbers'}: ${oneLine(pick(key.title, lang))}`, keyTable.toString());
+    for (const ratio of key.ratios) lines.push(`  ${oneLine(pick(ratio.label, lang))}: ${shown(ratio.of)} ÷ ${shown(ratio.over)} = ${ratio.value === null ? '–' : `${ratio.value.toFixed(2)}×`}`);
   }
   if (run.stats.length) {
     const stats = table(['metric', 'median', 'mean', '± sd', '95% CI', 'min', 'max', 'n']);
@@ -180,7 +202,7 @@ export function runJson(run: RunRecord): Record<string, unknown> {
     status: run.status,
     wallMs: run.wallMs,
     params: run.params,
-    claims: run.claims.map((c) => ({ id: c.id, text: c.text, status: c.status, detail: c.detail })),
+    claims: run.claims.map((c) => ({ id: c.id, text: c.text, status: c.status, detail: c.detail, trials: c.trials ?? [] })),
     metrics: Object.fromEntries(run.stats.map((s) => [s.name, s])),
     trials: run.trials.map((t) => ({
       index: t.index,

@@ -30,6 +30,7 @@ export type {
   TrialRecord,
   Verdict,
 } from '../model/run-model';
+export type { ClaimTrialEvidence, EvidenceComparison, EvidenceTerm } from '../model/claim-evidence';
 export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
 export { decodeBatches, summarisedCounts } from '../model/trace-event';
 export { Replay, type ReplayActor, type ReplayInit, type ReplayPrimitive, type ReplayQueue, type ReplayShared, type ReplayState } from '../model/replay';

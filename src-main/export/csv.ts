@@ -86,6 +86,33 @@ function metricsRow(stats: MetricStats): CsvCell[] {
   ];
 }
 
+export const RECORDS_CSV_HEADER = ['run_id', 'trial', 'warmup', 'kind', 'name', 'index', 'value'] as const;
+
+/** A recorded value as one cell: numbers, text and booleans as they are, anything else as compact JSON. */
+function valueCell(value: unknown): CsvCell {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  return JSON.stringify(value);
+}
+
+/**
+ * The values a run's `record` steps recorded, and the final value of every shared variable: one row per
+ * value, trial by trial (warm-ups included, marked), records in their recorded order under their name
+ * (kind `record`, index 0, 1, ...) then the final shared values (kind `final`, index empty).
+ */
+export function recordsCsv(run: RunRecord): string {
+  const lines = [csvRecord(RECORDS_CSV_HEADER)];
+  for (const trial of run.trials) {
+    for (const [name, values] of Object.entries(trial.records)) {
+      values.forEach((value, index) => lines.push(csvRecord([run.id, trial.index, trial.warmup, 'record', name, index, valueCell(value)])));
+    }
+    for (const [name, value] of Object.entries(trial.finalShared)) {
+      lines.push(csvRecord([run.id, trial.index, trial.warmup, 'final', name, null, valueCell(value)]));
+    }
+  }
+  return lines.join('');
+}
+
 export const EVENTS_CSV_HEADER = ['trial', 'actor', 'seq', 't_ns', 'op', 'ph', 'data'] as const;
 
 /**

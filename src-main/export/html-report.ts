@@ -1,7 +1,10 @@
 import type { Comparison } from '../model/run-model';
-import type { ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../model/run-model';
+import type { ClaimResult, ClaimStatus, MetricStats, RunRecord, TrialRecord } from '../model/run-model';
 import { deriveTrialStates, type ActorState } from '../model/actor-states';
 import { decodeBatches, type EventBatch } from '../model/trace-event';
+import { genericKeyNumbers, keyNumbers, type LessonResults } from '../model/lesson-results';
+import { formatEvidenceValue } from '../model/claim-evidence';
+import { paramDifferences, recordsAcrossRuns } from '../model/run-details';
 
 /**
  * The report: one self-contained HTML file for a run or a comparison, with its claims, statistics and
@@ -142,21 +145,84 @@ function timeline(trial: TrialRecord, batches: readonly EventBatch[]): string {
   return `<p class="legend">${legend}<span><i style="background:#444b59;height:.25rem"></i>lock held</span></p>${cycleNote}<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="timeline">${parts.join('')}</svg><p class="muted">Trial ${trial.index}, ${num(end / 1e6)} ms${spans >= MAX_SPANS ? `, first ${MAX_SPANS.toLocaleString('en')} spans` : ''}.</p>`;
 }
 
+/** A recorded value in a cell: numbers as `num` shows them, anything else as short JSON. */
+function valueText(value: unknown): string {
+  // As claim evidence shows numbers: a record reads the same in the claims and in this table.
+  if (typeof value === 'number') return formatEvidenceValue(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '–';
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Values as one cell: a single value alone, several joined (at most 12, then how many more). */
+function valuesText(values: readonly unknown[]): string {
+  if (values.length === 0) return '–';
+  const shown = values.slice(0, 12).map(valueText).join(', ');
+  return values.length > 12 ? `${shown} … (${values.length} values)` : shown;
+}
+
+/** Every record and final shared value, one row each, a column per counted trial. */
+function recordsTable(run: RunRecord): string {
+  const counted = run.trials.filter((t) => !t.warmup);
+  const trials = counted.length > 0 ? counted : run.trials;
+  const recordNames = [...new Set(trials.flatMap((t) => Object.keys(t.records)))];
+  const sharedNames = [...new Set(trials.flatMap((t) => Object.keys(t.finalShared)))];
+  if (recordNames.length + sharedNames.length === 0) return '<p class="muted">This run recorded no values.</p>';
+  const head = `<tr><th>record</th>${trials.map((t) => `<th>trial ${t.index}</th>`).join('')}</tr>`;
+  const rows = [
+    ...recordNames.map((name) => `<tr><td><code>${esc(name)}</code></td>${trials.map((t) => `<td>${esc(valuesText(Object.hasOwn(t.records, name) ? t.records[name]! : []))}</td>`).join('')}</tr>`),
+    ...sharedNames.map((name) => `<tr><td><code>${esc(name)}</code> <span class="muted">final</span></td>${trials.map((t) => `<td>${esc(Object.hasOwn(t.finalShared, name) ? valueText(t.finalShared[name]) : '–')}</td>`).join('')}</tr>`),
+  ].join('');
+  return `<table data-section="records"><thead>${head}</thead><tbody>${rows}</tbody></table>`;
+}
+
+/** The lesson's key numbers (or a generic table of numeric records): a table, its ratios, and bars when the lesson asks for them. */
+function keyNumbersSection(run: RunRecord, results: LessonResults | undefined): string {
+  const view = results ? keyNumbers(results, run.trials) : genericKeyNumbers(run.trials);
+  if (!view) return '';
+  const heading = (c: (typeof view.columns)[number]): string => `${esc(c.label.en)}${c.unit ? ` (${esc(c.unit)})` : ''} <span class="muted">${esc(c.label.zh)}</span>`;
+  const head = `<tr><th>${esc(view.rowHeader.en)}</th>${view.columns.map((c) => `<th>${heading(c)}</th>`).join('')}</tr>`;
+  const rows = view.rows.map((row) => `<tr><td>${esc(row.label.en)} <span class="muted">${esc(row.label.zh)}</span></td>${row.values.map((v) => `<td>${v === null ? '–' : formatEvidenceValue(v)}</td>`).join('')}</tr>`).join('');
+  const ratios = view.ratios.map((r) => `<li>${esc(r.label.en)} <span class="muted">${esc(r.label.zh)}</span>: ${r.of === null ? '–' : formatEvidenceValue(r.of)} ÷ ${r.over === null ? '–' : formatEvidenceValue(r.over)} = ${r.value === null ? '–' : `${r.value.toFixed(2)}×`}</li>`).join('');
+  const bars =
+    view.kind === 'bars'
+      ? view.columns
+          .map((c, index) => ({ c, index }))
+          .filter(({ c }) => view.barColumns.includes(c.id))
+          .map(({ c, index }) => barChart(`${view.title.en}: ${c.label.en}`, c.unit ?? '', view.rows.flatMap((row) => (row.values[index] === null || row.values[index] === undefined ? [] : [{ label: row.label.en, value: row.values[index]! }]))))
+          .join('')
+      : '';
+  return `<h2>Key numbers: ${esc(view.title.en)} <span class="muted">${esc(view.title.zh)}</span></h2>${bars}<table data-section="key-numbers"><thead>${head}</thead><tbody>${rows}</tbody></table>${ratios ? `<ul>${ratios}</ul>` : ''}<p class="muted">Median over ${view.trials} counted trial(s).</p>`;
+}
+
+/** A claim with its verdict in plain words and, over several trials, every trial's evidence. */
+function claimBlock(claim: ClaimResult, withZh: boolean): string {
+  const trials = claim.trials && claim.trials.length > 1 ? `<ul class="detail">${claim.trials.map((t) => `<li class="${t.status}">${MARK[t.status]} trial ${t.trial}: ${esc(t.detail)}</li>`).join('')}</ul>` : '';
+  return `<div class="claim ${claim.status}">${MARK[claim.status]} ${esc(claim.text.en)}${withZh ? ` <span class="muted">/ ${esc(claim.text.zh)}</span>` : ''}<div class="detail">${esc(claim.detail)}</div>${trials}</div>`;
+}
+
+/** The run's status with its failed claims: "ok · 2 claims failed". */
+function statusWithClaims(run: RunRecord): string {
+  const failed = run.claims.filter((c) => c.status === 'fails').length;
+  return failed === 0 ? run.status : `${run.status} · ${failed} claim${failed === 1 ? '' : 's'} failed`;
+}
+
 /** A report of one run: claims, statistics, a chart of its trials and the timeline of its last counted trial. */
-export function runReport(run: RunRecord, batches: readonly EventBatch[]): string {
+export function runReport(run: RunRecord, batches: readonly EventBatch[], results?: LessonResults): string {
   const counted = run.trials.filter((t) => !t.warmup);
   const last = counted[counted.length - 1] ?? run.trials[run.trials.length - 1];
-  const claims = run.claims.map((c) => `<div class="claim ${c.status}">${MARK[c.status]} ${esc(c.text.en)} <span class="muted">/ ${esc(c.text.zh)}</span><div class="detail">${esc(c.detail)}</div></div>`).join('');
+  const claims = run.claims.map((c) => claimBlock(c, true)).join('');
   const deadlocks = run.trials.filter((t) => t.deadlock).map((t) => `<p class="fails">trial ${t.index}: ${esc(t.deadlock!.description)}</p>`).join('');
   const params = Object.entries(run.params).map(([k, v]) => `<code>${esc(k)}=${esc(JSON.stringify(v))}</code>`).join(' ');
   const env = run.environment;
   const body = `<h1>${esc(run.title)}</h1>
-<p class="muted">run <code>${esc(run.id)}</code>${run.lessonId ? ` · lesson <code>${esc(run.lessonId)}</code>` : ''} · <strong>${esc(run.status)}</strong> · ${num(run.wallMs)} ms · ${counted.length} counted trial(s)${run.warmup ? ` + ${run.warmup} warm-up` : ''} · started ${esc(run.startedAt)}</p>
+<p class="muted">run <code>${esc(run.id)}</code>${run.lessonId ? ` · lesson <code>${esc(run.lessonId)}</code>` : ''} · <strong class="${run.claims.some((c) => c.status === 'fails') ? 'fails' : ''}">${esc(statusWithClaims(run))}</strong> · ${num(run.wallMs)} ms · ${counted.length} counted trial(s)${run.warmup ? ` + ${run.warmup} warm-up` : ''} · started ${esc(run.startedAt)}</p>
 ${params ? `<p>parameters: ${params}</p>` : ''}
 <p class="muted">${esc(env.os)} · ${esc(env.cpuModel)} × ${env.cpuCount} · ${env.totalMemoryMb} MB · node ${esc(env.node)}${env.electron ? ` · electron ${esc(env.electron)}` : ''}</p>
 ${run.substitutions.map((s) => `<p class="muted">${esc(s.kind)} actors ran as ${esc(s.ranAs)}: ${esc(s.reason)}</p>`).join('')}
 ${run.error ? `<p class="fails">${esc(run.error)}</p>` : ''}${deadlocks}
 <h2>Claims</h2>${claims || '<p class="muted">This run makes no claims.</p>'}
+${keyNumbersSection(run, results)}
+<h2>Recorded values</h2>${recordsTable(run)}
 <h2>Metrics</h2>${statsTable(run.stats)}
 ${barChart('Wall time of each trial', 'ms', run.trials.map((t) => ({ label: `${t.warmup ? 'w' : '#'}${t.index}`, value: t.wallMs })))}
 ${run.warnings.map((w) => `<p class="inconclusive">warning: ${esc(w)}</p>`).join('')}
@@ -192,12 +258,22 @@ export function comparisonReport(runs: readonly RunRecord[], comparison: Compari
       )
     : '';
   const claims = runs
-    .map((run) => `<h3>${esc(label(run.id))}: ${esc(run.status)}</h3>${run.claims.map((c) => `<div class="claim ${c.status}">${MARK[c.status]} ${esc(c.text.en)}<div class="detail">${esc(c.detail)}</div></div>`).join('')}`)
+    .map((run) => `<h3>${esc(label(run.id))}: ${esc(statusWithClaims(run))}</h3>${run.claims.map((c) => claimBlock(c, false)).join('')}`)
     .join('');
+  const paramRows = paramDifferences(runs)
+    .map((p) => `<tr${p.differs ? ' class="fails"' : ''}><td><code>${esc(p.name)}</code>${p.differs ? ' <strong>differs</strong>' : ''}</td>${p.values.map((v) => `<td>${esc(v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v))}</td>`).join('')}</tr>`)
+    .join('');
+  const runHeads = comparison.runIds.map((id) => `<th>${esc(label(id))}</th>`).join('');
+  const params = paramRows ? `<h2>Parameters</h2><table data-section="params"><thead><tr><th>parameter</th>${runHeads}</tr></thead><tbody>${paramRows}</tbody></table>` : '';
+  const recordRows = recordsAcrossRuns(runs)
+    .map((r) => `<tr><td><code>${esc(r.name)}</code></td>${r.values.map((v, i) => `<td>${v === null ? '–' : formatEvidenceValue(v)}${i > 0 && r.ratios[i] !== null ? `<br><span class="muted">${r.ratios[i]!.toFixed(2)}×</span>` : ''}</td>`).join('')}</tr>`)
+    .join('');
+  const records = recordRows ? `<h2>Records</h2><p class="muted">The last value each trial recorded, median over each run's counted trials; under it, the ratio to the first run.</p><table data-section="records"><thead><tr><th>record</th>${runHeads}</tr></thead><tbody>${recordRows}</tbody></table>` : '';
   const body = `<h1>Comparison of ${runs.length} runs</h1>
 <p class="muted">Ratios are each run's mean over the baseline's, with a 95% interval (delta method, Welch degrees of freedom).</p>
 <h2>Metrics</h2><table><thead>${head}</thead><tbody>${rows}</tbody></table>${chart}
 ${comparison.skipped.map((s) => `<p class="muted">skipped ${esc(s.name)}: ${esc(s.reason)}</p>`).join('')}
-<h2>Claims</h2>${claims}`;
+<h2>Claims</h2>${claims}
+${params}${records}`;
   return page('Comparison — Concurrency Lab', body);
 }

@@ -21,6 +21,7 @@ import {
   type RunRecord,
 } from '../model/run-model';
 import type { EventBatch } from '../model/trace-event';
+import { MAX_EVIDENCE_COMPARISONS } from '../model/claim-evidence';
 
 export const RUN_LOG_FORMAT = 'conlab-run-log';
 export const RUN_LOG_VERSION = 1;
@@ -271,11 +272,35 @@ const metricStatsSchema = z.strictObject({
   outliers: z.array(count).max(LIMITS.trials),
 });
 
+const evidenceTermSchema = z.strictObject({
+  label: text,
+  value: z.union([z.number(), text, z.boolean(), z.null()]),
+  constant: z.boolean().optional(),
+});
+
+const evidenceComparisonSchema = z.strictObject({
+  left: evidenceTermSchema,
+  op: z.enum(['==', '!=', '<', '<=', '>', '>=', 'before']),
+  right: evidenceTermSchema,
+  factor: z.number().optional(),
+  plus: z.number().optional(),
+  product: z.number().optional(),
+  holds: z.boolean(),
+});
+
+const claimTrialSchema = z.strictObject({
+  trial: count,
+  status: z.enum(CLAIM_STATUSES),
+  detail: text,
+  comparisons: z.array(evidenceComparisonSchema).max(MAX_EVIDENCE_COMPARISONS),
+});
+
 const claimSchema = z.strictObject({
   id,
   text: z.strictObject({ en: text, zh: text }),
   status: z.enum(CLAIM_STATUSES),
   detail: text,
+  trials: z.array(claimTrialSchema).max(LIMITS.trials).optional(),
 });
 
 const noteSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { LocalizedText } from './run-model';
 import type { AuthoredSpec } from './spec-schema';
+import type { LessonResults } from './lesson-results';
 
 /**
  * A lesson: a runnable experiment with its explanation in Chinese and English. Its spec is an authored
@@ -34,4 +35,6 @@ export interface Lesson {
   readonly title: LocalizedText;
   readonly text: LessonText;
   readonly spec: AuthoredSpec;
+  /** The lesson's key numbers and how to show them (checked by lessonResultsSchema); absent: a generic table of its records. */
+  readonly results?: LessonResults;
 }

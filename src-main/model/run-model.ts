@@ -1,3 +1,5 @@
+import type { ClaimTrialEvidence } from './claim-evidence';
+
 /**
  * The records a run produces: what the runner hands to the store, the exporters, the CLI and the UI.
  *
@@ -169,7 +171,10 @@ export interface ClaimResult {
   readonly id: string;
   readonly text: LocalizedText;
   readonly status: ClaimStatus;
+  /** The deciding trial's verdict in plain words (prefixed "trial N: " when the run had several). */
   readonly detail: string;
+  /** Every counted trial's evidence, in trial order (absent in runs recorded before evidence was kept). */
+  readonly trials?: readonly ClaimTrialEvidence[];
 }
 
 export interface RunRecord {
@@ -217,6 +222,10 @@ export interface RunSummary {
   readonly tags: readonly string[];
   /** Where its actors ran (runs recorded before runtimes existed ran on Node). */
   readonly runtime: RuntimeName;
+  /** Its parameters that differ from the spec's defaults, as "name=value". */
+  readonly changedParams?: readonly string[];
+  /** Its notes, oldest first, each cut to 200 characters. */
+  readonly notes?: readonly string[];
 }
 
 export interface RunFilter {

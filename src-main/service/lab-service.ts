@@ -20,7 +20,7 @@ import { specJsonSchema } from '../model/spec-schema';
 import { formatIssues, SpecError, validateSpec } from '../engine/spec/validate';
 import type { SpecIssue, ValidationResult } from '../model/spec-issue';
 import type { EventBatch } from '../model/trace-event';
-import { eventsCsvLines, metricsCsv, trialsCsv } from '../export/csv';
+import { eventsCsvLines, metricsCsv, recordsCsv, trialsCsv } from '../export/csv';
 import { buildRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
 import { RunLogReader } from '../export/run-log-reader';
 import { readRegularFile, readRegularFileAsync } from '../engine/untrusted/bounded-file';
@@ -566,6 +566,8 @@ export class LabService {
         return { data: Buffer.from(trialsCsv(run)), fileName: `${base}.trials.csv`, mimeType: 'text/csv' };
       case 'csv-metrics':
         return { data: Buffer.from(metricsCsv(run)), fileName: `${base}.metrics.csv`, mimeType: 'text/csv' };
+      case 'csv-records':
+        return { data: Buffer.from(recordsCsv(run)), fileName: `${base}.records.csv`, mimeType: 'text/csv' };
       case 'csv-events': {
         const parts: string[] = [];
         for (const line of eventsCsvLines(this.runEvents(run.id))) parts.push(line);
@@ -574,7 +576,7 @@ export class LabService {
       case 'trace':
         return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.runEvents(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
       case 'html':
-        return { data: Buffer.from(runReport(run, this.runEvents(run.id))), fileName: `${base}.report.html`, mimeType: 'text/html' };
+        return { data: Buffer.from(runReport(run, this.runEvents(run.id), run.lessonId ? findLesson(run.lessonId)?.results : undefined)), fileName: `${base}.report.html`, mimeType: 'text/html' };
       default:
         throw new LabError('bad-input', `unknown export format ${String(format)}; use one of ${EXPORT_FORMATS.join(', ')}`);
     }

@@ -220,7 +220,13 @@ const migration3: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [migration1, migration2, migration3];
+const migration4: Migration = {
+  version: 4,
+  description: "each claim keeps every counted trial's evidence (the values each comparison read), as JSON",
+  statements: () => [`ALTER TABLE claims ADD COLUMN trials_json TEXT`],
+};
+
+export const MIGRATIONS: readonly Migration[] = [migration1, migration2, migration3, migration4];
 
 /** The schema version this build writes and understands. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

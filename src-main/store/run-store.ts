@@ -25,6 +25,7 @@ import { openHistory, StoreUnavailableError, type OpenDatabaseOptions, type Sqli
 import { currentOwner } from './owner-process';
 import { StoreInputError, type ExperimentInput, type RunFinish, type RunStart } from './store-model';
 import type { SavedExperiment } from '../model/saved-experiment';
+import { nonDefaultParams } from '../model/run-details';
 
 /**
  * The run history in SQLite: runs, trials, event batches, metrics, claims, tags, notes, experiments.
@@ -84,6 +85,18 @@ interface ClaimRow {
   text_zh: string;
   status: string;
   detail: string;
+  trials_json: string | null;
+}
+
+/** A claim's per-trial evidence as stored; a value that does not parse is left out (the detail still says the verdict). */
+function claimTrials(json: string | null): { trials?: ClaimResult['trials'] } {
+  if (json === null) return {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Array.isArray(parsed) ? { trials: parsed as ClaimResult['trials'] } : {};
+  } catch {
+    return {};
+  }
 }
 
 interface NoteRow {
@@ -115,6 +128,20 @@ interface SummaryRow {
   claims_inconclusive: number;
   tags_json: string;
   runtime: string | null;
+  params_json: string;
+  param_defs_json: string | null;
+  notes_json: string;
+}
+
+/** A listed run's parameters that differ from its spec's defaults (all of them when the spec's are unreadable). */
+function summaryParams(row: SummaryRow): string[] {
+  try {
+    const params = JSON.parse(row.params_json) as Record<string, unknown>;
+    const defs = row.param_defs_json === null ? undefined : (JSON.parse(row.param_defs_json) as unknown);
+    return nonDefaultParams({ params, spec: { params: defs } });
+  } catch {
+    return [];
+  }
 }
 
 interface ExperimentRow {
@@ -201,7 +228,10 @@ function normalizeTag(tag: string): string {
 }
 
 function prepareStatements(db: SqliteDatabase) {
+  // A file that predates schema 4 (opened read-only, or a test store) keeps no per-trial claim evidence.
+  const claimEvidence = (db.prepare(`SELECT name FROM pragma_table_info('claims')`).pluck().all() as string[]).includes('trials_json');
   return {
+    claimEvidence,
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
     // substr, not LIKE: an id is compared as it is written, whatever characters it holds.
     runsByPrefix: db.prepare(
@@ -263,10 +293,12 @@ function prepareStatements(db: SqliteDatabase) {
     readMetrics: db.prepare('SELECT trial, name, value FROM metrics WHERE run_id = ? ORDER BY trial, name'),
     deleteClaims: db.prepare('DELETE FROM claims WHERE run_id = ?'),
     insertClaim: db.prepare(
-      `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      // The evidence is written only where the file has a column for it.
+      claimEvidence
+        ? `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail, trials_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+        : `INSERT INTO claims (run_id, claim_id, position, text_en, text_zh, status, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    readClaims: db.prepare('SELECT claim_id, text_en, text_zh, status, detail FROM claims WHERE run_id = ? ORDER BY position'),
+    readClaims: db.prepare(`SELECT claim_id, text_en, text_zh, status, detail, ${claimEvidence ? 'trials_json' : 'NULL AS trials_json'} FROM claims WHERE run_id = ? ORDER BY position`),
     insertTag: db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)'),
     deleteTag: db.prepare('DELETE FROM tags WHERE run_id = ? AND tag = ?'),
     readTags: db.prepare('SELECT tag FROM tags WHERE run_id = ? ORDER BY tag').pluck(),
@@ -510,6 +542,7 @@ export class RunStore {
           text: { en: c.text_en, zh: c.text_zh },
           status: asClaimStatus(c.status),
           detail: c.detail,
+          ...claimTrials(c.trials_json),
         }),
       );
       return {
@@ -585,7 +618,10 @@ export class RunStore {
         (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status = 'fails') AS claims_failed,
         (SELECT count(*) FROM claims c WHERE c.run_id = r.id AND c.status NOT IN ('holds', 'fails')) AS claims_inconclusive,
         (SELECT json_group_array(tag) FROM (SELECT tag FROM tags t WHERE t.run_id = r.id ORDER BY tag)) AS tags_json,
-        ${RUNTIME_OF_RUN} AS runtime
+        ${RUNTIME_OF_RUN} AS runtime,
+        r.params_json,
+        json_extract(r.spec_json, '$.params') AS param_defs_json,
+        (SELECT json_group_array(substr(text, 1, 200)) FROM (SELECT text FROM notes n WHERE n.run_id = r.id ORDER BY id)) AS notes_json
       FROM runs r
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY r.started_at DESC, r.id DESC
@@ -608,6 +644,8 @@ export class RunStore {
       claimsInconclusive: row.claims_inconclusive,
       tags: fromJson<string[]>(row.tags_json),
       runtime: asRuntimeName(row.runtime),
+      changedParams: summaryParams(row),
+      notes: fromJson<string[]>(row.notes_json),
     }));
   }
 
@@ -764,7 +802,9 @@ export class RunStore {
   private writeClaims(runId: string, claims: readonly ClaimResult[]): void {
     this.stmt.deleteClaims.run(runId);
     claims.forEach((claim, position) => {
-      this.stmt.insertClaim.run(runId, claim.id, position, claim.text.en, claim.text.zh, claim.status, claim.detail);
+      const row = [runId, claim.id, position, claim.text.en, claim.text.zh, claim.status, claim.detail] as const;
+      if (this.stmt.claimEvidence) this.stmt.insertClaim.run(...row, claim.trials ? JSON.stringify(claim.trials) : null);
+      else this.stmt.insertClaim.run(...row);
     });
   }
 

@@ -55,14 +55,14 @@ test('claims of every shape, judged on a real run', async () => {
   expect(run.claims).toHaveLength(11);
   expect(claim('many-cores')).toMatchObject({ status: 'inconclusive', detail: expect.stringMatching(/^needs at least 9999 CPU cores; this machine has \d+$/) });
   expect(claim('records-sum').status).toBe('holds');
-  expect(claim('counter-large')).toMatchObject({ status: 'fails', detail: 'final counter = 3 not > 100', text: { en: 'the counter passes 100', zh: '计数超过 100' } });
+  expect(claim('counter-large')).toMatchObject({ status: 'fails', detail: 'final counter 3 is not > 100', text: { en: 'the counter passes 100', zh: '计数超过 100' } });
   expect(claim('exclusive').status).toBe('holds');
   expect(claim('unmeasured')).toMatchObject({ status: 'inconclusive', detail: 'metric no.such.metric was not measured' });
   expect(claim('order').status).toBe('holds');
-  expect(claim('order').detail).toMatch(/^first mark first \(ms\) at [\d.]+ ms precedes first mark second \(ms\) at [\d.]+ ms$/);
+  expect(claim('order').detail).toMatch(/^first mark first at [\d.]+ ms comes before first mark second at [\d.]+ ms$/);
   expect(claim('own-pid').status).toBe('holds');
   expect(claim('threads-share-pid').status).toBe('holds');
-  expect(claim('scaled')).toMatchObject({ status: 'holds', detail: 'final counter = 3 <= 2 × pid of w (count) + 1 = 7' });
+  expect(claim('scaled')).toMatchObject({ status: 'holds', detail: 'final counter 3 ≤ 2 × pid of w (count) 3 + 1 = 7' });
   expect(claim('not-any').status).toBe('holds');
   expect(claim('events-counted').status).toBe('holds');
 });
@@ -99,7 +99,14 @@ test('repeat 3 with 1 warm-up: 4 trials, 3 counted, statistics with n = 3, claim
   expect(wall!.ci95[0]).toBeLessThanOrEqual(wall!.mean);
   expect(wall!.ci95[1]).toBeGreaterThanOrEqual(wall!.mean);
   expect(run.stats.every((s) => s.n === 3)).toBe(true);
-  expect(run.claims).toEqual([{ id: 'both-record', text: { en: 'both workers record', zh: 'both workers record' }, status: 'holds', detail: 'trial 3: record index (sum) = 1 == 1' }]);
+  expect(run.claims).toMatchObject([{ id: 'both-record', text: { en: 'both workers record', zh: 'both workers record' }, status: 'holds', detail: 'trial 3: index (sum) 1 = 1' }]);
+  // Every counted trial's evidence is kept, in order, each with the values its comparison read.
+  expect(run.claims[0]!.trials?.map((t) => [t.trial, t.status, t.detail])).toEqual([
+    [1, 'holds', 'index (sum) 1 = 1'],
+    [2, 'holds', 'index (sum) 1 = 1'],
+    [3, 'holds', 'index (sum) 1 = 1'],
+  ]);
+  expect(run.claims[0]!.trials![0]!.comparisons).toEqual([{ left: { label: 'index (sum)', value: 1 }, op: '==', right: { label: '1', value: 1, constant: true }, holds: true }]);
 
   expect(calls).toEqual(['begin 3/1', 'batches', 'trial 0 warmup ok', 'batches', 'trial 1 ok', 'batches', 'trial 2 ok', 'batches', 'trial 3 ok', 'finish ok true', 'flush']);
   expect(progress.map((p) => `${p.phase} ${p.trial}/${p.trials}${p.warmup ? ' warmup' : ''}`)).toEqual([
@@ -148,6 +155,6 @@ test('over several trials, a failing claim names the trial it failed in', async 
     ],
   };
   const { run } = await runSpec(spec, { repeat: 2 });
-  expect(run.claims[0]).toMatchObject({ status: 'fails', detail: 'trial 0: record seen (last) = 1 not == 2' });
-  expect(run.claims[1]).toMatchObject({ status: 'holds', detail: 'trial 1: record seen (last) = 1 == 1' });
+  expect(run.claims[0]).toMatchObject({ status: 'fails', detail: 'trial 0: seen 1 is not = 2' });
+  expect(run.claims[1]).toMatchObject({ status: 'holds', detail: 'trial 1: seen 1 = 1' });
 });

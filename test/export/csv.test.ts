@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src-main/engine/metrics/stats';
-import { csvField, eventsCsv, eventsCsvLines, metricsCsv, trialsCsv } from '../../src-main/export/csv';
+import { csvField, eventsCsv, eventsCsvLines, metricsCsv, recordsCsv, trialsCsv } from '../../src-main/export/csv';
 import type { EventBatch } from '../../src-main/model/trace-event';
 import { makeBatch, makeRun, makeTrial } from './run-fixture';
 
@@ -106,5 +106,22 @@ describe('events CSV', () => {
     expect(lines.next().value).toMatch(/^0,worker-1,0,/);
     expect(lines.next().value).toMatch(/^0,worker-1,1,/);
     expect(() => lines.next()).toThrow(SyntaxError);
+  });
+});
+
+describe('recordsCsv', () => {
+  it('one row per recorded value and per final shared value, values read back as recorded', () => {
+    const run = makeRun();
+    const rows = readCsv(recordsCsv(run));
+    expect(rows[0]).toEqual(['run_id', 'trial', 'warmup', 'kind', 'name', 'index', 'value']);
+    const trial = String(run.trials[0]!.index);
+    expect(rows.slice(1)).toEqual([
+      [run.id, trial, 'false', 'record', '结果', '0', '1'],
+      [run.id, trial, 'false', 'record', '结果', '1', '二'],
+      [run.id, trial, 'false', 'record', '结果', '2', '{"three":3}'],
+      [run.id, trial, 'false', 'final', 'counter', '', '100000'],
+      [run.id, trial, 'false', 'final', '名字', '', '计数器'],
+      [run.id, trial, 'false', 'final', 'flags', '', '[true,false,null]'],
+    ]);
   });
 });

@@ -87,6 +87,7 @@ export function makeRun(overrides: Partial<RunRecord> = {}): RunRecord {
         text: { en: 'Unsynchronized increments lose updates', zh: '不加锁的自增会丢失更新' },
         status: 'holds',
         detail: 'counter = 137,214 < 200,000',
+        trials: [{ trial: 0, status: 'holds', detail: 'counter 137214 < 0.9 × total 200000 = 180000', comparisons: [{ left: { label: 'counter', value: 137214 }, op: '<', right: { label: 'total', value: 200000 }, factor: 0.9, product: 180000, holds: true }] }],
       },
     ],
     warnings: [],

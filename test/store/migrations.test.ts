@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src-main/store/database';
 import { MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError, migrate, schemaVersion } from '../../src-main/store/migrations';
 import { RunStore } from '../../src-main/store/run-store';
-import { makeTempDir, sampleRunStart } from './helpers/store-fixtures';
+import { makeTempDir, sampleClaims, sampleFinish, sampleRunStart } from './helpers/store-fixtures';
 
 let temp: ReturnType<typeof makeTempDir>;
 beforeEach(() => {
@@ -41,7 +41,7 @@ function insertV1Run(db: Database.Database, id: string, title: string, lessonId:
 describe('migrations', () => {
   it('numbers migrations 1..n without gaps', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   it('migration 1 (0 → 1) creates the tables, keys and indexes of the history', () => {
@@ -148,6 +148,23 @@ describe('migrations', () => {
     // On Linux: '<boot id>/<start ticks>', the ticks being field 22 of /proc/<pid>/stat.
     if (process.platform === 'linux') expect(owner['owner_started']).toMatch(/^[0-9a-f-]{36}\/\d+$/);
     store.close();
+  });
+
+  it('migration 4 (3 → 4) keeps each claim\'s per-trial evidence; a store on a version-3 file keeps claims without it', () => {
+    const db = rawDatabase();
+    migrate(db, { targetVersion: 3 });
+    const old = new RunStore(db);
+    old.beginRun(sampleRunStart('old'));
+    old.finishRun('old', sampleFinish());
+    expect(old.getRun('old')!.claims).toEqual(sampleClaims.map(({ trials: _trials, ...claim }) => claim));
+    expect(migrate(db)).toEqual({ from: 3, to: 4, applied: [4] });
+    const store = new RunStore(db);
+    expect(store.getRun('old')!.claims[0]!.trials).toBeUndefined();
+    store.beginRun(sampleRunStart('new'));
+    store.finishRun('new', sampleFinish());
+    expect(store.getRun('new')!.claims).toEqual(sampleClaims);
+    expect(store.getRun('new')!.claims[0]!.trials![0]!.comparisons[0]!.left).toEqual({ label: 'lost', value: 4000 });
+    db.close();
   });
 
   it('openDatabase migrates a new file to the newest version with WAL, NORMAL sync, foreign keys, busy timeout', () => {

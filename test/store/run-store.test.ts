@@ -237,6 +237,8 @@ describe('RunStore: listing, filtering, searching', () => {
       claimsInconclusive: 0,
       tags: ['demo', 'lab-1'],
       runtime: 'node',
+      changedParams: expect.any(Array),
+      notes: ['Everyone "froze" at 50% progress'],
     });
     expect(list.find((r) => r.id === 'd')).toMatchObject({ runtime: 'cpython' });
     expect(list.find((r) => r.id === 'a')).toMatchObject({ claimsHeld: 1, claimsFailed: 1, claimsInconclusive: 1 });

@@ -3,6 +3,15 @@ import { applyComparison } from '../spec/comparison';
 import type { CheckSpec, ClaimSpec, ComparisonOp, Quantity } from '../../model/spec-schema';
 import type { TracePhase } from '../../model/trace-event';
 import { ownValue } from '../spec/own-names';
+import {
+  MAX_EVIDENCE_COMPARISONS,
+  evidenceValue,
+  formatEvidenceValue,
+  phraseComparison,
+  type ClaimTrialEvidence,
+  type EvidenceComparison,
+  type EvidenceTerm,
+} from '../../model/claim-evidence';
 
 /**
  * Claims: structured statements about a run, checked after each counted trial. No code is ever
@@ -43,9 +52,11 @@ export interface ClaimContext {
   readonly runnerThreadId: number;
 }
 
-interface Verdict {
+export interface Verdict {
   readonly status: ClaimStatus;
   readonly detail: string;
+  /** Every comparison the check made, flattened in order (bounded by MAX_EVIDENCE_COMPARISONS). */
+  readonly comparisons: readonly EvidenceComparison[];
 }
 
 class Undecidable extends Error {}
@@ -54,11 +65,7 @@ export function claimText(claim: ClaimSpec): LocalizedText {
   return typeof claim.text === 'string' ? { en: claim.text, zh: claim.text } : claim.text;
 }
 
-function format(value: unknown): string {
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 3 : 1);
-  const text = JSON.stringify(value);
-  return text === undefined ? 'nothing' : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+const format = formatEvidenceValue;
 
 function aggregate(values: readonly unknown[], agg: string, what: string): unknown {
   if (agg === 'count') return values.length;
@@ -79,16 +86,28 @@ function aggregate(values: readonly unknown[], agg: string, what: string): unkno
 class Evaluator {
   constructor(private readonly ctx: ClaimContext) {}
 
+  /** What a quantity is, as a reader names it: a record by its name (its aggregate and actor when not the default last value). */
   describe(q: Quantity): string {
     if ('const' in q) return format(q.const);
-    if ('metric' in q) return `metric ${q.metric}`;
-    if ('record' in q) return `record ${q.record} (${q.agg ?? 'last'}${q.actor ? ` of ${q.actor}` : ''})`;
+    if ('metric' in q) return q.metric;
+    if ('record' in q) {
+      const agg = q.agg ?? 'last';
+      const qualifier = q.actor ? ` (${agg} of ${q.actor})` : agg === 'last' ? '' : ` (${agg})`;
+      return `${q.record}${qualifier}`;
+    }
     if ('shared' in q) return `final ${q.shared}${q.index === undefined ? '' : `[${q.index}]`}`;
-    if ('status' in q) return 'run status';
+    if ('status' in q) return 'trial status';
     if ('actors' in q) return `${q.field} of ${q.actors} (${q.agg})`;
     if ('actor' in q) return `${q.field} of ${q.actor}`;
-    if ('event' in q) return `${q.pick} ${q.event.op}${q.event.ph ? `.${q.event.ph}` : ''}${q.event.name ? ` ${q.event.name}` : ''}${q.event.actor ? ` of ${q.event.actor}` : ''}${q.pick === 'count' ? '' : ' (ms)'}`;
+    if ('event' in q) {
+      const events = `${q.event.op}${q.event.ph ? `.${q.event.ph}` : ''}${q.event.name ? ` ${q.event.name}` : ''}${q.event.actor ? ` of ${q.event.actor}` : ''}`;
+      return q.pick === 'count' ? `number of ${events}` : `${q.pick} ${events}`;
+    }
     return `runner ${q.runner}`;
+  }
+
+  private term(q: Quantity, value: unknown): EvidenceTerm {
+    return 'const' in q ? { label: format(q.const), value: evidenceValue(value), constant: true } : { label: this.describe(q), value: evidenceValue(value) };
   }
 
   value(q: Quantity): unknown {
@@ -164,15 +183,24 @@ class Evaluator {
       if ('compare' in check) {
         const [left, op, right] = check.compare;
         const a = this.value(left);
-        let b = this.value(right);
+        const rightValue = this.value(right);
+        let b = rightValue;
         const scaled = check.factor !== undefined || check.plus !== undefined;
         if (scaled) {
-          if (typeof b !== 'number') throw new Undecidable(`${this.describe(right)} is not a number`);
-          b = b * (check.factor ?? 1) + (check.plus ?? 0);
+          if (typeof rightValue !== 'number') throw new Undecidable(`${this.describe(right)} is ${format(rightValue)}, not a number`);
+          b = rightValue * (check.factor ?? 1) + (check.plus ?? 0);
         }
-        const rightText = scaled ? `${check.factor ?? 1} × ${this.describe(right)}${check.plus ? ` + ${check.plus}` : ''} = ${format(b)}` : `${this.describe(right)}${'const' in right ? '' : ` = ${format(b)}`}`;
         const ok = this.compare(a, op, b);
-        return { status: ok ? 'holds' : 'fails', detail: `${this.describe(left)} = ${format(a)} ${ok ? '' : 'not '}${op} ${rightText}` };
+        const comparison: EvidenceComparison = {
+          left: this.term(left, a),
+          op,
+          right: this.term(right, rightValue),
+          ...(check.factor !== undefined ? { factor: check.factor } : {}),
+          ...(check.plus !== undefined ? { plus: check.plus } : {}),
+          ...(scaled && typeof b === 'number' ? { product: b } : {}),
+          holds: ok,
+        };
+        return { status: ok ? 'holds' : 'fails', detail: phraseComparison(comparison), comparisons: [comparison] };
       }
       if ('before' in check) {
         const [first, second] = check.before;
@@ -180,27 +208,32 @@ class Evaluator {
         const b = this.value(second);
         if (typeof a !== 'number' || typeof b !== 'number') throw new Undecidable('before compares two event times');
         const ok = a < b;
-        return { status: ok ? 'holds' : 'fails', detail: `${this.describe(first)} at ${format(a)} ms ${ok ? 'precedes' : 'does not precede'} ${this.describe(second)} at ${format(b)} ms` };
+        const comparison: EvidenceComparison = { left: this.term(first, a), op: 'before', right: this.term(second, b), holds: ok };
+        return { status: ok ? 'holds' : 'fails', detail: phraseComparison(comparison), comparisons: [comparison] };
       }
       if ('all' in check) {
         const verdicts = check.all.map((c) => this.check(c));
         const failing = verdicts.find((v) => v.status === 'fails') ?? verdicts.find((v) => v.status === 'inconclusive');
-        return { status: failing?.status ?? 'holds', detail: (failing ? [failing] : verdicts).map((v) => v.detail).join('; ') };
+        return { status: failing?.status ?? 'holds', detail: (failing ? [failing] : verdicts).map((v) => v.detail).join('; '), comparisons: joined(verdicts) };
       }
       if ('any' in check) {
         const verdicts = check.any.map((c) => this.check(c));
         const holding = verdicts.find((v) => v.status === 'holds');
-        if (holding) return holding;
+        if (holding) return { ...holding, comparisons: joined(verdicts) };
         const undecided = verdicts.find((v) => v.status === 'inconclusive');
-        return { status: undecided ? 'inconclusive' : 'fails', detail: verdicts.map((v) => v.detail).join('; or ') };
+        return { status: undecided ? 'inconclusive' : 'fails', detail: verdicts.map((v) => v.detail).join('; or '), comparisons: joined(verdicts) };
       }
       const inner = this.check(check.not);
-      return { status: inner.status === 'holds' ? 'fails' : inner.status === 'fails' ? 'holds' : 'inconclusive', detail: `not (${inner.detail})` };
+      return { status: inner.status === 'holds' ? 'fails' : inner.status === 'fails' ? 'holds' : 'inconclusive', detail: `not (${inner.detail})`, comparisons: inner.comparisons };
     } catch (error) {
-      if (error instanceof Undecidable) return { status: 'inconclusive', detail: error.message };
+      if (error instanceof Undecidable) return { status: 'inconclusive', detail: error.message, comparisons: [] };
       throw error;
     }
   }
+}
+
+function joined(verdicts: readonly Verdict[]): EvidenceComparison[] {
+  return verdicts.flatMap((v) => v.comparisons).slice(0, MAX_EVIDENCE_COMPARISONS);
 }
 
 function constant(value: unknown): unknown {
@@ -271,26 +304,32 @@ export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment):
 
 export function evaluateClaimOnTrial(claim: ClaimSpec, ctx: ClaimContext): Verdict {
   const unmet = unmetRequirement(claim, ctx.environment);
-  if (unmet) return { status: 'inconclusive', detail: unmet };
+  if (unmet) return { status: 'inconclusive', detail: unmet, comparisons: [] };
   const statuses: readonly string[] = claim.statuses ?? ['ok'];
   if (!statuses.includes(ctx.trial.status)) {
-    return { status: 'inconclusive', detail: `the trial ended ${ctx.trial.status}${ctx.trial.error ? ` (${ctx.trial.error})` : ''}, so the claim cannot be judged` };
+    return { status: 'inconclusive', detail: `the trial ended ${ctx.trial.status}${ctx.trial.error ? ` (${ctx.trial.error})` : ''}, so the claim cannot be judged`, comparisons: [] };
   }
   const evaluator = new Evaluator(ctx);
   if (claim.given) {
     const given = evaluator.check(claim.given);
-    if (given.status !== 'holds') return { status: 'inconclusive', detail: `this run cannot decide it: ${given.detail}` };
+    if (given.status !== 'holds') return { status: 'inconclusive', detail: `this run cannot decide it: ${given.detail}`, comparisons: given.comparisons };
   }
   return evaluator.check(claim.check);
 }
 
-/** Combines per-trial verdicts: fails if any trial fails, else inconclusive if any is, else holds. */
+/**
+ * Combines per-trial verdicts: fails if any trial fails, else inconclusive if any is, else holds. The
+ * detail is the deciding trial's; every trial's evidence is kept, in trial order.
+ */
 export function combineVerdicts(claim: ClaimSpec, verdicts: readonly { trial: number; verdict: Verdict }[]): ClaimResult {
   const text = claimText(claim);
-  if (verdicts.length === 0) return { id: claim.id, text, status: 'inconclusive', detail: 'no counted trial finished' };
+  if (verdicts.length === 0) return { id: claim.id, text, status: 'inconclusive', detail: 'no counted trial finished', trials: [] };
   const failing = verdicts.find((v) => v.verdict.status === 'fails');
   const undecided = verdicts.find((v) => v.verdict.status === 'inconclusive');
   const chosen = failing ?? undecided ?? verdicts[verdicts.length - 1]!;
   const prefix = verdicts.length > 1 ? `trial ${chosen.trial}: ` : '';
-  return { id: claim.id, text, status: chosen.verdict.status, detail: `${prefix}${chosen.verdict.detail}` };
+  const trials: ClaimTrialEvidence[] = [...verdicts]
+    .sort((x, y) => x.trial - y.trial)
+    .map(({ trial, verdict }) => ({ trial, status: verdict.status, detail: verdict.detail, comparisons: verdict.comparisons }));
+  return { id: claim.id, text, status: chosen.verdict.status, detail: `${prefix}${chosen.verdict.detail}`, trials };
 }

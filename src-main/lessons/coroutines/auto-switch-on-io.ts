@@ -37,6 +37,18 @@ export const autoSwitchOnIo: Lesson = {
       zh: '设置 shortMs=300：让出式仍只需一次等待，阻塞式则需要两次完整等待，共 600 毫秒。设置 longMs=1000：阻塞阶段让运行器冻结超过一秒，连实验室自己在这个线程上的记录工作也只能跟着等。',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'Waits that yield overlap; waits that block add up', zh: '让出的等待会重叠，阻塞的等待会累加' },
+    rowHeader: { en: 'quantity', zh: '指标' },
+    columns: [{ id: 'ms', label: { en: 'time', zh: '耗时' }, unit: 'ms' }],
+    rows: [
+      { label: { en: 'coroutines that yield while waiting', zh: '等待时让出的协程' }, cells: [{ record: 'yieldingMs' }] },
+      { label: { en: 'coroutines that block while waiting', zh: '等待时阻塞的协程' }, cells: [{ record: 'blockingMs' }] },
+      { label: { en: 'the longest single wait', zh: '最长的一次等待' }, cells: [{ record: 'longestMs' }] },
+      { label: { en: 'all waits added up', zh: '所有等待之和' }, cells: [{ record: 'sumMs' }] },
+    ],
+  },
   spec: {
     version: 1,
     id: 'auto-switch-on-io',

@@ -26,6 +26,17 @@ export const processJoin: Lesson = {
       zh: '设置 joinEach=true：泳道一个接一个排开，totalMs 升到至少 sumMs。设置 children=6：总和随数量的平方增长，而重叠运行的总耗时只随最长子进程增长。',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'Waiting for every child, compared with their own times', zh: '等待所有子进程的总耗时，与它们各自的耗时相比' },
+    rowHeader: { en: 'quantity', zh: '指标' },
+    columns: [{ id: 'ms', label: { en: 'time', zh: '耗时' }, unit: 'ms' }],
+    rows: [
+      { label: { en: 'the longest child', zh: '最长的子进程' }, cells: [{ record: 'longestMs' }] },
+      { label: { en: 'all children added up', zh: '所有子进程之和' }, cells: [{ record: 'sumMs' }] },
+      { label: { en: 'start all, then join all', zh: '全部启动后再逐个 join' }, cells: [{ record: 'totalMs' }] },
+    ],
+  },
   spec: {
     version: 1,
     id: 'process-join',

@@ -67,6 +67,16 @@ export const sharedValueArray: Lesson = {
       en: 'Set pauseMs=0: no pause between the read and the write, fewer updates are lost, but usually still some as long as the processes really run at once. Set workers=1: with one process nothing is lost even without the lock. Raise rounds and see how much slower the locked phase is: the lock makes the processes queue.',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'Updates lost on a shared value, with and without its lock', zh: '共享值上丢失的更新：加锁与不加锁' },
+    rowHeader: { en: 'phase', zh: '阶段' },
+    columns: [{ id: 'lost', label: { en: 'updates lost', zh: '丢失的更新' } }],
+    rows: [
+      { label: { en: 'no lock', zh: '不加锁' }, cells: [{ record: 'unlockedLost' }] },
+      { label: { en: 'with the lock', zh: '加锁' }, cells: [{ record: 'lockedLost' }] },
+    ],
+  },
   spec: {
     version: 1,
     id: 'shared-value-array',

@@ -50,6 +50,19 @@ export const ticketRace: Lesson = {
       zh: '设置 payMs=0：窗口缩到一次读取的时间，但买家一起出发时仍会有多人超卖。设置 tickets=3：无锁时成功的买家多于票数；加锁时恰好三人成功。',
     },
   },
+  results: {
+    kind: 'table',
+    title: { en: 'Tickets sold, with and without a lock', zh: '售出的票数：加锁与不加锁' },
+    rowHeader: { en: 'phase', zh: '阶段' },
+    columns: [
+      { id: 'sold', label: { en: 'tickets sold', zh: '售出的票' } },
+      { id: 'left', label: { en: 'tickets left', zh: '剩余的票' } },
+    ],
+    rows: [
+      { label: { en: 'no lock', zh: '不加锁' }, cells: [{ record: 'unlockedSold', agg: 'count' }, { record: 'unlockedLeft' }] },
+      { label: { en: 'with a lock', zh: '加锁' }, cells: [{ record: 'lockedSold', agg: 'count' }, { record: 'lockedLeft' }] },
+    ],
+  },
   spec: {
     version: 1,
     id: 'ticket-race',

@@ -37,6 +37,17 @@ export const nonblockingPolling: Lesson = {
       zh: '设置 holdMs=3000：轮询服务器的 CPU 时间随墙钟时间增长，事件驱动服务器几乎不变。设置 clients=1：轮询服务器照样占满一个核心；开销来自循环本身，而不是客户端。',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'CPU the server spent to serve the same clients', zh: '服务同样的客户端时服务器消耗的 CPU' },
+    rowHeader: { en: 'server', zh: '服务器' },
+    columns: [{ id: 'cpu', label: { en: 'server CPU time', zh: '服务器 CPU 时间' }, unit: 'ms' }],
+    rows: [
+      { label: { en: 'polling non-blocking sockets', zh: '轮询非阻塞套接字' }, cells: [{ metric: 'server.polling.cpuMs' }] },
+      { label: { en: 'waiting for readiness events', zh: '等待就绪事件' }, cells: [{ metric: 'server.events.cpuMs' }] },
+    ],
+    ratios: [{ label: { en: 'polling ÷ events', zh: '轮询 ÷ 事件' }, of: { metric: 'server.polling.cpuMs' }, over: { metric: 'server.events.cpuMs' } }],
+  },
   spec: {
     version: 1,
     id: 'nonblocking-polling',

@@ -67,6 +67,23 @@ export const selectVsEpoll: Lesson = {
       zh: '设置 idle=100：扫描服务器的增长仍可见，但很小。设置 idle=3000（打开这些连接需要几秒钟）：扫描服务器的中位数再涨约三倍，事件循环的保持不变。',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'One request, with few and with many idle connections', zh: '一次请求的耗时：空闲连接少时与多时' },
+    rowHeader: { en: 'server', zh: '服务器' },
+    columns: [
+      { id: 'few', label: { en: 'few idle connections (fastest)', zh: '空闲连接少（最快一次）' }, unit: 'ms' },
+      { id: 'many', label: { en: 'many idle connections (fastest)', zh: '空闲连接多（最快一次）' }, unit: 'ms' },
+    ],
+    rows: [
+      { label: { en: 'scanning every socket (select)', zh: '逐个扫描套接字（select）' }, cells: [{ record: 'scanFewMs', agg: 'min' }, { record: 'scanManyMs', agg: 'min' }] },
+      { label: { en: 'ready list (epoll)', zh: '就绪列表（epoll）' }, cells: [{ record: 'loopFewMs', agg: 'min' }, { record: 'loopManyMs', agg: 'min' }] },
+    ],
+    ratios: [
+      { label: { en: 'scanning: many ÷ few', zh: '扫描：多 ÷ 少' }, of: { record: 'scanManyMs', agg: 'min' }, over: { record: 'scanFewMs', agg: 'min' } },
+      { label: { en: 'ready list: many ÷ few', zh: '就绪列表：多 ÷ 少' }, of: { record: 'loopManyMs', agg: 'min' }, over: { record: 'loopFewMs', agg: 'min' } },
+    ],
+  },
   spec: {
     version: 1,
     id: 'select-vs-epoll',

@@ -84,6 +84,26 @@ export const serverModels: Lesson = {
       zh: '设置 loadRequests=2000，比较负载报告：测量中不含每连接的启动开销时，事件循环和各种池相差不大；每连接一个进程的模型要为在进程之间转发每个字节付出代价。',
     },
   },
+  results: {
+    kind: 'table',
+    title: { en: 'Each server model under the same load', zh: '同样负载下的各种服务器模型' },
+    rowHeader: { en: 'server model', zh: '服务器模型' },
+    columns: [
+      { id: 'rps', label: { en: 'requests per second', zh: '每秒请求数' }, unit: 'req/s' },
+      { id: 'p50', label: { en: 'median latency, p50', zh: '中位延迟 p50' }, unit: 'ms' },
+      { id: 'p99', label: { en: 'tail latency, p99', zh: '尾部延迟 p99' }, unit: 'ms' },
+      { id: 'phase', label: { en: 'phase time', zh: '阶段耗时' }, unit: 'ms' },
+    ],
+    rows: [
+      { label: { en: 'one connection at a time', zh: '逐个处理连接' }, cells: [{ record: 'serialLoad_requestsPerS' }, { record: 'serialLoad_p50Ms' }, { record: 'serialLoad_p99Ms' }, { record: 'serialMs' }] },
+      { label: { en: 'a thread per connection', zh: '每个连接一个线程' }, cells: [{ record: 'threadsLoad_requestsPerS' }, { record: 'threadsLoad_p50Ms' }, { record: 'threadsLoad_p99Ms' }, { record: 'threadsMs' }] },
+      { label: { en: 'a process per connection', zh: '每个连接一个进程' }, cells: [{ record: 'processesLoad_requestsPerS' }, { record: 'processesLoad_p50Ms' }, { record: 'processesLoad_p99Ms' }, { record: 'processesMs' }] },
+      { label: { en: 'event loop', zh: '事件循环' }, cells: [{ record: 'eventLoopLoad_requestsPerS' }, { record: 'eventLoopLoad_p50Ms' }, { record: 'eventLoopLoad_p99Ms' }, { record: 'eventLoopMs' }] },
+      { label: { en: 'worker pool', zh: '工作线程池' }, cells: [{ record: 'workerPoolLoad_requestsPerS' }, { record: 'workerPoolLoad_p50Ms' }, { record: 'workerPoolLoad_p99Ms' }, { record: 'workerPoolMs' }] },
+      { label: { en: 'cluster of processes', zh: '多进程集群' }, cells: [{ record: 'clusterLoad_requestsPerS' }, { record: 'clusterLoad_p50Ms' }, { record: 'clusterLoad_p99Ms' }, { record: 'clusterMs' }] },
+    ],
+    ratios: [{ label: { en: 'serial phase ÷ threads phase', zh: '串行阶段 ÷ 线程阶段' }, of: { record: 'serialMs' }, over: { record: 'threadsMs' } }],
+  },
   spec: {
     version: 1,
     id: 'server-models',

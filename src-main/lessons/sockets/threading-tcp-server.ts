@@ -59,6 +59,18 @@ export const threadingTcpServer: Lesson = {
       zh: '设置 clients=16：多线程阶段仍约为一个延迟，串行阶段比之前长一倍。设置 clients=2：差距缩小为两个延迟对一个延迟。设置 delayMs=20：线程在计时之前就已启动，所以即使等待很短，比例仍接近“客户端数比 1”，直到往返本身的开销开始显现。',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'Serving the same clients with and without threads', zh: '有线程和无线程时服务同样的客户端' },
+    rowHeader: { en: 'server', zh: '服务器' },
+    columns: [{ id: 'ms', label: { en: 'time to serve every client', zh: '服务完所有客户端的耗时' }, unit: 'ms' }],
+    rows: [
+      { label: { en: 'threading server', zh: '多线程服务器' }, cells: [{ record: 'threadedMs' }] },
+      { label: { en: 'serial server', zh: '串行服务器' }, cells: [{ record: 'serialMs' }] },
+      { label: { en: 'all delays added up', zh: '所有延迟之和' }, cells: [{ record: 'sumOfDelaysMs' }] },
+    ],
+    ratios: [{ label: { en: 'serial ÷ threading', zh: '串行 ÷ 多线程' }, of: { record: 'serialMs' }, over: { record: 'threadedMs' } }],
+  },
   spec: {
     version: 1,
     id: 'threading-tcp-server',

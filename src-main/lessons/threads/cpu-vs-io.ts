@@ -85,6 +85,25 @@ export const cpuVsIo: Lesson = {
       zh: '设置 tasks=2：在两个核心上，线程和进程大约只需一个任务的时间，加速接近 2 倍。设置 cpuIterations=10000000（约 15 毫秒的工作量），再比较以 TotalMs 结尾的记录：此时启动开销超过了工作本身，几乎没有启动开销的异步任务反而最先完成。设置 ioMs=1000：无论哪种类型，每个 IO 阶段都延长到约一秒。',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'Time of each phase, by kind of work and of actor', zh: '各阶段耗时：按工作类型和执行者类型' },
+    rowHeader: { en: 'actors', zh: '执行者' },
+    columns: [
+      { id: 'cpu', label: { en: 'CPU-bound work', zh: '计算密集型工作' }, unit: 'ms' },
+      { id: 'io', label: { en: 'I/O-bound work', zh: 'IO 密集型工作' }, unit: 'ms' },
+    ],
+    rows: [
+      { label: { en: 'async tasks', zh: '异步任务' }, cells: [{ record: 'cpuTaskMs' }, { record: 'ioTaskMs' }] },
+      { label: { en: 'threads', zh: '线程' }, cells: [{ record: 'cpuThreadMs' }, { record: 'ioThreadMs' }] },
+      { label: { en: 'processes', zh: '进程' }, cells: [{ record: 'cpuProcessMs' }, { record: 'ioProcessMs' }] },
+    ],
+    ratios: [
+      { label: { en: 'CPU work: speed-up of threads over async tasks', zh: '计算工作：线程相对异步任务的加速比' }, of: { record: 'cpuTaskMs' }, over: { record: 'cpuThreadMs' } },
+      { label: { en: 'CPU work: speed-up of processes over async tasks', zh: '计算工作：进程相对异步任务的加速比' }, of: { record: 'cpuTaskMs' }, over: { record: 'cpuProcessMs' } },
+      { label: { en: 'I/O work: speed-up of threads over async tasks', zh: 'IO 工作：线程相对异步任务的加速比' }, of: { record: 'ioTaskMs' }, over: { record: 'ioThreadMs' } },
+    ],
+  },
   spec: {
     version: 1,
     id: 'cpu-vs-io',

@@ -77,6 +77,24 @@ export const gil: Lesson = {
       en: 'Set switchIntervalMs=0.05: threads switch far more often and the threads phase gets a little slower, still with no speed-up. Set switchIntervalMs=100: a thread runs longer at a stretch, the total stays the same. Set pauseMs=0: no sleep between the read and the write, fewer updates are lost, but not necessarily none, since a switch may still fall between them. Run it on a free-threaded build (python3.13t): gil is false and the threads phase runs in parallel too.',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'The same CPU work: one after another, in threads, in processes', zh: '同样的计算工作：依次执行、用线程、用进程' },
+    rowHeader: { en: 'how it ran', zh: '执行方式' },
+    columns: [
+      { id: 'wall', label: { en: 'wall time', zh: '墙钟时间' }, unit: 'ms' },
+      { id: 'cpu', label: { en: 'CPU time', zh: 'CPU 时间' }, unit: 'ms' },
+    ],
+    rows: [
+      { label: { en: 'one after another', zh: '依次执行' }, cells: [{ record: 'sequentialMs' }, { record: 'sequentialCpuMs' }] },
+      { label: { en: 'threads', zh: '线程' }, cells: [{ record: 'threadsMs' }, { record: 'threadsCpuMs' }] },
+      { label: { en: 'processes', zh: '进程' }, cells: [{ record: 'processesMs' }, { record: 'processesCpuMs' }] },
+    ],
+    ratios: [
+      { label: { en: 'speed-up of threads', zh: '线程的加速比' }, of: { record: 'sequentialMs' }, over: { record: 'threadsMs' } },
+      { label: { en: 'speed-up of processes', zh: '进程的加速比' }, of: { record: 'sequentialMs' }, over: { record: 'processesMs' } },
+    ],
+  },
   spec: {
     version: 1,
     id: 'gil',

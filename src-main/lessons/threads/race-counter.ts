@@ -35,6 +35,22 @@ export const raceCounter: Lesson = {
       zh: '把 windowMs 设为 0：竞争窗口缩到几条指令，有些运行可能一个更新都不丢——竞争取决于时机，而非必然。把 threads 调到 50：无锁结果仍远高于零，加锁结果仍恰好为零。',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'Updates lost in each phase', zh: '每个阶段丢失的更新' },
+    rowHeader: { en: 'phase', zh: '阶段' },
+    columns: [
+      { id: 'lost', label: { en: 'updates lost (counter at the end)', zh: '丢失的更新（计数器最终值）' } },
+      { id: 'work', label: { en: 'work time', zh: '工作耗时' }, unit: 'ms' },
+    ],
+    rows: [
+      { label: { en: 'no lock', zh: '不加锁' }, cells: [{ record: 'unlockedFinal' }, null] },
+      { label: { en: 'with a lock', zh: '加锁' }, cells: [{ record: 'lockedFinal' }, { record: 'lockedMs' }] },
+      { label: { en: 'one thread at a time', zh: '逐个线程' }, cells: [{ record: 'serialFinal' }, { record: 'serialWorkMs', agg: 'sum' }] },
+    ],
+    ratios: [{ label: { en: 'serial work ÷ locked work', zh: '串行工作耗时 ÷ 加锁工作耗时' }, of: { record: 'serialWorkMs', agg: 'sum' }, over: { record: 'lockedMs' } }],
+    barColumns: ['lost'],
+  },
   spec: {
     version: 1,
     id: 'race-counter',

@@ -40,6 +40,16 @@ export const threadedTcpServer: Lesson = {
       zh: '设置 clients=32：总时间仍约为 holdMs，服务器用了 32 个线程。与 coroutine-echo-server 对比，那里 500 个客户端也不需要额外的线程。',
     },
   },
+  results: {
+    kind: 'bars',
+    title: { en: 'Clients held at once, against one after another', zh: '同时持有客户端与逐个处理相比' },
+    rowHeader: { en: 'quantity', zh: '指标' },
+    columns: [{ id: 'ms', label: { en: 'time', zh: '耗时' }, unit: 'ms' }],
+    rows: [
+      { label: { en: 'every client held, threaded', zh: '多线程同时持有所有客户端' }, cells: [{ record: 'holdPhaseMs' }] },
+      { label: { en: 'all holds added up', zh: '所有持有时间之和' }, cells: [{ record: 'sumOfHoldsMs' }] },
+    ],
+  },
   spec: {
     version: 1,
     id: 'threaded-tcp-server',

@@ -79,7 +79,8 @@ export function sampleTrial(index: number, overrides: Partial<TrialRecord> = {})
 }
 
 export const sampleClaims: readonly ClaimResult[] = [
-  { id: 'loses-updates', text: { en: 'Updates are lost', zh: '更新会丢失' }, status: 'holds', detail: 'lost 4000 of 200000' },
+  { id: 'loses-updates', text: { en: 'Updates are lost', zh: '更新会丢失' }, status: 'holds', detail: 'lost 4000 of 200000',
+    trials: [{ trial: 0, status: 'holds', detail: 'lost 4000 > 0', comparisons: [{ left: { label: 'lost', value: 4000 }, op: '>', right: { label: '0', value: 0, constant: true }, holds: true }] }] },
   { id: 'lock-fixes', text: { en: 'A lock fixes it', zh: '加锁可以解决' }, status: 'inconclusive', detail: 'one core only' },
   { id: 'faster', text: { en: 'Threads are faster', zh: '线程更快' }, status: 'fails', detail: 'ratio 0.9' },
 ];
