@@ -28,10 +28,23 @@ export interface LessonText {
   readonly tryNext: LocalizedText;
 }
 
+/**
+ * A ready-made set of parameter values for one of the lesson's "try next" suggestions: one click (or
+ * `conlab run <lesson> --preset <id>`) fills the parameters the suggestion names. Every value must
+ * validate against the lesson's own parameters (a test checks this).
+ */
+export interface LessonPreset {
+  readonly id: string;
+  readonly label: LocalizedText;
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+}
+
 export interface Lesson {
   readonly id: string;
   readonly chapter: ChapterId;
   readonly title: LocalizedText;
   readonly text: LessonText;
   readonly spec: AuthoredSpec;
+  /** The "try next" suggestions as parameter values, in the order the text gives them. */
+  readonly presets?: readonly LessonPreset[];
 }

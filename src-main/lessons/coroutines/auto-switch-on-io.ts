@@ -37,6 +37,10 @@ export const autoSwitchOnIo: Lesson = {
       zh: '设置 shortMs=300：让出式仍只需一次等待，阻塞式则需要两次完整等待，共 600 毫秒。设置 longMs=1000：阻塞阶段让运行器冻结超过一秒，连实验室自己在这个线程上的记录工作也只能跟着等。',
     },
   },
+  presets: [
+    { id: 'short-300', label: { en: 'A 300 ms short wait', zh: '短等待改为 300 毫秒' }, params: { shortMs: 300 } },
+    { id: 'long-1000', label: { en: 'A one-second long wait', zh: '长等待改为一秒' }, params: { longMs: 1000 } },
+  ],
   spec: {
     version: 1,
     id: 'auto-switch-on-io',

@@ -25,6 +25,9 @@ export const coroutineEchoServer: Lesson = {
       zh: '设置 connections=2000：仍然只有一个线程。与 threaded-tcp-server 对比，那里每条连接都要花一个线程。',
     },
   },
+  presets: [
+    { id: 'two-thousand', label: { en: '2000 connections', zh: '2000 条连接' }, params: { connections: 2000 } },
+  ],
   spec: {
     version: 1,
     id: 'coroutine-echo-server',

@@ -25,6 +25,9 @@ export const generatorSwitch: Lesson = {
       zh: '设置 switches=100000000：耗时成比例增长，速率不变。再对比 auto-switch-on-io 一课：在等待的时刻切换，才是节省时间的关键。',
     },
   },
+  presets: [
+    { id: 'hundred-million', label: { en: 'A hundred million switches', zh: '一亿次切换' }, params: { switches: 100_000_000 } },
+  ],
   spec: {
     version: 1,
     id: 'generator-switch',

@@ -23,5 +23,9 @@ export const daemonProcess: Lesson = {
       zh: '设置 daemonMs=100、workerMs=800：守护进程先完成并打印 "done"，因为在 Node 上实验室让它和普通子进程活得一样久；在 CPython 上它仍会被立即杀掉。设置 workerMs=0：其他一切几乎立刻结束，守护进程刚启动就被停止。',
     },
   },
+  presets: [
+    { id: 'daemon-first', label: { en: 'The daemon finishes first', zh: '守护进程先完成' }, params: { daemonMs: 100, workerMs: 800 } },
+    { id: 'no-worker-time', label: { en: 'The other child ends at once', zh: '另一个子进程立即结束' }, params: { workerMs: 0 } },
+  ],
   spec: daemonSpec('daemon-process', 'process', { en: 'One daemon child, one ordinary child', zh: '一个守护子进程，一个普通子进程' }),
 };

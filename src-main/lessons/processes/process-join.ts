@@ -26,6 +26,10 @@ export const processJoin: Lesson = {
       zh: '设置 joinEach=true：泳道一个接一个排开，totalMs 升到至少 sumMs。设置 children=6：总和随数量的平方增长，而重叠运行的总耗时只随最长子进程增长。',
     },
   },
+  presets: [
+    { id: 'join-each', label: { en: 'Join each child in turn', zh: '逐个 join' }, params: { joinEach: true } },
+    { id: 'six-children', label: { en: 'Six children', zh: '六个子进程' }, params: { children: 6 } },
+  ],
   spec: {
     version: 1,
     id: 'process-join',

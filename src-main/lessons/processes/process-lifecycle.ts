@@ -25,6 +25,9 @@ export const processLifecycle: Lesson = {
       zh: '多运行几次，比较记录 aliveRightAfter 和 aliveAfter：前者取决于信号多快生效，后者总是 false。设置 lifeMs=100：子进程仍会在完成前被杀掉，因为它一报告就绪，父进程就终止了它；想让子进程把活干完，父进程应该 join 它，而不是终止它。',
     },
   },
+  presets: [
+    { id: 'short-life', label: { en: 'A child that needs only 100 ms', zh: '子进程只需 100 毫秒' }, params: { lifeMs: 100 } },
+  ],
   spec: {
     version: 1,
     id: 'process-lifecycle',

@@ -67,6 +67,11 @@ export const sharedValueArray: Lesson = {
       en: 'Set pauseMs=0: no pause between the read and the write, fewer updates are lost, but usually still some as long as the processes really run at once. Set workers=1: with one process nothing is lost even without the lock. Raise rounds and see how much slower the locked phase is: the lock makes the processes queue.',
     },
   },
+  presets: [
+    { id: 'no-pause', label: { en: 'No pause between read and write', zh: '读写之间不停顿' }, params: { pauseMs: 0 } },
+    { id: 'one-worker', label: { en: 'One worker', zh: '只有一个进程' }, params: { workers: 1 } },
+    { id: 'more-rounds', label: { en: '200 rounds', zh: '200 轮' }, params: { rounds: 200 } },
+  ],
   spec: {
     version: 1,
     id: 'shared-value-array',

@@ -50,6 +50,10 @@ export const ticketRace: Lesson = {
       zh: '设置 payMs=0：窗口缩到一次读取的时间，但买家一起出发时仍会有多人超卖。设置 tickets=3：无锁时成功的买家多于票数；加锁时恰好三人成功。',
     },
   },
+  presets: [
+    { id: 'no-pay-pause', label: { en: 'No pause to pay', zh: '付款不停顿' }, params: { payMs: 0 } },
+    { id: 'three-tickets', label: { en: 'Three tickets', zh: '三张票' }, params: { tickets: 3 } },
+  ],
   spec: {
     version: 1,
     id: 'ticket-race',

@@ -51,11 +51,23 @@ export const ivrBot: Lesson = {
       zh: '把服务器换成每连接一个线程或每连接一个进程：对话记录完全相同，变的只是服务器的轨迹。再加一个来电者：每个来电者有自己的状态，一个人在和客服通话不会把另一个人带离菜单。',
     },
   },
+  presets: [
+    { id: 'thread-per-connection', label: { en: 'A thread per connection', zh: '每连接一个线程' }, params: { serverModel: 'thread-per-connection' } },
+    { id: 'process-per-connection', label: { en: 'A process per connection', zh: '每连接一个进程' }, params: { serverModel: 'process-per-connection' } },
+  ],
   spec: {
     version: 1,
     id: 'ivr-bot',
     title: { en: 'Calling the 10086 line', zh: '拨打 10086 热线' },
-    servers: { hotline: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'ivr', language: 'zh' } } },
+    params: {
+      serverModel: {
+        type: 'choice',
+        default: 'event-loop',
+        choices: ['event-loop', 'thread-per-connection', 'process-per-connection'],
+        description: { en: 'how the server runs each call', zh: '服务器以什么方式处理每个来电' },
+      },
+    },
+    servers: { hotline: { protocol: 'tcp', model: { param: 'serverModel' }, handler: { kind: 'ivr', language: 'zh' } } },
     actors: [
       {
         name: 'main',

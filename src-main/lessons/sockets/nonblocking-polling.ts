@@ -37,6 +37,10 @@ export const nonblockingPolling: Lesson = {
       zh: '设置 holdMs=3000：轮询服务器的 CPU 时间随墙钟时间增长，事件驱动服务器几乎不变。设置 clients=1：轮询服务器照样占满一个核心；开销来自循环本身，而不是客户端。',
     },
   },
+  presets: [
+    { id: 'hold-3s', label: { en: 'Hold for three seconds', zh: '保持三秒' }, params: { holdMs: 3000 } },
+    { id: 'one-client', label: { en: 'One client', zh: '一个客户端' }, params: { clients: 1 } },
+  ],
   spec: {
     version: 1,
     id: 'nonblocking-polling',

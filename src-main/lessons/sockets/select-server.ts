@@ -34,6 +34,9 @@ export const selectServer: Lesson = {
       zh: '设置 clients=200：每个服务器仍然只有一个线程，所有客户端都得到服务。与 threading-tcp-server 对比，那里的线程数随客户端数增长。',
     },
   },
+  presets: [
+    { id: 'two-hundred', label: { en: '200 clients', zh: '200 个客户端' }, params: { clients: 200 } },
+  ],
   spec: {
     version: 1,
     id: 'select-server',

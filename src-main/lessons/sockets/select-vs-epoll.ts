@@ -67,6 +67,10 @@ export const selectVsEpoll: Lesson = {
       zh: '设置 idle=100：扫描服务器的增长仍可见，但很小。设置 idle=3000（打开这些连接需要几秒钟）：扫描服务器的中位数再涨约三倍，事件循环的保持不变。',
     },
   },
+  presets: [
+    { id: 'hundred-idle', label: { en: '100 idle connections', zh: '100 条空闲连接' }, params: { idle: 100 } },
+    { id: 'three-thousand-idle', label: { en: '3000 idle connections', zh: '3000 条空闲连接' }, params: { idle: 3000 } },
+  ],
   spec: {
     version: 1,
     id: 'select-vs-epoll',

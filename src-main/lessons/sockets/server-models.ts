@@ -84,6 +84,9 @@ export const serverModels: Lesson = {
       zh: '设置 loadRequests=2000，比较负载报告：测量中不含每连接的启动开销时，事件循环和各种池相差不大；每连接一个进程的模型要为在进程之间转发每个字节付出代价。',
     },
   },
+  presets: [
+    { id: 'two-thousand', label: { en: '2000 requests per connection', zh: '每条连接 2000 个请求' }, params: { loadRequests: 2000 } },
+  ],
   spec: {
     version: 1,
     id: 'server-models',

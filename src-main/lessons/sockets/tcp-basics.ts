@@ -25,12 +25,15 @@ export const tcpBasics: Lesson = {
       zh: '在消息里加入中文：只有 ASCII 字母被转成大写，其他字节原样返回。去掉消息末尾的换行：recv 读到 "\\n" 为止会一直等到超时，因为应答里也没有换行。',
     },
   },
+  presets: [
+    { id: 'chinese-message', label: { en: 'A message with Chinese', zh: '带中文的消息' }, params: { message: '你好, tcp' } },
+  ],
   spec: {
     version: 1,
     id: 'tcp-basics',
     title: { en: 'One TCP request and its reply', zh: '一次 TCP 请求与应答' },
     params: {
-      message: { type: 'choice', default: 'hello, tcp', choices: ['hello, tcp', 'abc xyz'], description: { en: 'the line the client sends', zh: '客户端发送的那一行' } },
+      message: { type: 'choice', default: 'hello, tcp', choices: ['hello, tcp', 'abc xyz', '你好, tcp'], description: { en: 'the line the client sends', zh: '客户端发送的那一行' } },
     },
     servers: { upper: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'upper' } } },
     actors: [

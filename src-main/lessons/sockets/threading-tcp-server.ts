@@ -59,6 +59,11 @@ export const threadingTcpServer: Lesson = {
       zh: '设置 clients=16：多线程阶段仍约为一个延迟，串行阶段比之前长一倍。设置 clients=2：差距缩小为两个延迟对一个延迟。设置 delayMs=20：线程在计时之前就已启动，所以即使等待很短，比例仍接近“客户端数比 1”，直到往返本身的开销开始显现。',
     },
   },
+  presets: [
+    { id: 'sixteen-clients', label: { en: '16 clients', zh: '16 个客户端' }, params: { clients: 16 } },
+    { id: 'two-clients', label: { en: 'Two clients', zh: '两个客户端' }, params: { clients: 2 } },
+    { id: 'short-delay', label: { en: 'A 20 ms delay', zh: '延迟 20 毫秒' }, params: { delayMs: 20 } },
+  ],
   spec: {
     version: 1,
     id: 'threading-tcp-server',

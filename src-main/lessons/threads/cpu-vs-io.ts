@@ -85,6 +85,11 @@ export const cpuVsIo: Lesson = {
       zh: '设置 tasks=2：在两个核心上，线程和进程大约只需一个任务的时间，加速接近 2 倍。设置 cpuIterations=10000000（约 15 毫秒的工作量），再比较以 TotalMs 结尾的记录：此时启动开销超过了工作本身，几乎没有启动开销的异步任务反而最先完成。设置 ioMs=1000：无论哪种类型，每个 IO 阶段都延长到约一秒。',
     },
   },
+  presets: [
+    { id: 'two-tasks', label: { en: 'Two tasks', zh: '两个任务' }, params: { tasks: 2 } },
+    { id: 'little-cpu-work', label: { en: 'Little CPU work', zh: '计算量很小' }, params: { cpuIterations: 10_000_000 } },
+    { id: 'one-second-io', label: { en: 'One second of IO', zh: '一秒的 IO' }, params: { ioMs: 1000 } },
+  ],
   spec: {
     version: 1,
     id: 'cpu-vs-io',

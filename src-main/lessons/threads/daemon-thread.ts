@@ -23,5 +23,9 @@ export const daemonThread: Lesson = {
       zh: '设置 daemonMs=100、workerMs=800：守护线程在程序结束前早早完成并打印 "done"。设置 workerMs=0：守护线程几乎一启动就被停止。',
     },
   },
+  presets: [
+    { id: 'daemon-first', label: { en: 'The daemon finishes first', zh: '守护线程先完成' }, params: { daemonMs: 100, workerMs: 800 } },
+    { id: 'no-worker-time', label: { en: 'The worker ends at once', zh: '工作线程立即结束' }, params: { workerMs: 0 } },
+  ],
   spec: daemonSpec('daemon-thread', 'thread', { en: 'One daemon thread, one ordinary thread', zh: '一个守护线程，一个普通线程' }),
 };

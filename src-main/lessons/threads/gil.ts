@@ -77,6 +77,11 @@ export const gil: Lesson = {
       en: 'Set switchIntervalMs=0.05: threads switch far more often and the threads phase gets a little slower, still with no speed-up. Set switchIntervalMs=100: a thread runs longer at a stretch, the total stays the same. Set pauseMs=0: no sleep between the read and the write, fewer updates are lost, but not necessarily none, since a switch may still fall between them. Run it on a free-threaded build (python3.13t): gil is false and the threads phase runs in parallel too.',
     },
   },
+  presets: [
+    { id: 'switch-often', label: { en: 'Switch every 0.05 ms', zh: '每 0.05 毫秒切换' }, params: { switchIntervalMs: 0.05 } },
+    { id: 'switch-rarely', label: { en: 'Switch every 100 ms', zh: '每 100 毫秒切换' }, params: { switchIntervalMs: 100 } },
+    { id: 'no-pause', label: { en: 'No pause between read and write', zh: '读写之间不停顿' }, params: { pauseMs: 0 } },
+  ],
   spec: {
     version: 1,
     id: 'gil',

@@ -25,6 +25,9 @@ export const pools: Lesson = {
       zh: '设置 threadPool=1：map 仍按顺序返回，但耗时变成各次睡眠之和。比较两个池的 spawnLatencyMs 指标：启动一个工作进程的代价是线程的数倍。',
     },
   },
+  presets: [
+    { id: 'one-thread', label: { en: 'A thread pool of one', zh: '只有一个线程的线程池' }, params: { threadPool: 1 } },
+  ],
   spec: {
     version: 1,
     id: 'pools',

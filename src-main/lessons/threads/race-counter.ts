@@ -35,6 +35,10 @@ export const raceCounter: Lesson = {
       zh: '把 windowMs 设为 0：竞争窗口缩到几条指令，有些运行可能一个更新都不丢——竞争取决于时机，而非必然。把 threads 调到 50：无锁结果仍远高于零，加锁结果仍恰好为零。',
     },
   },
+  presets: [
+    { id: 'no-window', label: { en: 'No race window', zh: '没有竞争窗口' }, params: { windowMs: 0 } },
+    { id: 'fifty-threads', label: { en: 'Fifty threads', zh: '五十个线程' }, params: { threads: 50 } },
+  ],
   spec: {
     version: 1,
     id: 'race-counter',

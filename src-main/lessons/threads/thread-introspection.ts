@@ -25,6 +25,9 @@ export const threadIntrospection: Lesson = {
       zh: '设置 workers=6：liveBefore 变成 7。在编辑器中把某个工作线程设为守护线程，并让 main 不 join 就结束：main 结束时守护线程从表中消失。',
     },
   },
+  presets: [
+    { id: 'six-workers', label: { en: 'Six workers', zh: '六个工作线程' }, params: { workers: 6 } },
+  ],
   spec: {
     version: 1,
     id: 'thread-introspection',

@@ -30,6 +30,10 @@ export const threadSharedMemory: Lesson = {
       zh: '设置 joinFirst=false：主程序在启动线程后立即读取 n，几乎总是得到 99，因为 worker 还没启动完；记录 readNow 会显示这个值。设置 childKind=process：无论时机如何，子进程的写入都到不了主程序。',
     },
   },
+  presets: [
+    { id: 'read-without-join', label: { en: 'Read before the join', zh: '不等 join 就读取' }, params: { joinFirst: false } },
+    { id: 'process-child', label: { en: 'A process instead of a thread', zh: '改用进程' }, params: { childKind: 'process' } },
+  ],
   spec: {
     version: 1,
     id: 'thread-shared-memory',

@@ -44,6 +44,9 @@ export const threadStart: Lesson = {
       zh: '设置 workMs=0：线程一开始就结束，主程序的标记依然在前。把本课的时间间隔与 process-start 比较：worker 线程的启动比子进程快好几倍。',
     },
   },
+  presets: [
+    { id: 'no-work', label: { en: 'Threads with no work', zh: '线程不做工作' }, params: { workMs: 0 } },
+  ],
   spec: {
     version: 1,
     id: 'thread-start',

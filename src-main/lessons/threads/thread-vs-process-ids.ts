@@ -29,6 +29,9 @@ export const threadVsProcessIds: Lesson = {
       zh: '设置 threads=5、processes=5：一个 pid 下有五个不同的线程 id，一个父进程下有五个不同的 pid。运行两次：pid 和线程 id 每次都会变化，所以程序不应依赖它们的具体值。',
     },
   },
+  presets: [
+    { id: 'five-each', label: { en: 'Five of each', zh: '各五个' }, params: { threads: 5, processes: 5 } },
+  ],
   spec: {
     version: 1,
     id: 'thread-vs-process-ids',

@@ -40,6 +40,9 @@ export const threadedTcpServer: Lesson = {
       zh: '设置 clients=32：总时间仍约为 holdMs，服务器用了 32 个线程。与 coroutine-echo-server 对比，那里 500 个客户端也不需要额外的线程。',
     },
   },
+  presets: [
+    { id: 'thirty-two-clients', label: { en: '32 clients', zh: '32 个客户端' }, params: { clients: 32 } },
+  ],
   spec: {
     version: 1,
     id: 'threaded-tcp-server',
