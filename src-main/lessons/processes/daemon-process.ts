@@ -4,7 +4,7 @@ import type { Lesson } from '../../model/lesson';
 export const daemonProcess: Lesson = {
   id: 'daemon-process',
   chapter: 'processes',
-  title: { en: 'Daemon processes do not keep the program alive', zh: '守护进程不会让程序继续活着' },
+  title: { en: 'Daemon processes do not keep the program alive', zh: '守护进程拖不住程序：程序照样退出' },
   text: {
     teaches: {
       en: 'A child marked as a daemon is a helper the program does not wait for. When the main program\'s own code is over, ordinary children are still awaited, but a daemon that is still working is stopped where it stands. Here the main program starts a daemon that needs 1.5 s and an ordinary child that needs 0.3 s, then ends at once: the ordinary child gets to finish, the daemon never does.',
