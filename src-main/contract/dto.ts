@@ -31,7 +31,7 @@ export type {
   Verdict,
 } from '../model/run-model';
 export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
-export type { ChapterId, ChapterInfo, Lesson, LessonSummary, LessonText } from '../model/lesson';
+export type { ChapterId, ChapterInfo, Lesson, LessonPreset, LessonSummary, LessonText, SeedNote, SeedSection, SeedTutorial } from '../model/lesson';
 export type { ParamValues, SpecIssue, ValidationResult } from '../model/spec-issue';
 export type { AuthoredSpec } from '../model/spec-schema';
 export { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';

@@ -48,3 +48,32 @@ export interface Lesson {
   /** The "try next" suggestions as parameter values, in the order the text gives them. */
   readonly presets?: readonly LessonPreset[];
 }
+
+/**
+ * The seed map: the tutorials the lab's lessons were written from, section by section (by the
+ * tutorials' own headings, described in our words), with the lessons that teach each section and
+ * notes where a tutorial is out of date.
+ */
+export interface SeedSection {
+  /** The tutorial's own heading, as it reads there. */
+  readonly heading: string;
+  /** What the section covers, in our words. */
+  readonly about: LocalizedText;
+  /** Ids of the lessons that teach it. */
+  readonly lessons: readonly string[];
+}
+
+export interface SeedNote {
+  /** The heading of the section the note concerns. */
+  readonly heading: string;
+  readonly note: LocalizedText;
+}
+
+export interface SeedTutorial {
+  readonly id: string;
+  /** The tutorial's own title. */
+  readonly title: string;
+  readonly about: LocalizedText;
+  readonly sections: readonly SeedSection[];
+  readonly outdated: readonly SeedNote[];
+}
