@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { flushPromises } from '@vue/test-utils';
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { SeedTutorial } from '../../src-main/contract/dto';
+import type { Lesson, SeedTutorial } from '../../src-main/contract/dto';
 import LessonPage from '../../src-renderer/pages/LessonPage.vue';
 import LessonsPage from '../../src-renderer/pages/LessonsPage.vue';
 import SeedsPage from '../../src-renderer/pages/SeedsPage.vue';
@@ -22,7 +22,7 @@ const seedMap: SeedTutorial[] = [
   },
 ];
 
-const presetLesson = {
+const presetLesson: Lesson = {
   ...raceLesson,
   presets: [
     { id: 'many', label: { en: 'Many threads', zh: '很多线程' }, params: { threads: 50 } },
