@@ -36,6 +36,6 @@ describe.skipIf(!existsSync(CHROMIUM))('seed map and lesson presets in browser m
 
     await page.getByTestId('run-lesson').click();
     // The run records the reply to the preset's line: the server upper-cases only the ASCII letters.
-    await expect.poll(() => page.locator('main').innerText(), { timeout: 60_000, intervals: [250] }).toContain('你好, TCP');
+    await expect.poll(() => page.locator('main').innerText(), { timeout: 60_000, interval: 250 }).toContain('你好, TCP');
   });
 });
