@@ -9,8 +9,8 @@ export const generatorSwitch: Lesson = {
   title: { en: 'Switching between generators: cheap, and useless without waiting', zh: '在生成器之间切换：很便宜，但没有等待就没有用' },
   text: {
     teaches: {
-      en: 'A generator can pause itself and be resumed later, so two of them can hand a value back and forth: a producer and a consumer taking turns in one thread. Each hand-over is a switch, and a switch is cheap: tens of nanoseconds, far less than switching threads, yet not free. But switching does not make the work faster: with nothing to wait for, taking turns just adds the switches to the work. Coroutines pay off only when a task would otherwise sit waiting for input or output.',
-      zh: '生成器可以暂停自己、稍后再被恢复，于是两个生成器可以来回传递一个值：生产者和消费者在同一个线程里轮流执行。每次交接就是一次切换。切换很便宜，只要几十纳秒，远比线程切换快，但并非没有代价。但切换并不会让工作变快：没有需要等待的东西时，轮流执行只是把切换的开销加到工作上。只有当任务原本要空等输入输出时，协程才有价值。',
+      en: 'A generator can pause itself and be resumed later, so two of them can hand a value back and forth: a producer and a consumer taking turns in one thread. Each hand-over is a switch, and a switch is cheap: some ten to a hundred-odd nanoseconds, far less than switching threads, yet not free. But switching does not make the work faster: with nothing to wait for, taking turns just adds the switches to the work. Coroutines pay off only when a task would otherwise sit waiting for input or output.',
+      zh: '生成器可以暂停自己、稍后再被恢复，于是两个生成器可以来回传递一个值：生产者和消费者在同一个线程里轮流执行。每次交接就是一次切换。切换很便宜，只要十几到一百多纳秒，远比线程切换快，但并非没有代价。但切换并不会让工作变快：没有需要等待的东西时，轮流执行只是把切换的开销加到工作上。只有当任务原本要空等输入输出时，协程才有价值。',
     },
     watch: {
       en: 'One span, generator_pingpong, on the main lane: ten million switches in about a second or less (well under one in the lab, about one on CPython). The record switchesPerSecond is the rate on this machine.',
