@@ -22,8 +22,8 @@ export const udpBasics: Lesson = {
       zh: 'Python：socket(AF_INET, SOCK_DGRAM)、sendto(data, addr)、recvfrom(bufsize)。Node：dgram.createSocket(\'udp4\')、socket.send(data, port, host)，每个数据报触发一次 \'message\' 事件，rinfo 表示发送方。丢失的数据报没有任何重传，而且丢包不只发生在网络上：接收方的缓冲区满了，内核就会丢弃后来的数据报，回环地址上也一样。这里三个小数据报很容易装下；如果发送方发得比接收方读得快，在同一台机器上也会丢包。在真实网络中，数据报还可能乱序到达。',
     },
     tryNext: {
-      en: 'Run the sticky-packets lesson next: there the same kind of back-to-back messages go over TCP, which keeps no boundaries, and arrive merged into one read. Run this lesson on CPython as well: the replies and their sizes are the same, because the boundaries belong to UDP, not to the language.',
-      zh: '接着运行“粘包”一课：同样是连续发出的消息，走 TCP 时没有边界，会在一次读取中合并到达。再用 CPython 运行本课：应答和它们的大小都一样，因为边界属于 UDP，与语言无关。',
+      en: 'Run the sticky-packets lesson next: there a header and the data sent right after it go over TCP, which keeps no boundaries, and can arrive merged into one read. Run this lesson on CPython as well: the replies and their sizes are the same, because the boundaries belong to UDP, not to the language.',
+      zh: '接着运行“粘包”一课：头部和紧随其后的数据走的是 TCP，没有边界，可能在一次读取中合并到达。再用 CPython 运行本课：应答和它们的大小都一样，因为边界属于 UDP，与语言无关。',
     },
   },
   spec: {
