@@ -4,6 +4,7 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/lessons' },
   { path: '/lessons', name: 'lessons', component: () => import('./pages/LessonsPage.vue') },
+  { path: '/seeds', name: 'seeds', component: () => import('./pages/SeedsPage.vue') },
   { path: '/lessons/:id', name: 'lesson', component: () => import('./pages/LessonPage.vue'), props: true },
   { path: '/runs/:runId/live', name: 'live', component: () => import('./pages/LiveRunPage.vue'), props: true },
   { path: '/runs/:runId', name: 'results', component: () => import('./pages/ResultsPage.vue'), props: true },

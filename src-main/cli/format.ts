@@ -85,6 +85,14 @@ export function formatLesson(lesson: Lesson, lang: Lang): string {
       lines.push(`  ${name} = ${JSON.stringify(def.default)}  [${bounds}]  ${description}`);
     }
   }
+  const presets = lesson.presets ?? [];
+  if (presets.length) {
+    lines.push('', zh ? '预设（--preset 名称，即“试试”中的建议）：' : 'Presets (--preset id, the "try next" suggestions):');
+    for (const preset of presets) {
+      const values = Object.entries(preset.params).map(([name, value]) => `${name}=${String(value)}`).join(' ');
+      lines.push(`  ${preset.id}  ${pick(preset.label, lang)}  (${values})`);
+    }
+  }
   const claims = spec.claims ?? [];
   if (claims.length) {
     lines.push('', zh ? '检查的论断：' : 'Claims checked:');

@@ -13,6 +13,7 @@ import { LabError, LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { Lang } from '../lessons/lesson';
 import { ProgressTicker } from './progress';
+import { findLesson } from '../lessons/catalog';
 import { registerServeCommand } from './serve-command';
 import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
@@ -48,6 +49,24 @@ function parseCount(name: string, min: number, max: number) {
     if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
     return n;
   };
+}
+
+/**
+ * The parameter values of `--preset <id>` (one of the lesson's "try next" presets) under those of
+ * `--set`, which win. A preset needs a lesson id, and must be one the lesson has.
+ */
+function presetOverrides(target: string, isFile: boolean, presetId: string | undefined, set: Readonly<Record<string, string>>): Record<string, string | number | boolean> {
+  if (presetId === undefined) return { ...set };
+  if (isFile) throw new UsageError(`--preset applies to a lesson id, not to a spec file; got ${terminalSafe(target)}`);
+  const lesson = findLesson(target);
+  if (!lesson) return { ...set }; // the service refuses the unknown lesson with its own message
+  const presets = lesson.presets ?? [];
+  const preset = presets.find((p) => p.id === presetId);
+  if (!preset) {
+    const known = presets.length ? presets.map((p) => p.id).join(', ') : 'none: this lesson has no presets';
+    throw new UsageError(`--preset: ${lesson.id} has no preset ${JSON.stringify(terminalSafe(presetId))}; expected one of ${known}`);
+  }
+  return { ...preset.params, ...set };
 }
 
 function collectSet(value: string, previous: Record<string, string>): Record<string, string> {
@@ -154,6 +173,7 @@ export function buildProgram(): Command {
     .description('run a lesson (by id) or a spec file, record it, and check its claims')
     .argument('<lesson-or-file>', 'a lesson id, or a path to a spec .json file')
     .option('--set <name=value>', 'override a parameter (repeatable)', collectSet, {})
+    .option('--preset <id>', 'apply one of the lesson\'s presets, its "try next" suggestions (listed by `conlab show`); --set still overrides')
     .option('--repeat <n>', 'counted trials', parseCount('--repeat', 1, 1000), 1)
     .option('--warmup <n>', 'warm-up trials, not counted', parseCount('--warmup', 0, 100), 0)
     .option('--title <text>', 'a title for the run')
@@ -179,6 +199,7 @@ export function buildProgram(): Command {
         target: string,
         opts: {
           set: Record<string, string>;
+          preset?: string;
           repeat: number;
           warmup: number;
           title?: string;
@@ -200,6 +221,7 @@ export function buildProgram(): Command {
         if (opts.maxEvents !== undefined) caps['maxEvents'] = opts.maxEvents;
         for (const limit of BYTE_LIMITS) if (opts[limit] !== undefined) caps[limit] = opts[limit];
         const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
+        const overrides = presetOverrides(target, isFile, opts.preset, opts.set);
         const spec = isFile ? LabService.readSpecFile(target) : undefined;
         // The progress line: on a terminal only (never with --json or when piped), unless CONLAB_PROGRESS=1 asks for it.
         const live = !opts.json && (process.stderr.isTTY || process.env['CONLAB_PROGRESS'] === '1');
@@ -221,7 +243,7 @@ export function buildProgram(): Command {
               (service) =>
                 service.runPair({
                   ...(isFile ? { spec } : { lessonId: target }),
-                  overrides: opts.set,
+                  overrides,
                   repeat: opts.repeat,
                   warmup: opts.warmup,
                   ...(opts.title ? { title: opts.title } : {}),
@@ -243,7 +265,7 @@ export function buildProgram(): Command {
             (service) =>
               service.run({
                 ...(isFile ? { spec } : { lessonId: target }),
-                overrides: opts.set,
+                overrides,
                 repeat: opts.repeat,
                 warmup: opts.warmup,
                 ...(opts.title ? { title: opts.title } : {}),

@@ -19,6 +19,7 @@ export const METHOD_NAMES = [
   'lessons.list',
   'lessons.chapters',
   'lessons.get',
+  'lessons.seedMap',
   'runtimes.list',
   'specs.schema',
   'specs.validate',

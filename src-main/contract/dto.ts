@@ -35,7 +35,7 @@ export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
 export { decodeBatches, summarisedCounts } from '../model/trace-event';
 export { Replay, type ReplayActor, type ReplayInit, type ReplayPrimitive, type ReplayQueue, type ReplayShared, type ReplayState } from '../model/replay';
 export { programLines, type ProgramLine, type ProgramMode, type PythonContext, type StepLike } from '../model/program-text';
-export type { ChapterId, ChapterInfo, Lesson, LessonSummary, LessonText } from '../model/lesson';
+export type { ChapterId, ChapterInfo, Lesson, LessonPreset, LessonSummary, LessonText, SeedNote, SeedSection, SeedTutorial } from '../model/lesson';
 export type { ParamValues, SpecIssue, ValidationResult } from '../model/spec-issue';
 export type { AuthoredSpec } from '../model/spec-schema';
 export { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';

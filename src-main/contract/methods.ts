@@ -20,6 +20,7 @@ import type {
   ImportResult,
   Lesson,
   LessonSummary,
+  SeedTutorial,
   SavedExperiment,
   SettingsInfo,
   StartedPair,
@@ -151,6 +152,8 @@ export const METHODS = {
   'lessons.list': { params: empty, result: returns<readonly LessonSummary[]>() },
   'lessons.chapters': { params: empty, result: returns<readonly ChapterInfo[]>() },
   'lessons.get': { params: z.strictObject({ id: lessonIdSchema }), result: returns<Lesson>() },
+  /** The tutorials the lessons were written from: each section → the lessons that teach it, and where a tutorial is out of date. */
+  'lessons.seedMap': { params: empty, result: returns<readonly SeedTutorial[]>() },
 
   /** The runtimes a run may use on this machine: Node, and each CPython interpreter looked for (usable or why not); with a lesson, whether each can run it. */
   'runtimes.list': { params: z.strictObject({ lessonId: lessonIdSchema.optional() }), result: returns<readonly RuntimeListing[]>() },

@@ -29,6 +29,17 @@ export interface LessonText {
   readonly tryNext: LocalizedText;
 }
 
+/**
+ * A ready-made set of parameter values for one of the lesson's "try next" suggestions: one click (or
+ * `conlab run <lesson> --preset <id>`) fills the parameters the suggestion names. Every value must
+ * validate against the lesson's own parameters (a test checks this).
+ */
+export interface LessonPreset {
+  readonly id: string;
+  readonly label: LocalizedText;
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+}
+
 export interface Lesson {
   readonly id: string;
   readonly chapter: ChapterId;
@@ -37,4 +48,35 @@ export interface Lesson {
   readonly spec: AuthoredSpec;
   /** The lesson's key numbers and how to show them (checked by lessonResultsSchema); absent: a generic table of its records. */
   readonly results?: LessonResults;
+  /** The "try next" suggestions as parameter values, in the order the text gives them. */
+  readonly presets?: readonly LessonPreset[];
+}
+
+/**
+ * The seed map: the tutorials the lab's lessons were written from, section by section (by the
+ * tutorials' own headings, described in our words), with the lessons that teach each section and
+ * notes where a tutorial is out of date.
+ */
+export interface SeedSection {
+  /** The tutorial's own heading, as it reads there. */
+  readonly heading: string;
+  /** What the section covers, in our words. */
+  readonly about: LocalizedText;
+  /** Ids of the lessons that teach it. */
+  readonly lessons: readonly string[];
+}
+
+export interface SeedNote {
+  /** The heading of the section the note concerns. */
+  readonly heading: string;
+  readonly note: LocalizedText;
+}
+
+export interface SeedTutorial {
+  readonly id: string;
+  /** The tutorial's own title. */
+  readonly title: string;
+  readonly about: LocalizedText;
+  readonly sections: readonly SeedSection[];
+  readonly outdated: readonly SeedNote[];
 }

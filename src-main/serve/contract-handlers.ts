@@ -6,6 +6,7 @@ import { checkParams, describeProblems, isMethodName, type MethodName, type Resu
 import { appVersion } from '../engine/entry-paths';
 import { DEFAULT_LIMIT_CAPS as defaultCaps } from '../model/limit-caps';
 import { LabError, PAIR_TAG_PREFIX, type LabService } from '../service/lab-service';
+import { SEED_MAP } from '../lessons/seed-map';
 import type { LiveSubscriber, RunHub } from './run-hub';
 
 /**
@@ -32,6 +33,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'lessons.list': () => service.listLessons(),
     'lessons.chapters': () => service.chapters(),
     'lessons.get': ({ id }): Lesson => service.getLesson(id),
+    'lessons.seedMap': () => SEED_MAP,
 
     'runtimes.list': ({ lessonId }) => service.runtimes(lessonId),
     'specs.schema': () => service.specSchema(),

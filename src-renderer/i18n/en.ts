@@ -532,6 +532,19 @@ export const en = {
     noDiff: 'The runs used the same parameters.',
     notes: 'Notes',
   },
+  seeds: {
+    link: 'Where the lessons come from: the tutorials, section by section',
+    heading: 'The tutorials behind the lessons',
+    intro: 'The lessons were written from five Chinese tutorials on Python concurrency. Each section of a tutorial, under its own heading, is listed here with what it covers and the lessons that teach it. The notes point out where a tutorial is out of date.',
+    section: 'Section',
+    covers: 'What it covers',
+    lessons: 'Lessons',
+    tableCaption: 'The sections of {title} and their lessons',
+    outdated: 'Out of date in this tutorial',
+    noteSeparator: ': ',
+    presets: 'Try next, in one click',
+    presetHint: 'Fills the form with {values}',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -534,4 +534,17 @@ export const zhCN: Messages = {
     noDiff: '这几次运行的参数完全相同。',
     notes: '笔记',
   },
+  seeds: {
+    link: '这些课程从哪里来：按章节对照原来的教学文章',
+    heading: '课程背后的教学文章',
+    intro: '本实验室的课程取材于五篇讲 Python 并发的中文文章。这里按文章自己的标题列出每一节讲了什么，以及哪些课程对应这一节；附注指出文章中已经过时的地方。',
+    section: '章节',
+    covers: '讲了什么',
+    lessons: '对应课程',
+    tableCaption: '{title} 的各节及对应课程',
+    outdated: '这篇文章中过时的地方',
+    noteSeparator: '：',
+    presets: '一键试试',
+    presetHint: '把参数填为 {values}',
+  },
 };

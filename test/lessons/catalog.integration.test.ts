@@ -26,6 +26,9 @@ const variants: Record<string, Record<string, string | number | boolean>[]> = {
   event: [{ setLate: false }],
   // The handler's delay is a server setting taken from a parameter.
   'threading-tcp-server': [{ clients: 4, delayMs: 300 }],
+  // Presets whose claims must hold too: the same dialogue whatever runs the server; a Chinese line.
+  'ivr-bot': [{ serverModel: 'thread-per-connection' }, { serverModel: 'process-per-connection' }],
+  'tcp-basics': [{ message: '你好, tcp' }],
 };
 
 describe('the lesson catalog', () => {

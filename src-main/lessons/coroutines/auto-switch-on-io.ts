@@ -49,6 +49,10 @@ export const autoSwitchOnIo: Lesson = {
       { label: { en: 'all waits added up', zh: '所有等待之和' }, cells: [{ record: 'sumMs' }] },
     ],
   },
+  presets: [
+    { id: 'short-300', label: { en: 'A 300 ms short wait', zh: '短等待改为 300 毫秒' }, params: { shortMs: 300 } },
+    { id: 'long-1000', label: { en: 'A one-second long wait', zh: '长等待改为一秒' }, params: { longMs: 1000 } },
+  ],
   spec: {
     version: 1,
     id: 'auto-switch-on-io',

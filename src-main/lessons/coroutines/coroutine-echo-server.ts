@@ -9,7 +9,7 @@ export const coroutineEchoServer: Lesson = {
   title: { en: 'One thread, 500 clients: an event-loop echo server', zh: '一个线程，500 个客户端：事件循环回显服务器' },
   text: {
     teaches: {
-      en: 'With coroutines (gevent in the seed, async functions in Node) a server gives each client a cheap coroutine instead of a thread. Whenever one would wait for its socket, it yields and the loop runs another one that has data. A single thread can thus hold hundreds of connections open and answer all of them. Here a load generator opens connections concurrently, keeps them all open, and sends echo requests over them.',
+      en: 'With coroutines (gevent in Python, async functions in Node) a server gives each client a cheap coroutine instead of a thread. Whenever one would wait for its socket, it yields and the loop runs another one that has data. A single thread can thus hold hundreds of connections open and answer all of them. Here a load generator opens connections concurrently, keeps them all open, and sends echo requests over them.',
       zh: '有了协程（示例中是 gevent，Node 中是 async 函数），服务器为每个客户端分配一个廉价的协程，而不是一个线程。每当某个协程要等待它的套接字时，就让出控制权，事件循环转而运行另一个有数据的协程。这样单个线程就能同时保持几百条连接并全部作答。这里一个负载生成器并发地打开多条连接，全程保持打开，并在其上发送回显请求。',
     },
     watch: {
@@ -25,6 +25,9 @@ export const coroutineEchoServer: Lesson = {
       zh: '设置 connections=2000：仍然只有一个线程。与 threaded-tcp-server 对比，那里每条连接都要花一个线程。',
     },
   },
+  presets: [
+    { id: 'two-thousand', label: { en: '2000 connections', zh: '2000 条连接' }, params: { connections: 2000 } },
+  ],
   spec: {
     version: 1,
     id: 'coroutine-echo-server',

@@ -33,6 +33,9 @@ export const explicitSwitch: Lesson = {
       zh: '设置 rounds=5：这个模式一直延续到 eat5、play5，从不乱序。再对比 auto-switch-on-io：那里的任务在任何一方等待时就切换，而不指定切给谁。',
     },
   },
+  presets: [
+    { id: 'five-rounds', label: { en: 'Five rounds', zh: '五轮' }, params: { rounds: 5 } },
+  ],
   spec: {
     version: 1,
     id: 'explicit-switch',

@@ -4,7 +4,7 @@ import type { Lesson } from '../../model/lesson';
 export const daemonProcess: Lesson = {
   id: 'daemon-process',
   chapter: 'processes',
-  title: { en: 'Daemon processes do not keep the program alive', zh: '守护进程不会让程序继续活着' },
+  title: { en: 'Daemon processes do not keep the program alive', zh: '守护进程拖不住程序：程序照样退出' },
   text: {
     teaches: {
       en: 'A child marked as a daemon is a helper the program does not wait for. When the main program\'s own code is over, ordinary children are still awaited, but a daemon that is still working is stopped where it stands. Here the main program starts a daemon that needs 1.5 s and an ordinary child that needs 0.3 s, then ends at once: the ordinary child gets to finish, the daemon never does.',
@@ -23,5 +23,9 @@ export const daemonProcess: Lesson = {
       zh: '设置 daemonMs=100、workerMs=800：守护进程先完成并打印 "done"，因为在 Node 上实验室让它和普通子进程活得一样久；在 CPython 上它仍会被立即杀掉。设置 workerMs=0：其他一切几乎立刻结束，守护进程刚启动就被停止。',
     },
   },
+  presets: [
+    { id: 'daemon-first', label: { en: 'The daemon finishes first', zh: '守护进程先完成' }, params: { daemonMs: 100, workerMs: 800 } },
+    { id: 'no-worker-time', label: { en: 'The other child ends at once', zh: '另一个子进程立即结束' }, params: { workerMs: 0 } },
+  ],
   spec: daemonSpec('daemon-process', 'process', { en: 'One daemon child, one ordinary child', zh: '一个守护子进程，一个普通子进程' }),
 };

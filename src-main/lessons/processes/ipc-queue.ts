@@ -27,6 +27,10 @@ export const ipcQueue: Lesson = {
       zh: '设置 maxsize=1：生产者的第二次 put 就会被拒绝。设置 timeoutMs=1000：两段超时区间都变成一秒，记录 timedPutMs 和 emptyGetMs 随之变化。如果把 put 改成不带超时的阻塞调用，由于此时还没人读取，生产者会永远等下去：运行只能在墙钟时间上限处结束。',
     },
   },
+  presets: [
+    { id: 'maxsize-1', label: { en: 'A queue of one', zh: '容量为 1 的队列' }, params: { maxsize: 1 } },
+    { id: 'wait-a-second', label: { en: 'Wait a second', zh: '等待一秒' }, params: { timeoutMs: 1000 } },
+  ],
   spec: {
     version: 1,
     id: 'ipc-queue',

@@ -64,6 +64,11 @@ export const pipe: Lesson = {
       en: 'Set closeUnused=false: lastStatus becomes timeout, the receiver never meets the end. Raise waitMs and the wait grows with it: in a real program, a process hanging forever. Set messages=100: the order holds.',
     },
   },
+  presets: [
+    { id: 'keep-unused-ends', label: { en: 'Keep the unused ends open', zh: '不关闭用不到的一端' }, params: { closeUnused: false } },
+    { id: 'longer-wait', label: { en: 'Wait longer', zh: '等得更久' }, params: { closeUnused: false, waitMs: 2000 } },
+    { id: 'hundred-messages', label: { en: '100 messages', zh: '100 条消息' }, params: { messages: 100 } },
+  ],
   spec: {
     version: 1,
     id: 'pipe',

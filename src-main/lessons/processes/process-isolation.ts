@@ -34,6 +34,10 @@ export const processIsolation: Lesson = {
       zh: '设置 childKind=thread：同一段程序改在 worker 线程中运行，它与主程序共享 n，join 之后父进程读到 0。把 initial 改成其他值：子进程依然不会改动它。',
     },
   },
+  presets: [
+    { id: 'thread-child', label: { en: 'A thread instead of a process', zh: '改用线程' }, params: { childKind: 'thread' } },
+    { id: 'other-initial', label: { en: 'Another initial value', zh: '换一个初始值' }, params: { initial: 42 } },
+  ],
   spec: {
     version: 1,
     id: 'process-isolation',

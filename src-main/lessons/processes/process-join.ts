@@ -37,6 +37,10 @@ export const processJoin: Lesson = {
       { label: { en: 'start all, then join all', zh: '全部启动后再逐个 join' }, cells: [{ record: 'totalMs' }] },
     ],
   },
+  presets: [
+    { id: 'join-each', label: { en: 'Join each child in turn', zh: '逐个 join' }, params: { joinEach: true } },
+    { id: 'six-children', label: { en: 'Six children', zh: '六个子进程' }, params: { children: 6 } },
+  ],
   spec: {
     version: 1,
     id: 'process-join',

@@ -10,7 +10,7 @@ export const processLifecycle: Lesson = {
   text: {
     teaches: {
       en: 'Every process has a pid, and a parent pid (ppid) naming the process that started it. A parent can ask whether a child is still alive and can end it early with terminate(). Terminating only sends a signal: the call returns at once, and the child is really gone a moment later, so a parent that checks immediately may still see it alive. Joining after terminate waits for that moment.',
-      zh: '每个进程都有一个 pid，还有一个父进程 pid（ppid），指明是谁启动了它。父进程可以询问子进程是否还活着，也可以用 terminate() 提前结束它。terminate 只是发出一个信号：调用立刻返回，子进程要过一小会儿才真正消失，所以父进程马上检查时可能仍看到它活着。在 terminate 之后 join，就是等待那一刻。',
+      zh: '每个进程都有一个 pid，还有一个父进程 pid（ppid），指明是谁启动了它。父进程可以查询子进程是否仍在运行，也可以用 terminate() 提前结束它。terminate 只是发出一个信号：调用立刻返回，子进程要过一小会儿才真正消失，所以父进程马上检查时可能仍看到它在运行。在 terminate 之后 join，就是等待那一刻。',
     },
     watch: {
       en: 'The child reports its pid, its ppid (the runner\'s pid) and its name, then settles into a long sleep. The main lane checks is_alive (true), terminates the child, checks again right away (often still true), joins, and checks a last time (false). The child\'s lane ends in "terminated" and never reaches its last step.',
@@ -25,6 +25,9 @@ export const processLifecycle: Lesson = {
       zh: '多运行几次，比较记录 aliveRightAfter 和 aliveAfter：前者取决于信号多快生效，后者总是 false。设置 lifeMs=100：子进程仍会在完成前被杀掉，因为它一报告就绪，父进程就终止了它；想让子进程把活干完，父进程应该 join 它，而不是终止它。',
     },
   },
+  presets: [
+    { id: 'short-life', label: { en: 'A child that needs only 100 ms', zh: '子进程只需 100 毫秒' }, params: { lifeMs: 100 } },
+  ],
   spec: {
     version: 1,
     id: 'process-lifecycle',

@@ -25,6 +25,10 @@ export const processPoolCallback: Lesson = {
       zh: '设置 size=2：同样的十个任务耗时约为原来的两倍半，并且同时最多运行两个。设置 tasks=20：工作进程被复用，不会启动新进程。',
     },
   },
+  presets: [
+    { id: 'pool-of-two', label: { en: 'A pool of two', zh: '两个进程的池' }, params: { size: 2 } },
+    { id: 'twenty-tasks', label: { en: 'Twenty tasks', zh: '二十个任务' }, params: { tasks: 20 } },
+  ],
   spec: {
     version: 1,
     id: 'process-pool-callback',

@@ -40,6 +40,10 @@ export const processSharedData: Lesson = {
       zh: '设置 childKind=thread：plainSum 变得和 listSum 相等，因为线程写入的就是父进程读取的那块内存。设置 children=8：托管列表和字典被完全填满，每个子进程（或线程）一格。',
     },
   },
+  presets: [
+    { id: 'thread-children', label: { en: 'Threads instead of processes', zh: '改用线程' }, params: { childKind: 'thread' } },
+    { id: 'eight-children', label: { en: 'Eight children', zh: '八个子进程' }, params: { children: 8 } },
+  ],
   spec: {
     version: 1,
     id: 'process-shared-data',

@@ -47,6 +47,9 @@ export const processStart: Lesson = {
       zh: '把 childWorkMs 设为 0：子进程一开始几乎就结束了，但父进程的标记仍然在前，因为顺序取决于启动开销，而不是工作量。多运行几次，比较父进程标记与对应子进程第一步之间的间隔：这就是你机器上启动一个进程的开销。',
     },
   },
+  presets: [
+    { id: 'no-work', label: { en: 'Children with no work', zh: '子进程不做工作' }, params: { childWorkMs: 0 } },
+  ],
   spec: {
     version: 1,
     id: 'process-start',

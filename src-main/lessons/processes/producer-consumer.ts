@@ -25,6 +25,11 @@ export const producerConsumer: Lesson = {
       zh: '设置 consumeMs=400：消费者跟不上，队列变长，queue join 持续得更久，但消费数仍等于生产数。设置 consumers=1：一个消费者包揽所有工作。设置 produceMs=0：所有菜几乎同时进入队列，由消费者们分食。',
     },
   },
+  presets: [
+    { id: 'slow-consumers', label: { en: 'Slow consumers', zh: '消费者变慢' }, params: { consumeMs: 400 } },
+    { id: 'one-consumer', label: { en: 'One consumer', zh: '只有一个消费者' }, params: { consumers: 1 } },
+    { id: 'instant-producers', label: { en: 'Producers without pause', zh: '生产者不停顿' }, params: { produceMs: 0 } },
+  ],
   spec: {
     version: 1,
     id: 'producer-consumer',

@@ -77,6 +77,11 @@ export const sharedValueArray: Lesson = {
       { label: { en: 'with the lock', zh: '加锁' }, cells: [{ record: 'lockedLost' }] },
     ],
   },
+  presets: [
+    { id: 'no-pause', label: { en: 'No pause between read and write', zh: '读写之间不停顿' }, params: { pauseMs: 0 } },
+    { id: 'one-worker', label: { en: 'One worker', zh: '只有一个进程' }, params: { workers: 1 } },
+    { id: 'more-rounds', label: { en: '200 rounds', zh: '200 轮' }, params: { rounds: 200 } },
+  ],
   spec: {
     version: 1,
     id: 'shared-value-array',

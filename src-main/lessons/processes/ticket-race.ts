@@ -63,6 +63,10 @@ export const ticketRace: Lesson = {
       { label: { en: 'with a lock', zh: '加锁' }, cells: [{ record: 'lockedSold', agg: 'count' }, { record: 'lockedLeft' }] },
     ],
   },
+  presets: [
+    { id: 'no-pay-pause', label: { en: 'No pause to pay', zh: '付款不停顿' }, params: { payMs: 0 } },
+    { id: 'three-tickets', label: { en: 'Three tickets', zh: '三张票' }, params: { tickets: 3 } },
+  ],
   spec: {
     version: 1,
     id: 'ticket-race',

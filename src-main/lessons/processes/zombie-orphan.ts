@@ -35,6 +35,9 @@ export const zombieOrphan: Lesson = {
       zh: '设置 holdMs=0：父进程立刻回收，通常在观察之前僵尸就消失了（此时论断不成立——正是回收让僵尸消失）。这些论断依赖 /proc：在没有 /proc 的平台上结果为“无法判断”。',
     },
   },
+  presets: [
+    { id: 'reap-at-once', label: { en: 'Reap at once', zh: '立即回收' }, params: { holdMs: 0 } },
+  ],
   spec: {
     version: 1,
     id: 'zombie-orphan',

@@ -30,6 +30,10 @@ export const edgeVsLevel: Lesson = {
       en: 'Set chunk=4096 (equal to bytes): the edge-triggered reader reads everything at once and does not stall. Set chunk=1: level-triggered needs 4,096 wake-ups, one byte each: it finishes, at a high cost.',
     },
   },
+  presets: [
+    { id: 'one-chunk', label: { en: 'Read everything at once', zh: '一次读完' }, params: { chunk: 4096 } },
+    { id: 'byte-by-byte', label: { en: 'One byte at a time', zh: '一次一个字节' }, params: { chunk: 1 } },
+  ],
   spec: {
     version: 1,
     id: 'edge-vs-level',

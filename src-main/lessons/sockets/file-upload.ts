@@ -25,6 +25,10 @@ export const fileUpload: Lesson = {
       zh: '设置 chunkBytes=16384：写入次数多得多，且大多数能立即被接受。设置 mb=64：传输更久，drain 等待累积起来，但校验和依然一致。',
     },
   },
+  presets: [
+    { id: 'small-chunks', label: { en: '16 KB chunks', zh: '16 KB 的块' }, params: { chunkBytes: 16384 } },
+    { id: 'sixty-four-mb', label: { en: '64 MB', zh: '64 MB' }, params: { mb: 64 } },
+  ],
   spec: {
     version: 1,
     id: 'file-upload',

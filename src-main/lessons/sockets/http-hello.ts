@@ -7,7 +7,7 @@ const PAGE_TEXT = '你好，世界！Hello, world. Ünïcödé ✓';
 export const httpHello: Lesson = {
   id: 'http-hello',
   chapter: 'sockets',
-  title: { en: 'A web server is a TCP server that speaks HTTP', zh: 'Web 服务器就是说 HTTP 的 TCP 服务器' },
+  title: { en: 'A web server is a TCP server that speaks HTTP', zh: 'Web 服务器就是按 HTTP 格式收发文本的 TCP 服务器' },
   text: {
     teaches: {
       en: 'HTTP is text over a TCP connection: the client writes a request line and headers, the server answers with a status line, headers, a blank line and the body. The body is bytes; the Content-Type header must say which character set they are in, or the browser guesses and Chinese text turns into mojibake. The lab\'s server writes the response by hand on a raw socket and declares charset=utf-8; a real HTTP client fetches it.',
@@ -22,8 +22,8 @@ export const httpHello: Lesson = {
       zh: 'Python 版本自己拼出响应字符串，编码后再 send()；忘记声明字符集是典型错误。Node 自带 http 模块可以代写这些响应头，但实验室的服务器特意自己写出字节，让协议保持可见。两者在 Content-Length 里都必须按字节而不是按字符计算正文长度。',
     },
     tryNext: {
-      en: 'Fetch the page with curl -i against the server\'s port while a longer run is going to see the raw status line and headers. Note that Content-Length is larger than the number of characters: each Chinese character is three bytes in UTF-8.',
-      zh: '在较长的运行期间用 curl -i 访问服务器端口，可以看到原始的状态行和响应头。注意 Content-Length 大于字符数：在 UTF-8 里每个汉字占三个字节。',
+      en: 'Open the run\'s recorded values and compare Content-Length with the number of characters in the body: it is larger, because each Chinese character is three bytes in UTF-8. Run it on CPython as well: the bytes on the wire are the same.',
+      zh: '打开这次运行的记录，把 Content-Length 和正文的字符数比一比：前者更大，因为在 UTF-8 里每个汉字占三个字节。再用 CPython 运行一次：线路上的字节完全相同。',
     },
   },
   spec: {

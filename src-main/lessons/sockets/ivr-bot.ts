@@ -47,15 +47,27 @@ export const ivrBot: Lesson = {
       zh: 'Python 原版把状态放在围绕 recv() 的循环的局部变量里，每个来电者一个线程或进程。实验室则为每条连接保存一个小状态机对象，由套接字的 data 事件逐行驱动；无论用哪种服务器模型运行，对话都一样。',
     },
     tryNext: {
-      en: 'Switch the server to thread-per-connection or process-per-connection: the transcript is identical, only the trace of the server changes. Add a second caller actor: each caller has its own state, so one talking to an agent does not move the other out of the menu.',
-      zh: '把服务器换成每连接一个线程或每连接一个进程：对话记录完全相同，变的只是服务器的轨迹。再加一个来电者：每个来电者有自己的状态，一个人在和客服通话不会把另一个人带离菜单。',
+      en: 'Set serverModel=thread-per-connection, then serverModel=process-per-connection: the transcript is identical, only the trace of the server changes. The state belongs to the connection\'s session, not to the way the server runs it.',
+      zh: '把 serverModel 依次设为 thread-per-connection 和 process-per-connection：对话记录完全相同，变的只是服务器的跟踪记录。状态属于这条连接的会话，与服务器用什么方式运行它无关。',
     },
   },
+  presets: [
+    { id: 'thread-per-connection', label: { en: 'A thread per connection', zh: '每连接一个线程' }, params: { serverModel: 'thread-per-connection' } },
+    { id: 'process-per-connection', label: { en: 'A process per connection', zh: '每连接一个进程' }, params: { serverModel: 'process-per-connection' } },
+  ],
   spec: {
     version: 1,
     id: 'ivr-bot',
     title: { en: 'Calling the 10086 line', zh: '拨打 10086 热线' },
-    servers: { hotline: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'ivr', language: 'zh' } } },
+    params: {
+      serverModel: {
+        type: 'choice',
+        default: 'event-loop',
+        choices: ['event-loop', 'thread-per-connection', 'process-per-connection'],
+        description: { en: 'how the server runs each call', zh: '服务器以什么方式处理每个来电' },
+      },
+    },
+    servers: { hotline: { protocol: 'tcp', model: { param: 'serverModel' }, handler: { kind: 'ivr', language: 'zh' } } },
     actors: [
       {
         name: 'main',

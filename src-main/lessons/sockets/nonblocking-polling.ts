@@ -29,7 +29,7 @@ export const nonblockingPolling: Lesson = {
       zh: '两组客户端都睡眠同样的一秒。比较指标 server.polling.cpuMs 和 server.events.cpuMs：轮询服务器在整个运行期间几乎占满一个核心，事件驱动的服务器只用了几毫秒。',
     },
     pythonVsNode: {
-      en: 'In Python the seed sets setblocking(False) and catches BlockingIOError in a while True loop. Node sockets are always non-blocking underneath and libuv waits in epoll, so a Node server is event-driven by default; the lab\'s "scanning" server reproduces the busy loop on purpose by reading every socket on every turn without waiting.',
+      en: 'A Python polling server sets setblocking(False) and catches BlockingIOError in a while True loop. Node sockets are always non-blocking underneath and libuv waits in epoll, so a Node server is event-driven by default; the lab\'s "scanning" server reproduces the busy loop on purpose by reading every socket on every turn without waiting.',
       zh: 'Python 示例调用 setblocking(False)，并在 while True 循环里捕获 BlockingIOError。Node 的套接字底层一直是非阻塞的，libuv 在 epoll 中等待，所以 Node 服务器默认就是事件驱动的；实验室的“scanning”服务器特意重现了忙循环：每一轮都不等待地读取每个套接字。',
     },
     tryNext: {
@@ -48,6 +48,10 @@ export const nonblockingPolling: Lesson = {
     ],
     ratios: [{ label: { en: 'polling ÷ events', zh: '轮询 ÷ 事件' }, of: { metric: 'server.polling.cpuMs' }, over: { metric: 'server.events.cpuMs' } }],
   },
+  presets: [
+    { id: 'hold-3s', label: { en: 'Hold for three seconds', zh: '保持三秒' }, params: { holdMs: 3000 } },
+    { id: 'one-client', label: { en: 'One client', zh: '一个客户端' }, params: { clients: 1 } },
+  ],
   spec: {
     version: 1,
     id: 'nonblocking-polling',

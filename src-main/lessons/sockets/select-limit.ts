@@ -31,6 +31,10 @@ export const selectLimit: Lesson = {
       en: 'Set bigIdle below 500: the highest descriptor is back under 1,024 and select works again. Set manyIdle=5000: poll and epoll still report just the one ready socket; compare pollMs and epollMs: poll hands the whole array to the kernel to scan on every call, while epoll\'s registrations stay in the kernel (here epollMs includes registering every descriptor).',
     },
   },
+  presets: [
+    { id: 'under-the-limit', label: { en: 'Stay under 1,024', zh: '不超过 1024' }, params: { bigIdle: 400 } },
+    { id: 'five-thousand', label: { en: '5000 idle descriptors', zh: '5000 个空闲描述符' }, params: { manyIdle: 5000 } },
+  ],
   spec: {
     version: 1,
     id: 'select-limit',

@@ -26,7 +26,7 @@ export const selectServer: Lesson = {
       zh: 'server.portA.maxConcurrentConnections 和 server.portB.maxConcurrentConnections 显示许多客户端同时在线，而每个服务器的 threadsUsed 始终为 1。',
     },
     pythonVsNode: {
-      en: 'Be aware of what differs. The Python seed puts both listening sockets into one select() call in one thread. The lab\'s servers each run in their own process, so the two ports here belong to two single-threaded servers, not one. What each shows is the same mechanism: Node never calls select() directly; libuv registers every socket (listening or connected) with epoll on Linux and the one JavaScript thread runs a callback whenever one is ready. One Node process can listen on any number of ports this way (call listen() twice), exactly as the seed does with select.',
+      en: 'Be aware of what differs. The classic Python version puts both listening sockets into one select() call in one thread. The lab\'s servers each run in their own process, so the two ports here belong to two single-threaded servers, not one. What each shows is the same mechanism: Node never calls select() directly; libuv registers every socket (listening or connected) with epoll on Linux and the one JavaScript thread runs a callback whenever one is ready. One Node process can listen on any number of ports this way (call listen() twice), exactly as the Python version does with select.',
       zh: '请注意差异。Python 示例在一个线程里把两个监听套接字放进同一次 select() 调用。实验室的每个服务器都运行在自己的进程里，所以这里的两个端口属于两个单线程服务器，而不是一个。两者展示的是同一种机制：Node 从不直接调用 select()；libuv 在 Linux 上用 epoll 登记每个套接字（监听的或已连接的），一旦有套接字就绪，唯一的 JavaScript 线程就执行对应的回调。一个 Node 进程用这种方式可以监听任意多个端口（调用两次 listen()），和示例用 select 做的完全一样。',
     },
     tryNext: {
@@ -34,6 +34,9 @@ export const selectServer: Lesson = {
       zh: '设置 clients=200：每个服务器仍然只有一个线程，所有客户端都得到服务。与 threading-tcp-server 对比，那里的线程数随客户端数增长。',
     },
   },
+  presets: [
+    { id: 'two-hundred', label: { en: '200 clients', zh: '200 个客户端' }, params: { clients: 200 } },
+  ],
   spec: {
     version: 1,
     id: 'select-server',

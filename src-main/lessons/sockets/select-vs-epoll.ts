@@ -84,6 +84,10 @@ export const selectVsEpoll: Lesson = {
       { label: { en: 'ready list: many ÷ few', zh: '就绪列表：多 ÷ 少' }, of: { record: 'loopManyMs', agg: 'min' }, over: { record: 'loopFewMs', agg: 'min' } },
     ],
   },
+  presets: [
+    { id: 'hundred-idle', label: { en: '100 idle connections', zh: '100 条空闲连接' }, params: { idle: 100 } },
+    { id: 'three-thousand-idle', label: { en: '3000 idle connections', zh: '3000 条空闲连接' }, params: { idle: 3000 } },
+  ],
   spec: {
     version: 1,
     id: 'select-vs-epoll',

@@ -104,6 +104,9 @@ export const serverModels: Lesson = {
     ],
     ratios: [{ label: { en: 'serial phase ÷ threads phase', zh: '串行阶段 ÷ 线程阶段' }, of: { record: 'serialMs' }, over: { record: 'threadsMs' } }],
   },
+  presets: [
+    { id: 'two-thousand', label: { en: '2000 requests per connection', zh: '每条连接 2000 个请求' }, params: { loadRequests: 2000 } },
+  ],
   spec: {
     version: 1,
     id: 'server-models',

@@ -24,6 +24,11 @@ export const socketOptions: Lesson = {
       en: 'Set timeoutMs=1000: recv times out after a second. Set backlog=0: on Linux one connection still completes. Set clients=2: the queue has room, every client connects.',
     },
   },
+  presets: [
+    { id: 'one-second-timeout', label: { en: 'A one-second timeout', zh: '一秒超时' }, params: { timeoutMs: 1000 } },
+    { id: 'backlog-0', label: { en: 'backlog 0', zh: 'backlog 为 0' }, params: { backlog: 0 } },
+    { id: 'two-clients', label: { en: 'Two clients', zh: '两个客户端' }, params: { clients: 2 } },
+  ],
   spec: {
     version: 1,
     id: 'socket-options',

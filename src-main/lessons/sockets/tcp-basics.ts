@@ -21,16 +21,19 @@ export const tcpBasics: Lesson = {
       zh: 'Python 把 socket()、bind()、listen()、accept()、connect()、send()/sendall()、recv()、close() 一一写出，用 getsockname()/getpeername() 取得连接两端。Node 的 net 模块把 bind 和 listen 合并为 server.listen()，并把每个接受的套接字交给回调；socket.localPort 和 socket.remotePort 就是两端。线上传输的字节完全相同。',
     },
     tryNext: {
-      en: 'Change the message to include Chinese characters: only ASCII letters are upper-cased, the other bytes come back unchanged. Remove the newline from the message: recv until "\\n" then waits until its timeout, because the reply has no newline either.',
-      zh: '在消息里加入中文：只有 ASCII 字母被转成大写，其他字节原样返回。去掉消息末尾的换行：recv 读到 "\\n" 为止会一直等到超时，因为应答里也没有换行。',
+      en: 'Choose the message "你好, tcp": only the ASCII letters come back upper-cased; the Chinese characters, three bytes each in UTF-8, pass through the server unchanged. Look at the send and recv events: they count bytes, so the line is longer than its number of characters.',
+      zh: '把消息选为“你好, tcp”：只有 ASCII 字母变成大写；汉字在 UTF-8 中每个占三个字节，经过服务器后原样返回。看看 send 和 recv 事件：它们按字节计数，所以这一行的长度大于字符数。',
     },
   },
+  presets: [
+    { id: 'chinese-message', label: { en: 'A message with Chinese', zh: '带中文的消息' }, params: { message: '你好, tcp' } },
+  ],
   spec: {
     version: 1,
     id: 'tcp-basics',
     title: { en: 'One TCP request and its reply', zh: '一次 TCP 请求与应答' },
     params: {
-      message: { type: 'choice', default: 'hello, tcp', choices: ['hello, tcp', 'abc xyz'], description: { en: 'the line the client sends', zh: '客户端发送的那一行' } },
+      message: { type: 'choice', default: 'hello, tcp', choices: ['hello, tcp', 'abc xyz', '你好, tcp'], description: { en: 'the line the client sends', zh: '客户端发送的那一行' } },
     },
     servers: { upper: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'upper' } } },
     actors: [

@@ -71,6 +71,11 @@ export const threadingTcpServer: Lesson = {
     ],
     ratios: [{ label: { en: 'serial ÷ threading', zh: '串行 ÷ 多线程' }, of: { record: 'serialMs' }, over: { record: 'threadedMs' } }],
   },
+  presets: [
+    { id: 'sixteen-clients', label: { en: '16 clients', zh: '16 个客户端' }, params: { clients: 16 } },
+    { id: 'two-clients', label: { en: 'Two clients', zh: '两个客户端' }, params: { clients: 2 } },
+    { id: 'short-delay', label: { en: 'A 20 ms delay', zh: '延迟 20 毫秒' }, params: { delayMs: 20 } },
+  ],
   spec: {
     version: 1,
     id: 'threading-tcp-server',

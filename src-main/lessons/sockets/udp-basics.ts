@@ -18,12 +18,12 @@ export const udpBasics: Lesson = {
       zh: '先是三个 sendto 标记，然后是三个 recvfrom 区间，每个都是一个数据报的大小，“from”是服务器地址。没有 connect，也没有 close。',
     },
     pythonVsNode: {
-      en: 'Python: socket(AF_INET, SOCK_DGRAM), sendto(data, addr), recvfrom(bufsize). Node: dgram.createSocket(\'udp4\'), socket.send(data, port, host), and a \'message\' event per datagram with rinfo as the sender. On loopback nothing is lost; across a real network UDP may drop or reorder datagrams and nothing retries.',
-      zh: 'Python：socket(AF_INET, SOCK_DGRAM)、sendto(data, addr)、recvfrom(bufsize)。Node：dgram.createSocket(\'udp4\')、socket.send(data, port, host)，每个数据报触发一次 \'message\' 事件，rinfo 表示发送方。在回环地址上不会丢包；在真实网络中 UDP 可能丢失或乱序，而且没有任何重传。',
+      en: 'Python: socket(AF_INET, SOCK_DGRAM), sendto(data, addr), recvfrom(bufsize). Node: dgram.createSocket(\'udp4\'), socket.send(data, port, host), and a \'message\' event per datagram with rinfo as the sender. Nothing retries a lost datagram, and loss is not only a matter of the network: when the receiver\'s buffer is full, the kernel drops further datagrams, even on loopback. Here three small datagrams fit easily; a sender that outpaces its receiver would lose some on this very machine, and across a real network datagrams may also arrive out of order.',
+      zh: 'Python：socket(AF_INET, SOCK_DGRAM)、sendto(data, addr)、recvfrom(bufsize)。Node：dgram.createSocket(\'udp4\')、socket.send(data, port, host)，每个数据报触发一次 \'message\' 事件，rinfo 表示发送方。丢失的数据报没有任何重传，而且丢包不只发生在网络上：接收方的缓冲区满了，内核就会丢弃后来的数据报，回环地址上也一样。这里三个小数据报很容易装下；如果发送方发得比接收方读得快，在同一台机器上也会丢包。在真实网络中，数据报还可能乱序到达。',
     },
     tryNext: {
-      en: 'Compare with sticky-packets: the same three messages over TCP could arrive merged into one read. Set a short timeoutMs on a fourth recvfrom: with nothing sent, it fails with a timeout instead of returning an empty datagram.',
-      zh: '与“粘包”一课对比：同样三条消息走 TCP 时可能在一次读取中合并到达。再加一个 timeoutMs 很短的 recvfrom：由于没有发送任何数据，它会以超时失败，而不是返回一个空数据报。',
+      en: 'Run the sticky-packets lesson next: there a header and the data sent right after it go over TCP, which keeps no boundaries, and can arrive merged into one read. Run this lesson on CPython as well: the replies and their sizes are the same, because the boundaries belong to UDP, not to the language.',
+      zh: '接着运行“粘包”一课：头部和紧随其后的数据走的是 TCP，没有边界，可能在一次读取中合并到达。再用 CPython 运行本课：应答和它们的大小都一样，因为边界属于 UDP，与语言无关。',
     },
   },
   spec: {

@@ -104,6 +104,11 @@ export const cpuVsIo: Lesson = {
       { label: { en: 'I/O work: speed-up of threads over async tasks', zh: 'IO 工作：线程相对异步任务的加速比' }, of: { record: 'ioTaskMs' }, over: { record: 'ioThreadMs' } },
     ],
   },
+  presets: [
+    { id: 'two-tasks', label: { en: 'Two tasks', zh: '两个任务' }, params: { tasks: 2 } },
+    { id: 'little-cpu-work', label: { en: 'Little CPU work', zh: '计算量很小' }, params: { cpuIterations: 10_000_000 } },
+    { id: 'one-second-io', label: { en: 'One second of IO', zh: '一秒的 IO' }, params: { ioMs: 1000 } },
+  ],
   spec: {
     version: 1,
     id: 'cpu-vs-io',

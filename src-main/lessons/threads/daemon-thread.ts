@@ -16,12 +16,16 @@ export const daemonThread: Lesson = {
     },
     pythonVsNode: {
       en: 'Here Python and the lab follow the same rule: daemon threads run until only daemons remain, then the interpreter exits without waiting for them. Python simply abandons them at exit; the lab terminates their workers, which Node allows (Python cannot stop a thread from outside at all). In plain Node, a worker keeps the process alive unless you call worker.unref(), which is Node\'s closest thing to a daemon flag.',
-      zh: '在这里 Python 和实验室遵循同一条规则：守护线程一直运行到只剩守护线程为止，随后解释器退出，不再等它们。Python 在退出时直接丢下它们；实验室则终止它们的 worker，这是 Node 允许的（Python 根本无法从外部停止一个线程）。在普通 Node 程序中，worker 会让进程一直活着，除非调用 worker.unref()，这是 Node 中最接近守护标志的东西。',
+      zh: '在这里 Python 和实验室遵循同一条规则：守护线程一直运行到只剩守护线程为止，随后解释器退出，不再等它们。Python 在退出时直接丢下它们；实验室则终止它们的 worker，这是 Node 允许的（Python 根本无法从外部停止一个线程）。在普通 Node 程序中，只要 worker 还在，进程就不会退出，除非调用 worker.unref()，这是 Node 中最接近守护标志的东西。',
     },
     tryNext: {
       en: 'Set daemonMs=100 and workerMs=800: the daemon finishes long before the program ends and logs "done". Set workerMs=0: the daemon is stopped almost as soon as it starts.',
       zh: '设置 daemonMs=100、workerMs=800：守护线程在程序结束前早早完成并打印 "done"。设置 workerMs=0：守护线程几乎一启动就被停止。',
     },
   },
+  presets: [
+    { id: 'daemon-first', label: { en: 'The daemon finishes first', zh: '守护线程先完成' }, params: { daemonMs: 100, workerMs: 800 } },
+    { id: 'no-worker-time', label: { en: 'The worker ends at once', zh: '工作线程立即结束' }, params: { workerMs: 0 } },
+  ],
   spec: daemonSpec('daemon-thread', 'thread', { en: 'One daemon thread, one ordinary thread', zh: '一个守护线程，一个普通线程' }),
 };

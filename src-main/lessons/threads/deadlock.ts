@@ -36,6 +36,10 @@ export const deadlock: Lesson = {
       zh: '设置 pauseMs=0：窗口变窄，但只要两个线程重叠，死锁仍会出现。设置 useRlock=true：所有线程都能完成，时间线上可以看到它们轮流使用那一把锁。',
     },
   },
+  presets: [
+    { id: 'no-pause', label: { en: 'No pause between the locks', zh: '两把锁之间不停顿' }, params: { pauseMs: 0 } },
+    { id: 'rlock', label: { en: 'One re-entrant lock', zh: '一把可重入锁' }, params: { useRlock: true } },
+  ],
   spec: {
     version: 1,
     id: 'deadlock',

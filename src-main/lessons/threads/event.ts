@@ -28,6 +28,10 @@ export const event: Lesson = {
       zh: '设置 setLate=false：主程序在 200 毫秒后设置第二个事件，此时重试者还在尝试，它们会在第一次或第二次等待时连上。设置 setAfterMs=0：第一批等待者发现事件已经设置，或刚开始等待就被设置；无论哪种情况，都没有人在设置之前通过。',
     },
   },
+  presets: [
+    { id: 'set-early', label: { en: 'Set the second event early', zh: '提前设置第二个事件' }, params: { setLate: false } },
+    { id: 'set-at-once', label: { en: 'Set the first event at once', zh: '立即设置第一个事件' }, params: { setAfterMs: 0 } },
+  ],
   spec: {
     version: 1,
     id: 'event',

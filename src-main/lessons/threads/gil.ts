@@ -95,6 +95,11 @@ export const gil: Lesson = {
       { label: { en: 'speed-up of processes', zh: '进程的加速比' }, of: { record: 'sequentialMs' }, over: { record: 'processesMs' } },
     ],
   },
+  presets: [
+    { id: 'switch-often', label: { en: 'Switch every 0.05 ms', zh: '每 0.05 毫秒切换' }, params: { switchIntervalMs: 0.05 } },
+    { id: 'switch-rarely', label: { en: 'Switch every 100 ms', zh: '每 100 毫秒切换' }, params: { switchIntervalMs: 100 } },
+    { id: 'no-pause', label: { en: 'No pause between read and write', zh: '读写之间不停顿' }, params: { pauseMs: 0 } },
+  ],
   spec: {
     version: 1,
     id: 'gil',

@@ -9,8 +9,8 @@ export const pools: Lesson = {
   title: { en: 'Thread pools and process pools: submit, result, map, callbacks', zh: '线程池与进程池：submit、result、map 与回调' },
   text: {
     teaches: {
-      en: 'An executor owns a fixed set of workers. submit() hands it one task and returns a future at once; result() waits for that task. map() runs a function over a list and gives the results back in the list\'s order, however the tasks finished. shutdown() stops accepting work and, by default, waits for what is queued. A callback attached to a task is called with the future itself, from which it reads the result. Pool sizes have defaults: as many processes as CPUs, and a few more threads than CPUs.',
-      zh: '执行器拥有一组固定的工作者。submit() 交给它一个任务并立刻返回一个 future；result() 等待这个任务。map() 对一个列表逐项执行函数，无论任务以什么顺序完成，都按列表顺序返回结果。shutdown() 不再接收新任务，并默认等待已排队的任务。挂在任务上的回调被调用时拿到的是 future 本身，再从中读取结果。池的大小有默认值：进程数等于 CPU 数，线程数比 CPU 数多几个。',
+      en: 'An executor owns a fixed set of workers. submit() hands it one task and returns a future at once; result() waits for that task. map() runs a function over a list and gives the results back in the list\'s order, however the tasks finished. shutdown() stops accepting work and, by default, waits for what is queued. A callback attached to a task is called with the future itself, from which it reads the result. Where it runs depends on the runtime: in CPython, on the thread that finished the task (a thread pool\'s worker, or a helper thread of the parent for a process pool), so a slow callback holds up that worker; in Node, always on the runner\'s event loop, one callback after another. Pool sizes have defaults: as many processes as CPUs, and a few more threads than CPUs.',
+      zh: '执行器拥有一组固定的工作者。submit() 交给它一个任务并立刻返回一个 future；result() 等待这个任务。map() 对一个列表逐项执行函数，无论任务以什么顺序完成，都按列表顺序返回结果。shutdown() 不再接收新任务，并默认等待已排队的任务。挂在任务上的回调被调用时拿到的是 future 本身，再从中读取结果。回调在哪个线程上运行取决于运行时：在 CPython 里，由完成任务的那个线程来调用（线程池是执行任务的工作线程，进程池则是父进程里的一个辅助线程），所以回调太慢会拖住这个工作线程；在 Node 里，回调总是在运行器的事件循环上一个接一个地运行。池的大小有默认值：进程数等于 CPU 数，线程数比 CPU 数多几个。',
     },
     watch: {
       en: 'The thread pool\'s lanes share the runner\'s pid, the process pool\'s lanes each have their own. The map tasks finish out of order (larger numbers sleep less and finish first), yet the record mapped is in input order. Find the callback spans: on Node they are all in a callbacks lane on the runner\'s own thread; on CPython a thread pool\'s callback is in the lane of the worker that ran the task, and a process pool\'s in a lane of its own, a helper thread of the interpreter.',
@@ -25,6 +25,9 @@ export const pools: Lesson = {
       zh: '设置 threadPool=1：map 仍按顺序返回，但耗时变成各次睡眠之和。比较两个池的 spawnLatencyMs 指标：启动一个工作进程的代价是线程的数倍。',
     },
   },
+  presets: [
+    { id: 'one-thread', label: { en: 'A thread pool of one', zh: '只有一个线程的线程池' }, params: { threadPool: 1 } },
+  ],
   spec: {
     version: 1,
     id: 'pools',

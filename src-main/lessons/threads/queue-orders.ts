@@ -41,6 +41,9 @@ export const queueOrders: Lesson = {
       zh: '设置 putGapMs=200：生产者放得慢了，但输出不变，因为主程序要等所有项都放进去之后才开始取。顺序由队列决定，而不是由时机决定。',
     },
   },
+  presets: [
+    { id: 'slow-producer', label: { en: 'A slow producer', zh: '生产者放慢' }, params: { putGapMs: 200 } },
+  ],
   spec: {
     version: 1,
     id: 'queue-orders',

@@ -22,6 +22,10 @@ export const semaphore: Lesson = {
       zh: '把 permits 设为 1：信号量就像互斥锁，区域一次只进一个。把 permits 设为线程数：没有人需要等待。',
     },
   },
+  presets: [
+    { id: 'one-permit', label: { en: 'One permit', zh: '只有一个许可' }, params: { permits: 1 } },
+    { id: 'permit-each', label: { en: 'A permit for every thread', zh: '每个线程一个许可' }, params: { permits: 10 } },
+  ],
   spec: {
     version: 1,
     id: 'semaphore',

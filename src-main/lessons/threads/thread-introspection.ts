@@ -10,7 +10,7 @@ export const threadIntrospection: Lesson = {
   text: {
     teaches: {
       en: 'A program can ask about its own threads: how many are alive, what they are called, whether one of them is still running, and which one is asking. Here three named worker threads wait on an event; the main program lists the live threads, checks one of them, releases them, joins them, and lists again.',
-      zh: '程序可以查询自己的线程：有多少个还活着、它们叫什么、某一个是否仍在运行、以及提问的是哪一个。这里三个有名字的工作线程在一个事件上等待；主程序列出存活的线程，检查其中一个，放行它们，join 之后再列一次。',
+      zh: '程序可以查询自己的线程：有多少个仍在运行、它们叫什么、某一个是否仍在运行、以及提问的是哪一个。这里三个有名字的工作线程在一个事件上等待；主程序列出存活的线程，检查其中一个，放行它们，join 之后再列一次。',
     },
     watch: {
       en: 'The records liveBefore and liveAfter: four live actors (main and three workers) while they wait, only main afterwards. Each worker records its own name from inside.',
@@ -21,10 +21,13 @@ export const threadIntrospection: Lesson = {
       zh: 'Python 有 threading.active_count()、enumerate()、current_thread() 和 is_alive()。Node 没有 worker 线程的登记表；实验室的运行器维护一张参与者表并据此回答，工作线程启动时从运行器得知自己的名字和 threadId。',
     },
     tryNext: {
-      en: 'Set workers=6: liveBefore becomes 7. Make one worker a daemon in the composer and end main without joining: the daemon disappears from the table when main ends.',
-      zh: '设置 workers=6：liveBefore 变成 7。在编辑器中把某个工作线程设为守护线程，并让 main 不 join 就结束：main 结束时守护线程从表中消失。',
+      en: 'Set workers=6: liveBefore becomes 7, the workers plus main, and each new worker appears in the table with its own name.',
+      zh: '设置 workers=6：liveBefore 变成 7（六个工作线程加上 main），每个新的工作线程都以自己的名字出现在表中。',
     },
   },
+  presets: [
+    { id: 'six-workers', label: { en: 'Six workers', zh: '六个工作线程' }, params: { workers: 6 } },
+  ],
   spec: {
     version: 1,
     id: 'thread-introspection',

@@ -27,6 +27,10 @@ export const threadPipeline: Lesson = {
       zh: '设置 typingMs=0：所有行同时到达，队列被塞满，但文件内容不变。设置 lines=50：文件增长到五十行大写文本，顺序依旧。',
     },
   },
+  presets: [
+    { id: 'no-typing-pause', label: { en: 'Type without pauses', zh: '输入不停顿' }, params: { typingMs: 0 } },
+    { id: 'fifty-lines', label: { en: 'Fifty lines', zh: '五十行' }, params: { lines: 50 } },
+  ],
   spec: {
     version: 1,
     id: 'thread-pipeline',

@@ -23,13 +23,17 @@ export const threadSharedMemory: Lesson = {
     },
     pythonVsNode: {
       en: 'Python threads share every object of the interpreter. Node worker threads share nothing by default: each has its own heap, and only memory created as a SharedArrayBuffer is really shared. The lab keeps its shared variables in such a buffer, so here the sharing is real, word for word. Note also the join: a Python program that reads n right after start() usually sees 1, because CPython\'s start() returns once the thread is running, whereas a Node worker needs tens of milliseconds to boot, so reading without waiting would see 99.',
-      zh: 'Python 线程共享解释器中的所有对象。Node 的 worker 线程默认什么都不共享：每个都有自己的堆，只有以 SharedArrayBuffer 创建的内存才真正共享。实验室把共享变量放在这样的缓冲区里，所以这里的共享是真实的、逐字的。还要注意 join：Python 程序在 start() 之后立刻读取 n，通常能看到 1，因为 CPython 的 start() 要等线程开始运行才返回；而 Node 的 worker 需要几十毫秒启动，不等待就读取会看到 99。',
+      zh: 'Python 线程共享解释器中的所有对象。Node 的 worker 线程默认什么都不共享：每个都有自己的堆，只有以 SharedArrayBuffer 创建的内存才真正共享。实验室把共享变量放在这样的缓冲区里，所以这里的共享是实实在在的：各线程读写的是同一块内存。还要注意 join：Python 程序在 start() 之后立刻读取 n，通常能看到 1，因为 CPython 的 start() 要等线程开始运行才返回；而 Node 的 worker 需要几十毫秒启动，不等待就读取会看到 99。',
     },
     tryNext: {
       en: 'Set joinFirst=false: main reads n right after starting the thread and almost always gets 99, because the worker has not booted yet; the record readNow shows it. Set childKind=process: the child\'s write never reaches main, whatever the timing.',
       zh: '设置 joinFirst=false：主程序在启动线程后立即读取 n，几乎总是得到 99，因为 worker 还没启动完；记录 readNow 会显示这个值。设置 childKind=process：无论时机如何，子进程的写入都到不了主程序。',
     },
   },
+  presets: [
+    { id: 'read-without-join', label: { en: 'Read before the join', zh: '不等 join 就读取' }, params: { joinFirst: false } },
+    { id: 'process-child', label: { en: 'A process instead of a thread', zh: '改用进程' }, params: { childKind: 'process' } },
+  ],
   spec: {
     version: 1,
     id: 'thread-shared-memory',

@@ -29,7 +29,7 @@ export const threadStart: Lesson = {
   text: {
     teaches: {
       en: 'A thread is a second line of execution inside the same process. Starting one hands it its work and returns; the starting code does not wait for the thread to do anything. Here main starts two threads and writes a mark right after each start. Both marks come before the first step of the thread they follow.',
-      zh: '线程是同一个进程里的第二条执行线路。启动线程就是把工作交给它然后返回；发起启动的代码不会等线程做任何事。这里主程序启动两个线程，每启动一个就立刻记一个标记。两个标记都出现在对应线程第一步之前。',
+      zh: '线程让同一个进程能同时做另一件事。启动线程就是把工作交给它然后返回；发起启动的代码不会等线程做任何事。这里主程序启动两个线程，每启动一个就立刻记一个标记。两个标记都出现在对应线程第一步之前。',
     },
     watch: {
       en: 'The marks "main-after-first" and "main-after-second" sit at the very start of the main lane; each thread lane opens tens of milliseconds later, once its worker has booted. The threads log their thread ids: different from each other and from main\'s.',
@@ -44,6 +44,9 @@ export const threadStart: Lesson = {
       zh: '设置 workMs=0：线程一开始就结束，主程序的标记依然在前。把本课的时间间隔与 process-start 比较：worker 线程的启动比子进程快好几倍。',
     },
   },
+  presets: [
+    { id: 'no-work', label: { en: 'Threads with no work', zh: '线程不做工作' }, params: { workMs: 0 } },
+  ],
   spec: {
     version: 1,
     id: 'thread-start',

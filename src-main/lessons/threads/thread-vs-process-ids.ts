@@ -14,7 +14,7 @@ export const threadVsProcessIds: Lesson = {
   text: {
     teaches: {
       en: 'A pid names a process, not a line of execution. Threads live inside a process, so every thread reports the same pid as the program that started them, and tells itself apart by a thread id. Child processes are new processes: each reports a pid of its own, and the runner\'s pid as its parent.',
-      zh: 'pid 标识的是进程，而不是某条执行线路。线程存在于进程内部，所以每个线程报告的 pid 都与启动它们的程序相同，彼此之间靠线程 id 区分。子进程是新的进程：每个都报告自己的 pid，父进程 pid 则是运行器的 pid。',
+      zh: 'pid 标识的是进程，而不是进程里的某个线程。线程属于它所在的进程，所以每个线程报告的 pid 都与启动它们的程序相同，彼此之间靠线程 id 区分。子进程是新的进程：每个都报告自己的 pid，父进程 pid 则是运行器的 pid。',
     },
     watch: {
       en: 'Compare the logs: the thread lanes print the runner\'s pid with different thread ids; the process lanes print different pids, each with thread id 0 (every process numbers its own threads, starting with its main thread at 0).',
@@ -29,6 +29,9 @@ export const threadVsProcessIds: Lesson = {
       zh: '设置 threads=5、processes=5：一个 pid 下有五个不同的线程 id，一个父进程下有五个不同的 pid。运行两次：pid 和线程 id 每次都会变化，所以程序不应依赖它们的具体值。',
     },
   },
+  presets: [
+    { id: 'five-each', label: { en: 'Five of each', zh: '各五个' }, params: { threads: 5, processes: 5 } },
+  ],
   spec: {
     version: 1,
     id: 'thread-vs-process-ids',

@@ -50,6 +50,9 @@ export const threadedTcpServer: Lesson = {
       { label: { en: 'all holds added up', zh: '所有持有时间之和' }, cells: [{ record: 'sumOfHoldsMs' }] },
     ],
   },
+  presets: [
+    { id: 'thirty-two-clients', label: { en: '32 clients', zh: '32 个客户端' }, params: { clients: 32 } },
+  ],
   spec: {
     version: 1,
     id: 'threaded-tcp-server',

@@ -48,6 +48,10 @@ export const timer: Lesson = {
       zh: '设置 cancelAfterMs=300（比延时更晚）：第二个定时器通常在取消到达之前就已触发，此时取消不再起作用（这时不检查任何论断：谁先谁后取决于线程启动得有多快）。设置 delayMs=1000：第一个定时器在主程序启动它一秒之后触发，再加上它的线程启动所需的几十毫秒。',
     },
   },
+  presets: [
+    { id: 'cancel-late', label: { en: 'Cancel too late', zh: '取消得太晚' }, params: { cancelAfterMs: 300 } },
+    { id: 'one-second-delay', label: { en: 'A one-second delay', zh: '延迟一秒' }, params: { delayMs: 1000 } },
+  ],
   spec: {
     version: 1,
     id: 'timer',
