@@ -48,7 +48,7 @@ describe('framing', () => {
 describe('http codec', () => {
   test('pipelined requests, split anywhere, with and without bodies', () => {
     const parser = new HttpRequestParser();
-    const raw = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /c HTTP/1.0\r\n\r\n';
+    const raw = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /c HTTP/1.0\r\n\r\n';
     const requests = [];
     for (let i = 0; i < raw.length; i += 7) requests.push(...parser.push(Buffer.from(raw.slice(i, i + 7), 'latin1')));
     expect(requests.map((r) => [r.method, r.target, r.body.toString(), r.keepAlive])).toEqual([
@@ -60,7 +60,41 @@ describe('http codec', () => {
 
   test('a malformed request line is a 400, a chunked body a 501', () => {
     expect(() => new HttpRequestParser().push(bytes('HELLO\r\n\r\n'))).toThrow(expect.objectContaining({ status: 400 }) as Error);
-    expect(() => new HttpRequestParser().push(bytes('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'))).toThrow(expect.objectContaining({ status: 501 }) as Error);
+    expect(() => new HttpRequestParser().push(bytes('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'))).toThrow(expect.objectContaining({ status: 501 }) as Error);
+  });
+
+  test('heads that are not HTTP/1.x are refused as their bytes arrive, not when a head end comes', () => {
+    const status = (...chunks: string[]): number | null => {
+      const parser = new HttpRequestParser();
+      try {
+        for (const chunk of chunks) parser.push(Buffer.from(chunk, 'latin1'));
+        return null;
+      } catch (error) {
+        return (error as { status: number }).status;
+      }
+    };
+    expect(status('\x16\x03\x01')).toBe(400); // a TLS hello, no line end ever
+    expect(status('GET / HTTP/1.1\nHo')).toBe(400); // bare LF
+    expect(status('GET / HTTP/1.1\r', 'Host: x')).toBe(400); // a CR without its LF, across chunks
+    expect(status('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')).toBe(505);
+    expect(status('GET / HTTP/3.0\r\nHost: x\r\n\r\n')).toBe(505);
+    expect(status('GET / HTTP/1.1\r\n\r\n')).toBe(400); // no Host
+    expect(status('GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n')).toBe(400);
+    expect(status('GET / HTTP/1.1\r\nHost : x\r\n\r\n')).toBe(400);
+    expect(status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n')).toBe(400);
+    expect(status('BREW / HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(501);
+    expect(status('GET / HTTP/1.1\r\nHost: x\r', '\n\r\n')).toBe(null); // split anywhere, still fine
+    expect(status('\r\nGET / HTTP/1.2\r\nHost: x\r\n\r\n')).toBe(null); // a leading empty line, a later 1.x minor
+  });
+
+  test('HEAD answers declare the length and carry no body; Date and Connection follow the version', () => {
+    const body = bytes('hello');
+    const head = httpResponse(200, body, { keepAlive: true, headOnly: true }).toString('latin1');
+    expect(head).toMatch(/\r\nContent-Length: 5\r\n\r\n$/);
+    expect(head).toMatch(/\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
+    expect(head).not.toContain('Connection:');
+    expect(httpResponse(200, body, { keepAlive: true, version: '1.0' }).toString('latin1')).toContain('\r\nConnection: keep-alive\r\n');
+    expect(httpResponse(200, body, { keepAlive: false, version: '1.1' }).toString('latin1')).toContain('\r\nConnection: close\r\n');
   });
 
   test('responses declare their charset and length; the response parser cuts them apart', () => {
@@ -115,6 +149,15 @@ describe('config checks name the field and what was expected', () => {
 
   test('defaults: 127.0.0.1, port 0, no framing', () => {
     expect(resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } })).toMatchObject({ host: '127.0.0.1', port: 0, framing: { kind: 'none' }, workers: 2 });
+  });
+
+  test('the request head timeout: HTTP only, 0 to 600000 ms, 10 s by default', () => {
+    expect(resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' } }).headTimeoutMs).toBe(10_000);
+    expect(resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: 0 }).headTimeoutMs).toBe(0);
+    expect(resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } }).headTimeoutMs).toBe(0);
+    expect(() => resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' }, headTimeoutMs: 500 })).toThrow(/server\.headTimeoutMs: .*HTTP servers only/);
+    expect(() => resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: -1 })).toThrow(/server\.headTimeoutMs/);
+    expect(() => resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: 600_001 })).toThrow(/server\.headTimeoutMs/);
   });
 
   test('a load needs exactly one of duration and requests', () => {

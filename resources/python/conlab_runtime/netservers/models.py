@@ -75,7 +75,18 @@ def serve_blocking(conn, config, counters):
         session = create_session(config)
         session.open(sink)
         while not sink.ended:
-            data = conn.recv(RECV_BYTES)
+            deadline = getattr(session, "deadline", None)
+            if deadline is not None:
+                # An HTTP head awaited: the wait is bounded, and an overdue head gets 408 and a close.
+                conn.settimeout(max(0.001, deadline - time.monotonic()))
+            try:
+                data = conn.recv(RECV_BYTES)
+            except socket.timeout:
+                conn.settimeout(None)
+                session.expire(sink)
+                break
+            if deadline is not None:
+                conn.settimeout(None)
             if not data:
                 break
             counters.traffic(bytes_in=len(data))
@@ -349,7 +360,17 @@ async def serve_event_loop(config, listener, counters, pool=None):
             session.open(sink)
             await writer.drain()
             while not sink.ended:
-                data = await reader.read(RECV_BYTES)
+                deadline = getattr(session, "deadline", None)
+                if deadline is None:
+                    data = await reader.read(RECV_BYTES)
+                else:
+                    # An HTTP head awaited: the wait is bounded, and an overdue head gets 408 and a close.
+                    try:
+                        data = await asyncio.wait_for(reader.read(RECV_BYTES), max(0.001, deadline - time.monotonic()))
+                    except asyncio.TimeoutError:
+                        session.expire(sink)
+                        await writer.drain()
+                        break
                 if not data:
                     break
                 counters.traffic(bytes_in=len(data))
@@ -480,6 +501,8 @@ class Scanning(Model):
                     if pending is not None:
                         if now >= wake:
                             self.resume(entry, now)
+                    elif getattr(session, "deadline", None) is not None and now >= session.deadline:
+                        session.expire(sink)
                     else:
                         data = conn.recv(RECV_BYTES)
                         if not data:
