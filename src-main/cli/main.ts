@@ -12,6 +12,7 @@ import { LabError, LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
+import { registerServerCommand } from './server-command';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, progressLine, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
@@ -449,6 +450,7 @@ export function buildProgram(): Command {
     );
 
   registerServeCommand(program, () => openService(program));
+  registerServerCommand(program);
 
   return program;
 }
