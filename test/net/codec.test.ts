@@ -7,6 +7,7 @@ import { upperAscii } from '../../src-main/net/handlers';
 import { HttpRequestParser, HttpResponseParser, httpResponse } from '../../src-main/net/http-codec';
 import { IVR_TEXT, IvrDialogue } from '../../src-main/net/ivr';
 import { checkDescriptorBudget, parseProcLimits } from '../../src-main/net/load/descriptors';
+import { FastHttpResponseReader } from '../../src-main/net/load/http-responses';
 import { resolveLoadConfig } from '../../src-main/net/load/load-config';
 import { NetError } from '../../src-main/net/errors';
 
@@ -108,6 +109,31 @@ describe('http codec', () => {
       [200, '你好'],
       [200, '你好'],
     ]);
+  });
+});
+
+describe("the load generator's response reader", () => {
+  test('cuts responses split anywhere, skips 100 Continue, reads any spelling of Content-Length', () => {
+    const stream = Buffer.concat([
+      httpResponse(200, bytes('你好'), { keepAlive: true }),
+      Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'),
+      Buffer.from('HTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nabc'),
+      Buffer.from('HTTP/1.1 201 Created\r\nCONTENT-LENGTH:  0\r\n\r\n'),
+      httpResponse(200, Buffer.alloc(5000, 0x61), { keepAlive: true }),
+    ]);
+    for (const step of [1, 7, 64, stream.length]) {
+      const reader = new FastHttpResponseReader();
+      const statuses: number[] = [];
+      for (let i = 0; i < stream.length; i += step) statuses.push(...reader.push(stream.subarray(i, i + step))!);
+      expect(statuses).toEqual([200, 404, 201, 200]);
+    }
+  });
+
+  test('what is not an HTTP/1.x response with a length is refused (null)', () => {
+    expect(new FastHttpResponseReader().push(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'))).toBeNull();
+    expect(new FastHttpResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody'))).toBeNull();
+    expect(new FastHttpResponseReader().push(Buffer.from('HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n'))).toBeNull();
+    expect(new FastHttpResponseReader().push(Buffer.alloc(17 * 1024, 0x41))).toBeNull();
   });
 });
 
