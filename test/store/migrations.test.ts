@@ -41,7 +41,7 @@ function insertV1Run(db: Database.Database, id: string, title: string, lessonId:
 describe('migrations', () => {
   it('numbers migrations 1..n without gaps', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   it('migration 1 (0 → 1) creates the tables, keys and indexes of the history', () => {
