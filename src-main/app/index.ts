@@ -8,7 +8,7 @@ import { registerContractIpc } from './contract-ipc';
 import { APP_ENTRY_URL, isAllowedNavigation, isPermissionGranted, windowOpenDecision } from './security-policy';
 import { electronUtilityHost } from './utility-host';
 import { selectSqliteAddon, STARTUP_FAILED_EXIT_CODE, startupFailureMessage } from './startup';
-import { secureWebPreferences } from './window-options';
+import { secureWebPreferences, windowIconPath } from './window-options';
 
 // out/main/index.js sits next to out/preload and out/renderer in the build and inside app.asar.
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,6 +22,7 @@ function createMainWindow(): BrowserWindow {
     minWidth: 900,
     minHeight: 600,
     title: 'Concurrency Lab',
+    icon: windowIconPath(join(outDir, '..')),
     show: false,
     webPreferences: { ...secureWebPreferences, preload: preloadPath },
   });
