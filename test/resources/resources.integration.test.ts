@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { windowIconPath } from '../../src-main/app/window-options';
+import { importSamplesOnFirstStart, samplesDir } from '../../src-main/app/first-start-samples';
 
 /**
  * resources/: the app icon (SVG and its PNG sizes) referenced by electron-builder's config and by the
@@ -19,6 +20,7 @@ const ICON_SIZES = [16, 24, 32, 48, 64, 128, 256, 512];
 
 interface BuildConfig {
   readonly files: readonly string[];
+  readonly asarUnpack: readonly string[];
   readonly linux: { readonly icon: string; readonly desktop: { readonly entry: Record<string, string> } };
   readonly win: { readonly icon: string };
   readonly mac: { readonly icon: string };
@@ -88,4 +90,25 @@ describe('sample run logs', () => {
     expect(history.every((row) => row.status === 'ok')).toBe(true);
     expect(existsSync(db)).toBe(true);
   }, 60_000);
+});
+
+describe('samples on first start', () => {
+  test('a new history gets every sample; an existing one none; a sample that fails is skipped', async () => {
+    const seen: string[] = [];
+    const importer = {
+      importRunLogFile: (path: string) => {
+        seen.push(path);
+        if (path.endsWith('http-hello.conlab.json')) return Promise.reject(new Error('unreadable'));
+        return Promise.resolve({ runId: `run-of-${path.split('/').pop()!}`, result: 'inserted' as const });
+      },
+    };
+    expect(await importSamplesOnFirstStart(importer, root, false)).toEqual([]);
+    expect(seen).toEqual([]);
+    const imported = await importSamplesOnFirstStart(importer, root, true);
+    expect(seen.map((path) => path.split('/').pop())).toEqual(['http-hello.conlab.json', 'race-counter.conlab.json']);
+    expect(imported).toEqual(['run-of-race-counter.conlab.json']);
+    // Packaged, the samples are read from the unpacked copy beside app.asar.
+    expect(samplesDir('/opt/Concurrency Lab/resources/app.asar')).toBe('/opt/Concurrency Lab/resources/app.asar.unpacked/resources/samples');
+    expect(build.asarUnpack).toContain('resources/samples/**');
+  });
 });
