@@ -73,7 +73,8 @@ export class FastHttpResponseReader {
       const end = buffer.indexOf(HEAD_END, pos);
       if (end < 0) {
         if (buffer.length - pos > MAX_HEAD_BYTES) return null;
-        this.pending = buffer.subarray(pos);
+        // A copy: the received buffer may be reused for the next read.
+        this.pending = Buffer.from(buffer.subarray(pos));
         return statuses;
       }
       if (buffer.compare(PREFIX, 0, PREFIX.length, pos, pos + PREFIX.length) !== 0 || buffer[pos + 8] !== SP) return null;
