@@ -174,7 +174,8 @@ export function resolveServerConfig(input: unknown): ResolvedServerConfig {
       `server.framing: ${framing.kind} framing applies to TCP echo, upper and delay servers; ${protocol === 'tcp' ? `the ${handler.kind} handler has its own protocol` : `${protocol} brings its own message boundaries`}, so leave framing out`,
     );
   }
-  if (config.headTimeoutMs !== undefined && protocol !== 'http') {
+  // 0 (no limit) is what a resolved non-HTTP config carries, and it may be resolved again (in a child process).
+  if (config.headTimeoutMs !== undefined && config.headTimeoutMs !== 0 && protocol !== 'http') {
     throw new ServerConfigError(`server.headTimeoutMs: ${config.headTimeoutMs} was given for a ${protocol} server; the request head timeout applies to HTTP servers only, so leave it out`);
   }
   return {

@@ -182,6 +182,11 @@ describe('config checks name the field and what was expected', () => {
     expect(resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: 0 }).headTimeoutMs).toBe(0);
     expect(resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } }).headTimeoutMs).toBe(0);
     expect(() => resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' }, headTimeoutMs: 500 })).toThrow(/server\.headTimeoutMs: .*HTTP servers only/);
+    // A resolved config resolves again to itself (a child process resolves what its parent resolved).
+    for (const input of [{ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } }, { protocol: 'http', model: 'cluster', handler: { kind: 'hello' } }] as const) {
+      const resolved = resolveServerConfig(input);
+      expect(resolveServerConfig(resolved)).toEqual(resolved);
+    }
     expect(() => resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: -1 })).toThrow(/server\.headTimeoutMs/);
     expect(() => resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: 600_001 })).toThrow(/server\.headTimeoutMs/);
   });
