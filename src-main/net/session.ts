@@ -366,25 +366,33 @@ function httpSession(handler: HandlerSpec, headTimeoutMs: number): StreamSession
   }
   let closed = false;
   let answered = 0;
+  // One timer per connection, re-armed with refresh() (no allocation per request); while no head is
+  // awaited it may still fire, and then does nothing.
   let timer: NodeJS.Timeout | null = null;
+  let awaiting = false;
+  let timerSink: SessionSink | null = null;
+  const fire = (): void => {
+    if (!awaiting || closed || !timerSink) return;
+    awaiting = false;
+    closed = true;
+    if (answered === 0 || parser.pendingBytes > 0) {
+      timerSink.write(httpResponse(408, Buffer.from(`no complete request head within ${headTimeoutMs} ms\n`, 'utf8'), { keepAlive: false }));
+    }
+    timerSink.end();
+  };
   const disarm = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = null;
+    awaiting = false;
   };
   /** The wait for the next request head starts now: past headTimeoutMs, 408 (or, on an idle kept-alive connection, a plain close). */
   const arm = (sink: SessionSink): void => {
-    disarm();
     if (headTimeoutMs <= 0 || closed) return;
-    timer = setTimeout(() => {
-      timer = null;
-      if (closed) return;
-      closed = true;
-      if (answered === 0 || parser.pendingBytes > 0) {
-        sink.write(httpResponse(408, Buffer.from(`no complete request head within ${headTimeoutMs} ms\n`, 'utf8'), { keepAlive: false }));
-      }
-      sink.end();
-    }, headTimeoutMs);
-    timer.unref?.();
+    awaiting = true;
+    timerSink = sink;
+    if (timer) timer.refresh();
+    else {
+      timer = setTimeout(fire, headTimeoutMs);
+      timer.unref?.();
+    }
   };
   const refuse = (sink: SessionSink, error: unknown): void => {
     disarm();
@@ -441,7 +449,10 @@ function httpSession(handler: HandlerSpec, headTimeoutMs: number): StreamSession
       afterAnswers(sink);
       return result;
     },
-    close: disarm,
+    close: () => {
+      awaiting = false;
+      if (timer) clearTimeout(timer);
+    },
   };
 }
 

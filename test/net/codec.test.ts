@@ -8,6 +8,7 @@ import { HttpRequestParser, HttpResponseParser, httpResponse } from '../../src-m
 import { IVR_TEXT, IvrDialogue } from '../../src-main/net/ivr';
 import { checkDescriptorBudget, parseProcLimits } from '../../src-main/net/load/descriptors';
 import { FastHttpResponseReader } from '../../src-main/net/load/http-responses';
+import { createStreamSession } from '../../src-main/net/session';
 import { resolveLoadConfig } from '../../src-main/net/load/load-config';
 import { NetError } from '../../src-main/net/errors';
 
@@ -109,6 +110,38 @@ describe('http codec', () => {
       [200, '你好'],
       [200, '你好'],
     ]);
+  });
+});
+
+describe('the HTTP session\'s head timeout', () => {
+  const until = async (condition: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 5_000;
+    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  const sinkLog = () => {
+    const out: string[] = [];
+    let ended = false;
+    return { out, ended: () => ended, sink: { write: (data: Buffer) => void out.push(data.toString('latin1')), end: () => void (ended = true), refused: () => {} } };
+  };
+
+  test('a slow answer is not cut by the timer; an idle kept connection is then closed without a 408; a partial head gets one', async () => {
+    const slow = createStreamSession({ protocol: 'http', handler: { kind: 'delay', ms: 150 }, framing: { kind: 'none' }, headTimeoutMs: 40 });
+    const a = sinkLog();
+    slow.open(a.sink);
+    await slow.receive(Buffer.from('GET /x HTTP/1.1\r\nHost: h\r\n\r\n'), a.sink);
+    expect(a.out).toHaveLength(1);
+    expect(a.out[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    await until(a.ended);
+    expect(a.ended()).toBe(true);
+    expect(a.out).toHaveLength(1); // idle after an answer: closed, no 408
+
+    const partial = createStreamSession({ protocol: 'http', handler: { kind: 'hello' }, framing: { kind: 'none' }, headTimeoutMs: 40 });
+    const b = sinkLog();
+    partial.open(b.sink);
+    partial.receive(Buffer.from('GET / HTTP/1.1\r\nHo'), b.sink);
+    await until(b.ended);
+    expect(b.out.map((text) => text.slice(0, 12))).toEqual(['HTTP/1.1 408']);
+    partial.close?.();
   });
 });
 
