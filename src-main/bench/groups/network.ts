@@ -395,12 +395,13 @@ async function loadVsWrk(options: BenchOptions): Promise<Figure[]> {
 }
 
 async function run(options: BenchOptions): Promise<Figure[]> {
+  // CONLAB_BENCH_NETWORK=load-vs-wrk measures that figure alone (a quick check after changing the generator).
   if (process.env['CONLAB_BENCH_NETWORK'] === 'load-vs-wrk') return loadVsWrk(options);
   return [...(await loadVsWrk(options)), ...(await closedLoop(options)), ...(await capacity(options))];
 }
 
 export const networkGroup: FigureGroup = {
   name: 'network',
-  description: 'echo req/s per server model beside a bare Node net server; 10,000-connection open-loop capacity',
+  description: 'the load generator against wrk (HTTP); echo req/s per server model beside a bare Node net server; 10,000-connection open-loop capacity',
   run,
 };
