@@ -12,6 +12,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/history', name: 'history', component: () => import('./pages/HistoryPage.vue') },
   { path: '/compare', name: 'compare', component: () => import('./pages/ComparePage.vue') },
   { path: '/composer', name: 'composer', component: () => import('./pages/ComposerPage.vue') },
+  { path: '/network', name: 'network', component: () => import('./pages/NetworkPage.vue') },
   { path: '/transfer', name: 'transfer', component: () => import('./pages/TransferPage.vue') },
   { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/lessons' },

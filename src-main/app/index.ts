@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, session, shell } from 'electron';
@@ -8,7 +9,8 @@ import { registerContractIpc } from './contract-ipc';
 import { APP_ENTRY_URL, isAllowedNavigation, isPermissionGranted, windowOpenDecision } from './security-policy';
 import { electronUtilityHost } from './utility-host';
 import { selectSqliteAddon, STARTUP_FAILED_EXIT_CODE, startupFailureMessage } from './startup';
-import { secureWebPreferences } from './window-options';
+import { secureWebPreferences, windowIconPath } from './window-options';
+import { importSamplesOnFirstStart } from './first-start-samples';
 
 // out/main/index.js sits next to out/preload and out/renderer in the build and inside app.asar.
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,6 +24,7 @@ function createMainWindow(): BrowserWindow {
     minWidth: 900,
     minHeight: 600,
     title: 'Concurrency Lab',
+    icon: windowIconPath(join(outDir, '..')),
     show: false,
     webPreferences: { ...secureWebPreferences, preload: preloadPath },
   });
@@ -102,8 +105,12 @@ if (!app.requestSingleInstanceLock()) {
       // The same history the CLI uses: userData/conlab.db (or CONLAB_DB). Runs execute in a runner process forked
       // from here (Electron as Node: the runAsNode fuse is on); utilityProcess exists only in this main process, so
       // utility actors are started here and relayed to the runner (no substitution).
-      service = LabService.open({ dbPath: process.env['CONLAB_DB'] || join(app.getPath('userData'), 'conlab.db'), hosts: { utility: electronUtilityHost } });
+      const dbPath = process.env['CONLAB_DB'] || join(app.getPath('userData'), 'conlab.db');
+      const historyIsNew = !existsSync(dbPath);
+      service = LabService.open({ dbPath, hosts: { utility: electronUtilityHost } });
       service.loadSettings();
+      // A first start: the sample run logs go into the new history, for a person to open at once.
+      void importSamplesOnFirstStart(service, join(outDir, '..'), historyIsNew);
       registerContractIpc(service);
       installAppMenu(service);
       createMainWindow();

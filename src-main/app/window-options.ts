@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { WebPreferences } from 'electron';
 
 /**
@@ -15,3 +16,8 @@ export const secureWebPreferences = {
   allowRunningInsecureContent: false,
   webviewTag: false,
 } as const satisfies WebPreferences;
+
+/** The app icon Linux and Windows show for the window (macOS takes the bundle's), under the app's root folder. */
+export function windowIconPath(appRoot: string): string {
+  return join(appRoot, 'resources', 'icons', '512x512.png');
+}

@@ -15,6 +15,7 @@ import type { Lang } from '../lessons/lesson';
 import { ProgressTicker } from './progress';
 import { findLesson } from '../lessons/catalog';
 import { registerServeCommand } from './serve-command';
+import { registerServerCommand } from './server-command';
 import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
 import { pairTrace, PairTraceError, type PairAlignment, type PairSide } from '../export/trace-pair';
@@ -502,6 +503,7 @@ export function buildProgram(): Command {
   registerServeCommand(program, () => openService(program));
   registerSweepCommands(program, (fn) => withService(program, fn), defaultLang);
   registerDistributionCommand(program, (fn) => withService(program, fn));
+  registerServerCommand(program);
 
   return program;
 }

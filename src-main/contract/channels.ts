@@ -49,6 +49,9 @@ export const METHOD_NAMES = [
   'experiments.delete',
   'settings.get',
   'settings.update',
+  'servers.start',
+  'servers.list',
+  'servers.stop',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

@@ -39,6 +39,7 @@ export type { ChapterId, ChapterInfo, Lesson, LessonPreset, LessonSummary, Lesso
 export type { ParamValues, SpecIssue, ValidationResult } from '../model/spec-issue';
 export type { AuthoredSpec } from '../model/spec-schema';
 export { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
+export { HANDLERS_BY_PROTOCOL, MODELS_BY_PROTOCOL, PROTOCOLS, type HandlerKind, type Protocol, type ServerModel } from '../model/server-config';
 export type { SavedExperiment } from '../model/saved-experiment';
 export type { ScalingFit, SweepPointSummary, SweepQuantity, SweepResult, SweepScaling, SweepSeries, SweepView } from '../model/sweep';
 export type { LimitCaps } from '../model/limit-caps';
@@ -89,4 +90,29 @@ export interface StartedRun {
 export interface StartedPair {
   readonly runId: string;
   readonly pairId: string;
+}
+
+/** A standalone server's live figures (servers.list, every second from the network page). */
+export interface StandaloneServerFigures {
+  readonly connectionsOpen: number;
+  readonly connectionsAccepted: number;
+  readonly requests: number;
+  readonly cpuMs: number;
+  readonly threadsUsed: number;
+  readonly processesUsed: number;
+}
+
+/** A server of the network lab started on its own, for real clients (curl, wrk, a browser). */
+export interface StandaloneServerInfo {
+  readonly id: string;
+  readonly protocol: string;
+  readonly model: string;
+  readonly handler: string;
+  readonly host: string;
+  readonly port: number;
+  /** What a client types: http://127.0.0.1:PORT/ or tcp://…, udp://… */
+  readonly address: string;
+  readonly startedAt: string;
+  readonly running: boolean;
+  readonly figures: StandaloneServerFigures | null;
 }

@@ -25,9 +25,11 @@ import type {
   SettingsInfo,
   StartedPair,
   StartedRun,
+  StandaloneServerInfo,
   SweepView,
   ValidationResult,
 } from './dto';
+import { serverConfigSchema } from '../model/server-config';
 import { EXPORT_FORMATS } from './dto';
 import { isMethodName, METHOD_NAMES, type MethodName } from './channels';
 
@@ -219,6 +221,11 @@ export const METHODS = {
 
   'settings.get': { params: empty, result: returns<SettingsInfo>() },
   'settings.update': { params: settingsPatchSchema, result: returns<SettingsInfo>() },
+
+  /** A network-lab server on its own, on a loopback address, until servers.stop (or the lab closes). */
+  'servers.start': { params: z.strictObject({ config: serverConfigSchema }), result: returns<StandaloneServerInfo>() },
+  'servers.list': { params: empty, result: returns<readonly StandaloneServerInfo[]>() },
+  'servers.stop': { params: z.strictObject({ id: z.uuid() }), result: returns<StandaloneServerInfo | null>() },
 } as const;
 
 export type MethodMap = typeof METHODS;

@@ -73,6 +73,12 @@ export interface ServerConfig {
   readonly maxProcesses?: number;
   /** The listen backlog: connections the kernel queues before accept (default 511, Node's). */
   readonly backlog?: number;
+  /**
+   * HTTP only: how long a request head may take to arrive, from the moment the server waits for it
+   * (the connection opened, or the previous answer left). Past it the client gets 408 and a close, so
+   * one slow client cannot hold a blocking-serial server forever (default 10000 ms; 0: no limit).
+   */
+  readonly headTimeoutMs?: number;
 }
 
 export interface ResolvedServerConfig {
@@ -86,9 +92,13 @@ export interface ResolvedServerConfig {
   readonly maxThreads: number;
   readonly maxProcesses: number;
   readonly backlog: number;
+  /** HTTP: see ServerConfig.headTimeoutMs; 0 for other protocols. */
+  readonly headTimeoutMs: number;
 }
 
-export const SERVER_DEFAULTS = { workers: 2, maxThreads: 128, maxProcesses: 32, backlog: 511 } as const;
+export const SERVER_DEFAULTS = { workers: 2, maxThreads: 128, maxProcesses: 32, backlog: 511, headTimeoutMs: 10_000 } as const;
+/** The longest head timeout a server takes (ten minutes). */
+export const MAX_HEAD_TIMEOUT_MS = 600_000;
 
 /** The models a protocol can run under: "per connection" means nothing to a datagram protocol. */
 export const MODELS_BY_PROTOCOL: Readonly<Record<Protocol, readonly ServerModel[]>> = {
@@ -130,6 +140,7 @@ export const serverConfigSchema = z.strictObject({
   maxThreads: z.number().int().min(1).max(10_000).optional(),
   maxProcesses: z.number().int().min(1).max(1_000).optional(),
   backlog: z.number().int().min(1).max(65_535).optional(),
+  headTimeoutMs: z.number().int().min(0).max(MAX_HEAD_TIMEOUT_MS).optional(),
 });
 
 /** A server description that cannot run, with the field at fault and what was expected. */
@@ -163,6 +174,10 @@ export function resolveServerConfig(input: unknown): ResolvedServerConfig {
       `server.framing: ${framing.kind} framing applies to TCP echo, upper and delay servers; ${protocol === 'tcp' ? `the ${handler.kind} handler has its own protocol` : `${protocol} brings its own message boundaries`}, so leave framing out`,
     );
   }
+  // 0 (no limit) is what a resolved non-HTTP config carries, and it may be resolved again (in a child process).
+  if (config.headTimeoutMs !== undefined && config.headTimeoutMs !== 0 && protocol !== 'http') {
+    throw new ServerConfigError(`server.headTimeoutMs: ${config.headTimeoutMs} was given for a ${protocol} server; the request head timeout applies to HTTP servers only, so leave it out`);
+  }
   return {
     protocol,
     model,
@@ -174,5 +189,6 @@ export function resolveServerConfig(input: unknown): ResolvedServerConfig {
     maxThreads: config.maxThreads ?? SERVER_DEFAULTS.maxThreads,
     maxProcesses: config.maxProcesses ?? SERVER_DEFAULTS.maxProcesses,
     backlog: config.backlog ?? SERVER_DEFAULTS.backlog,
+    headTimeoutMs: protocol === 'http' ? (config.headTimeoutMs ?? SERVER_DEFAULTS.headTimeoutMs) : 0,
   };
 }

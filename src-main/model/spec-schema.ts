@@ -426,6 +426,7 @@ export function buildSpecSchema(mode: SchemaMode) {
           maxThreads: num(settings.maxThreads.unwrap()).optional(),
           maxProcesses: num(settings.maxProcesses.unwrap()).optional(),
           backlog: num(settings.backlog.unwrap()).optional(),
+          headTimeoutMs: num(settings.headTimeoutMs.unwrap()).optional(),
         });
 
   return z.strictObject({

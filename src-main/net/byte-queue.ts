@@ -64,6 +64,12 @@ export class ByteQueue {
     return this.chunks[0]?.indexOf(needle) ?? -1;
   }
 
+  /** Everything queued, as one Buffer, without consuming it (chunks are joined once). */
+  peekAll(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.total)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
   /** The byte at position i (0 ≤ i < length). */
   byteAt(i: number): number {
     let offset = i;

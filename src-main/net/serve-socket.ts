@@ -25,7 +25,12 @@ const BACKLOG_PAUSE = 16;
  * gets its answers; this side ends once the session has answered everything it read.
  */
 export function serveSocket(socket: Socket, session: StreamSession, tally: StreamTally): ServedConnection {
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const closed = new Promise<void>((resolve) =>
+    socket.once('close', () => {
+      session.close?.();
+      resolve();
+    }),
+  );
   socket.setNoDelay(true);
   // A reset by the peer arrives as 'error' and is followed by 'close': nothing more to do here.
   socket.on('error', () => {});

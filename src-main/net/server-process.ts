@@ -14,7 +14,7 @@ import type { BoundAddress } from './tcp-listener';
  * 20,000 (or 1,024) file descriptors or its CPU clock. Same interface as an in-process server.
  */
 
-export interface ProcessServer extends RunningServer {
+export interface ProcessServer extends Omit<RunningServer, 'inUse'> {
   /** The pid of the process that hosts the server. */
   readonly pid: number;
 }

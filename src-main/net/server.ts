@@ -32,6 +32,8 @@ export interface RunningServer {
   /** Where it listens; `port` is the real one when the config asked for 0. */
   readonly address: BoundAddress;
   metrics(): Promise<ServerMetrics>;
+  /** Threads and processes serving right now (the server's own thread and process count as one each). */
+  inUse(): { readonly threads: number; readonly processes: number };
   /** Stops accepting, ends connections, threads and processes within the grace period, then forces. Idempotent. */
   stop(options?: StopOptions): Promise<ServerStopResult>;
   /** Settles when the server has stopped, whoever stopped it. */
@@ -142,6 +144,7 @@ export async function startServer(input: ServerConfig, options: StartServerOptio
     address: model.address,
     // After a stop the model's counters are final; during one they are as far as it got (never a wait on the stop).
     metrics: () => model.metrics(),
+    inUse: () => ({ threads: counters.currentThreads, processes: counters.currentProcesses }),
     stop: (stopOptions) => stop('stopped', stopOptions?.graceMs ?? DEFAULT_GRACE_MS),
     stopped,
   };

@@ -109,6 +109,7 @@ port.on('message', (message: RelayToWorker) => {
       break;
     }
     case 'closed':
+      conns.get(message.conn)?.session.close?.();
       conns.delete(message.conn);
       finishIfDone();
       break;

@@ -7,7 +7,7 @@ import { messageOf } from './errors';
 import { assertNever } from '../model/assert-never';
 import { ACK, ACK_BYTE, encodeFrame, FrameDecoder, lengthHeader } from './framing';
 import { DEFAULT_HELLO_TEXT, messageHandler, upperAscii, type MessageHandler } from './handlers';
-import { httpResponse, HttpParseError, HttpRequestParser, type HttpRequest } from './http-codec';
+import { CONTINUE_RESPONSE, httpResponse, HttpParseError, HttpRequestParser, type HttpRequest } from './http-codec';
 import { IvrDialogue } from './ivr';
 
 /**
@@ -33,12 +33,16 @@ export interface StreamSession {
   open(sink: SessionSink): void;
   /** Bytes from the peer; returns how many requests were answered, or a promise of that count. */
   receive(chunk: Buffer, sink: SessionSink): number | Promise<number>;
+  /** The connection is gone: drop timers (optional; sessions without any need not say). */
+  close?(): void;
 }
 
 export interface SessionSpec {
   readonly protocol: Exclude<Protocol, 'udp'>;
   readonly handler: HandlerSpec;
   readonly framing: Framing;
+  /** HTTP: a request head not complete this long after the server began waiting for it gets 408 and a close (0: never). */
+  readonly headTimeoutMs?: number;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -337,7 +341,7 @@ function fileReceiveSession(saveDir: string | undefined): StreamSession {
   };
 }
 
-function httpSession(handler: HandlerSpec): StreamSession {
+function httpSession(handler: HandlerSpec, headTimeoutMs: number): StreamSession {
   const parser = new HttpRequestParser();
   let answer: (request: HttpRequest) => MaybePromise<Buffer>;
   switch (handler.kind) {
@@ -361,12 +365,51 @@ function httpSession(handler: HandlerSpec): StreamSession {
       return assertNever(handler, 'handler');
   }
   let closed = false;
+  let answered = 0;
+  // One timer per connection, re-armed with refresh() (no allocation per request); while no head is
+  // awaited it may still fire, and then does nothing.
+  let timer: NodeJS.Timeout | null = null;
+  let awaiting = false;
+  let timerSink: SessionSink | null = null;
+  const fire = (): void => {
+    if (!awaiting || closed || !timerSink) return;
+    awaiting = false;
+    closed = true;
+    if (answered === 0 || parser.pendingBytes > 0) {
+      timerSink.write(httpResponse(408, Buffer.from(`no complete request head within ${headTimeoutMs} ms\n`, 'utf8'), { keepAlive: false }));
+    }
+    timerSink.end();
+  };
+  const disarm = (): void => {
+    awaiting = false;
+  };
+  /** The wait for the next request head starts now: past headTimeoutMs, 408 (or, on an idle kept-alive connection, a plain close). */
+  const arm = (sink: SessionSink): void => {
+    if (headTimeoutMs <= 0 || closed) return;
+    awaiting = true;
+    timerSink = sink;
+    if (timer) timer.refresh();
+    else {
+      timer = setTimeout(fire, headTimeoutMs);
+      timer.unref?.();
+    }
+  };
+  const refuse = (sink: SessionSink, error: unknown): void => {
+    disarm();
+    const status = error instanceof HttpParseError ? error.status : 400;
+    closed = true;
+    sink.write(httpResponse(status, Buffer.from(`${messageOf(error)}\n`, 'utf8'), { keepAlive: false }));
+    sink.end();
+  };
   const respond = (sink: SessionSink) => (request: HttpRequest): MaybePromise<void> => {
     if (closed) return;
     const send = (body: Buffer): void => {
-      sink.write(httpResponse(200, body, { keepAlive: request.keepAlive }));
+      if (closed) return;
+      sink.write(httpResponse(200, body, { keepAlive: request.keepAlive, version: request.version, headOnly: request.method === 'HEAD' }));
+      answered++;
       if (!request.keepAlive) {
         closed = true;
+        disarm();
         sink.end();
       }
     };
@@ -374,27 +417,47 @@ function httpSession(handler: HandlerSpec): StreamSession {
     if (isPromise(body)) return body.then(send);
     send(body);
   };
+  /** After the answers: waiting for the next head, unless a complete head already waits on its body. */
+  const afterAnswers = (sink: SessionSink): void => {
+    if (!closed && parser.awaitingHead) arm(sink);
+  };
   return {
-    open: () => {},
+    open: (sink) => arm(sink),
     receive(chunk, sink) {
       if (closed) return 0;
       let requests: HttpRequest[];
       try {
         requests = parser.push(chunk);
       } catch (error) {
-        const status = error instanceof HttpParseError ? error.status : 400;
-        closed = true;
-        sink.write(httpResponse(status, Buffer.from(`${messageOf(error)}\n`, 'utf8'), { keepAlive: false }));
-        sink.end();
+        refuse(sink, error);
         return 0;
       }
-      return answerAll(requests, respond(sink));
+      if (parser.takeContinue()) sink.write(CONTINUE_RESPONSE);
+      if (requests.length === 0) {
+        // A head complete and its body still coming: the head timer has done its part.
+        if (!parser.awaitingHead) disarm();
+        return 0;
+      }
+      disarm();
+      const result = answerAll(requests, respond(sink));
+      if (isPromise(result)) {
+        return result.then((count) => {
+          afterAnswers(sink);
+          return count;
+        });
+      }
+      afterAnswers(sink);
+      return result;
+    },
+    close: () => {
+      awaiting = false;
+      if (timer) clearTimeout(timer);
     },
   };
 }
 
 export function createStreamSession(spec: SessionSpec): StreamSession {
-  if (spec.protocol === 'http') return httpSession(spec.handler);
+  if (spec.protocol === 'http') return httpSession(spec.handler, spec.headTimeoutMs ?? 0);
   const { handler, framing } = spec;
   switch (handler.kind) {
     case 'ivr':

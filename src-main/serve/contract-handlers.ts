@@ -78,6 +78,10 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'history.note': ({ runId, text }) => service.addNote(runId, text),
     'history.delete': async ({ runId }) => ({ deleted: await service.deleteRun(runId) }),
 
+    'servers.start': ({ config }) => service.standaloneServers.start(config),
+    'servers.list': () => service.standaloneServers.list(),
+    'servers.stop': ({ id }) => service.standaloneServers.stop(id),
+
     'compare.runs': ({ runIds, metrics }): Comparison => service.compare(runIds, metrics),
     'compare.report': ({ runIds, metrics }) => {
       const file = service.compareReport(runIds, metrics);

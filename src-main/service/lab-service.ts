@@ -24,6 +24,7 @@ import { eventsCsvLines, metricsCsv, recordsCsv, trialsCsv } from '../export/csv
 import { buildRunLog, RunLogError, runLogByteLimit, serializeRunLog } from '../export/run-log';
 import { RunLogReader } from '../export/run-log-reader';
 import { readRegularFile, readRegularFileAsync } from '../engine/untrusted/bounded-file';
+import { StandaloneServers } from './standalone-servers';
 import { parseCheckedJson } from '../engine/untrusted/bounded-json';
 import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import { toTraceEvents } from '../export/trace-events';
@@ -117,6 +118,8 @@ export interface ExportResult {
 
 export class LabService {
   readonly dbPath: string;
+  /** Network-lab servers started on their own for real clients (the network page, like `conlab server`). */
+  readonly standaloneServers = new StandaloneServers();
   readonly caps: LimitCaps;
   private readonly store: RunReader;
   private writer: Promise<RunWriter> | null = null;
@@ -763,6 +766,7 @@ export class LabService {
    * interrupted at the next open.
    */
   async close(timeoutMs = 10_000): Promise<void> {
+    await this.standaloneServers.stopAll();
     const running = [...this.active.values()];
     for (const { runner } of running) runner.cancel();
     if (running.length > 0) {

@@ -226,7 +226,38 @@ const migration4: Migration = {
   statements: () => [`ALTER TABLE claims ADD COLUMN trials_json TEXT`],
 };
 
-export const MIGRATIONS: readonly Migration[] = [migration1, migration2, migration3, migration4];
+/** The tables that hold a run's parts, each with a run_id naming its run. */
+const RUN_CHILD_TABLES = ['trials', 'events', 'metrics', 'claims', 'tags', 'notes'] as const;
+
+const migration5: Migration = {
+  version: 5,
+  description: 'event_rows: one row per trace event; a run deleted without foreign key enforcement takes its parts with it',
+  statements: () => [
+    // Batches hold the actor's JSON text of [seq, t, op, ph, data?, step?] rows (model/trace-event.ts): the
+    // view unrolls them with the JSON functions every SQLite since 3.38 has built in, so that sqlite3
+    // users can query events directly. data is JSON text, or NULL when the event carries none; step is the
+    // id of the step that emitted it (its place in the actor's program, pre-order), or NULL.
+    `CREATE VIEW event_rows AS
+       SELECT e.run_id AS run_id,
+              e.trial AS trial,
+              e.actor AS actor,
+              json_extract(j.value, '$[0]') AS seq,
+              json_extract(j.value, '$[1]') AS t_ns,
+              json_extract(j.value, '$[2]') AS op,
+              json_extract(j.value, '$[3]') AS ph,
+              json_extract(j.value, '$[4]') AS data,
+              json_extract(j.value, '$[5]') AS step
+         FROM events e, json_each(e.payload) j`,
+    // The app turns foreign keys on, and ON DELETE CASCADE removes a run's parts. The sqlite3 shell
+    // (and most tools) leave them off: this trigger does the same work there. With them on, the
+    // cascade has already run and the trigger finds nothing left to delete.
+    `CREATE TRIGGER runs_parts_after_delete AFTER DELETE ON runs BEGIN
+       ${RUN_CHILD_TABLES.map((table) => `DELETE FROM ${table} WHERE run_id = OLD.id;`).join('\n       ')}
+     END`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [migration1, migration2, migration3, migration4, migration5];
 
 /** The schema version this build writes and understands. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

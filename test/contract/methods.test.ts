@@ -6,9 +6,9 @@ import type { RunHub } from '../../src-main/serve/run-hub';
 import { LabError, type LabService } from '../../src-main/service/lab-service';
 
 describe('the method map', () => {
-  test('covers lessons, runtimes, specs, runs, history, compare, export/import, experiments and settings', () => {
+  test('covers lessons, runtimes, specs, runs, history, compare, export/import, experiments, settings and standalone servers', () => {
     const areas = new Set(METHOD_NAMES.map((name) => name.split('.')[0]));
-    expect([...areas].sort()).toEqual(['app', 'compare', 'experiments', 'export', 'history', 'import', 'lessons', 'runs', 'runtimes', 'settings', 'specs']);
+    expect([...areas].sort()).toEqual(['app', 'compare', 'experiments', 'export', 'history', 'import', 'lessons', 'runs', 'runtimes', 'servers', 'settings', 'specs']);
   });
 
   test('every method has exactly one handler in browser mode and the app', () => {
@@ -38,6 +38,12 @@ describe('parameter schemas', () => {
     expect(checkParams('runs.start', { spec: { version: 1 } }).ok).toBe(true);
     expect(checkParams('runs.start', {})).toMatchObject({ ok: false, problems: [{ path: 'lessonId', message: 'give exactly one of lessonId or spec' }] });
     expect(checkParams('runs.start', { lessonId: 'x', spec: {} }).ok).toBe(false);
+  });
+
+  test('servers.start takes a server description the network lab can run; servers.stop an id', () => {
+    expect(checkParams('servers.start', { config: { protocol: 'http', model: 'event-loop', handler: { kind: 'hello' } } }).ok).toBe(true);
+    expect(checkParams('servers.start', { config: { protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, host: '0.0.0.0' } })).toMatchObject({ ok: false, problems: [{ path: 'config.host' }] });
+    expect(checkParams('servers.stop', { id: 'not-an-id' })).toMatchObject({ ok: false, problems: [{ path: 'id' }] });
   });
 
   test('problems name the field that is wrong', () => {

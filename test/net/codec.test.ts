@@ -7,6 +7,8 @@ import { upperAscii } from '../../src-main/net/handlers';
 import { HttpRequestParser, HttpResponseParser, httpResponse } from '../../src-main/net/http-codec';
 import { IVR_TEXT, IvrDialogue } from '../../src-main/net/ivr';
 import { checkDescriptorBudget, parseProcLimits } from '../../src-main/net/load/descriptors';
+import { FastHttpResponseReader } from '../../src-main/net/load/http-responses';
+import { createStreamSession } from '../../src-main/net/session';
 import { resolveLoadConfig } from '../../src-main/net/load/load-config';
 import { NetError } from '../../src-main/net/errors';
 
@@ -48,7 +50,7 @@ describe('framing', () => {
 describe('http codec', () => {
   test('pipelined requests, split anywhere, with and without bodies', () => {
     const parser = new HttpRequestParser();
-    const raw = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /c HTTP/1.0\r\n\r\n';
+    const raw = 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /c HTTP/1.0\r\n\r\n';
     const requests = [];
     for (let i = 0; i < raw.length; i += 7) requests.push(...parser.push(Buffer.from(raw.slice(i, i + 7), 'latin1')));
     expect(requests.map((r) => [r.method, r.target, r.body.toString(), r.keepAlive])).toEqual([
@@ -60,7 +62,41 @@ describe('http codec', () => {
 
   test('a malformed request line is a 400, a chunked body a 501', () => {
     expect(() => new HttpRequestParser().push(bytes('HELLO\r\n\r\n'))).toThrow(expect.objectContaining({ status: 400 }) as Error);
-    expect(() => new HttpRequestParser().push(bytes('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'))).toThrow(expect.objectContaining({ status: 501 }) as Error);
+    expect(() => new HttpRequestParser().push(bytes('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'))).toThrow(expect.objectContaining({ status: 501 }) as Error);
+  });
+
+  test('heads that are not HTTP/1.x are refused as their bytes arrive, not when a head end comes', () => {
+    const status = (...chunks: string[]): number | null => {
+      const parser = new HttpRequestParser();
+      try {
+        for (const chunk of chunks) parser.push(Buffer.from(chunk, 'latin1'));
+        return null;
+      } catch (error) {
+        return (error as { status: number }).status;
+      }
+    };
+    expect(status('\x16\x03\x01')).toBe(400); // a TLS hello, no line end ever
+    expect(status('GET / HTTP/1.1\nHo')).toBe(400); // bare LF
+    expect(status('GET / HTTP/1.1\r', 'Host: x')).toBe(400); // a CR without its LF, across chunks
+    expect(status('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')).toBe(505);
+    expect(status('GET / HTTP/3.0\r\nHost: x\r\n\r\n')).toBe(505);
+    expect(status('GET / HTTP/1.1\r\n\r\n')).toBe(400); // no Host
+    expect(status('GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n')).toBe(400);
+    expect(status('GET / HTTP/1.1\r\nHost : x\r\n\r\n')).toBe(400);
+    expect(status('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n')).toBe(400);
+    expect(status('BREW / HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(501);
+    expect(status('GET / HTTP/1.1\r\nHost: x\r', '\n\r\n')).toBe(null); // split anywhere, still fine
+    expect(status('\r\nGET / HTTP/1.2\r\nHost: x\r\n\r\n')).toBe(null); // a leading empty line, a later 1.x minor
+  });
+
+  test('HEAD answers declare the length and carry no body; Date and Connection follow the version', () => {
+    const body = bytes('hello');
+    const head = httpResponse(200, body, { keepAlive: true, headOnly: true }).toString('latin1');
+    expect(head).toMatch(/\r\nContent-Length: 5\r\n\r\n$/);
+    expect(head).toMatch(/\r\nDate: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
+    expect(head).not.toContain('Connection:');
+    expect(httpResponse(200, body, { keepAlive: true, version: '1.0' }).toString('latin1')).toContain('\r\nConnection: keep-alive\r\n');
+    expect(httpResponse(200, body, { keepAlive: false, version: '1.1' }).toString('latin1')).toContain('\r\nConnection: close\r\n');
   });
 
   test('responses declare their charset and length; the response parser cuts them apart', () => {
@@ -74,6 +110,63 @@ describe('http codec', () => {
       [200, '你好'],
       [200, '你好'],
     ]);
+  });
+});
+
+describe('the HTTP session\'s head timeout', () => {
+  const until = async (condition: () => boolean): Promise<void> => {
+    const deadline = Date.now() + 5_000;
+    while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  const sinkLog = () => {
+    const out: string[] = [];
+    let ended = false;
+    return { out, ended: () => ended, sink: { write: (data: Buffer) => void out.push(data.toString('latin1')), end: () => void (ended = true), refused: () => {} } };
+  };
+
+  test('a slow answer is not cut by the timer; an idle kept connection is then closed without a 408; a partial head gets one', async () => {
+    const slow = createStreamSession({ protocol: 'http', handler: { kind: 'delay', ms: 150 }, framing: { kind: 'none' }, headTimeoutMs: 40 });
+    const a = sinkLog();
+    slow.open(a.sink);
+    await slow.receive(Buffer.from('GET /x HTTP/1.1\r\nHost: h\r\n\r\n'), a.sink);
+    expect(a.out).toHaveLength(1);
+    expect(a.out[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    await until(a.ended);
+    expect(a.ended()).toBe(true);
+    expect(a.out).toHaveLength(1); // idle after an answer: closed, no 408
+
+    const partial = createStreamSession({ protocol: 'http', handler: { kind: 'hello' }, framing: { kind: 'none' }, headTimeoutMs: 40 });
+    const b = sinkLog();
+    partial.open(b.sink);
+    partial.receive(Buffer.from('GET / HTTP/1.1\r\nHo'), b.sink);
+    await until(b.ended);
+    expect(b.out.map((text) => text.slice(0, 12))).toEqual(['HTTP/1.1 408']);
+    partial.close?.();
+  });
+});
+
+describe("the load generator's response reader", () => {
+  test('cuts responses split anywhere, skips 100 Continue, reads any spelling of Content-Length', () => {
+    const stream = Buffer.concat([
+      httpResponse(200, bytes('你好'), { keepAlive: true }),
+      Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'),
+      Buffer.from('HTTP/1.1 404 Not Found\r\ncontent-length: 3\r\n\r\nabc'),
+      Buffer.from('HTTP/1.1 201 Created\r\nCONTENT-LENGTH:  0\r\n\r\n'),
+      httpResponse(200, Buffer.alloc(5000, 0x61), { keepAlive: true }),
+    ]);
+    for (const step of [1, 7, 64, stream.length]) {
+      const reader = new FastHttpResponseReader();
+      const statuses: number[] = [];
+      for (let i = 0; i < stream.length; i += step) statuses.push(...reader.push(stream.subarray(i, i + step))!);
+      expect(statuses).toEqual([200, 404, 201, 200]);
+    }
+  });
+
+  test('what is not an HTTP/1.x response with a length is refused (null)', () => {
+    expect(new FastHttpResponseReader().push(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'))).toBeNull();
+    expect(new FastHttpResponseReader().push(Buffer.from('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody'))).toBeNull();
+    expect(new FastHttpResponseReader().push(Buffer.from('HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n'))).toBeNull();
+    expect(new FastHttpResponseReader().push(Buffer.alloc(17 * 1024, 0x41))).toBeNull();
   });
 });
 
@@ -115,6 +208,20 @@ describe('config checks name the field and what was expected', () => {
 
   test('defaults: 127.0.0.1, port 0, no framing', () => {
     expect(resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } })).toMatchObject({ host: '127.0.0.1', port: 0, framing: { kind: 'none' }, workers: 2 });
+  });
+
+  test('the request head timeout: HTTP only, 0 to 600000 ms, 10 s by default', () => {
+    expect(resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' } }).headTimeoutMs).toBe(10_000);
+    expect(resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: 0 }).headTimeoutMs).toBe(0);
+    expect(resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } }).headTimeoutMs).toBe(0);
+    expect(() => resolveServerConfig({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' }, headTimeoutMs: 500 })).toThrow(/server\.headTimeoutMs: .*HTTP servers only/);
+    // A resolved config resolves again to itself (a child process resolves what its parent resolved).
+    for (const input of [{ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } }, { protocol: 'http', model: 'cluster', handler: { kind: 'hello' } }] as const) {
+      const resolved = resolveServerConfig(input);
+      expect(resolveServerConfig(resolved)).toEqual(resolved);
+    }
+    expect(() => resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: -1 })).toThrow(/server\.headTimeoutMs/);
+    expect(() => resolveServerConfig({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, headTimeoutMs: 600_001 })).toThrow(/server\.headTimeoutMs/);
   });
 
   test('a load needs exactly one of duration and requests', () => {

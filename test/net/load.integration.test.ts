@@ -6,6 +6,7 @@ import { NetError } from '../../src-main/net/errors';
 import { readDescriptorLimit } from '../../src-main/net/load/descriptors';
 import { runLoad, startLoad, type LoadProgress, type LoadReport } from '../../src-main/net/load/load-generator';
 import { startServer } from '../../src-main/net/server';
+import { findWrk, runWrk } from '../../src-main/bench/groups/network';
 
 function expectExact(report: LoadReport): void {
   expect(report.sent).toBe(report.answered + report.errors);
@@ -81,6 +82,89 @@ describe('open loop', () => {
     // The last request was scheduled ≈ 475 ms in but could only be served after ≈ 20 × 50 ms.
     expect(report.latencyMs!.max).toBeGreaterThan(400);
     await server.stop();
+  });
+});
+
+describe('what the report measures', () => {
+  test('open loop: latency from the schedule and from the send, side by side, the first never below the second', async () => {
+    // One thread blocked 40 ms per request, asked for 50 requests/s: requests queue behind each other.
+    const server = await startServer({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'delay', ms: 40, blocking: true }, framing: { kind: 'length-prefix' } });
+    const report = await runLoad({ port: server.address.port, connections: 1, durationMs: 400, mode: { kind: 'open', ratePerConnection: 50 }, timeoutMs: 5_000, framing: 'length-prefix' });
+    expectExact(report);
+    expect(report.answered).toBe(20);
+    const scheduled = report.latencyFromScheduleMs!;
+    const sent = report.latencyFromSendMs!;
+    expect(scheduled.count).toBe(20);
+    expect(sent.count).toBe(20);
+    // The generator sent each request on time, so the two differ only by how late it sent; the queue
+    // behind the server is in both, and from the schedule is never less than from the send.
+    expect(scheduled.max).toBeGreaterThanOrEqual(sent.max);
+    expect(scheduled.max).toBeGreaterThan(20 * 40 - 400);
+    expect(report.latencyMs).toEqual(scheduled);
+    await server.stop();
+  });
+
+  test('closed loop: the two latencies are the same; the generator\'s CPU is reported per thread', async () => {
+    const server = await startServer({ protocol: 'tcp', model: 'event-loop', handler: { kind: 'echo' } });
+    const report = await runLoad({ port: server.address.port, connections: 4, requests: 400, threads: 2 });
+    expect(report.latencyFromSendMs).toEqual(report.latencyFromScheduleMs);
+    expect(report.generatorCpu?.perThreadMs).toHaveLength(2);
+    await server.stop();
+  });
+
+  test('HTTP GET and POST: the server sees the method asked for', async () => {
+    const server = await startServer({ protocol: 'http', model: 'event-loop', handler: { kind: 'echo' } });
+    const get = await runLoad({ protocol: 'http', port: server.address.port, connections: 2, requests: 50, messageBytes: 0, httpPath: '/probe' });
+    const post = await runLoad({ protocol: 'http', port: server.address.port, connections: 2, requests: 50, messageBytes: 32, httpMethod: 'POST' });
+    const before = (await server.metrics()).bytesIn;
+    const explicitGet = await runLoad({ protocol: 'http', port: server.address.port, connections: 1, requests: 10, messageBytes: 32, httpMethod: 'GET', prime: false });
+    const getBytes = (await server.metrics()).bytesIn - before;
+    for (const report of [get, post, explicitGet]) expect(report).toMatchObject({ exit: 'completed', errors: 0 });
+    // The echo handler answers a GET with its target and a POST with its body.
+    expect(get.bytesIn / get.answered).toBeLessThan(post.bytesIn / post.answered);
+    // A GET carries no body, whatever messageBytes says.
+    expect(getBytes).toBe(10 * Buffer.byteLength(`GET / HTTP/1.1\r\nHost: 127.0.0.1:${server.address.port}\r\n\r\n`));
+    expect(() => startLoad({ protocol: 'http', port: server.address.port, connections: 1, requests: 1, messageBytes: 0, httpMethod: 'POST' })).toThrow(/load\.httpMethod: POST sends a body/);
+    expect(() => startLoad({ protocol: 'tcp', port: server.address.port, connections: 1, requests: 1, httpMethod: 'GET' })).toThrow(/load\.httpMethod: applies to HTTP/);
+    await server.stop();
+  });
+
+  test('prime: false measures each connection\'s set-up: a process started per connection shows in the first answers', async () => {
+    const server = await startServer({ protocol: 'http', model: 'process-per-connection', handler: { kind: 'hello' } });
+    const primed = await runLoad({ protocol: 'http', port: server.address.port, connections: 3, requests: 30, messageBytes: 0 });
+    const unprimed = await runLoad({ protocol: 'http', port: server.address.port, connections: 3, requests: 30, messageBytes: 0, prime: false });
+    await server.stop();
+    for (const report of [primed, unprimed]) expectExact(report);
+    expect(primed).toMatchObject({ primedConnections: true, primed: 3, answered: 30 });
+    expect(unprimed).toMatchObject({ primedConnections: false, primed: 0, answered: 30 });
+    // Both say what a connection's set-up cost: connect, then the first answer (a forked process in between).
+    for (const report of [primed, unprimed]) {
+      expect(report.setup.connectMs?.count).toBe(3);
+      expect(report.setup.firstAnswerMs?.count).toBe(3);
+      expect(report.setup.firstAnswerMs!.max).toBeGreaterThanOrEqual(report.setup.connectMs!.p50);
+      expect(report.setup.allAnsweredAfterMs).toBeGreaterThan(0);
+    }
+    // Unprimed, a connection's first request is scheduled at 'go', before its connect: its set-up is in the measured latency.
+    expect(unprimed.latencyMs!.max).toBeGreaterThanOrEqual(unprimed.setup.firstAnswerMs!.max * 0.99);
+    expect(unprimed.latencyMs!.max).toBeGreaterThan(primed.latencyMs!.p50);
+  });
+});
+
+const wrk = findWrk();
+
+describe.skipIf(!wrk)("wrk, the reference load tool, against the lab's HTTP servers", () => {
+  test('a short wrk load: every answer a 200 on a kept-alive connection, every request counted by the server', async () => {
+    for (const model of ['event-loop', 'worker-pool'] as const) {
+      const server = await startServer({ protocol: 'http', model, handler: { kind: 'hello' } });
+      const result = await runWrk(wrk!, `http://127.0.0.1:${server.address.port}/`, 4, 1, 1);
+      const metrics = (await server.stop()).metrics;
+      expect({ model, errors: result.errors }).toEqual({ model, errors: 0 });
+      expect(result.requests).toBeGreaterThan(0);
+      // wrk counts completed requests; the server may have answered a few more that wrk cut off at the end.
+      expect(metrics.requests).toBeGreaterThanOrEqual(result.requests);
+      // wrk's 4 connections, and the one it may open first to check the address.
+      expect(metrics.connectionsAccepted).toBeGreaterThanOrEqual(4);
+    }
   });
 });
 

@@ -41,7 +41,7 @@ function insertV1Run(db: Database.Database, id: string, title: string, lessonId:
 describe('migrations', () => {
   it('numbers migrations 1..n without gaps', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
   });
 
   it('migration 1 (0 → 1) creates the tables, keys and indexes of the history', () => {
@@ -157,7 +157,7 @@ describe('migrations', () => {
     old.beginRun(sampleRunStart('old'));
     old.finishRun('old', sampleFinish());
     expect(old.getRun('old')!.claims).toEqual(sampleClaims.map(({ trials: _trials, ...claim }) => claim));
-    expect(migrate(db)).toEqual({ from: 3, to: 4, applied: [4] });
+    expect(migrate(db)).toEqual({ from: 3, to: SCHEMA_VERSION, applied: [4, 5] });
     const store = new RunStore(db);
     expect(store.getRun('old')!.claims[0]!.trials).toBeUndefined();
     store.beginRun(sampleRunStart('new'));

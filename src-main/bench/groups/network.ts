@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, freemem, loadavg } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { ServerModel } from '../../model/server-config';
 import { totalMs } from '../../net/cpu-time';
 import { messageOf } from '../../net/errors';
@@ -18,6 +21,10 @@ import { median } from '../sampling';
  *   server's requests per second at every connection count. The generator's own CPU is reported:
  *   one Node thread saturates near 40–55k req/s here (ANCHORS.md), so at high rates the ranking may
  *   be the generator's, not the servers'.
+ * - the generator against wrk: the lab's load generator and wrk (the C load tool, Debian's package)
+ *   in turn against the same event-loop HTTP server (hello, GET), with the same connections, threads
+ *   and duration, in the same run. Target: the lab's req/s ≥ 0.9× wrk's, so that the generator is
+ *   not what limits the figures above. Each side's CPU is given beside the server's.
  * - capacity, open loop: 10,000 connections held open to the event-loop model, each sending one
  *   request per second on a schedule; latency from the scheduled time. Target: p99 < 50 ms, no
  *   errors, all 10,000 connected, provided the open-file limit allows it.
@@ -254,12 +261,147 @@ async function capacity(options: BenchOptions): Promise<Figure[]> {
   ];
 }
 
+const WRK_CONNECTIONS = 50;
+const WRK_TARGET: Target = { of: 'ratio', op: '>=', limit: 0.9 };
+
+/** wrk on PATH (or Debian's /usr/bin/wrk), or null. */
+export function findWrk(): string | null {
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin'];
+  for (const dir of dirs) {
+    const path = join(dir, 'wrk');
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+interface WrkResult {
+  readonly requestsPerS: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  /** wrk's own CPU, ms (null where it cannot be read). */
+  readonly cpuMs: number | null;
+}
+
+/**
+ * CPU of this process's reaped children (cutime + cstime of /proc/self/stat), ms; null off Linux. wrk
+ * is the only child reaped while it runs (the server's process lives on), so the growth is wrk's CPU.
+ */
+function reapedChildrenCpuMs(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    return Number.isFinite(ticks) ? ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+const unitMs: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1_000, m: 60_000 };
+
+/** Runs wrk and reads its report: req/s, requests, socket errors and non-2xx answers, latency percentiles. */
+export function runWrk(wrk: string, url: string, connections: number, threads: number, durationS: number): Promise<WrkResult> {
+  const before = reapedChildrenCpuMs();
+  return new Promise((resolve, reject) => {
+    execFile(wrk, [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, '--latency', url], { timeout: (durationS + 30) * 1_000 }, (error, stdout) => {
+      if (error) {
+        reject(new Error(`wrk failed: ${error.message}`));
+        return;
+      }
+      const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+      const total = /(\d+) requests in/.exec(stdout);
+      if (!rate || !total) {
+        reject(new Error(`wrk's report was not understood: ${JSON.stringify(stdout.slice(0, 300))}`));
+        return;
+      }
+      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+      const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
+      const percentile = (p: string): number | null => {
+        const match = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(stdout);
+        return match ? Number(match[1]) * (unitMs[match[2]!] ?? 1) : null;
+      };
+      const after = reapedChildrenCpuMs();
+      resolve({
+        requestsPerS: Number(rate[1]),
+        requests: Number(total[1]),
+        errors: (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0),
+        p50Ms: percentile('50'),
+        p99Ms: percentile('99'),
+        cpuMs: before !== null && after !== null ? after - before : null,
+      });
+    });
+  });
+}
+
+async function loadVsWrk(options: BenchOptions): Promise<Figure[]> {
+  const name = 'network.load-vs-wrk';
+  const wrk = findWrk();
+  if (!wrk) return [notMeasured(name, 'req/s', WRK_TARGET, 'wrk is not installed (Debian: apt-get install wrk; .ci/run installs it)')];
+  const durationS = options.quick ? 2 : 5;
+  const rounds = options.quick ? 1 : 3;
+  const server = await startServerProcess({ protocol: 'http', model: 'event-loop', handler: { kind: 'hello' }, backlog: 4_096 });
+  const url = `http://127.0.0.1:${server.address.port}/`;
+  const ours: Sample[] = [];
+  const theirs: { result: WrkResult; serverCpuMs: number }[] = [];
+  try {
+    const lab = (ms: number): Promise<LoadReport> =>
+      runLoad({ protocol: 'http', port: server.address.port, connections: WRK_CONNECTIONS, durationMs: ms, messageBytes: 0, httpMethod: 'GET', threads: LOAD_THREADS, timeoutMs: 30_000 });
+    // JIT warm-up of the server and of the generator's code, then the two in turn, round after round.
+    await lab(options.quick ? 300 : 1_000);
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? (['lab', 'wrk'] as const) : (['wrk', 'lab'] as const);
+      for (const side of order) {
+        options.log(`network: load generator vs wrk, ${side}, ${WRK_CONNECTIONS} connections, round ${round + 1}/${rounds}`);
+        const before = await server.metrics();
+        if (side === 'lab') {
+          const report = await lab(durationS * 1_000);
+          const after = await server.metrics();
+          ours.push({ report, serverCpuMs: totalMs(after.cpu) - totalMs(before.cpu), loadAverage: loadavg()[0] ?? 0 });
+        } else {
+          const result = await runWrk(wrk, url, WRK_CONNECTIONS, LOAD_THREADS, durationS);
+          const after = await server.metrics();
+          theirs.push({ result, serverCpuMs: totalMs(after.cpu) - totalMs(before.cpu) });
+        }
+      }
+    }
+  } catch (error) {
+    return [notMeasured(name, 'req/s', WRK_TARGET, `the run failed: ${messageOf(error)}`)];
+  } finally {
+    await server.stop({ graceMs: 2_000 });
+  }
+  const labRate = median(ours.map((sample) => sample.report.requestsPerS));
+  const wrkRate = median(theirs.map((sample) => sample.result.requestsPerS));
+  const middle = ours.find((sample) => sample.report.requestsPerS === labRate) ?? ours[0]!;
+  const wrkMiddle = theirs.find((sample) => sample.result.requestsPerS === wrkRate) ?? theirs[0]!;
+  const wrkFailures = theirs.flatMap((sample) => (sample.result.errors > 0 ? [`wrk saw ${sample.result.errors} socket errors or non-2xx answers`] : []));
+  return [
+    makeFigure({
+      name,
+      value: labRate,
+      unit: 'req/s',
+      samples: ours.length,
+      baseline: { value: wrkRate, label: `wrk -t${LOAD_THREADS} -c${WRK_CONNECTIONS} -d${durationS}s, same server, same run` },
+      target: WRK_TARGET,
+      failures: [...ours.flatMap(exactnessFailures), ...wrkFailures],
+      notes: [
+        `HTTP GET of the hello handler on the event-loop model (its own process); ${WRK_CONNECTIONS} connections over ${LOAD_THREADS} threads on both sides, ${durationS} s, ${rounds} alternating round${rounds === 1 ? '' : 's'}`,
+        `lab generator: ${sampleNotes(middle).join('; ')}`,
+        `wrk: latency p50 ${wrkMiddle.result.p50Ms ?? '?'} ms, p99 ${wrkMiddle.result.p99Ms ?? '?'} ms; server CPU ${fmt(wrkMiddle.serverCpuMs / 1_000 / durationS)} cores; wrk's CPU ${wrkMiddle.result.cpuMs !== null ? `${fmt((wrkMiddle.result.cpuMs / (durationS * 1_000 * LOAD_THREADS)) * 100)}% of ${LOAD_THREADS} threads` : 'unknown'}`,
+      ],
+    }),
+  ];
+}
+
 async function run(options: BenchOptions): Promise<Figure[]> {
-  return [...(await closedLoop(options)), ...(await capacity(options))];
+  // CONLAB_BENCH_NETWORK=load-vs-wrk measures that figure alone (a quick check after changing the generator).
+  if (process.env['CONLAB_BENCH_NETWORK'] === 'load-vs-wrk') return loadVsWrk(options);
+  return [...(await loadVsWrk(options)), ...(await closedLoop(options)), ...(await capacity(options))];
 }
 
 export const networkGroup: FigureGroup = {
   name: 'network',
-  description: 'echo req/s per server model beside a bare Node net server; 10,000-connection open-loop capacity',
+  description: 'the load generator against wrk (HTTP); echo req/s per server model beside a bare Node net server; 10,000-connection open-loop capacity',
   run,
 };

@@ -37,6 +37,8 @@ export interface LoadConfig {
   /**
    * Each connection completes one request before the measured phase starts (default true), so that
    * start-up costs (a process forked per connection, a thread started) are not measured as latency.
+   * false: the connections open in the measured phase, and each one's set-up is part of its first
+   * request's latency (the report's `setup` gives the connect times and the first answers apart).
    */
   readonly prime?: boolean;
   readonly progressIntervalMs?: number;
@@ -44,6 +46,8 @@ export interface LoadConfig {
   readonly extraDescriptors?: number;
   /** HTTP: the request target (default "/"). */
   readonly httpPath?: string;
+  /** HTTP: GET (no body) or POST (a body of messageBytes); default POST when messageBytes > 0, else GET. */
+  readonly httpMethod?: HttpLoadMethod;
   /**
    * TCP: none (default) sends S raw bytes and expects S back; length-prefix sends each request with
    * a 4-byte length, for a server with length-prefix framing that then counts pipelined requests exactly.
@@ -66,8 +70,12 @@ export interface ResolvedLoadConfig {
   readonly progressIntervalMs: number;
   readonly extraDescriptors: number;
   readonly httpPath: string;
+  readonly httpMethod: HttpLoadMethod;
   readonly framing: 'none' | 'length-prefix';
 }
+
+export const HTTP_LOAD_METHODS = ['GET', 'POST'] as const;
+export type HttpLoadMethod = (typeof HTTP_LOAD_METHODS)[number];
 
 /** UDP requests carry a 10-digit sequence number, so answers can be matched after a loss. */
 export const UDP_SEQUENCE_DIGITS = 10;
@@ -88,7 +96,8 @@ export const loadConfigSchema = z.strictObject({
   prime: z.boolean().optional(),
   progressIntervalMs: z.number().min(10).max(60_000).optional(),
   extraDescriptors: z.number().int().min(0).optional(),
-  httpPath: z.string().startsWith('/').max(2_000).optional(),
+  httpPath: z.string().regex(/^\/[\x21-\x7e]*$/, 'a request target starting with / (printable ASCII, no spaces)').max(2_000).optional(),
+  httpMethod: z.enum(HTTP_LOAD_METHODS).optional(),
   framing: z.enum(['none', 'length-prefix']).optional(),
 });
 
@@ -112,6 +121,8 @@ export function resolveLoadConfig(input: LoadConfig): ResolvedLoadConfig {
     throw new LoadConfigError(`load.messageBytes: UDP requests carry a ${UDP_SEQUENCE_DIGITS}-digit sequence number; expected at least ${UDP_SEQUENCE_DIGITS} bytes, got ${messageBytes}`);
   }
   if (config.framing === 'length-prefix' && protocol !== 'tcp') throw new LoadConfigError(`load.framing: length-prefix applies to TCP; ${protocol} brings its own message boundaries`);
+  if (config.httpMethod !== undefined && protocol !== 'http') throw new LoadConfigError(`load.httpMethod: applies to HTTP loads; this load is ${protocol}`);
+  if (config.httpMethod === 'POST' && messageBytes === 0) throw new LoadConfigError('load.httpMethod: POST sends a body of messageBytes; expected messageBytes of at least 1, or GET');
   if (protocol === 'tcp' && messageBytes === 0) throw new LoadConfigError('load.messageBytes: a TCP request of 0 bytes cannot be answered; expected at least 1');
   return {
     protocol,
@@ -128,6 +139,7 @@ export function resolveLoadConfig(input: LoadConfig): ResolvedLoadConfig {
     progressIntervalMs: config.progressIntervalMs ?? 250,
     extraDescriptors: config.extraDescriptors ?? 0,
     httpPath: config.httpPath ?? '/',
+    httpMethod: config.httpMethod ?? (messageBytes > 0 ? 'POST' : 'GET'),
     framing: config.framing ?? 'none',
   };
 }

@@ -72,10 +72,26 @@ export interface LoadReport {
   readonly requestsPerS: number;
   /** Bytes both ways per second. */
   readonly bytesPerS: number;
-  /** Milliseconds; null when nothing was answered. */
+  /** Milliseconds; null when nothing was answered. Closed loop: from the send; open loop: from the scheduled time (as latencyFromScheduleMs). */
   readonly latencyMs: LatencySummary | null;
   /** Closed loop: from the actual send. Open loop: from the scheduled send time. */
   readonly latencyFrom: 'send' | 'schedule';
+  /**
+   * Side by side, as wrk2 and autocannon report them: from the time each request was due (corrected
+   * for coordinated omission: a stalled server is charged for every request it held up), and from the
+   * moment it was actually sent. In a closed loop a request is sent when due, and the two are equal.
+   */
+  readonly latencyFromScheduleMs: LatencySummary | null;
+  readonly latencyFromSendMs: LatencySummary | null;
+  /** Whether the connections were primed before the measured phase (then `setup` describes the priming). */
+  readonly primedConnections: boolean;
+  /** Connection set-up, per connection: connect call → connected, connect call → first answer; and until every connection had answered once. */
+  readonly setup: {
+    readonly connectMs: LatencySummary | null;
+    readonly firstAnswerMs: LatencySummary | null;
+    /** From the first connect call to the last connection's first answer (the slowest thread's), ms. */
+    readonly allAnsweredAfterMs: number | null;
+  };
   readonly generatorCpu: {
     readonly totalMs: number;
     readonly perThreadMs: readonly number[];
@@ -265,6 +281,9 @@ export function startLoad(input: LoadConfig, options: LoadOptions = {}): LoadRun
           }
         : null;
     const opened = sum((report) => report.opened);
+    const scheduled = summarize(finished.map((report) => report.histogram));
+    const fromSend = config.mode.kind === 'open' ? summarize(finished.flatMap((report) => (report.sendHistogram ? [report.sendHistogram] : []))) : scheduled;
+    const firstAnswers = finished.flatMap((report) => (report.allFirstAnswersMs !== null ? [report.allFirstAnswersMs] : []));
     if (failure === null && opened === 0 && !stopRequested) failure = 'no connection could be opened';
     const report: LoadReport = {
       exit: failure !== null ? 'failed' : stopRequested ? 'stopped' : 'completed',
@@ -288,8 +307,16 @@ export function startLoad(input: LoadConfig, options: LoadOptions = {}): LoadRun
       durationS,
       requestsPerS: durationS > 0 ? answered / durationS : 0,
       bytesPerS: durationS > 0 ? bytes / durationS : 0,
-      latencyMs: summarize(finished.map((report) => report.histogram)),
+      latencyMs: scheduled,
       latencyFrom: config.mode.kind === 'open' ? 'schedule' : 'send',
+      latencyFromScheduleMs: scheduled,
+      latencyFromSendMs: fromSend,
+      primedConnections: config.prime,
+      setup: {
+        connectMs: summarize(finished.map((report) => report.connectHistogram)),
+        firstAnswerMs: summarize(finished.map((report) => report.firstAnswerHistogram)),
+        allAnsweredAfterMs: firstAnswers.length > 0 ? Math.max(...firstAnswers) : null,
+      },
       generatorCpu,
     };
     options.onProgress?.(progress());

@@ -41,8 +41,15 @@ export interface WorkerReport extends WorkerCounts {
   readonly notSent: number;
   readonly bytesOut: number;
   readonly bytesIn: number;
-  /** Latency in microseconds, hdr-histogram compressed (encodeIntoCompressedBase64). */
+  /** Latency from the scheduled send time in microseconds, hdr-histogram compressed (encodeIntoCompressedBase64). */
   readonly histogram: string;
+  /** Latency from the actual send (open loop; null in a closed loop, where it is the same as `histogram`). */
+  readonly sendHistogram: string | null;
+  /** Per connection: connect call → connected, and connect call → its first answer (µs). */
+  readonly connectHistogram: string;
+  readonly firstAnswerHistogram: string;
+  /** From this thread's first connect call to the last of its connections' first answers, ms (null: none answered). */
+  readonly allFirstAnswersMs: number | null;
   /** From 'go' to the last answer or error, ms. */
   readonly activeMs: number;
   /** This thread's CPU over the measured phase, or null where it cannot be read. */

@@ -8,7 +8,7 @@ import { build, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { CpuMeter } from '../cpu-time';
 import { errorData, messageOf } from '../errors';
 import { assertNever } from '../../model/assert-never';
-import { HttpResponseParser } from '../http-codec';
+import { FastHttpResponseReader } from './http-responses';
 import { UDP_SEQUENCE_DIGITS } from './load-config';
 import {
   CONNECT_FAILURE_KINDS,
@@ -30,7 +30,16 @@ const S = config.messageBytes;
 /** Bytes of one answer: S, plus the 4-byte length prefix when the load frames its requests. */
 const ANSWER_BYTES = config.framing === 'length-prefix' ? S + 4 : S;
 const CONNECT_CONCURRENCY = 256;
+/** Latency from the scheduled send time (coordinated omission corrected in an open loop). */
 const histogram = build({ numberOfSignificantValueDigits: 3 });
+/** Latency from the actual send; in a closed loop the two are the same, and only the first is kept. */
+const sendHistogram = config.mode.kind === 'open' ? build({ numberOfSignificantValueDigits: 3 }) : null;
+/** Connection set-up: from the connect call to the connection's first answer (priming or measured), and to connected. */
+const firstAnswerHistogram = build({ numberOfSignificantValueDigits: 3 });
+const connectHistogram = build({ numberOfSignificantValueDigits: 3 });
+/** When the first connect was asked for, and when the last connection had its first answer. */
+let setupStartedAt = 0;
+let lastFirstAnswerAt = 0;
 
 type Phase = 'connecting' | 'priming' | 'ready' | 'running' | 'draining' | 'finished';
 let phase: Phase = 'connecting';
@@ -44,6 +53,8 @@ let inflight = 0;
 let primed = 0;
 let primesPending = 0;
 let issuing = false;
+/** Unprimed: the connections are still being opened in the measured phase. */
+let opening = false;
 /** Requests the live channels may still send (Infinity under a duration plan). */
 let quotaLeft = 0;
 let endAt = Number.POSITIVE_INFINITY;
@@ -58,9 +69,11 @@ const connectFailureExamples: Partial<Record<ConnectFailureKind, string>> = {};
 interface Channel {
   readonly slot: number;
   alive: boolean;
+  /** When its connect was asked for; set to 0 once its first answer has been counted in the set-up figures. */
+  connectStartedAt: number;
   /** Requests still to send (Infinity under a duration plan). */
   quota: number;
-  send(scheduledAt: number): void;
+  send(scheduledAt: number, now: number): void;
   /** The scheduled time of the oldest unanswered request, or undefined. */
   oldest(): number | undefined;
   /** Ends the channel: every unanswered request becomes an error of this kind. */
@@ -88,9 +101,16 @@ function connectFailed(kind: ConnectFailureKind, message: string): void {
 
 // ---- accounting: every request ends exactly once, answered or as one error -----------------------
 
-function settle(channel: Channel, scheduledAt: number, error: RequestErrorKind | null): void {
+const micros = (ms: number): number => (ms > 0 ? Math.round(ms * 1_000) : 0);
+
+function settle(channel: Channel, scheduledAt: number, sentAt: number, error: RequestErrorKind | null): void {
   inflight--;
   const now = performance.now();
+  if (error === null && channel.connectStartedAt > 0) {
+    firstAnswerHistogram.recordValue(micros(now - channel.connectStartedAt));
+    channel.connectStartedAt = 0;
+    if (now > lastFirstAnswerAt) lastFirstAnswerAt = now;
+  }
   if (phase === 'priming') {
     primesPending--;
     if (error === null) primed++;
@@ -105,7 +125,8 @@ function settle(channel: Channel, scheduledAt: number, error: RequestErrorKind |
   lastSettledAt = now;
   if (error === null) {
     answered++;
-    histogram.recordValue(Math.max(0, Math.round((now - scheduledAt) * 1_000)));
+    histogram.recordValue(micros(now - scheduledAt));
+    sendHistogram?.recordValue(micros(now - sentAt));
   } else {
     errors++;
     errorsByKind[error]++;
@@ -114,7 +135,7 @@ function settle(channel: Channel, scheduledAt: number, error: RequestErrorKind |
     issue(channel, now);
   }
   // Nothing left to send, or (closed loop) nothing in flight that could lead to a next request.
-  if (issuing && (quotaLeft <= 0 || (config.mode.kind === 'closed' && inflight === 0))) stopIssuing();
+  if (issuing && (quotaLeft <= 0 || (config.mode.kind === 'closed' && inflight === 0 && !opening))) stopIssuing();
   maybeFinish();
 }
 
@@ -127,7 +148,7 @@ function issue(channel: Channel, scheduledAt: number): void {
   quotaLeft--;
   sent++;
   inflight++;
-  channel.send(scheduledAt);
+  channel.send(scheduledAt, performance.now());
 }
 
 /** A channel died: what it was still to send is counted as never sent. */
@@ -146,22 +167,37 @@ const letters = Buffer.alloc(Math.max(S, 1), 'abcdefghijklmnopqrstuvwxyz'.repeat
 const streamPayload = config.framing === 'length-prefix' ? Buffer.concat([Buffer.from([S >>> 24, (S >>> 16) & 0xff, (S >>> 8) & 0xff, S & 0xff]), letters]) : letters;
 
 function httpRequestBytes(): Buffer {
-  const head = `${S > 0 ? 'POST' : 'GET'} ${config.httpPath} HTTP/1.1\r\nHost: ${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}\r\n`;
-  const body = S > 0 ? `Content-Length: ${S}\r\n\r\n` : '\r\n';
-  return Buffer.concat([Buffer.from(head + body, 'latin1'), S > 0 ? letters.subarray(0, S) : Buffer.alloc(0)]);
+  const head = `${config.httpMethod} ${config.httpPath} HTTP/1.1\r\nHost: ${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}\r\n`;
+  const withBody = config.httpMethod === 'POST';
+  const body = withBody ? `Content-Length: ${S}\r\n\r\n` : '\r\n';
+  return Buffer.concat([Buffer.from(head + body, 'latin1'), withBody ? letters.subarray(0, S) : Buffer.alloc(0)]);
 }
 
-function streamChannel(socket: net.Socket, slot: number, quota: number): Channel {
-  // Unanswered requests' scheduled times, oldest first; TCP answers come back in request order.
+/**
+ * Where each connection's received bytes go. Reads land in one buffer this thread reuses (net's
+ * `onread`): no Buffer is allocated per read and the stream machinery of 'data' events is skipped,
+ * which the generator, measured against wrk, needs. A reader keeps nothing of a chunk past its call
+ * (the HTTP reader copies a partial head it holds on to).
+ */
+const readers = new WeakMap<net.Socket, (chunk: Buffer) => void>();
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+function streamChannel(socket: net.Socket, slot: number, quota: number, connectStartedAt: number): Channel {
+  // Unanswered requests' scheduled and send times, two numbers each, oldest first; TCP answers come
+  // back in request order.
   let queue: number[] = [];
   let head = 0;
   let partialBytes = 0;
-  const http = config.protocol === 'http' ? new HttpResponseParser() : null;
+  /** The send time of the request take() returned last. */
+  let takenSentAt = 0;
+  const http = config.protocol === 'http' ? new FastHttpResponseReader() : null;
   const request = http ? httpRequestBytes() : streamPayload;
 
   const take = (): number | undefined => {
     if (head >= queue.length) return undefined;
-    const scheduledAt = queue[head++]!;
+    const scheduledAt = queue[head]!;
+    takenSentAt = queue[head + 1]!;
+    head += 2;
     if (head === queue.length) {
       queue.length = 0;
       head = 0;
@@ -175,9 +211,10 @@ function streamChannel(socket: net.Socket, slot: number, quota: number): Channel
   const channel: Channel = {
     slot,
     alive: true,
+    connectStartedAt,
     quota,
-    send(scheduledAt) {
-      queue.push(scheduledAt);
+    send(scheduledAt, now) {
+      queue.push(scheduledAt, now);
       bytesOut += request.length;
       socket.write(request);
     },
@@ -185,25 +222,24 @@ function streamChannel(socket: net.Socket, slot: number, quota: number): Channel
     fail(kind) {
       retire(channel);
       socket.destroy();
-      for (let at = take(); at !== undefined; at = take()) settle(channel, at, kind);
+      for (let at = take(); at !== undefined; at = take()) settle(channel, at, takenSentAt, kind);
     },
     close: () => closeSocket(socket),
   };
 
-  socket.on('data', (chunk: Buffer) => {
+  readers.set(socket, (chunk: Buffer) => {
     bytesIn += chunk.length;
     if (http) {
-      let responses;
-      try {
-        responses = http.push(chunk);
-      } catch {
+      const statuses = http.push(chunk);
+      if (statuses === null) {
         channel.fail('protocol');
         return;
       }
-      for (const response of responses) {
+      for (let i = 0; i < statuses.length; i++) {
         const at = take();
         if (at === undefined) continue;
-        settle(channel, at, response.head.status >= 200 && response.head.status < 300 ? null : 'status');
+        const status = statuses[i]!;
+        settle(channel, at, takenSentAt, status >= 200 && status < 300 ? null : 'status');
       }
       return;
     }
@@ -212,7 +248,7 @@ function streamChannel(socket: net.Socket, slot: number, quota: number): Channel
       const at = take();
       if (at === undefined) break;
       partialBytes -= ANSWER_BYTES;
-      settle(channel, at, null);
+      settle(channel, at, takenSentAt, null);
     }
   });
   let resetSeen = false;
@@ -223,17 +259,25 @@ function streamChannel(socket: net.Socket, slot: number, quota: number): Channel
   return channel;
 }
 
-function datagramChannel(socket: dgram.Socket, slot: number, quota: number): Channel {
+function datagramChannel(socket: dgram.Socket, slot: number, quota: number, connectStartedAt: number): Channel {
   // Answers may be lost or reordered: match them by sequence number. Map keeps insertion order.
   const waiting = new Map<number, number>();
+  const sentAts = new Map<number, number>();
+  const sentAt = (seq: number): number => {
+    const at = sentAts.get(seq) ?? 0;
+    sentAts.delete(seq);
+    return at;
+  };
   let nextSeq = 1;
   const channel: Channel = {
     slot,
     alive: true,
+    connectStartedAt,
     quota,
-    send(scheduledAt) {
+    send(scheduledAt, now) {
       const seq = nextSeq++;
       waiting.set(seq, scheduledAt);
+      sentAts.set(seq, now);
       // A fresh Buffer per datagram: send is asynchronous, and refilling one Buffer corrupts datagrams in flight.
       const datagram = Buffer.alloc(S, 0x78);
       datagram.write(String(seq % 10 ** UDP_SEQUENCE_DIGITS).padStart(UDP_SEQUENCE_DIGITS, '0'), 0, 'latin1');
@@ -245,14 +289,14 @@ function datagramChannel(socket: dgram.Socket, slot: number, quota: number): Cha
       for (const [seq, at] of waiting) {
         if (at >= before) break;
         waiting.delete(seq);
-        settle(channel, at, 'timeout');
+        settle(channel, at, sentAt(seq), 'timeout');
       }
     },
     fail(kind) {
       retire(channel);
       for (const [seq, at] of waiting) {
         waiting.delete(seq);
-        settle(channel, at, kind);
+        settle(channel, at, sentAt(seq), kind);
       }
       void closeDatagram(socket);
     },
@@ -264,7 +308,7 @@ function datagramChannel(socket: dgram.Socket, slot: number, quota: number): Cha
     const at = waiting.get(seq);
     if (at === undefined) return; // late: already counted as lost
     waiting.delete(seq);
-    settle(channel, at, null);
+    settle(channel, at, sentAt(seq), null);
   });
   socket.on('error', () => channel.fail('closed'));
   return channel;
@@ -293,8 +337,20 @@ function closeDatagram(socket: dgram.Socket): Promise<void> {
 }
 
 function openStream(slot: number, quota: number): Promise<Channel | null> {
+  const startedAt = performance.now();
   return new Promise((resolve) => {
-    const socket = net.connect({ host: config.host, port: config.port, noDelay: true });
+    const socket: net.Socket = net.connect({
+      host: config.host,
+      port: config.port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array): boolean => {
+          readers.get(socket)?.(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+          return true; // false would pause the socket
+        },
+      },
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       connectFailed('timeout', `no connection to ${config.host}:${config.port} within ${config.connectTimeoutMs} ms`);
@@ -313,12 +369,14 @@ function openStream(slot: number, quota: number): Promise<Channel | null> {
         resolve(null);
         return;
       }
-      resolve(streamChannel(socket, slot, quota));
+      connectHistogram.recordValue(micros(performance.now() - startedAt));
+      resolve(streamChannel(socket, slot, quota, startedAt));
     });
   });
 }
 
 function openDatagram(slot: number, quota: number): Promise<Channel | null> {
+  const startedAt = performance.now();
   return new Promise((resolve) => {
     const socket = dgram.createSocket(config.host === '::1' ? 'udp6' : 'udp4');
     socket.once('error', (error) => {
@@ -332,19 +390,29 @@ function openDatagram(slot: number, quota: number): Promise<Channel | null> {
         resolve(null);
         return;
       }
-      resolve(datagramChannel(socket, slot, quota));
+      connectHistogram.recordValue(micros(performance.now() - startedAt));
+      resolve(datagramChannel(socket, slot, quota, startedAt));
     });
   });
 }
 
-async function openAll(): Promise<void> {
+/** Opens this thread's connections; `opened` sees each as it opens (unprimed loads start sending on it at once). */
+async function openAll(opened?: (channel: Channel) => void): Promise<void> {
   let next = 0;
+  setupStartedAt = performance.now();
   const open = config.protocol === 'udp' ? openDatagram : openStream;
   const lane = async (): Promise<void> => {
     while (next < indexes.length) {
       const slot = next++;
       const channel = await open(slot, quotas ? quotas[slot]! : Number.POSITIVE_INFINITY);
-      if (channel) channels.push(channel);
+      if (channel) {
+        channels.push(channel);
+        opened?.(channel);
+      } else if (opening && quotas) {
+        // Unprimed, in the measured phase: a connection that never opened never sends its quota.
+        notSent += quotas[slot]!;
+        quotaLeft -= quotas[slot]!;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, indexes.length) }, lane));
@@ -393,7 +461,7 @@ function prime(): void {
   const now = performance.now();
   for (const channel of live) {
     inflight++;
-    channel.send(now);
+    channel.send(now, now);
   }
 }
 
@@ -414,6 +482,10 @@ function go(atEpochMs: number): void {
       if (config.mode.kind === 'closed') durationTimer = setTimeout(stopIssuing, config.plan.ms);
     }
     progressTimer = setInterval(() => post({ type: 'progress', counts: { sent, answered, errors } }), config.progressIntervalMs);
+    if (!config.prime) {
+      beginUnprimed();
+      return;
+    }
     const live = channels.filter((channel) => channel.alive);
     quotaLeft = live.reduce((sum, channel) => sum + channel.quota, 0);
     if (config.mode.kind === 'closed') {
@@ -426,6 +498,31 @@ function go(atEpochMs: number): void {
   const wait = startAt - performance.now();
   if (wait > 0) setTimeout(begin, wait);
   else begin();
+}
+
+/**
+ * Unprimed: the connections open now, in the measured phase, so each one's set-up (the connect, and
+ * whatever the server does for a new connection: a thread or a process started) is part of its first
+ * request's latency. Closed loop: each connection sends its first request as soon as it is open, that
+ * request scheduled at 'go'. Open loop: the schedule starts at 'go'; what came due while the
+ * connections opened is sent once they are, with its scheduled time.
+ */
+function beginUnprimed(): void {
+  quotaLeft = quotas ? quotas.reduce((sum, quota) => sum + quota, 0) : Number.POSITIVE_INFINITY;
+  opening = true;
+  const closed = config.mode.kind === 'closed';
+  void openAll((channel) => {
+    if (closed && mayIssue(channel, performance.now())) issue(channel, goAt);
+  }).then(() => {
+    opening = false;
+    if (phase !== 'running') return;
+    const live = channels.filter((channel) => channel.alive);
+    if (closed) {
+      if (inflight === 0 || quotaLeft <= 0) stopIssuing();
+    } else {
+      runSchedule(live, (config.mode as { ratePerConnection: number }).ratePerConnection, goAt);
+    }
+  });
 }
 
 /**
@@ -529,6 +626,10 @@ async function finish(): Promise<void> {
       bytesOut,
       bytesIn,
       histogram: encodeIntoCompressedBase64(histogram),
+      sendHistogram: sendHistogram ? encodeIntoCompressedBase64(sendHistogram) : null,
+      connectHistogram: encodeIntoCompressedBase64(connectHistogram),
+      firstAnswerHistogram: encodeIntoCompressedBase64(firstAnswerHistogram),
+      allFirstAnswersMs: lastFirstAnswerAt > 0 ? lastFirstAnswerAt - setupStartedAt : null,
       activeMs: goAt > 0 ? lastSettledAt - goAt : 0,
       cpu,
     },
@@ -555,9 +656,16 @@ port.on('message', (message: MainToLoadWorker) => {
   }
 });
 
-openAll()
-  .then(() => {
-    if (phase !== 'finished') sweepTimer = setInterval(sweep, sweepMs);
-    prime();
-  })
-  .catch((error: unknown) => post({ type: 'failed', error: errorData(error) }));
+if (config.prime) {
+  openAll()
+    .then(() => {
+      if (phase !== 'finished') sweepTimer = setInterval(sweep, sweepMs);
+      prime();
+    })
+    .catch((error: unknown) => post({ type: 'failed', error: errorData(error) }));
+} else {
+  // Unprimed: nothing opens before 'go' (see beginUnprimed).
+  sweepTimer = setInterval(sweep, sweepMs);
+  phase = 'ready';
+  post({ type: 'connected', opened: indexes.length, failed: 0 });
+}

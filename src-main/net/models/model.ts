@@ -23,7 +23,7 @@ export interface ModelServer {
 
 export function sessionSpecOf(config: ResolvedServerConfig): SessionSpec {
   if (config.protocol === 'udp') throw new Error('UDP servers have no stream sessions');
-  return { protocol: config.protocol, handler: config.handler, framing: config.framing };
+  return { protocol: config.protocol, handler: config.handler, framing: config.framing, headTimeoutMs: config.headTimeoutMs };
 }
 
 /** Waits for a promise at most ms; says whether it settled in time. */

@@ -179,6 +179,7 @@ export async function startScanning(ctx: ModelContext): Promise<ModelServer> {
       entry.ended = true;
     });
     socket.once('close', () => {
+      entry.session.close?.();
       const at = scanned.indexOf(entry);
       if (at >= 0) scanned.splice(at, 1);
       counters.closed();

@@ -73,6 +73,8 @@ class Servers:
         for name, raw in self.specs.items():
             config = dict(DEFAULTS)
             config.update(raw)
+            if config.get("protocol") == "http":
+                config.setdefault("headTimeoutMs", 10000)
             handler = config["handler"]
             if handler.get("kind") == "file-receive" and handler.get("saveDir") is not None:
                 try:

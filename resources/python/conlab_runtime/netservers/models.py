@@ -75,7 +75,18 @@ def serve_blocking(conn, config, counters):
         session = create_session(config)
         session.open(sink)
         while not sink.ended:
-            data = conn.recv(RECV_BYTES)
+            deadline = getattr(session, "deadline", None)
+            if deadline is not None:
+                # An HTTP head awaited: the wait is bounded, and an overdue head gets 408 and a close.
+                conn.settimeout(max(0.001, deadline - time.monotonic()))
+            try:
+                data = conn.recv(RECV_BYTES)
+            except socket.timeout:
+                conn.settimeout(None)
+                session.expire(sink)
+                break
+            if deadline is not None:
+                conn.settimeout(None)
             if not data:
                 break
             counters.traffic(bytes_in=len(data))
@@ -338,9 +349,14 @@ async def serve_event_loop(config, listener, counters, pool=None):
                 return value
             await asyncio.sleep(value / 1000.0)
 
+    def expire(session, sink, writer):
+        session.expire(sink)
+        writer.transport.close()
+
     async def on_connection(reader, writer):
         counters.accepted()
         sink = StreamSink(writer, counters)
+        timer = None
         try:
             sock = writer.get_extra_info("socket")
             if sock is not None:
@@ -349,7 +365,16 @@ async def serve_event_loop(config, listener, counters, pool=None):
             session.open(sink)
             await writer.drain()
             while not sink.ended:
+                deadline = getattr(session, "deadline", None)
+                if deadline is not None:
+                    # An HTTP head awaited: at its deadline the session answers 408, and closing the
+                    # transport (after what is written) ends the read below. A timer, not wait_for:
+                    # no task per read. The loop's clock is time.monotonic, as the deadline's.
+                    timer = loop.call_at(deadline, expire, session, sink, writer)
                 data = await reader.read(RECV_BYTES)
+                if timer is not None:
+                    timer.cancel()
+                    timer = None
                 if not data:
                     break
                 counters.traffic(bytes_in=len(data))
@@ -362,6 +387,8 @@ async def serve_event_loop(config, listener, counters, pool=None):
         except (OSError, SessionError, asyncio.IncompleteReadError):
             pass
         finally:
+            if timer is not None:
+                timer.cancel()
             counters.closed()
             writer.close()
 
@@ -480,6 +507,8 @@ class Scanning(Model):
                     if pending is not None:
                         if now >= wake:
                             self.resume(entry, now)
+                    elif getattr(session, "deadline", None) is not None and now >= session.deadline:
+                        session.expire(sink)
                     else:
                         data = conn.recv(RECV_BYTES)
                         if not data:

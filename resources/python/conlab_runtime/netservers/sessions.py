@@ -8,6 +8,7 @@ model blocks its thread, the event loop awaits), and returns how many requests i
 ``blocking`` delay calls ``time.sleep`` where it stands, holding whatever thread runs it.
 """
 
+import email.utils
 import hashlib
 import os
 import re
@@ -23,7 +24,19 @@ MAX_FILE_NAME_BYTES = 255
 MAX_HTTP_HEAD = 16 * 1024
 MAX_HTTP_BODY = 1024 * 1024
 DEFAULT_HELLO_TEXT = "Hello from Concurrency Lab! 你好，并发实验室！\n"
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large", 431: "Request Header Fields Too Large"}
+REASONS = {100: "Continue", 200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+           413: "Content Too Large", 431: "Request Header Fields Too Large", 501: "Not Implemented", 505: "HTTP Version Not Supported"}
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")
+MAX_METHOD = 32
+TCHARS = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
+TOKEN = re.compile(rb"[" + TCHARS + rb"]+\Z")
+METHOD_PREFIX = re.compile(rb"[" + TCHARS + rb"]*")
+CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BARE_LF = re.compile(rb"(?<!\r)\n")
+LONE_CR = re.compile(rb"\r(?!\n)")
+REQUEST_LINE = re.compile(r"(\S+) (\S+) HTTP/(\d)\.(\d)\Z")
+ANY_VERSION = re.compile(r" HTTP/(\d+)(?:\.\d+)?\Z")
+URI_BYTES = re.compile(r"[\x21-\x7e]+\Z")
 
 
 class SessionError(Exception):
@@ -328,18 +341,91 @@ def _is_regular(fd):
     return stat.S_ISREG(os.fstat(fd).st_mode)
 
 
-def http_response(status, body, keep_alive, content_type="text/plain; charset=utf-8"):
-    head = "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: %s\r\n\r\n" % (
-        status, REASONS.get(status, "Status"), content_type, len(body), "keep-alive" if keep_alive else "close")
-    return head.encode("latin-1") + body
+_date_cache = [-1, ""]
+
+
+def http_date():
+    """The Date header's value (IMF-fixdate), computed at most once a second."""
+    second = int(time.time())
+    if second != _date_cache[0]:
+        _date_cache[0] = second
+        _date_cache[1] = email.utils.formatdate(second, usegmt=True)
+    return _date_cache[1]
+
+
+def http_response(status, body, keep_alive, content_type="text/plain; charset=utf-8", version="1.1", head_only=False):
+    """One response. HTTP/1.1 connections persist unless told otherwise, HTTP/1.0 ones close unless
+    told they stay; a HEAD answer declares the length a GET would get and sends no body."""
+    if not keep_alive:
+        connection = "Connection: close\r\n"
+    elif version == "1.0":
+        connection = "Connection: keep-alive\r\n"
+    else:
+        connection = ""
+    head = "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n%s\r\n" % (
+        status, REASONS.get(status, "Status"), http_date(), content_type, len(body), connection)
+    return head.encode("latin-1") if head_only else head.encode("latin-1") + body
+
+
+CONTINUE_RESPONSE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def _shown(text):
+    return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+def check_head_bytes(data):
+    """Refuses, as they arrive, bytes that cannot become a request head: binary garbage, a method that
+    is not a token, bare LF line endings, a lone CR, control bytes (the Node side: http-codec.ts)."""
+    window = bytes(data[:MAX_METHOD + 1])
+    method_len = len(METHOD_PREFIX.match(window).group())
+    if method_len < len(window) and window[method_len:method_len + 1] != b" ":
+        raise HttpError(400, "the request starts with %s, not a method name" % _shown(window[:method_len + 1].decode("latin-1")))
+    if method_len == 0 and window[:1] == b" " or method_len > MAX_METHOD:
+        raise HttpError(400, "no method name within %d bytes: not an HTTP request" % MAX_METHOD)
+    end = data.find(b"\r\n\r\n")
+    region = bytes(data[:end + 4]) if end >= 0 else bytes(data)
+    if BARE_LF.search(region):
+        raise HttpError(400, "a line ending in LF without CR (bare LF is refused: lines end in CRLF)")
+    if LONE_CR.search(region if end >= 0 or not region.endswith(b"\r") else region[:-1]):
+        raise HttpError(400, "a CR not followed by LF in the request head")
+    control = CONTROL.search(region)
+    if control:
+        raise HttpError(400, "a control byte 0x%02x in the request head (binary data is not HTTP)" % control.group()[0])
+    return end
+
+
+def parse_request_line(line):
+    match = REQUEST_LINE.match(line)
+    if not match:
+        version = ANY_VERSION.search(line)
+        if version and version.group(1) != "1":
+            raise HttpError(505, "HTTP/%s is not served here; this server speaks HTTP/1.1 (request line %s)" % (version.group(1), _shown(line)))
+        raise HttpError(400, 'not an HTTP/1.x request line: %s; expected "METHOD /target HTTP/1.1"' % _shown(line))
+    method, target, major, minor = match.groups()
+    if major != "1":
+        raise HttpError(505, "HTTP/%s.%s is not served here; this server speaks HTTP/1.1" % (major, minor))
+    if not TOKEN.match(method.encode("latin-1")):
+        raise HttpError(400, "the method %s is not a token" % _shown(method))
+    if not URI_BYTES.match(target):
+        raise HttpError(400, "the request target %s holds bytes a URI may not" % _shown(target))
+    return method, target, "1.0" if minor == "0" else "1.1"
 
 
 class HttpSession:
-    """HTTP/1.1 requests (a head within 16 KB, a Content-Length body within 1 MB), answered in order."""
+    """HTTP/1.1 requests (a head within 16 KB, a Content-Length body within 1 MB), answered in order.
 
-    def __init__(self, handler):
+    ``deadline`` is when the awaited request head is overdue (time.monotonic(), or None when no head is
+    awaited or there is no limit): the driver calls ``expire(sink)`` then, which answers 408 (an idle
+    kept-alive connection is just closed) and ends the connection."""
+
+    def __init__(self, handler, head_timeout_ms=0):
         self.buffer = Buffer()
         self.closed = False
+        self.head = None
+        self.answered = 0
+        self.head_timeout_s = head_timeout_ms / 1000.0
+        self.deadline = None
         if handler["kind"] == "hello":
             body = handler.get("text", DEFAULT_HELLO_TEXT).encode("utf-8")
 
@@ -355,40 +441,85 @@ class HttpSession:
                 return (yield from handle(request["body"] if request["body"] else request["target"].encode("utf-8")))
             self.answer = answer
 
-    def open(self, sink):
-        pass
+    def arm(self):
+        self.deadline = time.monotonic() + self.head_timeout_s if self.head_timeout_s > 0 and not self.closed else None
 
-    def parse(self):
+    def open(self, sink):
+        self.arm()
+
+    def expire(self, sink):
+        if self.closed:
+            return
+        self.closed = True
+        self.deadline = None
+        if self.answered == 0 or len(self.buffer) > 0:
+            limit = int(self.head_timeout_s * 1000)
+            sink.write(http_response(408, ("no complete request head within %d ms\n" % limit).encode("utf-8"), False))
+        sink.end()
+
+    def parse_head(self):
         data = self.buffer.data
-        end = data.find(b"\r\n\r\n")
+        while data[:2] == b"\r\n":
+            del data[:2]
+        if not data:
+            return None
+        end = check_head_bytes(data)
         if end < 0:
             if len(data) > MAX_HTTP_HEAD:
                 raise HttpError(431, "the request head is longer than %d bytes" % MAX_HTTP_HEAD)
             return None
-        head = bytes(data[:end]).decode("latin-1")
-        lines = head.split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-            raise HttpError(400, "not an HTTP/1.x request line: %s" % repr(lines[0][:80]))
+        if end > MAX_HTTP_HEAD:
+            raise HttpError(431, "the request head is longer than %d bytes" % MAX_HTTP_HEAD)
+        lines = bytes(data[:end]).decode("latin-1").split("\r\n")
+        del data[:end + 4]
+        method, target, version = parse_request_line(lines[0])
         headers = {}
+        lengths = []
         for line in lines[1:]:
+            if line[:1] in (" ", "\t"):
+                raise HttpError(400, "a folded header line (obsolete line folding is refused): %s" % _shown(line))
             name, sep, value = line.partition(":")
-            if not sep:
-                raise HttpError(400, "a header line without a colon")
-            headers[name.strip().lower()] = value.strip()
-        length = headers.get("content-length", "0")
-        if not length.isdigit():
-            raise HttpError(400, "Content-Length is not a number")
+            if not sep or not TOKEN.match(name.encode("latin-1")):
+                raise HttpError(400, "a header line without a valid name (no space before the colon): %s" % _shown(line))
+            key = name.lower()
+            value = value.strip(" \t")
+            if key == "content-length":
+                lengths.extend(part.strip() for part in value.split(","))
+            headers[key] = value
+        if version == "1.1" and "host" not in headers:
+            raise HttpError(400, "an HTTP/1.1 request without a Host header")
+        if "transfer-encoding" in headers:
+            raise HttpError(501, "chunked request bodies are not supported by the lab server; send a Content-Length")
+        if len(set(lengths)) > 1:
+            raise HttpError(400, "Content-Length given with different values: %s" % _shown(", ".join(lengths)))
+        length = lengths[0] if lengths else "0"
+        if not (length.isdigit() and length.isascii() and len(length) <= 16):
+            raise HttpError(400, "Content-Length %s is not a byte count" % _shown(length))
         length = int(length)
         if length > MAX_HTTP_BODY:
             raise HttpError(413, "a body of %d bytes is larger than %d" % (length, MAX_HTTP_BODY))
-        if len(data) < end + 4 + length:
+        if method not in HTTP_METHODS:
+            raise HttpError(501, "the method %s is not served here; expected one of %s" % (_shown(method), ", ".join(HTTP_METHODS)))
+        tokens = [token.strip().lower() for token in headers.get("connection", "").split(",")]
+        keep_alive = "close" not in tokens if version == "1.1" else "keep-alive" in tokens
+        expect_continue = version == "1.1" and length > 0 and headers.get("expect", "").lower() == "100-continue"
+        return {"method": method, "target": target, "version": version, "length": length, "keepAlive": keep_alive, "continue": expect_continue}
+
+    def parse(self, sink):
+        if self.head is None:
+            self.head = self.parse_head()
+            if self.head is None:
+                return None
+            self.deadline = None
+            if self.head["continue"] and len(self.buffer) < self.head["length"]:
+                sink.write(CONTINUE_RESPONSE)
+        head = self.head
+        if len(self.buffer) < head["length"]:
             return None
-        body = bytes(data[end + 4:end + 4 + length])
-        del data[:end + 4 + length]
-        connection = headers.get("connection", "").lower()
-        keep_alive = connection != "close" if parts[2] == "HTTP/1.1" else connection == "keep-alive"
-        return {"method": parts[0], "target": parts[1], "body": body, "keepAlive": keep_alive}
+        self.head = None
+        request = dict(head)
+        request["body"] = self.buffer.take(head["length"])
+        return request
 
     def receive(self, chunk, sink):
         if self.closed:
@@ -397,20 +528,25 @@ class HttpSession:
         count = 0
         while not self.closed:
             try:
-                request = self.parse()
+                request = self.parse(sink)
             except HttpError as error:
                 self.closed = True
+                self.deadline = None
                 sink.write(http_response(error.status, (str(error) + "\n").encode("utf-8"), False))
                 sink.end()
                 return count
             if request is None:
-                return count
+                break
             body = yield from self.answer(request)
-            sink.write(http_response(200, body, request["keepAlive"]))
+            sink.write(http_response(200, body, request["keepAlive"], version=request["version"], head_only=request["method"] == "HEAD"))
             count += 1
+            self.answered += 1
             if not request["keepAlive"]:
                 self.closed = True
+                self.deadline = None
                 sink.end()
+            elif self.head is None:
+                self.arm()
         return count
 
 
@@ -423,7 +559,7 @@ class HttpError(Exception):
 def create_session(config):
     handler = config["handler"]
     if config["protocol"] == "http":
-        return HttpSession(handler)
+        return HttpSession(handler, config.get("headTimeoutMs", 10000))
     kind = handler["kind"]
     if kind == "ivr":
         return IvrSession(handler.get("language", "zh"))
