@@ -6,9 +6,9 @@ import type { RunHub } from '../../src-main/serve/run-hub';
 import { LabError, type LabService } from '../../src-main/service/lab-service';
 
 describe('the method map', () => {
-  test('covers lessons, runtimes, specs, runs, history, compare, export/import, experiments, settings and standalone servers', () => {
+  test('covers lessons, runtimes, specs, runs, history, compare, export/import, experiments, settings, standalone servers and sweeps', () => {
     const areas = new Set(METHOD_NAMES.map((name) => name.split('.')[0]));
-    expect([...areas].sort()).toEqual(['app', 'compare', 'experiments', 'export', 'history', 'import', 'lessons', 'runs', 'runtimes', 'servers', 'settings', 'specs']);
+    expect([...areas].sort()).toEqual(['app', 'compare', 'experiments', 'export', 'history', 'import', 'lessons', 'runs', 'runtimes', 'servers', 'settings', 'specs', 'sweeps']);
   });
 
   test('every method has exactly one handler in browser mode and the app', () => {
