@@ -26,8 +26,9 @@ export const LAB_PACK_LIMITS = {
 } as const;
 
 /** A short name: lowercase letters, digits and dashes (pack ids, lesson entry ids, question ids). */
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected 1 to 64 lowercase letters, digits and dashes, starting with a letter or digit');
+export const packSlugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected 1 to 64 lowercase letters, digits and dashes, starting with a letter or digit');
 /** A parameter, record, metric or shared-variable name as specs declare them. */
+const slug = packSlugSchema;
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'expected a name: a letter or _, then up to 63 letters, digits, _ or -');
 
 const localized = (max: number) =>
