@@ -14,6 +14,7 @@ import type { Lang } from '../lessons/lesson';
 import { registerServeCommand } from './serve-command';
 import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
+import { registerPackCommands } from './pack-command';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, progressLine, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
@@ -457,6 +458,7 @@ export function buildProgram(): Command {
   registerServeCommand(program, () => openService(program));
   registerSweepCommands(program, (fn) => withService(program, fn), defaultLang);
   registerDistributionCommand(program, (fn) => withService(program, fn));
+  registerPackCommands(program, (fn) => withService(program, fn), defaultLang);
 
   return program;
 }

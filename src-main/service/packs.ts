@@ -8,8 +8,28 @@ import type { JsonShapeLimits } from '../engine/untrusted/json-shape';
 import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import { SpecError, validateSpec } from '../engine/spec/validate';
 import { findLesson } from '../lessons/catalog';
-import { LAB_PACK_FORMAT, LAB_PACK_VERSION, labPackSchema, type LabPack, type PackLesson } from '../model/lab-pack';
-import type { LocalizedText } from '../model/run-model';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { currentEnvironment } from '../engine/runner/environment';
+import { appVersion } from '../engine/entry-paths';
+import { buildRunLog, runLogByteLimit, type RunLog } from '../export/run-log';
+import type { LoadedSubmission } from '../export/class-report';
+import { buildSubmission, parseSubmission, SubmissionError, SUBMISSION_EXTENSION, SUBMISSION_LIMITS, type Submission, type SubmissionAnswer } from '../export/submission';
+import {
+  LAB_PACK_EXTENSION,
+  LAB_PACK_FORMAT,
+  LAB_PACK_VERSION,
+  labPackSchema,
+  packLessonTag,
+  packTag,
+  parsePredictionNote,
+  predictionNote,
+  type LabPack,
+  type PackLesson,
+  type PackParamValue,
+} from '../model/lab-pack';
+import type { LocalizedText, RunRecord, RunStatus } from '../model/run-model';
+import { LabError, type LabService, type StartRunRequest } from './lab-service';
 
 /**
  * Lab packs read from files other people wrote: bounded bytes, a streaming shape check before JSON.parse
@@ -174,4 +194,212 @@ export function readPackSourceFile(path: string): unknown {
     if (error instanceof UntrustedInputError) throw new PackError(error.message.startsWith('cannot read') ? error.message : `${path} ${error.message}`, error.path);
     throw error;
   }
+}
+
+// ------------------------------------------------------------------ a pack as a student's session
+
+/** A pack lesson in a student's session: its place, title, and the runs recorded for it. */
+export interface PackSessionLesson {
+  readonly index: number;
+  readonly id: string;
+  readonly title: LocalizedText;
+  readonly lessonId: string | null;
+  readonly fixed: Readonly<Record<string, PackParamValue>>;
+  readonly open: readonly string[];
+  readonly questions: number;
+  readonly runs: number;
+  readonly lastRun: { readonly id: string; readonly status: RunStatus } | null;
+  /** A run of it ended ok (or in the deadlock it demonstrates). */
+  readonly done: boolean;
+}
+
+export interface PackSession {
+  readonly id: string;
+  readonly hash: string;
+  readonly title: LocalizedText;
+  readonly instructions: LocalizedText;
+  readonly lessons: readonly PackSessionLesson[];
+  readonly done: number;
+  readonly total: number;
+}
+
+const DONE: ReadonlySet<RunStatus> = new Set<RunStatus>(['ok', 'deadlocked']);
+
+export function packSession(service: LabService, read: ReadPack): PackSession {
+  const { pack } = read;
+  const lessons = pack.lessons.map((entry, index): PackSessionLesson => {
+    const runs = service.listRuns({ tag: packLessonTag(pack.id, entry.id), limit: 1000 });
+    const last = runs[0] ?? null;
+    return {
+      index,
+      id: entry.id,
+      title: entryTitle(entry),
+      lessonId: entry.lesson ?? null,
+      fixed: entry.fixed ?? {},
+      open: entry.open ?? [],
+      questions: entry.questions?.length ?? 0,
+      runs: runs.length,
+      lastRun: last ? { id: last.id, status: last.status } : null,
+      done: runs.some((r) => DONE.has(r.status)),
+    };
+  });
+  return { id: pack.id, hash: read.hash, title: pack.title, instructions: pack.instructions, lessons, done: lessons.filter((l) => l.done).length, total: lessons.length };
+}
+
+export interface PackRunRequest {
+  /** Values for the lesson's open parameters only. */
+  readonly overrides?: Readonly<Record<string, string | number | boolean>>;
+  /** Predictions, by question id: a choice id or a number. */
+  readonly answers?: Readonly<Record<string, string | number>>;
+  readonly repeat?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: StartRunRequest['onProgress'];
+}
+
+/** Checks predictions against the lesson's questions; returns them as notes to keep with the run. */
+export function predictionNotes(entry: PackLesson, answers: Readonly<Record<string, string | number>>): string[] {
+  const notes: string[] = [];
+  for (const [id, value] of Object.entries(answers)) {
+    const question = entry.questions?.find((q) => q.id === id);
+    if (!question) {
+      const ids = (entry.questions ?? []).map((q) => q.id);
+      throw new LabError('bad-input', `lesson ${entry.id} has no question "${id.slice(0, 64)}" (${ids.length ? `its questions: ${ids.join(', ')}` : 'it asks none'})`);
+    }
+    if (question.kind === 'choice') {
+      if (!question.choices.some((c) => c.id === String(value))) {
+        throw new LabError('bad-input', `question ${id}: "${String(value).slice(0, 64)}" is not one of its choices (${question.choices.map((c) => c.id).join(', ')})`);
+      }
+      notes.push(predictionNote(id, String(value)));
+    } else {
+      const n = typeof value === 'number' ? value : Number(value);
+      if (!Number.isFinite(n) || String(value).trim() === '') throw new LabError('bad-input', `question ${id}: expected a number, got ${JSON.stringify(String(value).slice(0, 64))}`);
+      if ((question.min !== undefined && n < question.min) || (question.max !== undefined && n > question.max)) {
+        throw new LabError('bad-input', `question ${id}: ${n} is outside ${question.min ?? '-∞'}..${question.max ?? '∞'}`);
+      }
+      notes.push(predictionNote(id, n));
+    }
+  }
+  return notes;
+}
+
+/**
+ * Runs one lesson of a pack: the pack's fixed parameters, the learner's values for the open ones only,
+ * predictions checked before anything starts; the run is tagged with the pack and the lesson, and the
+ * predictions kept as its notes.
+ */
+export async function runPackLesson(service: LabService, read: ReadPack, entryId: string, request: PackRunRequest = {}): Promise<RunRecord> {
+  const { pack } = read;
+  const entry = pack.lessons.find((l) => l.id === entryId);
+  if (!entry) throw new LabError('not-found', `pack ${pack.id} has no lesson "${entryId.slice(0, 64)}" (its lessons: ${pack.lessons.map((l) => l.id).join(', ')})`);
+  const open = entry.open ?? [];
+  for (const name of Object.keys(request.overrides ?? {})) {
+    if (!open.includes(name)) {
+      throw new LabError('bad-input', `parameter ${name.slice(0, 64)} is ${Object.hasOwn(entry.fixed ?? {}, name) ? 'fixed by the pack' : 'not left open by the pack'}${open.length ? ` (open: ${open.join(', ')})` : ' (none is open)'}`);
+    }
+  }
+  const notes = predictionNotes(entry, request.answers ?? {});
+  const overrides = { ...(entry.fixed ?? {}), ...(request.overrides ?? {}) };
+  const run = await service.run({
+    ...(entry.lesson !== undefined ? { lessonId: entry.lesson } : { spec: entry.spec }),
+    overrides,
+    ...(entry.runtime ? { runtime: entry.runtime } : {}),
+    ...(entry.title ? { title: entry.title.en } : {}),
+    ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
+    ...(request.signal ? { signal: request.signal } : {}),
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  });
+  await service.tagRun(run.id, packTag(pack.id));
+  await service.tagRun(run.id, packLessonTag(pack.id, entry.id));
+  for (const note of notes) await service.addNote(run.id, note);
+  return service.getRun(run.id);
+}
+
+/** The learner's submission: every run tagged with the pack (events included), predictions from their notes. */
+export function buildPackSubmission(service: LabService, read: ReadPack, studentName: string): Submission {
+  const name = studentName.trim();
+  if (name === '' || name.length > SUBMISSION_LIMITS.studentChars || CONTROL_CHARS.test(name)) {
+    throw new LabError('bad-input', `--name: expected your name or student id, 1 to ${SUBMISSION_LIMITS.studentChars} characters without control characters`);
+  }
+  const { pack } = read;
+  const runs: RunLog[] = [];
+  const answers: SubmissionAnswer[] = [];
+  const summaries = service.listRuns({ tag: packTag(pack.id), limit: SUBMISSION_LIMITS.runs });
+  for (const summary of summaries.slice().reverse()) {
+    const run = service.getRun(summary.id);
+    if (run.status === 'running') continue;
+    const entry = pack.lessons.find((l) => run.tags.includes(packLessonTag(pack.id, l.id)));
+    runs.push(buildRunLog(run, service.runEvents(run.id), appVersion()));
+    if (!entry) continue;
+    for (const note of run.notes) {
+      const prediction = parsePredictionNote(note.text);
+      if (!prediction) continue;
+      const question = entry.questions?.find((q) => q.id === prediction.question);
+      if (!question) continue;
+      const value = question.kind === 'number' ? Number(prediction.value) : prediction.value;
+      answers.push({ lesson: entry.id, question: question.id, value, runId: run.id });
+    }
+  }
+  return buildSubmission({
+    pack: { id: pack.id, hash: read.hash, title: pack.title },
+    student: { name },
+    environment: currentEnvironment(),
+    runs,
+    answers,
+    appVersion: appVersion(),
+  });
+}
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+// ------------------------------------------------------------------ the instructor's side
+
+export const CLASS_MAX_FILES = 2_000;
+
+export interface ClassImport {
+  readonly loaded: readonly LoadedSubmission[];
+  readonly refused: readonly { readonly file: string; readonly message: string }[];
+  /** A pack found among the files given (a .conlabpack in the folder), or the one given with --pack. */
+  readonly pack: ReadPack | null;
+}
+
+/**
+ * Reads submissions from files and folders (a folder: its *.conlabsub files, and a *.conlabpack if there is
+ * exactly one; not recursive). Each file is read and validated on its own: a bad file is listed as refused,
+ * with its reason, and the others are kept.
+ */
+export async function importSubmissions(targets: readonly string[], opts: { readonly pack?: ReadPack | null } = {}): Promise<ClassImport> {
+  const files: string[] = [];
+  const packFiles: string[] = [];
+  for (const target of targets) {
+    let stat;
+    try {
+      stat = await lstat(target);
+    } catch (error) {
+      throw new LabError('bad-input', `cannot read ${target}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (error as Error).message}`);
+    }
+    if (stat.isDirectory()) {
+      const names = (await readdir(target)).sort();
+      for (const name of names) {
+        if (name.endsWith(SUBMISSION_EXTENSION)) files.push(join(target, name));
+        else if (name.endsWith(LAB_PACK_EXTENSION)) packFiles.push(join(target, name));
+      }
+    } else if (target.endsWith(LAB_PACK_EXTENSION)) packFiles.push(target);
+    else files.push(target);
+    if (files.length > CLASS_MAX_FILES) throw new LabError('bad-input', `more than ${CLASS_MAX_FILES} submission files; import them in parts`);
+  }
+  let pack = opts.pack ?? null;
+  if (pack === null && packFiles.length === 1) pack = await readLabPackFile(packFiles[0]!);
+  const loaded: LoadedSubmission[] = [];
+  const refused: { file: string; message: string }[] = [];
+  const limit = runLogByteLimit();
+  for (const file of files) {
+    try {
+      const bytes = await readRegularFileAsync(file, limit);
+      loaded.push({ file, submission: await parseSubmission(bytes, { maxBytes: limit }) });
+    } catch (error) {
+      if (error instanceof SubmissionError || error instanceof UntrustedInputError) refused.push({ file, message: error.message });
+      else throw error;
+    }
+  }
+  return { loaded, refused, pack };
 }
