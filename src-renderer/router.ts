@@ -12,6 +12,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/compare', name: 'compare', component: () => import('./pages/ComparePage.vue') },
   { path: '/composer', name: 'composer', component: () => import('./pages/ComposerPage.vue') },
   { path: '/transfer', name: 'transfer', component: () => import('./pages/TransferPage.vue') },
+  { path: '/packs', name: 'packs', component: () => import('./pages/PacksPage.vue') },
   { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/lessons' },
 ];

@@ -44,6 +44,10 @@ export const METHOD_NAMES = [
   'experiments.delete',
   'settings.get',
   'settings.update',
+  'packs.open',
+  'packs.runLesson',
+  'packs.submit',
+  'class.import',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

@@ -36,6 +36,7 @@ export type { ParamValues, SpecIssue, ValidationResult } from '../model/spec-iss
 export type { AuthoredSpec } from '../model/spec-schema';
 export { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 export type { SavedExperiment } from '../model/saved-experiment';
+export type { ClassCell, ClassOverview, ClassStudent, LabPack, PackSession, PackSessionLesson } from '../model/lab-pack';
 export type { LimitCaps } from '../model/limit-caps';
 export type { LanguageSetting, Settings, ThemeSetting } from '../model/settings';
 /** The step catalog drives the composer's add-step menu and forms. */
@@ -84,4 +85,10 @@ export interface StartedRun {
 export interface StartedPair {
   readonly runId: string;
   readonly pairId: string;
+}
+
+/** The class overview of submissions, with the files refused and why. */
+export interface ClassImportResult {
+  readonly overview: import('../model/lab-pack').ClassOverview;
+  readonly refused: readonly { readonly file: string; readonly message: string }[];
 }

@@ -5,54 +5,11 @@
  * Everything shown comes from files other people wrote: every string is escaped where it is written.
  */
 import { meets, parseCondition } from '../engine/metrics/distribution';
-import { packLessonTag, type LabPack, type PackQuantity, type PackQuestion } from '../model/lab-pack';
+import { packLessonTag, type ClassCell, type ClassOverview, type ClassStudent, type LabPack, type LessonResults, type PackQuantity, type PackQuestion, type ResultGroup } from '../model/lab-pack';
+export type { ClassCell, ClassOverview, ClassStudent, LessonResults, ResultGroup };
 import type { LocalizedText, RunRecord, RuntimeName } from '../model/run-model';
 import { csvRecord, CSV_UTF8_BOM } from './csv';
 import type { Submission } from './submission';
-
-export interface ClassCell {
-  readonly lesson: string;
-  readonly done: boolean;
-  readonly runId: string | null;
-  readonly runtime: RuntimeName | null;
-  readonly claimsHeld: number;
-  readonly claimsTotal: number;
-  /** Predictions that could be scored (the question names where its answer comes from, and the run has it). */
-  readonly predictionsRight: number;
-  readonly predictionsScored: number;
-  readonly predictionsGiven: number;
-}
-
-export interface ClassStudent {
-  readonly name: string;
-  readonly file: string;
-  readonly cpuCount: number;
-  readonly cpuModel: string;
-  /** null without a pack to check against; false when the submission names another pack or version. */
-  readonly packMatches: boolean | null;
-  readonly cells: readonly ClassCell[];
-}
-
-export interface ResultGroup {
-  readonly runtime: RuntimeName;
-  readonly cpuCount: number;
-  readonly n: number;
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-}
-
-export interface LessonResults {
-  readonly lesson: string;
-  readonly quantities: readonly { readonly label: string; readonly groups: readonly ResultGroup[] }[];
-}
-
-export interface ClassOverview {
-  readonly pack: { readonly id: string; readonly title: LocalizedText; readonly hash: string | null };
-  readonly lessons: readonly { readonly id: string; readonly title: LocalizedText }[];
-  readonly students: readonly ClassStudent[];
-  readonly results: readonly LessonResults[];
-}
 
 export interface LoadedSubmission {
   readonly file: string;
@@ -197,7 +154,7 @@ export function classOverview(loaded: readonly LoadedSubmission[], packInfo: { r
       cells,
     });
   }
-  students.sort((a, b) => a.name.localeCompare(b.name) || a.file.localeCompare(b.file));
+  students.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || a.file.localeCompare(b.file, 'en', { numeric: true }));
 
   const results: LessonResults[] = lessons.map(({ id }) => ({
     lesson: id,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RUNTIME_NAMES } from './run-model';
+import { RUNTIME_NAMES, type LocalizedText, type RunStatus, type RuntimeName } from './run-model';
 
 /**
  * A lab pack: what an instructor hands out. A title and instructions in Chinese and English, then lessons in
@@ -174,3 +174,75 @@ export function parsePredictionNote(text: string): { question: string; value: st
   const match = /^prediction ([a-z0-9][a-z0-9-]{0,63}): (.{1,200})$/.exec(text);
   return match ? { question: match[1]!, value: match[2]! } : null;
 }
+
+// ---- What front ends show: a pack as a learner's session, and the class overview.
+
+/** A pack lesson in a student's session: its place, title, and the runs recorded for it. */
+export interface PackSessionLesson {
+  readonly index: number;
+  readonly id: string;
+  readonly title: LocalizedText;
+  readonly lessonId: string | null;
+  readonly fixed: Readonly<Record<string, PackParamValue>>;
+  readonly open: readonly string[];
+  readonly questions: number;
+  readonly runs: number;
+  readonly lastRun: { readonly id: string; readonly status: RunStatus } | null;
+  /** A run of it ended ok (or in the deadlock it demonstrates). */
+  readonly done: boolean;
+}
+
+export interface PackSession {
+  readonly id: string;
+  readonly hash: string;
+  readonly title: LocalizedText;
+  readonly instructions: LocalizedText;
+  readonly lessons: readonly PackSessionLesson[];
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface ClassCell {
+  readonly lesson: string;
+  readonly done: boolean;
+  readonly runId: string | null;
+  readonly runtime: RuntimeName | null;
+  readonly claimsHeld: number;
+  readonly claimsTotal: number;
+  /** Predictions that could be scored (the question names where its answer comes from, and the run has it). */
+  readonly predictionsRight: number;
+  readonly predictionsScored: number;
+  readonly predictionsGiven: number;
+}
+
+export interface ClassStudent {
+  readonly name: string;
+  readonly file: string;
+  readonly cpuCount: number;
+  readonly cpuModel: string;
+  /** null without a pack to check against; false when the submission names another pack or version. */
+  readonly packMatches: boolean | null;
+  readonly cells: readonly ClassCell[];
+}
+
+export interface ResultGroup {
+  readonly runtime: RuntimeName;
+  readonly cpuCount: number;
+  readonly n: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface LessonResults {
+  readonly lesson: string;
+  readonly quantities: readonly { readonly label: string; readonly groups: readonly ResultGroup[] }[];
+}
+
+export interface ClassOverview {
+  readonly pack: { readonly id: string; readonly title: LocalizedText; readonly hash: string | null };
+  readonly lessons: readonly { readonly id: string; readonly title: LocalizedText }[];
+  readonly students: readonly ClassStudent[];
+  readonly results: readonly LessonResults[];
+}
+

@@ -6,6 +6,9 @@ import { appVersion } from '../engine/entry-paths';
 import { DEFAULT_LIMIT_CAPS as defaultCaps } from '../model/limit-caps';
 import { LabError, PAIR_TAG_PREFIX, type LabService } from '../service/lab-service';
 import type { LiveSubscriber, RunHub } from './run-hub';
+import { classOverview } from '../export/class-report';
+import { serializeSubmission } from '../export/submission';
+import { buildPackSubmission, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
 
 /**
  * The contract's methods mapped onto LabService, for any transport: browser mode's WebSocket and
@@ -80,7 +83,39 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
       settingsFile: service.settingsPath,
       defaultLimits: { ...defaultCaps },
     }),
+
+    'packs.open': async ({ packBase64 }) => packSession(service, await readPack(packBase64)),
+    'packs.runLesson': async ({ packBase64, lesson, overrides, answers }, { subscriber }) => {
+      const prepared = preparePackRun(await readPack(packBase64), lesson, { ...(overrides ? { overrides } : {}), ...(answers ? { answers } : {}) });
+      const started = await hub.start(prepared.request, subscriber);
+      await markPackRun(service, started.runId, prepared);
+      return started;
+    },
+    'packs.submit': async ({ packBase64, name }) => {
+      const read = await readPack(packBase64);
+      const data = serializeSubmission(buildPackSubmission(service, read, name));
+      const safeName = name.replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 60) || 'student';
+      return { fileName: `${read.pack.id}-${safeName}.conlabsub`, mimeType: 'application/gzip', dataBase64: data.toString('base64') };
+    },
+    'class.import': async ({ packBase64, files }) => {
+      const pack = packBase64 !== undefined ? await readPack(packBase64) : null;
+      const result = await importSubmissionFiles(
+        files.map((f) => ({ name: f.name, read: () => Buffer.from(f.dataBase64, 'base64') })),
+        pack,
+      );
+      return { overview: classOverview(result.loaded, result.pack), refused: result.refused };
+    },
   };
+}
+
+/** A pack as uploaded; a refusal is bad input naming the path of the problem. */
+async function readPack(packBase64: string): Promise<ReadPack> {
+  try {
+    return await parseLabPack(Buffer.from(packBase64, 'base64'));
+  } catch (error) {
+    if (error instanceof PackError) throw new LabError('bad-input', error.message);
+    throw error;
+  }
 }
 
 /** Statuses after which the CPython side of a pair is not started: someone stopped the Node run, or the lab. */

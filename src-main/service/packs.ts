@@ -26,7 +26,8 @@ import {
   predictionNote,
   type LabPack,
   type PackLesson,
-  type PackParamValue,
+  type PackSession,
+  type PackSessionLesson,
 } from '../model/lab-pack';
 import type { LocalizedText, RunRecord, RunStatus } from '../model/run-model';
 import { LabError, type LabService, type StartRunRequest } from './lab-service';
@@ -198,30 +199,7 @@ export function readPackSourceFile(path: string): unknown {
 
 // ------------------------------------------------------------------ a pack as a student's session
 
-/** A pack lesson in a student's session: its place, title, and the runs recorded for it. */
-export interface PackSessionLesson {
-  readonly index: number;
-  readonly id: string;
-  readonly title: LocalizedText;
-  readonly lessonId: string | null;
-  readonly fixed: Readonly<Record<string, PackParamValue>>;
-  readonly open: readonly string[];
-  readonly questions: number;
-  readonly runs: number;
-  readonly lastRun: { readonly id: string; readonly status: RunStatus } | null;
-  /** A run of it ended ok (or in the deadlock it demonstrates). */
-  readonly done: boolean;
-}
-
-export interface PackSession {
-  readonly id: string;
-  readonly hash: string;
-  readonly title: LocalizedText;
-  readonly instructions: LocalizedText;
-  readonly lessons: readonly PackSessionLesson[];
-  readonly done: number;
-  readonly total: number;
-}
+export type { PackSession, PackSessionLesson };
 
 const DONE: ReadonlySet<RunStatus> = new Set<RunStatus>(['ok', 'deadlocked']);
 
@@ -282,12 +260,18 @@ export function predictionNotes(entry: PackLesson, answers: Readonly<Record<stri
   return notes;
 }
 
+/** A pack lesson made ready to run: the start request, the tags the run gets and the predictions kept as notes. */
+export interface PreparedPackRun {
+  readonly request: StartRunRequest & { readonly overrides: Readonly<Record<string, string | number | boolean>> };
+  readonly tags: readonly string[];
+  readonly notes: readonly string[];
+}
+
 /**
- * Runs one lesson of a pack: the pack's fixed parameters, the learner's values for the open ones only,
- * predictions checked before anything starts; the run is tagged with the pack and the lesson, and the
- * predictions kept as its notes.
+ * Checks a run of one pack lesson before anything starts: the pack's fixed parameters, the learner's values
+ * for the open ones only, predictions against the lesson's questions.
  */
-export async function runPackLesson(service: LabService, read: ReadPack, entryId: string, request: PackRunRequest = {}): Promise<RunRecord> {
+export function preparePackRun(read: ReadPack, entryId: string, request: Pick<PackRunRequest, 'overrides' | 'answers' | 'repeat'> = {}): PreparedPackRun {
   const { pack } = read;
   const entry = pack.lessons.find((l) => l.id === entryId);
   if (!entry) throw new LabError('not-found', `pack ${pack.id} has no lesson "${entryId.slice(0, 64)}" (its lessons: ${pack.lessons.map((l) => l.id).join(', ')})`);
@@ -298,19 +282,34 @@ export async function runPackLesson(service: LabService, read: ReadPack, entryId
     }
   }
   const notes = predictionNotes(entry, request.answers ?? {});
-  const overrides = { ...(entry.fixed ?? {}), ...(request.overrides ?? {}) };
+  return {
+    request: {
+      ...(entry.lesson !== undefined ? { lessonId: entry.lesson } : { spec: entry.spec }),
+      overrides: { ...(entry.fixed ?? {}), ...(request.overrides ?? {}) },
+      ...(entry.runtime ? { runtime: entry.runtime } : {}),
+      ...(entry.title ? { title: entry.title.en } : {}),
+      ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
+    },
+    tags: [packTag(pack.id), packLessonTag(pack.id, entry.id)],
+    notes,
+  };
+}
+
+/** Tags a started or finished pack run and keeps its predictions. */
+export async function markPackRun(service: LabService, runId: string, prepared: PreparedPackRun): Promise<void> {
+  for (const tag of prepared.tags) await service.tagRun(runId, tag);
+  for (const note of prepared.notes) await service.addNote(runId, note);
+}
+
+/** Runs one lesson of a pack (see preparePackRun) and tags it with the pack and the lesson. */
+export async function runPackLesson(service: LabService, read: ReadPack, entryId: string, request: PackRunRequest = {}): Promise<RunRecord> {
+  const prepared = preparePackRun(read, entryId, request);
   const run = await service.run({
-    ...(entry.lesson !== undefined ? { lessonId: entry.lesson } : { spec: entry.spec }),
-    overrides,
-    ...(entry.runtime ? { runtime: entry.runtime } : {}),
-    ...(entry.title ? { title: entry.title.en } : {}),
-    ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
+    ...prepared.request,
     ...(request.signal ? { signal: request.signal } : {}),
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   });
-  await service.tagRun(run.id, packTag(pack.id));
-  await service.tagRun(run.id, packLessonTag(pack.id, entry.id));
-  for (const note of notes) await service.addNote(run.id, note);
+  await markPackRun(service, run.id, prepared);
   return service.getRun(run.id);
 }
 
@@ -389,15 +388,23 @@ export async function importSubmissions(targets: readonly string[], opts: { read
   }
   let pack = opts.pack ?? null;
   if (pack === null && packFiles.length === 1) pack = await readLabPackFile(packFiles[0]!);
+  const limit = runLogByteLimit();
+  return importSubmissionFiles(
+    files.map((file) => ({ name: file, read: () => readRegularFileAsync(file, limit) })),
+    pack,
+  );
+}
+
+/** Submissions given as bytes (uploaded in the app), each checked on its own. */
+export async function importSubmissionFiles(files: readonly { readonly name: string; readonly read: () => Promise<Buffer> | Buffer }[], pack: ReadPack | null): Promise<ClassImport> {
   const loaded: LoadedSubmission[] = [];
   const refused: { file: string; message: string }[] = [];
   const limit = runLogByteLimit();
   for (const file of files) {
     try {
-      const bytes = await readRegularFileAsync(file, limit);
-      loaded.push({ file, submission: await parseSubmission(bytes, { maxBytes: limit }) });
+      loaded.push({ file: file.name, submission: await parseSubmission(await file.read(), { maxBytes: limit }) });
     } catch (error) {
-      if (error instanceof SubmissionError || error instanceof UntrustedInputError) refused.push({ file, message: error.message });
+      if (error instanceof SubmissionError || error instanceof UntrustedInputError) refused.push({ file: file.name, message: error.message });
       else throw error;
     }
   }

@@ -1,0 +1,92 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parseSubmission, serializeSubmission } from '../../src-main/export/submission';
+import { checkLabPack, serializeLabPack } from '../../src-main/service/packs';
+import { makePack, makeSubmission } from '../packs/submission-fixture';
+import { CHROMIUM, openSession, type BrowserSession } from './browser-session';
+
+/**
+ * Lab packs in browser mode: a student opens a pack, runs its two lessons (the progress bar follows), exports a
+ * submission; the instructor opens the class pack and reads 40 generated submissions into the overview.
+ */
+
+const quickPack = {
+  format: 'conlab-lab-pack',
+  version: 1,
+  id: 'quick-lab',
+  title: { zh: '快速实验', en: 'Quick lab' },
+  instructions: { zh: '按顺序做。', en: 'Do them in order.' },
+  lessons: [
+    {
+      id: 'count',
+      title: { zh: '数数', en: 'Counting' },
+      spec: { version: 1, actors: [{ name: 'a', kind: 'thread', program: [{ op: 'record', name: 'n', value: 3 }] }] },
+    },
+    { id: 'start', lesson: 'thread-start' },
+  ],
+};
+
+let session: BrowserSession;
+
+describe.skipIf(!existsSync(CHROMIUM))('lab packs in the browser', () => {
+  beforeAll(async () => {
+    session = await openSession();
+  }, 60_000);
+
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  test('open a pack, run two lessons, export a submission; import 40 submissions into the class overview', async () => {
+    const { page, dir } = session;
+    const quick = join(dir, 'quick.conlabpack');
+    writeFileSync(quick, serializeLabPack(checkLabPack(quickPack).pack));
+
+    await session.go('/packs');
+    await page.getByTestId('pack-file').setInputFiles(quick);
+    await page.getByTestId('pack-session').waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await page.getByTestId('pack-progress').textContent()).toContain('0 of 2 lessons done');
+    expect(await page.locator('[data-pack-lesson]').evaluateAll((items) => items.map((item) => item.getAttribute('data-pack-lesson')))).toEqual(['count', 'start']);
+
+    await page.getByTestId('pack-run-count').click();
+    await expect.poll(() => page.getByTestId('pack-progress').textContent(), { timeout: 60_000 }).toContain('1 of 2 lessons done');
+    await expect.poll(() => page.getByTestId('pack-run-start').isEnabled(), { timeout: 60_000 }).toBe(true);
+    await page.getByTestId('pack-run-start').click();
+    await expect.poll(() => page.getByTestId('pack-progress').textContent(), { timeout: 60_000 }).toContain('2 of 2 lessons done');
+    expect(await page.locator('[role=progressbar]').getAttribute('aria-valuenow')).toBe('2');
+
+    await page.getByTestId('pack-student').fill('Zhang Wei');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('pack-submit').click()]);
+    const saved = join(dir, 'zhang.conlabsub');
+    await download.saveAs(saved);
+    const submission = await parseSubmission(readFileSync(saved));
+    expect(submission.student.name).toBe('Zhang Wei');
+    expect(submission.runs.map((r) => r.run.tags.find((tag) => tag.startsWith('pack-lesson:'))).sort()).toEqual(['pack-lesson:quick-lab/count', 'pack-lesson:quick-lab/start']);
+    await session.shot('packs-session');
+
+    // The instructor: the class pack open, 40 submissions at once (and one that is not a submission).
+    const read = checkLabPack(makePack(10));
+    const classPack = join(dir, 'class.conlabpack');
+    writeFileSync(classPack, serializeLabPack(read.pack));
+    const files: string[] = [];
+    for (let s = 0; s < 40; s++) {
+      const file = join(dir, `student-${s}.conlabsub`);
+      writeFileSync(file, serializeSubmission(makeSubmission(read.pack, read.hash, s, { events: 20 })));
+      files.push(file);
+    }
+    const bad = join(dir, 'bad.conlabsub');
+    writeFileSync(bad, '{"format":"conlab-submission","version":1,"student":{"name":7}}');
+    await page.getByTestId('pack-file').setInputFiles(classPack);
+    await expect.poll(() => page.getByTestId('pack-progress').textContent(), { timeout: 30_000 }).toContain('0 of 10 lessons done');
+    await page.getByTestId('class-files').setInputFiles([...files, bad]);
+    await page.getByTestId('class-import').click();
+    await page.getByTestId('class-overview').waitFor({ state: 'visible', timeout: 60_000 });
+    expect(await page.getByTestId('class-row').count()).toBe(40);
+    const text = await page.getByTestId('class-overview').innerText();
+    expect(text).toContain('40 submissions');
+    expect(text).toMatch(/学生 7\s+\d\s+✓ 1\/2 2\/2p/);
+    expect(text).toMatch(/Refused bad\.conlabsub: submission is refused at /);
+    await session.shot('packs-class-overview');
+  }, 240_000);
+});
