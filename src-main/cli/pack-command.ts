@@ -68,10 +68,16 @@ export function formatSession(session: PackSession, lang: 'en' | 'zh'): string {
       `${mark} ${l.index + 1}. ${l.id}: ${l.title[lang]}${l.lessonId ? ` [${l.lessonId}]` : ' [composed]'}`,
       fixed ? `fixed ${fixed}` : '',
       l.open.length ? `open ${l.open.join(', ')}` : '',
-      l.questions ? `${l.questions} question${l.questions === 1 ? '' : 's'}` : '',
+      l.questions.length ? `${l.questions.length} question${l.questions.length === 1 ? '' : 's'}` : '',
       l.runs ? `${l.runs} run${l.runs === 1 ? '' : 's'}, last ${l.lastRun!.id.slice(0, 8)} ${l.lastRun!.status}` : '',
     ].filter(Boolean);
     lines.push(parts.join(' · '));
+    for (const q of l.questions) {
+      const p = l.predictions.find((x) => x.question === q.id);
+      const verdict = p ? ` — you said ${p.given}${p.actual !== null ? `, the run measured ${p.actual}` : ''}${p.right === true ? ' ✓' : p.right === false ? ' ✗' : ''}` : '';
+      const choices = q.kind === 'choice' ? ` (${q.choices.map((c) => `${c.id}: ${c.text[lang]}`).join('; ')})` : '';
+      lines.push(`     ? ${q.id}: ${q.text[lang]}${choices}${verdict}`);
+    }
   }
   return lines.join('\n');
 }

@@ -185,11 +185,21 @@ export interface PackSessionLesson {
   readonly lessonId: string | null;
   readonly fixed: Readonly<Record<string, PackParamValue>>;
   readonly open: readonly string[];
-  readonly questions: number;
+  /** Asked before a run: the learner's predictions. */
+  readonly questions: readonly PackQuestion[];
   readonly runs: number;
   readonly lastRun: { readonly id: string; readonly status: RunStatus } | null;
+  /** The last run's predictions beside what the run measured (right: null when it cannot be scored). */
+  readonly predictions: readonly PackPrediction[];
   /** A run of it ended ok (or in the deadlock it demonstrates). */
   readonly done: boolean;
+}
+
+export interface PackPrediction {
+  readonly question: string;
+  readonly given: string;
+  readonly actual: number | null;
+  readonly right: boolean | null;
 }
 
 export interface PackSession {

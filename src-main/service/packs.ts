@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { currentEnvironment } from '../engine/runner/environment';
 import { appVersion } from '../engine/entry-paths';
 import { buildRunLog, runLogByteLimit, type RunLog } from '../export/run-log';
-import type { LoadedSubmission } from '../export/class-report';
+import { predictionRight, quantityValue, type LoadedSubmission } from '../export/class-report';
 import { buildSubmission, parseSubmission, SubmissionError, SUBMISSION_EXTENSION, SUBMISSION_LIMITS, type Submission, type SubmissionAnswer } from '../export/submission';
 import {
   LAB_PACK_EXTENSION,
@@ -26,6 +26,7 @@ import {
   predictionNote,
   type LabPack,
   type PackLesson,
+  type PackPrediction,
   type PackSession,
   type PackSessionLesson,
 } from '../model/lab-pack';
@@ -215,13 +216,32 @@ export function packSession(service: LabService, read: ReadPack): PackSession {
       lessonId: entry.lesson ?? null,
       fixed: entry.fixed ?? {},
       open: entry.open ?? [],
-      questions: entry.questions?.length ?? 0,
+      questions: entry.questions ?? [],
       runs: runs.length,
       lastRun: last ? { id: last.id, status: last.status } : null,
+      predictions: last && last.status !== 'running' ? lastPredictions(service, entry, last.id) : [],
       done: runs.some((r) => DONE.has(r.status)),
     };
   });
   return { id: pack.id, hash: read.hash, title: pack.title, instructions: pack.instructions, lessons, done: lessons.filter((l) => l.done).length, total: lessons.length };
+}
+
+function lastPredictions(service: LabService, entry: PackLesson, runId: string): PackPrediction[] {
+  const run = service.getRun(runId);
+  const out: PackPrediction[] = [];
+  for (const note of run.notes) {
+    const prediction = parsePredictionNote(note.text);
+    const question = prediction ? entry.questions?.find((q) => q.id === prediction.question) : undefined;
+    if (!prediction || !question) continue;
+    const value = question.kind === 'number' ? Number(prediction.value) : prediction.value;
+    out.push({
+      question: question.id,
+      given: prediction.value,
+      actual: question.answerFrom ? quantityValue(run, question.answerFrom) : null,
+      right: predictionRight(question, value, run),
+    });
+  }
+  return out;
 }
 
 export interface PackRunRequest {

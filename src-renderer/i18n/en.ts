@@ -58,6 +58,12 @@ export const en = {
     cellHint: '✓ done / ✗ not done, claims held / checked, predictions right / scored (p)',
     refused: 'Refused {file}: {message}',
     imported: '{count} submissions',
+    predict: 'Before you run: what do you expect?',
+    youSaid: 'You said {given}',
+    measured: '; the run measured {actual}. ',
+    right: 'Right.',
+    wrong: 'Not this time.',
+    skip: 'You may skip a question; your answer is kept with the run.',
     otherVersion: 'made for another version of the pack',
   },
   common: {

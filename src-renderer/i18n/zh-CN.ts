@@ -60,6 +60,12 @@ export const zhCN: Messages = {
     cellHint: '✓ 完成 / ✗ 未完成，成立的结论数 / 检查的结论数，预测正确数 / 可评判数（p）',
     refused: '未接受 {file}：{message}',
     imported: '{count} 份提交',
+    predict: '运行之前，先猜一猜：',
+    youSaid: '你的预测是 {given}',
+    measured: '；这次运行测得 {actual}。',
+    right: '猜对了。',
+    wrong: '这次没猜中。',
+    skip: '可以不答；答案会和这次运行一起保存。',
     otherVersion: '对应的是另一个版本的实验包',
   },
   common: {
