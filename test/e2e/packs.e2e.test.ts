@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseSubmission, serializeSubmission } from '../../src-main/export/submission';
 import { checkLabPack, serializeLabPack } from '../../src-main/service/packs';
 import { makePack, makeSubmission } from '../packs/submission-fixture';
-import { CHROMIUM, openSession, type BrowserSession } from './browser-session';
+import { CHROMIUM, openSession, root, type BrowserSession } from './browser-session';
+
+const AXE_SOURCE = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** axe-core's violations on the page as it is (evaluated through the protocol: the CSP allows no injected script). */
+async function axeViolations(): Promise<unknown[]> {
+  const { page } = session;
+  if ((await page.evaluate('typeof window.axe')) !== 'object') await page.evaluate(AXE_SOURCE);
+  return (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target) })))`)) as unknown[];
+}
 
 /**
  * Lab packs in browser mode: a student opens a pack, runs its two lessons (the progress bar follows), exports a
@@ -69,6 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('lab packs in the browser', () => {
     expect(submission.answers).toEqual([expect.objectContaining({ lesson: 'count', question: 'guess', value: 3 })]);
     expect(submission.runs.map((r) => r.run.tags.find((tag) => tag.startsWith('pack-lesson:'))).sort()).toEqual(['pack-lesson:quick-lab/count', 'pack-lesson:quick-lab/start']);
     await session.shot('packs-session');
+    expect(await axeViolations()).toEqual([]);
 
     // The instructor: the class pack open, 40 submissions at once (and one that is not a submission).
     const read = checkLabPack(makePack(10));
@@ -93,5 +103,6 @@ describe.skipIf(!existsSync(CHROMIUM))('lab packs in the browser', () => {
     expect(text).toMatch(/学生 7\s+\d\s+✓ 1\/2 2\/2p/);
     expect(text).toMatch(/Refused bad\.conlabsub: submission is refused at /);
     await session.shot('packs-class-overview');
+    expect(await axeViolations()).toEqual([]);
   }, 240_000);
 });
