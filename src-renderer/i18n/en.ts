@@ -64,6 +64,7 @@ export const en = {
     right: 'Right.',
     wrong: 'Not this time.',
     skip: 'You may skip a question; your answer is kept with the run.',
+    default: 'default',
     otherVersion: 'made for another version of the pack',
   },
   common: {

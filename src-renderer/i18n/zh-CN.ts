@@ -66,6 +66,7 @@ export const zhCN: Messages = {
     right: '猜对了。',
     wrong: '这次没猜中。',
     skip: '可以不答；答案会和这次运行一起保存。',
+    default: '默认值',
     otherVersion: '对应的是另一个版本的实验包',
   },
   common: {

@@ -30,7 +30,8 @@ const quickPack = {
     {
       id: 'count',
       title: { zh: '数数', en: 'Counting' },
-      spec: { version: 1, actors: [{ name: 'a', kind: 'thread', program: [{ op: 'record', name: 'n', value: 3 }] }] },
+      spec: { version: 1, params: { n: { type: 'integer', default: 3, min: 1, max: 10 } }, actors: [{ name: 'a', kind: 'thread', program: [{ op: 'record', name: 'n', value: { param: 'n' } }] }] },
+      open: ['n'],
       questions: [{ id: 'guess', kind: 'number', text: { zh: '会记下几？', en: 'What gets recorded?' }, answerFrom: { record: 'n' } }],
     },
     { id: 'start', lesson: 'thread-start' },
@@ -60,10 +61,11 @@ describe.skipIf(!existsSync(CHROMIUM))('lab packs in the browser', () => {
     expect(await page.locator('[data-pack-lesson]').evaluateAll((items) => items.map((item) => item.getAttribute('data-pack-lesson')))).toEqual(['count', 'start']);
 
     // The learner predicts before the run, and sees the prediction beside what the run measured.
-    await page.locator('[data-question="count/guess"] input[type=number]').fill('3');
+    await page.getByTestId('pack-param-count-n').fill('4');
+    await page.locator('[data-question="count/guess"] input[type=number]').fill('4');
     await page.getByTestId('pack-run-count').click();
     await expect.poll(() => page.getByTestId('pack-progress').textContent(), { timeout: 60_000 }).toContain('1 of 2 lessons done');
-    await expect.poll(() => page.locator('[data-question="count/guess"] .verdict').textContent(), { timeout: 30_000 }).toMatch(/You said 3; the run measured 3\.\s*Right\./);
+    await expect.poll(() => page.locator('[data-question="count/guess"] .verdict').textContent(), { timeout: 30_000 }).toMatch(/You said 4; the run measured 4\.\s*Right\./);
     await expect.poll(() => page.getByTestId('pack-run-start').isEnabled(), { timeout: 60_000 }).toBe(true);
     await page.getByTestId('pack-run-start').click();
     await expect.poll(() => page.getByTestId('pack-progress').textContent(), { timeout: 60_000 }).toContain('2 of 2 lessons done');
@@ -75,7 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM))('lab packs in the browser', () => {
     await download.saveAs(saved);
     const submission = await parseSubmission(readFileSync(saved));
     expect(submission.student.name).toBe('Zhang Wei');
-    expect(submission.answers).toEqual([expect.objectContaining({ lesson: 'count', question: 'guess', value: 3 })]);
+    expect(submission.answers).toEqual([expect.objectContaining({ lesson: 'count', question: 'guess', value: 4 })]);
     expect(submission.runs.map((r) => r.run.tags.find((tag) => tag.startsWith('pack-lesson:'))).sort()).toEqual(['pack-lesson:quick-lab/count', 'pack-lesson:quick-lab/start']);
     await session.shot('packs-session');
     expect(await axeViolations()).toEqual([]);
