@@ -48,6 +48,7 @@ export const METHOD_NAMES = [
   'packs.runLesson',
   'packs.submit',
   'class.import',
+  'class.export',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

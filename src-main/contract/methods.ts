@@ -213,6 +213,16 @@ export const METHODS = {
     }),
     result: returns<ClassImportResult>(),
   },
+  /** The same overview as one file: CSV (a row per student and lesson) or a self-contained HTML report. */
+  'class.export': {
+    params: z.strictObject({
+      packBase64: packBase64Schema.optional(),
+      files: z.array(z.strictObject({ name: z.string().max(255), dataBase64: base64Schema })).min(1, 'choose submission files').max(500),
+      format: z.enum(['csv', 'html']),
+      lang: z.enum(['en', 'zh']),
+    }),
+    result: returns<ExportedFile>(),
+  },
 } as const;
 
 export type MethodMap = typeof METHODS;

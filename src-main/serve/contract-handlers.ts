@@ -6,7 +6,7 @@ import { appVersion } from '../engine/entry-paths';
 import { DEFAULT_LIMIT_CAPS as defaultCaps } from '../model/limit-caps';
 import { LabError, PAIR_TAG_PREFIX, type LabService } from '../service/lab-service';
 import type { LiveSubscriber, RunHub } from './run-hub';
-import { classOverview } from '../export/class-report';
+import { classCsv, classHtml, classOverview } from '../export/class-report';
 import { serializeSubmission } from '../export/submission';
 import { buildPackSubmission, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
 
@@ -104,6 +104,18 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
         pack,
       );
       return { overview: classOverview(result.loaded, result.pack), refused: result.refused };
+    },
+    'class.export': async ({ packBase64, files, format, lang }) => {
+      const pack = packBase64 !== undefined ? await readPack(packBase64) : null;
+      const result = await importSubmissionFiles(
+        files.map((f) => ({ name: f.name, read: () => Buffer.from(f.dataBase64, 'base64') })),
+        pack,
+      );
+      const overview = classOverview(result.loaded, result.pack);
+      const base = `class-${overview.pack.id || 'overview'}`;
+      return format === 'csv'
+        ? { fileName: `${base}.csv`, mimeType: 'text/csv', dataBase64: Buffer.from(classCsv(overview)).toString('base64') }
+        : { fileName: `${base}.html`, mimeType: 'text/html', dataBase64: Buffer.from(classHtml(overview, lang)).toString('base64') };
     },
   };
 }

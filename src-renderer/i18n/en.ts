@@ -65,6 +65,12 @@ export const en = {
     wrong: 'Not this time.',
     skip: 'You may skip a question; your answer is kept with the run.',
     default: 'default',
+    exportCsv: 'Download CSV',
+    exportHtml: 'Download HTML report',
+    result: 'Result',
+    runtime: 'Runtime',
+    median: 'Median',
+    range: 'Range',
     otherVersion: 'made for another version of the pack',
   },
   common: {

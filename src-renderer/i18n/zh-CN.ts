@@ -67,6 +67,12 @@ export const zhCN: Messages = {
     wrong: '这次没猜中。',
     skip: '可以不答；答案会和这次运行一起保存。',
     default: '默认值',
+    exportCsv: '下载 CSV',
+    exportHtml: '下载 HTML 报告',
+    result: '结果',
+    runtime: '运行时',
+    median: '中位数',
+    range: '范围',
     otherVersion: '对应的是另一个版本的实验包',
   },
   common: {

@@ -104,6 +104,17 @@ describe.skipIf(!existsSync(CHROMIUM))('lab packs in the browser', () => {
     expect(text).toContain('40 submissions');
     expect(text).toMatch(/学生 7\s+\d\s+✓ 1\/2 2\/2p/);
     expect(text).toMatch(/Refused bad\.conlabsub: submission is refused at /);
+    // Per lesson, the results across machines: l1's unlockedFinal by runtime and core count, all 40 runs.
+    const rows = await page.locator('[data-results="l1"] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')));
+    expect(rows.length).toBe(6);
+    expect(rows.reduce((n, row) => n + Number(row[3]), 0)).toBe(40);
+    expect(new Set(rows.map((row) => row[1]))).toEqual(new Set(['node', 'cpython']));
+    const [report] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('class-export-html').click()]);
+    const reportPath = join(dir, 'class.html');
+    await report.saveAs(reportPath);
+    const html = readFileSync(reportPath, 'utf8');
+    expect(html).toContain('学生 39');
+    expect(html).toContain('record unlockedFinal');
     await session.shot('packs-class-overview');
     expect(await axeViolations()).toEqual([]);
   }, 240_000);
