@@ -5,7 +5,7 @@
  * Everything shown comes from files other people wrote: every string is escaped where it is written.
  */
 import { meets, parseCondition } from '../engine/metrics/distribution';
-import { packLessonTag, type ClassCell, type ClassOverview, type ClassStudent, type LabPack, type LessonResults, type PackQuantity, type PackQuestion, type ResultGroup } from '../model/lab-pack';
+import { packLessonTag, type ClassCell, type ClassOverview, type ClassStudent, type LabPack, type LessonResults, type PackLesson, type PackQuantity, type PackQuestion, type ResultGroup } from '../model/lab-pack';
 export type { ClassCell, ClassOverview, ClassStudent, LessonResults, ResultGroup };
 import type { LocalizedText, RunRecord, RuntimeName } from '../model/run-model';
 import { csvRecord, CSV_UTF8_BOM } from './csv';
@@ -77,12 +77,17 @@ const lessonOfRun = (run: RunRecord, packId: string, lessonIds: readonly string[
  * without it, lessons are the ones the runs are tagged with, predictions are not scored and results are
  * the runs' metrics.
  */
-export function classOverview(loaded: readonly LoadedSubmission[], packInfo: { readonly pack: LabPack; readonly hash: string } | null): ClassOverview {
+export function classOverview(
+  loaded: readonly LoadedSubmission[],
+  packInfo: { readonly pack: LabPack; readonly hash: string } | null,
+  /** A built-in lesson's own title (the pack names it by id only). */
+  titleOf?: (entry: PackLesson) => LocalizedText,
+): ClassOverview {
   const pack = packInfo?.pack ?? null;
   const first = loaded[0]?.submission.pack;
   const packId = pack?.id ?? first?.id ?? '';
   const lessons: { id: string; title: LocalizedText }[] = pack
-    ? pack.lessons.map((l) => ({ id: l.id, title: l.title ?? { en: l.lesson ?? l.id, zh: l.lesson ?? l.id } }))
+    ? pack.lessons.map((l) => ({ id: l.id, title: l.title ?? titleOf?.(l) ?? { en: l.lesson ?? l.id, zh: l.lesson ?? l.id } }))
     : inferLessons(loaded, packId);
   const lessonIds = lessons.map((l) => l.id);
 

@@ -8,7 +8,7 @@ import { LabError, PAIR_TAG_PREFIX, type LabService } from '../service/lab-servi
 import type { LiveSubscriber, RunHub } from './run-hub';
 import { classCsv, classHtml, classOverview } from '../export/class-report';
 import { serializeSubmission } from '../export/submission';
-import { buildPackSubmission, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
+import { buildPackSubmission, entryTitle, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
 
 /**
  * The contract's methods mapped onto LabService, for any transport: browser mode's WebSocket and
@@ -103,7 +103,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
         files.map((f) => ({ name: f.name, read: () => Buffer.from(f.dataBase64, 'base64') })),
         pack,
       );
-      return { overview: classOverview(result.loaded, result.pack), refused: result.refused };
+      return { overview: classOverview(result.loaded, result.pack, entryTitle), refused: result.refused };
     },
     'class.export': async ({ packBase64, files, format, lang }) => {
       const pack = packBase64 !== undefined ? await readPack(packBase64) : null;
@@ -111,7 +111,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
         files.map((f) => ({ name: f.name, read: () => Buffer.from(f.dataBase64, 'base64') })),
         pack,
       );
-      const overview = classOverview(result.loaded, result.pack);
+      const overview = classOverview(result.loaded, result.pack, entryTitle);
       const base = `class-${overview.pack.id || 'overview'}`;
       return format === 'csv'
         ? { fileName: `${base}.csv`, mimeType: 'text/csv', dataBase64: Buffer.from(classCsv(overview)).toString('base64') }
