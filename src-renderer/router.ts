@@ -15,6 +15,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/composer', name: 'composer', component: () => import('./pages/ComposerPage.vue') },
   { path: '/network', name: 'network', component: () => import('./pages/NetworkPage.vue') },
   { path: '/transfer', name: 'transfer', component: () => import('./pages/TransferPage.vue') },
+  { path: '/packs', name: 'packs', component: () => import('./pages/PacksPage.vue') },
   { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/lessons' },
 ];

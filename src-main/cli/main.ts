@@ -18,6 +18,7 @@ import { registerServeCommand } from './serve-command';
 import { registerServerCommand } from './server-command';
 import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
+import { registerPackCommands } from './pack-command';
 import { pairTrace, PairTraceError, type PairAlignment, type PairSide } from '../export/trace-pair';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, runJson, terminalSafe, type CheckRow } from './format';
 
@@ -504,6 +505,7 @@ export function buildProgram(): Command {
   registerSweepCommands(program, (fn) => withService(program, fn), defaultLang);
   registerDistributionCommand(program, (fn) => withService(program, fn));
   registerServerCommand(program);
+  registerPackCommands(program, (fn) => withService(program, fn), defaultLang);
 
   return program;
 }

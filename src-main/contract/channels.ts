@@ -52,6 +52,11 @@ export const METHOD_NAMES = [
   'servers.start',
   'servers.list',
   'servers.stop',
+  'packs.open',
+  'packs.runLesson',
+  'packs.submit',
+  'class.import',
+  'class.export',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

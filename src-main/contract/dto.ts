@@ -42,6 +42,7 @@ export { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 export { HANDLERS_BY_PROTOCOL, MODELS_BY_PROTOCOL, PROTOCOLS, type HandlerKind, type Protocol, type ServerModel } from '../model/server-config';
 export type { SavedExperiment } from '../model/saved-experiment';
 export type { ScalingFit, SweepPointSummary, SweepQuantity, SweepResult, SweepScaling, SweepSeries, SweepView } from '../model/sweep';
+export type { ClassCell, ClassOverview, ClassStudent, LabPack, PackSession, PackSessionLesson } from '../model/lab-pack';
 export type { LimitCaps } from '../model/limit-caps';
 export type { LanguageSetting, Settings, ThemeSetting } from '../model/settings';
 /** The step catalog drives the composer's add-step menu and forms. */
@@ -115,4 +116,10 @@ export interface StandaloneServerInfo {
   readonly startedAt: string;
   readonly running: boolean;
   readonly figures: StandaloneServerFigures | null;
+}
+
+/** The class overview of submissions, with the files refused and why. */
+export interface ClassImportResult {
+  readonly overview: import('../model/lab-pack').ClassOverview;
+  readonly refused: readonly { readonly file: string; readonly message: string }[];
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeListing } from '../model/run-model';
+import { packSlugSchema } from '../model/lab-pack';
 import type {
   AppInfo,
   StoreHealthInfo,
@@ -28,6 +29,8 @@ import type {
   StandaloneServerInfo,
   SweepView,
   ValidationResult,
+  ClassImportResult,
+  PackSession,
 } from './dto';
 import { serverConfigSchema } from '../model/server-config';
 import { EXPORT_FORMATS } from './dto';
@@ -55,6 +58,9 @@ const tagSchema = z.string().trim().min(1, 'a tag cannot be empty').max(64);
 const specSchema = z.unknown().refine((value) => value !== undefined, 'a spec is required');
 /** Base64 of at most ~64 MB of bytes. */
 const base64Schema = z.string().max(90_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text');
+
+/** A lab pack file: at most 8 MB (~11 MB of base64). */
+const packBase64Schema = z.string().min(1, 'the file is empty').max(12_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text');
 
 export const runFilterSchema = z.strictObject({
   lessonId: lessonIdSchema.optional(),
@@ -226,6 +232,38 @@ export const METHODS = {
   'servers.start': { params: z.strictObject({ config: serverConfigSchema }), result: returns<StandaloneServerInfo>() },
   'servers.list': { params: empty, result: returns<readonly StandaloneServerInfo[]>() },
   'servers.stop': { params: z.strictObject({ id: z.uuid() }), result: returns<StandaloneServerInfo | null>() },
+  /** A lab pack's file (checked strictly, nothing run) as a session: its lessons in order with their runs here. */
+  'packs.open': { params: z.strictObject({ packBase64: packBase64Schema }), result: returns<PackSession>() },
+  /** Starts one lesson of the pack with its fixed parameters (and the open ones given); the run is tagged pack:<id>. */
+  'packs.runLesson': {
+    params: z.strictObject({
+      packBase64: packBase64Schema,
+      lesson: packSlugSchema,
+      overrides: overridesSchema.optional(),
+      answers: z.record(packSlugSchema, z.union([z.string().trim().min(1).max(200), z.number()])).optional(),
+    }),
+    result: returns<StartedRun>(),
+  },
+  /** The learner's submission (.conlabsub) of the pack's runs and predictions. */
+  'packs.submit': { params: z.strictObject({ packBase64: packBase64Schema, name: z.string().trim().min(1, 'type your name or student id').max(200) }), result: returns<ExportedFile>() },
+  /** Submissions (each refused on its own when not valid) read into the class overview, against the pack when given. */
+  'class.import': {
+    params: z.strictObject({
+      packBase64: packBase64Schema.optional(),
+      files: z.array(z.strictObject({ name: z.string().max(255), dataBase64: base64Schema })).min(1, 'choose submission files').max(500),
+    }),
+    result: returns<ClassImportResult>(),
+  },
+  /** The same overview as one file: CSV (a row per student and lesson) or a self-contained HTML report. */
+  'class.export': {
+    params: z.strictObject({
+      packBase64: packBase64Schema.optional(),
+      files: z.array(z.strictObject({ name: z.string().max(255), dataBase64: base64Schema })).min(1, 'choose submission files').max(500),
+      format: z.enum(['csv', 'html']),
+      lang: z.enum(['en', 'zh']),
+    }),
+    result: returns<ExportedFile>(),
+  },
 } as const;
 
 export type MethodMap = typeof METHODS;

@@ -436,6 +436,11 @@ export async function parseRunLog(bytes: Buffer | string, opts: ParseRunLogOptio
   return log;
 }
 
+/** What a log's fields must agree on beyond the schema (trial indexes, batch ranges): for logs inside other files. */
+export function runLogConflicts(log: RunLog): RunLogIssue[] {
+  return [...trialIndexConflicts(log.run), ...batchConflicts(log.events)];
+}
+
 function invalid(issues: readonly RunLogIssue[]): RunLogError {
   const shown = issues.slice(0, 3).map((issue) => `${issue.path || '(top)'}: ${issue.message}`);
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';

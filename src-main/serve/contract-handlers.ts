@@ -8,6 +8,9 @@ import { DEFAULT_LIMIT_CAPS as defaultCaps } from '../model/limit-caps';
 import { LabError, PAIR_TAG_PREFIX, type LabService } from '../service/lab-service';
 import { SEED_MAP } from '../lessons/seed-map';
 import type { LiveSubscriber, RunHub } from './run-hub';
+import { classCsv, classHtml, classOverview } from '../export/class-report';
+import { serializeSubmission } from '../export/submission';
+import { buildPackSubmission, entryTitle, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
 
 /**
  * The contract's methods mapped onto LabService, for any transport: browser mode's WebSocket and
@@ -105,7 +108,51 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
       settingsFile: service.settingsPath,
       defaultLimits: { ...defaultCaps },
     }),
+
+    'packs.open': async ({ packBase64 }) => packSession(service, await readPack(packBase64)),
+    'packs.runLesson': async ({ packBase64, lesson, overrides, answers }, { subscriber }) => {
+      const prepared = preparePackRun(await readPack(packBase64), lesson, { ...(overrides ? { overrides } : {}), ...(answers ? { answers } : {}) });
+      const started = await hub.start(prepared.request, subscriber);
+      await markPackRun(service, started.runId, prepared);
+      return started;
+    },
+    'packs.submit': async ({ packBase64, name }) => {
+      const read = await readPack(packBase64);
+      const data = serializeSubmission(buildPackSubmission(service, read, name));
+      const safeName = name.replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 60) || 'student';
+      return { fileName: `${read.pack.id}-${safeName}.conlabsub`, mimeType: 'application/gzip', dataBase64: data.toString('base64') };
+    },
+    'class.import': async ({ packBase64, files }) => {
+      const pack = packBase64 !== undefined ? await readPack(packBase64) : null;
+      const result = await importSubmissionFiles(
+        files.map((f) => ({ name: f.name, read: () => Buffer.from(f.dataBase64, 'base64') })),
+        pack,
+      );
+      return { overview: classOverview(result.loaded, result.pack, entryTitle), refused: result.refused };
+    },
+    'class.export': async ({ packBase64, files, format, lang }) => {
+      const pack = packBase64 !== undefined ? await readPack(packBase64) : null;
+      const result = await importSubmissionFiles(
+        files.map((f) => ({ name: f.name, read: () => Buffer.from(f.dataBase64, 'base64') })),
+        pack,
+      );
+      const overview = classOverview(result.loaded, result.pack, entryTitle);
+      const base = `class-${overview.pack.id || 'overview'}`;
+      return format === 'csv'
+        ? { fileName: `${base}.csv`, mimeType: 'text/csv', dataBase64: Buffer.from(classCsv(overview)).toString('base64') }
+        : { fileName: `${base}.html`, mimeType: 'text/html', dataBase64: Buffer.from(classHtml(overview, lang)).toString('base64') };
+    },
   };
+}
+
+/** A pack as uploaded; a refusal is bad input naming the path of the problem. */
+async function readPack(packBase64: string): Promise<ReadPack> {
+  try {
+    return await parseLabPack(Buffer.from(packBase64, 'base64'));
+  } catch (error) {
+    if (error instanceof PackError) throw new LabError('bad-input', error.message);
+    throw error;
+  }
 }
 
 /** Statuses after which the CPython side of a pair is not started: someone stopped the Node run, or the lab. */

@@ -6,9 +6,9 @@ import type { RunHub } from '../../src-main/serve/run-hub';
 import { LabError, type LabService } from '../../src-main/service/lab-service';
 
 describe('the method map', () => {
-  test('covers lessons, runtimes, specs, runs, history, compare, export/import, experiments, settings, standalone servers and sweeps', () => {
+  test('covers lessons, runtimes, specs, runs, history, compare, export/import, experiments, settings, standalone servers, sweeps, lab packs and the class overview', () => {
     const areas = new Set(METHOD_NAMES.map((name) => name.split('.')[0]));
-    expect([...areas].sort()).toEqual(['app', 'compare', 'experiments', 'export', 'history', 'import', 'lessons', 'runs', 'runtimes', 'servers', 'settings', 'specs', 'sweeps']);
+    expect([...areas].sort()).toEqual(['app', 'class', 'compare', 'experiments', 'export', 'history', 'import', 'lessons', 'packs', 'runs', 'runtimes', 'servers', 'settings', 'specs', 'sweeps']);
   });
 
   test('every method has exactly one handler in browser mode and the app', () => {
@@ -88,5 +88,17 @@ describe('messages', () => {
     const live = { type: 'event', event: { type: 'run-live', runId: 'r', seq: 1, progress: null, batches: [{ trial: 0, actor: 'a', firstSeq: 0, count: 1, tFirst: 0, tLast: 0, payload: '[]' }] } };
     expect(serverMessageSchema.safeParse(live).success).toBe(true);
     expect(serverMessageSchema.safeParse({ type: 'event', event: { type: 'run-exploded', runId: 'r' } }).success).toBe(false);
+  });
+});
+
+describe('lab pack methods', () => {
+  test('bound their files and ids before anything reaches the service', () => {
+    expect(checkParams('packs.open', { packBase64: 'x'.repeat(12_000_001) }).ok).toBe(false);
+    expect(checkParams('packs.open', { packBase64: '../etc' }).ok).toBe(false);
+    expect(checkParams('packs.runLesson', { packBase64: 'AAAA', lesson: '../x' }).ok).toBe(false);
+    expect(checkParams('packs.runLesson', { packBase64: 'AAAA', lesson: 'race', answers: { final: 13 } }).ok).toBe(true);
+    expect(checkParams('packs.submit', { packBase64: 'AAAA', name: '   ' }).ok).toBe(false);
+    expect(checkParams('class.import', { files: [] }).ok).toBe(false);
+    expect(checkParams('class.import', { files: Array.from({ length: 501 }, () => ({ name: 'a', dataBase64: 'AAAA' })) }).ok).toBe(false);
   });
 });
