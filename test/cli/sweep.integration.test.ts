@@ -1,26 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { cliIn } from './cli-helpers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LabService } from '../../src-main/service/lab-service';
 import { readSweep, runSweep } from '../../src-main/service/sweeps';
 
-const exec = promisify(execFile);
-const bin = join(__dirname, '..', '..', 'bin', 'conlab.mjs');
 let dir: string;
 let db: string;
 
-async function conlab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [bin, '--db', db, ...args], { cwd: dir, env: { ...process.env, LANG: 'en_US.UTF-8' }, maxBuffer: 16 * 2 ** 20 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const conlab = cliIn(() => dir, () => db);
 
 /** A fixed total of CPU work split over `workers` threads: strong scaling. */
 const splitWork = {
