@@ -201,6 +201,10 @@ export function buildSpecSchema(mode: SchemaMode) {
       requests: num(z.number().int().min(1).max(100_000_000)).optional(),
       ratePerConnection: num(z.number().min(0.001).max(100_000)).optional(),
       threads: num(z.number().int().min(1).max(16)).optional(),
+      /** false: connections open inside the measured phase, so their set-up counts (default true: primed first). */
+      prime: z.boolean().optional(),
+      /** An HTTP load's request: GET, or POST with a body of messageBytes (default POST when messageBytes > 0). */
+      httpMethod: z.enum(['GET', 'POST']).optional(),
       into: name().optional(),
       ...common,
     }),

@@ -145,7 +145,16 @@ export class NetClients {
 
   async load(
     server: string,
-    options: { connections: number; messageBytes?: number | undefined; durationMs?: number | undefined; requests?: number | undefined; ratePerConnection?: number | undefined; threads?: number | undefined },
+    options: {
+      connections: number;
+      messageBytes?: number | undefined;
+      durationMs?: number | undefined;
+      requests?: number | undefined;
+      ratePerConnection?: number | undefined;
+      threads?: number | undefined;
+      prime?: boolean | undefined;
+      httpMethod?: 'GET' | 'POST' | undefined;
+    },
   ): Promise<Record<string, unknown>> {
     const { host, port, protocol } = this.address(server);
     const net = await loadNet();
@@ -160,6 +169,8 @@ export class NetClients {
           ...(options.durationMs !== undefined ? { durationMs: options.durationMs } : {}),
           ...(options.requests !== undefined ? { requests: options.requests } : {}),
           ...(options.threads !== undefined ? { threads: options.threads } : {}),
+          ...(options.prime !== undefined ? { prime: options.prime } : {}),
+          ...(options.httpMethod !== undefined ? { httpMethod: options.httpMethod } : {}),
           mode: options.ratePerConnection !== undefined ? { kind: 'open', ratePerConnection: options.ratePerConnection } : { kind: 'closed' },
         },
         { onProgress: (progress) => this.trace.emit('load.progress', 'I', { ...progress }) },
@@ -178,6 +189,19 @@ export class NetClients {
         p90Ms: report.latencyMs?.p90 ?? null,
         p99Ms: report.latencyMs?.p99 ?? null,
         maxMs: report.latencyMs?.max ?? null,
+        // Both latencies side by side (equal in a closed loop): from when each request was due, and from its send.
+        latencyFrom: report.latencyFrom,
+        fromScheduleP50Ms: report.latencyFromScheduleMs?.p50 ?? null,
+        fromScheduleP99Ms: report.latencyFromScheduleMs?.p99 ?? null,
+        fromSendP50Ms: report.latencyFromSendMs?.p50 ?? null,
+        fromSendP99Ms: report.latencyFromSendMs?.p99 ?? null,
+        primed: report.primedConnections,
+        setupConnectP50Ms: report.setup.connectMs?.p50 ?? null,
+        setupFirstAnswerP50Ms: report.setup.firstAnswerMs?.p50 ?? null,
+        setupFirstAnswerMaxMs: report.setup.firstAnswerMs?.max ?? null,
+        allAnsweredAfterMs: report.setup.allAnsweredAfterMs,
+        generatorCpuMs: report.generatorCpu?.totalMs ?? null,
+        generatorUtilisation: report.generatorCpu?.utilisation ?? null,
         durationS: report.durationS,
       };
     } catch (error) {

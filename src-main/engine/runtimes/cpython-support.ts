@@ -105,6 +105,11 @@ function stepIssues(steps: readonly Step[], path: string, inProcess: boolean, ki
     if (inProcess && POOL_STEPS.has(step.op)) {
       issues.push({ path: at, message: `step "${step.op}" inside a process actor is ${UNSUPPORTED} (a pool's executor lives in the interpreter: main, threads and tasks use it)` });
     }
+    if (step.op === 'load') {
+      // The CPython runtime's own generator always primes its connections and sends what its messageBytes say.
+      if (step.prime !== undefined) issues.push({ path: `${at}.prime`, message: `load.prime is ${UNSUPPORTED} (its generator always primes its connections)`, expected: 'no prime field' });
+      if (step.httpMethod !== undefined) issues.push({ path: `${at}.httpMethod`, message: `load.httpMethod is ${UNSUPPORTED}`, expected: 'no httpMethod field' });
+    }
     if (step.op === 'terminate' && kinds.get(step.actor) === 'thread') {
       issues.push({ path: `${at}.actor`, message: `terminating a thread is ${UNSUPPORTED} (a CPython thread cannot be killed)` });
     }

@@ -241,6 +241,9 @@ export function checkReferences(spec: Spec): SpecIssue[] {
           if (step.op === 'load' && (step.durationMs === undefined) === (step.requests === undefined)) {
             issues.push({ path: stepPath, message: 'a load runs for a time or a number of requests', received: step.durationMs !== undefined ? 'both' : 'neither', expected: 'exactly one of durationMs, requests' });
           }
+          if (step.op === 'load' && step.httpMethod !== undefined && server.protocol !== 'http') {
+            issues.push({ path: `${stepPath}.httpMethod`, message: `httpMethod applies to HTTP loads; ${step.server} speaks ${server.protocol}`, received: step.httpMethod, expected: 'no httpMethod field' });
+          }
           break;
         }
         case 'send':
