@@ -200,7 +200,7 @@ export const zhCN: Messages = {
     section: '区段',
     inspector: '所选事件或时间段的详情',
     closeInspector: '关闭详情',
-    actor: '执行者',
+    actor: '参与者',
     state: '状态',
     start: '开始',
     end: '结束',
@@ -594,7 +594,7 @@ export const zhCN: Messages = {
     recordsCompare: '各次运行的记录值（每次试验最后记录的值，取计入试验的中位数）',
     ratioToFirst: '与第一次运行的比值',
     noDiff: '这几次运行的参数完全相同。',
-    notes: '笔记',
+    notes: '备注',
   },
   seeds: {
     link: '这些课程从哪里来：按章节对照原来的教学文章',

@@ -26,17 +26,21 @@ function workedQueries(): Map<string, string> {
   return queries;
 }
 
-/** Three threads take turns on one mutex, each holding it 30 ms: two of them wait more than 10 ms. */
+/**
+ * Three threads take turns on one mutex, each holding it 30 ms: two of them wait more than 10 ms. They
+ * meet at a barrier first, so a busy machine starting them far apart does not let each find it free.
+ */
 const lockSpec = {
   version: 1,
   title: 'lock waits for the database page',
-  primitives: { m: { type: 'mutex' } },
+  primitives: { m: { type: 'mutex' }, ready: { type: 'barrier', parties: 3 } },
   actors: [
     {
       name: 'worker',
       kind: 'thread',
       count: 3,
       program: [
+        { op: 'wait', prim: 'ready' },
         { op: 'acquire', prim: 'm' },
         { op: 'sleep', ms: 30 },
         { op: 'release', prim: 'm' },

@@ -84,7 +84,7 @@ function derivedReading(kind: 'amdahl' | 'usl', params: Readonly<Record<string, 
     if (!Number.isFinite(limit)) return { en: 'No serial part was found: the speed-up grows with every step of the parameter.', zh: '没有找到串行部分：参数每增加一步，加速比都随之增长。' };
     return {
       en: `About ${pct}% of the work is serial: no number of workers makes it more than ${limit.toFixed(1)}× faster.`,
-      zh: `大约 ${pct}% 的工作是串行的：无论增加多少个执行者，加速比都不会超过 ${limit.toFixed(1)} 倍。`,
+      zh: `大约 ${pct}% 的工作是串行的：无论增加多少并发单元，加速比都不会超过 ${limit.toFixed(1)} 倍。`,
     };
   }
   const peak = uslPeak(params['sigma']!, params['kappa']!);

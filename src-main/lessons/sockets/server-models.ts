@@ -120,7 +120,11 @@ export const serverModels: Lesson = {
         [`${key}Go`, { type: 'event' }],
       ]),
     ),
-    servers: Object.fromEntries(MODELS.map(({ key, model }) => [key, { protocol: 'tcp', model, handler: { kind: 'delay', ms: DELAY_MS } }])),
+    // The pool has a worker per client: a pool worker that waits (CPython's threads block in the wait) serves one
+    // request at a time, so with the default two workers four clients would queue in pairs and take twice one share.
+    servers: Object.fromEntries(
+      MODELS.map(({ key, model }) => [key, { protocol: 'tcp', model, handler: { kind: 'delay', ms: DELAY_MS }, ...(model === 'worker-pool' ? { workers: CLIENTS } : {}) }]),
+    ),
     actors: [
       {
         name: 'main',

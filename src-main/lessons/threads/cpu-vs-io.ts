@@ -87,8 +87,8 @@ export const cpuVsIo: Lesson = {
   },
   results: {
     kind: 'bars',
-    title: { en: 'Time of each phase, by kind of work and of actor', zh: '各阶段耗时：按工作类型和执行者类型' },
-    rowHeader: { en: 'actors', zh: '执行者' },
+    title: { en: 'Time of each phase, by kind of work and of actor', zh: '各阶段耗时：按工作类型和参与者类型' },
+    rowHeader: { en: 'actors', zh: '参与者' },
     columns: [
       { id: 'cpu', label: { en: 'CPU-bound work', zh: '计算密集型工作' }, unit: 'ms' },
       { id: 'io', label: { en: 'I/O-bound work', zh: 'IO 密集型工作' }, unit: 'ms' },
