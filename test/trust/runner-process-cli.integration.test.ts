@@ -65,10 +65,11 @@ test('a main actor computing far past a 2 s wall limit: the run is timed-out, th
 test('Ctrl-C during a CPU-bound task run ends the CLI quickly: run cancelled in the history, no process left', async () => {
   const { db, specFile, marker } = setup({
     version: 1,
+    // The tasks take the runner's loop only once the process actor says it runs (a busy machine may start it late).
+    primitives: { up: { type: 'semaphore', value: 0 } },
     actors: [
-      // Actors start in spec order: the process is forked before the tasks take the runner's loop.
-      { name: 'p', kind: 'process', program: [{ op: 'sleep', ms: 600_000 }] },
-      { name: 't', kind: 'task', count: 2, program: [{ op: 'compute', iterations: FOREVER }] },
+      { name: 'p', kind: 'process', program: [{ op: 'release', prim: 'up' }, { op: 'sleep', ms: 600_000 }] },
+      { name: 't', kind: 'task', count: 2, program: [{ op: 'acquire', prim: 'up' }, { op: 'release', prim: 'up' }, { op: 'compute', iterations: FOREVER }] },
     ],
   });
   const cli = startCli(['--db', db, 'run', specFile], marker);
@@ -89,9 +90,11 @@ test('Ctrl-C during a CPU-bound task run ends the CLI quickly: run cancelled in 
 test('the runner dies with its parent, even while a task is inside a synchronous compute', async () => {
   const { db, specFile, marker } = setup({
     version: 1,
+    // The task computes only once both process actors say they run.
+    primitives: { up: { type: 'semaphore', value: 0 } },
     actors: [
-      { name: 'p', kind: 'process', count: 2, program: [{ op: 'sleep', ms: 600_000 }] },
-      { name: 't', kind: 'task', program: [{ op: 'compute', iterations: FOREVER }] },
+      { name: 'p', kind: 'process', count: 2, program: [{ op: 'release', prim: 'up' }, { op: 'sleep', ms: 600_000 }] },
+      { name: 't', kind: 'task', program: [{ op: 'acquire', prim: 'up' }, { op: 'acquire', prim: 'up' }, { op: 'compute', iterations: FOREVER }] },
     ],
   });
   const cli = startCli(['--db', db, 'run', specFile], marker);
