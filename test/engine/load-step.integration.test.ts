@@ -35,7 +35,9 @@ describe('the load step', () => {
     expect(report['latencyFrom']).toBe('send');
     expect(report['fromSendP50Ms']).toBeGreaterThan(0);
     expect(report['fromScheduleP50Ms']).toBeGreaterThan(0);
-    expect(report['generatorCpuMs']).toBeGreaterThan(0);
+    // The generator's own CPU is reported (a short load may measure 0 ms at the clock's resolution).
+    expect(typeof report['generatorCpuMs']).toBe('number');
+    expect(report['generatorCpuMs']).toBeGreaterThanOrEqual(0);
 
     const primed = await runSpec(loadSpec({ httpMethod: 'POST', messageBytes: 16 }));
     const post = primed.trial.records['report']![0] as Record<string, number | boolean | null>;
