@@ -122,9 +122,14 @@ describe.skipIf(!existsSync(CHROMIUM))('timeline states (conlab serve + Chromium
     // The locked phase came into view while it ran, its lanes together (not the finished unlocked ones).
     expect(showing('locked-'), windows.slice(-5).join(' | ')).toBe(true);
     expect(windows.some((window) => has(window, 'locked-') && !has(window, 'unlocked-'))).toBe(true);
-    // The serial phase runs its threads one after another: each came into view, with the earlier phases folded away.
-    const serialShown = new Set(windows.filter((window) => !has(window, 'unlocked-') && !has(window, 'locked-')).flatMap((window) => window.split(',').filter((actor) => actor.startsWith('serial-'))));
-    expect(serialShown.size, windows.slice(-5).join(' | ')).toBeGreaterThanOrEqual(10);
+    // The serial phase runs its threads one after another, each for some 50 ms, while live messages come at most ten
+    // times a second: the window moves from one serial lane to a later one, with the earlier phases folded away.
+    // (How many of the 20 are caught depends on when the messages fall: 7 in one CI run; several, in order, is the point.)
+    const serialWindows = windows.filter((window) => !has(window, 'unlocked-') && !has(window, 'locked-') && has(window, 'serial-'));
+    const serialShown = [...new Set(serialWindows.flatMap((window) => window.split(',').filter((actor) => actor.startsWith('serial-'))))];
+    expect(serialShown.length, windows.slice(-5).join(' | ')).toBeGreaterThanOrEqual(3);
+    const firstIndex = (window: string) => Math.min(...window.split(',').filter((actor) => actor.startsWith('serial-')).map((actor) => Number(actor.slice('serial-'.length))));
+    expect(firstIndex(serialWindows.at(-1)!)).toBeGreaterThan(firstIndex(serialWindows[0]!));
     await session.shot('43-timeline-race-counter-followed');
   });
 });
