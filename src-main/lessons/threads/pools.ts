@@ -44,8 +44,9 @@ export const pools: Lesson = {
           { op: 'return', value: { mul: [ref('arg'), ref('arg')] } },
         ],
       },
-      whoRuns: { steps: [{ op: 'return', value: { self: 'pid' } }] },
-      // Long enough that the callback is attached before the task is done (else CPython calls it at once, on the submitter).
+      // Both sleep long enough that the callback is attached before the task is done (else CPython calls it at once, on
+      // the submitter: a process pool's answer can be back within a millisecond while a busy machine delays the submitter).
+      whoRuns: { steps: [{ op: 'sleep', ms: 200 }, { op: 'return', value: { self: 'pid' } }] },
       threadOfTask: { steps: [{ op: 'sleep', ms: 200 }, { op: 'return', value: { self: 'threadId' } }] },
       seeThreadCallback: {
         steps: [
