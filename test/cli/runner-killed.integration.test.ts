@@ -77,6 +77,16 @@ test('SIGKILL of a running conlab: actors exit, the run is marked interrupted, i
     if (runner.exitCode === null && runner.signalCode === null) runner.kill('SIGKILL');
   }
 
+  // The runner itself notices its parent is gone within its guard's 50 ms poll and exits; until then it owns the
+  // run, which is marked interrupted only once its owner is gone. Open the history once that is so (bounded).
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = LabService.open({ dbPath: db });
+    const status = probe.listRuns()[0]?.status;
+    await probe.close();
+    if (status !== 'running' || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const service = LabService.open({ dbPath: db });
   try {
     const [summary] = service.listRuns();
