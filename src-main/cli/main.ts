@@ -12,7 +12,7 @@ import { formatIssues } from '../engine/spec/validate';
 import { LabError, LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { Lang } from '../lessons/lesson';
-import { ProgressTicker } from './progress';
+import { ProgressTicker, statusWriter } from './progress';
 import { findLesson } from '../lessons/catalog';
 import { registerServeCommand } from './serve-command';
 import { registerServerCommand } from './server-command';
@@ -113,10 +113,8 @@ function printError(text: string): void {
   process.stderr.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
-/** A status line on stderr that the next one replaces (our own CR and erase-line, around safe text). */
-function printStatus(text: string | null): void {
-  process.stderr.write(text === null ? '\r\x1b[2K' : `\r\x1b[2K${terminalSafe(text).replace(/\n/g, ' ')}`);
-}
+/** A status line on stderr that the next one replaces. */
+const printStatus = statusWriter(terminalSafe);
 
 function exitCodeFor(run: RunRecord): number {
   return run.status !== 'ok' && run.status !== 'deadlocked' ? 1 : run.claims.some((c) => c.status === 'fails') ? 1 : run.status === 'deadlocked' && run.claims.length === 0 ? 1 : 0;

@@ -19,7 +19,7 @@ import {
   type ReadPack,
 } from '../service/packs';
 import { terminalSafe } from './format';
-import { ProgressTicker } from './progress';
+import { ProgressTicker, statusWriter } from './progress';
 
 /**
  * `conlab pack build|check|open|run|submit` (an instructor's pack, a learner's session and submission) and
@@ -140,7 +140,7 @@ export function registerPackCommands(program: Command, withService: WithService,
     .action(async (file: string, lesson: string, opts: { set: Record<string, string>; answer: Record<string, string>; repeat?: number }) => {
       const read = await readPack(file);
       const live = process.stderr.isTTY || process.env['CONLAB_PROGRESS'] === '1';
-      const ticker = live ? new ProgressTicker((text) => process.stderr.write(text === null ? '\r\x1b[2K' : `\r\x1b[2K${terminalSafe(text).replace(/\n/g, ' ')}`)) : null;
+      const ticker = live ? new ProgressTicker(statusWriter(terminalSafe)) : null;
       let run;
       try {
         run = await withService((service) =>

@@ -94,3 +94,10 @@ export class ProgressTicker {
     this.write(text);
   }
 }
+
+/** A status line on stderr that the next one replaces (our own CR and erase-line, around text made safe by the caller's `safe`). */
+export function statusWriter(safe: (text: string) => string): (text: string | null) => void {
+  return (text) => {
+    process.stderr.write(text === null ? '\r\x1b[2K' : `\r\x1b[2K${safe(text).replace(/\n/g, ' ')}`);
+  };
+}

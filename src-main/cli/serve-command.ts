@@ -5,6 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { engineDir } from '../engine/entry-paths';
 import type { LabService } from '../service/lab-service';
 import { terminalSafe } from './format';
+import { untilSignal } from './signals';
 import { startLabServer } from '../serve/lab-server';
 
 /**
@@ -36,23 +37,6 @@ function openInBrowser(url: string): void {
   }
 }
 
-/**
- * Resolves at the first SIGINT or SIGTERM. A second one while the lab is stopping exits at once
- * (130 or 143, as a shell reports a signal): the runs still being cancelled are then left to the group
- * watchdog (their processes) and to the next start (marked interrupted).
- */
-function untilStopped(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
-      stopping = true;
-      resolveSignal(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 export function registerServeCommand(program: Command, open: () => LabService): void {
   program
@@ -71,7 +55,7 @@ export function registerServeCommand(program: Command, open: () => LabService): 
         const server = await startLabServer({ service, rendererRoot, port: opts.port });
         process.stdout.write(terminalSafe(`Concurrency Lab (browser mode) is serving ${service.dbPath}\n  open ${server.url}\nPress Ctrl+C to stop.\n`));
         if (opts.open) openInBrowser(server.url);
-        await untilStopped();
+        await untilSignal();
         const running = service.activeRuns().length;
         process.stdout.write(running ? `stopping: cancelling ${running} run${running === 1 ? '' : 's'} in progress\n` : 'stopping\n');
         // Cancels the runs, waits (bounded) until their processes are gone and each is recorded

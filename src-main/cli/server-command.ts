@@ -4,6 +4,7 @@ import { startServer, type RunningServer } from '../net/server';
 import type { ServerMetrics } from '../net/server-metrics';
 import { formatEndpoint } from '../net/loopback';
 import { HANDLER_KINDS, LOOPBACK_HOSTS, PROTOCOLS, ServerConfigError, SERVER_MODELS, type Framing } from '../model/server-config';
+import { untilSignal } from './signals';
 import { terminalSafe } from './format';
 
 /**
@@ -104,19 +105,6 @@ export function addressText(protocol: string, host: string, port: number): strin
   return protocol === 'http' ? `http://${endpoint}/` : `${protocol}://${endpoint}`;
 }
 
-/** Resolves at the first SIGINT or SIGTERM; a second one exits at once (130 or 143, as a shell reports a signal). */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
-      stopping = true;
-      resolveSignal(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 async function runServer(options: ServerCommandOptions): Promise<void> {
   const input = serverConfigFromOptions(options);

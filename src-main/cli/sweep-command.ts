@@ -8,7 +8,7 @@ import { parseAxis, readSweep, runSweep, sweepCsv, type SweepAxis } from '../ser
 import { quantityLabel } from '../service/distributions';
 import { parseCondition, type Condition } from '../engine/metrics/distribution';
 import { terminalSafe } from './format';
-import { ProgressTicker } from './progress';
+import { ProgressTicker, statusWriter } from './progress';
 
 /**
  * `conlab sweep`: one run per point of a parameter grid, the chosen quantity per point with its 95%
@@ -149,9 +149,7 @@ export function registerSweepCommands(program: Command, withService: WithService
       const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
       const spec = isFile ? LabService.readSpecFile(target) : undefined;
       const live = !opts.json && (process.stderr.isTTY || process.env['CONLAB_PROGRESS'] === '1');
-      const status = (text: string | null): void => {
-        process.stderr.write(text === null ? '\r\x1b[2K' : `\r\x1b[2K${terminalSafe(text).replace(/\n/g, ' ')}`);
-      };
+      const status = statusWriter(terminalSafe);
       const ticker = live ? new ProgressTicker(status) : null;
       const controller = new AbortController();
       const onSigint = (): void => {
