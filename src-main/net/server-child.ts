@@ -82,7 +82,13 @@ setInterval(() => {
 process.on('message', (message: ParentToChild, handle: unknown) => {
   switch (message.type) {
     case 'serve-socket': {
-      const socket = handle as net.Socket & { allowHalfOpen: boolean };
+      const socket = handle as (net.Socket & { allowHalfOpen: boolean }) | undefined;
+      // The connection may close while its handle is in flight; it then arrives as nothing.
+      if (!socket) {
+        void post({ type: 'serving' });
+        void finish(0, 0);
+        break;
+      }
       // Rebuilt from the handle with default options: answers must still go out after the peer's FIN.
       socket.allowHalfOpen = true;
       sockets.add(socket);

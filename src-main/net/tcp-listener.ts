@@ -62,6 +62,16 @@ export class SocketSet {
   }
 }
 
+/**
+ * Stops accepting at once, without waiting for anything. For a server whose connections were handed
+ * to child processes: Node's close() then waits for each such child to report its connections gone,
+ * and (Node 20) never calls back at all when every child that was handed one has already exited.
+ * Those children are stopped, and their connections ended, by their owner.
+ */
+export function stopAccepting(server: net.Server): void {
+  if (server.listening) server.close();
+}
+
 /** Stops accepting; resolves once the listening socket is closed (connections are ended separately). */
 export function closeListener(server: net.Server): Promise<void> {
   return new Promise((resolve) => {

@@ -191,6 +191,18 @@ describe('ports and errors', () => {
     expect(result.metrics.processesUsed).toBe(2);
     expect(await canBind(server.address.port)).toBe(true);
   });
+
+  test('stop after every per-connection process has already ended: it resolves, and the port is free', async () => {
+    const log = eventLog();
+    const server = await startServer({ protocol: 'http', model: 'process-per-connection', handler: { kind: 'hello' } }, { onEvent: log.onEvent });
+    for (let i = 0; i < 2; i++) expect((await httpGet(`http://127.0.0.1:${server.address.port}/`)).status).toBe(200);
+    // The connections are closed (no keep-alive); their processes end with them.
+    while (log.events.filter((event) => event.type === 'process-exited').length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    const result = await server.stop();
+    expect(result.error).toBeNull();
+    expect(result.metrics.requests).toBe(2);
+    expect(await canBind(server.address.port)).toBe(true);
+  }, 20_000);
 });
 
 describe('exit reasons', () => {

@@ -4,7 +4,7 @@ import { NetChild, type ChildReport } from '../child-handle';
 import { addCpu, CpuMeter, type CpuTime, ZERO_CPU } from '../cpu-time';
 import { messageOf } from '../errors';
 import type { ServerCounters } from '../server-metrics';
-import { closeListener, listenTcp } from '../tcp-listener';
+import { closeListener, listenTcp, stopAccepting } from '../tcp-listener';
 import type { BoundAddress } from '../tcp-listener';
 import { sessionSpecOf, type ModelContext, type ModelServer } from './model';
 
@@ -195,7 +195,7 @@ export async function startProcessPerConnection(ctx: ModelContext): Promise<Mode
     address,
     metrics: async () => counters.snapshot(meter, ZERO_CPU, await children.collect()),
     async stop(graceMs) {
-      const listenerClosed = closeListener(server);
+      stopAccepting(server);
       let forced = 0;
       for (const socket of handingOver) {
         forced++;
@@ -204,7 +204,6 @@ export async function startProcessPerConnection(ctx: ModelContext): Promise<Mode
       // Each child ends its connection (a FIN), waits up to graceMs, then destroys it and exits.
       await Promise.allSettled([...handOvers]);
       await children.stopAll(graceMs);
-      await listenerClosed;
       await children.collect();
       return forced;
     },
