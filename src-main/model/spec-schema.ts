@@ -359,7 +359,7 @@ export function buildSpecSchema(mode: SchemaMode) {
     z.strictObject({ shared: name(), index: z.number().int().min(0).optional() }),
     z.strictObject({ status: z.literal(true) }),
     z.strictObject({ actor: z.string().max(100), field: z.enum(['pid', 'ppid', 'threadId', 'exit', 'startedMs', 'endedMs', 'spawnLatencyMs']) }),
-    z.strictObject({ actors: name(), field: z.enum(['pid', 'ppid', 'threadId', 'exit']), agg: recordAgg }),
+    z.strictObject({ actors: name(), field: z.enum(['pid', 'ppid', 'threadId', 'exit', 'spawnLatencyMs']), agg: recordAgg }),
     z.strictObject({
       event: z.strictObject({ op: z.string().max(64), ph: z.enum(['B', 'E', 'I']).optional(), actor: z.string().max(100).optional(), name: z.string().max(100).optional() }),
       pick: z.enum(['first', 'last', 'count']),
