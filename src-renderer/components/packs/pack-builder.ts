@@ -379,11 +379,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 const MAX_PROBLEMS = 50;
 
+export interface DraftCheck {
+  /** The pack when the draft has no problem. */
+  readonly pack: LabPack | null;
+  readonly json: JsonObject;
+  readonly problems: readonly DraftProblem[];
+}
+
 /**
  * Checks the draft: what the builder knows (fixed values against their parameters, answer sources the lesson
  * records), then the pack schema. Every problem names its path; the pack is returned when there is none.
  */
-export function checkDraft(draft: PackDraft): { readonly pack: LabPack | null; readonly json: JsonObject; readonly problems: readonly DraftProblem[] } {
+export function checkDraft(draft: PackDraft): DraftCheck {
   const problems: DraftProblem[] = [];
   draft.lessons.forEach((lesson, i) => {
     for (const param of lesson.params) {
