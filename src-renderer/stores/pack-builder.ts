@@ -53,7 +53,6 @@ export const usePackBuilderStore = defineStore('packBuilder', () => {
   const serviceCheck = ref<AsyncState>('idle');
   const serviceProblem = ref<string | null>(null);
   const built = ref<BuiltPack | null>(null);
-  let generation = 0;
   let checkTimer: ReturnType<typeof setTimeout> | null = null;
   let keepTimer: ReturnType<typeof setTimeout> | null = null;
   const handoff = ref<PackHandoff | null>(null);
@@ -73,9 +72,8 @@ export const usePackBuilderStore = defineStore('packBuilder', () => {
     }
   }
 
-  /** Asks the service for the pack as it is now; an answer to an older draft is dropped. */
+  /** Asks the service for the pack as it is now; an answer for a pack the draft no longer is gets dropped. */
   async function build(): Promise<BuiltPack | null> {
-    const mine = ++generation;
     const { pack } = checked.value;
     built.value = null;
     if (!pack) {
@@ -84,15 +82,18 @@ export const usePackBuilderStore = defineStore('packBuilder', () => {
       return null;
     }
     serviceCheck.value = 'loading';
+    const packJson = JSON.stringify(pack);
+    // Compared by content, not by edit count: an edit made just before this call is in it already.
+    const stale = (): boolean => JSON.stringify(checked.value.pack) !== packJson;
     try {
-      const result = await client.call('packs.build', { packJson: JSON.stringify(pack) });
-      if (mine !== generation) return null;
+      const result = await client.call('packs.build', { packJson });
+      if (stale()) return null;
       built.value = result;
       serviceCheck.value = 'done';
       serviceProblem.value = null;
       return result;
     } catch (error) {
-      if (mine !== generation) return null;
+      if (stale()) return null;
       serviceCheck.value = 'error';
       serviceProblem.value = errorMessage(error);
       return null;
@@ -102,7 +103,6 @@ export const usePackBuilderStore = defineStore('packBuilder', () => {
   watch(
     draft,
     () => {
-      generation++;
       built.value = null;
       serviceCheck.value = 'idle';
       if (keepTimer) clearTimeout(keepTimer);

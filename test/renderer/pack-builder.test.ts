@@ -226,6 +226,25 @@ describe('pack builder state', () => {
     expect(again.pack).toEqual(pack);
   });
 
+  test('a pack whose lesson spec is not at hand keeps what it fixes and leaves open', () => {
+    const pack = labPackSchema.parse({
+      format: 'conlab-lab-pack',
+      version: 1,
+      id: 'p',
+      title: { zh: '包', en: 'Pack' },
+      instructions: { zh: '做', en: 'Do' },
+      lessons: [{ id: 'race', lesson: 'race-counter', fixed: { threads: 20, mode: 'slow', locked: false }, open: ['windowMs'] }],
+    });
+    const draft = draftFromPack(pack, () => undefined);
+    expect(draft.lessons[0]!.params.map((p) => [p.name, p.type, p.mode, p.value])).toEqual([
+      ['threads', 'number', 'fixed', '20'],
+      ['mode', 'choice', 'fixed', 'slow'],
+      ['locked', 'boolean', 'fixed', 'false'],
+      ['windowMs', 'number', 'open', ''],
+    ]);
+    expect(checkDraft(draft).pack).toEqual(pack);
+  });
+
   test('a stored draft comes back only when shaped and bounded as one', () => {
     const draft = titled(newDraft());
     addQuestion(addLesson(draft, { kind: 'spec', spec: composedSpec, from: 'Counting' }, composedSpec, 'count')!, 'choice');

@@ -441,6 +441,16 @@ export function draftFromPack(pack: LabPack, lessonSpec: (lessonId: string) => u
         if (Object.hasOwn(fixed, param.name)) return { ...param, mode: 'fixed', value: String(fixed[param.name]) };
         return open.includes(param.name) ? { ...param, mode: 'open' } : param;
       });
+      // Without the lesson's spec (the catalog did not load), what the pack sets is kept as it is, not dropped.
+      for (const [name, value] of Object.entries(fixed)) {
+        if (params.some((p) => p.name === name) || params.length >= LAB_PACK_LIMITS.params) continue;
+        const type: ParamType = typeof value === 'boolean' ? 'boolean' : typeof value === 'number' ? 'number' : 'choice';
+        params.push({ name, type, defaultValue: '', min: null, max: null, choices: typeof value === 'string' ? [value] : [], mode: 'fixed', value: String(value) });
+      }
+      for (const name of open) {
+        if (params.some((p) => p.name === name) || params.length >= LAB_PACK_LIMITS.params) continue;
+        params.push({ name, type: 'number', defaultValue: '', min: null, max: null, choices: [], mode: 'open', value: '' });
+      }
       return {
         id: entry.id,
         source: entry.lesson !== undefined ? { kind: 'lesson', lessonId: entry.lesson } : { kind: 'spec', spec: entry.spec as Json, from: entry.title?.en ?? entry.id },
