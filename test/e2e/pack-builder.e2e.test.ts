@@ -9,7 +9,7 @@ import { CHROMIUM, openSession, root, type BrowserSession } from './browser-sess
  * The pack builder in browser mode: an instructor builds a two-lesson pack in the app (one fixed parameter,
  * one question), sees a wrong value named by its field, finds the draft again after a reload, saves the
  * .conlabpack and opens it as a student; the student runs both lessons and hands in a submission; the
- * instructor reads 40 submissions made from it into the class overview.
+ * instructor reads 40 submissions made from it into the class overview, then edits a copy of the pack.
  */
 
 const AXE_SOURCE = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -69,7 +69,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
 
     // One question, its answer read from what the lesson records.
     await page.getByTestId('builder-add-number-question-0').click();
-    const sources = await page.getByTestId('builder-question-source-0-0').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    const sources = await page.getByTestId('builder-question-source-0-0').locator('option').evaluateAll((options) => options.map((o) => o.getAttribute('value')));
     expect(sources).toEqual(expect.arrayContaining(['', 'record:unlockedFinal', 'record:lockedFinal', 'metric:wallMs']));
     await page.getByTestId('builder-question-text-0-0-zh').fill('不加锁时，计数器最后是多少？');
     await page.getByTestId('builder-question-text-0-0-en').fill('Without the lock, what does the counter end at?');
@@ -159,5 +159,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
     expect(new Set(names).size).toBe(40);
     expect(names).toContain('学生 40');
     await session.shot('pack-builder-class-overview');
+
+    // Back in the builder with a copy of the opened pack: its lessons, fixed value and question as saved.
+    await page.getByTestId('pack-edit-copy').click();
+    await page.getByTestId('builder-id').waitFor({ state: 'visible', timeout: 30_000 });
+    // The draft restored after the reload was replaced by the copy (which is not a restored draft).
+    expect(await page.getByTestId('builder-restored').count()).toBe(0);
+    expect(await page.getByTestId('builder-id').inputValue()).toBe('race-lab');
+    expect(await lessonOrder()).toEqual(['race', 'thread-start']);
+    expect(await page.getByTestId('builder-param-value-0-threads').inputValue()).toBe('4');
+    expect(await page.getByTestId('builder-question-source-0-0').inputValue()).toBe('record:unlockedFinal');
   }, 300_000);
 });
