@@ -3,17 +3,22 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseSubmission, serializeSubmission } from '../../src-main/export/submission';
 import { parseLabPack } from '../../src-main/service/packs';
+import { openDatabase } from '../../src-main/store/database';
+import { RunStore } from '../../src-main/store/run-store';
 import { CHROMIUM, openSession, root, type BrowserSession } from './browser-session';
 
 /**
- * The pack builder in browser mode: an instructor builds a two-lesson pack in the app (one fixed parameter,
- * one question), sees a wrong value named by its field, finds the draft again after a reload, saves the
+ * The pack builder in browser mode: an instructor builds a two-lesson pack in the app (a built-in lesson and a
+ * saved experiment, one fixed parameter, one question), sees a wrong value named by its field, finds the draft again after a reload, saves the
  * .conlabpack and opens it as a student; the student runs both lessons and hands in a submission; the
  * instructor reads 40 submissions made from it into the class overview, then edits a copy of the pack.
  */
 
 const AXE_SOURCE = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 let session: BrowserSession;
+
+/** A composed experiment saved in the composer: one thread records the parameter n. */
+const countingSpec = { version: 1, params: { n: { type: 'integer', default: 3, min: 1, max: 10 } }, actors: [{ name: 'a', kind: 'thread', program: [{ op: 'record', name: 'n', value: { param: 'n' } }] }] };
 
 async function axeViolations(): Promise<unknown[]> {
   const { page } = session;
@@ -25,7 +30,13 @@ const lessonOrder = (): Promise<(string | null)[]> => session.page.locator('[dat
 
 describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => {
   beforeAll(async () => {
-    session = await openSession();
+    session = await openSession({
+      prepare: (_dir, dbPath) => {
+        const store = new RunStore(openDatabase(dbPath));
+        store.saveExperiment({ name: 'Counting', spec: countingSpec });
+        store.close();
+      },
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -48,16 +59,22 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
     await page.getByTestId('builder-instructions-zh').fill('先预测，再运行。');
     await page.getByTestId('builder-instructions-en').fill('Predict first, then run.');
 
-    // Two built-in lessons, then reordered: the race first.
+    // Two built-in lessons and a saved experiment; reordered and one removed: the race, then the experiment.
     await expect.poll(() => page.getByTestId('builder-pick-lesson').isEnabled(), { timeout: 30_000 }).toBe(true);
     await page.getByTestId('builder-pick-lesson').selectOption('thread-start');
     await page.getByTestId('builder-add-lesson').click();
     await page.getByTestId('builder-pick-lesson').selectOption('race-counter');
     await page.getByTestId('builder-add-lesson').click();
-    expect(await lessonOrder()).toEqual(['thread-start', 'race-counter']);
+    await expect.poll(() => page.getByTestId('builder-pick-experiment').isEnabled(), { timeout: 30_000 }).toBe(true);
+    await page.getByTestId('builder-pick-experiment').selectOption({ label: 'Counting' });
+    await page.getByTestId('builder-add-experiment').click();
+    expect(await lessonOrder()).toEqual(['thread-start', 'race-counter', 'counting']);
     await page.getByTestId('builder-down-0').click();
-    expect(await lessonOrder()).toEqual(['race-counter', 'thread-start']);
+    expect(await lessonOrder()).toEqual(['race-counter', 'thread-start', 'counting']);
+    await page.getByTestId('builder-remove-1').click();
+    expect(await lessonOrder()).toEqual(['race-counter', 'counting']);
     await page.getByTestId('builder-lesson-id-0').fill('race');
+    expect(await page.getByTestId('builder-lesson-title-1-en').inputValue()).toBe('Counting');
 
     // One fixed parameter: a value below the lesson's minimum is named by its field, then corrected.
     await page.getByTestId('builder-param-mode-0-threads').selectOption('fixed');
@@ -84,7 +101,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
     await page.reload();
     await page.getByTestId('builder-restored').waitFor({ state: 'visible', timeout: 30_000 });
     expect(await page.getByTestId('builder-id').inputValue()).toBe('race-lab');
-    expect(await lessonOrder()).toEqual(['race', 'thread-start']);
+    expect(await lessonOrder()).toEqual(['race', 'counting']);
     expect(await page.getByTestId('builder-param-value-0-threads').inputValue()).toBe('4');
     await page.getByTestId('builder-ok').waitFor({ state: 'visible', timeout: 30_000 });
 
@@ -115,7 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
             },
           ],
         },
-        { id: 'thread-start', lesson: 'thread-start' },
+        { id: 'counting', spec: countingSpec, title: { zh: 'Counting', en: 'Counting' } },
       ],
     });
 
@@ -128,8 +145,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
     await page.getByTestId('pack-run-race').click();
     await expect.poll(() => page.getByTestId('pack-progress').textContent(), { timeout: 90_000 }).toContain('1 of 2 lessons done');
     await expect.poll(() => page.locator('[data-question="race/q1"] .verdict').textContent(), { timeout: 30_000 }).toMatch(/You said 2; the run measured \d+/);
-    await expect.poll(() => page.getByTestId('pack-run-thread-start').isEnabled(), { timeout: 60_000 }).toBe(true);
-    await page.getByTestId('pack-run-thread-start').click();
+    await expect.poll(() => page.getByTestId('pack-run-counting').isEnabled(), { timeout: 60_000 }).toBe(true);
+    await page.getByTestId('pack-run-counting').click();
     await expect.poll(() => page.getByTestId('pack-progress').textContent(), { timeout: 90_000 }).toContain('2 of 2 lessons done');
 
     await page.getByTestId('pack-student').fill('Li Na');
@@ -138,7 +155,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
     await handedIn.saveAs(submissionPath);
     const submission = await parseSubmission(readFileSync(submissionPath));
     expect(submission.pack).toMatchObject({ id: 'race-lab', hash: read.hash });
-    expect(submission.runs.map((r) => r.run.tags.find((tag) => tag.startsWith('pack-lesson:'))).sort()).toEqual(['pack-lesson:race-lab/race', 'pack-lesson:race-lab/thread-start']);
+    expect(submission.runs.map((r) => r.run.tags.find((tag) => tag.startsWith('pack-lesson:'))).sort()).toEqual(['pack-lesson:race-lab/counting', 'pack-lesson:race-lab/race']);
     expect(submission.answers).toEqual([expect.objectContaining({ lesson: 'race', question: 'q1', value: 2 })]);
 
     // The instructor: 40 submissions made from the real one, each under another name, as files.
@@ -166,7 +183,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
     // The draft restored after the reload was replaced by the copy (which is not a restored draft).
     expect(await page.getByTestId('builder-restored').count()).toBe(0);
     expect(await page.getByTestId('builder-id').inputValue()).toBe('race-lab');
-    expect(await lessonOrder()).toEqual(['race', 'thread-start']);
+    expect(await lessonOrder()).toEqual(['race', 'counting']);
     expect(await page.getByTestId('builder-param-value-0-threads').inputValue()).toBe('4');
     expect(await page.getByTestId('builder-question-source-0-0').inputValue()).toBe('record:unlockedFinal');
   }, 300_000);
