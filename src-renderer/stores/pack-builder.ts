@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref, watch, type Ref } from 'vue';
+import { computed, markRaw, ref, watch, type Ref } from 'vue';
 import type { BuiltPack } from '@contract/lab-pack';
 import { checkDraft, draftFromPack, type DraftCheck, isEmptyDraft, newDraft, reviveDraft, type PackDraft } from '../components/packs/pack-builder';
 import { bytesToBase64 } from '../transport/base64';
@@ -26,6 +26,18 @@ export function readPackDraft(): PackDraft | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A composed lesson's spec is carried, never edited, by the builder: kept out of Vue's reactivity, so a large
+ * spec is not proxied nor walked by the draft's deep watch on every keystroke.
+ */
+export function withRawSpecs(draft: PackDraft): PackDraft {
+  for (const lesson of draft.lessons) {
+    const spec = lesson.source.kind === 'spec' ? lesson.source.spec : null;
+    if (spec !== null && typeof spec === 'object') markRaw(spec);
+  }
+  return draft;
 }
 
 /** A pack file handed to the Packs page to open as a student. */
@@ -134,7 +146,7 @@ export const usePackBuilderStore = defineStore('packBuilder', () => {
     if (restored.value || !isEmptyDraft(draft.value)) return;
     const stored = readPackDraft();
     if (stored && !isEmptyDraft(stored)) {
-      draft.value = stored;
+      draft.value = withRawSpecs(stored);
       restored.value = true;
     }
   }
@@ -173,7 +185,7 @@ export const usePackBuilderStore = defineStore('packBuilder', () => {
   async function editCopy(packBase64: string): Promise<void> {
     const pack = await client.call('packs.source', { packBase64 });
     const lessons = await lessonsReady();
-    draft.value = draftFromPack(pack, (id) => lessons.byId(id)?.spec);
+    draft.value = withRawSpecs(draftFromPack(pack, (id) => lessons.byId(id)?.spec));
     restored.value = false;
   }
 
