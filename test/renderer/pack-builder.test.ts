@@ -209,7 +209,9 @@ describe('pack builder state', () => {
           lesson: 'race-counter',
           fixed: { threads: 20 },
           open: ['windowMs'],
+          runtime: 'cpython' as const,
           questions: [{ id: 'final', kind: 'number' as const, text: { zh: '多少？', en: 'How many?' }, min: 0, max: 20, answerFrom: { record: 'unlockedFinal' }, tolerance: { absolute: 1 } }],
+          report: [{ record: 'unlockedFinal' }, { metric: 'wallMs' }],
         },
       ],
     };

@@ -74,6 +74,9 @@ export interface DraftLesson {
   questions: DraftQuestion[];
   /** What the lesson's runs record, as quantity keys: the only answer sources a question may name. */
   answerSources: string[];
+  /** Kept as an opened pack has them (the builder does not edit them): the runtime ('' : the learner's choice) and what the class overview reports, as quantity keys. */
+  runtime: string;
+  report: string[];
 }
 
 export interface PackDraft {
@@ -196,6 +199,8 @@ export function addLesson(draft: PackDraft, source: DraftSource, spec: unknown, 
     params: specParams(spec),
     questions: [],
     answerSources: answerSources(spec),
+    runtime: '',
+    report: [],
   };
   if (source.kind === 'spec') lesson.title = { zh: source.from.slice(0, FIELD_LIMITS.title), en: source.from.slice(0, FIELD_LIMITS.title) };
   draft.lessons.push(lesson);
@@ -340,6 +345,7 @@ function lessonJson(lesson: DraftLesson): JsonObject {
     else if (param.mode === 'open') open.push(param.name);
   }
   const isSpec = lesson.source.kind === 'spec';
+  const report = lesson.report.flatMap((key) => quantityFromKey(key) ?? []);
   return {
     id: lesson.id,
     ...(lesson.source.kind === 'lesson' ? { lesson: lesson.source.lessonId } : { spec: lesson.source.spec }),
@@ -347,7 +353,9 @@ function lessonJson(lesson: DraftLesson): JsonObject {
     ...(hasText(lesson.instructions) ? { instructions: trimmed(lesson.instructions) } : {}),
     ...(Object.keys(fixed).length > 0 ? { fixed: { ...fixed } } : {}),
     ...(open.length > 0 ? { open } : {}),
+    ...(lesson.runtime !== '' ? { runtime: lesson.runtime } : {}),
     ...(lesson.questions.length > 0 ? { questions: lesson.questions.map(questionJson) } : {}),
+    ...(report.length > 0 ? { report } : {}),
   };
 }
 
@@ -472,6 +480,8 @@ export function draftFromPack(pack: LabPack, lessonSpec: (lessonId: string) => u
           }),
         ),
         answerSources: answerSources(spec),
+        runtime: entry.runtime ?? '',
+        report: (entry.report ?? []).map(quantityKey),
       };
     }),
   };
@@ -530,6 +540,8 @@ const packDraftSchema = z.strictObject({
           )
           .max(LAB_PACK_LIMITS.questions),
         answerSources: z.array(text(200)).max(200),
+        runtime: text(20).default(''),
+        report: z.array(text(200)).max(LAB_PACK_LIMITS.reportQuantities).default([]),
       }),
     )
     .max(LAB_PACK_LIMITS.lessons),
