@@ -16,6 +16,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/network', name: 'network', component: () => import('./pages/NetworkPage.vue') },
   { path: '/transfer', name: 'transfer', component: () => import('./pages/TransferPage.vue') },
   { path: '/packs', name: 'packs', component: () => import('./pages/PacksPage.vue') },
+  { path: '/packs/new', name: 'pack-builder', component: () => import('./pages/PackBuilderPage.vue') },
   { path: '/settings', name: 'settings', component: () => import('./pages/SettingsPage.vue') },
   { path: '/:pathMatch(.*)*', redirect: '/lessons' },
 ];

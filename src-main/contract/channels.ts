@@ -55,6 +55,8 @@ export const METHOD_NAMES = [
   'packs.open',
   'packs.runLesson',
   'packs.submit',
+  'packs.build',
+  'packs.source',
   'class.import',
   'class.export',
 ] as const;

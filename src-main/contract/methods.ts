@@ -32,6 +32,7 @@ import type {
   ClassImportResult,
   PackSession,
 } from './dto';
+import type { BuiltPack, LabPack } from './lab-pack';
 import { serverConfigSchema } from '../model/server-config';
 import { EXPORT_FORMATS } from './dto';
 import { isMethodName, METHOD_NAMES, type MethodName } from './channels';
@@ -244,6 +245,13 @@ export const METHODS = {
     }),
     result: returns<StartedRun>(),
   },
+  /**
+   * A pack written in the app's builder, as JSON text: read as a pack file is (bytes, shape, schema, lesson ids,
+   * composed specs with their fixed values) and returned as the .conlabpack file. Nothing runs.
+   */
+  'packs.build': { params: z.strictObject({ packJson: z.string().min(1, 'the pack is empty').max(8 * 1024 * 1024) }), result: returns<BuiltPack>() },
+  /** A pack file's validated JSON (nothing run), for the builder to edit a copy of. */
+  'packs.source': { params: z.strictObject({ packBase64: packBase64Schema }), result: returns<LabPack>() },
   /** The learner's submission (.conlabsub) of the pack's runs and predictions. */
   'packs.submit': { params: z.strictObject({ packBase64: packBase64Schema, name: z.string().trim().min(1, 'type your name or student id').max(200) }), result: returns<ExportedFile>() },
   /** Submissions (each refused on its own when not valid) read into the class overview, against the pack when given. */

@@ -10,6 +10,7 @@ import { SEED_MAP } from '../lessons/seed-map';
 import type { LiveSubscriber, RunHub } from './run-hub';
 import { classCsv, classHtml, classOverview } from '../export/class-report';
 import { serializeSubmission } from '../export/submission';
+import { buildPackFile, packSource } from '../service/pack-build';
 import { buildPackSubmission, entryTitle, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
 
 /**
@@ -122,6 +123,8 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
       const safeName = name.replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 60) || 'student';
       return { fileName: `${read.pack.id}-${safeName}.conlabsub`, mimeType: 'application/gzip', dataBase64: data.toString('base64') };
     },
+    'packs.build': ({ packJson }) => buildPackFile(packJson),
+    'packs.source': ({ packBase64 }) => packSource(Buffer.from(packBase64, 'base64')),
     'class.import': async ({ packBase64, files }) => {
       const pack = packBase64 !== undefined ? await readPack(packBase64) : null;
       const result = await importSubmissionFiles(
