@@ -647,6 +647,28 @@ export const en = {
     noFit: 'No fit: {why}',
     waiting: 'The first point is running.',
   },
+  predict: {
+    heading: 'Predict first',
+    intro: 'Before you run it: what do you expect? Your answers are kept with the run and checked against what it measures.',
+    skip: 'Skip',
+    skipped: 'No predictions for this run.',
+    answerAfterAll: 'Answer the questions',
+    choose: 'Choose one',
+    yourNumber: 'Your estimate',
+    answered: '{n} of {total} answered',
+    checkHeading: 'Your predictions',
+    youSaid: 'You said: {given}',
+    measured: 'The run measured: {value}',
+    happened: 'What happened: {choice}',
+    right: 'Right',
+    wrong: 'Not this time',
+    unscorable: 'Cannot be checked on this run',
+    unscorableWhy: 'The run has no value to check this answer against (it did not record it, or ran somewhere the claim does not apply).',
+    within: 'within ±{tolerance} counts as right',
+    why: 'Why',
+    noAnswer: '(not answered)',
+    pairNote: 'Predictions are kept with single runs; a Node + CPython pair runs without them.',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
