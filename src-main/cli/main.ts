@@ -404,7 +404,11 @@ export function buildProgram(): Command {
         const run = service.getRun(id);
         const paired = service.pairedRuns(run.id);
         if (opts.json) print(JSON.stringify(paired.length ? { ...run, pairedRuns: paired } : run, null, 2));
-        else print([formatRun(run, opts.lang ? parseLang(opts.lang) : defaultLang()), ...paired.map((other) => `paired with run ${other.id} on ${other.runtime} (${other.status}): conlab show-run ${other.id}`)].join('\n'));
+        else {
+          const lang = opts.lang ? parseLang(opts.lang) : defaultLang();
+          const checked = formatPredictionChecks(run.lessonId !== null ? (findLesson(run.lessonId)?.questions ?? []) : [], run, lang);
+          print([formatRun(run, lang), ...(checked ? [checked] : []), ...paired.map((other) => `paired with run ${other.id} on ${other.runtime} (${other.status}): conlab show-run ${other.id}`)].join('\n'));
+        }
       }),
     );
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHROMIUM, openSession, type BrowserSession } from './browser-session';
+import { join } from 'node:path';
+import { CHROMIUM, openSession, screenshotDir, type BrowserSession } from './browser-session';
 
 /**
  * "Predict first" in Chromium (conlab serve): on race-counter a learner answers before Run, runs, and sees
@@ -41,6 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))('predict first (conlab serve + Chromium)'
     await live.waitFor({ timeout: 30_000 });
     const rows = live.locator('[data-testid="prediction"]');
     expect(await rows.count()).toBe(2);
+    await live.screenshot({ path: join(screenshotDir, 'predict-checked.png') });
     expect(await rows.nth(0).getAttribute('data-question')).toBe('lost-unlocked');
     expect(await rows.nth(1).getAttribute('data-question')).toBe('lock-or-serial');
     for (const index of [0, 1]) {
@@ -61,7 +63,6 @@ describe.skipIf(!existsSync(CHROMIUM))('predict first (conlab serve + Chromium)'
     const right = await first.locator('[data-testid="prediction-verdict"]').getAttribute('data-right');
     expect(right).toBe(String(Math.abs(measured - 4) <= 4));
     expect(await first.locator('[data-testid="prediction-given"]').textContent()).toMatch(/4/);
-    await session.shot('predict-checked');
   });
 
   test('after Skip the run keeps no predictions and shows no check', async () => {

@@ -62,8 +62,8 @@ export const raceCounter: Lesson = {
       id: 'lost-unlocked',
       kind: 'number',
       text: {
-        en: '20 threads each take one from a shared counter of 20 (read, pause, write back), without a lock. How many of the 20 updates will be lost (the counter at the end)?',
-        zh: '20 个线程各把一个初值为 20 的共享计数器减一（读、停一下、写回），不加锁。20 次更新里会丢掉几次（也就是计数器最终的值）？',
+        en: 'Each thread takes one from a shared counter that starts at the number of threads (read, pause, write back), without a lock. With the default 20 threads, how many of the 20 updates will be lost (the counter at the end)?',
+        zh: '每个线程把共享计数器减一（读、停一下、写回），计数器的初值等于线程数，不加锁。按默认的 20 个线程，20 次更新里会丢掉几次（也就是计数器最终的值）？',
       },
       min: 0,
       max: 200,
