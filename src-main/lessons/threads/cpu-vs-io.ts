@@ -120,8 +120,8 @@ export const cpuVsIo: Lesson = {
       ],
       answerFrom: { ratio: [{ record: 'cpuThreadMs' }, { record: 'cpuProcessMs' }] },
       why: {
-        en: 'On Node both spread over the cores (no GIL), and a worker thread starts more cheaply than a process, so threads usually win by a little. On CPython the GIL lets one thread compute at a time, and processes win clearly.',
-        zh: '在 Node 上两者都能分布到多个核心（没有 GIL），而 worker 线程比进程启动得便宜，所以通常线程略胜一筹。在 CPython 上，GIL 让同一时刻只有一个线程在计算，进程明显更快。',
+        en: 'On Node both spread over the cores (no GIL), and a worker thread starts more cheaply than a process, so on an idle machine threads usually win by a little; on a crowded one processes can win, since Linux schedules each child process as a group of its own. On CPython the GIL lets one thread compute at a time, and processes win clearly.',
+        zh: '在 Node 上两者都能分布到多个核心（没有 GIL），而 worker 线程比进程启动得便宜，所以机器空闲时通常线程略胜一筹；机器繁忙时进程反而可能更快，因为 Linux 把每个子进程当作单独的一组来调度。在 CPython 上，GIL 让同一时刻只有一个线程在计算，进程明显更快。',
       },
     },
     {
