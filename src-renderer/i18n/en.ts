@@ -372,7 +372,6 @@ export const en = {
   composer: {
     heading: 'Composer',
     startFrom: 'Start from a lesson',
-    choose: 'Choose…',
     saved: 'Saved experiments',
     name: 'Name',
     namePlaceholder: 'My experiment',
@@ -458,7 +457,6 @@ export const en = {
     discardDraft: 'Discard draft',
     keepDraft: 'Keep it',
     draftTooLarge: 'This spec ({mb} MB) is too large to keep as a draft (at most {limit} MB): save it as an experiment, or a reload loses it.',
-    choose: 'Choose…',
     notDeclared: '{name} (not declared)',
     noneDeclared: 'Nothing of this kind is declared yet.',
     asJson: 'JSON',
@@ -653,7 +651,6 @@ export const en = {
     skip: 'Skip',
     skipped: 'No predictions for this run.',
     answerAfterAll: 'Answer the questions',
-    choose: 'Choose one',
     yourNumber: 'Your estimate',
     answered: '{n} of {total} answered',
     checkHeading: 'Your predictions',
@@ -666,7 +663,6 @@ export const en = {
     unscorableWhy: 'The run has no value to check this answer against (it did not record it, or ran somewhere the claim does not apply).',
     within: 'within ±{tolerance} counts as right',
     why: 'Why',
-    noAnswer: '(not answered)',
     pairNote: 'Predictions are kept with single runs; a Node + CPython pair runs without them.',
   },
 } as const;

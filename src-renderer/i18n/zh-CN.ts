@@ -374,7 +374,6 @@ export const zhCN: Messages = {
   composer: {
     heading: '实验编辑器',
     startFrom: '从课程开始',
-    choose: '请选择…',
     saved: '已保存的实验',
     name: '名称',
     namePlaceholder: '我的实验',
@@ -460,7 +459,6 @@ export const zhCN: Messages = {
     discardDraft: '丢弃草稿',
     keepDraft: '保留',
     draftTooLarge: '这个实验规格（{mb} MB）太大，无法作为草稿保留（最多 {limit} MB）。请另存为实验，否则刷新页面后会丢失。',
-    choose: '请选择…',
     notDeclared: '{name}（未声明）',
     noneDeclared: '还没有声明这一类名字。',
     asJson: 'JSON',
@@ -655,7 +653,6 @@ export const zhCN: Messages = {
     skip: '跳过',
     skipped: '这次运行不做预测。',
     answerAfterAll: '还是回答一下',
-    choose: '选一项',
     yourNumber: '你的估计',
     answered: '已答 {n} / {total}',
     checkHeading: '你的预测',
@@ -668,7 +665,6 @@ export const zhCN: Messages = {
     unscorableWhy: '这次运行没有可以用来核对这个回答的数值（没有记录下来，或者运行环境不适用这条论断）。',
     within: '误差在 ±{tolerance} 以内都算对',
     why: '为什么',
-    noAnswer: '（未作答）',
     pairNote: '预测只随单次运行保存；Node + CPython 成对运行时不带预测。',
   },
 };
