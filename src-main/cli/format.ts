@@ -98,6 +98,14 @@ export function formatLesson(lesson: Lesson, lang: Lang): string {
     lines.push('', zh ? '检查的论断：' : 'Claims checked:');
     for (const claim of claims) lines.push(`  - ${typeof claim.text === 'string' ? claim.text : pick(claim.text, lang)}`);
   }
+  const questions = lesson.questions ?? [];
+  if (questions.length) {
+    lines.push('', zh ? '先预测（--predict 问题=答案）：' : 'Predict first (--predict question=answer):');
+    for (const question of questions) {
+      const answers = question.kind === 'choice' ? question.choices.map((c) => `${c.id} = ${pick(c.text, lang)}`).join('; ') : zh ? `一个数${question.unit ? `（${question.unit}）` : ''}` : `a number${question.unit ? ` (${question.unit})` : ''}`;
+      lines.push(`  ${question.id}  ${pick(question.text, lang)}`, `      ${answers}`);
+    }
+  }
   return lines.join('\n');
 }
 

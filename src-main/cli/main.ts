@@ -14,6 +14,8 @@ import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { Lang } from '../lessons/lesson';
 import { ProgressTicker, statusWriter } from './progress';
 import { findLesson } from '../lessons/catalog';
+import { checkPredictions, type PredictionInput } from '../model/questions';
+import { formatPredictionChecks } from './predict-format';
 import { registerServeCommand } from './serve-command';
 import { registerServerCommand } from './server-command';
 import { registerSweepCommands } from './sweep-command';
@@ -75,6 +77,13 @@ function collectSet(value: string, previous: Record<string, string>): Record<str
   const eq = value.indexOf('=');
   if (eq <= 0) throw new UsageError(`--set takes name=value, got ${value}`);
   return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1) };
+}
+
+/** `--predict question=value` (repeatable), in the order given. */
+function collectPrediction(value: string, previous: readonly PredictionInput[]): PredictionInput[] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--predict takes question=value, got ${JSON.stringify(terminalSafe(value.slice(0, 80)))}`);
+  return [...previous, { question: value.slice(0, eq).trim(), value: value.slice(eq + 1).trim() }];
 }
 
 interface GlobalOptions {
@@ -174,6 +183,7 @@ export function buildProgram(): Command {
     .argument('<lesson-or-file>', 'a lesson id, or a path to a spec .json file')
     .option('--set <name=value>', 'override a parameter (repeatable)', collectSet, {})
     .option('--preset <id>', 'apply one of the lesson\'s presets, its "try next" suggestions (listed by `conlab show`); --set still overrides')
+    .option('--predict <question=value>', 'answer one of the lesson\'s questions before it runs (a choice id or a number; repeatable; `conlab show` lists them): kept with the run and checked after it', collectPrediction, [])
     .option('--repeat <n>', 'counted trials', parseCount('--repeat', 1, 1000), 1)
     .option('--warmup <n>', 'warm-up trials, not counted', parseCount('--warmup', 0, 100), 0)
     .option('--title <text>', 'a title for the run')
@@ -200,6 +210,7 @@ export function buildProgram(): Command {
         opts: {
           set: Record<string, string>;
           preset?: string;
+          predict: PredictionInput[];
           repeat: number;
           warmup: number;
           title?: string;
@@ -237,6 +248,7 @@ export function buildProgram(): Command {
         };
         process.on('SIGINT', onSigint);
         try {
+          if (opts.runtime === 'both' && opts.predict.length > 0) throw new UsageError('--predict goes with one run: not with --runtime both');
           if (opts.runtime === 'both') {
             const pair = await withService(
               program,
@@ -271,13 +283,22 @@ export function buildProgram(): Command {
                 ...(opts.title ? { title: opts.title } : {}),
                 runtime,
                 ...(opts.events === false ? { storeEvents: false } : {}),
+                ...(opts.predict.length > 0 ? { predictions: opts.predict } : {}),
                 signal: controller.signal,
                 ...follow,
               }),
             caps,
           );
           ticker?.stop();
-          print(opts.json ? JSON.stringify(runJson(run), null, 2) : formatRun(run, lang));
+          const questions = run.lessonId !== null ? (findLesson(run.lessonId)?.questions ?? []) : [];
+          if (opts.json) {
+            const checks = checkPredictions(questions, run.predictions ?? [], run);
+            print(JSON.stringify({ ...runJson(run), ...(checks.length > 0 ? { predictions: checks } : {}) }, null, 2));
+          } else {
+            print(formatRun(run, lang));
+            const checked = formatPredictionChecks(questions, run, lang);
+            if (checked) print(checked);
+          }
           process.exitCode = exitCodeFor(run);
         } finally {
           ticker?.stop();
@@ -383,7 +404,11 @@ export function buildProgram(): Command {
         const run = service.getRun(id);
         const paired = service.pairedRuns(run.id);
         if (opts.json) print(JSON.stringify(paired.length ? { ...run, pairedRuns: paired } : run, null, 2));
-        else print([formatRun(run, opts.lang ? parseLang(opts.lang) : defaultLang()), ...paired.map((other) => `paired with run ${other.id} on ${other.runtime} (${other.status}): conlab show-run ${other.id}`)].join('\n'));
+        else {
+          const lang = opts.lang ? parseLang(opts.lang) : defaultLang();
+          const checked = formatPredictionChecks(run.lessonId !== null ? (findLesson(run.lessonId)?.questions ?? []) : [], run, lang);
+          print([formatRun(run, lang), ...(checked ? [checked] : []), ...paired.map((other) => `paired with run ${other.id} on ${other.runtime} (${other.status}): conlab show-run ${other.id}`)].join('\n'));
+        }
       }),
     );
 

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { RUN_STATUSES, RUNTIME_NAMES, type RuntimeListing } from '../model/run-model';
 import { packSlugSchema } from '../model/lab-pack';
+import { predictionInputSchema, QUESTION_LIMITS } from '../model/questions';
 import type {
   AppInfo,
   StoreHealthInfo,
@@ -112,6 +113,8 @@ export const startRunSchema = z
     experimentId: z.string().max(64).optional(),
     /** Where the actors run: the Node engine (default) or CPython (see `runtimes.list`). */
     runtime: z.enum(RUNTIME_NAMES).optional(),
+    /** The learner's answers to the lesson's questions, checked against them before the run starts, stored with it. */
+    predictions: z.array(predictionInputSchema).max(QUESTION_LIMITS.perLesson).optional(),
   })
   .refine((request) => (request.lessonId === undefined) !== (request.spec === undefined), {
     message: 'give exactly one of lessonId or spec',

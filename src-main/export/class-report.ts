@@ -4,7 +4,7 @@
  * (grouped by runtime and core count). As text for the CLI, CSV, and one self-contained HTML report.
  * Everything shown comes from files other people wrote: every string is escaped where it is written.
  */
-import { meets, parseCondition } from '../engine/metrics/distribution';
+import { measureValue, scorePrediction } from '../model/questions';
 import { packLessonTag, type ClassCell, type ClassOverview, type ClassStudent, type LabPack, type LessonResults, type PackLesson, type PackQuantity, type PackQuestion, type ResultGroup } from '../model/lab-pack';
 export type { ClassCell, ClassOverview, ClassStudent, LessonResults, ResultGroup };
 import type { LocalizedText, RunRecord, RuntimeName } from '../model/run-model';
@@ -28,44 +28,13 @@ export const quantityLabel = (q: PackQuantity): string => ('metric' in q ? q.met
 
 /** A run's value of a quantity: a metric's median, else the median over counted trials of a record's last value or a shared variable's final value. */
 export function quantityValue(run: RunRecord, q: PackQuantity): number | null {
-  const counted = run.trials.filter((t) => !t.warmup);
-  const values: number[] = [];
-  if ('metric' in q) {
-    const stats = run.stats.find((s) => s.name === q.metric);
-    if (stats && Number.isFinite(stats.median)) return stats.median;
-    for (const t of counted) {
-      const v = Object.hasOwn(t.metrics, q.metric) ? t.metrics[q.metric] : undefined;
-      if (typeof v === 'number' && Number.isFinite(v)) values.push(v);
-    }
-  } else if ('record' in q) {
-    for (const t of counted) {
-      const list = Object.hasOwn(t.records, q.record) ? t.records[q.record] : undefined;
-      const last: unknown = Array.isArray(list) ? list.at(-1) : undefined;
-      if (typeof last === 'number' && Number.isFinite(last)) values.push(last);
-      else if (typeof last === 'boolean') values.push(last ? 1 : 0);
-    }
-  } else {
-    for (const t of counted) {
-      const v: unknown = Object.hasOwn(t.finalShared, q.shared) ? t.finalShared[q.shared] : undefined;
-      if (typeof v === 'number' && Number.isFinite(v)) values.push(v);
-    }
-  }
-  return values.length > 0 ? median(values) : null;
+  const value = measureValue(run, q);
+  return typeof value === 'number' ? value : null;
 }
 
 /** Whether a prediction is right by the run's own value; null when it cannot be scored. */
 export function predictionRight(question: PackQuestion, value: string | number, run: RunRecord): boolean | null {
-  if (!question.answerFrom) return null;
-  const actual = quantityValue(run, question.answerFrom);
-  if (actual === null) return null;
-  if (question.kind === 'number') {
-    const predicted = typeof value === 'number' ? value : Number(value);
-    if (!Number.isFinite(predicted)) return false;
-    const allowed = Math.max(question.tolerance?.absolute ?? 0, (question.tolerance?.relative ?? 0) * Math.abs(actual));
-    return Math.abs(predicted - actual) <= allowed + 1e-9;
-  }
-  const right = question.choices.find((c) => c.when !== undefined && meets(actual, parseCondition(c.when)));
-  return right ? right.id === String(value) : null;
+  return scorePrediction(question, value, run).right;
 }
 
 const runtimeOf = (run: RunRecord): RuntimeName => run.environment.runtime?.name ?? 'node';

@@ -22,6 +22,7 @@ import {
 } from '../model/run-model';
 import type { EventBatch } from '../model/trace-event';
 import { MAX_EVIDENCE_COMPARISONS } from '../model/claim-evidence';
+import { QUESTION_LIMITS, questionIdSchema } from '../model/questions';
 
 export const RUN_LOG_FORMAT = 'conlab-run-log';
 export const RUN_LOG_VERSION = 1;
@@ -309,6 +310,13 @@ const noteSchema = z.strictObject({
   createdAt: isoTime,
 });
 
+/** A learner's answer to one of the lesson's questions (absent in logs of runs without, and in older logs). */
+const predictionSchema = z.strictObject({
+  question: questionIdSchema,
+  value: z.string().min(1).max(QUESTION_LIMITS.valueChars),
+  answeredAt: isoTime,
+});
+
 const runSchema = z.strictObject({
   id: runId,
   lessonId: id.nullable(),
@@ -331,6 +339,17 @@ const runSchema = z.strictObject({
   error: text.nullable(),
   tags: z.array(name).max(LIMITS.listItems),
   notes: z.array(noteSchema).max(LIMITS.listItems),
+  predictions: z
+    .array(predictionSchema)
+    .max(QUESTION_LIMITS.perLesson)
+    .superRefine((predictions, ctx) => {
+      const seen = new Set<string>();
+      predictions.forEach((p, index) => {
+        if (seen.has(p.question)) ctx.addIssue({ code: 'custom', message: `question "${p.question}" is answered twice`, path: [index, 'question'], input: p.question });
+        seen.add(p.question);
+      });
+    })
+    .optional(),
 });
 
 // ---- Trace batches. The payload stays a string in the parsed log; it is parsed here only to check it.

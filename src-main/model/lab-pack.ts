@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RUNTIME_NAMES, type LocalizedText, type RunStatus, type RuntimeName } from './run-model';
+import { questionSchema, type Question } from './questions';
 
 /**
  * A lab pack: what an instructor hands out. A title and instructions in Chinese and English, then lessons in
@@ -48,43 +49,10 @@ export const packQuantitySchema = z.union([
 ]);
 export type PackQuantity = z.infer<typeof packQuantitySchema>;
 
-/** A condition on a number, as `>0`, `<=10`, `==20`. */
-export const packConditionSchema = z
-  .string()
-  .regex(/^\s*(>=|<=|==|!=|>|<)\s*-?\d+(\.\d+)?([eE][+-]?\d+)?\s*$/, 'expected an operator (>, >=, <, <=, ==, !=) and a number, like ">0"');
-
-const choiceSchema = z.strictObject({
-  id: slug,
-  text: localized(LAB_PACK_LIMITS.titleChars),
-  /** This choice is the right one when the run's value meets the condition (the first choice whose condition holds). */
-  when: packConditionSchema.optional(),
-});
-
-const choiceQuestionSchema = z.strictObject({
-  id: slug,
-  kind: z.literal('choice'),
-  text: localized(LAB_PACK_LIMITS.textChars),
-  choices: z.array(choiceSchema).min(2).max(LAB_PACK_LIMITS.choices),
-  /** The value the choices' conditions are checked against; without it the question is not scored. */
-  answerFrom: packQuantitySchema.optional(),
-});
-
-const numberQuestionSchema = z.strictObject({
-  id: slug,
-  kind: z.literal('number'),
-  text: localized(LAB_PACK_LIMITS.textChars),
-  unit: z.string().max(32).optional(),
-  min: z.number().finite().optional(),
-  max: z.number().finite().optional(),
-  answerFrom: packQuantitySchema.optional(),
-  /** How far from the run's value a prediction may be and still be right: absolute, or relative (0.1 = 10%). */
-  tolerance: z
-    .strictObject({ absolute: z.number().finite().nonnegative().optional(), relative: z.number().finite().nonnegative().max(10).optional() })
-    .optional(),
-});
-
-export const packQuestionSchema = z.discriminatedUnion('kind', [choiceQuestionSchema, numberQuestionSchema]);
-export type PackQuestion = z.infer<typeof packQuestionSchema>;
+/** A pack lesson's questions are the lessons' own kind (model/questions.ts): the same schema, scorer and checks. */
+export const packQuestionSchema = questionSchema;
+export type PackQuestion = Question;
+export { conditionSchema as packConditionSchema } from './questions';
 
 /** Names are checked as own keys: a record cannot smuggle "__proto__" (JSON.parse makes it an own key). */
 function boundedParams<V extends z.ZodType>(value: V) {
@@ -168,7 +136,7 @@ export type LabPack = z.infer<typeof labPackSchema>;
 export const packTag = (packId: string): string => `pack:${packId}`;
 export const packLessonTag = (packId: string, entryId: string): string => `pack-lesson:${packId}/${entryId}`;
 
-/** A learner's prediction, kept as a note on the run ("prediction <question>: <value>"), readable as it is. */
+/** How runs recorded before predictions were stored on their own kept them: a note "prediction <question>: <value>" (still read). */
 export const predictionNote = (questionId: string, value: string | number): string => `prediction ${questionId}: ${String(value)}`;
 export function parsePredictionNote(text: string): { question: string; value: string } | null {
   const match = /^prediction ([a-z0-9][a-z0-9-]{0,63}): (.{1,200})$/.exec(text);
@@ -198,7 +166,8 @@ export interface PackSessionLesson {
 export interface PackPrediction {
   readonly question: string;
   readonly given: string;
-  readonly actual: number | null;
+  /** What the run measured (a number, or a recorded text); null when it has no such value. */
+  readonly actual: number | string | null;
   readonly right: boolean | null;
 }
 

@@ -1,6 +1,7 @@
 import type { LocalizedText } from './run-model';
 import type { AuthoredSpec } from './spec-schema';
 import type { LessonResults } from './lesson-results';
+import type { Question } from './questions';
 
 /**
  * A lesson: a runnable experiment with its explanation in Chinese and English. Its spec is an authored
@@ -50,6 +51,11 @@ export interface Lesson {
   readonly results?: LessonResults;
   /** The "try next" suggestions as parameter values, in the order the text gives them. */
   readonly presets?: readonly LessonPreset[];
+  /**
+   * Asked before a run ("predict first"), one to three, each answered from what the run records and
+   * explained (`why`) after it (model/questions.ts; test/lessons/questions.test.ts checks every source).
+   */
+  readonly questions?: readonly Question[];
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { RunPrediction } from './questions';
 import type { ClaimTrialEvidence } from './claim-evidence';
 
 /**
@@ -199,6 +200,8 @@ export interface RunRecord {
   readonly error: string | null;
   readonly tags: readonly string[];
   readonly notes: readonly RunNote[];
+  /** The learner's answers to the lesson's questions, asked before the run (absent when none were given). */
+  readonly predictions?: readonly RunPrediction[];
 }
 
 export interface RunNote {

@@ -41,6 +41,8 @@ import type { ExperimentInput } from '../store/store-model';
 import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { SavedExperiment } from '../model/saved-experiment';
 import type { Settings } from '../model/settings';
+import type { PredictionInput, Question, RunPrediction } from '../model/questions';
+import { checkPredictionInputs } from './predictions';
 
 /**
  * LabService: the one API every front end calls — the CLI, browser mode and the Electron app.
@@ -95,6 +97,8 @@ export interface StartRunRequest {
   readonly runtime?: RuntimeName;
   /** false: keep the trials' records and metrics but not their events (a batch for a distribution). */
   readonly storeEvents?: boolean;
+  /** The learner's answers to the lesson's questions (checked before the run starts, stored with it). */
+  readonly predictions?: readonly PredictionInput[];
 }
 
 /** One runtime's side of a pair: its recorded run, or why that runtime refused it before anything started. */
@@ -274,6 +278,7 @@ export class LabService {
     const lesson = request.lessonId !== undefined ? this.getLesson(request.lessonId) : null;
     const spec = lesson ? lesson.spec : request.spec;
     if (spec === undefined) throw new LabError('bad-input', 'give a lesson id or a spec to run');
+    const predictions = request.predictions?.length ? checkPredictionInputs(lesson?.questions ?? [], request.predictions) : [];
     const repeat = request.repeat ?? 1;
     const warmup = request.warmup ?? 0;
     if (!Number.isInteger(repeat) || repeat < 1 || repeat > 1_000) throw new LabError('bad-input', `repeat must be an integer from 1 to 1000, got ${repeat}`);
@@ -348,7 +353,9 @@ export class LabService {
             `run ${runId} ended ${end.status} but its end could not be recorded in ${this.dbPath}; it will be marked interrupted once its runner has ended`,
           );
         }
-        return stored;
+        if (predictions.length === 0) return stored;
+        await this.command<boolean>({ type: 'savePredictions', runId, predictions });
+        return this.getRun(runId);
       }
       case 'failed':
         if (end.error.name === 'StoreWriteError' || end.error.name === 'StoreUnavailableError') {
@@ -361,6 +368,7 @@ export class LabService {
         if (!(await this.finalizeRun(runId, end.status, end.reason))) {
           throw new LabError(end.status === 'failed' ? 'unavailable' : 'conflict', `the run ended before it was recorded: ${end.reason}`);
         }
+        if (predictions.length > 0) await this.command<boolean>({ type: 'savePredictions', runId, predictions });
         return this.getRun(runId);
       default:
         return assertNever(end, 'runner end');
@@ -531,6 +539,22 @@ export class LabService {
       if (!note) throw new LabError('not-found', `no run ${idOrPrefix}`);
       return note;
     });
+  }
+
+  /**
+   * Keeps a learner's predictions with a run, checked against `questions` (default: the run's lesson's);
+   * an answer to a question already answered replaces it.
+   */
+  async savePredictions(idOrPrefix: string, inputs: readonly PredictionInput[], questions?: readonly Question[]): Promise<RunPrediction[]> {
+    this.requireWritable();
+    const id = this.resolveRunId(idOrPrefix);
+    const asked = questions ?? (() => {
+      const lessonId = this.getRun(id).lessonId;
+      return (lessonId !== null ? findLesson(lessonId)?.questions : undefined) ?? [];
+    })();
+    const predictions = checkPredictionInputs(asked, inputs);
+    if (!(await this.command<boolean>({ type: 'savePredictions', runId: id, predictions }))) throw new LabError('not-found', `no run ${idOrPrefix}`);
+    return predictions;
   }
 
   deleteRun(idOrPrefix: string): Promise<boolean> {

@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { currentEnvironment } from '../engine/runner/environment';
 import { appVersion } from '../engine/entry-paths';
 import { buildRunLog, runLogByteLimit, type RunLog } from '../export/run-log';
-import { predictionRight, quantityValue, type LoadedSubmission } from '../export/class-report';
+import type { LoadedSubmission } from '../export/class-report';
+import { checkPredictions, type PredictionInput } from '../model/questions';
+import { checkPredictionInputs } from './predictions';
 import { buildSubmission, parseSubmission, SubmissionError, SUBMISSION_EXTENSION, SUBMISSION_LIMITS, type Submission, type SubmissionAnswer } from '../export/submission';
 import {
   LAB_PACK_EXTENSION,
@@ -23,8 +25,8 @@ import {
   packLessonTag,
   packTag,
   parsePredictionNote,
-  predictionNote,
   type LabPack,
+  type PackQuestion,
   type PackLesson,
   type PackPrediction,
   type PackSession,
@@ -226,22 +228,27 @@ export function packSession(service: LabService, read: ReadPack): PackSession {
   return { id: pack.id, hash: read.hash, title: pack.title, instructions: pack.instructions, lessons, done: lessons.filter((l) => l.done).length, total: lessons.length };
 }
 
-function lastPredictions(service: LabService, entry: PackLesson, runId: string): PackPrediction[] {
-  const run = service.getRun(runId);
-  const out: PackPrediction[] = [];
+/**
+ * A run's predictions as stored with it; a run recorded before predictions had a place of their own keeps
+ * them as notes ("prediction <question>: <value>"), read for questions the stored ones do not answer.
+ */
+export function runPredictionValues(run: RunRecord): { question: string; value: string }[] {
+  const out: { question: string; value: string }[] = (run.predictions ?? []).map((p) => ({ question: p.question, value: p.value }));
   for (const note of run.notes) {
     const prediction = parsePredictionNote(note.text);
-    const question = prediction ? entry.questions?.find((q) => q.id === prediction.question) : undefined;
-    if (!prediction || !question) continue;
-    const value = question.kind === 'number' ? Number(prediction.value) : prediction.value;
-    out.push({
-      question: question.id,
-      given: prediction.value,
-      actual: question.answerFrom ? quantityValue(run, question.answerFrom) : null,
-      right: predictionRight(question, value, run),
-    });
+    if (prediction && !out.some((p) => p.question === prediction.question)) out.push(prediction);
   }
   return out;
+}
+
+function lastPredictions(service: LabService, entry: PackLesson, runId: string): PackPrediction[] {
+  const run = service.getRun(runId);
+  return checkPredictions(entry.questions ?? [], runPredictionValues(run), run).map((check) => ({
+    question: check.question,
+    given: check.given,
+    actual: check.measured,
+    right: check.right,
+  }));
 }
 
 export interface PackRunRequest {
@@ -254,37 +261,19 @@ export interface PackRunRequest {
   readonly onProgress?: StartRunRequest['onProgress'];
 }
 
-/** Checks predictions against the lesson's questions; returns them as notes to keep with the run. */
-export function predictionNotes(entry: PackLesson, answers: Readonly<Record<string, string | number>>): string[] {
-  const notes: string[] = [];
-  for (const [id, value] of Object.entries(answers)) {
-    const question = entry.questions?.find((q) => q.id === id);
-    if (!question) {
-      const ids = (entry.questions ?? []).map((q) => q.id);
-      throw new LabError('bad-input', `lesson ${entry.id} has no question "${id.slice(0, 64)}" (${ids.length ? `its questions: ${ids.join(', ')}` : 'it asks none'})`);
-    }
-    if (question.kind === 'choice') {
-      if (!question.choices.some((c) => c.id === String(value))) {
-        throw new LabError('bad-input', `question ${id}: "${String(value).slice(0, 64)}" is not one of its choices (${question.choices.map((c) => c.id).join(', ')})`);
-      }
-      notes.push(predictionNote(id, String(value)));
-    } else {
-      const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n) || String(value).trim() === '') throw new LabError('bad-input', `question ${id}: expected a number, got ${JSON.stringify(String(value).slice(0, 64))}`);
-      if ((question.min !== undefined && n < question.min) || (question.max !== undefined && n > question.max)) {
-        throw new LabError('bad-input', `question ${id}: ${n} is outside ${question.min ?? '-∞'}..${question.max ?? '∞'}`);
-      }
-      notes.push(predictionNote(id, n));
-    }
-  }
-  return notes;
+/** Checks predictions (by question id: a choice id or a number) against the lesson's questions. */
+export function packPredictions(entry: PackLesson, answers: Readonly<Record<string, string | number>>): PredictionInput[] {
+  const inputs = Object.entries(answers).map(([question, value]) => ({ question, value }));
+  checkPredictionInputs(entry.questions ?? [], inputs);
+  return inputs;
 }
 
-/** A pack lesson made ready to run: the start request, the tags the run gets and the predictions kept as notes. */
+/** A pack lesson made ready to run: the start request, the tags the run gets and the predictions kept with it. */
 export interface PreparedPackRun {
-  readonly request: StartRunRequest & { readonly overrides: Readonly<Record<string, string | number | boolean>> };
+  readonly request: Omit<StartRunRequest, 'predictions'> & { readonly overrides: Readonly<Record<string, string | number | boolean>> };
   readonly tags: readonly string[];
-  readonly notes: readonly string[];
+  readonly predictions: readonly PredictionInput[];
+  readonly questions: readonly PackQuestion[];
 }
 
 /**
@@ -301,7 +290,7 @@ export function preparePackRun(read: ReadPack, entryId: string, request: Pick<Pa
       throw new LabError('bad-input', `parameter ${name.slice(0, 64)} is ${Object.hasOwn(entry.fixed ?? {}, name) ? 'fixed by the pack' : 'not left open by the pack'}${open.length ? ` (open: ${open.join(', ')})` : ' (none is open)'}`);
     }
   }
-  const notes = predictionNotes(entry, request.answers ?? {});
+  const predictions = packPredictions(entry, request.answers ?? {});
   return {
     request: {
       ...(entry.lesson !== undefined ? { lessonId: entry.lesson } : { spec: entry.spec }),
@@ -311,14 +300,15 @@ export function preparePackRun(read: ReadPack, entryId: string, request: Pick<Pa
       ...(request.repeat !== undefined ? { repeat: request.repeat } : {}),
     },
     tags: [packTag(pack.id), packLessonTag(pack.id, entry.id)],
-    notes,
+    predictions,
+    questions: entry.questions ?? [],
   };
 }
 
 /** Tags a started or finished pack run and keeps its predictions. */
 export async function markPackRun(service: LabService, runId: string, prepared: PreparedPackRun): Promise<void> {
   for (const tag of prepared.tags) await service.tagRun(runId, tag);
-  for (const note of prepared.notes) await service.addNote(runId, note);
+  if (prepared.predictions.length > 0) await service.savePredictions(runId, prepared.predictions, prepared.questions);
 }
 
 /** Runs one lesson of a pack (see preparePackRun) and tags it with the pack and the lesson. */
@@ -349,9 +339,7 @@ export function buildPackSubmission(service: LabService, read: ReadPack, student
     const entry = pack.lessons.find((l) => run.tags.includes(packLessonTag(pack.id, l.id)));
     runs.push(buildRunLog(run, service.runEvents(run.id), appVersion()));
     if (!entry) continue;
-    for (const note of run.notes) {
-      const prediction = parsePredictionNote(note.text);
-      if (!prediction) continue;
+    for (const prediction of runPredictionValues(run)) {
       const question = entry.questions?.find((q) => q.id === prediction.question);
       if (!question) continue;
       const value = question.kind === 'number' ? Number(prediction.value) : prediction.value;

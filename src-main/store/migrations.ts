@@ -257,7 +257,27 @@ const migration5: Migration = {
   ],
 };
 
-export const MIGRATIONS: readonly Migration[] = [migration1, migration2, migration3, migration4, migration5];
+const migration6: Migration = {
+  version: 6,
+  description: "predictions: a learner's answers to a lesson's questions, asked before the run, kept with the run",
+  statements: () => [
+    // value: a choice id, or a number written as text (model/questions.ts). One answer per question and run.
+    `CREATE TABLE predictions (
+       run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+       question_id TEXT NOT NULL,
+       value TEXT NOT NULL,
+       answered_at TEXT NOT NULL,
+       PRIMARY KEY (run_id, question_id)
+     )`,
+    // The trigger of migration 5 (for tools that leave foreign keys off) now takes predictions too.
+    `DROP TRIGGER IF EXISTS runs_parts_after_delete`,
+    `CREATE TRIGGER runs_parts_after_delete AFTER DELETE ON runs BEGIN
+       ${[...RUN_CHILD_TABLES, 'predictions'].map((table) => `DELETE FROM ${table} WHERE run_id = OLD.id;`).join('\n       ')}
+     END`,
+  ],
+};
+
+export const MIGRATIONS: readonly Migration[] = [migration1, migration2, migration3, migration4, migration5, migration6];
 
 /** The schema version this build writes and understands. */
 export const SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -21,6 +21,7 @@ import {
   type TrialRecord,
 } from '../model/run-model';
 import type { EventBatch } from '../model/trace-event';
+import type { RunPrediction } from '../model/questions';
 import { openHistory, StoreUnavailableError, type OpenDatabaseOptions, type SqliteDatabase, type StoreHealth } from './database';
 import { currentOwner } from './owner-process';
 import { StoreInputError, type ExperimentInput, type RunFinish, type RunStart } from './store-model';
@@ -230,8 +231,18 @@ function normalizeTag(tag: string): string {
 function prepareStatements(db: SqliteDatabase) {
   // A file that predates schema 4 (opened read-only, or a test store) keeps no per-trial claim evidence.
   const claimEvidence = (db.prepare(`SELECT name FROM pragma_table_info('claims')`).pluck().all() as string[]).includes('trials_json');
+  // A file that predates schema 6 (opened read-only) has no predictions table: its runs have none.
+  const predictions = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'predictions'`).pluck().all() as string[]).length === 1;
   return {
     claimEvidence,
+    predictions,
+    upsertPrediction: predictions
+      ? db.prepare(
+          `INSERT INTO predictions (run_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (run_id, question_id) DO UPDATE SET value = excluded.value, answered_at = excluded.answered_at`,
+        )
+      : null,
+    readPredictions: predictions ? db.prepare('SELECT question_id, value, answered_at FROM predictions WHERE run_id = ? ORDER BY answered_at, question_id') : null,
     runExists: db.prepare('SELECT 1 FROM runs WHERE id = ?').pluck(),
     // substr, not LIKE: an id is compared as it is written, whatever characters it holds.
     runsByPrefix: db.prepare(
@@ -497,6 +508,7 @@ export class RunStore {
       this.writeClaims(run.id, run.claims);
       for (const tag of run.tags) this.stmt.insertTag.run(run.id, normalizeTag(tag));
       for (const note of run.notes) this.stmt.insertNote.run(run.id, note.text, note.createdAt);
+      for (const p of run.predictions ?? []) this.writePrediction(run.id, p);
       this.appendEventBatches(run.id, batches);
       return 'inserted';
     });
@@ -517,6 +529,9 @@ export class RunStore {
     const noteKey = (note: RunNote): string => JSON.stringify([note.text, note.createdAt]);
     const storedNotes = new Set(stored.notes.map(noteKey));
     if (!run.notes.every((note) => storedNotes.has(noteKey(note)))) return 'notes';
+    const predictionKey = (p: RunPrediction): string => JSON.stringify([p.question, p.value, p.answeredAt]);
+    const storedPredictions = new Set((stored.predictions ?? []).map(predictionKey));
+    if (!(run.predictions ?? []).every((p) => storedPredictions.has(predictionKey(p)))) return 'predictions';
     const given = new Map<string, EventBatch>();
     for (const b of batches) given.set(JSON.stringify([b.trial, b.actor, b.firstSeq]), b);
     let matched = 0;
@@ -567,6 +582,7 @@ export class RunStore {
         error: row.error,
         tags: this.stmt.readTags.all(runId) as string[],
         notes: this.readNotes(runId),
+        ...this.predictionsField(runId),
       };
     });
   }
@@ -710,6 +726,30 @@ export class RunStore {
     const createdAt = new Date().toISOString();
     const id = Number(this.stmt.insertNote.run(runId, text, createdAt).lastInsertRowid);
     return { id, text, createdAt };
+  }
+
+  /**
+   * Keeps a learner's predictions with a run (one per question; a second answer replaces the first); false
+   * when the run does not exist. The service checks them against the lesson's questions first.
+   */
+  savePredictions(runId: string, predictions: readonly RunPrediction[]): boolean {
+    this.assertWritable();
+    return this.transaction(() => {
+      if (!this.runExists(runId)) return false;
+      for (const p of predictions) this.writePrediction(runId, p);
+      return true;
+    });
+  }
+
+  private writePrediction(runId: string, p: RunPrediction): void {
+    if (!this.stmt.upsertPrediction) throw new StoreInputError('this run history predates predictions and cannot be upgraded here (it is open for reading only)');
+    this.stmt.upsertPrediction.run(runId, p.question, p.value, p.answeredAt);
+  }
+
+  /** `predictions` when the run has any (a run without keeps the shape it always had). */
+  private predictionsField(runId: string): { predictions?: RunPrediction[] } {
+    const rows = (this.stmt.readPredictions?.all(runId) ?? []) as { question_id: string; value: string; answered_at: string }[];
+    return rows.length === 0 ? {} : { predictions: rows.map((r) => ({ question: r.question_id, value: r.value, answeredAt: r.answered_at })) };
   }
 
   deleteNote(noteId: number): boolean {

@@ -173,6 +173,8 @@ class BatchingWriter {
         return this.answer(message.seq, () => this.store.removeTag(message.runId, message.tag));
       case 'addNote':
         return this.answer(message.seq, () => this.store.addNote(message.runId, message.text));
+      case 'savePredictions':
+        return this.answer(message.seq, () => this.store.savePredictions(message.runId, message.predictions));
       case 'deleteRun':
         return this.answer(message.seq, () => this.store.deleteRun(message.runId));
       case 'saveExperiment':

@@ -1,5 +1,6 @@
 import type { RunRecord, RunStatus, TrialRecord } from '../model/run-model';
 import type { EventBatch } from '../model/trace-event';
+import type { RunPrediction } from '../model/questions';
 import type { StoreFailureKind } from './database';
 import type { ExperimentInput, RunFinish, RunStart } from './store-model';
 
@@ -41,6 +42,7 @@ export type StoreCommand =
   | { readonly type: 'addTag'; readonly seq: number; readonly runId: string; readonly tag: string }
   | { readonly type: 'removeTag'; readonly seq: number; readonly runId: string; readonly tag: string }
   | { readonly type: 'addNote'; readonly seq: number; readonly runId: string; readonly text: string }
+  | { readonly type: 'savePredictions'; readonly seq: number; readonly runId: string; readonly predictions: readonly RunPrediction[] }
   | { readonly type: 'deleteRun'; readonly seq: number; readonly runId: string }
   | { readonly type: 'saveExperiment'; readonly seq: number; readonly input: ExperimentInput }
   | { readonly type: 'deleteExperiment'; readonly seq: number; readonly id: string };

@@ -5,6 +5,7 @@ import { validateSpec } from '../../src-main/engine/spec/validate';
 import { nodeIssues } from '../../src-main/engine/runtimes/node-support';
 import { CHAPTERS } from '../../src-main/lessons/lesson';
 import { LESSONS } from '../../src-main/lessons/catalog';
+import { rightChoiceFor, sourceValue } from '../../src-main/model/questions';
 
 /** Every lesson runs headless on real primitives and every claim it makes holds. */
 
@@ -69,6 +70,14 @@ describe('the lesson catalog', () => {
           if (!mayBeUndecided) expect(claim.status, `${claim.id}: ${claim.detail}`).toBe('holds');
         }
         expect(run.trials.every((t) => t.eventsLost === 0 || t.status === 'deadlocked')).toBe(true);
+        // The questions asked before a run can be scored on it: each source has a value, a right choice.
+        if (Object.keys(overrides).length === 0) {
+          for (const question of lesson.questions ?? []) {
+            const measured = sourceValue(run, question.answerFrom!);
+            expect(measured, `question ${question.id}`).not.toBeNull();
+            if (question.kind === 'choice') expect(rightChoiceFor(question, measured!), `question ${question.id}: ${String(measured)}`).not.toBeNull();
+          }
+        }
       });
     }
   }

@@ -41,7 +41,7 @@ function insertV1Run(db: Database.Database, id: string, title: string, lessonId:
 describe('migrations', () => {
   it('numbers migrations 1..n without gaps', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
   });
 
   it('migration 1 (0 → 1) creates the tables, keys and indexes of the history', () => {
@@ -157,13 +157,35 @@ describe('migrations', () => {
     old.beginRun(sampleRunStart('old'));
     old.finishRun('old', sampleFinish());
     expect(old.getRun('old')!.claims).toEqual(sampleClaims.map(({ trials: _trials, ...claim }) => claim));
-    expect(migrate(db)).toEqual({ from: 3, to: SCHEMA_VERSION, applied: [4, 5] });
+    expect(migrate(db)).toEqual({ from: 3, to: SCHEMA_VERSION, applied: [4, 5, 6] });
     const store = new RunStore(db);
     expect(store.getRun('old')!.claims[0]!.trials).toBeUndefined();
     store.beginRun(sampleRunStart('new'));
     store.finishRun('new', sampleFinish());
     expect(store.getRun('new')!.claims).toEqual(sampleClaims);
     expect(store.getRun('new')!.claims[0]!.trials![0]!.comparisons[0]!.left).toEqual({ label: 'lost', value: 4000 });
+    db.close();
+  });
+
+  it('migration 6 (5 → 6) keeps predictions with their run: one per question, gone with the run even with foreign keys off', () => {
+    const db = rawDatabase();
+    migrate(db, { targetVersion: 5 });
+    const old = new RunStore(db);
+    old.beginRun(sampleRunStart('old'));
+    expect(old.getRun('old')!.predictions).toBeUndefined();
+    expect(migrate(db)).toEqual({ from: 5, to: 6, applied: [6] });
+    const store = new RunStore(db);
+    expect(store.savePredictions('old', [{ question: 'lost', value: '12', answeredAt: '2025-03-01T09:00:00.000Z' }])).toBe(true);
+    // A second answer to the same question replaces the first.
+    expect(store.savePredictions('old', [{ question: 'lost', value: '15', answeredAt: '2025-03-01T09:00:01.000Z' }, { question: 'faster', value: 'lock', answeredAt: '2025-03-01T09:00:01.000Z' }])).toBe(true);
+    expect(store.getRun('old')!.predictions).toEqual([
+      { question: 'faster', value: 'lock', answeredAt: '2025-03-01T09:00:01.000Z' },
+      { question: 'lost', value: '15', answeredAt: '2025-03-01T09:00:01.000Z' },
+    ]);
+    expect(store.savePredictions('no-such-run', [{ question: 'lost', value: '1', answeredAt: '2025-03-01T09:00:00.000Z' }])).toBe(false);
+    db.pragma('foreign_keys = OFF');
+    db.prepare(`DELETE FROM runs WHERE id = 'old'`).run();
+    expect(db.prepare('SELECT count(*) FROM predictions').pluck().get()).toBe(0);
     db.close();
   });
 

@@ -28,6 +28,31 @@ export const coroutineEchoServer: Lesson = {
   presets: [
     { id: 'two-thousand', label: { en: '2000 connections', zh: '2000 条连接' }, params: { connections: 2000 } },
   ],
+  questions: [
+    {
+      id: 'threads',
+      kind: 'number',
+      text: { en: 'The echo server holds 500 connections open at once. How many threads does it use?', zh: '回显服务器同时保持 500 个连接。它用了几个线程？' },
+      min: 0,
+      max: 100000,
+      answerFrom: { metric: 'server.echo.threadsUsed' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: 'Each client gets a cheap coroutine, not a thread; whenever one would wait for its socket the loop runs another. One thread serves them all.',
+        zh: '每个客户端分到的是一个轻量的协程而不是线程；谁要等套接字，事件循环就去运行别的。一个线程服务所有连接。',
+      },
+    },
+    {
+      id: 'at-once',
+      kind: 'number',
+      text: { en: 'At most how many connections are open at the same time?', zh: '同一时刻最多有多少个连接是打开的？' },
+      min: 0,
+      max: 100000,
+      answerFrom: { metric: 'server.echo.maxConcurrentConnections' },
+      tolerance: { relative: 0.05 },
+      why: { en: 'The load generator opens all 500 and keeps them open; the one-threaded server holds them together.', zh: '负载生成器把 500 个连接全部打开并保持着；单线程的服务器同时持有它们。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'coroutine-echo-server',

@@ -36,6 +36,27 @@ export const explicitSwitch: Lesson = {
   presets: [
     { id: 'five-rounds', label: { en: 'Five rounds', zh: '五轮' }, params: { rounds: 5 } },
   ],
+  questions: [
+    {
+      id: 'first-step',
+      kind: 'choice',
+      text: { en: 'Two coroutines, eat and play, hand control to each other. Which step runs first?', zh: '两个协程 eat 和 play 互相交出控制权。哪一步最先运行？' },
+      choices: [{ id: 'eat1', text: { en: 'eat1', zh: 'eat1' }, is: 'eat1' }, { id: 'play1', text: { en: 'play1', zh: 'play1' }, is: 'play1' }],
+      answerFrom: { record: 'step', agg: 'first' },
+      why: {
+        en: 'Nothing switches them behind their backs: the order is fixed by the program, eat1, play1, eat2, play2, however fast the machine.',
+        zh: '没有谁在背后切换它们：顺序由程序写死，eat1、play1、eat2、play2，与机器快慢无关。',
+      },
+    },
+    {
+      id: 'threads',
+      kind: 'choice',
+      text: { en: 'How many threads do the two coroutines run on?', zh: '这两个协程跑在几个线程上？' },
+      choices: [{ id: 'yes', text: { en: 'One, the same thread', zh: '一个，同一个线程' }, when: '>=0.5' }, { id: 'no', text: { en: 'Two, one each', zh: '两个，各一个' }, when: '<0.5' }],
+      answerFrom: { claim: 'one-thread' },
+      why: { en: 'Coroutines are functions that pause and resume on a single thread.', zh: '协程是在单个线程里暂停、恢复的函数。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'explicit-switch',

@@ -28,6 +28,23 @@ export const generatorSwitch: Lesson = {
   presets: [
     { id: 'hundred-million', label: { en: 'A hundred million switches', zh: '一亿次切换' }, params: { switches: 100_000_000 } },
   ],
+  questions: [
+    {
+      id: 'rate',
+      kind: 'choice',
+      text: { en: 'Two generators hand a value back and forth ten million times. How many switches a second?', zh: '两个生成器来回传值一千万次。每秒能切换多少次？' },
+      choices: [
+        { id: 'under-million', text: { en: 'Fewer than a million', zh: '不到一百万次' }, when: '<1000000' },
+        { id: 'millions', text: { en: 'A million to a hundred million', zh: '一百万到一亿次' }, when: '<100000000' },
+        { id: 'more', text: { en: 'More than a hundred million', zh: '超过一亿次' }, when: '>=100000000' },
+      ],
+      answerFrom: { record: 'switchesPerSecond' },
+      why: {
+        en: 'A switch between generators is a function resume in the same thread: some ten to a hundred nanoseconds, so millions a second — cheap, but not free.',
+        zh: '生成器之间的切换只是同一线程里恢复一个函数：大约几十到一百多纳秒，所以每秒几百万到几千万次——便宜，但不是零成本。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'generator-switch',

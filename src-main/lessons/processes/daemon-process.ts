@@ -27,5 +27,32 @@ export const daemonProcess: Lesson = {
     { id: 'daemon-first', label: { en: 'The daemon finishes first', zh: '守护进程先完成' }, params: { daemonMs: 100, workerMs: 800 } },
     { id: 'no-worker-time', label: { en: 'The other child ends at once', zh: '另一个子进程立即结束' }, params: { workerMs: 0 } },
   ],
+  questions: [
+    {
+      id: 'daemon-finishes',
+      kind: 'choice',
+      text: {
+        en: 'Main starts a daemon child needing 1.5 s and an ordinary child needing 0.3 s, then ends. Does the daemon get to log "done"?',
+        zh: '主程序启动一个需要 1.5 秒的守护子进程和一个需要 0.3 秒的普通子进程，然后结束。守护进程能打出 "done" 吗？',
+      },
+      choices: [
+        { id: 'yes', text: { en: 'No: it is stopped first', zh: '不能：它会先被停掉' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'Yes: it finishes its work', zh: '能：它会做完' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'daemon-cut-short' },
+      why: {
+        en: 'The program waits for ordinary children, not for daemons: once the ordinary child is done nothing waits for the daemon, and it is stopped where it stands.',
+        zh: '程序会等普通子进程，但不等守护进程：普通子进程一结束，就没有什么再等守护进程了，它在半路被停掉。',
+      },
+    },
+    {
+      id: 'worker-awaited',
+      kind: 'choice',
+      text: { en: 'Does the ordinary child finish its work even though main’s own code has already ended?', zh: '主程序自己的代码已经结束了，普通子进程还能做完它的工作吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes, it is awaited', zh: '能，程序会等它' }, when: '>=0.5' }, { id: 'no', text: { en: 'No, it is cut off too', zh: '不能，它也被掐断' }, when: '<0.5' }],
+      answerFrom: { claim: 'worker-awaited' },
+      why: { en: 'A program is only over when every ordinary (non-daemon) child has ended.', zh: '只有所有普通（非守护）子进程都结束了，程序才算结束。' },
+    },
+  ],
   spec: daemonSpec('daemon-process', 'process', { en: 'One daemon child, one ordinary child', zh: '一个守护子进程，一个普通子进程' }),
 };

@@ -31,6 +31,33 @@ export const ipcQueue: Lesson = {
     { id: 'maxsize-1', label: { en: 'A queue of one', zh: '容量为 1 的队列' }, params: { maxsize: 1 } },
     { id: 'wait-a-second', label: { en: 'Wait a second', zh: '等待一秒' }, params: { timeoutMs: 1000 } },
   ],
+  questions: [
+    {
+      id: 'put-when-full',
+      kind: 'choice',
+      text: { en: 'A queue of size 3 is full. What does a put that must not wait do with a fourth item?', zh: '容量为 3 的队列已满。一个不允许等待的 put 放第四个元素时会怎样？' },
+      choices: [
+        { id: 'refused', text: { en: 'It fails at once (queue full)', zh: '立即失败（队列已满）' }, when: '<0.5' },
+        { id: 'accepted', text: { en: 'It is accepted anyway', zh: '照样放进去' }, when: '>=0.5' },
+      ],
+      answerFrom: { record: 'extraPutOk' },
+      why: {
+        en: 'A bounded queue never grows past its size: put(block=False) raises queue.Full at once instead of waiting for room.',
+        zh: '有界队列不会超过容量：put(block=False) 不等空位，立刻抛出 queue.Full。',
+      },
+    },
+    {
+      id: 'timed-put-ms',
+      kind: 'number',
+      text: { en: 'Then a put with a 300 ms timeout tries again on the full queue. After how many ms does it give up?', zh: '接着，一个超时 300 毫秒的 put 在满队列上再试。它在多少毫秒后放弃？' },
+      unit: 'ms',
+      min: 0,
+      max: 60000,
+      answerFrom: { record: 'timedPutMs' },
+      tolerance: { relative: 0.3 },
+      why: { en: 'It waits for room for as long as it was told, then fails: about the timeout, 300 ms.', zh: '它按给定的时间等空位，到时还没有就失败：大约就是超时时间 300 毫秒。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'ipc-queue',

@@ -69,6 +69,35 @@ export const pipe: Lesson = {
     { id: 'longer-wait', label: { en: 'Wait longer', zh: '等得更久' }, params: { closeUnused: false, waitMs: 2000 } },
     { id: 'hundred-messages', label: { en: '100 messages', zh: '100 条消息' }, params: { messages: 100 } },
   ],
+  questions: [
+    {
+      id: 'in-order',
+      kind: 'number',
+      text: { en: '10 messages go through a one-way pipe. How many arrive, in the order they were sent?', zh: '10 条消息经过一根单向管道。有几条按发送顺序到达？' },
+      min: 0,
+      max: 100000,
+      answerFrom: { record: 'ordered' },
+      tolerance: { absolute: 0 },
+      why: { en: 'A pipe delivers whole messages in order: all 10.', zh: '管道按顺序递送完整的消息：10 条全部到达。' },
+    },
+    {
+      id: 'last-receive',
+      kind: 'choice',
+      text: {
+        en: 'The sender is done and every copy of the sending end is closed. What does the receiver\'s next recv() get?',
+        zh: '发送方已经发完，发送端的所有副本也都关闭了。接收方的下一次 recv() 得到什么？',
+      },
+      choices: [
+        { id: 'eof', text: { en: 'EOFError: the end of the pipe', zh: 'EOFError：管道到头了' }, is: 'eof' },
+        { id: 'timeout', text: { en: 'Nothing: it waits until its timeout', zh: '什么也没有：一直等到超时' }, is: 'timeout' },
+      ],
+      answerFrom: { record: 'lastStatus' },
+      why: {
+        en: 'The receiver meets the end only once every copy of the sending end is closed, including the one a forked child inherits. With closeUnused=false main keeps its copy and the receive times out instead.',
+        zh: '只有发送端的所有副本都关闭了（包括 fork 出的子进程继承的那份），接收方才会读到结尾。若 closeUnused=false，main 留着自己的那份，接收就会超时。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'pipe',

@@ -38,6 +38,35 @@ export const processIsolation: Lesson = {
     { id: 'thread-child', label: { en: 'A thread instead of a process', zh: '改用线程' }, params: { childKind: 'thread' } },
     { id: 'other-initial', label: { en: 'Another initial value', zh: '换一个初始值' }, params: { initial: 42 } },
   ],
+  questions: [
+    {
+      id: 'parent-reads',
+      kind: 'number',
+      text: {
+        en: 'The parent sets n to 100; a child process sets n to 0 and ends. What does the parent read for n afterwards?',
+        zh: '父进程把 n 设为 100；一个子进程把 n 改成 0 后结束。之后父进程读到的 n 是多少？',
+      },
+      min: -1000000,
+      max: 1000000,
+      answerFrom: { record: 'parentAfter' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: 'A child process writes into its own copy of the memory. The parent never sees that write: its n is still 100. (With childKind=thread it would read 0: threads share memory.)',
+        zh: '子进程写的是自己那份内存副本，父进程看不到这次写入，它的 n 仍是 100。（若 childKind=thread，则会读到 0：线程共享内存。）',
+      },
+    },
+    {
+      id: 'child-reads',
+      kind: 'choice',
+      text: { en: 'Right after writing 0, what does the child itself read back?', zh: '子进程刚写入 0，紧接着自己读回来的是多少？' },
+      choices: [
+        { id: 'zero', text: { en: '0, its own write', zh: '0，就是它自己写的值' }, when: '==0' },
+        { id: 'other', text: { en: 'Something else (the parent’s 100)', zh: '别的值（父进程的 100）' }, when: '!=0' },
+      ],
+      answerFrom: { record: 'childSaw' },
+      why: { en: 'Inside its own copy the child sees its own write at once: isolation is between processes, not within one.', zh: '在自己的副本里，子进程立刻就能看到自己的写入：隔离发生在进程之间，而不是进程内部。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'process-isolation',

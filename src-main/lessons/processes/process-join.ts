@@ -41,6 +41,36 @@ export const processJoin: Lesson = {
     { id: 'join-each', label: { en: 'Join each child in turn', zh: '逐个 join' }, params: { joinEach: true } },
     { id: 'six-children', label: { en: 'Six children', zh: '六个子进程' }, params: { children: 6 } },
   ],
+  questions: [
+    {
+      id: 'total-time',
+      kind: 'choice',
+      text: {
+        en: 'Three children sleep 0.3 s, 0.6 s and 0.9 s. The parent starts all three, then joins them. The total time is about…',
+        zh: '三个子进程分别睡 0.3 秒、0.6 秒和 0.9 秒。父进程先把三个都启动，再逐个 join。总耗时大约是……',
+      },
+      choices: [
+        { id: 'longest', text: { en: 'the longest child (≈ 0.9 s)', zh: '最长的那个子进程（约 0.9 秒）' }, when: '<0.75' },
+        { id: 'sum', text: { en: 'the sum of all three (≈ 1.8 s)', zh: '三者之和（约 1.8 秒）' }, when: '>=0.75' },
+      ],
+      answerFrom: { ratio: [{ record: 'totalMs' }, { record: 'sumMs' }] },
+      why: {
+        en: 'Started together, the children sleep at the same time; join only waits for each to end, and by the time the longest is done the others are too. Joining each right after starting it (joinEach=true) makes the sum.',
+        zh: '一起启动的子进程同时在睡；join 只是等每个结束，而最长的那个结束时，其余的早已结束。若每启动一个就立刻 join（joinEach=true），总耗时就变成三者之和。',
+      },
+    },
+    {
+      id: 'total-ms',
+      kind: 'number',
+      text: { en: 'How many milliseconds will the whole thing take (totalMs)?', zh: '整个过程要多少毫秒（totalMs）？' },
+      unit: 'ms',
+      min: 0,
+      max: 600000,
+      answerFrom: { record: 'totalMs' },
+      tolerance: { relative: 0.3 },
+      why: { en: 'About the longest child (900 ms) plus what starting the processes costs: the waits overlap.', zh: '大约是最长子进程的 900 毫秒，再加上启动进程的开销：各自的等待是重叠的。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'process-join',

@@ -28,6 +28,27 @@ export const processLifecycle: Lesson = {
   presets: [
     { id: 'short-life', label: { en: 'A child that needs only 100 ms', zh: '子进程只需 100 毫秒' }, params: { lifeMs: 100 } },
   ],
+  questions: [
+    {
+      id: 'alive-right-after',
+      kind: 'choice',
+      text: { en: 'The parent calls terminate() and asks is_alive() at once. What does it see?', zh: '父进程调用 terminate()，紧接着问 is_alive()。它看到的是什么？' },
+      choices: [{ id: 'yes', text: { en: 'Still alive, for a moment', zh: '还活着，只是片刻' }, when: '>=0.5' }, { id: 'no', text: { en: 'Already gone', zh: '已经没了' }, when: '<0.5' }],
+      answerFrom: { record: 'aliveRightAfter' },
+      why: {
+        en: 'terminate() only sends a signal and returns at once; the child is really gone a moment later. A parent that checks immediately usually still sees it alive; join() waits for that moment.',
+        zh: 'terminate() 只是发出一个信号，然后立即返回；子进程要过一小会儿才真正消失。马上检查的父进程通常仍看到它活着；join() 会等到那一刻。',
+      },
+    },
+    {
+      id: 'alive-after-join',
+      kind: 'choice',
+      text: { en: 'After terminate() and join(), is the child alive?', zh: 'terminate() 再 join() 之后，子进程还活着吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes', zh: '还活着' }, when: '>=0.5' }, { id: 'no', text: { en: 'No', zh: '不在了' }, when: '<0.5' }],
+      answerFrom: { record: 'aliveAfter' },
+      why: { en: 'join() returns once the child has ended, so is_alive() is false from then on.', zh: 'join() 在子进程结束后才返回，所以此后 is_alive() 为 false。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'process-lifecycle',

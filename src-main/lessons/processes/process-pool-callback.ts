@@ -29,6 +29,32 @@ export const processPoolCallback: Lesson = {
     { id: 'pool-of-two', label: { en: 'A pool of two', zh: '两个进程的池' }, params: { size: 2 } },
     { id: 'twenty-tasks', label: { en: 'Twenty tasks', zh: '二十个任务' }, params: { tasks: 20 } },
   ],
+  questions: [
+    {
+      id: 'max-running',
+      kind: 'number',
+      text: { en: 'A pool of 5 worker processes gets 10 tasks. At most how many tasks run at the same time?', zh: '一个有 5 个工作进程的池子收到 10 个任务。同一时刻最多有几个任务在运行？' },
+      min: 0,
+      max: 1000,
+      answerFrom: { metric: 'pool.pool.maxRunning' },
+      tolerance: { absolute: 0 },
+      why: { en: 'A pool never runs more tasks than it has workers: the other tasks wait in its queue.', zh: '池子同时运行的任务数不会超过工作进程数：其余任务在队列里等着。' },
+    },
+    {
+      id: 'callback-where',
+      kind: 'choice',
+      text: { en: 'Where does each task\'s callback run?', zh: '每个任务的回调在哪里运行？' },
+      choices: [
+        { id: 'yes', text: { en: 'Back in the program that submitted the task', zh: '回到提交任务的那个程序里' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'In the worker process that ran the task', zh: '在执行任务的工作进程里' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'callbacks-in-runner' },
+      why: {
+        en: 'The worker only computes the result and sends it back; the callback runs in the submitting program, with that result.',
+        zh: '工作进程只负责算出结果并送回；回调在提交任务的程序里运行，拿到的就是这个结果。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'process-pool-callback',

@@ -44,6 +44,38 @@ export const processSharedData: Lesson = {
     { id: 'thread-children', label: { en: 'Threads instead of processes', zh: '改用线程' }, params: { childKind: 'thread' } },
     { id: 'eight-children', label: { en: 'Eight children', zh: '八个子进程' }, params: { children: 8 } },
   ],
+  questions: [
+    {
+      id: 'plain-list',
+      kind: 'choice',
+      text: {
+        en: 'Three child processes each write their number into the parent\'s plain list. What does the parent\'s list hold afterwards?',
+        zh: '三个子进程各把自己的编号写进父进程的普通列表。之后父进程的列表里是什么？',
+      },
+      choices: [
+        { id: 'unchanged', text: { en: 'Nothing changed: still all zeros', zh: '没有变化：仍全是 0' }, when: '<=0' },
+        { id: 'written', text: { en: 'The children\'s numbers', zh: '子进程写入的编号' }, when: '>0' },
+      ],
+      answerFrom: { record: 'plainSum' },
+      why: {
+        en: 'Each child writes into its own copy of the list. Only a manager (or shared memory) makes a change visible to the parent.',
+        zh: '每个子进程写的是自己那份列表副本。只有经过管理器（或共享内存），修改才能让父进程看到。',
+      },
+    },
+    {
+      id: 'dict-count',
+      kind: 'number',
+      text: { en: 'Each child also writes into a managed dict. How many entries does it hold at the end?', zh: '每个子进程还往一个 managed dict 里写一项。最后它有几项？' },
+      min: 0,
+      max: 1000,
+      answerFrom: { record: 'dictCount' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: 'The manager holds the one real dict; every child writes it through messages, so all three writes land: 3 entries.',
+        zh: '真正的字典只有一份，在管理器进程里；每个子进程都通过消息去写它，所以三次写入都在：3 项。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'process-shared-data',

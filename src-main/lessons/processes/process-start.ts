@@ -50,6 +50,25 @@ export const processStart: Lesson = {
   presets: [
     { id: 'no-work', label: { en: 'Children with no work', zh: '子进程不做工作' }, params: { childWorkMs: 0 } },
   ],
+  questions: [
+    {
+      id: 'parent-or-child',
+      kind: 'choice',
+      text: {
+        en: 'Right after the parent starts a child process, what happens first: the parent\'s next line, or the child\'s first step?',
+        zh: '父进程刚启动一个子进程，接下来先发生的是什么：父进程的下一行代码，还是子进程的第一步？',
+      },
+      choices: [
+        { id: 'yes', text: { en: 'The parent\'s next line', zh: '父进程的下一行' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'The child\'s first step', zh: '子进程的第一步' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'parent-goes-on-fork' },
+      why: {
+        en: 'start() only asks the operating system for a new process and returns. The child still has to boot a whole runtime before its first step, so the parent is already on its next line by then.',
+        zh: 'start() 只是请操作系统创建一个新进程，然后立刻返回。子进程还要先启动一整套运行时才能执行第一步，那时父进程早已走到下一行了。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'process-start',

@@ -30,6 +30,32 @@ export const producerConsumer: Lesson = {
     { id: 'one-consumer', label: { en: 'One consumer', zh: '只有一个消费者' }, params: { consumers: 1 } },
     { id: 'instant-producers', label: { en: 'Producers without pause', zh: '生产者不停顿' }, params: { produceMs: 0 } },
   ],
+  questions: [
+    {
+      id: 'consumed',
+      kind: 'number',
+      text: { en: 'Two producers each make 3 dishes; two consumers eat them. How many dishes get consumed in all?', zh: '两个生产者各做 3 道菜，两个消费者来吃。一共会吃掉多少道菜？' },
+      min: 0,
+      max: 10000,
+      answerFrom: { record: 'consumed', agg: 'count' },
+      tolerance: { absolute: 0 },
+      why: { en: 'The queue hands each dish to exactly one consumer: 2 × 3 = 6, none lost and none eaten twice.', zh: '队列把每道菜恰好交给一个消费者：2 × 3 = 6 道，不丢也不重复。' },
+    },
+    {
+      id: 'join-waits',
+      kind: 'choice',
+      text: { en: 'When does join() on the joinable queue return?', zh: '可 join 的队列上，join() 什么时候返回？' },
+      choices: [
+        { id: 'yes', text: { en: 'Only after the last dish is finished (task_done)', zh: '最后一道菜处理完（task_done）之后' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'As soon as the queue is empty', zh: '队列一空就返回' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'join-after-last-task-done' },
+      why: {
+        en: 'The queue counts unfinished work: each put adds one, each task_done takes one away. join() waits for zero, which is after the last dish is finished, not when it is taken out.',
+        zh: '队列会数未完成的工作：每次 put 加一，每次 task_done 减一。join() 等的是归零，也就是最后一道菜处理完之后，而不是被取出的时候。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'producer-consumer',

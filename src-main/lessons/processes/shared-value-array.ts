@@ -82,6 +82,32 @@ export const sharedValueArray: Lesson = {
     { id: 'one-worker', label: { en: 'One worker', zh: '只有一个进程' }, params: { workers: 1 } },
     { id: 'more-rounds', label: { en: '200 rounds', zh: '200 轮' }, params: { rounds: 200 } },
   ],
+  questions: [
+    {
+      id: 'lost-unlocked',
+      kind: 'number',
+      text: {
+        en: '4 processes each add 1 to a shared Value 10 times, with read-then-write and without its lock. How many of the 40 increments are lost?',
+        zh: '4 个进程各对一个共享 Value 加 1 十次，用“先读再写”且不加它的锁。40 次加法里会丢掉多少次？',
+      },
+      min: 0,
+      max: 100000,
+      answerFrom: { record: 'unlockedLost' },
+      tolerance: { absolute: 8 },
+      why: {
+        en: 'v.value += 1 is a read and then a write: another process may write in between, and its update is overwritten. How many are lost depends on timing, but usually some are.',
+        zh: 'v.value += 1 其实是先读后写：中间可能有别的进程写入，它的更新就被覆盖了。丢多少取决于时机，但通常总会丢一些。',
+      },
+    },
+    {
+      id: 'lost-locked',
+      kind: 'choice',
+      text: { en: 'Holding the Value\'s own lock around the read and the write, how many are lost?', zh: '在读和写外面持有这个 Value 自带的锁，会丢多少？' },
+      choices: [{ id: 'none', text: { en: 'None', zh: '一次也不丢' }, when: '<=0' }, { id: 'some', text: { en: 'Some', zh: '会丢一些' }, when: '>0' }],
+      answerFrom: { record: 'lockedLost' },
+      why: { en: 'With the lock held, no other process can write between the read and the write: every increment counts.', zh: '持有锁时，读和写之间不会插进别的进程的写入：每一次加法都算数。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'shared-value-array',

@@ -67,6 +67,34 @@ export const ticketRace: Lesson = {
     { id: 'no-pay-pause', label: { en: 'No pause to pay', zh: '付款不停顿' }, params: { payMs: 0 } },
     { id: 'three-tickets', label: { en: 'Three tickets', zh: '三张票' }, params: { tickets: 3 } },
   ],
+  questions: [
+    {
+      id: 'sold-unlocked',
+      kind: 'number',
+      text: { en: 'Ten buyers, one ticket, no lock. How many buyers will believe they bought it?', zh: '十个买家，一张票，不加锁。会有几个买家以为自己买到了？' },
+      min: 0,
+      max: 1000,
+      answerFrom: { record: 'unlockedSold', agg: 'count' },
+      tolerance: { absolute: 2 },
+      why: {
+        en: 'Each buyer reads "1 left", pauses to pay, then writes back. Without a lock they all read before anyone writes, so nearly every one of them "buys" the single ticket.',
+        zh: '每个买家先读到“还剩 1 张”，付款时停一下，再写回。不加锁时，大家都在别人写回之前读，所以几乎每个人都“买到”了那唯一的一张票。',
+      },
+    },
+    {
+      id: 'sold-locked',
+      kind: 'number',
+      text: { en: 'With a lock shared by the processes, how many buyers succeed?', zh: '加上进程间共享的锁后，有几个买家成功？' },
+      min: 0,
+      max: 1000,
+      answerFrom: { record: 'lockedSold', agg: 'count' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: 'The lock turns read-pay-write into a queue: the first buyer takes the ticket, every later one reads "0 left".',
+        zh: '锁把“读-付款-写”变成排队：第一个买家拿走票，之后的每个人读到的都是“还剩 0 张”。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'ticket-race',

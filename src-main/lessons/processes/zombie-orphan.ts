@@ -38,6 +38,40 @@ export const zombieOrphan: Lesson = {
   presets: [
     { id: 'reap-at-once', label: { en: 'Reap at once', zh: '立即回收' }, params: { holdMs: 0 } },
   ],
+  questions: [
+    {
+      id: 'zombie-state',
+      kind: 'choice',
+      text: {
+        en: 'A child exits at once, and its parent does not wait() for it. What state does /proc show for the child?',
+        zh: '一个子进程立刻退出，它的父进程却不调用 wait()。/proc 里这个子进程的状态是什么？',
+      },
+      choices: [
+        { id: 'z', text: { en: 'Z: a zombie', zh: 'Z：僵尸进程' }, is: 'Z' },
+        { id: 's', text: { en: 'S: sleeping', zh: 'S：睡眠' }, is: 'S' },
+        { id: 'r', text: { en: 'R: running', zh: 'R：运行中' }, is: 'R' },
+      ],
+      answerFrom: { record: 'zombieState' },
+      why: {
+        en: 'An exited process keeps a small entry (its exit status) until its parent collects it with wait(). Until then it is a zombie: state Z.',
+        zh: '进程退出后，内核会保留一条小记录（退出状态），直到父进程用 wait() 取走。在那之前它就是僵尸进程：状态 Z。',
+      },
+    },
+    {
+      id: 'orphan-ppid',
+      kind: 'choice',
+      text: { en: 'A parent dies while its child still runs. Does the child\'s parent pid change?', zh: '父进程先死了，子进程还在运行。子进程的父进程号（ppid）会变吗？' },
+      choices: [
+        { id: 'changes', text: { en: 'Yes: another process adopts it', zh: '会：另一个进程收养了它' }, when: '!=0' },
+        { id: 'same', text: { en: 'No: it keeps the dead parent’s pid', zh: '不会：仍是已死父进程的 pid' }, when: '==0' },
+      ],
+      answerFrom: { difference: [{ record: 'orphanPpid' }, { record: 'middlePid' }] },
+      why: {
+        en: 'An orphan is handed to another parent (init, or a subreaper) so that someone can still collect its exit status: its ppid changes.',
+        zh: '孤儿进程会被交给另一个父进程（init 或某个 subreaper），好让它的退出状态仍有人收取：它的 ppid 因此改变。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'zombie-orphan',

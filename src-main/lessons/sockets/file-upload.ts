@@ -29,6 +29,30 @@ export const fileUpload: Lesson = {
     { id: 'small-chunks', label: { en: '16 KB chunks', zh: '16 KB 的块' }, params: { chunkBytes: 16384 } },
     { id: 'sixty-four-mb', label: { en: '64 MB', zh: '64 MB' }, params: { mb: 64 } },
   ],
+  questions: [
+    {
+      id: 'verified',
+      kind: 'choice',
+      text: { en: 'A 16 MB file is sent in 4 MB chunks. Does every byte arrive, with a matching SHA-256?', zh: '一个 16 MB 的文件按 4 MB 一块发送。每个字节都到了吗，SHA-256 对得上吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes', zh: '是' }, when: '>=0.5' }, { id: 'no', text: { en: 'No, some bytes are lost', zh: '不，丢了一些字节' }, when: '<0.5' }],
+      answerFrom: { record: 'verified' },
+      why: { en: 'TCP delivers every byte in order; the receiver reads exactly size bytes and checks the hash.', zh: 'TCP 按顺序送达每个字节；接收方恰好读取 size 个字节，并核对哈希。' },
+    },
+    {
+      id: 'refused',
+      kind: 'choice',
+      text: { en: 'Is any write refused at once because the send buffer is full?', zh: '有没有哪次写入因为发送缓冲区满了而当场被拒？' },
+      choices: [
+        { id: 'some', text: { en: 'Yes: the sender has to wait for drain', zh: '有：发送方得等 drain' }, when: '>=1' },
+        { id: 'none', text: { en: 'No, every write is taken at once', zh: '没有，每次写入都立刻被接受' }, when: '<1' },
+      ],
+      answerFrom: { record: 'refusedWrites' },
+      why: {
+        en: 'A 4 MB chunk is larger than the socket’s send buffer: write() takes part of it and the sender waits for the buffer to drain (sendall does this loop for you).',
+        zh: '4 MB 的块比套接字的发送缓冲区大：write() 只收下一部分，发送方要等缓冲区腾空（sendall 替你做了这个循环）。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'file-upload',

@@ -26,6 +26,36 @@ export const httpHello: Lesson = {
       zh: '打开这次运行的记录，把 Content-Length 和正文的字符数比一比：前者更大，因为在 UTF-8 里每个汉字占三个字节。再用 CPython 运行一次：线路上的字节完全相同。',
     },
   },
+  questions: [
+    {
+      id: 'status',
+      kind: 'number',
+      text: { en: 'The browser-like client asks the hand-written web server for its page. What status code comes back?', zh: '类似浏览器的客户端向手写的 Web 服务器请求页面。返回的状态码是多少？' },
+      min: 0,
+      max: 999,
+      answerFrom: { record: 'status' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: '200 OK: the server writes the status line, headers, a blank line and the body by hand on a raw TCP socket.',
+        zh: '200 OK：服务器在一个原始 TCP 套接字上亲手写出状态行、头部、空行和正文。',
+      },
+    },
+    {
+      id: 'charset',
+      kind: 'choice',
+      text: { en: 'Which character set does the response declare?', zh: '响应声明的字符集是什么？' },
+      choices: [
+        { id: 'utf-8', text: { en: 'utf-8', zh: 'utf-8' }, is: 'utf-8' },
+        { id: 'gbk', text: { en: 'gbk', zh: 'gbk' }, is: 'gbk' },
+        { id: 'latin-1', text: { en: 'iso-8859-1', zh: 'iso-8859-1' }, is: 'iso-8859-1' },
+      ],
+      answerFrom: { record: 'charset' },
+      why: {
+        en: 'The body is bytes: Content-Type must say they are UTF-8, or the browser guesses and Chinese text turns into mojibake.',
+        zh: '正文是字节：Content-Type 必须声明它们是 UTF-8，否则浏览器会去猜，中文就变成乱码。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'http-hello',

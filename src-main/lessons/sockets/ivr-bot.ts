@@ -55,6 +55,21 @@ export const ivrBot: Lesson = {
     { id: 'thread-per-connection', label: { en: 'A thread per connection', zh: '每连接一个线程' }, params: { serverModel: 'thread-per-connection' } },
     { id: 'process-per-connection', label: { en: 'A process per connection', zh: '每连接一个进程' }, params: { serverModel: 'process-per-connection' } },
   ],
+  questions: [
+    {
+      id: 'connections',
+      kind: 'number',
+      text: {
+        en: 'The caller presses a wrong key, then 0, talks to the agent and says exit. How many connections does the whole call use?',
+        zh: '来电者先按错键，再按 0，和客服交谈，最后输入 exit。整通电话用了几个连接？',
+      },
+      min: 0,
+      max: 10000,
+      answerFrom: { metric: 'server.hotline.connectionsAccepted' },
+      tolerance: { absolute: 0 },
+      why: { en: 'The conversation’s state (menu, agent) lives in the server’s session for that one connection.', zh: '对话的状态（菜单、客服）保存在服务器为这一个连接维护的会话里。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'ivr-bot',

@@ -52,6 +52,25 @@ export const nonblockingPolling: Lesson = {
     { id: 'hold-3s', label: { en: 'Hold for three seconds', zh: '保持三秒' }, params: { holdMs: 3000 } },
     { id: 'one-client', label: { en: 'One client', zh: '一个客户端' }, params: { clients: 1 } },
   ],
+  questions: [
+    {
+      id: 'cpu',
+      kind: 'choice',
+      text: {
+        en: 'Twenty clients stay silent for a second. Which server burns more CPU meanwhile: the one that polls non-blocking sockets in a loop, or the event-driven one?',
+        zh: '二十个客户端沉默一秒钟。这段时间里，哪个服务器更耗 CPU：循环轮询非阻塞套接字的那个，还是事件驱动的那个？',
+      },
+      choices: [
+        { id: 'polling', text: { en: 'The polling one, by far (200 ms or more)', zh: '轮询的那个，多得多（多 200 毫秒以上）' }, when: '>=200' },
+        { id: 'same', text: { en: 'About the same', zh: '差不多' }, when: '<200' },
+      ],
+      answerFrom: { difference: [{ metric: 'server.polling.cpuMs' }, { metric: 'server.events.cpuMs' }] },
+      why: {
+        en: 'The polling loop never rests: it asks every silent socket again and again. The event-driven server sleeps until the operating system says a socket is ready.',
+        zh: '轮询循环从不休息，一遍遍地询问每个沉默的套接字；事件驱动的服务器则一直睡到操作系统告诉它某个套接字就绪。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'nonblocking-polling',

@@ -35,6 +35,32 @@ export const selectLimit: Lesson = {
     { id: 'under-the-limit', label: { en: 'Stay under 1,024', zh: '不超过 1024' }, params: { bigIdle: 400 } },
     { id: 'five-thousand', label: { en: '5000 idle descriptors', zh: '5000 个空闲描述符' }, params: { manyIdle: 5000 } },
   ],
+  questions: [
+    {
+      id: 'select-big',
+      kind: 'choice',
+      text: { en: 'select.select is handed a descriptor numbered above 1,023. What happens?', zh: '把一个编号大于 1023 的描述符交给 select.select。会怎样？' },
+      choices: [
+        { id: 'refused', text: { en: 'It refuses: ValueError', zh: '拒绝：抛出 ValueError' }, when: '<0.5' },
+        { id: 'works', text: { en: 'It works like any other', zh: '和别的描述符一样正常工作' }, when: '>=0.5' },
+      ],
+      answerFrom: { record: 'selectBigOk' },
+      why: {
+        en: 'select describes descriptors with a fixed bitmap of 1,024 bits (FD_SETSIZE); CPython checks and raises ValueError instead of writing past it.',
+        zh: 'select 用固定的 1024 位位图（FD_SETSIZE）来描述描述符；CPython 会先检查，直接抛出 ValueError，而不是越界写入。',
+      },
+    },
+    {
+      id: 'epoll-ready',
+      kind: 'number',
+      text: { en: 'epoll watches 2,000 idle descriptors and one ready one. How many does it report?', zh: 'epoll 盯着 2000 个空闲描述符和 1 个就绪的。它报告几个？' },
+      min: 0,
+      max: 100000,
+      answerFrom: { record: 'epollReady' },
+      tolerance: { absolute: 0 },
+      why: { en: 'epoll has no descriptor limit and returns only the ready ones: 1.', zh: 'epoll 没有描述符上限，而且只返回就绪的：1 个。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'select-limit',

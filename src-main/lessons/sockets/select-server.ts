@@ -37,6 +37,29 @@ export const selectServer: Lesson = {
   presets: [
     { id: 'two-hundred', label: { en: '200 clients', zh: '200 个客户端' }, params: { clients: 200 } },
   ],
+  questions: [
+    {
+      id: 'threads',
+      kind: 'number',
+      text: { en: 'A select() server serves 30 clients on one port. How many threads does it use?', zh: '一个 select() 服务器在一个端口上服务 30 个客户端。它用了几个线程？' },
+      min: 0,
+      max: 10000,
+      answerFrom: { metric: 'server.portA.threadsUsed' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: 'select returns every socket that is ready, listening or connected, so one thread waits, handles what is ready, and waits again.',
+        zh: 'select 会返回所有就绪的套接字（监听的和已连接的都算），所以一个线程就够了：等待、处理就绪的、再等待。',
+      },
+    },
+    {
+      id: 'at-once',
+      kind: 'choice',
+      text: { en: 'Are several clients connected to it at the same time?', zh: '有多个客户端同时连着它吗？' },
+      choices: [{ id: 'several', text: { en: 'Yes, several at once', zh: '有，好几个同时连着' }, when: '>=2' }, { id: 'one', text: { en: 'No, one at a time', zh: '没有，一次一个' }, when: '<2' }],
+      answerFrom: { metric: 'server.portA.maxConcurrentConnections' },
+      why: { en: 'No thread per client and no queue: select watches all their sockets together.', zh: '既不需要每客户端一个线程，也不用排队：select 同时盯着所有套接字。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'select-server',

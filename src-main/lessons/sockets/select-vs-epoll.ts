@@ -88,6 +88,36 @@ export const selectVsEpoll: Lesson = {
     { id: 'hundred-idle', label: { en: '100 idle connections', zh: '100 条空闲连接' }, params: { idle: 100 } },
     { id: 'three-thousand-idle', label: { en: '3000 idle connections', zh: '3000 条空闲连接' }, params: { idle: 3000 } },
   ],
+  questions: [
+    {
+      id: 'scan-grows',
+      kind: 'choice',
+      text: {
+        en: 'With 1,000 idle connections open, does the select/poll-style server answer at least twice as slowly as without them?',
+        zh: '打开 1000 个空闲连接后，select/poll 式的服务器回答速度会慢到至少一半吗？',
+      },
+      choices: [{ id: 'yes', text: { en: 'Yes, at least 2× slower', zh: '会，至少慢一倍' }, when: '>=2' }, { id: 'no', text: { en: 'No, about the same', zh: '不会，差不多' }, when: '<2' }],
+      answerFrom: { ratio: [{ record: 'scanManyMs', agg: 'min' }, { record: 'scanFewMs', agg: 'min' }] },
+      why: {
+        en: 'select and poll are handed the whole list every turn, and both the kernel and the program walk it: the cost grows with the open connections, idle or not.',
+        zh: 'select 和 poll 每一轮都拿到整张列表，内核和程序都要把它走一遍：开销随打开的连接数增长，不管它们是否空闲。',
+      },
+    },
+    {
+      id: 'epoll-flat',
+      kind: 'choice',
+      text: { en: 'And the epoll server with the same idle connections?', zh: '同样多的空闲连接下，epoll 服务器呢？' },
+      choices: [
+        { id: 'flat', text: { en: 'About the same as without them', zh: '和没有它们时差不多' }, when: '<=2' },
+        { id: 'slower', text: { en: 'More than 2× slower', zh: '慢一倍以上' }, when: '>2' },
+      ],
+      answerFrom: { ratio: [{ record: 'loopManyMs', agg: 'min' }, { record: 'loopFewMs', agg: 'min' }] },
+      why: {
+        en: 'epoll keeps the list in the kernel and returns only the ready sockets: the cost follows the activity, not the number of connections.',
+        zh: 'epoll 把列表放在内核里，只返回就绪的套接字：开销取决于活动量，而不是连接数。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'select-vs-epoll',

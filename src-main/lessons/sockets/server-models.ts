@@ -107,6 +107,33 @@ export const serverModels: Lesson = {
   presets: [
     { id: 'two-thousand', label: { en: '2000 requests per connection', zh: '每条连接 2000 个请求' }, params: { loadRequests: 2000 } },
   ],
+  questions: [
+    {
+      id: 'serial-ms',
+      kind: 'number',
+      text: {
+        en: '4 clients each send 8 requests, and every request waits 20 ms. How many ms does the serial server (one connection at a time) need?',
+        zh: '4 个客户端各发 8 个请求，每个请求等待 20 毫秒。串行服务器（一次一个连接）需要多少毫秒？',
+      },
+      unit: 'ms',
+      min: 0,
+      max: 600000,
+      answerFrom: { record: 'serialMs' },
+      tolerance: { relative: 0.3 },
+      why: { en: 'One connection at a time, the 32 waits add up: about 32 × 20 = 640 ms, plus overhead.', zh: '一次一个连接，32 次等待相加：大约 32 × 20 = 640 毫秒，再加些开销。' },
+    },
+    {
+      id: 'event-loop',
+      kind: 'choice',
+      text: { en: 'Is the event-loop server at least twice as fast as the serial one?', zh: '事件循环服务器比串行服务器至少快一倍吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes', zh: '是' }, when: '>=2' }, { id: 'no', text: { en: 'No', zh: '不是' }, when: '<2' }],
+      answerFrom: { ratio: [{ record: 'serialMs' }, { record: 'eventLoopMs' }] },
+      why: {
+        en: 'The event loop overlaps the waits of all four connections on one thread, as threads and processes do with more of them.',
+        zh: '事件循环在一个线程里把四个连接的等待重叠起来，就像线程和进程用更多执行单元做到的那样。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'server-models',

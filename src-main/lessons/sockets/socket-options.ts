@@ -29,6 +29,52 @@ export const socketOptions: Lesson = {
     { id: 'backlog-0', label: { en: 'backlog 0', zh: 'backlog 为 0' }, params: { backlog: 0 } },
     { id: 'two-clients', label: { en: 'Two clients', zh: '两个客户端' }, params: { clients: 2 } },
   ],
+  questions: [
+    {
+      id: 'rebind',
+      kind: 'choice',
+      text: {
+        en: 'A server closes, and its port’s last connection is in TIME_WAIT. Can a new server bind the same port without SO_REUSEADDR?',
+        zh: '服务器关闭了，端口上最后一个连接处于 TIME_WAIT。不设 SO_REUSEADDR，新服务器能绑定同一个端口吗？',
+      },
+      choices: [{ id: 'yes', text: { en: 'Yes', zh: '能' }, when: '>=0.5' }, { id: 'no', text: { en: 'No: EADDRINUSE', zh: '不能：EADDRINUSE' }, when: '<0.5' }],
+      answerFrom: { record: 'plainOk' },
+      why: {
+        en: 'The side that closes first keeps the connection in TIME_WAIT for a while, and the port counts as in use. SO_REUSEADDR lets it bind again at once.',
+        zh: '先关闭的一方会让连接在 TIME_WAIT 里停留一段时间，端口仍算被占用。SO_REUSEADDR 让它可以立刻重新绑定。',
+      },
+    },
+    {
+      id: 'recv-timeout',
+      kind: 'number',
+      text: {
+        en: 'With settimeout(0.2), a recv gets no data. After how many ms does it raise socket.timeout?',
+        zh: '设置 settimeout(0.2) 后，一次 recv 收不到数据。它在多少毫秒后抛出 socket.timeout？',
+      },
+      unit: 'ms',
+      min: 0,
+      max: 600000,
+      answerFrom: { record: 'recvWaitMs' },
+      tolerance: { absolute: 100 },
+      why: { en: 'The timeout bounds the wait: about 200 ms, instead of blocking for ever.', zh: '超时给等待设了上限：大约 200 毫秒，而不是永远阻塞下去。' },
+    },
+    {
+      id: 'backlog',
+      kind: 'number',
+      text: {
+        en: 'A server with listen backlog 2 never accepts; 8 clients try to connect. How many handshakes complete?',
+        zh: '一个 listen backlog 为 2 的服务器从不 accept；8 个客户端来连接。有几次握手能完成？',
+      },
+      min: 0,
+      max: 10000,
+      answerFrom: { record: 'backlogConnected' },
+      tolerance: { absolute: 1 },
+      why: {
+        en: 'The kernel completes handshakes into the accept queue until it is full (on Linux about backlog + 1); the other clients wait.',
+        zh: '内核会把完成握手的连接放进 accept 队列，直到队列满（Linux 上约为 backlog + 1）；其余客户端只能等着。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'socket-options',

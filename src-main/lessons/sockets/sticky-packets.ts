@@ -27,6 +27,25 @@ export const stickyPackets: Lesson = {
       zh: '想一想：为什么确认方式每个文件要多花一次往返，而长度前缀每条消息只多花四个字节？在慢速网络上发送大量小消息时，长度前缀更划算。打开确认方式那次运行的轨迹，找到 ack 事件。',
     },
   },
+  questions: [
+    {
+      id: 'naive',
+      kind: 'choice',
+      text: {
+        en: 'The sender writes a header "name|size", then the file right after it. Does a receiver that takes its first recv(1024) as the header read it correctly?',
+        zh: '发送方先写头部 "name|size"，紧接着写文件内容。把第一次 recv(1024) 当作头部的接收方，能正确读出头部吗？',
+      },
+      choices: [
+        { id: 'yes', text: { en: 'Yes', zh: '能' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'No: header and data arrive stuck together', zh: '不能：头部和数据粘在一起到达' }, when: '<0.5' },
+      ],
+      answerFrom: { record: 'naiveCorrect' },
+      why: {
+        en: 'TCP is a stream of bytes and keeps no record of where one send ended: both sends can arrive in one read. Acknowledging the header, or prefixing each message with its length, fixes it.',
+        zh: 'TCP 是字节流，不记录一次 send 在哪里结束：两次发送可能在一次读取里一起到达。先确认头部，或在每条消息前加上长度，都能解决。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'sticky-packets',

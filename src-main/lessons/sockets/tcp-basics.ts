@@ -28,6 +28,18 @@ export const tcpBasics: Lesson = {
   presets: [
     { id: 'chinese-message', label: { en: 'A message with Chinese', zh: '带中文的消息' }, params: { message: '你好, tcp' } },
   ],
+  questions: [
+    {
+      id: 'connections',
+      kind: 'number',
+      text: { en: 'The client sends one line and reads the reply. How many connections does the server accept?', zh: '客户端发一行、读回复。服务器接受了几个连接？' },
+      min: 0,
+      max: 10000,
+      answerFrom: { metric: 'server.upper.connectionsAccepted' },
+      tolerance: { absolute: 0 },
+      why: { en: 'One request, one reply, over one connection: the client connects once, and the server accepts it once.', zh: '一次请求、一次回复，走的是同一个连接：客户端连一次，服务器接受一次。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'tcp-basics',

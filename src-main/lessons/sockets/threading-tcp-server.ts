@@ -76,6 +76,33 @@ export const threadingTcpServer: Lesson = {
     { id: 'two-clients', label: { en: 'Two clients', zh: '两个客户端' }, params: { clients: 2 } },
     { id: 'short-delay', label: { en: 'A 20 ms delay', zh: '延迟 20 毫秒' }, params: { delayMs: 20 } },
   ],
+  questions: [
+    {
+      id: 'threaded-ms',
+      kind: 'number',
+      text: {
+        en: '8 clients, each request waits 150 ms on the server. With a thread per request, how many ms until all are served?',
+        zh: '8 个客户端，每个请求在服务器上要等 150 毫秒。每个请求一个线程时，全部服务完要多少毫秒？',
+      },
+      unit: 'ms',
+      min: 0,
+      max: 600000,
+      answerFrom: { record: 'threadedMs' },
+      tolerance: { absolute: 150 },
+      why: { en: 'Each request waits in its own thread, so the waits overlap: about one delay plus overhead, not eight.', zh: '每个请求在自己的线程里等，等待相互重叠：大约一个延迟再加些开销，而不是八个。' },
+    },
+    {
+      id: 'serial-ms',
+      kind: 'number',
+      text: { en: 'And served one at a time by a plain TCPServer?', zh: '如果由普通 TCPServer 一次服务一个呢？' },
+      unit: 'ms',
+      min: 0,
+      max: 600000,
+      answerFrom: { record: 'serialMs' },
+      tolerance: { relative: 0.25 },
+      why: { en: 'One at a time, the delays add up: 8 × 150 ms ≈ 1200 ms.', zh: '一次一个，延迟就累加起来：8 × 150 毫秒 ≈ 1200 毫秒。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'threading-tcp-server',

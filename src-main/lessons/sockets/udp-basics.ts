@@ -26,6 +26,32 @@ export const udpBasics: Lesson = {
       zh: '接着运行“粘包”一课：头部和紧随其后的数据走的是 TCP，没有边界，可能在一次读取中合并到达。再用 CPython 运行本课：应答和它们的大小都一样，因为边界属于 UDP，与语言无关。',
     },
   },
+  questions: [
+    {
+      id: 'requests',
+      kind: 'number',
+      text: { en: 'Three datagrams are sent back to back. How many requests does the UDP server handle?', zh: '连续发出三个数据报。UDP 服务器处理了几个请求？' },
+      min: 0,
+      max: 10000,
+      answerFrom: { metric: 'server.dgram.requests' },
+      tolerance: { absolute: 0 },
+      why: { en: 'UDP keeps message boundaries: one datagram is one request, so 3, with no connection at all.', zh: 'UDP 保留消息边界：一个数据报就是一个请求，所以是 3 个，而且根本没有连接。' },
+    },
+    {
+      id: 'whole',
+      kind: 'choice',
+      text: { en: 'Do the three replies come back whole and separate?', zh: '三个回复是各自完整、彼此分开地回来的吗？' },
+      choices: [
+        { id: 'yes', text: { en: 'Yes, three separate replies', zh: '是，三个独立的回复' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'No, merged or split', zh: '不是，被合并或拆开了' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'whole-and-separate' },
+      why: {
+        en: 'One receive returns exactly one datagram, never half of one and never two glued together (unlike a TCP stream).',
+        zh: '一次接收恰好返回一个数据报，不会只有半个，也不会两个粘在一起（和 TCP 字节流不同）。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'udp-basics',

@@ -109,6 +109,47 @@ export const cpuVsIo: Lesson = {
     { id: 'little-cpu-work', label: { en: 'Little CPU work', zh: '计算量很小' }, params: { cpuIterations: 10_000_000 } },
     { id: 'one-second-io', label: { en: 'One second of IO', zh: '一秒的 IO' }, params: { ioMs: 1000 } },
   ],
+  questions: [
+    {
+      id: 'threads-vs-processes',
+      kind: 'choice',
+      text: { en: 'Will threads beat processes on this CPU work?', zh: '在这份 CPU 计算上，线程会比进程快吗？' },
+      choices: [
+        { id: 'threads', text: { en: 'Yes, threads are faster', zh: '会，线程更快' }, when: '<1' },
+        { id: 'processes', text: { en: 'No, processes are as fast or faster', zh: '不会，进程一样快或更快' }, when: '>=1' },
+      ],
+      answerFrom: { ratio: [{ record: 'cpuThreadMs' }, { record: 'cpuProcessMs' }] },
+      why: {
+        en: 'On Node both spread over the cores (no GIL), and a worker thread starts more cheaply than a process, so on an idle machine threads usually win by a little; on a crowded one processes can win, since Linux schedules each child process as a group of its own. On CPython the GIL lets one thread compute at a time, and processes win clearly.',
+        zh: '在 Node 上两者都能分布到多个核心（没有 GIL），而 worker 线程比进程启动得便宜，所以机器空闲时通常线程略胜一筹；机器繁忙时进程反而可能更快，因为 Linux 把每个子进程当作单独的一组来调度。在 CPython 上，GIL 让同一时刻只有一个线程在计算，进程明显更快。',
+      },
+    },
+    {
+      id: 'threads-vs-tasks',
+      kind: 'choice',
+      text: { en: 'Are threads at least 1.5× faster than async tasks on the CPU work?', zh: '在 CPU 计算上，线程比异步任务至少快 1.5 倍吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes, at least 1.5× faster', zh: '是，至少快 1.5 倍' }, when: '>=1.5' }, { id: 'no', text: { en: 'No', zh: '不是' }, when: '<1.5' }],
+      answerFrom: { ratio: [{ record: 'cpuTaskMs' }, { record: 'cpuThreadMs' }] },
+      why: {
+        en: 'Async tasks share one thread and compute one after another; threads run on several cores at once — where the machine has more than one core free (and there is no GIL).',
+        zh: '异步任务共用一个线程，只能一个接一个地算；线程可以同时跑在多个核心上——前提是机器有不止一个空闲核心（并且没有 GIL）。',
+      },
+    },
+    {
+      id: 'io-task-ms',
+      kind: 'number',
+      text: { en: 'Four async tasks each wait 300 ms for IO. How many ms does the IO phase take?', zh: '四个异步任务各等 300 毫秒的 IO。IO 阶段要多少毫秒？' },
+      unit: 'ms',
+      min: 0,
+      max: 600000,
+      answerFrom: { record: 'ioTaskMs' },
+      tolerance: { relative: 0.3 },
+      why: {
+        en: 'A waiting task needs no core: the loop runs the others meanwhile, so the four waits overlap into about one, 300 ms.',
+        zh: '等待中的任务不占用核心：事件循环趁机运行其他任务，四次等待重叠成大约一次，300 毫秒。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'cpu-vs-io',

@@ -27,5 +27,29 @@ export const daemonThread: Lesson = {
     { id: 'daemon-first', label: { en: 'The daemon finishes first', zh: '守护线程先完成' }, params: { daemonMs: 100, workerMs: 800 } },
     { id: 'no-worker-time', label: { en: 'The worker ends at once', zh: '工作线程立即结束' }, params: { workerMs: 0 } },
   ],
+  questions: [
+    {
+      id: 'daemon-finishes',
+      kind: 'choice',
+      text: {
+        en: 'Main starts a daemon thread needing 1.5 s and an ordinary thread needing 0.3 s, then ends. Does the daemon get to log "done"?',
+        zh: '主程序启动一个需要 1.5 秒的守护线程和一个需要 0.3 秒的普通线程，然后结束。守护线程能打出 "done" 吗？',
+      },
+      choices: [
+        { id: 'yes', text: { en: 'No: it dies with the program', zh: '不能：它随程序一起结束' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'Yes: it finishes its work', zh: '能：它会做完' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'daemon-cut-short' },
+      why: { en: 'The program waits for ordinary threads only. Once nothing but daemons is left, it ends and takes them with it.', zh: '程序只等普通线程。一旦只剩守护线程，程序就结束，并把它们一起带走。' },
+    },
+    {
+      id: 'worker-awaited',
+      kind: 'choice',
+      text: { en: 'Does the ordinary thread finish its work after main’s code has ended?', zh: 'main 的代码结束后，普通线程还能做完它的工作吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes, it is awaited', zh: '能，程序会等它' }, when: '>=0.5' }, { id: 'no', text: { en: 'No, it is cut off too', zh: '不能，也被掐断' }, when: '<0.5' }],
+      answerFrom: { claim: 'worker-awaited' },
+      why: { en: 'Ordinary threads keep the program alive until they end.', zh: '普通线程会让程序一直活到它们结束。' },
+    },
+  ],
   spec: daemonSpec('daemon-thread', 'thread', { en: 'One daemon thread, one ordinary thread', zh: '一个守护线程，一个普通线程' }),
 };

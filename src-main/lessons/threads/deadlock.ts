@@ -40,6 +40,25 @@ export const deadlock: Lesson = {
     { id: 'no-pause', label: { en: 'No pause between the locks', zh: '两把锁之间不停顿' }, params: { pauseMs: 0 } },
     { id: 'rlock', label: { en: 'One re-entrant lock', zh: '一把可重入锁' }, params: { useRlock: true } },
   ],
+  questions: [
+    {
+      id: 'how-it-ends',
+      kind: 'choice',
+      text: {
+        en: 'Ten threads each take locks A then B in one function, and B then A in another. How does the run end?',
+        zh: '十个线程，每个在一个函数里先拿锁 A 再拿 B，在另一个函数里先拿 B 再拿 A。这次运行会怎样结束？',
+      },
+      choices: [
+        { id: 'yes', text: { en: 'Deadlocked: the lab finds the cycle', zh: '死锁：实验室找出等待环' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'Every thread finishes', zh: '所有线程都顺利完成' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'deadlock-detected' },
+      why: {
+        en: 'As soon as one thread holds B and waits for A while another holds A and waits for B, neither can go on. With useRlock=true there is only one lock and every thread completes.',
+        zh: '只要一个线程拿着 B 等 A，另一个拿着 A 等 B，两者就都无法继续。若 useRlock=true，就只有一把锁，所有线程都能完成。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'deadlock',

@@ -32,6 +32,32 @@ export const event: Lesson = {
     { id: 'set-early', label: { en: 'Set the second event early', zh: '提前设置第二个事件' }, params: { setLate: false } },
     { id: 'set-at-once', label: { en: 'Set the first event at once', zh: '立即设置第一个事件' }, params: { setAfterMs: 0 } },
   ],
+  questions: [
+    {
+      id: 'tries',
+      kind: 'number',
+      text: {
+        en: 'The event is set late. Each retrier waits on it with a timeout, at most 3 times. How many timed waits does a retrier make?',
+        zh: '事件被很晚才设置。每个重试者带超时地等它，最多 3 次。一个重试者会等几次？',
+      },
+      min: 0,
+      max: 100,
+      answerFrom: { record: 'tries', agg: 'max' },
+      tolerance: { absolute: 0 },
+      why: { en: 'Each timed wait returns false when its time is up; after the third the retrier gives up.', zh: '每次带超时的等待到时都返回 false；第三次之后重试者就放弃了。' },
+    },
+    {
+      id: 'connected',
+      kind: 'choice',
+      text: { en: 'Does a retrier connect in the end?', zh: '重试者最后连上了吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes', zh: '连上了' }, when: '>=0.5' }, { id: 'no', text: { en: 'No, it gives up', zh: '没有，它放弃了' }, when: '<0.5' }],
+      answerFrom: { record: 'connected', agg: 'first' },
+      why: {
+        en: 'With setLate=true the event comes after all three waits have run out. Set setLate=false and every retrier connects.',
+        zh: 'setLate=true 时，事件在三次等待都用完之后才到。设 setLate=false，每个重试者都能连上。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'event',

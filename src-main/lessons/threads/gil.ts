@@ -100,6 +100,44 @@ export const gil: Lesson = {
     { id: 'switch-rarely', label: { en: 'Switch every 100 ms', zh: '每 100 毫秒切换' }, params: { switchIntervalMs: 100 } },
     { id: 'no-pause', label: { en: 'No pause between read and write', zh: '读写之间不停顿' }, params: { pauseMs: 0 } },
   ],
+  questions: [
+    {
+      id: 'threads-faster',
+      kind: 'choice',
+      text: { en: 'Two threads each do the same CPU work. Are they at least 1.5× faster than doing both in a row?', zh: '两个线程各做同样的 CPU 计算。它们比一个接一个做完两份，至少快 1.5 倍吗？' },
+      choices: [
+        { id: 'yes', text: { en: 'Yes, at least 1.5× faster', zh: '是，至少快 1.5 倍' }, when: '>=1.5' },
+        { id: 'no', text: { en: 'No, about the same', zh: '不是，差不多' }, when: '<1.5' },
+      ],
+      answerFrom: { ratio: [{ record: 'sequentialMs' }, { record: 'threadsMs' }] },
+      why: {
+        en: 'Under CPython’s GIL only one thread executes bytecode at a time, so CPU-bound threads take turns: no faster. Node worker threads (and free-threaded CPython) have no GIL and really run in parallel.',
+        zh: 'CPython 有 GIL，同一时刻只有一个线程执行字节码，CPU 密集的线程只能轮流跑：并不更快。Node 的 worker 线程（以及无 GIL 的 CPython）没有这把锁，能真正并行。',
+      },
+    },
+    {
+      id: 'processes-faster',
+      kind: 'choice',
+      text: { en: 'And two processes: at least 1.5× faster than in a row?', zh: '换成两个进程呢：比一个接一个至少快 1.5 倍吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes', zh: '是' }, when: '>=1.5' }, { id: 'no', text: { en: 'No', zh: '不是' }, when: '<1.5' }],
+      answerFrom: { ratio: [{ record: 'sequentialMs' }, { record: 'processesMs' }] },
+      why: {
+        en: 'Each process has its own interpreter (and its own GIL), so with two free cores they really compute at once.',
+        zh: '每个进程都有自己的解释器（也有自己的 GIL），有两个空闲核心时就能真正同时计算。',
+      },
+    },
+    {
+      id: 'race-under-gil',
+      kind: 'choice',
+      text: { en: 'Does the GIL make an unlocked read-then-write on a shared counter safe?', zh: 'GIL 能让不加锁的“先读后写”共享计数器变得安全吗？' },
+      choices: [
+        { id: 'safe', text: { en: 'Yes, no update is lost', zh: '能，一次更新都不丢' }, when: '<=0' },
+        { id: 'lost', text: { en: 'No, updates are lost', zh: '不能，会丢更新' }, when: '>0' },
+      ],
+      answerFrom: { record: 'unlockedLost' },
+      why: { en: 'The GIL protects the interpreter, not your code: a thread can be switched out between its read and its write.', zh: 'GIL 保护的是解释器，不是你的代码：线程可能在读和写之间被切换出去。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'gil',

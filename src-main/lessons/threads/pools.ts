@@ -28,6 +28,32 @@ export const pools: Lesson = {
   presets: [
     { id: 'one-thread', label: { en: 'A thread pool of one', zh: '只有一个线程的线程池' }, params: { threadPool: 1 } },
   ],
+  questions: [
+    {
+      id: 'map-order',
+      kind: 'choice',
+      text: {
+        en: 'A pool maps x → x² over 1…6; the tasks may finish in any order. In what order does map return the results?',
+        zh: '用池子对 1…6 做 map(x → x²)；任务可能以任意顺序完成。map 按什么顺序返回结果？',
+      },
+      choices: [
+        { id: 'yes', text: { en: 'In the order of the inputs', zh: '按输入的顺序' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'In the order the tasks finished', zh: '按任务完成的顺序' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'map-order' },
+      why: { en: 'map collects the results and gives them back in the order of its inputs, however the tasks finished.', zh: 'map 会收集结果，并按输入的顺序交还，不管任务是以什么顺序完成的。' },
+    },
+    {
+      id: 'default-size',
+      kind: 'number',
+      text: { en: 'A thread pool without a size: how many worker threads does it get on this machine?', zh: '不指定大小的线程池：在这台机器上它有几个工作线程？' },
+      min: 0,
+      max: 1000,
+      answerFrom: { metric: 'pool.defaultThreads.size' },
+      tolerance: { absolute: 0 },
+      why: { en: 'Python’s default is min(32, number of CPUs + 4): on a 2-core machine 6, and never more than 32.', zh: 'Python 的默认值是 min(32, CPU 数 + 4)：两核机器上是 6，最多不超过 32。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'pools',

@@ -44,6 +44,28 @@ export const queueOrders: Lesson = {
   presets: [
     { id: 'slow-producer', label: { en: 'A slow producer', zh: '生产者放慢' }, params: { putGapMs: 200 } },
   ],
+  questions: [
+    {
+      id: 'lifo',
+      kind: 'choice',
+      text: { en: 'A producer puts 1, 2, 3 into a LIFO queue. In what order do they come out?', zh: '生产者把 1、2、3 放进 LIFO 队列。取出的顺序是什么？' },
+      choices: [{ id: 'reverse', text: { en: '3, 2, 1', zh: '3、2、1' }, is: '3 2 1 ' }, { id: 'same', text: { en: '1, 2, 3', zh: '1、2、3' }, is: '1 2 3 ' }],
+      answerFrom: { record: 'lifoOut' },
+      why: { en: 'LIFO is a stack: the last item in is the first out.', zh: 'LIFO 就是栈：最后放进去的最先出来。' },
+    },
+    {
+      id: 'priority',
+      kind: 'choice',
+      text: { en: 'Into a priority queue go (10, a), (12, b), (8, c). In what order do they come out?', zh: '优先队列里依次放入 (10, a)、(12, b)、(8, c)。取出的顺序是什么？' },
+      choices: [
+        { id: 'smallest-first', text: { en: '(8, c), (10, a), (12, b)', zh: '(8, c)、(10, a)、(12, b)' }, is: '(8, c) (10, a) (12, b) ' },
+        { id: 'arrival', text: { en: '(10, a), (12, b), (8, c)', zh: '(10, a)、(12, b)、(8, c)' }, is: '(10, a) (12, b) (8, c) ' },
+        { id: 'largest-first', text: { en: '(12, b), (10, a), (8, c)', zh: '(12, b)、(10, a)、(8, c)' }, is: '(12, b) (10, a) (8, c) ' },
+      ],
+      answerFrom: { record: 'priorityOut' },
+      why: { en: 'A priority queue hands out the smallest priority first, whatever the arrival order.', zh: '优先队列总是先给出优先级数值最小的，不管到达顺序。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'queue-orders',

@@ -57,6 +57,45 @@ export const raceCounter: Lesson = {
     { id: 'no-window', label: { en: 'No race window', zh: '没有竞争窗口' }, params: { windowMs: 0 } },
     { id: 'fifty-threads', label: { en: 'Fifty threads', zh: '五十个线程' }, params: { threads: 50 } },
   ],
+  questions: [
+    {
+      id: 'lost-unlocked',
+      kind: 'number',
+      text: {
+        en: 'Each thread takes one from a shared counter that starts at the number of threads (read, pause, write back), without a lock. With the default 20 threads, how many of the 20 updates will be lost (the counter at the end)?',
+        zh: '每个线程把共享计数器减一（读、停一下、写回），计数器的初值等于线程数，不加锁。按默认的 20 个线程，20 次更新里会丢掉几次（也就是计数器最终的值）？',
+      },
+      min: 0,
+      max: 200,
+      answerFrom: { record: 'unlockedFinal' },
+      tolerance: { absolute: 4 },
+      why: {
+        en: 'Threads that read before the others have written back read the same old value and overwrite each other. Most of the decrements vanish; exactly how many depends on how spread out the starts were.',
+        zh: '在别人写回之前就读取的线程，读到的是同一个旧值，然后互相覆盖。大部分减法都丢了；具体丢几次，取决于各线程启动得有多分散。',
+      },
+    },
+    {
+      id: 'lost-locked',
+      kind: 'number',
+      text: { en: 'With a mutex around read-pause-write, what is the counter at the end?', zh: '用互斥锁包住“读-停-写”后，计数器最终是多少？' },
+      min: 0,
+      max: 200,
+      answerFrom: { record: 'lockedFinal' },
+      tolerance: { absolute: 0 },
+      why: { en: 'Only one thread is inside at a time, so every read sees the previous write: the counter reaches exactly 0.', zh: '任何时刻只有一个线程在里面，每次读都能看到上一次的写入：计数器恰好减到 0。' },
+    },
+    {
+      id: 'lock-or-serial',
+      kind: 'choice',
+      text: { en: 'Which is faster, counting work only (not start-up): threads with the lock, or one thread at a time?', zh: '只算工作耗时（不算启动），哪个更快：加锁的多线程，还是一次一个线程？' },
+      choices: [{ id: 'lock', text: { en: 'Threads with the lock', zh: '加锁的多线程' }, when: '<1' }, { id: 'serial', text: { en: 'One thread at a time', zh: '一次一个线程' }, when: '>=1' }],
+      answerFrom: { ratio: [{ record: 'lockedMs' }, { record: 'serialWorkMs', agg: 'sum' }] },
+      why: {
+        en: 'Only the critical section is serialized: the locked threads overlap their 40 ms of work outside it, while one-at-a-time adds every thread’s whole work.',
+        zh: '被串行化的只有临界区：加锁的线程在临界区外 40 毫秒的工作是重叠进行的，而一次一个线程则把每个线程的全部工作加在一起。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'race-counter',

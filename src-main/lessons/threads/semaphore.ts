@@ -26,6 +26,21 @@ export const semaphore: Lesson = {
     { id: 'one-permit', label: { en: 'One permit', zh: '只有一个许可' }, params: { permits: 1 } },
     { id: 'permit-each', label: { en: 'A permit for every thread', zh: '每个线程一个许可' }, params: { permits: 10 } },
   ],
+  questions: [
+    {
+      id: 'max-inside',
+      kind: 'number',
+      text: { en: 'Ten threads share a semaphore with 3 permits. At most how many are inside the guarded section at once?', zh: '十个线程共用一个有 3 个许可的信号量。受保护的区域里同一时刻最多有几个线程？' },
+      min: 0,
+      max: 1000,
+      answerFrom: { metric: 'section.room.max' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: 'Each thread takes a permit to enter and gives it back on leaving: never more than 3 inside, and with ten threads queueing, all 3 are used.',
+        zh: '每个线程进去要拿一个许可，出来再还回去：里面永远不超过 3 个；十个线程在排队，3 个许可都会用满。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'semaphore',

@@ -28,6 +28,31 @@ export const threadIntrospection: Lesson = {
   presets: [
     { id: 'six-workers', label: { en: 'Six workers', zh: '六个工作线程' }, params: { workers: 6 } },
   ],
+  questions: [
+    {
+      id: 'live-before',
+      kind: 'number',
+      text: {
+        en: 'Three worker threads are waiting on an event. How many threads does threading.active_count() report?',
+        zh: '三个工作线程正在等一个事件。threading.active_count() 报告有几个线程？',
+      },
+      min: 0,
+      max: 1000,
+      answerFrom: { record: 'liveBefore' },
+      tolerance: { absolute: 0 },
+      why: { en: 'The main thread counts too: 3 workers + main = 4.', zh: '主线程也算在内：3 个工作线程 + 主线程 = 4。' },
+    },
+    {
+      id: 'live-after',
+      kind: 'number',
+      text: { en: 'After the workers are released and joined, how many?', zh: '工作线程被放行并 join 之后呢？' },
+      min: 0,
+      max: 1000,
+      answerFrom: { record: 'liveAfter' },
+      tolerance: { absolute: 0 },
+      why: { en: 'A joined thread has ended: only main is left, 1.', zh: '被 join 的线程已经结束：只剩主线程，1 个。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'thread-introspection',

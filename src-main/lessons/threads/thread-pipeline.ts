@@ -31,6 +31,22 @@ export const threadPipeline: Lesson = {
     { id: 'no-typing-pause', label: { en: 'Type without pauses', zh: '输入不停顿' }, params: { typingMs: 0 } },
     { id: 'fifty-lines', label: { en: 'Fifty lines', zh: '五十行' }, params: { lines: 50 } },
   ],
+  questions: [
+    {
+      id: 'file-content',
+      kind: 'choice',
+      text: { en: 'Reader, formatter and writer threads pass lines along through queues. What ends up in the file?', zh: '读取、格式化、写入三个线程通过队列传递每一行。文件里最后是什么？' },
+      choices: [
+        { id: 'yes', text: { en: 'Every line, upper-cased, in the order typed', zh: '每一行都在，已转大写，顺序与输入相同' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'Some lines missing, doubled or out of order', zh: '有的行丢了、重复了或乱了序' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'file-holds-every-line-upper-cased' },
+      why: {
+        en: 'A queue hands each item over exactly once and in order, so each stage gets every line in turn while the stages overlap.',
+        zh: '队列把每个元素恰好交出一次，并且保持顺序；所以各阶段相互重叠，却依次拿到每一行。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'thread-pipeline',

@@ -34,6 +34,24 @@ export const threadSharedMemory: Lesson = {
     { id: 'read-without-join', label: { en: 'Read before the join', zh: '不等 join 就读取' }, params: { joinFirst: false } },
     { id: 'process-child', label: { en: 'A process instead of a thread', zh: '改用进程' }, params: { childKind: 'process' } },
   ],
+  questions: [
+    {
+      id: 'main-reads',
+      kind: 'number',
+      text: {
+        en: 'Main sets n to 99, a thread sets n to 1, main joins the thread. What does main read for n?',
+        zh: 'main 把 n 设为 99，一个线程把 n 改成 1，main 再 join 这个线程。main 读到的 n 是多少？',
+      },
+      min: -1000000,
+      max: 1000000,
+      answerFrom: { record: 'mainReads' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: 'Threads share the program’s memory: there is only one n, and after the join it holds the thread’s 1. (With childKind=process main would still read 99.)',
+        zh: '线程共享程序的内存：n 只有一个，join 之后它就是线程写入的 1。（若 childKind=process，main 读到的仍是 99。）',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'thread-shared-memory',

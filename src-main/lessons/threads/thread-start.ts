@@ -47,6 +47,22 @@ export const threadStart: Lesson = {
   presets: [
     { id: 'no-work', label: { en: 'Threads with no work', zh: '线程不做工作' }, params: { workMs: 0 } },
   ],
+  questions: [
+    {
+      id: 'main-or-thread',
+      kind: 'choice',
+      text: { en: 'Right after main starts a thread, which runs first: main\'s next step, or the thread\'s first step?', zh: 'main 刚启动一个线程，谁先运行：main 的下一步，还是线程的第一步？' },
+      choices: [
+        { id: 'yes', text: { en: 'Main\'s next step', zh: 'main 的下一步' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'The thread\'s first step', zh: '线程的第一步' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'main-goes-on-first' },
+      why: {
+        en: 'On Node a worker thread needs tens of milliseconds to start its own JavaScript engine, so main is well ahead. (On CPython start() waits until the thread runs, and the thread usually goes first; this question is not scored there.)',
+        zh: '在 Node 上，worker 线程要花几十毫秒启动自己的 JavaScript 引擎，所以 main 远远领先。（CPython 的 start() 会等到线程跑起来，通常是线程先走；那里这道题不计分。）',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'thread-start',

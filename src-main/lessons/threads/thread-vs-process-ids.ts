@@ -32,6 +32,30 @@ export const threadVsProcessIds: Lesson = {
   presets: [
     { id: 'five-each', label: { en: 'Five of each', zh: '各五个' }, params: { threads: 5, processes: 5 } },
   ],
+  questions: [
+    {
+      id: 'threads-pid',
+      kind: 'choice',
+      text: { en: 'Do the threads report the same pid as the program that started them?', zh: '这些线程报告的 pid 和启动它们的程序相同吗？' },
+      choices: [{ id: 'yes', text: { en: 'Yes, the same pid', zh: '相同' }, when: '>=0.5' }, { id: 'no', text: { en: 'No, each has its own', zh: '不同，各有各的' }, when: '<0.5' }],
+      answerFrom: { claim: 'threads-share-pid' },
+      why: {
+        en: 'A pid names a process. Threads live inside one process, so they all report its pid and tell themselves apart by thread ids.',
+        zh: 'pid 标识的是进程。线程都在同一个进程里，所以报告的是同一个 pid，彼此用线程 id 区分。',
+      },
+    },
+    {
+      id: 'process-pids',
+      kind: 'choice',
+      text: { en: 'Do the child processes each get a pid of their own?', zh: '子进程各自有自己的 pid 吗？' },
+      choices: [
+        { id: 'yes', text: { en: 'Yes, each its own, with the runner as parent', zh: '有，各不相同，父进程都是 runner' }, when: '>=0.5' },
+        { id: 'no', text: { en: 'No, they share the parent’s', zh: '没有，和父进程共用' }, when: '<0.5' },
+      ],
+      answerFrom: { claim: 'processes-own-pids' },
+      why: { en: 'Each child process is a new process: a new pid, and the pid of the process that started it as its ppid.', zh: '每个子进程都是一个新进程：新的 pid，ppid 是启动它的那个进程的 pid。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'thread-vs-process-ids',

@@ -53,6 +53,35 @@ export const threadedTcpServer: Lesson = {
   presets: [
     { id: 'thirty-two-clients', label: { en: '32 clients', zh: '32 个客户端' }, params: { clients: 32 } },
   ],
+  questions: [
+    {
+      id: 'at-once',
+      kind: 'number',
+      text: {
+        en: 'Eight clients each keep a connection open for 200 ms. At most how many connections does the server hold at once?',
+        zh: '八个客户端各把连接保持 200 毫秒。服务器同一时刻最多保持几个连接？',
+      },
+      min: 0,
+      max: 10000,
+      answerFrom: { metric: 'server.upper.maxConcurrentConnections' },
+      tolerance: { absolute: 0 },
+      why: {
+        en: 'Each accepted connection gets a thread of its own, so no client waits for another: all 8 are connected together.',
+        zh: '每个被接受的连接都有自己的线程，没有客户端需要等别人：8 个同时在线。',
+      },
+    },
+    {
+      id: 'hold-time',
+      kind: 'choice',
+      text: { en: 'From then on, holding and saying goodbye takes…', zh: '从那时起，保持连接和道别总共要……' },
+      choices: [
+        { id: 'one', text: { en: 'about one holding time', zh: '大约一个保持时长' }, when: '<0.5' },
+        { id: 'sum', text: { en: 'the holding times added up', zh: '所有保持时长之和' }, when: '>=0.5' },
+      ],
+      answerFrom: { ratio: [{ record: 'holdPhaseMs' }, { record: 'sumOfHoldsMs' }] },
+      why: { en: 'With a thread per connection the holds overlap: about 200 ms, not 8 × 200 ms.', zh: '每个连接一个线程，保持时间相互重叠：大约 200 毫秒，而不是 8 × 200 毫秒。' },
+    },
+  ],
   spec: {
     version: 1,
     id: 'threaded-tcp-server',

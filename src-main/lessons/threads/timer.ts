@@ -52,6 +52,33 @@ export const timer: Lesson = {
     { id: 'cancel-late', label: { en: 'Cancel too late', zh: '取消得太晚' }, params: { cancelAfterMs: 300 } },
     { id: 'one-second-delay', label: { en: 'A one-second delay', zh: '延迟一秒' }, params: { delayMs: 1000 } },
   ],
+  questions: [
+    {
+      id: 'fires-after',
+      kind: 'number',
+      text: { en: 'A timer of 200 ms is started. How many ms after its start does it fire?', zh: '启动一个 200 毫秒的定时器。它在启动后多少毫秒触发？' },
+      unit: 'ms',
+      min: 0,
+      max: 600000,
+      answerFrom: { record: 'waitedMs' },
+      tolerance: { absolute: 60 },
+      why: {
+        en: 'A timer is a thread waiting on its "cancelled" flag with a timeout: it fires once the 200 ms have run out, a little later on a busy machine, never sooner.',
+        zh: '定时器就是一个带超时地等待“已取消”标志的线程：200 毫秒一到就触发，机器忙时稍晚一点，但绝不会提前。',
+      },
+    },
+    {
+      id: 'cancelled',
+      kind: 'choice',
+      text: { en: 'A second 200 ms timer is cancelled after 100 ms. Does it fire?', zh: '第二个 200 毫秒的定时器在 100 毫秒时被取消。它还会触发吗？' },
+      choices: [{ id: 'yes', text: { en: 'No, never', zh: '不会' }, when: '>=0.5' }, { id: 'no', text: { en: 'Yes, it fires anyway', zh: '会，照样触发' }, when: '<0.5' }],
+      answerFrom: { claim: 'cancelled-never-fires' },
+      why: {
+        en: 'Cancelling sets the flag the timer thread waits on: it wakes before its time is up and ends without calling anything.',
+        zh: '取消就是设置定时器线程在等的那个标志：它在到时之前醒来，什么也不调用就结束。',
+      },
+    },
+  ],
   spec: {
     version: 1,
     id: 'timer',
