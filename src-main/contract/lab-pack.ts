@@ -18,6 +18,7 @@ export {
   type PackQuantity,
   type PackQuestion,
 } from '../model/lab-pack';
+export { questionSourceSchema, type QuestionSource } from '../model/questions';
 
 /** A pack written in the app and checked by the service: its file, and what names it. */
 export interface BuiltPack {

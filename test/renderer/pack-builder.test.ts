@@ -210,7 +210,21 @@ describe('pack builder state', () => {
           fixed: { threads: 20 },
           open: ['windowMs'],
           runtime: 'cpython' as const,
-          questions: [{ id: 'final', kind: 'number' as const, text: { zh: '多少？', en: 'How many?' }, min: 0, max: 20, answerFrom: { record: 'unlockedFinal' }, tolerance: { absolute: 1 } }],
+          questions: [
+            { id: 'final', kind: 'number' as const, text: { zh: '多少？', en: 'How many?' }, min: 0, max: 20, answerFrom: { record: 'unlockedFinal' }, tolerance: { absolute: 1 } },
+            // What the builder does not edit comes back unchanged: a ratio source, a why, a choice's text answer.
+            {
+              id: 'faster',
+              kind: 'choice' as const,
+              text: { zh: '哪个快？', en: 'Which is faster?' },
+              why: { zh: '因为锁。', en: 'Because of the lock.' },
+              choices: [
+                { id: 'a', text: { zh: '加锁', en: 'locked' }, is: 'locked' },
+                { id: 'b', text: { zh: '串行', en: 'serial' }, when: '>1' },
+              ],
+              answerFrom: { ratio: [{ record: 'lockedMs', agg: 'sum' as const }, { metric: 'wallMs' }] },
+            },
+          ],
           report: [{ record: 'unlockedFinal' }, { metric: 'wallMs' }],
         },
       ],

@@ -10,7 +10,7 @@
  */
 
 import { z } from 'zod';
-import { LAB_PACK_FORMAT, LAB_PACK_LIMITS, LAB_PACK_VERSION, labPackSchema, type LabPack, type PackQuantity } from '@contract/lab-pack';
+import { LAB_PACK_FORMAT, LAB_PACK_LIMITS, LAB_PACK_VERSION, labPackSchema, questionSourceSchema, type LabPack, type PackQuantity, type QuestionSource } from '@contract/lab-pack';
 import { COMMON_METRICS } from '../composer/claim-model';
 import { declaredNames, type Json, type JsonObject } from '../composer/spec-builder';
 
@@ -55,8 +55,13 @@ export interface DraftQuestion {
   text: LocalizedDraft;
   /** Used when kind is choice (kept when switching kinds, so nothing typed is lost). */
   choices: DraftChoice[];
-  /** Where the run's answer is read: a quantity key ("record:n", "metric:wallMs", "shared:count") or "" for none. */
+  /**
+   * Where the run's answer is read: a quantity key ("record:n", "metric:wallMs", "shared:count"), "" for none, or
+   * "source:" and the JSON of a source the builder does not edit (an aggregate, a claim, a ratio), kept as it came.
+   */
   answerFrom: string;
+  /** Parts of a copied question the builder does not edit (its `why`, its choices' `is`), as JSON text carried through. */
+  kept: string;
   unit: string;
   min: string;
   max: string;
@@ -166,6 +171,36 @@ export function specParams(spec: unknown): DraftParam[] {
 export const quantityKey = (quantity: PackQuantity): string =>
   'metric' in quantity ? `metric:${quantity.metric}` : 'record' in quantity ? `record:${quantity.record}` : `shared:${quantity.shared}`;
 
+/** A question's answer source as a draft key: simple ones as quantity keys, any other kept as its JSON. */
+export const answerKey = (source: QuestionSource): string =>
+  ('metric' in source || 'shared' in source || ('record' in source && source.agg === undefined)) ? quantityKey(source as PackQuantity) : `source:${JSON.stringify(source)}`;
+
+export function answerFromKey(key: string): QuestionSource | null {
+  if (!key.startsWith('source:')) return quantityFromKey(key);
+  try {
+    const parsed = questionSourceSchema.safeParse(JSON.parse(key.slice('source:'.length)));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The kept parts of a copied question: `why`, and each choice's `is` by choice id. */
+const keptSchema = z.strictObject({
+  why: z.strictObject({ zh: z.string().max(2_000), en: z.string().max(2_000) }).optional(),
+  is: z.record(z.string().max(64), z.string().max(1_000)).optional(),
+});
+
+function keptParts(kept: string): z.infer<typeof keptSchema> {
+  if (kept === '') return {};
+  try {
+    const parsed = keptSchema.safeParse(JSON.parse(kept));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
 export function quantityFromKey(key: string): PackQuantity | null {
   const match = /^(metric|record|shared):(.+)$/.exec(key);
   if (!match || !NAME.test(match[2]!)) return null;
@@ -243,6 +278,7 @@ export function addQuestion(lesson: DraftLesson, kind: QuestionKind): DraftQuest
     text: emptyText(),
     choices: [newChoice('a'), newChoice('b')],
     answerFrom: '',
+    kept: '',
     unit: '',
     min: '',
     max: '',
@@ -312,12 +348,16 @@ export function paramValue(param: DraftParam): { value: string | number | boolea
 }
 
 function questionJson(question: DraftQuestion): JsonObject {
-  const answerFrom = quantityFromKey(question.answerFrom);
-  const common: JsonObject = { id: question.id, kind: question.kind, text: trimmed(question.text) };
+  const answerFrom = answerFromKey(question.answerFrom) as Json | null;
+  const kept = keptParts(question.kept);
+  const common: JsonObject = { id: question.id, kind: question.kind, text: trimmed(question.text), ...(kept.why ? { why: kept.why } : {}) };
   if (question.kind === 'choice') {
     return {
       ...common,
-      choices: question.choices.map((c) => ({ id: c.id, text: trimmed(c.text), ...(c.when.trim() !== '' ? { when: c.when.trim() } : {}) })),
+      choices: question.choices.map((c) => {
+        const is = kept.is?.[c.id];
+        return { id: c.id, text: trimmed(c.text), ...(c.when.trim() !== '' ? { when: c.when.trim() } : {}), ...(is !== undefined ? { is } : {}) };
+      }),
       ...(answerFrom ? { answerFrom } : {}),
     };
   }
@@ -407,7 +447,9 @@ export function checkDraft(draft: PackDraft): DraftCheck {
       if (problem) problems.push({ path: formatPath(['lessons', i, 'fixed', param.name]), message: problem });
     }
     lesson.questions.forEach((question, q) => {
-      if (question.answerFrom !== '' && !lesson.answerSources.includes(question.answerFrom)) {
+      if (question.answerFrom.startsWith('source:')) {
+        if (answerFromKey(question.answerFrom) === null) problems.push({ path: formatPath(['lessons', i, 'questions', q, 'answerFrom']), message: 'the kept answer source is not valid' });
+      } else if (question.answerFrom !== '' && !lesson.answerSources.includes(question.answerFrom)) {
         problems.push({ path: formatPath(['lessons', i, 'questions', q, 'answerFrom']), message: `the lesson does not record ${question.answerFrom}` });
       }
     });
@@ -471,7 +513,8 @@ export function draftFromPack(pack: LabPack, lessonSpec: (lessonId: string) => u
             kind: question.kind,
             text: localizedOr(question.text),
             choices: question.kind === 'choice' ? question.choices.map((c) => ({ id: c.id, text: localizedOr(c.text), when: c.when ?? '' })) : [newChoice('a'), newChoice('b')],
-            answerFrom: question.answerFrom ? quantityKey(question.answerFrom) : '',
+            answerFrom: question.answerFrom ? answerKey(question.answerFrom) : '',
+            kept: keptText(question),
             unit: question.kind === 'number' ? (question.unit ?? '') : '',
             min: question.kind === 'number' ? numberText(question.min) : '',
             max: question.kind === 'number' ? numberText(question.max) : '',
@@ -530,7 +573,8 @@ const packDraftSchema = z.strictObject({
               kind: z.enum(QUESTION_KINDS),
               text: localizedDraftSchema,
               choices: z.array(z.strictObject({ id: text(FIELD_LIMITS.slug), text: localizedDraftSchema, when: text(FIELD_LIMITS.condition) })).max(LAB_PACK_LIMITS.choices),
-              answerFrom: text(200),
+              answerFrom: text(2_000),
+              kept: text(8_000).default(''),
               unit: text(FIELD_LIMITS.unit),
               min: text(FIELD_LIMITS.number),
               max: text(FIELD_LIMITS.number),
@@ -560,3 +604,11 @@ export function isEmptyDraft(draft: PackDraft): boolean {
 }
 
 export { SLUG as PACK_SLUG_PATTERN };
+
+/** What a copied question carries that the builder does not edit, as JSON text ('' when nothing). */
+function keptText(question: LabPack['lessons'][number]['questions'] extends readonly (infer Q)[] | undefined ? Q : never): string {
+  const is: Record<string, string> = {};
+  if (question.kind === 'choice') for (const choice of question.choices) if (choice.is !== undefined) is[choice.id] = choice.is;
+  const kept = { ...(question.why ? { why: question.why } : {}), ...(Object.keys(is).length > 0 ? { is } : {}) };
+  return Object.keys(kept).length > 0 ? JSON.stringify(kept) : '';
+}
