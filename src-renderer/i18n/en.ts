@@ -647,6 +647,15 @@ export const en = {
     noFit: 'No fit: {why}',
     waiting: 'The first point is running.',
   },
+  handout: {
+    heading: 'Handout',
+    language: 'Language',
+    paper: 'Paper',
+    student: 'Handout',
+    answerKey: 'Answer key',
+    hint: "One HTML file to print (or save as PDF) from your browser. The answer key is the instructor's copy.",
+    saved: 'Saved {file}: open it in a browser and print it.',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

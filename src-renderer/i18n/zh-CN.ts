@@ -649,4 +649,13 @@ export const zhCN: Messages = {
     noFit: '无法拟合：{why}',
     waiting: '第一个取值正在运行。',
   },
+  handout: {
+    heading: '讲义',
+    language: '语言',
+    paper: '纸张',
+    student: '学生讲义',
+    answerKey: '答案（教师用）',
+    hint: '生成一个 HTML 文件，用浏览器打开后即可打印或另存为 PDF。答案卷仅供老师使用。',
+    saved: '已保存 {file}：用浏览器打开即可打印。',
+  },
 };

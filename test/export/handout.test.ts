@@ -4,6 +4,10 @@ import { findLesson } from '../../src-main/lessons/catalog';
 import { checkLabPack } from '../../src-main/service/packs';
 import { handoutFileName, lessonHandout, packHandout } from '../../src-main/service/handouts';
 import type { PackQuestion } from '../../src-main/model/lab-pack';
+import { checkParams } from '../../src-main/contract/methods';
+import { createContractHandlers, type CallContext } from '../../src-main/serve/contract-handlers';
+import type { RunHub } from '../../src-main/serve/run-hub';
+import type { LabService } from '../../src-main/service/lab-service';
 
 const HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">&\'';
 
@@ -155,5 +159,33 @@ describe('handout', () => {
   it('names the file after the lesson, the copy, the paper and the language', () => {
     expect(handoutFileName('race-counter', { lang: 'zh-CN', paper: 'letter', answerKey: true })).toBe('race-counter-answer-key-letter-zh-CN.html');
     expect(handoutFileName('../../etc', { lang: 'en', paper: 'a4', answerKey: false })).toBe('-etc-handout-a4-en.html');
+  });
+});
+
+describe('handouts through the contract', () => {
+  const handlers = createContractHandlers({} as LabService, {} as RunHub, 'browser');
+  const context = { subscriber: {} as CallContext['subscriber'] };
+
+  it("answers a lesson's handout as an HTML file, and a pack's; refuses a bad pack as bad input", async () => {
+    const lesson = await handlers['lessons.handout']({ id: 'race-counter', lang: 'zh-CN', paper: 'letter', answerKey: true }, context);
+    expect(lesson.fileName).toBe('race-counter-answer-key-letter-zh-CN.html');
+    expect(lesson.mimeType).toBe('text/html');
+    expect(Buffer.from(lesson.dataBase64, 'base64').toString('utf8')).toContain('教师用卷');
+
+    const packBase64 = Buffer.from(JSON.stringify(hostilePack())).toString('base64');
+    const pack = await handlers['packs.handout']({ packBase64, lang: 'en', paper: 'a4', answerKey: false }, context);
+    expect(pack.fileName).toBe('hostile-handout-a4-en.html');
+    expect(Buffer.from(pack.dataBase64, 'base64').toString('utf8')).not.toContain('<script');
+
+    const bad = Buffer.from(JSON.stringify({ ...(hostilePack() as object), format: 'other' })).toString('base64');
+    await expect(handlers['packs.handout']({ packBase64: bad, lang: 'en', paper: 'a4', answerKey: false }, context)).rejects.toMatchObject({ code: 'bad-input', message: expect.stringMatching(/refused at format/) });
+    expect(() => handlers['lessons.handout']({ id: 'no-such-lesson', lang: 'en', paper: 'a4', answerKey: false }, context)).toThrow(/no lesson named no-such-lesson/);
+  });
+
+  it('checks the language, paper and copy before anything is drawn', () => {
+    expect(checkParams('lessons.handout', { id: 'race-counter', lang: 'en', paper: 'a4', answerKey: false }).ok).toBe(true);
+    expect(checkParams('lessons.handout', { id: 'race-counter', lang: 'fr', paper: 'a4', answerKey: false })).toMatchObject({ ok: false, problems: [{ path: 'lang' }] });
+    expect(checkParams('lessons.handout', { id: 'race-counter', lang: 'en', paper: 'a3', answerKey: false })).toMatchObject({ ok: false, problems: [{ path: 'paper' }] });
+    expect(checkParams('packs.handout', { packBase64: 'e30=', lang: 'en', paper: 'a4' })).toMatchObject({ ok: false, problems: [{ path: 'answerKey' }] });
   });
 });
