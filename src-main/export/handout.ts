@@ -170,7 +170,7 @@ const LABELS: Readonly<Record<TextLang, Labels>> = {
   },
   zh: {
     handout: '讲义',
-    answerKey: '答案',
+    answerKey: '答案卷',
     instructorCopy: '教师用卷：含答案，请勿发给学生。',
     name: '姓名',
     className: '班级',
@@ -282,6 +282,7 @@ export function pythonSketch(spec: unknown, given: Readonly<Record<string, unkno
   const primitives: Record<string, string> = {};
   const primitiveSpec = own(spec, 'primitives');
   if (isRecord(primitiveSpec)) for (const [name, entry] of Object.entries(primitiveSpec)) if (typeof own(entry, 'type') === 'string') primitives[name] = own(entry, 'type') as string;
+  lines.push(...declarations(spec));
   const actors = own(spec, 'actors');
   for (const actor of Array.isArray(actors) ? actors : []) {
     const name = own(actor, 'name');
@@ -292,7 +293,7 @@ export function pythonSketch(spec: unknown, given: Readonly<Record<string, unkno
     const context: PythonContext = { kind, shared, primitives };
     const steps = program.filter((step): step is StepLike => isRecord(step) && typeof step.op === 'string');
     if (lines.length > 0) lines.push('');
-    const times = count === undefined || count === 1 ? '' : `  # × ${pythonLiteral(isRecord(count) && typeof count.param === 'string' ? count.param.toUpperCase() : count)}`;
+    const times = count === undefined || count === 1 ? '' : `  # × ${pythonLiteral(constant(count))}`;
     lines.push(`# ${kind} ${name}${times}`);
     lines.push(`${kind === 'task' ? 'async def' : 'def'} ${name.replace(/[^A-Za-z0-9_]/g, '_')}():`);
     if (steps.length === 0) lines.push('    pass');
@@ -302,10 +303,58 @@ export function pythonSketch(spec: unknown, given: Readonly<Record<string, unkno
   return lines.join('\n');
 }
 
+const PRIMITIVE_CLASSES: Readonly<Record<string, string>> = {
+  mutex: 'threading.Lock()',
+  rlock: 'threading.RLock()',
+  semaphore: 'threading.Semaphore',
+  'bounded-semaphore': 'threading.BoundedSemaphore',
+  event: 'threading.Event()',
+  condition: 'threading.Condition()',
+  barrier: 'threading.Barrier',
+};
+const QUEUE_CLASSES: Readonly<Record<string, string>> = { fifo: 'queue.Queue', lifo: 'queue.LifoQueue', priority: 'queue.PriorityQueue' };
+
+/** The spec's shared variables, primitives and queues as Python assignments (the threading spelling). */
+function declarations(spec: unknown): string[] {
+  const lines: string[] = [];
+  const section = (key: string): [string, unknown][] => {
+    const value = own(spec, key);
+    return isRecord(value) ? Object.entries(value) : [];
+  };
+  for (const [name, entry] of section('shared')) {
+    const scope = own(entry, 'scope');
+    lines.push(`${name} = ${pythonLiteral(constant(own(entry, 'initial')))}${scope === 'shared' ? '' : `  # ${String(scope)}`}`);
+  }
+  for (const [name, entry] of section('primitives')) {
+    const type = own(entry, 'type');
+    const made = typeof type === 'string' && Object.hasOwn(PRIMITIVE_CLASSES, type) ? PRIMITIVE_CLASSES[type]! : `# ${String(type)}`;
+    const argument = own(entry, 'value') ?? own(entry, 'parties');
+    lines.push(made.endsWith(')') || made.startsWith('#') ? `${name} = ${made}` : `${name} = ${made}(${pythonLiteral(constant(argument))})`);
+  }
+  for (const [name, entry] of section('queues')) {
+    const order = own(entry, 'order');
+    const maxsize = own(entry, 'maxsize');
+    const made = typeof order === 'string' && Object.hasOwn(QUEUE_CLASSES, order) ? QUEUE_CLASSES[order]! : 'queue.Queue';
+    lines.push(`${name} = ${made}(${maxsize === undefined ? '' : pythonLiteral(constant(maxsize))})`);
+  }
+  return lines.length > 0 ? ['', ...lines] : [];
+}
+
+/** A name printed as it is (a parameter's constant), not as a string. */
+interface PythonName {
+  readonly pythonName: string;
+}
+
+/** A parameter reference as the constant that names it; any other value as it is. */
+function constant(value: unknown): unknown {
+  return isRecord(value) && typeof value.param === 'string' ? ({ pythonName: value.param.toUpperCase() } satisfies PythonName) : value;
+}
+
 function pythonLiteral(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (value === null || value === undefined) return 'None';
-  if (typeof value === 'string' && /^[A-Z_][A-Z0-9_]*$/.test(value)) return value;
+  if (isRecord(value) && typeof value.pythonName === 'string') return value.pythonName;
+  if (Array.isArray(value)) return `[${value.slice(0, 8).map(pythonLiteral).join(', ')}${value.length > 8 ? ', …' : ''}]`;
   return valueText(value);
 }
 
@@ -472,8 +521,8 @@ function lessonHtml(item: HandoutLesson, index: number, options: HandoutOptions,
   const { lesson } = item;
   const parts: string[] = [];
   if (options.answerKey) parts.push(`<p class="instructor-banner" role="note">${esc(labels.instructorCopy)}</p>`);
-  const number = options.pack ? `${index + 1}. ` : '';
-  parts.push(`<h2>${esc(number)}${esc(lesson.title[lang])}</h2>`);
+  // A lone lesson's title is the page's own heading.
+  if (options.pack || options.lessons.length > 1) parts.push(`<h2>${esc(options.pack ? `${index + 1}. ` : '')}${esc(lesson.title[lang])}</h2>`);
   parts.push(`<p class="muted lesson-id">${esc(labels.lesson)}: <code>${esc(lesson.id)}</code>${item.entry && item.entry.id !== lesson.id ? ` · <code>${esc(item.entry.id)}</code>` : ''}</p>`);
   if (item.entry?.instructions) parts.push(`<h3>${esc(labels.instructions)}</h3><p class="text">${esc(item.entry.instructions[lang])}</p>`);
   if (lesson.text) {

@@ -46,15 +46,26 @@ async function openPrinted(file: string): Promise<Page> {
   return printed;
 }
 
-/** Every program block: visible, with its text, and whether any of it is clipped sideways. */
-async function programBlocks(page: Page): Promise<{ text: string; visible: boolean; scrollWidth: number; clientWidth: number; whiteSpace: string }[]> {
-  return page.$$eval('pre.program', (blocks) =>
-    blocks.map((block) => {
-      const box = block.getBoundingClientRect();
-      const style = getComputedStyle(block);
-      return { text: (block as HTMLElement).innerText, visible: box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none', scrollWidth: block.scrollWidth, clientWidth: block.clientWidth, whiteSpace: style.whiteSpace };
-    }),
-  );
+interface ProgramBlock {
+  readonly text: string;
+  readonly visible: boolean;
+  readonly scrollWidth: number;
+  readonly clientWidth: number;
+  readonly whiteSpace: string;
+}
+
+/** Every program block: visible, with its text, and whether any of it is clipped sideways (scrollWidth beyond clientWidth). */
+async function programBlocks(page: Page): Promise<ProgramBlock[]> {
+  return (await page.evaluate(`[...document.querySelectorAll('pre.program')].map((block) => {
+    const box = block.getBoundingClientRect();
+    const style = getComputedStyle(block);
+    return { text: block.innerText, visible: box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none', scrollWidth: block.scrollWidth, clientWidth: block.clientWidth, whiteSpace: style.whiteSpace };
+  })`)) as ProgramBlock[];
+}
+
+/** The page's text as it prints. */
+async function printedText(page: Page): Promise<string> {
+  return (await page.evaluate('document.body.innerText')) as string;
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () => {
@@ -81,8 +92,8 @@ describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () =
 
     const printed = await openPrinted(file);
     try {
-      expect(await printed.evaluate(() => matchMedia('print').matches)).toBe(true);
-      const text = await printed.evaluate(() => document.body.innerText);
+      expect(await printed.evaluate("matchMedia('print').matches")).toBe(true);
+      const text = await printedText(printed);
       expect(text).toContain('THREADS = 20');
       expect(text).toContain('def unlocked():');
       expect(text).toContain('Claims to check');
@@ -115,7 +126,7 @@ describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () =
 
     const printed = await openPrinted(file);
     try {
-      const text = await printed.evaluate(() => document.body.innerText);
+      const text = await printedText(printed);
       expect(text).toContain('教师用卷');
       expect(text).toContain('由运行结果评分：record n');
       const blocks = await programBlocks(printed);
@@ -127,7 +138,7 @@ describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () =
       }
       // The long line is printed whole, wrapped over several lines of the block.
       expect(blocks[0]!.text.replace(/\s+/g, '')).toContain(LONG_MESSAGE);
-      expect(await printed.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+      expect(await printed.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
 
       const pdf = await printed.pdf({ format: 'Letter', preferCSSPageSize: true });
       expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');

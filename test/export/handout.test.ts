@@ -99,6 +99,10 @@ describe('handout', () => {
     const html = lessonHandout('race-counter', { lang: 'en', paper: 'a4', answerKey: false });
     const program = /<pre class="program"[^>]*><code>([\s\S]*?)<\/code><\/pre>/.exec(html)?.[1] ?? '';
     expect(program).toMatch(/^THREADS = \d+/m);
+    // The shared counter, the lock and the other primitives are declared before the actors use them.
+    expect(program).toMatch(/^counter = THREADS$/m);
+    expect(program).toMatch(/^counterLock = threading\.Lock\(\)$/m);
+    expect(program).toMatch(/^arrived = threading\.Semaphore\(0\)$/m);
     expect(program).toMatch(/^def \w+\(\):/m);
     expect(program).toMatch(/^ {4}seen = counter$/m);
     expect(html).toContain('not a complete program to run');
@@ -141,6 +145,9 @@ describe('handout', () => {
     pack.lessons.push({ id: 'race', lesson: 'race-counter' });
     const html = packHandout(checkLabPack(pack), { lang: 'en', paper: 'letter', answerKey: false });
     expect(html.match(/<section class="lesson"/g)).toHaveLength(2);
+    // Each lesson of a pack has its numbered title; a lone lesson's title is the page's heading only.
+    expect(html).toContain('<h2>2. A race that loses updates, and the lock that fixes it</h2>');
+    expect(lessonHandout('race-counter', { lang: 'en', paper: 'a4', answerKey: false })).not.toContain('<h2>');
     expect(html).toContain('.lesson + .lesson{break-before:page');
   });
 
