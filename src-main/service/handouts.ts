@@ -40,7 +40,8 @@ export function packHandout(read: ReadPack, request: HandoutRequest): string {
   const lessons = read.pack.lessons.map((entry): HandoutLesson => {
     const builtIn = entry.lesson !== undefined ? findLesson(entry.lesson) : undefined;
     const spec = entrySpec(entry);
-    const source = builtIn ?? { id: entry.id, title: entryTitle(entry), spec };
+    // A pack may retitle a built-in lesson (entryTitle: its own title, else the lesson's).
+    const source = builtIn ? { ...builtIn, title: entryTitle(entry) } : { id: entry.id, title: entryTitle(entry), spec };
     return {
       lesson: source,
       // A pack entry's own questions, else those its lesson brings.

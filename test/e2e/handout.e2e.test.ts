@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { checkLabPack, serializeLabPack } from '../../src-main/service/packs';
-import { CHROMIUM, openSession, type BrowserSession } from './browser-session';
+import { CHROMIUM, openSession, root, type BrowserSession } from './browser-session';
 
 /**
  * Handouts end to end: the lesson page's "Handout" button and the pack page's "Answer key" save an HTML file;
@@ -32,6 +32,15 @@ const pack = {
 };
 
 let session: BrowserSession;
+
+const AXE_SOURCE = readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical violations inside the handout controls (evaluated through the protocol: the CSP allows no injected script). */
+async function handoutViolations(page: Page): Promise<string[]> {
+  if ((await page.evaluate('typeof window.axe')) !== 'object') await page.evaluate(AXE_SOURCE);
+  return (await page.evaluate(`window.axe.run(document.querySelector('[data-testid="handout"]'), { resultTypes: ['violations'] })
+    .then((result) => result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.help))`)) as string[];
+}
 
 /** Pages of a PDF as Chromium writes it (one page object each, uncompressed dictionaries). */
 function pdfPages(pdf: Buffer): number {
@@ -81,6 +90,7 @@ describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () =
     const { page, dir } = session;
     await session.go('/lessons/race-counter');
     await page.getByTestId('handout').waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await handoutViolations(page)).toEqual([]);
     await page.getByTestId('handout-lang').selectOption('en');
     await page.getByTestId('handout-paper').selectOption('a4');
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('handout-student').click()]);

@@ -142,9 +142,10 @@ describe('handout', () => {
 
   it('starts each lesson of a pack on a new page', () => {
     const pack = hostilePack() as { lessons: unknown[] };
-    pack.lessons.push({ id: 'race', lesson: 'race-counter' });
+    pack.lessons.push({ id: 'race', lesson: 'race-counter' }, { id: 'again', lesson: 'race-counter', title: { zh: '再来一次', en: 'Once more' } });
     const html = packHandout(checkLabPack(pack), { lang: 'en', paper: 'letter', answerKey: false });
-    expect(html.match(/<section class="lesson"/g)).toHaveLength(2);
+    expect(html.match(/<section class="lesson"/g)).toHaveLength(3);
+    expect(html).toContain('<h2>3. Once more</h2>'); // the pack's own title for a built-in lesson
     // Each lesson of a pack has its numbered title; a lone lesson's title is the page's heading only.
     expect(html).toContain('<h2>2. A race that loses updates, and the lock that fixes it</h2>');
     expect(lessonHandout('race-counter', { lang: 'en', paper: 'a4', answerKey: false })).not.toContain('<h2>');
