@@ -98,6 +98,7 @@ describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () =
     const file = join(dir, download.suggestedFilename());
     await download.saveAs(file);
     expect(await page.getByTestId('handout-saved').textContent()).toContain('race-counter-handout-a4-en.html');
+    await session.shot('handout-lesson-page');
     expect(readFileSync(file, 'utf8')).not.toMatch(/<script/i);
 
     const printed = await openPrinted(file);
@@ -131,6 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () =
     await page.getByTestId('handout-paper').selectOption('letter');
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('handout-answers').click()]);
     expect(download.suggestedFilename()).toBe('print-lab-answer-key-letter-zh-CN.html');
+    await session.shot('handout-pack-page');
     const file = join(dir, download.suggestedFilename());
     await download.saveAs(file);
 

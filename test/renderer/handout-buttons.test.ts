@@ -7,7 +7,7 @@ import { FakeLab } from './fake-client';
 import { mountWithApp } from './mount-app';
 
 let lab: FakeLab;
-const html = (name: string) => ({ fileName: name, mimeType: 'text/html', dataBase64: Buffer.from('<!doctype html><p>x</p>').toString('base64') });
+const html = (name: string) => ({ fileName: name, mimeType: 'text/html', dataBase64: btoa('<!doctype html><p>x</p>') });
 
 beforeEach(() => {
   lab = new FakeLab()
