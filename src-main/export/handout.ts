@@ -55,6 +55,8 @@ export const HANDOUT_PROGRAM_MAX_CHARS = 200_000;
 type TextLang = 'en' | 'zh';
 
 interface Labels {
+  /** The colon after a label: ':' in English, the full-width '：' in Chinese. */
+  readonly colon: string;
   readonly handout: string;
   readonly answerKey: string;
   readonly instructorCopy: string;
@@ -113,6 +115,7 @@ interface Labels {
 
 const LABELS: Readonly<Record<TextLang, Labels>> = {
   en: {
+    colon: ':',
     handout: 'Handout',
     answerKey: 'Answer key',
     instructorCopy: "Instructor's copy: answer key. Do not hand out.",
@@ -169,6 +172,7 @@ const LABELS: Readonly<Record<TextLang, Labels>> = {
     before: 'happens before',
   },
   zh: {
+    colon: '：',
     handout: '讲义',
     answerKey: '答案卷',
     instructorCopy: '教师用卷：含答案，请勿发给学生。',
@@ -480,7 +484,7 @@ function questionHtml(question: PackQuestion, index: number, lang: TextLang, lab
     }
   } else key.push(esc(labels.notScored));
   const why = questionWhy(question, lang);
-  if (why !== '') key.push(`<strong>${esc(labels.expected)}:</strong> ${esc(why)}`);
+  if (why !== '') key.push(`<strong>${esc(labels.expected)}${labels.colon}</strong> ${esc(why)}`);
   return `<li class="question" data-question="${esc(question.id)}">${head}${body}<div class="key">${key.map((k) => `<p>${k}</p>`).join('')}</div></li>`;
 }
 
@@ -490,13 +494,13 @@ function claimHtml(claim: ClaimView, labels: Labels, answerKey: boolean): string
     const boxes = [labels.holds, labels.fails, labels.inconclusive].map((l) => `<span class="choice"><span class="box" aria-hidden="true">☐</span> ${esc(l)}</span>`).join('');
     return `<li class="claim">${text}<p class="verdict">${boxes}</p><p class="label">${esc(labels.evidence)}</p>${writingLines(2)}</li>`;
   }
-  const rows = [`<p><strong>${esc(labels.checks)}:</strong> <code>${esc(checkText(claim.check, labels))}</code></p>`];
-  if (claim.when !== undefined) rows.push(`<p><strong>${esc(labels.onlyWhen)}:</strong> <code>${esc(condText(claim.when, false))}</code></p>`);
-  if (claim.given !== undefined) rows.push(`<p><strong>${esc(labels.decidableWhen)}:</strong> <code>${esc(checkText(claim.given, labels))}</code></p>`);
+  const rows = [`<p><strong>${esc(labels.checks)}${labels.colon}</strong> <code>${esc(checkText(claim.check, labels))}</code></p>`];
+  if (claim.when !== undefined) rows.push(`<p><strong>${esc(labels.onlyWhen)}${labels.colon}</strong> <code>${esc(condText(claim.when, false))}</code></p>`);
+  if (claim.given !== undefined) rows.push(`<p><strong>${esc(labels.decidableWhen)}${labels.colon}</strong> <code>${esc(checkText(claim.given, labels))}</code></p>`);
   if (isRecord(claim.requires) && Object.keys(claim.requires).length > 0) {
-    rows.push(`<p><strong>${esc(labels.requires)}:</strong> ${esc(Object.entries(claim.requires).map(([k, v]) => `${k} = ${valueText(v)}`).join(', '))}</p>`);
+    rows.push(`<p><strong>${esc(labels.requires)}${labels.colon}</strong> ${esc(Object.entries(claim.requires).map(([k, v]) => `${k} = ${valueText(v)}`).join(', '))}</p>`);
   }
-  if (Array.isArray(claim.statuses) && claim.statuses.length > 0) rows.push(`<p><strong>${esc(labels.statuses)}:</strong> ${esc(claim.statuses.map(String).join(', '))}</p>`);
+  if (Array.isArray(claim.statuses) && claim.statuses.length > 0) rows.push(`<p><strong>${esc(labels.statuses)}${labels.colon}</strong> ${esc(claim.statuses.map(String).join(', '))}</p>`);
   return `<li class="claim">${text}<div class="key">${rows.join('')}</div></li>`;
 }
 
@@ -523,7 +527,7 @@ function lessonHtml(item: HandoutLesson, index: number, options: HandoutOptions,
   if (options.answerKey) parts.push(`<p class="instructor-banner" role="note">${esc(labels.instructorCopy)}</p>`);
   // A lone lesson's title is the page's own heading.
   if (options.pack || options.lessons.length > 1) parts.push(`<h2>${esc(options.pack ? `${index + 1}. ` : '')}${esc(lesson.title[lang])}</h2>`);
-  parts.push(`<p class="muted lesson-id">${esc(labels.lesson)}: <code>${esc(lesson.id)}</code>${item.entry && item.entry.id !== lesson.id ? ` · <code>${esc(item.entry.id)}</code>` : ''}</p>`);
+  parts.push(`<p class="muted lesson-id">${esc(labels.lesson)}${labels.colon === ':' ? ': ' : labels.colon}<code>${esc(lesson.id)}</code>${item.entry && item.entry.id !== lesson.id ? ` · <code>${esc(item.entry.id)}</code>` : ''}</p>`);
   if (item.entry?.instructions) parts.push(`<h3>${esc(labels.instructions)}</h3><p class="text">${esc(item.entry.instructions[lang])}</p>`);
   if (lesson.text) {
     const sections: [string, LocalizedText][] = [
@@ -596,7 +600,7 @@ export function handoutHtml(options: HandoutOptions): string {
   const single = options.lessons.length === 1 && !options.pack ? options.lessons[0]!.lesson : undefined;
   const mainTitle = options.pack ? options.pack.title[lang] : single ? single.title[lang] : kind;
   const header: string[] = [`<h1>${esc(mainTitle)}</h1>`, `<p class="muted">${esc(kind)}${options.pack ? ` · <code>${esc(options.pack.id)}</code>` : ''}${options.pack?.author ? ` · ${esc(labels.author)} ${esc(options.pack.author)}` : ''}</p>`];
-  if (!options.answerKey) header.push(`<div class="student"><span>${esc(labels.name)}:</span><span>${esc(labels.className)}:</span><span>${esc(labels.date)}:</span></div>`);
+  if (!options.answerKey) header.push(`<div class="student"><span>${esc(labels.name)}${labels.colon}</span><span>${esc(labels.className)}${labels.colon}</span><span>${esc(labels.date)}${labels.colon}</span></div>`);
   if (options.pack) header.push(`<p class="text">${esc(options.pack.instructions[lang])}</p>`);
   const lessons = options.lessons.map((item, index) => lessonHtml(item, index, options, lang, labels)).join('\n');
   const title = `${mainTitle} · ${kind}`;

@@ -128,6 +128,7 @@ describe('handout', () => {
     expect(key).toMatch(/<code>n<\/code><\/td><td><code>4<\/code> <span class="muted">fixed by the instructor/);
     const zhKey = packHandout(read, { lang: 'zh-CN', paper: 'letter', answerKey: true });
     expect(zhKey).toContain('教师用卷');
+    expect(zhKey).toContain('<strong>检查内容（每次计数试验）：</strong>'); // Chinese labels take the full-width colon
   });
 
   it("prints a question's reasoning in the key when the question gives one", () => {
