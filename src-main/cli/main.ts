@@ -21,6 +21,7 @@ import { registerServerCommand } from './server-command';
 import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
 import { registerPackCommands } from './pack-command';
+import { registerHandoutCommand } from './handout-command';
 import { pairTrace, PairTraceError, type PairAlignment, type PairSide } from '../export/trace-pair';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, runJson, terminalSafe, type CheckRow } from './format';
 
@@ -529,6 +530,7 @@ export function buildProgram(): Command {
   registerDistributionCommand(program, (fn) => withService(program, fn));
   registerServerCommand(program);
   registerPackCommands(program, (fn) => withService(program, fn), defaultLang);
+  registerHandoutCommand(program, defaultLang);
 
   return program;
 }

@@ -63,6 +63,8 @@ const base64Schema = z.string().max(90_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 
 
 /** A lab pack file: at most 8 MB (~11 MB of base64). */
 const packBase64Schema = z.string().min(1, 'the file is empty').max(12_000_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text');
+/** A handout's language, paper and copy (the students' or the instructor's answer key). */
+const handoutOptionsShape = { lang: z.enum(['zh-CN', 'en']), paper: z.enum(['a4', 'letter']), answerKey: z.boolean() };
 
 export const runFilterSchema = z.strictObject({
   lessonId: lessonIdSchema.optional(),
@@ -166,6 +168,8 @@ export const METHODS = {
   'lessons.get': { params: z.strictObject({ id: lessonIdSchema }), result: returns<Lesson>() },
   /** The tutorials the lessons were written from: each section → the lessons that teach it, and where a tutorial is out of date. */
   'lessons.seedMap': { params: empty, result: returns<readonly SeedTutorial[]>() },
+  /** A printable handout of the lesson (or with answerKey the instructor's answer key): one self-contained HTML file. */
+  'lessons.handout': { params: z.strictObject({ id: lessonIdSchema, ...handoutOptionsShape }), result: returns<ExportedFile>() },
 
   /** The runtimes a run may use on this machine: Node, and each CPython interpreter looked for (usable or why not); with a lesson, whether each can run it. */
   'runtimes.list': { params: z.strictObject({ lessonId: lessonIdSchema.optional() }), result: returns<readonly RuntimeListing[]>() },
@@ -255,6 +259,8 @@ export const METHODS = {
   'packs.build': { params: z.strictObject({ packJson: z.string().min(1, 'the pack is empty').max(8 * 1024 * 1024) }), result: returns<BuiltPack>() },
   /** A pack file's validated JSON (nothing run), for the builder to edit a copy of. */
   'packs.source': { params: z.strictObject({ packBase64: packBase64Schema }), result: returns<LabPack>() },
+  /** A printable handout of every lesson of the pack, in order (or with answerKey the instructor's answer key). */
+  'packs.handout': { params: z.strictObject({ packBase64: packBase64Schema, ...handoutOptionsShape }), result: returns<ExportedFile>() },
   /** The learner's submission (.conlabsub) of the pack's runs and predictions. */
   'packs.submit': { params: z.strictObject({ packBase64: packBase64Schema, name: z.string().trim().min(1, 'type your name or student id').max(200) }), result: returns<ExportedFile>() },
   /** Submissions (each refused on its own when not valid) read into the class overview, against the pack when given. */

@@ -11,6 +11,7 @@ import type { LiveSubscriber, RunHub } from './run-hub';
 import { classCsv, classHtml, classOverview } from '../export/class-report';
 import { serializeSubmission } from '../export/submission';
 import { buildPackFile, packSource } from '../service/pack-build';
+import { handoutFile, lessonHandout, packHandout } from '../service/handouts';
 import { buildPackSubmission, entryTitle, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
 
 /**
@@ -38,6 +39,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'lessons.chapters': () => service.chapters(),
     'lessons.get': ({ id }): Lesson => service.getLesson(id),
     'lessons.seedMap': () => SEED_MAP,
+    'lessons.handout': ({ id, ...request }) => handoutFile(id, lessonHandout(id, request), request),
 
     'runtimes.list': ({ lessonId }) => service.runtimes(lessonId),
     'specs.schema': () => service.specSchema(),
@@ -116,6 +118,10 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
       const started = await hub.start(prepared.request, subscriber);
       await markPackRun(service, started.runId, prepared);
       return started;
+    },
+    'packs.handout': async ({ packBase64, ...request }) => {
+      const read = await readPack(packBase64);
+      return handoutFile(read.pack.id, packHandout(read, request), request);
     },
     'packs.submit': async ({ packBase64, name }) => {
       const read = await readPack(packBase64);

@@ -744,6 +744,15 @@ export const en = {
     why: 'Why',
     pairNote: 'Predictions are kept with single runs; a Node + CPython pair runs without them.',
   },
+  handout: {
+    heading: 'Handout',
+    language: 'Language',
+    paper: 'Paper',
+    student: 'Handout',
+    answerKey: 'Answer key',
+    hint: "One HTML file to print (or save as PDF) from your browser. The answer key is the instructor's copy.",
+    saved: 'Saved {file}: open it in a browser and print it.',
+  },
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

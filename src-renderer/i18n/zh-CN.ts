@@ -746,4 +746,13 @@ export const zhCN: Messages = {
     why: '为什么',
     pairNote: '预测只随单次运行保存；Node + CPython 成对运行时不带预测。',
   },
+  handout: {
+    heading: '讲义',
+    language: '语言',
+    paper: '纸张',
+    student: '学生讲义',
+    answerKey: '答案（教师用）',
+    hint: '生成一个 HTML 文件，用浏览器打开后即可打印或另存为 PDF。答案卷仅供老师使用。',
+    saved: '已保存 {file}：用浏览器打开即可打印。',
+  },
 };
