@@ -136,6 +136,7 @@ export class RunHub {
       ...(params.title !== undefined ? { title: params.title } : {}),
       ...(params.experimentId !== undefined ? { experimentId: params.experimentId } : {}),
       ...(params.runtime !== undefined ? { runtime: params.runtime } : {}),
+      ...(params.storeEvents === false ? { storeEvents: false } : {}),
       onProgress: (progress) => {
         if (batcher === null) {
           // The first progress report names the run; nothing of it was sent before this point.
