@@ -12,7 +12,7 @@ import { esc, num, page } from './html-report';
 const SERIES_COLOURS = ['#3b82c4', '#e0783b', '#2f9e67', '#b0508f', '#8a7b2a', '#5a67d8'];
 const WIDTH = 760;
 const HEIGHT = 300;
-const LEFT = 64;
+const LEFT = 84;
 const RIGHT = 16;
 const TOP = 16;
 const BOTTOM = 44;
@@ -87,7 +87,7 @@ export function svgPlot(plot: Plot): string {
   );
   const axes = `<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${HEIGHT - BOTTOM}" y2="${HEIGHT - BOTTOM}" stroke="#667085"/><line x1="${LEFT}" x2="${LEFT}" y1="${TOP}" y2="${HEIGHT - BOTTOM}" stroke="#667085"/>
 <text x="${(LEFT + WIDTH - RIGHT) / 2}" y="${HEIGHT - 8}" font-size="12" text-anchor="middle">${esc(plot.xLabel)}</text>
-<text transform="translate(14 ${(TOP + HEIGHT - BOTTOM) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(plot.yLabel)}</text>`;
+<text transform="translate(13 ${(TOP + HEIGHT - BOTTOM) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(plot.yLabel)}</text>`;
 
   const curves = plot.curves.map((curve) => {
     const points = [...curve.points].filter((p) => finite(p.y)).sort((a, b) => a.x - b.x);
