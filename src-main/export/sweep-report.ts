@@ -40,6 +40,8 @@ export interface Plot {
   /** Fixed y range (shares: 0 to 1), else from the data with 0 included. */
   readonly yRange?: readonly [number, number];
   readonly yFormat?: (v: number) => string;
+  /** Said instead of the plot when no curve has a point. */
+  readonly empty?: string;
 }
 
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
@@ -58,7 +60,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 /** A line chart as inline SVG: axes with round ticks, each curve's line and markers, interval whiskers, a legend. */
 export function svgPlot(plot: Plot): string {
   const all = plot.curves.flatMap((c) => c.points);
-  if (all.length === 0) return `<p class="muted">${esc(plot.title)}: no point has a value.</p>`;
+  if (all.length === 0) return `<p class="muted" data-plot-empty="${esc(plot.id)}">${esc(plot.empty ?? `${plot.title}: no point has a value.`)}</p>`;
   const xs = all.map((p) => p.x);
   let xLo = Math.min(...xs);
   let xHi = Math.max(...xs);
@@ -207,6 +209,7 @@ export function sweepReport(result: SweepResult): string {
     yLabel: result.lowerIsBetter ? 'speed-up ×' : 'gain ×',
     ...(categories ? { xCategories: categories } : {}),
     curves: categories ? speedupCurves.filter((c) => !c.line) : speedupCurves,
+    empty: `No ${result.lowerIsBetter ? 'speed-up' : 'gain'}: no series has a first point with a median above zero to compare the others with.`,
   });
 
   const fitsTable = (series: SweepSeries): string => {

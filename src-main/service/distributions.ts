@@ -16,11 +16,16 @@ export function quantityLabel(q: TrialQuantity): string {
   return 'metric' in q ? q.metric : 'record' in q ? `record ${q.record}` : `shared ${q.shared}`;
 }
 
-/** The quantity's value in each counted trial (NaN where a trial has none, so trials and values line up). */
+/**
+ * The quantity's value in each counted trial (NaN where a trial has none, so trials and values line up).
+ * A trial cut off by a cancel has none: its records stop wherever the cancel found it, so they are not
+ * an outcome of the experiment (a cancelled batch keeps the trials that finished).
+ */
 export function trialValues(run: RunRecord, q: TrialQuantity): number[] {
   return run.trials
     .filter((t) => !t.warmup)
     .map((t) => {
+      if (t.status === 'cancelled') return NaN;
       let value: unknown;
       if ('metric' in q) value = t.metrics[q.metric];
       else if ('record' in q) {

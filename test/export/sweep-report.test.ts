@@ -125,6 +125,16 @@ describe('the sweep report', () => {
   });
 });
 
+describe('a sweep with nothing to compare against', () => {
+  test('says why there is no speed-up instead of drawing an empty plot', () => {
+    const flat: SweepResult = { ...result, series: [{ ...series('node', []), points: series('node', []).points.map((p) => ({ ...p, median: 0, speedup: null })) }] };
+    const html = sweepReport(flat);
+    expect(html).not.toContain('data-plot="speedup"');
+    expect(html).toContain('<p class="muted" data-plot-empty="speedup">No speed-up: no series has a first point with a median above zero');
+    expect(html).toContain('data-plot="quantity"');
+  });
+});
+
 describe('round ticks', () => {
   test('cover the range on 1, 2 or 5 × a power of ten', () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
