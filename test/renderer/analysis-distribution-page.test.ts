@@ -91,3 +91,15 @@ describe('DistributionPage', () => {
     wrapper.unmount();
   });
 });
+
+describe('DistributionPage in Chinese', () => {
+  test('says how often the condition held in words, with its interval', async () => {
+    const done: RunRecord = record(runId, { status: 'ok', repeat: 5, trials: [0, 2, 1, 1, 0].map((lost, i) => trial(i, lost)) });
+    lab.on('history.get', () => done).on('runs.distribution', () => distribution([[0, 2], [1, 2], [2, 1]], 5));
+    const { wrapper } = await mountWithApp(DistributionPage, { props: { runId }, route: `/runs/${runId}/distribution`, locale: 'zh-CN' });
+    await flushPromises();
+    expect(wrapper.find('[data-testid="distribution-meeting"]').text()).toBe('unlockedFinal > 0 的试验占 60%（5 次中 3 次），95% 置信区间 14.7% – 94.7%。');
+    expect(wrapper.find('[data-testid="batch-ended"]').text()).toContain('运行已结束');
+    wrapper.unmount();
+  });
+});
