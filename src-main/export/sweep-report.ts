@@ -75,7 +75,8 @@ export function svgPlot(plot: Plot): string {
   const [yLo, yFrom] = plot.yRange ?? [Math.min(0, ...ys), Math.max(...ys)];
   let yHi = yFrom > yLo ? yFrom : yLo + 1;
   if (!plot.yRange) yHi += (yHi - yLo) * 0.05;
-  const px = (x: number): number => LEFT + ((x - xLo) / (xHi - xLo)) * (WIDTH - LEFT - RIGHT);
+  const baseX = (x: number): number => LEFT + ((x - xLo) / (xHi - xLo)) * (WIDTH - LEFT - RIGHT);
+  const px = baseX;
   const py = (y: number): number => TOP + (1 - (y - yLo) / (yHi - yLo)) * (HEIGHT - TOP - BOTTOM);
   const f = (v: number): string => v.toFixed(1);
   const yFormat = plot.yFormat ?? ((v: number) => num(v));
@@ -91,7 +92,15 @@ export function svgPlot(plot: Plot): string {
 <text x="${(LEFT + WIDTH - RIGHT) / 2}" y="${HEIGHT - 8}" font-size="12" text-anchor="middle">${esc(plot.xLabel)}</text>
 <text transform="translate(13 ${(TOP + HEIGHT - BOTTOM) / 2}) rotate(-90)" font-size="12" text-anchor="middle">${esc(plot.yLabel)}</text>`;
 
+  // Curves with markers are drawn a few pixels apart, so that equal values (Node and CPython both at 100%) both show.
+  const marked = plot.curves.filter((c) => c.markers);
+  const dodge = (curve: PlotCurve): number => {
+    const i = marked.indexOf(curve);
+    return i < 0 || marked.length < 2 ? 0 : (i - (marked.length - 1) / 2) * 5;
+  };
   const curves = plot.curves.map((curve) => {
+    const shift = dodge(curve);
+    const px = (x: number): number => baseX(x) + shift;
     const points = [...curve.points].filter((p) => finite(p.y)).sort((a, b) => a.x - b.x);
     const dash = curve.dash ? ` stroke-dasharray="${curve.dash}"` : '';
     const line = curve.line && points.length > 1 ? `<polyline fill="none" stroke="${curve.colour}" stroke-width="2"${dash} points="${points.map((p) => `${f(px(p.x))},${f(py(p.y))}`).join(' ')}"/>` : '';

@@ -87,6 +87,9 @@ describe('the sweep report', () => {
     expect(svg.match(/<circle /g)).toHaveLength(8);
     expect(svg.match(/class="interval"/g)).toHaveLength(8);
     expect(svg).toContain('Node: 2 → 60 (95% interval 59 – 61)');
+    // Equal values of the two runtimes are drawn side by side, not one over the other.
+    const firstX = (curve: string) => Number(new RegExp(`data-curve="${curve}">[\\s\\S]*?<circle cx="([\\d.]+)"`).exec(svg)![1]);
+    expect(firstX('CPython') - firstX('Node')).toBeCloseTo(5, 1);
     expect(html).toContain('Node and CPython on one chart');
   });
 
