@@ -7,6 +7,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/seeds', name: 'seeds', component: () => import('./pages/SeedsPage.vue') },
   { path: '/lessons/:id', name: 'lesson', component: () => import('./pages/LessonPage.vue'), props: true },
   { path: '/runs/:runId/live', name: 'live', component: () => import('./pages/LiveRunPage.vue'), props: true },
+  { path: '/runs/:runId/distribution', name: 'distribution', component: () => import('./pages/DistributionPage.vue'), props: true },
   { path: '/runs/:runId', name: 'results', component: () => import('./pages/ResultsPage.vue'), props: true },
   { path: '/sweeps/:sweepId', name: 'sweep', component: () => import('./pages/SweepPage.vue'), props: true },
   { path: '/pairs/:pairId', name: 'pair', component: () => import('./pages/PairPage.vue'), props: true },

@@ -5,6 +5,7 @@ import type { RuntimeName } from '../model/run-model';
 import type { SweepQuantity, SweepResult, SweepScaling } from '../model/sweep';
 import { LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { parseAxis, readSweep, runSweep, sweepCsv, type SweepAxis } from '../service/sweeps';
+import { sweepReport } from '../export/sweep-report';
 import { quantityLabel } from '../service/distributions';
 import { parseCondition, type Condition } from '../engine/metrics/distribution';
 import { terminalSafe } from './format';
@@ -120,8 +121,9 @@ export function sweepJson(result: SweepResult): Record<string, unknown> {
 }
 
 export function registerSweepCommands(program: Command, withService: WithService, lang: () => 'en' | 'zh'): void {
-  const output = (result: SweepResult, opts: { json?: boolean; csv?: string }): void => {
+  const output = (result: SweepResult, opts: { json?: boolean; csv?: string; html?: string }): void => {
     if (opts.csv) writeFileSync(opts.csv, sweepCsv(result));
+    if (opts.html) writeFileSync(opts.html, sweepReport(result));
     const text = opts.json ? JSON.stringify(sweepJson(result), null, 2) : formatSweep(result, lang());
     process.stdout.write(`${terminalSafe(text)}\n`);
   };
@@ -143,8 +145,9 @@ export function registerSweepCommands(program: Command, withService: WithService
     .option('--title <text>', 'a title for the sweep\'s runs')
     .option('--json', 'print the points with their statistics and each fit with its parameters as JSON')
     .option('--csv <file>', 'also write the points as CSV (hyperfine\'s columns where they apply)')
+    .option('--html <file>', 'also write a self-contained HTML report: the quantity and the speed-up against the parameter with their intervals and the fitted laws')
     .addOption(new Option('--runtime <name>', 'node, cpython, cpython-nogil, or both (Node and CPython curves)').choices(['node', 'cpython', 'cpython-nogil', 'both']).default('node'))
-    .action(async (target: string, opts: { param: SweepAxis[]; set: Record<string, string>; repeat: number; warmup: number; metric?: string; record?: string; shared?: string; when?: Condition; events: boolean; title?: string; json?: boolean; csv?: string; runtime: RuntimeName | 'both'; scaling: SweepScaling }) => {
+    .action(async (target: string, opts: { param: SweepAxis[]; set: Record<string, string>; repeat: number; warmup: number; metric?: string; record?: string; shared?: string; when?: Condition; events: boolean; title?: string; json?: boolean; csv?: string; html?: string; runtime: RuntimeName | 'both'; scaling: SweepScaling }) => {
       const quantity = quantityOf(opts);
       const isFile = /\.json$/i.test(target) || target.includes('/') || target.includes('\\');
       const spec = isFile ? LabService.readSpecFile(target) : undefined;
@@ -191,7 +194,7 @@ export function registerSweepCommands(program: Command, withService: WithService
 
   program
     .command('sweep-show')
-    .description('show a recorded sweep again: another quantity, JSON or CSV')
+    .description('show a recorded sweep again: another quantity, JSON, CSV or an HTML report')
     .argument('<sweep-id>', 'the id printed by conlab sweep (the tag sweep:<id> on its runs)')
     .option('--metric <name>', 'the metric to plot (default wallMs)')
     .option('--record <name>', 'a record to plot instead of a metric')
@@ -199,8 +202,9 @@ export function registerSweepCommands(program: Command, withService: WithService
     .option('--when <condition>', 'also count, per point, the trials meeting a condition (like ">0")', condition)
     .option('--json', 'print JSON')
     .option('--csv <file>', 'also write the points as CSV')
+    .option('--html <file>', 'also write a self-contained HTML report with the plots (inline SVG) and the fitted laws')
     .addOption(new Option('--scaling <kind>', 'strong or weak (see conlab sweep --help)').choices(['strong', 'weak']).default('strong'))
-    .action(async (id: string, opts: { metric?: string; record?: string; shared?: string; when?: Condition; json?: boolean; csv?: string; scaling: SweepScaling }) => {
+    .action(async (id: string, opts: { metric?: string; record?: string; shared?: string; when?: Condition; json?: boolean; csv?: string; html?: string; scaling: SweepScaling }) => {
       const result = await withService((service) => readSweep(service, id, { quantity: quantityOf(opts), scaling: opts.scaling, condition: opts.when ?? null }));
       output(result, opts);
     });

@@ -42,6 +42,7 @@ export { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 export { HANDLERS_BY_PROTOCOL, MODELS_BY_PROTOCOL, PROTOCOLS, type HandlerKind, type Protocol, type ServerModel } from '../model/server-config';
 export type { SavedExperiment } from '../model/saved-experiment';
 export type { ScalingFit, SweepPointSummary, SweepQuantity, SweepResult, SweepScaling, SweepSeries, SweepView } from '../model/sweep';
+export type { Bin, Condition, Distribution, RunDistribution, Share, TrialQuantity } from '../model/distribution';
 export type { ClassCell, ClassOverview, ClassStudent, LabPack, PackSession, PackSessionLesson } from '../model/lab-pack';
 export type { LimitCaps } from '../model/limit-caps';
 export type { LanguageSetting, Settings, ThemeSetting } from '../model/settings';

@@ -29,6 +29,7 @@ import type {
   StartedRun,
   StandaloneServerInfo,
   SweepView,
+  RunDistribution,
   ValidationResult,
   ClassImportResult,
   PackSession,
@@ -117,6 +118,8 @@ export const startRunSchema = z
     runtime: z.enum(RUNTIME_NAMES).optional(),
     /** The learner's answers to the lesson's questions, checked against them before the run starts, stored with it. */
     predictions: z.array(predictionInputSchema).max(QUESTION_LIMITS.perLesson).optional(),
+    /** false: keep the trials' records and metrics, not their events (a batch run for its distribution). */
+    storeEvents: z.boolean().optional(),
   })
   .refine((request) => (request.lessonId === undefined) !== (request.spec === undefined), {
     message: 'give exactly one of lessonId or spec',
@@ -147,12 +150,16 @@ export const startSweepSchema = z.strictObject({
 });
 
 const sweepIdSchema = z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'a sweep id');
+const quantitySchema = z.union([z.strictObject({ metric: z.string().min(1).max(200) }), z.strictObject({ record: z.string().min(1).max(200) }), z.strictObject({ shared: z.string().min(1).max(200) })]);
+const conditionSchema = z.strictObject({ op: z.enum(['>', '>=', '<', '<=', '==', '!=']), value: z.number().finite() });
 export const sweepQuerySchema = z.strictObject({
   sweepId: sweepIdSchema,
-  quantity: z.union([z.strictObject({ metric: z.string().min(1).max(200) }), z.strictObject({ record: z.string().min(1).max(200) }), z.strictObject({ shared: z.string().min(1).max(200) })]).optional(),
+  quantity: quantitySchema.optional(),
   scaling: z.enum(['strong', 'weak']).optional(),
-  condition: z.strictObject({ op: z.enum(['>', '>=', '<', '<=', '==', '!=']), value: z.number() }).optional(),
+  condition: conditionSchema.optional(),
 });
+/** One quantity of a run over its counted trials; with a condition, also how often it held. */
+export const runDistributionSchema = z.strictObject({ runId: runIdSchema, quantity: quantitySchema, condition: conditionSchema.optional() });
 
 const empty = z.strictObject({});
 
@@ -187,6 +194,8 @@ export const METHODS = {
   'runs.startPair': { params: startPairSchema, result: returns<StartedPair>() },
   'runs.cancel': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly cancelled: boolean }>() },
   'runs.active': { params: empty, result: returns<readonly string[]>() },
+  /** A quantity's outcomes over a run's counted trials: each outcome's share with its exact 95% interval, a histogram, and how often a condition held. */
+  'runs.distribution': { params: runDistributionSchema, result: returns<RunDistribution>() },
   /** Receive the live events of a run started elsewhere (another tab, before a reload). */
   'runs.subscribe': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly active: boolean }>() },
   'runs.unsubscribe': { params: z.strictObject({ runId: runIdSchema }), result: returns<{ readonly subscribed: boolean }>() },
@@ -198,6 +207,8 @@ export const METHODS = {
   'sweeps.cancel': { params: z.strictObject({ sweepId: sweepIdSchema }), result: returns<{ readonly cancelled: boolean }>() },
   /** The sweep as CSV (hyperfine's columns where they apply). */
   'sweeps.csv': { params: sweepQuerySchema, result: returns<ExportedFile>() },
+  /** The sweep as one self-contained HTML file: the quantity and the speed-up against the parameter as inline SVG, with the fitted laws. */
+  'sweeps.report': { params: sweepQuerySchema, result: returns<ExportedFile>() },
 
   'history.list': { params: z.strictObject({ filter: runFilterSchema.optional() }), result: returns<readonly RunSummary[]>() },
   'history.get': { params: z.strictObject({ runId: runIdSchema }), result: returns<RunRecord>() },

@@ -33,11 +33,11 @@ const STATE_LABEL: Record<ActorState, string> = {
 };
 const MAX_SPANS = 20_000;
 
-function esc(value: unknown): string {
+export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function num(value: number | null | undefined): string {
+export function num(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   return Math.abs(value) >= 1000 ? Math.round(value).toLocaleString('en') : Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
@@ -49,7 +49,7 @@ th:first-child,td:first-child{text-align:left}.muted{color:#667085}.holds{color:
 .claim{margin:.4rem 0}.detail{font-size:.85rem;color:#667085;margin-left:1.6rem}code{font-size:.85rem}
 .legend span{display:inline-block;margin-right:1rem}.legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;vertical-align:-1px}`;
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Comparison, Lesson, RunStatus, StartedPair, SweepView } from '../contract/dto';
 import { cancelSweep, readSweep, startSweep, sweepCsv, sweepState } from '../service/sweeps';
+import { runDistribution } from '../service/distributions';
+import { sweepReport } from '../export/sweep-report';
 import { toWireError, type ResponseMessage } from '../contract/messages';
 import { checkParams, describeProblems, isMethodName, type MethodName, type ResultOf, type ValidParamsOf } from '../contract/methods';
 import { appVersion } from '../engine/entry-paths';
@@ -49,6 +51,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'runs.startPair': (params, { subscriber }) => startPair(service, hub, params, subscriber),
     'runs.cancel': ({ runId }) => ({ cancelled: service.cancel(runId) }),
     'runs.active': () => service.activeRuns(),
+    'runs.distribution': ({ runId, quantity, condition }) => runDistribution(service, runId, quantity, condition ?? null),
     'runs.subscribe': ({ runId }, { subscriber }) => ({ active: hub.subscribe(runId, subscriber) }),
     'runs.unsubscribe': ({ runId }, { subscriber }) => ({ subscribed: hub.unsubscribe(runId, subscriber) }),
 
@@ -68,6 +71,10 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'sweeps.csv': ({ sweepId, quantity, scaling, condition }) => {
       const result = readSweep(service, sweepId, { ...(quantity ? { quantity } : {}), ...(scaling ? { scaling } : {}), condition: condition ?? null });
       return { fileName: `sweep-${sweepId}.csv`, mimeType: 'text/csv', dataBase64: Buffer.from(sweepCsv(result)).toString('base64') };
+    },
+    'sweeps.report': ({ sweepId, quantity, scaling, condition }) => {
+      const result = readSweep(service, sweepId, { ...(quantity ? { quantity } : {}), ...(scaling ? { scaling } : {}), condition: condition ?? null });
+      return { fileName: `sweep-${sweepId}.html`, mimeType: 'text/html', dataBase64: Buffer.from(sweepReport(result)).toString('base64') };
     },
 
     'history.list': ({ filter }) => service.listRuns(filter ?? {}),

@@ -137,6 +137,7 @@ export class RunHub {
       ...(params.experimentId !== undefined ? { experimentId: params.experimentId } : {}),
       ...(params.runtime !== undefined ? { runtime: params.runtime } : {}),
       ...(params.predictions !== undefined ? { predictions: params.predictions } : {}),
+      ...(params.storeEvents === false ? { storeEvents: false } : {}),
       onProgress: (progress) => {
         if (batcher === null) {
           // The first progress report names the run; nothing of it was sent before this point.

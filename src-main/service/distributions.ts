@@ -1,4 +1,5 @@
-import { distributionOf, shareMeeting, type Condition, type Distribution, type Share } from '../engine/metrics/distribution';
+import { distributionOf, shareMeeting, type Condition } from '../engine/metrics/distribution';
+import type { RunDistribution, TrialQuantity } from '../model/distribution';
 import type { RunRecord } from '../model/run-model';
 import { LabError, type LabService } from './lab-service';
 
@@ -9,29 +10,22 @@ import { LabError, type LabService } from './lab-service';
  * not its events: run it with `--max-events 0`.
  */
 
-/** A run metric, a record (its last value in each trial) or a shared variable's final value. */
-export type TrialQuantity = { readonly metric: string } | { readonly record: string } | { readonly shared: string };
-
-export interface RunDistribution {
-  readonly runId: string;
-  readonly title: string;
-  readonly quantity: TrialQuantity;
-  /** Counted trials, and those of them that had the quantity as a number. */
-  readonly trials: number;
-  readonly distribution: Distribution;
-  readonly condition: Condition | null;
-  readonly meeting: Share | null;
-}
+export type { RunDistribution, TrialQuantity } from '../model/distribution';
 
 export function quantityLabel(q: TrialQuantity): string {
   return 'metric' in q ? q.metric : 'record' in q ? `record ${q.record}` : `shared ${q.shared}`;
 }
 
-/** The quantity's value in each counted trial (NaN where a trial has none, so trials and values line up). */
+/**
+ * The quantity's value in each counted trial (NaN where a trial has none, so trials and values line up).
+ * A trial cut off by a cancel has none: its records stop wherever the cancel found it, so they are not
+ * an outcome of the experiment (a cancelled batch keeps the trials that finished).
+ */
 export function trialValues(run: RunRecord, q: TrialQuantity): number[] {
   return run.trials
     .filter((t) => !t.warmup)
     .map((t) => {
+      if (t.status === 'cancelled') return NaN;
       let value: unknown;
       if ('metric' in q) value = t.metrics[q.metric];
       else if ('record' in q) {

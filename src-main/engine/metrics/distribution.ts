@@ -7,35 +7,13 @@
  */
 import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
 import { equalIntervalBreaks, mean, quantileSorted } from 'simple-statistics';
+import type { Bin, Condition, ConditionOp, Distribution, Share } from '../../model/distribution';
 
 /** At most this many distinct values are listed one by one; beyond, values are binned. */
 export const MAX_LISTED_OUTCOMES = 30;
 const HISTOGRAM_BINS = 20;
 
-export interface Share {
-  readonly count: number;
-  readonly of: number;
-  readonly share: number;
-  /** Exact 95% interval of the share (Clopper–Pearson). */
-  readonly ci95: readonly [number, number];
-}
-
-export interface Bin extends Share {
-  /** The value itself (listed outcomes) or the bin's bounds, from inclusive, to exclusive but the last. */
-  readonly from: number;
-  readonly to: number;
-}
-
-export interface Distribution {
-  readonly n: number;
-  /** true when every distinct value has a bin of its own. */
-  readonly listed: boolean;
-  readonly bins: readonly Bin[];
-  readonly mean: number | null;
-  readonly p5: number | null;
-  readonly median: number | null;
-  readonly p95: number | null;
-}
+export type { Bin, Distribution, Share } from '../../model/distribution';
 
 /** A share with its exact 95% interval; 0 of 0 has the whole interval [0, 1]. */
 export function shareOf(count: number, of: number): Share {
@@ -69,13 +47,7 @@ export function distributionOf(values: readonly number[]): Distribution {
   return { n, listed, bins, mean: mean(sorted), p5: quantileSorted(sorted, 0.05), median: quantileSorted(sorted, 0.5), p95: quantileSorted(sorted, 0.95) };
 }
 
-export type ConditionOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
-
-/** A condition on a value, written `>0`, `<=10`, `==0`, `!=20`. */
-export interface Condition {
-  readonly op: ConditionOp;
-  readonly value: number;
-}
+export type { Condition, ConditionOp } from '../../model/distribution';
 
 export function parseCondition(text: string): Condition {
   const match = /^\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*$/i.exec(text);
