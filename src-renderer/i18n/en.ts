@@ -670,8 +670,6 @@ export const en = {
     alignStart: 'at their starts',
     alignMark: 'at the mark {name}',
     noCommonMark: 'The two runs have no mark in common: they are aligned at their starts.',
-    sides: 'A: {a} · B: {b}',
-    side: '{side}: {title} ({runtime}, run {id}, trial {trial})',
     shift: '{side} starts {ms} later, so that the marks line up.',
     lanesNote: 'Lanes of the same actor are next to each other, A above B.',
     exportTrace: 'Export Perfetto trace',
@@ -681,7 +679,6 @@ export const en = {
     noParamDiff: 'Same parameters.',
     claims: 'Claims',
     records: 'Records (median of counted trials)',
-    same: 'same',
   },
 } as const;
 

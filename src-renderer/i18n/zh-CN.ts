@@ -672,8 +672,6 @@ export const zhCN: Messages = {
     alignStart: '按开始时刻',
     alignMark: '按标记 {name}',
     noCommonMark: '这两次运行没有共同的标记，因此按开始时刻对齐。',
-    sides: 'A：{a} · B：{b}',
-    side: '{side}：{title}（{runtime}，运行 {id}，试验 {trial}）',
     shift: '{side} 整体后移了 {ms}，使两边的标记对齐。',
     lanesNote: '同一个参与者的两条泳道上下相邻，A 在上，B 在下。',
     exportTrace: '导出 Perfetto 跟踪文件',
@@ -683,6 +681,5 @@ export const zhCN: Messages = {
     noParamDiff: '参数完全相同。',
     claims: '论断',
     records: '记录（计入的试验的中位数）',
-    same: '相同',
   },
 };
