@@ -658,7 +658,11 @@ export const en = {
     selectActor: 'Select the lane of {actor}',
     queue: 'queue',
     actorTarget: 'actor, joined',
-    rest: 'Not drawn: {omitted} more actors holding or waiting, {idle} actors neither holding nor waiting, {idleTargets} primitives and queues nobody holds or waits for.',
+    notDrawn: 'Not drawn:',
+    separator: '; ',
+    restOmitted: '{n} more actor holding or waiting | {n} more actors holding or waiting',
+    restIdle: '{n} actor neither holding nor waiting | {n} actors neither holding nor waiting',
+    restIdleTargets: '{n} lock or queue nobody holds or waits for | {n} locks and queues nobody holds or waits for',
     atEnd: 'At the newest event of trial {trial}.',
   },
   pairTimeline: {

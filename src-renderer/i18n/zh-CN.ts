@@ -660,7 +660,11 @@ export const zhCN: Messages = {
     selectActor: '选中 {actor} 的泳道',
     queue: '队列',
     actorTarget: '被等待结束的参与者',
-    rest: '未画出：另外 {omitted} 个正在持有或等待的参与者，{idle} 个既不持有也不等待的参与者，{idleTargets} 个无人持有或等待的同步原语和队列。',
+    notDrawn: '未画出：',
+    separator: '；',
+    restOmitted: '另外 {n} 个正在持有或等待的参与者',
+    restIdle: '{n} 个既不持有也不等待的参与者',
+    restIdleTargets: '{n} 个无人持有或等待的锁和队列',
     atEnd: '试验 {trial} 最新事件时的状态。',
   },
   pairTimeline: {

@@ -11,15 +11,17 @@ import type { TimelineModel } from '../timeline/timeline-model';
 export class LiveWaitState {
   private replay: Replay | null = null;
   private trial = -1;
+  private model: TimelineModel | null = null;
   /** Per lane (by actor), how many of its events were appended. */
   private readonly taken = new Map<string, number>();
 
   constructor(private readonly primitives: Readonly<Record<string, string>> = {}) {}
 
   update(model: TimelineModel, trial: number): ReplayState {
-    if (this.replay === null || trial !== this.trial) {
+    if (this.replay === null || trial !== this.trial || model !== this.model) {
       this.replay = new Replay({ actors: [], primitives: this.primitives });
       this.trial = trial;
+      this.model = model;
       this.taken.clear();
     }
     for (const lane of model.lanes) {
