@@ -62,7 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM))('two runs on one timeline (conlab serve +
     expect(await differences.locator('[data-testid="pair-claims"] tr[data-claim]').count()).toBeGreaterThan(0);
 
     // Aligned at a mark both runs have.
-    const options = await page.locator('[data-testid="pair-align"] option').evaluateAll((nodes) => nodes.map((node) => (node as HTMLOptionElement).value));
+    const options = await page.locator('[data-testid="pair-align"] option').evaluateAll((nodes) => nodes.map((node) => (node as unknown as { value: string }).value));
     expect(options).toEqual(expect.arrayContaining(['start', 'mark:unlocked', 'mark:locked', 'mark:serial']));
     await page.getByTestId('pair-align').selectOption('mark:locked');
     await expect.poll(() => pair.getAttribute('data-aligned')).toBe('mark:locked');
