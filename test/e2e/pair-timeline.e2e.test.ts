@@ -67,6 +67,13 @@ describe.skipIf(!existsSync(CHROMIUM))('two runs on one timeline (conlab serve +
     await page.getByTestId('pair-align').selectOption('mark:locked');
     await expect.poll(() => pair.getAttribute('data-aligned')).toBe('mark:locked');
     await session.shot('pair-timeline');
+    // The page passes axe (WCAG 2 A and AA), evaluated through the debugging protocol (the CSP refuses inline scripts).
+    await page.evaluate(readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'));
+    const violations = (await page.evaluate(`(async () => {
+      const result = await window.axe.run(document.querySelector('.pair-timeline'), { runOnly: ['wcag2a', 'wcag2aa'] });
+      return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+    })()`)) as string[];
+    expect(violations).toEqual([]);
 
     // The export: one trace, the runs as two processes, their "locked" marks at the same instant.
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByTestId('pair-export-trace').click()]);

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CHROMIUM, openSession, type BrowserSession } from './browser-session';
+import { CHROMIUM, openSession, root, type BrowserSession } from './browser-session';
 
 /**
  * The wait-for graph of a deadlock lesson run in the browser (conlab serve + Chromium, the real engine):
@@ -51,6 +52,14 @@ describe.skipIf(!existsSync(CHROMIUM))('wait-for graph (conlab serve + Chromium)
     await page.locator('[data-testid="view-results"]').waitFor({ timeout: 120_000 });
     await expect.poll(async () => (await graph.getByTestId('wait-graph-cycle').textContent()) ?? '', { timeout: 20_000 }).toContain('confirmed');
     await session.shot('wait-graph-live');
+
+    // The graph passes axe (WCAG 2 A and AA); axe is evaluated through the debugging protocol, as the page's CSP refuses inline scripts.
+    await page.evaluate(readFileSync(join(root, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'));
+    const violations = (await page.evaluate(`(async () => {
+      const result = await window.axe.run(document.querySelector('[data-testid="wait-graph"]'), { runOnly: ['wcag2a', 'wcag2aa'] });
+      return result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '));
+    })()`)) as string[];
+    expect(violations).toEqual([]);
 
     // Clicking a worker of the cycle selects its lane (and brings it into view).
     const box = page.locator('[data-testid="timeline-box"]');
