@@ -19,7 +19,9 @@ export class LiveWaitState {
 
   update(model: TimelineModel, trial: number): ReplayState {
     if (this.replay === null || trial !== this.trial || model !== this.model) {
-      this.replay = new Replay({ actors: [], primitives: this.primitives });
+      // Only the newest state is asked for, always further on: the cursor moves forward and no checkpoint is
+      // needed (a checkpoint every 512 events would clone the whole state thousands of times in a long run).
+      this.replay = new Replay({ actors: [], primitives: this.primitives, checkpointEvery: 2 ** 30 });
       this.trial = trial;
       this.model = model;
       this.taken.clear();
