@@ -81,6 +81,7 @@ describe.skipIf(!existsSync(CHROMIUM))('wait-for graph (conlab serve + Chromium)
     await page.keyboard.press('End');
     await expect.poll(async () => (await replayGraph.getAttribute('data-cycle-actors')) ?? '').toBe(cycle.join(','));
     expect(await replayGraph.getAttribute('data-cycle-targets')).toBe('A,B');
+    await session.shot('wait-graph-replay');
     await replayGraph.locator(`[data-node="actor:${cycle[0]}"]`).click();
     await expect.poll(() => page.locator('[data-testid="timeline-box"]').getAttribute('data-selected-lane')).toBe(cycle[0]);
     expect(await replay.locator('[data-testid="replay-actor"]').inputValue()).toBe(cycle[0]);
