@@ -12,6 +12,7 @@ export const routes: RouteRecordRaw[] = [
   { path: '/sweeps/:sweepId', name: 'sweep', component: () => import('./pages/SweepPage.vue'), props: true },
   { path: '/pairs/:pairId', name: 'pair', component: () => import('./pages/PairPage.vue'), props: true },
   { path: '/history', name: 'history', component: () => import('./pages/HistoryPage.vue') },
+  { path: '/compare/timeline', name: 'pair-timeline', component: () => import('./pages/PairTimelinePage.vue') },
   { path: '/compare', name: 'compare', component: () => import('./pages/ComparePage.vue') },
   { path: '/composer', name: 'composer', component: () => import('./pages/ComposerPage.vue') },
   { path: '/network', name: 'network', component: () => import('./pages/NetworkPage.vue') },

@@ -22,7 +22,7 @@ import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
 import { registerPackCommands } from './pack-command';
 import { registerHandoutCommand } from './handout-command';
-import { pairTrace, PairTraceError, type PairAlignment, type PairSide } from '../export/trace-pair';
+import type { PairAlignment } from '../export/trace-pair';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, runJson, terminalSafe, type CheckRow } from './format';
 
 /**
@@ -430,17 +430,7 @@ export function buildProgram(): Command {
           const align: PairAlignment = opts.align === 'start' ? { at: 'start' } : opts.align.startsWith('mark:') && opts.align.length > 5 ? { at: 'mark', name: opts.align.slice(5) } : (() => {
             throw new UsageError(`--align is start or mark:<name>, got ${opts.align}`);
           })();
-          const side = (id: string): PairSide => {
-            const run = service.getRun(id);
-            return { run, batches: service.runEvents(run.id) };
-          };
-          const sides: [PairSide, PairSide] = [side(ids[0]!), side(ids[1]!)];
-          try {
-            writeFileSync(opts.trace, JSON.stringify(pairTrace(sides, align)));
-          } catch (error) {
-            if (error instanceof PairTraceError) throw new UsageError(error.message);
-            throw error;
-          }
+          writeFileSync(opts.trace, service.compareTrace([ids[0]!, ids[1]!], align).data);
           printError(`wrote ${opts.trace}`);
         }
         if (opts.html) {

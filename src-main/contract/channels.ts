@@ -45,6 +45,7 @@ export const METHOD_NAMES = [
   'history.delete',
   'compare.runs',
   'compare.report',
+  'compare.trace',
   'export.run',
   'import.runLog',
   'experiments.list',

@@ -234,6 +234,16 @@ export const METHODS = {
     result: returns<ExportedFile>(),
   },
 
+  /** Two runs on one timeline: a Perfetto trace with each run as a process, aligned at their starts or at a mark both have. */
+  'compare.trace': {
+    params: z.strictObject({
+      runIds: z.tuple([runIdSchema, runIdSchema]),
+      align: z.discriminatedUnion('at', [z.strictObject({ at: z.literal('start') }), z.strictObject({ at: z.literal('mark'), name: z.string().min(1, 'a mark name cannot be empty').max(200) })]),
+      trials: z.tuple([z.number().int().min(0).max(1_100), z.number().int().min(0).max(1_100)]).optional(),
+    }),
+    result: returns<ExportedFile>(),
+  },
+
   'export.run': { params: z.strictObject({ runId: runIdSchema, format: z.enum(EXPORT_FORMATS) }), result: returns<ExportedFile>() },
   'import.runLog': { params: z.strictObject({ dataBase64: base64Schema.min(1, 'the file is empty') }), result: returns<ImportResult>() },
 

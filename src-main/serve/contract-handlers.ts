@@ -101,6 +101,10 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
       return { fileName: file.fileName, mimeType: file.mimeType, dataBase64: file.data.toString('base64') };
     },
 
+    'compare.trace': ({ runIds, align, trials }) => {
+      const file = service.compareTrace(runIds, align, trials);
+      return { fileName: file.fileName, mimeType: file.mimeType, dataBase64: file.data.toString('base64') };
+    },
     'export.run': ({ runId, format }) => {
       const file = service.exportRun(runId, format);
       return { fileName: file.fileName, mimeType: file.mimeType, dataBase64: file.data.toString('base64') };

@@ -28,6 +28,7 @@ import { StandaloneServers } from './standalone-servers';
 import { parseCheckedJson } from '../engine/untrusted/bounded-json';
 import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import { toTraceEvents } from '../export/trace-events';
+import { pairTrace, PairTraceError, type PairAlignment, type PairSide as TracePairSide } from '../export/trace-pair';
 import { comparisonReport, runReport } from '../export/html-report';
 import type { ChapterId, Lesson, LessonSummary } from '../model/lesson';
 import { CHAPTER_TITLES, CHAPTERS, type Lang } from '../lessons/lesson';
@@ -569,6 +570,23 @@ export class LabService {
     const comparison = this.compare(ids, metrics);
     const runs = comparison.runIds.map((id) => this.getRun(id));
     return { data: Buffer.from(comparisonReport(runs, comparison)), fileName: `conlab-compare-${runs.map((r) => r.id.slice(0, 8)).join('-')}.report.html`, mimeType: 'text/html' };
+  }
+
+  /** Two runs on one timeline, as one Perfetto trace (export/trace-pair.ts); a trial each, by default the first counted one with events. */
+  compareTrace(ids: readonly [string, string], align: PairAlignment, trials?: readonly [number, number]): ExportResult {
+    // With trials given, only their events are read.
+    const side = (id: string, trial: number | undefined): TracePairSide => {
+      const run = this.getRun(id);
+      return { run, batches: this.runEvents(run.id, trial) };
+    };
+    const sides: [TracePairSide, TracePairSide] = [side(ids[0], trials?.[0]), side(ids[1], trials?.[1])];
+    try {
+      const trace = pairTrace(sides, align, trials);
+      return { data: Buffer.from(JSON.stringify(trace)), fileName: `conlab-pair-${sides.map((side) => side.run.id.slice(0, 8)).join('-')}.trace.json`, mimeType: 'application/json' };
+    } catch (error) {
+      if (error instanceof PairTraceError) throw new LabError('bad-input', error.message);
+      throw error;
+    }
   }
 
   compare(ids: readonly string[], metrics?: readonly string[]): Comparison {
