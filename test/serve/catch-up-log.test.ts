@@ -13,7 +13,8 @@ const batch = (trial: number, firstSeq: number, count: number, bytes = 100): Eve
   payload: 'x'.repeat(bytes),
 });
 const progress = (trial: number): RunProgress => ({ runId: 'r', trial, trials: 3, warmup: false, phase: 'started', elapsedMs: trial * 10, events: 0 });
-const live = (seq: number, batches: EventBatch[], p: RunProgress | null = null): LiveEvent => ({ type: 'run-live', runId: 'r', seq, progress: p, batches });
+type Live = Extract<LiveEvent, { type: 'run-live' }>;
+const live = (seq: number, batches: EventBatch[], p: RunProgress | null = null): Live => ({ type: 'run-live', runId: 'r', seq, progress: p, batches });
 type CatchUp = Extract<LiveEvent, { type: 'run-catchup' }>;
 
 describe('CatchUpLog: the run so far for a page that joins late', () => {
