@@ -580,6 +580,7 @@ export const en = {
     claim: '{id}: {status}',
     deadlock: 'deadlock detected',
     inProgress: 'Trial {n} is in progress: its summary appears when it ends.',
+    fromStore: 'Trial {n} ended before this page joined the run: its timeline is read from the stored trace.',
   },
   programColumn: {
     show: 'Programs beside the lanes',

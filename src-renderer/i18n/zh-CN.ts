@@ -582,6 +582,7 @@ export const zhCN: Messages = {
     claim: '{id}：{status}',
     deadlock: '检测到死锁',
     inProgress: '第 {n} 次试验正在进行，结束后这里会显示它的概况。',
+    fromStore: '第 {n} 次试验在本页打开之前就结束了：它的时间线是从已保存的跟踪记录中读取的。',
   },
   programColumn: {
     show: '在泳道旁显示程序',

@@ -116,5 +116,20 @@ describe('LiveRunPage after a reload', () => {
     await flushPromises();
     expect(useLiveRunsStore().get(runId)!.trials.map((trial) => trial.index)).toEqual([0, 1, 2]);
     expect(wrapper.find('[data-testid="trial-cell-3"]').attributes('data-status')).toBe('ok');
+
+    // A trial that ended before the page joined: its timeline is read from the store, the run's counters unchanged.
+    lab.on('history.events', (params) => ((params as { trial?: number }).trial === 0 ? [batch('early-0', [[0, 'actor', 'B'], [5e6, 'actor', 'E', { ok: true }]], 0)] : []));
+    const eventsBefore = wrapper.find('[data-testid="event-count"]').text();
+    await wrapper.find('[data-testid="trial-cell-1"]').trigger('click');
+    await flushPromises();
+    expect(lab.callsTo('history.events').at(-1)).toEqual({ runId, trial: 0 });
+    expect(wrapper.find('[data-testid="past-trial-note"]').text()).toContain('Trial 1 ended before this page joined');
+    expect(wrapper.find('[data-testid="timeline-box"]').attributes('data-visible-lanes')).toBe('early-0');
+    expect(wrapper.find('[data-testid="event-count"]').text()).toBe(eventsBefore);
+    // Back to the trial in progress: the live timeline again.
+    await wrapper.find('[data-testid="trial-cell-4"]').trigger('click');
+    await wrapper.find('[data-testid="trial-cell-3"]').trigger('click');
+    await flushPromises();
+    expect(wrapper.find('[data-testid="past-trial-note"]').exists()).toBe(false);
   });
 });
