@@ -85,6 +85,10 @@ describe.skipIf(!existsSync(CHROMIUM))('trials after a reload, programs beside t
     expect(await cell(page, 2).getAttribute('data-status')).toBe('ok');
     const afterReload = await firstTwo(page);
     const endedAfterReload = (await page.locator('[data-testid="run-ended"]').count()) > 0;
+    // The first trial's timeline, chosen in the bar, is read from the stored trace: its two workers' lanes.
+    await cell(page, 1).click();
+    await page.locator('[data-testid="past-trial-note"]').waitFor({ timeout: 30_000 });
+    await expect.poll(async () => ((await page.locator('[data-testid="timeline-box"]').getAttribute('data-visible-lanes')) ?? '').split(',').sort()).toEqual(['worker-0', 'worker-1']);
 
     const second = await session.context.newPage();
     try {
