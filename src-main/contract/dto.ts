@@ -32,6 +32,7 @@ export type {
 } from '../model/run-model';
 export type { ClaimTrialEvidence, EvidenceComparison, EvidenceTerm } from '../model/claim-evidence';
 export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
+export { mergeTrialSummaries, summarizeTrial, type TrialSummary } from '../model/trial-summary';
 export { decodeBatches, summarisedCounts } from '../model/trace-event';
 export { Replay, type ReplayActor, type ReplayInit, type ReplayPrimitive, type ReplayQueue, type ReplayShared, type ReplayState } from '../model/replay';
 export { programLines, type ProgramLine, type ProgramMode, type PythonContext, type StepLike } from '../model/program-text';

@@ -11,7 +11,7 @@
  * Pure: uses only the timer functions every JavaScript host has (injected for tests).
  */
 import type { RunStatus } from '../model/run-model';
-import { summarisedCounts, type EventBatch, type RunProgress } from './dto';
+import { summarisedCounts, type EventBatch, type RunProgress, type TrialSummary } from './dto';
 import { LIVE_FLUSH_INTERVAL_MS, type LiveEvent, type WireError } from './messages';
 
 export interface BatcherClock {
@@ -29,6 +29,8 @@ const realClock: BatcherClock = {
 export class LiveRunBatcher {
   private pending: EventBatch[] = [];
   private latest: RunProgress | null = null;
+  /** Trials finished since the last message: every one is sent, though only the latest progress is. */
+  private finishedTrials: TrialSummary[] = [];
   private timer: unknown = null;
   private lastSentAt = Number.NEGATIVE_INFINITY;
   private seq = 0;
@@ -48,6 +50,7 @@ export class LiveRunBatcher {
   progress(progress: RunProgress): void {
     if (this.ended) return;
     this.latest = progress;
+    if (progress.finished) this.finishedTrials.push(progress.finished);
     this.schedule();
   }
 
@@ -83,13 +86,15 @@ export class LiveRunBatcher {
     if (this.ended || (this.pending.length === 0 && this.latest === null)) return;
     const batches = this.pending;
     const progress = this.latest;
+    const trials = this.finishedTrials;
+    this.finishedTrials = [];
     this.pending = [];
     this.pendingBytes = 0;
     this.latest = null;
     this.lastSentAt = this.clock.now();
     this.seq += 1;
     try {
-      this.send({ type: 'run-live', runId: this.runId, seq: this.seq, progress, batches });
+      this.send({ type: 'run-live', runId: this.runId, seq: this.seq, progress, batches, ...(trials.length > 0 ? { trials } : {}) });
     } finally {
       this.release();
     }
@@ -131,6 +136,7 @@ interface Gap {
   ops: { acquire: number; release: number };
   seq: number;
   progress: RunProgress | null;
+  trials: TrialSummary[];
 }
 
 /**
@@ -169,14 +175,16 @@ export class LiveGapGate {
         gap.ops.release += ops.release;
         gap.seq = event.seq;
         gap.progress = event.progress ?? gap.progress;
+        // Bounded: one summary per trial of the run, and a run's trials are capped.
+        if (event.trials) gap.trials.push(...event.trials);
       } else {
-        this.gaps.set(event.runId, { events, ops, seq: event.seq, progress: event.progress });
+        this.gaps.set(event.runId, { events, ops, seq: event.seq, progress: event.progress, trials: [...(event.trials ?? [])] });
       }
       return [];
     }
     if (!gap) return [event];
     this.gaps.delete(event.runId);
-    const marker: LiveEvent = { type: 'run-live', runId: event.runId, seq: gap.seq, progress: gap.progress, batches: [], skippedEvents: gap.events, ...(gap.ops.acquire + gap.ops.release > 0 ? { skippedOps: gap.ops } : {}) };
+    const marker: LiveEvent = { type: 'run-live', runId: event.runId, seq: gap.seq, progress: gap.progress, batches: [], skippedEvents: gap.events, ...(gap.ops.acquire + gap.ops.release > 0 ? { skippedOps: gap.ops } : {}), ...(gap.trials.length > 0 ? { trials: gap.trials } : {}) };
     return [marker, event];
   }
 

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { RUN_STATUSES, type RunStatus } from '../model/run-model';
-import type { EventBatch, RunProgress, SpecIssue } from './dto';
+import { TRIAL_SUMMARIES_KEPT, TRIAL_SUMMARY_MAX_CLAIMS, TRIAL_SUMMARY_MAX_RECORDS } from '../model/trial-summary';
+import type { EventBatch, RunProgress, SpecIssue, TrialSummary } from './dto';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -65,6 +66,8 @@ export type LiveEvent =
       readonly skippedEvents?: number;
       /** On that marker: of those, the lock steps' events (acquire, release; summarised ones included), for the counters. */
       readonly skippedOps?: { readonly acquire: number; readonly release: number };
+      /** The trials that finished since the last message (on a marker: those of the messages skipped), in order. */
+      readonly trials?: readonly TrialSummary[];
     }
   | {
       /**
@@ -85,6 +88,8 @@ export type LiveEvent =
       readonly skippedEvents: number;
       /** On the last part: of those, the lock steps' events (acquire, release; summarised ones included), for the counters. */
       readonly skippedOps?: { readonly acquire: number; readonly release: number };
+      /** On the first part: every trial finished so far (the latest TRIAL_SUMMARIES_KEPT), for the trial bar. */
+      readonly trials?: readonly TrialSummary[];
       /** Parts count from 1. */
       readonly part: number;
       readonly last: boolean;
@@ -157,6 +162,21 @@ export const eventBatchSchema = z.object({
   payload: z.string(),
 });
 
+const CLAIM_STATUSES = ['holds', 'fails', 'inconclusive'] as const;
+
+export const trialSummarySchema = z.object({
+  index: z.number().int().min(0),
+  warmup: z.boolean(),
+  status: z.enum(RUN_STATUSES),
+  wallMs: z.number(),
+  eventCount: z.number().int().min(0),
+  deadlock: z.boolean(),
+  error: z.string().nullable(),
+  records: z.array(z.object({ name: z.string(), count: z.number().int().min(0), last: z.string() })).max(TRIAL_SUMMARY_MAX_RECORDS),
+  claims: z.array(z.object({ id: z.string(), status: z.enum(CLAIM_STATUSES) })).max(TRIAL_SUMMARY_MAX_CLAIMS),
+});
+const trialSummariesSchema = z.array(trialSummarySchema).max(TRIAL_SUMMARIES_KEPT);
+
 export const runProgressSchema = z.object({
   runId: z.string(),
   trial: z.number().int(),
@@ -166,6 +186,7 @@ export const runProgressSchema = z.object({
   elapsedMs: z.number(),
   events: z.number(),
   status: z.enum(RUN_STATUSES).optional(),
+  finished: trialSummarySchema.optional(),
 });
 
 export const liveEventSchema = z.discriminatedUnion('type', [
@@ -177,6 +198,7 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     batches: z.array(eventBatchSchema),
     skippedEvents: z.number().int().min(0).optional(),
     skippedOps: z.object({ acquire: z.number().int().min(0), release: z.number().int().min(0) }).optional(),
+    trials: trialSummariesSchema.optional(),
   }),
   z.object({
     type: z.literal('run-catchup'),
@@ -186,6 +208,7 @@ export const liveEventSchema = z.discriminatedUnion('type', [
     batches: z.array(eventBatchSchema),
     skippedEvents: z.number().int().min(0),
     skippedOps: z.object({ acquire: z.number().int().min(0), release: z.number().int().min(0) }).optional(),
+    trials: trialSummariesSchema.optional(),
     part: z.number().int().min(1),
     last: z.boolean(),
   }),

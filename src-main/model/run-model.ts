@@ -1,5 +1,6 @@
 import type { RunPrediction } from './questions';
 import type { ClaimTrialEvidence } from './claim-evidence';
+import type { TrialSummary } from './trial-summary';
 
 /**
  * The records a run produces: what the runner hands to the store, the exporters, the CLI and the UI.
@@ -254,6 +255,8 @@ export interface RunProgress {
   readonly elapsedMs: number;
   readonly events: number;
   readonly status?: RunStatus;
+  /** On 'trial-done': the finished trial as the live views draw it (bounded). */
+  readonly finished?: TrialSummary;
 }
 
 // Comparing runs (engine/metrics/compare.ts computes these).

@@ -1,4 +1,4 @@
-import type { EventBatch, RunProgress } from '../contract/dto';
+import { mergeTrialSummaries, type EventBatch, type RunProgress, type TrialSummary } from '../contract/dto';
 import { LIVE_BUFFER_LIMIT_BYTES, LIVE_MESSAGE_MAX_BYTES, LiveRunBatcher, lockOps } from '../contract/live-batcher';
 import { toWireError, type LiveEvent } from '../contract/messages';
 import type { ValidParamsOf } from '../contract/methods';
@@ -22,12 +22,14 @@ export const CATCH_UP_MAX_BYTES = LIVE_BUFFER_LIMIT_BYTES;
 
 /**
  * What a running run has sent live so far, kept for pages that subscribe later (a reload, a second tab): the
- * latest progress, the seq of the last run-live message, and the current trial's batches up to a byte cap
- * (the events past it, and those of earlier trials, only counted: they are in the stored trace).
+ * latest progress, the seq of the last run-live message, every finished trial's summary (what the trial bar
+ * draws; bounded, TRIAL_SUMMARIES_KEPT) and the current trial's batches up to a byte cap (the events past it, and
+ * those of earlier trials, only counted: they are in the stored trace).
  */
 export class CatchUpLog {
   private seq = 0;
   private progress: RunProgress | null = null;
+  private trials: TrialSummary[] = [];
   private trial = -1;
   private batches: EventBatch[] = [];
   private bytes = 0;
@@ -49,6 +51,7 @@ export class CatchUpLog {
     if (event.type !== 'run-live') return;
     this.seq = event.seq;
     if (event.progress) this.progress = event.progress;
+    if (event.trials) this.trials = mergeTrialSummaries(this.trials, event.trials);
     for (const batch of event.batches) {
       this.sentEvents += batch.count;
       if (batch.trial > this.trial) {
@@ -93,6 +96,8 @@ export class CatchUpLog {
       progress: this.progress,
       batches,
       skippedEvents: index === groups.length - 1 ? this.sentEvents - this.keptEvents : 0,
+      // The trial bar comes with the first part, so that it shows before the events are taken in.
+      ...(index === 0 && this.trials.length > 0 ? { trials: [...this.trials] } : {}),
       ...(index === groups.length - 1 && this.sentEvents > this.keptEvents ? { skippedOps: { ...this.skippedOps } } : {}),
       part: index + 1,
       last: index === groups.length - 1,
@@ -103,6 +108,11 @@ export class CatchUpLog {
     const ops = lockOps(batch);
     this.skippedOps.acquire += ops.acquire;
     this.skippedOps.release += ops.release;
+  }
+
+  /** Finished trials' summaries held (diagnostics and tests). */
+  get trialCount(): number {
+    return this.trials.length;
   }
 
   /** Bytes of batches held (diagnostics and tests). */

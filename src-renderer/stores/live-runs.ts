@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { markRaw, reactive, ref, shallowReactive } from 'vue';
-import type { EventBatch, RunProgress, RunRecord, RunStatus } from '@contract/dto';
+import { mergeTrialSummaries, summarizeTrial, type EventBatch, type RunProgress, type RunRecord, type RunStatus, type TrialSummary } from '@contract/dto';
 import type { LiveEvent, WireError } from '@contract/messages';
 import type { ParamsOf } from '@contract/methods';
 import { TimelineModel } from '../components/timeline/timeline-model';
@@ -10,6 +10,8 @@ export interface LiveRun {
   readonly runId: string;
   phase: 'running' | 'cancelling' | 'ended';
   progress: RunProgress | null;
+  /** The finished trials, in index order: sent as each one ends, and all of them in a catch-up. */
+  trials: TrialSummary[];
   status: RunStatus | null;
   error: WireError | null;
   /** Not reactive: the timeline redraws on `version`. */
@@ -51,6 +53,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         runId,
         phase: 'running',
         progress: null,
+        trials: [],
         status: null,
         error: null,
         model: markRaw(new TimelineModel()),
@@ -82,6 +85,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
           run.missed = true;
         }
         if (event.progress) run.progress = event.progress;
+        if (event.trials) run.trials = mergeTrialSummaries(run.trials, event.trials);
         if (event.batches.length > 0) {
           run.model.ingest(event.batches as EventBatch[]);
           run.version = run.model.version;
@@ -91,6 +95,7 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
         // The run so far, sent once to a page that joins it (a reload, another tab): live messages go on from seq + 1.
         run.lastSeq = event.seq;
         if (event.progress) run.progress = event.progress;
+        if (event.trials) run.trials = mergeTrialSummaries(run.trials, event.trials);
         if (event.skippedEvents > 0) {
           run.catchUpSkipped += event.skippedEvents;
           run.notHeld += event.skippedEvents;
@@ -126,7 +131,12 @@ export const useLiveRunsStore = defineStore('liveRuns', () => {
   /** After the end: the record for the summary, and the stored events when some live ones were missed. */
   async function finish(run: LiveRun): Promise<void> {
     try {
-      run.record = await client.call('history.get', { runId: run.runId });
+      const record = await client.call('history.get', { runId: run.runId });
+      run.record = record;
+      // Trials a page did not hear end (it joined after the summaries it keeps): from the record, without claims.
+      const known = new Set(run.trials.map((summary) => summary.index));
+      const missing = record.trials.filter((trial) => !known.has(trial.index)).map((trial) => summarizeTrial(trial));
+      if (missing.length > 0) run.trials = mergeTrialSummaries(run.trials, missing);
       if (run.missed || (run.progress && run.model.eventCount < run.progress.events)) await reload(run);
     } catch {
       // The results page loads the record itself; the live view keeps what it has.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { EventBatch, RunProgress } from '../../src-main/contract/dto';
+import type { EventBatch, RunProgress, TrialSummary } from '../../src-main/contract/dto';
 import { LiveGapGate, LiveRunBatcher, type BatcherClock } from '../../src-main/contract/live-batcher';
 import type { LiveEvent } from '../../src-main/contract/messages';
 
@@ -114,5 +114,34 @@ describe('LiveRunBatcher', () => {
     new LiveRunBatcher('r', (event) => sent.push(event), 100, clock);
     clock.advance(10_000);
     expect(sent).toEqual([]);
+  });
+  test('every trial that finished between two messages is sent, though only the latest progress is', () => {
+    const clock = new ManualClock();
+    const sent: LiveEvent[] = [];
+    const batcher = new LiveRunBatcher('r', (event) => sent.push(event), 100, clock);
+    const done = (index: number): TrialSummary => ({ index, warmup: false, status: 'ok', wallMs: 1, eventCount: 0, deadlock: false, error: null, records: [], claims: [] });
+    batcher.progress({ ...progress(1), phase: 'trial-done', finished: done(0) });
+    batcher.progress({ ...progress(2), phase: 'trial-done', finished: done(1) });
+    batcher.progress(progress(3));
+    clock.advance(100);
+    batcher.progress(progress(4));
+    batcher.end('ok');
+    const live = sent.filter((event): event is Extract<LiveEvent, { type: 'run-live' }> => event.type === 'run-live');
+    expect(live.map((event) => [event.progress?.events, event.trials?.map((trial) => trial.index)])).toEqual([
+      [3, [0, 1]],
+      [4, undefined],
+    ]);
+  });
+
+  test('LiveGapGate: the trials that finished in skipped messages come on the marker', () => {
+    const gate = new LiveGapGate(1_000_000, 1);
+    const done = (index: number): TrialSummary => ({ index, warmup: false, status: 'ok', wallMs: 1, eventCount: 0, deadlock: false, error: null, records: [], claims: [] });
+    const live = (seq: number, trials?: TrialSummary[]): LiveEvent => ({ type: 'run-live', runId: 'r', seq, progress: null, batches: [], ...(trials ? { trials } : {}) });
+    expect(gate.pass(live(1), 0, 0)).toHaveLength(1);
+    expect(gate.pass(live(2, [done(0)]), 0, 1)).toEqual([]);
+    expect(gate.pass(live(3, [done(1)]), 0, 1)).toEqual([]);
+    const [marker, next] = gate.pass(live(4), 0, 0);
+    expect(marker).toMatchObject({ seq: 3, skippedEvents: 0, trials: [done(0), done(1)] });
+    expect(next).toEqual(live(4));
   });
 });

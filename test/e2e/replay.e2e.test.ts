@@ -101,13 +101,15 @@ describe.skipIf(!existsSync(CHROMIUM))('replay of a recorded run (conlab serve +
     await page.fill('#param-threads', '3');
     await page.click('[data-testid="run-lesson"]');
     await page.waitForURL(/#\/runs\/.+\/live$/);
-    const panel = page.locator('[data-testid="program-panel"]');
-    await panel.waitFor({ timeout: 60_000 });
-    expect(await panel.locator('[data-group="unlocked"] li').allTextContents()).toEqual(['read counter → seen', 'block 10 ms', 'write counter ← seen - 1']);
-    // Some actor is shown at a step of its program (main, at least, from its first event on).
-    await expect.poll(() => panel.locator('.here').count(), { timeout: 60_000 }).toBeGreaterThan(0);
-    await panel.locator('[data-testid="program-mode-python"]').click();
-    expect(await panel.locator('[data-group="unlocked"] li').first().textContent()).toContain('seen = counter');
+    const column = page.locator('[data-testid="program-column"]');
+    await column.waitFor({ timeout: 60_000 });
+    // Each racer's row lists its program once its lane shows; some row has a current step (main's, at least).
+    const racerRow = column.locator('.lane-program[data-actor^="unlocked-"]').first();
+    await racerRow.waitFor({ timeout: 60_000 });
+    expect(await racerRow.locator('.line').allTextContents()).toEqual(['read counter → seen', 'block 10 ms', 'write counter ← seen - 1']);
+    await expect.poll(() => column.locator('.line.current').count(), { timeout: 60_000 }).toBeGreaterThan(0);
+    await column.locator('[data-testid="column-mode-python"]').click();
+    expect(await column.locator('.lane-program[data-actor^="unlocked-"]').first().locator('.line').first().textContent()).toContain('seen = counter');
     await page.locator('[data-testid="view-results"]').waitFor({ timeout: 120_000 });
   });
 });

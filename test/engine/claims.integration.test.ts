@@ -120,6 +120,17 @@ test('repeat 3 with 1 warm-up: 4 trials, 3 counted, statistics with n = 3, claim
     'trial-done 4/4',
     'finished 4/4',
   ]);
+  // Each trial-done report carries the finished trial's summary: its own record, and the claims' verdicts on a counted trial.
+  const finished = progress.flatMap((p) => (p.finished ? [p.finished] : []));
+  expect(finished.map((f) => [f.index, f.warmup, f.status, f.eventCount === run.trials[f.index]!.eventCount, f.wallMs === run.trials[f.index]!.wallMs])).toEqual([
+    [0, true, 'ok', true, true],
+    [1, false, 'ok', true, true],
+    [2, false, 'ok', true, true],
+    [3, false, 'ok', true, true],
+  ]);
+  expect(finished.map((f) => f.claims)).toEqual([[], ...Array.from({ length: 3 }, () => [{ id: 'both-record', status: 'holds' }])]);
+  expect(finished[1]!.records).toEqual([{ name: 'index', count: 2, last: expect.stringMatching(/^[01]$/) as unknown as string }]);
+  expect(progress.filter((p) => p.phase !== 'trial-done').every((p) => p.finished === undefined)).toBe(true);
 });
 
 test('a claim about a deadlock is judged on a deadlocked run when it says so; otherwise it is inconclusive', async () => {

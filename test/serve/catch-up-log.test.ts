@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { EventBatch, RunProgress } from '../../src-main/contract/dto';
+import type { EventBatch, RunProgress, TrialSummary } from '../../src-main/contract/dto';
 import type { LiveEvent } from '../../src-main/contract/messages';
 import { CatchUpLog } from '../../src-main/serve/run-hub';
 
@@ -13,7 +13,8 @@ const batch = (trial: number, firstSeq: number, count: number, bytes = 100): Eve
   payload: 'x'.repeat(bytes),
 });
 const progress = (trial: number): RunProgress => ({ runId: 'r', trial, trials: 3, warmup: false, phase: 'started', elapsedMs: trial * 10, events: 0 });
-const live = (seq: number, batches: EventBatch[], p: RunProgress | null = null): LiveEvent => ({ type: 'run-live', runId: 'r', seq, progress: p, batches });
+type Live = Extract<LiveEvent, { type: 'run-live' }>;
+const live = (seq: number, batches: EventBatch[], p: RunProgress | null = null): Live => ({ type: 'run-live', runId: 'r', seq, progress: p, batches });
 type CatchUp = Extract<LiveEvent, { type: 'run-catchup' }>;
 
 describe('CatchUpLog: the run so far for a page that joins late', () => {
@@ -93,5 +94,33 @@ describe('CatchUpLog: the lock counters of what it does not hold', () => {
     const log = new CatchUpLog('r');
     log.record(live(1, [batch(0, 0, 3)]));
     expect((log.parts()[0] as CatchUp).skippedOps).toBeUndefined();
+  });
+});
+
+describe('CatchUpLog: finished trials', () => {
+  const finished = (index: number): TrialSummary => ({ index, warmup: false, status: 'ok', wallMs: 10 + index, eventCount: 5, deadlock: false, error: null, records: [], claims: [] });
+
+  test('every finished trial sent live comes with the first part of the catch-up, in order, once each', () => {
+    const log = new CatchUpLog('r', 1_000, 300);
+    log.record({ ...live(1, [batch(0, 0, 5)], progress(1)) });
+    log.record({ ...live(2, [batch(1, 0, 5)], progress(2)), trials: [finished(0)] });
+    log.record({ ...live(3, [batch(2, 0, 3, 250), batch(2, 3, 3, 250)], progress(3)), trials: [finished(1)] });
+    // A summary sent again (a marker after a gap repeats none, but the merge must not duplicate) replaces the first.
+    log.record({ ...live(4, []), trials: [{ ...finished(1), wallMs: 99 }] });
+    const parts = log.parts() as CatchUp[];
+    expect(parts.length).toBe(2);
+    expect(parts[0]!.trials!.map((s) => [s.index, s.wallMs])).toEqual([
+      [0, 10],
+      [1, 99],
+    ]);
+    expect(parts[1]!.trials).toBeUndefined();
+    expect(log.trialCount).toBe(2);
+    expect(parts.at(-1)!.skippedEvents).toBe(10);
+  });
+
+  test('no trial finished yet: no trials field', () => {
+    const log = new CatchUpLog('r');
+    log.record(live(1, [batch(0, 0, 5)], progress(1)));
+    expect((log.parts()[0] as CatchUp).trials).toBeUndefined();
   });
 });

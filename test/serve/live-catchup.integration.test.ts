@@ -186,6 +186,61 @@ describe('joining a running run', () => {
     joiner.ws.close();
   }, 180_000);
 
+  test('joining in the third of four trials: the catch-up brings the two finished trials as stored, the same the first page was sent', async () => {
+    const starter = await Client.open();
+    const spec = {
+      version: 1,
+      shared: { total: { scope: 'shared', initial: 0 } },
+      actors: [
+        {
+          name: 'worker',
+          kind: 'thread',
+          count: 2,
+          program: [
+            { op: 'repeat', times: 12, trace: 'each', steps: [{ op: 'block', ms: 50 }, { op: 'add', var: 'total', delta: 1 }] },
+            { op: 'record', name: 'rounds', value: 12 },
+          ],
+        },
+      ],
+      claims: [{ id: 'recorded', text: { en: 'rounds were recorded', zh: '记录了轮数' }, check: { compare: [{ record: 'rounds' }, '>', { const: 0 }] } }],
+    };
+    const { runId } = await starter.call<{ runId: string }>('runs.start', { spec, repeat: 4 });
+    const deadline = Date.now() + 120_000;
+    const thirdTrialBatches = (): number =>
+      starter.live(runId).reduce((sum, e) => sum + (e.type === 'run-live' ? e.batches.filter((b) => b.trial === 2).length : 0), 0);
+    while (thirdTrialBatches() < 1) {
+      if (Date.now() > deadline || starter.live(runId).some((e) => e.type === 'run-ended')) throw new Error('the run ended before its third trial could be joined');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const joiner = await Client.open();
+    expect(await joiner.call<{ active: boolean }>('runs.subscribe', { runId })).toEqual({ active: true });
+    const catchUp = joiner.live(runId).filter((e): e is EventOf<'run-catchup'> => e.type === 'run-catchup');
+    expect(catchUp.length).toBeGreaterThan(0);
+    const caughtTrials = catchUp[0]!.trials ?? [];
+    // Trials 1 and 2 ended before the third started: both are there at once, before the run ends.
+    expect(caughtTrials.map((trial) => trial.index)).toEqual([0, 1]);
+    expect(joiner.live(runId).some((e) => e.type === 'run-ended')).toBe(false);
+    await joiner.ended(runId);
+    await starter.ended(runId);
+
+    // The first page was sent the same summaries as the trials ended, and the last two after the join.
+    const sentLive = (client: Client) => client.live(runId).flatMap((e) => (e.type === 'run-live' ? (e.trials ?? []) : []));
+    expect(sentLive(starter).slice(0, 2)).toEqual(caughtTrials);
+    expect(sentLive(starter).map((trial) => trial.index)).toEqual([0, 1, 2, 3]);
+    expect(sentLive(joiner)).toEqual(sentLive(starter).slice(2));
+    // What they say is what was stored.
+    const stored = await joiner.call<{ trials: { index: number; status: string; wallMs: number; eventCount: number; records: Record<string, unknown[]> }[] }>('history.get', { runId });
+    for (const summary of sentLive(starter)) {
+      const trial = stored.trials.find((candidate) => candidate.index === summary.index)!;
+      expect(summary).toMatchObject({ status: trial.status, wallMs: trial.wallMs, eventCount: trial.eventCount, deadlock: false, error: null });
+      expect(summary.eventCount).toBeGreaterThan(0);
+      expect(summary.records).toEqual([{ name: 'rounds', count: 2, last: '12' }]);
+      expect(summary.claims).toEqual([{ id: 'recorded', status: 'holds' }]);
+    }
+    starter.ws.close();
+    joiner.ws.close();
+  }, 240_000);
+
   test('subscribing to a run that has ended answers inactive and sends nothing', async () => {
     const client = await Client.open();
     const { runId } = await client.call<{ runId: string }>('runs.start', { spec: { ...steadySpec, actors: [{ ...steadySpec.actors[0]!, count: 1, program: [{ op: 'add', var: 'total', delta: 1 }] }] } });

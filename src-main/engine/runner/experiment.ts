@@ -13,6 +13,7 @@ import { prepareNode } from '../runtimes/node-support';
 import { CpythonTrial } from '../runtimes/cpython-trial';
 import { CPYTHON_UTILITY_SUBSTITUTION } from '../runtimes/cpython-support';
 import type { EventBatch } from '../../model/trace-event';
+import { summarizeTrial, type TrialSummary } from '../../model/trial-summary';
 import { currentEnvironment } from './environment';
 import { groupWatchdog } from './group-watchdog';
 import { claimRunFolder, sweepOnce } from './run-folders';
@@ -155,8 +156,18 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   const storeEvents = request.storeEvents ?? true;
   const verdicts = new Map<string, { trial: number; verdict: ReturnType<typeof evaluateClaimOnTrial> }[]>();
   let events = 0;
-  const progress = (phase: RunProgress['phase'], index: number, status?: RunStatus): void =>
-    request.onProgress?.({ runId, trial: index + 1, trials: total, warmup: index < warmup, phase, elapsedMs: performance.now() - started, events, ...(status ? { status } : {}) });
+  const progress = (phase: RunProgress['phase'], index: number, status?: RunStatus, finished?: TrialSummary): void =>
+    request.onProgress?.({
+      runId,
+      trial: index + 1,
+      trials: total,
+      warmup: index < warmup,
+      phase,
+      elapsedMs: performance.now() - started,
+      events,
+      ...(status ? { status } : {}),
+      ...(finished ? { finished } : {}),
+    });
 
   // Started before any actor (so no spawn pays for it) and kept until every trial's teardown is done.
   const forks = cpython !== null || startsProcesses(validated.spec);
@@ -199,7 +210,8 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
       }
       // What the trial gathered from its events goes out of reach here; with a sink, so do its records and final values.
       trials.push(sink ? { ...outcome.record, records: {}, finalShared: {} } : outcome.record);
-      progress('trial-done', index, outcome.record.status);
+      const trialVerdicts = index >= warmup ? claimSpecs.map((claim) => ({ id: claim.id, status: verdicts.get(claim.id)!.at(-1)!.verdict.status })) : [];
+      progress('trial-done', index, outcome.record.status, summarizeTrial(outcome.record, trialVerdicts));
       if (outcome.record.status === 'cancelled') break;
     }
   } finally {
