@@ -93,6 +93,11 @@ export interface ActorTimeline {
   readonly exitOk: boolean | null;
   /** Disjoint, in time order, covering start..end. */
   readonly intervals: readonly StateInterval[];
+  /**
+   * Without an exit: the state it was still in at its end (its events stop there), also when that state
+   * began at the very end and so has no interval yet (a live trial's newest event).
+   */
+  readonly endState?: ActorState;
 }
 
 export interface LockHold {
@@ -263,6 +268,8 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   const names = [...new Set([...byActor.keys(), ...records.keys()])];
   const drafts: Draft[][] = [];
   const metas: { actor: string; kind: string | null; loop: string | null; start: number; end: number; endedBy: ActorTimeline['endedBy']; exitOk: boolean | null }[] = [];
+  /** Per actor (as metas), the innermost span still open at its end. */
+  const openAtEnd: ({ state: ActorState; start: number } | null)[] = [];
   const holds: LockHold[] = [];
   const handOffs: HandOff[] = [];
   const marks: PhaseMark[] = [];
@@ -380,6 +387,7 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
     // A wait still open when the trial ended (not in a deadlock) may have been satisfied all the same.
     const top = stack[stack.length - 1];
     if (loop && top && endedBy === 'trial-end' && WAKE_OPS.has(top.op)) noteCandidate(top.seq, top.onQueue);
+    openAtEnd.push(top ? { state: top.state, start: top.start } : null);
     for (const open of stack) if (open.state === 'blocked' && open.target !== null) openWaits.push({ actor, lock: open.target, start: open.start });
     for (const [lock, list] of holding) for (const since of list) holds.push({ lock, actor, start: since, end, open: true });
   }
@@ -405,7 +413,15 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   // A semaphore taken by one actor and released by others (a count of arrivals) is not held by the taker.
   if (counting.size > 0) for (let index = holds.length - 1; index >= 0; index--) if (holds[index]!.open && counting.has(holds[index]!.lock)) holds.splice(index, 1);
   // Drafts are StateIntervals already (with a settled, undefined `gap`): no copy of a million objects.
-  const actors: ActorTimeline[] = metas.map((meta, index) => ({ ...meta, intervals: drafts[index]! as StateInterval[] }));
+  const actors: ActorTimeline[] = metas.map((meta, index) => {
+    const intervals = drafts[index]! as StateInterval[];
+    if (meta.endedBy === 'exit') return { ...meta, intervals };
+    const last = intervals[intervals.length - 1];
+    const open = openAtEnd[index];
+    // An open span with no interval of its own began at the end; otherwise the last interval says it (ready included).
+    const endState = open && (!last || last.start < open.start) ? open.state : (last?.state ?? 'running');
+    return { ...meta, intervals, endState };
+  });
   actors.sort((a, b) => a.start - b.start || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
   holds.sort((a, b) => a.start - b.start);
   marks.sort((a, b) => a.t - b.t);
@@ -518,13 +534,13 @@ class Signals {
 }
 const NO_SIGNALS: readonly Signal[] = [];
 
-/** Index of the first signal at or after t. */
-function firstFrom(list: readonly Signal[], t: number): number {
+/** Index of the first signal at or after t (after t when `strictly`). */
+function firstFrom(list: readonly Signal[], t: number, strictly = false): number {
   let low = 0;
   let high = list.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (list[mid]!.t < t) low = mid + 1;
+    if (list[mid]!.t < t || (strictly && list[mid]!.t === t)) low = mid + 1;
     else high = mid;
   }
   return low;
@@ -538,7 +554,7 @@ function earliest(list: readonly Signal[], self: string, from: number, to: numbe
 
 /** The latest signal of another actor than `self` in [from, to]. */
 function latest(list: readonly Signal[], self: string, from: number, to: number): Signal | null {
-  for (let index = firstFrom(list, to + 1e-9) - 1; index >= 0 && list[index]!.t >= from; index--) if (list[index]!.actor !== self) return list[index]!;
+  for (let index = firstFrom(list, to, true) - 1; index >= 0 && list[index]!.t >= from; index--) if (list[index]!.actor !== self) return list[index]!;
   return null;
 }
 
@@ -761,8 +777,7 @@ export function countStatesAt(states: TrialStates, t: number, finished: boolean)
   for (const actor of states.actors) {
     if (t < actor.start) continue;
     if (t >= actor.end) {
-      const last = actor.intervals[actor.intervals.length - 1];
-      counts[actor.endedBy === 'exit' || finished ? 'done' : (last?.state ?? 'running')]++;
+      counts[actor.endedBy === 'exit' || finished ? 'done' : (actor.endState ?? 'running')]++;
       continue;
     }
     const { state } = stateAt(actor, t);

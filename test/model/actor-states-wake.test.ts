@@ -194,6 +194,12 @@ describe('a satisfied wait of a task is ready until the task resumes', () => {
     expect(countStatesAt(states, states.end, true)).toEqual({ running: 0, ready: 0, blocking: 0, blocked: 0, waiting: 0, sleeping: 0, done: 3 });
   });
 
+  it("a wait begun by the trial's newest event (no interval yet) still counts as the state the actor is in", () => {
+    const states = deriveTrialStates({ events: events([['w', 0, 0, 'actor', 'B'], ['w', 1, 1, 'acquire', 'B', { prim: 'L' }], ['v', 0, 0, 'actor', 'B']]) });
+    expect(actorOf(states, 'w').endState).toBe('blocked');
+    expect(countStatesAt(states, states.end, false)).toMatchObject({ blocked: 1, running: 1 });
+  });
+
   it('joining a group: ready from the end of its last instance while another task holds the loop', () => {
     const states = deriveTrialStates({
       events: events([
