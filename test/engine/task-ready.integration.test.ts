@@ -1,0 +1,65 @@
+import { describe, expect, test } from 'vitest';
+import { deriveTrialStates, stateAt } from '../../src-main/model/actor-states';
+import type { RuntimeName } from '../../src-main/model/run-model';
+import type { AuthoredSpec } from '../../src-main/model/spec-schema';
+import { python, skipReason } from '../cpython/cpython-helpers';
+import { only, outcome, runSpec } from './helpers/run-spec';
+
+/**
+ * Two tasks of one loop: b waits for the lock a holds; a releases it and keeps the loop busy computing.
+ * On both runtimes b is then ready (its wait is over, the loop is not free) from a's release until the
+ * loop is free again and b resumes, as the timeline, the live counters and the exports draw it.
+ */
+
+function spec(iterations: number): AuthoredSpec {
+  return {
+    version: 1,
+    primitives: { L: { type: 'mutex' } },
+    actors: [
+      // a holds L long enough for b to be waiting for it on any machine (b asks after 5 ms).
+      { name: 'a', kind: 'task', program: [{ op: 'acquire', prim: 'L' }, { op: 'sleep', ms: 200 }, { op: 'release', prim: 'L' }, { op: 'compute', iterations }] },
+      { name: 'b', kind: 'task', program: [{ op: 'sleep', ms: 5 }, { op: 'acquire', prim: 'L' }, { op: 'release', prim: 'L' }] },
+    ],
+  };
+}
+
+async function checkReadyAfterRelease(runtime: RuntimeName, iterations: number): Promise<void> {
+  const { trial, events } = await runSpec(spec(iterations), { runtime });
+  expect(outcome(trial)).toBe('ok');
+  const waitBegins = only(events, { actor: 'b', op: 'acquire', ph: 'B' });
+  const resumed = only(events, { actor: 'b', op: 'acquire', ph: 'E' });
+  const released = only(events, { actor: 'a', op: 'release' });
+  const computeBegins = only(events, { actor: 'a', op: 'compute', ph: 'B' });
+  const computeEnds = only(events, { actor: 'a', op: 'compute', ph: 'E' });
+  // The scene as the events tell it: b asked before a let go, and got the lock only after a's compute.
+  expect(waitBegins.t).toBeLessThan(released.t);
+  expect(released.t).toBeLessThanOrEqual(computeBegins.t);
+  expect(computeEnds.t).toBeLessThanOrEqual(resumed.t);
+
+  const states = deriveTrialStates({ events, actors: trial.actors, deadlock: trial.deadlock });
+  const a = states.actors.find((actor) => actor.actor === 'a')!;
+  const b = states.actors.find((actor) => actor.actor === 'b')!;
+  expect(a.loop).not.toBeNull();
+  expect(b.loop).toBe(a.loop);
+  const ready = b.intervals.filter((interval) => interval.state === 'ready' && interval.wake !== undefined);
+  expect(ready).toHaveLength(1);
+  const [woken] = ready;
+  expect(woken).toMatchObject({ op: 'acquire', target: 'L', start: released.t, wake: { op: 'release', actor: 'a', t: released.t, target: 'L' } });
+  // Ready for as long as a held the loop: through its compute, and never past b's resuming.
+  expect(woken!.end).toBeGreaterThanOrEqual(computeEnds.t);
+  expect(woken!.end).toBeLessThanOrEqual(resumed.t);
+  const midCompute = (computeBegins.t + computeEnds.t) / 2;
+  expect(stateAt(b, midCompute).state).toBe('ready');
+  expect(stateAt(a, midCompute).state).toBe('running');
+  expect(stateAt(b, (waitBegins.t + released.t) / 2).state).toBe('blocked');
+}
+
+describe('a task whose lock was released while the other task computes is ready until it resumes', () => {
+  test('Node: tasks on the runner loop', async () => {
+    await checkReadyAfterRelease('node', 20_000_000);
+  });
+
+  test.skipIf(!python)(`CPython: asyncio tasks${skipReason}`, async () => {
+    await checkReadyAfterRelease('cpython', 1_500_000);
+  });
+});
