@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { toTraceEvents } from '../../src-main/export/trace-events';
 import { deriveTrialStates, stateAt } from '../../src-main/model/actor-states';
 import type { RuntimeName } from '../../src-main/model/run-model';
 import type { AuthoredSpec } from '../../src-main/model/spec-schema';
@@ -24,7 +25,7 @@ function spec(iterations: number): AuthoredSpec {
 }
 
 async function checkReadyAfterRelease(runtime: RuntimeName, iterations: number): Promise<void> {
-  const { trial, events } = await runSpec(spec(iterations), { runtime });
+  const { run, trial, events, batches } = await runSpec(spec(iterations), { runtime });
   expect(outcome(trial)).toBe('ok');
   const waitBegins = only(events, { actor: 'b', op: 'acquire', ph: 'B' });
   const resumed = only(events, { actor: 'b', op: 'acquire', ph: 'E' });
@@ -52,6 +53,10 @@ async function checkReadyAfterRelease(runtime: RuntimeName, iterations: number):
   expect(stateAt(b, midCompute).state).toBe('ready');
   expect(stateAt(a, midCompute).state).toBe('running');
   expect(stateAt(b, (waitBegins.t + released.t) / 2).state).toBe('blocked');
+
+  // The Perfetto export draws the same ready slice, with what ended the wait.
+  const slices = toTraceEvents(run, batches).traceEvents.filter((event) => event.cat === 'state' && event.ph === 'b' && event.name === 'ready (acquire L)');
+  expect(slices.map((slice) => [slice.ts, slice.args?.['wokenBy']])).toEqual([[woken!.start / 1000, { op: 'release', actor: 'a', target: 'L', atMs: released.t / 1e6 }]]);
 }
 
 describe('a task whose lock was released while the other task computes is ready until it resumes', () => {
