@@ -264,6 +264,9 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   }
   const sharers = new Map<string, number>();
   for (const key of threadOf.values()) sharers.set(key, (sharers.get(key) ?? 0) + 1);
+  /** Whether any actors share a loop: only then are other actors' events read for what ended a wait. */
+  let anyLoop = false;
+  for (const count of sharers.values()) if (count > 1) anyLoop = true;
 
   const names = [...new Set([...byActor.keys(), ...records.keys()])];
   const drafts: Draft[][] = [];
@@ -334,7 +337,7 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
     const holding = new Map<string, number[]>();
     for (const event of events) {
       if (event.t > cursor) emit(event.t);
-      signals.note(actor, event);
+      if (anyLoop) signals.note(actor, event);
       if (event.op === 'actor') continue;
       const lock = str(event.data?.['prim']);
       if (event.op === 'mark' && event.ph === 'I') marks.push({ t: event.t, name: str(event.data?.['name']) ?? '', actor });
@@ -470,8 +473,8 @@ type SignalKind = 'release' | 'take' | 'set' | 'clear' | 'notify' | 'arrive' | '
 
 /** Per kind and name, the events that give or take what a wait waits for, in time order once sorted. */
 class Signals {
-  private readonly lists = new Map<string, Signal[]>();
-  private sorted = false;
+  private readonly lists = new Map<SignalKind, Map<string, Signal[]>>();
+  private sorted = true;
   /** Primitives whose waits are barrier waits (their passes carry an arrival index). */
   readonly barriers = new Set<string>();
 
@@ -513,19 +516,21 @@ class Signals {
 
   private add(kind: SignalKind, name: string | null, actor: string, t: number): void {
     if (name === null) return;
-    const key = `${kind}\u0000${name}`;
-    let list = this.lists.get(key);
-    if (!list) this.lists.set(key, (list = []));
+    let byName = this.lists.get(kind);
+    if (!byName) this.lists.set(kind, (byName = new Map()));
+    let list = byName.get(name);
+    if (!list) byName.set(name, (list = []));
+    // Each actor's events come in program order: a list is out of order only where actors interleave.
+    if (list.length > 0 && list[list.length - 1]!.t > t) this.sorted = false;
     list.push({ actor, t });
-    this.sorted = false;
   }
 
   list(kind: SignalKind, name: string): readonly Signal[] {
     if (!this.sorted) {
-      for (const list of this.lists.values()) list.sort((a, b) => a.t - b.t);
+      for (const byName of this.lists.values()) for (const list of byName.values()) list.sort((a, b) => a.t - b.t);
       this.sorted = true;
     }
-    return this.lists.get(`${kind}\u0000${name}`) ?? NO_SIGNALS;
+    return this.lists.get(kind)?.get(name) ?? NO_SIGNALS;
   }
 
   has(kind: SignalKind, name: string): boolean {
