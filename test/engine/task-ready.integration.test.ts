@@ -59,6 +59,55 @@ async function checkReadyAfterRelease(runtime: RuntimeName, iterations: number):
   expect(slices.map((slice) => [slice.ts, slice.args?.['wokenBy']])).toEqual([[woken!.start / 1000, { op: 'release', actor: 'a', target: 'L', atMs: released.t / 1e6 }]]);
 }
 
+/** b waits for an event, then a queue item, then a barrier; a sets, puts and arrives, each time then computing. */
+function gives(iterations: number): AuthoredSpec {
+  const compute = { op: 'compute' as const, iterations };
+  // a's sleeps let b resume and begin its next wait before a gives again, on any machine.
+  return {
+    version: 1,
+    primitives: { go: { type: 'event' }, meet: { type: 'barrier', parties: 2 } },
+    queues: { items: { order: 'fifo' } },
+    actors: [
+      { name: 'a', kind: 'task', program: [{ op: 'sleep', ms: 100 }, { op: 'set', prim: 'go' }, compute, { op: 'sleep', ms: 100 }, { op: 'put', queue: 'items', value: 1 }, compute, { op: 'sleep', ms: 100 }, { op: 'wait', prim: 'meet' }, compute] },
+      { name: 'b', kind: 'task', program: [{ op: 'wait', prim: 'go' }, { op: 'get', queue: 'items', into: 'item' }, { op: 'wait', prim: 'meet' }] },
+    ],
+  };
+}
+
+async function checkReadyAfterGives(runtime: RuntimeName, iterations: number): Promise<void> {
+  const { trial, events } = await runSpec(gives(iterations), { runtime });
+  expect(outcome(trial)).toBe('ok');
+  const states = deriveTrialStates({ events, actors: trial.actors, deadlock: trial.deadlock });
+  const b = states.actors.find((actor) => actor.actor === 'b')!;
+  const given = [only(events, { actor: 'a', op: 'set' }), only(events, { actor: 'a', op: 'put', ph: 'E' }), only(events, { actor: 'a', op: 'wait', ph: 'B' })];
+  const waits = [only(events, { actor: 'b', op: 'wait', ph: 'B', name: 'go' }), only(events, { actor: 'b', op: 'get', ph: 'B' }), only(events, { actor: 'b', op: 'wait', ph: 'B', name: 'meet' })];
+  const resumed = [only(events, { actor: 'b', op: 'wait', ph: 'E', name: 'go' }), only(events, { actor: 'b', op: 'get', ph: 'E' }), only(events, { actor: 'b', op: 'wait', ph: 'E', name: 'meet' })];
+  const computes = events.filter((event) => event.actor === 'a' && event.op === 'compute');
+  const expected = [
+    ['wait', 'go', 'set'],
+    ['get', 'items', 'put'],
+    ['wait', 'meet', 'wait'],
+  ] as const;
+  // A set is instant: a computes right after it, so b resumes only after that compute.
+  expect(resumed[0]!.t).toBeGreaterThanOrEqual(computes[1]!.t);
+  for (let index = 0; index < 3; index++) {
+    const [op, target, wakeOp] = expected[index]!;
+    // The wait began before a gave what it waited for.
+    expect(waits[index]!.t).toBeLessThan(given[index]!.t);
+    const woken = b.intervals.filter((interval) => interval.state === 'ready' && interval.wake !== undefined && interval.op === op && interval.target === target);
+    const computeEnd = computes[index * 2 + 1]!;
+    if (resumed[index]!.t >= computeEnd.t) {
+      // b resumed after a's compute: ready from the give, through the compute.
+      expect(woken.map((interval) => [interval.wake!.op, interval.wake!.actor, interval.start]), `${op} ${target}`).toEqual([[wakeOp, 'a', given[index]!.t]]);
+      expect(woken[0]!.end).toBeGreaterThanOrEqual(computeEnd.t);
+    } else {
+      // A put and a barrier wait yield to the loop on some runtimes before a computes: b resumed at once.
+      expect(resumed[index]!.t, `${op} ${target}`).toBeLessThanOrEqual(computes[index * 2]!.t);
+      expect(woken.every((interval) => interval.end <= computes[index * 2]!.t)).toBe(true);
+    }
+  }
+}
+
 describe('a task whose lock was released while the other task computes is ready until it resumes', () => {
   test('Node: tasks on the runner loop', async () => {
     await checkReadyAfterRelease('node', 20_000_000);
@@ -66,5 +115,15 @@ describe('a task whose lock was released while the other task computes is ready 
 
   test.skipIf(!python)(`CPython: asyncio tasks${skipReason}`, async () => {
     await checkReadyAfterRelease('cpython', 1_500_000);
+  });
+});
+
+describe('an event set, a queue item put and a barrier filled by a task that then computes: the waiting task is ready from each', () => {
+  test('Node', async () => {
+    await checkReadyAfterGives('node', 20_000_000);
+  });
+
+  test.skipIf(!python)(`CPython${skipReason}`, async () => {
+    await checkReadyAfterGives('cpython', 1_000_000);
   });
 });
