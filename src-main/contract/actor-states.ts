@@ -4,11 +4,13 @@
  */
 export {
   ACTOR_STATES,
+  countStatesAt,
   deriveTrialStates,
   stateAt,
   valueLabel,
   type ActorState,
   type ActorTimeline,
+  type WakeCause,
   type CounterTrack,
   type DeadlockView,
   type HandOff,

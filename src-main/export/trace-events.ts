@@ -281,6 +281,8 @@ function writeStates(timeline: ActorTimeline, pid: number, tid: number, trackKey
     const name = interval.target === null ? interval.state : `${interval.state} (${interval.op ?? ''} ${interval.target})`;
     const args: Record<string, unknown> = { state: interval.state, op: interval.op, target: interval.target };
     if (interval.endedBy !== undefined) args['endedBy'] = interval.endedBy;
+    // A ready stretch that ended a wait: whose event satisfied it, and when (ms, as the run's clock).
+    if (interval.wake !== undefined) args['wokenBy'] = { op: interval.wake.op, actor: interval.wake.actor, target: interval.wake.target, atMs: interval.wake.t / 1e6 };
     out.push({ name, cat: 'state', ph: 'b', id, ts: Math.max(0, interval.start / 1000), pid, tid, args });
     out.push({ name, cat: 'state', ph: 'e', id, ts: Math.max(0, interval.end / 1000), pid, tid });
   }

@@ -13,6 +13,12 @@
  * the gap (it emits the next event as soon as it runs again); a sleep whose time is up while the loop is
  * busy is ready for the rest.
  *
+ * A wait of such an actor that another actor satisfied (a lock or semaphore released, an event set, a
+ * condition notified and its lock released, an item put or taken, a barrier filled, a joined actor ended)
+ * is ready from that moment until the actor resumed, as far as the loop was held meanwhile: the moment is
+ * read off the other actor's event on the same primitive (see `wakeOf`), so old run logs and both runtimes
+ * are drawn alike. Threads and processes are woken by the OS: their waits are drawn as they are.
+ *
  * A wait that never ended (a deadlock, a cancelled or failed trial) lasts until the deadlock was detected
  * or, without one, until the trial's end: never cut at the actor's own last event.
  *
@@ -59,6 +65,20 @@ export interface StateInterval {
   readonly seq: number | null;
   /** Why the interval ends where it does, when not at an event of the actor's own. */
   readonly endedBy?: 'deadlock' | 'trial-end';
+  /** For a ready interval that ends a wait: the other actor's event that satisfied the wait. */
+  readonly wake?: WakeCause;
+}
+
+/**
+ * What satisfied a loop actor's wait: another actor's event on the same primitive, queue or actor.
+ * `op` is the event's op (release, set, notify, put, get, task_done), `wait` for the arrival that filled
+ * a barrier, `actor` for the end of a joined actor.
+ */
+export interface WakeCause {
+  readonly op: string;
+  readonly actor: string;
+  readonly t: number;
+  readonly target: string;
 }
 
 export interface ActorTimeline {
@@ -73,6 +93,11 @@ export interface ActorTimeline {
   readonly exitOk: boolean | null;
   /** Disjoint, in time order, covering start..end. */
   readonly intervals: readonly StateInterval[];
+  /**
+   * Without an exit: the state it was still in at its end (its events stop there), also when that state
+   * began at the very end and so has no interval yet (a live trial's newest event).
+   */
+  readonly endState?: ActorState;
 }
 
 export interface LockHold {
@@ -172,7 +197,8 @@ interface Gap {
   readonly end: number;
   /** Where the gap's intervals go (replaced in place by ready + running parts). */
   readonly index: number;
-  readonly sleepOverrun: boolean;
+  /** A sleep overrun or a satisfied wait: its running part is the actor's own code, not the step. */
+  readonly stepOver: boolean;
 }
 
 interface Draft {
@@ -183,8 +209,12 @@ interface Draft {
   target: string | null;
   seq: number | null;
   endedBy: 'deadlock' | 'trial-end' | undefined;
-  /** A running gap or a sleep overrun on a shared loop: split into ready and running later. */
-  gap: 'gap' | 'overrun' | undefined;
+  /**
+   * On a shared loop, split into ready and running later: a running gap between events, a sleep past its
+   * time, or the rest of a wait after another actor satisfied it (`woken`).
+   */
+  gap: 'gap' | 'overrun' | 'woken' | undefined;
+  wake?: WakeCause;
 }
 
 const bySeq = (a: TraceEvent, b: TraceEvent): number => a.seq - b.seq || a.t - b.t;
@@ -234,10 +264,15 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   }
   const sharers = new Map<string, number>();
   for (const key of threadOf.values()) sharers.set(key, (sharers.get(key) ?? 0) + 1);
+  /** Whether any actors share a loop: only then are other actors' events read for what ended a wait. */
+  let anyLoop = false;
+  for (const count of sharers.values()) if (count > 1) anyLoop = true;
 
   const names = [...new Set([...byActor.keys(), ...records.keys()])];
   const drafts: Draft[][] = [];
   const metas: { actor: string; kind: string | null; loop: string | null; start: number; end: number; endedBy: ActorTimeline['endedBy']; exitOk: boolean | null }[] = [];
+  /** Per actor (as metas), the innermost span still open at its end. */
+  const openAtEnd: ({ state: ActorState; start: number } | null)[] = [];
   const holds: LockHold[] = [];
   const handOffs: HandOff[] = [];
   const marks: PhaseMark[] = [];
@@ -249,6 +284,9 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   const openWaits: { actor: string; lock: string; start: number }[] = [];
   /** Locks released by actors that did not take them: semaphores used as counters, whose takers hold nothing. */
   const counting = new Set<string>();
+  /** What other actors did to each primitive, queue and actor: the events that may end a loop actor's wait. */
+  const signals = new Signals();
+  const candidates: WaitCandidate[] = [];
 
   for (const actor of names) {
     const events = inSeqOrder(byActor.get(actor) ?? []);
@@ -277,7 +315,7 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
     const out: Draft[] = [];
     drafts.push(out);
     // Open state spans, innermost last; the current state is the innermost's (running when none).
-    const stack: { state: ActorState; op: string; target: string | null; seq: number; start: number; sleepUntil: number | null }[] = [];
+    const stack: { state: ActorState; op: string; target: string | null; seq: number; start: number; sleepUntil: number | null; onQueue: boolean }[] = [];
     let cursor = start;
     const emit = (until: number): void => {
       const to = Math.min(until, end);
@@ -290,9 +328,16 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
       } else out.push({ state: top.state, start: cursor, end: to, op: top.op, target: top.target, seq: top.seq, endedBy: undefined, gap: undefined });
       cursor = to;
     };
+    /** A wait of this loop actor that just ended (or is still open): its last interval may end ready. */
+    const noteCandidate = (seq: number, onQueue: boolean): void => {
+      const last = out[out.length - 1];
+      if (!last || last.seq !== seq || (last.state !== 'blocked' && last.state !== 'waiting') || last.op === null || last.target === null) return;
+      candidates.push({ actor, drafts: out, index: out.length - 1, op: last.op, target: last.target, onQueue });
+    };
     const holding = new Map<string, number[]>();
     for (const event of events) {
       if (event.t > cursor) emit(event.t);
+      if (anyLoop) signals.note(actor, event);
       if (event.op === 'actor') continue;
       const lock = str(event.data?.['prim']);
       if (event.op === 'mark' && event.ph === 'I') marks.push({ t: event.t, name: str(event.data?.['name']) ?? '', actor });
@@ -325,10 +370,12 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
           seq: event.seq,
           start: event.t,
           sleepUntil: event.op === 'sleep' && typeof ms === 'number' ? event.t + ms * 1e6 : null,
+          onQueue: event.data?.['queue'] !== undefined,
         });
       } else if (event.ph === 'E') {
         for (let index = stack.length - 1; index >= 0; index--) {
           if (stack[index]!.op === event.op) {
+            if (loop && index === stack.length - 1 && WAKE_OPS.has(event.op) && succeeded(event)) noteCandidate(stack[index]!.seq, event.data?.['queue'] !== undefined);
             stack.length = index;
             break;
           }
@@ -340,10 +387,15 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
     const before = out.length;
     emit(end);
     if (reason) for (let index = before; index < out.length; index++) out[index]!.endedBy = reason;
+    // A wait still open when the trial ended (not in a deadlock) may have been satisfied all the same.
+    const top = stack[stack.length - 1];
+    if (loop && top && endedBy === 'trial-end' && WAKE_OPS.has(top.op)) noteCandidate(top.seq, top.onQueue);
+    openAtEnd.push(top ? { state: top.state, start: top.start } : null);
     for (const open of stack) if (open.state === 'blocked' && open.target !== null) openWaits.push({ actor, lock: open.target, start: open.start });
     for (const [lock, list] of holding) for (const since of list) holds.push({ lock, actor, start: since, end, open: true });
   }
 
+  splitSatisfiedWaits(candidates, signals, names, records);
   resolveLoops(drafts, metas);
 
   // Hand-offs: each acquire that ended after another actor's release of the same lock, while it was waiting.
@@ -364,7 +416,15 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
   // A semaphore taken by one actor and released by others (a count of arrivals) is not held by the taker.
   if (counting.size > 0) for (let index = holds.length - 1; index >= 0; index--) if (holds[index]!.open && counting.has(holds[index]!.lock)) holds.splice(index, 1);
   // Drafts are StateIntervals already (with a settled, undefined `gap`): no copy of a million objects.
-  const actors: ActorTimeline[] = metas.map((meta, index) => ({ ...meta, intervals: drafts[index]! as StateInterval[] }));
+  const actors: ActorTimeline[] = metas.map((meta, index) => {
+    const intervals = drafts[index]! as StateInterval[];
+    if (meta.endedBy === 'exit') return { ...meta, intervals };
+    const last = intervals[intervals.length - 1];
+    const open = openAtEnd[index];
+    // An open span with no interval of its own began at the end; otherwise the last interval says it (ready included).
+    const endState = open && (!last || last.start < open.start) ? open.state : (last?.state ?? 'running');
+    return { ...meta, intervals, endState };
+  });
   actors.sort((a, b) => a.start - b.start || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
   holds.sort((a, b) => a.start - b.start);
   marks.sort((a, b) => a.t - b.t);
@@ -383,6 +443,222 @@ export function deriveTrialStates(input: TrialStateInput): TrialStates {
 
   const start = Number.isFinite(tMin) ? tMin : 0;
   return { start, end: trialEnd, actors, holds, handOffs, handOffsOmitted, deadlock: deadlockView, marks, counters: counterTracks(counterDeltas) };
+}
+
+/** Waits another actor can satisfy (sockets, futures and pools are left as they are). */
+const WAKE_OPS = new Set(['acquire', 'wait', 'get', 'put', 'join']);
+
+/** Whether a wait's end says it got what it waited for (not a timeout, a refusal or a broken barrier). */
+function succeeded(event: TraceEvent): boolean {
+  const data = event.data;
+  return data?.['ok'] !== false && data?.['passed'] !== false && data?.['timedOut'] !== true;
+}
+
+interface WaitCandidate {
+  readonly actor: string;
+  readonly drafts: Draft[];
+  readonly index: number;
+  readonly op: string;
+  readonly target: string;
+  /** A join on a queue (every item done), not on an actor. */
+  readonly onQueue: boolean;
+}
+
+interface Signal {
+  readonly actor: string;
+  readonly t: number;
+}
+
+type SignalKind = 'release' | 'take' | 'set' | 'clear' | 'notify' | 'arrive' | 'pass' | 'put' | 'got' | 'exit' | 'task_done';
+
+/** Per kind and name, the events that give or take what a wait waits for, in time order once sorted. */
+class Signals {
+  private readonly lists = new Map<SignalKind, Map<string, Signal[]>>();
+  private sorted = true;
+  /** Primitives whose waits are barrier waits (their passes carry an arrival index). */
+  readonly barriers = new Set<string>();
+
+  note(actor: string, event: TraceEvent): void {
+    const data = event.data;
+    switch (event.op) {
+      case 'release':
+        if (event.ph !== 'B') this.add('release', str(data?.['prim']), actor, event.t);
+        return;
+      case 'acquire':
+        if (event.ph === 'E' && succeeded(event)) this.add('take', str(data?.['prim']), actor, event.t);
+        return;
+      case 'set':
+      case 'clear':
+      case 'notify':
+      case 'task_done':
+        if (event.ph !== 'B' && event.ph !== 'E') this.add(event.op, str(data?.['prim']) ?? str(data?.['queue']), actor, event.t);
+        return;
+      case 'wait': {
+        const prim = str(data?.['prim']);
+        if (event.ph === 'B') this.add('arrive', prim, actor, event.t);
+        else if (event.ph === 'E' && succeeded(event)) {
+          this.add('pass', prim, actor, event.t);
+          if (prim !== null && data?.['index'] !== undefined) this.barriers.add(prim);
+        }
+        return;
+      }
+      case 'put':
+      case 'get':
+        if (event.ph === 'E' && succeeded(event)) this.add(event.op === 'put' ? 'put' : 'got', str(data?.['queue']), actor, event.t);
+        return;
+      case 'actor':
+        if (event.ph === 'E') this.add('exit', actor, actor, event.t);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private add(kind: SignalKind, name: string | null, actor: string, t: number): void {
+    if (name === null) return;
+    let byName = this.lists.get(kind);
+    if (!byName) this.lists.set(kind, (byName = new Map()));
+    let list = byName.get(name);
+    if (!list) byName.set(name, (list = []));
+    // Each actor's events come in program order: a list is out of order only where actors interleave.
+    if (list.length > 0 && list[list.length - 1]!.t > t) this.sorted = false;
+    list.push({ actor, t });
+  }
+
+  list(kind: SignalKind, name: string): readonly Signal[] {
+    if (!this.sorted) {
+      for (const byName of this.lists.values()) for (const list of byName.values()) list.sort((a, b) => a.t - b.t);
+      this.sorted = true;
+    }
+    return this.lists.get(kind)?.get(name) ?? NO_SIGNALS;
+  }
+
+  has(kind: SignalKind, name: string): boolean {
+    return this.list(kind, name).length > 0;
+  }
+}
+const NO_SIGNALS: readonly Signal[] = [];
+
+/** Index of the first signal at or after t (after t when `strictly`). */
+function firstFrom(list: readonly Signal[], t: number, strictly = false): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (list[mid]!.t < t || (strictly && list[mid]!.t === t)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The earliest signal of another actor than `self` in [from, to]. */
+function earliest(list: readonly Signal[], self: string, from: number, to: number): Signal | null {
+  for (let index = firstFrom(list, from); index < list.length && list[index]!.t <= to; index++) if (list[index]!.actor !== self) return list[index]!;
+  return null;
+}
+
+/** The latest signal of another actor than `self` in [from, to]. */
+function latest(list: readonly Signal[], self: string, from: number, to: number): Signal | null {
+  for (let index = firstFrom(list, to, true) - 1; index >= 0 && list[index]!.t >= from; index--) if (list[index]!.actor !== self) return list[index]!;
+  return null;
+}
+
+/**
+ * Of a resource given and taken by other actors (a lock released and acquired, an item put and got): the
+ * first give after the last take in [from, to], the moment it became free for the waiter and stayed so.
+ */
+function givenAfterLastTake(gives: readonly Signal[], takes: readonly (readonly Signal[])[], self: string, from: number, to: number): Signal | null {
+  let after = from;
+  for (const list of takes) {
+    const take = latest(list, self, from, to);
+    if (take && take.t > after) after = take.t;
+  }
+  return earliest(gives, self, after, to);
+}
+
+/**
+ * The moment another actor satisfied a wait that lasted [from, to], and by which event; null when the
+ * events do not say (a timeout, muted events, a wait on something no event names).
+ */
+function wakeOf(candidate: WaitCandidate, signals: Signals, members: (group: string) => readonly string[], from: number, to: number): WakeCause | null {
+  const { actor: self, target } = candidate;
+  const cause = (signal: Signal | null, op: string): WakeCause | null => (signal ? { op, actor: signal.actor, t: signal.t, target } : null);
+  switch (candidate.op) {
+    case 'acquire':
+      return cause(givenAfterLastTake(signals.list('release', target), [signals.list('take', target), signals.list('pass', target)], self, from, to), 'release');
+    case 'get':
+      return cause(givenAfterLastTake(signals.list('put', target), [signals.list('got', target)], self, from, to), 'put');
+    case 'put':
+      return cause(givenAfterLastTake(signals.list('got', target), [signals.list('put', target)], self, from, to), 'get');
+    case 'wait': {
+      if (signals.barriers.has(target)) {
+        // Filled by the last arrival before the first of the others passed.
+        const firstPass = earliest(signals.list('pass', target), self, from, to);
+        return cause(latest(signals.list('arrive', target), self, from, firstPass ? firstPass.t : to), 'wait');
+      }
+      if (signals.has('set', target) || signals.has('clear', target)) return cause(givenAfterLastTake(signals.list('set', target), [signals.list('clear', target)], self, from, to), 'set');
+      const notify = latest(signals.list('notify', target), self, from, to);
+      if (!notify) return null;
+      // Notified, the waiter still needs the condition's lock back: free from the notifier's release on.
+      const release = givenAfterLastTake(signals.list('release', target), [signals.list('take', target), signals.list('pass', target)], self, notify.t, to);
+      return cause(release ?? notify, release ? 'release' : 'notify');
+    }
+    case 'join': {
+      if (candidate.onQueue) return cause(latest(signals.list('task_done', target), self, from, to), 'task_done');
+      // A group is joined once its last instance ended.
+      let last: Signal | null = null;
+      for (const member of members(target)) {
+        const exit = latest(signals.list('exit', member), self, from, to);
+        if (exit && (last === null || exit.t > last.t)) last = exit;
+      }
+      return cause(last, 'actor');
+    }
+    default:
+      return null;
+  }
+}
+
+/** Splits each satisfied wait of a loop actor: blocked or waiting until it was satisfied, then ready-or-running (`woken`). */
+function splitSatisfiedWaits(candidates: readonly WaitCandidate[], signals: Signals, names: readonly string[], records: ReadonlyMap<string, ActorRecord>): void {
+  if (candidates.length === 0) return;
+  let groups: Map<string, string[]> | null = null;
+  const members = (group: string): readonly string[] => {
+    if (groups === null) {
+      groups = new Map();
+      for (const name of names) {
+        const record = records.get(name);
+        const own = record ? record.group : /^(.*)-\d+$/.exec(name)?.[1];
+        for (const key of own !== undefined && own !== name ? [name, own] : [name]) {
+          let list = groups.get(key);
+          if (!list) groups.set(key, (list = []));
+          list.push(name);
+        }
+      }
+    }
+    return groups.get(group) ?? [];
+  };
+  const byDrafts = new Map<Draft[], Map<number, Draft[]>>();
+  for (const candidate of candidates) {
+    const draft = candidate.drafts[candidate.index]!;
+    const wake = wakeOf(candidate, signals, members, draft.start, draft.end);
+    if (!wake || wake.t <= draft.start || wake.t >= draft.end) continue;
+    let parts = byDrafts.get(candidate.drafts);
+    if (!parts) byDrafts.set(candidate.drafts, (parts = new Map()));
+    parts.set(candidate.index, [
+      { ...draft, end: wake.t },
+      { ...draft, state: 'ready', start: wake.t, gap: 'woken', wake },
+    ]);
+  }
+  for (const [drafts, parts] of byDrafts) {
+    const next: Draft[] = [];
+    drafts.forEach((draft, index) => {
+      const replacement = parts.get(index);
+      if (replacement) next.push(...replacement);
+      else next.push(draft);
+    });
+    drafts.length = 0;
+    for (const draft of next) drafts.push(draft);
+  }
 }
 
 /**
@@ -405,7 +681,7 @@ function resolveLoops(drafts: Draft[][], metas: readonly { loop: string | null }
     const gaps: Gap[] = [];
     for (const actor of members) {
       drafts[actor]!.forEach((draft, index) => {
-        if (draft.gap) gaps.push({ actor, start: draft.start, end: draft.end, index, sleepOverrun: draft.gap === 'overrun' });
+        if (draft.gap) gaps.push({ actor, start: draft.start, end: draft.end, index, stepOver: draft.gap !== 'gap' });
         else if (draft.op !== null && HOLDS_THREAD.has(draft.op)) owners.push({ start: draft.start, end: draft.end });
       });
     }
@@ -421,7 +697,7 @@ function resolveLoops(drafts: Draft[][], metas: readonly { loop: string | null }
       const parts: Draft[] = [];
       if (runFrom > gap.start) parts.push({ ...draft, state: 'ready', start: gap.start, end: runFrom, gap: undefined });
       if (gap.end > runFrom) {
-        parts.push(gap.sleepOverrun ? { ...draft, state: 'running', start: runFrom, end: gap.end, op: null, target: null, seq: null, gap: undefined } : { ...draft, state: 'running', start: runFrom, end: gap.end, gap: undefined });
+        parts.push(gap.stepOver ? { ...draft, state: 'running', start: runFrom, end: gap.end, op: null, target: null, seq: null, gap: undefined, wake: undefined } : { ...draft, state: 'running', start: runFrom, end: gap.end, gap: undefined });
         maxEnd = Math.max(maxEnd, gap.end);
       }
       let perActor = replaced.get(gap.actor);
@@ -445,7 +721,7 @@ function merge(drafts: Draft[]): Draft[] {
   const out: Draft[] = [];
   for (const draft of drafts) {
     const last = out[out.length - 1];
-    if (last && last.state === draft.state && last.op === draft.op && last.seq === draft.seq && last.end === draft.start && last.endedBy === draft.endedBy) last.end = draft.end;
+    if (last && last.state === draft.state && last.op === draft.op && last.seq === draft.seq && last.end === draft.start && last.endedBy === draft.endedBy && last.wake === draft.wake) last.end = draft.end;
     else out.push({ ...draft });
   }
   return out;
@@ -493,4 +769,24 @@ export function stateAt(actor: ActorTimeline, t: number): { state: ActorState | 
     else return { state: interval.state, interval };
   }
   return { state: 'running', interval: null };
+}
+
+/**
+ * How many actors of a trial are in each state at t (the live counters). An actor not started by then is
+ * not counted. An actor whose derived end is not its exit (its events stop there: a live trial, a
+ * cancelled one) counts in its last state at and past its end, unless the trial is `finished`: then it
+ * is done.
+ */
+export function countStatesAt(states: TrialStates, t: number, finished: boolean): Record<ActorState, number> {
+  const counts: Record<ActorState, number> = { running: 0, ready: 0, blocking: 0, blocked: 0, waiting: 0, sleeping: 0, done: 0 };
+  for (const actor of states.actors) {
+    if (t < actor.start) continue;
+    if (t >= actor.end) {
+      counts[actor.endedBy === 'exit' || finished ? 'done' : (actor.endState ?? 'running')]++;
+      continue;
+    }
+    const { state } = stateAt(actor, t);
+    if (state !== 'idle') counts[state]++;
+  }
+  return counts;
 }

@@ -259,6 +259,22 @@ export const en = {
     empty: 'No events yet.',
     lanes: 'lanes {first}–{last} of {n}',
   },
+  taskReady: {
+    legend: 'ready: its wait or sleep is over, another task holds the loop',
+    cause: 'Why ready',
+    release: 'ready: lock {target} released by {actor} at {at}, resumed at {resumed}',
+    conditionRelease: 'ready: condition {target} notified and its lock released by {actor} at {at}, resumed at {resumed}',
+    notify: 'ready: condition {target} notified by {actor} at {at}, resumed at {resumed}',
+    set: 'ready: event {target} set by {actor} at {at}, resumed at {resumed}',
+    put: 'ready: an item put in queue {target} by {actor} at {at}, resumed at {resumed}',
+    get: 'ready: room made in queue {target} by {actor} at {at}, resumed at {resumed}',
+    barrier: 'ready: barrier {target} filled by {actor} at {at}, resumed at {resumed}',
+    actor: 'ready: {target} ended ({actor} last, at {at}), resumed at {resumed}',
+    taskDone: 'ready: every item of queue {target} done ({actor} at {at}), resumed at {resumed}',
+    sleepOver: 'ready: sleep over at {at}, the loop was busy until {resumed}',
+    loopBusy: 'ready: the loop was busy until {resumed}',
+    summaryColumn: 'Why ready',
+  },
   timelineView: {
     states: {
       ready: 'ready (waiting for the loop)',

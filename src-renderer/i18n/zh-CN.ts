@@ -261,6 +261,22 @@ export const zhCN: Messages = {
     empty: '还没有事件。',
     lanes: '第 {first}–{last} 条泳道，共 {n} 条',
   },
+  taskReady: {
+    legend: '就绪：等待或休眠已结束，但事件循环正被另一个任务占用',
+    cause: '就绪原因',
+    release: '就绪：{actor} 在 {at} 释放了锁 {target}，{resumed} 才恢复运行',
+    conditionRelease: '就绪：{actor} 通知了条件变量 {target} 并在 {at} 释放了它的锁，{resumed} 才恢复运行',
+    notify: '就绪：{actor} 在 {at} 通知了条件变量 {target}，{resumed} 才恢复运行',
+    set: '就绪：{actor} 在 {at} 设置了事件 {target}，{resumed} 才恢复运行',
+    put: '就绪：{actor} 在 {at} 向队列 {target} 放入了一项，{resumed} 才恢复运行',
+    get: '就绪：{actor} 在 {at} 从队列 {target} 取走一项、腾出了空位，{resumed} 才恢复运行',
+    barrier: '就绪：{actor} 在 {at} 到达，屏障 {target} 凑齐了，{resumed} 才恢复运行',
+    actor: '就绪：{target} 已全部结束（最后是 {actor}，在 {at}），{resumed} 才恢复运行',
+    taskDone: '就绪：队列 {target} 的每一项都已处理完（{actor} 在 {at}），{resumed} 才恢复运行',
+    sleepOver: '就绪：休眠在 {at} 已到时，但事件循环一直忙到 {resumed}',
+    loopBusy: '就绪：事件循环一直忙到 {resumed}',
+    summaryColumn: '就绪原因',
+  },
   timelineView: {
     states: {
       ready: '就绪（等待事件循环）',

@@ -119,7 +119,8 @@ describe('LiveRunPage', () => {
     await flushPromises();
     expect(wrapper.find('[role="progressbar"]').attributes('aria-label')).toBe('Trial 1 of 2');
     expect(wrapper.find('[data-testid="event-count"]').text()).toBe('3');
-    expect(wrapper.find('.counter-blocked dd').text()).toBe('1');
+    // The counters count the timeline's derived states, asked again shortly when the timeline derived them first.
+    await expect.poll(() => wrapper.find('.counter-blocked dd').text(), { timeout: 5_000 }).toBe('1');
     await wrapper.find('[data-testid="cancel-run"]').trigger('click');
     await flushPromises();
     expect(lab.callsTo('runs.cancel')).toEqual([{ runId }]);

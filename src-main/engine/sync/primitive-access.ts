@@ -73,6 +73,9 @@ export class PrimitiveAccess {
       onFirstSleep: () => {
         Atomics.add(this.memory, actorWord(this.layout, this.actorId, ACTOR_WAIT_SEQ), 1);
         Atomics.store(this.memory, waitingOn, deadline === Infinity ? slot.id + 1 : -(slot.id + 1));
+        // A task that starts waiting hands on its events now: another task may hold the loop next (a
+        // compute) and nothing of this one would be seen live until then, its wait included.
+        if (this.mode === 'awaiting') this.beforeLongWait();
       },
       onWoken: () => Atomics.store(this.memory, waitingOn, 0),
       longWaitMs: 20,
