@@ -6,6 +6,7 @@ import { LabError, type LabService } from '../service/lab-service';
 import {
   buildPackSubmission,
   checkLabPack,
+  entryQuestions,
   entryTitle,
   importSubmissions,
   packSession,
@@ -190,7 +191,7 @@ export function registerPackCommands(program: Command, withService: WithService,
     .option('--json', 'print the overview as JSON')
     .action(async (targets: string[], opts: { pack?: string; json?: boolean }) => {
       const { result, ms } = await load(targets, opts.pack);
-      const overview = classOverview(result.loaded, result.pack, entryTitle);
+      const overview = classOverview(result.loaded, result.pack, entryTitle, entryQuestions);
       if (opts.json) print(JSON.stringify({ ...overview, refused: result.refused }, null, 2));
       else print(`${classText({ ...overview, results: [] }, lang())}\n\nimported ${result.loaded.length} submissions in ${(ms / 1000).toFixed(2)} s${result.refused.length ? `, refused ${result.refused.length}` : ''}`);
       reportRefused(result);
@@ -209,7 +210,7 @@ export function registerPackCommands(program: Command, withService: WithService,
       if (opts.lang !== undefined && opts.lang !== 'en' && opts.lang !== 'zh') throw new LabError('bad-input', `--lang must be en or zh, got ${opts.lang}`);
       const language = (opts.lang as 'en' | 'zh' | undefined) ?? lang();
       const { result } = await load(targets, opts.pack);
-      const overview = classOverview(result.loaded, result.pack, entryTitle);
+      const overview = classOverview(result.loaded, result.pack, entryTitle, entryQuestions);
       if (opts.csv) writeFileSync(opts.csv, classCsv(overview));
       if (opts.html) writeFileSync(opts.html, classHtml(overview, language));
       print(classText(overview, language));

@@ -51,6 +51,8 @@ export function classOverview(
   packInfo: { readonly pack: LabPack; readonly hash: string } | null,
   /** A built-in lesson's own title (the pack names it by id only). */
   titleOf?: (entry: PackLesson) => LocalizedText,
+  /** The questions a lesson asks when the pack gives none (a built-in lesson's own). */
+  questionsOf?: (entry: PackLesson) => readonly PackQuestion[],
 ): ClassOverview {
   const pack = packInfo?.pack ?? null;
   const first = loaded[0]?.submission.pack;
@@ -92,7 +94,7 @@ export function classOverview(
       for (const answer of submission.answers) {
         if (answer.lesson !== id) continue;
         given++;
-        const question = entry?.questions?.find((q) => q.id === answer.question);
+        const question = (entry ? (entry.questions ?? questionsOf?.(entry) ?? []) : []).find((q) => q.id === answer.question);
         const answeredRun = runs.find((r) => r.id === answer.runId);
         if (!question || !answeredRun) continue;
         const verdict = predictionRight(question, answer.value, answeredRun);

@@ -14,7 +14,7 @@ import { classCsv, classHtml, classOverview } from '../export/class-report';
 import { serializeSubmission } from '../export/submission';
 import { buildPackFile, packSource } from '../service/pack-build';
 import { handoutFile, lessonHandout, packHandout } from '../service/handouts';
-import { buildPackSubmission, entryTitle, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
+import { buildPackSubmission, entryQuestions, entryTitle, importSubmissionFiles, markPackRun, PackError, packSession, parseLabPack, preparePackRun, type ReadPack } from '../service/packs';
 
 /**
  * The contract's methods mapped onto LabService, for any transport: browser mode's WebSocket and
@@ -148,7 +148,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
         files.map((f) => ({ name: f.name, read: () => Buffer.from(f.dataBase64, 'base64') })),
         pack,
       );
-      return { overview: classOverview(result.loaded, result.pack, entryTitle), refused: result.refused };
+      return { overview: classOverview(result.loaded, result.pack, entryTitle, entryQuestions), refused: result.refused };
     },
     'class.export': async ({ packBase64, files, format, lang }) => {
       const pack = packBase64 !== undefined ? await readPack(packBase64) : null;
@@ -156,7 +156,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
         files.map((f) => ({ name: f.name, read: () => Buffer.from(f.dataBase64, 'base64') })),
         pack,
       );
-      const overview = classOverview(result.loaded, result.pack, entryTitle);
+      const overview = classOverview(result.loaded, result.pack, entryTitle, entryQuestions);
       const base = `class-${overview.pack.id || 'overview'}`;
       return format === 'csv'
         ? { fileName: `${base}.csv`, mimeType: 'text/csv', dataBase64: Buffer.from(classCsv(overview)).toString('base64') }

@@ -206,6 +206,12 @@ export type { PackSession, PackSessionLesson };
 
 const DONE: ReadonlySet<RunStatus> = new Set<RunStatus>(['ok', 'deadlocked']);
 
+/** The questions a pack lesson asks: its own, or, for a built-in lesson that gives none, the lesson's. */
+export function entryQuestions(entry: PackLesson): readonly PackQuestion[] {
+  if (entry.questions !== undefined) return entry.questions;
+  return entry.lesson !== undefined ? (findLesson(entry.lesson)?.questions ?? []) : [];
+}
+
 export function packSession(service: LabService, read: ReadPack): PackSession {
   const { pack } = read;
   const lessons = pack.lessons.map((entry, index): PackSessionLesson => {
@@ -218,7 +224,7 @@ export function packSession(service: LabService, read: ReadPack): PackSession {
       lessonId: entry.lesson ?? null,
       fixed: entry.fixed ?? {},
       open: entry.open ?? [],
-      questions: entry.questions ?? [],
+      questions: entryQuestions(entry),
       runs: runs.length,
       lastRun: last ? { id: last.id, status: last.status } : null,
       predictions: last && last.status !== 'running' ? lastPredictions(service, entry, last.id) : [],
@@ -243,7 +249,7 @@ export function runPredictionValues(run: RunRecord): { question: string; value: 
 
 function lastPredictions(service: LabService, entry: PackLesson, runId: string): PackPrediction[] {
   const run = service.getRun(runId);
-  return checkPredictions(entry.questions ?? [], runPredictionValues(run), run).map((check) => ({
+  return checkPredictions(entryQuestions(entry), runPredictionValues(run), run).map((check) => ({
     question: check.question,
     given: check.given,
     actual: check.measured,
@@ -264,7 +270,7 @@ export interface PackRunRequest {
 /** Checks predictions (by question id: a choice id or a number) against the lesson's questions. */
 export function packPredictions(entry: PackLesson, answers: Readonly<Record<string, string | number>>): PredictionInput[] {
   const inputs = Object.entries(answers).map(([question, value]) => ({ question, value }));
-  checkPredictionInputs(entry.questions ?? [], inputs);
+  checkPredictionInputs(entryQuestions(entry), inputs);
   return inputs;
 }
 
@@ -301,7 +307,7 @@ export function preparePackRun(read: ReadPack, entryId: string, request: Pick<Pa
     },
     tags: [packTag(pack.id), packLessonTag(pack.id, entry.id)],
     predictions,
-    questions: entry.questions ?? [],
+    questions: entryQuestions(entry),
   };
 }
 
@@ -340,7 +346,7 @@ export function buildPackSubmission(service: LabService, read: ReadPack, student
     runs.push(buildRunLog(run, service.runEvents(run.id), appVersion()));
     if (!entry) continue;
     for (const prediction of runPredictionValues(run)) {
-      const question = entry.questions?.find((q) => q.id === prediction.question);
+      const question = entryQuestions(entry).find((q) => q.id === prediction.question);
       if (!question) continue;
       const value = question.kind === 'number' ? Number(prediction.value) : prediction.value;
       answers.push({ lesson: entry.id, question: question.id, value, runId: run.id });
