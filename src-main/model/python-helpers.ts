@@ -898,21 +898,21 @@ class PoolServer(socketserver.TCPServer):
 
 
 def cluster_worker(listener, handler):
-    """One process of a cluster: accepts on the listening socket it shares with the others, serially."""
-    while True:
-        conn, _ = listener.accept()
-        with conn:
-            try:
-                serve_connection(conn, handler)
-            except OSError:
-                pass
+    """One process of a cluster: an event loop of its own, accepting on the listening socket it shares
+    with the other processes (the kernel hands each connection to one of them)."""
+
+    async def serve():
+        server = await asyncio.start_server(lambda r, w: serve_async(r, w, handler), sock=listener)
+        await server.serve_forever()
+
+    asyncio.run(serve())
 
 
 def scanning_server(listener, handler):
     """One thread, non-blocking sockets, no select: it scans every socket in turn, again and again."""
     listener.setblocking(False)
     conns = []
-    while True:
+    while listener.fileno() != -1:  # until stop_servers() closes it
         busy = False
         try:
             conn, _ = listener.accept()
@@ -921,6 +921,8 @@ def scanning_server(listener, handler):
             busy = True
         except BlockingIOError:
             pass
+        except OSError:
+            break
         for conn in list(conns):
             try:
                 data = conn.recv(65536)
@@ -939,29 +941,45 @@ def scanning_server(listener, handler):
 
 
 async def serve_async(reader, writer, handler):
-    """An event-loop connection: a delay that is not blocking awaits, so the loop serves the others meanwhile."""
+    """An event-loop connection: every wait is awaited, so the loop serves the other connections meanwhile
+    (a blocking delay handler sleeps on the loop's thread instead, as a blocking call there would)."""
     try:
-        if handler["kind"] in ("ivr", "file-receive"):
-            sock = writer.get_extra_info("socket").dup()
-            await asyncio.to_thread(serve_blocking_copy, sock, handler)
-            return
-        while data := await reader.read(65536):
-            if handler["kind"] == "delay" and not handler.get("blocking"):
-                await asyncio.sleep(handler["ms"] / 1000)
-                writer.write(data)
-            else:
-                writer.write(answer(handler, data))
-            await writer.drain()
+        if handler["kind"] == "ivr":
+            welcome, connecting, agent_hello, retry, goodbye, noted = IVR[handler.get("language", "zh")]
+            writer.write(f"{welcome}\\n".encode())
+            with_agent = False
+            while raw := await reader.readline():
+                line = raw.decode(errors="replace").strip()
+                if line.lower() == "exit":
+                    writer.write(f"{goodbye}\\n".encode())
+                    break
+                replies = [noted.format(line)] if with_agent else [connecting, agent_hello] if line == "0" else [retry]
+                with_agent = with_agent or line == "0"
+                writer.write("".join(f"{reply}\\n" for reply in replies).encode())
+                await writer.drain()
+        elif handler["kind"] == "file-receive":
+            name, _, size = (await reader.readline()).decode().strip().partition("|")
+            digest, left = hashlib.sha256(), int(size)
+            while left > 0:
+                piece = await reader.read(min(left, 1 << 20))
+                if not piece:
+                    return
+                digest.update(piece)
+                left -= len(piece)
+            writer.write(f"ok {size} {digest.hexdigest()}\\n".encode())
+        else:
+            while data := await reader.read(65536):
+                if handler["kind"] == "delay" and not handler.get("blocking"):
+                    await asyncio.sleep(handler["ms"] / 1000)
+                    writer.write(data)
+                else:
+                    writer.write(answer(handler, data))
+                await writer.drain()
+        await writer.drain()
     except ConnectionError:
         pass
     finally:
         writer.close()
-
-
-def serve_blocking_copy(sock, handler):
-    with socket.socket(fileno=sock.detach()) as own:
-        own.setblocking(True)
-        serve_connection(own, handler)
 
 
 class HelloHandler(http.server.BaseHTTPRequestHandler):
@@ -1018,6 +1036,7 @@ def start_server(protocol, model, handler, host, workers=2, backlog=511):
         server.server_bind()
         server.socket.listen(backlog)
         server.daemon_threads = True
+        server.block_on_close = False  # stop_servers() does not wait for connections still open
         if model == "worker-pool":
             server.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="server-worker")
     server.handler = handler
@@ -1030,6 +1049,10 @@ def stop_servers():
     for server in SERVERS:
         if isinstance(server, socketserver.BaseServer):
             server.shutdown()
+            # A forked child holds copies of every socket its parent had, this program's clients' too:
+            # it may never see its connection end, so it is ended here.
+            for pid in getattr(server, "active_children", None) or ():
+                os.kill(pid, signal.SIGTERM)
             server.server_close()
         elif isinstance(server, multiprocessing.Process):
             server.terminate()
@@ -1037,7 +1060,7 @@ def stop_servers():
             server.close()
         else:
             SERVER_LOOP.call_soon_threadsafe(server.close)`,
-    ['asyncio', 'concurrent.futures', 'hashlib', 'http.server', 'multiprocessing', 'socket', 'socketserver', 'threading', 'time'],
+    ['asyncio', 'concurrent.futures', 'hashlib', 'http.server', 'multiprocessing', 'os', 'signal', 'socket', 'socketserver', 'threading', 'time'],
   ),
   print_records: helper(
     `

@@ -29,6 +29,8 @@ interface Ctx {
   /** asyncio task: blocking calls are awaited in a thread. */
   readonly async: boolean;
   readonly gevent: boolean;
+  /** The actor's group name (its spec name). */
+  readonly group?: string;
 }
 
 const PY_KEYWORDS = new Set(
@@ -36,7 +38,7 @@ const PY_KEYWORDS = new Set(
 );
 /** Names the generated code uses itself: a spec name equal to one is renamed (a `_` appended). */
 const RESERVED = new Set([
-  ...'lab index me arg future os sys time json math queue socket threading multiprocessing asyncio gevent subprocess select hashlib struct tempfile shutil types concurrent functools itertools record say text spin main print len str int float list dict range set type id min max sum any all open input iter next object bool'.split(' '),
+  ...'lab index me os sys time json math queue socket threading multiprocessing asyncio gevent subprocess select hashlib struct tempfile shutil types concurrent functools itertools record say text spin main print len str int float list dict range set type id min max sum any all open input iter next object bool'.split(' '),
   ...'records add_lock managed_lock servers pools sections run_dir ACTORS LAB LOOP PATIENCE_S WALL_S'.split(' '),
 ]);
 
@@ -249,7 +251,7 @@ class ProgramWriter {
         }
         return 'me';
       case 'group':
-        return fn ? 'threading.current_thread().name' : 'group';
+        return fn ? 'threading.current_thread().name' : pyString(ctx.group ?? '');
       case 'kind':
         return pyString(ctx.kind === 'function' ? 'thread' : ctx.kind);
       case 'pid':
@@ -678,7 +680,7 @@ class ProgramWriter {
 
   actorFunction(actor: ActorSpec, out: string[]): void {
     const kind: Kind = actor.kind === 'utility' ? 'process' : actor.kind;
-    const ctx: Ctx = { kind, async: kind === 'task' && this.asyncioTasks, gevent: this.gevent };
+    const ctx: Ctx = { kind, async: kind === 'task' && this.asyncioTasks, gevent: this.gevent, group: actor.name };
     const count = actor.count ?? 1;
     const what: Record<string, string> = {
       main: 'the main actor: runs on the main thread of the main process',
@@ -690,12 +692,11 @@ class ProgramWriter {
     out.push('');
     out.push(`${ctx.async ? 'async def' : 'def'} ${this.actorFn(actor)}(lab, index, me):`);
     out.push(`    """${actor.name}: ${what[kind] ?? kind}${actor.daemon === true ? ', daemon' : ''}."""`);
-    out.push(`    group = ${pyString(actor.name)}`);
     this.steps(actor.program as StepLike[], ctx, 1, out);
   }
 
   actorFn(actor: ActorSpec): string {
-    return `${pyIdent(actor.name)}_actor`;
+    return `${actor.name.replace(/-/g, '_')}_actor`;
   }
 }
 
@@ -761,7 +762,7 @@ export function pythonProgram(spec: Spec, options: PythonProgramOptions = {}): s
   if (params.length > 0) {
     out.push('# The parameters this program was generated with (already written into the code below; generate');
     out.push('# it again with --set name=value to change one).');
-    for (const [name, value] of params) out.push(`${pyIdent(name).toUpperCase()} = ${pyLiteral(value)}`);
+    for (const [name, value] of params) out.push(`${constantName(name)} = ${pyLiteral(value)}`);
     out.push('');
   }
   out.push(`PATIENCE_S = ${patience}  # how long an untimed wait waits before its actor gives up`);
@@ -783,6 +784,14 @@ export function pythonProgram(spec: Spec, options: PythonProgramOptions = {}): s
   out.push('    main()');
   out.push('');
   return out.join('\n');
+}
+
+/** A parameter's name as a Python constant: windowMs → WINDOW_MS. */
+function constantName(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/-/g, '_')
+    .toUpperCase();
 }
 
 const HELPER_ORDER: readonly HelperName[] = Object.keys(PYTHON_HELPERS) as HelperName[];
