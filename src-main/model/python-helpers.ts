@@ -749,9 +749,12 @@ def epoll_drain(mode, size, chunk):
   rebind_probe: helper(
     `
 def rebind_probe(reuse):
-    """A server port whose last connection the server closed first is in TIME_WAIT; bind it again,
-    with SO_REUSEADDR or without."""
+    """A server port whose last connection the server closed first is in TIME_WAIT; the same server
+    starts again on it, both times with SO_REUSEADDR or both without (Linux lets a bind share the port
+    with a TIME_WAIT socket only when both set it)."""
     listener = socket.socket()
+    if reuse:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     port = listener.getsockname()[1]
@@ -761,7 +764,10 @@ def rebind_probe(reuse):
     client.recv(1)
     client.close()
     listener.close()
-    time_wait = any(line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "06" for line in open("/proc/net/tcp").readlines()[1:]) if os.path.exists("/proc/net/tcp") else None
+    time_wait = None  # /proc/net/tcp lists TCP sockets on Linux: state 06 is TIME_WAIT
+    if os.path.exists("/proc/net/tcp"):
+        with open("/proc/net/tcp") as table:
+            time_wait = any(row.split()[1].endswith(f":{port:04X}") and row.split()[3] == "06" for row in list(table)[1:])
     again = socket.socket()
     try:
         if reuse:
