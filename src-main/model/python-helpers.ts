@@ -229,7 +229,8 @@ def os_child(mode, seconds=0.1):
     """Starts an OS child that exits at once or sleeps, and returns its pid. posix_spawn, not
     subprocess: nothing here waits for it, so an exited child stays a zombie while its parent lives."""
     code = "pass" if mode == "exit" else f"import time; time.sleep({seconds})"
-    return os.posix_spawn(sys.executable, [sys.executable, "-c", code], os.environ)`,
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]  # keeps none of our pipes open
+    return os.posix_spawn(sys.executable, [sys.executable, "-c", code], os.environ, file_actions=quiet)`,
     ['os', 'sys'],
   ),
   proc_state: helper(

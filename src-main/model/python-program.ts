@@ -115,6 +115,11 @@ function constantOf(value: unknown, depth = 0): { value: unknown } | undefined {
   return undefined;
 }
 
+/** Whether a condition holds when it reads constants alone (parameters already substituted); undefined when it reads locals, facts or clocks. */
+export function decidedCondition(cond: unknown): boolean | undefined {
+  return constantCond(cond);
+}
+
 function constantCond(cond: unknown, depth = 0): boolean | undefined {
   if (depth > 32 || !isRecord(cond)) return undefined;
   if (Array.isArray(cond.compare)) {

@@ -5,8 +5,8 @@ import { catalogOps } from '../../src-main/model/step-catalog';
 import { pythonProgram, pyIdent, pyString } from '../../src-main/model/python-program';
 import { resolvedSpecSchema, type Spec } from '../../src-main/model/spec-schema';
 
-function spec(parts: Partial<Spec> & Pick<Spec, 'actors'>): Spec {
-  return resolvedSpecSchema.parse({ version: 1, id: 'shape', ...parts });
+function spec(parts: Record<string, unknown>): Spec {
+  return resolvedSpecSchema.parse({ version: 1, id: 'shape', ...parts }) as Spec;
 }
 
 const threads = spec({
@@ -138,7 +138,9 @@ describe('python program', () => {
   });
 
   test('every op of the step catalog is written as code, in a thread, a process and an asyncio task', () => {
-    const steps = catalogOps().map(([op, shape]) => ({ op, ...shape.fields, ...(shape.optional ?? {}) }));
+    // The catalog leaves the names of a step's primitive, variable, queue... empty: a spec must name one.
+    const named = (fields: object): object => Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v === '' ? `the_${k}` : v]));
+    const steps = catalogOps().map(([op, shape]) => ({ op, ...named(shape.fields), ...named(shape.optional ?? {}) }));
     for (const kind of ['thread', 'process', 'task'] as const) {
       const text = pythonProgram({ version: 1, actors: [{ name: 'a', kind, program: steps }] } as unknown as Spec);
       expect(text, kind).not.toContain('a step this program cannot show');
