@@ -585,7 +585,8 @@ class ProgramWriter {
         return;
       case 'recv': {
         this.use(ctx.async ? 'arecv' : 'recv');
-        const how = s.until !== undefined ? `until=${pyString(String(s.until))}` : s.bytes !== undefined ? `size=${v(s.bytes)}` : '';
+        const how = s.until !== undefined ? `until=${pyString(String(s.until))}` : s.bytes !== undefined ? `size=${v(s.bytes)}` : s.message === true ? 'until="\\n"' : '';
+        if (s.message === true) line('# one message: here up to a newline (the lab cuts it by the connection\'s framing: a delimiter, or a 4-byte length)');
         const timeout = s.timeoutMs === undefined ? '' : `timeout=${this.ms(s.timeoutMs, ctx)}`;
         const args = [v(s.conn), how, timeout].filter((a) => a !== '').join(', ');
         assign(ctx.async ? `await arecv(${args})` : `recv(${args})`);
@@ -610,6 +611,9 @@ class ProgramWriter {
         return;
       case 'load': {
         this.use('load');
+        if (s.ratePerConnection !== undefined || s.prime === false || s.httpMethod !== undefined || s.threads !== undefined) {
+          line('# a closed loop on one asyncio loop: the lab\'s open-loop rate, unprimed connections, HTTP requests and load threads are not reproduced here');
+        }
         const args = ['lab', pyString(name('server')), `connections=${v(s.connections)}`];
         if (s.requests !== undefined) args.push(`requests=${v(s.requests)}`);
         if (s.durationMs !== undefined) args.push(`duration=${this.ms(s.durationMs, ctx)}`);
@@ -827,6 +831,12 @@ function buildMain(w: ProgramWriter, spec: Spec): string[] {
   if (mp) w.imp('multiprocessing');
   w.imp('types');
   lines.push('def main():');
+  if (Object.keys(spec.pipes ?? {}).length > 0 && spec.actors.some((a) => a.kind === 'process' || a.kind === 'utility')) {
+    l('if "fork" in multiprocessing.get_all_start_methods():');
+    l('    # A process is handed `lab` as it starts: under spawn or forkserver that means pickling it, and a');
+    l('    # pipe end this process has closed already cannot be pickled. fork hands the child a copy instead.');
+    l('    multiprocessing.set_start_method("fork")');
+  }
   l('global LAB');
   l('lab = LAB = types.SimpleNamespace()');
   if (mp) {
