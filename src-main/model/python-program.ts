@@ -173,6 +173,7 @@ class ProgramWriter {
   readonly shared: Readonly<Record<string, NonNullable<Spec['shared']>[string]>>;
   readonly prims: Readonly<Record<string, NonNullable<Spec['primitives']>[string]>>;
   readonly queues: Readonly<Record<string, NonNullable<Spec['queues']>[string]>>;
+  /** Process actors or a process pool: what the actors share must reach a process as it starts. */
   readonly usesProcesses: boolean;
   readonly gevent: boolean;
   readonly monkeyPatch: boolean;
@@ -187,11 +188,7 @@ class ProgramWriter {
     this.gevent = hasTasks && spec.cpython?.tasks === 'gevent';
     this.monkeyPatch = this.gevent && spec.cpython?.monkeyPatch !== false;
     this.asyncioTasks = hasTasks && !this.gevent;
-    this.usesProcesses =
-      spec.actors.some((a) => a.kind === 'process' || a.kind === 'utility') ||
-      Object.values(spec.pools ?? {}).some((p) => p.kind === 'process') ||
-      Object.values(this.shared).some((v) => v.scope !== 'shared') ||
-      Object.keys(spec.pipes ?? {}).length > 0;
+    this.usesProcesses = spec.actors.some((a) => a.kind === 'process' || a.kind === 'utility') || Object.values(spec.pools ?? {}).some((p) => p.kind === 'process');
     this.taskCount = spec.actors.filter((a) => a.kind === 'task').reduce((n, a) => n + (a.count ?? 1), 0);
   }
 
@@ -828,7 +825,7 @@ function buildMain(w: ProgramWriter, spec: Spec): string[] {
     lines.push(`    ${text}`);
   };
   const mp = w.usesProcesses;
-  if (mp) w.imp('multiprocessing');
+  if (mp || Object.values(spec.shared ?? {}).some((v) => v.scope !== 'shared') || Object.keys(spec.pipes ?? {}).length > 0) w.imp('multiprocessing');
   w.imp('types');
   lines.push('def main():');
   if (Object.keys(spec.pipes ?? {}).length > 0 && spec.actors.some((a) => a.kind === 'process' || a.kind === 'utility')) {
