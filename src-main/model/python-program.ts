@@ -45,7 +45,7 @@ const PY_KEYWORDS = new Set(
 );
 /** Names the generated code uses itself: a spec name equal to one is renamed (a `_` appended). */
 const RESERVED = new Set([
-  ...'lab index me os sys time json math queue socket threading multiprocessing asyncio gevent subprocess select hashlib struct tempfile shutil types concurrent functools itertools record say text spin main print len str int float list dict range set type id min max sum any all open input iter next object bool'.split(' '),
+  ...'_ lab index me os sys time json math queue socket socketserver threading multiprocessing asyncio gevent subprocess select hashlib struct tempfile shutil types concurrent collections errno resource signal http functools itertools record say text spin main print len str int float list dict range set type id min max sum any all open input iter next object bool'.split(' '),
   ...'records add_lock managed_lock servers pools sections run_dir ACTORS LAB LOOP PATIENCE_S WALL_S'.split(' '),
   // The helpers' names: a local of the same name would hide the helper inside an actor's function.
   ...'start join terminate is_alive live_actors instances connect send recv close aconnect asend arecv aclose udp_socket recvfrom http_get load send_file sticky_demo fd_select epoll_drain rebind_probe recv_timeout backlog_probe submit wait_on offer poll_item pipe_recv run_path os_child proc_state now_ms cpu_ms spin ping_pong blocking_sleep status file group Section TaskActor ActorFailed GaveUp POOLS SUBMITTED'.split(' '),
