@@ -6,6 +6,8 @@
  */
 
 export type HelperName =
+  | 'atake'
+  | 'await_on'
   | 'actor_failed'
   | 'text'
   | 'now_ms'
@@ -181,6 +183,37 @@ def wait_on(prim, name, timeout=None):
         raise GaveUp(f"waited {PATIENCE_S} s on {name}")
     return bool(passed)`,
     ['threading'],
+    ['actor_failed'],
+  ),
+  atake: helper(
+    `
+async def atake(lock, name, timeout=None, blocking=True):
+    """An asyncio Lock's or Semaphore's acquire; True when taken. Untimed, it gives up after PATIENCE_S."""
+    if not blocking:
+        return not lock.locked() and await lock.acquire()
+    try:
+        await asyncio.wait_for(lock.acquire(), PATIENCE_S if timeout is None else timeout)
+        return True
+    except asyncio.TimeoutError:
+        if timeout is None:
+            raise GaveUp(f"waited {PATIENCE_S} s to acquire {name}: a deadlock, or a holder that never releases it")
+        return False`,
+    ['asyncio'],
+    ['actor_failed'],
+  ),
+  await_on: helper(
+    `
+async def await_on(prim, name, timeout=None):
+    """An asyncio Event's or Condition's wait (the condition's lock held); True when it passed.
+    Untimed, it gives up after PATIENCE_S."""
+    try:
+        await asyncio.wait_for(prim.wait(), PATIENCE_S if timeout is None else timeout)
+        return True
+    except asyncio.TimeoutError:
+        if timeout is None:
+            raise GaveUp(f"waited {PATIENCE_S} s on {name}")
+        return False`,
+    ['asyncio'],
     ['actor_failed'],
   ),
   offer: helper(

@@ -166,6 +166,35 @@ function constantCond(cond: unknown, depth = 0): boolean | undefined {
   return undefined;
 }
 
+/** Kinds of asyncio primitive a task-only primitive may be (asyncio has no RLock; its Barrier is Python 3.11+). */
+const ASYNCIO_PRIMS: Readonly<Record<string, string>> = { event: 'Event', mutex: 'Lock', semaphore: 'Semaphore', 'bounded-semaphore': 'BoundedSemaphore', condition: 'Condition' };
+
+/** The primitives that only task actors name in their steps (none is a condition's lock, none has a lock of its own). */
+function taskOnlyPrimitives(spec: Spec): Set<string> {
+  const users = new Map<string, Set<string>>();
+  const visit = (steps: readonly StepLike[], kind: string): void => {
+    for (const step of steps) {
+      if (typeof step.prim === 'string') {
+        const kinds = users.get(step.prim) ?? new Set<string>();
+        kinds.add(kind);
+        users.set(step.prim, kinds);
+      }
+      for (const key of ['steps', 'then', 'else'] as const) if (Array.isArray(step[key])) visit(step[key] as StepLike[], kind);
+    }
+  };
+  for (const actor of spec.actors) visit(actor.program as StepLike[], actor.kind);
+  for (const fn of Object.values(spec.functions ?? {})) visit(fn.steps as StepLike[], 'function');
+  const prims = spec.primitives ?? {};
+  const locks = new Set(Object.values(prims).flatMap((p) => (p.type === 'condition' && p.lock ? [p.lock] : [])));
+  const only = new Set<string>();
+  for (const [name, kinds] of users) {
+    const prim = Object.hasOwn(prims, name) ? prims[name] : undefined;
+    if (!prim || !Object.hasOwn(ASYNCIO_PRIMS, prim.type) || locks.has(name) || (prim.type === 'condition' && prim.lock)) continue;
+    if ([...kinds].every((k) => k === 'task')) only.add(name);
+  }
+  return only;
+}
+
 /** Generates the program; one instance per call (it collects the helpers and imports the code uses). */
 class ProgramWriter {
   readonly helpers = new Set<HelperName>();
@@ -179,6 +208,8 @@ class ProgramWriter {
   readonly monkeyPatch: boolean;
   readonly asyncioTasks: boolean;
   readonly taskCount: number;
+  /** Primitives only asyncio tasks use: asyncio's own (made on the tasks' loop), awaited without a thread. */
+  readonly taskPrims: ReadonlySet<string>;
 
   constructor(readonly spec: Spec) {
     this.shared = spec.shared ?? {};
@@ -190,6 +221,7 @@ class ProgramWriter {
     this.asyncioTasks = hasTasks && !this.gevent;
     this.usesProcesses = spec.actors.some((a) => a.kind === 'process' || a.kind === 'utility') || Object.values(spec.pools ?? {}).some((p) => p.kind === 'process');
     this.taskCount = spec.actors.filter((a) => a.kind === 'task').reduce((n, a) => n + (a.count ?? 1), 0);
+    this.taskPrims = this.asyncioTasks ? taskOnlyPrimitives(spec) : new Set();
   }
 
   use(helper: HelperName): void {
@@ -410,6 +442,17 @@ class ProgramWriter {
       }
       case 'acquire': {
         const prim = `lab.${pyIdent(name('prim'))}`;
+        if (this.taskPrims.has(name('prim'))) {
+          this.use('atake');
+          const call = `await atake(${[prim, pyString(name('prim')), s.timeoutMs === undefined ? '' : `timeout=${this.ms(s.timeoutMs, ctx)}`, s.blocking === false ? 'blocking=False' : ''].filter((a) => a !== '').join(', ')})`;
+          if (into !== undefined) line(`${into} = ${call}`);
+          else if (s.blocking === false || s.timeoutMs !== undefined) {
+            this.use('actor_failed');
+            line(`if not ${call}:`);
+            line(`    raise ActorFailed(${pyString(`could not acquire ${name('prim')}`)})`);
+          } else line(call);
+          return;
+        }
         const args = [s.blocking === false ? 'False' : '', s.timeoutMs !== undefined && s.blocking !== false ? `timeout=${this.ms(s.timeoutMs, ctx)}` : ''];
         if (s.blocking === false || s.timeoutMs !== undefined) {
           const call = this.blocking(`${prim}.acquire`, args, ctx);
@@ -430,6 +473,12 @@ class ProgramWriter {
         line(`lab.${pyIdent(name('prim'))}.release()`);
         return;
       case 'wait': {
+        if (this.taskPrims.has(name('prim'))) {
+          this.use('await_on');
+          const call = `await await_on(${[`lab.${pyIdent(name('prim'))}`, pyString(name('prim')), s.timeoutMs === undefined ? '' : this.ms(s.timeoutMs, ctx)].filter((a) => a !== '').join(', ')})`;
+          line(into === undefined ? call : `${into} = ${call}`);
+          return;
+        }
         this.use('wait_on');
         const args = [`lab.${pyIdent(name('prim'))}`, pyString(name('prim')), s.timeoutMs === undefined ? '' : this.ms(s.timeoutMs, ctx)];
         const call = this.blocking('wait_on', args, ctx);
@@ -879,6 +928,10 @@ function buildMain(w: ProgramWriter, spec: Spec): string[] {
   if (!mp && prims.length > 0) w.imp('threading');
   for (const [name, p] of prims) {
     const attr = `lab.${pyIdent(name)}`;
+    if (w.taskPrims.has(name)) {
+      l(`# ${attr}: an asyncio.${ASYNCIO_PRIMS[p.type]} (only tasks use it), made on the tasks' event loop below`);
+      continue;
+    }
     switch (p.type) {
       case 'mutex':
         l(`${attr} = ${lib}.Lock()`);
@@ -971,6 +1024,15 @@ function buildMain(w: ProgramWriter, spec: Spec): string[] {
   if (w.asyncioTasks) {
     w.use('asyncio_tasks');
     l(`start_event_loop(${w.taskCount})`);
+    const taskPrims = prims.filter(([name]) => w.taskPrims.has(name));
+    if (taskPrims.length > 0) {
+      lines.push('');
+      l('async def task_primitives():');
+      l("    # asyncio's primitives belong to the loop whose tasks use them: they are made on it.");
+      for (const [name, p] of taskPrims) l(`    lab.${pyIdent(name)} = asyncio.${ASYNCIO_PRIMS[p.type]}(${p.type === 'semaphore' || p.type === 'bounded-semaphore' ? p.value : ''})`);
+      lines.push('');
+      l('asyncio.run_coroutine_threadsafe(task_primitives(), LOOP).result()');
+    }
   }
   if (w.gevent) w.use('gevent_tasks');
   if (others.length > 0 || w.helpers.has('actors')) {

@@ -100,6 +100,24 @@ describe('python program', () => {
     expect(text).toContain('TaskActor(client_actor, lab, i, f"client-{i}")');
   });
 
+  test('a primitive only tasks use is asyncio\'s, made on the tasks\' loop and awaited there, bounded like the others', () => {
+    const text = pythonProgram(
+      spec({
+        primitives: { turn: { type: 'event' }, m: { type: 'mutex' }, shared: { type: 'event' } },
+        actors: [
+          { name: 'main', kind: 'main', program: [{ op: 'set', prim: 'shared' }] },
+          { name: 'a', kind: 'task', program: [{ op: 'wait', prim: 'turn' }, { op: 'acquire', prim: 'm', timeoutMs: 100, into: 'got' }, { op: 'release', prim: 'm' }, { op: 'wait', prim: 'shared' }] },
+          { name: 'b', kind: 'task', program: [{ op: 'set', prim: 'turn' }] },
+        ],
+      }),
+    );
+    expect(text).toContain('        lab.turn = asyncio.Event()\n        lab.m = asyncio.Lock()\n');
+    expect(text).toContain('asyncio.run_coroutine_threadsafe(task_primitives(), LOOP).result()');
+    expect(text).toContain('    await await_on(lab.turn, "turn")\n    got = await atake(lab.m, "m", timeout=0.1)\n    lab.m.release()\n');
+    expect(text).toContain('lab.shared = threading.Event()');
+    expect(text).toContain('await asyncio.to_thread(wait_on, lab.shared, "shared")');
+  });
+
   test('gevent tasks: a clear message when gevent is missing, monkey-patching first, and block as the real sleep', () => {
     const text = pythonProgram(
       spec({ cpython: { tasks: 'gevent', monkeyPatch: true }, actors: [{ name: 'main', kind: 'main', program: [{ op: 'join', actor: 'g' }] }, { name: 'g', kind: 'task', program: [{ op: 'sleep', ms: 5 }, { op: 'block', ms: 5 }] }] }),
