@@ -70,12 +70,19 @@ function commentText(text: string): string {
   return text.replace(/[\r\n\t]+/g, ' ').replace(HIDDEN, '?');
 }
 
+/** A number as Python writes it; a large integer grouped by thousands (1_000_000). */
+function pyNumber(value: number): string {
+  if (!Number.isFinite(value)) return 'None';
+  if (!Number.isInteger(value) || Math.abs(value) < 10_000 || Math.abs(value) >= 1e21) return String(value);
+  return (value < 0 ? '-' : '') + String(Math.abs(value)).replace(/\B(?=(\d{3})+$)/g, '_');
+}
+
 /** Any JSON value as a Python literal. */
 export function pyLiteral(value: unknown, depth = 0): string {
   if (depth > 256) return 'None';
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'None';
+  if (typeof value === 'number') return pyNumber(value);
   if (typeof value === 'string') return pyString(value);
   if (Array.isArray(value)) return `[${value.map((v) => pyLiteral(v, depth + 1)).join(', ')}]`;
   if (typeof value === 'object') {
@@ -696,6 +703,10 @@ class ProgramWriter {
         assign(`backlog_probe(${v(s.backlog)}, ${v(s.clients)})`);
         return;
       case 'repeat':
+        if (s.times === 1) {
+          for (const inner of s.steps as StepLike[]) this.step(inner, ctx, depth, out);
+          return;
+        }
         line(`for _ in range(${v(s.times)}):`);
         this.steps(s.steps as StepLike[], ctx, depth + 1, out);
         return;

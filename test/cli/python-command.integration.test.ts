@@ -30,7 +30,7 @@ test('show --python prints the lesson as a program with its CPython parameters, 
   const shown = await conlab('show', 'gil', '--python');
   expect(shown.code).toBe(0);
   expect(shown.stdout.startsWith('#!/usr/bin/env python3\n')).toBe(true);
-  expect(shown.stdout).toContain('CPU_ITERATIONS = 3000000');
+  expect(shown.stdout).toContain('CPU_ITERATIONS = 3_000_000');
   expect(shown.stdout).toContain('if __name__ == "__main__":');
   expect(existsSync(join(dir, 'history.db'))).toBe(false);
   const unknown = await conlab('show', 'no-such-lesson', '--python');
