@@ -894,6 +894,10 @@ function buildMain(w: ProgramWriter, spec: Spec): string[] {
     l('    # pipe end this process has closed already cannot be pickled. fork hands the child a copy instead.');
     l('    multiprocessing.set_start_method("fork")');
   }
+  const switchMs = spec.cpython?.switchIntervalMs;
+  if (typeof switchMs === 'number') {
+    l(`sys.setswitchinterval(${seconds(switchMs)})  # how long a thread may hold the GIL before it is asked to let another run (default 0.005)`);
+  }
   l('global LAB');
   l('lab = LAB = types.SimpleNamespace()');
   if (mp) {

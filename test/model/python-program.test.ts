@@ -118,6 +118,12 @@ describe('python program', () => {
     expect(text).toContain('await asyncio.to_thread(wait_on, lab.shared, "shared")');
   });
 
+  test('the spec\'s CPython switch interval is set before anything starts', () => {
+    const text = pythonProgram(spec({ cpython: { switchIntervalMs: 5 }, actors: [{ name: 'main', kind: 'main', program: [] }] }));
+    expect(text).toContain('def main():\n    sys.setswitchinterval(0.005)');
+    expect(text).toMatch(/^import sys$/m);
+  });
+
   test('gevent tasks: a clear message when gevent is missing, monkey-patching first, and block as the real sleep', () => {
     const text = pythonProgram(
       spec({ cpython: { tasks: 'gevent', monkeyPatch: true }, actors: [{ name: 'main', kind: 'main', program: [{ op: 'join', actor: 'g' }] }, { name: 'g', kind: 'task', program: [{ op: 'sleep', ms: 5 }, { op: 'block', ms: 5 }] }] }),
