@@ -147,7 +147,7 @@ def ping_pong(switches):
   record: helper(`
 def record(lab, name, value):
     """Keeps a value the lesson's claims read; main() prints them all at the end."""
-    lab.records.put((name, value))`),
+    lab.records.append((name, value))`),
   say: helper(
     `
 def say(who, message, values=None):
@@ -1106,15 +1106,11 @@ def stop_servers():
     `
 def print_records(lab):
     """Prints every recorded value in the order recorded, "record <name> = <JSON>", then the sections."""
-    while True:
-        try:
-            name, value = lab.records.get(timeout=0.2)
-        except queue.Empty:
-            break
+    for name, value in lab.records[:]:
         print(f"record {name} = {json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)}", flush=True)
     for name, section in getattr(lab, "sections", {}).items():
         print(f"section {name} max = {section.most.value}", flush=True)`,
-    ['json', 'queue'],
+    ['json'],
   ),
 } satisfies Record<HelperName, PythonHelper>;
 

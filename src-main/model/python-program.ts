@@ -903,20 +903,30 @@ function buildMain(w: ProgramWriter, spec: Spec): string[] {
   if (mp) {
     l('# This spec starts processes: what the actors share is built with multiprocessing, which works for');
     l('# threads too, and reaches a process when it starts (under any start method).');
-    l('lab.records = multiprocessing.Queue()');
-    l('lab.add_lock = multiprocessing.Lock()');
-  } else {
-    w.imp('queue');
-    w.imp('threading');
-    l('lab.records = queue.SimpleQueue()');
-    l('lab.add_lock = threading.Lock()');
   }
   const shared = Object.entries(spec.shared ?? {});
   const managed = shared.filter(([, v]) => v.scope === 'managed');
-  if (managed.length > 0) {
-    l('manager = multiprocessing.Manager()  # a server process that holds the managed values');
-    l('lab.managed_lock = manager.Lock()');
+  const servedQueues = mp ? Object.values(spec.queues ?? {}).filter((q) => q.order !== 'fifo') : [];
+  const usesManager = mp || managed.length > 0;
+  if (usesManager) {
+    for (const order of new Set(servedQueues.map((q) => q.order))) {
+      // multiprocessing has no LIFO or priority queue: the manager serves queue's own to every process.
+      w.imp('multiprocessing.managers');
+      w.imp('queue');
+      const cls = order === 'lifo' ? 'LifoQueue' : 'PriorityQueue';
+      l(`multiprocessing.managers.SyncManager.register(${pyString(cls)}, queue.${cls})`);
+    }
+    l(`manager = multiprocessing.Manager()  # a server process that holds ${mp ? 'the records' : ''}${mp && managed.length > 0 ? ' and ' : ''}${managed.length > 0 ? 'the managed values' : ''}`);
   }
+  if (mp) {
+    l('lab.records = manager.list()  # each append reaches the manager at once: a process ended right after still counts');
+    l('lab.add_lock = multiprocessing.Lock()');
+  } else {
+    w.imp('threading');
+    l('lab.records = []  # list.append is atomic in CPython');
+    l('lab.add_lock = threading.Lock()');
+  }
+  if (managed.length > 0) l('lab.managed_lock = manager.Lock()');
   if (shared.length > 0) l('# Shared variables');
   for (const [name, v] of shared) {
     const attr = `lab.${pyIdent(name)}`;
@@ -979,11 +989,7 @@ function buildMain(w: ProgramWriter, spec: Spec): string[] {
     if (mp) {
       if (q.order === 'fifo') l(`${attr} = multiprocessing.JoinableQueue(${size || ''})`);
       else {
-        // multiprocessing has no LIFO or priority queue: a manager serves queue's own, to every process.
-        if (managed.length === 0 && !lines.some((x) => x.includes('manager = multiprocessing.Manager()'))) l('manager = multiprocessing.Manager()');
-        w.imp('queue');
-        l(`manager.register(${pyString(q.order === 'lifo' ? 'LifoQueue' : 'PriorityQueue')}, queue.${q.order === 'lifo' ? 'LifoQueue' : 'PriorityQueue'})`);
-        l(`${attr} = manager.${q.order === 'lifo' ? 'LifoQueue' : 'PriorityQueue'}(${size || ''})`);
+        l(`${attr} = manager.${q.order === 'lifo' ? 'LifoQueue' : 'PriorityQueue'}(${size || ''})  # served by the manager`);
       }
     } else {
       w.imp('queue');
@@ -1083,6 +1089,6 @@ function buildMain(w: ProgramWriter, spec: Spec): string[] {
   if (w.helpers.has('run_path')) l('shutil.rmtree(lab.run_dir, ignore_errors=True)');
   l('print_records(lab)');
   w.use('print_records');
-  if (managed.length > 0 || lines.some((x) => x.includes('manager = multiprocessing.Manager()'))) l('manager.shutdown()');
+  if (usesManager) l('manager.shutdown()');
   return lines;
 }

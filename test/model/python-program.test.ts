@@ -66,14 +66,15 @@ describe('python program', () => {
         ],
       }),
     );
-    expect(text).toContain('lab.records = multiprocessing.Queue()');
+    expect(text).toContain('lab.records = manager.list()');
     expect(text).toContain('lab.n = multiprocessing.Value("i", 0)');
     expect(text).toContain('lab.slots = multiprocessing.RawArray("i", [0, 0])');
     expect(text).toContain('lab.names = manager.list([])');
     expect(text).toContain('lab.m = multiprocessing.Lock()');
     expect(text).toContain('lab.b = multiprocessing.Barrier(2)');
     expect(text).toContain('lab.jobs = multiprocessing.JoinableQueue(2)');
-    expect(text).toContain('lab.stack = manager.LifoQueue()');
+    expect(text).toContain('multiprocessing.managers.SyncManager.register("LifoQueue", queue.LifoQueue)\n    manager = multiprocessing.Manager()');
+    expect(text).toContain('lab.stack = manager.LifoQueue()  # served by the manager');
     expect(text).toContain('lab.p = multiprocessing.Pipe(duplex=False)');
     expect(text).toContain('multiprocessing.Process(target=run_actor, args=(child_actor, lab, i, "child"), name="child", daemon=False)');
     expect(text).toContain('with lab.n.get_lock():  # add is atomic\n        lab.n.value += 1');
