@@ -22,6 +22,8 @@ import { registerSweepCommands } from './sweep-command';
 import { registerDistributionCommand } from './distribution-command';
 import { registerPackCommands } from './pack-command';
 import { registerHandoutCommand } from './handout-command';
+import { registerPythonCommand } from './python-command';
+import { pythonProgramFile } from '../service/python-export';
 import type { PairAlignment } from '../export/trace-pair';
 import { formatCheck, formatComparison, formatHistory, formatLesson, formatLessonList, formatPair, formatRun, formatRuntimes, pairJson, runJson, terminalSafe, type CheckRow } from './format';
 
@@ -165,13 +167,18 @@ export function buildProgram(): Command {
     .argument('<lesson>', 'lesson id')
     .option('--lang <lang>', 'en or zh')
     .option('--json', 'print the lesson as JSON')
-    .action((id: string, opts: { lang?: string; json?: boolean }) =>
-      withService(program, (service) => {
+    .option('--python', 'print the lesson as a standalone Python program (with its CPython parameters); save it with > file.py')
+    .action((id: string, opts: { lang?: string; json?: boolean; python?: boolean }) => {
+      if (opts.python) {
+        print(pythonProgramFile({ lessonId: id }).text); // needs no database
+        return;
+      }
+      return withService(program, (service) => {
         const lesson = service.getLesson(id);
         if (opts.json) print(JSON.stringify(lesson, null, 2));
         else print(formatLesson(lesson, opts.lang ? parseLang(opts.lang) : defaultLang()));
-      }),
-    );
+      });
+    });
 
   program
     .command('schema')
@@ -521,6 +528,7 @@ export function buildProgram(): Command {
   registerServerCommand(program);
   registerPackCommands(program, (fn) => withService(program, fn), defaultLang);
   registerHandoutCommand(program, defaultLang);
+  registerPythonCommand(program, collectSet, print);
 
   return program;
 }

@@ -24,6 +24,7 @@ export const METHOD_NAMES = [
   'runtimes.list',
   'specs.schema',
   'specs.validate',
+  'specs.python',
   'runs.start',
   'runs.startPair',
   'runs.cancel',

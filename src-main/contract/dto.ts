@@ -35,6 +35,7 @@ export type { EventBatch, TraceEvent, TracePhase } from '../model/trace-event';
 export { mergeTrialSummaries, summarizeTrial, type TrialSummary } from '../model/trial-summary';
 export { decodeBatches, summarisedCounts } from '../model/trace-event';
 export { Replay, type ReplayActor, type ReplayInit, type ReplayPrimitive, type ReplayQueue, type ReplayShared, type ReplayState } from '../model/replay';
+export type { PythonProgramFile } from '../model/python-program';
 export { programLines, type ProgramLine, type ProgramMode, type PythonContext, type StepLike } from '../model/program-text';
 export type { ChapterId, ChapterInfo, Lesson, LessonPreset, LessonSummary, LessonText, SeedNote, SeedSection, SeedTutorial } from '../model/lesson';
 export type { ParamValues, SpecIssue, ValidationResult } from '../model/spec-issue';

@@ -33,6 +33,7 @@ import type {
   ValidationResult,
   ClassImportResult,
   PackSession,
+  PythonProgramFile,
 } from './dto';
 import type { BuiltPack, LabPack } from './lab-pack';
 import { serverConfigSchema } from '../model/server-config';
@@ -183,6 +184,11 @@ export const METHODS = {
 
   'specs.schema': { params: empty, result: returns<unknown>() },
   'specs.validate': { params: z.strictObject({ spec: specSchema, overrides: overridesSchema.optional() }), result: returns<ValidationResult>() },
+  /** A lesson (with its CPython parameters) or a spec, under the overrides, as a standalone Python program; a bad spec is refused with its issues. */
+  'specs.python': {
+    params: z.strictObject({ lessonId: lessonIdSchema.optional(), spec: z.unknown().optional(), overrides: overridesSchema.optional() }).refine((p) => (p.lessonId === undefined) !== (p.spec === undefined), 'give a lesson id or a spec, not both'),
+    result: returns<PythonProgramFile>(),
+  },
 
   /** Starts a run and returns its id at once; progress and events follow as `run-live` messages. */
   'runs.start': { params: startRunSchema, result: returns<StartedRun>() },

@@ -9,6 +9,7 @@ import { appVersion } from '../engine/entry-paths';
 import { DEFAULT_LIMIT_CAPS as defaultCaps } from '../model/limit-caps';
 import { LabError, PAIR_TAG_PREFIX, type LabService } from '../service/lab-service';
 import { SEED_MAP } from '../lessons/seed-map';
+import { pythonProgramFile } from '../service/python-export';
 import type { LiveSubscriber, RunHub } from './run-hub';
 import { classCsv, classHtml, classOverview } from '../export/class-report';
 import { serializeSubmission } from '../export/submission';
@@ -46,6 +47,7 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'runtimes.list': ({ lessonId }) => service.runtimes(lessonId),
     'specs.schema': () => service.specSchema(),
     'specs.validate': ({ spec, overrides }) => service.validate(spec, overrides ?? {}),
+    'specs.python': (params) => pythonProgramFile(params),
 
     'runs.start': (params, { subscriber }) => hub.start(params, subscriber),
     'runs.startPair': (params, { subscriber }) => startPair(service, hub, params, subscriber),

@@ -767,6 +767,18 @@ export const en = {
     openResults: 'Results of the run',
     link: 'Distribution over the trials',
   },
+  pythonProgram: {
+    heading: 'As a Python program',
+    hint: 'The experiment written as an ordinary Python program: threading, multiprocessing, queue, asyncio and socket, standard library only. Generated from the spec with the parameters above; it prints each recorded value as "record name = value". A wait the spec leaves untimed gives up after a few seconds instead of hanging.',
+    generating: 'Writing the program…',
+    failed: 'No program: {error}',
+    copy: 'Copy',
+    copied: 'Copied.',
+    copyFailed: 'This page cannot reach the clipboard: select the code and copy it.',
+    save: 'Save as {file}',
+    lines: '{n} lines',
+    runWith: 'Run it with: python3 {file}',
+  },
   sweeps: {
     heading: 'Parameter sweep',
     formHeading: 'Sweep a parameter',

@@ -769,6 +769,18 @@ export const zhCN: Messages = {
     openResults: '这次运行的结果',
     link: '多次试验的分布',
   },
+  pythonProgram: {
+    heading: '写成 Python 程序',
+    hint: '把这个实验写成一段普通的 Python 程序：只用标准库里的 threading、multiprocessing、queue、asyncio 和 socket。程序按上面的参数由实验规格生成，运行结束时把每个记录的值打印成“record 名字 = 值”。规格里没有设超时的等待，在这里等几秒就会放弃，不会一直卡住。',
+    generating: '正在生成程序…',
+    failed: '无法生成程序：{error}',
+    copy: '复制',
+    copied: '已复制。',
+    copyFailed: '此页面无法使用剪贴板，请选中代码后手动复制。',
+    save: '另存为 {file}',
+    lines: '共 {n} 行',
+    runWith: '运行方法：python3 {file}',
+  },
   sweeps: {
     heading: '参数扫描',
     formHeading: '扫描一个参数',
