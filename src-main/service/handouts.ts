@@ -5,6 +5,7 @@ import { findLesson } from '../lessons/catalog';
 import { handoutHtml, pythonSketch, type HandoutLang, type HandoutLesson, type HandoutPaper } from '../export/handout';
 import { entrySpec, entryTitle, type ReadPack } from './packs';
 import { LabError } from './lab-service';
+import { pythonProgramFile } from './python-export';
 
 /**
  * Handouts of a built-in lesson or of a lab pack (export/handout.ts draws them): the lessons looked up,
@@ -18,11 +19,19 @@ export interface HandoutRequest {
 }
 
 /**
- * The Python program a handout prints for a spec (with the values a pack fixes). The one place that
- * chooses it: today the step-by-step sketch of each actor, labelled as such on the page.
+ * The Python program a handout prints for a spec (with the values a pack fixes): the lesson's standalone
+ * CPython program (model/python-program.ts, as `conlab show ID --python` prints it). A spec that cannot be
+ * resolved (a pack's composed spec with a bad fixed value) falls back to the step-by-step sketch of each
+ * actor, labelled as such on the page.
  */
-export function handoutProgram(spec: unknown, fixed: Readonly<Record<string, unknown>> = {}): { readonly program: string; readonly programIsSketch: boolean } {
-  return { program: pythonSketch(spec, fixed), programIsSketch: true };
+export function handoutProgram(spec: unknown, fixed: Readonly<Record<string, unknown>> = {}, lessonId?: string): { readonly program: string; readonly programIsSketch: boolean } {
+  const overrides = Object.fromEntries(Object.entries(fixed).filter((entry): entry is [string, string | number | boolean] => ['string', 'number', 'boolean'].includes(typeof entry[1])));
+  try {
+    const file = pythonProgramFile(lessonId !== undefined ? { lessonId, overrides } : { spec, overrides });
+    return { program: file.text, programIsSketch: false };
+  } catch {
+    return { program: pythonSketch(spec, fixed), programIsSketch: true };
+  }
 }
 
 /** A lesson's own questions. */
@@ -33,7 +42,7 @@ function lessonQuestions(lesson: Lesson): readonly PackQuestion[] {
 export function lessonHandout(lessonId: string, request: HandoutRequest): string {
   const lesson = findLesson(lessonId);
   if (!lesson) throw new LabError('not-found', `no lesson named ${lessonId} (conlab list shows them all)`);
-  return handoutHtml({ ...request, lessons: [{ lesson, questions: lessonQuestions(lesson), ...handoutProgram(lesson.spec) }] });
+  return handoutHtml({ ...request, lessons: [{ lesson, questions: lessonQuestions(lesson), ...handoutProgram(lesson.spec, {}, lesson.id) }] });
 }
 
 export function packHandout(read: ReadPack, request: HandoutRequest): string {
@@ -46,7 +55,7 @@ export function packHandout(read: ReadPack, request: HandoutRequest): string {
       lesson: source,
       // A pack entry's own questions, else those its lesson brings.
       questions: entry.questions ?? (builtIn ? lessonQuestions(builtIn) : []),
-      ...handoutProgram(spec, entry.fixed ?? {}),
+      ...handoutProgram(spec, entry.fixed ?? {}, entry.lesson),
       entry,
     };
   });

@@ -46,7 +46,9 @@ describe('conlab handout', () => {
     expect(lesson.stdout).toMatch(/^wrote race-counter-handout-a4-en\.html \([\d,]+ bytes\)/);
     const html = readFileSync(join(dir, 'race-counter-handout-a4-en.html'), 'utf8');
     expect(html).toContain('@page{size:A4;');
-    expect(html).toMatch(/<pre class="program"[^>]*><code>THREADS = 20/);
+    // The lesson's whole CPython program, as `conlab show race-counter --python` prints it.
+    expect(html).toMatch(/<pre class="program"[^>]*><code>#!\/usr\/bin\/env python3\n/);
+    expect(html).toMatch(/^THREADS = 20$/m);
     expect(html).not.toContain('class="key"');
 
     const key = await conlab('handout', 'race-counter', '--lang', 'zh-CN', '--paper', 'letter', '--answers', '-o', 'key.html');

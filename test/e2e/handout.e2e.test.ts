@@ -106,7 +106,7 @@ describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () =
       expect(await printed.evaluate("matchMedia('print').matches")).toBe(true);
       const text = await printedText(printed);
       expect(text).toContain('THREADS = 20');
-      expect(text).toContain('def unlocked():');
+      expect(text).toContain('def unlocked_actor(lab, index, me):');
       expect(text).toContain('Claims to check');
       const [block] = await programBlocks(printed);
       expect(block!.visible).toBe(true);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkText, handoutHtml, HANDOUT_PROGRAM_MAX_LINES, pythonSketch, type HandoutOptions } from '../../src-main/export/handout';
 import { findLesson } from '../../src-main/lessons/catalog';
 import { checkLabPack } from '../../src-main/service/packs';
-import { handoutFileName, lessonHandout, packHandout } from '../../src-main/service/handouts';
+import { handoutFileName, handoutProgram, lessonHandout, packHandout } from '../../src-main/service/handouts';
 import type { PackQuestion } from '../../src-main/model/lab-pack';
 import { checkParams } from '../../src-main/contract/methods';
 import { createContractHandlers, type CallContext } from '../../src-main/serve/contract-handlers';
@@ -95,18 +95,22 @@ describe('handout', () => {
     expect(en).not.toContain('class="key"');
   });
 
-  it('prints the Python program, labelled as a sketch, with the parameters as constants', () => {
+  it("prints the lesson's whole Python program, runnable as it is, with the parameters as constants", () => {
     const html = lessonHandout('race-counter', { lang: 'en', paper: 'a4', answerKey: false });
     const program = /<pre class="program"[^>]*><code>([\s\S]*?)<\/code><\/pre>/.exec(html)?.[1] ?? '';
-    expect(program).toMatch(/^THREADS = \d+/m);
-    // The shared counter, the lock and the other primitives are declared before the actors use them.
-    expect(program).toMatch(/^counter = THREADS$/m);
-    expect(program).toMatch(/^counterLock = threading\.Lock\(\)$/m);
-    expect(program).toMatch(/^arrived = threading\.Semaphore\(0\)$/m);
-    expect(program).toMatch(/^def \w+\(\):/m);
-    expect(program).toMatch(/^ {4}seen = counter$/m);
-    expect(html).toContain('not a complete program to run');
-    expect(html).toMatch(/<pre class="program"[^>]*><code># |<code>THREADS/);
+    expect(program).toMatch(/^#!\/usr\/bin\/env python3$/m);
+    expect(program).toMatch(/^THREADS = \d+$/m);
+    // The racers' read, wait and write, on the shared namespace the program passes to every actor.
+    expect(program).toMatch(/^ {4}seen = lab\.counter$/m);
+    expect(program).toMatch(/^ {4}lab\.counter = seen - 1$/m);
+    expect(program).toContain('if __name__ == &quot;__main__&quot;:');
+    expect(html).not.toContain('not a complete program to run');
+  });
+
+  it('a spec that cannot be resolved prints the step-by-step sketch instead, labelled as one', () => {
+    const sketch = handoutProgram({ version: 1, actors: [{ name: 'a', kind: 'thread', program: [{ op: 'sleep', ms: { param: 'missing' } }] }] });
+    expect(sketch.programIsSketch).toBe(true);
+    expect(handoutProgram(findLesson('race-counter')!.spec, { threads: 3 }, 'race-counter')).toMatchObject({ programIsSketch: false, program: expect.stringMatching(/^THREADS = 3$/m) });
   });
 
   it('adds the answers only to the answer key, marked as the instructor\'s copy', () => {
