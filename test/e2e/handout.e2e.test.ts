@@ -110,7 +110,7 @@ describe.skipIf(!existsSync(CHROMIUM))('handouts printed from the browser', () =
       expect(text).toContain('Claims to check');
       const [block] = await programBlocks(printed);
       expect(block!.visible).toBe(true);
-      expect(block!.text).toContain('seen = counter');
+      expect(block!.text).toContain('seen = lab.counter');
       expect(block!.scrollWidth).toBeLessThanOrEqual(block!.clientWidth);
 
       const pdf = await printed.pdf({ format: 'A4', printBackground: true });
