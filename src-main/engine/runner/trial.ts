@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { runMessage } from '../../model/run-wording';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleepFor } from 'node:timers/promises';
@@ -245,10 +246,10 @@ export class Trial {
     const startedAt = new Date().toISOString();
     const cpuBefore = process.cpuUsage();
     const { signal } = this.options;
-    const onAbort = (): void => this.finish('cancelled', 'cancelled by the user');
+    const onAbort = (): void => this.finish('cancelled', runMessage('cancelled'));
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const wallTimer = setTimeout(() => this.finish('timed-out', `the trial exceeded its wall-time limit of ${this.options.limits.wallTimeMs} ms`), this.options.limits.wallTimeMs);
+    const wallTimer = setTimeout(() => this.finish('timed-out', runMessage('wall-time', { ms: this.options.limits.wallTimeMs })), this.options.limits.wallTimeMs);
     const detector = new DeadlockDetector(this.memory, this.layout, this.instances.map((i) => i.identity.name), (id) => this.instances[id]?.state === 'running');
     const deadlockTimer = setInterval(() => {
       const cycle = detector.sample();
@@ -288,7 +289,7 @@ export class Trial {
     const { wallTimeMs } = this.options.limits;
     if (status === 'ok' && this.now() / 1e6 > wallTimeMs) {
       status = 'timed-out';
-      detail = `the trial exceeded its wall-time limit of ${wallTimeMs} ms`;
+      detail = runMessage('wall-time', { ms: wallTimeMs });
     }
     this.status = status;
     this.failure = detail;
@@ -329,7 +330,7 @@ export class Trial {
       instance.pid = handle.pid;
       void handle.exited.then((exit) => this.onActorExit(instance, exit.code, exit.signal, exit.error));
     } catch (error) {
-      instance.error = `could not start ${instance.identity.name}: ${(error as Error).message}`;
+      instance.error = runMessage('start-failed', { actor: instance.identity.name, error: (error as Error).message });
       this.endInstance(instance, 'failed');
     }
   }
@@ -430,7 +431,7 @@ export class Trial {
         trace.emit('callback', 'E', { callback, future: outcome.id, ok: true });
       } catch (error) {
         trace.emit('callback', 'E', { callback, future: outcome.id, ok: false });
-        lane.error = `callback ${callback} for ${outcome.id} failed: ${(error as Error).message}`;
+        lane.error = runMessage('callback-failed', { callback, id: outcome.id, error: (error as Error).message });
         trace.flush();
         this.endInstance(lane, 'failed');
       }
@@ -466,7 +467,7 @@ export class Trial {
         this.servers.set(name, server);
         setOwnValue(this.serverAddresses, name, { host: server.address.host as ServerAddress['host'], port: server.address.port, protocol: config.protocol });
       } catch (error) {
-        this.finish('failed', `server ${name} could not start: ${(error as Error).message}`);
+        this.finish('failed', runMessage('server-start-failed', { server: name, error: (error as Error).message }));
         return;
       }
     }
@@ -615,7 +616,7 @@ export class Trial {
     if (instance.state === 'ended') return;
     if (instance.stopReason) return this.endInstance(instance, instance.stopReason);
     if (!instance.doneReported) {
-      instance.error = hostError ?? `${instance.identity.name} exited before finishing its program (code ${code}, signal ${signal})`;
+      instance.error = hostError ?? runMessage('exited-early', { actor: instance.identity.name, code: String(code), signal: String(signal) });
       return this.endInstance(instance, 'failed');
     }
     this.endInstance(instance, instance.error ? 'failed' : 'completed');
@@ -633,9 +634,9 @@ export class Trial {
     }
     instance.markEnded();
     if (exit === 'failed' && this.status === null) {
-      const error = instance.error ?? 'unknown error';
+      const error = instance.error ?? runMessage('unknown-error');
       // A byte limit's refusal already names the actor ("actor w exceeded limits.…"): it is the trial's error as it is.
-      this.finish('failed', error.startsWith(`actor ${instance.identity.name} exceeded limits.`) ? error : `${instance.identity.name} failed: ${error}`);
+      this.finish('failed', error.startsWith(`actor ${instance.identity.name} exceeded limits.`) ? error : runMessage('actor-failed', { actor: instance.identity.name, error }));
       return;
     }
     if (instance.spec.kind === 'main') this.mainEnded = true;
