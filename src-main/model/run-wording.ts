@@ -21,7 +21,7 @@ interface Wording {
 
 /** Why a claim could not be judged in a trial (or at all): codes recorded as a verdict's `detailCode`. */
 export const CLAIM_DETAILS = {
-  'no-counted-trial': { en: 'no counted trial finished', zh: '没有一次计入统计的试验跑完' },
+  'no-counted-trial': { en: 'no counted trial finished', zh: '没有一次计入的试验跑完' },
   'needs-cores': { en: 'needs at least {need} CPU cores; this machine has {have}', zh: '需要至少 {need} 个 CPU 核心，这台机器只有 {have} 个' },
   'needs-procfs': { en: 'needs /proc to observe process states, which this platform does not have', zh: '需要 /proc 来观察进程状态，这个平台没有' },
   'needs-platform': { en: 'needs {platform}; this is {os}', zh: '需要 {platform}，这里是 {os}' },
@@ -41,7 +41,7 @@ export const CLAIM_DETAILS = {
   'group-not-a-number': { en: '{field} of {group} holds {value}, not a number', zh: '{group} 的 {field} 的值是 {value}，不是数字' },
   'not-an-array': { en: '{name} is not an array', zh: '{name} 不是数组' },
   'metric-missing': { en: 'metric {metric} was not measured', zh: '没有测到指标 {metric}' },
-  'no-actor': { en: 'no actor {actor} in this trial', zh: '这次试验里没有角色 {actor}' },
+  'no-actor': { en: 'no actor {actor} in this trial', zh: '这次试验里没有参与者 {actor}' },
   'no-event': { en: 'no {op} event was recorded', zh: '没有记录到 {op} 事件' },
   'no-event-of': { en: 'no {op} event of {actor} was recorded', zh: '没有记录到 {actor} 的 {op} 事件' },
   'cannot-order': { en: 'cannot order {a} and {b}', zh: '{a} 和 {b} 无法比较大小' },
@@ -60,16 +60,24 @@ export const RUN_MESSAGES = {
   'server-start-failed': { en: 'server {server} could not start: {error}', zh: '服务器 {server} 无法启动：{error}' },
   'callback-failed': { en: 'callback {callback} for {id} failed: {error}', zh: '{id} 的回调 {callback} 出错：{error}' },
   'exited-early': { en: '{actor} exited before finishing its program (code {code}, signal {signal})', zh: '{actor} 在程序跑完之前就退出了（退出码 {code}，信号 {signal}）' },
-  'byte-limit': { en: 'actor {actor} exceeded limits.{limit} ({value}) {where}', zh: '角色 {actor} 超出了 limits.{limit}（{value}）：{where}' },
+  'byte-limit': { en: 'actor {actor} exceeded limits.{limit} ({value}) {where}', zh: '参与者 {actor} 超出了 limits.{limit}（{value}）：{where}' },
   'actor-failed': { en: '{actor} failed: {error}', zh: '{actor} 出错：{error}' },
   'unknown-error': { en: 'unknown error', zh: '未知错误' },
   deadlock: { en: 'deadlock: {cycle}', zh: '死锁：{cycle}' },
   'deadlock-edge': { en: '{actor} waits for {lock} held by {holder}', zh: '{actor} 在等 {holder} 持有的 {lock}' },
+  'utility-substitution': {
+    en: 'Electron utilityProcess exists only inside the Electron app; outside it the engine forks a child process instead',
+    zh: 'Electron 的 utilityProcess 只在 Electron 应用里才有；在应用之外，引擎改为派生一个子进程',
+  },
+  'cpython-utility-substitution': {
+    en: 'CPython has no utility process (an Electron API); on the cpython runtime a utility actor runs as a multiprocessing.Process, like a process actor',
+    zh: 'CPython 没有 utility 进程（那是 Electron 的 API）；在 cpython 运行时上，utility 参与者像 process 参与者一样以 multiprocessing.Process 运行',
+  },
   'warmup-slow': {
     en: 'The first counted trial was {factor}× slower than the median of the others ({first} vs {median}). Caches, JIT compilation or lazy loading were probably still cold: consider running with --warmup 1 (or more) so warm-up trials absorb it.',
-    zh: '第一次计入统计的试验比其余试验的中位数慢了 {factor} 倍（{first}，对比 {median}）。缓存、JIT 编译或延迟加载大概还没“热”起来：可以加上 --warmup 1（或更多），让预热试验把这段开销吸收掉。',
+    zh: '第一次计入的试验比其余试验的中位数慢了 {factor} 倍（{first}，对比 {median}）。缓存、JIT 编译或延迟加载大概还没“热”起来：可以加上 --warmup 1（或更多），让预热试验把这段开销吸收掉。',
   },
-  'events-lost': { en: 'trial {trial}: {count} trace events lost when actors were stopped: {who}', zh: '试验 {trial}：停止角色时丢失了 {count} 个跟踪事件：{who}' },
+  'events-lost': { en: 'trial {trial}: {count} trace events lost when actors were stopped: {who}', zh: '试验 {trial}：停止参与者时丢失了 {count} 个跟踪事件：{who}' },
   'events-dropped-bytes': { en: 'trial {trial}: {count} trace events not recorded: the trial went over a byte limit', zh: '试验 {trial}：有 {count} 个跟踪事件没有记录，因为试验超出了字节上限' },
   'events-dropped-limit': { en: 'trial {trial}: {count} trace events not recorded: the event limit was reached (raise limits.maxEvents)', zh: '试验 {trial}：有 {count} 个跟踪事件没有记录，因为达到了事件数上限（可调高 limits.maxEvents）' },
   'trace-not-kept': { en: 'the trace was not kept ({events} events): this run stores its records and metrics only, so it has no timeline', zh: '没有保存跟踪（共 {events} 个事件）：这次运行只保存了记录和指标，所以没有时间线' },

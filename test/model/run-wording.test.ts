@@ -113,7 +113,7 @@ describe('claims in both languages', () => {
 
     const none = combineVerdicts(claim, []);
     expect(none.detail).toBe(claimDetailText('no-counted-trial'));
-    expect(wordClaimResult(none, 'zh')).toBe('没有一次计入统计的试验跑完');
+    expect(wordClaimResult(none, 'zh')).toBe('没有一次计入的试验跑完');
   });
 
   test('old runs without codes: a known English detail is read back, anything else is kept', () => {
