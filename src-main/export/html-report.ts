@@ -6,7 +6,7 @@ import { genericKeyNumbers, keyNumbers, type LessonResults } from '../model/less
 import { formatEvidenceValue } from '../model/claim-evidence';
 import { paramDifferences, recordsAcrossRuns } from '../model/run-details';
 import { STATUS_WORDS, wordClaimResult, wordRunText, wordVerdict } from '../model/run-wording';
-import { reportWords, wordingLang, type ReportLang, type ReportWord } from './report-wording';
+import { compareReason, reportWords, wordingLang, type ReportLang, type ReportWord } from './report-wording';
 
 /** The report's words in its language. */
 type Words = ReturnType<typeof reportWords>;
@@ -263,7 +263,7 @@ export function comparisonReport(runs: readonly RunRecord[], comparison: Compari
         if (i === 0) return `<td>${num(s.mean)}</td>`;
         const ratio = m.ratios[i - 1];
         const interval = ratio?.interval ? ` [${ratio.interval[0].toFixed(2)}, ${ratio.interval[1].toFixed(2)}]` : '';
-        return `<td>${num(s.mean)}<br><span class="muted">${ratio?.ratio !== null && ratio?.ratio !== undefined ? `${ratio.ratio.toFixed(2)}×${interval}${ratio.verdict ? ` ${esc(w(ratio.verdict))}` : ''}` : esc(ratio?.reason ?? '')}</span></td>`;
+        return `<td>${num(s.mean)}<br><span class="muted">${ratio?.ratio !== null && ratio?.ratio !== undefined ? `${ratio.ratio.toFixed(2)}×${interval}${ratio.verdict ? ` ${esc(w(ratio.verdict))}` : ''}` : esc(ratio ? compareReason(ratio, lang) : '')}</span></td>`;
       });
       return `<tr><td><code>${esc(m.name)}</code> <span class="muted">${esc(m.unit)}</span></td>${cells.join('')}</tr>`;
     })
@@ -291,7 +291,7 @@ export function comparisonReport(runs: readonly RunRecord[], comparison: Compari
   const body = `<h1>${esc(w('comparisonOf', { n: runs.length }))}</h1>
 <p class="muted">${esc(w('comparisonNote'))}</p>
 <h2>${esc(w('metrics'))}</h2><table><thead>${head}</thead><tbody>${rows}</tbody></table>${chart}
-${comparison.skipped.map((s) => `<p class="muted">${esc(w('skipped', { name: s.name, reason: s.reason }))}</p>`).join('')}
+${comparison.skipped.map((s) => `<p class="muted">${esc(w('skipped', { name: s.name, reason: compareReason(s, lang) }))}</p>`).join('')}
 <h2>${esc(w('claims'))}</h2>${claims}
 ${params}${records}`;
   return page(`${w('comparison')} — ${w('appName')}`, body, lang);

@@ -95,6 +95,23 @@ export const REPORT_WORDS = {
 
 export type ReportWord = keyof typeof REPORT_WORDS;
 
+/** A comparison's notes by code (the same wording as the app's lang.compareReasons), in Chinese. */
+export const COMPARE_REASONS_ZH: Readonly<Record<string, string>> = {
+  'baseline-lacks-metric': '基准运行 {run} 没有指标“{metric}”',
+  'only-baseline-has-metric': '只有基准运行 {run} 有指标“{metric}”',
+  'too-few-trials': '要算区间，每次运行至少需要 2 次计入的试验（{baseline}：n = {baselineN}，{other}：n = {otherN}）',
+  'all-zero': '两次运行的每次试验都测得 0：无法求比值',
+  'non-positive-mean': '比值的区间要求平均值为正（{baseline}：{baselineMean}，{other}：{otherMean}）',
+};
+
+/** A comparison's note in the report's language: by its code in Chinese, the recorded English otherwise. */
+export function compareReason(note: { readonly reason: string | null; readonly reasonCode?: string; readonly reasonParams?: Readonly<Record<string, string | number>> }, lang: ReportLang): string {
+  const template = lang === 'zh-CN' && note.reasonCode ? COMPARE_REASONS_ZH[note.reasonCode] : undefined;
+  if (template === undefined) return note.reason ?? '';
+  const params = note.reasonParams ?? {};
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
+}
+
 /** The report's words in one language: `w('trialN', { n: 2 })`. */
 export function reportWords(lang: ReportLang): (key: ReportWord, params?: Readonly<Record<string, string | number>>) => string {
   const which = wordingLang(lang);

@@ -104,9 +104,14 @@ describe('HTML report language', () => {
   });
 
   it('a comparison in Chinese has no English label of the known list', () => {
-    const a = makeRun({ id: 'aaaaaaaa-1', trials: trialsFromWallMs([10, 11, 12]) });
+    // A metric only the baseline has: skipped, with a note the report words from its code.
+    const a = makeRun({ id: 'aaaaaaaa-1', trials: trialsFromWallMs([10, 11, 12]).map((t) => ({ ...t, metrics: { ...t.metrics, onlyHereMs: 5 } })) });
     const b = makeRun({ id: 'bbbbbbbb-2', trials: trialsFromWallMs([20, 21, 22]) });
-    const html = comparisonReport([a, b], compareRuns([a, b]), 'zh-CN');
+    const comparison = compareRuns([a, b]);
+    expect(comparison.skipped.map((m) => m.reasonCode)).toContain('only-baseline-has-metric');
+    const html = comparisonReport([a, b], comparison, 'zh-CN');
+    expect(html).toContain('跳过了 onlyHereMs：只有基准运行 aaaaaaaa-1 有指标“onlyHereMs”');
+    expect(html).not.toContain('has metric');
     for (const phrase of ENGLISH) expect(html, phrase).not.toContain(phrase);
     expect(html).toContain('2 次运行的对比');
   });
