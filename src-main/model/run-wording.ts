@@ -64,7 +64,7 @@ export const RUN_MESSAGES = {
   'actor-failed': { en: '{actor} failed: {error}', zh: '{actor} 出错：{error}' },
   'unknown-error': { en: 'unknown error', zh: '未知错误' },
   deadlock: { en: 'deadlock: {cycle}', zh: '死锁：{cycle}' },
-  'deadlock-edge': { en: '{actor} waits for {lock} held by {holder}', zh: '{actor} 在等 {holder} 持有的 {lock}' },
+  'deadlock-edge': { en: '{actor} waits for {lock} held by {holder}', zh: '{actor} 在等待 {holder} 持有的 {lock}' },
   'utility-substitution': {
     en: 'Electron utilityProcess exists only inside the Electron app; outside it the engine forks a child process instead',
     zh: 'Electron 的 utilityProcess 只在 Electron 应用里才有；在应用之外，引擎改为派生一个子进程',

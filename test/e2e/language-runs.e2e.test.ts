@@ -113,7 +113,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the language switch on the engine wordin
     const deadlock = await enginePanels(runs['deadlock']!.runId);
     for (const phrase of ENGINE_ENGLISH) expect(deadlock, phrase).not.toContain(phrase);
     expect(deadlock).toContain('试验以“死锁”结束');
-    expect(deadlock).toMatch(/(left|right) 在等 (left|right) 持有的 [AB]/);
+    expect(deadlock).toMatch(/(left|right) 在等待 (left|right) 持有的 [AB]/);
     await session.shot('language-deadlock-zh');
 
     await chooseLanguage('en');

@@ -97,7 +97,7 @@ describe('HTML report language', () => {
     expect(html).toContain('<h2>论断</h2>');
     expect(html).toContain('死锁 · 1 条论断不成立');
     expect(html).toContain('✗ 试验 0：lost 7 不满足 = 0');
-    expect(html).toContain('试验以“死锁”结束（死锁：left 在等 right 持有的 forkB；right 在等 left 持有的 forkA），所以无法判断这条论断');
+    expect(html).toContain('试验以“死锁”结束（死锁：left 在等待 right 持有的 forkB；right 在等待 left 持有的 forkA），所以无法判断这条论断');
     expect(html).toContain('警告：第一次计入的试验比其余试验的中位数慢了 3.2 倍');
     expect(html).toContain('没有更新丢失');
     expect(html).not.toContain('no update is lost');

@@ -58,7 +58,7 @@ describe('run errors and warnings', () => {
     expect(readCoded(written[1]!)).toEqual({ code: 'byte-limit', params: { actor: 'w', limit: 'maxQueueBytes', value: '4 MB', where: 'on queue jobs' } });
     expect(readCoded(written[3]!)?.code).toBe('warmup-slow');
     expect(wordRunText(written[0]!, 'zh')).toBe('试验超过了墙钟时间上限 5000 毫秒');
-    expect(wordRunText(written[2]!, 'zh')).toBe('死锁：a 在等 b 持有的 L2；b 在等 a 持有的 L1');
+    expect(wordRunText(written[2]!, 'zh')).toBe('死锁：a 在等待 b 持有的 L2；b 在等待 a 持有的 L1');
     expect(wordRunText(written[4]!, 'zh')).toBe('已被用户取消');
     for (const text of written) expect(wordRunText(text!, 'en')).toBe(text);
   });
