@@ -180,6 +180,7 @@ export function wordClaimDetail(code: string, params: WordingParams, lang: Wordi
   const template = CLAIM_DETAILS[code as ClaimDetailCode][lang];
   const status = params['status'];
   if (typeof status === 'string' && Object.hasOwn(STATUS_WORDS, status)) params = { ...params, status: STATUS_WORDS[status]![lang] };
+  if (typeof params['what'] === 'string') params = { ...params, what: wordLabel(params['what'], lang) };
   if (code === 'given-not-met' || code === 'trial-ended-error') {
     // The inner verdict (given-not-met) or the trial's error (trial-ended-error) is worded in turn.
     const inner = typeof params['innerCode'] === 'string' ? wordClaimDetail(params['innerCode'], innerParams(params), lang, String(params['detail'] ?? '')) : String(params['detail'] ?? '');
@@ -204,22 +205,52 @@ export const STATUS_WORDS: Readonly<Record<string, Wording>> = {
   interrupted: { en: 'interrupted', zh: '已中断' },
 };
 
-/** A term with its own value in the given language: the label is the claim's own quantity name, kept as written. */
-function termText(term: EvidenceTerm): string {
+const AGG_ZH: Readonly<Record<string, string>> = { first: '第一个值', last: '最后一个值', min: '最小值', max: '最大值', sum: '总和', count: '个数', distinct: '不同值的个数', all: '全部值' };
+const AGG = '(first|last|min|max|sum|count|distinct|all)';
+const NAME = '([^\\s()]+)';
+
+/** An event selection as a reader names it ("lock.acquire.E a of worker-1"), its actor first in Chinese. */
+function eventsZh(events: string): string {
+  const match = /^(\S+?)( \S+?)?( of (\S+))?$/.exec(events);
+  if (!match) return events;
+  return `${match[4] ? `${match[4]} 的 ` : ''}${match[1]}${match[2] ?? ''}`;
+}
+
+/**
+ * A quantity's name (as the engine's describe() writes it: "final counter", "waits (sum)", "number of
+ * acquire of w") in the given language; the claim's own names (records, metrics, actors) stay as written.
+ */
+export function wordLabel(label: string, lang: WordingLang): string {
+  if (lang === 'en') return label;
+  let m: RegExpExecArray | null;
+  if (label === 'trial status') return '试验状态';
+  if ((m = new RegExp(`^final ${NAME}$`).exec(label))) return `${m[1]!} 的最终值`;
+  if ((m = new RegExp(`^runner (pid|threadId|cpuCount)$`).exec(label))) return `运行器的 ${m[1]!}`;
+  if ((m = new RegExp(`^${NAME} \\(${AGG} of ${NAME}\\)$`).exec(label))) return `${m[1]!}（${m[3]!} 的${AGG_ZH[m[2]!]!}）`;
+  if ((m = new RegExp(`^${NAME} of ${NAME} \\(${AGG}\\)$`).exec(label))) return `${m[2]!} 的 ${m[1]!}（${AGG_ZH[m[3]!]!}）`;
+  if ((m = new RegExp(`^${NAME} \\(${AGG}\\)$`).exec(label))) return `${m[1]!}（${AGG_ZH[m[2]!]!}）`;
+  if ((m = /^number of (.+)$/.exec(label))) return `${eventsZh(m[1]!)} 的次数`;
+  if ((m = /^(first|last) (.+)$/.exec(label))) return `${m[1] === 'first' ? '第一次' : '最后一次'} ${eventsZh(m[2]!)}`;
+  if ((m = new RegExp(`^(pid|ppid|threadId|exit|startedMs|endedMs|spawnLatencyMs) of ${NAME}$`).exec(label))) return `${m[2]!} 的 ${m[1]!}`;
+  return label;
+}
+
+/** A term with its own value in the given language: the quantity's name worded, the claim's own names kept as written. */
+function termText(term: EvidenceTerm, lang: WordingLang): string {
   const shown = typeof term.value === 'string' && !term.constant ? JSON.stringify(term.value) : formatEvidenceValue(term.value);
   if (term.constant) return typeof term.value === 'string' ? JSON.stringify(term.value) : shown;
-  return `${term.label} ${shown}`;
+  return `${wordLabel(term.label, lang)} ${shown}`;
 }
 
 /** One comparison in the given language (English reads as phraseComparison). */
 export function wordComparison(c: EvidenceComparison, lang: WordingLang): string {
-  const left = termText(c.left);
+  const left = termText(c.left, lang);
   if (c.op === 'before') {
-    const at = (term: EvidenceTerm): string => `${term.label} ${lang === 'zh' ? '于' : 'at'} ${formatEvidenceValue(term.value)} ms`;
+    const at = (term: EvidenceTerm): string => `${wordLabel(term.label, lang)} ${lang === 'zh' ? '于' : 'at'} ${formatEvidenceValue(term.value)} ms`;
     if (lang === 'en') return `${at(c.left)} ${c.holds ? 'comes before' : 'does not come before'} ${at(c.right)}`;
-    return `${at(c.left)}${c.holds ? '早于' : '并不早于'} ${at(c.right)}`;
+    return `${at(c.left)} ${c.holds ? '早于' : '并不早于'} ${at(c.right)}`;
   }
-  let right = termText(c.right);
+  let right = termText(c.right, lang);
   if (c.factor !== undefined || c.plus !== undefined) {
     const factor = c.factor ?? 1;
     const plus = c.plus ?? 0;

@@ -28,7 +28,7 @@ function cliRun(dbPath: string, cwd: string, file: string): CliRun {
 }
 
 /** English sentences the engine writes into claims, errors and warnings. */
-const ENGINE_ENGLISH = ['is not', 'was not measured', 'cannot be judged', 'the trial ended', 'waits for', 'held by', 'deadlock:', 'failed:', 'no counted trial', 'this run cannot decide'];
+const ENGINE_ENGLISH = ['is not', 'final total', 'trial status', 'was not measured', 'cannot be judged', 'the trial ended', 'waits for', 'held by', 'deadlock:', 'failed:', 'no counted trial', 'this run cannot decide'];
 
 let session: BrowserSession;
 const runs: Record<string, CliRun> = {};
@@ -106,7 +106,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the language switch on the engine wordin
     await chooseLanguage('zh-CN');
     const failing = await enginePanels(runs['failing']!.runId);
     for (const phrase of ENGINE_ENGLISH) expect(failing, phrase).not.toContain(phrase);
-    expect(failing).toContain('不满足 >');
+    expect(failing).toContain('total 的最终值 2 不满足 > 100');
     expect(failing).toContain('没有测到指标 noSuchMetric');
     await session.shot('language-failed-claim-zh');
 
@@ -118,7 +118,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the language switch on the engine wordin
 
     await chooseLanguage('en');
     const english = await enginePanels(runs['failing']!.runId);
-    expect(english).toContain('is not >');
+    expect(english).toContain('final total 2 is not > 100');
     expect(english).toContain('metric noSuchMetric was not measured');
     const englishDeadlock = await enginePanels(runs['deadlock']!.runId);
     expect(englishDeadlock).toContain('cannot be judged');

@@ -7,7 +7,7 @@ import { combineVerdicts, evaluateClaimOnTrial, type ClaimContext } from '../../
 import { describeCycle } from '../../src-main/engine/runner/deadlock';
 import { limitExceeded } from '../../src-main/engine/spec/limits';
 import { warmupWarning } from '../../src-main/engine/metrics/stats';
-import { CLAIM_DETAILS, RUN_MESSAGES, claimDetailText, readCoded, runMessage, wordClaimResult, wordComparison, wordRunText, wordVerdict } from '../../src-main/model/run-wording';
+import { CLAIM_DETAILS, RUN_MESSAGES, claimDetailText, readCoded, runMessage, wordClaimResult, wordComparison, wordLabel, wordRunText, wordVerdict } from '../../src-main/model/run-wording';
 import type { RunEnvironment, TrialRecord } from '../../src-main/model/run-model';
 import type { ClaimSpec } from '../../src-main/model/spec-schema';
 
@@ -82,7 +82,7 @@ describe('claims in both languages', () => {
     expect(wordVerdict(failing, 'zh')).toBe('cpuTaskMs 900 不满足 ≥ 1.5 × cpuProcessMs 678.9 = 1018.3');
     expect(wordComparison(failing.comparisons[0]!, 'en')).toBe(failing.detail);
     const before = { left: { label: 'first mark a', value: 1.5 }, op: 'before' as const, right: { label: 'first mark b', value: 12.25 }, holds: false };
-    expect(wordComparison(before, 'zh')).toBe('first mark a 于 1.500 ms并不早于 first mark b 于 12.3 ms');
+    expect(wordComparison(before, 'zh')).toBe('第一次 mark a 于 1.500 ms 并不早于 第一次 mark b 于 12.3 ms');
     const result = combineVerdicts(claim, [0, 1].map((i) => ({ trial: i, verdict: evaluateClaimOnTrial(claim, context(trial(i, { cpuTaskMs: [i === 1 ? 900 : 2000], cpuProcessMs: [678.87] }))) })));
     expect(result.detail).toBe('trial 1: cpuTaskMs 900 is not ≥ 1.5 × cpuProcessMs 678.9 = 1018.3');
     expect(wordClaimResult(result, 'zh')).toBe('试验 1：cpuTaskMs 900 不满足 ≥ 1.5 × cpuProcessMs 678.9 = 1018.3');
@@ -114,6 +114,28 @@ describe('claims in both languages', () => {
     const none = combineVerdicts(claim, []);
     expect(none.detail).toBe(claimDetailText('no-counted-trial'));
     expect(wordClaimResult(none, 'zh')).toBe('没有一次计入的试验跑完');
+  });
+
+  test("quantity names are worded in Chinese; the claim's own names stay as written", () => {
+    const cases: [string, string][] = [
+      ['trial status', '试验状态'],
+      ['final counter', 'counter 的最终值'],
+      ['final slots[2]', 'slots[2] 的最终值'],
+      ['waits (sum)', 'waits（总和）'],
+      ['waitMs (max of worker-1)', 'waitMs（worker-1 的最大值）'],
+      ['exit of workers (distinct)', 'workers 的 exit（不同值的个数）'],
+      ['pid of main', 'main 的 pid'],
+      ['number of lock.acquire.E A of left', 'left 的 lock.acquire.E A 的次数'],
+      ['first mark ready', '第一次 mark ready'],
+      ['runner pid', '运行器的 pid'],
+      ['cpuTaskMs', 'cpuTaskMs'],
+    ];
+    for (const [label, zh] of cases) {
+      expect(wordLabel(label, 'zh'), label).toBe(zh);
+      expect(wordLabel(label, 'en')).toBe(label);
+    }
+    const comparison = { left: { label: 'final counter', value: 137 }, op: '<' as const, right: { label: 'number of add of adder', value: 200 }, factor: 0.9, product: 180, holds: true };
+    expect(wordComparison(comparison, 'zh')).toBe('counter 的最终值 137 < 0.9 × adder 的 add 的次数 200 = 180');
   });
 
   test('old runs without codes: a known English detail is read back, anything else is kept', () => {
