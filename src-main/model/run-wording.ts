@@ -61,6 +61,17 @@ export const RUN_MESSAGES = {
   'callback-failed': { en: 'callback {callback} for {id} failed: {error}', zh: '{id} 的回调 {callback} 出错：{error}' },
   'exited-early': { en: '{actor} exited before finishing its program (code {code}, signal {signal})', zh: '{actor} 在程序跑完之前就退出了（退出码 {code}，信号 {signal}）' },
   'byte-limit': { en: 'actor {actor} exceeded limits.{limit} ({value}) {where}', zh: '参与者 {actor} 超出了 limits.{limit}（{value}）：{where}' },
+  'where-queue': { en: 'on queue {queue}', zh: '发生在队列 {queue} 上' },
+  'where-write': { en: 'writing {name}', zh: '发生在写入 {name} 时' },
+  'where-pool-submit': { en: 'submitting to pool {pool}', zh: '发生在向池 {pool} 提交任务时' },
+  'where-pool-map': { en: 'mapping on pool {pool}', zh: '发生在池 {pool} 上批量提交（map）时' },
+  'where-pool-result': { en: 'returning a result to pool {pool}', zh: '发生在向池 {pool} 交回结果时' },
+  'where-event-batch': { en: 'with a batch of {size} after {held} of events in this trial', zh: '一批事件 {size}，而这次试验此前已有 {held} 的事件' },
+  'where-record-batch': { en: 'with records of {size} after {held} recorded in this trial', zh: '一批记录 {size}，而这次试验此前已记录了 {held}' },
+  'where-one-record': { en: 'with one record larger than that', zh: '单条记录就超过了这个上限' },
+  'where-one-event': { en: 'with one {op} event larger than that', zh: '单个 {op} 事件就超过了这个上限' },
+  'where-one-value': { en: '{where} with one value larger than that', zh: '{where}，单个值就超过了这个上限' },
+  'where-building': { en: 'building {what} at {at}', zh: '发生在 {at} 构造 {what} 时' },
   'actor-failed': { en: '{actor} failed: {error}', zh: '{actor} 出错：{error}' },
   'unknown-error': { en: 'unknown error', zh: '未知错误' },
   deadlock: { en: 'deadlock: {cycle}', zh: '死锁：{cycle}' },
@@ -86,7 +97,7 @@ export const RUN_MESSAGES = {
 export type RunMessageCode = keyof typeof RUN_MESSAGES;
 
 /** Values that are themselves a coded message (an actor's error inside a trial's error): worded in turn when they read as one. */
-const NESTED = new Set(['error', 'detail']);
+const NESTED = new Set(['error', 'detail', 'where']);
 
 function fill(template: string, params: WordingParams, lang: WordingLang, nested: boolean): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
@@ -107,7 +118,7 @@ export function claimDetailText(code: ClaimDetailCode, params: WordingParams = {
 }
 
 /** Values that may hold spaces (free text); every other value is one word (a name, a number). */
-const FREE_TEXT = new Set(['error', 'where', 'detail', 'cycle', 'who', 'first', 'median', 'value', 'what', 'os', 'path', 'a', 'b']);
+const FREE_TEXT = new Set(['error', 'where', 'detail', 'cycle', 'who', 'first', 'median', 'value', 'what', 'os', 'path', 'a', 'b', 'size', 'held', 'at']);
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

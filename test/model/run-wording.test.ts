@@ -71,6 +71,14 @@ describe('run errors and warnings', () => {
     // The most specific sentence wins: a callback's failure is not read as "<actor> failed: …".
     expect(readCoded(runMessage('callback-failed', { callback: 'done', id: 't1', error: 'boom' }))?.code).toBe('callback-failed');
     expect(wordRunText('something the table does not know', 'zh')).toBe('something the table does not know');
+    // A byte limit: where it happened is worded too, however nested.
+    const queue = limitExceeded('w', 'maxQueueBytes', 4 * 1024 * 1024, runMessage('where-queue', { queue: 'jobs' }));
+    expect(wordRunText(queue, 'zh')).toBe('参与者 w 超出了 limits.maxQueueBytes（4 MB）：发生在队列 jobs 上');
+    const oneValue = limitExceeded('w', 'maxQueueBytes', 1024, runMessage('where-one-value', { where: runMessage('where-pool-submit', { pool: 'p' }) }));
+    expect(oneValue).toBe('actor w exceeded limits.maxQueueBytes (1 KB) submitting to pool p with one value larger than that');
+    expect(wordRunText(oneValue, 'zh')).toBe('参与者 w 超出了 limits.maxQueueBytes（1 KB）：发生在向池 p 提交任务时，单个值就超过了这个上限');
+    const batch = limitExceeded('w', 'maxEventBytes', 2 * 1024 * 1024, runMessage('where-event-batch', { size: '1.5 MB', held: '1 MB' }));
+    expect(wordRunText(batch, 'zh')).toBe('参与者 w 超出了 limits.maxEventBytes（2 MB）：一批事件 1.5 MB，而这次试验此前已有 1 MB 的事件');
   });
 });
 

@@ -540,13 +540,13 @@ export class Trial {
     if (this.eventBytes + bytes > maxEventBytes) {
       this.eventsFull = true;
       instance.refused += batch.count;
-      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxEventBytes', maxEventBytes, `with a batch of ${formatBytes(bytes)} after ${formatBytes(this.eventBytes)} of events in this trial`));
+      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxEventBytes', maxEventBytes, runMessage('where-event-batch', { size: formatBytes(bytes), held: formatBytes(this.eventBytes) })));
       return;
     }
     if (this.recordBytes + info.recordBytes > maxRecordBytes) {
       this.recordsFull = true;
       instance.refused += batch.count;
-      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxRecordBytes', maxRecordBytes, `with records of ${formatBytes(info.recordBytes)} after ${formatBytes(this.recordBytes)} recorded in this trial`));
+      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxRecordBytes', maxRecordBytes, runMessage('where-record-batch', { size: formatBytes(info.recordBytes), held: formatBytes(this.recordBytes) })));
       return;
     }
     this.eventBytes += bytes;
@@ -734,7 +734,7 @@ export class Trial {
       case 'queue.put': {
         const queue = this.queue(request.queue);
         const bytes = jsonBytes(request.value, this.options.limits.maxQueueBytes);
-        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `on queue ${request.queue}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, runMessage('where-queue', { queue: request.queue }));
         return queue.put(request.value, request.priority, request.blocking, request.timeoutMs, bytes);
       }
       case 'queue.get':
@@ -783,7 +783,7 @@ export class Trial {
       case 'pool.submit': {
         const pool = this.pool(request.pool);
         const bytes = jsonBytes(request.arg, this.options.limits.maxQueueBytes);
-        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `submitting to pool ${request.pool}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, runMessage('where-pool-submit', { pool: request.pool }));
         const future = pool.scheduler.submit(request.function, request.arg, request.callback, bytes);
         this.ensurePoolStarted(pool);
         return future;
@@ -792,7 +792,7 @@ export class Trial {
         const pool = this.pool(request.pool);
         const sizes = request.args.map((arg) => jsonBytes(arg, this.options.limits.maxQueueBytes));
         const total = sizes.reduce((sum, bytes) => sum + bytes + ITEM_OVERHEAD_BYTES, 0);
-        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + total, `mapping on pool ${request.pool}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + total, runMessage('where-pool-map', { pool: request.pool }));
         const futures = request.args.map((arg, index) => pool.scheduler.submit(request.function, arg, undefined, sizes[index]));
         this.ensurePoolStarted(pool);
         return Promise.all(futures.map((future) => pool.scheduler.result(future, undefined)));
@@ -812,7 +812,7 @@ export class Trial {
         const pool = this.pool(request.pool);
         const bytes = jsonBytes(request.value, this.options.limits.maxQueueBytes);
         // Results stay for `result` until the trial ends (the task's argument goes): counted while held.
-        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes, `returning a result to pool ${request.pool}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes, runMessage('where-pool-result', { pool: request.pool }));
         pool.scheduler.done(request.task, request.ok, request.value, request.error, bytes);
         return null;
       }
@@ -887,7 +887,7 @@ export class Trial {
   private chargeManaged(instance: Instance, name: string, key: string | number | null, old: unknown, value: unknown): void {
     const slot = old === undefined ? (typeof key === 'string' ? key.length : 0) + MANAGED_SLOT_BYTES : -jsonBytes(old);
     const delta = jsonBytes(value, this.options.limits.maxManagedBytes) + slot;
-    if (delta > 0) this.admit(instance, 'maxManagedBytes', this.managedBytes + delta, `writing ${name}`);
+    if (delta > 0) this.admit(instance, 'maxManagedBytes', this.managedBytes + delta, runMessage('where-write', { name }));
     this.managedBytes += delta;
   }
 
