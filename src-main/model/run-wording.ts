@@ -53,6 +53,9 @@ export type ClaimDetailCode = keyof typeof CLAIM_DETAILS;
 
 /** A trial's error and the run's warnings, as the engine writes them. */
 export const RUN_MESSAGES = {
+  'waiting-hello': { en: 'its hello', zh: '它的问候' },
+  'waiting-line': { en: 'a line of the running trial', zh: '正在运行的试验的下一行输出' },
+  'waiting-exit': { en: 'its exit after the result', zh: '它在给出结果后退出' },
   'wall-time': { en: 'the trial exceeded its wall-time limit of {ms} ms', zh: '试验超过了墙钟时间上限 {ms} 毫秒' },
   cancelled: { en: 'cancelled by the user', zh: '已被用户取消' },
   'stopped-by-runner': { en: 'stopped by the runner', zh: '被运行器停止' },
@@ -72,6 +75,19 @@ export const RUN_MESSAGES = {
   'where-one-event': { en: 'with one {op} event larger than that', zh: '单个 {op} 事件就超过了这个上限' },
   'where-one-value': { en: '{where} with one value larger than that', zh: '{where}，单个值就超过了这个上限' },
   'where-building': { en: 'building {what} at {at}', zh: '发生在 {at} 构造 {what} 时' },
+  'cpython-start-failed': { en: 'could not start CPython ({path}): {error}', zh: '无法启动 CPython（{path}）：{error}' },
+  'cpython-silent': {
+    en: 'CPython stopped responding: no output for {ms} ms while waiting for {waitingFor}; it was killed',
+    zh: 'CPython 没有响应：在等待{waitingFor}时 {ms} 毫秒没有任何输出，已将它结束',
+  },
+  'cpython-silent-stderr': {
+    en: 'CPython stopped responding: no output for {ms} ms while waiting for {waitingFor}; it was killed (stderr: {stderr})',
+    zh: 'CPython 没有响应：在等待{waitingFor}时 {ms} 毫秒没有任何输出，已将它结束（stderr：{stderr}）',
+  },
+  'cpython-exited': { en: "CPython exited before reporting the trial's result (exit code {code}, signal {signal})", zh: 'CPython 在报告试验结果之前就退出了（退出码 {code}，信号 {signal}）' },
+  'cpython-exited-stderr': { en: "CPython exited before reporting the trial's result (exit code {code}, signal {signal}): {stderr}", zh: 'CPython 在报告试验结果之前就退出了（退出码 {code}，信号 {signal}）：{stderr}' },
+  'cpython-long-line': { en: 'CPython sent a line longer than {bytes} bytes', zh: 'CPython 发来的一行超过了 {bytes} 字节' },
+  'cpython-refused': { en: 'CPython refused the spec: {error}', zh: 'CPython 拒绝了这份规格：{error}' },
   'actor-failed': { en: '{actor} failed: {error}', zh: '{actor} 出错：{error}' },
   'unknown-error': { en: 'unknown error', zh: '未知错误' },
   deadlock: { en: 'deadlock: {cycle}', zh: '死锁：{cycle}' },
@@ -97,7 +113,7 @@ export const RUN_MESSAGES = {
 export type RunMessageCode = keyof typeof RUN_MESSAGES;
 
 /** Values that are themselves a coded message (an actor's error inside a trial's error): worded in turn when they read as one. */
-const NESTED = new Set(['error', 'detail', 'where']);
+const NESTED = new Set(['error', 'detail', 'where', 'waitingFor']);
 
 function fill(template: string, params: WordingParams, lang: WordingLang, nested: boolean): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
@@ -118,7 +134,7 @@ export function claimDetailText(code: ClaimDetailCode, params: WordingParams = {
 }
 
 /** Values that may hold spaces (free text); every other value is one word (a name, a number). */
-const FREE_TEXT = new Set(['error', 'where', 'detail', 'cycle', 'who', 'first', 'median', 'value', 'what', 'os', 'path', 'a', 'b', 'size', 'held', 'at']);
+const FREE_TEXT = new Set(['error', 'where', 'detail', 'cycle', 'who', 'first', 'median', 'value', 'what', 'os', 'path', 'a', 'b', 'size', 'held', 'at', 'stderr', 'waitingFor']);
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

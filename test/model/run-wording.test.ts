@@ -71,6 +71,9 @@ describe('run errors and warnings', () => {
     // The most specific sentence wins: a callback's failure is not read as "<actor> failed: …".
     expect(readCoded(runMessage('callback-failed', { callback: 'done', id: 't1', error: 'boom' }))?.code).toBe('callback-failed');
     expect(wordRunText('something the table does not know', 'zh')).toBe('something the table does not know');
+    const silent = runMessage('cpython-silent-stderr', { ms: 30000, waitingFor: runMessage('waiting-line'), stderr: 'Fatal Python error: Aborted' });
+    expect(silent).toBe('CPython stopped responding: no output for 30000 ms while waiting for a line of the running trial; it was killed (stderr: Fatal Python error: Aborted)');
+    expect(wordRunText(silent, 'zh')).toBe('CPython 没有响应：在等待正在运行的试验的下一行输出时 30000 毫秒没有任何输出，已将它结束（stderr：Fatal Python error: Aborted）');
     // A byte limit: where it happened is worded too, however nested.
     const queue = limitExceeded('w', 'maxQueueBytes', 4 * 1024 * 1024, runMessage('where-queue', { queue: 'jobs' }));
     expect(wordRunText(queue, 'zh')).toBe('参与者 w 超出了 limits.maxQueueBytes（4 MB）：发生在队列 jobs 上');
