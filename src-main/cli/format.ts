@@ -4,6 +4,7 @@ import { CHAPTER_TITLES, pick, type Lang } from '../lessons/lesson';
 import type { Lesson } from '../model/lesson';
 import { findLesson } from '../lessons/catalog';
 import { formatEvidenceValue } from '../model/claim-evidence';
+import { wordClaimResult, wordRunText, wordVerdict } from '../model/run-wording';
 import { genericKeyNumbers, keyNumbers } from '../model/lesson-results';
 import type { LabService, RunPair } from '../service/lab-service';
 import type { RuntimeListing } from '../engine/runtimes/cpython-runtime';
@@ -116,19 +117,22 @@ export function formatRun(run: RunRecord, lang: Lang): string {
   const claimNote = failedClaims === 0 ? '' : zh ? `（${failedClaims} 条论断不成立）` : ` (${failedClaims} claim${failedClaims === 1 ? '' : 's'} failed)`;
   const lines = [oneLine(run.title), `${zh ? '运行' : 'run'} ${oneLine(run.id)} · ${run.status}${claimNote} · ${num(run.wallMs ?? null, 0)} ms · ${counted.length} ${zh ? '次计数试验' : 'counted trial(s)'}${run.warmup ? ` + ${run.warmup} warm-up` : ''}`];
   if (run.tags.length) lines.push(`${zh ? '标签' : 'tags'}: ${run.tags.map(oneLine).join(', ')}`);
-  if (run.error) lines.push(`${zh ? '原因' : 'reason'}: ${oneLine(run.error)}`);
+  if (run.error) lines.push(`${zh ? '原因' : 'reason'}: ${oneLine(wordRunText(run.error, lang))}`);
   for (const trial of run.trials) {
-    if (trial.deadlock) lines.push(`trial ${trial.index}: ${oneLine(trial.deadlock.description)}`);
+    if (trial.deadlock) lines.push(`${zh ? `第 ${trial.index} 次试验` : `trial ${trial.index}`}: ${oneLine(wordRunText(trial.deadlock.description, lang))}`);
   }
-  for (const substitution of run.substitutions) lines.push(`note: ${substitution.kind} actors ran as ${oneLine(substitution.ranAs)} — ${oneLine(substitution.reason)}`);
+  for (const substitution of run.substitutions) {
+    const reason = oneLine(wordRunText(substitution.reason, lang));
+    lines.push(zh ? `注意：${substitution.kind} 参与者改以 ${oneLine(substitution.ranAs)} 运行 — ${reason}` : `note: ${substitution.kind} actors ran as ${oneLine(substitution.ranAs)} — ${reason}`);
+  }
   if (run.claims.length) {
     lines.push('', zh ? '论断' : 'Claims');
     for (const claim of run.claims) {
-      lines.push(`  ${MARK[claim.status]} ${oneLine(pick(claim.text, lang))}\n      ${oneLine(claim.detail)}`);
+      lines.push(`  ${MARK[claim.status]} ${oneLine(pick(claim.text, lang))}\n      ${oneLine(wordClaimResult(claim, lang))}`);
       // Over several trials, a claim that did not hold shows every trial's evidence.
       const trials = claim.trials ?? [];
       if (claim.status !== 'holds' && trials.length > 1) {
-        for (const trial of trials) lines.push(`        ${MARK[trial.status]} ${zh ? `第 ${trial.trial} 次试验` : `trial ${trial.trial}`}: ${oneLine(trial.detail)}`);
+        for (const trial of trials) lines.push(`        ${MARK[trial.status]} ${zh ? `第 ${trial.trial} 次试验` : `trial ${trial.trial}`}: ${oneLine(wordVerdict(trial, lang))}`);
       }
     }
   }
@@ -159,7 +163,7 @@ export function formatRun(run: RunRecord, lang: Lang): string {
     const shared = Object.entries(last.finalShared);
     if (shared.length) lines.push(`${zh ? '共享变量终值' : 'final shared state'}: ${shared.map(([k, v]) => `${oneLine(k)}=${JSON.stringify(v)}`).join(', ')}`);
   }
-  for (const warning of run.warnings) lines.push(`warning: ${oneLine(warning)}`);
+  for (const warning of run.warnings) lines.push(`${zh ? '警告' : 'warning'}: ${oneLine(wordRunText(warning, lang))}`);
   if (run.notes.length) {
     lines.push('', zh ? '笔记' : 'Notes');
     for (const note of run.notes) lines.push(`  ${oneLine(note.createdAt.replace('T', ' ').slice(0, 19))}  ${oneLine(note.text)}`);

@@ -1,3 +1,4 @@
+import type { ReportLang } from '../export/report-wording';
 import { writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
@@ -48,6 +49,11 @@ function defaultLang(): Lang {
 function parseLang(value: string): Lang {
   if (value !== 'en' && value !== 'zh') throw new UsageError(`--lang must be en or zh, got ${value}`);
   return value;
+}
+
+/** An HTML report's language: --lang (en or zh), else the system locale's. */
+function reportLang(value: string | undefined): ReportLang {
+  return (value ? parseLang(value) : defaultLang()) === 'zh' ? 'zh-CN' : 'en';
 }
 
 function parseCount(name: string, min: number, max: number) {
@@ -427,9 +433,10 @@ export function buildProgram(): Command {
     .option('--metric <name...>', 'only these metrics')
     .option('--json', 'print JSON')
     .option('--html <file>', 'also write a self-contained HTML report of the comparison')
+    .option('--lang <lang>', 'the HTML report in en or zh (default: from the system locale)')
     .option('--trace <file>', 'two runs: also write them on one timeline, a trace for Perfetto / chrome://tracing with each run as a process')
     .option('--align <where>', 'with --trace: align the runs at their start (default) or at a mark, as mark:<name>', 'start')
-    .action((ids: string[], opts: { metric?: string[]; json?: boolean; html?: string; trace?: string; align: string }) =>
+    .action((ids: string[], opts: { metric?: string[]; json?: boolean; html?: string; trace?: string; align: string; lang?: string }) =>
       withService(program, (service) => {
         const comparison = service.compare(ids, opts.metric);
         if (opts.trace) {
@@ -441,7 +448,7 @@ export function buildProgram(): Command {
           printError(`wrote ${opts.trace}`);
         }
         if (opts.html) {
-          writeFileSync(opts.html, service.compareReport(ids, opts.metric).data);
+          writeFileSync(opts.html, service.compareReport(ids, opts.metric, reportLang(opts.lang)).data);
           printError(`wrote ${opts.html}`);
         }
         print(opts.json ? JSON.stringify(comparison, null, 2) : formatComparison(comparison));
@@ -454,9 +461,10 @@ export function buildProgram(): Command {
     .argument('<run>', 'run id (or a unique prefix)')
     .addOption(new Option('--format <format>', 'what to write').choices([...EXPORT_FORMATS]).default('json'))
     .option('--out <file>', 'write here (default: a file named after the run in the current folder; - for stdout)')
-    .action((id: string, opts: { format: ExportFormat; out?: string }) =>
+    .option('--lang <lang>', 'with --format html: the report in en or zh (default: from the system locale)')
+    .action((id: string, opts: { format: ExportFormat; out?: string; lang?: string }) =>
       withService(program, (service) => {
-        const exported = service.exportRun(id, opts.format);
+        const exported = service.exportRun(id, opts.format, reportLang(opts.lang));
         if (opts.out === '-') {
           // Piped, the file goes out byte for byte; to a terminal, text is escaped like everything else shown
           // there, and gzip (binary) is refused rather than sprayed over the screen.

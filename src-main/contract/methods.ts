@@ -236,7 +236,12 @@ export const METHODS = {
   },
 
   'compare.report': {
-    params: z.strictObject({ runIds: z.array(runIdSchema).min(2, 'compare needs two or more runs').max(16), metrics: z.array(z.string().max(200)).max(200).optional() }),
+    params: z.strictObject({
+      runIds: z.array(runIdSchema).min(2, 'compare needs two or more runs').max(16),
+      metrics: z.array(z.string().max(200)).max(200).optional(),
+      /** The report's language (the UI's); English when absent. */
+      lang: z.enum(['en', 'zh-CN']).optional(),
+    }),
     result: returns<ExportedFile>(),
   },
 
@@ -250,7 +255,7 @@ export const METHODS = {
     result: returns<ExportedFile>(),
   },
 
-  'export.run': { params: z.strictObject({ runId: runIdSchema, format: z.enum(EXPORT_FORMATS) }), result: returns<ExportedFile>() },
+  'export.run': { params: z.strictObject({ runId: runIdSchema, format: z.enum(EXPORT_FORMATS), lang: z.enum(['en', 'zh-CN']).optional() }), result: returns<ExportedFile>() },
   'import.runLog': { params: z.strictObject({ dataBase64: base64Schema.min(1, 'the file is empty') }), result: returns<ImportResult>() },
 
   'experiments.list': { params: empty, result: returns<readonly SavedExperiment[]>() },

@@ -294,6 +294,9 @@ const claimTrialSchema = z.strictObject({
   status: z.enum(CLAIM_STATUSES),
   detail: text,
   comparisons: z.array(evidenceComparisonSchema).max(MAX_EVIDENCE_COMPARISONS),
+  // Why it could not be judged, as a code with its values (logs written before codes were kept have none).
+  detailCode: z.string().regex(/^[a-z][a-z-]{0,63}$/).optional(),
+  detailParams: z.record(z.string().max(64), z.union([z.string().max(4_000), z.number()])).refine((params) => Object.keys(params).length <= 32, 'at most 32 values').optional(),
 });
 
 const claimSchema = z.strictObject({

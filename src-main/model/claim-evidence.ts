@@ -40,6 +40,9 @@ export interface ClaimTrialEvidence {
   /** The verdict in plain words. */
   readonly detail: string;
   readonly comparisons: readonly EvidenceComparison[];
+  /** Why it could not be judged, as a code of model/run-wording.ts with its values (absent for comparisons and in older runs). */
+  readonly detailCode?: string;
+  readonly detailParams?: Readonly<Record<string, string | number>>;
 }
 
 /** How many comparisons one trial's evidence keeps (a claim's checks nest at most a few levels). */

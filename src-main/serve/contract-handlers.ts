@@ -98,8 +98,8 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
     'servers.stop': ({ id }) => service.standaloneServers.stop(id),
 
     'compare.runs': ({ runIds, metrics }): Comparison => service.compare(runIds, metrics),
-    'compare.report': ({ runIds, metrics }) => {
-      const file = service.compareReport(runIds, metrics);
+    'compare.report': ({ runIds, metrics, lang }) => {
+      const file = service.compareReport(runIds, metrics, lang);
       return { fileName: file.fileName, mimeType: file.mimeType, dataBase64: file.data.toString('base64') };
     },
 
@@ -107,8 +107,8 @@ export function createContractHandlers(service: LabService, hub: RunHub, runtime
       const file = service.compareTrace(runIds, align, trials);
       return { fileName: file.fileName, mimeType: file.mimeType, dataBase64: file.data.toString('base64') };
     },
-    'export.run': ({ runId, format }) => {
-      const file = service.exportRun(runId, format);
+    'export.run': ({ runId, format, lang }) => {
+      const file = service.exportRun(runId, format, lang);
       return { fileName: file.fileName, mimeType: file.mimeType, dataBase64: file.data.toString('base64') };
     },
     'import.runLog': ({ dataBase64 }) => service.importRunLog(Buffer.from(dataBase64, 'base64')),

@@ -30,6 +30,7 @@ import { UntrustedInputError } from '../engine/untrusted/untrusted-error';
 import { toTraceEvents } from '../export/trace-events';
 import { pairTrace, PairTraceError, type PairAlignment, type PairSide as TracePairSide } from '../export/trace-pair';
 import { comparisonReport, runReport } from '../export/html-report';
+import type { ReportLang } from '../export/report-wording';
 import type { ChapterId, Lesson, LessonSummary } from '../model/lesson';
 import { CHAPTER_TITLES, CHAPTERS, type Lang } from '../lessons/lesson';
 import { findLesson, LESSONS } from '../lessons/catalog';
@@ -566,10 +567,10 @@ export class LabService {
   }
 
   /** One self-contained HTML report of a comparison (the first run is the baseline). */
-  compareReport(ids: readonly string[], metrics?: readonly string[]): ExportResult {
+  compareReport(ids: readonly string[], metrics?: readonly string[], lang: ReportLang = 'en'): ExportResult {
     const comparison = this.compare(ids, metrics);
     const runs = comparison.runIds.map((id) => this.getRun(id));
-    return { data: Buffer.from(comparisonReport(runs, comparison)), fileName: `conlab-compare-${runs.map((r) => r.id.slice(0, 8)).join('-')}.report.html`, mimeType: 'text/html' };
+    return { data: Buffer.from(comparisonReport(runs, comparison, lang)), fileName: `conlab-compare-${runs.map((r) => r.id.slice(0, 8)).join('-')}.report.html`, mimeType: 'text/html' };
   }
 
   /** Two runs on one timeline, as one Perfetto trace (export/trace-pair.ts); a trial each, by default the first counted one with events. */
@@ -597,7 +598,8 @@ export class LabService {
 
   // ------------------------------------------------------------------ export and import
 
-  exportRun(idOrPrefix: string, format: ExportFormat): ExportResult {
+  /** `lang` is the HTML report's language; the other formats are data, the same in every language. */
+  exportRun(idOrPrefix: string, format: ExportFormat, lang: ReportLang = 'en'): ExportResult {
     const run = this.getRun(idOrPrefix);
     const base = `conlab-${run.lessonId ?? 'run'}-${run.id.slice(0, 8)}`;
     switch (format) {
@@ -621,7 +623,7 @@ export class LabService {
       case 'trace':
         return { data: Buffer.from(JSON.stringify(toTraceEvents(run, this.runEvents(run.id)))), fileName: `${base}.trace.json`, mimeType: 'application/json' };
       case 'html':
-        return { data: Buffer.from(runReport(run, this.runEvents(run.id), run.lessonId ? findLesson(run.lessonId)?.results : undefined)), fileName: `${base}.report.html`, mimeType: 'text/html' };
+        return { data: Buffer.from(runReport(run, this.runEvents(run.id), run.lessonId ? findLesson(run.lessonId)?.results : undefined, lang)), fileName: `${base}.report.html`, mimeType: 'text/html' };
       default:
         throw new LabError('bad-input', `unknown export format ${String(format)}; use one of ${EXPORT_FORMATS.join(', ')}`);
     }

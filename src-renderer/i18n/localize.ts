@@ -1,4 +1,5 @@
-import type { DeadlockReport } from '@contract/dto';
+import type { ClaimResult, ClaimTrialEvidence, DeadlockReport } from '@contract/dto';
+import { wordClaimResult, wordRunText, wordVerdict } from '@contract/run-wording';
 import { useI18n } from 'vue-i18n';
 import { useLessonsStore } from '../stores/lessons';
 import { messageKey, runtimeLabel } from '../format';
@@ -9,6 +10,22 @@ interface ReasonNote {
   readonly reason: string | null;
   readonly reasonCode?: string;
   readonly reasonParams?: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * The engine's own sentences in the UI's language: a claim's verdict (from its comparisons, or its code when
+ * it could not be judged), a trial's verdict, a run error or warning (an actor's own message quoted as is).
+ * English (the recorded text) for runs recorded before codes were kept and for texts the table does not know.
+ */
+export function useRunWording() {
+  const { locale } = useI18n();
+  const lang = (): 'en' | 'zh' => textLang(locale.value);
+  return {
+    claimDetail: (claim: { readonly status?: ClaimResult['status'] | undefined; readonly detail: string; readonly trials?: ClaimResult['trials'] }): string =>
+      wordClaimResult({ ...claim, status: claim.status ?? '' }, lang()),
+    trialDetail: (trial: ClaimTrialEvidence): string => wordVerdict(trial, lang()),
+    runText: (text: string): string => wordRunText(text, lang()),
+  };
 }
 
 /**
@@ -47,5 +64,5 @@ export function useLocalized() {
     return label.endsWith(noGil) ? t('lang.noGil', { runtime: label.slice(0, -noGil.length) }) : label;
   }
 
-  return { runTitle, deadlockText, reasonText, runtimeText };
+  return { runTitle, deadlockText, reasonText, runtimeText, ...useRunWording() };
 }

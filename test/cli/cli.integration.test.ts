@@ -130,6 +130,15 @@ describe('conlab', () => {
     expect(html).toContain('✓');
     expect(html).toMatch(/<svg[^>]*aria-label="timeline"/);
     expect(html).not.toMatch(/<script|src="http|href="http/);
+    // --lang zh: the same report in Chinese (headings, labels, the timeline's name).
+    const zhFile = join(dir, 'run.zh.html');
+    expect((await conlab('export', runId, '--format', 'html', '--lang', 'zh', '--out', zhFile)).code).toBe(0);
+    const zh = readFileSync(zhFile, 'utf8');
+    expect(zh).toContain('<html lang="zh-CN">');
+    expect(zh).toContain('<h2>论断</h2>');
+    expect(zh).toMatch(/<svg[^>]*aria-label="时间线"/);
+    expect(zh).not.toContain('<h2>Claims</h2>');
+    expect((await conlab('export', runId, '--format', 'html', '--lang', 'fr', '--out', zhFile)).code).toBe(2);
 
     const csvFile = join(dir, 'events.csv');
     expect((await conlab('export', runId, '--format', 'csv-events', '--out', csvFile)).code).toBe(0);

@@ -82,6 +82,24 @@ describe('run log round trip', () => {
     expect(await parseRunLog(`\uFEFF${plain.toString('utf8')}`)).toEqual(log);
   });
 
+  it("keeps a claim verdict's code and values; a code that is not a code is refused", async () => {
+    const coded = {
+      trial: 1,
+      status: 'inconclusive' as const,
+      detail: 'metric wallMs was not measured',
+      comparisons: [],
+      detailCode: 'metric-missing',
+      detailParams: { metric: 'wallMs' },
+    };
+    const claim = { id: 'c', text: { en: 'x', zh: 'x' }, status: 'inconclusive' as const, detail: coded.detail, trials: [coded] };
+    const log = buildRunLog(makeRun({ claims: [claim] }), [], '0.1.0', new Date('2025-03-01T10:10:00.000Z'));
+    const parsed = await parseRunLog(serializeRunLog(log));
+    expect(parsed.run.claims[0]!.trials![0]).toEqual(coded);
+    const bad = JSON.parse(serializeRunLog(log).toString('utf8'));
+    bad.run.claims[0].trials[0].detailCode = 'Not A Code!';
+    expect((await parseError(JSON.stringify(bad))).message).toContain('detailCode');
+  });
+
   it('publishes a JSON Schema of the format', async () => {
     const schema = runLogJsonSchema();
     expect(schema['type']).toBe('object');

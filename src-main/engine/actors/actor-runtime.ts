@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { PrimitiveAccess } from '../sync/primitive-access';
@@ -84,7 +85,7 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     if (!held) return null;
     const limit = init.byteLimits[held.limit];
     if (jsonBytes(held.value, limit) <= limit) return null;
-    return new ByteLimitError(held.limit, limitExceeded(init.actor.name, held.limit, limit, `${held.where} with one value larger than that`));
+    return new ByteLimitError(held.limit, limitExceeded(init.actor.name, held.limit, limit, runMessage('where-one-value', { where: held.where })));
   };
 
   const call = (request: BrokerRequest): Promise<unknown> =>

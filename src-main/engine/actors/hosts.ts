@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -172,7 +173,7 @@ export const nodeHosts: ActorHosts = {
   utility: { ...forkHost('child_process.fork (standing in for Electron utilityProcess)'), standsIn: true },
 };
 
-export const UTILITY_SUBSTITUTION_REASON = 'Electron utilityProcess exists only inside the Electron app; outside it the engine forks a child process instead';
+export const UTILITY_SUBSTITUTION_REASON = runMessage('utility-substitution');
 
 interface RelayedActor {
   readonly onMessage: (message: ActorToRunner) => void;

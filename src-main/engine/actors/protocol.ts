@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import type { ActorKind } from '../../model/run-model';
 import type { ByteLimit, EffectiveLimits } from '../spec/limits';
 import type { Spec } from '../../model/spec-schema';
@@ -83,15 +84,15 @@ export type BrokerRequest =
 export function heldValue(request: BrokerRequest): { readonly limit: ByteLimit; readonly value: unknown; readonly where: string } | null {
   switch (request.type) {
     case 'queue.put':
-      return { limit: 'maxQueueBytes', value: request.value, where: `on queue ${request.queue}` };
+      return { limit: 'maxQueueBytes', value: request.value, where: runMessage('where-queue', { queue: request.queue }) };
     case 'managed.write':
-      return { limit: 'maxManagedBytes', value: request.value, where: `writing ${request.name}` };
+      return { limit: 'maxManagedBytes', value: request.value, where: runMessage('where-write', { name: request.name }) };
     case 'pool.submit':
-      return { limit: 'maxQueueBytes', value: request.arg, where: `submitting to pool ${request.pool}` };
+      return { limit: 'maxQueueBytes', value: request.arg, where: runMessage('where-pool-submit', { pool: request.pool }) };
     case 'pool.map':
-      return { limit: 'maxQueueBytes', value: request.args, where: `mapping on pool ${request.pool}` };
+      return { limit: 'maxQueueBytes', value: request.args, where: runMessage('where-pool-map', { pool: request.pool }) };
     case 'pool.done':
-      return { limit: 'maxQueueBytes', value: request.value, where: `returning a result to pool ${request.pool}` };
+      return { limit: 'maxQueueBytes', value: request.value, where: runMessage('where-pool-result', { pool: request.pool }) };
     default:
       return null;
   }

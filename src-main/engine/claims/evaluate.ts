@@ -12,6 +12,7 @@ import {
   type EvidenceComparison,
   type EvidenceTerm,
 } from '../../model/claim-evidence';
+import { claimDetailText, type ClaimDetailCode, type WordingParams } from '../../model/run-wording';
 
 /**
  * Claims: structured statements about a run, checked after each counted trial. No code is ever
@@ -57,9 +58,25 @@ export interface Verdict {
   readonly detail: string;
   /** Every comparison the check made, flattened in order (bounded by MAX_EVIDENCE_COMPARISONS). */
   readonly comparisons: readonly EvidenceComparison[];
+  /** Why it could not be judged, as a code with its values (the UI words it in its language); absent for comparisons. */
+  readonly detailCode?: ClaimDetailCode;
+  readonly detailParams?: WordingParams;
 }
 
-class Undecidable extends Error {}
+/** A verdict that could not be judged, its English detail written from its code. */
+function coded(code: ClaimDetailCode, params: WordingParams = {}, comparisons: readonly EvidenceComparison[] = []): Verdict {
+  return { status: 'inconclusive', detail: claimDetailText(code, params), comparisons, detailCode: code, detailParams: params };
+}
+
+/** A claim that cannot be decided from what the trial measured: its code and values, the English written from them. */
+class Undecidable extends Error {
+  constructor(
+    readonly code: ClaimDetailCode,
+    readonly params: WordingParams = {},
+  ) {
+    super(claimDetailText(code, params));
+  }
+}
 
 export function claimText(claim: ClaimSpec): LocalizedText {
   return typeof claim.text === 'string' ? { en: claim.text, zh: claim.text } : claim.text;
@@ -67,15 +84,20 @@ export function claimText(claim: ClaimSpec): LocalizedText {
 
 const format = formatEvidenceValue;
 
-function aggregate(values: readonly unknown[], agg: string, what: string): unknown {
+/** Whose values are aggregated: a record by its name, or a field of an actor group. */
+type Source = { readonly record: string } | { readonly field: string; readonly group: string };
+
+function aggregate(values: readonly unknown[], agg: string, source: Source): unknown {
   if (agg === 'count') return values.length;
   if (agg === 'all') return values;
   if (agg === 'distinct') return new Set(values.map((v) => JSON.stringify(v))).size;
-  if (values.length === 0) throw new Undecidable(`${what} has no values`);
+  if (values.length === 0) throw 'record' in source ? new Undecidable('record-no-values', { name: source.record }) : new Undecidable('group-no-values', { ...source });
   if (agg === 'first') return values[0];
   if (agg === 'last') return values[values.length - 1];
   const numbers = values.map((v) => {
-    if (typeof v !== 'number') throw new Undecidable(`${what} holds ${format(v)}, not a number`);
+    if (typeof v !== 'number') {
+      throw 'record' in source ? new Undecidable('record-not-a-number', { name: source.record, value: format(v) }) : new Undecidable('group-not-a-number', { ...source, value: format(v) });
+    }
     return v;
   });
   if (agg === 'min') return Math.min(...numbers);
@@ -115,29 +137,29 @@ class Evaluator {
     if ('const' in q) return q.const;
     if ('metric' in q) {
       const value = ownValue(trial.metrics, q.metric);
-      if (value === undefined) throw new Undecidable(`metric ${q.metric} was not measured`);
+      if (value === undefined) throw new Undecidable('metric-missing', { metric: q.metric });
       return value;
     }
     if ('record' in q) {
       let values: readonly unknown[];
       if (q.actor === undefined) values = ownValue(trial.records, q.record) ?? [];
       else values = this.ctx.events.records(q.record, q.actor);
-      return aggregate(values, q.agg ?? 'last', `record ${q.record}`);
+      return aggregate(values, q.agg ?? 'last', { record: q.record });
     }
     if ('shared' in q) {
       const value = ownValue(trial.finalShared, q.shared);
       if (q.index === undefined) return value;
-      if (!Array.isArray(value)) throw new Undecidable(`${q.shared} is not an array`);
+      if (!Array.isArray(value)) throw new Undecidable('not-an-array', { name: q.shared });
       return value[q.index];
     }
     if ('status' in q) return trial.status;
     if ('actors' in q) {
       const group = trial.actors.filter((a) => a.group === q.actors);
-      return aggregate(group.map((a) => a[q.field]), q.agg, `${q.field} of ${q.actors}`);
+      return aggregate(group.map((a) => a[q.field]), q.agg, { field: q.field, group: q.actors });
     }
     if ('actor' in q) {
       const actor = trial.actors.find((a) => a.name === q.actor) ?? trial.actors.find((a) => a.group === q.actor);
-      if (!actor) throw new Undecidable(`no actor ${q.actor} in this trial`);
+      if (!actor) throw new Undecidable('no-actor', { actor: q.actor });
       switch (q.field) {
         case 'startedMs':
           return actor.startedNs === null ? null : actor.startedNs / 1e6;
@@ -152,7 +174,7 @@ class Evaluator {
       const tally = this.ctx.events.matching(wanted);
       if (q.pick === 'count') return tally.count;
       const t = q.pick === 'first' ? tally.firstT : tally.lastT;
-      if (t === null) throw new Undecidable(`no ${wanted.op} event${wanted.actor ? ` of ${wanted.actor}` : ''} was recorded`);
+      if (t === null) throw wanted.actor ? new Undecidable('no-event-of', { op: wanted.op, actor: wanted.actor }) : new Undecidable('no-event', { op: wanted.op });
       return t / 1e6;
     }
     if (q.runner === 'pid') return this.ctx.runnerPid;
@@ -165,7 +187,7 @@ class Evaluator {
       const equal = typeof a === 'object' || typeof b === 'object' ? JSON.stringify(a) === JSON.stringify(b) : a === b;
       return op === '==' ? equal : !equal;
     }
-    if (typeof a !== 'number' || typeof b !== 'number') throw new Undecidable(`cannot order ${format(a)} and ${format(b)}`);
+    if (typeof a !== 'number' || typeof b !== 'number') throw new Undecidable('cannot-order', { a: format(a), b: format(b) });
     switch (op) {
       case '<':
         return a < b;
@@ -187,7 +209,7 @@ class Evaluator {
         let b = rightValue;
         const scaled = check.factor !== undefined || check.plus !== undefined;
         if (scaled) {
-          if (typeof rightValue !== 'number') throw new Undecidable(`${this.describe(right)} is ${format(rightValue)}, not a number`);
+          if (typeof rightValue !== 'number') throw new Undecidable('scaled-not-a-number', { what: this.describe(right), value: format(rightValue) });
           b = rightValue * (check.factor ?? 1) + (check.plus ?? 0);
         }
         const ok = this.compare(a, op, b);
@@ -206,7 +228,7 @@ class Evaluator {
         const [first, second] = check.before;
         const a = this.value(first);
         const b = this.value(second);
-        if (typeof a !== 'number' || typeof b !== 'number') throw new Undecidable('before compares two event times');
+        if (typeof a !== 'number' || typeof b !== 'number') throw new Undecidable('before-needs-times');
         const ok = a < b;
         const comparison: EvidenceComparison = { left: this.term(first, a), op: 'before', right: this.term(second, b), holds: ok };
         return { status: ok ? 'holds' : 'fails', detail: phraseComparison(comparison), comparisons: [comparison] };
@@ -214,22 +236,27 @@ class Evaluator {
       if ('all' in check) {
         const verdicts = check.all.map((c) => this.check(c));
         const failing = verdicts.find((v) => v.status === 'fails') ?? verdicts.find((v) => v.status === 'inconclusive');
-        return { status: failing?.status ?? 'holds', detail: (failing ? [failing] : verdicts).map((v) => v.detail).join('; '), comparisons: joined(verdicts) };
+        return { status: failing?.status ?? 'holds', detail: (failing ? [failing] : verdicts).map((v) => v.detail).join('; '), comparisons: joined(verdicts), ...codeOf(failing) };
       }
       if ('any' in check) {
         const verdicts = check.any.map((c) => this.check(c));
         const holding = verdicts.find((v) => v.status === 'holds');
         if (holding) return { ...holding, comparisons: joined(verdicts) };
         const undecided = verdicts.find((v) => v.status === 'inconclusive');
-        return { status: undecided ? 'inconclusive' : 'fails', detail: verdicts.map((v) => v.detail).join('; or '), comparisons: joined(verdicts) };
+        return { status: undecided ? 'inconclusive' : 'fails', detail: verdicts.map((v) => v.detail).join('; or '), comparisons: joined(verdicts), ...codeOf(undecided) };
       }
       const inner = this.check(check.not);
-      return { status: inner.status === 'holds' ? 'fails' : inner.status === 'fails' ? 'holds' : 'inconclusive', detail: `not (${inner.detail})`, comparisons: inner.comparisons };
+      return { status: inner.status === 'holds' ? 'fails' : inner.status === 'fails' ? 'holds' : 'inconclusive', detail: `not (${inner.detail})`, comparisons: inner.comparisons, ...codeOf(inner) };
     } catch (error) {
-      if (error instanceof Undecidable) return { status: 'inconclusive', detail: error.message, comparisons: [] };
+      if (error instanceof Undecidable) return coded(error.code, error.params);
       throw error;
     }
   }
+}
+
+/** A verdict's code, carried by a check that wraps it. */
+function codeOf(verdict: Verdict | undefined): Pick<Verdict, 'detailCode' | 'detailParams'> {
+  return verdict?.detailCode ? { detailCode: verdict.detailCode, ...(verdict.detailParams ? { detailParams: verdict.detailParams } : {}) } : {};
 }
 
 function joined(verdicts: readonly Verdict[]): EvidenceComparison[] {
@@ -278,41 +305,52 @@ export function claimApplies(claim: ClaimSpec): boolean {
   return claim.when === undefined || staticTest(claim.when);
 }
 
-/** Why this machine cannot decide the claim, or null when it can. */
-export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment): string | null {
+/** Why this machine cannot decide the claim (a code with its values), or null when it can. */
+export function unmetRequirementCode(claim: ClaimSpec, environment: RunEnvironment): { code: ClaimDetailCode; params: WordingParams } | null {
   const needs = claim.requires;
   if (!needs) return null;
   if (needs.minCores !== undefined && environment.cpuCount < needs.minCores) {
-    return `needs at least ${needs.minCores} CPU cores; this machine has ${environment.cpuCount}`;
+    return { code: 'needs-cores', params: { need: needs.minCores, have: environment.cpuCount } };
   }
-  if (needs.procfs && !environment.hasProcfs) return 'needs /proc to observe process states, which this platform does not have';
-  if (needs.platform !== undefined && !environment.os.startsWith(needs.platform)) return `needs ${needs.platform}; this is ${environment.os}`;
+  if (needs.procfs && !environment.hasProcfs) return { code: 'needs-procfs', params: {} };
+  if (needs.platform !== undefined && !environment.os.startsWith(needs.platform)) return { code: 'needs-platform', params: { platform: needs.platform, os: environment.os } };
   const ranOn = environment.runtime?.name ?? 'node';
   // `cpython` names CPython with or without the GIL: what depends on the GIL says so with `gil`.
   const family = isCpythonRuntime(ranOn) ? 'cpython' : ranOn;
-  if (needs.runtime !== undefined && family !== needs.runtime) return `describes the ${needs.runtime} runtime; this run ran on ${ranOn}`;
+  if (needs.runtime !== undefined && family !== needs.runtime) return { code: 'needs-runtime', params: { runtime: needs.runtime, ran: ranOn } };
   if (needs.pythonModule !== undefined) {
-    if (family !== 'cpython') return `describes CPython with ${needs.pythonModule}; this run ran on ${ranOn}`;
-    if (!environment.runtime?.modules?.[needs.pythonModule]) return `needs ${needs.pythonModule}, which ${environment.runtime?.path ?? 'this interpreter'} cannot import`;
+    if (family !== 'cpython') return { code: 'needs-cpython-module', params: { module: needs.pythonModule, ran: ranOn } };
+    if (!environment.runtime?.modules?.[needs.pythonModule]) return { code: 'needs-python-module', params: { module: needs.pythonModule, path: environment.runtime?.path ?? 'this interpreter' } };
   }
   if (needs.gil !== undefined && environment.runtime?.gil !== needs.gil) {
-    const ran = environment.runtime ? `this interpreter runs ${environment.runtime.gil ? 'with' : 'without'} the GIL` : `this run ran on ${ranOn}, which has no GIL to report`;
-    return `describes an interpreter ${needs.gil ? 'with' : 'without'} a GIL; ${ran}`;
+    if (!environment.runtime) return { code: needs.gil ? 'needs-gil-runtime' : 'needs-no-gil-runtime', params: { ran: ranOn } };
+    return { code: needs.gil ? 'needs-gil' : 'needs-no-gil', params: {} };
   }
   return null;
 }
 
+/** Why this machine cannot decide the claim, or null when it can. */
+export function unmetRequirement(claim: ClaimSpec, environment: RunEnvironment): string | null {
+  const unmet = unmetRequirementCode(claim, environment);
+  return unmet ? claimDetailText(unmet.code, unmet.params) : null;
+}
+
 export function evaluateClaimOnTrial(claim: ClaimSpec, ctx: ClaimContext): Verdict {
-  const unmet = unmetRequirement(claim, ctx.environment);
-  if (unmet) return { status: 'inconclusive', detail: unmet, comparisons: [] };
+  const unmet = unmetRequirementCode(claim, ctx.environment);
+  if (unmet) return coded(unmet.code, unmet.params);
   const statuses: readonly string[] = claim.statuses ?? ['ok'];
   if (!statuses.includes(ctx.trial.status)) {
-    return { status: 'inconclusive', detail: `the trial ended ${ctx.trial.status}${ctx.trial.error ? ` (${ctx.trial.error})` : ''}, so the claim cannot be judged`, comparisons: [] };
+    const { status, error } = ctx.trial;
+    return error ? coded('trial-ended-error', { status, error }) : coded('trial-ended', { status });
   }
   const evaluator = new Evaluator(ctx);
   if (claim.given) {
     const given = evaluator.check(claim.given);
-    if (given.status !== 'holds') return { status: 'inconclusive', detail: `this run cannot decide it: ${given.detail}`, comparisons: given.comparisons };
+    if (given.status !== 'holds') {
+      // The given's own reason goes with it: its code (prefixed "inner."), or its comparisons.
+      const inner = given.detailCode ? { innerCode: given.detailCode, ...Object.fromEntries(Object.entries(given.detailParams ?? {}).map(([k, v]) => [`inner.${k}`, v])) } : {};
+      return coded('given-not-met', { detail: given.detail, ...inner }, given.comparisons);
+    }
   }
   return evaluator.check(claim.check);
 }
@@ -323,13 +361,19 @@ export function evaluateClaimOnTrial(claim: ClaimSpec, ctx: ClaimContext): Verdi
  */
 export function combineVerdicts(claim: ClaimSpec, verdicts: readonly { trial: number; verdict: Verdict }[]): ClaimResult {
   const text = claimText(claim);
-  if (verdicts.length === 0) return { id: claim.id, text, status: 'inconclusive', detail: 'no counted trial finished', trials: [] };
+  if (verdicts.length === 0) return { id: claim.id, text, status: 'inconclusive', detail: claimDetailText('no-counted-trial'), trials: [] };
   const failing = verdicts.find((v) => v.verdict.status === 'fails');
   const undecided = verdicts.find((v) => v.verdict.status === 'inconclusive');
   const chosen = failing ?? undecided ?? verdicts[verdicts.length - 1]!;
   const prefix = verdicts.length > 1 ? `trial ${chosen.trial}: ` : '';
   const trials: ClaimTrialEvidence[] = [...verdicts]
     .sort((x, y) => x.trial - y.trial)
-    .map(({ trial, verdict }) => ({ trial, status: verdict.status, detail: verdict.detail, comparisons: verdict.comparisons }));
+    .map(({ trial, verdict }) => ({
+      trial,
+      status: verdict.status,
+      detail: verdict.detail,
+      comparisons: verdict.comparisons,
+      ...(verdict.detailCode ? { detailCode: verdict.detailCode, detailParams: verdict.detailParams ?? {} } : {}),
+    }));
   return { id: claim.id, text, status: chosen.verdict.status, detail: `${prefix}${chosen.verdict.detail}`, trials };
 }

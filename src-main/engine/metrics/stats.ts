@@ -4,6 +4,7 @@
  *
  * Pure computation, no Node imports.
  */
+import { runMessage } from '../../model/run-wording';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { max, mean, median, medianAbsoluteDeviation, min, sampleStandardDeviation } from 'simple-statistics';
 import type { MetricStats, TrialRecord } from '../../model/run-model';
@@ -81,11 +82,7 @@ export function warmupWarning(values: readonly number[], unit = 'ms'): string | 
   const restMedian = median(rest);
   if (!(restMedian > 0) || !(first > WARMUP_SLOWDOWN_FACTOR * restMedian)) return null;
   const factor = (first / restMedian).toFixed(1);
-  return (
-    `The first counted trial was ${factor}× slower than the median of the others (${formatValue(first, unit)} vs ` +
-    `${formatValue(restMedian, unit)}). Caches, JIT compilation or lazy loading were probably still cold: ` +
-    `consider running with --warmup 1 (or more) so warm-up trials absorb it.`
-  );
+  return runMessage('warmup-slow', { factor, first: formatValue(first, unit), median: formatValue(restMedian, unit) });
 }
 
 /** Unit of a metric by naming convention: …Ms → ms, …Mb → MB, …PerSec → /s, anything else unitless. */

@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import { lockOwner } from '../sync/primitives';
 import { ACTOR_WAIT_SEQ, ACTOR_WAITING_ON, actorWord, type SharedLayout } from '../sync/shared-layout';
 import type { DeadlockEdge } from '../../model/run-model';
@@ -89,6 +90,6 @@ export class DeadlockDetector {
 }
 
 export function describeCycle(cycle: readonly DeadlockEdge[]): string {
-  const parts = cycle.map((edge) => `${edge.actor} waits for ${edge.waitsFor} held by ${edge.heldBy}`);
-  return `deadlock: ${parts.join('; ')}`;
+  const parts = cycle.map((edge) => runMessage('deadlock-edge', { actor: edge.actor, lock: edge.waitsFor, holder: edge.heldBy }));
+  return runMessage('deadlock', { cycle: parts.join('; ') });
 }

@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -229,17 +230,17 @@ export async function runExperiment(request: RunRequest): Promise<RunResult> {
   for (const trial of trials) {
     if (trial.eventsLost > 0) {
       const who = trial.actors.filter((a) => a.eventsEmitted > a.eventsReceived).map((a) => `${a.name} (${a.eventsEmitted - a.eventsReceived})`);
-      warnings.push(`trial ${trial.index}: ${trial.eventsLost} trace events lost when actors were stopped: ${who.join(', ')}`);
+      warnings.push(runMessage('events-lost', { trial: trial.index, count: trial.eventsLost, who: who.join(', ') }));
     }
     if (trial.eventsDropped > 0) {
-      const why = trial.error?.includes(' exceeded limits.') ? 'the trial went over a byte limit' : 'the event limit was reached (raise limits.maxEvents)';
-      warnings.push(`trial ${trial.index}: ${trial.eventsDropped} trace events not recorded: ${why}`);
+      const overBytes = trial.error?.includes(' exceeded limits.') ?? false;
+      warnings.push(runMessage(overBytes ? 'events-dropped-bytes' : 'events-dropped-limit', { trial: trial.index, count: trial.eventsDropped }));
     }
   }
   const firstError = trials.find((t) => t.status !== 'ok' && t.error)?.error ?? null;
   const wallMs = performance.now() - started;
   const endedAt = new Date().toISOString();
-  if (!storeEvents) warnings.push(`the trace was not kept (${events.toLocaleString('en')} events): this run stores its records and metrics only, so it has no timeline`);
+  if (!storeEvents) warnings.push(runMessage('trace-not-kept', { events: events.toLocaleString('en') }));
   await sink?.finishRun(runId, { status, endedAt, wallMs, stats, claims, warnings, error: firstError, eventCount: storeEvents ? events : 0 });
   await sink?.flush();
   progress('finished', total - 1, status);

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { runMessage } from '../../model/run-wording';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleepFor } from 'node:timers/promises';
@@ -245,10 +246,10 @@ export class Trial {
     const startedAt = new Date().toISOString();
     const cpuBefore = process.cpuUsage();
     const { signal } = this.options;
-    const onAbort = (): void => this.finish('cancelled', 'cancelled by the user');
+    const onAbort = (): void => this.finish('cancelled', runMessage('cancelled'));
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const wallTimer = setTimeout(() => this.finish('timed-out', `the trial exceeded its wall-time limit of ${this.options.limits.wallTimeMs} ms`), this.options.limits.wallTimeMs);
+    const wallTimer = setTimeout(() => this.finish('timed-out', runMessage('wall-time', { ms: this.options.limits.wallTimeMs })), this.options.limits.wallTimeMs);
     const detector = new DeadlockDetector(this.memory, this.layout, this.instances.map((i) => i.identity.name), (id) => this.instances[id]?.state === 'running');
     const deadlockTimer = setInterval(() => {
       const cycle = detector.sample();
@@ -288,7 +289,7 @@ export class Trial {
     const { wallTimeMs } = this.options.limits;
     if (status === 'ok' && this.now() / 1e6 > wallTimeMs) {
       status = 'timed-out';
-      detail = `the trial exceeded its wall-time limit of ${wallTimeMs} ms`;
+      detail = runMessage('wall-time', { ms: wallTimeMs });
     }
     this.status = status;
     this.failure = detail;
@@ -329,7 +330,7 @@ export class Trial {
       instance.pid = handle.pid;
       void handle.exited.then((exit) => this.onActorExit(instance, exit.code, exit.signal, exit.error));
     } catch (error) {
-      instance.error = `could not start ${instance.identity.name}: ${(error as Error).message}`;
+      instance.error = runMessage('start-failed', { actor: instance.identity.name, error: (error as Error).message });
       this.endInstance(instance, 'failed');
     }
   }
@@ -430,7 +431,7 @@ export class Trial {
         trace.emit('callback', 'E', { callback, future: outcome.id, ok: true });
       } catch (error) {
         trace.emit('callback', 'E', { callback, future: outcome.id, ok: false });
-        lane.error = `callback ${callback} for ${outcome.id} failed: ${(error as Error).message}`;
+        lane.error = runMessage('callback-failed', { callback, id: outcome.id, error: (error as Error).message });
         trace.flush();
         this.endInstance(lane, 'failed');
       }
@@ -466,7 +467,7 @@ export class Trial {
         this.servers.set(name, server);
         setOwnValue(this.serverAddresses, name, { host: server.address.host as ServerAddress['host'], port: server.address.port, protocol: config.protocol });
       } catch (error) {
-        this.finish('failed', `server ${name} could not start: ${(error as Error).message}`);
+        this.finish('failed', runMessage('server-start-failed', { server: name, error: (error as Error).message }));
         return;
       }
     }
@@ -539,13 +540,13 @@ export class Trial {
     if (this.eventBytes + bytes > maxEventBytes) {
       this.eventsFull = true;
       instance.refused += batch.count;
-      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxEventBytes', maxEventBytes, `with a batch of ${formatBytes(bytes)} after ${formatBytes(this.eventBytes)} of events in this trial`));
+      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxEventBytes', maxEventBytes, runMessage('where-event-batch', { size: formatBytes(bytes), held: formatBytes(this.eventBytes) })));
       return;
     }
     if (this.recordBytes + info.recordBytes > maxRecordBytes) {
       this.recordsFull = true;
       instance.refused += batch.count;
-      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxRecordBytes', maxRecordBytes, `with records of ${formatBytes(info.recordBytes)} after ${formatBytes(this.recordBytes)} recorded in this trial`));
+      this.overLimit(instance, limitExceeded(instance.identity.name, 'maxRecordBytes', maxRecordBytes, runMessage('where-record-batch', { size: formatBytes(info.recordBytes), held: formatBytes(this.recordBytes) })));
       return;
     }
     this.eventBytes += bytes;
@@ -615,7 +616,7 @@ export class Trial {
     if (instance.state === 'ended') return;
     if (instance.stopReason) return this.endInstance(instance, instance.stopReason);
     if (!instance.doneReported) {
-      instance.error = hostError ?? `${instance.identity.name} exited before finishing its program (code ${code}, signal ${signal})`;
+      instance.error = hostError ?? runMessage('exited-early', { actor: instance.identity.name, code: String(code), signal: String(signal) });
       return this.endInstance(instance, 'failed');
     }
     this.endInstance(instance, instance.error ? 'failed' : 'completed');
@@ -633,9 +634,9 @@ export class Trial {
     }
     instance.markEnded();
     if (exit === 'failed' && this.status === null) {
-      const error = instance.error ?? 'unknown error';
+      const error = instance.error ?? runMessage('unknown-error');
       // A byte limit's refusal already names the actor ("actor w exceeded limits.…"): it is the trial's error as it is.
-      this.finish('failed', error.startsWith(`actor ${instance.identity.name} exceeded limits.`) ? error : `${instance.identity.name} failed: ${error}`);
+      this.finish('failed', error.startsWith(`actor ${instance.identity.name} exceeded limits.`) ? error : runMessage('actor-failed', { actor: instance.identity.name, error }));
       return;
     }
     if (instance.spec.kind === 'main') this.mainEnded = true;
@@ -733,7 +734,7 @@ export class Trial {
       case 'queue.put': {
         const queue = this.queue(request.queue);
         const bytes = jsonBytes(request.value, this.options.limits.maxQueueBytes);
-        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `on queue ${request.queue}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, runMessage('where-queue', { queue: request.queue }));
         return queue.put(request.value, request.priority, request.blocking, request.timeoutMs, bytes);
       }
       case 'queue.get':
@@ -782,7 +783,7 @@ export class Trial {
       case 'pool.submit': {
         const pool = this.pool(request.pool);
         const bytes = jsonBytes(request.arg, this.options.limits.maxQueueBytes);
-        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, `submitting to pool ${request.pool}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes + ITEM_OVERHEAD_BYTES, runMessage('where-pool-submit', { pool: request.pool }));
         const future = pool.scheduler.submit(request.function, request.arg, request.callback, bytes);
         this.ensurePoolStarted(pool);
         return future;
@@ -791,7 +792,7 @@ export class Trial {
         const pool = this.pool(request.pool);
         const sizes = request.args.map((arg) => jsonBytes(arg, this.options.limits.maxQueueBytes));
         const total = sizes.reduce((sum, bytes) => sum + bytes + ITEM_OVERHEAD_BYTES, 0);
-        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + total, `mapping on pool ${request.pool}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + total, runMessage('where-pool-map', { pool: request.pool }));
         const futures = request.args.map((arg, index) => pool.scheduler.submit(request.function, arg, undefined, sizes[index]));
         this.ensurePoolStarted(pool);
         return Promise.all(futures.map((future) => pool.scheduler.result(future, undefined)));
@@ -811,7 +812,7 @@ export class Trial {
         const pool = this.pool(request.pool);
         const bytes = jsonBytes(request.value, this.options.limits.maxQueueBytes);
         // Results stay for `result` until the trial ends (the task's argument goes): counted while held.
-        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes, `returning a result to pool ${request.pool}`);
+        this.admit(instance, 'maxQueueBytes', this.queuedBytes() + bytes, runMessage('where-pool-result', { pool: request.pool }));
         pool.scheduler.done(request.task, request.ok, request.value, request.error, bytes);
         return null;
       }
@@ -886,7 +887,7 @@ export class Trial {
   private chargeManaged(instance: Instance, name: string, key: string | number | null, old: unknown, value: unknown): void {
     const slot = old === undefined ? (typeof key === 'string' ? key.length : 0) + MANAGED_SLOT_BYTES : -jsonBytes(old);
     const delta = jsonBytes(value, this.options.limits.maxManagedBytes) + slot;
-    if (delta > 0) this.admit(instance, 'maxManagedBytes', this.managedBytes + delta, `writing ${name}`);
+    if (delta > 0) this.admit(instance, 'maxManagedBytes', this.managedBytes + delta, runMessage('where-write', { name }));
     this.managedBytes += delta;
   }
 

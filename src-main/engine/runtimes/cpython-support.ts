@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import type { SpecIssue } from '../../model/spec-issue';
 import type { Spec, Step, StepOp, Value } from '../../model/spec-schema';
 
@@ -74,7 +75,7 @@ export const CPYTHON_KINDS: ReadonlySet<string> = new Set(['main', 'thread', 'pr
 export const CPYTHON_UTILITY_SUBSTITUTION = {
   kind: 'utility',
   ranAs: 'multiprocessing.Process (CPython)',
-  reason: 'CPython has no utility process (an Electron API); on the cpython runtime a utility actor runs as a multiprocessing.Process, like a process actor',
+  reason: runMessage('cpython-utility-substitution'),
 } as const;
 export const CPYTHON_PRIMITIVES: ReadonlySet<string> = new Set(['mutex', 'rlock', 'semaphore', 'bounded-semaphore', 'event', 'condition', 'barrier']);
 /** Steps a process actor may not take on CPython yet (they need the orchestrator, which is its parent). */

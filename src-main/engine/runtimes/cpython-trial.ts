@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -161,7 +162,7 @@ export class CpythonTrial {
     const exited = new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.once('error', (error) => {
-        this.finish('failed', `could not start CPython (${this.options.runtime.path}): ${error.message}`);
+        this.finish('failed', runMessage('cpython-start-failed', { path: this.options.runtime.path, error: error.message }));
         resolve();
       });
     });
@@ -176,14 +177,15 @@ export class CpythonTrial {
     });
     this.readLines(child);
 
-    const onAbort = (): void => this.finish('cancelled', 'cancelled by the user');
+    const onAbort = (): void => this.finish('cancelled', runMessage('cancelled'));
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    const wallTimer = setTimeout(() => this.finish('timed-out', `the trial exceeded its wall-time limit of ${limits.wallTimeMs} ms`), limits.wallTimeMs);
+    const wallTimer = setTimeout(() => this.finish('timed-out', runMessage('wall-time', { ms: limits.wallTimeMs })), limits.wallTimeMs);
     const silenceLimitMs = this.options.silenceLimitMs ?? SILENCE_LIMIT_MS;
     const onSilence = (): void => {
-      const waitingFor = this.runnerPid === null ? 'its hello' : this.result === null ? 'a line of the running trial' : 'its exit after the result';
-      this.finish('failed', `CPython stopped responding: no output for ${silenceLimitMs} ms while waiting for ${waitingFor}; it was killed${this.stderrTail ? ` (stderr: ${lastLine(this.stderrTail)})` : ''}`);
+      const waitingFor = runMessage(this.runnerPid === null ? 'waiting-hello' : this.result === null ? 'waiting-line' : 'waiting-exit');
+      const said = { ms: silenceLimitMs, waitingFor };
+      this.finish('failed', this.stderrTail ? runMessage('cpython-silent-stderr', { ...said, stderr: lastLine(this.stderrTail) }) : runMessage('cpython-silent', said));
       this.killGroup();
     };
     let silenceTimer = setTimeout(onSilence, silenceLimitMs);
@@ -208,7 +210,10 @@ export class CpythonTrial {
     }
     if (this.status === null) {
       if (this.result) this.finish(this.resultStatus(), str(this.result['error']));
-      else this.finish('failed', `CPython exited before reporting the trial's result (exit code ${child.exitCode}, signal ${child.signalCode})${this.stderrTail ? `: ${lastLine(this.stderrTail)}` : ''}`);
+      else {
+        const exit = { code: String(child.exitCode), signal: String(child.signalCode) };
+        this.finish('failed', this.stderrTail ? runMessage('cpython-exited-stderr', { ...exit, stderr: lastLine(this.stderrTail) }) : runMessage('cpython-exited', exit));
+      }
     }
     return this.outcome(startedAt);
   }
@@ -252,7 +257,7 @@ export class CpythonTrial {
       }
       if (pending.length > MAX_LINE_BYTES) {
         pending = '';
-        this.finish('failed', `CPython sent a line longer than ${MAX_LINE_BYTES} bytes`);
+        this.finish('failed', runMessage('cpython-long-line', { bytes: MAX_LINE_BYTES }));
       }
     });
   }
@@ -304,7 +309,7 @@ export class CpythonTrial {
       case 'deadlock':
         return this.onDeadlock(line);
       case 'refused':
-        this.finish('failed', `CPython refused the spec: ${str(line['message']) ?? 'no reason given'}`);
+        this.finish('failed', runMessage('cpython-refused', { error: str(line['message']) ?? 'no reason given' }));
         return;
       default:
         // A line this host does not know is a version mismatch between the two sides: say so once.

@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import type { LimitCaps } from '../../model/limit-caps';
 import type { Spec } from '../../model/spec-schema';
 import type { SpecIssue } from '../../model/spec-issue';
@@ -24,7 +25,7 @@ export function formatBytes(bytes: number): string {
 
 /** "actor w exceeded limits.maxQueueBytes (4 MB) on queue jobs": the one wording of every byte-limit failure. */
 export function limitExceeded(actor: string, limit: ByteLimit, value: number, detail: string): string {
-  return `actor ${actor} exceeded limits.${limit} (${formatBytes(value)}) ${detail}`;
+  return runMessage('byte-limit', { actor, limit, value: formatBytes(value), where: detail });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { runMessage } from '../../model/run-wording';
 import { ByteLimitError, formatBytes, jsonBytes, jsonPrefix, limitExceeded } from '../spec/limits';
 import type { EncodedEvent, EventBatch, TracePhase } from '../../model/trace-event';
 
@@ -273,10 +274,10 @@ export class TraceBuffer {
     const limits = this.options.limits;
     if (!limits) return;
     if (op === 'record' && bytes > limits.maxRecordBytes) {
-      throw new ByteLimitError('maxRecordBytes', limitExceeded(this.options.actor, 'maxRecordBytes', limits.maxRecordBytes, 'with one record larger than that'));
+      throw new ByteLimitError('maxRecordBytes', limitExceeded(this.options.actor, 'maxRecordBytes', limits.maxRecordBytes, runMessage('where-one-record')));
     }
     if (bytes > limits.maxEventBytes) {
-      throw new ByteLimitError('maxEventBytes', limitExceeded(this.options.actor, 'maxEventBytes', limits.maxEventBytes, `with one ${op} event larger than that`));
+      throw new ByteLimitError('maxEventBytes', limitExceeded(this.options.actor, 'maxEventBytes', limits.maxEventBytes, runMessage('where-one-event', { op })));
     }
   }
 

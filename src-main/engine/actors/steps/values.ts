@@ -1,3 +1,4 @@
+import { runMessage } from '../../../model/run-wording';
 import type { Cond, Value } from '../../../model/spec-schema';
 import { applyComparison } from '../../spec/comparison';
 import { ownValue } from '../../spec/own-names';
@@ -62,7 +63,7 @@ export class ValueGuard {
   check(bytes: number, what: string): void {
     if (bytes <= this.limit) return;
     const limit = this.limit;
-    throw new ByteLimitError('maxValueBytes', limitExceeded(this.services.self.name, 'maxValueBytes', limit, `building ${what} at ${this.where}`));
+    throw new ByteLimitError('maxValueBytes', limitExceeded(this.services.self.name, 'maxValueBytes', limit, runMessage('where-building', { what, at: this.where })));
   }
 
   /** A value as text, refused before it is written out when its text would be over the limit. */
