@@ -38,7 +38,7 @@ export const edgeVsLevel: Lesson = {
     {
       id: 'edge-partial',
       kind: 'choice',
-      text: { en: 'Edge-triggered, a reader reads only part of the data on each wake-up. What happens?', zh: '边沿触发时，读取方每次醒来只读一部分数据。会怎样？' },
+      text: { en: 'Edge-triggered, a reader reads only part of the data on each wake-up. What happens?', zh: '边缘触发时，读取方每次醒来只读一部分数据。会怎样？' },
       choices: [
         { id: 'stalls', text: { en: 'It stalls with data left unread', zh: '卡住了，数据还没读完' }, when: '>=0.5' },
         { id: 'reads-all', text: { en: 'It is woken again and reads it all', zh: '会再被唤醒，把数据读完' }, when: '<0.5' },
@@ -46,13 +46,13 @@ export const edgeVsLevel: Lesson = {
       answerFrom: { record: 'edgeStalled' },
       why: {
         en: 'Edge-triggered epoll reports once, when new data arrives; data left in the buffer is not reported again until more comes. Drain the socket on every wake-up.',
-        zh: '边沿触发的 epoll 只在新数据到达时报告一次；留在缓冲区里的数据不会再被报告，除非又来了新数据。所以每次醒来都要把套接字读空。',
+        zh: '边缘触发的 epoll 只在新数据到达时报告一次；留在缓冲区里的数据不会再被报告，除非又来了新数据。所以每次醒来都要把套接字读空。',
       },
     },
     {
       id: 'edge-wakeups',
       kind: 'number',
-      text: { en: 'How many times is that edge-triggered reader woken?', zh: '这个边沿触发的读取方被唤醒了几次？' },
+      text: { en: 'How many times is that edge-triggered reader woken?', zh: '这个边缘触发的读取方被唤醒了几次？' },
       min: 0,
       max: 100000,
       answerFrom: { record: 'edgeWakeups' },
