@@ -5,7 +5,7 @@ import { classOverview } from '../../export/class-report';
 import { serializeSubmission } from '../../export/submission';
 import type { LabPack } from '../../model/lab-pack';
 import { LabService } from '../../service/lab-service';
-import { buildPackSubmission, checkLabPack, entryQuestions, entryTitle, importSubmissionFiles, runPackLesson, serializeLabPack } from '../../service/packs';
+import { buildPackSubmission, checkLabPack, entryQuestions, entryTitle, importSubmissionFiles, readLabPackFile, runPackLesson, serializeLabPack } from '../../service/packs';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
 import { median } from '../sampling';
 
@@ -48,7 +48,8 @@ async function runGroup(options: BenchOptions): Promise<Figure[]> {
   const repetitions = options.quick ? 2 : 5;
   const dir = options.scratchDir;
   const read = checkLabPack(classPack());
-  await writeFile(join(dir, 'class.conlabpack'), serializeLabPack(read.pack));
+  const packFile = join(dir, 'class.conlabpack');
+  await writeFile(packFile, serializeLabPack(read.pack));
 
   // The learners' side, once: every lesson run for real, then one submission file per student.
   const service = LabService.open({ dbPath: join(dir, 'packs-student.db') });
@@ -86,12 +87,15 @@ async function runGroup(options: BenchOptions): Promise<Figure[]> {
     );
     imports.push(
       await elapsed(async () => {
+        // As the instructor does: the pack from its file, then every submission checked against it.
+        const pack = await readLabPackFile(packFile);
         const result = await importSubmissionFiles(
           files.map((file) => ({ name: file, read: () => readFile(file) })),
-          read,
+          pack,
         );
         const overview = classOverview(result.loaded, result.pack, entryTitle, entryQuestions);
         if (r > 0) return;
+        if (pack.hash !== read.hash) failures.push('the pack read back from its file has another hash');
         if (result.loaded.length !== STUDENTS || result.refused.length !== 0) failures.push(`loaded ${result.loaded.length} of ${STUDENTS}, refused ${result.refused.length}`);
         const incomplete = overview.students.filter((student) => student.packMatches !== true || student.cells.filter((cell) => cell.done).length !== LESSONS);
         if (overview.students.length !== STUDENTS || incomplete.length > 0) failures.push(`overview: ${overview.students.length} students, ${incomplete.length} without all ${LESSONS} lessons done against this pack`);
@@ -110,7 +114,7 @@ async function runGroup(options: BenchOptions): Promise<Figure[]> {
       target: { of: 'value', op: '<=', limit: 10 },
       failures,
       notes: [
-        `${STUDENTS} submissions × ${LESSONS} real race-counter runs (${eventsPerRun[0]}–${eventsPerRun.at(-1)} events per run), ${(bytes / STUDENTS / 1024).toFixed(0)} KB per file gzipped; importSubmissionFiles + classOverview, median of ${repetitions}`,
+        `${STUDENTS} submissions × ${LESSONS} real race-counter runs (${eventsPerRun[0]}–${eventsPerRun.at(-1)} events per run), ${(bytes / STUDENTS / 1024).toFixed(0)} KB per file gzipped; the pack read from its file, importSubmissionFiles + classOverview, median of ${repetitions}`,
       ],
     }),
   ];
