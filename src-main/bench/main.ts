@@ -13,6 +13,7 @@ import { lifecycleGroup } from './groups/lifecycle';
 import { memoryGroup } from './groups/memory';
 import { mutexGroup } from './groups/mutex';
 import { networkGroup } from './groups/network';
+import { packsGroup } from './groups/packs';
 import { rendererGroup } from './groups/renderer';
 import { spawnGroup } from './groups/spawn';
 import { storeGroup } from './groups/store-import';
@@ -26,7 +27,7 @@ import { machineLine, renderJson, renderTable } from './report';
 v8.setFlagsFromString('--no-concurrent-osr');
 
 /** Every figure group, in the order they run and print. A new group (network lab, renderer FPS) is added here. */
-const GROUPS: readonly FigureGroup[] = [spawnGroup, lifecycleGroup, traceStoreGroup, memoryGroup, storeGroup, mutexGroup, networkGroup, rendererGroup, cpythonGroup, analysisGroup];
+const GROUPS: readonly FigureGroup[] = [spawnGroup, lifecycleGroup, traceStoreGroup, memoryGroup, storeGroup, mutexGroup, networkGroup, rendererGroup, cpythonGroup, analysisGroup, packsGroup];
 
 interface CliOptions {
   readonly json?: boolean;

@@ -24,7 +24,7 @@ interface Violation {
 }
 
 let session: BrowserSession;
-const ids = { deadlock: '', node: '', cpython: '', pair: 'none', live: '' };
+const ids = { deadlock: '', node: '', cpython: '', pair: 'none', live: '', batch: '', other: '' };
 
 /** Runs the CLI on the session's database; exit code 1 (a claim failed) still recorded the run. */
 function conlab(dbPath: string, args: readonly string[]): string {
@@ -50,7 +50,31 @@ const pages = (): readonly (readonly [string, string])[] => [
   ['transfer', '/transfer'],
   ['settings', '/settings'],
   ['pair', `/pairs/${ids.pair}`],
+  ['pack-builder', '/packs/new'],
+  ['distribution', `/runs/${ids.batch}/distribution`],
+  ['pair-timeline', `/compare/timeline?ids=${ids.node},${ids.other}`],
 ];
+
+/** What a page shows once its data is in, where that comes after its heading (axe checks the whole page). */
+const READY: Readonly<Record<string, string>> = {
+  distribution: '[data-testid="distribution-bin"]',
+  'pair-timeline': '[data-testid="pair-timeline"] [data-testid="timeline-box"]',
+};
+
+/**
+ * The pack builder with a lesson in its draft (parameters and a number question), so its lesson editor is
+ * checked too. The draft is kept, so only the first visit adds it.
+ */
+async function draftLesson(): Promise<void> {
+  const { page } = session;
+  if ((await page.getByTestId('builder-remove-0').count()) === 0) {
+    await page.locator('[data-testid="builder-pick-lesson"]:not([disabled])').waitFor({ timeout: 30_000 });
+    await page.getByTestId('builder-pick-lesson').selectOption('race-counter');
+    await page.getByTestId('builder-add-lesson').click();
+    await page.getByTestId('builder-add-number-question-0').click();
+  }
+  await page.getByTestId('builder-question-source-0-0').waitFor({ timeout: 30_000 });
+}
 
 /**
  * Polls an expression in the page until it is true. Not page.waitForFunction: with a string it builds a
@@ -100,7 +124,8 @@ async function axeViolations(): Promise<Violation[]> {
 describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) of every page, both themes and both languages', () => {
   beforeAll(async () => {
     session = await openSession({
-      // Recorded runs to show: a deadlock, and a small race-counter on Node and CPython (a pair), before the server starts.
+      // Recorded runs to show: a deadlock, a small race-counter on Node and CPython (a pair), a second Node run (two runs on
+      // one timeline) and a 30-trial batch without events (its distribution), before the server starts.
       prepare: (_dir, dbPath) => {
         ids.deadlock = (JSON.parse(conlab(dbPath, ['run', 'deadlock', '--set', 'threads=2', '--json'])) as { runId: string }).runId;
         const small = ['--set', 'threads=2', '--set', 'windowMs=1', '--set', 'outsideMs=2', '--repeat', '2'];
@@ -116,10 +141,16 @@ describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) of every page, 
         ids.pair = pairTag ? pairTag.slice(5) : 'none';
         ids.node = raceRuns.find((run) => run.runtime === 'node')?.id ?? '';
         ids.cpython = raceRuns.find((run) => run.runtime === 'cpython')?.id ?? '';
+        // A second Node run with one more thread, for two runs on one timeline.
+        ids.other = (JSON.parse(conlab(dbPath, ['run', 'race-counter', '--set', 'threads=3', '--set', 'windowMs=1', '--set', 'outsideMs=2', '--json'])) as { runId: string }).runId;
+        // A batch kept for its distribution (records and metrics, no events).
+        ids.batch = (JSON.parse(conlab(dbPath, ['run', 'race-counter', '--set', 'threads=2', '--set', 'windowMs=1', '--set', 'outsideMs=0', '--repeat', '30', '--no-events', '--json'])) as { runId: string }).runId;
       },
     });
     expect(ids.deadlock).not.toBe('');
     expect(ids.node).not.toBe('');
+    expect(ids.other).not.toBe('');
+    expect(ids.batch).not.toBe('');
 
     // A run that stays live while the pages are checked: one thread asleep; cancelled at the end.
     const { page } = session;
@@ -157,6 +188,8 @@ describe.skipIf(!existsSync(CHROMIUM))('accessibility (axe-core) of every page, 
     for (const [name, route] of pages()) {
       await session.go(route);
       await settle();
+      if (READY[name]) await session.page.locator(READY[name]).first().waitFor({ timeout: 30_000 });
+      if (name === 'pack-builder') await draftLesson();
       expect(await session.page.evaluate('document.documentElement.lang')).toBe(language);
       expect(await session.page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
       await session.shot(`a11y-${name}-${language}-${theme}`);
