@@ -107,7 +107,7 @@ describe('pack builder state', () => {
     setParamMode(lesson, 'mode', 'fixed', 'medium');
     const { pack, problems } = checkDraft(draft);
     expect(pack).toBeNull();
-    expect(problems).toEqual([
+    expect(problems.map(({ path, message }) => ({ path, message }))).toEqual([
       { path: 'lessons[0].fixed.threads', message: 'expected at most 64, got 100' },
       { path: 'lessons[0].fixed.locked', message: 'expected true or false, got "yes"' },
       { path: 'lessons[0].fixed.mode', message: 'expected one of fast, slow, got "medium"' },

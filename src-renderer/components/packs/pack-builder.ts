@@ -95,6 +95,17 @@ export interface PackDraft {
 /** A problem of the draft: the pack JSON path it concerns and what is wrong there. */
 export interface DraftProblem {
   readonly path: string;
+  /** In English: shown as is when the UI has no wording for the code (or there is no code). */
+  readonly message: string;
+  /** What is wrong, as a key of the packBuilderMessages block, with the values its wording names. */
+  readonly code?: string;
+  readonly params?: Readonly<Record<string, string | number>>;
+}
+
+/** A problem found by the builder's own checks (a fixed value, an answer source): a code, its values, its English. */
+export interface ProblemWording {
+  readonly code: string;
+  readonly params: Readonly<Record<string, string | number>>;
   readonly message: string;
 }
 
@@ -324,26 +335,28 @@ function typedNumber(text: string): number | string | undefined {
   return Number.isFinite(n) ? n : t;
 }
 
-/** A fixed value typed for a parameter, as the parameter's type; a problem message when it is not one. */
-export function paramValue(param: DraftParam): { value: string | number | boolean; problem: string | null } {
+/** A fixed value typed for a parameter, as the parameter's type; a problem (code, values, English) when it is not one. */
+export function paramValue(param: DraftParam): { value: string | number | boolean; problem: ProblemWording | null } {
   const text = param.value.trim();
   const shown = JSON.stringify(text.slice(0, 40));
   switch (param.type) {
     case 'integer':
     case 'number': {
       const n = Number(text);
-      if (text === '' || !Number.isFinite(n)) return { value: text, problem: `expected a number, got ${shown}` };
-      if (param.type === 'integer' && !Number.isInteger(n)) return { value: n, problem: `expected a whole number, got ${shown}` };
-      if (param.min !== null && n < param.min) return { value: n, problem: `expected at least ${param.min}, got ${n}` };
-      if (param.max !== null && n > param.max) return { value: n, problem: `expected at most ${param.max}, got ${n}` };
+      if (text === '' || !Number.isFinite(n)) return { value: text, problem: { code: 'notNumber', params: { got: shown }, message: `expected a number, got ${shown}` } };
+      if (param.type === 'integer' && !Number.isInteger(n)) return { value: n, problem: { code: 'notWhole', params: { got: shown }, message: `expected a whole number, got ${shown}` } };
+      if (param.min !== null && n < param.min) return { value: n, problem: { code: 'belowMin', params: { min: param.min, got: n }, message: `expected at least ${param.min}, got ${n}` } };
+      if (param.max !== null && n > param.max) return { value: n, problem: { code: 'aboveMax', params: { max: param.max, got: n }, message: `expected at most ${param.max}, got ${n}` } };
       return { value: n, problem: null };
     }
     case 'boolean':
       if (text === 'true' || text === 'false') return { value: text === 'true', problem: null };
-      return { value: text, problem: `expected true or false, got ${shown}` };
-    case 'choice':
+      return { value: text, problem: { code: 'notBoolean', params: { got: shown }, message: `expected true or false, got ${shown}` } };
+    case 'choice': {
       if (param.choices.includes(text)) return { value: text, problem: null };
-      return { value: text, problem: `expected one of ${param.choices.join(', ')}, got ${shown}` };
+      const choices = param.choices.slice(0, 20).map((c) => JSON.stringify(c)).join(', ');
+      return { value: text, problem: { code: 'notChoice', params: { choices, got: shown }, message: `expected one of ${param.choices.join(', ')}, got ${shown}` } };
+    }
   }
 }
 
@@ -444,20 +457,20 @@ export function checkDraft(draft: PackDraft): DraftCheck {
     for (const param of lesson.params) {
       if (param.mode !== 'fixed') continue;
       const { problem } = paramValue(param);
-      if (problem) problems.push({ path: formatPath(['lessons', i, 'fixed', param.name]), message: problem });
+      if (problem) problems.push({ path: formatPath(['lessons', i, 'fixed', param.name]), ...problem });
     }
     lesson.questions.forEach((question, q) => {
       if (question.answerFrom.startsWith('source:')) {
-        if (answerFromKey(question.answerFrom) === null) problems.push({ path: formatPath(['lessons', i, 'questions', q, 'answerFrom']), message: 'the kept answer source is not valid' });
+        if (answerFromKey(question.answerFrom) === null) problems.push({ path: formatPath(['lessons', i, 'questions', q, 'answerFrom']), message: 'the kept answer source is not valid', code: 'keptSourceInvalid', params: {} });
       } else if (question.answerFrom !== '' && !lesson.answerSources.includes(question.answerFrom)) {
-        problems.push({ path: formatPath(['lessons', i, 'questions', q, 'answerFrom']), message: `the lesson does not record ${question.answerFrom}` });
+        problems.push({ path: formatPath(['lessons', i, 'questions', q, 'answerFrom']), message: `the lesson does not record ${question.answerFrom}`, code: 'notRecorded', params: { source: question.answerFrom } });
       }
     });
   });
   const json = draftToPack(draft);
   const result = labPackSchema.safeParse(json);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push({ path: formatPath(issue.path), message: issue.message });
+    for (const issue of result.error.issues) problems.push({ path: formatPath(issue.path), message: issue.message, ...issueWording(issue, json) });
   }
   return { pack: result.success && problems.length === 0 ? result.data : null, json, problems: problems.slice(0, MAX_PROBLEMS) };
 }
@@ -611,4 +624,88 @@ function keptText(question: LabPack['lessons'][number]['questions'] extends read
   if (question.kind === 'choice') for (const choice of question.choices) if (choice.is !== undefined) is[choice.id] = choice.is;
   const kept = { ...(question.why ? { why: question.why } : {}), ...(Object.keys(is).length > 0 ? { is } : {}) };
   return Object.keys(kept).length > 0 ? JSON.stringify(kept) : '';
+}
+
+// ------------------------------------------------------------------ schema issues as codes
+
+/** The value at a path of the pack JSON (for a wording that names it, as a repeated id); undefined when absent. */
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let at: unknown = json;
+  for (const part of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    const key = typeof part === 'number' ? part : String(part);
+    if (!Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string | number, unknown>)[key];
+  }
+  return at;
+}
+
+const shownValue = (value: unknown): string => (typeof value === 'string' ? value.slice(0, 64) : JSON.stringify(value ?? null).slice(0, 64));
+const TYPE_CODES: Readonly<Record<string, string>> = { number: 'expectedNumber', string: 'expectedText', boolean: 'expectedBoolean', object: 'expectedObject', array: 'expectedList' };
+
+/**
+ * A pack schema issue as a code and its values, read from the issue's kind and fields (zod 4 shapes), never
+ * from its English: the schema's own texts (Chinese/English text required, slugs, names, conditions) by the
+ * field they concern or the pattern they test; the rules the schema checks across fields by the path they name.
+ * Empty for an issue without a wording (its English is shown).
+ */
+export function issueWording(issue: z.core.$ZodIssue, json: unknown): { code?: string; params?: Record<string, string | number> } {
+  const last = issue.path[issue.path.length - 1];
+  const beforeLast = issue.path[issue.path.length - 2];
+  const third = issue.path[issue.path.length - 3];
+  switch (issue.code) {
+    case 'too_small':
+      if (issue.origin === 'string') {
+        if (Number(issue.minimum) === 1 && last === 'zh') return { code: 'chineseText', params: {} };
+        if (Number(issue.minimum) === 1 && last === 'en') return { code: 'englishText', params: {} };
+        return { code: 'tooShortText', params: { minimum: Number(issue.minimum) } };
+      }
+      if (issue.origin === 'array' || issue.origin === 'set') {
+        if (issue.path.length === 1 && last === 'lessons') return { code: 'noLessons', params: {} };
+        return { code: 'tooFewItems', params: { minimum: Number(issue.minimum) } };
+      }
+      if (issue.origin === 'number' || issue.origin === 'int') return { code: issue.inclusive === false ? 'numberAbove' : 'numberAtLeast', params: { minimum: Number(issue.minimum) } };
+      return {};
+    case 'too_big':
+      if (issue.origin === 'string') return { code: 'tooLongText', params: { maximum: Number(issue.maximum) } };
+      if (issue.origin === 'array' || issue.origin === 'set') return { code: 'tooManyItems', params: { maximum: Number(issue.maximum) } };
+      if (issue.origin === 'number' || issue.origin === 'int') return { code: issue.inclusive === false ? 'numberBelow' : 'numberAtMost', params: { maximum: Number(issue.maximum) } };
+      return {};
+    case 'invalid_format': {
+      if (issue.format !== 'regex') return {};
+      // zod 4 keeps the pattern as the regex's text, slashes included.
+      const pattern = (issue.pattern ?? '').replace(/^\//, '');
+      if (pattern.startsWith('^[a-z0-9]')) return { code: 'slug', params: {} };
+      if (pattern.startsWith('^[A-Za-z_]')) return { code: 'name', params: {} };
+      if (last === 'when') return { code: 'condition', params: {} };
+      return { code: 'badFormat', params: {} };
+    }
+    case 'invalid_type': {
+      const code = TYPE_CODES[issue.expected];
+      return code ? { code, params: {} } : { code: 'invalidInput', params: {} };
+    }
+    case 'unrecognized_keys':
+      return { code: 'unknownKeys', params: { keys: issue.keys.slice(0, 10).join(', ') } };
+    case 'invalid_value':
+      return { code: 'oneOf', params: { values: issue.values.slice(0, 10).map(shownValue).join(', ') } };
+    case 'invalid_union':
+    case 'invalid_key':
+    case 'invalid_element':
+      return { code: 'invalidInput', params: {} };
+    case 'custom': {
+      // The rules the pack and question schemas check across fields, each at its own path.
+      if (last === 'id' && typeof beforeLast === 'number' && third === 'choices') return { code: 'choiceIdTwice', params: { id: shownValue(valueAt(json, issue.path)) } };
+      if (last === 'id' && typeof beforeLast === 'number' && third === 'questions') return { code: 'questionIdTwice', params: { id: shownValue(valueAt(json, issue.path)) } };
+      if (last === 'id' && typeof beforeLast === 'number' && third === 'lessons' && issue.path.length === 3) return { code: 'lessonIdTwice', params: { id: shownValue(valueAt(json, issue.path)) } };
+      if (last === 'min' && typeof beforeLast === 'number' && third === 'questions') return { code: 'minAboveMax', params: {} };
+      if (last === 'is' && typeof beforeLast === 'number' && third === 'choices') return { code: 'whenOrIs', params: {} };
+      if (typeof last === 'number' && beforeLast === 'open') return { code: 'fixedAndOpen', params: { name: shownValue(valueAt(json, issue.path)) } };
+      if ((last === 'lesson' || last === 'spec') && typeof beforeLast === 'number' && third === 'lessons') return { code: 'lessonOrSpec', params: {} };
+      if (last === 'title' && typeof beforeLast === 'number' && third === 'lessons') return { code: 'specNeedsTitle', params: {} };
+      if (last === 'fixed') return { code: 'tooManyParams', params: { maximum: LAB_PACK_LIMITS.params } };
+      return {};
+    }
+    default:
+      return {};
+  }
 }
