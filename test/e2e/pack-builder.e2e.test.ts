@@ -43,6 +43,24 @@ describe.skipIf(!existsSync(CHROMIUM))('the pack builder in the browser', () => 
     await session?.close();
   });
 
+  test('in the Chinese UI the builder names what is missing in Chinese, at the field\'s path', async () => {
+    const { page } = session;
+    const language = async (value: string): Promise<void> => {
+      await session.go('/settings');
+      await page.getByTestId('language').selectOption(value);
+      await expect.poll(() => page.evaluate('document.documentElement.lang'), { timeout: 30_000 }).toBe(value);
+    };
+    await language('zh-CN');
+    try {
+      await session.go('/packs/new');
+      await page.getByTestId('builder-id').waitFor({ state: 'visible', timeout: 30_000 });
+      await expect.poll(() => page.getByTestId('builder-problems').innerText()).toContain('title.zh: 请填写中文');
+      expect(await page.getByTestId('builder-problems').innerText()).toContain('lessons: 至少要有一节课');
+    } finally {
+      await language('en');
+    }
+  });
+
   test('an instructor builds a pack, a student opens it, runs two lessons and exports a submission; 40 submissions make the overview', async () => {
     const { page, dir } = session;
     await session.go('/packs');
