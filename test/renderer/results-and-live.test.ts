@@ -95,7 +95,7 @@ describe('ResultsPage', () => {
       await wrapper.find('[data-testid="results-export-format"]').setValue('trace');
       await wrapper.find('[data-testid="results-export"]').trigger('click');
       await flushPromises();
-      expect(lab.callsTo('export.run')).toEqual([{ runId, format: 'trace' }]);
+      expect(lab.callsTo('export.run')).toEqual([{ runId, format: 'trace', lang: 'en' }]);
       expect(clicked).toEqual(['x.runlog.json']);
     } finally {
       HTMLAnchorElement.prototype.click = original;
