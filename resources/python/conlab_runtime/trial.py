@@ -310,12 +310,17 @@ class Trial:
         self.announce(instance, trace, pid, ppid, tid, entered)
         services = ActorServices(self, instance, trace, True, instance.facts(pid, ppid, tid))
         error = None
+        interpreter = Interpreter(services)
         try:
-            drive(Interpreter(services).run(instance.spec["program"]))
+            drive(interpreter.run(instance.spec["program"]))
         except ActorFailure as failure:
             error = str(failure)
         except Exception as failure:  # noqa: BLE001
             error = "%s: %s" % (type(failure).__name__, failure)
+        # Its compiled blocks hold the interpreter they were compiled for (a cycle): let go of them
+        # now, and the actor's objects go as it ends, not in the collections later actors set off.
+        # (A block asked for again is compiled again.)
+        interpreter.blocks.clear()
         if trace.closed:
             return
         trace.emit("actor", "E", {"ok": True} if error is None else {"ok": False, "error": error})
