@@ -30,6 +30,20 @@ function runCase(name: string): { status: number | null; lines: string[]; stderr
 }
 
 describe.skipIf(!python)(`CPython runtime output${skipReason}`, () => {
+  test('the encoder built once per write gives the same text as one built per value, and fails the same way', () => {
+    const result = spawnSync(python!.path, [join(__dirname, 'fixtures', 'line_encoder.py')], { env: pythonEnv(), encoding: 'utf8', timeout: 30_000 });
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout) as { differ: number[]; differAfter: number[]; errors: [unknown, unknown][]; linesMatch: boolean };
+    expect(report.differ).toEqual([]);
+    expect(report.differAfter).toEqual([]);
+    expect(report.linesMatch).toBe(true);
+    expect(report.errors).toHaveLength(5);
+    for (const [once, perValue] of report.errors) {
+      expect(once).not.toBeNull();
+      expect(once).toEqual(perValue);
+    }
+  });
+
   test('a child killed halfway through a line leaves the turn to write free, and its cut line does not swallow the next', () => {
     const { status, lines, stderr } = runCase('killed');
     expect(stderr).toBe('');

@@ -12,6 +12,7 @@ Closing stdin (the host died) or a new parent pid ends this process at once.
 """
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -106,6 +107,12 @@ def main():
     except ActorFailure as refusal:
         output.send({"type": "refused", "message": str(refusal)})
         os._exit(2)
+    # Everything made so far (the runtime's modules, the trial's structures) lives until this process
+    # exits: out of the collector's generations, the collections the actors' own allocations set off
+    # do not go through it again and again.
+    freeze = getattr(gc, "freeze", None)
+    if freeze is not None:
+        freeze()
     asyncio.run(trial.run())
     output.send(trial.result())
     # The manager's server process (managed variables) ends with the trial.

@@ -22,9 +22,27 @@ def _nothing():
     pass
 
 
+# The numbering of the last programs numbered: the actors of a group share one program (the same
+# list), and each would number it again. Kept while the program is (the list is held here too).
+_numbered = {}
+_NUMBERED_KEEP = 64
+
+
 def number_steps(program):
     """id(step) -> the step's pre-order number in the program: a step, then the steps inside it (a
-    repeat's or a section's ``steps``, an if's ``then`` then its ``else``), as program-text.ts numbers them."""
+    repeat's or a section's ``steps``, an if's ``then`` then its ``else``), as program-text.ts numbers them.
+    The mapping is shared by whoever numbers the same program: nobody changes it."""
+    known = _numbered.get(id(program))
+    if known is not None and known[0] is program:
+        return known[1]
+    ids = _number(program)
+    if len(_numbered) >= _NUMBERED_KEEP:
+        _numbered.clear()
+    _numbered[id(program)] = (program, ids)
+    return ids
+
+
+def _number(program):
     ids = {}
     stack = [iter(program)]
     while stack:

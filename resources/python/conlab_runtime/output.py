@@ -17,8 +17,44 @@ import threading
 LOCK_FILE = ".conlab-output.lock"
 # How long lines sent "soon" may wait for someone else's write before a flusher thread writes them.
 FLUSH_SOON_S = 0.01
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 # One encoder for every line (json.dumps with options would build a new one per call).
-encode_json = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+encode_json = _ENCODER.encode
+
+try:
+    from json.encoder import c_make_encoder as _c_make_encoder, encode_basestring_ascii as _c_encode_string
+except ImportError:  # pragma: no cover - an interpreter built without _json
+    _c_make_encoder = None
+
+
+def _default(value):
+    return _ENCODER.default(value)
+
+
+def line_encoder():
+    """``encode(value) -> str``, the same text as ``encode_json``, for the lines of one write: the C
+    encoder that ``encode_json`` builds anew for every value is built once here (that build is most of
+    what a short line costs). A fresh one for each write: it holds the circular-reference marks of the
+    value it encodes, which a failed encoding may leave behind."""
+    if _c_make_encoder is None or _c_encode_string is None:
+        return encode_json
+    try:
+        encoder = _c_make_encoder({}, _default, _c_encode_string, None, ":", ",", False, False, False)
+    except TypeError:  # another signature: the general path
+        return encode_json
+
+    def encode(value):
+        if isinstance(value, str):
+            return _c_encode_string(value)
+        return "".join(encoder(value, 0))
+    return encode
+
+
+def encode_lines(messages, encode=None):
+    """Several messages as JSON lines, one bytes value (``encode``: a line_encoder already at hand)."""
+    if encode is None:
+        encode = line_encoder()
+    return "".join([encode(m) + "\n" for m in messages]).encode("utf-8")
 
 
 class Output:
@@ -56,17 +92,17 @@ class Output:
     def send(self, message):
         self.send_raw((encode_json(message) + "\n").encode("utf-8"))
 
-    def send_many(self, messages):
+    def send_many(self, messages, encode=None):
         """Several lines in one write (one turn of the lock, one system call)."""
         if messages:
-            self.send_raw("".join([encode_json(m) + "\n" for m in messages]).encode("utf-8"))
+            self.send_raw(encode_lines(messages, encode))
 
-    def send_many_soon(self, messages):
+    def send_many_soon(self, messages, encode=None):
         """Several lines, written soon rather than now: a thread actor's last lines. Writing lets go of
         the GIL, and the thread would then wait to have it back only to end, while its starter and
         the next actor take turns with it; this way it ends at once. Lines keep their order with
         every other line (whoever writes next writes these first)."""
-        data = "".join([encode_json(m) + "\n" for m in messages]).encode("utf-8")
+        data = encode_lines(messages, encode)
         with self.pending_lock:
             self.pending.append(data)
             start = self.flusher is None

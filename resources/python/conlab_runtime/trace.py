@@ -8,7 +8,7 @@ when the trial ends) records nothing more: what it emits after that is not part 
 import threading
 import time
 
-from .output import encode_json
+from .output import line_encoder
 
 _monotonic_ns = time.monotonic_ns
 
@@ -99,6 +99,8 @@ class TraceBuffer:
         an actor's last lines, handed to the output to write soon (Output.send_many_soon)."""
         with self.lock:
             lines, self.with_next_flush = self.with_next_flush, []
+            # One encoder for the batch's payload and every line of this write.
+            encode = line_encoder()
             rows = self.rows
             if rows:
                 self.rows = []
@@ -114,16 +116,14 @@ class TraceBuffer:
                         "count": len(rows),
                         "tFirst": rows[0][1],
                         "tLast": rows[-1][1],
-                        "payload": encode_json(rows),
+                        "payload": encode(rows),
                     },
                 })
             lines.extend(also)
             if soon and lines:
-                self.output.send_many_soon(lines)
-            elif len(lines) == 1:
-                self.output.send(lines[0])
+                self.output.send_many_soon(lines, encode)
             elif lines:
-                self.output.send_many(lines)
+                self.output.send_many(lines, encode)
             if rows:
                 self.first_seq += len(rows)
 

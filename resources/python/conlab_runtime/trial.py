@@ -72,6 +72,11 @@ class Instance:
         return {"id": self.id, "name": self.name, "group": self.group, "index": self.index, "kind": self.kind, "pid": pid, "ppid": ppid, "threadId": thread_id}
 
 
+async def _offload_here(call):
+    """ActorServices.offload for an actor on its own thread: the call, on that thread."""
+    return call()
+
+
 class ActorServices:
     def __init__(self, trial, instance, trace, own_thread, self_facts):
         self.trial = trial
@@ -80,8 +85,11 @@ class ActorServices:
         self.self_facts = self_facts
         self.own_thread = own_thread
         self.vars = trial.vars
-        self.prims = PrimitiveOps(trial.prims, self.offload, instance.name, getattr(trial, "waits", None), not own_thread)
-        self.queues = QueueOps(trial.queues, self.offload)
+        # An actor on its own thread blocks where it is: a plain function, not a method of these
+        # services (which would make them and their ops a cycle, freed only by a collection).
+        offload = _offload_here if own_thread else self.offload
+        self.prims = PrimitiveOps(trial.prims, offload, instance.name, getattr(trial, "waits", None), not own_thread)
+        self.queues = QueueOps(trial.queues, offload)
         self.pipes = trial.pipes
 
     async def offload(self, call):
@@ -310,12 +318,17 @@ class Trial:
         self.announce(instance, trace, pid, ppid, tid, entered)
         services = ActorServices(self, instance, trace, True, instance.facts(pid, ppid, tid))
         error = None
+        interpreter = Interpreter(services)
         try:
-            drive(Interpreter(services).run(instance.spec["program"]))
+            drive(interpreter.run(instance.spec["program"]))
         except ActorFailure as failure:
             error = str(failure)
         except Exception as failure:  # noqa: BLE001
             error = "%s: %s" % (type(failure).__name__, failure)
+        # Its compiled blocks hold the interpreter they were compiled for (a cycle): let go of them
+        # now, and the actor's objects go as it ends, not in the collections later actors set off.
+        # (A block asked for again is compiled again.)
+        interpreter.blocks.clear()
         if trace.closed:
             return
         trace.emit("actor", "E", {"ok": True} if error is None else {"ok": False, "error": error})
