@@ -211,7 +211,7 @@ describe.skipIf(!python)(`the network lab on CPython${skipReason}`, () => {
     expect(select(ran.events, { op: 'load', ph: 'E' })).toHaveLength(1);
   });
 
-  test('sticky-packets and file-upload: every claim holds on CPython (a 16 MB upload in 4 MB writes shows refused writes and drains)', async () => {
+  test('sticky-packets and file-upload: every claim holds on CPython (a 32 MB upload in 16 MB writes shows refused writes and drains)', async () => {
     for (const id of ['sticky-packets', 'file-upload']) {
       const { status, verdicts } = await lessonVerdicts(id);
       expect(status, id).toBe('ok');

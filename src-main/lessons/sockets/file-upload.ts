@@ -33,7 +33,7 @@ export const fileUpload: Lesson = {
     {
       id: 'verified',
       kind: 'choice',
-      text: { en: 'A 16 MB file is sent in 4 MB chunks. Does every byte arrive, with a matching SHA-256?', zh: '一个 16 MB 的文件按 4 MB 一块发送。每个字节都到了吗，SHA-256 对得上吗？' },
+      text: { en: 'A 32 MB file is sent in two 16 MB writes. Does every byte arrive, with a matching SHA-256?', zh: '一个 32 MB 的文件分两次、每次 16 MB 写出。每个字节都到了吗，SHA-256 对得上吗？' },
       choices: [{ id: 'yes', text: { en: 'Yes', zh: '是' }, when: '>=0.5' }, { id: 'no', text: { en: 'No, some bytes are lost', zh: '不，丢了一些字节' }, when: '<0.5' }],
       answerFrom: { record: 'verified' },
       why: { en: 'TCP delivers every byte in order; the receiver reads exactly size bytes and checks the hash.', zh: 'TCP 按顺序送达每个字节；接收方恰好读取 size 个字节，并核对哈希。' },
@@ -48,8 +48,8 @@ export const fileUpload: Lesson = {
       ],
       answerFrom: { record: 'refusedWrites' },
       why: {
-        en: 'A 4 MB chunk is larger than the socket’s send buffer: write() takes part of it and the sender waits for the buffer to drain (sendall does this loop for you).',
-        zh: '4 MB 的块比套接字的发送缓冲区大：write() 只收下一部分，发送方要等缓冲区腾空（sendall 替你做了这个循环）。',
+        en: 'A 16 MB write is larger than the socket’s send buffer (on Linux at most 4 MB): write() takes part of it and the sender waits for the buffer to drain (sendall does this loop for you).',
+        zh: '16 MB 的写入比套接字的发送缓冲区大（Linux 上最多 4 MB）：write() 只收下一部分，发送方要等缓冲区腾空（sendall 替你做了这个循环）。',
       },
     },
   ],
@@ -58,8 +58,8 @@ export const fileUpload: Lesson = {
     id: 'file-upload',
     title: { en: 'A multi-megabyte upload, verified', zh: '经过校验的多兆字节上传' },
     params: {
-      mb: { type: 'integer', default: 16, min: 1, max: 256, description: { en: 'file size in MB', zh: '文件大小（MB）' } },
-      chunkBytes: { type: 'integer', default: 4194304, min: 1024, max: 16777216, description: { en: 'bytes per write', zh: '每次写入的字节数' } },
+      mb: { type: 'integer', default: 32, min: 1, max: 256, description: { en: 'file size in MB', zh: '文件大小（MB）' } },
+      chunkBytes: { type: 'integer', default: 16777216, min: 1024, max: 16777216, description: { en: 'bytes per write', zh: '每次写入的字节数' } },
     },
     servers: { files: { protocol: 'tcp', model: 'event-loop', handler: { kind: 'file-receive' } } },
     actors: [
@@ -84,10 +84,12 @@ export const fileUpload: Lesson = {
       {
         id: 'backpressure-visible',
         text: {
-          en: 'With chunks of a megabyte or more and a file of 16 MB or more, some writes are refused at once and the sender waits for drain: partial writes show in the trace',
-          zh: '块不小于 1 MB、文件不小于 16 MB 时，有些写入不能立即被接受，发送方要等待 drain：轨迹中可以看到部分写入',
+          en: 'With writes of 8 MB or more (twice the largest send buffer Linux gives a socket) and a file of 16 MB or more, some writes are refused at once and the sender waits for drain: partial writes show in the trace',
+          zh: '每次写入不小于 8 MB（Linux 给一个套接字的最大发送缓冲区的两倍）、文件不小于 16 MB 时，有些写入不能立即被接受，发送方要等待 drain：轨迹中可以看到部分写入',
         },
-        when: { all: [{ compare: [{ param: 'chunkBytes' }, '>=', 1048576] }, { compare: [{ param: 'mb' }, '>=', 16] }] },
+        // A smaller write can be taken whole: on loopback the kernel holds up to 4 MB of send buffer plus a receive buffer that
+        // grows to tens of MB (tcp_rmem) while the receiver keeps pace, so 4 MB writes of a 16 MB file were all accepted once.
+        when: { all: [{ compare: [{ param: 'chunkBytes' }, '>=', 8388608] }, { compare: [{ param: 'mb' }, '>=', 16] }] },
         check: {
           all: [
             { compare: [{ record: 'refusedWrites' }, '>=', { const: 1 }] },
