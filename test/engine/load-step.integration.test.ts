@@ -31,7 +31,9 @@ describe('the load step', () => {
     expect(report['errors']).toBe(0);
     // A thread per connection: each connection's first answer needed its thread to start.
     expect(report['setupFirstAnswerP50Ms']).toBeGreaterThan(0);
-    expect(report['allAnsweredAfterMs']).toBeGreaterThanOrEqual(report['setupFirstAnswerMaxMs'] as number);
+    // The set-up figures are read from a histogram that keeps 3 significant digits: its max may sit up to 0.1% above
+    // the value it recorded (168.575 for 168.547), while allAnsweredAfterMs is the clock's own reading.
+    expect(report['allAnsweredAfterMs']).toBeGreaterThanOrEqual((report['setupFirstAnswerMaxMs'] as number) * 0.998);
     expect(report['latencyFrom']).toBe('send');
     expect(report['fromSendP50Ms']).toBeGreaterThan(0);
     expect(report['fromScheduleP50Ms']).toBeGreaterThan(0);
