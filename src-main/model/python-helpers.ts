@@ -50,26 +50,7 @@ export type HelperName =
   | 'recv_timeout'
   | 'backlog_probe'
   | 'servers'
-  | 'print_records'
-  | 'connect'
-  | 'send'
-  | 'recv'
-  | 'close'
-  | 'aconnect'
-  | 'asend'
-  | 'arecv'
-  | 'aclose'
-  | 'udp'
-  | 'http_get'
-  | 'load'
-  | 'send_file'
-  | 'sticky_demo'
-  | 'fd_select'
-  | 'epoll_drain'
-  | 'rebind_probe'
-  | 'recv_timeout'
-  | 'backlog_probe'
-  | 'servers';
+  | 'print_records';
 
 export interface PythonHelper {
   /** Modules it imports (`import x`). */

@@ -26,3 +26,18 @@ export function cliIn(dir: () => string, db: () => string) {
     }
   };
 }
+
+/** A fixed total of CPU work split over `workers` threads, each recording its share (strong scaling). */
+export function splitWorkSpec(total: number): object {
+  return {
+    version: 1,
+    title: 'split work',
+    params: {
+      workers: { type: 'integer', default: 1, min: 1, max: 8 },
+      total: { type: 'integer', default: total, min: 1, max: 1_000_000_000 },
+    },
+    actors: [
+      { name: 'worker', kind: 'thread', count: { param: 'workers' }, program: [{ op: 'compute', iterations: { div: [{ param: 'total' }, { param: 'workers' }] } }, { op: 'record', name: 'share', value: { div: [{ param: 'total' }, { param: 'workers' }] } }] },
+    ],
+  };
+}

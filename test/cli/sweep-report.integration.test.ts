@@ -2,25 +2,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { cliIn } from './cli-helpers';
+import { cliIn, splitWorkSpec } from './cli-helpers';
 
 let dir: string;
 let db: string;
 
 const conlab = cliIn(() => dir, () => db);
 
-/** A fixed total of CPU work split over `workers` threads, each recording its share. */
-const splitWork = {
-  version: 1,
-  title: 'split work',
-  params: {
-    workers: { type: 'integer', default: 1, min: 1, max: 8 },
-    total: { type: 'integer', default: 400_000, min: 1, max: 1_000_000_000 },
-  },
-  actors: [
-    { name: 'worker', kind: 'thread', count: { param: 'workers' }, program: [{ op: 'compute', iterations: { div: [{ param: 'total' }, { param: 'workers' }] } }, { op: 'record', name: 'share', value: { div: [{ param: 'total' }, { param: 'workers' }] } }] },
-  ],
-};
+const splitWork = splitWorkSpec(400_000);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'conlab-sweep-report-'));

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliIn } from './cli-helpers';
+import { cliIn, splitWorkSpec } from './cli-helpers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LabService } from '../../src-main/service/lab-service';
 import { readSweep, runSweep } from '../../src-main/service/sweeps';
@@ -11,18 +11,7 @@ let db: string;
 
 const conlab = cliIn(() => dir, () => db);
 
-/** A fixed total of CPU work split over `workers` threads: strong scaling. */
-const splitWork = {
-  version: 1,
-  title: 'split work',
-  params: {
-    workers: { type: 'integer', default: 1, min: 1, max: 8 },
-    total: { type: 'integer', default: 8_000_000, min: 1, max: 1_000_000_000 },
-  },
-  actors: [
-    { name: 'worker', kind: 'thread', count: { param: 'workers' }, program: [{ op: 'compute', iterations: { div: [{ param: 'total' }, { param: 'workers' }] } }, { op: 'record', name: 'share', value: { div: [{ param: 'total' }, { param: 'workers' }] } }] },
-  ],
-};
+const splitWork = splitWorkSpec(8_000_000);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'conlab-sweep-'));
