@@ -29,7 +29,9 @@ export function handoutProgram(spec: unknown, fixed: Readonly<Record<string, unk
   try {
     const file = pythonProgramFile(lessonId !== undefined ? { lessonId, overrides } : { spec, overrides });
     return { program: file.text, programIsSketch: false };
-  } catch {
+  } catch (error) {
+    // Only a spec the validator refuses falls back; anything else is a fault to see, not to paper over.
+    if (!(error instanceof LabError)) throw error;
     return { program: pythonSketch(spec, fixed), programIsSketch: true };
   }
 }
