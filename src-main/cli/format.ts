@@ -257,6 +257,9 @@ function recordCell(run: RunRecord, name: string): string {
   return shown.join(', ') + (values.length > 4 ? `, … (${values.length})` : '');
 }
 
+/** A claim's status in Chinese, the renderer's words. */
+const CLAIM_STATUS_ZH: Record<ClaimStatus, string> = { holds: '成立', fails: '不成立', inconclusive: '无法判断' };
+
 /** `conlab run --runtime both`: one table, a column per runtime, rows for the run, each claim and the key records. */
 export function formatPair(pair: RunPair, lang: Lang): string {
   const zh = lang === 'zh';
@@ -276,7 +279,7 @@ export function formatPair(pair: RunPair, lang: Lang): string {
   for (const id of claimIds) {
     addRow(out, [id, ...cell((run) => {
       const claim = run.claims.find((c) => c.id === id);
-      return claim ? `${MARK[claim.status]} ${claim.status}` : '–';
+      return claim ? `${MARK[claim.status]} ${zh ? CLAIM_STATUS_ZH[claim.status] : claim.status}` : '–';
     })]);
   }
   const recordNames = [...new Set(runs.flatMap((run) => run.trials.flatMap((t) => Object.keys(t.records))))].slice(0, PAIR_RECORDS);
@@ -285,7 +288,7 @@ export function formatPair(pair: RunPair, lang: Lang): string {
   for (const side of pair.sides) {
     for (const claim of side.run?.claims ?? []) {
       // A claim about the other runtime is inconclusive by design: its cell says so, its detail adds nothing.
-      if (claim.status !== 'holds' && !claim.detail.startsWith('describes the ')) lines.push(`${side.runtime} ${MARK[claim.status]} ${oneLine(claim.id)}: ${oneLine(claim.detail)}`);
+      if (claim.status !== 'holds' && !(claim.trials ?? []).some((t) => t.detailCode === 'needs-runtime') && !claim.detail.startsWith('describes the ')) lines.push(`${side.runtime} ${MARK[claim.status]} ${oneLine(claim.id)}: ${oneLine(wordClaimResult(claim, lang))}`);
     }
   }
   if (runs.length > 0) lines.push(zh ? `${runs.length > 1 ? '两次运行都' : '该运行'}带标签 pair:${pair.pairId}（conlab history --tag pair:${pair.pairId}）` : `${runs.length > 1 ? 'both runs are' : 'the run is'} tagged pair:${pair.pairId} (conlab history --tag pair:${pair.pairId})`);

@@ -1,7 +1,7 @@
 // The CLI's run summary with --lang zh: claim verdicts, the run's error, a deadlock, warnings and
 // substitutions in Chinese (an actor's own message quoted as is); with --lang en, the recorded English.
 import { describe, expect, it } from 'vitest';
-import { formatRun } from '../../src-main/cli/format';
+import { formatPair, formatRun } from '../../src-main/cli/format';
 import { describeCycle } from '../../src-main/engine/runner/deadlock';
 import { runMessage } from '../../src-main/model/run-wording';
 import { makeRun, makeTrial } from '../export/run-fixture';
@@ -44,5 +44,37 @@ describe('CLI run summary language', () => {
     expect(text).toContain('reason: w failed: ValueError: bad input');
     expect(text).toContain('final total 1 is not = 2');
     expect(text).toContain('warning: trial 0: 3 trace events not recorded');
+  });
+});
+
+describe('CLI pair table language', () => {
+  const other = makeRun({
+    id: 'run-0002',
+    claims: [
+      { id: 'c', text: { en: 'the total is 2', zh: '总数是 2' }, status: 'holds', detail: 'final total 2 = 2' },
+      {
+        id: 'gil',
+        text: { en: 'only CPython', zh: '只有 CPython' },
+        status: 'inconclusive',
+        detail: 'describes the cpython runtime; this run ran on node',
+        trials: [{ trial: 0, status: 'inconclusive', detail: 'describes the cpython runtime; this run ran on node', comparisons: [], detailCode: 'needs-runtime', detailParams: { runtime: 'cpython', ran: 'node' } }],
+      },
+    ],
+  });
+  const pair = { pairId: 'abcd1234', sides: [{ runtime: 'node' as const, run: other }, { runtime: 'cpython' as const, run }] };
+
+  it('in Chinese, the claim cells and the failed claim\'s evidence are worded; a claim about the other runtime adds no line', () => {
+    const text = formatPair(pair, 'zh');
+    expect(text).toMatch(/✓ 成立.*✗ 不成立/);
+    expect(text).toContain('cpython ✗ c: total 的最终值 1 不满足 = 2');
+    expect(text).not.toContain('is not');
+    expect(text).not.toMatch(/node \? gil/);
+  });
+
+  it('in English, the recorded evidence', () => {
+    const text = formatPair(pair, 'en');
+    expect(text).toMatch(/✓ holds.*✗ fails/);
+    expect(text).toContain('cpython ✗ c: final total 1 is not = 2');
+    expect(text).not.toMatch(/node \? gil/);
   });
 });
