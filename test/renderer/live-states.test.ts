@@ -126,11 +126,22 @@ describe('LiveStatesFold: the actor states folded as events arrive', () => {
     }
   });
 
-  test('with a record naming a deadlock, an actor that sent nothing or two actors on one thread: derived in full', () => {
+  test('with a record naming actors whose events the page does not hold: folded all the same, as the derivation has them', () => {
+    const model = new TimelineModel();
+    model.ingest([batch('a', [[0, 'actor', 'B'], [1 * ms, 'acquire', 'B', { prim: 'L' }], [2 * ms, 'acquire', 'E', { prim: 'L', ok: true }]]), batch('b', [[0, 'actor', 'B'], [4 * ms, 'sleep', 'B', { ms: 1 }]])]);
+    const ran = runWith([actorRecord('a', 1), actorRecord('b', 2, { endedNs: 6 * ms }), actorRecord('silent', 3, { startedNs: 1 * ms, endedNs: 9 * ms, exit: 'failed' }), actorRecord('unstarted', 4, { startedNs: null })]);
+    model.setRecord(ran);
+    const states = model.statesOf(0).states;
+    expect(liveHoldsOf(states)).toBeDefined();
+    expect(plain(states)).toEqual(plain(derived(model, 0, ran.trials[0]!)));
+    expect(states.actors.find((actor) => actor.actor === 'silent')).toMatchObject({ start: 1 * ms, end: 9 * ms, exitOk: false });
+  });
+
+  test('with a record naming a deadlock, or two actors on one thread: derived in full', () => {
     const rows = (name: string): Row[] => [[0, 'actor', 'B'], [1 * ms, 'acquire', 'B', { prim: name }], [2 * ms, 'acquire', 'E', { prim: name, ok: true }], [3 * ms, 'acquire', 'B', { prim: name === 'A' ? 'B' : 'A' }]];
     const cases: RunRecord[] = [
       runWith([actorRecord('a', 1), actorRecord('b', 2)], { detectedAtMs: 5, cycle: [{ actor: 'a', waitsFor: 'B', heldBy: 'b' }, { actor: 'b', waitsFor: 'A', heldBy: 'a' }], description: 'a and b' } as DeadlockReport),
-      runWith([actorRecord('a', 1), actorRecord('b', 2), actorRecord('silent', 3, { endedNs: 9 * ms })]),
+      runWith([actorRecord('a', 1), actorRecord('b', 2), actorRecord('silent', 1, { endedNs: 9 * ms })]),
       runWith([actorRecord('a', 1), actorRecord('b', 1)]),
     ];
     for (const ran of cases) {

@@ -10,8 +10,8 @@ import type { ActorRecord, DeadlockReport, TraceEvent } from '@contract/dto';
  * whose actors run one at a time and whose waits other actors end), each actor's events in program order
  * with times that never go back, nothing after an actor's end. The first event that breaks one of these turns
  * the fold off for its trial (`update` answers null) and the caller derives the states in full, as before.
- * The trial's record, once the run has ended, adds what it knows (threads, kinds, ends, exits); with a
- * deadlock, or an actor the record names that sent no event, the states are derived in full too.
+ * The trial's record, once the run has ended, adds what it knows (threads, kinds, ends, exits, the actors
+ * whose events this page does not hold); with a deadlock, the states are derived in full.
  *
  * The snapshots share their growing arrays (intervals, holds, counter points): a snapshot is good until the
  * next call, which is what a view redrawing on `version` needs.
@@ -127,7 +127,8 @@ function insertSorted<T>(list: T[], item: T, before: (a: T, b: T) => boolean): v
   else list.splice(index, 0, item);
 }
 
-const itemBefore = (a: Item, b: Item): boolean => a.t < b.t || (a.t === b.t && (a.kind < b.kind || (a.kind === b.kind && (a.order < b.order || (a.order === b.order && a.index < b.index)))));
+/** Hand-off items in time order; at one time releases first, then by actor and the actor's own order. */
+const byItemOrder = (a: Item, b: Item): number => a.t - b.t || a.kind - b.kind || a.order - b.order || a.index - b.index;
 
 export class LiveStatesFold {
   private readonly folds = new Map<string, ActorFold>();
@@ -144,7 +145,9 @@ export class LiveStatesFold {
   private acquires = 0;
   private readonly allItems: Item[] = [];
   private pending: Item[] = [];
+  /** Final hand-offs, then (past `settledHandOffs`) the provisional ones of the last snapshot, taken back at the next. */
   private readonly handOffs: HandOff[] = [];
+  private settledHandOffs = 0;
   private readonly lastRelease = new Map<string, { actor: string; t: number }>();
   private settledBefore = Number.NEGATIVE_INFINITY;
   private snapshot: TrialStates | null = null;
@@ -187,20 +190,22 @@ export class LiveStatesFold {
     return this.snapshot;
   }
 
-  /** The record's actors by name, when the fold stays exact with them: each one sent events, no two share a thread. */
+  /** The record's actors by name, when the fold stays exact with them: no two actors share a thread. */
   private recordsFor(actors: readonly ActorRecord[]): Map<string, ActorRecord> | null {
     const records = new Map(actors.map((actor) => [actor.name, actor]));
-    for (const name of records.keys()) if (!this.folds.has(name)) return null;
     const threads = new Set<string>();
+    const claim = (pid: unknown, thread: unknown): boolean => {
+      if (typeof pid !== 'number' || typeof thread !== 'number') return true;
+      const key = `${pid}:${thread}`;
+      if (threads.has(key)) return false;
+      threads.add(key);
+      return true;
+    };
     for (const fold of this.order) {
       const record = records.get(fold.actor);
-      const pid = record?.pid ?? fold.beginPid;
-      const thread = record?.threadId ?? fold.beginThread;
-      if (typeof pid !== 'number' || typeof thread !== 'number') continue;
-      const key = `${pid}:${thread}`;
-      if (threads.has(key)) return null;
-      threads.add(key);
+      if (!claim(record?.pid ?? fold.beginPid, record?.threadId ?? fold.beginThread)) return null;
     }
+    for (const record of records.values()) if (!this.folds.has(record.name) && !claim(record.pid, record.threadId)) return null;
     return records;
   }
 
@@ -329,6 +334,7 @@ export class LiveStatesFold {
 
   private resetHandOffs(): void {
     this.handOffs.length = 0;
+    this.settledHandOffs = 0;
     this.lastRelease.clear();
     this.pending = this.allItems.slice();
     this.settledBefore = Number.NEGATIVE_INFINITY;
@@ -350,21 +356,25 @@ export class LiveStatesFold {
         this.allItems.length = 0;
         this.pending = [];
         this.handOffs.length = 0;
+        this.settledHandOffs = 0;
       }
       return { handOffs: [], omitted: true };
     }
     let watermark = Number.POSITIVE_INFINITY;
     for (const fold of this.order) if (fold.endEvent === null && fold.lastT < watermark) watermark = fold.lastT;
-    this.pending.sort((a, b) => (itemBefore(a, b) ? -1 : itemBefore(b, a) ? 1 : 0));
+    this.pending.sort(byItemOrder);
+    this.handOffs.length = this.settledHandOffs;
     let index = 0;
     while (index < this.pending.length && this.pending[index]!.t < watermark) LiveStatesFold.foldHandOff(this.pending[index++]!, this.lastRelease, this.handOffs);
     if (index > 0) this.pending = this.pending.slice(index);
     if (watermark > this.settledBefore) this.settledBefore = watermark;
-    if (this.pending.length === 0) return { handOffs: this.handOffs, omitted: false };
-    const lastRelease = new Map(this.lastRelease);
-    const out = this.handOffs.slice();
-    for (const item of this.pending) LiveStatesFold.foldHandOff(item, lastRelease, out);
-    return { handOffs: out, omitted: false };
+    this.settledHandOffs = this.handOffs.length;
+    // The rest, provisionally: the same list goes on with them (a snapshot is good until the next).
+    if (this.pending.length > 0) {
+      const lastRelease = new Map(this.lastRelease);
+      for (const item of this.pending) LiveStatesFold.foldHandOff(item, lastRelease, this.handOffs);
+    }
+    return { handOffs: this.handOffs, omitted: false };
   }
 
   private counterTracks(): CounterTrack[] {
@@ -438,6 +448,14 @@ export class LiveStatesFold {
       }
       openHolds.push(open);
       holdsByActor.set(fold.actor, { closed: fold.holds, open: open.length > 1 ? open.slice().sort((a, b) => a.start - b.start) : open, longest });
+    }
+    // Actors the record names whose events this page does not hold: alive from their start to their end, as far as it says.
+    for (const record of records.values()) {
+      if (this.folds.has(record.name)) continue;
+      const start = record.startedNs ?? trialEnd;
+      const end = Math.max(start, record.endedNs ?? trialEnd);
+      const intervals: StateInterval[] = end > start ? [{ state: 'running', start, end, op: null, target: null, seq: null, endedBy: 'trial-end', gap: undefined } as StateInterval] : [];
+      actors.push({ actor: record.name, kind: record.kind, loop: null, start, end, endedBy: 'trial-end', exitOk: record.exit === 'completed', intervals, endState: 'running' });
     }
     actors.sort((a, b) => a.start - b.start || (a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0));
     const order = this.order;

@@ -175,14 +175,30 @@ export class TimelineModel {
     if (!this.sorted) {
       // Only the events that came since the last call are sorted, then merged with the ordered rest: a
       // live run with a million events pays a linear merge per message, not a full sort.
+      // Each tail event (newest first) finds by binary search how far back it goes; the ordered events after
+      // that place move up as one block: a late actor's early events cost a search and a copy, not a
+      // comparison per event they pass.
       const events = this.events;
       const tail = events.slice(this.sortedUpTo).sort(byTime);
       let head = this.sortedUpTo - 1;
       let from = tail.length - 1;
       let write = events.length - 1;
       while (from >= 0) {
-        if (head >= 0 && byTime(events[head]!, tail[from]!) > 0) events[write--] = events[head--]!;
-        else events[write--] = tail[from--]!;
+        const event = tail[from--]!;
+        if (head >= 0 && byTime(events[head]!, event) > 0) {
+          let low = 0;
+          let high = head;
+          while (low < high) {
+            const mid = (low + high) >> 1;
+            if (byTime(events[mid]!, event) > 0) high = mid;
+            else low = mid + 1;
+          }
+          const count = head - low + 1;
+          events.copyWithin(write - count + 1, low, head + 1);
+          write -= count;
+          head = low - 1;
+        }
+        events[write--] = event;
       }
       this.sorted = true;
     }
