@@ -1,9 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { deriveTrialStates, type TrialStates } from '../../src-main/contract/actor-states';
-import type { ActorRecord, DeadlockReport, RunRecord, TrialRecord } from '../../src-main/contract/dto';
+import type { ActorRecord, DeadlockReport, EventBatch, RunRecord, TrialRecord } from '../../src-main/contract/dto';
 import { LiveStatesFold, liveHoldsOf, settledIntervals } from '../../src-renderer/components/timeline/live-states';
 import { TimelineModel } from '../../src-renderer/components/timeline/timeline-model';
 import { batch, record } from './fixtures';
+// Five lesson runs of the engine (their last trial's batches and actor records), exported once.
+import liveRuns from './runs/live-runs.json';
 
 type Row = [number, string, 'B' | 'E' | 'I', Record<string, unknown>?];
 const ms = 1e6;
@@ -217,5 +219,37 @@ describe('LiveStatesFold: the actor states folded as events arrive', () => {
     expect(second).not.toBe(first);
     expect(second.actors[0]!.endState).toBe('blocked');
     expect(second.actors[0]!.intervals.map((interval) => interval.state)).toEqual(['running']);
+  });
+
+  test('on real runs (threads with a semaphore, an event, a pipeline, a shared counter; processes with a queue): equal to the derivation batch by batch, and with the record', () => {
+    const runs = liveRuns as unknown as { lesson: string; trial: TrialRecord; batches: EventBatch[] }[];
+    expect(runs.map((run) => run.lesson).sort()).toEqual(['event', 'producer-consumer', 'race-counter', 'semaphore', 'thread-pipeline']);
+    for (const [index, run] of runs.entries()) {
+      // As a live page gets them: each actor's batches in order, the actors' interleaved.
+      const next = random(index + 100);
+      const queues = new Map<string, EventBatch[]>();
+      for (const item of run.batches) queues.set(item.actor, [...(queues.get(item.actor) ?? []), item]);
+      const arrival: EventBatch[] = [];
+      while (queues.size > 0) {
+        const actors = [...queues.keys()];
+        const actor = actors[Math.floor(next() * actors.length)]!;
+        const list = queues.get(actor)!;
+        arrival.push(list.shift()!);
+        if (list.length === 0) queues.delete(actor);
+      }
+      const model = new TimelineModel();
+      const step = Math.max(1, Math.floor(arrival.length / 15));
+      for (let from = 0; from < arrival.length; from += step) {
+        model.ingest(arrival.slice(from, from + step));
+        const live = model.statesOf(run.trial.index).states;
+        expect(liveHoldsOf(live), `${run.lesson}: folded`).toBeDefined();
+        expect(plain(live), `${run.lesson} after ${from + step} batches`).toEqual(plain(derived(model, run.trial.index)));
+      }
+      const ran = record('r', { trials: [run.trial] });
+      model.setRecord(ran);
+      const ended = model.statesOf(run.trial.index).states;
+      expect(liveHoldsOf(ended), `${run.lesson}: folded with the record`).toBeDefined();
+      expect(plain(ended), `${run.lesson} with the record`).toEqual(plain(derived(model, run.trial.index, run.trial)));
+    }
   });
 });

@@ -50,6 +50,7 @@ interface MarkKey {
   readonly index: number;
 }
 
+const holdBefore = (a: LockHold, b: LockHold): boolean => a.start < b.start;
 const markBefore = (a: MarkKey, b: MarkKey): boolean => a.t < b.t || (a.t === b.t && (a.order < b.order || (a.order === b.order && a.index < b.index)));
 
 interface TrackFold {
@@ -271,7 +272,7 @@ export class LiveStatesFold {
       if (since !== undefined) {
         const hold: LockHold = { lock, actor: fold.actor, start: since, end: event.t, open: false };
         fold.holdsByRelease.push(hold);
-        insertSorted(fold.holds, hold, (a, b) => a.start < b.start);
+        insertSorted(fold.holds, hold, holdBefore);
         if (event.t - since > fold.longestHold) fold.longestHold = event.t - since;
       } else this.counting.add(lock);
       this.item(fold, 0, event.t, lock, event.t);
