@@ -1,15 +1,32 @@
 /** Numbers and times as people read them, in the UI's locale. */
 
+/**
+ * Number formats by locale and fraction digits, made once: `toLocaleString` with options builds a new
+ * Intl.NumberFormat on every call, which views redrawn many times a second (the timeline's axis and
+ * summary, the live counters) paid for every number. The same output.
+ */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(locale: string, maximumFractionDigits: number): Intl.NumberFormat {
+  const key = `${locale}\u0000${maximumFractionDigits}`;
+  let format = numberFormats.get(key);
+  if (!format) {
+    if (numberFormats.size >= 64) numberFormats.clear();
+    format = new Intl.NumberFormat(locale, { maximumFractionDigits });
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
 export function formatNumber(value: number | null | undefined, locale: string, digits = 2): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   const abs = Math.abs(value);
   const maximumFractionDigits = abs >= 1000 ? 0 : abs >= 100 ? 1 : digits;
-  return value.toLocaleString(locale, { maximumFractionDigits });
+  return numberFormat(locale, maximumFractionDigits).format(value);
 }
 
 export function formatMs(value: number | null | undefined, locale: string): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  if (value >= 10_000) return `${(value / 1000).toLocaleString(locale, { maximumFractionDigits: 1 })} s`;
+  if (value >= 10_000) return `${numberFormat(locale, 1).format(value / 1000)} s`;
   return `${formatNumber(value, locale, value < 10 ? 2 : 1)} ms`;
 }
 

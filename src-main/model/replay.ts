@@ -238,6 +238,11 @@ export class Replay {
     return this.view(now.fold, target);
   }
 
+  /** The state after every event appended so far: read off the fold that appending keeps, with no event applied again. */
+  latest(): ReplayState {
+    return this.view(this.tail.fold, this.events.length);
+  }
+
   /** The position whose last event is the latest at or before `ns` (0 when none). */
   positionAt(ns: number): number {
     let lo = 0;

@@ -128,6 +128,21 @@ describe('replay', () => {
     expect(replay.applied - before).toBe(100);
   });
 
+  test('latest(): the state after everything appended, the same as at(length), without folding any event again', () => {
+    const replay = new Replay({ actors: [], primitives: { m: 'mutex' }, initialShared: { n: 0 }, finalShared: { n: 3 } });
+    replay.append([ev('a', 0, 'acquire', 'B', { prim: 'm' }, 0), ev('a', 1, 'acquire', 'E', { prim: 'm', ok: true }, 0), ev('b', 2, 'acquire', 'B', { prim: 'm' }, 0)]);
+    const before = replay.applied;
+    const first = replay.latest();
+    expect(replay.applied).toBe(before);
+    expect(first.primitives[0]).toMatchObject({ holders: ['a'], waiters: ['b'] });
+    replay.append([ev('a', 3, 'add', 'I', { var: 'n', delta: 3, value: 3 }, 1), ev('a', 4, 'release', 'I', { prim: 'm' }, 2), ev('b', 5, 'acquire', 'E', { prim: 'm', ok: true }, 0)]);
+    const second = replay.latest();
+    expect(second).toEqual(replay.at(replay.length));
+    expect(second.primitives[0]).toMatchObject({ holders: ['b'], waiters: [] });
+    // What was answered before is a copy: appending did not change it.
+    expect(first.primitives[0]).toMatchObject({ holders: ['a'], waiters: ['b'] });
+  });
+
   test('a trace missing its ends (events past the budget) does not grow the lists; a semaphore taken twice shows ×2', () => {
     const replay = new Replay({ actors: [], primitives: { m: 'mutex', sem: 'semaphore' } });
     const events: TraceEvent[] = [];

@@ -53,6 +53,31 @@ describe('TimelineModel', () => {
     expect(times()).toEqual([0, 1, 2, 3, 5, 7, 8, 9, 10]);
   });
 
+  test('keeps the log in time order when late actors bring events from long before the newest (the ordered rest moves up in blocks)', () => {
+    let state = 7;
+    const next = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const model = new TimelineModel();
+    const all: string[] = [];
+    for (let round = 0; round < 30; round++) {
+      const batches = [];
+      for (let k = 0; k < 1 + Math.floor(next() * 4); k++) {
+        const actor = `a${Math.floor(next() * 50)}`;
+        const start = Math.floor(next() * 10_000);
+        const rows: [number, string, 'I'][] = Array.from({ length: 1 + Math.floor(next() * 20) }, (_, i) => [start + i * Math.floor(1 + next() * 50), 'log', 'I']);
+        const firstSeq = 1000 * round + 100 * k;
+        batches.push(batch(actor, rows, 0, firstSeq));
+        rows.forEach(([t], i) => all.push(`${t}|${actor}|${firstSeq + i}`));
+      }
+      model.ingest(batches);
+      if (next() < 0.5) continue;
+      const expected = all
+        .map((key) => key.split('|'))
+        .sort((a, b) => Number(a[0]) - Number(b[0]) || (a[1]! < b[1]! ? -1 : a[1]! > b[1]! ? 1 : Number(a[2]) - Number(b[2])))
+        .map(([t, actor, seq]) => `${t}|${actor}|${seq}`);
+      expect(model.orderedEvents().map((event) => `${event.t}|${event.actor}|${event.seq}`)).toEqual(expected);
+    }
+  });
+
   test('finds the first span in view by binary search, even behind a long span', () => {
     const model = new TimelineModel();
     const rows: [number, string, 'B' | 'E'][] = [[0, 'wait', 'B'], [1000, 'wait', 'E']];

@@ -17,7 +17,8 @@ export class LiveWaitState {
 
   constructor(private readonly primitives: Readonly<Record<string, string>> = {}) {}
 
-  update(model: TimelineModel, trial: number): ReplayState {
+  /** Appends what the trial's lanes gained since the last call (cheap enough to do on every live message). */
+  feed(model: TimelineModel, trial: number): Replay {
     if (this.replay === null || trial !== this.trial || model !== this.model) {
       // Only the newest state is asked for, always further on: the cursor moves forward and no checkpoint is
       // needed (a checkpoint every 512 events would clone the whole state thousands of times in a long run).
@@ -33,6 +34,11 @@ export class LiveWaitState {
       this.replay.append(lane.eventList.slice(from));
       this.taken.set(lane.actor, lane.eventList.length);
     }
-    return this.replay.at(this.replay.length);
+    return this.replay;
+  }
+
+  /** The state at the newest event of the trial. */
+  update(model: TimelineModel, trial: number): ReplayState {
+    return this.feed(model, trial).latest();
   }
 }

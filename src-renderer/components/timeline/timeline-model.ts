@@ -1,5 +1,6 @@
 import { summarisedCounts, type EventBatch, type RunRecord, type TraceEvent } from '@contract/dto';
 import { deriveTrialStates, valueLabel, type TrialStates } from '@contract/actor-states';
+import { LiveStatesFold } from './live-states';
 
 /**
  * TimelineModel turns trace events into what the live view draws: per actor lane, spans of a state
@@ -88,6 +89,7 @@ export class TimelineModel {
   version = 0;
   readonly opCounts = new Map<string, number>();
   private readonly statesCache = new Map<number, StatesCache>();
+  private readonly liveFolds = new Map<number, LiveStatesFold>();
   private record: RunRecord | null = null;
   /** Only these trials are kept (null: all). The live view follows the current trial. */
   constructor(private readonly trialFilter: ((trial: number) => boolean) | null = null) {}
@@ -98,17 +100,24 @@ export class TimelineModel {
   }
 
   /**
-   * Actor states of a trial (model/actor-states.ts, the same derivation as the exports). While events
-   * stream in, the derivation is redone at most every max(250 ms, 8 × its own cost); `fresh` is false
-   * when the answer is older than the events, and the caller asks again a little later.
+   * Actor states of a trial (model/actor-states.ts, the same derivation as the exports): folded as events
+   * arrive where that fold is exact (live-states.ts: actors on threads of their own, no deadlock), so that
+   * each call costs the events since the last one. Otherwise, while events stream in, the derivation is
+   * redone at most every max(250 ms, 8 × its own cost); `fresh` is false when the answer is older than the
+   * events, and the caller asks again a little later.
    */
   statesOf(trial: number, now = Date.now()): { states: TrialStates; fresh: boolean } {
+    const trialRecord = this.record?.trials.find((candidate) => candidate.index === trial) ?? null;
+    // Folded as events arrive, where the fold is exact (live-states.ts); derived in full otherwise.
+    let fold = this.liveFolds.get(trial);
+    if (fold === undefined) this.liveFolds.set(trial, (fold = new LiveStatesFold()));
+    const folded = fold.update(this.lanes, trial, this.version, trialRecord);
+    if (folded !== null) return { states: folded, fresh: true };
     const cached = this.statesCache.get(trial);
     const recordKey = this.record;
     if (cached && cached.version === this.version && cached.recordKey === recordKey) return { states: cached.states, fresh: true };
     if (cached && cached.recordKey === recordKey && now - cached.computedAt < Math.max(250, cached.durationMs * 8)) return { states: cached.states, fresh: false };
     const started = typeof performance === 'object' ? performance.now() : Date.now();
-    const trialRecord = this.record?.trials.find((candidate) => candidate.index === trial) ?? null;
     const byActor = new Map<string, TraceEvent[]>();
     for (const lane of this.lanes) if (lane.trial === trial) byActor.set(lane.actor, lane.eventList);
     const states = deriveTrialStates({ events: [], byActor, actors: trialRecord?.actors ?? [], deadlock: trialRecord?.deadlock ?? null });
@@ -166,14 +175,30 @@ export class TimelineModel {
     if (!this.sorted) {
       // Only the events that came since the last call are sorted, then merged with the ordered rest: a
       // live run with a million events pays a linear merge per message, not a full sort.
+      // Each tail event (newest first) finds by binary search how far back it goes; the ordered events after
+      // that place move up as one block: a late actor's early events cost a search and a copy, not a
+      // comparison per event they pass.
       const events = this.events;
       const tail = events.slice(this.sortedUpTo).sort(byTime);
       let head = this.sortedUpTo - 1;
       let from = tail.length - 1;
       let write = events.length - 1;
       while (from >= 0) {
-        if (head >= 0 && byTime(events[head]!, tail[from]!) > 0) events[write--] = events[head--]!;
-        else events[write--] = tail[from--]!;
+        const event = tail[from--]!;
+        if (head >= 0 && byTime(events[head]!, event) > 0) {
+          let low = 0;
+          let high = head;
+          while (low < high) {
+            const mid = (low + high) >> 1;
+            if (byTime(events[mid]!, event) > 0) high = mid;
+            else low = mid + 1;
+          }
+          const count = head - low + 1;
+          events.copyWithin(write - count + 1, low, head + 1);
+          write -= count;
+          head = low - 1;
+        }
+        events[write--] = event;
       }
       this.sorted = true;
     }
