@@ -55,6 +55,14 @@ describe.skipIf(!existsSync(CHROMIUM))('two runs on one timeline (conlab serve +
     const box = pair.getByTestId('timeline-box');
     await expect.poll(async () => (await box.getAttribute('data-visible-lanes'))!.split(',')).toEqual(expect.arrayContaining(['A · main', 'B · main', 'A · unlocked-0', 'B · unlocked-0']));
 
+    // The text alternative covers both runs: a table a side, titled, each with its own run's lanes.
+    const summaries = pair.getByTestId('timeline-summary');
+    await expect.poll(() => summaries.count()).toBe(2);
+    expect(await summaries.locator('caption').allTextContents()).toEqual([expect.stringMatching(/^A · /), expect.stringMatching(/^B · /)]);
+    expect(await summaries.nth(0).locator('tr[data-actor="unlocked-3"]').count()).toBe(0);
+    expect(await summaries.nth(1).locator('tr[data-actor="unlocked-3"]').count()).toBe(1);
+    expect(await summaries.nth(0).locator('tr[data-actor="main"]').count()).toBe(1);
+
     // The differences: threads differs (3 against 4); the claims of both runs are listed.
     const differences = page.getByTestId('pair-differences');
     expect(await differences.locator('[data-param="threads"] td').allTextContents()).toEqual(['threads', '3', '4']);
