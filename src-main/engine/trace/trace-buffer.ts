@@ -337,12 +337,22 @@ export class TraceBuffer {
     this.record(op, ph, data, dataBytes <= this.valueBytes ? dataBytes : undefined);
   }
 
-  /** Emits an event resolved when its step was compiled (eventKind): a few numbers written, nothing measured. */
+  /**
+   * Emits an event resolved when its step was compiled (eventKind): a few numbers written, nothing measured. Small,
+   * as `emit` is, so that a summarised loop's muted case is inlined where the step emits.
+   */
   emitKind(kind: EventKind): void {
-    if (this.muteDepth > 0) {
-      this.countMuted(kind.lock);
-      return;
-    }
+    if (this.muteDepth > 0) this.countMuted(kind.lock);
+    else this.recordKind(kind);
+  }
+
+  /** Emits an event of a ValueKind with its number (an add's new value). */
+  emitValue(kind: ValueKind, value: number): void {
+    if (this.muteDepth > 0) this.countMuted(kind.lock);
+    else this.recordValue(kind, value);
+  }
+
+  private recordKind(kind: EventKind): void {
     if (kind.dataBytes > this.valueBytes) {
       this.record(kind.op, kind.ph, kind.data, undefined);
       return;
@@ -358,12 +368,7 @@ export class TraceBuffer {
     this.commit(at);
   }
 
-  /** Emits an event of a ValueKind with its number (an add's new value). */
-  emitValue(kind: ValueKind, value: number): void {
-    if (this.muteDepth > 0) {
-      this.countMuted(kind.lock);
-      return;
-    }
+  private recordValue(kind: ValueKind, value: number): void {
     if (kind.dataBytes > this.valueBytes) {
       this.record(kind.op, kind.ph, { ...kind.fixed, [kind.key]: value }, undefined);
       return;
