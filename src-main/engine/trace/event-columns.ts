@@ -47,6 +47,16 @@ export class EventColumns {
   static allocate(capacity: number): EventColumns {
     return new EventColumns(new ArrayBuffer(capacity * COLUMN_BYTES_PER_EVENT), capacity);
   }
+
+  /** Copies the first `count` events of `from`. */
+  copyFrom(from: EventColumns, count: number): void {
+    this.t.set(from.t.subarray(0, count));
+    this.value.set(from.value.subarray(0, count));
+    this.op.set(from.op.subarray(0, count));
+    this.code.set(from.code.subarray(0, count));
+    this.step.set(from.step.subarray(0, count));
+    this.ref.set(from.ref.subarray(0, count));
+  }
 }
 
 /**

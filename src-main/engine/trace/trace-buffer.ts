@@ -26,6 +26,8 @@ export interface BatchInfo {
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
 const DEFAULT_VALUE_BYTES = 64 * 1024;
+/** Events a new trace buffer's columns hold before they grow (32 bytes each). */
+const INITIAL_COLUMNS = 64;
 const PREVIEW_CHARS = 200;
 
 /** Row overhead of an encoded event: its seq, time, op and phase (a time in ns has up to 16 digits). */
@@ -258,9 +260,9 @@ export class TraceBuffer {
     this.flushAheadCount = Math.max(1, this.batchSize - Math.min(64, Math.floor(this.batchSize / 4)));
     this.flushAheadBytes = this.batchBytes * 0.9;
     this.recordBound = options.limits ? Math.min(options.limits.maxRecordBytes, options.limits.maxEventBytes) : Number.MAX_SAFE_INTEGER;
-    // A batch never holds more than batchSize events: its columns are allocated for that many (a batch size
-    // past a few thousand would only be a test's, and a large allocation then is its own).
-    this.columns = EventColumns.allocate(this.batchSize);
+    // A batch never holds more than batchSize events; its columns start small (an actor that emits a few events,
+    // one of a thousand tasks, holds a few KB) and grow as events come, up to that.
+    this.columns = EventColumns.allocate(Math.min(this.batchSize, INITIAL_COLUMNS));
   }
 
   /** Events recorded (and so sent, once flushed). */
@@ -432,9 +434,18 @@ export class TraceBuffer {
     this.rowBytes += bytes;
     if (op === 'record') this.recordBytes += bytes;
     const at = this.count;
+    if (at === this.columns.capacity) this.grow();
     this.columns.t[at] = t;
     this.columns.step[at] = s;
     return at;
+  }
+
+  /** Room for more events in the batch being filled (never past batchSize: a full batch is sent first). */
+  private grow(): void {
+    const old = this.columns;
+    const columns = EventColumns.allocate(Math.min(this.batchSize, old.capacity * 4));
+    columns.copyFrom(old, this.count);
+    this.columns = columns;
   }
 
   private commit(at: number): void {
@@ -482,8 +493,8 @@ export class TraceBuffer {
       this.options.sink({ ...head, payload: encodeColumns(columns, count, firstSeq, texts, data) }, { recordBytes });
       return;
     }
-    // The columns go to the receiver: the next batch gets its own.
-    this.columns = EventColumns.allocate(this.batchSize);
+    // The columns go to the receiver: the next batch gets its own, as large as this one's.
+    this.columns = EventColumns.allocate(columns.capacity);
     columnSink({ ...head, columns: columns.buffer, capacity: columns.capacity, texts: this.unsentTexts(columns, count), data }, { recordBytes });
   }
 
