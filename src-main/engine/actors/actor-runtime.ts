@@ -122,9 +122,8 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     // A thread hands its columns over as they are (a transfer, not a copy); the runner writes them as JSON, off
     // the actor's thread. A process's channel copies, so a process writes the JSON itself, as it is stored.
     ...(shared ? { columnSink: (batch: ColumnBatch, info: BatchInfo) => handOn({ type: 'columns', batch, recordBytes: info.recordBytes }, [batch.columns]) } : {}),
-    // A plain store, not Atomics.store (a locked instruction on every event): the runner reads the word
-    // once the thread is gone (killed or stopped), and a thread's end makes all its writes visible.
-    ...(shared ? { onCount: (n: number) => (shared[emittedWord] = n) } : {}),
+    // A plain store (see countWord): the runner reads the word once the thread is gone (killed or stopped).
+    ...(shared ? { countWord: { words: shared, index: emittedWord } } : {}),
   });
 
   let words: Int32Array;

@@ -119,27 +119,39 @@ const LOCK_RELEASE = 2;
 
 const lockClass = (op: string): number => (op === 'acquire' ? LOCK_ACQUIRE : op === 'release' ? LOCK_RELEASE : LOCK_OTHER);
 
+/** What emitting a resolved event (EventKind, ValueKind) writes, worked out once. */
+interface ColumnKind {
+  readonly op: string;
+  readonly ph: TracePhase;
+  /** @internal Text id of the op's JSON; phase and data form as one code; the data's text id (0: none). */
+  readonly opId: number;
+  readonly code: number;
+  readonly ref: number;
+  /** @internal The data's JSON length (its bound, for a ValueKind) and the whole row's, without the step id. */
+  readonly dataBytes: number;
+  readonly rowBytes: number;
+  readonly lock: number;
+  readonly isRecord: boolean;
+}
+
 /**
  * An event a step emits again and again, resolved once when the step is compiled (eventKind): its op, its phase
  * and its constant data (or none), so that emitting it writes a few numbers. `data` is what it stands for.
  */
-export interface EventKind {
-  readonly op: string;
-  readonly ph: TracePhase;
+export interface EventKind extends ColumnKind {
   readonly data: Readonly<Record<string, unknown>> | undefined;
-  /** @internal */ readonly opId: number;
-  /** @internal */ readonly phCode: number;
-  /** @internal The constant data's JSON length and text id (-1: no data). */
-  readonly dataBytes: number;
-  /** @internal */ readonly dataId: number;
-  /** @internal */ readonly lock: number;
+  readonly key?: undefined;
+}
+
+function columnKind(op: string, ph: TracePhase, form: number, ref: number, dataBytes: number): ColumnKind {
+  return { op, ph, opId: opId(op), code: PHASES.indexOf(ph) | (form << 2), ref, dataBytes, rowBytes: ROW_BYTES + op.length + dataBytes, lock: lockClass(op), isRecord: op === 'record' };
 }
 
 export function eventKind(op: string, ph: TracePhase, data?: Record<string, unknown>): EventKind {
   const constant = data === undefined ? undefined : constants.get(data);
   const frozen = data === undefined ? undefined : constant ? data : constantData({ ...data });
   const info = frozen === undefined ? undefined : constants.get(frozen)!;
-  return { op, ph, data: frozen, opId: opId(op), phCode: PHASES.indexOf(ph), dataBytes: info?.bytes ?? 0, dataId: info?.id ?? -1, lock: lockClass(op) };
+  return { ...columnKind(op, ph, info ? DATA_CONSTANT : DATA_NONE, info?.id ?? 0, info?.bytes ?? 0), data: frozen };
 }
 
 /**
@@ -147,18 +159,10 @@ export function eventKind(op: string, ph: TracePhase, data?: Record<string, unkn
  * resolved once (valueKind), emitted with the number (emitValue). Its JSON is bounded once, with the number
  * counted as 24 characters at least.
  */
-export interface ValueKind {
-  readonly op: string;
-  readonly ph: TracePhase;
+export interface ValueKind extends ColumnKind {
   /** The constant part of the data; the number goes under `key`, after it. */
   readonly fixed: Readonly<Record<string, unknown>>;
   readonly key: string;
-  /** @internal */ readonly opId: number;
-  /** @internal */ readonly phCode: number;
-  /** @internal The data's JSON up to its number, as a text id, and its bound. */
-  readonly prefixId: number;
-  /** @internal */ readonly dataBytes: number;
-  /** @internal */ readonly lock: number;
 }
 
 /** `bytes`: the bound of the data's JSON length the caller takes (at least the JSON with a 24-character number). */
@@ -166,18 +170,10 @@ export function valueKind(op: string, ph: TracePhase, fixed: Record<string, unkn
   const probe = JSON.stringify({ ...fixed, [key]: 0 });
   // The number must come last: a key that sorts first (an index-like key) or one the fixed part already has would not.
   if (Object.hasOwn(fixed, key) || !probe.endsWith(`${JSON.stringify(key)}:0}`) || /^\d+$/.test(key)) throw new Error(`valueKind: ${key} cannot be the last key of ${probe}`);
-  return {
-    op,
-    ph,
-    fixed: Object.freeze({ ...fixed }),
-    key,
-    opId: opId(op),
-    phCode: PHASES.indexOf(ph),
-    prefixId: textId(probe.slice(0, -2)),
-    dataBytes: Math.max(bytes, probe.length - 1 + 24),
-    lock: lockClass(op),
-  };
+  return { ...columnKind(op, ph, DATA_VALUE, textId(probe.slice(0, -2)), Math.max(bytes, probe.length - 1 + 24)), fixed: Object.freeze({ ...fixed }), key };
 }
+
+const hrtimeBigint = process.hrtime.bigint;
 
 /** The clock every actor shares: CLOCK_MONOTONIC through process.hrtime, one origin per run. */
 export function traceClock(runStartNs: bigint): () => number {
@@ -203,8 +199,14 @@ export interface TraceBufferOptions {
    * event-columns.ts). The batch's column buffer is the receiver's: the trace buffer does not touch it again.
    */
   readonly columnSink?: (batch: ColumnBatch, info: BatchInfo) => void;
-  /** Publishes the running count of emitted events (a shared word for threads), so a killed actor's losses are known. */
+  /** Publishes the running count of emitted events, so a killed actor's losses are known. */
   readonly onCount?: (emitted: number) => void;
+  /**
+   * The same for a thread, as a word of shared memory written with a plain store (not Atomics.store, a locked
+   * instruction on every event): the runner reads it once the thread is gone, and a thread's end makes all its
+   * writes visible.
+   */
+  readonly countWord?: { readonly words: Int32Array; readonly index: number };
   /** The clock (default: traceClock(runStartNs)); a test gives one that answers the same times on every run. */
   readonly clock?: () => number;
 }
@@ -243,6 +245,11 @@ export class TraceBuffer {
   /** How far a record's value is measured: past this it is refused anyway. */
   private readonly recordBound: number;
   private readonly onCount: ((emitted: number) => void) | undefined;
+  private readonly countWords: Int32Array | undefined;
+  private readonly countIndex: number;
+  /** A clock given in the options (tests); undefined: the shared clock, read in place. */
+  private readonly clock: (() => number) | undefined;
+  private readonly startNs: bigint;
   /** flushIfNearlyFull sends the batch from this many events or bytes on. */
   private readonly flushAheadCount: number;
   private readonly flushAheadBytes: number;
@@ -253,6 +260,10 @@ export class TraceBuffer {
     this.onCount = options.onCount;
     this.checkFrom = options.limits ? Math.min(options.limits.maxEventBytes, options.limits.maxRecordBytes) : Number.POSITIVE_INFINITY;
     this.now = options.clock ?? traceClock(options.runStartNs);
+    this.clock = options.clock;
+    this.startNs = options.runStartNs;
+    this.countWords = options.countWord?.words;
+    this.countIndex = options.countWord?.index ?? 0;
     this.batchSize = Math.max(1, options.batchSize ?? 1_000);
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.valueBytes = options.valueBytes ?? DEFAULT_VALUE_BYTES;
@@ -353,7 +364,7 @@ export class TraceBuffer {
       else if (lock === LOCK_RELEASE) this.mutedReleases++;
       return;
     }
-    this.recordKind(kind);
+    this.put(kind, 0);
   }
 
   /** Emits an event of a ValueKind with its number (an add's new value). */
@@ -365,38 +376,45 @@ export class TraceBuffer {
       else if (lock === LOCK_RELEASE) this.mutedReleases++;
       return;
     }
-    this.recordValue(kind, value);
+    this.put(kind, value);
   }
 
-  private recordKind(kind: EventKind): void {
-    if (kind.dataBytes > this.valueBytes) {
-      this.record(kind.op, kind.ph, kind.data, undefined);
+  /**
+   * Records an event resolved when its step was compiled: `admit` and `commit` written out, and the clock read in
+   * place. A thread runs its first thousands of steps in V8's interpreter, where every call costs; two of these
+   * events lie inside a lock's critical section.
+   */
+  private put(kind: EventKind | ValueKind, value: number): void {
+    if (this.nextSeq >= this.budget) {
+      this.droppedCount++;
       return;
     }
-    const at = this.admit(kind.op, ROW_BYTES + kind.op.length + kind.dataBytes);
-    if (at < 0) return;
-    const columns = this.columns;
-    columns.op[at] = kind.opId;
-    if (kind.dataId >= 0) {
-      columns.code[at] = kind.phCode | (DATA_CONSTANT << 2);
-      columns.ref[at] = kind.dataId;
-    } else columns.code[at] = kind.phCode;
-    this.commit(at);
-  }
-
-  private recordValue(kind: ValueKind, value: number): void {
     if (kind.dataBytes > this.valueBytes) {
-      this.record(kind.op, kind.ph, { ...kind.fixed, [kind.key]: value }, undefined);
+      this.record(kind.op, kind.ph, kind.key === undefined ? kind.data : { ...kind.fixed, [kind.key]: value }, undefined);
       return;
     }
-    const at = this.admit(kind.op, ROW_BYTES + kind.op.length + kind.dataBytes);
-    if (at < 0) return;
+    const t = this.clock === undefined ? Number(hrtimeBigint() - this.startNs) : this.clock();
+    let bytes = kind.rowBytes;
+    if (bytes > this.checkFrom) this.checkSize(kind.op, bytes);
+    if (this.count > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
+    const s = this.step;
+    if (s >= 0) bytes += 8;
+    this.rowBytes += bytes;
+    if (kind.isRecord) this.recordBytes += bytes;
+    const at = this.count;
+    if (at === this.columns.capacity) this.grow();
     const columns = this.columns;
+    columns.t[at] = t;
+    columns.step[at] = s;
     columns.op[at] = kind.opId;
-    columns.code[at] = kind.phCode | (DATA_VALUE << 2);
-    columns.ref[at] = kind.prefixId;
+    columns.code[at] = kind.code;
+    columns.ref[at] = kind.ref;
     columns.value[at] = value;
-    this.commit(at);
+    this.count = at + 1;
+    const seq = ++this.nextSeq;
+    if (this.countWords !== undefined) this.countWords[this.countIndex] = seq;
+    else if (this.onCount !== undefined) this.onCount(seq);
+    if (at + 1 >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
   }
 
   private record(op: string, ph: TracePhase, data: Record<string, unknown> | undefined, knownBytes: number | undefined): void {
@@ -465,7 +483,8 @@ export class TraceBuffer {
   private commit(at: number): void {
     this.count = at + 1;
     this.nextSeq++;
-    if (this.onCount !== undefined) this.onCount(this.nextSeq);
+    if (this.countWords !== undefined) this.countWords[this.countIndex] = this.nextSeq;
+    else if (this.onCount !== undefined) this.onCount(this.nextSeq);
     if (this.count >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
   }
 
