@@ -359,9 +359,10 @@ export class TraceBuffer {
       // Counted here, not by a call: a thread's first thousands of iterations run in V8's interpreter, where a
       // call costs more than the count, and a lock step's muted events lie inside the critical section.
       this.mutedCount++;
+      // LOCK_ACQUIRE and LOCK_RELEASE as literals: a module constant read in V8's interpreter checks it is set.
       const lock = kind.lock;
-      if (lock === LOCK_ACQUIRE) this.mutedAcquires++;
-      else if (lock === LOCK_RELEASE) this.mutedReleases++;
+      if (lock === 1) this.mutedAcquires++;
+      else if (lock === 2) this.mutedReleases++;
       return;
     }
     this.put(kind, 0);
@@ -371,9 +372,10 @@ export class TraceBuffer {
   emitValue(kind: ValueKind, value: number): void {
     if (this.muteDepth > 0) {
       this.mutedCount++;
+      // LOCK_ACQUIRE and LOCK_RELEASE as literals: a module constant read in V8's interpreter checks it is set.
       const lock = kind.lock;
-      if (lock === LOCK_ACQUIRE) this.mutedAcquires++;
-      else if (lock === LOCK_RELEASE) this.mutedReleases++;
+      if (lock === 1) this.mutedAcquires++;
+      else if (lock === 2) this.mutedReleases++;
       return;
     }
     this.put(kind, value);
