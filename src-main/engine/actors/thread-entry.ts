@@ -10,7 +10,7 @@ const port = parentPort;
 port.unref();
 
 void runActor(workerData as ActorInit, {
-  post: (message) => port.postMessage(message),
+  post: (message, transfer) => port.postMessage(message, transfer),
   onMessage: (handler) => {
     port.on('message', (message: RunnerToActor) => handler(message));
     port.unref(); // adding a listener refs the port again
