@@ -1,6 +1,5 @@
 // Events kept as columns (engine/trace/event-columns.ts) make the same batches, byte for byte, as the rows the trace
-// buffer kept before (helpers/trace-buffer-v1.ts): written by the actor itself (processes, tasks) or by the runner from
-// a thread's transferred columns. Compared event for event over scripted emits that reach every path (constant data,
+// buffer kept before (helpers/trace-buffer-v1.ts), written as JSON by the actor at each flush. Compared event for event over scripted emits that reach every path (constant data,
 // numbers beside a constant start, object data, previews, records, byte limits, dropped events, muted repeats, flushes
 // by count and by bytes) and over the step programs of the conformance suite run by the interpreter.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +12,7 @@ import { WordVars } from '../../src-main/engine/actors/var-access';
 import { validateSpec } from '../../src-main/engine/spec/validate';
 import { PrimitiveAccess } from '../../src-main/engine/sync/primitive-access';
 import { buildLayout, createSharedMemory } from '../../src-main/engine/sync/shared-layout';
-import { ColumnDecoder, numberJson, type ColumnBatch } from '../../src-main/engine/trace/event-columns';
+import { numberJson } from '../../src-main/engine/trace/event-columns';
 import { constantData, eventKind, TraceBuffer, valueKind, type TraceBufferOptions } from '../../src-main/engine/trace/trace-buffer';
 import { decodeBatch, type EventBatch } from '../../src-main/model/trace-event';
 import { TraceBufferV1 } from './helpers/trace-buffer-v1';
@@ -29,50 +28,36 @@ function clock(): () => number {
   };
 }
 
-type Options = Omit<TraceBufferOptions, 'sink' | 'columnSink' | 'clock' | 'actor' | 'trial' | 'runStartNs'>;
+type Options = Omit<TraceBufferOptions, 'sink' | 'clock' | 'actor' | 'trial' | 'runStartNs'>;
 
 interface Made {
   readonly trace: TraceBuffer;
   readonly batches: EventBatch[];
 }
 
-/** The three buffers compared: the rows of before, columns written as JSON by the buffer, columns written by the runner. */
-function buffers(options: Options): Record<'rows' | 'local' | 'columns', Made> {
+/** The two buffers compared: the rows of before, and the columns written as JSON by the buffer. */
+function buffers(options: Options): Record<'rows' | 'local', Made> {
   const common = { actor: 'a', trial: 2, runStartNs: 0n, ...options };
   const rows: EventBatch[] = [];
   const local: EventBatch[] = [];
-  const columns: EventBatch[] = [];
-  const decoder = new ColumnDecoder();
   return {
     rows: { batches: rows, trace: new TraceBufferV1({ ...common, clock: clock(), sink: (batch) => rows.push(batch) }) as unknown as TraceBuffer },
     local: { batches: local, trace: new TraceBuffer({ ...common, clock: clock(), sink: (batch) => local.push(batch) }) },
-    columns: {
-      batches: columns,
-      trace: new TraceBuffer({
-        ...common,
-        clock: clock(),
-        sink: () => expect.unreachable('a buffer with a column sink writes no JSON'),
-        // As a thread posts it: the column buffer moves (transferred), the rest is copied.
-        columnSink: (batch: ColumnBatch) => columns.push(decoder.decode(structuredClone(batch, { transfer: [batch.columns] }))),
-      }),
-    },
   };
 }
 
-function expectSame(made: Record<'rows' | 'local' | 'columns', Made>): void {
-  const [rows, local, columns] = [made.rows, made.local, made.columns];
+function expectSame(made: Record<'rows' | 'local', Made>): void {
+  const [rows, local] = [made.rows, made.local];
   expect(rows.batches.length).toBeGreaterThan(0);
   expect(local.batches).toEqual(rows.batches);
-  expect(columns.batches).toEqual(rows.batches);
-  for (const [i, batch] of rows.batches.entries()) expect(decodeBatch(columns.batches[i]!)).toEqual(decodeBatch(batch));
+  for (const [i, batch] of rows.batches.entries()) expect(decodeBatch(local.batches[i]!)).toEqual(decodeBatch(batch));
   for (const counter of ['emitted', 'dropped', 'muted', 'pending'] as const) {
     expect(local.trace[counter]).toBe(rows.trace[counter]);
-    expect(columns.trace[counter]).toBe(rows.trace[counter]);
   }
 }
 
 /** Runs `script` on each buffer; what it throws is part of what must match. */
-function each(made: Record<'rows' | 'local' | 'columns', Made>, script: (trace: TraceBuffer) => void): void {
+function each(made: Record<'rows' | 'local', Made>, script: (trace: TraceBuffer) => void): void {
   const thrown = Object.values(made).map(({ trace }) => {
     try {
       script(trace);
@@ -82,7 +67,6 @@ function each(made: Record<'rows' | 'local' | 'columns', Made>, script: (trace: 
     }
   });
   expect(thrown[1]).toBe(thrown[0]);
-  expect(thrown[2]).toBe(thrown[0]);
 }
 
 describe('columns written as JSON: the same batches as the rows of before', () => {
@@ -229,7 +213,6 @@ describe('columns written as JSON: the conformance programs run by the interpret
       errors.push(await runWith(untimed(c.spec), one, workDir));
     }
     expect(errors[1]).toBe(errors[0]);
-    expect(errors[2]).toBe(errors[0]);
     expectSame(made);
   });
 

@@ -3,8 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
-import { TraceBuffer, type BatchInfo } from '../trace/trace-buffer';
-import type { ColumnBatch } from '../trace/event-columns';
+import { TraceBuffer } from '../trace/trace-buffer';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
 import { ByteLimitError, jsonBytes, limitExceeded } from '../spec/limits';
 import { currentUsage, heldValue, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
@@ -19,8 +18,7 @@ import { NetClients } from './net-clients';
  */
 
 export interface ParentChannel {
-  /** `transfer`: buffers that move to the runner with the message (a thread's only; other channels copy). */
-  post(message: ActorToRunner, transfer?: ArrayBuffer[]): void;
+  post(message: ActorToRunner): void;
   onMessage(handler: (message: RunnerToActor) => void): void;
   /** Keep the host alive while a reply is awaited; let it go otherwise. */
   hold(): void;
@@ -104,8 +102,8 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
   const shared = init.memory ? new Int32Array(init.memory) : null;
   const emittedWord = shared ? actorWord(layout, init.actor.id, ACTOR_EVENTS_EMITTED) : -1;
   const holdWord = shared ? actorWord(layout, init.actor.id, ACTOR_TRACE_HOLD) : -1;
-  const handOn = (message: ActorToRunner, transfer?: ArrayBuffer[]): void => {
-    channel.post(message, transfer);
+  const handOn = (message: ActorToRunner): void => {
+    channel.post(message);
     // A thread traces faster than batches can be stored: while the runner holds it, it waits here (in
     // short waits, so that a stop or a terminate is never kept waiting).
     if (shared) while (Atomics.load(shared, holdWord) === 1) Atomics.wait(shared, holdWord, 1, 50);
@@ -119,9 +117,6 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     // An actor with a trace window sends batches of at most half of it, so that each one is counted in it.
     ...(init.traceWindowBytes !== undefined ? { batchBytes: Math.max(1024, Math.floor(init.traceWindowBytes / 2)) } : {}),
     sink: (batch, info) => handOn({ type: 'events', batch, recordBytes: info.recordBytes }),
-    // A thread hands its columns over as they are (a transfer, not a copy); the runner writes them as JSON, off
-    // the actor's thread. A process's channel copies, so a process writes the JSON itself, as it is stored.
-    ...(shared ? { columnSink: (batch: ColumnBatch, info: BatchInfo) => handOn({ type: 'columns', batch, recordBytes: info.recordBytes }, [batch.columns]) } : {}),
     // A plain store (see countWord): the runner reads the word once the thread is gone (killed or stopped).
     ...(shared ? { countWord: { words: shared, index: emittedWord } } : {}),
   });

@@ -3,7 +3,6 @@ import type { ActorKind } from '../../model/run-model';
 import type { ByteLimit, EffectiveLimits } from '../spec/limits';
 import type { Spec } from '../../model/spec-schema';
 import type { EventBatch } from '../../model/trace-event';
-import type { ColumnBatch } from '../trace/event-columns';
 
 /**
  * Messages between the runner and its actors. Every message is tagged; requests carry ids; errors
@@ -114,8 +113,6 @@ export type ActorToRunner =
   | { readonly type: 'started'; readonly pid: number; readonly ppid: number; readonly threadId: number; readonly t: number }
   /** `answer`: the actor counts this batch in its trace window until the host answers it (traceWindowBytes). */
   | { readonly type: 'events'; readonly batch: EventBatch; readonly recordBytes: number; readonly answer?: true }
-  /** A thread actor's batch as columns (its buffer transferred): the runner writes its JSON (engine/trace/event-columns.ts). */
-  | { readonly type: 'columns'; readonly batch: ColumnBatch; readonly recordBytes: number }
   | { readonly type: 'call'; readonly id: number; readonly request: BrokerRequest }
   | {
       readonly type: 'done';

@@ -10,7 +10,7 @@ const port = parentPort;
 port.unref();
 
 void runActor(workerData as ActorInit, {
-  post: (message, transfer) => port.postMessage(message, transfer),
+  post: (message) => port.postMessage(message),
   onMessage: (handler) => {
     port.on('message', (message: RunnerToActor) => handler(message));
     port.unref(); // adding a listener refs the port again

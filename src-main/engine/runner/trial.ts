@@ -28,7 +28,6 @@ import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer, type BatchInfo } from '../trace/trace-buffer';
-import { ColumnDecoder } from '../trace/event-columns';
 import type { EventBatch } from '../../model/trace-event';
 import { BrokerQueue } from './broker-queue';
 import { PoolScheduler, type FutureOutcome } from './pool-scheduler';
@@ -122,8 +121,6 @@ interface Instance {
   readonly pool: string | null;
   /** Sockets of an actor that runs on the runner's loop, closed when it ends. */
   net: NetClients | null;
-  /** A thread actor's batches arrive as columns: this writes them as JSON (made at its first batch). */
-  columns?: ColumnDecoder;
 }
 
 interface PoolRuntime {
@@ -595,9 +592,6 @@ export class Trial {
         return;
       case 'events':
         this.receiveBatch(instance, message.batch, { recordBytes: message.recordBytes });
-        return;
-      case 'columns':
-        this.receiveBatch(instance, (instance.columns ??= new ColumnDecoder()).decode(message.batch), { recordBytes: message.recordBytes });
         return;
       case 'call':
         this.handleRequest(instance, message.request).then(

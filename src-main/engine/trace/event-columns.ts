@@ -1,12 +1,9 @@
-import type { EventBatch } from '../../model/trace-event';
-
 /**
  * An actor's events as columns of numbers, the form a trace buffer keeps them in until a flush: per event its
  * time, its op (an id in a table of texts), its phase and how its data is held, its step id, a reference (a
- * text id or an index into the batch's data texts) and one number (the value of an `add`). A thread actor hands
- * the columns to the runner as they are (the buffer is transferred, not copied) and the runner writes them as the
- * JSON rows every reader decodes (`EncodedEvent[]`, model/trace-event.ts); other actors write them themselves.
- * The text the rows make is exactly `JSON.stringify` of the rows the events stand for, event for event.
+ * text id or an index into the batch's data texts) and one number (the value of an `add`). At a flush the
+ * actor writes them as the JSON rows every reader decodes (`EncodedEvent[]`, model/trace-event.ts): exactly
+ * `JSON.stringify` of the rows the events stand for, event for event.
  */
 
 /** Phases by their code in the columns. */
@@ -59,24 +56,6 @@ export class EventColumns {
   }
 }
 
-/**
- * A batch in column form, as a thread actor posts it (`columns` in the transfer list). `texts` carries the texts
- * (ops' and constants' JSON) this batch refers to that the actor has not sent before; `data` the JSON of the
- * batch's object data, by reference.
- */
-export interface ColumnBatch {
-  readonly trial: number;
-  readonly actor: string;
-  readonly firstSeq: number;
-  readonly count: number;
-  readonly tFirst: number;
-  readonly tLast: number;
-  readonly columns: ArrayBuffer;
-  readonly capacity: number;
-  readonly texts: ReadonlyArray<readonly [id: number, text: string]>;
-  readonly data: readonly string[];
-}
-
 const ZERO_PAD = ['', '0', '00', '000', '0000', '00000'];
 
 /**
@@ -110,26 +89,4 @@ export function encodeColumns(columns: EventColumns, count: number, firstSeq: nu
     out += row;
   }
   return `${out}]`;
-}
-
-/**
- * The runner's side of one thread actor's column batches: keeps the texts the actor sent (each is sent once)
- * and turns each batch into the EventBatch every other part of the lab reads.
- */
-export class ColumnDecoder {
-  private readonly texts: string[] = [];
-
-  decode(batch: ColumnBatch): EventBatch {
-    for (const [id, text] of batch.texts) this.texts[id] = text;
-    const columns = new EventColumns(batch.columns, batch.capacity);
-    return {
-      trial: batch.trial,
-      actor: batch.actor,
-      firstSeq: batch.firstSeq,
-      count: batch.count,
-      tFirst: batch.tFirst,
-      tLast: batch.tLast,
-      payload: encodeColumns(columns, batch.count, batch.firstSeq, this.texts, batch.data),
-    };
-  }
 }

@@ -1,13 +1,13 @@
 import { runMessage } from '../../model/run-wording';
 import { ByteLimitError, formatBytes, jsonBytes, jsonPrefix, limitExceeded } from '../spec/limits';
 import type { EventBatch, TracePhase } from '../../model/trace-event';
-import { DATA_CONSTANT, DATA_NONE, DATA_OBJECT, DATA_VALUE, encodeColumns, EventColumns, PHASES, type ColumnBatch } from './event-columns';
+import { DATA_CONSTANT, DATA_NONE, DATA_OBJECT, DATA_VALUE, encodeColumns, EventColumns, PHASES } from './event-columns';
 
 /**
  * An actor's trace buffer: stamps events on the shared monotonic clock, gives them consecutive
- * sequence numbers and hands them on in batches. Events are kept as columns of numbers (event-columns.ts):
- * a thread actor hands the columns on as they are and the runner writes them as JSON; other actors write the
- * JSON here, at the flush. Either way the batch's payload is the same text, event for event.
+ * sequence numbers and hands them on in batches. Events are kept as columns of numbers (event-columns.ts)
+ * and written as the batch's JSON text here, at the flush, on the actor's own thread: the runner's loop only
+ * passes the text on (it must stay free to answer a cancel at once, however fast its threads trace).
  *
  * Guarantees: sequence numbers start at 0 and have no gaps among recorded events; once the actor's
  * budget is spent, events are counted as dropped instead of recorded, and the count says so; a batch
@@ -194,11 +194,6 @@ export interface TraceBufferOptions {
   /** The trial's byte limits on events and records (absent: unlimited). */
   readonly limits?: { readonly maxEventBytes: number; readonly maxRecordBytes: number } | undefined;
   readonly sink: (batch: EventBatch, info: BatchInfo) => void;
-  /**
-   * Takes batches in column form instead of `sink` (a thread actor: the runner writes them as JSON, see
-   * event-columns.ts). The batch's column buffer is the receiver's: the trace buffer does not touch it again.
-   */
-  readonly columnSink?: (batch: ColumnBatch, info: BatchInfo) => void;
   /** Publishes the running count of emitted events, so a killed actor's losses are known. */
   readonly onCount?: (emitted: number) => void;
   /**
@@ -222,8 +217,6 @@ export class TraceBuffer {
   private columns: EventColumns;
   private count = 0;
   private objects: Array<Record<string, unknown>> = [];
-  /** Which texts a column sink has been sent (by text id). */
-  private readonly sentTexts: boolean[] = [];
   private rowBytes = 0;
   private recordBytes = 0;
   private firstSeq = 0;
@@ -523,36 +516,6 @@ export class TraceBuffer {
     this.recordBytes = 0;
     this.firstSeq += count;
     const head = { trial: this.options.trial, actor: this.options.actor, firstSeq, count, tFirst: columns.t[0]!, tLast: columns.t[count - 1]! };
-    const columnSink = this.options.columnSink;
-    if (columnSink === undefined) {
-      this.options.sink({ ...head, payload: encodeColumns(columns, count, firstSeq, texts, data) }, { recordBytes });
-      return;
-    }
-    // The columns go to the receiver: the next batch gets its own, as large as this one's.
-    this.columns = EventColumns.allocate(columns.capacity);
-    columnSink({ ...head, columns: columns.buffer, capacity: columns.capacity, texts: this.unsentTexts(columns, count), data }, { recordBytes });
-  }
-
-  /** The texts the batch's events refer to that the column sink has not been sent yet (then counted as sent). */
-  private unsentTexts(columns: EventColumns, count: number): Array<[number, string]> {
-    const sent = this.sentTexts;
-    const found: Array<[number, string]> = [];
-    const { op, code, ref } = columns;
-    for (let i = 0; i < count; i++) {
-      const id = op[i]!;
-      if (sent[id] !== true) {
-        sent[id] = true;
-        found.push([id, texts[id]!]);
-      }
-      const form = code[i]! >> 2;
-      if (form === DATA_CONSTANT || form === DATA_VALUE) {
-        const textRef = ref[i]!;
-        if (sent[textRef] !== true) {
-          sent[textRef] = true;
-          found.push([textRef, texts[textRef]!]);
-        }
-      }
-    }
-    return found;
+    this.options.sink({ ...head, payload: encodeColumns(columns, count, firstSeq, texts, data) }, { recordBytes });
   }
 }
