@@ -117,8 +117,9 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     // An actor with a trace window sends batches of at most half of it, so that each one is counted in it.
     ...(init.traceWindowBytes !== undefined ? { batchBytes: Math.max(1024, Math.floor(init.traceWindowBytes / 2)) } : {}),
     sink: (batch, info) => handOn({ type: 'events', batch, recordBytes: info.recordBytes }),
-    // A plain store (see countWord): the runner reads the word once the thread is gone (killed or stopped).
-    ...(shared ? { countWord: { words: shared, index: emittedWord } } : {}),
+    // A plain store, not Atomics.store (a locked instruction on every event): the runner reads the word
+    // once the thread is gone (killed or stopped), and a thread's end makes all its writes visible.
+    ...(shared ? { onCount: (n: number) => (shared[emittedWord] = n) } : {}),
   });
 
   let words: Int32Array;

@@ -1,13 +1,10 @@
 import { runMessage } from '../../model/run-wording';
 import { ByteLimitError, formatBytes, jsonBytes, jsonPrefix, limitExceeded } from '../spec/limits';
-import type { EventBatch, TracePhase } from '../../model/trace-event';
-import { DATA_CONSTANT, DATA_NONE, DATA_OBJECT, DATA_VALUE, encodeColumns, EventColumns, PHASES } from './event-columns';
+import type { EncodedEvent, EventBatch, TracePhase } from '../../model/trace-event';
 
 /**
  * An actor's trace buffer: stamps events on the shared monotonic clock, gives them consecutive
- * sequence numbers and hands them on in batches. Events are kept as columns of numbers (event-columns.ts)
- * and written as the batch's JSON text here, at the flush, on the actor's own thread: the runner's loop only
- * passes the text on (it must stay free to answer a cancel at once, however fast its threads trace).
+ * sequence numbers and hands them on in batches (a batch per flush, JSON encoded once, here).
  *
  * Guarantees: sequence numbers start at 0 and have no gaps among recorded events; once the actor's
  * budget is spent, events are counted as dropped instead of recorded, and the count says so; a batch
@@ -26,8 +23,6 @@ export interface BatchInfo {
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
 const DEFAULT_VALUE_BYTES = 64 * 1024;
-/** Events a new trace buffer's columns hold before they grow (32 bytes each). */
-const INITIAL_COLUMNS = 64;
 const PREVIEW_CHARS = 200;
 
 /** Row overhead of an encoded event: its seq, time, op and phase (a time in ns has up to 16 digits). */
@@ -71,109 +66,18 @@ function previewData(data: Record<string, unknown>, valueBytes: number): Record<
   return out;
 }
 
-/**
- * Texts the columns refer to by id (an op's JSON, a constant's JSON, the start of a value event's data): one table
- * per thread, each text once. Its size is bounded by the distinct op names and constant data of the programs run.
- */
-const texts: string[] = [];
-const textIds = new Map<string, number>();
-
-function textId(text: string): number {
-  let id = textIds.get(text);
-  if (id === undefined) {
-    id = texts.push(text) - 1;
-    textIds.set(text, id);
-  }
-  return id;
-}
-
-/** The JSON of an op name, by the op, so that an event's op is found by one lookup. */
-const opIds = new Map<string, number>();
-
-function opId(op: string): number {
-  let id = opIds.get(op);
-  if (id === undefined) {
-    id = textId(JSON.stringify(op));
-    opIds.set(op, id);
-  }
-  return id;
-}
-
-/** Data made by constantData: its JSON length, measured once, and its JSON's id among the texts. */
-const constants = new WeakMap<object, { readonly bytes: number; readonly id: number }>();
+/** Sizes of the data made by constantData: its JSON length, measured once. */
+const constantBytes = new WeakMap<object, number>();
 
 /**
  * Data an event carries unchanged every time it is emitted, made once when a step is compiled (a lock
- * step's `{ prim }`, say): frozen, and measured and encoded here once instead of on every emit. On a thread
- * that has just started, the per-event measure runs in V8's interpreter and cost more than the rest of the emit.
+ * step's `{ prim }`, say): frozen, and measured here once instead of on every emit. On a thread that has
+ * just started, the per-event measure runs in V8's interpreter and cost more than the rest of the emit.
  */
 export function constantData<T extends Record<string, unknown>>(data: T): Readonly<T> {
-  const json = JSON.stringify(data);
-  constants.set(data, { bytes: json.length, id: textId(json) });
+  constantBytes.set(data, JSON.stringify(data).length);
   return Object.freeze(data);
 }
-
-const LOCK_OTHER = 0;
-const LOCK_ACQUIRE = 1;
-const LOCK_RELEASE = 2;
-
-const lockClass = (op: string): number => (op === 'acquire' ? LOCK_ACQUIRE : op === 'release' ? LOCK_RELEASE : LOCK_OTHER);
-
-/** What emitting a resolved event (EventKind, ValueKind) writes, worked out once. */
-interface ColumnKind {
-  readonly op: string;
-  readonly ph: TracePhase;
-  /** @internal Text id of the op's JSON; phase and data form as one code; the data's text id (0: none). */
-  readonly opId: number;
-  readonly code: number;
-  readonly ref: number;
-  /** @internal The data's JSON length (its bound, for a ValueKind) and the whole row's, without the step id. */
-  readonly dataBytes: number;
-  readonly rowBytes: number;
-  readonly lock: number;
-  readonly isRecord: boolean;
-}
-
-/**
- * An event a step emits again and again, resolved once when the step is compiled (eventKind): its op, its phase
- * and its constant data (or none), so that emitting it writes a few numbers. `data` is what it stands for.
- */
-export interface EventKind extends ColumnKind {
-  readonly data: Readonly<Record<string, unknown>> | undefined;
-  readonly key?: undefined;
-}
-
-function columnKind(op: string, ph: TracePhase, form: number, ref: number, dataBytes: number): ColumnKind {
-  return { op, ph, opId: opId(op), code: PHASES.indexOf(ph) | (form << 2), ref, dataBytes, rowBytes: ROW_BYTES + op.length + dataBytes, lock: lockClass(op), isRecord: op === 'record' };
-}
-
-export function eventKind(op: string, ph: TracePhase, data?: Record<string, unknown>): EventKind {
-  const constant = data === undefined ? undefined : constants.get(data);
-  const frozen = data === undefined ? undefined : constant ? data : constantData({ ...data });
-  const info = frozen === undefined ? undefined : constants.get(frozen)!;
-  return { ...columnKind(op, ph, info ? DATA_CONSTANT : DATA_NONE, info?.id ?? 0, info?.bytes ?? 0), data: frozen };
-}
-
-/**
- * An event whose data is constant but for one number, its last key (an add on a word: `{var, delta, value}`):
- * resolved once (valueKind), emitted with the number (emitValue). Its JSON is bounded once, with the number
- * counted as 24 characters at least.
- */
-export interface ValueKind extends ColumnKind {
-  /** The constant part of the data; the number goes under `key`, after it. */
-  readonly fixed: Readonly<Record<string, unknown>>;
-  readonly key: string;
-}
-
-/** `bytes`: the bound of the data's JSON length the caller takes (at least the JSON with a 24-character number). */
-export function valueKind(op: string, ph: TracePhase, fixed: Record<string, unknown>, key: string, bytes: number): ValueKind {
-  const probe = JSON.stringify({ ...fixed, [key]: 0 });
-  // The number must come last: a key that sorts first (an index-like key) or one the fixed part already has would not.
-  if (Object.hasOwn(fixed, key) || !probe.endsWith(`${JSON.stringify(key)}:0}`) || /^\d+$/.test(key)) throw new Error(`valueKind: ${key} cannot be the last key of ${probe}`);
-  return { ...columnKind(op, ph, DATA_VALUE, textId(probe.slice(0, -2)), Math.max(bytes, probe.length - 1 + 24)), fixed: Object.freeze({ ...fixed }), key };
-}
-
-const hrtimeBigint = process.hrtime.bigint;
 
 /** The clock every actor shares: CLOCK_MONOTONIC through process.hrtime, one origin per run. */
 export function traceClock(runStartNs: bigint): () => number {
@@ -194,17 +98,12 @@ export interface TraceBufferOptions {
   /** The trial's byte limits on events and records (absent: unlimited). */
   readonly limits?: { readonly maxEventBytes: number; readonly maxRecordBytes: number } | undefined;
   readonly sink: (batch: EventBatch, info: BatchInfo) => void;
-  /** Publishes the running count of emitted events, so a killed actor's losses are known. */
+  /** Publishes the running count of emitted events (a shared word for threads), so a killed actor's losses are known. */
   readonly onCount?: (emitted: number) => void;
-  /**
-   * The same for a thread, as a word of shared memory written with a plain store (not Atomics.store, a locked
-   * instruction on every event): the runner reads it once the thread is gone, and a thread's end makes all its
-   * writes visible.
-   */
-  readonly countWord?: { readonly words: Int32Array; readonly index: number };
-  /** The clock (default: traceClock(runStartNs)); a test gives one that answers the same times on every run. */
-  readonly clock?: () => number;
 }
+
+/** The data of an event a step emitted without any (it carries the step id after it). */
+const NO_DATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 export class TraceBuffer {
   readonly now: () => number;
@@ -213,36 +112,29 @@ export class TraceBuffer {
    * by the interpreter before each step; -1 outside the program's steps. Events carry it as `s`.
    */
   step = -1;
-  /** The batch being filled, as columns (event-columns.ts); `objects` holds the data of events whose data is an object. */
-  private columns: EventColumns;
-  private count = 0;
-  private objects: Array<Record<string, unknown>> = [];
+  private rows: EncodedEvent[] = [];
   private rowBytes = 0;
   private recordBytes = 0;
+  private tFirst = 0;
+  private tLast = 0;
   private firstSeq = 0;
   private nextSeq = 0;
   private droppedCount = 0;
-  /** Nesting of muted (summary) repeats; public so that a step's hot path can test it without a call. */
-  muteDepth = 0;
+  private muteDepth = 0;
   private mutedCount = 0;
   /**
    * Lock steps' events not recorded while muted since the outermost summary repeat began (takeMuted): only these two
-   * ops are told apart; a tally by any op (a Map update per muted event) doubled the time of a summarised lock loop.
+   * ops are told apart, by a comparison of interned strings; a tally by any op (a Map update per muted event) doubled
+   * the time of a summarised lock loop.
    */
   private mutedAcquires = 0;
   private mutedReleases = 0;
   private readonly batchSize: number;
   private readonly batchBytes: number;
   private readonly valueBytes: number;
-  private readonly budget: number;
   /** How far a record's value is measured: past this it is refused anyway. */
   private readonly recordBound: number;
   private readonly onCount: ((emitted: number) => void) | undefined;
-  private readonly countWords: Int32Array | undefined;
-  private readonly countIndex: number;
-  /** A clock given in the options (tests); undefined: the shared clock, read in place. */
-  private readonly clock: (() => number) | undefined;
-  private readonly startNs: bigint;
   /** flushIfNearlyFull sends the batch from this many events or bytes on. */
   private readonly flushAheadCount: number;
   private readonly flushAheadBytes: number;
@@ -252,21 +144,13 @@ export class TraceBuffer {
   constructor(private readonly options: TraceBufferOptions) {
     this.onCount = options.onCount;
     this.checkFrom = options.limits ? Math.min(options.limits.maxEventBytes, options.limits.maxRecordBytes) : Number.POSITIVE_INFINITY;
-    this.now = options.clock ?? traceClock(options.runStartNs);
-    this.clock = options.clock;
-    this.startNs = options.runStartNs;
-    this.countWords = options.countWord?.words;
-    this.countIndex = options.countWord?.index ?? 0;
-    this.batchSize = Math.max(1, options.batchSize ?? 1_000);
+    this.now = traceClock(options.runStartNs);
+    this.batchSize = options.batchSize ?? 1_000;
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.valueBytes = options.valueBytes ?? DEFAULT_VALUE_BYTES;
-    this.budget = options.budget;
     this.flushAheadCount = Math.max(1, this.batchSize - Math.min(64, Math.floor(this.batchSize / 4)));
     this.flushAheadBytes = this.batchBytes * 0.9;
     this.recordBound = options.limits ? Math.min(options.limits.maxRecordBytes, options.limits.maxEventBytes) : Number.MAX_SAFE_INTEGER;
-    // A batch never holds more than batchSize events; its columns start small (an actor that emits a few events,
-    // one of a thousand tasks, holds a few KB) and grow as events come, up to that.
-    this.columns = EventColumns.allocate(Math.min(this.batchSize, INITIAL_COLUMNS));
   }
 
   /** Events recorded (and so sent, once flushed). */
@@ -284,7 +168,7 @@ export class TraceBuffer {
   }
 
   get pending(): number {
-    return this.count;
+    return this.rows.length;
   }
 
   mute(): void {
@@ -312,19 +196,15 @@ export class TraceBuffer {
     return taken;
   }
 
-  private countMuted(lock: number): void {
-    this.mutedCount++;
-    if (lock === LOCK_ACQUIRE) this.mutedAcquires++;
-    else if (lock === LOCK_RELEASE) this.mutedReleases++;
-  }
-
   /**
    * Records one event unless muted; `force` records even inside a muted repeat (records, logs, sections).
    * Small on purpose: the muted case, a counter, is then inlined where a step emits.
    */
   emit(op: string, ph: TracePhase, data?: Record<string, unknown>, force?: boolean): void {
     if (this.muteDepth > 0 && force !== true) {
-      this.countMuted(lockClass(op));
+      this.mutedCount++;
+      if (op === 'acquire') this.mutedAcquires++;
+      else if (op === 'release') this.mutedReleases++;
       return;
     }
     this.record(op, ph, data, undefined);
@@ -332,100 +212,30 @@ export class TraceBuffer {
 
   /**
    * `emit` for data of numbers and names only, whose JSON length the caller bounds once (`dataBytes`, at
-   * most valueBytes): what a step that emits fresh small data on every run uses instead of having the data
-   * measured each time.
+   * most valueBytes): what a step that emits fresh small data on every run (an `add`'s new value) uses
+   * instead of having the data measured each time.
    */
   emitSized(op: string, ph: TracePhase, data: Record<string, unknown>, dataBytes: number): void {
     if (this.muteDepth > 0) {
-      this.countMuted(lockClass(op));
+      this.mutedCount++;
+      if (op === 'acquire') this.mutedAcquires++;
+      else if (op === 'release') this.mutedReleases++;
       return;
     }
     this.record(op, ph, data, dataBytes <= this.valueBytes ? dataBytes : undefined);
   }
 
-  /**
-   * Emits an event resolved when its step was compiled (eventKind): a few numbers written, nothing measured. Small,
-   * as `emit` is, so that a summarised loop's muted case is inlined where the step emits.
-   */
-  emitKind(kind: EventKind): void {
-    if (this.muteDepth > 0) {
-      // Counted here, not by a call: a thread's first thousands of iterations run in V8's interpreter, where a
-      // call costs more than the count, and a lock step's muted events lie inside the critical section.
-      this.mutedCount++;
-      // LOCK_ACQUIRE and LOCK_RELEASE as literals: a module constant read in V8's interpreter checks it is set.
-      const lock = kind.lock;
-      if (lock === 1) this.mutedAcquires++;
-      else if (lock === 2) this.mutedReleases++;
-      return;
-    }
-    this.put(kind, 0);
-  }
-
-  /** Emits an event of a ValueKind with its number (an add's new value). */
-  emitValue(kind: ValueKind, value: number): void {
-    if (this.muteDepth > 0) {
-      this.mutedCount++;
-      // LOCK_ACQUIRE and LOCK_RELEASE as literals: a module constant read in V8's interpreter checks it is set.
-      const lock = kind.lock;
-      if (lock === 1) this.mutedAcquires++;
-      else if (lock === 2) this.mutedReleases++;
-      return;
-    }
-    this.put(kind, value);
-  }
-
-  /**
-   * Records an event resolved when its step was compiled: `admit` and `commit` written out, and the clock read in
-   * place. A thread runs its first thousands of steps in V8's interpreter, where every call costs; two of these
-   * events lie inside a lock's critical section.
-   */
-  private put(kind: EventKind | ValueKind, value: number): void {
-    if (this.nextSeq >= this.budget) {
-      this.droppedCount++;
-      return;
-    }
-    if (kind.dataBytes > this.valueBytes) {
-      this.record(kind.op, kind.ph, kind.key === undefined ? kind.data : { ...kind.fixed, [kind.key]: value }, undefined);
-      return;
-    }
-    const t = this.clock === undefined ? Number(hrtimeBigint() - this.startNs) : this.clock();
-    let bytes = kind.rowBytes;
-    if (bytes > this.checkFrom) this.checkSize(kind.op, bytes);
-    if (this.count > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
-    const s = this.step;
-    if (s >= 0) bytes += 8;
-    this.rowBytes += bytes;
-    if (kind.isRecord) this.recordBytes += bytes;
-    const at = this.count;
-    if (at === this.columns.capacity) this.grow();
-    const columns = this.columns;
-    columns.t[at] = t;
-    columns.step[at] = s;
-    columns.op[at] = kind.opId;
-    columns.code[at] = kind.code;
-    columns.ref[at] = kind.ref;
-    columns.value[at] = value;
-    this.count = at + 1;
-    const seq = ++this.nextSeq;
-    if (this.countWords !== undefined) this.countWords[this.countIndex] = seq;
-    else if (this.onCount !== undefined) this.onCount(seq);
-    if (at + 1 >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
-  }
-
   private record(op: string, ph: TracePhase, data: Record<string, unknown> | undefined, knownBytes: number | undefined): void {
-    if (this.nextSeq >= this.budget) {
+    if (this.nextSeq >= this.options.budget) {
       this.droppedCount++;
       return;
     }
+    const t = this.now();
     let bytes = ROW_BYTES + op.length;
-    const constant = data === undefined ? undefined : constants.get(data);
-    const known = knownBytes ?? constant?.bytes;
-    let form = DATA_NONE;
-    if (known !== undefined && known <= this.valueBytes) {
-      bytes += known;
-      form = constant !== undefined && knownBytes === undefined ? DATA_CONSTANT : DATA_OBJECT;
+    const constant = data === undefined ? undefined : knownBytes ?? constantBytes.get(data);
+    if (constant !== undefined && constant <= this.valueBytes) {
+      bytes += constant;
     } else if (data !== undefined) {
-      form = DATA_OBJECT;
       const measured = dataBytes(data, op === 'record' ? this.recordBound : this.valueBytes);
       if (op !== 'record' && measured > this.valueBytes) {
         data = previewData(data, this.valueBytes);
@@ -434,62 +244,30 @@ export class TraceBuffer {
         bytes += measured;
       }
     }
-    const at = this.admit(op, bytes);
-    if (at < 0) return;
-    const columns = this.columns;
-    columns.op[at] = opId(op);
-    columns.code[at] = PHASES.indexOf(ph) | (form << 2);
-    if (form === DATA_CONSTANT) columns.ref[at] = constant!.id;
-    else if (form === DATA_OBJECT) columns.ref[at] = this.objects.push(data!) - 1;
-    this.commit(at);
-  }
-
-  /**
-   * The budget, the byte limits and the batch's room for an event of `bytes` (its row without the step id): the
-   * row the event takes, its time and step written (-1 when the budget is spent: the event is counted as dropped).
-   */
-  private admit(op: string, bytes: number): number {
-    if (this.nextSeq >= this.budget) {
-      this.droppedCount++;
-      return -1;
-    }
-    const t = this.now();
     if (bytes > this.checkFrom) this.checkSize(op, bytes);
-    if (this.count > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
+    if (this.rows.length > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
+    if (this.rows.length === 0) this.tFirst = t;
+    this.tLast = t;
     const s = this.step;
-    if (s >= 0) bytes += 8;
+    if (s >= 0) {
+      this.rows.push([this.nextSeq, t, op, ph, data ?? NO_DATA, s]);
+      bytes += 8;
+    } else this.rows.push(data === undefined ? [this.nextSeq, t, op, ph] : [this.nextSeq, t, op, ph, data]);
     this.rowBytes += bytes;
     if (op === 'record') this.recordBytes += bytes;
-    const at = this.count;
-    if (at === this.columns.capacity) this.grow();
-    this.columns.t[at] = t;
-    this.columns.step[at] = s;
-    return at;
-  }
-
-  /** Room for more events in the batch being filled (never past batchSize: a full batch is sent first). */
-  private grow(): void {
-    const old = this.columns;
-    const columns = EventColumns.allocate(Math.min(this.batchSize, old.capacity * 4));
-    columns.copyFrom(old, this.count);
-    this.columns = columns;
-  }
-
-  private commit(at: number): void {
-    this.count = at + 1;
     this.nextSeq++;
-    if (this.countWords !== undefined) this.countWords[this.countIndex] = this.nextSeq;
-    else if (this.onCount !== undefined) this.onCount(this.nextSeq);
-    if (this.count >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
+    if (this.onCount !== undefined) this.onCount(this.nextSeq);
+    if (this.rows.length >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
   }
 
   /**
    * Sends the batch now when it is close to full (within a few events or 10% of its bytes), called
-   * where a step is about to take a lock: the flush it would soon need then happens before the lock is
-   * held, not inside the critical section while every other thread waits on it.
+   * where a step is about to take a lock: the flush it would soon need (a JSON encoding and a post,
+   * hundreds of microseconds for a full batch) then happens before the lock is held, not inside the
+   * critical section while every other thread waits on it.
    */
   flushIfNearlyFull(): void {
-    if (this.count >= this.flushAheadCount || this.rowBytes >= this.flushAheadBytes) this.flush();
+    if (this.rows.length >= this.flushAheadCount || this.rowBytes >= this.flushAheadBytes) this.flush();
   }
 
   private checkSize(op: string, bytes: number): void {
@@ -504,18 +282,22 @@ export class TraceBuffer {
   }
 
   flush(): void {
-    const count = this.count;
-    if (count === 0) return;
-    const columns = this.columns;
+    const rows = this.rows;
+    if (rows.length === 0) return;
     const recordBytes = this.recordBytes;
-    const firstSeq = this.firstSeq;
-    const data = this.objects.map((object) => JSON.stringify(object));
-    this.count = 0;
-    this.objects = [];
+    this.rows = [];
     this.rowBytes = 0;
     this.recordBytes = 0;
-    this.firstSeq += count;
-    const head = { trial: this.options.trial, actor: this.options.actor, firstSeq, count, tFirst: columns.t[0]!, tLast: columns.t[count - 1]! };
-    this.options.sink({ ...head, payload: encodeColumns(columns, count, firstSeq, texts, data) }, { recordBytes });
+    const batch: EventBatch = {
+      trial: this.options.trial,
+      actor: this.options.actor,
+      firstSeq: this.firstSeq,
+      count: rows.length,
+      tFirst: this.tFirst,
+      tLast: this.tLast,
+      payload: JSON.stringify(rows),
+    };
+    this.firstSeq += rows.length;
+    this.options.sink(batch, { recordBytes });
   }
 }

@@ -4,7 +4,7 @@ import type { Maybe } from '../../sync/maybe';
 import { assertNever } from '../../../model/assert-never';
 import { ActorFailure, ReturnSignal } from './failure';
 import type { ActorServices } from './services';
-import { constantData, eventKind, valueKind } from '../../trace/trace-buffer';
+import { constantData } from '../../trace/trace-buffer';
 import { asNumber, text, ValueGuard, type Eval, type Frame, type Test } from './values';
 
 /**
@@ -276,15 +276,11 @@ export const STEP_HANDLERS: StepTable = {
     const adder = step.index === undefined && typeof step.delta === 'number' && Number.isInteger(step.delta) ? vars.wordAdder?.(name) : undefined;
     if (adder && own) {
       const delta = step.delta as number;
-      // `{var, delta, value}` with only the value fresh: written as a number beside its constant start.
-      const added = valueKind('add', 'I', { var: name, delta }, 'value', wordAddBytes);
-      // Muted (a summary repeat), through emitKind as a lock step's events are: one hot method warms up sooner.
-      const mutedAdd = eventKind('add', 'I');
       return (f) => {
         const value = adder(delta);
         if (into) f.locals.set(into, value);
-        if (trace.muteDepth > 0) trace.emitKind(mutedAdd);
-        else trace.emitValue(added, value);
+        if (trace.isMuted) trace.emit('add', 'I');
+        else trace.emitSized('add', 'I', { var: name, delta, value }, wordAddBytes);
         return undefined;
       };
     }
@@ -305,11 +301,11 @@ export const STEP_HANDLERS: StepTable = {
     const { prim, into } = step;
     const options = { blocking: step.blocking, timeoutMs: step.timeoutMs };
     // The events' data never changes after it is emitted: one object each, made once.
-    const begin = eventKind('acquire', 'B', { prim });
-    const ended = eventKind('acquire', 'E', { prim, ok: true });
-    const failed = eventKind('acquire', 'E', { prim, ok: false });
+    const begin = constantData({ prim });
+    const ended = constantData({ prim, ok: true });
+    const failed = constantData({ prim, ok: false });
     const after = (f: Frame, ok: boolean): void => {
-      trace.emitKind(ok ? ended : failed);
+      trace.emit('acquire', 'E', ok ? ended : failed);
       if (into) f.locals.set(into, ok);
     };
     const lock = prims.lockOps?.(prim);
@@ -317,11 +313,11 @@ export const STEP_HANDLERS: StepTable = {
       // A thread's acquire of a bound lock, written out: on a thread that has just started this runs in
       // V8's interpreter, where every call saved shortens the critical section the other threads wait on.
       return (f) => {
-        trace.emitKind(begin);
+        trace.emit('acquire', 'B', begin);
         trace.flushIfNearlyFull();
         const got = lock.acquire(options);
         if (got === true) {
-          trace.emitKind(ended);
+          trace.emit('acquire', 'E', ended);
           if (into) f.locals.set(into, true);
           return undefined;
         }
@@ -333,7 +329,7 @@ export const STEP_HANDLERS: StepTable = {
       };
     }
     return (f) => {
-      trace.emitKind(begin);
+      trace.emit('acquire', 'B', begin);
       trace.flushIfNearlyFull();
       const got = lock ? lock.acquire(options) : prims.acquire(prim, options);
       if (own && !(got instanceof Promise)) {
@@ -347,13 +343,13 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const released = eventKind('release', 'I', { prim });
-    const after = (): void => trace.emitKind(released);
+    const data = constantData({ prim });
+    const after = (): void => trace.emit('release', 'I', data);
     const lock = prims.lockOps?.(prim);
     if (lock && own) {
       return () => {
         lock.release();
-        trace.emitKind(released);
+        trace.emit('release', 'I', data);
         return undefined;
       };
     }
