@@ -156,6 +156,18 @@ export function sweepReport(result: SweepResult): string {
   const colour = (i: number): string => SERIES_COLOURS[i % SERIES_COLOURS.length]!;
   const what = `${quantityName(result)}${result.unit ? ` (${result.unit})` : ''}`;
   const runtimes = [...new Set(result.series.map((s) => runtimeName(s.runtime)))];
+  /** A line with markers per series, through the points `pointOf` gives (null: the point has no value to draw). */
+  const seriesCurves = (pointOf: (p: SweepPointSummary) => PlotCurve['points'][number] | null): PlotCurve[] =>
+    result.series.map((s, i) => ({
+      name: seriesName(s),
+      colour: colour(i),
+      markers: true,
+      line: true,
+      points: s.points.flatMap((p) => {
+        const point = pointOf(p);
+        return point ? [point] : [];
+      }),
+    }));
 
   const valuePlot = svgPlot({
     id: 'quantity',
@@ -163,15 +175,7 @@ export function sweepReport(result: SweepResult): string {
     xLabel: xName,
     yLabel: what,
     ...(categories ? { xCategories: categories } : {}),
-    curves: result.series.map((s, i) => ({
-      name: seriesName(s),
-      colour: colour(i),
-      markers: true,
-      line: true,
-      points: s.points
-        .filter((p) => p.median !== null)
-        .map((p) => ({ x: xOf(p), y: p.median!, ...(p.ci95 ? { low: p.ci95[0], high: p.ci95[1] } : {}) })),
-    })),
+    curves: seriesCurves((p) => (p.median === null ? null : { x: xOf(p), y: p.median, ...(p.ci95 ? { low: p.ci95[0], high: p.ci95[1] } : {}) })),
   });
 
   const condition = result.condition;
@@ -184,13 +188,7 @@ export function sweepReport(result: SweepResult): string {
         yRange: [0, 1],
         yFormat: (v) => `${Math.round(v * 100)}%`,
         ...(categories ? { xCategories: categories } : {}),
-        curves: result.series.map((s, i) => ({
-          name: seriesName(s),
-          colour: colour(i),
-          markers: true,
-          line: true,
-          points: s.points.filter((p) => p.meeting !== null).map((p) => ({ x: xOf(p), y: p.meeting!.share, low: p.meeting!.ci95[0], high: p.meeting!.ci95[1] })),
-        })),
+        curves: seriesCurves((p) => (p.meeting === null ? null : { x: xOf(p), y: p.meeting.share, low: p.meeting.ci95[0], high: p.meeting.ci95[1] })),
       })
     : '';
 
