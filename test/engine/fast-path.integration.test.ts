@@ -89,3 +89,42 @@ test('a long repeat whose steps wait for the runner runs to its count on a proce
   expect(outcome(trial)).toBe('ok');
   expect(trial.finalShared['managed']).toBe(2_000);
 });
+
+test('a summary repeat of lock steps counts what it did not record the same way on every kind, a nested repeat and a forced record included', async () => {
+  // Threads and processes compile a summary repeat's lock and add steps to count their events instead of emitting
+  // them; tasks emit them into the muted trace. Both must leave the same trace: one span, its end stating the counts.
+  const program: Step[] = [
+    {
+      op: 'repeat',
+      times: 40,
+      trace: 'summary',
+      steps: [
+        { op: 'acquire', prim: 'lock', into: 'got' },
+        { op: 'add', var: 'words', delta: 2, into: 'now' },
+        { op: 'release', prim: 'lock' },
+        { op: 'repeat', times: 2, steps: [{ op: 'acquire', prim: 'lock' }, { op: 'release', prim: 'lock' }] },
+        { op: 'if', cond: { compare: [{ ref: 'now' }, '==', 40] }, then: [{ op: 'record', name: 'at-twenty', value: { ref: 'got' } }] },
+      ],
+    },
+    { op: 'acquire', prim: 'lock' },
+    { op: 'release', prim: 'lock' },
+  ];
+  const shapes: Record<string, string[]> = {};
+  for (const kind of ['task', 'thread', 'process'] as const) {
+    const { trial, events } = await runSpec(specFor(kind, program));
+    expect(outcome(trial), kind).toBe('ok');
+    // (A process actor's shared words are its own process's: the record below shows its adds.)
+    if (kind !== 'process') expect(trial.finalShared['words'], kind).toBe(80);
+    shapes[kind] = shape(events);
+  }
+  expect(shapes['task']).toEqual([
+    'repeat B {"times":40,"trace":"summary"}',
+    'record I {"name":"at-twenty","value":true}',
+    'repeat E {"times":40,"muted":{"acquire":240,"release":120}}',
+    'acquire B {"prim":"lock"}',
+    'acquire E {"prim":"lock","ok":true}',
+    'release I {"prim":"lock"}',
+  ]);
+  expect(shapes['thread']).toEqual(shapes['task']);
+  expect(shapes['process']).toEqual(shapes['task']);
+});

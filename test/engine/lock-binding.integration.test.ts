@@ -100,6 +100,84 @@ describe('bound lock operations', () => {
   });
 });
 
+describe('a summary repeat takes a plain mutex itself (its uncontended path inline)', () => {
+  test('4 threads contend: never two inside, the count is exact, and each end states its lock steps', async () => {
+    const iterations = 20_000;
+    const spec: AuthoredSpec = {
+      version: 1,
+      shared: { n: { scope: 'shared', initial: 0 }, inside: { scope: 'shared', initial: 0 }, overlaps: { scope: 'shared', initial: 0 } },
+      primitives: { m: { type: 'mutex' }, go: { type: 'barrier', parties: 4 } },
+      actors: [
+        {
+          name: 't',
+          kind: 'thread',
+          count: 4,
+          program: [
+            { op: 'wait', prim: 'go' },
+            {
+              op: 'repeat',
+              times: iterations,
+              trace: 'summary',
+              steps: [
+                { op: 'acquire', prim: 'm', into: 'got' },
+                { op: 'add', var: 'inside', delta: 1, into: 'c' },
+                { op: 'if', cond: { compare: [{ ref: 'c' }, '!=', 1] }, then: [{ op: 'add', var: 'overlaps', delta: 1 }] },
+                { op: 'add', var: 'n', delta: 1 },
+                { op: 'add', var: 'inside', delta: -1 },
+                { op: 'release', prim: 'm' },
+              ],
+            },
+            { op: 'record', name: 'got', value: { ref: 'got' } },
+          ],
+        },
+      ],
+    };
+    const { trial, events } = await runSpec(spec);
+    expect(outcome(trial)).toBe('ok');
+    expect(trial.finalShared['n']).toBe(4 * iterations);
+    expect(trial.finalShared['overlaps']).toBe(0);
+    expect(trial.finalShared['inside']).toBe(0);
+    expect(select(events, { op: 'record' }).map((event) => event.data!['value'])).toEqual([true, true, true, true]);
+    const ends = select(events, { op: 'repeat', ph: 'E' });
+    expect(ends.map((event) => event.data!['muted'])).toEqual(Array.from({ length: 4 }, () => ({ acquire: 2 * iterations, release: iterations })));
+    expect(select(events, { op: 'acquire' })).toHaveLength(0);
+  });
+
+  test('a non-blocking acquire of a held mutex answers false there; a release of a free one fails the actor by name', async () => {
+    const spec: AuthoredSpec = {
+      version: 1,
+      shared: { misses: { scope: 'shared', initial: 0 } },
+      primitives: { m: { type: 'mutex' }, held: { type: 'event' }, done: { type: 'event' } },
+      actors: [
+        { name: 'holder', kind: 'thread', program: [{ op: 'acquire', prim: 'm' }, { op: 'set', prim: 'held' }, { op: 'wait', prim: 'done' }, { op: 'release', prim: 'm' }] },
+        {
+          name: 'trier',
+          kind: 'thread',
+          program: [
+            { op: 'wait', prim: 'held' },
+            {
+              op: 'repeat',
+              times: 50,
+              trace: 'summary',
+              steps: [
+                { op: 'acquire', prim: 'm', blocking: false, into: 'got' },
+                { op: 'if', cond: { compare: [{ ref: 'got' }, '==', false] }, then: [{ op: 'add', var: 'misses', delta: 1 }] },
+              ],
+            },
+            { op: 'set', prim: 'done' },
+            { op: 'sleep', ms: 20 },
+            { op: 'repeat', times: 2, trace: 'summary', steps: [{ op: 'acquire', prim: 'm' }, { op: 'release', prim: 'm' }, { op: 'release', prim: 'm' }] },
+          ],
+        },
+      ],
+    };
+    const { trial } = await runSpec(spec);
+    expect(trial.finalShared['misses']).toBe(50);
+    expect(trial.actors.find((actor) => actor.name === 'holder')?.error ?? null).toBeNull();
+    expect(trial.actors.find((actor) => actor.name === 'trier')?.error).toMatch(/release of m, which is not locked/);
+  });
+});
+
 describe('event data measured once', () => {
   function buffer(options: { maxEventBytes?: number; valueBytes?: number } = {}): { trace: TraceBuffer; sent: EventBatch[] } {
     const sent: EventBatch[] = [];

@@ -71,6 +71,29 @@ describe('TrialEvents: wait starts', () => {
     expect(events.waitStart('worker-9', 'm')).toBeUndefined();
   });
 
+  it('reads the rows of a program\'s steps (the step id after the data) without parsing them', () => {
+    const begin = constantData({ prim: 'm' });
+    const batches = batchesOf('worker-0', 64, (trace) => {
+      for (let i = 0; i < 300; i++) {
+        trace.step = 2;
+        trace.emit('acquire', 'B', begin);
+        trace.emit('acquire', 'E', constantData({ prim: 'm', ok: true }));
+        trace.step = 13;
+        trace.emit('release', 'I', begin);
+      }
+    });
+    expect(batches[0]!.payload).toContain('{"prim":"m"},2]');
+    const expected = expectedWaitStarts(batches);
+    const parse = vi.spyOn(JSON, 'parse');
+    const events = followed(batches);
+    expect(events.waitStart('worker-0', 'm')).toBe(expected.get('worker-0 m'));
+    expect(parse).not.toHaveBeenCalled();
+    // A row whose step id is not a number is not the plain form: decoded, and still found.
+    const odd = batch('a', [[0, 100, 'acquire', 'B', { prim: 'm' }, 'x'], [1, 120, 'acquire', 'B', { prim: 'm' }, 4]]);
+    expect(followed([odd]).waitStart('a', 'm')).toBe(120);
+    expect(parse).toHaveBeenCalled();
+  });
+
   it('does not take a row imitated inside an event value for an acquire begin', () => {
     const rows = [
       [0, 100, 'acquire', 'B', { prim: 'm' }],

@@ -119,6 +119,8 @@ class ProgramCompiler implements StepCompiler {
   private op = '';
   /** Step ids of the program being run (see model/program-text.ts); steps not in it (functions) get -1. */
   ids: ReadonlyMap<object, number> = new Map();
+  /** Summary repeats around the steps being compiled (see StepCompiler.muted). */
+  private summaryDepth = 0;
 
   constructor(
     readonly services: ActorServices,
@@ -140,6 +142,19 @@ class ProgramCompiler implements StepCompiler {
 
   cond(cond: Cond): (frame: Frame) => boolean {
     return compileCond(cond, this.services, this.where);
+  }
+
+  get muted(): boolean {
+    return this.summaryDepth > 0;
+  }
+
+  summarySequence(steps: readonly Step[]): Run {
+    this.summaryDepth++;
+    try {
+      return this.sequence(steps);
+    } finally {
+      this.summaryDepth--;
+    }
   }
 
   sequence(steps: readonly Step[], field = 'steps'): Run {
@@ -169,7 +184,14 @@ class ProgramCompiler implements StepCompiler {
     if (body) return body;
     const fn = ownValue(this.functions, name);
     if (!fn) return undefined;
-    body = this.sequence(fn.steps, `functions.${name}`);
+    // A function runs wherever it is called, muted or not: its body is compiled for either.
+    const depth = this.summaryDepth;
+    this.summaryDepth = 0;
+    try {
+      body = this.sequence(fn.steps, `functions.${name}`);
+    } finally {
+      this.summaryDepth = depth;
+    }
     this.functionBodies.set(name, body);
     return body;
   }

@@ -78,6 +78,19 @@ const PRIM_DATA = ',{"prim":"';
 const PENDING_WAIT_BYTES = 8 * 1024 * 1024;
 const COMMA = 44;
 const OPEN = 91;
+const CLOSE = 93;
+const CLOSE_BRACE = 125;
+
+/** Where the run of decimal digits that starts at `start` ends (`start` itself when there is none). */
+function digitsAfter(text: string, start: number): number {
+  let at = start;
+  while (at < text.length) {
+    const code = text.charCodeAt(at);
+    if (code < 48 || code > 57) break;
+    at++;
+  }
+  return at;
+}
 
 /** Where the run of decimal digits that ends just before `end` starts (`end` itself when there is none). */
 function digitsBefore(text: string, end: number): number {
@@ -176,7 +189,8 @@ export class TrialEvents implements ClaimEvents {
    * The starts of waits in a batch that holds nothing else worth decoding, read off its JSON text
    * instead of parsing it (in a lock-heavy trace every fourth event is an acquire begin, and a JSON.parse of every
    * such batch cost the runner more per event than the actors spent emitting it). Only the plain form
-   * the trace buffers write is read here: a row `[seq,t,"acquire","B",{"prim":"name"}]`, in a payload
+   * the trace buffers write is read here: a row `[seq,t,"acquire","B",{"prim":"name"}]`, or with the step's id after
+   * the data as an interpreter's rows carry it (`…{"prim":"name"},3]`), in a payload
    * whose event data holds no list. Anything else (a list in some event's data, where a row could be
    * imitated; a name with an escape; another shape of row) answers false and the batch is decoded.
    */
@@ -196,7 +210,15 @@ export class TrialEvents implements ClaimEvents {
       if (!payload.startsWith(PRIM_DATA, dataAt)) return false;
       const nameAt = dataAt + PRIM_DATA.length;
       const close = payload.indexOf('"', nameAt);
-      if (close === -1 || !payload.startsWith('}]', close + 1)) return false;
+      if (close === -1 || payload.charCodeAt(close + 1) !== CLOSE_BRACE) return false;
+      // The row ends after the data, or after the step's id.
+      let end = close + 2;
+      if (payload.charCodeAt(end) === COMMA) {
+        const idEnd = digitsAfter(payload, end + 1);
+        if (idEnd === end + 1) return false;
+        end = idEnd;
+      }
+      if (payload.charCodeAt(end) !== CLOSE) return false;
       const prim = payload.slice(nameAt, close);
       if (prim.includes('\\')) return false;
       found.push([prim, Number(payload.slice(tStart, tEnd))]);

@@ -32,6 +32,9 @@ export class PrimitiveError extends Error {
 
 const STATE = 0;
 const OWNER = 1;
+/** A mutex's words from its slot's offset: its state (0 free, 1 locked, 2 locked with waiters) and its owner. */
+export const MUTEX_STATE = STATE;
+export const MUTEX_OWNER = OWNER;
 const DEPTH = 2;
 const WAITERS = 1;
 const BARRIER_COUNT_BITS = 16;
@@ -48,10 +51,14 @@ const BARRIER_COUNT_MASK = (1 << BARRIER_COUNT_BITS) - 1;
  * samples it with Atomics.load and may see a value a moment late (aligned Int32 accesses never tear).
  */
 
-/** The uncontended path of mutexAcquire alone: takes a free mutex at once, allocating nothing; false when it is held. */
-export function mutexTryAcquire(m: Int32Array, p: PrimSlot, owner: number): boolean {
-  if (Atomics.compareExchange(m, p.offset + STATE, 0, 1) !== 0) return false;
-  m[p.offset + OWNER] = owner;
+/**
+ * The uncontended path of mutexAcquire alone: takes a free mutex at once, allocating nothing; false when it is held.
+ * `at` is the mutex's first word (its slot's offset): a number, so that a lock bound once (a step's) reads no slot
+ * object on each acquire.
+ */
+export function mutexTryAcquire(m: Int32Array, at: number, owner: number): boolean {
+  if (Atomics.compareExchange(m, at + STATE, 0, 1) !== 0) return false;
+  m[at + OWNER] = owner;
   return true;
 }
 
@@ -76,9 +83,14 @@ export function* mutexAcquire(m: Int32Array, p: PrimSlot, owner: number, deadlin
 }
 
 export function mutexRelease(m: Int32Array, p: PrimSlot): void {
-  const state = p.offset + STATE;
-  if (Atomics.load(m, state) === 0) throw new PrimitiveError(`release of ${p.name}, which is not locked`);
-  m[p.offset + OWNER] = 0;
+  mutexReleaseAt(m, p.offset, p.name);
+}
+
+/** mutexRelease of the mutex whose first word is `at` (see mutexTryAcquire). */
+export function mutexReleaseAt(m: Int32Array, at: number, name: string): void {
+  const state = at + STATE;
+  if (Atomics.load(m, state) === 0) throw new PrimitiveError(`release of ${name}, which is not locked`);
+  m[at + OWNER] = 0;
   if (Atomics.sub(m, state, 1) !== 1) {
     Atomics.store(m, state, 0);
     Atomics.notify(m, state, 1);

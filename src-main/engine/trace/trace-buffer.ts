@@ -102,6 +102,15 @@ export interface TraceBufferOptions {
   readonly onCount?: (emitted: number) => void;
 }
 
+/** What a muted trace did not record (TraceBuffer.tally). */
+export interface MutedTally {
+  /** Every event not recorded. */
+  events: number;
+  /** Events of acquire steps (a begin and an end each) and of release steps, since the outermost summary repeat began. */
+  acquire: number;
+  release: number;
+}
+
 /** The data of an event a step emitted without any (it carries the step id after it). */
 const NO_DATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
@@ -121,14 +130,14 @@ export class TraceBuffer {
   private nextSeq = 0;
   private droppedCount = 0;
   private muteDepth = 0;
-  private mutedCount = 0;
   /**
-   * Lock steps' events not recorded while muted since the outermost summary repeat began (takeMuted): only these two
-   * ops are told apart, by a comparison of interned strings; a tally by any op (a Map update per muted event) doubled
-   * the time of a summarised lock loop.
+   * Events not recorded while muted. `acquire` and `release` count the lock steps' events since the outermost summary
+   * repeat began (takeMuted): only these two ops are told apart, by a comparison of interned strings (a tally by any
+   * op, a Map update per muted event, doubled the time of a summarised lock loop). A step compiled to run only muted
+   * (inside a summary repeat) adds to it directly instead of calling emit: on a thread that has just started, that
+   * call and its test ran in V8's interpreter and cost more than the lock itself.
    */
-  private mutedAcquires = 0;
-  private mutedReleases = 0;
+  readonly tally: MutedTally = { events: 0, acquire: 0, release: 0 };
   private readonly batchSize: number;
   private readonly batchBytes: number;
   private readonly valueBytes: number;
@@ -164,7 +173,7 @@ export class TraceBuffer {
 
   /** Steps run while muted (a repeat traced as a summary) that emitted nothing. */
   get muted(): number {
-    return this.mutedCount;
+    return this.tally.events;
   }
 
   get pending(): number {
@@ -189,10 +198,11 @@ export class TraceBuffer {
    * the tally; undefined while still muted (an inner repeat: the outer one reports) or when there were none.
    */
   takeMuted(): { acquire?: number; release?: number } | undefined {
-    if (this.muteDepth > 0 || (this.mutedAcquires === 0 && this.mutedReleases === 0)) return undefined;
-    const taken = { ...(this.mutedAcquires > 0 ? { acquire: this.mutedAcquires } : {}), ...(this.mutedReleases > 0 ? { release: this.mutedReleases } : {}) };
-    this.mutedAcquires = 0;
-    this.mutedReleases = 0;
+    const tally = this.tally;
+    if (this.muteDepth > 0 || (tally.acquire === 0 && tally.release === 0)) return undefined;
+    const taken = { ...(tally.acquire > 0 ? { acquire: tally.acquire } : {}), ...(tally.release > 0 ? { release: tally.release } : {}) };
+    tally.acquire = 0;
+    tally.release = 0;
     return taken;
   }
 
@@ -202,9 +212,10 @@ export class TraceBuffer {
    */
   emit(op: string, ph: TracePhase, data?: Record<string, unknown>, force?: boolean): void {
     if (this.muteDepth > 0 && force !== true) {
-      this.mutedCount++;
-      if (op === 'acquire') this.mutedAcquires++;
-      else if (op === 'release') this.mutedReleases++;
+      const tally = this.tally;
+      tally.events++;
+      if (op === 'acquire') tally.acquire++;
+      else if (op === 'release') tally.release++;
       return;
     }
     this.record(op, ph, data, undefined);
@@ -217,9 +228,10 @@ export class TraceBuffer {
    */
   emitSized(op: string, ph: TracePhase, data: Record<string, unknown>, dataBytes: number): void {
     if (this.muteDepth > 0) {
-      this.mutedCount++;
-      if (op === 'acquire') this.mutedAcquires++;
-      else if (op === 'release') this.mutedReleases++;
+      const tally = this.tally;
+      tally.events++;
+      if (op === 'acquire') tally.acquire++;
+      else if (op === 'release') tally.release++;
       return;
     }
     this.record(op, ph, data, dataBytes <= this.valueBytes ? dataBytes : undefined);

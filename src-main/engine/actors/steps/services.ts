@@ -1,6 +1,7 @@
 import type { ActorKind } from '../../../model/run-model';
 import type { TraceBuffer } from '../../trace/trace-buffer';
 import type { Maybe } from '../../sync/maybe';
+import type { MutexWords } from '../../sync/primitive-access';
 import type { BrokerRequest } from '../protocol';
 import type { NetClients } from '../net-clients';
 
@@ -34,6 +35,8 @@ export interface PrimitiveOps {
 export interface BoundLockOps {
   acquire(options: { blocking?: boolean | undefined; timeoutMs?: number | undefined }): Maybe<boolean>;
   release(): void;
+  /** A plain mutex's words, for a step that takes its uncontended path itself (see sync/primitive-access.ts). */
+  readonly words?: MutexWords;
 }
 
 /** Shared variables as the host sees them: shared words, a private copy, or the runner's managed store. */
