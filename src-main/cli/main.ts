@@ -51,6 +51,13 @@ function parseLang(value: string): Lang {
   return value;
 }
 
+/** The language a command asked for with --lang (en or zh), else the system locale's: what an error is printed in. */
+function langOf(argv: readonly string[]): Lang {
+  const at = argv.findIndex((arg) => arg === '--lang' || arg.startsWith('--lang='));
+  const value = at === -1 ? undefined : argv[at]!.startsWith('--lang=') ? argv[at]!.slice('--lang='.length) : argv[at + 1];
+  return value === 'en' || value === 'zh' ? value : defaultLang();
+}
+
 /** An HTML report's language: --lang (en or zh), else the system locale's. */
 function reportLang(value: string | undefined): ReportLang {
   return (value ? parseLang(value) : defaultLang()) === 'zh' ? 'zh-CN' : 'en';
@@ -554,7 +561,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof LabError) {
-      printError(`conlab: ${error.issues.length ? formatIssues(error.issues) : error.message}`);
+      printError(`conlab: ${error.issues.length ? formatIssues(error.issues, 12, langOf(argv)) : error.message}`);
       return error.code === 'unavailable' ? 1 : 2;
     }
     if (error instanceof UsageError) {

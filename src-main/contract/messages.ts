@@ -143,6 +143,7 @@ const specIssueSchema = z.object({
   message: z.string(),
   received: z.string().optional(),
   expected: z.string().optional(),
+  zh: z.object({ message: z.string(), expected: z.string().optional(), received: z.string().optional() }).optional(),
 });
 
 export const wireErrorSchema = z.object({

@@ -3,3 +3,4 @@
  * of English and Chinese texts, the renderer's door to it.
  */
 export { wordClaimResult, wordRunText, wordVerdict, type WordingLang } from '../model/run-wording';
+export { formatSpecIssues, wordSpecIssue } from '../model/spec-issue';

@@ -25,7 +25,7 @@ export const MAX_READ_BYTES = 16 * 2 ** 20;
 function checked(path: string, kind: RunPathKind): string[] {
   const problem = runPathProblem(path, kind);
   const parts = problem === null ? runPathParts(path, kind) : null;
-  if (problem !== null || parts === null) throw new RunFolderError(`${JSON.stringify(path)} is not a place in the run folder: ${problem ?? 'it has an empty part'}`);
+  if (problem !== null || parts === null) throw new RunFolderError(`${JSON.stringify(path)} is not a place in the run folder: ${problem?.en ?? 'it has an empty part'}`);
   return parts;
 }
 

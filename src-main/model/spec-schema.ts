@@ -14,7 +14,11 @@ export const SPEC_VERSION = 1;
 
 /** `__proto__` is no name: assigned as a key of a plain object, it replaces the object's prototype. */
 const NAME_PATTERN = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
-const name = () => z.string().regex(NAME_PATTERN, 'a name: a letter or _, then letters, digits, _ or -, at most 64 (not __proto__)');
+/** What a name must look like, as a refused name's issue says it (engine/spec/validate.ts words it in Chinese too). */
+export const NAME_PATTERN_TEXT = 'a name: a letter or _, then letters, digits, _ or -, at most 64 (not __proto__)';
+/** What a claim's id must look like, as its issue says it. */
+export const ID_PATTERN_TEXT = 'lower-case letters, digits and -';
+const name = () => z.string().regex(NAME_PATTERN, NAME_PATTERN_TEXT);
 
 const localizedText = z.strictObject({ en: z.string().max(20_000), zh: z.string().max(20_000) });
 const text = z.union([z.string().max(20_000), localizedText]);
@@ -435,7 +439,7 @@ export function buildSpecSchema(mode: SchemaMode) {
 
   return z.strictObject({
     version: z.literal(SPEC_VERSION),
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and -').optional(),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, ID_PATTERN_TEXT).optional(),
     title: text.optional(),
     description: text.optional(),
     params: z.record(name(), param).optional(),

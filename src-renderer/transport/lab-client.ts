@@ -1,5 +1,7 @@
 import { checkParams, describeProblems, type MethodName, type ParamsOf, type ResultOf } from '@contract/methods';
 import { RemoteError, type LiveEvent } from '@contract/messages';
+import { formatSpecIssues } from '@contract/run-wording';
+import { textLang } from '../i18n';
 
 /**
  * The renderer's one way to LabService: typed calls checked against the contract before they leave
@@ -52,10 +54,11 @@ export function useLabClient(): LabClient {
   return installed;
 }
 
-/** A message for a person from anything a call can throw. */
+/** A message for a person from anything a call can throw; a refused spec's issues in the page's language. */
 export function errorMessage(error: unknown): string {
   if (error instanceof RemoteError && error.issues.length > 0) {
-    return `${error.message}`;
+    const lang = typeof document === 'undefined' ? 'en' : textLang(document.documentElement.lang);
+    return error.message.startsWith('the spec is not valid') ? formatSpecIssues(error.issues, 12, lang) : error.message;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -184,7 +184,14 @@ describe('conlab', () => {
     const badSpec = await conlab('run', file);
     expect(badSpec.code).toBe(2);
     expect(badSpec.stderr).toContain('actors[0].program[0].ms');
+    expect(badSpec.stderr).toContain('the spec is not valid (1 problem)');
     expect(badSpec.stderr).not.toMatch(/\n\s+at /);
+    // --lang zh: the same problem in Chinese, by the same path.
+    const badSpecZh = await conlab('run', file, '--lang', 'zh');
+    expect(badSpecZh.code).toBe(2);
+    expect(badSpecZh.stderr).toContain('实验规格无效（1 个问题）');
+    expect(badSpecZh.stderr).toContain('actors[0].program[0].ms: 不是可接受的写法；应为 一个数');
+    expect(badSpecZh.stderr).toContain('实际为 "soon"');
 
     const badSet = await conlab('run', 'semaphore', '--set', 'permits=zero');
     expect(badSet.code).toBe(2);

@@ -372,6 +372,18 @@ describe.skipIf(!existsSync(CHROMIUM))('browser mode (conlab serve + Chromium)',
     expect(await page.locator('[data-lesson="race-counter"] .lesson-link').textContent()).toBe('丢失更新的竞争，以及修复它的锁');
     await session.shot('17-lessons-zh');
 
+    // The composer words a spec's problems in Chinese: message, what was expected, what was given.
+    await session.go('/composer');
+    await page.click('[data-testid="mode-json"]');
+    const editor = page.locator('[data-testid="spec-editor"]');
+    await editor.waitFor();
+    await editor.fill(JSON.stringify(customSpec('e2e zh issues', 'thred'), null, 2));
+    await expect.poll(() => page.locator('[data-testid="spec-issue"]').first().textContent()).toContain('actors[0].kind');
+    const issueText = (await page.locator('[data-testid="spec-issue"]').first().textContent()) ?? '';
+    expect(issueText).toContain('不是可接受的值');
+    expect(issueText).toContain('以下之一：thread、process');
+    expect(issueText).not.toContain('not an accepted value');
+
     await session.go('/settings');
     await page.selectOption('[data-testid="theme"]', 'dark');
     await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe('dark');

@@ -13,13 +13,21 @@ import { SpecError, type ValidatedSpec } from '../spec/validate';
 
 const CPYTHON_ONLY_STEPS: ReadonlySet<string> = new Set(catalogOps().filter(([, shape]) => shape.runtime === 'cpython').map(([op]) => op));
 const HOW = 'run it with --runtime cpython';
+const HOW_ZH = '请用 --runtime cpython 运行';
 
 export function nodeIssues(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  if (spec.pipes && Object.keys(spec.pipes).length > 0) issues.push({ path: 'pipes', message: `pipes (multiprocessing.Pipe) are only on cpython: ${HOW}` });
+  if (spec.pipes && Object.keys(spec.pipes).length > 0) issues.push({ path: 'pipes', message: `pipes (multiprocessing.Pipe) are only on cpython: ${HOW}`, zh: { message: `管道（multiprocessing.Pipe）只在 CPython 上有：${HOW_ZH}` } });
   for (const [name, def] of Object.entries(spec.shared ?? {})) {
     if (def.scope === 'value' || def.scope === 'array') {
-      issues.push({ path: `shared.${name}.scope`, message: `scope "${def.scope}" (multiprocessing.${def.scope === 'value' ? 'Value' : 'Array'}) is only on cpython: ${HOW}`, received: def.scope, expected: 'shared or managed' });
+      const kind = `multiprocessing.${def.scope === 'value' ? 'Value' : 'Array'}`;
+      issues.push({
+        path: `shared.${name}.scope`,
+        message: `scope "${def.scope}" (${kind}) is only on cpython: ${HOW}`,
+        received: def.scope,
+        expected: 'shared or managed',
+        zh: { message: `作用域 "${def.scope}"（${kind}）只在 CPython 上有：${HOW_ZH}`, expected: 'shared 或 managed' },
+      });
     }
   }
   const programs = [
@@ -28,7 +36,7 @@ export function nodeIssues(spec: Spec): SpecIssue[] {
   ];
   for (const program of programs) {
     for (const { step, path } of walkSteps(program.steps, program.path)) {
-      if (CPYTHON_ONLY_STEPS.has(step.op)) issues.push({ path, message: `step "${step.op}" is only on cpython: ${HOW}` });
+      if (CPYTHON_ONLY_STEPS.has(step.op)) issues.push({ path, message: `step "${step.op}" is only on cpython: ${HOW}`, zh: { message: `步骤 "${step.op}" 只在 CPython 上有：${HOW_ZH}` } });
     }
   }
   return issues;

@@ -188,6 +188,7 @@ export function resolveLimits(spec: Spec, caps: LimitCaps, cpuCount = defaultCpu
         message: `exceeds the configured cap (raise the cap in settings or with ${FLAG[key]})`,
         received: String(value),
         expected: `at most ${caps[key]}`,
+        zh: { message: `超过了设定的上限（在设置里或用 ${FLAG[key]} 提高上限）`, expected: `至多 ${caps[key]}` },
       });
     } else {
       limits[key] = value;
@@ -200,6 +201,7 @@ export function resolveLimits(spec: Spec, caps: LimitCaps, cpuCount = defaultCpu
       message: `${total} actor instances in all (the counts and pool sizes added up) exceed the limit`,
       received: String(total),
       expected: `at most ${limits.maxActors} (limits.maxActors, or ${FLAG.maxActors})`,
+      zh: { message: `参与者实例一共 ${total} 个（各数量与池大小相加），超过了上限`, expected: `至多 ${limits.maxActors}（limits.maxActors，或 ${FLAG.maxActors}）` },
     });
   }
   return { limits, issues };

@@ -365,26 +365,7 @@ export const STEP_HANDLERS: StepTable = {
     if (lock && own && c.muted) {
       // Inside a summary repeat: its begin and end counted, not emitted (see StepCompiler.muted).
       const { tally } = trace;
-      const words = lock.words;
-      if (words) {
-        // A plain mutex: its uncontended path here, without a call (see MutexWords); else the bound acquire.
-        const { memory, state, ownerAt, owner } = words;
-        return (f) => {
-          tally.events += 2;
-          tally.acquire += 2;
-          let got: Maybe<boolean> = true;
-          if (Atomics.compareExchange(memory, state, 0, 1) === 0) memory[ownerAt] = owner;
-          else got = lock.acquire(options);
-          if (got === true || got === false) {
-            if (into) f.locals.set(into, got);
-            return undefined;
-          }
-          return got.then((ok) => {
-            if (into) f.locals.set(into, ok);
-          });
-        };
-      }
-      return (f) => {
+      const bound: Run = (f) => {
         tally.events += 2;
         tally.acquire += 2;
         const got = lock.acquire(options);
@@ -395,6 +376,18 @@ export const STEP_HANDLERS: StepTable = {
         return got.then((ok) => {
           if (into) f.locals.set(into, ok);
         });
+      };
+      const words = lock.words;
+      if (!words) return bound;
+      // A plain mutex: its uncontended path here, without a call (see MutexWords); else the bound acquire.
+      const { memory, state, ownerAt, owner } = words;
+      return (f) => {
+        if (Atomics.compareExchange(memory, state, 0, 1) !== 0) return bound(f);
+        memory[ownerAt] = owner;
+        tally.events += 2;
+        tally.acquire += 2;
+        if (into) f.locals.set(into, true);
+        return undefined;
       };
     }
     if (lock && own) {
