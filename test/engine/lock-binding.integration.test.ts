@@ -22,6 +22,16 @@ function twoActors(): { memory: Int32Array; first: PrimitiveAccess; second: Prim
   return { memory, layout, first: new PrimitiveAccess(memory, layout, 0, 'blocking'), second: new PrimitiveAccess(memory, layout, 1, 'blocking') };
 }
 
+/** Four threads that pass a barrier together, then run `steps`; `shared` names words that start at 0. */
+function fourThreads(shared: readonly string[], steps: AuthoredSpec['actors'][number]['program']): AuthoredSpec {
+  return {
+    version: 1,
+    shared: Object.fromEntries(shared.map((name) => [name, { scope: 'shared', initial: 0 }])),
+    primitives: { m: { type: 'mutex' }, go: { type: 'barrier', parties: 4 } },
+    actors: [{ name: 't', kind: 'thread', count: 4, program: [{ op: 'wait', prim: 'go' }, ...steps] }],
+  };
+}
+
 describe('bound lock operations', () => {
   test('a bound mutex excludes, records its owner where the deadlock detector reads it, and refuses a release of a free lock', () => {
     const { memory, layout, first, second } = twoActors();
@@ -66,22 +76,7 @@ describe('bound lock operations', () => {
 
   test('4 threads through one mutex with every step traced: each add sees a value no other add saw, and the count is exact', async () => {
     const iterations = 2_000;
-    const spec: AuthoredSpec = {
-      version: 1,
-      shared: { n: { scope: 'shared', initial: 0 } },
-      primitives: { m: { type: 'mutex' }, go: { type: 'barrier', parties: 4 } },
-      actors: [
-        {
-          name: 't',
-          kind: 'thread',
-          count: 4,
-          program: [
-            { op: 'wait', prim: 'go' },
-            { op: 'repeat', times: iterations, trace: 'each', steps: [{ op: 'acquire', prim: 'm' }, { op: 'add', var: 'n', delta: 1, into: 'got' }, { op: 'release', prim: 'm' }] },
-          ],
-        },
-      ],
-    };
+    const spec = fourThreads(['n'], [{ op: 'repeat', times: iterations, trace: 'each', steps: [{ op: 'acquire', prim: 'm' }, { op: 'add', var: 'n', delta: 1, into: 'got' }, { op: 'release', prim: 'm' }] }]);
     const { trial, events } = await runSpec(spec);
     expect(outcome(trial)).toBe('ok');
     expect(trial.finalShared['n']).toBe(4 * iterations);
@@ -103,35 +98,22 @@ describe('bound lock operations', () => {
 describe('a summary repeat takes a plain mutex itself (its uncontended path inline)', () => {
   test('4 threads contend: never two inside, the count is exact, and each end states its lock steps', async () => {
     const iterations = 20_000;
-    const spec: AuthoredSpec = {
-      version: 1,
-      shared: { n: { scope: 'shared', initial: 0 }, inside: { scope: 'shared', initial: 0 }, overlaps: { scope: 'shared', initial: 0 } },
-      primitives: { m: { type: 'mutex' }, go: { type: 'barrier', parties: 4 } },
-      actors: [
-        {
-          name: 't',
-          kind: 'thread',
-          count: 4,
-          program: [
-            { op: 'wait', prim: 'go' },
-            {
-              op: 'repeat',
-              times: iterations,
-              trace: 'summary',
-              steps: [
-                { op: 'acquire', prim: 'm', into: 'got' },
-                { op: 'add', var: 'inside', delta: 1, into: 'c' },
-                { op: 'if', cond: { compare: [{ ref: 'c' }, '!=', 1] }, then: [{ op: 'add', var: 'overlaps', delta: 1 }] },
-                { op: 'add', var: 'n', delta: 1 },
-                { op: 'add', var: 'inside', delta: -1 },
-                { op: 'release', prim: 'm' },
-              ],
-            },
-            { op: 'record', name: 'got', value: { ref: 'got' } },
-          ],
-        },
-      ],
-    };
+    const spec = fourThreads(['n', 'inside', 'overlaps'], [
+      {
+        op: 'repeat',
+        times: iterations,
+        trace: 'summary',
+        steps: [
+          { op: 'acquire', prim: 'm', into: 'got' },
+          { op: 'add', var: 'inside', delta: 1, into: 'c' },
+          { op: 'if', cond: { compare: [{ ref: 'c' }, '!=', 1] }, then: [{ op: 'add', var: 'overlaps', delta: 1 }] },
+          { op: 'add', var: 'n', delta: 1 },
+          { op: 'add', var: 'inside', delta: -1 },
+          { op: 'release', prim: 'm' },
+        ],
+      },
+      { op: 'record', name: 'got', value: { ref: 'got' } },
+    ]);
     const { trial, events } = await runSpec(spec);
     expect(outcome(trial)).toBe('ok');
     expect(trial.finalShared['n']).toBe(4 * iterations);
