@@ -30,6 +30,7 @@ const CASES: ReadonlyArray<readonly [string, unknown, Record<string, string | nu
   ['unknown primitive type', spec({ primitives: { m: { type: 'spinlock' } } })],
   ['unknown scope', spec({ shared: { n: { scope: 'global', initial: 0 } } })],
   ['wrong type', spec({ actors: [thread([{ op: 'sleep', ms: 'long' }])] })],
+  ['missing fields', spec({ actors: [thread([{ op: 'sleep' }]), { kind: 'thread', program: [] }] })],
   ['bad actor kind', spec({ actors: [{ name: 't', kind: 'thred', program: [] }] })],
   ['bad name', spec({ actors: [thread([], { name: '1 bad' })] })],
   ['too small', spec({ actors: [thread([], { count: 0 })] })],
@@ -131,6 +132,14 @@ describe('spec issues in Chinese: the lists', () => {
     expect(zh).toContain('actors[0].program[0].prim: 没有这个同步原语；应为 在 primitives 中声明的名字；实际为 "a"');
     expect(zh).toContain('… 还有 1 个');
     expect(formatSpecIssues(issues, 2, 'en')).toContain('actors[0].program[0].prim: no such primitive; expected a name declared in primitives; got "a"');
+  });
+
+  test('a field left out is named as missing, with what it takes, not as a value of the wrong form', () => {
+    const issues = issuesOf(spec({ actors: [thread([{ op: 'sleep' }]), { kind: 'thread', program: [] }] }));
+    expect(issues.map((issue) => [issue.path, issue.message, issue.expected, issue.zh?.message])).toEqual([
+      ['actors[0].program[0].ms', 'missing field', 'a number, {"param": name}, or an expression such as {"mul": [{"self": "index"}, 100]}', '缺少这个字段'],
+      ['actors[1].name', 'missing field', 'string', '缺少这个字段'],
+    ]);
   });
 
   test('an issue from elsewhere (no Chinese) reads in English in either language', () => {

@@ -170,7 +170,7 @@ describe('parameter overrides', () => {
       // As the CLI builds it: a computed key is an own property, __proto__ included.
       const overrides = { [name]: '1' };
       const issues = refuse(withParams, { overrides });
-      expect(issues).toEqual([{ path: `--set ${name}`, message: 'no such parameter', received: '"1"', expected: 'one of n, mode' }]);
+      expect(issues).toEqual([{ path: `--set ${name}`, message: 'no such parameter', received: '"1"', expected: 'one of n, mode', zh: { message: '没有这个参数', expected: '以下之一：n、mode' } }]);
     });
   }
 

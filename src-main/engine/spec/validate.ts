@@ -135,14 +135,16 @@ function convertIssues(issues: readonly z.core.$ZodIssue[], input: unknown, pref
             out.push(...convertIssues([deepest], node, path));
           } else {
             const wanted = describeUnion(issue.path, issue.errors);
-            out.push({ path: at, message: 'not an accepted form', received, expected: wanted.en, zh: { message: '不是可接受的写法', expected: wanted.zh } });
+            out.push(node === undefined ? missingField(at, wanted) : { path: at, message: 'not an accepted form', received, expected: wanted.en, zh: { message: '不是可接受的写法', expected: wanted.zh } });
           }
         }
         break;
       }
-      case 'invalid_type':
-        out.push({ path: at, message: 'wrong type', received, expected: issue.expected, zh: { message: '类型不对', expected: TYPE_ZH[issue.expected] ?? issue.expected } });
+      case 'invalid_type': {
+        const wanted = { en: issue.expected, zh: TYPE_ZH[issue.expected] ?? issue.expected };
+        out.push(valueAt(input, issue.path) === undefined ? missingField(at, wanted) : { path: at, message: 'wrong type', received, expected: wanted.en, zh: { message: '类型不对', expected: wanted.zh } });
         break;
+      }
       case 'too_small': {
         const items = issue.origin === 'array';
         out.push({ path: at, message: 'too small', received, expected: `at least ${String(issue.minimum)}${items ? ' items' : ''}`, zh: { message: '太小', expected: `至少 ${String(issue.minimum)}${items ? ' 项' : ''}` } });
@@ -167,6 +169,11 @@ function convertIssues(issues: readonly z.core.$ZodIssue[], input: unknown, pref
     }
   }
   return out;
+}
+
+/** A field the spec must have and does not: named as missing, with what it takes. */
+function missingField(path: string, wanted: { readonly en: string; readonly zh: string }): SpecIssue {
+  return { path, message: 'missing field', received: 'nothing', expected: wanted.en, zh: { message: '缺少这个字段', received: '没有', expected: wanted.zh } };
 }
 
 /** zod's type names as the Chinese issue says them. */
