@@ -91,4 +91,34 @@ describe('Settings', () => {
     expect(lab.callsTo('settings.update')).toEqual([{ pythonPath: 'C:\\Python313\\python.exe' }]);
     expect(wrapper.text()).toContain('Settings saved.');
   });
+
+  test('a limit out of its bounds is named at its field in the UI\'s language, and the limits cannot be saved', async () => {
+    const saved: SettingsInfo = {
+      limits: { ...limits },
+      language: 'zh-CN',
+      theme: 'system',
+      pythonPath: '',
+      dataLocation: '/tmp/history.db',
+      settingsFile: '/tmp/history.db.settings.json',
+      defaultLimits: { ...limits },
+    };
+    lab.on('app.info', () => ({ version: '1.0.0', runtime: 'browser' as const, dataLocation: '/tmp/history.db' }));
+    lab.on('settings.get', () => saved);
+    for (const [locale, low, high] of [
+      ['zh-CN', '应为不小于 1000 的数', '应为不大于 100000 的数'],
+      ['en', 'expected a number of at least 1000', 'expected a number of at most 100000'],
+    ] as const) {
+      const { wrapper } = await mountWithApp(SettingsPage, { route: '/settings', locale });
+      await flushPromises();
+      await wrapper.find('#limit-wallTimeMs').setValue('5');
+      await wrapper.find('#limit-maxActors').setValue('200000');
+      const text = wrapper.text();
+      expect(text, locale).toContain(low);
+      expect(text, locale).toContain(high);
+      if (locale === 'zh-CN') expect(text).not.toMatch(/Too (small|big)/);
+      const save = wrapper.findAll('button[type="submit"]').find((button) => (button.element as HTMLButtonElement).disabled);
+      expect(save, locale).toBeDefined();
+      wrapper.unmount();
+    }
+  });
 });
