@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, test, vi } from 'vitest';
 import type { RunDistribution, RunRecord, TrialRecord } from '../../src-main/contract/dto';
 import DistributionPage from '../../src-renderer/pages/DistributionPage.vue';
 import { FakeLab } from './fake-client';
-import { record } from './fixtures';
+import { chapters, raceLesson, record } from './fixtures';
 import { mountWithApp } from './mount-app';
 
 const runId = 'cccccccc-0000-0000-0000-000000000003';
@@ -101,5 +101,24 @@ describe('DistributionPage in Chinese', () => {
     expect(wrapper.find('[data-testid="distribution-meeting"]').text()).toBe('unlockedFinal > 0 的试验占 60%（5 次中 3 次），95% 置信区间 14.7% – 94.7%。');
     expect(wrapper.find('[data-testid="batch-ended"]').text()).toContain('运行已结束');
     wrapper.unmount();
+  });
+
+  test("a lesson run is named by its lesson's title in the UI's language", async () => {
+    const ended: RunRecord = record(runId, { status: 'ok', title: raceLesson.title.en, repeat: 2, trials: [trial(0, 0), trial(1, 2)], warnings: [] });
+    lab
+      .on('lessons.list', () => [raceLesson].map(({ id, chapter, title }) => ({ id, chapter, title, chapterTitle: chapters[1]!.title })))
+      .on('lessons.chapters', () => chapters)
+      .on('lessons.get', () => raceLesson)
+      .on('history.get', () => ended)
+      .on('runs.subscribe', () => ({ active: false }))
+      .on('runs.unsubscribe', () => ({ subscribed: false }))
+      .on('runs.distribution', () => distribution([[0, 1], [2, 1]], 2));
+    for (const [locale, title] of [['zh-CN', raceLesson.title.zh], ['en', raceLesson.title.en]] as const) {
+      const { wrapper } = await mountWithApp(DistributionPage, { props: { runId }, route: `/runs/${runId}/distribution`, locale });
+      await flushPromises();
+      expect(wrapper.text(), locale).toContain(title);
+      if (locale === 'zh-CN') expect(wrapper.text()).not.toContain(raceLesson.title.en);
+      wrapper.unmount();
+    }
   });
 });
