@@ -9,7 +9,7 @@ import { listRuntimes } from '../engine/runtimes/cpython-runtime';
 import { appVersion } from '../engine/entry-paths';
 import { BYTE_LIMITS, type ByteLimit } from '../engine/spec/limits';
 import { specJsonSchema } from '../model/spec-schema';
-import { formatIssues } from '../engine/spec/validate';
+import { formatSpecIssues } from '../model/spec-issue';
 import { LabError, LabService, RUNTIME_PAIR } from '../service/lab-service';
 import { EXPORT_FORMATS, type ExportFormat } from '../model/export-formats';
 import type { Lang } from '../lessons/lesson';
@@ -561,7 +561,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof LabError) {
-      printError(`conlab: ${error.issues.length ? formatIssues(error.issues, 12, langOf(argv)) : error.message}`);
+      printError(`conlab: ${error.issues.length ? formatSpecIssues(error.issues, 12, langOf(argv)) : error.message}`);
       return error.code === 'unavailable' ? 1 : 2;
     }
     if (error instanceof UsageError) {

@@ -17,7 +17,8 @@ import type { ActorHost } from '../engine/actors/hosts';
 import { RunnerProcess } from '../engine/runner/runner-process';
 import { DEFAULT_LIMIT_CAPS, type LimitCaps } from '../model/limit-caps';
 import { specJsonSchema } from '../model/spec-schema';
-import { formatIssues, SpecError, validateSpec } from '../engine/spec/validate';
+import { SpecError, validateSpec } from '../engine/spec/validate';
+import { formatSpecIssues } from '../model/spec-issue';
 import type { SpecIssue, ValidationResult } from '../model/spec-issue';
 import type { EventBatch } from '../model/trace-event';
 import { eventsCsvLines, metricsCsv, recordsCsv, trialsCsv } from '../export/csv';
@@ -453,7 +454,7 @@ export class LabService {
     if (lessonId === undefined) return listed;
     const validated = validateSpec(this.getLesson(lessonId).spec, { caps: this.caps, cpuCount: availableParallelism() });
     const issues = cpythonIssues(validated.spec);
-    const refusal = issues.length > 0 ? formatIssues(issues, 3) : null;
+    const refusal = issues.length > 0 ? formatSpecIssues(issues, 3) : null;
     return listed.map((runtime) => ({ ...runtime, refusal: isCpythonRuntime(runtime.name) ? refusal : null }));
   }
 

@@ -98,7 +98,9 @@ export async function runSweep(service: LabService, request: SweepRequest): Prom
     } catch (error) {
       if (error instanceof SpecError) {
         const where = `sweep point ${describe(point)}`;
-        throw new LabError('bad-input', `${where}: ${error.message}`, error.issues.map((issue) => ({ ...issue, message: `${issue.message} (${where})` })));
+        const whereZh = `扫描点 ${describe(point)}`;
+        const issues = error.issues.map((issue) => ({ ...issue, message: `${issue.message} (${where})`, ...(issue.zh ? { zh: { ...issue.zh, message: `${issue.zh.message}（${whereZh}）` } } : {}) }));
+        throw new LabError('bad-input', `${where}: ${error.message}`, issues);
       }
       throw error;
     }

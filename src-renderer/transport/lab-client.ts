@@ -54,11 +54,10 @@ export function useLabClient(): LabClient {
   return installed;
 }
 
-/** A message for a person from anything a call can throw; a refused spec's issues in the page's language. */
+/** A message for a person from anything a call can throw; a refused spec (an error with issues) in the page's language. */
 export function errorMessage(error: unknown): string {
   if (error instanceof RemoteError && error.issues.length > 0) {
-    const lang = typeof document === 'undefined' ? 'en' : textLang(document.documentElement.lang);
-    return error.message.startsWith('the spec is not valid') ? formatSpecIssues(error.issues, 12, lang) : error.message;
+    return formatSpecIssues(error.issues, 12, typeof document === 'undefined' ? 'en' : textLang(document.documentElement.lang));
   }
   return error instanceof Error ? error.message : String(error);
 }

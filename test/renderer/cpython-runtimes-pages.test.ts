@@ -67,18 +67,25 @@ const limits: LimitCaps = {
   maxValueBytes: 2 ** 20,
 };
 
+/** Settings as the service gives them, with the app's info answered too. */
+function serveSettings(change: Partial<SettingsInfo>): SettingsInfo {
+  const saved: SettingsInfo = {
+    limits: { ...limits },
+    language: 'en',
+    theme: 'system',
+    pythonPath: '',
+    dataLocation: '/tmp/history.db',
+    settingsFile: '/tmp/history.db.settings.json',
+    defaultLimits: { ...limits },
+    ...change,
+  };
+  lab.on('app.info', () => ({ version: '1.0.0', runtime: 'browser' as const, dataLocation: '/tmp/history.db' }));
+  return saved;
+}
+
 describe('Settings', () => {
   test('the Python path field shows the saved path and saves what is typed through settings.update', async () => {
-    let saved: SettingsInfo = {
-      limits: { ...limits },
-      language: 'en',
-      theme: 'system',
-      pythonPath: '/opt/py/bin/python3',
-      dataLocation: '/tmp/history.db',
-      settingsFile: '/tmp/history.db.settings.json',
-      defaultLimits: { ...limits },
-    };
-    lab.on('app.info', () => ({ version: '1.0.0', runtime: 'browser' as const, dataLocation: '/tmp/history.db' }));
+    let saved = serveSettings({ pythonPath: '/opt/py/bin/python3' });
     lab.on('settings.get', () => saved);
     lab.on('settings.update', (patch) => (saved = { ...saved, ...(patch.pythonPath !== undefined ? { pythonPath: patch.pythonPath } : {}) }));
     const { wrapper } = await mountWithApp(SettingsPage, { route: '/settings' });
@@ -93,16 +100,7 @@ describe('Settings', () => {
   });
 
   test('a limit out of its bounds is named at its field in the UI\'s language, and the limits cannot be saved', async () => {
-    const saved: SettingsInfo = {
-      limits: { ...limits },
-      language: 'zh-CN',
-      theme: 'system',
-      pythonPath: '',
-      dataLocation: '/tmp/history.db',
-      settingsFile: '/tmp/history.db.settings.json',
-      defaultLimits: { ...limits },
-    };
-    lab.on('app.info', () => ({ version: '1.0.0', runtime: 'browser' as const, dataLocation: '/tmp/history.db' }));
+    const saved = serveSettings({ language: 'zh-CN' });
     lab.on('settings.get', () => saved);
     for (const [locale, low, high] of [
       ['zh-CN', '应为不小于 1000 的数', '应为不大于 100000 的数'],

@@ -5,7 +5,7 @@ import { en } from '../../src-renderer/i18n/en';
 import { resolveLocale } from '../../src-renderer/i18n';
 import { zhCN } from '../../src-renderer/i18n/zh-CN';
 import { bytesToBase64, base64ToBytes } from '../../src-renderer/transport/base64';
-import { createLabClient } from '../../src-renderer/transport/lab-client';
+import { createLabClient, errorMessage } from '../../src-renderer/transport/lab-client';
 import { WebSocketTransport } from '../../src-renderer/transport/websocket-transport';
 
 /** Just enough of a browser WebSocket for the transport: records what is sent, lets the test answer. */
@@ -109,5 +109,21 @@ describe('i18n and helpers', () => {
   test('base64 round-trips binary bytes', () => {
     const bytes = new Uint8Array(100_000).map((_, index) => (index * 7) % 256);
     expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes);
+  });
+});
+
+describe('errorMessage', () => {
+  test("a refused spec's issues read in the page's language, its path and values as they are", () => {
+    const error = new RemoteError({
+      name: 'LabError',
+      code: 'bad-input',
+      message: 'the spec is not valid (1 problem):\n  - actors[0].kind: not an accepted value; expected one of thread, task; got "thred" (sweep point n=2)',
+      issues: [{ path: 'actors[0].kind', message: 'not an accepted value (sweep point n=2)', received: '"thred"', expected: 'one of thread, task', zh: { message: '不是可接受的值（扫描点 n=2）', expected: '以下之一：thread、task' } }],
+    });
+    document.documentElement.lang = 'zh-CN';
+    expect(errorMessage(error)).toBe('实验规格无效（1 个问题）：\n  - actors[0].kind: 不是可接受的值（扫描点 n=2）；应为 以下之一：thread、task；实际为 "thred"');
+    document.documentElement.lang = 'en';
+    expect(errorMessage(error)).toBe('the spec is not valid (1 problem):\n  - actors[0].kind: not an accepted value (sweep point n=2); expected one of thread, task; got "thred"');
+    expect(errorMessage(new RemoteError({ name: 'LabError', code: 'not-found', message: 'no run abc' }))).toBe('no run abc');
   });
 });

@@ -13,13 +13,11 @@ import { hasOwnName, isBuiltInName, ownValue, setOwnValue } from './own-names';
 
 export class SpecError extends Error {
   constructor(readonly issues: readonly SpecIssue[]) {
-    super(formatIssues(issues));
+    super(formatSpecIssues(issues));
     this.name = 'SpecError';
   }
 }
 
-/** The issues as lines for a terminal or an error message (model/spec-issue.ts): the validator's callers' name for it. */
-export const formatIssues = formatSpecIssues;
 
 export interface ValidatedSpec {
   readonly spec: Spec;
