@@ -22,6 +22,7 @@ const otherEntries = {
   'engine/runner': 'src-main/engine/runner/runner-entry.ts',
   'engine/runner-guard': 'src-main/engine/runner/runner-guard.ts',
   'engine/run-log-reader': 'src-main/export/run-log-reader-entry.ts',
+  'engine/trace-encoder': 'src-main/engine/trace/encoder-entry.ts',
   'net/session-worker': 'src-main/net/session-worker.ts',
   'net/server-child': 'src-main/net/server-child.ts',
   'net/load-worker': 'src-main/net/load/load-worker.ts',

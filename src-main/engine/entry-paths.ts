@@ -9,7 +9,7 @@ import { bundleDir, findPackageRoot } from '../package-root';
  * loader: a loader would add its own start-up cost to every spawn and distort what the lab measures.
  * The bundles are built by `scripts/build-engine.mjs` (run by `npm install` and before the tests).
  */
-export type EngineEntry = 'actor-thread' | 'actor-process' | 'store-writer' | 'runner' | 'runner-guard' | 'run-log-reader';
+export type EngineEntry = 'actor-thread' | 'actor-process' | 'store-writer' | 'runner' | 'runner-guard' | 'run-log-reader' | 'trace-encoder';
 
 export function engineDir(): string {
   return process.env['CONLAB_ENGINE_DIR'] || bundleDir('engine');

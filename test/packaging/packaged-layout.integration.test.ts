@@ -149,7 +149,7 @@ describe('entries started from app.asar.unpacked with plain Node', () => {
 
   test('each entry and chunk links: every module it imports is found inside app.asar.unpacked', async () => {
     const entries = unpackedFiles.filter((file) => entryDirs.some((entryDir) => file.startsWith(`${entryDir}/`)) && file.endsWith('.mjs'));
-    expect(entries.map((file) => file.split('/').pop()).sort()).toEqual(['actor-process.mjs', 'actor-thread.mjs', 'load-worker.mjs', 'run-log-reader.mjs', 'runner-guard.mjs', 'runner.mjs', 'server-child.mjs', 'session-worker.mjs', 'store-writer.mjs']);
+    expect(entries.map((file) => file.split('/').pop()).sort()).toEqual(['actor-process.mjs', 'actor-thread.mjs', 'load-worker.mjs', 'run-log-reader.mjs', 'runner-guard.mjs', 'runner.mjs', 'server-child.mjs', 'session-worker.mjs', 'store-writer.mjs', 'trace-encoder.mjs']);
     const chunks = unpackedFiles.filter((file) => file.startsWith('out/chunks/') && file.endsWith('.mjs'));
     expect(chunks.length).toBeGreaterThan(0);
     // Each in a process of its own: entries refuse to run outside their host (a worker, an IPC channel)

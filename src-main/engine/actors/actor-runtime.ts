@@ -2,8 +2,9 @@ import { runMessage } from '../../model/run-wording';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId } from 'node:worker_threads';
 import { PrimitiveAccess } from '../sync/primitive-access';
-import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
+import { ACTOR_BATCHES_OUT, ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
+import { RING_SLOTS, type ColumnBatch } from '../trace/event-columns';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
 import { ByteLimitError, jsonBytes, limitExceeded } from '../spec/limits';
 import { currentUsage, heldValue, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
@@ -25,6 +26,11 @@ export interface ParentChannel {
   release(): void;
   /** Ends the actor once everything posted has left (processes exit explicitly). */
   finish(code: number): void;
+  /**
+   * Sends a batch of events in columns, not encoded (a thread's channel: the columns are in its ring in shared
+   * memory, and its host encodes the batch off the thread, see batch-encoder.ts). Without it the actor encodes its batches.
+   */
+  postColumns?(batch: ColumnBatch): void;
 }
 
 /** Primitive operations served by the runner for process actors, which share no memory with it. */
@@ -102,12 +108,12 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
   const shared = init.memory ? new Int32Array(init.memory) : null;
   const emittedWord = shared ? actorWord(layout, init.actor.id, ACTOR_EVENTS_EMITTED) : -1;
   const holdWord = shared ? actorWord(layout, init.actor.id, ACTOR_TRACE_HOLD) : -1;
-  const handOn = (message: ActorToRunner): void => {
-    channel.post(message);
-    // A thread traces faster than batches can be stored: while the runner holds it, it waits here (in
-    // short waits, so that a stop or a terminate is never kept waiting).
+  const outWord = shared ? actorWord(layout, init.actor.id, ACTOR_BATCHES_OUT) : -1;
+  /** A thread traces faster than batches can be stored: while the runner holds it, it waits here (in short waits, so that a stop or a terminate is never kept waiting). */
+  const heldBack = (): void => {
     if (shared) while (Atomics.load(shared, holdWord) === 1) Atomics.wait(shared, holdWord, 1, 50);
   };
+  const postColumns = channel.postColumns?.bind(channel);
   const trace = new TraceBuffer({
     actor: init.actor.name,
     trial: init.trial,
@@ -116,10 +122,28 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     limits: init.byteLimits,
     // An actor with a trace window sends batches of at most half of it, so that each one is counted in it.
     ...(init.traceWindowBytes !== undefined ? { batchBytes: Math.max(1024, Math.floor(init.traceWindowBytes / 2)) } : {}),
-    sink: (batch, info) => handOn({ type: 'events', batch, recordBytes: info.recordBytes }),
-    // A plain store, not Atomics.store (a locked instruction on every event): the runner reads the word
-    // once the thread is gone (killed or stopped), and a thread's end makes all its writes visible.
-    ...(shared ? { onCount: (n: number) => (shared[emittedWord] = n) } : {}),
+    sink: (batch, info) => {
+      channel.post({ type: 'events', batch, recordBytes: info.recordBytes });
+      heldBack();
+    },
+    ...(postColumns && shared && init.traceRing
+      ? {
+          columns: {
+            ring: init.traceRing,
+            sink: (batch: ColumnBatch) => {
+              postColumns(batch);
+              // The next slot is free once no more than RING_SLOTS - 1 batches are out: until then the thread waits its turn.
+              let out = Atomics.add(shared, outWord, 1) + 1;
+              while (out > RING_SLOTS - 1) {
+                Atomics.wait(shared, outWord, out, 50);
+                out = Atomics.load(shared, outWord);
+              }
+              heldBack();
+            },
+          },
+        }
+      : {}),
+    ...(shared ? { countWord: { words: shared, at: emittedWord } } : {}),
   });
 
   let words: Int32Array;

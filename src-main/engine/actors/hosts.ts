@@ -6,7 +6,10 @@ import { entryPath } from '../entry-paths';
 import { groupWatchdog } from '../runner/group-watchdog';
 import type { RelayFromActor, RelayToActor } from '../runner/runner-protocol';
 import type { ActorKind } from '../../model/run-model';
-import { type ActorInit, type ActorToRunner, type RunnerToActor } from './protocol';
+import { type ActorInit, type ActorToRunner, type RunnerToActor, type ThreadToHost } from './protocol';
+import { ColumnRelay } from '../trace/batch-encoder';
+import { BATCH_EVENTS, ringBytes } from '../trace/event-columns';
+import { ACTOR_BATCHES_OUT, actorWord, buildLayout } from '../sync/shared-layout';
 import { assertNever } from '../../model/assert-never';
 
 /**
@@ -53,18 +56,29 @@ export type ActorHosts = Readonly<Record<Exclude<ActorKind, 'task' | 'main'>, Ac
 export const threadHost: ActorHost = {
   mechanism: 'worker_threads.Worker',
   start(init, onMessage, options) {
+    // The ring in which the thread keeps its events until they are encoded (see trace/event-columns.ts).
+    const traceRing = new SharedArrayBuffer(ringBytes(BATCH_EVENTS));
     const worker = new Worker(entryPath('actor-thread'), {
-      workerData: init,
+      workerData: { ...init, traceRing } satisfies ActorInit,
       resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
       stdout: true,
       stderr: false,
     });
     let hostError: string | null = null;
-    worker.on('message', onMessage);
+    // Each batch the thread sent in columns and got encoded frees its slot of the ring (see RING_SLOTS).
+    const memory = init.memory ? new Int32Array(init.memory) : null;
+    const outWord = actorWord(buildLayout(init.spec, init.actorCount), init.actor.id, ACTOR_BATCHES_OUT);
+    const relay = new ColumnRelay(onMessage, () => {
+      if (!memory) return;
+      Atomics.sub(memory, outWord, 1);
+      Atomics.notify(memory, outWord);
+    });
+    worker.on('message', (message: ThreadToHost) => relay.receive(message));
     worker.on('error', (error: Error & { code?: string }) => {
       hostError = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `the thread exceeded its memory limit (${options.memoryMb} MB)` : error.message;
     });
-    const exited = new Promise<ActorExit>((resolve) => worker.once('exit', (code) => resolve({ code, signal: null, error: hostError })));
+    // Gone once its last message is delivered: batches still being encoded come first.
+    const exited = new Promise<ActorExit>((resolve) => worker.once('exit', (code) => void relay.drained().then(() => resolve({ code, signal: null, error: hostError }))));
     let killing: Promise<void> | null = null;
     return {
       pid: process.pid,

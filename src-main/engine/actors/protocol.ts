@@ -3,6 +3,7 @@ import type { ActorKind } from '../../model/run-model';
 import type { ByteLimit, EffectiveLimits } from '../spec/limits';
 import type { Spec } from '../../model/spec-schema';
 import type { EventBatch } from '../../model/trace-event';
+import type { ColumnBatch } from '../trace/event-columns';
 
 /**
  * Messages between the runner and its actors. Every message is tagged; requests carry ids; errors
@@ -41,6 +42,8 @@ export interface ActorInit {
    * waits before a batch that would bring its unanswered batches past this many payload bytes.
    */
   readonly traceWindowBytes?: number;
+  /** A thread's ring of columns (see trace/event-columns.ts), made by its host: its events are kept and sent there. */
+  readonly traceRing?: SharedArrayBuffer;
   /** Set for a pool worker: it serves the pool's tasks instead of running a program. */
   readonly pool?: string;
   /** Where the trial's servers listen. */
@@ -124,6 +127,9 @@ export type ActorToRunner =
       /** The host process's own usage: meaningful for process actors (a thread shares the runner's process). */
       readonly usage: ActorUsage;
     };
+
+/** What a thread actor posts to its host: a runner's message, or a batch of events in columns that its host encodes. */
+export type ThreadToHost = ActorToRunner | { readonly type: 'event-columns'; readonly batch: ColumnBatch };
 
 export interface ActorUsage {
   readonly userUs: number;

@@ -1,7 +1,7 @@
 // Entry of a thread actor: a worker_threads Worker running one actor's program.
 import { parentPort, workerData } from 'node:worker_threads';
 import { runActor } from './actor-runtime';
-import type { ActorInit, RunnerToActor } from './protocol';
+import type { ActorInit, RunnerToActor, ThreadToHost } from './protocol';
 
 if (!parentPort) throw new Error('the thread actor entry runs inside a worker thread');
 const port = parentPort;
@@ -18,4 +18,8 @@ void runActor(workerData as ActorInit, {
   hold: () => port.ref(),
   release: () => port.unref(),
   finish: () => port.unref(),
+  postColumns: (batch) => {
+    const message: ThreadToHost = { type: 'event-columns', batch };
+    port.postMessage(message);
+  },
 });

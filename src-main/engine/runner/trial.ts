@@ -109,6 +109,8 @@ interface Instance {
   error: string | null;
   doneReported: boolean;
   emitted: number;
+  /** An actor on the runner's loop: its trace, which counts what it recorded (its emitted count). */
+  trace: TraceBuffer | null;
   received: number;
   dropped: number;
   /** Events that arrived after a byte limit was reached and were not kept. */
@@ -198,6 +200,7 @@ export class Trial {
           error: null,
           doneReported: false,
           emitted: 0,
+          trace: null,
           received: 0,
           dropped: 0,
           refused: 0,
@@ -349,8 +352,8 @@ export class Trial {
       budget: this.eventBudget,
       limits: this.options.limits,
       sink: (batch, info) => this.receiveBatch(instance, batch, info),
-      onCount: (n) => (instance.emitted = n),
     });
+    instance.trace = trace;
     const isAborted = (): boolean => abort.signal.aborted;
     const call = (request: BrokerRequest): Promise<unknown> => {
       if (isAborted()) return Promise.reject(new ActorFailure('stopped'));
@@ -916,7 +919,7 @@ export class Trial {
       spawnLatencyMs: i.requestedNs !== null && i.startedNs !== null ? (i.startedNs - i.requestedNs) / 1e6 : null,
       exit: i.exit,
       error: i.error,
-      eventsEmitted: Math.max(i.emitted, i.received),
+      eventsEmitted: Math.max(i.trace?.emitted ?? i.emitted, i.received),
       eventsReceived: i.received,
       // Events that arrived after a byte limit was reached are counted as not recorded.
       eventsDropped: i.dropped + i.refused,

@@ -13,15 +13,18 @@ import { setOwnValue } from '../spec/own-names';
 export const PRIM_WORDS = 4;
 /**
  * Words per actor in the wait table: waiting-on (primitive id + 1; negated for a wait with a timeout, which ends by
- * itself; 0 for none), wait sequence, events emitted, and the trace hold (1 while the runner asks a thread to wait
- * after handing on a batch, because what it handed on before is not stored yet).
+ * itself; 0 for none), wait sequence, events emitted, stop, the trace hold (1 while the runner asks a thread to wait
+ * after handing on a batch, because what it handed on before is not stored yet), and the thread's batches not yet
+ * encoded.
  */
-export const ACTOR_WORDS = 5;
+export const ACTOR_WORDS = 6;
 export const ACTOR_WAITING_ON = 0;
 export const ACTOR_WAIT_SEQ = 1;
 export const ACTOR_EVENTS_EMITTED = 2;
 export const ACTOR_STOP = 3;
 export const ACTOR_TRACE_HOLD = 4;
+/** A thread's batches sent in columns and not yet encoded (see trace/batch-encoder.ts): it waits while too many are. */
+export const ACTOR_BATCHES_OUT = 5;
 
 export interface VarSlot {
   readonly offset: number;

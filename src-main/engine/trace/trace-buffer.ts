@@ -1,6 +1,7 @@
 import { runMessage } from '../../model/run-wording';
 import { ByteLimitError, formatBytes, jsonBytes, jsonPrefix, limitExceeded } from '../spec/limits';
 import type { EncodedEvent, EventBatch, TracePhase } from '../../model/trace-event';
+import { BATCH_EVENTS, ColumnEncoder, Columns, eventBatch, OWN_ROW, templateText, type ColumnBatch, type TemplateText } from './event-columns';
 
 /**
  * An actor's trace buffer: stamps events on the shared monotonic clock, gives them consecutive
@@ -81,8 +82,11 @@ export function constantData<T extends Record<string, unknown>>(data: T): Readon
 
 /** The clock every actor shares: CLOCK_MONOTONIC through process.hrtime, one origin per run. */
 export function traceClock(runStartNs: bigint): () => number {
-  return () => Number(process.hrtime.bigint() - runStartNs);
+  return () => Number(hrtimeBigint() - runStartNs);
 }
+
+/** process.hrtime.bigint, called as a plain function where an event is recorded (it uses no receiver). */
+const hrtimeBigint = process.hrtime.bigint;
 
 export interface TraceBufferOptions {
   readonly actor: string;
@@ -98,8 +102,19 @@ export interface TraceBufferOptions {
   /** The trial's byte limits on events and records (absent: unlimited). */
   readonly limits?: { readonly maxEventBytes: number; readonly maxRecordBytes: number } | undefined;
   readonly sink: (batch: EventBatch, info: BatchInfo) => void;
-  /** Publishes the running count of emitted events (a shared word for threads), so a killed actor's losses are known. */
-  readonly onCount?: (emitted: number) => void;
+  /**
+   * A thread actor's: its events are kept in the slots of this ring of columns in shared memory (ringBytes of
+   * the batch size), and each batch is handed to `sink` as it is, not encoded (the encoder runs on another
+   * thread, see batch-encoder.ts); the options' own `sink` is then not called. A slot is filled again once the
+   * sink returns: the sink waits until it is free (until no more than RING_SLOTS - 1 batches are out).
+   */
+  readonly columns?: { readonly ring: SharedArrayBuffer; readonly sink: (batch: ColumnBatch) => void };
+  /**
+   * Where the running count of recorded events is kept (a word of the run's shared memory, for a thread), so that
+   * a killed actor's losses are known. A plain store per event, not Atomics.store (a locked instruction): the runner
+   * reads the word once the thread is gone, and a thread's end makes all its writes visible.
+   */
+  readonly countWord?: { readonly words: Int32Array; readonly at: number };
 }
 
 /** What a muted trace did not record (TraceBuffer.tally). */
@@ -114,6 +129,8 @@ export interface MutedTally {
 /** The data of an event a step emitted without any (it carries the step id after it). */
 const NO_DATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
+const NO_TEMPLATES: readonly TemplateText[] = Object.freeze([]);
+
 export class TraceBuffer {
   readonly now: () => number;
   /**
@@ -121,15 +138,54 @@ export class TraceBuffer {
    * by the interpreter before each step; -1 outside the program's steps. Events carry it as `s`.
    */
   step = -1;
-  private rows: EncodedEvent[] = [];
+  private readonly origin: bigint;
+  /** The batch being filled, one slot per event (see event-columns.ts), and its columns. */
+  private columns: Columns;
+  /** A thread's ring of columns (see TraceBufferOptions.columns), and which slot is being filled. */
+  private readonly ring: readonly Columns[] | null;
+  private slot = 0;
+  private times: Float64Array;
+  private kinds: Int32Array;
+  private values: Float64Array;
+  private steps: Int32Array;
+  /** Rows of events with data of their own (kind OWN_ROW), by slot, encoded when the batch is flushed. */
+  private ownRows: (EncodedEvent | undefined)[] = [];
+  /** Events in the batch. */
+  private count = 0;
+  /**
+   * Slots below this take a template's event without any check (emitTemplate, emitValue): the batch has room for
+   * them by count and bytes, and the budget too. Past it, the checked path records, flushes or drops the event.
+   */
+  private free = 0;
+  /** flushIfNearlyFull sends the batch once it holds this many events (see room()). */
+  private flushAt = 0;
+  /** The batch's bytes (see ROW_BYTES) up to slot `sizedTo`; template events past it are added when needed (sizeBatch). */
   private rowBytes = 0;
+  private sizedTo = 0;
   private recordBytes = 0;
-  private tFirst = 0;
-  private tLast = 0;
   private firstSeq = 0;
-  private nextSeq = 0;
   private droppedCount = 0;
   private muteDepth = 0;
+  private readonly countWords: Int32Array;
+  private readonly countAt: number;
+  /** The templates made so far (see template()), by id, and what each event of one costs and counts as. */
+  private readonly templates: TemplateText[] = [];
+  private readonly templateOps: string[] = [];
+  private readonly templatePhases: TracePhase[] = [];
+  /** An event's bytes, its step id included. */
+  private readonly templateBytes: number[] = [];
+  /** 1: an acquire event, 2: a release event, 0: any other (what a muted trace tallies). */
+  private readonly templateClass: number[] = [];
+  private readonly templateForced: boolean[] = [];
+  /** Data too long for a template: its events are recorded as any other (a preview, see record). */
+  private readonly templateOwn: ({ readonly data: Record<string, unknown> | undefined; readonly slot: string | undefined } | null)[] = [];
+  /** The largest event of a template taken on the unchecked path. */
+  private maxTemplateBytes = ROW_BYTES + 8;
+  /** Templates already sent with a batch in columns (the receiver keeps the table). */
+  private templatesSent = 0;
+  /** Writes the batches this trace encodes itself (all of them without a ring of columns), and how many templates it knows. */
+  private encoder: ColumnEncoder | null = null;
+  private encoderKnows = 0;
   /**
    * Events not recorded while muted. `acquire` and `release` count the lock steps' events since the outermost summary
    * repeat began (takeMuted): only these two ops are told apart, by a comparison of interned strings (a tally by any
@@ -143,7 +199,6 @@ export class TraceBuffer {
   private readonly valueBytes: number;
   /** How far a record's value is measured: past this it is refused anyway. */
   private readonly recordBound: number;
-  private readonly onCount: ((emitted: number) => void) | undefined;
   /** flushIfNearlyFull sends the batch from this many events or bytes on. */
   private readonly flushAheadCount: number;
   private readonly flushAheadBytes: number;
@@ -151,20 +206,26 @@ export class TraceBuffer {
   private readonly checkFrom: number;
 
   constructor(private readonly options: TraceBufferOptions) {
-    this.onCount = options.onCount;
     this.checkFrom = options.limits ? Math.min(options.limits.maxEventBytes, options.limits.maxRecordBytes) : Number.POSITIVE_INFINITY;
+    this.origin = options.runStartNs;
     this.now = traceClock(options.runStartNs);
-    this.batchSize = options.batchSize ?? 1_000;
+    this.batchSize = Math.max(1, options.batchSize ?? BATCH_EVENTS);
     this.batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
     this.valueBytes = options.valueBytes ?? DEFAULT_VALUE_BYTES;
     this.flushAheadCount = Math.max(1, this.batchSize - Math.min(64, Math.floor(this.batchSize / 4)));
     this.flushAheadBytes = this.batchBytes * 0.9;
     this.recordBound = options.limits ? Math.min(options.limits.maxRecordBytes, options.limits.maxEventBytes) : Number.MAX_SAFE_INTEGER;
+    this.countWords = options.countWord?.words ?? new Int32Array(1);
+    this.countAt = options.countWord?.at ?? 0;
+    this.ring = options.columns ? Columns.ring(options.columns.ring, this.batchSize) : null;
+    this.columns = this.ring ? this.ring[0]! : new Columns(this.batchSize);
+    ({ times: this.times, kinds: this.kinds, values: this.values, steps: this.steps } = this.columns);
+    this.room();
   }
 
   /** Events recorded (and so sent, once flushed). */
   get emitted(): number {
-    return this.nextSeq;
+    return this.firstSeq + this.count;
   }
 
   get dropped(): number {
@@ -177,7 +238,7 @@ export class TraceBuffer {
   }
 
   get pending(): number {
-    return this.rows.length;
+    return this.count;
   }
 
   mute(): void {
@@ -207,6 +268,124 @@ export class TraceBuffer {
   }
 
   /**
+   * Makes the template of an event a step emits again and again, when the step is compiled: its op, phase and
+   * data are fixed, but for the number under `slot` (the data's last key) given on each emit (emitValue). Its
+   * text is written once; an event of it is then recorded with a clock read and four stores, and encoded
+   * where the batch is encoded. `force`: recorded even inside a muted repeat (a mark, a section).
+   *
+   * The id it returns is negative for a template whose events take the checked path every time: forced
+   * ones, and ones large enough for a byte limit to refuse or the preview to replace.
+   */
+  template(op: string, ph: TracePhase, data?: Record<string, unknown>, options: { readonly slot?: string; readonly force?: boolean } = {}): number {
+    const id = this.templates.length;
+    const text = templateText(op, ph, data, options.slot);
+    const dataBytes = text.data.length + (text.slot ? 24 : 0);
+    const bytes = ROW_BYTES + op.length + dataBytes + 8;
+    const tooLong = dataBytes > this.valueBytes;
+    this.templates.push(text);
+    this.templateOps.push(op);
+    this.templatePhases.push(ph);
+    this.templateBytes.push(bytes);
+    this.templateClass.push(op === 'acquire' ? 1 : op === 'release' ? 2 : 0);
+    this.templateForced.push(options.force === true);
+    this.templateOwn.push(tooLong ? { data, slot: options.slot } : null);
+    if (options.force === true || tooLong || bytes > this.checkFrom) return ~id;
+    if (bytes > this.maxTemplateBytes) {
+      this.maxTemplateBytes = bytes;
+      this.room();
+    }
+    return id;
+  }
+
+  /** Records one event of a template without a slot (see template); muted, it is tallied. */
+  emitTemplate(id: number): void {
+    const i = this.count;
+    if (id >= 0 && i < this.free && this.muteDepth === 0) {
+      this.times[i] = Number(hrtimeBigint() - this.origin);
+      this.kinds[i] = id;
+      this.steps[i] = this.step;
+      this.count = i + 1;
+      this.countWords[this.countAt] = this.firstSeq + i + 1;
+      return;
+    }
+    this.checkedTemplate(id, 0);
+  }
+
+  /** Records one event of a template with a slot, the slot's number being `value`. */
+  emitValue(id: number, value: number): void {
+    const i = this.count;
+    if (id >= 0 && i < this.free && this.muteDepth === 0) {
+      this.times[i] = Number(hrtimeBigint() - this.origin);
+      this.kinds[i] = id;
+      this.values[i] = value;
+      this.steps[i] = this.step;
+      this.count = i + 1;
+      this.countWords[this.countAt] = this.firstSeq + i + 1;
+      return;
+    }
+    this.checkedTemplate(id, value);
+  }
+
+  /** A template's event past the free slots (or of a negative id): tallied, dropped, refused or recorded with every check. */
+  private checkedTemplate(given: number, value: number): void {
+    const id = given < 0 ? ~given : given;
+    if (this.muteDepth > 0 && !this.templateForced[id]!) {
+      const tally = this.tally;
+      tally.events++;
+      const kind = this.templateClass[id]!;
+      if (kind === 1) tally.acquire++;
+      else if (kind === 2) tally.release++;
+      return;
+    }
+    if (this.emitted >= this.options.budget) {
+      this.droppedCount++;
+      return;
+    }
+    const own = this.templateOwn[id];
+    if (own) {
+      const { data, slot } = own;
+      this.record(this.templateOps[id]!, this.templatePhases[id]!, slot === undefined ? data : { ...data, [slot]: value }, undefined);
+      return;
+    }
+    const t = this.now();
+    const s = this.step;
+    const bytes = s >= 0 ? this.templateBytes[id]! : this.templateBytes[id]! - 8;
+    if (bytes > this.checkFrom) this.checkSize(this.templateOps[id]!, bytes);
+    if (this.count > 0 && (this.count >= this.batchSize || this.sizeBatch() + bytes > this.batchBytes)) this.flush();
+    const i = this.count;
+    this.times[i] = t;
+    this.kinds[i] = id;
+    this.values[i] = value;
+    this.steps[i] = s;
+    this.count = i + 1;
+    this.countWords[this.countAt] = this.emitted;
+    this.room();
+  }
+
+  /** The batch's bytes so far: template events since the last call are added up now. */
+  private sizeBatch(): number {
+    let bytes = this.rowBytes;
+    const { kinds, steps, templateBytes } = this;
+    for (let i = this.sizedTo; i < this.count; i++) {
+      const kind = kinds[i]!;
+      if (kind !== OWN_ROW) bytes += steps[i]! >= 0 ? templateBytes[kind]! : templateBytes[kind]! - 8;
+    }
+    this.rowBytes = bytes;
+    this.sizedTo = this.count;
+    return bytes;
+  }
+
+  /** Sets how many slots take template events unchecked, and where flushIfNearlyFull flushes. */
+  private room(): void {
+    const bytes = this.sizeBatch();
+    const byBytes = this.count + Math.max(0, Math.floor((this.batchBytes - bytes) / this.maxTemplateBytes));
+    const byBudget = this.count + Math.max(0, this.options.budget - this.emitted);
+    this.free = Math.min(this.batchSize, byBytes, byBudget);
+    const aheadByBytes = this.count + Math.max(0, Math.floor((this.flushAheadBytes - bytes) / this.maxTemplateBytes));
+    this.flushAt = Math.min(this.flushAheadCount, aheadByBytes);
+  }
+
+  /**
    * Records one event unless muted; `force` records even inside a muted repeat (records, logs, sections).
    * Small on purpose: the muted case, a counter, is then inlined where a step emits.
    */
@@ -223,8 +402,8 @@ export class TraceBuffer {
 
   /**
    * `emit` for data of numbers and names only, whose JSON length the caller bounds once (`dataBytes`, at
-   * most valueBytes): what a step that emits fresh small data on every run (an `add`'s new value) uses
-   * instead of having the data measured each time.
+   * most valueBytes): what a step that emits fresh small data on every run uses instead of having the
+   * data measured each time.
    */
   emitSized(op: string, ph: TracePhase, data: Record<string, unknown>, dataBytes: number): void {
     if (this.muteDepth > 0) {
@@ -238,7 +417,7 @@ export class TraceBuffer {
   }
 
   private record(op: string, ph: TracePhase, data: Record<string, unknown> | undefined, knownBytes: number | undefined): void {
-    if (this.nextSeq >= this.options.budget) {
+    if (this.emitted >= this.options.budget) {
       this.droppedCount++;
       return;
     }
@@ -256,30 +435,31 @@ export class TraceBuffer {
         bytes += measured;
       }
     }
-    if (bytes > this.checkFrom) this.checkSize(op, bytes);
-    if (this.rows.length > 0 && this.rowBytes + bytes > this.batchBytes) this.flush();
-    if (this.rows.length === 0) this.tFirst = t;
-    this.tLast = t;
     const s = this.step;
-    if (s >= 0) {
-      this.rows.push([this.nextSeq, t, op, ph, data ?? NO_DATA, s]);
-      bytes += 8;
-    } else this.rows.push(data === undefined ? [this.nextSeq, t, op, ph] : [this.nextSeq, t, op, ph, data]);
+    if (s >= 0) bytes += 8;
+    if (bytes > this.checkFrom) this.checkSize(op, bytes);
+    if (this.count > 0 && (this.count >= this.batchSize || this.sizeBatch() + bytes > this.batchBytes)) this.flush();
+    const i = this.count;
+    const seq = this.emitted;
+    this.ownRows[i] = s >= 0 ? [seq, t, op, ph, data ?? NO_DATA, s] : data === undefined ? [seq, t, op, ph] : [seq, t, op, ph, data];
+    this.times[i] = t;
+    this.kinds[i] = OWN_ROW;
+    this.count = i + 1;
+    this.sizeBatch();
     this.rowBytes += bytes;
     if (op === 'record') this.recordBytes += bytes;
-    this.nextSeq++;
-    if (this.onCount !== undefined) this.onCount(this.nextSeq);
-    if (this.rows.length >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
+    this.countWords[this.countAt] = this.emitted;
+    if (this.count >= this.batchSize || this.rowBytes >= this.batchBytes) this.flush();
+    else this.room();
   }
 
   /**
    * Sends the batch now when it is close to full (within a few events or 10% of its bytes), called
-   * where a step is about to take a lock: the flush it would soon need (a JSON encoding and a post,
-   * hundreds of microseconds for a full batch) then happens before the lock is held, not inside the
-   * critical section while every other thread waits on it.
+   * where a step is about to take a lock: the flush it would soon need (an encoding or a post) then
+   * happens before the lock is held, not inside the critical section while every other thread waits on it.
    */
   flushIfNearlyFull(): void {
-    if (this.rows.length >= this.flushAheadCount || this.rowBytes >= this.flushAheadBytes) this.flush();
+    if (this.count >= this.flushAt) this.flush();
   }
 
   private checkSize(op: string, bytes: number): void {
@@ -294,22 +474,62 @@ export class TraceBuffer {
   }
 
   flush(): void {
-    const rows = this.rows;
-    if (rows.length === 0) return;
-    const recordBytes = this.recordBytes;
-    this.rows = [];
-    this.rowBytes = 0;
-    this.recordBytes = 0;
-    const batch: EventBatch = {
+    const count = this.count;
+    if (count === 0) return;
+    const rows = this.ownRows;
+    const ownSlots: number[] = [];
+    const ownRows: string[] = [];
+    if (rows.length > 0) {
+      for (let i = 0; i < count; i++) {
+        const row = rows[i];
+        if (row === undefined) continue;
+        ownSlots.push(i);
+        ownRows.push(JSON.stringify(row));
+      }
+    }
+    const ring = this.ring;
+    // A batch mostly of rows of their own (logs, records, network events) is already mostly text: it is sent
+    // encoded, as one string, rather than crossing to the encoder and back as many.
+    const inRing = ring !== null && ownRows.length * 2 <= count;
+    const batch: ColumnBatch = {
       trial: this.options.trial,
       actor: this.options.actor,
       firstSeq: this.firstSeq,
-      count: rows.length,
-      tFirst: this.tFirst,
-      tLast: this.tLast,
-      payload: JSON.stringify(rows),
+      count,
+      tFirst: this.times[0]!,
+      tLast: this.times[count - 1]!,
+      buffer: this.columns.buffer,
+      offset: this.columns.offset,
+      capacity: this.batchSize,
+      ownSlots,
+      ownRows,
+      templates: inRing && this.templatesSent < this.templates.length ? this.templates.slice(this.templatesSent) : NO_TEMPLATES,
+      recordBytes: this.recordBytes,
     };
-    this.firstSeq += rows.length;
-    this.options.sink(batch, { recordBytes });
+    this.ownRows = [];
+    this.count = 0;
+    this.rowBytes = 0;
+    this.sizedTo = 0;
+    this.recordBytes = 0;
+    this.firstSeq += count;
+    if (inRing) {
+      // The batch stays in its slot until encoded; this trace goes on in the next one (the sink waits for it to be free).
+      this.templatesSent = this.templates.length;
+      this.slot = (this.slot + 1) % ring.length;
+      this.columns = ring[this.slot]!;
+      ({ times: this.times, kinds: this.kinds, values: this.values, steps: this.steps } = this.columns);
+      this.room();
+      this.options.columns!.sink(batch);
+      return;
+    }
+    // Encoded here, on this thread, before its columns are filled again.
+    const encoder = (this.encoder ??= new ColumnEncoder());
+    if (this.encoderKnows < this.templates.length) {
+      encoder.add(this.templates.slice(this.encoderKnows));
+      this.encoderKnows = this.templates.length;
+    }
+    const payload = encoder.encode(batch);
+    this.room();
+    this.options.sink(eventBatch(batch, payload), { recordBytes: batch.recordBytes });
   }
 }

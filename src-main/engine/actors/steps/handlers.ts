@@ -4,7 +4,6 @@ import type { Maybe } from '../../sync/maybe';
 import { assertNever } from '../../../model/assert-never';
 import { ActorFailure, ReturnSignal } from './failure';
 import type { ActorServices } from './services';
-import { constantData } from '../../trace/trace-buffer';
 import { asNumber, text, ValueGuard, type Eval, type Frame, type Test } from './values';
 
 /**
@@ -313,8 +312,6 @@ export const STEP_HANDLERS: StepTable = {
       if (trace.isMuted) trace.emit('add', 'I');
       else trace.emit('add', 'I', index === undefined ? { var: name, delta, value } : { var: name, index, delta, value });
     };
-    // The data of an add on a single word is a name and two numbers: its size is bounded once, here.
-    const wordAddBytes = JSON.stringify({ var: name, delta: 0, value: 0 }).length + 2 * 24;
     // A whole-number delta written as such, on a single shared word: the add is the Atomics.add itself.
     const adder = step.index === undefined && typeof step.delta === 'number' && Number.isInteger(step.delta) ? vars.wordAdder?.(name) : undefined;
     if (adder && own && c.muted) {
@@ -329,11 +326,11 @@ export const STEP_HANDLERS: StepTable = {
     }
     if (adder && own) {
       const delta = step.delta as number;
+      const added = trace.template('add', 'I', { var: name, delta }, { slot: 'value' });
       return (f) => {
         const value = adder(delta);
         if (into) f.locals.set(into, value);
-        if (trace.isMuted) trace.emit('add', 'I');
-        else trace.emitSized('add', 'I', { var: name, delta, value }, wordAddBytes);
+        trace.emitValue(added, value);
         return undefined;
       };
     }
@@ -353,12 +350,12 @@ export const STEP_HANDLERS: StepTable = {
     const own = c.ownThread;
     const { prim, into } = step;
     const options = { blocking: step.blocking, timeoutMs: step.timeoutMs };
-    // The events' data never changes after it is emitted: one object each, made once.
-    const begin = constantData({ prim });
-    const ended = constantData({ prim, ok: true });
-    const failed = constantData({ prim, ok: false });
+    // The events' data never changes: their text is made once (see TraceBuffer.template).
+    const begin = trace.template('acquire', 'B', { prim });
+    const ended = trace.template('acquire', 'E', { prim, ok: true });
+    const failed = trace.template('acquire', 'E', { prim, ok: false });
     const after = (f: Frame, ok: boolean): void => {
-      trace.emit('acquire', 'E', ok ? ended : failed);
+      trace.emitTemplate(ok ? ended : failed);
       if (into) f.locals.set(into, ok);
     };
     const lock = prims.lockOps?.(prim);
@@ -394,11 +391,11 @@ export const STEP_HANDLERS: StepTable = {
       // A thread's acquire of a bound lock, written out: on a thread that has just started this runs in
       // V8's interpreter, where every call saved shortens the critical section the other threads wait on.
       return (f) => {
-        trace.emit('acquire', 'B', begin);
+        trace.emitTemplate(begin);
         trace.flushIfNearlyFull();
         const got = lock.acquire(options);
         if (got === true) {
-          trace.emit('acquire', 'E', ended);
+          trace.emitTemplate(ended);
           if (into) f.locals.set(into, true);
           return undefined;
         }
@@ -410,7 +407,7 @@ export const STEP_HANDLERS: StepTable = {
       };
     }
     return (f) => {
-      trace.emit('acquire', 'B', begin);
+      trace.emitTemplate(begin);
       trace.flushIfNearlyFull();
       const got = lock ? lock.acquire(options) : prims.acquire(prim, options);
       if (own && !(got instanceof Promise)) {
@@ -424,8 +421,8 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const data = constantData({ prim });
-    const after = (): void => trace.emit('release', 'I', data);
+    const released = trace.template('release', 'I', { prim });
+    const after = (): void => trace.emitTemplate(released);
     const lock = prims.lockOps?.(prim);
     if (lock && own && c.muted) {
       const { tally } = trace;
@@ -450,7 +447,7 @@ export const STEP_HANDLERS: StepTable = {
     if (lock && own) {
       return () => {
         lock.release();
-        trace.emit('release', 'I', data);
+        trace.emitTemplate(released);
         return undefined;
       };
     }
@@ -466,9 +463,9 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const { prim, into, timeoutMs } = step;
-    const begin = constantData({ prim });
+    const begin = trace.template('wait', 'B', { prim });
     return (f) => {
-      trace.emit('wait', 'B', begin);
+      trace.emitTemplate(begin);
       return whenThere(own, prims.wait(prim, timeoutMs), (result) => {
         trace.emit('wait', 'E', result.index === undefined ? { prim, passed: result.passed } : { prim, passed: result.passed, index: result.index });
         if (into) f.locals.set(into, result.passed);
@@ -479,16 +476,16 @@ export const STEP_HANDLERS: StepTable = {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const data = constantData({ prim });
-    const after = (): void => trace.emit('set', 'I', data);
+    const done = trace.template('set', 'I', { prim });
+    const after = (): void => trace.emitTemplate(done);
     return () => whenThere(own, prims.set(prim), after);
   },
   clear: (step, c) => {
     const { trace, prims } = c.services;
     const own = c.ownThread;
     const prim = step.prim;
-    const data = constantData({ prim });
-    const after = (): void => trace.emit('clear', 'I', data);
+    const done = trace.template('clear', 'I', { prim });
+    const after = (): void => trace.emitTemplate(done);
     return () => whenThere(own, prims.clear(prim), after);
   },
   notify: (step, c) => {
@@ -497,8 +494,8 @@ export const STEP_HANDLERS: StepTable = {
     const prim = step.prim;
     const count = step.all ? Infinity : step.n ?? 1;
     const n = step.all ? 'all' : count;
-    const data = constantData({ prim, n });
-    const after = (): void => trace.emit('notify', 'I', data);
+    const done = trace.template('notify', 'I', { prim, n });
+    const after = (): void => trace.emitTemplate(done);
     return () => whenThere(own, prims.notify(prim, count), after);
   },
   put: (step, c) => {
@@ -821,9 +818,9 @@ export const STEP_HANDLERS: StepTable = {
   },
   mark: (step, c) => {
     const { trace } = c.services;
-    const data = constantData({ name: step.name });
+    const marked = trace.template('mark', 'I', { name: step.name }, { force: true });
     return () => {
-      trace.emit('mark', 'I', data, true);
+      trace.emitTemplate(marked);
       return undefined;
     };
   },
@@ -874,15 +871,16 @@ export const STEP_HANDLERS: StepTable = {
     const { trace } = c.services;
     const body = c.sequence(step.steps, 'steps');
     const name = step.name;
-    const data = constantData({ name });
+    const begin = trace.template('section', 'B', { name }, { force: true });
+    const ended = trace.template('section', 'E', { name }, { force: true });
     const id = c.stepId(step);
     const end = (): void => {
       trace.step = id;
-      trace.emit('section', 'E', data, true);
+      trace.emitTemplate(ended);
     };
     if (c.ownThread) {
       return (f) => {
-        trace.emit('section', 'B', data, true);
+        trace.emitTemplate(begin);
         let pending: Promise<void> | undefined;
         try {
           pending = body(f);
@@ -901,7 +899,7 @@ export const STEP_HANDLERS: StepTable = {
       };
     }
     return async (f) => {
-      trace.emit('section', 'B', data, true);
+      trace.emitTemplate(begin);
       try {
         await body(f);
       } finally {
