@@ -8,7 +8,7 @@ import { ColumnEncoder, eventBatch, type ColumnBatch, type TemplateText } from '
  * are (see event-columns.ts); its host hands them to the encoder, one worker thread per process, which writes
  * their JSON. The actor's thread then spends no time on JSON, and neither does the runner's loop, which must stay
  * free to answer a cancel at once. A small batch (a thread flushes before every broker call) is encoded on the
- * loop instead, when nothing of its thread is waiting: the call it comes with then waits for no other thread.
+ * loop instead: the call it comes with then waits for no other thread.
  *
  * Each thread's messages still reach the runner in the order the thread sent them (ColumnRelay): a message
  * after a batch waits until the batch is encoded. Should the encoder fail, the host encodes on its own loop:
@@ -29,7 +29,7 @@ export interface BatchEncoder {
   forget(actor: number): void;
 }
 
-/** Batches of at most this many events are encoded on the loop when none of their thread's is out (see above). */
+/** Batches of at most this many events are encoded on the loop (see above). */
 export const INLINE_EVENTS = 64;
 
 class EncoderThread implements BatchEncoder {
@@ -89,7 +89,7 @@ export function sharedEncoder(): BatchEncoder {
 
 /**
  * A thread actor's messages on their way to the runner: batches in columns are encoded off the loop, and every
- * message is delivered in the order the thread sent it. `answered` is called once per batch delivered.
+ * message is delivered in the order the thread sent it. `answered` is called once per batch delivered, in order.
  */
 export class ColumnRelay {
   private readonly actor = nextActor++;
@@ -98,7 +98,7 @@ export class ColumnRelay {
   /** Templates the encoder has not been sent yet (they came with batches encoded here). */
   private unsent: TemplateText[] = [];
   /** Messages waiting for a batch before them; a batch's entry is filled once it is encoded. */
-  private readonly queue: { message: ActorToRunner | null }[] = [];
+  private readonly queue: { message: ActorToRunner | null; readonly batch: boolean }[] = [];
   private whenDrained: (() => void) | null = null;
 
   constructor(
@@ -110,18 +110,23 @@ export class ColumnRelay {
   receive(message: ThreadToHost): void {
     if (message.type !== 'event-columns') {
       if (this.queue.length === 0) this.deliver(message);
-      else this.queue.push({ message });
+      else this.queue.push({ message, batch: false });
       return;
     }
     const { batch } = message;
     this.local.add(batch.templates);
     for (const template of batch.templates) this.unsent.push(template);
-    if (this.queue.length === 0 && batch.count <= INLINE_EVENTS) {
-      this.deliver(eventsMessage(batch, this.local.encode(batch)));
+    if (batch.count <= INLINE_EVENTS) {
+      const encoded = eventsMessage(batch, this.local.encode(batch));
+      if (this.queue.length > 0) {
+        this.queue.push({ message: encoded, batch: true });
+        return;
+      }
+      this.deliver(encoded);
       this.answered();
       return;
     }
-    const entry: { message: ActorToRunner | null } = { message: null };
+    const entry: { message: ActorToRunner | null; readonly batch: boolean } = { message: null, batch: true };
     this.queue.push(entry);
     const templates = this.unsent;
     this.unsent = [];
@@ -130,7 +135,6 @@ export class ColumnRelay {
       .catch(() => this.local.encode(batch))
       .then((payload) => {
         entry.message = eventsMessage(batch, payload);
-        this.answered();
         this.drain();
       });
   }
@@ -144,8 +148,13 @@ export class ColumnRelay {
     return done.then(() => this.encoder().forget(this.actor));
   }
 
+  /** Delivers what is ready at the head of the queue; a batch's slot is freed as it is delivered, so slots free in the order they were filled. */
   private drain(): void {
-    while (this.queue.length > 0 && this.queue[0]!.message !== null) this.deliver(this.queue.shift()!.message!);
+    while (this.queue.length > 0 && this.queue[0]!.message !== null) {
+      const entry = this.queue.shift()!;
+      this.deliver(entry.message!);
+      if (entry.batch) this.answered();
+    }
     if (this.queue.length === 0 && this.whenDrained) {
       const resolve = this.whenDrained;
       this.whenDrained = null;
