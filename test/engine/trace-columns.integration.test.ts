@@ -4,7 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { ByteLimitError } from '../../src-main/engine/spec/limits';
 import { ColumnRelay, INLINE_EVENTS, sharedEncoder, type BatchEncoder } from '../../src-main/engine/trace/batch-encoder';
-import { BATCH_EVENTS, ColumnEncoder, ringBytes, RING_SLOTS, templateText, type ColumnBatch } from '../../src-main/engine/trace/event-columns';
+import { BATCH_EVENTS, ColumnEncoder, eventBatch, ringBytes, RING_SLOTS, type RingBatch } from '../../src-main/engine/trace/event-columns';
 import { TraceBuffer, type TraceBufferOptions } from '../../src-main/engine/trace/trace-buffer';
 import type { ActorToRunner } from '../../src-main/engine/actors/protocol';
 import type { EncodedEvent, EventBatch, TracePhase } from '../../src-main/model/trace-event';
@@ -83,9 +83,10 @@ function emitMix(made: TraceBuffer, rounds: number): Expected[] {
 }
 
 describe('events in columns encode exactly as JSON.stringify writes their rows', () => {
-  test('templates with and without data or a number, rows of their own, steps and none, times past 2^31 ns', () => {
+  test('templates with and without data or a number, rows of their own, steps and none, times past 2^31 ns: written by the trace itself and by the encoder from a ring', () => {
     // The run began an hour and a half ago: every time has more than 31 bits.
-    const { trace: made, batches } = trace({ runStartNs: process.hrtime.bigint() - 5_400_000_000_000n, batchSize: 50 });
+    const runStartNs = process.hrtime.bigint() - 5_400_000_000_000n;
+    const { trace: made, batches } = trace({ runStartNs, batchSize: 50 });
     const expected = emitMix(made, 700);
     made.flush();
     expect(batches.reduce((sum, batch) => sum + batch.count, 0)).toBe(700);
@@ -97,6 +98,29 @@ describe('events in columns encode exactly as JSON.stringify writes their rows',
       expect(Math.min(...times)).toBeGreaterThan(5_400_000_000_000);
       expect(times.every(Number.isInteger)).toBe(true);
     }
+
+    // The same events from a thread's ring, written by the encoder the encoder thread runs.
+    const ring = new SharedArrayBuffer(ringBytes(BATCH_EVENTS));
+    const encoder = new ColumnEncoder();
+    const fromRing: EventBatch[] = [];
+    const threaded = new TraceBuffer({
+      actor: 'a',
+      trial: 0,
+      runStartNs,
+      budget: 1_000_000,
+      sink: (batch) => fromRing.push(batch),
+      columns: {
+        ring,
+        sink: (batch) => {
+          encoder.add(batch.templates);
+          fromRing.push(eventBatch(batch, encoder.encode({ ...batch, buffer: ring })));
+        },
+      },
+    });
+    const again = emitMix(threaded, 700);
+    threaded.flush();
+    expect(fromRing.reduce((sum, batch) => sum + batch.count, 0)).toBe(700);
+    expect(fromRing.map((batch) => batch.payload)).toEqual(expectedText(fromRing, again));
   });
 
   test('a batch of rows of their own only is their JSON joined', () => {
@@ -187,8 +211,8 @@ describe('the unchecked slots of a trace', () => {
 });
 
 describe("a thread's ring of columns", () => {
-  function ringTrace(): { made: TraceBuffer; sent: ColumnBatch[]; encoded: EventBatch[] } {
-    const sent: ColumnBatch[] = [];
+  function ringTrace(): { made: TraceBuffer; ring: SharedArrayBuffer; sent: RingBatch[]; encoded: EventBatch[] } {
+    const sent: RingBatch[] = [];
     const encoded: EventBatch[] = [];
     const ring = new SharedArrayBuffer(ringBytes(BATCH_EVENTS));
     const made = new TraceBuffer({
@@ -199,11 +223,11 @@ describe("a thread's ring of columns", () => {
       sink: (batch) => encoded.push(batch),
       columns: { ring, sink: (batch) => sent.push(batch) },
     });
-    return { made, sent, encoded };
+    return { made, ring, sent, encoded };
   }
 
   test('batches go out in the ring slot after slot, wrapping round; read there, they encode as JSON.stringify writes them', () => {
-    const { made, sent } = ringTrace();
+    const { made, ring, sent } = ringTrace();
     const tick = made.template('tick', 'I', { n: 1 });
     const added = made.template('add', 'I', { var: 'n' }, { slot: 'value' });
     const batches = RING_SLOTS + 3;
@@ -226,7 +250,7 @@ describe("a thread's ring of columns", () => {
       // Encoded as the encoder thread would, before the slot comes round again.
       const batch = sent.at(-1)!;
       encoder.add(batch.templates);
-      payloads.push(encoder.encode(batch));
+      payloads.push(encoder.encode({ ...batch, buffer: ring }));
     }
     expect(sent.map((batch) => batch.offset / (batch.capacity * 24))).toEqual(Array.from({ length: sent.length }, (_, i) => i % RING_SLOTS));
     expect(sent[0]!.templates).toHaveLength(2);
@@ -251,24 +275,27 @@ describe("a thread's ring of columns", () => {
 });
 
 describe('the relay of a thread’s messages', () => {
-  /** A batch of `count` events of one template, in a slot of a fresh ring. */
-  function columnBatch(firstSeq: number, count: number, templates: ColumnBatch['templates']): ColumnBatch {
-    const sent: ColumnBatch[] = [];
-    const made = new TraceBuffer({
-      actor: 'a',
-      trial: 0,
-      runStartNs: process.hrtime.bigint(),
-      budget: 1_000_000,
-      sink: () => undefined,
-      columns: { ring: new SharedArrayBuffer(ringBytes(BATCH_EVENTS)), sink: (batch) => sent.push(batch) },
-    });
+  /** A thread's trace in its ring: `next(count)` records that many events of one template and gives the batch it sends. */
+  function threadTrace(): { ring: SharedArrayBuffer; next: (count: number) => RingBatch; local: (batch: RingBatch) => string } {
+    const ring = new SharedArrayBuffer(ringBytes(BATCH_EVENTS));
+    const sent: RingBatch[] = [];
+    const made = new TraceBuffer({ actor: 'a', trial: 0, runStartNs: process.hrtime.bigint(), budget: 1_000_000, sink: () => undefined, columns: { ring, sink: (batch) => sent.push(batch) } });
     const tick = made.template('tick', 'I', { k: 1 });
-    for (let k = 0; k < count; k++) made.emitTemplate(tick);
-    made.flush();
-    return { ...sent[0]!, firstSeq, templates };
+    const encoder = new ColumnEncoder();
+    return {
+      ring,
+      next: (count) => {
+        for (let k = 0; k < count; k++) made.emitTemplate(tick);
+        made.flush();
+        return sent.at(-1)!;
+      },
+      // What an encoder on this thread writes for a batch (given in the order sent).
+      local: (batch) => {
+        encoder.add(batch.templates);
+        return encoder.encode({ ...batch, buffer: ring });
+      },
+    };
   }
-
-  const templates = (): ColumnBatch['templates'] => [templateText('tick', 'I', { k: 1 })];
 
   /** An encoder that answers when told to, or fails. */
   function heldEncoder(fail = false): BatchEncoder & { release: () => void; seen: number[] } {
@@ -295,14 +322,16 @@ describe('the relay of a thread’s messages', () => {
     const delivered: string[] = [];
     let answered = 0;
     const encoder = heldEncoder();
+    const thread = threadTrace();
     const relay = new ColumnRelay(
+      thread.ring,
       (message) => delivered.push(message.type === 'events' ? `events ${message.batch.firstSeq}` : message.type),
       () => answered++,
       () => encoder,
     );
     relay.receive({ type: 'started', pid: 1, ppid: 1, threadId: 1, t: 0 });
-    relay.receive({ type: 'event-columns', batch: columnBatch(0, 500, templates()) });
-    relay.receive({ type: 'event-columns', batch: columnBatch(500, 10, []) });
+    relay.receive({ type: 'event-columns', batch: thread.next(500) });
+    relay.receive({ type: 'event-columns', batch: thread.next(10) });
     relay.receive(done);
     expect(delivered).toEqual(['started']);
     expect(answered).toBe(0);
@@ -317,14 +346,16 @@ describe('the relay of a thread’s messages', () => {
   test(`a batch of at most ${INLINE_EVENTS} events is encoded at once; its templates go with the next batch sent out`, async () => {
     const events: EventBatch[] = [];
     const encoder = heldEncoder();
+    const thread = threadTrace();
     const relay = new ColumnRelay(
+      thread.ring,
       (message) => message.type === 'events' && events.push(message.batch),
       () => undefined,
       () => encoder,
     );
-    relay.receive({ type: 'event-columns', batch: columnBatch(0, INLINE_EVENTS, templates()) });
+    relay.receive({ type: 'event-columns', batch: thread.next(INLINE_EVENTS) });
     expect(events.map((batch) => batch.count)).toEqual([INLINE_EVENTS]);
-    relay.receive({ type: 'event-columns', batch: columnBatch(INLINE_EVENTS, 200, []) });
+    relay.receive({ type: 'event-columns', batch: thread.next(200) });
     expect(encoder.seen).toEqual([1]);
     encoder.release();
     await relay.drained();
@@ -338,15 +369,15 @@ describe('the relay of a thread’s messages', () => {
   test('should the encoder fail, the batch is encoded where the relay runs, the same text', async () => {
     const events: EventBatch[] = [];
     const failing = heldEncoder(true);
+    const thread = threadTrace();
     const relay = new ColumnRelay(
+      thread.ring,
       (message) => message.type === 'events' && events.push(message.batch),
       () => undefined,
       () => failing,
     );
-    const batch = columnBatch(0, 300, templates());
-    const local = new ColumnEncoder();
-    local.add(batch.templates);
-    const expected = local.encode(batch);
+    const batch = thread.next(300);
+    const expected = thread.local(batch);
     relay.receive({ type: 'event-columns', batch });
     failing.release();
     await relay.drained();
@@ -355,17 +386,15 @@ describe('the relay of a thread’s messages', () => {
 
   test('the encoder thread writes the same text as an encoder on this thread', async () => {
     const events: EventBatch[] = [];
+    const thread = threadTrace();
     const relay = new ColumnRelay(
+      thread.ring,
       (message) => message.type === 'events' && events.push(message.batch),
       () => undefined,
       sharedEncoder,
     );
-    const batches = [columnBatch(0, 900, templates()), columnBatch(900, 800, [])];
-    const local = new ColumnEncoder();
-    const expected = batches.map((batch) => {
-      local.add(batch.templates);
-      return local.encode(batch);
-    });
+    const batches = [thread.next(900), thread.next(800)];
+    const expected = batches.map((batch) => thread.local(batch));
     for (const batch of batches) relay.receive({ type: 'event-columns', batch });
     await relay.drained();
     expect(events.map((event) => event.payload)).toEqual(expected);

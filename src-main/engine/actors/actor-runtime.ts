@@ -4,7 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_BATCHES_OUT, ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
-import { RING_SLOTS, type ColumnBatch } from '../trace/event-columns';
+import { RING_SLOTS, type RingBatch } from '../trace/event-columns';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
 import { ByteLimitError, jsonBytes, limitExceeded } from '../spec/limits';
 import { currentUsage, heldValue, type ActorInit, type ActorToRunner, type BrokerRequest, type RunnerToActor } from './protocol';
@@ -30,7 +30,7 @@ export interface ParentChannel {
    * Sends a batch of events in columns, not encoded (a thread's channel: the columns are in its ring in shared
    * memory, and its host encodes the batch off the thread, see batch-encoder.ts). Without it the actor encodes its batches.
    */
-  postColumns?(batch: ColumnBatch): void;
+  postColumns?(batch: RingBatch): void;
 }
 
 /** Primitive operations served by the runner for process actors, which share no memory with it. */
@@ -130,7 +130,7 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
       ? {
           columns: {
             ring: init.traceRing,
-            sink: (batch: ColumnBatch) => {
+            sink: (batch: RingBatch) => {
               postColumns(batch);
               // The next slot is free once no more than RING_SLOTS - 1 batches are out: until then the thread waits its turn.
               let out = Atomics.add(shared, outWord, 1) + 1;

@@ -68,7 +68,7 @@ export const threadHost: ActorHost = {
     // Each batch the thread sent in columns and got encoded frees its slot of the ring (see RING_SLOTS).
     const memory = init.memory ? new Int32Array(init.memory) : null;
     const outWord = actorWord(buildLayout(init.spec, init.actorCount), init.actor.id, ACTOR_BATCHES_OUT);
-    const relay = new ColumnRelay(onMessage, () => {
+    const relay = new ColumnRelay(traceRing, onMessage, () => {
       if (!memory) return;
       Atomics.sub(memory, outWord, 1);
       Atomics.notify(memory, outWord);

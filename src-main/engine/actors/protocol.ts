@@ -3,7 +3,7 @@ import type { ActorKind } from '../../model/run-model';
 import type { ByteLimit, EffectiveLimits } from '../spec/limits';
 import type { Spec } from '../../model/spec-schema';
 import type { EventBatch } from '../../model/trace-event';
-import type { ColumnBatch } from '../trace/event-columns';
+import type { RingBatch } from '../trace/event-columns';
 
 /**
  * Messages between the runner and its actors. Every message is tagged; requests carry ids; errors
@@ -129,7 +129,7 @@ export type ActorToRunner =
     };
 
 /** What a thread actor posts to its host: a runner's message, or a batch of events in columns that its host encodes. */
-export type ThreadToHost = ActorToRunner | { readonly type: 'event-columns'; readonly batch: ColumnBatch };
+export type ThreadToHost = ActorToRunner | { readonly type: 'event-columns'; readonly batch: RingBatch };
 
 export interface ActorUsage {
   readonly userUs: number;

@@ -101,7 +101,9 @@ export class ColumnRelay {
   private readonly queue: { message: ActorToRunner | null; readonly batch: boolean }[] = [];
   private whenDrained: (() => void) | null = null;
 
+  /** `ring`: the thread's ring of columns, where the batches it sends are. */
   constructor(
+    private readonly ring: SharedArrayBuffer,
     private readonly deliver: (message: ActorToRunner) => void,
     private readonly answered: () => void,
     private readonly encoder: () => BatchEncoder = sharedEncoder,
@@ -113,7 +115,7 @@ export class ColumnRelay {
       else this.queue.push({ message, batch: false });
       return;
     }
-    const { batch } = message;
+    const batch: ColumnBatch = { ...message.batch, buffer: this.ring };
     this.local.add(batch.templates);
     for (const template of batch.templates) this.unsent.push(template);
     if (batch.count <= INLINE_EVENTS) {

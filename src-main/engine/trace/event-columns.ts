@@ -52,6 +52,8 @@ export interface ColumnBatch {
   readonly actor: string;
   readonly firstSeq: number;
   readonly count: number;
+  /** The run's start on the clock (process.hrtime.bigint): the columns' times are raw readings, this taken off when encoded. */
+  readonly origin: bigint;
   readonly tFirst: number;
   readonly tLast: number;
   /** Where the columns are (see Columns): a thread's ring in shared memory, or the trace's own buffer. */
@@ -67,9 +69,12 @@ export interface ColumnBatch {
   readonly recordBytes: number;
 }
 
+/** A batch in a thread's ring as the thread sends it: the ring itself its host already has (it made it). */
+export type RingBatch = Omit<ColumnBatch, 'buffer'>;
+
 /** The columns of a batch of `capacity` events, side by side from `offset` in one buffer: times and values, kinds and steps. */
 export class Columns {
-  readonly times: Float64Array;
+  readonly times: BigInt64Array;
   readonly values: Float64Array;
   readonly kinds: Int32Array;
   readonly steps: Int32Array;
@@ -79,7 +84,7 @@ export class Columns {
     readonly buffer: ArrayBuffer | SharedArrayBuffer = new ArrayBuffer(capacity * EVENT_BYTES),
     readonly offset = 0,
   ) {
-    this.times = new Float64Array(buffer, offset, capacity);
+    this.times = new BigInt64Array(buffer, offset, capacity);
     this.values = new Float64Array(buffer, offset + capacity * 8, capacity);
     this.kinds = new Int32Array(buffer, offset + capacity * 16, capacity);
     this.steps = new Int32Array(buffer, offset + capacity * 20, capacity);
@@ -105,10 +110,11 @@ export function templateText(op: string, ph: TracePhase, data: Readonly<Record<s
   return { head, data: `${open}${open.length > 1 ? ',' : ''}${JSON.stringify(slot)}:`, slot: true };
 }
 
-/** The output buffer of every encoder of this thread (encoding is synchronous): grown as a batch needs, never shrunk. */
-let scratch = Buffer.allocUnsafe(256 * 1024);
+/** The output buffer of every encoder of this thread (encoding is synchronous): made on first use, grown as a batch needs, never shrunk. */
+let scratch: Buffer | null = null;
 
 function ensure(p: number, more: number): Buffer {
+  scratch ??= Buffer.allocUnsafe(Math.max(256 * 1024, more));
   if (p + more <= scratch.length) return scratch;
   const grown = Buffer.allocUnsafe(Math.max(scratch.length * 2, p + more));
   scratch.copy(grown, 0, 0, p);
@@ -183,7 +189,7 @@ export class ColumnEncoder {
   }
 
   encode(batch: ColumnBatch): string {
-    const { count, firstSeq, ownSlots, ownRows } = batch;
+    const { count, firstSeq, ownSlots, ownRows, origin } = batch;
     // Rows of their own only: already JSON, joined as they are.
     if (ownRows.length === count) return `[${ownRows.join(',')}]`;
     const { texts, hasData, slots } = this;
@@ -209,7 +215,7 @@ export class ColumnEncoder {
       out[p++] = OPEN;
       p = writeNumber(out, p, firstSeq + i);
       out[p++] = COMMA;
-      p = writeNumber(out, p, times[i]!);
+      p = writeNumber(out, p, Number(times[i]! - origin));
       p = put(out, p, text);
       const step = steps[i]!;
       if (slots[kind]) {
@@ -232,6 +238,6 @@ export class ColumnEncoder {
 }
 
 /** The event batch a batch in columns stands for, its payload written. */
-export function eventBatch(batch: ColumnBatch, payload: string): EventBatch {
+export function eventBatch(batch: RingBatch, payload: string): EventBatch {
   return { trial: batch.trial, actor: batch.actor, firstSeq: batch.firstSeq, count: batch.count, tFirst: batch.tFirst, tLast: batch.tLast, payload };
 }

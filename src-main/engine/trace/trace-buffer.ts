@@ -1,7 +1,7 @@
 import { runMessage } from '../../model/run-wording';
 import { ByteLimitError, formatBytes, jsonBytes, jsonPrefix, limitExceeded } from '../spec/limits';
 import type { EncodedEvent, EventBatch, TracePhase } from '../../model/trace-event';
-import { BATCH_EVENTS, ColumnEncoder, Columns, eventBatch, OWN_ROW, templateText, type ColumnBatch, type TemplateText } from './event-columns';
+import { BATCH_EVENTS, Columns, OWN_ROW, templateText, type RingBatch, type TemplateText } from './event-columns';
 
 /**
  * An actor's trace buffer: stamps events on the shared monotonic clock, gives them consecutive
@@ -108,7 +108,7 @@ export interface TraceBufferOptions {
    * thread, see batch-encoder.ts); the options' own `sink` is then not called. A slot is filled again once the
    * sink returns: the sink waits until it is free (until no more than RING_SLOTS - 1 batches are out).
    */
-  readonly columns?: { readonly ring: SharedArrayBuffer; readonly sink: (batch: ColumnBatch) => void };
+  readonly columns?: { readonly ring: SharedArrayBuffer; readonly sink: (batch: RingBatch) => void };
   /**
    * Where the running count of recorded events is kept (a word of the run's shared memory, for a thread), so that
    * a killed actor's losses are known. A plain store per event, not Atomics.store (a locked instruction): the runner
@@ -144,7 +144,8 @@ export class TraceBuffer {
   /** A thread's ring of columns (see TraceBufferOptions.columns), and which slot is being filled. */
   private readonly ring: readonly Columns[] | null;
   private slot = 0;
-  private times: Float64Array;
+  /** Raw clock readings (process.hrtime.bigint): the run's start is taken off where the batch is encoded. */
+  private times: BigInt64Array;
   private kinds: Int32Array;
   private values: Float64Array;
   private steps: Int32Array;
@@ -179,13 +180,15 @@ export class TraceBuffer {
   private readonly templateForced: boolean[] = [];
   /** Data too long for a template: its events are recorded as any other (a preview, see record). */
   private readonly templateOwn: ({ readonly data: Record<string, unknown> | undefined; readonly slot: string | undefined } | null)[] = [];
+  /** Each template's data and the key of its number (for the rows this trace writes itself, see flush). */
+  private readonly templateData: (Readonly<Record<string, unknown>> | undefined)[] = [];
+  private readonly templateSlot: (string | undefined)[] = [];
+  /** Events in the batch with rows of their own. */
+  private ownCount = 0;
   /** The largest event of a template taken on the unchecked path. */
   private maxTemplateBytes = ROW_BYTES + 8;
   /** Templates already sent with a batch in columns (the receiver keeps the table). */
   private templatesSent = 0;
-  /** Writes the batches this trace encodes itself (all of them without a ring of columns), and how many templates it knows. */
-  private encoder: ColumnEncoder | null = null;
-  private encoderKnows = 0;
   /**
    * Events not recorded while muted. `acquire` and `release` count the lock steps' events since the outermost summary
    * repeat began (takeMuted): only these two ops are told apart, by a comparison of interned strings (a tally by any
@@ -284,6 +287,8 @@ export class TraceBuffer {
     const tooLong = dataBytes > this.valueBytes;
     this.templates.push(text);
     this.templateOps.push(op);
+    this.templateData.push(data === undefined ? undefined : Object.freeze({ ...data }));
+    this.templateSlot.push(options.slot);
     this.templatePhases.push(ph);
     this.templateBytes.push(bytes);
     this.templateClass.push(op === 'acquire' ? 1 : op === 'release' ? 2 : 0);
@@ -301,7 +306,7 @@ export class TraceBuffer {
   emitTemplate(id: number): void {
     const i = this.count;
     if (id >= 0 && i < this.free && this.muteDepth === 0) {
-      this.times[i] = Number(hrtimeBigint() - this.origin);
+      this.times[i] = hrtimeBigint();
       this.kinds[i] = id;
       this.steps[i] = this.step;
       this.count = i + 1;
@@ -311,11 +316,29 @@ export class TraceBuffer {
     this.checkedTemplate(id, 0);
   }
 
+  /**
+   * Records one event of a template without a slot at the time of the event before it: for the end of a span
+   * that took no time beyond the clock read of its begin (an acquire whose lock was free: the begin, one
+   * compare-and-swap, the end). A second clock read there would only add its own cost to the span.
+   */
+  emitTemplateAgain(id: number): void {
+    const i = this.count;
+    if (i > 0 && id >= 0 && i < this.free && this.muteDepth === 0) {
+      this.times[i] = this.times[i - 1]!;
+      this.kinds[i] = id;
+      this.steps[i] = this.step;
+      this.count = i + 1;
+      this.countWords[this.countAt] = this.firstSeq + i + 1;
+      return;
+    }
+    this.emitTemplate(id);
+  }
+
   /** Records one event of a template with a slot, the slot's number being `value`. */
   emitValue(id: number, value: number): void {
     const i = this.count;
     if (id >= 0 && i < this.free && this.muteDepth === 0) {
-      this.times[i] = Number(hrtimeBigint() - this.origin);
+      this.times[i] = hrtimeBigint();
       this.kinds[i] = id;
       this.values[i] = value;
       this.steps[i] = this.step;
@@ -347,7 +370,7 @@ export class TraceBuffer {
       this.record(this.templateOps[id]!, this.templatePhases[id]!, slot === undefined ? data : { ...data, [slot]: value }, undefined);
       return;
     }
-    const t = this.now();
+    const t = hrtimeBigint();
     const s = this.step;
     const bytes = s >= 0 ? this.templateBytes[id]! : this.templateBytes[id]! - 8;
     if (bytes > this.checkFrom) this.checkSize(this.templateOps[id]!, bytes);
@@ -421,7 +444,8 @@ export class TraceBuffer {
       this.droppedCount++;
       return;
     }
-    const t = this.now();
+    const raw = hrtimeBigint();
+    const t = Number(raw - this.origin);
     let bytes = ROW_BYTES + op.length;
     const constant = data === undefined ? undefined : knownBytes ?? constantBytes.get(data);
     if (constant !== undefined && constant <= this.valueBytes) {
@@ -442,8 +466,9 @@ export class TraceBuffer {
     const i = this.count;
     const seq = this.emitted;
     this.ownRows[i] = s >= 0 ? [seq, t, op, ph, data ?? NO_DATA, s] : data === undefined ? [seq, t, op, ph] : [seq, t, op, ph, data];
-    this.times[i] = t;
+    this.times[i] = raw;
     this.kinds[i] = OWN_ROW;
+    this.ownCount++;
     this.count = i + 1;
     this.sizeBatch();
     this.rowBytes += bytes;
@@ -473,63 +498,81 @@ export class TraceBuffer {
     }
   }
 
+  /**
+   * Hands on the batch. A thread's batch of mostly template events leaves in its ring slot for the encoder; any
+   * other batch (a process's, a task's, or one mostly of rows of their own: logs, records, network events) is
+   * encoded here as its rows, by JSON.stringify: no code of this thread's own runs for it, which on a thread that
+   * has just started, or is about to end, would run in V8's interpreter.
+   */
   flush(): void {
     const count = this.count;
     if (count === 0) return;
-    const rows = this.ownRows;
-    const ownSlots: number[] = [];
-    const ownRows: string[] = [];
-    if (rows.length > 0) {
-      for (let i = 0; i < count; i++) {
-        const row = rows[i];
-        if (row === undefined) continue;
-        ownSlots.push(i);
-        ownRows.push(JSON.stringify(row));
-      }
-    }
     const ring = this.ring;
-    // A batch mostly of rows of their own (logs, records, network events) is already mostly text: it is sent
-    // encoded, as one string, rather than crossing to the encoder and back as many.
-    const inRing = ring !== null && ownRows.length * 2 <= count;
-    const batch: ColumnBatch = {
-      trial: this.options.trial,
-      actor: this.options.actor,
-      firstSeq: this.firstSeq,
-      count,
-      tFirst: this.times[0]!,
-      tLast: this.times[count - 1]!,
-      buffer: this.columns.buffer,
-      offset: this.columns.offset,
-      capacity: this.batchSize,
-      ownSlots,
-      ownRows,
-      templates: inRing && this.templatesSent < this.templates.length ? this.templates.slice(this.templatesSent) : NO_TEMPLATES,
-      recordBytes: this.recordBytes,
-    };
+    const origin = this.origin;
+    const firstSeq = this.firstSeq;
+    const tFirst = Number(this.times[0]! - origin);
+    const tLast = Number(this.times[count - 1]! - origin);
+    const recordBytes = this.recordBytes;
+    const inRing = ring !== null && this.ownCount * 2 <= count;
+    let sent: RingBatch | null = null;
+    let payload = '';
+    if (inRing) {
+      const rows = this.ownRows;
+      const ownSlots: number[] = [];
+      const ownRows: string[] = [];
+      if (this.ownCount > 0) {
+        for (let i = 0; i < count; i++) {
+          const row = rows[i];
+          if (row === undefined) continue;
+          ownSlots.push(i);
+          ownRows.push(JSON.stringify(row));
+        }
+      }
+      const templates = this.templatesSent < this.templates.length ? this.templates.slice(this.templatesSent) : NO_TEMPLATES;
+      sent = { trial: this.options.trial, actor: this.options.actor, firstSeq, count, origin, tFirst, tLast, offset: this.columns.offset, capacity: this.batchSize, ownSlots, ownRows, templates, recordBytes };
+      this.templatesSent = this.templates.length;
+    } else {
+      payload = JSON.stringify(this.rows(count));
+    }
     this.ownRows = [];
+    this.ownCount = 0;
     this.count = 0;
     this.rowBytes = 0;
     this.sizedTo = 0;
     this.recordBytes = 0;
     this.firstSeq += count;
-    if (inRing) {
+    if (sent !== null) {
       // The batch stays in its slot until encoded; this trace goes on in the next one (the sink waits for it to be free).
-      this.templatesSent = this.templates.length;
-      this.slot = (this.slot + 1) % ring.length;
-      this.columns = ring[this.slot]!;
+      this.slot = (this.slot + 1) % ring!.length;
+      this.columns = ring![this.slot]!;
       ({ times: this.times, kinds: this.kinds, values: this.values, steps: this.steps } = this.columns);
       this.room();
-      this.options.columns!.sink(batch);
+      this.options.columns!.sink(sent);
       return;
     }
-    // Encoded here, on this thread, before its columns are filled again.
-    const encoder = (this.encoder ??= new ColumnEncoder());
-    if (this.encoderKnows < this.templates.length) {
-      encoder.add(this.templates.slice(this.encoderKnows));
-      this.encoderKnows = this.templates.length;
-    }
-    const payload = encoder.encode(batch);
     this.room();
-    this.options.sink(eventBatch(batch, payload), { recordBytes: batch.recordBytes });
+    this.options.sink({ trial: this.options.trial, actor: this.options.actor, firstSeq, count, tFirst, tLast, payload }, { recordBytes });
+  }
+
+  /** The batch's rows as JSON.stringify takes them: a template event's data is its template's, with its number. */
+  private rows(count: number): EncodedEvent[] {
+    const rows = new Array<EncodedEvent>(count);
+    const { times, kinds, values, steps, ownRows, origin, firstSeq } = this;
+    for (let i = 0; i < count; i++) {
+      const kind = kinds[i]!;
+      if (kind === OWN_ROW) {
+        rows[i] = ownRows[i]!;
+        continue;
+      }
+      const fixed = this.templateData[kind];
+      const slot = this.templateSlot[kind];
+      const data = slot === undefined ? fixed : { ...fixed, [slot]: values[i]! };
+      const t = Number(times[i]! - origin);
+      const op = this.templateOps[kind]!;
+      const ph = this.templatePhases[kind]!;
+      const s = steps[i]!;
+      rows[i] = s >= 0 ? [firstSeq + i, t, op, ph, (data ?? NO_DATA) as Record<string, unknown>, s] : data === undefined ? [firstSeq + i, t, op, ph] : [firstSeq + i, t, op, ph, data as Record<string, unknown>];
+    }
+    return rows;
   }
 }

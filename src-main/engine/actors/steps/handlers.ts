@@ -387,12 +387,38 @@ export const STEP_HANDLERS: StepTable = {
         return undefined;
       };
     }
-    if (lock && own) {
-      // A thread's acquire of a bound lock, written out: on a thread that has just started this runs in
-      // V8's interpreter, where every call saved shortens the critical section the other threads wait on.
+    if (lock && own && lock.words) {
+      // A thread's acquire of a plain mutex, written out: on a thread that has just started this runs in V8's
+      // interpreter, where every call saved shortens the critical section the other threads wait on. A free
+      // lock is taken here by its compare-and-swap, and the acquire's end is stamped at its begin's time (see
+      // emitTemplateAgain); a held one is waited for by the bound acquire, its end stamped when it is taken.
+      const { memory, state, ownerAt, owner } = lock.words;
       return (f) => {
-        trace.emitTemplate(begin);
         trace.flushIfNearlyFull();
+        trace.emitTemplate(begin);
+        if (Atomics.compareExchange(memory, state, 0, 1) === 0) {
+          memory[ownerAt] = owner;
+          trace.emitTemplateAgain(ended);
+          if (into) f.locals.set(into, true);
+          return undefined;
+        }
+        const got = lock.acquire(options);
+        if (got === true) {
+          trace.emitTemplate(ended);
+          if (into) f.locals.set(into, true);
+          return undefined;
+        }
+        if (got === false) {
+          after(f, false);
+          return undefined;
+        }
+        return got.then((ok) => after(f, ok));
+      };
+    }
+    if (lock && own) {
+      return (f) => {
+        trace.flushIfNearlyFull();
+        trace.emitTemplate(begin);
         const got = lock.acquire(options);
         if (got === true) {
           trace.emitTemplate(ended);
@@ -407,8 +433,8 @@ export const STEP_HANDLERS: StepTable = {
       };
     }
     return (f) => {
-      trace.emitTemplate(begin);
       trace.flushIfNearlyFull();
+      trace.emitTemplate(begin);
       const got = lock ? lock.acquire(options) : prims.acquire(prim, options);
       if (own && !(got instanceof Promise)) {
         after(f, got);
@@ -441,6 +467,16 @@ export const STEP_HANDLERS: StepTable = {
         lock.release();
         tally.events++;
         tally.release++;
+        return undefined;
+      };
+    }
+    if (lock && own && lock.words) {
+      // A plain mutex freed here when no one waits on it (its compare-and-swap 1 → 0), else by the bound release.
+      const { memory, state, ownerAt } = lock.words;
+      return () => {
+        memory[ownerAt] = 0;
+        if (Atomics.compareExchange(memory, state, 1, 0) !== 1) lock.release();
+        trace.emitTemplate(released);
         return undefined;
       };
     }
