@@ -276,8 +276,8 @@ export class TraceBuffer {
    * text is written once; an event of it is then recorded with a clock read and four stores, and encoded
    * where the batch is encoded. `force`: recorded even inside a muted repeat (a mark, a section).
    *
-   * The id it returns is negative for a template whose events take the checked path every time: forced
-   * ones, and ones large enough for a byte limit to refuse or the preview to replace.
+   * The id it returns is negative for a template whose events take the checked path every time: ones large
+   * enough for a byte limit to refuse or the preview to replace. (A forced one takes it only while muted.)
    */
   template(op: string, ph: TracePhase, data?: Record<string, unknown>, options: { readonly slot?: string; readonly force?: boolean } = {}): number {
     const id = this.templates.length;
@@ -294,7 +294,7 @@ export class TraceBuffer {
     this.templateClass.push(op === 'acquire' ? 1 : op === 'release' ? 2 : 0);
     this.templateForced.push(options.force === true);
     this.templateOwn.push(tooLong ? { data, slot: options.slot } : null);
-    if (options.force === true || tooLong || bytes > this.checkFrom) return ~id;
+    if (tooLong || bytes > this.checkFrom) return ~id;
     if (bytes > this.maxTemplateBytes) {
       this.maxTemplateBytes = bytes;
       this.room();
