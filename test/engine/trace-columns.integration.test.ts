@@ -176,6 +176,18 @@ describe('the unchecked slots of a trace', () => {
     expect(batches.map((batch) => batch.firstSeq)).toEqual(batches.map((_, i) => batches.slice(0, i).reduce((sum, b) => sum + b.count, 0)));
   });
 
+  test('a template made after events were counted for smaller ones still keeps the batch within its bytes', () => {
+    const { trace: made, batches } = trace({ batchSize: 1_000, batchBytes: 8_000 });
+    const small = made.template('tick', 'I');
+    for (let k = 0; k < 5; k++) made.emitTemplate(small);
+    const large = made.template('mark', 'I', { name: 'n'.repeat(1_000) });
+    for (let k = 0; k < 30; k++) made.emitTemplate(large);
+    made.flush();
+    expect(batches.reduce((sum, batch) => sum + batch.count, 0)).toBe(35);
+    expect(batches.length).toBeGreaterThan(3);
+    for (const batch of batches) expect(batch.payload.length).toBeLessThanOrEqual(8_000);
+  });
+
   test('muted, a template is tallied as its op (acquire, release, other); a forced one is recorded', () => {
     const { trace: made, batches } = trace();
     const begin = made.template('acquire', 'B', { prim: 'm' });

@@ -131,6 +131,9 @@ const NO_DATA: Record<string, unknown> = Object.freeze({}) as Record<string, unk
 
 const NO_TEMPLATES: readonly TemplateText[] = Object.freeze([]);
 
+/** An event of a template is counted as this many bytes at most, until a larger template is made (lock, add and mark events are under 200). */
+const TEMPLATE_BYTES = 512;
+
 export class TraceBuffer {
   readonly now: () => number;
   /**
@@ -185,8 +188,13 @@ export class TraceBuffer {
   private readonly templateSlot: (string | undefined)[] = [];
   /** Events in the batch with rows of their own. */
   private ownCount = 0;
-  /** The largest event of a template taken on the unchecked path. */
-  private maxTemplateBytes = ROW_BYTES + 8;
+  /**
+   * The largest event the unchecked slots are counted for: TEMPLATE_BYTES until a larger template is made. Counting
+   * them for the largest template so far instead (recounting as each step's templates were made) left the trace's
+   * state to be settled as the program started, and a hundred threads through a summarised lock loop ran a quarter
+   * slower; the cause inside V8 was not found.
+   */
+  private maxTemplateBytes = TEMPLATE_BYTES;
   /** Templates already sent with a batch in columns (the receiver keeps the table). */
   private templatesSent = 0;
   /**
