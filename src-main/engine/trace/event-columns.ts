@@ -6,11 +6,12 @@ import type { EventBatch, TracePhase } from '../../model/trace-event';
  *
  * Most events a step emits have data that never changes (a lock step's `{prim}`), or changes in one number
  * only (an add's new value): their text is made once, as a template, when the step is compiled. The few
- * events with any other data keep their row's JSON text. `encodeColumns` writes the batch's payload from
+ * events with any other data keep their row's JSON text. `ColumnEncoder` writes the batch's payload from
  * them; it is exactly the JSON text of the rows (`EncodedEvent[]`) the events stand for, so nothing past
  * the encoder knows the columns exist. A thread actor fills its columns in a ring of slots in shared memory
  * and sends only which slot a batch is in: the encoder, on another thread (see batch-encoder.ts), reads them
- * there, and nothing is copied or allocated per batch. A process actor or a task encodes its columns itself.
+ * there, and nothing is copied or allocated per batch. A process actor or a task writes its batches itself,
+ * as rows through JSON.stringify (TraceBuffer.flush).
  */
 
 /** The text of an event template: what the encoder writes between an event's time and its step. */
