@@ -387,22 +387,10 @@ export const STEP_HANDLERS: StepTable = {
         return undefined;
       };
     }
-    if (lock && own && lock.words) {
-      // A thread's acquire of a plain mutex, written out: on a thread that has just started this runs in V8's
-      // interpreter, where every call saved shortens the critical section the other threads wait on. A free
-      // lock is taken here by its compare-and-swap, and the acquire's end is stamped at its begin's time (see
-      // emitTemplateAgain); a held one is waited for by the bound acquire, its end stamped when it is taken.
-      const { memory, state, ownerAt, owner } = lock.words;
-      return (f) => {
-        trace.flushIfNearlyFull();
-        trace.emitTemplate(begin);
-        if (Atomics.compareExchange(memory, state, 0, 1) === 0) {
-          memory[ownerAt] = owner;
-          trace.emitTemplateAgain(ended);
-          if (into) f.locals.set(into, true);
-          return undefined;
-        }
-        const got = lock.acquire(options);
+    if (lock && own) {
+      // A thread's acquire of a bound lock, written out: on a thread that has just started this runs in V8's
+      // interpreter, where every call saved shortens the critical section the other threads wait on.
+      const settle = (f: Frame, got: Maybe<boolean>): Promise<void> | undefined => {
         if (got === true) {
           trace.emitTemplate(ended);
           if (into) f.locals.set(into, true);
@@ -414,22 +402,27 @@ export const STEP_HANDLERS: StepTable = {
         }
         return got.then((ok) => after(f, ok));
       };
-    }
-    if (lock && own) {
+      const words = lock.words;
+      if (!words) {
+        return (f) => {
+          trace.flushIfNearlyFull();
+          trace.emitTemplate(begin);
+          return settle(f, lock.acquire(options));
+        };
+      }
+      // A plain mutex: a free one is taken here by its compare-and-swap, and the acquire's end is stamped at its
+      // begin's time (see emitTemplateAgain); a held one is waited for by the bound acquire, its end stamped when taken.
+      const { memory, state, ownerAt, owner } = words;
       return (f) => {
         trace.flushIfNearlyFull();
         trace.emitTemplate(begin);
-        const got = lock.acquire(options);
-        if (got === true) {
-          trace.emitTemplate(ended);
+        if (Atomics.compareExchange(memory, state, 0, 1) === 0) {
+          memory[ownerAt] = owner;
+          trace.emitTemplateAgain(ended);
           if (into) f.locals.set(into, true);
           return undefined;
         }
-        if (got === false) {
-          after(f, false);
-          return undefined;
-        }
-        return got.then((ok) => after(f, ok));
+        return settle(f, lock.acquire(options));
       };
     }
     return (f) => {
