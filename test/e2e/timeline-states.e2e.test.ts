@@ -124,10 +124,12 @@ describe.skipIf(!existsSync(CHROMIUM))('timeline states (conlab serve + Chromium
     expect(windows.some((window) => has(window, 'locked-') && !has(window, 'unlocked-'))).toBe(true);
     // The serial phase runs its threads one after another, each for some 50 ms, while live messages come at most ten
     // times a second: the window moves from one serial lane to a later one, with the earlier phases folded away.
-    // (How many of the 20 are caught depends on when the messages fall: 7 in one CI run; several, in order, is the point.)
+    // A thread may start and end between two messages (when the threads' pace and the messages' beat together, a whole
+    // phase of them can): a finished lane stays in view for a quarter second of the run before it folds, so each
+    // message shows the serial lanes of the moment before it, and the window moves through most of the 20.
     const serialWindows = windows.filter((window) => !has(window, 'unlocked-') && !has(window, 'locked-') && has(window, 'serial-'));
     const serialShown = [...new Set(serialWindows.flatMap((window) => window.split(',').filter((actor) => actor.startsWith('serial-'))))];
-    expect(serialShown.length, windows.slice(-5).join(' | ')).toBeGreaterThanOrEqual(3);
+    expect(serialShown.length, windows.slice(-5).join(' | ')).toBeGreaterThanOrEqual(10);
     const firstIndex = (window: string) => Math.min(...window.split(',').filter((actor) => actor.startsWith('serial-')).map((actor) => Number(actor.slice('serial-'.length))));
     expect(firstIndex(serialWindows.at(-1)!)).toBeGreaterThan(firstIndex(serialWindows[0]!));
     await session.shot('43-timeline-race-counter-followed');
