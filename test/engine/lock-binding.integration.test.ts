@@ -5,9 +5,8 @@ import type { AuthoredSpec, Spec } from '../../src-main/model/spec-schema';
 import { PrimitiveAccess } from '../../src-main/engine/sync/primitive-access';
 import { lockOwner } from '../../src-main/engine/sync/primitives';
 import { buildLayout, createSharedMemory } from '../../src-main/engine/sync/shared-layout';
-import { ByteLimitError } from '../../src-main/engine/spec/limits';
-import { constantData, TraceBuffer } from '../../src-main/engine/trace/trace-buffer';
-import { decodeBatch, type EventBatch } from '../../src-main/model/trace-event';
+import { TraceBuffer } from '../../src-main/engine/trace/trace-buffer';
+import type { EventBatch } from '../../src-main/model/trace-event';
 import { outcome, runSpec, select } from './helpers/run-spec';
 
 const lockSpec = {
@@ -160,46 +159,23 @@ describe('a summary repeat takes a plain mutex itself (its uncontended path inli
   });
 });
 
-describe('event data measured once', () => {
-  function buffer(options: { maxEventBytes?: number; valueBytes?: number } = {}): { trace: TraceBuffer; sent: EventBatch[] } {
+describe('a batch flushed ahead of a lock', () => {
+  function buffer(): { trace: TraceBuffer; sent: EventBatch[] } {
     const sent: EventBatch[] = [];
     const trace = new TraceBuffer({
       actor: 'a',
       trial: 0,
       runStartNs: process.hrtime.bigint(),
       budget: 1_000,
-      ...(options.valueBytes !== undefined ? { valueBytes: options.valueBytes } : {}),
-      limits: { maxEventBytes: options.maxEventBytes ?? 1024 * 1024, maxRecordBytes: 1024 * 1024 },
+      limits: { maxEventBytes: 1024 * 1024, maxRecordBytes: 1024 * 1024 },
       sink: (batch) => sent.push(batch),
     });
     return { trace, sent };
   }
 
-  test('constant and sized data encode as the same data emitted plainly, frozen so that it cannot change after it was measured', () => {
-    const { trace, sent } = buffer();
-    const begin = constantData({ prim: 'm' });
-    expect(Object.isFrozen(begin)).toBe(true);
-    trace.emit('acquire', 'B', begin);
-    trace.emit('acquire', 'B', { prim: 'm' });
-    trace.emitSized('add', 'I', { var: 'n', delta: 1, value: 7 }, 40);
-    trace.emit('add', 'I', { var: 'n', delta: 1, value: 7 });
-    trace.mute();
-    trace.emitSized('add', 'I', { var: 'n', delta: 1, value: 8 }, 40);
-    trace.unmute();
-    trace.flush();
-    const events = sent.flatMap((batch) => decodeBatch(batch));
-    expect(events.map((event) => [event.seq, event.op, event.ph, event.data])).toEqual([
-      [0, 'acquire', 'B', { prim: 'm' }],
-      [1, 'acquire', 'B', { prim: 'm' }],
-      [2, 'add', 'I', { var: 'n', delta: 1, value: 7 }],
-      [3, 'add', 'I', { var: 'n', delta: 1, value: 7 }],
-    ]);
-    expect(trace.muted).toBe(1);
-  });
-
   test('a nearly full batch is sent before a lock is taken, a batch with room is kept; sequence numbers stay contiguous', () => {
     const { trace, sent } = buffer();
-    const data = constantData({ prim: 'm' });
+    const data = { prim: 'm' };
     for (let i = 0; i < 100; i++) trace.emit('acquire', 'B', data);
     trace.flushIfNearlyFull();
     expect(sent).toHaveLength(0);
@@ -212,18 +188,5 @@ describe('event data measured once', () => {
       [0, 940],
       [940, 1],
     ]);
-  });
-
-  test('constant data still meets the byte limits: past the value size it is previewed, past the event limit refused', () => {
-    const long = constantData({ name: 'x'.repeat(5_000) });
-    const previewing = buffer({ valueBytes: 1_000 });
-    previewing.trace.emit('mark', 'I', long);
-    previewing.trace.flush();
-    const [mark] = decodeBatch(previewing.sent[0]!);
-    expect(String(mark!.data!['name'])).toMatch(/not traced whole\)$/);
-
-    const limited = buffer({ maxEventBytes: 2_000 });
-    expect(() => limited.trace.emit('mark', 'I', constantData({ name: 'y'.repeat(3_000) }))).toThrow(ByteLimitError);
-    expect(limited.trace.emitted).toBe(0);
   });
 });

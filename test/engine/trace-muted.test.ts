@@ -15,7 +15,7 @@ describe('TraceBuffer: what a summary repeat did not record', () => {
     for (let i = 0; i < 3; i++) {
       trace.emit('acquire', 'B', { prim: 'L' });
       trace.emit('acquire', 'E', { prim: 'L', ok: true });
-      trace.emitSized('add', 'I', { var: 'x', delta: 1, value: i }, 30);
+      trace.emit('add', 'I', { var: 'x', delta: 1, value: i });
       trace.emit('release', 'I', { prim: 'L' });
     }
     // An inner summary repeat: still muted, so the outer one reports.

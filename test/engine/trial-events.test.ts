@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TrialEvents } from '../../src-main/engine/runner/trial-analysis';
-import { constantData, TraceBuffer } from '../../src-main/engine/trace/trace-buffer';
+import { TraceBuffer } from '../../src-main/engine/trace/trace-buffer';
 import { decodeBatch, type EventBatch } from '../../src-main/model/trace-event';
 
 /** Batches written by a real trace buffer for one actor, `emit` driving it. */
@@ -45,14 +45,14 @@ describe('TrialEvents: wait starts', () => {
     const prims = ['m', 'lock-2', 'a.b_c'];
     const batches: EventBatch[] = [];
     for (const actor of ['worker-0', 'worker-1']) {
-      const data = prims.map((prim) => ({ begin: constantData({ prim }), end: constantData({ prim, ok: true }) }));
+      const data = prims.map((prim) => ({ begin: { prim }, end: { prim, ok: true } }));
       batches.push(
         ...batchesOf(actor, 37, (trace) => {
           for (let i = 0; i < 500; i++) {
             const { begin, end } = data[(i * 7 + actor.length) % data.length]!;
             trace.emit('acquire', 'B', begin);
             trace.emit('acquire', 'E', end);
-            trace.emitSized('add', 'I', { var: 'n', value: i }, 40);
+            trace.emit('add', 'I', { var: 'n', value: i });
             trace.emit('release', 'I', begin);
           }
         }),
@@ -72,12 +72,12 @@ describe('TrialEvents: wait starts', () => {
   });
 
   it('reads the rows of a program\'s steps (the step id after the data) without parsing them', () => {
-    const begin = constantData({ prim: 'm' });
+    const begin = { prim: 'm' };
     const batches = batchesOf('worker-0', 64, (trace) => {
       for (let i = 0; i < 300; i++) {
         trace.step = 2;
         trace.emit('acquire', 'B', begin);
-        trace.emit('acquire', 'E', constantData({ prim: 'm', ok: true }));
+        trace.emit('acquire', 'E', { prim: 'm', ok: true });
         trace.step = 13;
         trace.emit('release', 'I', begin);
       }

@@ -9,7 +9,6 @@ import type { ActorKind } from '../../model/run-model';
 import { type ActorInit, type ActorToRunner, type RunnerToActor, type ThreadToHost } from './protocol';
 import { ColumnRelay } from '../trace/batch-encoder';
 import { BATCH_EVENTS, ringBytes } from '../trace/event-columns';
-import { ACTOR_BATCHES_OUT, actorWord, buildLayout } from '../sync/shared-layout';
 import { assertNever } from '../../model/assert-never';
 
 /**
@@ -56,6 +55,10 @@ export type ActorHosts = Readonly<Record<Exclude<ActorKind, 'task' | 'main'>, Ac
 export const threadHost: ActorHost = {
   mechanism: 'worker_threads.Worker',
   start(init, onMessage, options) {
+    const memory = init.memory ? new Int32Array(init.memory) : null;
+    const outWord = init.batchesOutWord ?? -1;
+    // Not counted down, its batches out would stop the thread at its eighth batch.
+    if (memory && outWord < 0) throw new Error('a thread given the shared memory needs its batchesOutWord');
     // The ring in which the thread keeps its events until they are encoded (see trace/event-columns.ts).
     const traceRing = new SharedArrayBuffer(ringBytes(BATCH_EVENTS));
     const worker = new Worker(entryPath('actor-thread'), {
@@ -66,8 +69,6 @@ export const threadHost: ActorHost = {
     });
     let hostError: string | null = null;
     // Each batch the thread sent in columns and got encoded frees its slot of the ring (see RING_SLOTS).
-    const memory = init.memory ? new Int32Array(init.memory) : null;
-    const outWord = actorWord(buildLayout(init.spec, init.actorCount), init.actor.id, ACTOR_BATCHES_OUT);
     const relay = new ColumnRelay(traceRing, onMessage, () => {
       if (!memory) return;
       Atomics.sub(memory, outWord, 1);

@@ -30,6 +30,8 @@ export interface ActorInit {
   readonly actorCount: number;
   /** Threads get the run's shared memory itself. */
   readonly memory?: SharedArrayBuffer;
+  /** A thread's word in that memory counting its batches out (ACTOR_BATCHES_OUT), for its host to count down. */
+  readonly batchesOutWord?: number;
   /** Processes get a private copy of the shared variables' words, taken when they were spawned. */
   readonly privateWords?: readonly number[];
   readonly workDir: string;

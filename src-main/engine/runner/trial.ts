@@ -26,7 +26,7 @@ import type { ActorSpec, Spec } from '../../model/spec-schema';
 import { setOwnValue } from '../spec/own-names';
 import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
-import { ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
+import { ACTOR_BATCHES_OUT, ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer, type BatchInfo } from '../trace/trace-buffer';
 import type { EventBatch } from '../../model/trace-event';
 import { BrokerQueue } from './broker-queue';
@@ -324,7 +324,7 @@ export class Trial {
       ...(instance.pool !== null ? { pool: instance.pool } : {}),
       servers: this.serverAddresses,
       ...(kind === 'thread'
-        ? { memory: this.memory.buffer as SharedArrayBuffer }
+        ? { memory: this.memory.buffer as SharedArrayBuffer, batchesOutWord: actorWord(this.layout, instance.identity.id, ACTOR_BATCHES_OUT) }
         : { privateWords: Array.from(this.memory.subarray(0, this.layout.actorTableOffset)) }),
     };
     try {

@@ -11,7 +11,7 @@ import { BATCH_EVENTS, Columns, OWN_ROW, templateText, type RingBatch, type Temp
  * budget is spent, events are counted as dropped instead of recorded, and the count says so; a batch
  * holds at most `batchSize` events and, but for one large record, about `batchBytes` bytes (sizes are
  * the JSON length, estimated per event without encoding it: numbers count as 24, strings their length;
- * data made with `constantData` is measured once, when it is made). Values in
+ * a template's data is measured once, when it is made). Values in
  * events other than records (a `let` of a long text, a queue item) show in the trace as a preview once
  * the event passes `valueBytes`; a record larger than the trial's record limit (or event limit) is
  * refused with a ByteLimitError before it is kept or sent, so no copy of it leaves the actor.
@@ -65,19 +65,6 @@ function previewData(data: Record<string, unknown>, valueBytes: number): Record<
     out[key] = jsonBytes(value, valueBytes) > valueBytes ? `${jsonPrefix(value, PREVIEW_CHARS)}… (more than ${formatBytes(valueBytes)} of JSON, not traced whole)` : value;
   }
   return out;
-}
-
-/** Sizes of the data made by constantData: its JSON length, measured once. */
-const constantBytes = new WeakMap<object, number>();
-
-/**
- * Data an event carries unchanged every time it is emitted, made once when a step is compiled (a lock
- * step's `{ prim }`, say): frozen, and measured here once instead of on every emit. On a thread that has
- * just started, the per-event measure runs in V8's interpreter and cost more than the rest of the emit.
- */
-export function constantData<T extends Record<string, unknown>>(data: T): Readonly<T> {
-  constantBytes.set(data, JSON.stringify(data).length);
-  return Object.freeze(data);
 }
 
 /** The clock every actor shares: CLOCK_MONOTONIC through process.hrtime, one origin per run. */
@@ -375,7 +362,7 @@ export class TraceBuffer {
     const own = this.templateOwn[id];
     if (own) {
       const { data, slot } = own;
-      this.record(this.templateOps[id]!, this.templatePhases[id]!, slot === undefined ? data : { ...data, [slot]: value }, undefined);
+      this.record(this.templateOps[id]!, this.templatePhases[id]!, slot === undefined ? data : { ...data, [slot]: value });
       return;
     }
     const t = hrtimeBigint();
@@ -428,26 +415,10 @@ export class TraceBuffer {
       else if (op === 'release') tally.release++;
       return;
     }
-    this.record(op, ph, data, undefined);
+    this.record(op, ph, data);
   }
 
-  /**
-   * `emit` for data of numbers and names only, whose JSON length the caller bounds once (`dataBytes`, at
-   * most valueBytes): what a step that emits fresh small data on every run uses instead of having the
-   * data measured each time.
-   */
-  emitSized(op: string, ph: TracePhase, data: Record<string, unknown>, dataBytes: number): void {
-    if (this.muteDepth > 0) {
-      const tally = this.tally;
-      tally.events++;
-      if (op === 'acquire') tally.acquire++;
-      else if (op === 'release') tally.release++;
-      return;
-    }
-    this.record(op, ph, data, dataBytes <= this.valueBytes ? dataBytes : undefined);
-  }
-
-  private record(op: string, ph: TracePhase, data: Record<string, unknown> | undefined, knownBytes: number | undefined): void {
+  private record(op: string, ph: TracePhase, data: Record<string, unknown> | undefined): void {
     if (this.emitted >= this.options.budget) {
       this.droppedCount++;
       return;
@@ -455,10 +426,7 @@ export class TraceBuffer {
     const raw = hrtimeBigint();
     const t = Number(raw - this.origin);
     let bytes = ROW_BYTES + op.length;
-    const constant = data === undefined ? undefined : knownBytes ?? constantBytes.get(data);
-    if (constant !== undefined && constant <= this.valueBytes) {
-      bytes += constant;
-    } else if (data !== undefined) {
+    if (data !== undefined) {
       const measured = dataBytes(data, op === 'record' ? this.recordBound : this.valueBytes);
       if (op !== 'record' && measured > this.valueBytes) {
         data = previewData(data, this.valueBytes);
