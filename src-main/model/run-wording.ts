@@ -10,6 +10,7 @@
  * Pure data and functions, no Node imports: the engine, the HTML report and the renderer share it.
  */
 import { formatEvidenceValue, opSymbol, type EvidenceComparison, type EvidenceTerm } from './claim-evidence';
+import { escapeRegExp } from './escape-regexp';
 
 export type WordingLang = 'en' | 'zh';
 export type WordingParams = Readonly<Record<string, string | number>>;
@@ -135,10 +136,6 @@ export function claimDetailText(code: ClaimDetailCode, params: WordingParams = {
 
 /** Values that may hold spaces (free text); every other value is one word (a name, a number). */
 const FREE_TEXT = new Set(['error', 'where', 'detail', 'cycle', 'who', 'first', 'median', 'value', 'what', 'os', 'path', 'a', 'b', 'size', 'held', 'at', 'stderr', 'waitingFor']);
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 interface Reader {
   readonly code: string;

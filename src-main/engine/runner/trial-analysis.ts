@@ -2,6 +2,7 @@ import type { ActorRecord, DeadlockReport, RunStatus, TrialRecord } from '../../
 import type { ClaimEvents, EventQuery, EventTally } from '../claims/evaluate';
 import { decodeBatch, summarisedCounts, type EventBatch, type TraceEvent } from '../../model/trace-event';
 import { setOwnValue } from '../spec/own-names';
+import { escapeRegExp } from '../../model/escape-regexp';
 
 /**
  * What a trial's events and actors say once it has ended: metrics, recorded values, section
@@ -125,8 +126,8 @@ export class TrialEvents implements ClaimEvents {
   private readonly waitStarts = new Map<string, number>();
   private readonly tallies = new Map<string, QueryTally>();
   private readonly byOp = new Map<string, QueryTally[]>();
-  /** Substrings of a batch's JSON that tell it may hold an event worth decoding. */
-  private readonly markers: string[];
+  /** Substrings of a batch's JSON that tell it may hold an event worth decoding, as one pattern (one pass over the text). */
+  private readonly markers: RegExp;
   private arrivals = 0;
   /** Acquire steps that ended, recorded or stated by a summary repeat's end (the `acquires` metric). */
   private acquireEnds = 0;
@@ -152,7 +153,8 @@ export class TrialEvents implements ClaimEvents {
       list.push(tally);
       this.byOp.set(query.op, list);
     }
-    this.markers = ['"record"', '"section"', MUTED_MARKER, ...[...this.byOp.keys()].map((op) => JSON.stringify(op))];
+    const markers = ['"record"', '"section"', MUTED_MARKER, ...[...this.byOp.keys()].map((op) => JSON.stringify(op))];
+    this.markers = new RegExp(markers.map(escapeRegExp).join('|'));
   }
 
   /** How many acquire steps ran to their end (taken or timed out), those a summary repeat did not record included. */
@@ -161,9 +163,11 @@ export class TrialEvents implements ClaimEvents {
   }
 
   add(batch: EventBatch): void {
-    // Read off the text, as for wait starts: a lock-heavy trace is mostly acquires, not worth a JSON.parse each.
-    for (let at = batch.payload.indexOf(ACQUIRE_END_MARKER); at !== -1; at = batch.payload.indexOf(ACQUIRE_END_MARKER, at + ACQUIRE_END_MARKER.length)) this.acquireEnds++;
-    if (this.markers.some((marker) => batch.payload.includes(marker))) {
+    // Read off the text, as for wait starts: a lock-heavy trace is mostly acquires, not worth a JSON.parse each. This
+    // runs on the runner's loop for every batch of the trial: a split counts in less than half the time of a loop of
+    // indexOf, and one pattern for all markers in about half the time of an includes per marker.
+    this.acquireEnds += batch.payload.split(ACQUIRE_END_MARKER).length - 1;
+    if (this.markers.test(batch.payload)) {
       this.decode(batch);
     } else if (batch.payload.includes(WAIT_MARKER)) {
       // Read later: wait starts matter only once a deadlock is reported, after the actors stopped.
@@ -193,35 +197,49 @@ export class TrialEvents implements ClaimEvents {
    * the data as an interpreter's rows carry it (`…{"prim":"name"},3]`), in a payload
    * whose event data holds no list. Anything else (a list in some event's data, where a row could be
    * imitated; a name with an escape; another shape of row) answers false and the batch is decoded.
+   *
+   * A batch is one actor's events in order, stamped by one monotonic clock: a primitive's latest start in it is its
+   * last row. The rows are read from the end; a row whose data is the same as the row read before it is only checked
+   * for its shape, so a batch of one lock costs a split and a few comparisons a row, and nothing is allocated for it.
    */
   private scanWaitStarts(actor: string, payload: string): boolean {
     // Event data is an object: a list inside it opens after a key. Without one, every '[' opens a row.
     if (payload.includes(':[')) return false;
-    const found: Array<[string, number]> = [];
-    for (let at = payload.indexOf(WAIT_MARKER); at !== -1; at = payload.indexOf(WAIT_MARKER, at + WAIT_MARKER.length)) {
-      // Back over ",t" and ",seq" to the '[' that opens the row.
-      const tEnd = at - 1;
-      if (payload.charCodeAt(tEnd) !== COMMA) return false;
-      const tStart = digitsBefore(payload, tEnd);
-      if (tStart === tEnd || payload.charCodeAt(tStart - 1) !== COMMA) return false;
-      const seqStart = digitsBefore(payload, tStart - 1);
-      if (seqStart === tStart - 1 || payload.charCodeAt(seqStart - 1) !== OPEN) return false;
-      const dataAt = at + WAIT_MARKER.length;
-      if (!payload.startsWith(PRIM_DATA, dataAt)) return false;
-      const nameAt = dataAt + PRIM_DATA.length;
-      const close = payload.indexOf('"', nameAt);
-      if (close === -1 || payload.charCodeAt(close + 1) !== CLOSE_BRACE) return false;
+    const parts = payload.split(WAIT_MARKER);
+    const found = new Map<string, number>();
+    /** The data of the last primitive read, as its rows write it: most rows before it are that primitive's too. */
+    let lastData = '';
+    let lastPrim = '';
+    for (let k = parts.length - 1; k >= 1; k--) {
+      const after = parts[k]!;
+      let prim = lastPrim;
+      let end = lastData.length;
+      if (lastData === '' || !after.startsWith(lastData)) {
+        if (!after.startsWith(PRIM_DATA)) return false;
+        const close = after.indexOf('"', PRIM_DATA.length);
+        if (close === -1 || after.charCodeAt(close + 1) !== CLOSE_BRACE) return false;
+        prim = after.slice(PRIM_DATA.length, close);
+        if (prim.includes('\\')) return false;
+        end = close + 2;
+        lastData = after.slice(0, end);
+        lastPrim = prim;
+      }
       // The row ends after the data, or after the step's id.
-      let end = close + 2;
-      if (payload.charCodeAt(end) === COMMA) {
-        const idEnd = digitsAfter(payload, end + 1);
+      if (after.charCodeAt(end) === COMMA) {
+        const idEnd = digitsAfter(after, end + 1);
         if (idEnd === end + 1) return false;
         end = idEnd;
       }
-      if (payload.charCodeAt(end) !== CLOSE) return false;
-      const prim = payload.slice(nameAt, close);
-      if (prim.includes('\\')) return false;
-      found.push([prim, Number(payload.slice(tStart, tEnd))]);
+      if (after.charCodeAt(end) !== CLOSE) return false;
+      // Back over ",t" and ",seq" to the '[' that opens the row.
+      const before = parts[k - 1]!;
+      const tEnd = before.length - 1;
+      if (before.charCodeAt(tEnd) !== COMMA) return false;
+      const tStart = digitsBefore(before, tEnd);
+      if (tStart === tEnd || before.charCodeAt(tStart - 1) !== COMMA) return false;
+      const seqStart = digitsBefore(before, tStart - 1);
+      if (seqStart === tStart - 1 || before.charCodeAt(seqStart - 1) !== OPEN) return false;
+      if (!found.has(prim)) found.set(prim, Number(before.slice(tStart, tEnd)));
     }
     for (const [prim, t] of found) {
       const key = `${actor}\u0000${prim}`;
