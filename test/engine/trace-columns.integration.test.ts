@@ -328,6 +328,13 @@ describe('the relay of a thread’s messages', () => {
     };
   }
 
+  /** A relay of a thread's ring that keeps the event batches it delivers. */
+  function eventsRelay(ring: SharedArrayBuffer, encoder: () => BatchEncoder): { relay: ColumnRelay; events: EventBatch[] } {
+    const events: EventBatch[] = [];
+    const relay = new ColumnRelay(ring, (message) => message.type === 'events' && events.push(message.batch), () => undefined, encoder);
+    return { relay, events };
+  }
+
   const done: ActorToRunner = { type: 'done', ok: true, error: null, emitted: 0, dropped: 0, t: 0, usage: { userUs: 0, systemUs: 0, maxRssKb: 0 } };
 
   test('a message after a batch waits for it; batches are answered in the order sent', async () => {
@@ -356,15 +363,9 @@ describe('the relay of a thread’s messages', () => {
   });
 
   test(`a batch of at most ${INLINE_EVENTS} events is encoded at once; its templates go with the next batch sent out`, async () => {
-    const events: EventBatch[] = [];
     const encoder = heldEncoder();
     const thread = threadTrace();
-    const relay = new ColumnRelay(
-      thread.ring,
-      (message) => message.type === 'events' && events.push(message.batch),
-      () => undefined,
-      () => encoder,
-    );
+    const { relay, events } = eventsRelay(thread.ring, () => encoder);
     relay.receive({ type: 'event-columns', batch: thread.next(INLINE_EVENTS) });
     expect(events.map((batch) => batch.count)).toEqual([INLINE_EVENTS]);
     relay.receive({ type: 'event-columns', batch: thread.next(200) });
@@ -379,15 +380,9 @@ describe('the relay of a thread’s messages', () => {
   });
 
   test('should the encoder fail, the batch is encoded where the relay runs, the same text', async () => {
-    const events: EventBatch[] = [];
     const failing = heldEncoder(true);
     const thread = threadTrace();
-    const relay = new ColumnRelay(
-      thread.ring,
-      (message) => message.type === 'events' && events.push(message.batch),
-      () => undefined,
-      () => failing,
-    );
+    const { relay, events } = eventsRelay(thread.ring, () => failing);
     const batch = thread.next(300);
     const expected = thread.local(batch);
     relay.receive({ type: 'event-columns', batch });
@@ -397,14 +392,8 @@ describe('the relay of a thread’s messages', () => {
   });
 
   test('the encoder thread writes the same text as an encoder on this thread', async () => {
-    const events: EventBatch[] = [];
     const thread = threadTrace();
-    const relay = new ColumnRelay(
-      thread.ring,
-      (message) => message.type === 'events' && events.push(message.batch),
-      () => undefined,
-      sharedEncoder,
-    );
+    const { relay, events } = eventsRelay(thread.ring, sharedEncoder);
     const batches = [thread.next(900), thread.next(800)];
     const expected = batches.map((batch) => thread.local(batch));
     for (const batch of batches) relay.receive({ type: 'event-columns', batch });
