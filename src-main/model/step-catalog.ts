@@ -141,6 +141,14 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
 ];
 
 
+/** A repeat without `trace` is traced as a summary past this many rounds. */
+export const SUMMARY_PAST_ROUNDS = 10_000;
+
+/** Whether a repeat is traced as one span, its steps' events counted, not recorded: asked for, or by default past SUMMARY_PAST_ROUNDS. */
+export function isSummaryRepeat(step: { readonly times: unknown; readonly trace?: 'each' | 'summary' | undefined }): boolean {
+  return step.trace === 'summary' || (step.trace === undefined && typeof step.times === 'number' && step.times > SUMMARY_PAST_ROUNDS);
+}
+
 /** Fields every step may carry, whatever its op. */
 export const STEP_COMMON_OPTIONAL: JsonObject = { label: '' };
 

@@ -7,6 +7,7 @@ import { runExperiment } from '../../engine/runner/experiment';
 import { DEFAULT_LIMIT_CAPS } from '../../model/limit-caps';
 import { validateSpec, type ValidatedSpec } from '../../engine/spec/validate';
 import { decodeBatch, type EventBatch } from '../../model/trace-event';
+import { WARM_FROM_EVENTS, WARM_ROUNDS } from '../../engine/trace/trace-warmup';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
 import { writeRawEntries } from '../fixtures/raw-entries';
 import { interleave, median } from '../sampling';
@@ -190,7 +191,7 @@ function paddedVerdict(ratio: number): string {
 function tracedAloneNote(alone: number, contended: number, iterations: number): string {
   const measured = `one thread alone through the same ${iterations.toLocaleString('en-US')} traced rounds, no contention: ${fmtRate(alone)}`;
   if (contended >= 0.8 * alone) {
-    return `${measured}, and ${THREADS} contending threads get ${(contended / alone).toFixed(2)} of that: the figure is bounded by a new thread's first rounds (V8 has not optimised the trace path yet), not by the lock`;
+    return `${measured}, and ${THREADS} contending threads get ${(contended / alone).toFixed(2)} of that: the figure is bounded by a new thread's traced rounds (its own steps still run in V8's interpreter), not by the lock`;
   }
   return `${measured}; ${THREADS} contending threads get ${(contended / alone).toFixed(2)} of that: contention costs the traced loop more than its rounds alone`;
 }
@@ -299,6 +300,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       notes: [
         `${loopText(traced, 'each')} (4 events per iteration); window: start barrier passed → last thread's end`,
         fromStartNote(explain.runnerTraced, explain.rawTraced),
+        `each thread's trace is warmed before it reports itself started (${WARM_ROUNDS.toLocaleString('en-US')} rounds of its recording methods, as for any thread tracing ${WARM_FROM_EVENTS.toLocaleString('en-US')} events or more in loops; its cost is figure spawn.thread.trace-warmed): part of the spawning in the wider window just above, not of the barrier's window`,
         tracedAloneNote(rateOf(runnerTracedAlone), rateOf(explain.runnerTraced), traced.iterations),
         `the raw loop padded to the traced round's time alone (${tracedIterationNs.toFixed(0)} ns a round, ${tracedPadTotal} work iterations, a third inside the lock; alone it ran ${Math.round(1e9 / rateOf(explain.rawTracedPaddedAlone))} ns a round): ${fmtRate(rateOf(explain.rawTracedPadded))} under the same contention, the runner ${(rateOf(explain.runnerTraced) / rateOf(explain.rawTracedPadded)).toFixed(2)} of that (figure mutex.contended.traced.vs-padded-raw)`,
       ],

@@ -11,6 +11,7 @@ import { runExperiment } from '../../engine/runner/experiment';
 import { DEFAULT_LIMIT_CAPS } from '../../model/limit-caps';
 import { validateSpec, type ValidatedSpec } from '../../engine/spec/validate';
 import { buildLayout, createSharedMemory } from '../../engine/sync/shared-layout';
+import { tracedLoopEvents, WARM_FROM_EVENTS, WARM_ROUNDS } from '../../engine/trace/trace-warmup';
 import { makeFigure, type BenchOptions, type Figure, type FigureGroup } from '../figure';
 import { writeRawEntries } from '../fixtures/raw-entries';
 import { interleave, median, msBetween } from '../sampling';
@@ -65,6 +66,36 @@ function rawFork(file: string, options: ForkOptions): () => Promise<SpawnSample>
 
 function emptyActorSpec(kind: 'thread' | 'process' | 'task'): ValidatedSpec {
   return validateSpec({ version: 1, actors: [{ name: 'a', kind, program: [] }] });
+}
+
+/** Rounds of [acquire, add, release] in a traced loop: just enough traced events for the thread's trace to be warmed first. */
+const WARMED_ROUNDS = Math.ceil(WARM_FROM_EVENTS / 3);
+
+/** A thread whose program traces a loop of lock rounds, enough of them for its trace to be warmed before it starts. */
+function warmedThreadSpec(): ValidatedSpec {
+  return validateSpec({
+    version: 1,
+    shared: { n: { scope: 'shared', initial: 0 } },
+    primitives: { m: { type: 'mutex' } },
+    actors: [
+      {
+        name: 'a',
+        kind: 'thread',
+        program: [
+          {
+            op: 'repeat',
+            times: WARMED_ROUNDS,
+            trace: 'each',
+            steps: [
+              { op: 'acquire', prim: 'm' },
+              { op: 'add', var: 'n', delta: 1 },
+              { op: 'release', prim: 'm' },
+            ],
+          },
+        ],
+      },
+    ],
+  });
 }
 
 /** An ActorInit as the runner builds one, for starting the actor bundle by hand. */
@@ -130,8 +161,7 @@ function observedHost(host: ActorHost, seen: { requested: bigint | null; receive
   };
 }
 
-function runnerSpawn(kind: 'thread' | 'process' | 'task', workRoot: string, environment: RunEnvironment): () => Promise<SpawnSample> {
-  const validated = emptyActorSpec(kind);
+function runnerSpawn(kind: 'thread' | 'process' | 'task', workRoot: string, environment: RunEnvironment, validated = emptyActorSpec(kind)): () => Promise<SpawnSample> {
   return async () => {
     const seen = { requested: null as bigint | null, received: null as bigint | null };
     const hosts = kind === 'thread' ? { thread: observedHost(threadHost, seen) } : kind === 'process' ? { process: observedHost(processHost, seen) } : {};
@@ -196,6 +226,7 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       rawInit: rawWorker(entries.firstMessageWorker, { workerData: handInit(threadSpec, 'thread', process.hrtime.bigint(), options.scratchDir) }),
       bundle: bundleThread(threadSpec, options.scratchDir),
       runner: runnerSpawn('thread', workRoot, environment),
+      runnerWarmed: runnerSpawn('thread', workRoot, environment, warmedThreadSpec()),
       task: runnerSpawn('task', workRoot, environment),
     },
     { rounds: threadRounds, warmupRounds, onRound: (round, total) => options.log(`  thread round ${round}/${total}`) },
@@ -225,6 +256,17 @@ async function run(options: BenchOptions): Promise<Figure[]> {
       baseline: { value: median(threads.raw.map((s) => s.stampMs)), label: rawWorkerLabel },
       target,
       notes: ['runner: spawnLatencyMs of a thread actor with an empty program', receivedNote(threads.runner, threads.raw), excessNote(threads.runner, threads.bundle, threads.raw)],
+    }),
+    makeFigure({
+      name: 'spawn.thread.trace-warmed',
+      value: median(threads.runnerWarmed.map((s) => s.stampMs)),
+      unit: 'ms',
+      samples: threads.runnerWarmed.length,
+      baseline: { value: median(threads.runner.map((s) => s.stampMs)), label: 'the runner starting a thread actor with an empty program (spawn.thread)' },
+      notes: [
+        `runner: spawnLatencyMs of a thread actor whose program traces ${WARMED_ROUNDS} lock rounds (${tracedLoopEvents(warmedThreadSpec().spec.actors[0]!.program).toLocaleString('en-US')} events by the estimate, from ${WARM_FROM_EVENTS.toLocaleString('en-US')} a thread is warmed): its trace's methods run ${WARM_ROUNDS.toLocaleString('en-US')} rounds before it reports itself started`,
+        'what the warm-up spares a traced loop is in mutex.contended.traced',
+      ],
     }),
     makeFigure({
       name: 'spawn.process',

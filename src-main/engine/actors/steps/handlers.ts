@@ -2,6 +2,7 @@ import type { Cond, Step, Value } from '../../../model/spec-schema';
 import { hasOwnName } from '../../spec/own-names';
 import type { Maybe } from '../../sync/maybe';
 import { assertNever } from '../../../model/assert-never';
+import { isSummaryRepeat } from '../../../model/step-catalog';
 import { ActorFailure, ReturnSignal } from './failure';
 import type { ActorServices } from './services';
 import { asNumber, text, ValueGuard, type Eval, type Frame, type Test } from './values';
@@ -132,19 +133,14 @@ export function pingPong(switches: number): number {
   return count;
 }
 
-/** A repeat traced as one span (its steps' events counted, not recorded): asked for, or by default past 10,000 rounds. */
-function isSummary(step: StepOf<'repeat'>): boolean {
-  return step.trace === 'summary' || (step.trace === undefined && step.times > 10_000);
-}
-
 /** The body of a repeat, compiled as muted when the repeat is a summary. */
 function repeatBody(step: StepOf<'repeat'>, c: StepCompiler): Run {
-  return isSummary(step) ? c.summarySequence(step.steps) : c.sequence(step.steps, 'steps');
+  return isSummaryRepeat(step) ? c.summarySequence(step.steps) : c.sequence(step.steps, 'steps');
 }
 
 /** Emits a repeat's begin; mutes the trace for a summary repeat (true then). */
 function repeatBegin(services: ActorServices, step: StepOf<'repeat'>): boolean {
-  const summary = isSummary(step);
+  const summary = isSummaryRepeat(step);
   services.trace.emit('repeat', 'B', { times: step.times, trace: summary ? 'summary' : 'each' });
   if (summary) services.trace.mute();
   return summary;
