@@ -171,9 +171,9 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     maxValueBytes: init.byteLimits.maxValueBytes,
   };
 
-  const program = init.pool === undefined ? init.spec.actors.find((a) => a.name === init.actor.group)!.program : [];
+  const group = init.spec.actors.find((a) => a.name === init.actor.group);
   // A thread whose program traces loops of many events: the trace's methods are run until optimised first (see trace-warmup.ts).
-  if (trace.inColumns && tracedLoopEvents(program) >= WARM_FROM_EVENTS) warmTracePath();
+  if (init.pool === undefined && group && trace.inColumns && tracedLoopEvents(group.program) >= WARM_FROM_EVENTS) warmTracePath();
   channel.post({ type: 'started', pid: process.pid, ppid: process.ppid, threadId, t: trace.now() });
   trace.emit('actor', 'B', { kind: init.actor.kind, pid: process.pid, ppid: process.ppid, threadId });
   let error: string | null = null;
@@ -181,7 +181,7 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     // A thread or process actor has its thread to itself: steps that complete at once run back to back.
     const interpreter = new Interpreter(services, init.spec.functions ?? {}, { ownThread: true });
     if (init.pool !== undefined) await interpreter.servePool(init.pool);
-    else await interpreter.run(program);
+    else await interpreter.run(group!.program);
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   }
