@@ -61,6 +61,19 @@ describe.skipIf(!python)(`CPython runtime output${skipReason}`, () => {
     expect(parsed[2]).toEqual({ type: 'after', case: 'terminated', childExit: 0 });
   });
 
+  test('SIGTERM landing while a child flushes its trace (its rows taken, not yet written): the stop waits for that flush, and nothing recorded is lost', () => {
+    const { status, lines, stderr } = runCase('flushing');
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.map((line) => line['type'])).toEqual(['batch', 'done', 'after']);
+    const batch = parsed[0]!['batch'] as { firstSeq: number; count: number; payload: string };
+    expect([batch.firstSeq, batch.count]).toEqual([0, 5]);
+    expect((JSON.parse(batch.payload) as unknown[][]).map((row) => (row[4] as { value: number }).value)).toEqual([0, 1, 2, 3, 4]);
+    expect(parsed[1]).toEqual({ type: 'done', emitted: 5 });
+    expect(parsed[2]).toEqual({ type: 'after', case: 'flushing', childExit: 0 });
+  });
+
   test('forked actors terminated while they send batch after batch all end "terminated", and the trial ends', async () => {
     // Each child spends much of its time writing 1000-event batches, so SIGTERM often lands mid-line.
     const { trial } = await runSpec(

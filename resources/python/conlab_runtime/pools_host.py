@@ -27,7 +27,7 @@ from multiprocessing import util as mp_util
 from .common import ActorFailure, ReturnSignal, drive
 from .output import Output
 from .timeouts import seconds as _seconds
-from .trace import TraceBuffer
+from .trace import TraceBuffer, stop_on_sigterm
 from .watchdog import watch_parent
 
 STOP_GRACE_S = 0.15
@@ -174,7 +174,7 @@ def _process_worker_start(config, counter, pids, gauge, prims, queues, shared_va
         output.send({"type": "done", "actor": name, "ok": False, "error": "stopped", "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
         os._exit(0)
 
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: output.defer_until_sent(stop_now))
+    stop_on_sigterm(trace, output, stop_now)
     trace.emit("actor", "B", {"kind": "process", "pid": pid, "ppid": ppid, "threadId": tid})
     output.send({"type": "started", "actor": name, "pid": pid, "ppid": ppid, "threadId": tid, "t": trace.now()})
 

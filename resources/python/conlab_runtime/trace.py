@@ -5,6 +5,7 @@ spent, events are counted as dropped. A closed buffer (its actor was stopped, as
 when the trial ends) records nothing more: what it emits after that is not part of the trial.
 """
 
+import signal
 import threading
 import time
 
@@ -37,6 +38,11 @@ class TraceBuffer:
         # flushed by whoever stops it: another thread, or a signal handler on the actor's own thread
         # (hence re-entrant); flushes take turns on this lock.
         self.lock = threading.RLock()
+        # Flushes under way (flush may run inside flush: a stop's, from a signal handler), the thread of
+        # the outermost one, and what a signal handler left to run once it is done (defer_until_flushed).
+        self.flushing = 0
+        self.flushing_thread = None
+        self.after_flush = None
         # The id of the step now running (its pre-order number in the actor's program, as
         # src-main/model/program-text.ts numbers it), set by the interpreter before each step; -1
         # outside the program. Events carry it as a sixth element, as the Node engine's do.
@@ -98,36 +104,66 @@ class TraceBuffer:
         whoever closes the buffer meanwhile (and then counts what was sent) waits for it. ``soon``:
         an actor's last lines, handed to the output to write soon (Output.send_many_soon)."""
         with self.lock:
-            lines, self.with_next_flush = self.with_next_flush, []
-            # One encoder for the batch's payload and every line of this write.
-            encode = line_encoder()
-            rows = self.rows
-            if rows:
-                self.rows = []
-                # A copy: should another thread be closing the buffer, the actor's thread may still
-                # append to the list it had (that event is then lost, and not counted: see emitted).
-                rows = rows[:]
-                lines.append({
-                    "type": "batch",
-                    "batch": {
-                        "trial": self.trial,
-                        "actor": self.actor,
-                        "firstSeq": self.first_seq,
-                        "count": len(rows),
-                        "tFirst": rows[0][1],
-                        "tLast": rows[-1][1],
-                        "payload": encode(rows),
-                    },
-                })
-            lines.extend(also)
-            if soon and lines:
-                self.output.send_many_soon(lines, encode)
-            elif lines:
-                self.output.send_many(lines, encode)
-            if rows:
-                self.first_seq += len(rows)
+            if self.flushing == 0:
+                self.flushing_thread = threading.get_ident()
+            self.flushing += 1
+            try:
+                self._flush(also, soon)
+            finally:
+                self.flushing -= 1
+            hook = None
+            if self.flushing == 0:
+                hook, self.after_flush = self.after_flush, None
+        if hook is not None:
+            hook()
+
+    def _flush(self, also, soon):
+        lines, self.with_next_flush = self.with_next_flush, []
+        # One encoder for the batch's payload and every line of this write.
+        encode = line_encoder()
+        rows = self.rows
+        if rows:
+            self.rows = []
+            # A copy: should another thread be closing the buffer, the actor's thread may still
+            # append to the list it had (that event is then lost, and not counted: see emitted).
+            rows = rows[:]
+            lines.append({
+                "type": "batch",
+                "batch": {
+                    "trial": self.trial,
+                    "actor": self.actor,
+                    "firstSeq": self.first_seq,
+                    "count": len(rows),
+                    "tFirst": rows[0][1],
+                    "tLast": rows[-1][1],
+                    "payload": encode(rows),
+                },
+            })
+        lines.extend(also)
+        if soon and lines:
+            self.output.send_many_soon(lines, encode)
+        elif lines:
+            self.output.send_many(lines, encode)
+        if rows:
+            self.first_seq += len(rows)
+
+    def defer_until_flushed(self, action):
+        """For a signal handler on the thread that records: runs action now, or, if that thread was
+        interrupted in the middle of a flush, once the flush is done. A flush takes the rows out of the
+        buffer before it sends them: a stop run inside it would flush again, find nothing, and leave the
+        process with the rows unsent."""
+        if self.flushing and self.flushing_thread == threading.get_ident():
+            self.after_flush = action
+        else:
+            action()
 
     def close(self):
         """Records nothing more, and flushes what was recorded."""
         self.closed = True
         self.flush()
+
+
+def stop_on_sigterm(trace, output, stop_now):
+    """SIGTERM stops this process actor: ``stop_now`` (which closes the trace, says it is done and exits)
+    runs once the flush and the line the signal interrupted, if any, are out."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: trace.defer_until_flushed(lambda: output.defer_until_sent(stop_now)))

@@ -34,7 +34,7 @@ from .queues import QueueOps, Queues
 from .shared_vars import SharedVars
 from .sync import PrimitiveOps, Primitives, WaitTable
 from .timeouts import seconds as _seconds
-from .trace import TraceBuffer
+from .trace import TraceBuffer, stop_on_sigterm
 from .watchdog import watch_parent
 
 # The original, kept before gevent's monkey-patching can replace time.sleep: `block` always blocks.
@@ -568,12 +568,9 @@ def process_main(spec, name, ident, group, index, trial_index, origin_ns, budget
         output.send({"type": "done", "actor": name, "ok": False, "error": "stopped", "emitted": trace.emitted, "dropped": trace.dropped, "t": trace.now()})
         os._exit(0)
 
-    def on_stop(_signum, _frame):
-        # Stopped by the orchestrator (terminate, a daemon at the end, a cancelled trial): what was
-        # recorded is sent, after the line this process may be in the middle of writing.
-        output.defer_until_sent(stop_now)
-
-    signal.signal(signal.SIGTERM, on_stop)
+    # Stopped by the orchestrator (terminate, a daemon at the end, a cancelled trial): what was recorded
+    # is sent, after the flush and the line this process may be in the middle of.
+    stop_on_sigterm(trace, output, stop_now)
     trace.emit("actor", "B", {"kind": spec["kind"], "pid": pid, "ppid": ppid, "threadId": tid})
     output.send({"type": "started", "actor": name, "pid": pid, "ppid": ppid, "threadId": tid, "t": trace.now()})
 
