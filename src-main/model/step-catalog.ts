@@ -1,7 +1,8 @@
 /**
  * The step catalog: every op of the step language in one place, grouped for the composer's add-step
  * menu, with the fields a new step starts with, the optional fields it may take (each with a starting
- * value), what it does and the trace events it emits. Pure data, shared by the renderer, the spec
+ * value), what it does and the trace events it emits; and the one rule of the language it states that the
+ * engine reads too, when a repeat is a summary (isSummaryRepeat). Pure, shared by the renderer, the spec
  * reference (`docs/spec-language.md`'s step table is rendered from it by `renderStepTable`, and a test
  * keeps the two equal), the tests that check it against the engine's schema, and the conformance
  * suite that runs every op on every actor kind and checks its events against `trace`.
@@ -141,7 +142,7 @@ export const STEP_GROUPS: readonly { readonly group: string; readonly ops: Reado
 ];
 
 
-/** A repeat without `trace` is traced as a summary past this many rounds. */
+/** A repeat without `trace` is traced as a summary past this many rounds (the CPython runtime's repeat handler, ops/core.py, has the same rule). */
 export const SUMMARY_PAST_ROUNDS = 10_000;
 
 /** Whether a repeat is traced as one span, its steps' events counted, not recorded: asked for, or by default past SUMMARY_PAST_ROUNDS. */
