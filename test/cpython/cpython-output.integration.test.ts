@@ -29,6 +29,15 @@ function runCase(name: string): { status: number | null; lines: string[]; stderr
   return { status: result.status, lines: result.stdout.split('\n').filter((l) => l !== ''), stderr: result.stderr };
 }
 
+/** A case that ends cleanly (nothing on stderr, exit 0): its lines, parsed, with their types in order. */
+function cleanCase(name: string): { parsed: Record<string, unknown>[]; types: unknown[] } {
+  const { status, lines, stderr } = runCase(name);
+  expect(stderr).toBe('');
+  expect(status).toBe(0);
+  const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { parsed, types: parsed.map((line) => line['type']) };
+}
+
 describe.skipIf(!python)(`CPython runtime output${skipReason}`, () => {
   test('the encoder built once per write gives the same text as one built per value, and fails the same way', () => {
     const result = spawnSync(python!.path, [join(__dirname, 'fixtures', 'line_encoder.py')], { env: pythonEnv(), encoding: 'utf8', timeout: 30_000 });
@@ -52,21 +61,15 @@ describe.skipIf(!python)(`CPython runtime output${skipReason}`, () => {
   });
 
   test('SIGTERM landing while a child writes a line: the stop handler writes after it, both lines whole', () => {
-    const { status, lines, stderr } = runCase('terminated');
-    expect(stderr).toBe('');
-    expect(status).toBe(0);
-    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(parsed.map((line) => line['type'])).toEqual(['batch', 'done', 'after']);
+    const { parsed, types } = cleanCase('terminated');
+    expect(types).toEqual(['batch', 'done', 'after']);
     expect((parsed[0]!['payload'] as string).length).toBe(100_000);
     expect(parsed[2]).toEqual({ type: 'after', case: 'terminated', childExit: 0 });
   });
 
   test('SIGTERM landing while a child flushes its trace (its rows taken, not yet written): the stop waits for that flush, and nothing recorded is lost', () => {
-    const { status, lines, stderr } = runCase('flushing');
-    expect(stderr).toBe('');
-    expect(status).toBe(0);
-    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(parsed.map((line) => line['type'])).toEqual(['batch', 'done', 'after']);
+    const { parsed, types } = cleanCase('flushing');
+    expect(types).toEqual(['batch', 'done', 'after']);
     const batch = parsed[0]!['batch'] as { firstSeq: number; count: number; payload: string };
     expect([batch.firstSeq, batch.count]).toEqual([0, 5]);
     expect((JSON.parse(batch.payload) as unknown[][]).map((row) => (row[4] as { value: number }).value)).toEqual([0, 1, 2, 3, 4]);

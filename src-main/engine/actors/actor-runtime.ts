@@ -4,7 +4,7 @@ import { threadId } from 'node:worker_threads';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_BATCHES_OUT, ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer } from '../trace/trace-buffer';
-import { tracedLoopEvents, WARM_FROM_EVENTS, warmTracePath } from '../trace/trace-warmup';
+import { warmTracePath } from '../trace/trace-warmup';
 import { RING_SLOTS, type RingBatch } from '../trace/event-columns';
 import { ActorFailure, blockThread, Interpreter, type ActorServices, type PrimitiveOps } from './interpreter';
 import { ByteLimitError, jsonBytes, limitExceeded } from '../spec/limits';
@@ -171,9 +171,8 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     maxValueBytes: init.byteLimits.maxValueBytes,
   };
 
-  const group = init.spec.actors.find((a) => a.name === init.actor.group);
   // A thread whose program traces loops of many events: the trace's methods are run until optimised first (see trace-warmup.ts).
-  if (init.pool === undefined && group && trace.inColumns && tracedLoopEvents(group.program) >= WARM_FROM_EVENTS) warmTracePath();
+  if (init.warmTrace) warmTracePath();
   channel.post({ type: 'started', pid: process.pid, ppid: process.ppid, threadId, t: trace.now() });
   trace.emit('actor', 'B', { kind: init.actor.kind, pid: process.pid, ppid: process.ppid, threadId });
   let error: string | null = null;
@@ -181,7 +180,7 @@ export async function runActor(init: ActorInit, channel: ParentChannel): Promise
     // A thread or process actor has its thread to itself: steps that complete at once run back to back.
     const interpreter = new Interpreter(services, init.spec.functions ?? {}, { ownThread: true });
     if (init.pool !== undefined) await interpreter.servePool(init.pool);
-    else await interpreter.run(group!.program);
+    else await interpreter.run(init.spec.actors.find((a) => a.name === init.actor.group)!.program);
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   }

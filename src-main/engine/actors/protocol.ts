@@ -32,6 +32,8 @@ export interface ActorInit {
   readonly memory?: SharedArrayBuffer;
   /** A thread's word in that memory counting its batches out (ACTOR_BATCHES_OUT), for its host to count down. */
   readonly batchesOutWord?: number;
+  /** Set for a thread whose program traces many events in loops: it warms its trace before it starts (see trace/trace-warmup.ts). */
+  readonly warmTrace?: boolean;
   /** Processes get a private copy of the shared variables' words, taken when they were spawned. */
   readonly privateWords?: readonly number[];
   readonly workDir: string;

@@ -28,6 +28,7 @@ import { runFolderDir } from '../run-folder';
 import { PrimitiveAccess } from '../sync/primitive-access';
 import { ACTOR_BATCHES_OUT, ACTOR_EVENTS_EMITTED, ACTOR_TRACE_HOLD, actorWord, buildLayout, createSharedMemory, type SharedLayout } from '../sync/shared-layout';
 import { TraceBuffer, type BatchInfo } from '../trace/trace-buffer';
+import { tracedLoopEvents, WARM_FROM_EVENTS } from '../trace/trace-warmup';
 import type { EventBatch } from '../../model/trace-event';
 import { BrokerQueue } from './broker-queue';
 import { PoolScheduler, type FutureOutcome } from './pool-scheduler';
@@ -121,6 +122,8 @@ interface Instance {
   brokerPrims: PrimitiveAccess | null;
   /** For a pool worker: the pool it serves. */
   readonly pool: string | null;
+  /** A thread whose program traces many events in loops: it warms its trace before it starts (see trace-warmup.ts). */
+  readonly warmTrace: boolean;
   /** Sockets of an actor that runs on the runner's loop, closed when it ends. */
   net: NetClients | null;
 }
@@ -179,6 +182,8 @@ export class Trial {
     let id = 0;
     const addGroup = (actor: ActorSpec, pool: string | null): Instance[] => {
       const count = actor.count ?? 1;
+      // Decided once for the group, here, not by each of its threads as it starts.
+      const warmTrace = actor.kind === 'thread' && pool === null && tracedLoopEvents(actor.program) >= WARM_FROM_EVENTS;
       const group: Instance[] = [];
       for (let index = 0; index < count; index++) {
         let markEnded!: () => void;
@@ -209,6 +214,7 @@ export class Trial {
           markEnded,
           brokerPrims: null,
           pool,
+          warmTrace,
           net: null,
         };
         group.push(instance);
@@ -324,7 +330,7 @@ export class Trial {
       ...(instance.pool !== null ? { pool: instance.pool } : {}),
       servers: this.serverAddresses,
       ...(kind === 'thread'
-        ? { memory: this.memory.buffer as SharedArrayBuffer, batchesOutWord: actorWord(this.layout, instance.identity.id, ACTOR_BATCHES_OUT) }
+        ? { memory: this.memory.buffer as SharedArrayBuffer, batchesOutWord: actorWord(this.layout, instance.identity.id, ACTOR_BATCHES_OUT), ...(instance.warmTrace ? { warmTrace: true } : {}) }
         : { privateWords: Array.from(this.memory.subarray(0, this.layout.actorTableOffset)) }),
     };
     try {

@@ -221,11 +221,6 @@ export class TraceBuffer {
     this.room();
   }
 
-  /** Whether batches are kept in a ring of columns (a thread's trace), not as rows. */
-  get inColumns(): boolean {
-    return this.ring !== null;
-  }
-
   /** Events recorded (and so sent, once flushed). */
   get emitted(): number {
     return this.firstSeq + this.count;

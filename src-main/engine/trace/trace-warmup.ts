@@ -11,8 +11,8 @@ import { ringBytes } from './event-columns';
  * slowed by the tracer itself, a cost the timeline would show as the program's own: fewer, longer rounds and
  * critical sections stretched by the tracer, so more contention than the program causes.
  *
- * So a thread actor whose program traces many events in loops runs the trace's methods on a scratch buffer first,
- * while it starts (before it reports itself started: the time is the actor's start-up, shown as such), until they
+ * So a thread actor whose program traces many events in loops (the trial decides, once for its group, and says so in
+ * the thread's init: ActorInit.warmTrace) runs the trace's methods on a scratch buffer first, while it starts (before it reports itself started: the time is the actor's start-up, shown as such), until they
  * run fast. Nothing of the scratch buffer is sent or kept. An actor that traces little is not warmed: the warm-up
  * costs about as much as the events it spares. A process actor is not warmed either: a new process's traced rounds
  * were measured far less slowed (three adds a round: 600 ns cold, 480-600 ns warmed, where a thread's lock round
